@@ -1,0 +1,42 @@
+"""Sphinx configuration for crmkit's documentation."""
+
+from __future__ import annotations
+
+from importlib.metadata import version as _version
+
+project = "crmkit"
+author = "crmkit developers"
+copyright = "2026, crmkit developers"  # noqa: A001 - Sphinx's configuration name
+release = _version("crmkit")
+version = ".".join(release.split(".")[:2])
+
+extensions = [
+    "sphinx.ext.autodoc",
+    "sphinx.ext.autosummary",
+    "sphinx.ext.napoleon",
+    "sphinx.ext.mathjax",
+    "sphinx.ext.viewcode",
+    "sphinx.ext.doctest",
+]
+
+autosummary_generate = True
+autodoc_default_options = {"members": True, "show-inheritance": True}
+autodoc_member_order = "bysource"
+autodoc_typehints = "description"
+autodoc_typehints_format = "short"
+autodoc_preserve_defaults = True
+napoleon_google_docstring = False
+napoleon_numpy_docstring = True
+napoleon_use_rtype = False
+napoleon_preprocess_types = False
+nitpicky = False
+
+templates_path = ["_templates"]
+exclude_patterns = ["_build", "**.ipynb_checkpoints"]
+html_theme = "alabaster"
+html_static_path = ["_static"]
+html_title = f"crmkit {release}"
+html_theme_options = {
+    "description": "Customer relationship management analytics for scientific Python",
+    "fixed_sidebar": True,
+}

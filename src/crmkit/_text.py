@@ -1,0 +1,56 @@
+"""Text normalisation shared by the code schemes and the data-quality tools.
+
+Persian (U+06F0-U+06F9) and Arabic-Indic (U+0660-U+0669) digits become ASCII digits;
+the Arabic letter variants Yeh (U+064A) and Kaf (U+0643) become their Persian forms
+(U+06CC, U+06A9); zero-width non-joiners are kept in names but removed from codes.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+__all__ = ["normalize_digits", "normalize_letters", "strip_code_separators"]
+
+_DIGITS: Final = {
+    **{0x06F0 + i: ord("0") + i for i in range(10)},  # Persian ۰-۹
+    **{0x0660 + i: ord("0") + i for i in range(10)},  # Arabic-Indic ٠-٩
+}
+_LETTERS: Final = {
+    0x064A: 0x06CC,  # ARABIC LETTER YEH -> FARSI YEH
+    0x0649: 0x06CC,  # ARABIC LETTER ALEF MAKSURA -> FARSI YEH
+    0x0643: 0x06A9,  # ARABIC LETTER KAF -> KEHEH
+}
+_SEPARATORS: Final = {ord(c): None for c in " -._/\u200c\u200f\u200e\t\n\r\u00a0"}
+
+
+def normalize_digits(text: str) -> str:
+    """Replace Persian and Arabic-Indic digits by ASCII digits.
+
+    Examples
+    --------
+    >>> normalize_digits("۰۹۱۲-٣٤٥")
+    '0912-345'
+    """
+    return text.translate(_DIGITS)
+
+
+def normalize_letters(text: str) -> str:
+    """Map Arabic letter variants to their Persian forms (ي -> ی, ك -> ک, ى -> ی).
+
+    Examples
+    --------
+    >>> normalize_letters("علي") == "علی"
+    True
+    """
+    return text.translate(_LETTERS)
+
+
+def strip_code_separators(text: str) -> str:
+    """Normalise digits and drop spaces, dashes, dots, slashes and direction marks.
+
+    Examples
+    --------
+    >>> strip_code_separators(" 0-0۱2 345.67 ")
+    '001234567'
+    """
+    return normalize_digits(text).translate(_SEPARATORS)

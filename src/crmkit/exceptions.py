@@ -1,0 +1,144 @@
+"""Exceptions and warnings raised by crmkit.
+
+Every error crmkit raises derives from :class:`CrmkitError`, and every error about
+bad input also derives from the builtin :class:`ValueError`, so callers can catch
+either. Messages follow one rule: say what is wrong, show the offending value or
+column, and say what to do about it.
+
+Examples
+--------
+>>> from crmkit.exceptions import CrmkitError, MissingColumnsError
+>>> err = MissingColumnsError(["date"], available=["customer_id", "amount"])
+>>> isinstance(err, CrmkitError), isinstance(err, ValueError)
+(True, True)
+>>> print(err)
+missing column(s) ['date']; available columns are ['amount', 'customer_id']. Rename your \
+columns or pass the matching *_col argument.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+__all__ = [
+    "ConvergenceError",
+    "ConvergenceWarning",
+    "CrmkitError",
+    "CrmkitWarning",
+    "DegenerateDataWarning",
+    "InvalidCodeError",
+    "InvalidTransitionError",
+    "InvalidValueError",
+    "InvariantError",
+    "MissingColumnsError",
+    "ValidationError",
+]
+
+
+class CrmkitError(Exception):
+    """Root of every exception crmkit raises."""
+
+
+class ValidationError(CrmkitError, ValueError):
+    """Input that crmkit cannot use: wrong columns, values, codes or states."""
+
+
+class MissingColumnsError(ValidationError):
+    """A DataFrame lacks required columns.
+
+    Parameters
+    ----------
+    missing : iterable of str
+        Every required column that is absent (all of them, not just the first).
+    available : iterable of str
+        The columns the frame does have.
+    hint : str, optional
+        What the caller should do; a generic hint is used if omitted.
+    """
+
+    def __init__(
+        self,
+        missing: Iterable[str],
+        *,
+        available: Iterable[Any],
+        hint: str | None = None,
+    ) -> None:
+        self.missing = tuple(missing)
+        self.available = tuple(sorted(str(c) for c in available))
+        self.hint = hint or "Rename your columns or pass the matching *_col argument."
+        super().__init__(
+            f"missing column(s) {list(self.missing)}; available columns are "
+            f"{list(self.available)}. {self.hint}"
+        )
+
+
+class InvalidValueError(ValidationError):
+    """A value (argument, cell or column) is outside its allowed domain."""
+
+
+class InvariantError(ValidationError):
+    """Values are individually valid but break a rule linking them (e.g. recency > T)."""
+
+
+class InvalidCodeError(ValidationError):
+    """A code fails its scheme's rules (length, characters or check digit).
+
+    Parameters
+    ----------
+    message : str
+        The full explanation.
+    code : str, optional
+        The offending code as given.
+    scheme : str, optional
+        Name of the scheme it was checked against.
+    reason : str, optional
+        Short machine-friendly reason: ``"length"``, ``"characters"``,
+        ``"checksum"``, ``"structure"`` or ``"duplicate"``.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: str | None = None,
+        scheme: str | None = None,
+        reason: str | None = None,
+    ) -> None:
+        self.code = code
+        self.scheme = scheme
+        self.reason = reason
+        super().__init__(message)
+
+
+class InvalidTransitionError(ValidationError):
+    """A stage change that the stage model does not allow."""
+
+
+class ConvergenceError(CrmkitError, RuntimeError):
+    """An optimiser did not converge.
+
+    Parameters
+    ----------
+    message : str
+        What failed and what to try.
+    result : object, optional
+        The optimiser's own result object (e.g. :class:`scipy.optimize.OptimizeResult`),
+        kept for inspection.
+    """
+
+    def __init__(self, message: str, *, result: Any = None) -> None:
+        self.result = result
+        super().__init__(message)
+
+
+class CrmkitWarning(UserWarning):
+    """Root of every warning crmkit emits."""
+
+
+class ConvergenceWarning(CrmkitWarning):
+    """An optimiser stopped with a doubtful result that is still returned."""
+
+
+class DegenerateDataWarning(CrmkitWarning):
+    """The data is legal but cannot inform part of the answer (e.g. no repeat buyers)."""

@@ -1,0 +1,315 @@
+"""Time units and exact, calendar-aware conversion of durations.
+
+crmkit measures every duration in an explicit :data:`TimeUnit`:
+
+=====  ========  ================================================================
+unit   name      how a duration is counted
+=====  ========  ================================================================
+``D``  days      exact: elapsed wall-clock time / 24 h
+``W``  weeks     exact: elapsed wall-clock time / 7 days
+``M``  months    calendar months (see below)
+``Q``  quarters  calendar quarters = steps of 3 calendar months
+``Y``  years     calendar years = steps of 12 calendar months
+=====  ========  ================================================================
+
+**How partial months count.** There is no 30-day month and no 365-day year. The
+duration from ``start`` to ``end`` in months is ``k + f`` where ``k`` is the
+largest whole number of months with ``add(start, k, "M") <= end`` and ``f`` is the
+remaining time divided by the length of the *next* calendar step, i.e.
+``(end - add(start, k)) / (add(start, k + 1) - add(start, k))``. Adding months
+keeps the day of month and the time of day, clamping to the last day of shorter
+months (31 January + 1 month = 28 or 29 February), as
+:class:`pandas.DateOffset` does. Quarters and years are the same with steps of 3
+and 12 months, so 29 February 2024 + 1 year = 28 February 2025.
+
+**Time zones and DST.** Durations are measured on the wall clock of the
+timestamps' own time zone: a calendar day is one day even when a DST change makes
+it 23 or 25 hours long, because for customer behaviour "the next day" is what
+counts. Naive timestamps are taken as they are. Mixing naive and tz-aware
+timestamps, or two different time zones, raises an error.
+
+Examples
+--------
+>>> import pandas as pd
+>>> from crmkit.timeunits import elapsed, add
+>>> elapsed(pd.Timestamp("2024-01-31"), pd.Timestamp("2024-02-29"), "M")
+1.0
+>>> elapsed(pd.Timestamp("2023-01-01"), pd.Timestamp("2023-01-15"), "W")
+2.0
+>>> add(pd.Timestamp("2024-02-29"), 1, "Y")
+Timestamp('2025-02-28 00:00:00')
+"""
+
+from __future__ import annotations
+
+from typing import Any, Final, Literal, TypeAlias, overload
+
+import numpy as np
+import pandas as pd
+from numpy.typing import NDArray
+
+from crmkit.exceptions import InvalidValueError
+
+__all__ = [
+    "TIME_UNITS",
+    "TimeUnit",
+    "add",
+    "check_time_unit",
+    "convert_rate",
+    "elapsed",
+    "unit_name",
+]
+
+TimeUnit: TypeAlias = Literal["D", "W", "M", "Q", "Y"]
+"""A time unit: days, weeks, calendar months, calendar quarters or calendar years."""
+
+TIME_UNITS: Final[tuple[TimeUnit, ...]] = ("D", "W", "M", "Q", "Y")
+
+_NAMES: Final[dict[str, str]] = {
+    "D": "days",
+    "W": "weeks",
+    "M": "months",
+    "Q": "quarters",
+    "Y": "years",
+}
+_FIXED_NS: Final[dict[str, int]] = {"D": 86_400 * 10**9, "W": 7 * 86_400 * 10**9}
+_MONTH_STEPS: Final[dict[str, int]] = {"M": 1, "Q": 3, "Y": 12}
+
+
+def check_time_unit(unit: str) -> TimeUnit:
+    """Return ``unit`` if it is a valid :data:`TimeUnit`, else raise.
+
+    Examples
+    --------
+    >>> check_time_unit("W")
+    'W'
+    >>> check_time_unit("month")
+    Traceback (most recent call last):
+    ...
+    crmkit.exceptions.InvalidValueError: time_unit='month' is not one of ...
+    """
+    if unit not in _NAMES:
+        raise InvalidValueError(
+            f"time_unit={unit!r} is not one of {list(TIME_UNITS)}; use 'D' (days), "
+            "'W' (weeks), 'M' (calendar months), 'Q' (quarters) or 'Y' (years)."
+        )
+    return unit  # type: ignore[return-value]  # narrowed by the membership test
+
+
+def unit_name(unit: str) -> str:
+    """Plural English name of a unit, for labels and messages.
+
+    Examples
+    --------
+    >>> unit_name("Q")
+    'quarters'
+    """
+    return _NAMES[check_time_unit(unit)]
+
+
+def _wall_ns(values: Any, *, name: str) -> tuple[NDArray[np.int64], str | None]:
+    """Timestamps as int64 wall-clock nanoseconds plus their time-zone name."""
+    idx = pd.DatetimeIndex(np.atleast_1d(pd.to_datetime(values)))
+    if idx.hasnans:
+        raise InvalidValueError(
+            f"{name} contains {int(np.sum(idx.isna()))} missing timestamp(s) (NaT); "
+            "drop or fill them before converting durations."
+        )
+    tz = None if idx.tz is None else str(idx.tz)
+    if idx.tz is not None:
+        idx = idx.tz_localize(None)
+    return idx.as_unit("ns").asi8, tz
+
+
+def _add_months_ns(ns: NDArray[np.int64], months: NDArray[np.int64]) -> NDArray[np.int64]:
+    """Add whole calendar months to wall-clock ns timestamps, clamping the day."""
+    dt = ns.view("M8[ns]")
+    month_start = dt.astype("M8[M]")
+    day_start = dt.astype("M8[D]")
+    day_of_month = (day_start - month_start.astype("M8[D]")).astype(np.int64)  # 0-based
+    time_of_day = (dt - day_start.astype("M8[ns]")).astype(np.int64)
+    target = month_start + months.astype("m8[M]")
+    days_in_target = (
+        (target + np.timedelta64(1, "M")).astype("M8[D]") - target.astype("M8[D]")
+    ).astype(np.int64)
+    day = np.minimum(day_of_month, days_in_target - 1)
+    out = target.astype("M8[D]") + day.astype("m8[D]")
+    result: NDArray[np.int64] = out.astype("M8[ns]").astype(np.int64) + time_of_day
+    return result
+
+
+def _elapsed_ns(
+    start: NDArray[np.int64], end: NDArray[np.int64], unit: TimeUnit
+) -> NDArray[np.float64]:
+    if unit in _FIXED_NS:
+        return (end - start) / _FIXED_NS[unit]
+    step = _MONTH_STEPS[unit]
+    s_month = start.view("M8[ns]").astype("M8[M]").astype(np.int64)
+    e_month = end.view("M8[ns]").astype("M8[M]").astype(np.int64)
+    k = np.floor_divide(e_month - s_month, step)
+    anchor = _add_months_ns(start, k * step)
+    over = anchor > end
+    k = np.where(over, k - 1, k)
+    anchor = np.where(over, _add_months_ns(start, k * step), anchor)
+    nxt = _add_months_ns(start, (k + 1) * step)
+    result: NDArray[np.float64] = k + (end - anchor) / (nxt - anchor)
+    return result
+
+
+@overload
+def elapsed(start: pd.Timestamp, end: pd.Timestamp, unit: str) -> float: ...
+@overload
+def elapsed(start: Any, end: Any, unit: str) -> NDArray[np.float64] | float: ...
+def elapsed(start: Any, end: Any, unit: str) -> NDArray[np.float64] | float:
+    """Duration from ``start`` to ``end`` in ``unit``, exact and calendar-aware.
+
+    Parameters
+    ----------
+    start, end : timestamp-like or array-like of timestamps
+        Broadcast against each other. Both naive, or both in the same time zone.
+    unit : {"D", "W", "M", "Q", "Y"}
+        The unit of the result. See the module docstring for how partial months,
+        quarters and years count.
+
+    Returns
+    -------
+    float or numpy.ndarray of float
+        A float when both inputs are scalars, else an array. Negative when
+        ``end`` precedes ``start``.
+
+    Raises
+    ------
+    InvalidValueError
+        For an unknown unit, NaT values, or mixed/different time zones.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> elapsed(pd.Timestamp("2023-01-15"), pd.Timestamp("2023-03-15"), "M")
+    2.0
+    >>> elapsed(pd.Timestamp("2023-01-01"), pd.Timestamp("2023-02-15"), "M")  # 1 + 14/28
+    1.5
+    >>> elapsed(pd.Timestamp("2020-02-29"), pd.Timestamp("2021-02-28"), "Y")
+    1.0
+    >>> elapsed(["2024-01-01", "2024-01-01"], ["2024-04-01", "2024-07-01"], "Q")
+    array([1., 2.])
+    """
+    u = check_time_unit(unit)
+    scalar = np.ndim(start) == 0 and np.ndim(end) == 0
+    s, tz_s = _wall_ns(start, name="start")
+    e, tz_e = _wall_ns(end, name="end")
+    if tz_s != tz_e:
+        raise InvalidValueError(
+            f"start is in time zone {tz_s!r} but end is in {tz_e!r}; convert both to "
+            "one zone (Series.dt.tz_convert) or make both naive before measuring durations."
+        )
+    try:
+        s, e = np.broadcast_arrays(s, e)
+    except ValueError as exc:
+        raise InvalidValueError(
+            f"start (length {s.size}) and end (length {e.size}) cannot be broadcast "
+            "together; pass arrays of equal length or a scalar."
+        ) from exc
+    out = _elapsed_ns(np.ascontiguousarray(s), np.ascontiguousarray(e), u)
+    return float(out[0]) if scalar else out
+
+
+@overload
+def add(start: pd.Timestamp, n: int, unit: str) -> pd.Timestamp: ...
+@overload
+def add(start: pd.DatetimeIndex, n: int, unit: str) -> pd.DatetimeIndex: ...
+def add(
+    start: pd.Timestamp | pd.DatetimeIndex, n: int, unit: str
+) -> pd.Timestamp | pd.DatetimeIndex:
+    """Add ``n`` whole units to timestamps on the calendar (wall clock, clamped month ends).
+
+    Parameters
+    ----------
+    start : pandas.Timestamp or pandas.DatetimeIndex
+        Naive or tz-aware; the result keeps the time zone.
+    n : int
+        Number of units to add (may be negative).
+    unit : {"D", "W", "M", "Q", "Y"}
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> add(pd.Timestamp("2024-01-31"), 1, "M")
+    Timestamp('2024-02-29 00:00:00')
+    >>> add(pd.Timestamp("2024-03-09 12:00", tz="America/New_York"), 1, "D")
+    Timestamp('2024-03-10 12:00:00-0400', tz='America/New_York')
+    """
+    u = check_time_unit(unit)
+    if isinstance(n, bool) or not isinstance(n, int | np.integer):
+        raise InvalidValueError(f"n={n!r} must be a whole number of {unit_name(u)}.")
+    scalar = isinstance(start, pd.Timestamp)
+    ns, tz = _wall_ns(start, name="start")
+    if u in _FIXED_NS:
+        out = ns + int(n) * _FIXED_NS[u]
+    else:
+        out = _add_months_ns(ns, np.full(ns.shape, int(n) * _MONTH_STEPS[u], dtype=np.int64))
+    idx = pd.DatetimeIndex(out.view("M8[ns]"))
+    if tz is not None:
+        idx = idx.tz_localize(tz, ambiguous="raise", nonexistent="shift_forward")
+    return idx[0] if scalar else idx
+
+
+_PER_YEAR: Final[dict[str, int]] = {"M": 12, "Q": 4, "Y": 1}
+_PER_WEEK: Final[dict[str, int]] = {"D": 7, "W": 1}
+
+
+def convert_rate(
+    rate: float,
+    from_unit: str,
+    to_unit: str,
+    *,
+    days_per_year: float | None = None,
+) -> float:
+    """Convert a compound rate (discount, growth) stated per one unit into another unit.
+
+    ``(1 + rate) ** (length(to_unit) / length(from_unit)) - 1``. Conversions within
+    {D, W} and within {M, Q, Y} are exact. Between the two families the number of
+    days in a year is not a constant, so you must say which average you mean with
+    ``days_per_year`` (e.g. 365.2425 for the Gregorian mean); crmkit never assumes one.
+
+    Parameters
+    ----------
+    rate : float
+        Rate per ``from_unit``; must be > -1.
+    from_unit, to_unit : {"D", "W", "M", "Q", "Y"}
+    days_per_year : float, optional
+        Required only when converting between day-based and month-based units.
+
+    Examples
+    --------
+    >>> round(convert_rate(0.10, "Y", "Q"), 6)
+    0.024114
+    >>> convert_rate(0.10, "Y", "W")
+    Traceback (most recent call last):
+    ...
+    crmkit.exceptions.InvalidValueError: converting a rate from 'Y' to 'W' needs days_per_year...
+    >>> round(convert_rate(0.10, "Y", "W", days_per_year=365.25), 6)
+    0.001828
+    """
+    f, t = check_time_unit(from_unit), check_time_unit(to_unit)
+    if not np.isfinite(rate) or rate <= -1:
+        raise InvalidValueError(f"rate={rate!r} must be a finite number > -1.")
+
+    def in_days(u: str) -> float:
+        if u in _PER_WEEK:
+            return 7.0 / _PER_WEEK[u]
+        assert days_per_year is not None
+        return days_per_year / _PER_YEAR[u]
+
+    if (f in _PER_WEEK) == (t in _PER_WEEK):
+        table = _PER_WEEK if f in _PER_WEEK else _PER_YEAR
+        ratio = table[f] / table[t]
+    else:
+        if days_per_year is None or days_per_year <= 0:
+            raise InvalidValueError(
+                f"converting a rate from {f!r} to {t!r} needs days_per_year (e.g. 365.2425): "
+                "calendar months and years have no fixed number of days. Or state the rate "
+                "in the unit of your model."
+            )
+        ratio = in_days(t) / in_days(f)
+    return float((1.0 + rate) ** ratio - 1.0)
