@@ -1,0 +1,146 @@
+"""Validation and extraction of per-customer summaries for the CLV models.
+
+Every model that reads a recency/frequency summary goes through
+:func:`summary_arrays`, so the same bad input gets the same clear error everywhere.
+"""
+
+from __future__ import annotations
+
+import attrs
+import numpy as np
+import pandas as pd
+from numpy.typing import NDArray
+
+from crmkit import columns as cols
+from crmkit._validation import (
+    check_numeric_column,
+    handle_nan,
+    require_columns,
+    require_nonempty,
+)
+from crmkit.exceptions import InvalidValueError, InvariantError
+
+__all__ = ["SummaryArrays", "summary_arrays"]
+
+_TOL = 1e-9
+
+
+@attrs.frozen(kw_only=True)
+class SummaryArrays:
+    """Validated float arrays of a recency/frequency summary, aligned with ``index``."""
+
+    frequency: NDArray[np.float64] = attrs.field(eq=False)
+    recency: NDArray[np.float64] = attrs.field(eq=False)
+    T: NDArray[np.float64] = attrs.field(eq=False)
+    weights: NDArray[np.float64] = attrs.field(eq=False)
+    index: pd.Index = attrs.field(eq=False)
+
+    @property
+    def n_customers(self) -> float:
+        """Number of customers represented (sum of weights)."""
+        return float(self.weights.sum())
+
+
+def _bad_rows(frame: pd.DataFrame, mask: NDArray[np.bool_]) -> str:
+    labels = frame.index[mask][:5].tolist()
+    more = int(mask.sum()) - len(labels)
+    return f"{labels}" + (f" and {more} more" if more > 0 else "")
+
+
+def summary_arrays(
+    summary: pd.DataFrame,
+    *,
+    frequency_col: str = cols.FREQUENCY,
+    recency_col: str = cols.RECENCY,
+    T_col: str = cols.T,
+    weights_col: str | None = None,
+    nan_policy: str = "raise",
+    family: str = "model",
+    integer_frequency: bool = True,
+) -> SummaryArrays:
+    """Check a recency/frequency summary and return its columns as float arrays.
+
+    Parameters
+    ----------
+    summary : pandas.DataFrame
+        One row per customer (or per distinct history when ``weights_col`` is given).
+    frequency_col, recency_col, T_col : str
+        Column names of *x*, *t_x* and *T*.
+    weights_col : str, optional
+        Column of non-negative integer counts of customers per row.
+    nan_policy : {"raise", "omit", "propagate"}
+        Missing values are refused by default; ``"omit"`` drops those rows.
+        ``"propagate"`` is not meaningful for model fitting and is refused.
+    family : str
+        Model name used in messages.
+    integer_frequency : bool
+        Require whole-number frequencies (True for all counting models).
+
+    Raises
+    ------
+    MissingColumnsError
+        If a column is absent (all absent columns are listed).
+    InvalidValueError
+        For an empty frame, non-numeric columns, NaN/inf, negative values or
+        non-integer frequencies.
+    InvariantError
+        If ``recency > T`` or ``recency > 0`` while ``frequency == 0``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> s = pd.DataFrame({"frequency": [2, 0], "recency": [30.43, 0.0], "T": [38.86, 38.86]})
+    >>> summary_arrays(s).frequency
+    array([2., 0.])
+    >>> bad = pd.DataFrame({"frequency": [1], "recency": [40.0], "T": [38.0]})
+    >>> summary_arrays(bad, family="BG/NBD")
+    Traceback (most recent call last):
+    ...
+    crmkit.exceptions.InvariantError: BG/NBD: recency > T for 1 customer(s) at index [0] ...
+    """
+    needed = [frequency_col, recency_col, T_col] + ([weights_col] if weights_col else [])
+    require_columns(summary, needed)
+    require_nonempty(summary, name=f"the {family} summary")
+    if nan_policy == "propagate":
+        raise InvalidValueError(
+            f"nan_policy='propagate' cannot be used to fit {family}; use 'raise' or 'omit'."
+        )
+    for col in needed:
+        check_numeric_column(summary, col)
+    frame = handle_nan(summary, needed, nan_policy)
+    require_nonempty(frame, name=f"the {family} summary after dropping missing values")
+    x = frame[frequency_col].to_numpy(dtype=np.float64)
+    tx = frame[recency_col].to_numpy(dtype=np.float64)
+    T = frame[T_col].to_numpy(dtype=np.float64)
+    w = frame[weights_col].to_numpy(dtype=np.float64) if weights_col else np.ones(x.size)
+    for name, arr in ((frequency_col, x), (recency_col, tx), (T_col, T), ("weights", w)):
+        bad = ~np.isfinite(arr) | (arr < 0)
+        if bad.any():
+            raise InvalidValueError(
+                f"{family}: column {name!r} has {int(bad.sum())} negative or infinite "
+                f"value(s) at index {_bad_rows(frame, bad)}; all values must be finite and >= 0."
+            )
+    if integer_frequency:
+        frac = np.abs(x - np.round(x)) > _TOL
+        if frac.any():
+            raise InvalidValueError(
+                f"{family}: column {frequency_col!r} must hold whole numbers of repeat "
+                f"purchases; got {x[frac][:3].tolist()} at index {_bad_rows(frame, frac)}."
+            )
+        x = np.round(x)
+    over = tx > T + _TOL * np.maximum(1.0, T)
+    if over.any():
+        raise InvariantError(
+            f"{family}: recency > T for {int(over.sum())} customer(s) at index "
+            f"{_bad_rows(frame, over)} (recency {tx[over][:3].tolist()}, "
+            f"T {T[over][:3].tolist()}); "
+            "recency is the time from the first to the last purchase and cannot exceed T. "
+            "Recompute the summary with crmkit.rfm_summary."
+        )
+    ghost = (x == 0) & (tx > _TOL)
+    if ghost.any():
+        raise InvariantError(
+            f"{family}: {int(ghost.sum())} customer(s) at index {_bad_rows(frame, ghost)} have "
+            "frequency 0 but recency > 0; with no repeat purchase recency must be 0."
+        )
+    return SummaryArrays(frequency=x, recency=tx, T=T, weights=w, index=frame.index)
