@@ -6,7 +6,7 @@ from importlib.metadata import version as _version
 
 project = "crmkit"
 author = "crmkit developers"
-copyright = "2026, crmkit developers"  # noqa: A001 - Sphinx's configuration name
+copyright = "2026, crmkit developers"
 release = _version("crmkit")
 version = ".".join(release.split(".")[:2])
 
