@@ -33,6 +33,7 @@ from datetime import UTC, datetime
 from typing import Any, Final
 
 import attrs
+import numpy as np
 import pandas as pd
 
 from crmkit.codes._base import CodeScheme
@@ -490,7 +491,7 @@ class CodeRegistry:
                 "scheme": [r["scheme"] for r in records],
                 "label": [r["label"] for r in records],
                 "status": [r["status"] for r in records],
-                "merged_into": pd.Series([r["merged_into"] for r in records], dtype=object),
+                "merged_into": np.array([r["merged_into"] for r in records], dtype=object),
                 "created": pd.to_datetime([r["created"] for r in records], utc=True),
                 "attributes": [json.dumps(r["attributes"], sort_keys=True) for r in records],
                 "external_codes": [json.dumps(r["external_codes"]) for r in records],
