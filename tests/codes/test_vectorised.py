@@ -128,3 +128,20 @@ def test_large_column_matches_scalar_on_a_sample() -> None:
 def test_not_a_series() -> None:
     with pytest.raises(InvalidValueError, match="Series"):
         validate_column(["6291041500213"], GTIN)  # type: ignore[arg-type]
+
+
+def test_nul_characters_long_cells_and_separators_follow_the_scalar_rules() -> None:
+    cells = [
+        "6291041500213\x00",  # trailing NUL: numpy would drop it, the scalar rule refuses it
+        "629104\x001500213",
+        " ".join("6291041500213") + " " * 60,  # longer than the vector width, still valid
+        "۶۲۹۱۰۴۱۵۰۰۲۱۳",
+        "6291041500213\u200f",  # right-to-left mark is a separator
+        "6291041500213\u2010",  # hyphen U+2010 is not
+        "",
+        "---",
+    ]
+    out = validate_column(pd.Series(cells), GTIN)
+    assert out["valid"].tolist() == [GTIN.is_valid(c) for c in cells]
+    assert out["reason"].tolist() == [scalar_reason(GTIN, c) for c in cells]
+    assert out["valid"].tolist() == [False, False, True, True, True, False, False, False]
