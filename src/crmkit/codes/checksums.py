@@ -1,0 +1,480 @@
+"""Check-digit algorithms as small pure functions.
+
+Each family has a ``*_check_digit`` (or ``*_check_digits``) function that computes the
+check character(s) for a payload and an ``*_is_valid`` function that tests a complete
+code (payload followed by its check character). The functions take ASCII strings;
+normalising Persian digits or separators is the job of the code schemes
+(:mod:`crmkit.codes.schemes_gs1`, :mod:`crmkit.codes.schemes_iran`). A payload with
+characters outside the algorithm's alphabet raises
+:class:`~crmkit.exceptions.InvalidCodeError`; the ``*_is_valid`` functions never raise.
+
+Error-detection guarantees (what each algorithm is *designed* to catch; the test suite
+checks every row, including the documented exceptions):
+
+========================  =================================  ==============================
+algorithm                 any single-digit error             adjacent transpositions
+========================  =================================  ==============================
+GS1 mod 10 (weights 3,1)  all                                all except digits differing
+                                                             by 5 (e.g. 05 <-> 50)
+Luhn (ISO/IEC 7812-1)     all                                all except 09 <-> 90
+ISO 7064 MOD 97-10        all                                all
+ISO 7064 MOD 11-2         all                                all
+Iranian national ID       all except those moving the        same exception among the
+                          remainder between 1 and 10 (both   payload digits; swaps with
+                          give check digit 1), about 2 %     the check digit not guaranteed
+Iranian legal ID          all except those moving the        same exception among the
+                          remainder between 0 and 10 (both   first nine digits; not
+                          give check digit 0), about 2 %     guaranteed otherwise
+========================  =================================  ==============================
+
+Examples
+--------
+>>> gs1_check_digit("629104150021")
+'3'
+>>> luhn_check_digit("7992739871")
+'3'
+>>> mod97_10_check_digits("99991234567890121414")
+'90'
+>>> mod11_2_check_digit("079")
+'X'
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+from crmkit.exceptions import InvalidCodeError
+
+__all__ = [
+    "gs1_check_digit",
+    "gs1_is_valid",
+    "iban_check_digits",
+    "iran_legal_id_check_digit",
+    "iran_legal_id_is_valid",
+    "iran_national_id_check_digit",
+    "iran_national_id_is_valid",
+    "luhn_check_digit",
+    "luhn_is_valid",
+    "mod11_2_check_digit",
+    "mod11_2_is_valid",
+    "mod97_10_check_digits",
+    "mod97_10_is_valid",
+]
+
+_ALNUM: Final = frozenset("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+LEGAL_ID_WEIGHTS: Final = (29, 27, 23, 19, 17, 29, 27, 23, 19, 17)
+"""Weights of the Iranian legal-entity national ID check digit (digits 1..10)."""
+
+
+def _digits(payload: str, algorithm: str, *, length: int | None = None) -> list[int]:
+    """Return the payload as a list of ints, raising on non-digits or wrong length."""
+    if not isinstance(payload, str) or not (payload.isascii() and payload.isdigit()):
+        raise InvalidCodeError(
+            f"{payload!r}: the {algorithm} check digit needs a payload of ASCII digits "
+            "0-9 only; compact the code first (remove spaces, dashes, Persian digits).",
+            code=str(payload),
+            scheme=algorithm,
+            reason="characters",
+        )
+    if length is not None and len(payload) != length:
+        raise InvalidCodeError(
+            f"{payload!r}: the {algorithm} check digit needs exactly {length} payload "
+            f"digits, got {len(payload)}.",
+            code=payload,
+            scheme=algorithm,
+            reason="length",
+        )
+    return [ord(c) - 48 for c in payload]
+
+
+def gs1_check_digit(payload: str) -> str:
+    """GS1 modulo-10 check digit of a GTIN, GLN or SSCC payload.
+
+    .. math::
+
+        c = \\left(10 - \\sum_{i} w_i d_i \\bmod 10\\right) \\bmod 10,
+
+    with weights :math:`w_i = 3, 1, 3, \\dots` counted from the rightmost payload digit
+    (GS1 General Specifications, section 7.9.1).
+
+    Parameters
+    ----------
+    payload : str
+        The digits without the check digit (7, 11, 12, 13 or 17 digits for GTIN-8/-12/-13/-14
+        and SSCC; any positive length is accepted).
+
+    Returns
+    -------
+    str
+        One digit ``"0"``-``"9"``.
+
+    Raises
+    ------
+    InvalidCodeError
+        If the payload is empty or has a character other than ``0``-``9``.
+
+    References
+    ----------
+    - GS1 General Specifications, section 7.9 "Check digit calculation".
+    - GS1 Hong Kong check digit calculator, worked example ``629104150021`` -> 3.
+
+    Examples
+    --------
+    >>> gs1_check_digit("629104150021")
+    '3'
+    """
+    digits = _digits(payload, "GS1 mod 10")
+    total = sum(d * (3 if i % 2 == 0 else 1) for i, d in enumerate(reversed(digits)))
+    return str(-total % 10)
+
+
+def gs1_is_valid(code: str) -> bool:
+    """Whether ``code`` (payload + check digit) passes the GS1 mod-10 check; never raises.
+
+    Examples
+    --------
+    >>> gs1_is_valid("6291041500213"), gs1_is_valid("6291041500214")
+    (True, False)
+    """
+    if not isinstance(code, str) or len(code) < 2:
+        return False
+    try:
+        return gs1_check_digit(code[:-1]) == code[-1]
+    except InvalidCodeError:
+        return False
+
+
+def luhn_check_digit(payload: str) -> str:
+    """Luhn (ISO/IEC 7812-1 annex B) check digit.
+
+    .. math::
+
+        c = \\left(10 - \\sum_i f_i(d_i) \\bmod 10\\right) \\bmod 10,
+
+    where, counting from the rightmost payload digit, every first, third, ... digit is
+    doubled and :math:`f` sums the digits of the product (:math:`2d - 9` if
+    :math:`2d > 9`); the other digits count as they are.
+
+    Parameters
+    ----------
+    payload : str
+        Digits without the check digit (non-empty).
+
+    Returns
+    -------
+    str
+        One digit.
+
+    Raises
+    ------
+    InvalidCodeError
+        If the payload has a non-digit character or is empty.
+
+    References
+    ----------
+    - ISO/IEC 7812-1:2017, annex B (Luhn formula for computing modulus-10 check digits).
+    - Luhn, H. P. (1960), US patent 2,950,048.
+
+    Examples
+    --------
+    >>> luhn_check_digit("7992739871"), luhn_check_digit("7894")
+    ('3', '9')
+    """
+    digits = _digits(payload, "Luhn")
+    total = 0
+    for i, d in enumerate(reversed(digits)):
+        if i % 2 == 0:
+            d *= 2
+            if d > 9:
+                d -= 9
+        total += d
+    return str(-total % 10)
+
+
+def luhn_is_valid(code: str) -> bool:
+    """Whether ``code`` passes the Luhn check; never raises.
+
+    Examples
+    --------
+    >>> luhn_is_valid("79927398713"), luhn_is_valid("79927398710")
+    (True, False)
+    """
+    if not isinstance(code, str) or len(code) < 2:
+        return False
+    try:
+        return luhn_check_digit(code[:-1]) == code[-1]
+    except InvalidCodeError:
+        return False
+
+
+def _base10(text: str, algorithm: str) -> int:
+    """Letters A-Z become 10-35 (ISO 7064 / ISO 13616), then read as one integer."""
+    if not isinstance(text, str) or not text or not set(text) <= _ALNUM:
+        raise InvalidCodeError(
+            f"{text!r}: {algorithm} needs digits 0-9 and capital letters A-Z only.",
+            code=str(text),
+            scheme=algorithm,
+            reason="characters",
+        )
+    return int("".join(str(int(c, 36)) for c in text))
+
+
+def mod97_10_check_digits(payload: str) -> str:
+    """ISO/IEC 7064 MOD 97-10 check digits (two digits, ``"02"``-``"98"``).
+
+    .. math::
+
+        c = 98 - (100 \\cdot N \\bmod 97),
+
+    where :math:`N` is the payload read as a decimal integer (letters A-Z replaced by
+    10-35 as in ISO 13616). A complete code is valid when it is congruent to 1 mod 97.
+
+    Parameters
+    ----------
+    payload : str
+        Digits and capital letters, without check digits.
+
+    Returns
+    -------
+    str
+        Two digits.
+
+    Raises
+    ------
+    InvalidCodeError
+        If the payload is empty or has other characters.
+
+    References
+    ----------
+    - ISO/IEC 7064:2003, pure system MOD 97-10.
+    - python-stdnum ``stdnum.iso7064.mod_97_10`` test vectors.
+
+    Examples
+    --------
+    >>> mod97_10_check_digits("4354111611551114")
+    '31'
+    """
+    return f"{98 - (_base10(payload, 'ISO 7064 MOD 97-10') * 100) % 97:02d}"
+
+
+def mod97_10_is_valid(code: str) -> bool:
+    """Whether ``code`` is congruent to 1 modulo 97 (ISO 7064 MOD 97-10); never raises.
+
+    Examples
+    --------
+    >>> mod97_10_is_valid("08686001256515001121751")
+    True
+    """
+    try:
+        return len(code) >= 3 and _base10(code, "ISO 7064 MOD 97-10") % 97 == 1
+    except (InvalidCodeError, TypeError):
+        return False
+
+
+def iban_check_digits(country: str, bban: str) -> str:
+    """IBAN check digits (ISO 13616-1) for a country code and a BBAN.
+
+    The IBAN is ``country + check + bban``; the check digits are the MOD 97-10 check of
+    ``bban + country`` (the first four characters moved to the end).
+
+    Parameters
+    ----------
+    country : str
+        ISO 3166-1 alpha-2 code in capitals, e.g. ``"IR"``.
+    bban : str
+        The basic bank account number (digits and capitals).
+
+    Returns
+    -------
+    str
+        Two digits.
+
+    Raises
+    ------
+    InvalidCodeError
+        If the country or BBAN has characters outside 0-9, A-Z.
+
+    References
+    ----------
+    - ISO 13616-1:2020; SWIFT IBAN Registry (example ``IR710570029971601460641001``).
+
+    Examples
+    --------
+    >>> iban_check_digits("IR", "0570029971601460641001")
+    '71'
+    """
+    if not (isinstance(country, str) and len(country) == 2 and country.isalpha()):
+        raise InvalidCodeError(
+            f"{country!r} is not a two-letter ISO 3166 country code.",
+            code=str(country),
+            scheme="IBAN",
+            reason="characters",
+        )
+    return mod97_10_check_digits(bban + country)
+
+
+def mod11_2_check_digit(payload: str) -> str:
+    """ISO/IEC 7064 MOD 11-2 check character (``"0"``-``"9"`` or ``"X"`` for 10).
+
+    .. math::
+
+        p_0 = 0,\\quad p_{k} = 2 (p_{k-1} + d_k) \\bmod 11,\\qquad c = (12 - p_n) \\bmod 11.
+
+    Parameters
+    ----------
+    payload : str
+        Digits without the check character.
+
+    Returns
+    -------
+    str
+        ``"0"``-``"9"`` or ``"X"``.
+
+    Raises
+    ------
+    InvalidCodeError
+        If the payload has a non-digit character or is empty.
+
+    References
+    ----------
+    - ISO/IEC 7064:2003, pure system MOD 11-2 (used by ISNI and ORCID).
+    - ORCID support, "Structure of the ORCID identifier": ``0000-0002-1825-0097``.
+
+    Examples
+    --------
+    >>> mod11_2_check_digit("0794"), mod11_2_check_digit("079")
+    ('0', 'X')
+    """
+    p = 0
+    for d in _digits(payload, "ISO 7064 MOD 11-2"):
+        p = (p + d) * 2 % 11
+    c = (12 - p) % 11
+    return "X" if c == 10 else str(c)
+
+
+def mod11_2_is_valid(code: str) -> bool:
+    """Whether ``code`` passes ISO 7064 MOD 11-2; never raises.
+
+    Examples
+    --------
+    >>> mod11_2_is_valid("0000000218250097"), mod11_2_is_valid("079X")
+    (True, True)
+    """
+    if not isinstance(code, str) or len(code) < 2:
+        return False
+    try:
+        return mod11_2_check_digit(code[:-1]) == code[-1]
+    except InvalidCodeError:
+        return False
+
+
+def iran_national_id_check_digit(payload: str) -> str:
+    """Check digit of the Iranian national ID (*kart-e melli*, 10 digits).
+
+    .. math::
+
+        s = \\sum_{i=1}^{9} (11 - i)\\, d_i,\\quad r = s \\bmod 11,\\quad
+        c = \\begin{cases} r & r < 2 \\\\ 11 - r & r \\ge 2 \\end{cases}
+
+    Parameters
+    ----------
+    payload : str
+        The first nine digits (leading zeros included).
+
+    Returns
+    -------
+    str
+        One digit.
+
+    Raises
+    ------
+    InvalidCodeError
+        If the payload is not exactly nine ASCII digits.
+
+    References
+    ----------
+    - National Organization for Civil Registration of Iran, national-code rules
+      (as implemented by persian-tools ``verifyIranianNationalId``, test vectors
+      ``0499370899``, ``0790419904``, ``1583250689``).
+
+    Examples
+    --------
+    >>> iran_national_id_check_digit("049937089")
+    '9'
+    """
+    digits = _digits(payload, "Iranian national ID", length=9)
+    r = sum(d * (10 - i) for i, d in enumerate(digits)) % 11
+    return str(r if r < 2 else 11 - r)
+
+
+def iran_national_id_is_valid(code: str) -> bool:
+    """Whether a 10-digit code passes the national-ID checksum (no policy rules); never raises.
+
+    Examples
+    --------
+    >>> iran_national_id_is_valid("1583250689")
+    True
+    """
+    if not isinstance(code, str) or len(code) != 10:
+        return False
+    try:
+        return iran_national_id_check_digit(code[:9]) == code[9]
+    except InvalidCodeError:
+        return False
+
+
+def iran_legal_id_check_digit(payload: str) -> str:
+    """Check digit of the Iranian legal-entity national ID (*shenase-ye melli*, 11 digits).
+
+    .. math::
+
+        e = d_{10} + 2,\\quad s = \\sum_{i=1}^{10} (d_i + e)\\, w_i,\\quad
+        r = s \\bmod 11,\\quad c = \\begin{cases} 0 & r = 10 \\\\ r & r < 10 \\end{cases}
+
+    with :math:`w = (29, 27, 23, 19, 17, 29, 27, 23, 19, 17)`.
+
+    Parameters
+    ----------
+    payload : str
+        The first ten digits.
+
+    Returns
+    -------
+    str
+        One digit.
+
+    Raises
+    ------
+    InvalidCodeError
+        If the payload is not exactly ten ASCII digits.
+
+    References
+    ----------
+    - Ali Arash, "shenase melli" algorithm note (aliarash.com/article/shenasameli),
+      implemented by persian-tools ``verifyIranianLegalId`` (vector ``10380284790``).
+
+    Examples
+    --------
+    >>> iran_legal_id_check_digit("1038028479")
+    '0'
+    """
+    digits = _digits(payload, "Iranian legal ID", length=10)
+    e = digits[9] + 2
+    r = sum((d + e) * w for d, w in zip(digits, LEGAL_ID_WEIGHTS, strict=True)) % 11
+    return str(0 if r == 10 else r)
+
+
+def iran_legal_id_is_valid(code: str) -> bool:
+    """Whether an 11-digit code passes the legal-ID checksum; never raises.
+
+    Examples
+    --------
+    >>> iran_legal_id_is_valid("10380284790"), iran_legal_id_is_valid("10380284792")
+    (True, False)
+    """
+    if not isinstance(code, str) or len(code) != 11:
+        return False
+    try:
+        return iran_legal_id_check_digit(code[:10]) == code[10]
+    except InvalidCodeError:
+        return False
