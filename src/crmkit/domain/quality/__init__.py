@@ -12,6 +12,14 @@ Examples
 
 from __future__ import annotations
 
+from crmkit.domain.quality.dedupe import BLOCKING_KEYS, EXACT_KEYS, blocking_key, find_duplicates
+from crmkit.domain.quality.merge import (
+    MergeResult,
+    cluster_duplicates,
+    merge_customers,
+    merge_records,
+    remap_ids,
+)
 from crmkit.domain.quality.normalize import (
     normalize_email,
     normalize_email_series,
@@ -20,12 +28,25 @@ from crmkit.domain.quality.normalize import (
     normalize_phone,
     normalize_phone_series,
 )
+from crmkit.domain.quality.similarity import NgramIndex, jaro_winkler, ngram_jaccard
 
 __all__ = [
+    "BLOCKING_KEYS",
+    "EXACT_KEYS",
+    "MergeResult",
+    "NgramIndex",
+    "blocking_key",
+    "cluster_duplicates",
+    "find_duplicates",
+    "jaro_winkler",
+    "merge_customers",
+    "merge_records",
+    "ngram_jaccard",
     "normalize_email",
     "normalize_email_series",
     "normalize_name",
     "normalize_name_series",
     "normalize_phone",
     "normalize_phone_series",
+    "remap_ids",
 ]
