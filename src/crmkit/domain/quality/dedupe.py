@@ -72,14 +72,15 @@ def _national_id(values: pd.Series) -> pd.Series:
     return s.mask(s == "")
 
 
-def blocking_key(frame: pd.DataFrame, key: str) -> pd.Series:
+def blocking_key(frame: pd.DataFrame, key: str, *, names: pd.Series | None = None) -> pd.Series:
     """Blocking key values of every record (``<NA>`` where the key cannot be formed).
 
     ``"phone_suffix"``: the last 7 digits of ``phone`` (after digit normalisation), so
     the same number in national and international form shares a block.
     ``"initials_birth_year"``: first letters of the first and last word of the
     normalised ``name`` plus the year of ``birth_date``. Any other ``key`` must be a
-    column of ``frame`` and is used as it is.
+    column of ``frame`` and is used as it is. ``names`` may pass already normalised
+    names (aligned with ``frame``) to save work.
 
     Examples
     --------
@@ -101,7 +102,7 @@ def blocking_key(frame: pd.DataFrame, key: str) -> pd.Series:
         return digits.str.slice(-7).where(digits.str.len() >= 7)
     if key == "initials_birth_year":
         require_columns(frame, ["name", "birth_date"])
-        names = normalize_name_series(frame["name"])
+        names = normalize_name_series(frame["name"]) if names is None else names
         first = names.str.slice(0, 1)
         last = names.str.split(" ").str[-1].str.slice(0, 1)
         year = pd.to_datetime(frame["birth_date"]).dt.year.astype("Int64").astype("string")
@@ -217,7 +218,7 @@ def find_duplicates(
             "the frame's index (customer_id) has repeated values; give every record its "
             "own id (e.g. prefix the source name) before looking for duplicates."
         )
-    names = normalize_name_series(frame[name_col]).fillna("")
+    names = normalize_name_series(frame[name_col])
 
     def phone(values: pd.Series) -> pd.Series:
         return normalize_phone_series(values, default_country_code=default_country_code)
@@ -232,18 +233,18 @@ def find_duplicates(
     parts = []
     for key in exact_keys:
         i, j = _pairs_within(normalisers[key](frame[key]), max_block_size, key)
-        flags[key] = i * n + j
+        flags[key] = i * n + j  # already unique: one key value per record
         parts.append(flags[key])
     for key in blocking:
-        i, j = _pairs_within(blocking_key(frame, key), max_block_size, key)
+        i, j = _pairs_within(blocking_key(frame, key, names=names), max_block_size, key)
         parts.append(i * n + j)
     pair_ids = np.unique(np.concatenate(parts)) if parts else np.empty(0, np.int64)
     exact = np.zeros(pair_ids.size, dtype=bool)
-    hit = {k: np.isin(pair_ids, np.unique(v)) for k, v in flags.items()}
+    hit = {k: np.isin(pair_ids, v, assume_unique=True) for k, v in flags.items()}
     for v in hit.values():
         exact |= v
     left, right = pair_ids // n, pair_ids % n
-    index = NgramIndex(names)
+    index = NgramIndex(names.fillna(""))
     # cheap bound first: a block-only pair whose sizes alone rule out the threshold is dropped
     possible = exact | (index.upper_bound(left, right) >= threshold)
     left, right, exact = left[possible], right[possible], exact[possible]

@@ -38,7 +38,11 @@ __all__ = [
 ]
 
 # Arabic diacritics (harakat, U+064B-U+0652), superscript alef and tatweel carry no identity.
-_MARKS: Final = {**dict.fromkeys(range(1611, 1619)), 0x0670: None, 0x0640: None}
+_MARKS: Final[dict[int, int | None]] = {
+    **dict.fromkeys(range(1611, 1619)),
+    0x0670: None,
+    0x0640: None,
+}
 _SPACES: Final = re.compile(r"[\s\u200c\u200d\u200e\u200f\u00a0]+")
 _EMAIL: Final = re.compile(
     r"^[a-z0-9!#$%&'*+/=?^_`{|}~.-]+@(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$"
@@ -52,7 +56,7 @@ def normalize_name(name: str) -> str:
 
     Applies Unicode NFKC, Persian/Arabic-Indic digits to ASCII, Arabic letter variants to
     Persian (ي→ی, ى→ی, ك→ک), removes Arabic diacritics and tatweel, turns zero-width
-    non-joiners into spaces, collapses whitespace and case-folds Latin letters.
+    non-joiners into spaces, collapses whitespace and lower-cases.
 
     Parameters
     ----------
@@ -87,7 +91,7 @@ def normalize_name(name: str) -> str:
 def _name_key(name: str) -> str:
     s = unicodedata.normalize("NFKC", name)
     s = normalize_letters(normalize_digits(s)).translate(_MARKS)
-    return _SPACES.sub(" ", s).strip().casefold()
+    return _SPACES.sub(" ", s).strip().lower()
 
 
 def normalize_email(email: str) -> str:
@@ -208,10 +212,16 @@ def _check_country_code(code: str | None) -> str | None:
     return cc
 
 
-def _as_text(values: pd.Series) -> pd.Series:
+def _as_text(values: pd.Series, table: dict[int, int | None]) -> pd.Series:
+    """String series with NFKC and ``table`` applied to the non-ASCII rows only (fast path)."""
     if not isinstance(values, pd.Series):
         raise InvalidValueError(f"expected a pandas Series, got {type(values).__name__}.")
-    return values.astype("string")
+    s = values.astype("string")
+    wide = s.str.contains(r"[^\x00-\x7f]", regex=True).fillna(False).astype(bool)
+    if wide.any():
+        s = s.copy()
+        s[wide] = s[wide].str.normalize("NFKC").str.translate(table)
+    return s
 
 
 def normalize_name_series(values: pd.Series) -> pd.Series:
@@ -223,9 +233,8 @@ def normalize_name_series(values: pd.Series) -> pd.Series:
     >>> normalize_name_series(pd.Series([" Ali  Rezaei", None, "  "])).tolist()
     ['ali rezaei', <NA>, <NA>]
     """
-    s = _as_text(values).str.normalize("NFKC")
-    s = s.str.translate({**_DIGIT_TABLE, **_LETTER_TABLE, **_MARKS})
-    s = s.str.replace(_SPACES.pattern, " ", regex=True).str.strip().str.casefold()
+    s = _as_text(values, {**_DIGIT_TABLE, **_LETTER_TABLE, **_MARKS})
+    s = s.str.replace(_SPACES.pattern, " ", regex=True).str.strip().str.lower()
     return s.mask(s == "")
 
 
@@ -238,8 +247,7 @@ def normalize_email_series(values: pd.Series) -> pd.Series:
     >>> normalize_email_series(pd.Series(["A@B.COM", "not-an-email", None])).tolist()
     ['a@b.com', <NA>, <NA>]
     """
-    s = _as_text(values).str.normalize("NFKC").str.translate(_DIGIT_TABLE).str.strip()
-    s = s.str.lower()
+    s = _as_text(values, _DIGIT_TABLE).str.strip().str.lower()
     ok = s.str.match(_EMAIL.pattern) & ~s.str.contains("..", regex=False)
     ok &= ~s.str.startswith(".") & ~s.str.contains(".@", regex=False)
     return s.where(ok.fillna(False).astype(bool))
@@ -258,7 +266,7 @@ def normalize_phone_series(
     ['+989123456789', '+989123456789', <NA>, <NA>]
     """
     cc = _check_country_code(default_country_code)
-    s = _as_text(values).str.normalize("NFKC").str.translate(_DIGIT_TABLE).str.strip()
+    s = _as_text(values, _DIGIT_TABLE).str.strip()
     s = s.str.replace(_PHONE_JUNK.pattern, "", regex=True)
     s = s.str.replace(r"^00", "+", regex=True)
     if cc is not None:
@@ -268,8 +276,8 @@ def normalize_phone_series(
     return s.where(ok)
 
 
-_DIGIT_TABLE: Final = {
+_DIGIT_TABLE: Final[dict[int, int | None]] = {
     **{0x06F0 + i: ord("0") + i for i in range(10)},
     **{0x0660 + i: ord("0") + i for i in range(10)},
 }
-_LETTER_TABLE: Final = {0x064A: 0x06CC, 0x0649: 0x06CC, 0x0643: 0x06A9}
+_LETTER_TABLE: Final[dict[int, int | None]] = {0x064A: 0x06CC, 0x0649: 0x06CC, 0x0643: 0x06A9}

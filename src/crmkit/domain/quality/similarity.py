@@ -84,9 +84,9 @@ class NgramIndex:
         for k in range(1, n):
             grams = (grams << 21) | codes[:, k : max_length - n + 1 + k]
         rows = np.broadcast_to(np.arange(len(arr))[:, None], grams.shape)[valid]
-        vocab, cols = np.unique(grams[valid], return_inverse=True)
+        cols, vocab = pd.factorize(grams[valid])
         m = sp.csr_matrix(
-            (np.ones(len(cols), dtype=np.float32), (rows, cols.ravel())),
+            (np.ones(len(cols), dtype=np.float32), (rows, cols)),
             shape=(len(arr), max(len(vocab), 1)),
         )
         m.sum_duplicates()
