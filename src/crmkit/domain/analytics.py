@@ -1,0 +1,361 @@
+"""Vectorised analyses over the domain frames of :mod:`crmkit.domain.frames`.
+
+* :func:`complaints_per_item` — count complaints per product or service code
+  (DOMAIN.md section 5);
+* :func:`complaint_stage_durations` — how long each complaint spent in each response
+  stage, time to first response and to resolution;
+* :func:`contacts_before_first_purchase` — contacts a customer had before buying
+  (the seeds' "8-10 contacts for a new customer" claim, DOMAIN.md section 6, becomes
+  testable on your data);
+* :func:`weighted_forecast` — weighted sales forecast by period.
+
+All take frames, never loop over rows in Python, and never modify their input.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import numpy as np
+import pandas as pd
+
+from crmkit._validation import require_columns, require_nonempty
+from crmkit.columns import CUSTOMER_ID, DATETIME
+from crmkit.domain.complaint import ComplaintStage
+from crmkit.domain.frames import opportunities_to_frame
+from crmkit.domain.opportunity import Opportunity, OpportunityStage
+from crmkit.exceptions import InvalidValueError
+from crmkit.timeunits import check_time_unit, elapsed
+
+__all__ = [
+    "complaint_stage_durations",
+    "complaints_per_item",
+    "contacts_before_first_purchase",
+    "weighted_forecast",
+]
+
+_DONE = (ComplaintStage.RESOLVED.value, ComplaintStage.CLOSED.value)
+
+
+def complaints_per_item(complaints: pd.DataFrame) -> pd.DataFrame:
+    """Number of complaints per product or service code.
+
+    Parameters
+    ----------
+    complaints : pandas.DataFrame
+        Long form from :func:`~crmkit.domain.complaints_to_frame` (columns
+        ``complaint_id``, ``customer_id``, ``item_code``, ``step``, ``stage``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by ``item_code``, sorted by ``n_complaints`` descending (ties by code):
+        ``n_complaints``, ``n_customers`` (distinct complainants), ``n_open`` (current
+        stage not resolved/closed) and ``share`` (of all complaints).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> f = pd.DataFrame(
+    ...     {
+    ...         "complaint_id": ["K1", "K2", "K2", "K3"],
+    ...         "customer_id": ["C1", "C1", "C1", "C2"],
+    ...         "item_code": ["P1", "P1", "P1", "P2"],
+    ...         "step": [0, 0, 1, 0],
+    ...         "stage": ["received", "received", "acknowledged", "received"],
+    ...     }
+    ... )
+    >>> complaints_per_item(f)
+               n_complaints  n_customers  n_open     share
+    item_code
+    P1                    2            1       2  0.666667
+    P2                    1            1       1  0.333333
+    """
+    require_columns(complaints, ["complaint_id", CUSTOMER_ID, "item_code", "step", "stage"])
+    require_nonempty(complaints, name="complaints")
+    last = complaints.sort_values(["complaint_id", "step"]).drop_duplicates(
+        "complaint_id", keep="last"
+    )
+    g = last.assign(_open=~last["stage"].isin(_DONE)).groupby("item_code")
+    out = pd.DataFrame(
+        {
+            "n_complaints": g.size(),
+            "n_customers": g[CUSTOMER_ID].nunique(),
+            "n_open": g["_open"].sum().astype("int64"),
+        }
+    )
+    out["share"] = out["n_complaints"] / out["n_complaints"].sum()
+    out = out.reset_index().sort_values(["n_complaints", "item_code"], ascending=[False, True])
+    return out.set_index("item_code")
+
+
+def complaint_stage_durations(
+    complaints: pd.DataFrame,
+    unit: str = "D",
+    *,
+    as_of: pd.Timestamp | None = None,
+) -> pd.DataFrame:
+    """Time each complaint spent in each response stage, and the headline durations.
+
+    Parameters
+    ----------
+    complaints : pandas.DataFrame
+        Long form from :func:`~crmkit.domain.complaints_to_frame`.
+    unit : {"D", "W", "M", "Q", "Y"}, default "D"
+        Unit of every duration (see :mod:`crmkit.timeunits`).
+    as_of : pandas.Timestamp, optional
+        Tz-aware end of observation; when given, the time in each complaint's *current*
+        stage runs to ``as_of``; otherwise only stages already left are counted.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by ``complaint_id`` (sorted): ``item_code``, ``customer_id``, ``stage``
+        (current), ``time_to_first_response`` (receipt to the next step; NaN if none
+        yet), ``time_to_resolution`` (receipt to the latest ``resolved`` step; NaN while
+        open), then one column per stage (``received`` ... ``reopened``) with the total
+        time spent in it over all visits (0 if never visited).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> t = pd.to_datetime(["2024-01-01 09:00", "2024-01-01 21:00", "2024-01-03 09:00"])
+    >>> f = pd.DataFrame(
+    ...     {
+    ...         "complaint_id": "K1",
+    ...         "customer_id": "C1",
+    ...         "item_code": "P1",
+    ...         "step": [0, 1, 2],
+    ...         "stage": ["received", "in progress", "resolved"],
+    ...         "datetime": t.tz_localize("UTC"),
+    ...     }
+    ... )
+    >>> d = complaint_stage_durations(f, "D")
+    >>> d.loc["K1", ["time_to_first_response", "time_to_resolution", "in progress"]].tolist()
+    [0.5, 2.0, 1.5]
+    """
+    u = check_time_unit(unit)
+    require_columns(
+        complaints, ["complaint_id", CUSTOMER_ID, "item_code", "step", "stage", DATETIME]
+    )
+    require_nonempty(complaints, name="complaints")
+    f = complaints.sort_values(["complaint_id", "step"], kind="stable")
+    stamps = pd.to_datetime(f[DATETIME])
+    if stamps.dt.tz is None:
+        raise InvalidValueError(
+            f"column {DATETIME!r} is naive; localise it (Series.dt.tz_localize) first."
+        )
+    utc = stamps.dt.tz_convert("UTC").dt.tz_localize(None)
+    ids = f["complaint_id"].to_numpy()
+    nxt = utc.groupby(ids, sort=False).shift(-1)
+    if as_of is not None:
+        end = pd.Timestamp(as_of)
+        if end.tz is None:
+            raise InvalidValueError(f"as_of={as_of!r} is naive; pass a tz-aware timestamp.")
+        nxt = nxt.fillna(end.tz_convert("UTC").tz_localize(None))
+    left = nxt.notna().to_numpy()
+    spent = np.zeros(len(f))
+    spent[left] = elapsed(utc.to_numpy()[left], nxt.to_numpy()[left], u)
+    f2 = pd.DataFrame(
+        {"complaint_id": ids, "stage": f["stage"].to_numpy(), "spent": spent, "t": utc.to_numpy()}
+    )
+    per_stage = f2.pivot_table(
+        index="complaint_id", columns="stage", values="spent", aggfunc="sum", fill_value=0.0
+    ).reindex(columns=[s.value for s in ComplaintStage], fill_value=0.0)
+    g = f2.groupby("complaint_id")
+    first_t = g["t"].first()
+    last = f.drop_duplicates("complaint_id", keep="last").set_index("complaint_id")
+    second_t = f2[f2.groupby("complaint_id").cumcount() == 1].set_index("complaint_id")["t"]
+    resolved_t = (
+        f2[f2["stage"] == ComplaintStage.RESOLVED.value].groupby("complaint_id")["t"].max()
+    )
+    resolved_t = resolved_t.reindex(first_t.index)
+    resolved_t = resolved_t.where(last["stage"].reindex(first_t.index).isin(_DONE))
+    second_t = second_t.reindex(first_t.index)
+
+    def dur(end: pd.Series) -> np.ndarray:
+        out = np.full(len(end), np.nan)
+        ok = end.notna().to_numpy()
+        out[ok] = elapsed(first_t.to_numpy()[ok], end.to_numpy()[ok], u)
+        return out
+
+    out = pd.DataFrame(
+        {
+            "item_code": last["item_code"],
+            CUSTOMER_ID: last[CUSTOMER_ID],
+            "stage": last["stage"],
+            "time_to_first_response": dur(second_t),
+            "time_to_resolution": dur(resolved_t),
+        },
+        index=first_t.index,
+    )
+    out = out.join(per_stage)
+    out.columns.name = None
+    return out.sort_index()
+
+
+def contacts_before_first_purchase(
+    interactions: pd.DataFrame, purchases: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """Number of contacts each customer had before their first purchase.
+
+    Parameters
+    ----------
+    interactions : pandas.DataFrame
+        From :func:`~crmkit.domain.interactions_to_frame` (``customer_id``, ``datetime``,
+        ``kind``, ``amount``).
+    purchases : pandas.DataFrame, optional
+        Purchases (``customer_id``, ``datetime``) from a transaction log. Without it,
+        purchases are the interactions of kind ``sales`` with a positive ``amount``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by ``customer_id`` (every customer in ``interactions`` or
+        ``purchases``): ``first_purchase`` (NaT if none), ``n_contacts_before``
+        (non-purchase interactions strictly before the first purchase, or all of them
+        for customers who never bought) and ``converted`` (bought at all).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> t = pd.to_datetime(["2024-01-01", "2024-01-05", "2024-01-09", "2024-01-02"], utc=True)
+    >>> f = pd.DataFrame(
+    ...     {
+    ...         "customer_id": ["A", "A", "A", "B"],
+    ...         "datetime": t,
+    ...         "kind": ["marketing", "sales", "sales", "marketing"],
+    ...         "amount": [None, None, 50.0, None],
+    ...     }
+    ... )
+    >>> contacts_before_first_purchase(f)[["n_contacts_before", "converted"]]
+                 n_contacts_before  converted
+    customer_id
+    A                            2       True
+    B                            1      False
+    """
+    require_columns(interactions, [CUSTOMER_ID, DATETIME, "kind", "amount"])
+    amount = pd.to_numeric(interactions["amount"]).fillna(0.0)
+    is_buy = (interactions["kind"] == "sales") & (amount > 0)
+    if purchases is None:
+        buys = interactions.loc[is_buy, [CUSTOMER_ID, DATETIME]]
+        contacts = interactions.loc[~is_buy, [CUSTOMER_ID, DATETIME]]
+    else:
+        require_columns(purchases, [CUSTOMER_ID, DATETIME])
+        buys = purchases[[CUSTOMER_ID, DATETIME]]
+        contacts = interactions.loc[~is_buy, [CUSTOMER_ID, DATETIME]]
+    first = buys.groupby(CUSTOMER_ID)[DATETIME].min().rename("first_purchase")
+    ids = pd.Index(pd.concat([interactions[CUSTOMER_ID], buys[CUSTOMER_ID]]).unique())
+    first = first.reindex(ids.sort_values())
+    first.index.name = CUSTOMER_ID
+    cutoff = contacts[CUSTOMER_ID].map(first)
+    before = cutoff.isna() | (contacts[DATETIME] < cutoff)
+    counts = contacts.loc[before.to_numpy(dtype=bool)].groupby(CUSTOMER_ID).size()
+    out = pd.DataFrame(
+        {
+            "first_purchase": first,
+            "n_contacts_before": counts.reindex(first.index, fill_value=0).astype("int64"),
+            "converted": first.notna(),
+        }
+    )
+    return out
+
+
+def weighted_forecast(
+    opportunities: Iterable[Opportunity] | pd.DataFrame,
+    period: str = "Q",
+    *,
+    include_closed: bool = True,
+) -> pd.DataFrame:
+    """Weighted sales forecast per expected-close period.
+
+    .. math::
+
+       F_p = \\sum_{i:\\,\\text{close}_i \\in p} \\text{amount}_i \\, \\Pr(\\text{win}_i)
+
+    Parameters
+    ----------
+    opportunities : iterable of Opportunity or DataFrame
+        Objects, or a frame from :func:`~crmkit.domain.opportunities_to_frame` (columns
+        ``amount``, ``probability``, ``expected_close``, ``stage`` and ``currency``).
+    period : {"M", "Q", "Y"}, default "Q"
+        Calendar months, quarters or years.
+    include_closed : bool, default True
+        Count closed-won deals (probability 1) and closed-lost ones (0); with False
+        only open opportunities are forecast.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by ``period`` (a :class:`pandas.PeriodIndex`, every period between the
+        first and last with an opportunity, empty ones as zeros), columns
+        ``n_opportunities``, ``pipeline_amount`` (sum of amounts) and
+        ``weighted_amount`` (the forecast).
+
+    Raises
+    ------
+    InvalidValueError
+        Unknown period, no opportunities, or more than one currency.
+
+    Examples
+    --------
+    >>> from crmkit.domain import Opportunity
+    >>> def opp(i, amount, p, close):
+    ...     return Opportunity.open(
+    ...         opportunity_id=i,
+    ...         customer_code="C1",
+    ...         amount=amount,
+    ...         probability=p,
+    ...         expected_close=close,
+    ...         on="2024-01-01",
+    ...     )
+    >>> opps = [
+    ...     opp("A", 100.0, 0.5, "2024-01-15"),
+    ...     opp("B", 200.0, 0.25, "2024-03-31"),
+    ...     opp("C", 80.0, 0.5, "2024-07-01"),
+    ... ]
+    >>> weighted_forecast(opps, "Q")
+            n_opportunities  pipeline_amount  weighted_amount
+    period
+    2024Q1                2            300.0            100.0
+    2024Q2                0              0.0              0.0
+    2024Q3                1             80.0             40.0
+    """
+    if period not in ("M", "Q", "Y"):
+        raise InvalidValueError(f"period={period!r} must be 'M', 'Q' or 'Y'.")
+    if isinstance(opportunities, pd.DataFrame):
+        frame = opportunities
+    else:
+        frame = opportunities_to_frame(opportunities)
+
+    require_columns(frame, ["amount", "probability", "expected_close", "stage", "currency"])
+    if not include_closed:
+        frame = frame[
+            ~frame["stage"].isin(
+                [s.value for s in (OpportunityStage.CLOSED_WON, OpportunityStage.CLOSED_LOST)]
+            )
+        ]
+    if len(frame) == 0:
+        raise InvalidValueError("no opportunities to forecast; pass at least one.")
+    currencies = frame["currency"].dropna().unique()
+    if len(currencies) > 1 or (len(currencies) == 1 and frame["currency"].isna().any()):
+        raise InvalidValueError(
+            f"opportunities are in several currencies {sorted(map(str, currencies))} (or some "
+            "have none); forecast each currency separately."
+        )
+    close = pd.to_datetime(frame["expected_close"])
+    per = pd.PeriodIndex(close.dt.to_period(period), name="period")
+    amount = frame["amount"].to_numpy(dtype=float)
+    data = pd.DataFrame(
+        {
+            "n_opportunities": 1,
+            "pipeline_amount": amount,
+            "weighted_amount": amount * frame["probability"].to_numpy(dtype=float),
+        },
+        index=per,
+    )
+    out = data.groupby(level="period").sum()
+    full = pd.period_range(out.index.min(), out.index.max(), freq=period, name="period")
+    return out.reindex(full, fill_value=0).astype(
+        {"n_opportunities": "int64", "pipeline_amount": "float64", "weighted_amount": "float64"}
+    )

@@ -1,0 +1,311 @@
+"""Complaints about a specific product or service code, answered stage by stage.
+
+DOMAIN.md section 5 gives the reason unique item codes exist: to identify the product or
+service complained about, to **track how the customer was answered** and **trace the
+stages of that answer**, and to **count complaints per product or service**. A
+:class:`Complaint` therefore names its ``item_code`` and keeps a dated
+:class:`ComplaintStep` for every stage, each with the channel and a note of the answer.
+
+Stages and allowed moves:
+
+==============  ==========================================
+from            to
+==============  ==========================================
+received        acknowledged, in progress
+acknowledged    in progress, resolved
+in progress     resolved
+resolved        closed, reopened
+closed          reopened
+reopened        in progress
+==============  ==========================================
+
+Examples
+--------
+>>> import datetime as dt
+>>> t0 = dt.datetime(2024, 5, 1, 9, 0, tzinfo=dt.UTC)
+>>> c = Complaint.receive(
+...     complaint_id="K1",
+...     customer_code="C1",
+...     item_code="SRV-7",
+...     at=t0,
+...     channel="phone",
+...     note="router drops the line",
+... )
+>>> c = c.advance("acknowledged", at=t0 + dt.timedelta(hours=6), channel="e-mail")
+>>> c = c.advance("in progress", at=t0 + dt.timedelta(days=1))
+>>> c = c.advance("resolved", at=t0 + dt.timedelta(days=3), note="firmware updated")
+>>> c.stage.value, c.time_to_first_response("D"), c.time_to_resolution("D")
+('resolved', 0.25, 3.0)
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import itertools
+from collections.abc import Mapping
+from typing import Any, Final
+
+import attrs
+import pandas as pd
+
+from crmkit.domain import _common as cv
+from crmkit.domain.interaction import Channel
+from crmkit.exceptions import InvalidTransitionError, InvalidValueError, InvariantError
+from crmkit.timeunits import elapsed
+
+__all__ = ["Complaint", "ComplaintStage", "ComplaintStep"]
+
+
+class ComplaintStage(enum.Enum):
+    """Response stages of a complaint, in order, plus ``reopened``."""
+
+    RECEIVED = "received"
+    ACKNOWLEDGED = "acknowledged"
+    IN_PROGRESS = "in progress"
+    RESOLVED = "resolved"
+    CLOSED = "closed"
+    REOPENED = "reopened"
+
+
+_C = ComplaintStage
+ALLOWED: Final[dict[ComplaintStage, tuple[ComplaintStage, ...]]] = {
+    _C.RECEIVED: (_C.ACKNOWLEDGED, _C.IN_PROGRESS),
+    _C.ACKNOWLEDGED: (_C.IN_PROGRESS, _C.RESOLVED),
+    _C.IN_PROGRESS: (_C.RESOLVED,),
+    _C.RESOLVED: (_C.CLOSED, _C.REOPENED),
+    _C.CLOSED: (_C.REOPENED,),
+    _C.REOPENED: (_C.IN_PROGRESS,),
+}
+
+
+# Named converters (the mypy attrs plugin needs named functions, not factories).
+def _aware_at(value: Any) -> dt.datetime:
+    return cv.aware("at")(value)
+
+
+def _member_stage(value: Any) -> ComplaintStage:
+    return cv.member(ComplaintStage, "stage")(value)
+
+
+def _optional_member_channel(value: Any) -> Channel | None:
+    return cv.optional_member(Channel, "channel")(value)
+
+
+def _optional_text_characteristic(value: Any) -> str | None:
+    return cv.optional_text("characteristic")(value)
+
+
+def _optional_text_note(value: Any) -> str | None:
+    return cv.optional_text("note")(value)
+
+
+def _text_complaint_id(value: Any) -> str:
+    return cv.text("complaint_id")(value)
+
+
+def _text_customer_code(value: Any) -> str:
+    return cv.text("customer_code")(value)
+
+
+def _text_item_code(value: Any) -> str:
+    return cv.text("item_code")(value)
+
+
+def _tuple_of_steps(value: Any) -> tuple[ComplaintStep, ...]:
+    return cv.tuple_of(ComplaintStep, "steps")(value)
+
+
+@attrs.frozen(kw_only=True)
+class ComplaintStep:
+    """One dated stage of the answer to a complaint.
+
+    Parameters
+    ----------
+    stage : ComplaintStage or str
+    at : datetime.datetime
+        Tz-aware time the stage was entered.
+    channel : Channel or str, optional
+        How the customer was contacted or answered at this stage.
+    note : str, optional
+        What was said or done.
+
+    Examples
+    --------
+    >>> ComplaintStep(stage="in progress", at="2024-01-01T10:00:00+00:00").stage.value
+    'in progress'
+    """
+
+    stage: ComplaintStage = attrs.field(converter=_member_stage)
+    at: dt.datetime = attrs.field(converter=_aware_at)
+    channel: Channel | None = attrs.field(default=None, converter=_optional_member_channel)
+    note: str | None = attrs.field(default=None, converter=_optional_text_note)
+
+    @classmethod
+    def from_record(cls, record: Mapping[str, Any]) -> ComplaintStep:
+        """Build from a mapping with keys ``stage``, ``at`` [, ``channel``, ``note``]."""
+        keys = ("stage", "at", "channel", "note")
+        unknown = sorted(set(record) - set(keys))
+        if unknown:
+            raise InvalidValueError(f"unknown ComplaintStep field(s) {unknown}; known: {keys}.")
+        return cls(**{k: record[k] for k in keys if k in record})
+
+
+def _check_steps(instance: Complaint, attribute: Any, value: tuple[ComplaintStep, ...]) -> None:
+    del attribute
+    who = instance.complaint_id
+    if not value or value[0].stage is not ComplaintStage.RECEIVED:
+        raise InvariantError(
+            f"complaint {who} must start with a 'received' step; use Complaint.receive(...)."
+        )
+    for prev, nxt in itertools.pairwise(value):
+        if nxt.at < prev.at:
+            raise InvariantError(
+                f"steps of complaint {who} go back in time: {prev.stage.value} at "
+                f"{prev.at.isoformat()} then {nxt.stage.value} at {nxt.at.isoformat()}."
+            )
+        _check_move(who, prev.stage, nxt.stage)
+
+
+def _check_move(who: str, old: ComplaintStage, new: ComplaintStage) -> None:
+    if new not in ALLOWED[old]:
+        raise InvalidTransitionError(
+            f"complaint {who} cannot move from {old.value!r} to {new.value!r}; "
+            f"allowed moves: {[s.value for s in ALLOWED[old]]}."
+        )
+
+
+@attrs.frozen(kw_only=True)
+class Complaint:
+    """A complaint about one product or service code, with its dated response steps.
+
+    Parameters
+    ----------
+    complaint_id : str
+    customer_code : str
+    item_code : str
+        Code of the product or service complained about (from the code registry).
+    steps : tuple of ComplaintStep
+        Starting with ``received``, in time order, each an allowed move.
+    characteristic : str, optional
+        Which characteristic of the item is complained about (quality, delivery ...).
+
+    Raises
+    ------
+    InvalidTransitionError
+        If the steps contain a move the stage table does not allow.
+    InvariantError
+        If the steps do not start with ``received`` or go back in time.
+    """
+
+    complaint_id: str = attrs.field(converter=_text_complaint_id)
+    customer_code: str = attrs.field(converter=_text_customer_code)
+    item_code: str = attrs.field(converter=_text_item_code)
+    steps: tuple[ComplaintStep, ...] = attrs.field(
+        converter=_tuple_of_steps, validator=_check_steps
+    )
+    characteristic: str | None = attrs.field(default=None, converter=_optional_text_characteristic)
+
+    @classmethod
+    def receive(
+        cls,
+        *,
+        complaint_id: str,
+        customer_code: str,
+        item_code: str,
+        at: dt.datetime | str,
+        channel: Channel | str | None = None,
+        note: str | None = None,
+        characteristic: str | None = None,
+    ) -> Complaint:
+        """Register a new complaint in stage ``received``."""
+        step = ComplaintStep(stage=ComplaintStage.RECEIVED, at=at, channel=channel, note=note)
+        return cls(
+            complaint_id=complaint_id,
+            customer_code=customer_code,
+            item_code=item_code,
+            steps=(step,),
+            characteristic=characteristic,
+        )
+
+    @property
+    def stage(self) -> ComplaintStage:
+        """Current stage."""
+        return self.steps[-1].stage
+
+    @property
+    def received_at(self) -> dt.datetime:
+        """When the complaint was received."""
+        return self.steps[0].at
+
+    @property
+    def is_open(self) -> bool:
+        """True unless the current stage is resolved or closed."""
+        return self.stage not in (ComplaintStage.RESOLVED, ComplaintStage.CLOSED)
+
+    def advance(
+        self,
+        stage: ComplaintStage | str,
+        *,
+        at: dt.datetime | str,
+        channel: Channel | str | None = None,
+        note: str | None = None,
+    ) -> Complaint:
+        """Record the next stage; illegal moves raise with the allowed moves listed.
+
+        Raises
+        ------
+        InvalidTransitionError
+            If ``stage`` is not allowed after the current stage.
+        InvalidValueError
+            If ``at`` is naive or earlier than the current stage.
+        """
+        step = ComplaintStep(stage=stage, at=at, channel=channel, note=note)
+        if step.at < self.steps[-1].at:
+            raise InvalidValueError(
+                f"at={step.at.isoformat()} is earlier than the current stage "
+                f"({self.stage.value} at {self.steps[-1].at.isoformat()})."
+            )
+        _check_move(self.complaint_id, self.stage, step.stage)
+        return attrs.evolve(self, steps=(*self.steps, step))
+
+    def reopen(
+        self,
+        *,
+        at: dt.datetime | str,
+        channel: Channel | str | None = None,
+        note: str | None = None,
+    ) -> Complaint:
+        """Reopen a resolved or closed complaint."""
+        return self.advance(ComplaintStage.REOPENED, at=at, channel=channel, note=note)
+
+    def time_to_first_response(self, unit: str = "D") -> float | None:
+        """Time from receipt to the first later step, in ``unit``; ``None`` if none yet."""
+        if len(self.steps) < 2:
+            return None
+        return _span(self.steps[0].at, self.steps[1].at, unit)
+
+    def time_to_resolution(self, unit: str = "D") -> float | None:
+        """Time from receipt to the latest ``resolved`` step, in ``unit``.
+
+        ``None`` while the complaint is open (never resolved, or reopened and not yet
+        resolved again).
+        """
+        if self.is_open:
+            return None
+        last = max(i for i, s in enumerate(self.steps) if s.stage is ComplaintStage.RESOLVED)
+        return _span(self.steps[0].at, self.steps[last].at, unit)
+
+    @classmethod
+    def from_record(cls, record: Mapping[str, Any]) -> Complaint:
+        """Build from a mapping keyed by the field names (``steps`` items may be dicts)."""
+        names = [a.name for a in attrs.fields(cls)]
+        unknown = sorted(set(record) - set(names))
+        if unknown:
+            raise InvalidValueError(f"unknown Complaint field(s) {unknown}; known: {names}.")
+        return cls(**dict(record))
+
+
+def _span(start: dt.datetime, end: dt.datetime, unit: str) -> float:
+    s, e = pd.Timestamp(start).tz_convert("UTC"), pd.Timestamp(end).tz_convert("UTC")
+    return float(elapsed(s, e, unit))

@@ -1,0 +1,261 @@
+"""Interactions: every touchpoint between a customer and the organisation.
+
+The channels, kinds and sale phases are DOMAIN.md section 4's, in its order. An
+interaction is a visible behaviour (a contact or a purchase), not the relationship
+itself (:mod:`crmkit.domain.relationship`).
+
+Examples
+--------
+>>> import datetime as dt
+>>> call = Interaction(
+...     customer_code="C1",
+...     at=dt.datetime(2024, 3, 1, 9, 30, tzinfo=dt.UTC),
+...     channel="phone",
+...     kind="sales",
+...     phase="before sale",
+...     direction="outbound",
+... )
+>>> call.channel, call.is_purchase
+(<Channel.PHONE: 'phone'>, False)
+>>> Interaction(
+...     customer_code="C1",
+...     at=dt.datetime(2024, 3, 1),
+...     channel="web",
+...     kind="sales",
+...     phase="during sale",
+...     direction="inbound",
+... )
+Traceback (most recent call last):
+...
+crmkit.exceptions.InvalidValueError: at='2024-03-01T00:00:00' is naive (no time zone)...
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from collections.abc import Mapping
+from typing import Any
+
+import attrs
+
+from crmkit.domain import _common as cv
+from crmkit.exceptions import InvalidValueError
+
+__all__ = ["Channel", "Direction", "Interaction", "InteractionKind", "SalePhase"]
+
+
+class Channel(enum.Enum):
+    """Contact channels named in DOMAIN.md section 4, in its order.
+
+    ``mail`` is postal mail (a letter); ``in person`` covers field sales visits;
+    ``partner`` is a partner or reseller channel.
+    """
+
+    PHONE = "phone"
+    MAIL = "mail"
+    FAX = "fax"
+    EMAIL = "e-mail"
+    CHAT = "chat"
+    WEB = "web"
+    MOBILE = "mobile"
+    IN_PERSON = "in person"
+    PARTNER = "partner"
+
+
+class InteractionKind(enum.Enum):
+    """What the interaction is about: marketing, sales, (after-sales) service, complaint."""
+
+    MARKETING = "marketing"
+    SALES = "sales"
+    SERVICE = "service"
+    COMPLAINT = "complaint"
+
+
+class SalePhase(enum.Enum):
+    """When the interaction happens relative to a sale."""
+
+    BEFORE = "before sale"
+    DURING = "during sale"
+    AFTER = "after sale"
+
+
+class Direction(enum.Enum):
+    """Who initiated the contact: the customer (inbound) or the organisation (outbound)."""
+
+    INBOUND = "inbound"
+    OUTBOUND = "outbound"
+
+
+# Named converters (the mypy attrs plugin needs named functions, not factories).
+def _aware_at(value: Any) -> dt.datetime:
+    return cv.aware("at")(value)
+
+
+def _member_channel(value: Any) -> Channel:
+    return cv.member(Channel, "channel")(value)
+
+
+def _member_direction(value: Any) -> Direction:
+    return cv.member(Direction, "direction")(value)
+
+
+def _member_kind(value: Any) -> InteractionKind:
+    return cv.member(InteractionKind, "kind")(value)
+
+
+def _member_phase(value: Any) -> SalePhase:
+    return cv.member(SalePhase, "phase")(value)
+
+
+def _optional_number_amount(value: Any) -> float | None:
+    return cv.optional_number("amount", minimum=0.0)(value)
+
+
+def _optional_text_currency(value: Any) -> str | None:
+    return cv.optional_text("currency")(value)
+
+
+def _optional_text_interaction_id(value: Any) -> str | None:
+    return cv.optional_text("interaction_id")(value)
+
+
+def _optional_text_item_code(value: Any) -> str | None:
+    return cv.optional_text("item_code")(value)
+
+
+def _optional_text_outcome(value: Any) -> str | None:
+    return cv.optional_text("outcome")(value)
+
+
+def _text_customer_code(value: Any) -> str:
+    return cv.text("customer_code")(value)
+
+
+@attrs.frozen(kw_only=True)
+class Interaction:
+    """One touchpoint.
+
+    Parameters
+    ----------
+    customer_code : str
+        Code of the customer (from the code registry).
+    at : datetime.datetime
+        When it happened; must be tz-aware (naive timestamps are ambiguous across
+        branches in different zones and are refused).
+    channel : Channel or str
+    kind : InteractionKind or str
+    phase : SalePhase or str
+        ``"before sale"``, ``"during sale"`` or ``"after sale"``.
+    direction : Direction or str
+        ``"inbound"`` or ``"outbound"``.
+    item_code : str, optional
+        Product or service code the interaction concerns.
+    amount : float, optional
+        Money involved (a purchase value), ``>= 0``, in ``currency``.
+    currency : str, optional
+        ISO 4217 code of ``amount`` (e.g. ``"IRR"``); crmkit never converts currencies.
+    outcome : str, optional
+        Free text result (``"purchase"``, ``"no answer"`` ...).
+    interaction_id : str, optional
+        Identifier in the source system.
+
+    Raises
+    ------
+    InvalidValueError
+        Naive or missing timestamp, unknown channel/kind/phase/direction, negative or
+        non-finite amount, a currency without an amount.
+
+    Examples
+    --------
+    >>> import datetime as dt
+    >>> sale = Interaction(
+    ...     customer_code="C1",
+    ...     at="2024-03-02T10:00:00+03:30",
+    ...     channel="web",
+    ...     kind="sales",
+    ...     phase="during sale",
+    ...     direction="inbound",
+    ...     item_code="P-1",
+    ...     amount=120.0,
+    ...     currency="IRR",
+    ... )
+    >>> sale.is_purchase, sale.at.utcoffset()
+    (True, datetime.timedelta(seconds=12600))
+    """
+
+    customer_code: str = attrs.field(converter=_text_customer_code)
+    at: dt.datetime = attrs.field(converter=_aware_at)
+    channel: Channel = attrs.field(converter=_member_channel)
+    kind: InteractionKind = attrs.field(converter=_member_kind)
+    phase: SalePhase = attrs.field(converter=_member_phase)
+    direction: Direction = attrs.field(converter=_member_direction)
+    item_code: str | None = attrs.field(default=None, converter=_optional_text_item_code)
+    amount: float | None = attrs.field(default=None, converter=_optional_number_amount)
+    currency: str | None = attrs.field(default=None, converter=_optional_text_currency)
+    outcome: str | None = attrs.field(default=None, converter=_optional_text_outcome)
+    interaction_id: str | None = attrs.field(default=None, converter=_optional_text_interaction_id)
+
+    def __attrs_post_init__(self) -> None:
+        if self.currency is not None and self.amount is None:
+            raise InvalidValueError(
+                f"currency={self.currency!r} given without an amount; pass amount= too."
+            )
+
+    @property
+    def is_purchase(self) -> bool:
+        """True for a sales interaction with a positive amount (a purchase)."""
+        return self.kind is InteractionKind.SALES and (self.amount or 0.0) > 0.0
+
+    def reassigned(self, customer_code: str) -> Interaction:
+        """The same interaction attributed to another customer code (used by merges).
+
+        Examples
+        --------
+        >>> import datetime as dt
+        >>> i = Interaction(
+        ...     customer_code="C2",
+        ...     at=dt.datetime(2024, 1, 1, tzinfo=dt.UTC),
+        ...     channel="chat",
+        ...     kind="service",
+        ...     phase="after sale",
+        ...     direction="inbound",
+        ... )
+        >>> i.reassigned("C1").customer_code
+        'C1'
+        """
+        return attrs.evolve(self, customer_code=customer_code)
+
+    @classmethod
+    def from_record(cls, record: Mapping[str, Any]) -> Interaction:
+        """Build from a mapping keyed by the field names (missing values count as absent).
+
+        ``customer_id`` is accepted as a synonym of ``customer_code`` (the frame column).
+
+        Examples
+        --------
+        >>> Interaction.from_record(
+        ...     {
+        ...         "customer_id": "C9",
+        ...         "at": "2024-01-01T08:00:00+00:00",
+        ...         "channel": "e-mail",
+        ...         "kind": "marketing",
+        ...         "phase": "before sale",
+        ...         "direction": "outbound",
+        ...         "amount": float("nan"),
+        ...     }
+        ... ).amount is None
+        True
+        """
+        if not isinstance(record, Mapping):
+            raise InvalidValueError(f"Interaction.from_record needs a mapping, got {record!r}.")
+        rec = dict(record)
+        if "customer_id" in rec:
+            rec.setdefault("customer_code", rec.pop("customer_id"))
+        names = [a.name for a in attrs.fields(cls)]
+        unknown = sorted(set(rec) - set(names))
+        if unknown:
+            raise InvalidValueError(
+                f"unknown Interaction field(s) {unknown}; known fields are {names}."
+            )
+        return cls(**rec)

@@ -1,0 +1,52 @@
+"""Data quality for customer records: normalisation, duplicate detection and merging.
+
+"Customer data is always right" is a false assumption (DOMAIN.md section 2): records come
+from many sources and entry methods and must be cleaned and de-duplicated.
+
+Examples
+--------
+>>> from crmkit.domain.quality import normalize_phone
+>>> normalize_phone("٠٩١٢٣٤٥٦٧٨٩", default_country_code="98")
+'+989123456789'
+"""
+
+from __future__ import annotations
+
+from crmkit.domain.quality.dedupe import BLOCKING_KEYS, EXACT_KEYS, blocking_key, find_duplicates
+from crmkit.domain.quality.merge import (
+    MergeResult,
+    cluster_duplicates,
+    merge_customers,
+    merge_records,
+    remap_ids,
+)
+from crmkit.domain.quality.normalize import (
+    normalize_email,
+    normalize_email_series,
+    normalize_name,
+    normalize_name_series,
+    normalize_phone,
+    normalize_phone_series,
+)
+from crmkit.domain.quality.similarity import NgramIndex, jaro_winkler, ngram_jaccard
+
+__all__ = [
+    "BLOCKING_KEYS",
+    "EXACT_KEYS",
+    "MergeResult",
+    "NgramIndex",
+    "blocking_key",
+    "cluster_duplicates",
+    "find_duplicates",
+    "jaro_winkler",
+    "merge_customers",
+    "merge_records",
+    "ngram_jaccard",
+    "normalize_email",
+    "normalize_email_series",
+    "normalize_name",
+    "normalize_name_series",
+    "normalize_phone",
+    "normalize_phone_series",
+    "remap_ids",
+]

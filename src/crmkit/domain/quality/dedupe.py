@@ -1,0 +1,269 @@
+"""Duplicate detection across sources: exact keys plus fuzzy names within blocks.
+
+Comparing every record with every other is quadratic (5·10¹¹ pairs for a million
+customers), so :func:`find_duplicates` only compares records that share a key:
+
+1. **exact keys** — the same normalised national ID, e-mail or phone number is a
+   duplicate with score 1;
+2. **blocks** — records sharing a *blocking key* (by default the last 7 digits of the
+   phone number, or the name initials plus the birth year) are candidate pairs; their
+   normalised names are compared with the character-bigram Jaccard similarity
+   (:mod:`crmkit.domain.quality.similarity`) and kept when it reaches ``threshold``.
+
+Pairs are generated per block with array arithmetic (no Python loop per record or per
+pair); blocks larger than ``max_block_size`` are skipped with a
+:class:`~crmkit.exceptions.DegenerateDataWarning` naming them (use a finer key).
+
+Examples
+--------
+>>> import pandas as pd
+>>> people = pd.DataFrame(
+...     {
+...         "name": ["Ali Rezaei", "علي رضايي", "Ali Rezai", "Sara Ahmadi"],
+...         "email": ["ali@x.ir", None, "ALI@X.IR", "sara@y.ir"],
+...         "phone": ["09121234567", "۰۹۱۲۱۲۳۴۵۶۷", None, "09350000000"],
+...         "birth_date": pd.to_datetime(["1980-01-01", "1980-01-01", "1980-05-01", "1990-01-01"]),
+...     },
+...     index=pd.Index(["C1", "C2", "C3", "C4"], name="customer_id"),
+... )
+>>> pairs = find_duplicates(people, exact_keys=("email", "phone"), default_country_code="98")
+>>> pairs[["customer_id_left", "customer_id_right", "score", "email", "phone"]]
+  customer_id_left customer_id_right  score  email  phone
+0               C1                C2    1.0  False   True
+1               C1                C3    1.0   True  False
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable, Sequence
+from typing import Final
+
+import numpy as np
+import pandas as pd
+from numpy.typing import NDArray
+
+from crmkit._validation import require_columns
+from crmkit.columns import CUSTOMER_ID
+from crmkit.domain.quality.normalize import (
+    normalize_email_series,
+    normalize_name_series,
+    normalize_phone_series,
+)
+from crmkit.domain.quality.similarity import NgramIndex
+from crmkit.exceptions import DegenerateDataWarning, InvalidValueError
+
+__all__ = ["BLOCKING_KEYS", "EXACT_KEYS", "blocking_key", "find_duplicates"]
+
+EXACT_KEYS: Final = ("national_id", "email", "phone")
+"""Exact keys :func:`find_duplicates` understands (each a column of the same name)."""
+
+BLOCKING_KEYS: Final = ("phone_suffix", "initials_birth_year")
+"""Built-in blocking keys; any other name is taken as a column holding a key."""
+
+_DIGITS: Final = {
+    **{0x06F0 + i: ord("0") + i for i in range(10)},
+    **{0x0660 + i: ord("0") + i for i in range(10)},
+}
+
+
+def _national_id(values: pd.Series) -> pd.Series:
+    s = values.astype("string").str.translate(_DIGITS).str.replace(r"[\s\-./]", "", regex=True)
+    return s.mask(s == "")
+
+
+def blocking_key(frame: pd.DataFrame, key: str, *, names: pd.Series | None = None) -> pd.Series:
+    """Blocking key values of every record (``<NA>`` where the key cannot be formed).
+
+    ``"phone_suffix"``: the last 7 digits of ``phone`` (after digit normalisation), so
+    the same number in national and international form shares a block.
+    ``"initials_birth_year"``: first letters of the first and last word of the
+    normalised ``name`` plus the year of ``birth_date``. Any other ``key`` must be a
+    column of ``frame`` and is used as it is. ``names`` may pass already normalised
+    names (aligned with ``frame``) to save work.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> f = pd.DataFrame(
+    ...     {
+    ...         "name": ["Ali Reza Karimi"],
+    ...         "phone": ["0912 123 4567"],
+    ...         "birth_date": pd.to_datetime(["1985-03-02"]),
+    ...     }
+    ... )
+    >>> blocking_key(f, "initials_birth_year").tolist(), blocking_key(f, "phone_suffix").tolist()
+    (['ak1985'], ['1234567'])
+    """
+    if key == "phone_suffix":
+        require_columns(frame, ["phone"])
+        digits = frame["phone"].astype("string").str.translate(_DIGITS)
+        digits = digits.str.replace(r"\D", "", regex=True)
+        return digits.str.slice(-7).where(digits.str.len() >= 7)
+    if key == "initials_birth_year":
+        require_columns(frame, ["name", "birth_date"])
+        names = normalize_name_series(frame["name"]) if names is None else names
+        first = names.str.slice(0, 1)
+        last = names.str.split(" ").str[-1].str.slice(0, 1)
+        year = pd.to_datetime(frame["birth_date"]).dt.year.astype("Int64").astype("string")
+        return first + last + year
+    if key not in frame.columns:
+        raise InvalidValueError(
+            f"blocking key {key!r} is neither built in {list(BLOCKING_KEYS)} nor a column "
+            f"of the frame; available columns are {sorted(map(str, frame.columns))}."
+        )
+    return frame[key].astype("string")
+
+
+def _pairs_within(
+    key: pd.Series, max_block_size: int, label: str
+) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    """All pairs (i < j) of row positions sharing a non-missing key value."""
+    codes, _ = pd.factorize(key, use_na_sentinel=True)
+    pos = np.flatnonzero(codes >= 0)
+    if pos.size == 0:
+        return np.empty(0, np.int64), np.empty(0, np.int64)
+    order = pos[np.argsort(codes[pos], kind="stable")]
+    c = codes[order]
+    starts = np.flatnonzero(np.r_[True, c[1:] != c[:-1]])
+    sizes = np.diff(np.r_[starts, c.size])
+    big = sizes > max_block_size
+    if big.any():
+        examples = key.iloc[order[starts[big][:3]]].tolist()
+        warnings.warn(
+            f"{int(big.sum())} block(s) of {label!r} have more than max_block_size="
+            f"{max_block_size} records (largest {int(sizes.max())}, e.g. keys {examples}) and "
+            "were not compared; use a finer blocking key or raise max_block_size.",
+            DegenerateDataWarning,
+            stacklevel=3,
+        )
+    keep = (sizes > 1) & ~big
+    starts, sizes = starts[keep], sizes[keep]
+    # each member at rank r of a block of size s pairs with ranks r+1 .. s-1
+    member_start = np.repeat(starts, sizes)
+    member_size = np.repeat(sizes, sizes)
+    member = member_start + (
+        np.arange(member_size.size) - np.repeat(np.cumsum(sizes) - sizes, sizes)
+    )
+    count = member_start + member_size - member - 1
+    left = np.repeat(member, count)
+    offs = np.arange(left.size) - np.repeat(np.cumsum(count) - count, count) + 1
+    i, j = order[left], order[left + offs]
+    return np.minimum(i, j).astype(np.int64), np.maximum(i, j).astype(np.int64)
+
+
+def find_duplicates(
+    frame: pd.DataFrame,
+    *,
+    name_col: str = "name",
+    exact_keys: Sequence[str] = EXACT_KEYS,
+    blocking: Sequence[str] = BLOCKING_KEYS,
+    threshold: float = 0.7,
+    default_country_code: str | None = None,
+    max_block_size: int = 1000,
+) -> pd.DataFrame:
+    """Scored candidate duplicate pairs of customer records.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        One row per customer record, indexed by ``customer_id`` (e.g. from
+        :func:`~crmkit.domain.customers_to_frame`, or several sources concatenated),
+        with ``name`` and the columns the chosen keys need: ``national_id``,
+        ``email``, ``phone``, ``birth_date``. Values are normalised here (digits,
+        letter variants, case, whitespace); the frame is not modified.
+    name_col : str, default "name"
+    exact_keys : sequence of {"national_id", "email", "phone"}
+        Keys whose equality alone makes a duplicate (score 1).
+    blocking : sequence of str
+        Blocking keys for fuzzy name matching (see :func:`blocking_key`).
+    threshold : float in [0, 1], default 0.7
+        Minimum name similarity for a pair found only through a block.
+    default_country_code : str, optional
+        For national phone numbers (``"98"`` for Iran).
+    max_block_size : int, default 1000
+        Larger blocks are skipped with a warning.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per candidate pair, sorted by ``score`` descending then ids:
+        ``customer_id_left``, ``customer_id_right`` (left is the earlier row),
+        ``score`` (1 for an exact-key match, else the name similarity),
+        ``name_similarity`` (bigram Jaccard of the normalised names) and one boolean
+        column per exact key telling whether it matched.
+
+    Raises
+    ------
+    MissingColumnsError
+        If a column a key needs is missing.
+    InvalidValueError
+        Bad threshold / key names, or a duplicated index.
+
+    Warns
+    -----
+    DegenerateDataWarning
+        When a block is larger than ``max_block_size`` and is skipped.
+    """
+    unknown = sorted(set(exact_keys) - set(EXACT_KEYS))
+    if unknown:
+        raise InvalidValueError(f"unknown exact key(s) {unknown}; use some of {list(EXACT_KEYS)}.")
+    if not 0.0 <= threshold <= 1.0:
+        raise InvalidValueError(f"threshold={threshold!r} must be in [0, 1].")
+    if max_block_size < 2:
+        raise InvalidValueError(f"max_block_size={max_block_size} must be >= 2.")
+    require_columns(frame, [name_col, *exact_keys])
+    if not frame.index.is_unique:
+        raise InvalidValueError(
+            "the frame's index (customer_id) has repeated values; give every record its "
+            "own id (e.g. prefix the source name) before looking for duplicates."
+        )
+    names = normalize_name_series(frame[name_col])
+
+    def phone(values: pd.Series) -> pd.Series:
+        return normalize_phone_series(values, default_country_code=default_country_code)
+
+    normalisers: dict[str, Callable[[pd.Series], pd.Series]] = {
+        "national_id": _national_id,
+        "email": normalize_email_series,
+        "phone": phone,
+    }
+    n = len(frame)
+    flags: dict[str, NDArray[np.int64]] = {}
+    parts = []
+    for key in exact_keys:
+        i, j = _pairs_within(normalisers[key](frame[key]), max_block_size, key)
+        flags[key] = i * n + j  # already unique: one key value per record
+        parts.append(flags[key])
+    for key in blocking:
+        i, j = _pairs_within(blocking_key(frame, key, names=names), max_block_size, key)
+        parts.append(i * n + j)
+    pair_ids = np.unique(np.concatenate(parts)) if parts else np.empty(0, np.int64)
+    exact = np.zeros(pair_ids.size, dtype=bool)
+    hit = {k: np.isin(pair_ids, v, assume_unique=True) for k, v in flags.items()}
+    for v in hit.values():
+        exact |= v
+    left, right = pair_ids // n, pair_ids % n
+    index = NgramIndex(names.fillna(""))
+    # cheap bound first: a block-only pair whose sizes alone rule out the threshold is dropped
+    possible = exact | (index.upper_bound(left, right) >= threshold)
+    left, right, exact = left[possible], right[possible], exact[possible]
+    hit = {k: v[possible] for k, v in hit.items()}
+    sim = index.jaccard(left, right)
+    keep = exact | (sim >= threshold)
+    ids = frame.index.to_numpy()
+    out = pd.DataFrame(
+        {
+            f"{CUSTOMER_ID}_left": ids[left[keep]],
+            f"{CUSTOMER_ID}_right": ids[right[keep]],
+            "score": np.where(exact[keep], 1.0, sim[keep]),
+            "name_similarity": sim[keep],
+            **{k: v[keep] for k, v in hit.items()},
+        }
+    )
+    out = out.sort_values(
+        ["score", f"{CUSTOMER_ID}_left", f"{CUSTOMER_ID}_right"],
+        ascending=[False, True, True],
+        kind="stable",
+    )
+    return out.reset_index(drop=True)

@@ -1,0 +1,362 @@
+"""Relationships between a customer and the organisation (or a supplier / partner).
+
+Stages follow Sowalskie (2001) as quoted in DOMAIN.md section 3: **acquaintance →
+maintenance → termination**. Allowed moves:
+
+=================  ==============================================================
+from               to
+=================  ==============================================================
+acquaintance       maintenance, termination
+maintenance        termination
+termination        acquaintance or maintenance, **only** through
+                   :meth:`Relationship.reactivate` (an explicit, recorded move)
+=================  ==============================================================
+
+Every move is a dated :class:`StageChange` in ``history``; the current stage, the
+tenure and the time in the current stage are derived from it, never stored twice.
+
+Examples
+--------
+>>> import datetime as dt
+>>> r = Relationship.start(customer_code="C1", on=dt.date(2023, 1, 15))
+>>> r = r.transition_to("maintenance", on=dt.date(2023, 3, 15))
+>>> r.stage.value, r.tenure(dt.date(2024, 1, 15), "M"), r.time_in_stage(dt.date(2024, 1, 15), "M")
+('maintenance', 12.0, 10.0)
+>>> r.transition_to("acquaintance", on=dt.date(2024, 2, 1))
+Traceback (most recent call last):
+...
+crmkit.exceptions.InvalidTransitionError: cannot move relationship C1 from 'maintenance' to \
+'acquaintance'; allowed moves: ['termination']...
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import itertools
+from collections.abc import Mapping
+from typing import Any, Final
+
+import attrs
+import pandas as pd
+
+from crmkit.domain import _common as cv
+from crmkit.domain.customer import Customer, LifeEventKind
+from crmkit.exceptions import InvalidTransitionError, InvalidValueError, InvariantError
+from crmkit.timeunits import elapsed
+
+__all__ = ["Relationship", "RelationshipShape", "RelationshipStage", "StageChange"]
+
+
+class RelationshipStage(enum.Enum):
+    """Sowalskie's three relationship stages, in order."""
+
+    ACQUAINTANCE = "acquaintance"
+    MAINTENANCE = "maintenance"
+    TERMINATION = "termination"
+
+
+class RelationshipShape(enum.Enum):
+    """Network shapes of DOMAIN.md section 3."""
+
+    ONE_TO_ONE = "one-to-one"
+    MANY_TO_MANY = "many-to-many network"
+    ONE_NETWORK_ONE = "one-network-one"
+
+
+_S = RelationshipStage
+ALLOWED: Final[dict[RelationshipStage, tuple[RelationshipStage, ...]]] = {
+    _S.ACQUAINTANCE: (_S.MAINTENANCE, _S.TERMINATION),
+    _S.MAINTENANCE: (_S.TERMINATION,),
+    _S.TERMINATION: (),
+}
+_REACTIVATE_TO: Final = (_S.ACQUAINTANCE, _S.MAINTENANCE)
+
+
+# Named converters (the mypy attrs plugin needs named functions, not factories).
+def _date_on(value: Any) -> dt.date:
+    return cv.date("on")(value)
+
+
+def _member_shape(value: Any) -> RelationshipShape:
+    return cv.member(RelationshipShape, "shape")(value)
+
+
+def _member_stage(value: Any) -> RelationshipStage:
+    return cv.member(RelationshipStage, "stage")(value)
+
+
+def _optional_text_reason(value: Any) -> str | None:
+    return cv.optional_text("reason")(value)
+
+
+def _text_counterparty(value: Any) -> str:
+    return cv.text("counterparty")(value)
+
+
+def _text_customer_code(value: Any) -> str:
+    return cv.text("customer_code")(value)
+
+
+def _tuple_of_history(value: Any) -> tuple[StageChange, ...]:
+    return cv.tuple_of(StageChange, "history")(value)
+
+
+@attrs.frozen(kw_only=True)
+class StageChange:
+    """One dated entry of a relationship's stage history.
+
+    Parameters
+    ----------
+    stage : RelationshipStage or str
+        The stage entered.
+    on : datetime.date
+        When it was entered.
+    reason : str, optional
+        Why (``"death"``, ``"moved abroad"`` ...).
+    reactivation : bool, default False
+        True when this change re-activates a terminated relationship.
+
+    Examples
+    --------
+    >>> StageChange(stage="termination", on="2024-02-01", reason="death").stage.value
+    'termination'
+    """
+
+    stage: RelationshipStage = attrs.field(converter=_member_stage)
+    on: dt.date = attrs.field(converter=_date_on)
+    reason: str | None = attrs.field(default=None, converter=_optional_text_reason)
+    reactivation: bool = attrs.field(default=False, validator=attrs.validators.instance_of(bool))
+
+    @classmethod
+    def from_record(cls, record: Mapping[str, Any]) -> StageChange:
+        """Build from a mapping with keys ``stage``, ``on`` [, ``reason``, ``reactivation``]."""
+        keys = ("stage", "on", "reason", "reactivation")
+        unknown = sorted(set(record) - set(keys))
+        if unknown:
+            raise InvalidValueError(f"unknown StageChange field(s) {unknown}; known: {keys}.")
+        return cls(**{k: record[k] for k in keys if k in record})
+
+
+def _check_history(instance: Relationship, attribute: Any, value: tuple[StageChange, ...]) -> None:
+    del attribute
+    if not value:
+        raise InvalidValueError(
+            f"relationship {instance.customer_code} needs at least one stage change; "
+            "use Relationship.start(...)."
+        )
+    if value[0].reactivation:
+        raise InvariantError("the first stage change cannot be a reactivation.")
+    for prev, nxt in itertools.pairwise(value):
+        if nxt.on < prev.on:
+            raise InvariantError(
+                f"stage history of {instance.customer_code} goes back in time: "
+                f"{prev.stage.value} on {prev.on} then {nxt.stage.value} on {nxt.on}."
+            )
+        _check_move(instance.customer_code, prev.stage, nxt.stage, reactivation=nxt.reactivation)
+
+
+def _check_move(
+    who: str, old: RelationshipStage, new: RelationshipStage, *, reactivation: bool
+) -> None:
+    if reactivation:
+        if old is not _S.TERMINATION or new not in _REACTIVATE_TO:
+            raise InvalidTransitionError(
+                f"reactivation of relationship {who} must go from 'termination' to one of "
+                f"{[s.value for s in _REACTIVATE_TO]}, not from {old.value!r} to {new.value!r}."
+            )
+        return
+    allowed = ALLOWED[old]
+    if new not in allowed:
+        hint = (
+            " A terminated relationship is re-activated only explicitly: use "
+            "Relationship.reactivate(...)."
+            if old is _S.TERMINATION
+            else ""
+        )
+        raise InvalidTransitionError(
+            f"cannot move relationship {who} from {old.value!r} to {new.value!r}; "
+            f"allowed moves: {[s.value for s in allowed]}.{hint}"
+        )
+
+
+@attrs.frozen(kw_only=True)
+class Relationship:
+    """A relationship with a dated, validated stage history.
+
+    Parameters
+    ----------
+    customer_code : str
+    counterparty : str, default ``"organisation"``
+        Code of the other side (the organisation, a supplier or a partner).
+    shape : RelationshipShape or str, default ``"one-to-one"``
+    history : tuple of StageChange
+        Non-empty, in date order, every step an allowed move.
+
+    Raises
+    ------
+    InvalidTransitionError
+        If the history contains a move the stage model does not allow.
+    InvariantError
+        If the history goes back in time.
+
+    Examples
+    --------
+    >>> r = Relationship.start(customer_code="C1", on="2020-01-01", shape="one-network-one")
+    >>> r.shape.value, r.stage.value, r.started_on
+    ('one-network-one', 'acquaintance', datetime.date(2020, 1, 1))
+    """
+
+    customer_code: str = attrs.field(converter=_text_customer_code)
+    counterparty: str = attrs.field(default="organisation", converter=_text_counterparty)
+    shape: RelationshipShape = attrs.field(
+        default=RelationshipShape.ONE_TO_ONE, converter=_member_shape
+    )
+    history: tuple[StageChange, ...] = attrs.field(
+        converter=_tuple_of_history, validator=_check_history
+    )
+
+    @classmethod
+    def start(
+        cls,
+        *,
+        customer_code: str,
+        on: dt.date | str,
+        counterparty: str = "organisation",
+        shape: RelationshipShape | str = RelationshipShape.ONE_TO_ONE,
+        stage: RelationshipStage | str = RelationshipStage.ACQUAINTANCE,
+    ) -> Relationship:
+        """Open a relationship in ``stage`` (default acquaintance) on ``on``."""
+        return cls(
+            customer_code=customer_code,
+            counterparty=counterparty,
+            shape=shape,
+            history=(StageChange(stage=stage, on=on),),
+        )
+
+    @property
+    def stage(self) -> RelationshipStage:
+        """Current stage (the last history entry)."""
+        return self.history[-1].stage
+
+    @property
+    def started_on(self) -> dt.date:
+        """Date of the first stage change."""
+        return self.history[0].on
+
+    @property
+    def stage_since(self) -> dt.date:
+        """Date the current stage was entered."""
+        return self.history[-1].on
+
+    @property
+    def is_terminated(self) -> bool:
+        """True when the current stage is termination."""
+        return self.stage is RelationshipStage.TERMINATION
+
+    def allowed_moves(self) -> tuple[RelationshipStage, ...]:
+        """Stages :meth:`transition_to` accepts from the current stage."""
+        return ALLOWED[self.stage]
+
+    def _append(self, change: StageChange) -> Relationship:
+        if change.on < self.stage_since:
+            raise InvalidValueError(
+                f"{change.stage.value!r} on {change.on} predates the current stage "
+                f"({self.stage.value!r} since {self.stage_since}); record moves in date order."
+            )
+        _check_move(self.customer_code, self.stage, change.stage, reactivation=change.reactivation)
+        return attrs.evolve(self, history=(*self.history, change))
+
+    def transition_to(
+        self, stage: RelationshipStage | str, *, on: dt.date | str, reason: str | None = None
+    ) -> Relationship:
+        """Move to ``stage`` on ``on``; illegal moves raise with the allowed moves listed.
+
+        Raises
+        ------
+        InvalidTransitionError
+            If the move is not allowed from the current stage.
+        InvalidValueError
+            If ``on`` predates the current stage.
+        """
+        return self._append(StageChange(stage=stage, on=on, reason=reason))
+
+    def terminate(self, *, on: dt.date | str, reason: str | None = None) -> Relationship:
+        """Move to termination."""
+        return self.transition_to(RelationshipStage.TERMINATION, on=on, reason=reason)
+
+    def reactivate(
+        self,
+        *,
+        on: dt.date | str,
+        stage: RelationshipStage | str = RelationshipStage.ACQUAINTANCE,
+        reason: str | None = None,
+    ) -> Relationship:
+        """Re-activate a terminated relationship (recorded with ``reactivation=True``).
+
+        Examples
+        --------
+        >>> r = Relationship.start(customer_code="C1", on="2020-01-01").terminate(on="2021-01-01")
+        >>> r = r.reactivate(on="2022-06-01", stage="maintenance", reason="win-back")
+        >>> [(c.stage.value, c.reactivation) for c in r.history]
+        [('acquaintance', False), ('termination', False), ('maintenance', True)]
+        """
+        return self._append(StageChange(stage=stage, on=on, reason=reason, reactivation=True))
+
+    def end_by_death(self, customer: Customer) -> Relationship:
+        """Terminate on the date of the customer's recorded death (reason ``"death"``).
+
+        Returns the relationship unchanged if it is already terminated.
+
+        Raises
+        ------
+        InvalidValueError
+            If ``customer`` is not this relationship's customer or has no death event.
+
+        Examples
+        --------
+        >>> from crmkit.domain import Customer, LifeEvent
+        >>> c = Customer(code="C1", name="A").apply(LifeEvent(kind="death", on="2024-03-01"))
+        >>> r = Relationship.start(customer_code="C1", on="2020-01-01").end_by_death(c)
+        >>> r.stage.value, r.stage_since, r.history[-1].reason
+        ('termination', datetime.date(2024, 3, 1), 'death')
+        """
+        if customer.code != self.customer_code:
+            raise InvalidValueError(
+                f"customer {customer.code!r} is not the customer of this relationship "
+                f"({self.customer_code!r})."
+            )
+        deaths = [e for e in customer.life_events if e.kind is LifeEventKind.DEATH]
+        if not deaths:
+            raise InvalidValueError(f"customer {customer.code!r} has no recorded death.")
+        if self.is_terminated:
+            return self
+        return self.terminate(on=deaths[0].on, reason="death")
+
+    def tenure(self, as_of: dt.date | str, unit: str = "D") -> float:
+        """Time from the first stage change to ``as_of`` in ``unit`` (see crmkit.timeunits).
+
+        The tenure counts calendar time since the relationship started, including any
+        terminated spells; it stops growing at termination only in the sense that you pass
+        the termination date as ``as_of``.
+        """
+        return self._since(self.started_on, as_of, unit)
+
+    def time_in_stage(self, as_of: dt.date | str, unit: str = "D") -> float:
+        """Time spent in the current stage up to ``as_of``, in ``unit``."""
+        return self._since(self.stage_since, as_of, unit)
+
+    def _since(self, start: dt.date, as_of: dt.date | str, unit: str) -> float:
+        end = cv.date("as_of")(as_of)
+        if end < start:
+            raise InvalidValueError(f"as_of={end} precedes {start}; pass a later date.")
+        return float(elapsed(pd.Timestamp(start), pd.Timestamp(end), unit))
+
+    @classmethod
+    def from_record(cls, record: Mapping[str, Any]) -> Relationship:
+        """Build from a mapping keyed by the field names (``history`` items may be dicts)."""
+        names = [a.name for a in attrs.fields(cls)]
+        unknown = sorted(set(record) - set(names))
+        if unknown:
+            raise InvalidValueError(f"unknown Relationship field(s) {unknown}; known: {names}.")
+        return cls(**dict(record))
