@@ -248,7 +248,9 @@ def rfm_summary(
             nan_policy=nan_policy,
             returns=returns,
         )
-        agg, ids, end_code = _aggregate_prepared(prep, observation_period_end, per, after)
+        agg, ids, end_code = _aggregate_prepared(
+            prep, observation_period_end, per, after, extremes=totals
+        )
         tz = prep.tz
     return _summary_frame(
         agg,
@@ -263,7 +265,7 @@ def rfm_summary(
 
 
 def _aggregate_prepared(
-    prep: Prepared, end: Any, per: TimeUnit, after: str
+    prep: Prepared, end: Any, per: TimeUnit, after: str, *, extremes: bool = False
 ) -> tuple[CustomerAggregates, pd.Index[Any], int]:
     codes = period_codes(prep.ns, per)
     if end is None:
@@ -281,15 +283,11 @@ def _aggregate_prepared(
                     f"every transaction is after observation_period_end={end_ts.date()}; "
                     "pass a later date."
                 )
-            prep = Prepared(
-                ids=prep.ids[keep],
-                ns=prep.ns[keep],
-                amount=None if prep.amount is None else prep.amount[keep],
-                tz=prep.tz,
-            )
+            prep = _subset(prep, keep)
             codes = codes[keep]
     cust, ids = encode_ids(prep.ids)
-    agg = aggregate(cust, len(ids), codes, amount=prep.amount, first_ns=prep.ns, last_ns=prep.ns)
+    ns = prep.ns if extremes else None  # first/last purchase instants only for totals
+    agg = aggregate(cust, len(ids), codes, amount=prep.amount, first_ns=ns, last_ns=ns)
     return agg, ids, end_code
 
 
