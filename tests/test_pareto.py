@@ -197,3 +197,18 @@ def test_properties(values: list[float], p: float, target: float) -> None:
     assert 0.0 <= c.gini < 1.0
     # the top p never has less than p of the value
     assert c.top_share(p) >= p - 1e-9
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    values=st.lists(st.integers(0, 9), min_size=1, max_size=40).filter(lambda v: sum(v) > 0),
+    a=st.sampled_from([0.5, 0.8, 0.9]),
+)
+def test_abc_matches_definition(values: list[int], a: float) -> None:
+    """A unit is in class A while the share of the units ranked above it is below a."""
+    arr = np.asarray(values, dtype=float)
+    order = np.argsort(-arr, kind="stable")  # ties by original position
+    before = (np.cumsum(arr[order]) - arr[order]) / arr.sum()
+    expected = np.empty(arr.size, dtype=object)
+    expected[order] = np.where(before < a, "A", np.where(before < 0.95, "B", "C"))
+    assert concentration(arr).abc((a, 0.95)).tolist() == expected.tolist()

@@ -100,21 +100,14 @@ class ParetoVerdict:
         return text
 
 
-def _curve_at(cum: NDArray[np.float64], q: float) -> float:
-    """Interpolate the descending cumulative share curve (n + 1 points) at fraction q."""
-    n = cum.size - 1
-    x = q * n
-    k = min(int(np.floor(x)), n - 1)
-    return float(cum[k] + (x - k) * (cum[k + 1] - cum[k]))
-
-
 @attrs.frozen(kw_only=True, eq=False)
 class Concentration:
     """Concentration of value over units, built by :func:`concentration`.
 
     Holds the values in ascending order and their cumulative sum; every statistic is a
-    method or property computed from them. Labels (customer or product ids), when known,
-    are used by :meth:`abc`.
+    method or property computed from them in O(1) or O(log n) (one sort in total; the
+    ABC classes need O(n) comparisons, no second sort). Labels (customer or product
+    ids), when known, index the result of :meth:`abc`.
     """
 
     values: NDArray[np.float64]
@@ -132,30 +125,60 @@ class Concentration:
         """Total value."""
         return float(self.cumulative[-1])
 
+    @property
+    def _monotone(self) -> bool:
+        # the cumulative sum is non-decreasing unless negative values were kept
+        return bool(self.sorted_values[0] >= 0)
+
+    def _cum_at(self, j: NDArray[np.float64]) -> NDArray[np.float64]:
+        """Ascending cumulative value C(j) of the bottom j units, linear between units."""
+        n = self.n_units
+        j0 = np.clip(np.floor(j).astype(np.int64), 0, n - 1)
+        lo = np.where(j0 > 0, self.cumulative[np.maximum(j0 - 1, 0)], 0.0)
+        hi = self.cumulative[j0]
+        out: NDArray[np.float64] = lo + (j - j0) * (hi - lo)
+        return out
+
     def top_share(self, p: float) -> float:
         """Share of the total value given by the top fraction ``p`` of units (0..1)."""
         q = check_probability(p, name="p")
-        return _curve_at(self._top_curve(), q)
+        n = self.n_units
+        bottom = self._cum_at(np.array([n - q * n]))[0]
+        return float((self.total - bottom) / self.total)
 
-    def _top_curve(self) -> NDArray[np.float64]:
-        asc = np.concatenate([[0.0], self.cumulative])
-        out: NDArray[np.float64] = (self.total - asc[::-1]) / self.total
-        return out
+    def _top_ranks(self, share: float) -> int:
+        """Number of top-ranked units whose predecessors hold less than ``share``."""
+        threshold = self.total - share * self.total
+        return self.n_units - int(np.searchsorted(self.cumulative, threshold, side="right"))
 
     def share_for(self, target: float) -> float:
         """Smallest fraction of units (top-ranked) whose value reaches ``target`` share."""
         t = check_probability(target, name="target")
-        curve = self._top_curve()
         n = self.n_units
+        if not self._monotone:
+            return self._share_for_scan(t)
+        threshold = self.total - t * self.total
+        j = int(np.searchsorted(self.cumulative, threshold, side="right"))  # C(j) <= thr
+        if j >= n:
+            return 0.0
+        c_lo = self.cumulative[j - 1] if j > 0 else 0.0
+        c_hi = self.cumulative[j]
+        frac = 0.0 if c_hi == c_lo else (threshold - c_lo) / (c_hi - c_lo)
+        return float(min(max((n - j - frac) / n, 0.0), 1.0))
+
+    def _share_for_scan(self, t: float) -> float:
+        # linear scan of the top curve, for kept negative values (curve not monotone)
+        asc = np.concatenate([[0.0], self.cumulative])
+        curve = (self.total - asc[::-1]) / self.total
         reached = curve >= t
-        if not reached.any():  # rounding left the curve a hair below 1
+        if not reached.any():
             return 1.0
         k = int(np.argmax(reached))
         if k == 0:
             return 0.0
         lo, hi = curve[k - 1], curve[k]
         frac = 1.0 if hi == lo else (t - lo) / (hi - lo)
-        return float(min(max((k - 1 + frac) / n, 0.0), 1.0))
+        return float(min(max((k - 1 + frac) / self.n_units, 0.0), 1.0))
 
     def lorenz(self, points: int | None = None) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
         """Lorenz curve: population share (ascending) and the share of value of the bottom.
@@ -171,14 +194,14 @@ class Concentration:
         tuple of numpy.ndarray
             ``(population_share, value_share)``, both from 0 to 1.
         """
-        y = np.concatenate([[0.0], self.cumulative / self.total])
-        x = np.arange(self.n_units + 1, dtype=np.float64) / self.n_units
+        n = self.n_units
         if points is None:
-            return x, y
+            y = np.concatenate([[0.0], self.cumulative / self.total])
+            return np.arange(n + 1, dtype=np.float64) / n, y
         if points < 2:
             raise InvalidValueError(f"points={points} must be at least 2.")
         grid = np.linspace(0.0, 1.0, points)
-        return grid, np.interp(grid, x, y)
+        return grid, self._cum_at(grid * n) / self.total
 
     @property
     def gini(self) -> float:
@@ -203,18 +226,33 @@ class Concentration:
         a, b = (check_probability(t, name="thresholds") for t in thresholds)
         if not a < b:
             raise InvalidValueError(f"thresholds={thresholds} must be increasing.")
-        order = np.argsort(-self.values, kind="stable")
-        ranked = self.values[order]
-        before = (np.cumsum(ranked) - ranked) / self.total
-        cls = np.where(before < a, 0, np.where(before < b, 1, 2))
-        codes = np.empty_like(cls)
-        codes[order] = cls
+        if self._monotone:
+            codes = np.full(self.n_units, 2, dtype=np.int8)
+            codes[self._top_mask(self._top_ranks(b))] = 1
+            codes[self._top_mask(self._top_ranks(a))] = 0
+        else:
+            order = np.argsort(-self.values, kind="stable")
+            ranked = self.values[order]
+            before = (np.cumsum(ranked) - ranked) / self.total
+            codes = np.empty(self.n_units, dtype=np.int8)
+            codes[order] = np.where(before < a, 0, np.where(before < b, 1, 2))
         index = self.labels if self.labels is not None else pd.RangeIndex(self.n_units)
         return pd.Series(
-            pd.Categorical.from_codes(codes.astype(np.int8), categories=pd.Index(["A", "B", "C"])),
+            pd.Categorical.from_codes(codes, categories=pd.Index(["A", "B", "C"])),
             index=index,
             name="abc_class",
         )
+
+    def _top_mask(self, k: int) -> NDArray[np.bool_]:
+        """Mask of the ``k`` top-ranked units; ties at the cut go by original position."""
+        if k <= 0:
+            return np.zeros(self.n_units, dtype=bool)
+        cut = self.sorted_values[self.n_units - k]
+        mask: NDArray[np.bool_] = self.values > cut
+        need = k - int(np.count_nonzero(mask))
+        if need > 0:
+            mask[np.flatnonzero(self.values == cut)[:need]] = True
+        return mask
 
     def bootstrap(
         self,
