@@ -1,0 +1,62 @@
+"""Customer life cycle: the seeds' stage models, stage assignment, transitions and cohorts.
+
+* Stage models as data (:mod:`crmkit.lifecycle.models`): :data:`FUNNEL`,
+  :data:`KALAKOTA`, :data:`SOWALSKIE`.
+* Assignment of every customer to one stage at a date: :func:`assign_stages`,
+  :func:`assign_stages_from_summary`, configured by :class:`AssignmentRules`.
+
+Examples
+--------
+>>> from crmkit import lifecycle
+>>> [s.name for s in lifecycle.KALAKOTA.stages]
+['acquire', 'enhance', 'retain']
+"""
+
+from __future__ import annotations
+
+from crmkit.lifecycle.assign import AssignmentRules, assign_stages, assign_stages_from_summary
+from crmkit.lifecycle.cohorts import CohortRetention, cohort_retention
+from crmkit.lifecycle.contacts import (
+    ContactCounts,
+    ContactsVerdict,
+    CostRatioVerdict,
+    acquisition_retention_cost_ratio,
+    contacts_before_purchase,
+)
+from crmkit.lifecycle.models import (
+    FUNNEL,
+    FUNNEL_LEVELS,
+    KALAKOTA,
+    SOWALSKIE,
+    STAGE_MODELS,
+    Stage,
+    StageModel,
+)
+from crmkit.lifecycle.tenure import ProfitByTenure, SecondYearVerdict, profit_by_tenure
+from crmkit.lifecycle.transitions import TransitionMatrix, funnel_conversion, transition_matrix
+
+__all__ = [
+    "FUNNEL",
+    "FUNNEL_LEVELS",
+    "KALAKOTA",
+    "SOWALSKIE",
+    "STAGE_MODELS",
+    "AssignmentRules",
+    "CohortRetention",
+    "ContactCounts",
+    "ContactsVerdict",
+    "CostRatioVerdict",
+    "ProfitByTenure",
+    "SecondYearVerdict",
+    "Stage",
+    "StageModel",
+    "TransitionMatrix",
+    "acquisition_retention_cost_ratio",
+    "assign_stages",
+    "assign_stages_from_summary",
+    "cohort_retention",
+    "contacts_before_purchase",
+    "funnel_conversion",
+    "profit_by_tenure",
+    "transition_matrix",
+]
