@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -93,3 +95,34 @@ def test_cdnow_is_too_short_for_the_claim_in_years() -> None:
         monetary_col="dollar_value",
     )
     assert q.verdict().n_customers == 23570
+
+
+def test_online_retail_ii_matches_dateoffset_windows(shared_datasets: Path) -> None:
+    """Cross-check against an independent pandas computation with calendar DateOffsets."""
+    raw = pd.read_csv(
+        shared_datasets / "online_retail_ii" / "online_retail_ii_2009_2010.csv.gz",
+        usecols=["Quantity", "InvoiceDate", "Price", "Customer ID"],
+        parse_dates=["InvoiceDate"],
+    ).dropna()
+    tx = pd.DataFrame(
+        {
+            "customer_id": raw["Customer ID"].astype("int64"),
+            "datetime": raw["InvoiceDate"],
+            "monetary": raw["Quantity"] * raw["Price"],
+        }
+    )
+    res = profit_by_tenure(tx, acquisition_cost=40.0, margin=0.25, tenure_unit="Q")
+    end = tx["datetime"].max()
+    first = tx.groupby("customer_id")["datetime"].transform("min")
+    for k in (0, 1, 2):
+        lo = first + pd.DateOffset(months=3 * k)
+        hi = first + pd.DateOffset(months=3 * (k + 1))
+        firsts = tx.groupby("customer_id")["datetime"].min()
+        observed = firsts[firsts + pd.DateOffset(months=3 * (k + 1)) <= end].index
+        in_window = (tx["datetime"] >= lo) & (tx["datetime"] < hi)
+        mask = in_window & tx["customer_id"].isin(observed)
+        profit = 0.25 * tx.loc[mask, "monetary"].sum() - (40.0 * len(observed) if k == 0 else 0)
+        row = res.table.loc[k]
+        assert row["customers"] == len(observed)
+        assert row["active"] == tx.loc[mask, "customer_id"].nunique()
+        assert row["profit"] == pytest.approx(profit, rel=1e-9)

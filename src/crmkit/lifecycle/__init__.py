@@ -15,6 +15,7 @@ Examples
 from __future__ import annotations
 
 from crmkit.lifecycle.assign import AssignmentRules, assign_stages, assign_stages_from_summary
+from crmkit.lifecycle.claims import ClaimsReport, ClaimVerdict, claims_table, evaluate_claims
 from crmkit.lifecycle.cohorts import CohortRetention, cohort_retention
 from crmkit.lifecycle.contacts import (
     ContactCounts,
@@ -42,6 +43,8 @@ __all__ = [
     "SOWALSKIE",
     "STAGE_MODELS",
     "AssignmentRules",
+    "ClaimVerdict",
+    "ClaimsReport",
     "CohortRetention",
     "ContactCounts",
     "ContactsVerdict",
@@ -54,8 +57,10 @@ __all__ = [
     "acquisition_retention_cost_ratio",
     "assign_stages",
     "assign_stages_from_summary",
+    "claims_table",
     "cohort_retention",
     "contacts_before_purchase",
+    "evaluate_claims",
     "funnel_conversion",
     "profit_by_tenure",
     "transition_matrix",

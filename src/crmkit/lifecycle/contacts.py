@@ -194,10 +194,22 @@ class ContactCounts:
         claimed_new: tuple[float, float] = (8.0, 10.0),
         claimed_existing: tuple[float, float] = (2.0, 3.0),
     ) -> ContactsVerdict:
-        """Compare the mean contacts per sale with the claimed ranges."""
+        """Compare the mean contacts per sale with the claimed ranges.
+
+        Raises
+        ------
+        InvalidValueError
+            When no sale to a new or no sale to an existing customer was measured.
+        """
         lo_n, hi_n = _check_range(claimed_new, "claimed_new")
         lo_e, hi_e = _check_range(claimed_existing, "claimed_existing")
         t = self.table
+        missing = [str(kind) for kind, n in t["purchases"].items() if n == 0]
+        if missing:
+            raise InvalidValueError(
+                f"no measured sale to {' or '.join(missing)} customers; the contacts claim "
+                "needs both (check that the interaction log covers the purchases)."
+            )
         m_new, m_ex = (
             float(t["mean_contacts"].to_numpy(dtype=np.float64)[_ROW["new"]]),
             float(t["mean_contacts"].to_numpy(dtype=np.float64)[_ROW["existing"]]),
