@@ -1,9 +1,16 @@
 """Customer life cycle: the seeds' stage models, stage assignment, transitions and cohorts.
 
 * Stage models as data (:mod:`crmkit.lifecycle.models`): :data:`FUNNEL`,
-  :data:`KALAKOTA`, :data:`SOWALSKIE`.
-* Assignment of every customer to one stage at a date: :func:`assign_stages`,
-  :func:`assign_stages_from_summary`, configured by :class:`AssignmentRules`.
+  :data:`KALAKOTA`, :data:`SOWALSKIE`, or your own :class:`StageModel`.
+* Every customer in exactly one stage at a date: :func:`assign_stages` (transaction log,
+  pandas or dask), :func:`assign_stages_from_summary`, configured by
+  :class:`AssignmentRules`.
+* Movement: :func:`transition_matrix` between two dates, :func:`funnel_conversion`.
+* Cohorts: :func:`cohort_retention` (pandas or dask), :func:`profit_by_tenure`.
+* The seeds' claims as tests: :func:`profit_by_tenure` (second-year profitability),
+  :func:`contacts_before_purchase` (8-10 vs 2-3 contacts),
+  :func:`acquisition_retention_cost_ratio` (5-10x), and :func:`evaluate_claims` /
+  :func:`claims_table` to report them together.
 
 Examples
 --------
