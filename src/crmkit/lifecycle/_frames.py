@@ -39,6 +39,8 @@ __all__ = [
 PERIOD_FREQ: Final[dict[str, str]] = {"D": "D", "W": "W-SUN", "M": "M", "Q": "Q-DEC", "Y": "Y-DEC"}
 """pandas period frequency of each time unit (weeks run Monday to Sunday)."""
 
+_NS_PER_DAY: Final = 86_400 * 10**9
+
 FEATURE_COLUMNS: Final = ("n_purchases", "total_spend", "first_purchase", "last_purchase")
 
 
@@ -131,18 +133,28 @@ def period_ordinals(ns: NDArray[np.int64], unit: TimeUnit) -> NDArray[np.int64]:
     Equal to ``Series.dt.to_period(PERIOD_FREQ[unit]).array.asi8`` but computed with
     numpy only, so it is fast and works on time-zone-aware wall clocks.
     """
-    dt = ns.view("M8[ns]")
+    days = np.floor_divide(ns, _NS_PER_DAY)
     if unit == "D":
-        out: NDArray[np.int64] = dt.astype("M8[D]").astype(np.int64)
-    elif unit == "W":
-        out = (dt.astype("M8[D]").astype(np.int64) + 3) // 7 + 1
-    elif unit == "M":
-        out = dt.astype("M8[M]").astype(np.int64)
-    elif unit == "Q":
-        out = dt.astype("M8[M]").astype(np.int64) // 3
-    else:
-        out = dt.astype("M8[Y]").astype(np.int64)
-    return out
+        return days
+    if unit == "W":
+        out: NDArray[np.int64] = (days + 3) // 7 + 1
+        return out
+    lo, hi = int(days.min()), int(days.max())
+    if hi - lo < 10_000_000:  # calendar lookup table over the days spanned: O(n) integer work
+        table = _calendar_ordinals(np.arange(lo, hi + 1, dtype=np.int64), unit)
+        out = table[days - lo]
+        return out
+    return _calendar_ordinals(days, unit)
+
+
+def _calendar_ordinals(days: NDArray[np.int64], unit: TimeUnit) -> NDArray[np.int64]:
+    months = days.view("M8[D]").astype("M8[M]").astype(np.int64)
+    if unit == "M":
+        return months
+    if unit == "Q":
+        out: NDArray[np.int64] = months // 3
+        return out
+    return days.view("M8[D]").astype("M8[Y]").astype(np.int64)
 
 
 def period_labels(ordinals: NDArray[np.int64], unit: TimeUnit) -> pd.PeriodIndex:
@@ -152,29 +164,82 @@ def period_labels(ordinals: NDArray[np.int64], unit: TimeUnit) -> pd.PeriodIndex
     return pd.PeriodIndex(build(np.asarray(ordinals, dtype=np.int64), freq=PERIOD_FREQ[unit]))
 
 
+def dense_codes(values: pd.Series[Any]) -> tuple[NDArray[np.int64], pd.Index]:
+    """Integer codes 0..n-1 of the values and the sorted distinct values.
+
+    Integer ids with a compact range are mapped with one O(n) pass over a presence
+    array; anything else goes through :func:`pandas.factorize`.
+    """
+    dtype = values.dtype
+    if pd.api.types.is_integer_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype):
+        arr = values.to_numpy()
+        lo, hi = int(arr.min()), int(arr.max())
+        if hi - lo + 1 <= max(2 * arr.size, 1 << 20):
+            shifted = (arr - lo).astype(np.int64)
+            present = np.zeros(hi - lo + 1, dtype=bool)
+            present[shifted] = True
+            remap = np.cumsum(present, dtype=np.int64) - 1
+            distinct = (np.flatnonzero(present) + lo).astype(arr.dtype)
+            return remap[shifted], pd.Index(distinct)
+    codes, uniques = pd.factorize(values, sort=True)
+    return codes.astype(np.int64), pd.Index(uniques)
+
+
+def distinct_pairs(
+    codes: NDArray[np.int64], values: NDArray[np.int64], span: int
+) -> NDArray[np.int64]:
+    """Sorted distinct keys ``code * span + value`` (``0 <= value < span``)."""
+    keys = codes * span + values
+    keys.sort()
+    keep = np.empty(keys.size, dtype=bool)
+    keep[:1] = True
+    np.not_equal(keys[1:], keys[:-1], out=keep[1:])
+    out: NDArray[np.int64] = keys[keep]
+    return out
+
+
+def instant_ns(values: pd.Series[Any]) -> NDArray[np.int64]:
+    """Nanoseconds since the epoch of the instants (UTC for tz-aware values)."""
+    if values.dt.tz is not None:
+        values = values.dt.tz_convert("UTC").dt.tz_localize(None)
+    out: NDArray[np.int64] = values.to_numpy(dtype="datetime64[ns]").view(np.int64)
+    return out
+
+
+def from_instant_ns(ns: NDArray[np.int64], like: pd.Series[Any]) -> NDArray[Any] | pd.Index:
+    """Timestamps from :func:`instant_ns` values, in the dtype of ``like``."""
+    idx = pd.DatetimeIndex(ns.view("M8[ns]"))
+    if like.dt.tz is not None:
+        idx = idx.tz_localize("UTC").tz_convert(like.dt.tz)
+    return idx.astype(like.dtype)
+
+
 def _features_pandas(
     tx: pd.DataFrame, cid: str, dtc: str, mon: str | None, unit: TimeUnit
 ) -> pd.DataFrame:
-    codes, uniques = pd.factorize(tx[cid], sort=True)
-    ns = wall_ns(tx[dtc])
-    ords = period_ordinals(ns, unit)
+    codes, uniques = dense_codes(tx[cid])
+    ords = period_ordinals(wall_ns(tx[dtc]), unit)
     n_cust = len(uniques)
-    span = int(ords.max() - ords.min()) + 1
-    pair = codes.astype(np.int64) * span + (ords - ords.min())
-    distinct = pd.unique(pair)
+    base = int(ords.min())
+    span = int(ords.max()) - base + 1
+    distinct = distinct_pairs(codes, ords - base, span)
     n_purchases = np.bincount(distinct // span, minlength=n_cust)
     if mon is None:
         spend: NDArray[np.float64] = np.zeros(n_cust)
     else:
         weights = tx[mon].to_numpy(dtype=np.float64)
         spend = np.asarray(np.bincount(codes, weights=weights, minlength=n_cust), np.float64)
-    grouped = tx[dtc].groupby(codes, sort=True)
+    inst = instant_ns(tx[dtc])
+    first = np.full(n_cust, np.iinfo(np.int64).max, dtype=np.int64)
+    last = np.full(n_cust, np.iinfo(np.int64).min, dtype=np.int64)
+    np.minimum.at(first, codes, inst)
+    np.maximum.at(last, codes, inst)
     out = pd.DataFrame(
         {
             "n_purchases": n_purchases.astype(np.int64),
             "total_spend": spend,
-            "first_purchase": grouped.min().to_numpy(),
-            "last_purchase": grouped.max().to_numpy(),
+            "first_purchase": from_instant_ns(first, tx[dtc]),
+            "last_purchase": from_instant_ns(last, tx[dtc]),
         },
         index=pd.Index(uniques, name=cid),
     )

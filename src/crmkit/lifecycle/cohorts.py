@@ -27,6 +27,8 @@ from crmkit.columns import CUSTOMER_ID, DATETIME
 from crmkit.exceptions import InvalidValueError
 from crmkit.lifecycle._frames import (
     check_dask_nan,
+    dense_codes,
+    distinct_pairs,
     is_dask,
     period_labels,
     period_ordinals,
@@ -95,13 +97,13 @@ def _cells_pandas(
     tx: pd.DataFrame, cid: str, dtc: str, unit: TimeUnit
 ) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]]:
     """(cohort ordinal, k, active count) per non-empty cell."""
-    codes, _ = pd.factorize(tx[cid])
+    codes, uniques = dense_codes(tx[cid])
     ords = period_ordinals(wall_ns(tx[dtc]), unit)
-    first = pd.Series(ords).groupby(codes).min().to_numpy()
+    first = np.full(len(uniques), np.iinfo(np.int64).max, dtype=np.int64)
+    np.minimum.at(first, codes, ords)
     k = ords - first[codes]
     span = int(k.max()) + 1
-    pairs = pd.unique(codes.astype(np.int64) * span + k)
-    cust, kk = np.divmod(pairs, span)
+    cust, kk = np.divmod(distinct_pairs(codes, k, span), span)
     cohort = first[cust]
     base = int(cohort.min())
     n_coh = int(cohort.max()) - base + 1
