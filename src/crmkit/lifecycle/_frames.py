@@ -1,0 +1,315 @@
+"""Shared machinery of :mod:`crmkit.lifecycle`: input checks, periods, per-customer features.
+
+Aggregations are written once for pandas and for dask DataFrames (the optional
+``crmkit[dask]`` extra, imported lazily): the engine reduces the transaction log to one
+row per customer (or per cohort cell), and the small result is finished in pandas.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Final
+
+import numpy as np
+import pandas as pd
+from numpy.typing import NDArray
+
+from crmkit._validation import (
+    check_datetime_column,
+    check_nan_policy,
+    check_numeric_column,
+    handle_nan,
+    require_columns,
+    require_nonempty,
+)
+from crmkit.exceptions import InvalidValueError
+from crmkit.timeunits import TimeUnit, check_time_unit
+
+__all__ = [
+    "FEATURE_COLUMNS",
+    "PERIOD_FREQ",
+    "customer_features",
+    "is_dask",
+    "period_labels",
+    "period_ordinals",
+    "prepare",
+    "to_timestamp",
+    "wall_ns",
+]
+
+PERIOD_FREQ: Final[dict[str, str]] = {"D": "D", "W": "W-SUN", "M": "M", "Q": "Q-DEC", "Y": "Y-DEC"}
+"""pandas period frequency of each time unit (weeks run Monday to Sunday)."""
+
+_NS_PER_DAY: Final = 86_400 * 10**9
+
+FEATURE_COLUMNS: Final = ("n_purchases", "total_spend", "first_purchase", "last_purchase")
+
+
+def is_dask(frame: Any) -> bool:
+    """True for a dask DataFrame (checked without importing dask)."""
+    return type(frame).__module__.split(".")[0] in {"dask", "dask_expr"}
+
+
+def prepare(
+    frame: Any,
+    columns: dict[str, str],
+    *,
+    numeric: tuple[str, ...] = (),
+    nan_policy: str = "raise",
+    name: str = "transactions",
+) -> Any:
+    """Check a transaction log's columns and dtypes and apply ``nan_policy``.
+
+    ``columns`` maps roles to column names; the ``"datetime"`` role must be datetime64
+    and every role in ``numeric`` numeric. pandas frames are checked for NaN here; a
+    dask frame's dtypes are checked on its metadata and its NaN count is checked by the
+    caller in the same pass as the aggregation (``"omit"`` drops rows lazily).
+    """
+    policy = check_nan_policy(nan_policy)
+    cols = list(dict.fromkeys(columns.values()))
+    meta = frame._meta if is_dask(frame) else frame
+    require_columns(meta, cols)
+    check_datetime_column(meta, columns["datetime"])
+    for role in numeric:
+        check_numeric_column(meta, columns[role])
+    if is_dask(frame):
+        if policy == "omit":
+            return frame[cols].dropna()
+        return frame[cols]
+    require_nonempty(frame, name=name)
+    out = handle_nan(frame[cols], cols, policy)
+    require_nonempty(out, name=f"{name} after nan_policy='omit'")
+    return out
+
+
+def check_dask_nan(nan_counts: pd.Series[Any], nan_policy: str) -> None:
+    """Raise for NaN found in a dask frame with ``nan_policy="raise"``."""
+    if nan_policy != "raise":
+        return
+    bad = nan_counts[nan_counts > 0]
+    if len(bad):
+        col = str(bad.index[0])
+        raise InvalidValueError(
+            f"column {col!r} has {int(bad.iloc[0])} missing value(s); fill or drop them "
+            "first, or pass nan_policy='omit' to drop those rows explicitly."
+        )
+
+
+def tz_of(frame: Any, column: str) -> str | None:
+    """Time-zone name of a datetime column (pandas or dask), None when naive."""
+    meta = frame._meta if is_dask(frame) else frame
+    tz = getattr(meta[column].dtype, "tz", None)
+    return None if tz is None else str(tz)
+
+
+def to_timestamp(value: Any, *, tz: str | None, name: str) -> pd.Timestamp:
+    """Parse ``value`` as a timestamp in the same time-zone convention as the data."""
+    try:
+        ts = pd.Timestamp(value)
+    except (TypeError, ValueError) as exc:
+        raise InvalidValueError(
+            f"{name}={value!r} is not a date; pass a pandas.Timestamp or an ISO string."
+        ) from exc
+    if pd.isna(ts):
+        raise InvalidValueError(f"{name} is NaT; pass a real date.")
+    if (ts.tz is None) != (tz is None):
+        raise InvalidValueError(
+            f"{name}={value!r} is {'naive' if ts.tz is None else 'tz-aware'} but the "
+            f"transactions' datetimes are {'naive' if tz is None else f'in {tz}'}; give "
+            f"{name} in the same time-zone convention."
+        )
+    return ts
+
+
+def wall_ns(values: pd.Series[Any]) -> NDArray[np.int64]:
+    """Wall-clock nanoseconds of a datetime Series (tz-aware values in their own zone)."""
+    dt = values.dt.tz_localize(None) if values.dt.tz is not None else values
+    out: NDArray[np.int64] = dt.to_numpy(dtype="datetime64[ns]").view(np.int64)
+    return out
+
+
+def period_ordinals(ns: NDArray[np.int64], unit: TimeUnit) -> NDArray[np.int64]:
+    """pandas period ordinals (``Period.ordinal``) of wall-clock ns timestamps.
+
+    Equal to ``Series.dt.to_period(PERIOD_FREQ[unit]).array.asi8`` but computed with
+    numpy only, so it is fast and works on time-zone-aware wall clocks.
+    """
+    days = np.floor_divide(ns, _NS_PER_DAY)
+    if unit == "D":
+        return days
+    if unit == "W":
+        out: NDArray[np.int64] = (days + 3) // 7 + 1
+        return out
+    lo, hi = int(days.min()), int(days.max())
+    if hi - lo < 10_000_000:  # calendar lookup table over the days spanned: O(n) integer work
+        table = _calendar_ordinals(np.arange(lo, hi + 1, dtype=np.int64), unit)
+        out = table[days - lo]
+        return out
+    return _calendar_ordinals(days, unit)
+
+
+def _calendar_ordinals(days: NDArray[np.int64], unit: TimeUnit) -> NDArray[np.int64]:
+    months = days.view("M8[D]").astype("M8[M]").astype(np.int64)
+    if unit == "M":
+        return months
+    if unit == "Q":
+        out: NDArray[np.int64] = months // 3
+        return out
+    return days.view("M8[D]").astype("M8[Y]").astype(np.int64)
+
+
+def period_labels(ordinals: NDArray[np.int64], unit: TimeUnit) -> pd.PeriodIndex:
+    """The :class:`pandas.PeriodIndex` of period ordinals made by :func:`period_ordinals`."""
+    # pandas-stubs lacks PeriodIndex.from_ordinals (pandas >= 2.2)
+    build = pd.PeriodIndex.from_ordinals  # type: ignore[attr-defined]
+    return pd.PeriodIndex(build(np.asarray(ordinals, dtype=np.int64), freq=PERIOD_FREQ[unit]))
+
+
+def dense_codes(values: pd.Series[Any]) -> tuple[NDArray[np.int64], pd.Index]:
+    """Integer codes 0..n-1 of the values and the sorted distinct values.
+
+    Integer ids with a compact range are mapped with one O(n) pass over a presence
+    array; anything else goes through :func:`pandas.factorize`.
+    """
+    dtype = values.dtype
+    if pd.api.types.is_integer_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype):
+        arr = values.to_numpy()
+        lo, hi = int(arr.min()), int(arr.max())
+        if hi - lo + 1 <= max(2 * arr.size, 1 << 20):
+            shifted = (arr - lo).astype(np.int64)
+            present = np.zeros(hi - lo + 1, dtype=bool)
+            present[shifted] = True
+            remap = np.cumsum(present, dtype=np.int64) - 1
+            distinct = (np.flatnonzero(present) + lo).astype(arr.dtype)
+            return remap[shifted], pd.Index(distinct)
+    codes, uniques = pd.factorize(values, sort=True)
+    return codes.astype(np.int64), pd.Index(uniques)
+
+
+def distinct_pairs(
+    codes: NDArray[np.int64], values: NDArray[np.int64], span: int
+) -> NDArray[np.int64]:
+    """Sorted distinct keys ``code * span + value`` (``0 <= value < span``)."""
+    keys = codes * span + values
+    keys.sort()
+    keep = np.empty(keys.size, dtype=bool)
+    keep[:1] = True
+    np.not_equal(keys[1:], keys[:-1], out=keep[1:])
+    out: NDArray[np.int64] = keys[keep]
+    return out
+
+
+def instant_ns(values: pd.Series[Any]) -> NDArray[np.int64]:
+    """Nanoseconds since the epoch of the instants (UTC for tz-aware values)."""
+    if values.dt.tz is not None:
+        values = values.dt.tz_convert("UTC").dt.tz_localize(None)
+    out: NDArray[np.int64] = values.to_numpy(dtype="datetime64[ns]").view(np.int64)
+    return out
+
+
+def from_instant_ns(ns: NDArray[np.int64], like: pd.Series[Any]) -> NDArray[Any] | pd.Index:
+    """Timestamps from :func:`instant_ns` values, in the dtype of ``like``."""
+    idx = pd.DatetimeIndex(ns.view("M8[ns]"))
+    if like.dt.tz is not None:
+        idx = idx.tz_localize("UTC").tz_convert(like.dt.tz)
+    return idx.astype(like.dtype)
+
+
+def _features_pandas(
+    tx: pd.DataFrame, cid: str, dtc: str, mon: str | None, unit: TimeUnit
+) -> pd.DataFrame:
+    codes, uniques = dense_codes(tx[cid])
+    ords = period_ordinals(wall_ns(tx[dtc]), unit)
+    n_cust = len(uniques)
+    base = int(ords.min())
+    span = int(ords.max()) - base + 1
+    distinct = distinct_pairs(codes, ords - base, span)
+    n_purchases = np.bincount(distinct // span, minlength=n_cust)
+    if mon is None:
+        spend: NDArray[np.float64] = np.zeros(n_cust)
+    else:
+        weights = tx[mon].to_numpy(dtype=np.float64)
+        spend = np.asarray(np.bincount(codes, weights=weights, minlength=n_cust), np.float64)
+    inst = instant_ns(tx[dtc])
+    first = np.full(n_cust, np.iinfo(np.int64).max, dtype=np.int64)
+    last = np.full(n_cust, np.iinfo(np.int64).min, dtype=np.int64)
+    np.minimum.at(first, codes, inst)
+    np.maximum.at(last, codes, inst)
+    out = pd.DataFrame(
+        {
+            "n_purchases": n_purchases.astype(np.int64),
+            "total_spend": spend,
+            "first_purchase": from_instant_ns(first, tx[dtc]),
+            "last_purchase": from_instant_ns(last, tx[dtc]),
+        },
+        index=pd.Index(uniques, name=cid),
+    )
+    return out
+
+
+def _features_dask(
+    tx: Any, cid: str, dtc: str, mon: str | None, unit: TimeUnit, nan_counts: Any, policy: str
+) -> pd.DataFrame:
+    import dask
+
+    def add_period(part: pd.DataFrame) -> pd.DataFrame:
+        return pd.DataFrame(
+            {cid: part[cid], "_p": period_ordinals(wall_ns(part[dtc]), unit)}, index=part.index
+        )
+
+    meta = pd.DataFrame({cid: tx._meta[cid], "_p": pd.Series([], dtype=np.int64)})
+    pairs = tx.map_partitions(add_period, meta=meta).drop_duplicates()
+    n_purchases = pairs.groupby(cid).size()
+    spec: dict[str, Any] = {"first_purchase": (dtc, "min"), "last_purchase": (dtc, "max")}
+    if mon is not None:
+        spec["total_spend"] = (mon, "sum")
+    agg = tx.groupby(cid).agg(**spec)
+    # dask ships no type information for its top-level compute()
+    counts, agg_pd, nans = dask.compute(  # type: ignore[attr-defined,no-untyped-call]
+        n_purchases, agg, nan_counts
+    )
+    check_dask_nan(nans, policy)
+    agg_pd = agg_pd.sort_index()
+    if mon is None:
+        agg_pd["total_spend"] = 0.0
+    agg_pd["n_purchases"] = counts.reindex(agg_pd.index).to_numpy(dtype=np.int64)
+    agg_pd.index.name = cid
+    out: pd.DataFrame = agg_pd.loc[:, list(FEATURE_COLUMNS)].astype({"total_spend": np.float64})
+    return out
+
+
+def customer_features(
+    tx: Any,
+    *,
+    until: pd.Timestamp | None,
+    customer_id_col: str,
+    datetime_col: str,
+    monetary_col: str | None,
+    purchase_unit: str,
+    nan_policy: str = "raise",
+) -> pd.DataFrame:
+    """One row per customer with a purchase on or before ``until`` (all when None).
+
+    Columns (in order): ``n_purchases`` (distinct ``purchase_unit`` periods with a
+    purchase), ``total_spend``, ``first_purchase``, ``last_purchase``; index sorted.
+    ``tx`` must have passed :func:`prepare`.
+    """
+    unit = check_time_unit(purchase_unit)
+    nan_counts = tx.isna().sum() if is_dask(tx) else None
+    if until is not None:
+        tx = tx[tx[datetime_col] <= until]
+    if is_dask(tx):
+        return _features_dask(
+            tx, customer_id_col, datetime_col, monetary_col, unit, nan_counts, nan_policy
+        )
+    if len(tx) == 0:
+        empty = pd.DataFrame(
+            {
+                "n_purchases": pd.Series([], dtype=np.int64),
+                "total_spend": pd.Series([], dtype=np.float64),
+                "first_purchase": pd.Series([], dtype=tx[datetime_col].dtype),
+                "last_purchase": pd.Series([], dtype=tx[datetime_col].dtype),
+            },
+            index=pd.Index(tx[customer_id_col].iloc[:0], name=customer_id_col),
+        )
+        return empty
+    return _features_pandas(tx, customer_id_col, datetime_col, monetary_col, unit)

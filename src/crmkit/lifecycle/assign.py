@@ -1,0 +1,379 @@
+"""Assign every customer to exactly one life-cycle stage at a date.
+
+Assignment has two steps, both vectorised and deterministic:
+
+1. Place each customer on a *funnel level* from the purchase history up to ``as_of``
+   (:class:`AssignmentRules`): 0 prospect (known, no purchase yet), 1 first purchase
+   (one purchase), 2 repeat (at least ``repeat_min_purchases``), 3 loyal (at least
+   ``loyal_min_purchases``), 4 high-value (loyal and total spend at or above the
+   ``high_value_quantile`` of all buyers' total spend). A customer is *lapsed* when the
+   last purchase is more than ``inactivity`` units before ``as_of``.
+2. Map the level (and the lapsed flag) to the model's stage with the model's own table
+   (:attr:`StageModel.level_stages`, :attr:`StageModel.lapsed_stage`).
+
+Purchases are counted as distinct ``purchase_unit`` periods (by default calendar days,
+so several invoice lines on one day are one purchase, as in lifetimes' summaries).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import attrs
+import numpy as np
+import pandas as pd
+from numpy.typing import NDArray
+
+from crmkit._validation import check_unique_index, handle_nan, require_columns
+from crmkit.columns import CUSTOMER_ID, DATETIME, FREQUENCY, MONETARY, MONETARY_VALUE, RECENCY, T
+from crmkit.exceptions import InvalidValueError
+from crmkit.lifecycle._frames import customer_features, prepare, to_timestamp, tz_of
+from crmkit.lifecycle.models import FUNNEL, StageModel
+from crmkit.timeunits import TimeUnit, check_time_unit, elapsed
+
+__all__ = ["AssignmentRules", "assign_stages", "assign_stages_from_summary"]
+
+
+def _positive_int(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
+        raise InvalidValueError(f"{attribute.name}={value!r} must be a positive whole number.")
+
+
+@attrs.frozen(kw_only=True)
+class AssignmentRules:
+    """The documented, configurable rules that place a purchase history on the funnel.
+
+    Parameters
+    ----------
+    repeat_min_purchases : int, default 2
+        Purchases (distinct ``purchase_unit`` periods) from which a buyer is a repeat buyer.
+    loyal_min_purchases : int, default 4
+        Purchases from which a buyer is loyal; must exceed ``repeat_min_purchases``.
+    high_value_quantile : float or None, default 0.8
+        A loyal customer whose total spend is at or above this quantile (numpy's linear
+        interpolation) of the total spend of *all* buyers at the date is high-value.
+        None disables the high-value level.
+    inactivity : int or None, default None
+        A buyer whose last purchase lies more than this many ``inactivity_unit`` before the
+        date is *lapsed* (e.g. terminated in :data:`~crmkit.lifecycle.SOWALSKIE`).
+        None: nobody lapses.
+    inactivity_unit : {"D", "W", "M", "Q", "Y"}, default "D"
+        Unit of ``inactivity``; months, quarters and years are calendar-exact.
+    purchase_unit : {"D", "W", "M", "Q", "Y"}, default "D"
+        Purchases within one such calendar period count once.
+
+    Examples
+    --------
+    >>> AssignmentRules(loyal_min_purchases=5, inactivity=12, inactivity_unit="M")
+    AssignmentRules(repeat_min_purchases=2, loyal_min_purchases=5, high_value_quantile=0.8, \
+inactivity=12, inactivity_unit='M', purchase_unit='D')
+    """
+
+    repeat_min_purchases: int = attrs.field(default=2, validator=_positive_int)
+    loyal_min_purchases: int = attrs.field(default=4, validator=_positive_int)
+    high_value_quantile: float | None = attrs.field(default=0.8)
+    inactivity: int | None = attrs.field(default=None)
+    inactivity_unit: TimeUnit = attrs.field(default="D", converter=check_time_unit)
+    purchase_unit: TimeUnit = attrs.field(default="D", converter=check_time_unit)
+
+    @repeat_min_purchases.validator
+    def _check_repeat(self, attribute: attrs.Attribute[Any], value: int) -> None:
+        if value < 2:
+            raise InvalidValueError(
+                f"repeat_min_purchases={value} must be at least 2 (one purchase is a first "
+                "purchase)."
+            )
+
+    @loyal_min_purchases.validator
+    def _check_loyal(self, attribute: attrs.Attribute[Any], value: int) -> None:
+        if value <= self.repeat_min_purchases:
+            raise InvalidValueError(
+                f"loyal_min_purchases={value} must exceed repeat_min_purchases="
+                f"{self.repeat_min_purchases}."
+            )
+
+    @high_value_quantile.validator
+    def _check_quantile(self, attribute: attrs.Attribute[Any], value: float | None) -> None:
+        if value is not None and not 0.0 <= float(value) <= 1.0:
+            raise InvalidValueError(
+                f"high_value_quantile={value!r} must lie in [0, 1] or be None."
+            )
+
+    @inactivity.validator
+    def _check_inactivity(self, attribute: attrs.Attribute[Any], value: int | None) -> None:
+        if value is not None:
+            _positive_int(self, attribute, value)
+
+
+def _levels(
+    n: NDArray[np.int64], spend: NDArray[np.float64], rules: AssignmentRules
+) -> NDArray[np.int64]:
+    """Funnel level 0..4 of each customer (vectorised)."""
+    level = (
+        (n >= 1).astype(np.int64)
+        + (n >= rules.repeat_min_purchases)
+        + (n >= rules.loyal_min_purchases)
+    )
+    buyers = n >= 1
+    if rules.high_value_quantile is not None and buyers.any():
+        threshold = float(np.quantile(spend[buyers], rules.high_value_quantile))
+        level = level + ((level == 3) & (spend >= threshold))
+    return level
+
+
+def _stage_codes(
+    level: NDArray[np.int64], lapsed: NDArray[np.bool_], model: StageModel
+) -> NDArray[np.int64]:
+    table = np.array([model.index(s) for s in model.level_stages], dtype=np.int64)
+    codes = table[level]
+    if model.lapsed_stage is not None:
+        codes = np.where(lapsed & (level >= 1), model.index(model.lapsed_stage), codes)
+    return codes
+
+
+def _stage_column(codes: NDArray[np.int64], model: StageModel) -> pd.Categorical[str]:
+    return pd.Categorical.from_codes(
+        codes, categories=pd.Index(model.names), ordered=model.progressive
+    )
+
+
+def _check_model(model: StageModel) -> None:
+    if not isinstance(model, StageModel):
+        raise InvalidValueError(
+            f"model must be a StageModel (e.g. crmkit.lifecycle.FUNNEL), got "
+            f"{type(model).__name__}."
+        )
+
+
+def assign_stages(
+    transactions: Any,
+    *,
+    as_of: Any,
+    model: StageModel = FUNNEL,
+    rules: AssignmentRules | None = None,
+    customers: Iterable[Any] | None = None,
+    customer_id_col: str = CUSTOMER_ID,
+    datetime_col: str = DATETIME,
+    monetary_col: str | None = MONETARY,
+    nan_policy: str = "raise",
+) -> pd.DataFrame:
+    """Stage of every customer at ``as_of`` under a life-cycle model.
+
+    Parameters
+    ----------
+    transactions : pandas.DataFrame or dask.dataframe.DataFrame
+        One row per purchase (line). Rows after ``as_of`` are ignored: the result is a
+        snapshot of what was known at that date.
+    as_of : timestamp-like
+        The date of the snapshot (same time-zone convention as the data).
+    model : StageModel, default FUNNEL
+        :data:`~crmkit.lifecycle.FUNNEL`, :data:`~crmkit.lifecycle.KALAKOTA`,
+        :data:`~crmkit.lifecycle.SOWALSKIE` or your own.
+    rules : AssignmentRules, optional
+        Thresholds; ``AssignmentRules()`` by default.
+    customers : iterable, optional
+        Known customer ids (e.g. the whole customer database). Those without a purchase
+        by ``as_of`` are prospects (funnel level 0). Without it, the population is the
+        customers with at least one purchase by ``as_of``.
+    customer_id_col, datetime_col, monetary_col : str
+        Column names; ``monetary_col=None`` is allowed only with
+        ``rules.high_value_quantile=None``.
+    nan_policy : {"raise", "omit", "propagate"}
+        Missing ids, dates or amounts; "propagate" is treated as "raise" for ids and dates.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by customer id (sorted), columns in order: ``stage`` (Categorical of the
+        model's stage names, ordered when the model is progressive), ``level`` (funnel
+        level 0-4), ``n_purchases``, ``total_spend``, ``first_purchase``,
+        ``last_purchase`` (NaT for prospects), ``lapsed`` (bool). Every customer gets
+        exactly one stage.
+
+    Raises
+    ------
+    MissingColumnsError, InvalidValueError
+        For absent columns, wrong dtypes, NaN (with ``nan_policy="raise"``), a bad
+        ``as_of`` or rules that need an absent monetary column.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from crmkit.lifecycle import SOWALSKIE, AssignmentRules, assign_stages
+    >>> tx = pd.DataFrame(
+    ...     {
+    ...         "customer_id": ["a", "b", "b", "c", "c", "c", "c"],
+    ...         "datetime": pd.to_datetime(
+    ...             [
+    ...                 "2024-01-05",
+    ...                 "2024-01-02",
+    ...                 "2024-03-01",
+    ...                 "2023-01-01",
+    ...                 "2023-02-01",
+    ...                 "2023-03-01",
+    ...                 "2023-04-01",
+    ...             ]
+    ...         ),
+    ...         "monetary": [10.0, 5.0, 5.0, 20.0, 20.0, 20.0, 20.0],
+    ...     }
+    ... )
+    >>> st = assign_stages(tx, as_of="2024-03-31", customers=["a", "b", "c", "d"])
+    >>> st["stage"].tolist()
+    ['first purchase', 'repeat', 'high-value', 'prospect']
+    >>> rules = AssignmentRules(inactivity=6, inactivity_unit="M")
+    >>> assign_stages(tx, as_of="2024-03-31", model=SOWALSKIE, rules=rules)["stage"].tolist()
+    ['acquaintance', 'maintenance', 'termination']
+    """
+    _check_model(model)
+    rules = AssignmentRules() if rules is None else rules
+    if monetary_col is None and rules.high_value_quantile is not None:
+        raise InvalidValueError(
+            "the high-value rule needs spend: pass monetary_col, or use "
+            "AssignmentRules(high_value_quantile=None)."
+        )
+    cols = {"id": customer_id_col, "datetime": datetime_col}
+    if monetary_col is not None:
+        cols["monetary"] = monetary_col
+    policy = "raise" if nan_policy == "propagate" else nan_policy
+    numeric = ("monetary",) if monetary_col is not None else ()
+    tx = prepare(transactions, cols, numeric=numeric, nan_policy=policy)
+    ts = to_timestamp(as_of, tz=tz_of(tx, datetime_col), name="as_of")
+    feats = customer_features(
+        tx,
+        until=ts,
+        customer_id_col=customer_id_col,
+        datetime_col=datetime_col,
+        monetary_col=monetary_col,
+        purchase_unit=rules.purchase_unit,
+        nan_policy=policy,
+    )
+    return stages_from_features(feats, as_of=ts, model=model, rules=rules, customers=customers)
+
+
+def stages_from_features(
+    feats: pd.DataFrame,
+    *,
+    as_of: pd.Timestamp,
+    model: StageModel,
+    rules: AssignmentRules,
+    customers: Iterable[Any] | None,
+) -> pd.DataFrame:
+    """Finish :func:`assign_stages` from the per-customer feature table."""
+    if customers is not None:
+        known = pd.Index(list(customers), name=feats.index.name)
+        if known.has_duplicates:
+            raise InvalidValueError(
+                f"customers has duplicated ids {known[known.duplicated()].unique()[:5].tolist()}"
+                "; pass each known customer once."
+            )
+        extra = known.difference(feats.index)
+        if len(extra):
+            feats = pd.concat([feats, pd.DataFrame(index=extra)]).sort_index()
+            feats.index.name = known.name
+    n = feats["n_purchases"].fillna(0).to_numpy(dtype=np.int64)
+    spend = feats["total_spend"].fillna(0.0).to_numpy(dtype=np.float64)
+    level = _levels(n, spend, rules)
+    lapsed = np.zeros(len(feats), dtype=bool)
+    if rules.inactivity is not None and (n > 0).any():
+        buyer = n > 0
+        gap = elapsed(feats["last_purchase"].to_numpy()[buyer], as_of, rules.inactivity_unit)
+        lapsed[buyer] = np.asarray(gap) > rules.inactivity
+    out = pd.DataFrame(
+        {
+            "stage": _stage_column(_stage_codes(level, lapsed, model), model),
+            "level": level,
+            "n_purchases": n,
+            "total_spend": spend,
+            "first_purchase": feats["first_purchase"].to_numpy(),
+            "last_purchase": feats["last_purchase"].to_numpy(),
+            "lapsed": lapsed,
+        },
+        index=feats.index,
+    )
+    return out
+
+
+def assign_stages_from_summary(
+    summary: pd.DataFrame,
+    *,
+    time_unit: str,
+    model: StageModel = FUNNEL,
+    rules: AssignmentRules | None = None,
+    frequency_col: str = FREQUENCY,
+    recency_col: str = RECENCY,
+    T_col: str = T,
+    monetary_value_col: str = MONETARY_VALUE,
+) -> pd.DataFrame:
+    """Stage of every customer of a per-customer summary at its end of observation.
+
+    The summary (:mod:`crmkit.columns`: ``frequency`` repeat periods, ``recency``,
+    ``T``, ``monetary_value`` mean repeat spend) gives ``n_purchases = frequency + 1``,
+    repeat spend ``frequency * monetary_value`` (used for the high-value quantile; the
+    first purchase's value is not in a summary) and the time since the last purchase
+    ``T - recency``, compared with ``rules.inactivity`` which must be stated in the
+    summary's ``time_unit`` (or days/weeks for a D/W summary).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Same index as ``summary``; columns ``stage``, ``level``, ``n_purchases``,
+        ``total_spend`` (repeat spend), ``lapsed``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> s = pd.DataFrame(
+    ...     {
+    ...         "frequency": [0, 2, 5],
+    ...         "recency": [0.0, 10.0, 30.0],
+    ...         "T": [40.0, 40.0, 31.0],
+    ...         "monetary_value": [0.0, 8.0, 20.0],
+    ...     },
+    ...     index=pd.Index([1, 2, 3], name="customer_id"),
+    ... )
+    >>> r = AssignmentRules(inactivity=26, inactivity_unit="W")
+    >>> from crmkit.lifecycle import KALAKOTA, SOWALSKIE
+    >>> assign_stages_from_summary(s, time_unit="W", model=SOWALSKIE, rules=r)["stage"].tolist()
+    ['termination', 'termination', 'maintenance']
+    >>> assign_stages_from_summary(s, time_unit="W", model=KALAKOTA)["stage"].tolist()
+    ['acquire', 'enhance', 'retain']
+    """
+    _check_model(model)
+    rules = AssignmentRules() if rules is None else rules
+    unit = check_time_unit(time_unit)
+    cols = [frequency_col, recency_col, T_col, monetary_value_col]
+    require_columns(summary, cols)
+    check_unique_index(summary, name="summary index")
+    handle_nan(summary, cols, "raise")
+    freq = summary[frequency_col].to_numpy(dtype=np.float64)
+    if (freq < 0).any() or (freq != np.round(freq)).any():
+        raise InvalidValueError(f"column {frequency_col!r} must hold whole numbers >= 0.")
+    gap = (summary[T_col] - summary[recency_col]).to_numpy(dtype=np.float64)
+    if (gap < 0).any():
+        raise InvalidValueError(f"recency exceeds T for {int((gap < 0).sum())} customer(s).")
+    n = freq.astype(np.int64) + 1
+    spend = freq * summary[monetary_value_col].to_numpy(dtype=np.float64)
+    lapsed = np.zeros(len(summary), dtype=bool)
+    if rules.inactivity is not None:
+        window = float(rules.inactivity)
+        fixed = {"D": 1.0, "W": 7.0}
+        if rules.inactivity_unit != unit:
+            if rules.inactivity_unit not in fixed or unit not in fixed:
+                raise InvalidValueError(
+                    f"rules.inactivity is in {rules.inactivity_unit!r} but the summary is in "
+                    f"{unit!r}; state the inactivity window in the summary's unit."
+                )
+            window *= fixed[rules.inactivity_unit] / fixed[unit]
+        lapsed = gap > window
+    level = _levels(n, spend, rules)
+    return pd.DataFrame(
+        {
+            "stage": _stage_column(_stage_codes(level, lapsed, model), model),
+            "level": level,
+            "n_purchases": n,
+            "total_spend": spend,
+            "lapsed": lapsed,
+        },
+        index=summary.index,
+    )
