@@ -21,6 +21,7 @@ from numpy.typing import ArrayLike, NDArray
 from crmkit._validation import check_in_range
 from crmkit.exceptions import InvalidValueError
 from crmkit.metrics._checks import as_flows, check_rate
+from crmkit.metrics._roots import polished_roots, single_root
 
 __all__ = [
     "irr",
@@ -73,24 +74,16 @@ def npv(rate: float, cash_flows: ArrayLike) -> float:
     return float(np.sum(c / (1.0 + r) ** t))
 
 
-def _poly(c: NDArray[np.float64], x: float) -> tuple[float, float]:
-    """Value and derivative of ``sum c_t x**t`` (Horner)."""
-    value = 0.0
-    deriv = 0.0
-    for coef in c[::-1]:
-        deriv = deriv * x + value
-        value = value * x + float(coef)
-    return value, deriv
-
-
 def irr_roots(cash_flows: ArrayLike) -> NDArray[np.float64]:
     r"""Every internal rate of return: all real rates ``r > -1`` with NPV zero.
 
-    With :math:`x = 1 / (1 + r)`, :math:`\mathrm{NPV} = \sum_t c_t x^t` is a polynomial;
-    its real positive roots (companion-matrix eigenvalues, each polished by Newton steps)
-    map to rates :math:`r = 1/x - 1`. By Descartes' rule of signs there are at most as
-    many roots as sign changes in the flows: exactly one for a conventional project (one
-    outflow block followed by inflows), possibly none or several otherwise.
+    With :math:`x = 1 / (1 + r)`, :math:`\mathrm{NPV} = \sum_t c_t x^t` is a polynomial
+    whose real positive roots map to rates :math:`r = 1/x - 1`. When the flows change sign
+    once the single root is bracketed and found by Brent's method; otherwise the roots are
+    the real positive companion-matrix eigenvalues, each polished by Newton steps. By
+    Descartes' rule of signs there are at most as many roots as sign changes in the flows:
+    exactly one for a conventional project (one outflow block followed by inflows),
+    possibly none or several otherwise.
 
     Parameters
     ----------
@@ -121,30 +114,11 @@ def irr_roots(cash_flows: ArrayLike) -> NDArray[np.float64]:
     c = c[: nz[-1] + 1]  # trailing zeros add nothing
     if c.size < 2 or np.all(c[nz] > 0) or np.all(c[nz] < 0):
         return np.empty(0, dtype=np.float64)
-    raw = np.roots(c[::-1])
-    scale = np.maximum(1.0, np.abs(raw))
-    cand = raw.real[(np.abs(raw.imag) <= 1e-7 * scale) & (raw.real > 0)]
-    tol_f = 1e-10 * float(np.sum(np.abs(c)))
-    found: list[float] = []
-    for x0 in np.sort(cand):
-        x = float(x0)
-        for _ in range(50):
-            f, d = _poly(c, x)
-            if d == 0.0:
-                break
-            step = f / d
-            x_new = x - step
-            if x_new <= 0:
-                break
-            x = x_new
-            if abs(step) <= 1e-15 * max(1.0, abs(x)):
-                break
-        f, _ = _poly(c, x)
-        if abs(f) > tol_f * max(1.0, x ** (c.size - 1)):
-            continue
-        if any(abs(x - y) <= 1e-9 * max(1.0, x) for y in found):
-            continue
-        found.append(x)
+    signs = np.sign(c[c != 0])
+    if int(np.count_nonzero(signs[1:] != signs[:-1])) == 1:
+        found = [single_root(c)]
+    else:
+        found = polished_roots(c)
     rates = 1.0 / np.asarray(found, dtype=np.float64) - 1.0
     return np.sort(rates)
 
