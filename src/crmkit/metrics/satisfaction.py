@@ -97,13 +97,14 @@ def nps_breakdown(scores: ArrayLike) -> pd.Series[float]:
     """
     s = survey_answers(scores, low=0, high=10, name="NPS")
     n = float(s.size)
-    pro = float(np.count_nonzero(s >= 9)) / n
-    det = float(np.count_nonzero(s <= 6)) / n
+    n_pro = np.count_nonzero(s >= 9)
+    n_det = np.count_nonzero(s <= 6)
+    pro, det = n_pro / n, n_det / n
     return pd.Series(
         {
             "n": n,
             "promoters": pro,
-            "passives": 1.0 - pro - det,
+            "passives": (s.size - n_pro - n_det) / n,
             "detractors": det,
             "nps": 100.0 * (pro - det),
         },
