@@ -69,10 +69,11 @@ def period_totals(values: pd.Series[Any], *, freq: PeriodFreq = "Q") -> pd.Serie
     idx = pd.DatetimeIndex(s.index)
     if idx.tz is not None:
         idx = idx.tz_localize(None)
-    periods = idx.to_period(freq)
-    sums = s.groupby(periods.to_numpy()).sum()
-    full = pd.period_range(periods.min(), periods.max(), freq=freq)
-    out: pd.Series[float] = sums.reindex(full, fill_value=0.0).astype(np.float64)
+    ordinals = idx.to_period(freq).asi8
+    lo = int(ordinals.min())
+    sums = np.bincount(ordinals - lo, weights=s.to_numpy())
+    full = pd.period_range(pd.Period(idx.min(), freq=freq), periods=sums.size, freq=freq)
+    out: pd.Series[float] = pd.Series(sums.astype(np.float64), index=full)
     out.name = s.name
     return out
 
