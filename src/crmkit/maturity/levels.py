@@ -234,6 +234,15 @@ def parse_level(level: MaturityLevel | int | str) -> MaturityLevel:
     InvalidValueError
         For an unknown number or name, listing the valid ones.
 
+    Parameters
+    ----------
+    level : MaturityLevel, int or str
+        The level as enum member, number 0-5 or name.
+
+    Returns
+    -------
+    MaturityLevel
+
     Examples
     --------
     >>> parse_level("knowing-customers")
@@ -265,6 +274,15 @@ def parse_capability(capability: Capability | str) -> Capability:
     InvalidValueError
         For an unknown name, listing the valid ones.
 
+    Parameters
+    ----------
+    capability : Capability or str
+        The capability or its name.
+
+    Returns
+    -------
+    Capability
+
     Examples
     --------
     >>> parse_capability("CLV")
@@ -285,6 +303,20 @@ def parse_capability(capability: Capability | str) -> Capability:
 def level_definition(level: MaturityLevel | int | str) -> LevelDefinition:
     """The :class:`LevelDefinition` of a level given by enum, number or name.
 
+    Parameters
+    ----------
+    level : MaturityLevel, int or str
+        The level as enum member, number 0-5 or name.
+
+    Returns
+    -------
+    LevelDefinition
+
+    Raises
+    ------
+    InvalidValueError
+        For an unknown level.
+
     Examples
     --------
     >>> level_definition(2).title
@@ -295,6 +327,20 @@ def level_definition(level: MaturityLevel | int | str) -> LevelDefinition:
 
 def capability_definition(capability: Capability | str) -> CapabilityDefinition:
     """The :class:`CapabilityDefinition` of a capability.
+
+    Parameters
+    ----------
+    capability : Capability or str
+        The capability or its name.
+
+    Returns
+    -------
+    CapabilityDefinition
+
+    Raises
+    ------
+    InvalidValueError
+        For an unknown capability.
 
     Examples
     --------

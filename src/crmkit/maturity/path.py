@@ -108,6 +108,15 @@ def parse_stage(stage: DevelopmentStage | int | str) -> DevelopmentStage:
     InvalidValueError
         For an unknown stage, listing the valid ones.
 
+    Parameters
+    ----------
+    stage : DevelopmentStage, int or str
+        The stage as enum member, number 1-5 or name.
+
+    Returns
+    -------
+    DevelopmentStage
+
     Examples
     --------
     >>> parse_stage("Value")
@@ -132,6 +141,20 @@ def parse_stage(stage: DevelopmentStage | int | str) -> DevelopmentStage:
 def stage_definition(stage: DevelopmentStage | int | str) -> StageDefinition:
     """The :class:`StageDefinition` of a stage.
 
+    Parameters
+    ----------
+    stage : DevelopmentStage, int or str
+        The stage as enum member, number 1-5 or name.
+
+    Returns
+    -------
+    StageDefinition
+
+    Raises
+    ------
+    InvalidValueError
+        For an unknown stage.
+
     Examples
     --------
     >>> stage_definition("awareness").next_steps
@@ -142,6 +165,20 @@ def stage_definition(stage: DevelopmentStage | int | str) -> StageDefinition:
 
 def next_stage(stage: DevelopmentStage | int | str) -> DevelopmentStage | None:
     """The stage after ``stage``, or ``None`` after loyalty (the path's end).
+
+    Parameters
+    ----------
+    stage : DevelopmentStage, int or str
+        The stage as enum member, number 1-5 or name.
+
+    Returns
+    -------
+    DevelopmentStage or None
+
+    Raises
+    ------
+    InvalidValueError
+        For an unknown stage.
 
     Examples
     --------

@@ -126,6 +126,15 @@ def parse_risk(risk: ImplementationRisk | str) -> ImplementationRisk:
     InvalidValueError
         For an unknown risk, listing the seven valid ones.
 
+    Parameters
+    ----------
+    risk : ImplementationRisk or str
+        The risk or its name.
+
+    Returns
+    -------
+    ImplementationRisk
+
     Examples
     --------
     >>> parse_risk("Speed of change")
@@ -145,6 +154,21 @@ def parse_risk(risk: ImplementationRisk | str) -> ImplementationRisk:
 
 def risk_rating(score: int) -> str:
     """Band of a likelihood x impact score: ``low``, ``medium``, ``high`` or ``critical``.
+
+    Parameters
+    ----------
+    score : int
+        Likelihood x impact, 1-25.
+
+    Returns
+    -------
+    str
+        The band.
+
+    Raises
+    ------
+    InvalidValueError
+        If ``score`` is outside 1-25.
 
     Examples
     --------

@@ -146,6 +146,16 @@ def quarter_over_quarter(revenue: pd.Series[Any]) -> pd.DataFrame:
 
     Same as ``revenue_growth(revenue, freq="Q", lag=1)``.
 
+    Parameters
+    ----------
+    revenue : pandas.Series
+        Dated revenue (money) indexed by a DatetimeIndex.
+
+    Returns
+    -------
+    pandas.DataFrame
+        As :func:`revenue_growth`: ``revenue``, ``previous``, ``growth`` per period.
+
     Examples
     --------
     >>> import pandas as pd
@@ -160,6 +170,16 @@ def year_over_year(revenue: pd.Series[Any]) -> pd.DataFrame:
     """Revenue growth of each calendar year over the previous year.
 
     Same as ``revenue_growth(revenue, freq="Y", lag=1)``.
+
+    Parameters
+    ----------
+    revenue : pandas.Series
+        Dated revenue (money) indexed by a DatetimeIndex.
+
+    Returns
+    -------
+    pandas.DataFrame
+        As :func:`revenue_growth`: ``revenue``, ``previous``, ``growth`` per period.
 
     Examples
     --------

@@ -80,6 +80,23 @@ def relative_market_share(
 
     Values above 1 mean the firm is the market leader (the BCG-matrix axis).
 
+    Parameters
+    ----------
+    own_sales : float
+        The firm's sales in the period (money or units), >= 0.
+    competitor_sales : mapping or pandas.Series
+        Each competitor's sales in the same unit and period, >= 0.
+
+    Returns
+    -------
+    float
+        Ratio (>= 0) to the largest competitor's sales.
+
+    Raises
+    ------
+    InvalidValueError
+        On negative or non-finite sales, no competitors, or all competitors at zero.
+
     Examples
     --------
     >>> relative_market_share(300, {"a": 500, "b": 200})

@@ -91,6 +91,11 @@ def lifetime_value_summary(clv: ArrayLike | pd.Series[Any]) -> pd.Series[float]:
     InvalidValueError
         If empty or not finite.
 
+    Parameters
+    ----------
+    clv : array_like or pandas.Series of float
+        One lifetime value per customer (money, discounted to the valuation date).
+
     Examples
     --------
     >>> lifetime_value_summary([100.0, 250.0, 50.0]).to_dict()

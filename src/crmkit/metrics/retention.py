@@ -74,6 +74,23 @@ def retention_rate(n_start: float, n_retained: float) -> float:
 def churn_rate(n_start: float, n_retained: float) -> float:
     r"""Share of the customers at the start of a period lost by its end: :math:`1 - r`.
 
+    Parameters
+    ----------
+    n_start : float
+        Customers at the start of the period, > 0.
+    n_retained : float
+        How many of them remain at the end, in [0, ``n_start``].
+
+    Returns
+    -------
+    float
+        Churn rate in [0, 1] per that period.
+
+    Raises
+    ------
+    InvalidValueError, InvariantError
+        As :func:`retention_rate`.
+
     Examples
     --------
     >>> round(churn_rate(200, 170), 2)

@@ -40,6 +40,25 @@ __all__ = [
 def survey_answers(answers: ArrayLike, *, low: int, high: int, name: str) -> NDArray[np.int64]:
     """Validate survey answers: a non-empty 1-D sequence of integers in ``[low, high]``.
 
+    Parameters
+    ----------
+    answers : array_like
+        Raw answers, one per respondent.
+    low, high : int
+        The ends of the integer scale.
+    name : str
+        Name of the survey, used in error messages.
+
+    Returns
+    -------
+    numpy.ndarray of int64
+        The answers, flattened.
+
+    Raises
+    ------
+    InvalidValueError
+        If empty or any answer is not an integer in ``[low, high]``.
+
     Examples
     --------
     >>> survey_answers([1, 5, 3], low=1, high=5, name="csat").tolist()
@@ -120,6 +139,21 @@ def nps(scores: ArrayLike) -> float:
         \mathrm{NPS} = 100\,(p_{\text{promoters}} - p_{\text{detractors}})
 
     See :func:`nps_breakdown` for the parts, parameters and errors.
+
+    Parameters
+    ----------
+    scores : array_like of int
+        Answers on the 0-10 "would you recommend" scale.
+
+    Returns
+    -------
+    float
+        NPS in points, from -100 (all detractors) to +100 (all promoters).
+
+    Raises
+    ------
+    InvalidValueError
+        If ``scores`` is empty or holds a value that is not an integer in 0-10.
 
     Examples
     --------
@@ -350,6 +384,23 @@ def products_per_customer(
     .. math::
 
         \bar{k} = \frac{1}{|C|}\sum_{c \in C} \#\{j : c \text{ bought } j\}
+
+    Parameters
+    ----------
+    transactions : pandas.DataFrame
+        Purchases over the period of interest with customer and product columns.
+    customer_id_col, product_col : str
+        Column names.
+
+    Returns
+    -------
+    float
+        Distinct products per buying customer (>= 1).
+
+    Raises
+    ------
+    MissingColumnsError, InvalidValueError
+        Missing columns, NaN or no rows.
 
     Examples
     --------

@@ -36,11 +36,13 @@ competitor figures and costs are taken to refer to that period already.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import attrs
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 
 from crmkit.exceptions import InvalidValueError, ValidationError
 from crmkit.metrics._scorecard_specs import SPECS, Ctx, freq_of
@@ -87,30 +89,97 @@ class Scorecard:
     period: str
 
     @classmethod
-    def compute(cls, *, period: str | pd.Period | None = None, **inputs: Any) -> Scorecard:
-        """Compute every metric the given inputs allow (see the module docstring).
+    def compute(
+        cls,
+        *,
+        period: str | pd.Period | None = None,
+        transactions: pd.DataFrame | None = None,
+        profit: pd.Series[Any] | None = None,
+        nps_scores: ArrayLike | None = None,
+        csat_scores: ArrayLike | None = None,
+        ces_scores: ArrayLike | None = None,
+        clv: ArrayLike | pd.Series[Any] | None = None,
+        service_cost: float | None = None,
+        n_customers: int | None = None,
+        own_sales: float | None = None,
+        competitor_sales: Mapping[str, float] | pd.Series[Any] | None = None,
+        own_units: float | None = None,
+        competitor_units: Mapping[str, float] | pd.Series[Any] | None = None,
+        cash_flows: ArrayLike | None = None,
+        discount_rate: float | None = None,
+        investment_gain: float | None = None,
+        investment_cost: float | None = None,
+        initial_cost: float | None = None,
+        recurring_costs: ArrayLike | None = None,
+        costs_before: Mapping[str, float] | pd.Series[Any] | None = None,
+        costs_after: Mapping[str, float] | pd.Series[Any] | None = None,
+        complaints: pd.DataFrame | None = None,
+        sales_by_code: Mapping[str, float] | pd.Series[Any] | None = None,
+    ) -> Scorecard:
+        """Compute every metric the given inputs allow; ``None`` means "not available".
 
         Parameters
         ----------
         period : str or pandas.Period, optional
-            Calendar month, quarter or year to report on; ``None`` uses all data (growth
-            and retention then refer to the last quarter in the transactions).
-        **inputs
-            Any of the inputs listed in the module docstring; ``None`` means absent.
+            Calendar month (``"2024-05"``), quarter (``"2024Q2"``) or year (``"2024"``) to
+            report on; ``None`` uses all data (growth and retention then refer to the
+            last quarter in the transactions).
+        transactions : pandas.DataFrame, optional
+            Purchases with ``customer_id``, ``datetime`` (datetime64), ``monetary``
+            (money) and optionally ``product_id``; all history, not only the period
+            (growth and retention look back).
+        profit : pandas.Series, optional
+            Dated profit (money, DatetimeIndex) for margin growth.
+        nps_scores, csat_scores, ces_scores : array_like of int, optional
+            Survey answers of the period: 0-10, 1-5 and 1-7.
+        clv : array_like, optional
+            Per-customer lifetime values (money).
+        service_cost : float, optional
+            Cost of sales, service and support in the period (money).
+        n_customers : int, optional
+            Customers served in the period (default: buyers in the period).
+        own_sales, competitor_sales : float and mapping, optional
+            Sales (money) of the firm and of each competitor in the period.
+        own_units, competitor_units : float and mapping, optional
+            Units sold by the firm and each competitor (for the revenue-to-share ratio).
+        cash_flows : array_like, optional
+            CRM programme flows, ``[0]`` at t = 0 (money per period).
+        discount_rate : float, optional
+            Discount rate per period of ``cash_flows`` (also used for TCO).
+        investment_gain, investment_cost : float, optional
+            Total benefit and cost for ROI (money).
+        initial_cost, recurring_costs : float and array_like, optional
+            Up-front and per-period costs for TCO (money).
+        costs_before, costs_after : mapping, optional
+            Cost per category before and after (money, equal-length periods).
+        complaints : pandas.DataFrame, optional
+            Complaints with the columns of :mod:`crmkit.metrics.complaints`.
+        sales_by_code : mapping, optional
+            Units sold per product/service code in the period (complaint rate).
+
+        Returns
+        -------
+        Scorecard
 
         Raises
         ------
         InvalidValueError
-            For an unknown input name or a non-calendar period. Errors *inside* one
-            metric do not raise: that metric is listed in :attr:`unavailable` with the
-            error message as its reason.
+            For a period that is not a calendar month, quarter or year. Errors *inside*
+            one metric do not raise: that metric is listed in :attr:`unavailable` with
+            the error message as its reason.
         """
-        known = {r for s in SPECS for r in s.requires} | {"n_customers"}
-        unknown = sorted(set(inputs) - known)
-        if unknown:
-            raise InvalidValueError(
-                f"unknown scorecard input(s) {unknown}; known inputs are {sorted(known)}."
-            )
+        inputs = {
+            "transactions": transactions, "profit": profit, "nps_scores": nps_scores,
+            "csat_scores": csat_scores, "ces_scores": ces_scores, "clv": clv,
+            "service_cost": service_cost, "n_customers": n_customers,
+            "own_sales": own_sales, "competitor_sales": competitor_sales,
+            "own_units": own_units, "competitor_units": competitor_units,
+            "cash_flows": cash_flows, "discount_rate": discount_rate,
+            "investment_gain": investment_gain, "investment_cost": investment_cost,
+            "initial_cost": initial_cost, "recurring_costs": recurring_costs,
+            "costs_before": costs_before, "costs_after": costs_after,
+            "complaints": complaints, "sales_by_code": sales_by_code,
+        }  # fmt: skip
         p = None if period is None else pd.Period(period)
         freq = "Q" if p is None else freq_of(p)
         label = "all" if p is None else str(p)
