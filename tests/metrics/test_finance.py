@@ -13,13 +13,10 @@ from hypothesis import strategies as st
 
 from crmkit.exceptions import InvalidValueError
 from crmkit.metrics import (
-    fv,
     irr,
     irr_roots,
     npv,
     payback_period,
-    pmt,
-    pv,
     revenue_to_share_ratio,
     roi,
     tco,
@@ -58,19 +55,6 @@ def test_irr_matches_numpy_financial_where_unique(npf_ref: dict[str, Any]) -> No
 
 def test_irr_multi_root_case_present(npf_ref: dict[str, Any]) -> None:
     assert any(irr_roots(c["values"]).size > 1 for c in npf_ref["irr"])
-
-
-@pytest.mark.parametrize("fn", ["pv", "fv", "pmt"])
-def test_annuity_matches_numpy_financial(npf_ref: dict[str, Any], fn: str) -> None:
-    tol = npf_ref["tolerance"]
-    for c in npf_ref[fn]:
-        if fn == "pv":
-            got = pv(c["rate"], c["nper"], c["pmt"], c["fv"], when=c["when"])
-        elif fn == "fv":
-            got = fv(c["rate"], c["nper"], c["pmt"], c["pv"], when=c["when"])
-        else:
-            got = pmt(c["rate"], c["nper"], c["pv"], c["fv"], when=c["when"])
-        assert got == pytest.approx(c["result"], rel=tol["rtol"], abs=tol["atol"]), c["call"]
 
 
 def test_npv_hand_computed() -> None:
@@ -176,16 +160,3 @@ def test_roi_tco_and_ratio() -> None:
     assert revenue_to_share_ratio(0.2, 0.25) == pytest.approx(0.8)
     with pytest.raises(InvalidValueError, match="unit_share"):
         revenue_to_share_ratio(0.2, 0.0)
-
-
-def test_annuity_identities_and_errors() -> None:
-    # zero rate reduces to simple sums
-    assert fv(0.0, 10, -50, -100) == pytest.approx(600.0)
-    assert pmt(0.0, 24, 12_000) == pytest.approx(-500.0)
-    # pv and fv consistent: investing -pv grows to fv
-    p = pv(0.05, 10, 0, 1000)
-    assert fv(0.05, 10, 0, p) == pytest.approx(1000.0)
-    with pytest.raises(InvalidValueError, match="when"):
-        pv(0.05, 10, 100, when="middle")  # type: ignore[arg-type]
-    with pytest.raises(InvalidValueError, match="nper"):
-        pmt(0.05, 0, 100)

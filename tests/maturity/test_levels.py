@@ -1,4 +1,4 @@
-"""Tests for crmkit.maturity.levels and crmkit.maturity.path."""
+"""Tests for crmkit.maturity.levels."""
 
 from __future__ import annotations
 
@@ -14,17 +14,12 @@ from crmkit.exceptions import InvalidValueError
 from crmkit.maturity import (
     CAPABILITIES,
     LEVELS,
-    STAGES,
     Capability,
-    DevelopmentStage,
     MaturityLevel,
     capability_definition,
     level_definition,
-    next_stage,
     parse_capability,
     parse_level,
-    parse_stage,
-    stage_definition,
 )
 
 
@@ -40,13 +35,6 @@ def test_levels_follow_the_source(source: dict[str, Any]) -> None:
     assert [d.title for d in LEVELS] == source["levels"]
     assert [int(d.level) for d in LEVELS] == list(range(6))
     assert [m.value for m in MaturityLevel] == list(range(6))
-
-
-def test_stages_follow_the_source(source: dict[str, Any]) -> None:
-    assert [s.stage.name.lower() for s in STAGES] == [s["name"] for s in source["stages"]]
-    for definition, ref in zip(STAGES, source["stages"], strict=True):
-        assert list(definition.next_steps) == ref["next_steps"]
-        assert definition.description
 
 
 def test_every_capability_belongs_to_exactly_one_level() -> None:
@@ -79,18 +67,11 @@ def test_unknown_level_names_raise(bad: Any) -> None:
         parse_level(bad)
 
 
-def test_capabilities_and_stages_parse() -> None:
+def test_capabilities_parse() -> None:
     assert parse_capability("Measured Satisfaction") is Capability.MEASURED_SATISFACTION
     assert capability_definition(Capability.CLV).level is MaturityLevel.KNOWING_CUSTOMERS
     with pytest.raises(InvalidValueError, match="unknown capability"):
         parse_capability("crm software")
-    assert parse_stage(1) is DevelopmentStage.AWARENESS
-    assert stage_definition("LOYALTY").stage is DevelopmentStage.LOYALTY
-    assert next_stage(DevelopmentStage.AWARENESS) is DevelopmentStage.FOCUS
-    assert next_stage(5) is None
-    for bad in (0, 6, "delight", True):
-        with pytest.raises(InvalidValueError, match="unknown development stage"):
-            parse_stage(bad)
 
 
 def test_definitions_are_frozen_values() -> None:
