@@ -62,7 +62,6 @@ from crmkit.metrics.satisfaction import (
     product_penetration,
     products_per_customer,
     repeat_purchase_rate,
-    survey_answers,
 )
 from crmkit.metrics.scorecard import SCORECARD_COLUMNS, Scorecard
 
@@ -106,7 +105,6 @@ __all__ = [
     "revenue_per_purchase",
     "revenue_to_share_ratio",
     "roi",
-    "survey_answers",
     "tco",
     "time_to_resolution",
     "year_over_year",

@@ -11,7 +11,7 @@ from numpy.typing import ArrayLike, NDArray
 from crmkit._validation import check_finite
 from crmkit.exceptions import InvalidValueError
 
-__all__ = ["as_flows", "as_nonempty_array", "check_rate", "dated_series"]
+__all__ = ["as_flows", "as_nonempty_array", "check_rate", "dated_series", "survey_answers"]
 
 
 def as_nonempty_array(values: ArrayLike, *, name: str) -> NDArray[np.float64]:
@@ -66,3 +66,47 @@ def dated_series(values: pd.Series[Any], *, name: str) -> pd.Series[float]:
     if values.index.hasnans:
         raise InvalidValueError(f"{name} has missing (NaT) dates; drop or fill them first.")
     return values.astype(np.float64).sort_index()
+
+
+def survey_answers(answers: ArrayLike, *, low: int, high: int, name: str) -> NDArray[np.int64]:
+    """Validate survey answers: a non-empty 1-D sequence of integers in ``[low, high]``.
+
+    Parameters
+    ----------
+    answers : array_like
+        Raw answers, one per respondent.
+    low, high : int
+        The ends of the integer scale.
+    name : str
+        Name of the survey, used in error messages.
+
+    Returns
+    -------
+    numpy.ndarray of int64
+        The answers, flattened.
+
+    Raises
+    ------
+    InvalidValueError
+        If empty or any answer is not an integer in ``[low, high]``.
+
+    Examples
+    --------
+    >>> survey_answers([1, 5, 3], low=1, high=5, name="csat").tolist()
+    [1, 5, 3]
+    >>> survey_answers([0, 11], low=0, high=10, name="nps")
+    Traceback (most recent call last):
+    ...
+    crmkit.exceptions.InvalidValueError: nps answers must be integers on the 0-10 scale; ...
+    """
+    arr = np.asarray(answers, dtype=np.float64).ravel()
+    if arr.size == 0:
+        raise InvalidValueError(f"{name} answers are empty; pass at least one answer.")
+    bad = ~np.isfinite(arr) | (arr != np.round(arr)) | (arr < low) | (arr > high)
+    if bad.any():
+        shown = arr[bad][:5].tolist()
+        raise InvalidValueError(
+            f"{name} answers must be integers on the {low}-{high} scale; {int(bad.sum())} "
+            f"answer(s) are not, e.g. {shown}. Remove non-responses and recode the scale."
+        )
+    return arr.astype(np.int64)
