@@ -1,0 +1,225 @@
+"""Complaint metrics per product/service code: complaint rate and time to resolution.
+
+The source makes "counting complaints per product or service" one of the reasons every
+product and service needs a unique code. These functions take a plain DataFrame of
+complaints, one row per complaint, with these columns (names are module constants):
+
+==================  =========================================================
+column              meaning
+==================  =========================================================
+``complaint_id``    unique identifier of the complaint (:data:`COMPLAINT_ID`)
+``code``            product or service code complained about (:data:`CODE`)
+``received_at``     datetime64 when the complaint was received (:data:`RECEIVED_AT`)
+``resolved_at``     datetime64 when it was resolved; NaT while open (:data:`RESOLVED_AT`)
+==================  =========================================================
+
+Other columns (customer, channel, stage, ...) are allowed and ignored. A frame built from
+``crmkit.domain`` complaint objects only needs renaming to these columns.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from crmkit._validation import (
+    check_datetime_column,
+    check_finite,
+    handle_nan,
+    require_columns,
+    require_nonempty,
+)
+from crmkit.exceptions import InvalidValueError, InvariantError
+from crmkit.timeunits import TimeUnit, check_time_unit, elapsed
+
+__all__ = [
+    "CODE",
+    "COMPLAINT_ID",
+    "RECEIVED_AT",
+    "RESOLVED_AT",
+    "complaint_rate",
+    "time_to_resolution",
+]
+
+COMPLAINT_ID = "complaint_id"
+"""Column with the complaint's unique identifier."""
+CODE = "code"
+"""Column with the product or service code complained about."""
+RECEIVED_AT = "received_at"
+"""Column with the datetime the complaint was received."""
+RESOLVED_AT = "resolved_at"
+"""Column with the datetime the complaint was resolved (NaT while open)."""
+
+
+def _check(complaints: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    require_columns(
+        complaints,
+        columns,
+        hint="Rename your columns to crmkit.metrics.complaints' CODE, RECEIVED_AT, ... names.",
+    )
+    require_nonempty(complaints, name="complaints")
+    frame = handle_nan(complaints, [c for c in columns if c != RESOLVED_AT])
+    if COMPLAINT_ID in frame.columns and frame[COMPLAINT_ID].duplicated().any():
+        dup = frame.loc[frame[COMPLAINT_ID].duplicated(), COMPLAINT_ID].head().tolist()
+        raise InvalidValueError(
+            f"{COMPLAINT_ID!r} has duplicated values {dup}; each complaint must appear once."
+        )
+    return frame
+
+
+def complaint_rate(
+    complaints: pd.DataFrame, *, sales: Mapping[str, float] | pd.Series[Any] | None = None
+) -> pd.DataFrame:
+    r"""Complaints per product/service code, as a share and (given sales) a rate.
+
+    .. math::
+
+        \mathrm{share}_j = \frac{K_j}{\sum_i K_i}, \qquad
+        \mathrm{rate}_j = \frac{K_j}{Q_j}
+
+    where :math:`K_j` counts complaints about code :math:`j` and :math:`Q_j` its units
+    sold (or orders, or customers served) in the **same period** as the complaints.
+
+    Parameters
+    ----------
+    complaints : pandas.DataFrame
+        One row per complaint with column :data:`CODE` (see the module docstring).
+    sales : mapping or pandas.Series, optional
+        Units sold per code in the same period, > 0. Codes sold without complaints get
+        0; a complained-about code missing from ``sales`` raises.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by code, most complaints first; columns ``complaints``, ``share`` and,
+        with ``sales``, ``sales`` and ``rate`` (complaints per unit sold).
+
+    Raises
+    ------
+    MissingColumnsError, InvalidValueError
+        Missing column, NaN code, duplicated ``complaint_id``, no rows, bad sales.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> c = pd.DataFrame({"code": ["P1", "P1", "S7"]})
+    >>> complaint_rate(c, sales={"P1": 100, "S7": 50, "P2": 10})
+        complaints     share  sales  rate
+    P1           2  0.666667  100.0  0.02
+    S7           1  0.333333   50.0  0.02
+    P2           0  0.000000   10.0  0.00
+    """
+    frame = _check(complaints, [CODE])
+    counts = frame[CODE].value_counts(sort=False)
+    if sales is None:
+        out = pd.DataFrame({"complaints": counts})
+    else:
+        q = pd.Series(sales, dtype=np.float64)
+        check_finite(q.to_numpy(), name="sales")
+        if q.empty or np.any(q.to_numpy() <= 0):
+            raise InvalidValueError("sales must be a non-empty mapping of code -> units > 0.")
+        unknown = sorted(map(str, set(counts.index) - set(q.index)))
+        if unknown:
+            raise InvalidValueError(
+                f"complaints mention code(s) {unknown[:5]} that have no sales figure; add "
+                "their units sold to sales= (complaint rates need a denominator)."
+            )
+        out = pd.DataFrame({"complaints": counts.reindex(q.index, fill_value=0)})
+        out["sales"] = q
+    out["complaints"] = out["complaints"].astype(np.int64)
+    out.insert(1, "share", out["complaints"] / int(counts.sum()))
+    if sales is not None:
+        out["rate"] = out["complaints"] / out["sales"]
+    out.index.name = None
+    return out.sort_values("complaints", ascending=False, kind="stable")
+
+
+def time_to_resolution(complaints: pd.DataFrame, *, time_unit: TimeUnit = "D") -> pd.DataFrame:
+    r"""Mean and median time to resolution per product/service code, with open counts.
+
+    .. math::
+
+        \overline{T}_j = \frac{1}{n^{\text{res}}_j}
+            \sum_{i \in j,\ \text{resolved}} (t^{\text{resolved}}_i - t^{\text{received}}_i)
+
+    Open complaints (NaT in :data:`RESOLVED_AT`) are not part of the mean (their duration
+    is unknown) but are counted in ``open``, so a backlog is never hidden.
+
+    Parameters
+    ----------
+    complaints : pandas.DataFrame
+        With :data:`CODE`, :data:`RECEIVED_AT` and :data:`RESOLVED_AT` (datetime64).
+    time_unit : {"D", "W", "M", "Q", "Y"}, default "D"
+        Unit of the durations (exact and calendar-aware, see :mod:`crmkit.timeunits`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by code; columns ``complaints``, ``resolved``, ``open``,
+        ``mean_time_to_resolution`` and ``median_time_to_resolution`` (in ``time_unit``;
+        NaN for a code with no resolved complaint).
+
+    Raises
+    ------
+    MissingColumnsError, InvalidValueError, InvariantError
+        Missing columns, NaN code or receipt date, non-datetime columns, unknown unit, or
+        a complaint resolved before it was received.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> c = pd.DataFrame(
+    ...     {
+    ...         "code": ["P1", "P1", "S7"],
+    ...         "received_at": pd.to_datetime(["2024-01-01", "2024-01-03", "2024-01-05"]),
+    ...         "resolved_at": pd.to_datetime(["2024-01-03", "2024-01-07", None]),
+    ...     }
+    ... )
+    >>> out = time_to_resolution(c)
+    >>> out[["complaints", "resolved", "open"]]
+        complaints  resolved  open
+    P1           2         2     0
+    S7           1         0     1
+    >>> out["mean_time_to_resolution"].tolist()
+    [3.0, nan]
+    """
+    unit = check_time_unit(time_unit)
+    frame = _check(complaints, [CODE, RECEIVED_AT, RESOLVED_AT])
+    check_datetime_column(frame, RECEIVED_AT)
+    check_datetime_column(frame, RESOLVED_AT)
+    done = frame[RESOLVED_AT].notna().to_numpy()
+    durations = np.full(len(frame), np.nan)
+    if done.any():
+        d = np.asarray(
+            elapsed(
+                frame.loc[done, RECEIVED_AT].to_numpy(),
+                frame.loc[done, RESOLVED_AT].to_numpy(),
+                unit,
+            ),
+            dtype=np.float64,
+        )
+        if np.any(d < 0):
+            bad = frame.index[done][d < 0][:5].tolist()
+            raise InvariantError(
+                f"{int(np.sum(d < 0))} complaint(s) resolved before received (rows {bad}); "
+                f"fix {RECEIVED_AT!r}/{RESOLVED_AT!r}."
+            )
+        durations[done] = d
+    work = pd.DataFrame(
+        {"code": frame[CODE].to_numpy(), "d": durations, "done": done.astype(np.int64)}
+    )
+    g = work.groupby("code", sort=True)
+    out = pd.DataFrame(
+        {
+            "complaints": g.size(),
+            "resolved": g["done"].sum(),
+            "mean_time_to_resolution": g["d"].mean(),
+            "median_time_to_resolution": g["d"].median(),
+        }
+    )
+    out.insert(2, "open", out["complaints"] - out["resolved"])
+    out.index.name = None
+    return out
