@@ -8,8 +8,10 @@ from __future__ import annotations
 
 from crmkit.clv._base import FitResult
 from crmkit.clv._protocol import CLVModel, TransactionModel
+from crmkit.clv.bgbb import BetaGeoBetaBinom
 
 __all__ = [
+    "BetaGeoBetaBinom",
     "CLVModel",
     "FitResult",
     "TransactionModel",
