@@ -9,10 +9,13 @@ from __future__ import annotations
 from crmkit.clv._base import FitResult
 from crmkit.clv._protocol import CLVModel, TransactionModel
 from crmkit.clv.bgbb import BetaGeoBetaBinom
+from crmkit.clv.gammagamma import GammaGamma, SpendFrequencyCorrelationWarning
 
 __all__ = [
     "BetaGeoBetaBinom",
     "CLVModel",
     "FitResult",
+    "GammaGamma",
+    "SpendFrequencyCorrelationWarning",
     "TransactionModel",
 ]
