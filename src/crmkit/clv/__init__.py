@@ -10,12 +10,14 @@ from crmkit.clv._base import FitResult
 from crmkit.clv._protocol import CLVModel, TransactionModel
 from crmkit.clv.bgbb import BetaGeoBetaBinom
 from crmkit.clv.gammagamma import GammaGamma, SpendFrequencyCorrelationWarning
+from crmkit.clv.sbg import ShiftedBetaGeometric
 
 __all__ = [
     "BetaGeoBetaBinom",
     "CLVModel",
     "FitResult",
     "GammaGamma",
+    "ShiftedBetaGeometric",
     "SpendFrequencyCorrelationWarning",
     "TransactionModel",
 ]
