@@ -11,6 +11,7 @@ from crmkit.clv._protocol import CLVModel, TransactionModel
 from crmkit.clv.bgbb import BetaGeoBetaBinom
 from crmkit.clv.gammagamma import GammaGamma, SpendFrequencyCorrelationWarning
 from crmkit.clv.sbg import ShiftedBetaGeometric
+from crmkit.clv.value import customer_lifetime_value, simple_clv
 
 __all__ = [
     "BetaGeoBetaBinom",
@@ -20,4 +21,6 @@ __all__ = [
     "ShiftedBetaGeometric",
     "SpendFrequencyCorrelationWarning",
     "TransactionModel",
+    "customer_lifetime_value",
+    "simple_clv",
 ]
