@@ -9,6 +9,12 @@ from __future__ import annotations
 from crmkit.clv._base import FitResult
 from crmkit.clv._protocol import CLVModel, TransactionModel
 from crmkit.clv.bgbb import BetaGeoBetaBinom
+from crmkit.clv.evaluation import (
+    HoldoutEvaluation,
+    evaluate_holdout,
+    repeat_frequency_table,
+    tracking_series,
+)
 from crmkit.clv.gammagamma import GammaGamma, SpendFrequencyCorrelationWarning
 from crmkit.clv.sbg import ShiftedBetaGeometric
 from crmkit.clv.value import customer_lifetime_value, simple_clv
@@ -18,9 +24,13 @@ __all__ = [
     "CLVModel",
     "FitResult",
     "GammaGamma",
+    "HoldoutEvaluation",
     "ShiftedBetaGeometric",
     "SpendFrequencyCorrelationWarning",
     "TransactionModel",
     "customer_lifetime_value",
+    "evaluate_holdout",
+    "repeat_frequency_table",
     "simple_clv",
+    "tracking_series",
 ]
