@@ -17,6 +17,7 @@ from crmkit.clv.evaluation import (
 )
 from crmkit.clv.gammagamma import GammaGamma, SpendFrequencyCorrelationWarning
 from crmkit.clv.sbg import ShiftedBetaGeometric
+from crmkit.clv.simulate import simulate
 from crmkit.clv.value import customer_lifetime_value, simple_clv
 
 __all__ = [
@@ -32,5 +33,6 @@ __all__ = [
     "evaluate_holdout",
     "repeat_frequency_table",
     "simple_clv",
+    "simulate",
     "tracking_series",
 ]

@@ -274,7 +274,7 @@ def repeat_frequency_table(
     T_col: str = cols.T,
     weights_col: str | None = None,
 ) -> pd.DataFrame:
-    """Actual versus expected number of customers with 0, 1, ..., ``max_count``+ repeats.
+    """Actual versus expected number of customers with 0, 1, 2, ... and more repeats.
 
     .. math:: E[\\#\\{i: X_i = k\\}] = \\sum_i P(X(T_i) = k)
 
