@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import warnings
 from pathlib import Path
 
 import attrs
@@ -14,7 +15,12 @@ from hypothesis import strategies as st
 
 from crmkit.clv.bgbb import BetaGeoBetaBinom
 from crmkit.datasets import load_donations
-from crmkit.exceptions import InvalidValueError, InvariantError, MissingColumnsError
+from crmkit.exceptions import (
+    DegenerateDataWarning,
+    InvalidValueError,
+    InvariantError,
+    MissingColumnsError,
+)
 
 
 @pytest.fixture(scope="module")
@@ -146,7 +152,7 @@ def test_missing_columns_and_bad_params() -> None:
 
 
 @given(
-    params=st.tuples(*[st.floats(0.05, 50.0) for _ in range(4)]),
+    params=st.tuples(*[st.floats(0.005, 1000.0) for _ in range(4)]),
     n=st.integers(1, 60),
     data=st.data(),
 )
@@ -162,3 +168,14 @@ def test_probability_alive_in_unit_interval(params, n, data) -> None:  # type: i
     assert np.all(np.diff(e) >= -1e-12)
     c = float(model.conditional_expected_purchases(3, frame).iloc[0])
     assert 0.0 <= c <= 3.0
+
+
+def test_no_repeat_buyers_warns_degenerate() -> None:
+    data = pd.DataFrame({"frequency": [0], "recency": [0], "n_periods": [6], "weights": [100]})
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        fit = BetaGeoBetaBinom.fit(data)
+    assert any(issubclass(w.category, DegenerateDataWarning) for w in caught)
+    predicted = fit.model.conditional_expected_purchases(5, data)
+    assert np.all(np.isfinite(predicted))
+    assert float(predicted.iloc[0]) < 0.01

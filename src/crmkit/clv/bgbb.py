@@ -11,6 +11,7 @@ opportunities.
 
 from __future__ import annotations
 
+import warnings
 from typing import Any, Self
 
 import attrs
@@ -23,7 +24,7 @@ from crmkit import columns as cols
 from crmkit._validation import check_numeric_column, handle_nan, require_columns, require_nonempty
 from crmkit.clv._base import FitResult, compress_rows, maximize_log_likelihood
 from crmkit.clv._checks import check_generator, optional_time_unit, positive_count, positive_finite
-from crmkit.exceptions import InvalidValueError, InvariantError
+from crmkit.exceptions import DegenerateDataWarning, InvalidValueError, InvariantError
 from crmkit.timeunits import TimeUnit
 
 __all__ = ["BetaGeoBetaBinom"]
@@ -204,6 +205,11 @@ class BetaGeoBetaBinom:
         MissingColumnsError, InvalidValueError, InvariantError
             For absent columns, non-integer or negative values, or impossible patterns
             (``recency > n_periods``, ``frequency > recency``).
+
+        Warns
+        -----
+        DegenerateDataWarning
+            If nobody made a repeat transaction (the parameters are then not identified).
         """
         if weights_col is not None and weights_col not in data.columns:
             weights_col = None
@@ -215,6 +221,14 @@ class BetaGeoBetaBinom:
             weights_col=weights_col,
             nan_policy=nan_policy,
         )
+        if not np.any((x > 0) & (w > 0)):
+            warnings.warn(
+                "BG/BB: no customer made a repeat transaction, so the transaction and dropout "
+                "processes are not identified; the estimates drift to the boundary and "
+                "predictions are close to 0 repeat transactions for everybody.",
+                DegenerateDataWarning,
+                stacklevel=2,
+            )
         u, counts, _ = compress_rows({"x": x, "tx": tx, "n": n}, w)
         keep = counts > 0
         ux, utx, un, uw = u["x"][keep], u["tx"][keep], u["n"][keep], counts[keep]
@@ -267,14 +281,15 @@ class BetaGeoBetaBinom:
     def _alive_sum(self, n: NDArray[np.float64], m: NDArray[np.float64]) -> NDArray[np.float64]:
         """sum_{s=1}^{m} B(γ, δ+n+s)/B(γ, δ), in closed form (digamma limit at γ = 1)."""
         g, d = self.gamma, self.delta
-        c = np.exp(special.gammaln(g + d) - special.gammaln(d))
-        lo = special.gammaln(d + n + 1.0) - special.gammaln(g + d + n)
-        hi = special.gammaln(d + n + m + 1.0) - special.gammaln(g + d + n + m)
+        log_c = special.gammaln(g + d) - special.gammaln(d)
+        lo = log_c + special.gammaln(d + n + 1.0) - special.gammaln(g + d + n)
+        hi = log_c + special.gammaln(d + n + m + 1.0) - special.gammaln(g + d + n + m)
         if abs(g - 1.0) < 1e-8:
-            total = special.digamma(d + n + m + 1.0) - special.digamma(d + n + 1.0)
+            psi = special.digamma(d + n + m + 1.0) - special.digamma(d + n + 1.0)
+            total = np.exp(log_c) * psi
         else:
             total = (np.exp(lo) - np.exp(hi)) / (g - 1.0)
-        return np.asarray(c * total + 0.0, dtype=np.float64)
+        return np.asarray(total + 0.0, dtype=np.float64)
 
     def expected_purchases(self, t: ArrayLike) -> NDArray[np.float64]:
         """Expected transactions in the first *t* opportunities of a new customer.
