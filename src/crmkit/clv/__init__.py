@@ -8,9 +8,31 @@ from __future__ import annotations
 
 from crmkit.clv._base import FitResult
 from crmkit.clv._protocol import CLVModel, TransactionModel
+from crmkit.clv.bgbb import BetaGeoBetaBinom
+from crmkit.clv.evaluation import (
+    HoldoutEvaluation,
+    evaluate_holdout,
+    repeat_frequency_table,
+    tracking_series,
+)
+from crmkit.clv.gammagamma import GammaGamma, SpendFrequencyCorrelationWarning
+from crmkit.clv.sbg import ShiftedBetaGeometric
+from crmkit.clv.simulate import simulate
+from crmkit.clv.value import customer_lifetime_value, simple_clv
 
 __all__ = [
+    "BetaGeoBetaBinom",
     "CLVModel",
     "FitResult",
+    "GammaGamma",
+    "HoldoutEvaluation",
+    "ShiftedBetaGeometric",
+    "SpendFrequencyCorrelationWarning",
     "TransactionModel",
+    "customer_lifetime_value",
+    "evaluate_holdout",
+    "repeat_frequency_table",
+    "simple_clv",
+    "simulate",
+    "tracking_series",
 ]

@@ -1,0 +1,521 @@
+"""BG/BB: the beta-geometric / beta-Bernoulli model for discrete-time repeat buying.
+
+Customers have *n* discrete transaction opportunities (years of a donation drive,
+yearly events, weekly draws). While alive a customer transacts at each opportunity
+with probability *p*; at the start of each opportunity an alive customer "dies" with
+probability *θ*; ``p ~ Beta(alpha, beta)`` and ``θ ~ Beta(gamma, delta)`` across
+customers (Fader, Hardie & Shang 2010). A history is summarised by (x, t_x, n):
+repeat transactions, the opportunity of the last one (0 if none) and the number of
+opportunities.
+"""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any, Self
+
+import attrs
+import numpy as np
+import pandas as pd
+from numpy.typing import ArrayLike, NDArray
+from scipy import special
+
+from crmkit import columns as cols
+from crmkit._validation import check_numeric_column, handle_nan, require_columns, require_nonempty
+from crmkit.clv._base import FitResult, compress_rows, maximize_log_likelihood
+from crmkit.clv._checks import check_generator, optional_time_unit, positive_count, positive_finite
+from crmkit.exceptions import DegenerateDataWarning, InvalidValueError, InvariantError
+from crmkit.timeunits import TimeUnit
+
+__all__ = ["BetaGeoBetaBinom"]
+
+_NAMES = ("alpha", "beta", "gamma", "delta")
+_F = NDArray[np.float64]
+
+
+def _bad(index: pd.Index, mask: NDArray[np.bool_]) -> str:
+    labels = index[mask][:5].tolist()
+    more = int(mask.sum()) - len(labels)
+    return f"{labels}" + (f" and {more} more" if more > 0 else "")
+
+
+def _pattern_arrays(
+    data: pd.DataFrame,
+    *,
+    frequency_col: str,
+    recency_col: str,
+    n_periods_col: str,
+    weights_col: str | None,
+    nan_policy: str = "raise",
+) -> tuple[
+    NDArray[np.float64], NDArray[np.float64], NDArray[np.float64], NDArray[np.float64], pd.Index
+]:
+    """Validate (x, t_x, n[, weights]) pattern data and return float arrays."""
+    needed = [frequency_col, recency_col, n_periods_col] + ([weights_col] if weights_col else [])
+    require_columns(data, needed)
+    require_nonempty(data, name="the BG/BB data")
+    for c in needed:
+        check_numeric_column(data, c)
+    frame = handle_nan(data, needed, nan_policy)
+    require_nonempty(frame, name="the BG/BB data after dropping missing values")
+    arrays = {c: frame[c].to_numpy(dtype=np.float64) for c in needed}
+    for c, arr in arrays.items():
+        bad = ~np.isfinite(arr) | (arr < 0) | (np.abs(arr - np.round(arr)) > 1e-9)
+        if bad.any():
+            raise InvalidValueError(
+                f"BG/BB: column {c!r} must hold whole numbers >= 0; bad values "
+                f"{arr[bad][:3].tolist()} at index {_bad(frame.index, bad)}."
+            )
+    x, tx, n = (np.round(arrays[c]) for c in (frequency_col, recency_col, n_periods_col))
+    w = np.round(arrays[weights_col]) if weights_col else np.ones(x.size)
+    rules = (
+        (tx > n, "recency (opportunity of the last transaction) > n_periods"),
+        (x > tx, "frequency > recency (x transactions need at least x opportunities)"),
+        ((x == 0) & (tx > 0), "frequency 0 but recency > 0 (recency must be 0 with no repeat)"),
+        (n < 1, "n_periods < 1"),
+    )
+    for mask, what in rules:
+        if mask.any():
+            raise InvariantError(
+                f"BG/BB: {what} for {int(mask.sum())} row(s) at index {_bad(frame.index, mask)}."
+            )
+    return x, tx, n, w, frame.index
+
+
+@attrs.frozen(kw_only=True)
+class BetaGeoBetaBinom:
+    """The BG/BB model of Fader, Hardie & Shang (2010) as a frozen value.
+
+    .. math::
+
+        L(\\alpha,\\beta,\\gamma,\\delta \\mid x, t_x, n) =
+        \\frac{B(\\alpha+x,\\beta+n-x)}{B(\\alpha,\\beta)}
+        \\frac{B(\\gamma,\\delta+n)}{B(\\gamma,\\delta)}
+        + \\sum_{i=0}^{n-t_x-1}
+        \\frac{B(\\alpha+x,\\beta+t_x-x+i)}{B(\\alpha,\\beta)}
+        \\frac{B(\\gamma+1,\\delta+t_x+i)}{B(\\gamma,\\delta)}
+
+    (FHS 2010, eq. 5). Data are (x, t_x, n) patterns with customer counts: ``frequency``
+    (repeat transactions x), ``recency`` (opportunity t_x of the last one, 0 if x = 0)
+    and ``n_periods`` (opportunities n), e.g. :func:`crmkit.datasets.load_donations`.
+
+    Parameters
+    ----------
+    alpha, beta : float
+        Beta shape parameters of the transaction probability *p* (> 0).
+    gamma, delta : float
+        Beta shape parameters of the dropout probability *θ* (> 0).
+    time_unit : {"D", "W", "M", "Q", "Y"}, optional
+        Length of one transaction opportunity, if it is a calendar unit (used by
+        :func:`crmkit.clv.customer_lifetime_value` to check horizons).
+
+    References
+    ----------
+    - Fader, P. S., Hardie, B. G. S. & Shang, J. (2010). Customer-base analysis in a
+      discrete-time noncontractual setting. *Marketing Science*, 29(6), 1086-1108.
+    - Fader, P. S. & Hardie, B. G. S. (2011). Implementing the BG/BB model for
+      customer-base analysis in Excel (brucehardie.com, note 010).
+
+    Examples
+    --------
+    >>> from crmkit.datasets import load_donations
+    >>> fit = BetaGeoBetaBinom.fit(load_donations())
+    >>> {k: round(v, 3) for k, v in fit.params.items()}
+    {'alpha': 1.204, 'beta': 0.75, 'gamma': 0.657, 'delta': 2.783}
+    >>> round(fit.log_likelihood, 1), round(float(fit.model.expected_purchases(6)), 2)
+    (-33225.6, 2.22)
+    """
+
+    alpha: float = attrs.field(converter=float, validator=positive_finite)
+    beta: float = attrs.field(converter=float, validator=positive_finite)
+    gamma: float = attrs.field(converter=float, validator=positive_finite)
+    delta: float = attrs.field(converter=float, validator=positive_finite)
+    time_unit: TimeUnit | None = attrs.field(default=None, converter=optional_time_unit)
+
+    @property
+    def params(self) -> dict[str, float]:
+        """Parameters by name, in the paper's order."""
+        return {"alpha": self.alpha, "beta": self.beta, "gamma": self.gamma, "delta": self.delta}
+
+    # ------------------------------------------------------------------ fitting
+    @staticmethod
+    def _log_likelihood_rows(
+        theta: NDArray[np.float64],
+        x: NDArray[np.float64],
+        tx: NDArray[np.float64],
+        n: NDArray[np.float64],
+    ) -> NDArray[np.float64]:
+        a, b, g, d = (float(v) for v in theta)
+        lb_ab, lb_gd = special.betaln(a, b), special.betaln(g, d)
+        first = special.betaln(a + x, b + n - x) - lb_ab + special.betaln(g, d + n) - lb_gd
+        k = int(np.max(n - tx)) if x.size else 0
+        if k == 0:
+            return np.asarray(first, dtype=np.float64)
+        i = np.arange(k, dtype=np.float64)[None, :]
+        terms = (
+            special.betaln(a + x[:, None], b + tx[:, None] - x[:, None] + i)
+            - lb_ab
+            + special.betaln(g + 1.0, d + tx[:, None] + i)
+            - lb_gd
+        )
+        terms = np.where(i < (n - tx)[:, None], terms, -np.inf)
+        stacked = np.concatenate([first[:, None], terms], axis=1)
+        return np.asarray(special.logsumexp(stacked, axis=1), dtype=np.float64)
+
+    @classmethod
+    def fit(
+        cls,
+        data: pd.DataFrame,
+        /,
+        *,
+        frequency_col: str = cols.FREQUENCY,
+        recency_col: str = cols.RECENCY,
+        n_periods_col: str = cols.N_PERIODS,
+        weights_col: str | None = cols.WEIGHTS,
+        time_unit: str | None = None,
+        x0: ArrayLike | None = None,
+        nan_policy: str = "raise",
+        strict: bool = True,
+    ) -> FitResult[Self]:
+        """Fit by maximum likelihood on (x, t_x, n) patterns with customer counts.
+
+        Parameters
+        ----------
+        data : pandas.DataFrame
+            One row per customer or per pattern, with whole-number columns
+            ``frequency``, ``recency``, ``n_periods`` and optionally ``weights``
+            (customers per row; if the column is absent every row counts once).
+        frequency_col, recency_col, n_periods_col, weights_col : str
+            Column names; ``weights_col=None`` ignores weights.
+        time_unit : {"D", "W", "M", "Q", "Y"}, optional
+            Length of one opportunity, stored on the fitted model.
+        x0 : array-like of 4 floats, optional
+            Starting values (default all 1).
+        nan_policy : {"raise", "omit"}
+            Missing values raise by default.
+        strict : bool
+            Raise :class:`~crmkit.exceptions.ConvergenceError` if the optimiser fails.
+
+        Returns
+        -------
+        FitResult[BetaGeoBetaBinom]
+
+        Raises
+        ------
+        MissingColumnsError, InvalidValueError, InvariantError
+            For absent columns, non-integer or negative values, or impossible patterns
+            (``recency > n_periods``, ``frequency > recency``).
+
+        Warns
+        -----
+        DegenerateDataWarning
+            If nobody made a repeat transaction (the parameters are then not identified).
+        """
+        if weights_col is not None and weights_col not in data.columns:
+            weights_col = None
+        x, tx, n, w, _ = _pattern_arrays(
+            data,
+            frequency_col=frequency_col,
+            recency_col=recency_col,
+            n_periods_col=n_periods_col,
+            weights_col=weights_col,
+            nan_policy=nan_policy,
+        )
+        if not np.any((x > 0) & (w > 0)):
+            warnings.warn(
+                "BG/BB: no customer made a repeat transaction, so the transaction and dropout "
+                "processes are not identified; the estimates drift to the boundary and "
+                "predictions are close to 0 repeat transactions for everybody.",
+                DegenerateDataWarning,
+                stacklevel=2,
+            )
+        u, counts, _ = compress_rows({"x": x, "tx": tx, "n": n}, w)
+        keep = counts > 0
+        ux, utx, un, uw = u["x"][keep], u["tx"][keep], u["n"][keep], counts[keep]
+
+        def loglik(theta: NDArray[np.float64]) -> float:
+            return float(np.dot(uw, cls._log_likelihood_rows(theta, ux, utx, un)))
+
+        start = np.ones(4) if x0 is None else np.asarray(x0, dtype=np.float64)
+        opt = maximize_log_likelihood(
+            loglik, start, names=_NAMES, n_obs=float(uw.sum()), strict=strict, family="BG/BB"
+        )
+        model = cls(**dict(zip(_NAMES, opt.params.tolist(), strict=True)), time_unit=time_unit)
+        return FitResult.from_optimum(
+            model, opt, names=_NAMES, n_customers=int(uw.sum()), n_unique=int(ux.size)
+        )
+
+    def log_likelihood(self, data: pd.DataFrame, /, **kwargs: Any) -> float:
+        """Total (weighted) log-likelihood of pattern data under this model.
+
+        Accepts the same column arguments as :meth:`fit`.
+
+        Examples
+        --------
+        >>> from crmkit.datasets import load_donations
+        >>> m = BetaGeoBetaBinom(alpha=1.204, beta=0.750, gamma=0.657, delta=2.783)
+        >>> round(m.log_likelihood(load_donations()), 1)
+        -33225.6
+        """
+        weights_col = kwargs.pop("weights_col", cols.WEIGHTS)
+        if weights_col is not None and weights_col not in data.columns:
+            weights_col = None
+        x, tx, n, w, _ = _pattern_arrays(data, weights_col=weights_col, **self._cols(kwargs))
+        theta = np.array(list(self.params.values()))
+        return float(np.dot(w, self._log_likelihood_rows(theta, x, tx, n)))
+
+    @staticmethod
+    def _cols(kwargs: dict[str, Any]) -> dict[str, str]:
+        return {
+            "frequency_col": kwargs.get("frequency_col", cols.FREQUENCY),
+            "recency_col": kwargs.get("recency_col", cols.RECENCY),
+            "n_periods_col": kwargs.get("n_periods_col", cols.N_PERIODS),
+        }
+
+    # -------------------------------------------------------------- predictions
+    def _log_alive(self, t: NDArray[np.float64]) -> NDArray[np.float64]:
+        """log P(alive at opportunity t) for a new customer: B(γ, δ+t)/B(γ, δ)."""
+        out = special.betaln(self.gamma, self.delta + t) - special.betaln(self.gamma, self.delta)
+        return np.asarray(out, dtype=np.float64)
+
+    def _alive_sum(self, n: NDArray[np.float64], m: NDArray[np.float64]) -> NDArray[np.float64]:
+        """sum_{s=1}^{m} B(γ, δ+n+s)/B(γ, δ), in closed form (digamma limit at γ = 1)."""
+        g, d = self.gamma, self.delta
+        log_c = special.gammaln(g + d) - special.gammaln(d)
+        lo = log_c + special.gammaln(d + n + 1.0) - special.gammaln(g + d + n)
+        hi = log_c + special.gammaln(d + n + m + 1.0) - special.gammaln(g + d + n + m)
+        if abs(g - 1.0) < 1e-8:
+            psi = special.digamma(d + n + m + 1.0) - special.digamma(d + n + 1.0)
+            total = np.exp(log_c) * psi
+        else:
+            total = (np.exp(lo) - np.exp(hi)) / (g - 1.0)
+        return np.asarray(total + 0.0, dtype=np.float64)
+
+    def expected_purchases(self, t: ArrayLike) -> NDArray[np.float64]:
+        """Expected transactions in the first *t* opportunities of a new customer.
+
+        .. math::
+
+            E[X(n)] = \\frac{\\alpha}{\\alpha+\\beta}\\sum_{s=1}^{n}
+            \\frac{B(\\gamma,\\delta+s)}{B(\\gamma,\\delta)}
+
+        (equal to FHS 2010, eq. 9, and finite at γ = 1).
+
+        Parameters
+        ----------
+        t : int or array-like of int
+            Number of opportunities (>= 0).
+
+        Examples
+        --------
+        >>> m = BetaGeoBetaBinom(alpha=1.204, beta=0.750, gamma=0.657, delta=2.783)
+        >>> m.expected_purchases([0, 1]).round(4).tolist()
+        [0.0, 0.4985]
+        """
+        n = _whole(t, "t")
+        zero = np.zeros_like(n)
+        return self.alpha / (self.alpha + self.beta) * self._alive_sum(zero, n)
+
+    def probability_of_purchases(self, k: ArrayLike, t: ArrayLike) -> NDArray[np.float64]:
+        """P(X(n) = k): probability that a new customer makes *k* transactions in *n* = t.
+
+        .. math::
+
+            P(X(n)=x) = \\binom{n}{x}\\frac{B(\\alpha+x,\\beta+n-x)}{B(\\alpha,\\beta)}
+            \\frac{B(\\gamma,\\delta+n)}{B(\\gamma,\\delta)} + \\sum_{i=x}^{n-1}
+            \\binom{i}{x}\\frac{B(\\alpha+x,\\beta+i-x)}{B(\\alpha,\\beta)}
+            \\frac{B(\\gamma+1,\\delta+i)}{B(\\gamma,\\delta)}
+
+        (FHS 2010, eq. 8). ``k`` and ``t`` broadcast against each other.
+
+        Examples
+        --------
+        >>> m = BetaGeoBetaBinom(alpha=1.204, beta=0.750, gamma=0.657, delta=2.783)
+        >>> p = m.probability_of_purchases(range(7), 6)
+        >>> round(float(p.sum()), 10), round(float(p[0]), 4)
+        (1.0, 0.3112)
+        """
+        kk, nn = np.broadcast_arrays(_whole(k, "k"), _whole(t, "t"))
+        shape = kk.shape
+        kk, nn = kk.ravel(), nn.ravel()
+        a, b, g, d = self.alpha, self.beta, self.gamma, self.delta
+        lb_ab, lb_gd = special.betaln(a, b), special.betaln(g, d)
+        valid = kk <= nn
+        ks = np.where(valid, kk, 0.0)
+        first = (
+            _log_choose(nn, ks)
+            + special.betaln(a + ks, b + nn - ks)
+            - lb_ab
+            + special.betaln(g, d + nn)
+            - lb_gd
+        )
+        width = int(nn.max()) if nn.size else 0
+        if width > 0:
+            i = np.arange(width, dtype=np.float64)[None, :]
+            ii = np.maximum(i, ks[:, None])
+            terms = (
+                _log_choose(ii, ks[:, None])
+                + special.betaln(a + ks[:, None], b + ii - ks[:, None])
+                - lb_ab
+                + special.betaln(g + 1.0, d + ii)
+                - lb_gd
+            )
+            terms = np.where((i >= ks[:, None]) & (i < nn[:, None]), terms, -np.inf)
+            first = special.logsumexp(np.concatenate([first[:, None], terms], axis=1), axis=1)
+        out = np.where(valid, np.exp(first), 0.0)
+        return np.asarray(out.reshape(shape), dtype=np.float64)
+
+    def _history(
+        self, summary: pd.DataFrame, kwargs: dict[str, Any]
+    ) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64], pd.Index]:
+        x, tx, n, _, index = _pattern_arrays(summary, weights_col=None, **self._cols(kwargs))
+        return x, tx, n, index
+
+    def _log_l(
+        self, x: NDArray[np.float64], tx: NDArray[np.float64], n: NDArray[np.float64]
+    ) -> NDArray[np.float64]:
+        return self._log_likelihood_rows(np.array(list(self.params.values())), x, tx, n)
+
+    def probability_alive(self, summary: pd.DataFrame, *, m: int = 1, **kwargs: Any) -> pd.Series:
+        """P(alive at opportunity n + m | x, t_x, n) for each row of ``summary``.
+
+        .. math::
+
+            P(\\text{alive at } n+m) = \\frac{B(\\alpha+x,\\beta+n-x)}{B(\\alpha,\\beta)}
+            \\frac{B(\\gamma,\\delta+n+m)}{B(\\gamma,\\delta)} \\Big/ L(\\cdot\\mid x,t_x,n)
+
+        With the default ``m=1`` this is FHS 2010, eq. 11 (alive in the next period).
+
+        Parameters
+        ----------
+        summary : pandas.DataFrame
+            Columns ``frequency``, ``recency``, ``n_periods`` (names as in :meth:`fit`).
+        m : int
+            Opportunities ahead (>= 1).
+
+        Returns
+        -------
+        pandas.Series
+            Named ``probability_alive``, indexed like ``summary``, values in [0, 1].
+
+        Examples
+        --------
+        >>> from crmkit.datasets import load_donations
+        >>> m = BetaGeoBetaBinom(alpha=1.204, beta=0.750, gamma=0.657, delta=2.783)
+        >>> d = load_donations()
+        >>> m.probability_alive(d).iloc[[0]].round(2).tolist()
+        [0.11]
+        """
+        m = positive_count(m, name="m")
+        x, tx, n, index = self._history(summary, kwargs)
+        log_num = (
+            special.betaln(self.alpha + x, self.beta + n - x)
+            - special.betaln(self.alpha, self.beta)
+            + self._log_alive(n + m)
+        )
+        p = np.clip(np.exp(log_num - self._log_l(x, tx, n)), 0.0, 1.0)
+        return pd.Series(p, index=index, name="probability_alive")
+
+    def conditional_expected_purchases(
+        self, t: float, summary: pd.DataFrame, **kwargs: Any
+    ) -> pd.Series:
+        """Expected transactions in the next *t* opportunities, n+1 .. n+t, given history.
+
+        .. math::
+
+            E[X(n,n+n^*)\\mid x,t_x,n] = \\frac{1}{L}
+            \\frac{B(\\alpha+x+1,\\beta+n-x)}{B(\\alpha,\\beta)}
+            \\sum_{s=1}^{n^*}\\frac{B(\\gamma,\\delta+n+s)}{B(\\gamma,\\delta)}
+
+        (FHS 2010, eq. 13, summed instead of its γ - 1 ratio so γ = 1 is exact).
+
+        Parameters
+        ----------
+        t : int
+            Number of future opportunities n* (>= 0).
+        summary : pandas.DataFrame
+            Columns ``frequency``, ``recency``, ``n_periods``.
+
+        Returns
+        -------
+        pandas.Series
+            Named ``expected_purchases``, indexed like ``summary``.
+
+        Examples
+        --------
+        >>> from crmkit.datasets import load_donations
+        >>> m = BetaGeoBetaBinom(alpha=1.204, beta=0.750, gamma=0.657, delta=2.783)
+        >>> d = load_donations()
+        >>> round(float((m.conditional_expected_purchases(5, d) * d["weights"]).sum()))
+        12882
+        """
+        horizon = _whole(t, "t")
+        if horizon.ndim != 0:
+            raise InvalidValueError(f"t={t!r} must be a single whole number of opportunities.")
+        x, tx, n, index = self._history(summary, kwargs)
+        log_num = special.betaln(self.alpha + x + 1.0, self.beta + n - x) - special.betaln(
+            self.alpha, self.beta
+        )
+        ratio = np.exp(log_num - self._log_l(x, tx, n))
+        out = ratio * self._alive_sum(n, np.full_like(n, float(horizon)))
+        return pd.Series(out, index=index, name="expected_purchases")
+
+    # --------------------------------------------------------------- simulation
+    def simulate(self, n_customers: int, T: int, rng: Any) -> pd.DataFrame:
+        """Draw (x, t_x, n) histories of ``n_customers`` new customers over ``T`` opportunities.
+
+        Each customer draws p ~ Beta(alpha, beta) and θ ~ Beta(gamma, delta), stays alive
+        for L opportunities with P(L >= t) = (1 - θ)^t, and transacts with probability p at
+        each of the first min(L, T) opportunities.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Indexed by ``customer_id`` (0..n-1): ``frequency``, ``recency``, ``n_periods``
+            (int64), and ``alive`` (bool, alive at opportunity T + 1).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> m = BetaGeoBetaBinom(alpha=1.2, beta=0.75, gamma=0.66, delta=2.8)
+        >>> sim = m.simulate(5, 6, np.random.default_rng(1))
+        >>> list(sim.columns), bool((sim["recency"] <= 6).all())
+        (['frequency', 'recency', 'n_periods', 'alive'], True)
+        """
+        size = positive_count(n_customers, name="n_customers")
+        n = positive_count(T, name="T")
+        gen = check_generator(rng)
+        p = gen.beta(self.alpha, self.beta, size)
+        theta = gen.beta(self.gamma, self.delta, size)
+        lifetime = gen.geometric(np.clip(theta, 1e-300, 1.0)) - 1  # P(L >= t) = (1-θ)^t
+        active = np.minimum(lifetime, n)
+        # Failures counted back from the last active opportunity, then the rest binomial.
+        back = gen.geometric(np.clip(p, 1e-300, 1.0)) - 1
+        has = back < active
+        recency = np.where(has, active - back, 0)
+        extra = gen.binomial(np.maximum(recency - 1, 0), p)
+        frequency = np.where(has, 1 + extra, 0)
+        return pd.DataFrame(
+            {
+                cols.FREQUENCY: frequency.astype(np.int64),
+                cols.RECENCY: recency.astype(np.int64),
+                cols.N_PERIODS: np.full(size, n, dtype=np.int64),
+                "alive": lifetime > n,
+            },
+            index=pd.RangeIndex(size, name=cols.CUSTOMER_ID),
+        )
+
+
+def _whole(values: ArrayLike, name: str) -> NDArray[np.float64]:
+    arr = np.asarray(values, dtype=np.float64)
+    if not np.all(np.isfinite(arr)) or np.any(arr < 0) or np.any(arr != np.round(arr)):
+        raise InvalidValueError(
+            f"{name}={values!r} must be whole numbers of opportunities >= 0 "
+            "(BG/BB is a discrete-time model)."
+        )
+    return arr
+
+
+def _log_choose(n: NDArray[np.float64], k: NDArray[np.float64]) -> NDArray[np.float64]:
+    out = special.gammaln(n + 1.0) - special.gammaln(k + 1.0) - special.gammaln(n - k + 1.0)
+    return np.asarray(out, dtype=np.float64)
