@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+import re
 from importlib import metadata, resources
 from pathlib import Path
 
@@ -19,13 +20,15 @@ PUBLIC_MODULES = sorted(
 )
 
 
-def _isort_style(name: str) -> tuple[int, str]:
-    """Ruff's RUF022 order: CONSTANTS, then CamelCase, then the rest, each sorted."""
+def _isort_style(name: str) -> tuple[int, list[tuple[int, int | str]]]:
+    """Ruff's RUF022 order: CONSTANTS, then CamelCase, then the rest, each in natural
+    order (GTIN8 before GTIN12)."""
+    natural = [(1, int(p)) if p.isdigit() else (0, p) for p in re.split(r"(\d+)", name) if p]
     if name.isupper() and len(name) > 1:
-        return (0, name)
+        return (0, natural)
     if name[:1].isupper():
-        return (1, name)
-    return (2, name)
+        return (1, natural)
+    return (2, natural)
 
 
 def test_version_matches_metadata() -> None:
