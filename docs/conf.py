@@ -35,6 +35,7 @@ templates_path = ["_templates"]
 exclude_patterns = ["_build", "**.ipynb_checkpoints"]
 html_theme = "alabaster"
 html_static_path = ["_static"]
+html_css_files = ["crmkit.css"]
 html_title = f"crmkit {release}"
 html_theme_options = {
     "description": "Customer relationship management analytics for scientific Python",
