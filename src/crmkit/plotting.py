@@ -1,0 +1,323 @@
+"""Plots of crmkit results (the ``plot`` extra: ``pip install "crmkit[plot]"``).
+
+Every function takes a result object or a result frame produced by crmkit, draws on
+the given :class:`matplotlib.axes.Axes` (or a new one) and returns the Axes, so plots
+compose in the usual matplotlib way. The core library never imports this module.
+
+Examples
+--------
+>>> import numpy as np
+>>> from crmkit import pareto, plotting
+>>> conc = pareto.concentration(np.array([1.0, 1.0, 2.0, 6.0]))
+>>> ax = plotting.lorenz_curve(conc)
+>>> ax.get_xlabel()
+'share of customers (ascending value)'
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from crmkit.exceptions import InvalidValueError
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+
+    from crmkit.pareto import Concentration
+
+__all__ = [
+    "cohort_heatmap",
+    "frequency_recency_matrix",
+    "funnel",
+    "lorenz_curve",
+    "maturity_radar",
+    "pareto_chart",
+    "repeat_frequency_chart",
+    "tracking_plot",
+    "transition_heatmap",
+]
+
+_BLUE = "#2c6e9b"
+_ORANGE = "#e07b39"
+_GREY = "#8a96a3"
+
+
+def _axes(ax: Axes | None, **subplot: Any) -> Axes:
+    if ax is not None:
+        return ax
+    try:
+        import matplotlib.pyplot as plt
+    except ImportError as exc:  # pragma: no cover - depends on the environment
+        raise ImportError(
+            "crmkit.plotting needs matplotlib: pip install 'crmkit[plot]'"
+        ) from exc
+    _, new = plt.subplots(figsize=(6.4, 4.4), subplot_kw=subplot or None)
+    return new  # type: ignore[no-any-return]  # pyplot returns Any without stubs
+
+
+def lorenz_curve(
+    conc: Concentration,
+    ax: Axes | None = None,
+    *,
+    unit_label: str = "customers",
+    mark: float = 0.2,
+) -> Axes:
+    """Lorenz curve of a :class:`~crmkit.pareto.Concentration`, with the Gini coefficient.
+
+    The shaded area between the line of equality and the curve is half the Gini
+    coefficient. A marker shows the share of value given by the top ``mark`` of units.
+    """
+    ax = _axes(ax)
+    x, y = conc.lorenz()
+    ax.plot([0, 1], [0, 1], color=_GREY, linestyle="--", linewidth=1, label="equality")
+    ax.plot(x, y, color=_BLUE, linewidth=2, label=f"Lorenz curve (Gini {conc.gini:.3f})")
+    ax.fill_between(x, y, x, color=_BLUE, alpha=0.12)
+    share = conc.top_share(mark)
+    ax.scatter([1 - mark], [1 - share], color=_ORANGE, zorder=3)
+    ax.annotate(
+        f"top {mark:.0%} of {unit_label}\ngive {share:.1%} of value",
+        xy=(1 - mark, 1 - share),
+        xytext=(0.05, 0.75),
+        arrowprops={"arrowstyle": "->", "color": _ORANGE},
+    )
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1)
+    ax.set_xlabel(f"share of {unit_label} (ascending value)")
+    ax.set_ylabel("share of value")
+    ax.set_title("Lorenz curve")
+    ax.legend(loc="upper left", frameon=False, bbox_to_anchor=(0.0, 0.62))
+    return ax
+
+
+def pareto_chart(
+    conc: Concentration,
+    ax: Axes | None = None,
+    *,
+    bins: int = 50,
+    unit_label: str = "customers",
+) -> Axes:
+    """Pareto chart: value share of each ``1/bins`` slice of units, ranked from the top,
+    with the cumulative share on a second axis."""
+    if bins < 2:
+        raise InvalidValueError(f"bins={bins} must be at least 2.")
+    ax = _axes(ax)
+    grid = np.linspace(0.0, 1.0, bins + 1)
+    cum = np.array([conc.top_share(p) for p in grid])
+    width = 1.0 / bins
+    ax.bar(grid[:-1] + width / 2, np.diff(cum), width=width * 0.9, color=_BLUE)
+    ax.set_xlabel(f"share of {unit_label}, ranked by value (top first)")
+    ax.set_ylabel(f"share of value per {100 / bins:g}% slice")
+    twin = ax.twinx()
+    twin.plot(grid, cum, color=_ORANGE, linewidth=2)
+    twin.axhline(0.8, color=_GREY, linestyle=":", linewidth=1)
+    twin.set_ylim(0, 1.02)
+    twin.set_ylabel("cumulative share of value")
+    ax.set_xlim(0, 1)
+    ax.set_title("Pareto chart")
+    return ax
+
+
+def funnel(table: pd.DataFrame, ax: Axes | None = None, *, column: str = "reached") -> Axes:
+    """Funnel of customers reaching each stage, from :func:`crmkit.lifecycle.funnel_conversion`.
+
+    Bars are labelled with the count and the conversion from the previous stage.
+    """
+    if column not in table.columns:
+        raise InvalidValueError(
+            f"funnel needs a {column!r} column; got {list(table.columns)}. Pass the frame "
+            "returned by crmkit.lifecycle.funnel_conversion."
+        )
+    ax = _axes(ax)
+    values = table[column].to_numpy(dtype=np.float64)
+    labels = [str(i) for i in table.index]
+    pos = np.arange(len(values))[::-1]
+    top = values.max() if values.size and values.max() > 0 else 1.0
+    ax.barh(pos, values, left=(top - values) / 2, color=_BLUE, height=0.7)
+    conv = table["conversion"].to_numpy() if "conversion" in table else np.full(values.size, np.nan)
+    for p, v, c in zip(pos, values, conv, strict=True):
+        text = f"{v:,.0f}" + ("" if not np.isfinite(c) else f"  ({c:.1%})")
+        ax.text(top / 2, p, text, ha="center", va="center", color="white", fontsize=9)
+    ax.set_yticks(pos, labels)
+    ax.set_xticks([])
+    ax.set_title("Customer funnel (conversion from previous stage)")
+    return ax
+
+
+def _heatmap(
+    data: pd.DataFrame, ax: Axes, *, fmt: str, cmap: str, vmin: float, vmax: float
+) -> None:
+    values = data.to_numpy(dtype=np.float64)
+    masked = np.ma.masked_invalid(values)
+    image = ax.imshow(masked, cmap=cmap, vmin=vmin, vmax=vmax, aspect="auto")
+    ax.figure.colorbar(image, ax=ax, fraction=0.046, pad=0.04)
+    ax.set_xticks(range(data.shape[1]), [str(c) for c in data.columns], rotation=45, ha="right")
+    ax.set_yticks(range(data.shape[0]), [str(i) for i in data.index])
+    if values.size <= 400:
+        for (i, j), v in np.ndenumerate(values):
+            if np.isfinite(v):
+                colour = "white" if (v - vmin) / ((vmax - vmin) or 1) > 0.6 else "black"
+                ax.text(j, i, format(v, fmt), ha="center", va="center", fontsize=7, color=colour)
+
+
+def transition_heatmap(rates: pd.DataFrame, ax: Axes | None = None) -> Axes:
+    """Stage-to-stage transition rates (rows: stage at start, columns: stage at end)."""
+    ax = _axes(ax)
+    _heatmap(rates, ax, fmt=".2f", cmap="Blues", vmin=0.0, vmax=1.0)
+    ax.set_xlabel("stage at end")
+    ax.set_ylabel("stage at start")
+    ax.set_title("Stage transition rates")
+    return ax
+
+
+def cohort_heatmap(retention: pd.DataFrame, ax: Axes | None = None) -> Axes:
+    """Acquisition-cohort retention (rows: cohorts, columns: periods since acquisition)."""
+    ax = _axes(ax)
+    _heatmap(retention, ax, fmt=".0%", cmap="viridis", vmin=0.0, vmax=1.0)
+    ax.set_xlabel("periods since acquisition")
+    ax.set_ylabel("acquisition cohort")
+    ax.set_title("Cohort retention")
+    return ax
+
+
+def frequency_recency_matrix(
+    model: Any,
+    *,
+    T: float,
+    kind: str = "probability_alive",
+    t: float = 1.0,
+    max_frequency: int | None = None,
+    ax: Axes | None = None,
+    resolution: int = 60,
+) -> Axes:
+    """P(alive) or expected purchases over a grid of frequency x recency for a given T.
+
+    Parameters
+    ----------
+    model : transaction model
+        Any :class:`~crmkit.clv.TransactionModel` (BG/NBD, MBG/NBD, Pareto/NBD).
+    T : float
+        Customer age, in the model's time unit.
+    kind : {"probability_alive", "expected_purchases"}
+        What to colour: P(alive) at T, or the expected purchases in the next ``t``.
+    t : float
+        Horizon for ``kind="expected_purchases"``.
+    max_frequency : int, optional
+        Largest frequency shown (default: about ``T``, at least 10).
+    """
+    if kind not in ("probability_alive", "expected_purchases"):
+        raise InvalidValueError(
+            f"kind={kind!r} is not one of ['probability_alive', 'expected_purchases']."
+        )
+    if not T > 0:
+        raise InvalidValueError(f"T={T!r} must be > 0 (customer age in the model's unit).")
+    fmax = int(max_frequency if max_frequency is not None else max(10, round(T)))
+    freqs = np.arange(0, fmax + 1, dtype=np.float64)
+    recs = np.linspace(0.0, T, resolution)
+    f_grid, r_grid = np.meshgrid(freqs, recs, indexing="ij")
+    r_grid = np.where(f_grid == 0, 0.0, r_grid)
+    grid = pd.DataFrame(
+        {"frequency": f_grid.ravel(), "recency": r_grid.ravel(), "T": np.full(f_grid.size, T)}
+    )
+    if kind == "probability_alive":
+        z = np.asarray(model.probability_alive(grid), dtype=np.float64)
+        label, vmax = "P(alive)", 1.0
+    else:
+        z = np.asarray(model.conditional_expected_purchases(t, grid), dtype=np.float64)
+        label, vmax = f"expected purchases in next {t:g}", float(np.max(z))
+    ax = _axes(ax)
+    image = ax.imshow(
+        z.reshape(f_grid.shape),
+        origin="lower",
+        aspect="auto",
+        extent=(0.0, T, -0.5, fmax + 0.5),
+        cmap="magma",
+        vmin=0.0,
+        vmax=vmax,
+    )
+    ax.figure.colorbar(image, ax=ax, fraction=0.046, pad=0.04, label=label)
+    ax.set_xlabel("recency (time of last purchase)")
+    ax.set_ylabel("frequency (repeat purchases)")
+    ax.set_title(f"{label} by frequency and recency, T = {T:g}")
+    return ax
+
+
+def tracking_plot(
+    tracking: pd.DataFrame,
+    ax: Axes | None = None,
+    *,
+    actual: str = "actual",
+    expected: str = "expected",
+    calibration_end: Any = None,
+) -> Axes:
+    """Cumulative (or per-period) actual vs expected repeat purchases over time."""
+    missing = [c for c in (actual, expected) if c not in tracking.columns]
+    if missing:
+        raise InvalidValueError(
+            f"tracking_plot needs columns {missing}; got {list(tracking.columns)}."
+        )
+    ax = _axes(ax)
+    x = np.arange(len(tracking)) if isinstance(tracking.index, pd.PeriodIndex) else tracking.index
+    ax.plot(x, tracking[actual].to_numpy(), color=_BLUE, linewidth=2, label="actual")
+    ax.plot(x, tracking[expected].to_numpy(), color=_ORANGE, linestyle="--", label="model")
+    if calibration_end is not None:
+        ax.axvline(calibration_end, color=_GREY, linestyle=":", label="end of calibration")
+    ax.set_xlabel(str(tracking.index.name or "period"))
+    ax.set_ylabel("repeat purchases")
+    ax.set_title("Tracking: actual vs expected repeat purchases")
+    ax.legend(frameon=False)
+    return ax
+
+
+def repeat_frequency_chart(
+    table: pd.DataFrame,
+    ax: Axes | None = None,
+    *,
+    actual: str = "actual",
+    expected: str = "expected",
+) -> Axes:
+    """Actual vs expected number of customers with 0, 1, 2, ... repeat purchases."""
+    missing = [c for c in (actual, expected) if c not in table.columns]
+    if missing:
+        raise InvalidValueError(
+            f"repeat_frequency_chart needs columns {missing}; got {list(table.columns)}."
+        )
+    ax = _axes(ax)
+    pos = np.arange(len(table))
+    ax.bar(pos - 0.2, table[actual].to_numpy(), width=0.4, color=_BLUE, label="actual")
+    ax.bar(pos + 0.2, table[expected].to_numpy(), width=0.4, color=_ORANGE, label="model")
+    ax.set_xticks(pos, [str(i) for i in table.index])
+    ax.set_xlabel("repeat purchases in calibration")
+    ax.set_ylabel("customers")
+    ax.set_title("Repeat-frequency fit")
+    ax.legend(frameon=False)
+    return ax
+
+
+def maturity_radar(
+    scores: Mapping[str, float] | pd.Series,
+    ax: Axes | None = None,
+    *,
+    max_score: float = 1.0,
+) -> Axes:
+    """Radar (spider) chart of scores per maturity level or dimension, 0..``max_score``."""
+    series = pd.Series(scores, dtype=np.float64)
+    if series.empty:
+        raise InvalidValueError("maturity_radar needs at least one score.")
+    if ((series < 0) | (series > max_score)).any():
+        raise InvalidValueError(
+            f"scores must lie in [0, {max_score}]; got {series.round(3).to_dict()}."
+        )
+    ax = _axes(ax, projection="polar")
+    angles = np.linspace(0, 2 * np.pi, len(series), endpoint=False)
+    closed_angles = np.append(angles, angles[0])
+    closed = np.append(series.to_numpy(), series.to_numpy()[0])
+    ax.plot(closed_angles, closed, color=_BLUE, linewidth=2)
+    ax.fill(closed_angles, closed, color=_BLUE, alpha=0.2)
+    ax.set_xticks(angles, [str(i) for i in series.index], fontsize=8)
+    ax.set_ylim(0, max_score)
+    ax.set_title("CRM maturity profile")
+    return ax
