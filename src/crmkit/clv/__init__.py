@@ -9,6 +9,7 @@ from __future__ import annotations
 from crmkit.clv._base import FitResult
 from crmkit.clv._protocol import CLVModel, TransactionModel
 from crmkit.clv.bgbb import BetaGeoBetaBinom
+from crmkit.clv.bgnbd import BetaGeo
 from crmkit.clv.evaluation import (
     HoldoutEvaluation,
     evaluate_holdout,
@@ -16,16 +17,21 @@ from crmkit.clv.evaluation import (
     tracking_series,
 )
 from crmkit.clv.gammagamma import GammaGamma, SpendFrequencyCorrelationWarning
+from crmkit.clv.mbgnbd import ModifiedBetaGeo
+from crmkit.clv.paretonbd import ParetoNBD
 from crmkit.clv.sbg import ShiftedBetaGeometric
 from crmkit.clv.simulate import simulate
 from crmkit.clv.value import customer_lifetime_value, simple_clv
 
 __all__ = [
+    "BetaGeo",
     "BetaGeoBetaBinom",
     "CLVModel",
     "FitResult",
     "GammaGamma",
     "HoldoutEvaluation",
+    "ModifiedBetaGeo",
+    "ParetoNBD",
     "ShiftedBetaGeometric",
     "SpendFrequencyCorrelationWarning",
     "TransactionModel",

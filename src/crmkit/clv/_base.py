@@ -30,6 +30,7 @@ __all__ = ["FitResult", "Optimum", "compress_rows", "maximize_log_likelihood"]
 
 ModelT = TypeVar("ModelT")
 LogLikelihood = Callable[[NDArray[np.float64]], float]
+ValueAndGradient = Callable[[NDArray[np.float64]], tuple[float, NDArray[np.float64]]]
 
 
 @attrs.frozen(kw_only=True)
@@ -69,6 +70,20 @@ def _numerical_hessian(
     return hess
 
 
+def _gradient_hessian(
+    grad: Callable[[NDArray[np.float64]], NDArray[np.float64]], z: NDArray[np.float64]
+) -> NDArray[np.float64]:
+    """Hessian as the central difference of an analytic gradient (step 1e-5), symmetrised."""
+    k = z.size
+    h = 1e-5
+    hess = np.empty((k, k))
+    for i in range(k):
+        step = np.zeros(k)
+        step[i] = h
+        hess[:, i] = (grad(z + step) - grad(z - step)) / (2.0 * h)
+    return (hess + hess.T) / 2.0
+
+
 def maximize_log_likelihood(
     log_likelihood: LogLikelihood,
     x0: Sequence[float] | NDArray[np.float64],
@@ -76,6 +91,7 @@ def maximize_log_likelihood(
     names: Sequence[str],
     n_obs: float,
     gradient: Callable[[NDArray[np.float64]], NDArray[np.float64]] | None = None,
+    value_and_gradient: ValueAndGradient | None = None,
     max_iter: int = 2000,
     gtol: float = 1e-7,
     strict: bool = True,
@@ -99,6 +115,11 @@ def maximize_log_likelihood(
     gradient : callable, optional
         Gradient of ``log_likelihood`` with respect to the natural parameters. If
         omitted, central finite differences in log space are used.
+    value_and_gradient : callable, optional
+        ``value_and_gradient(params) -> (log_likelihood, gradient)`` computed together
+        (cheaper than two calls). When given, it is used for the optimisation and the
+        Hessian is the central difference of this analytic gradient; ``log_likelihood``
+        is then only used for checks.
     max_iter : int
         Iteration limit of the optimiser.
     gtol : float
@@ -160,25 +181,51 @@ def maximize_log_likelihood(
                 g = np.asarray(grad_fn(theta), dtype=np.float64)
             return np.asarray(-g * theta * scale, dtype=np.float64)
 
+    vg_fn = value_and_gradient
+
+    def objective_and_jac(z: NDArray[np.float64]) -> tuple[float, NDArray[np.float64]]:
+        assert vg_fn is not None
+        theta = np.exp(z)
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            value, g = vg_fn(theta)
+        value = float(value)
+        g = np.asarray(g, dtype=np.float64)
+        if math.isnan(value) or value == math.inf or not np.all(np.isfinite(g)):
+            return math.inf, np.zeros_like(z)
+        return -value * scale, np.asarray(-g * theta * scale, dtype=np.float64)
+
     z0 = np.log(start)
-    f0 = objective(z0)
+    f0 = objective(z0) if vg_fn is None else objective_and_jac(z0)[0]
     if not math.isfinite(f0):
         raise ConvergenceError(
             f"the {family} log-likelihood is not finite at the starting values "
             f"{dict(zip(names, start.tolist(), strict=True))}; check the data or pass "
             "other starting values."
         )
-    result = optimize.minimize(
-        objective,
-        z0,
-        jac=jac if jac is not None else "3-point",
-        method="BFGS",
-        options={"maxiter": max_iter, "gtol": gtol},
-    )
+    if vg_fn is not None:
+        result = optimize.minimize(
+            objective_and_jac,
+            z0,
+            jac=True,
+            method="BFGS",
+            options={"maxiter": max_iter, "gtol": gtol},
+        )
+    else:
+        result = optimize.minimize(
+            objective,
+            z0,
+            jac=jac if jac is not None else "3-point",
+            method="BFGS",
+            options={"maxiter": max_iter, "gtol": gtol},
+        )
     z = np.asarray(result.x, dtype=np.float64)
-    f_hat = objective(z)
+    if vg_fn is not None:
+        f_hat, g_hat = objective_and_jac(z)
+        grad_norm = float(np.max(np.abs(g_hat)))
+    else:
+        f_hat = objective(z)
+        grad_norm = float(np.max(np.abs(optimize.approx_fprime(z, objective, 1e-7))))
     # BFGS often reports "precision loss" at a true optimum; judge by the gradient.
-    grad_norm = float(np.max(np.abs(optimize.approx_fprime(z, objective, 1e-7))))
     converged = bool(math.isfinite(f_hat) and (result.success or grad_norm < 1e-4))
     message = str(result.message)
     if not converged:
@@ -196,7 +243,10 @@ def maximize_log_likelihood(
         warnings.warn(detail, ConvergenceWarning, stacklevel=3)
 
     theta = np.exp(z)
-    hess = _numerical_hessian(lambda zz: objective(zz) / scale, z)
+    if vg_fn is not None:
+        hess = _gradient_hessian(lambda zz: objective_and_jac(zz)[1] / scale, z)
+    else:
+        hess = _numerical_hessian(lambda zz: objective(zz) / scale, z)
     cov = np.full((theta.size, theta.size), np.nan)
     try:
         cov_z = np.linalg.inv(hess)

@@ -1,0 +1,353 @@
+"""Pieces shared by the continuous-time purchase models (BG/NBD, MBG/NBD, Pareto/NBD).
+
+A family defines its maths on arrays (``_log_likelihood_rows``, ``_p_alive_rows``, ...);
+:class:`TransactionMixin` adds the validated pandas shell (summary in, Series or
+DataFrame indexed by ``customer_id`` out), the fit-check table and simulation output,
+and :func:`fit_transaction_model` runs the compressed maximum-likelihood fit.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable
+from typing import Any, ClassVar, TypeVar
+
+import numpy as np
+import pandas as pd
+from numpy.typing import ArrayLike, NDArray
+
+from crmkit import columns as cols
+from crmkit._validation import require_columns
+from crmkit.clv._base import (
+    FitResult,
+    ValueAndGradient,
+    compress_rows,
+    maximize_log_likelihood,
+)
+from crmkit.clv._data import SummaryArrays, summary_arrays
+from crmkit.exceptions import (
+    ConvergenceWarning,
+    DegenerateDataWarning,
+    InvalidValueError,
+)
+from crmkit.timeunits import TimeUnit, check_time_unit
+
+__all__ = ["TransactionMixin", "check_horizon", "fit_transaction_model", "simulation_frame"]
+
+ModelT = TypeVar("ModelT")
+Arr = NDArray[np.float64]
+Objective = tuple[Callable[[Arr], float], ValueAndGradient | None]
+
+
+def check_horizon(t: ArrayLike, *, name: str = "t") -> Arr:
+    """Return ``t`` as a float array after checking it is finite and >= 0."""
+    arr = np.asarray(t, dtype=np.float64)
+    if arr.ndim > 1:
+        raise InvalidValueError(f"{name} must be a scalar or a 1-d array; got shape {arr.shape}.")
+    if not np.all(np.isfinite(arr)) or np.any(arr < 0):
+        raise InvalidValueError(
+            f"{name}={arr.tolist()!r} must be finite and >= 0 (a duration in the model's time "
+            "unit)."
+        )
+    return arr
+
+
+def _frame_result(values: Arr, t: Arr, index: pd.Index, name: str) -> pd.Series | pd.DataFrame:
+    if t.ndim == 0:
+        return pd.Series(values, index=index, name=name)
+    return pd.DataFrame(values, index=index, columns=pd.Index(t, name="t"))
+
+
+def simulation_frame(x: Arr, tx: Arr, T: Arr, time_unit: TimeUnit | None) -> pd.DataFrame:
+    """Wrap simulated sufficient statistics in a summary frame indexed by customer_id."""
+    frame = pd.DataFrame(
+        {cols.FREQUENCY: x, cols.RECENCY: tx, cols.T: T},
+        index=pd.RangeIndex(x.size, name=cols.CUSTOMER_ID),
+    )
+    if time_unit is not None:
+        frame.attrs["crmkit_time_unit"] = time_unit
+    return frame
+
+
+def simulation_times(n_customers: int, T: ArrayLike) -> Arr:
+    """Broadcast and check the observation lengths of a simulation."""
+    if int(n_customers) != n_customers or n_customers < 1:
+        raise InvalidValueError(f"n_customers={n_customers!r} must be a positive integer.")
+    arr = np.broadcast_to(np.asarray(T, dtype=np.float64), (int(n_customers),)).copy()
+    if not np.all(np.isfinite(arr)) or np.any(arr <= 0):
+        raise InvalidValueError("T must be finite and > 0 for every simulated customer.")
+    return arr
+
+
+class TransactionMixin:
+    """The pandas-facing prediction methods of a purchase-count model.
+
+    Subclasses provide the array core: ``_log_likelihood_rows(x, tx, T)``,
+    ``_p_alive_rows(x, tx, T)``, ``_alive_survival(t, x, tx, T)`` (P(alive at T + t |
+    alive at T, history)), ``_no_purchase_if_alive(t, x, tx, T)``,
+    ``_conditional_rows(t, x, tx, T)``, ``_expected(t)`` and ``_pmf(k, t)``.
+    """
+
+    _family: ClassVar[str] = "model"
+
+    def _log_likelihood_rows(self, x: Arr, tx: Arr, T: Arr) -> Arr:
+        raise NotImplementedError
+
+    def _p_alive_rows(self, x: Arr, tx: Arr, T: Arr) -> Arr:
+        raise NotImplementedError
+
+    def _alive_survival(self, t: Arr, x: Arr, tx: Arr, T: Arr) -> Arr:
+        raise NotImplementedError
+
+    def _no_purchase_if_alive(self, t: Arr, x: Arr, tx: Arr, T: Arr) -> Arr:
+        raise NotImplementedError
+
+    def _conditional_rows(self, t: Arr, x: Arr, tx: Arr, T: Arr) -> Arr:
+        raise NotImplementedError
+
+    def _expected(self, t: Arr) -> Arr:
+        raise NotImplementedError
+
+    def _pmf(self, k: Arr, t: Arr) -> Arr:
+        raise NotImplementedError
+
+    def _arrays(self, summary: pd.DataFrame, **col_kwargs: Any) -> SummaryArrays:
+        return summary_arrays(summary, family=self._family, **col_kwargs)
+
+    @staticmethod
+    def _grid(t: Arr, data: SummaryArrays) -> tuple[Arr, Arr, Arr, Arr]:
+        if t.ndim == 0:
+            return (
+                np.broadcast_to(t, data.frequency.shape),
+                data.frequency,
+                data.recency,
+                data.T,
+            )
+        return (
+            t[None, :],
+            data.frequency[:, None],
+            data.recency[:, None],
+            data.T[:, None],
+        )
+
+    def log_likelihood(
+        self,
+        summary: pd.DataFrame,
+        *,
+        frequency_col: str = cols.FREQUENCY,
+        recency_col: str = cols.RECENCY,
+        T_col: str = cols.T,
+        weights_col: str | None = None,
+    ) -> float:
+        """Total log-likelihood of a summary under this model (weights count customers)."""
+        data = self._arrays(
+            summary,
+            frequency_col=frequency_col,
+            recency_col=recency_col,
+            T_col=T_col,
+            weights_col=weights_col,
+        )
+        rows = self._log_likelihood_rows(data.frequency, data.recency, data.T)
+        return float(np.dot(data.weights, rows))
+
+    def expected_purchases(self, t: ArrayLike) -> Arr:
+        """Expected repeat purchases in (0, t] of a new customer; broadcasts over ``t``."""
+        return self._expected(check_horizon(t))
+
+    def probability_of_purchases(self, k: ArrayLike, t: ArrayLike) -> Arr:
+        """P(X(t) = k) for a new customer, broadcast over ``k`` and ``t``."""
+        kk = np.asarray(k, dtype=np.float64)
+        if not np.all(np.isfinite(kk)) or np.any(kk < 0) or np.any(kk != np.round(kk)):
+            raise InvalidValueError(f"k={kk.tolist()!r} must hold whole numbers >= 0.")
+        tt = np.asarray(t, dtype=np.float64)
+        if not np.all(np.isfinite(tt)) or np.any(tt < 0):
+            raise InvalidValueError(f"t={tt.tolist()!r} must be finite and >= 0.")
+        kk, tt = np.broadcast_arrays(kk, tt)
+        return np.clip(self._pmf(kk, tt), 0.0, 1.0)
+
+    def conditional_expected_purchases(
+        self,
+        t: ArrayLike,
+        summary: pd.DataFrame,
+        *,
+        frequency_col: str = cols.FREQUENCY,
+        recency_col: str = cols.RECENCY,
+        T_col: str = cols.T,
+    ) -> pd.Series | pd.DataFrame:
+        """Expected purchases in (T, T + t] per customer given the history.
+
+        A scalar ``t`` gives a Series named ``conditional_expected_purchases``; a 1-d ``t``
+        a DataFrame with one column per horizon. Both are indexed like ``summary``.
+        """
+        tt = check_horizon(t)
+        data = self._arrays(
+            summary, frequency_col=frequency_col, recency_col=recency_col, T_col=T_col
+        )
+        values = np.maximum(self._conditional_rows(*self._grid(tt, data)), 0.0)
+        return _frame_result(values, tt, data.index, "conditional_expected_purchases")
+
+    def probability_alive(
+        self,
+        summary: pd.DataFrame,
+        t: ArrayLike = 0.0,
+        *,
+        frequency_col: str = cols.FREQUENCY,
+        recency_col: str = cols.RECENCY,
+        T_col: str = cols.T,
+    ) -> pd.Series | pd.DataFrame:
+        """P(alive at T + t | history) per customer (``t = 0``: alive now).
+
+        A scalar ``t`` gives a Series named ``probability_alive``; a 1-d ``t`` a DataFrame
+        with one column per horizon. Both are indexed like ``summary``.
+        """
+        tt = check_horizon(t)
+        data = self._arrays(
+            summary, frequency_col=frequency_col, recency_col=recency_col, T_col=T_col
+        )
+        tg, x, tx, T = self._grid(tt, data)
+        values = self._p_alive_rows(x, tx, T) * self._alive_survival(tg, x, tx, T)
+        return _frame_result(np.clip(values, 0.0, 1.0), tt, data.index, "probability_alive")
+
+    def probability_no_purchase(
+        self,
+        t: ArrayLike,
+        summary: pd.DataFrame,
+        *,
+        frequency_col: str = cols.FREQUENCY,
+        recency_col: str = cols.RECENCY,
+        T_col: str = cols.T,
+    ) -> pd.Series | pd.DataFrame:
+        """P(no purchase in (T, T + t] | history) per customer.
+
+        Equals :math:`1 - P(\\text{alive}) + P(\\text{alive})\\,
+        E[P(\\text{no purchase} \\mid \\text{alive})]`. A scalar ``t`` gives a Series named
+        ``probability_no_purchase``; a 1-d ``t`` a DataFrame with one column per horizon.
+        """
+        tt = check_horizon(t)
+        data = self._arrays(
+            summary, frequency_col=frequency_col, recency_col=recency_col, T_col=T_col
+        )
+        tg, x, tx, T = self._grid(tt, data)
+        alive = self._p_alive_rows(x, tx, T)
+        values = 1.0 - alive * (1.0 - self._no_purchase_if_alive(tg, x, tx, T))
+        return _frame_result(np.clip(values, 0.0, 1.0), tt, data.index, "probability_no_purchase")
+
+    def expected_repeat_frequency(
+        self,
+        summary: pd.DataFrame,
+        *,
+        max_frequency: int = 7,
+        T_col: str = cols.T,
+        weights_col: str | None = None,
+    ) -> pd.Series:
+        """Expected number of customers with 0, 1, ..., ``max_frequency``+ repeat purchases.
+
+        The model's half of the classic fit-check histogram (Fader, Hardie & Lee 2005,
+        figure 2): :math:`\\sum_i P(X(T_i) = k)` over the customers' observation lengths
+        :math:`T_i`; the last entry counts ``max_frequency`` or more.
+
+        Returns
+        -------
+        pandas.Series
+            Indexed by ``frequency`` (0 ... ``max_frequency``), named ``expected_customers``.
+        """
+        if int(max_frequency) != max_frequency or max_frequency < 1:
+            raise InvalidValueError(f"max_frequency={max_frequency!r} must be an integer >= 1.")
+        needed = [T_col] + ([weights_col] if weights_col else [])
+        require_columns(summary, needed)
+        T = check_horizon(summary[T_col].to_numpy(dtype=np.float64), name=T_col)
+        w = (
+            np.ones(T.size)
+            if weights_col is None
+            else summary[weights_col].to_numpy(dtype=np.float64)
+        )
+        Tu, inv = np.unique(T, return_inverse=True)
+        wu = np.bincount(inv.reshape(-1), weights=w, minlength=Tu.size)
+        k = np.arange(int(max_frequency), dtype=np.float64)
+        pmf = np.clip(self._pmf(k[None, :], Tu[:, None]), 0.0, 1.0)
+        head = np.einsum("i,ij->j", wu, pmf)
+        values = np.append(head, max(float(w.sum()) - float(head.sum()), 0.0))
+        return pd.Series(
+            values,
+            index=pd.Index(np.arange(int(max_frequency) + 1), name="frequency"),
+            name="expected_customers",
+        )
+
+
+def fit_transaction_model(
+    cls: Callable[..., ModelT],
+    summary: pd.DataFrame,
+    *,
+    names: tuple[str, ...],
+    family: str,
+    objective: Callable[[Arr, Arr, Arr, Arr], Objective],
+    start: Callable[[Arr, Arr, Arr, Arr], Arr],
+    frequency_col: str,
+    recency_col: str,
+    T_col: str,
+    weights_col: str | None,
+    x0: ArrayLike | None,
+    time_unit: str | None,
+    nan_policy: str,
+    strict: bool,
+) -> FitResult[ModelT]:
+    """Validate, compress to unique (x, t_x, T) rows and maximise the likelihood."""
+    data = summary_arrays(
+        summary,
+        frequency_col=frequency_col,
+        recency_col=recency_col,
+        T_col=T_col,
+        weights_col=weights_col,
+        nan_policy=nan_policy,
+        family=family,
+    )
+    unit = time_unit if time_unit is not None else summary.attrs.get("crmkit_time_unit")
+    unit_checked: TimeUnit | None = None if unit is None else check_time_unit(str(unit))
+    keep = data.weights > 0
+    uniq, w, _ = compress_rows(
+        {"x": data.frequency[keep], "tx": data.recency[keep], "T": data.T[keep]},
+        data.weights[keep],
+    )
+    x, tx, T = uniq["x"], uniq["tx"], uniq["T"]
+    n = float(w.sum())
+    if n <= 0:
+        raise InvalidValueError(f"{family}: the weights sum to 0; nothing to fit.")
+    degenerate = not np.any(x > 0)
+    if degenerate:
+        warnings.warn(
+            f"{family}: no customer made a repeat purchase, so the purchase rate's maximum "
+            "likelihood is at its boundary (0) and the dropout parameters are not identified; "
+            "the estimates are the optimiser's last finite iterate and the standard errors "
+            "are infinite. Collect a longer calibration period before using this fit.",
+            DegenerateDataWarning,
+            stacklevel=3,
+        )
+    ll_fn, vg_fn = objective(x, tx, T, w)
+    start_values = start(x, tx, T, w) if x0 is None else np.asarray(x0, dtype=np.float64)
+    with warnings.catch_warnings():
+        if degenerate:
+            warnings.simplefilter("ignore", ConvergenceWarning)
+        opt = maximize_log_likelihood(
+            ll_fn,
+            start_values,
+            names=names,
+            n_obs=n,
+            value_and_gradient=vg_fn,
+            strict=strict and not degenerate,
+            family=family,
+        )
+    if degenerate:
+        opt = type(opt)(
+            params=opt.params,
+            log_likelihood=opt.log_likelihood,
+            covariance=np.full((len(names), len(names)), np.inf),
+            converged=False,
+            iterations=opt.iterations,
+            message="degenerate data: no repeat purchases",
+            result=opt.result,
+        )
+    fitted = dict(zip(names, (float(v) for v in opt.params), strict=True))
+    model = cls(**fitted, time_unit=unit_checked)
+    return FitResult.from_optimum(
+        model, opt, names=names, n_customers=round(n), n_unique=int(x.size)
+    )
