@@ -79,8 +79,11 @@ def _report(args: argparse.Namespace) -> int:
 
     if args.input is None:
         tx = datasets.load_cdnow_transactions()
-        defaults = {"customer_id_col": "customer_id", "datetime_col": "date"}
-        defaults["monetary_col"] = "dollar_value"
+        defaults = {
+            "customer_id_col": "customer_id",
+            "datetime_col": "date",
+            "monetary_col": "dollar_value",
+        }
         cal = args.calibration_end or datasets.CDNOW_CALIBRATION_END
         obs = args.observation_end or datasets.CDNOW_OBSERVATION_END
         title = "crmkit report: CDNOW (23,570 customers, 1997-1998)"
@@ -99,7 +102,9 @@ def _report(args: argparse.Namespace) -> int:
     if args.input is not None:
         tx = _read(args.input, columns["datetime_col"])
     options = ReportOptions(
-        **columns,
+        customer_id_col=columns["customer_id_col"],
+        datetime_col=columns["datetime_col"],
+        monetary_col=columns["monetary_col"],
         time_unit=args.time_unit,
         calibration_end=cal,
         observation_end=obs,

@@ -52,11 +52,9 @@ def _axes(ax: Axes | None, **subplot: Any) -> Axes:
     try:
         import matplotlib.pyplot as plt
     except ImportError as exc:  # pragma: no cover - depends on the environment
-        raise ImportError(
-            "crmkit.plotting needs matplotlib: pip install 'crmkit[plot]'"
-        ) from exc
+        raise ImportError("crmkit.plotting needs matplotlib: pip install 'crmkit[plot]'") from exc
     _, new = plt.subplots(figsize=(6.4, 4.4), subplot_kw=subplot or None)
-    return new  # type: ignore[no-any-return]  # pyplot returns Any without stubs
+    return new
 
 
 def lorenz_curve(
@@ -81,7 +79,7 @@ def lorenz_curve(
     ax.annotate(
         f"top {mark:.0%} of {unit_label}\ngive {share:.1%} of value",
         xy=(1 - mark, 1 - share),
-        xytext=(0.05, 0.75),
+        xytext=(0.05, 0.82),
         arrowprops={"arrowstyle": "->", "color": _ORANGE},
     )
     ax.set_xlim(0, 1)
@@ -89,7 +87,7 @@ def lorenz_curve(
     ax.set_xlabel(f"share of {unit_label} (ascending value)")
     ax.set_ylabel("share of value")
     ax.set_title("Lorenz curve")
-    ax.legend(loc="upper left", frameon=False, bbox_to_anchor=(0.0, 0.62))
+    ax.legend(loc="upper left", frameon=False, bbox_to_anchor=(0.0, 0.7))
     return ax
 
 
@@ -137,7 +135,9 @@ def funnel(table: pd.DataFrame, ax: Axes | None = None, *, column: str = "reache
     pos = np.arange(len(values))[::-1]
     top = values.max() if values.size and values.max() > 0 else 1.0
     ax.barh(pos, values, left=(top - values) / 2, color=_BLUE, height=0.7)
-    conv = table["conversion"].to_numpy() if "conversion" in table else np.full(values.size, np.nan)
+    conv = (
+        table["conversion"].to_numpy() if "conversion" in table else np.full(values.size, np.nan)
+    )
     for p, v, c in zip(pos, values, conv, strict=True):
         text = f"{v:,.0f}" + ("" if not np.isfinite(c) else f"  ({c:.1%})")
         ax.text(top / 2, p, text, ha="center", va="center", color="white", fontsize=9)
@@ -241,7 +241,7 @@ def frequency_recency_matrix(
     ax.figure.colorbar(image, ax=ax, fraction=0.046, pad=0.04, label=label)
     ax.set_xlabel("recency (time of last purchase)")
     ax.set_ylabel("frequency (repeat purchases)")
-    ax.set_title(f"{label} by frequency and recency, T = {T:g}")
+    ax.set_title(f"{label} by frequency and recency, T = {T:.1f}")
     return ax
 
 
@@ -266,6 +266,9 @@ def tracking_plot(
     if calibration_end is not None:
         ax.axvline(calibration_end, color=_GREY, linestyle=":", label="end of calibration")
     ax.set_xlabel(str(tracking.index.name or "period"))
+    for tick in ax.get_xticklabels():
+        tick.set_rotation(30)
+        tick.set_horizontalalignment("right")
     ax.set_ylabel("repeat purchases")
     ax.set_title("Tracking: actual vs expected repeat purchases")
     ax.legend(frameon=False)

@@ -105,9 +105,7 @@ class HtmlReport:
         if caption:
             body = body.replace(">", f"><caption>{html.escape(caption)}</caption>", 1)
         if len(frame) > max_rows:
-            body += (
-                f"<p><em>first {max_rows} of {len(frame):,} rows; the CSV has all.</em></p>"
-            )
+            body += f"<p><em>first {max_rows} of {len(frame):,} rows; the CSV has all.</em></p>"
         self.parts.append(body)
 
     def figure(self, fig: Any, *, caption: str) -> None:

@@ -89,7 +89,7 @@ class ReportOptions:
         )
         check_in_range(self.margin, name="margin", low=0, high=1, low_inclusive=False)
 
-    def resolve_dates(self, dates: pd.Series) -> tuple[pd.Timestamp, pd.Timestamp]:  # type: ignore[type-arg]  # any datetime Series
+    def resolve_dates(self, dates: pd.Series) -> tuple[pd.Timestamp, pd.Timestamp]:
         """Calibration end and observation end for a column of purchase dates."""
         first, last = dates.min(), dates.max()
         obs = self.observation_end if self.observation_end is not None else last.normalize()

@@ -167,9 +167,9 @@ def _rfm(ctx: _Context) -> pd.DataFrame:
         segments.groupby("segment", observed=True)
         .agg(
             customers=("segment", "size"),
-            mean_recency_score=("r_score", "mean"),
-            mean_frequency_score=("f_score", "mean"),
-            mean_monetary_score=("m_score", "mean"),
+            mean_recency_score=("recency_score", "mean"),
+            mean_frequency_score=("frequency_score", "mean"),
+            mean_monetary_score=("monetary_score", "mean"),
         )
         .sort_values("customers", ascending=False)
     )
@@ -285,9 +285,13 @@ def _clv(ctx: _Context, full_summary: pd.DataFrame) -> pd.Series[Any]:
         f"then checked on the holdout up to {ctx.observation_end:%Y-%m-%d}."
     )
     params = fit.confidence_intervals(0.95)
-    ctx.page.table(params, caption=f"{title} parameters (log-likelihood {fit.log_likelihood:,.1f})")
+    ctx.page.table(
+        params, caption=f"{title} parameters (log-likelihood {fit.log_likelihood:,.1f})"
+    )
     holdout = {
-        "holdout purchases predicted / actual": f"{ev.total_predicted:,.0f} / {ev.total_actual:,.0f}",
+        "holdout purchases predicted / actual": (
+            f"{ev.total_predicted:,.0f} / {ev.total_actual:,.0f}"
+        ),
         "MAE per customer": f"{ev.mae:.3f}",
         "RMSE per customer": f"{ev.rmse:.3f}",
         "bias per customer (predicted - actual)": f"{ev.bias:+.3f}",
@@ -312,10 +316,15 @@ def _clv(ctx: _Context, full_summary: pd.DataFrame) -> pd.Series[Any]:
         (full_summary["frequency"] > 0) & (full_summary["monetary_value"] > 0)
     ]
     spend = clv.GammaGamma.fit(spend_data)
+    # Customers whose repeat purchases average <= 0 (returns, free orders) carry no
+    # spend information the Gamma-Gamma model can use: they get the population mean.
+    per_customer = pd.Series(spend.model.expected_spend(), index=full_summary.index)
+    per_customer.loc[spend_data.index] = spend.model.conditional_expected_spend(spend_data)
+    n_default = len(full_summary) - len(spend_data)
     rate = convert_rate(o.annual_discount_rate, "Y", o.time_unit, days_per_year=365.2425)
     value = clv.customer_lifetime_value(
         full.model,
-        spend.model,
+        per_customer,
         full_summary,
         horizon=o.horizon,
         time_unit=o.time_unit,
@@ -335,14 +344,20 @@ def _clv(ctx: _Context, full_summary: pd.DataFrame) -> pd.Series[Any]:
     ctx.page.paragraph(
         f"CLV: discounted expected margin over the next {o.horizon} {ctx.unit}, margin "
         f"{o.margin:.0%} of spend, discount rate {o.annual_discount_rate:.0%} a year = "
-        f"{rate:.5f} per period (365.2425-day mean year)."
+        f"{rate:.5f} per period (365.2425-day mean year). Spend per purchase is the "
+        f"Gamma-Gamma posterior mean; the {n_default:,} customers without a positive repeat "
+        "spend get the population mean."
     )
     ctx.page.table(
         table.sort_values("clv", ascending=False).head(15), caption="Top 15 customers by CLV"
     )
     ctx.figure(
         lambda ax: _plot(
-            "frequency_recency_matrix", full.model, T=float(full_summary["T"].max()), ax=ax
+            "frequency_recency_matrix",
+            full.model,
+            T=float(full_summary["T"].max()),
+            max_frequency=int(full_summary["frequency"].quantile(0.99)) + 1,
+            ax=ax,
         ),
         "P(alive) by frequency and recency for the oldest customers",
     )
@@ -424,14 +439,21 @@ def build_report(
         figures=figures,
     )
     if not figures:
-        ctx.page.note("matplotlib is not installed: figures were skipped (pip install 'crmkit[plot]').")
+        ctx.page.note(
+            "matplotlib is not installed: figures were skipped (pip install 'crmkit[plot]')."
+        )
     steps: list[tuple[str, Callable[[], Any]]] = []
     state: dict[str, Any] = {}
     steps.append(("data quality", lambda: _quality(ctx)))
     steps.append(("RFM summary and segments", lambda: state.__setitem__("summary", _rfm(ctx))))
     steps.append(("Pareto concentration", lambda: _pareto(ctx, state["summary"])))
     steps.append(("lifecycle and cohorts", lambda: _lifecycle(ctx)))
-    steps.append(("CLV models and holdout check", lambda: state.__setitem__("clv", _clv(ctx, state["summary"]))))
+    steps.append(
+        (
+            "CLV models and holdout check",
+            lambda: state.__setitem__("clv", _clv(ctx, state["summary"])),
+        )
+    )
     steps.append(("success metrics", lambda: _metrics(ctx, state["clv"])))
     for i, (name, run) in enumerate(steps, start=1):
         started = time.perf_counter()

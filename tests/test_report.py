@@ -1,0 +1,138 @@
+"""The report pipeline and the ``crmkit report`` command line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from crmkit import clv, datasets, pareto
+from crmkit.__main__ import main
+from crmkit.exceptions import InvalidValueError, MissingColumnsError
+from crmkit.report import ReportOptions, build_report
+from crmkit.transactions import calibration_and_holdout, rfm_summary
+
+
+@pytest.fixture(scope="module")
+def sample_tx() -> pd.DataFrame:
+    return datasets.load_cdnow_transactions(sample=True).drop(columns="sample_id")
+
+
+@pytest.fixture(scope="module")
+def report(
+    sample_tx: pd.DataFrame, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[Path, object]:
+    out = tmp_path_factory.mktemp("report")
+    opts = ReportOptions(
+        calibration_end=datasets.CDNOW_CALIBRATION_END,
+        observation_end=datasets.CDNOW_OBSERVATION_END,
+        figures=True,
+    )
+    messages: list[str] = []
+    result = build_report(sample_tx, opts, out, progress=messages.append)
+    assert any("done in" in m for m in messages)
+    return out, result
+
+
+def test_report_writes_html_and_csv(report: tuple[Path, object]) -> None:
+    out, _ = report
+    html = (out / "report.html").read_text(encoding="utf-8")
+    for section in (
+        "Data and data quality",
+        "RFM summary and segments",
+        "Pareto concentration of spend",
+        "Lifecycle stages and cohorts",
+        "Customer lifetime value",
+        "CRM success metrics",
+    ):
+        assert section in html
+    assert html.count("data:image/png;base64,") >= 8
+    for name in ("clv", "rfm_summary", "rfm_segments", "pareto_abc", "cohort_retention"):
+        assert (out / f"{name}.csv").is_file()
+    clv_table = pd.read_csv(out / "clv.csv", index_col=0)
+    assert len(clv_table) == 2357
+    assert (clv_table["p_alive"].between(0, 1)).all()
+    assert (clv_table["clv"] >= 0).all()
+
+
+def test_report_numbers_come_from_library_calls(
+    report: tuple[Path, object], sample_tx: pd.DataFrame
+) -> None:
+    out, result = report
+    tx = sample_tx.rename(columns={"date": "datetime", "dollar_value": "monetary"})
+    summary = rfm_summary(
+        tx,
+        monetary_value_col="monetary",
+        observation_period_end=datasets.CDNOW_OBSERVATION_END,
+        time_unit="W",
+        period="D",
+        totals=True,
+        returns="keep",
+    )
+    share = pareto.top_share(summary["total_spend"].clip(lower=0).to_numpy(), 0.2)
+    assert any(f"{share:.1%}" in line for line in result.highlights)  # type: ignore[attr-defined]
+
+    split = calibration_and_holdout(
+        tx,
+        calibration_period_end=datasets.CDNOW_CALIBRATION_END,
+        observation_period_end=datasets.CDNOW_OBSERVATION_END,
+        monetary_value_col="monetary",
+        time_unit="W",
+        period="D",
+        returns="keep",
+    )
+    fit = clv.BetaGeo.fit(split)
+    params = pd.read_csv(out / "clv_parameters.csv", index_col=0)
+    np.testing.assert_allclose(params["estimate"].to_numpy(), fit.estimates, rtol=1e-6)
+    # the calibration summary is the published one, so the estimates are FHL 2005's
+    np.testing.assert_allclose(fit.estimates, [0.243, 4.414, 0.793, 2.426], rtol=0.0, atol=6e-4)
+
+
+def test_report_rejects_bad_input(sample_tx: pd.DataFrame, tmp_path: Path) -> None:
+    with pytest.raises(MissingColumnsError, match="dollar_value"):
+        build_report(sample_tx.drop(columns="dollar_value"), ReportOptions(), tmp_path)
+    with pytest.raises(InvalidValueError, match="calibration_end"):
+        build_report(sample_tx, ReportOptions(calibration_end="2001-01-01"), tmp_path)
+    with pytest.raises(InvalidValueError, match="model="):
+        ReportOptions(model="bg")  # type: ignore[arg-type]  # deliberate misuse
+    with pytest.raises(InvalidValueError, match="margin"):
+        ReportOptions(margin=0.0)
+
+
+def test_cli_on_user_csv(
+    sample_tx: pd.DataFrame, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "tx.csv"
+    sample_tx.rename(columns={"customer_id": "cid", "date": "when", "dollar_value": "amt"}).to_csv(
+        path, index=False
+    )
+    code = main(
+        [
+            "report", "--input", str(path), "--customer-id-col", "cid", "--datetime-col", "when",
+            "--monetary-col", "amt", "--output", str(tmp_path / "out"), "--no-figures", "--quiet",
+            "--calibration-end", "1997-09-30",
+        ]
+    )  # fmt: skip
+    captured = capsys.readouterr()
+    assert code == 0, captured.err
+    assert "report:" in captured.out
+    assert (tmp_path / "out" / "report.html").is_file()
+
+
+def test_cli_errors_are_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["report", "--input", str(tmp_path / "missing.csv"), "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("crmkit: error: no such file")
+    assert "Traceback" not in err
+    bad = tmp_path / "bad.csv"
+    bad.write_text("a,b\n1,2\n", encoding="utf-8")
+    assert main(["report", "--input", str(bad), "--quiet", "--output", str(tmp_path / "o")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert "missing column(s)" in err
+    other = tmp_path / "data.xlsx"
+    other.write_bytes(b"\x00")
+    assert main(["report", "--input", str(other), "--quiet"]) == 2
+    assert "use a .csv" in capsys.readouterr().err
