@@ -333,3 +333,24 @@ def test_properties(rows: list[tuple[int, int, float]], unit: str, seed: int) ->
     assert (s["frequency"] >= 0).all()
     assert (s["frequency"] < s["n_transactions"] + 1e-9).all()
     assert s["total_spend"].sum() == pytest.approx(tx["amount"].sum())
+
+
+def test_hashed_ids_equal_lifetimes(cdnow: pd.DataFrame, reference_dir: Path) -> None:
+    """Sparse or string ids take the hashing path; the result is the same, sorted by id."""
+    ref = _reference(reference_dir, "lifetimes_cdnow_summary_W.csv.gz")
+    tx = cdnow.assign(customer_id=cdnow["customer_id"] * 1_000_003)  # sparse int ids
+    got = rfm_summary(tx, "customer_id", "date", "dollar_value", time_unit="W", returns="keep")
+    assert got.index.is_monotonic_increasing
+    got.index = got.index // 1_000_003
+    _assert_equal(got, ref, LIFETIMES_COLS)
+    named = cdnow.assign(customer_id="c" + cdnow["customer_id"].astype(str))
+    ch = calibration_and_holdout(
+        named, "customer_id", "date", calibration_period_end="1997-09-30", time_unit="W"
+    )
+    assert ch.index.is_monotonic_increasing
+    ch.index = ch.index.str[1:].astype(np.int64)
+    ref_ch = _reference(reference_dir, "lifetimes_cdnow_calhold_W.csv.gz")
+    ch = ch.sort_index()
+    cols = ["frequency", "recency", "T", "frequency_holdout", "duration_holdout"]
+    ref_cols = ["frequency_cal", "recency_cal", "T_cal", "frequency_holdout", "duration_holdout"]
+    _assert_equal(ch, ref_ch[ref_cols], cols)

@@ -92,7 +92,7 @@ class CustomerAggregates:
     n_periods: NDArray[np.int64]
     first_period: NDArray[np.int64]
     last_period: NDArray[np.int64]
-    n_rows: NDArray[np.int64]
+    n_rows: NDArray[np.int64] | None
     total: NDArray[np.float64] | None
     repeat_total: NDArray[np.float64] | None
     first_ns: NDArray[np.int64] | None
@@ -108,9 +108,10 @@ def _count_distinct(
     pmin = int(period.min())
     span = int(period.max()) - pmin + 1
     if span * max(n_customers, 1) < 2**62:
-        key = cust.astype(np.int64) * span
+        key = np.multiply(cust, span, dtype=np.int64)
         key += period
-        key -= pmin
+        if pmin:
+            key -= pmin
         key.sort()
         new = np.empty(key.size, dtype=bool)
         new[0] = True
@@ -135,6 +136,8 @@ def aggregate(
     row_count: NDArray[np.int64] | None = None,
     first_ns: NDArray[np.int64] | None = None,
     last_ns: NDArray[np.int64] | None = None,
+    need_rows: bool = True,
+    need_total: bool = True,
 ) -> CustomerAggregates:
     """Reduce rows (or pre-aggregated customer-period rows) to per-customer arrays.
 
@@ -152,19 +155,22 @@ def aggregate(
         Earliest and latest wall-clock timestamp each row stands for (the same array
         for raw rows); when given, the customers' first/last purchase instants are
         returned too.
+    need_rows, need_total : bool
+        Skip the row counts / total spend (None in the result) when not wanted.
     """
     first_p = np.full(n_customers, _INT64_MAX, dtype=np.int64)
     np.minimum.at(first_p, cust, period)
     last_p = np.full(n_customers, _INT64_MIN, dtype=np.int64)
     np.maximum.at(last_p, cust, period)
     n_periods = _count_distinct(cust, period, n_customers)
-    if row_count is None:
+    n_rows = total = repeat_total = None
+    if need_rows and row_count is None:
         n_rows = np.bincount(cust, minlength=n_customers).astype(np.int64)
-    else:
+    elif need_rows:
         n_rows = np.bincount(cust, weights=row_count, minlength=n_customers).astype(np.int64)
-    total = repeat_total = None
     if amount is not None:
-        total = np.bincount(cust, weights=amount, minlength=n_customers).astype(np.float64)
+        if need_total:
+            total = np.bincount(cust, weights=amount, minlength=n_customers).astype(np.float64)
         repeat = period != first_p[cust]
         repeat_total = np.bincount(
             cust[repeat], weights=amount[repeat], minlength=n_customers
