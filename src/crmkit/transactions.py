@@ -160,7 +160,7 @@ def rfm_summary(
         Column of amounts (any currency; the same unit comes out).
     observation_period_end : date-like, optional
         Last day of observation (the whole period holding it counts); default the latest
-        transaction.
+        transaction. A naive date is read on the wall clock of a tz-aware column.
     time_unit : {"D", "W", "M", "Q", "Y"}, default "D"
         Unit of ``recency`` and ``T``.
     period : {"D", "W", "M", "Q", "Y"}, optional
