@@ -13,7 +13,8 @@ Synthetic log: ``rows`` transactions of ``customers`` customers with sparse int6
 (drawn from 1..10^9, so ids must be hashed), times uniformly over two years (ns), gamma
 amounts. The data are written once to a temporary .npz; each contender then runs in its
 own subprocess, which loads the data, resets the kernel's peak-RSS counter
-(``/proc/self/clear_refs``), runs once, and reports wall time and the peak resident
+(``/proc/self/clear_refs``), runs once, and reports wall and CPU time (CPU time is the
+steadier figure on a shared machine; everything is single-threaded) and the peak resident
 memory *added* by the call (VmHWM - RSS before). lifetimes runs in its own venv (it
 needs pandas < 3) and is skipped when that interpreter is missing.
 """
@@ -56,11 +57,11 @@ def _measure(fn: object) -> dict[str, float]:
     gc.collect()
     Path("/proc/self/clear_refs").write_text("5")  # reset VmHWM to the current RSS
     before = _status_kb("VmRSS")
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     fn()  # type: ignore[operator]  # a zero-argument callable
-    seconds = time.perf_counter() - t0
+    seconds, cpu = time.perf_counter() - t0, time.process_time() - c0
     peak = _status_kb("VmHWM")
-    return {"seconds": seconds, "peak_mb": (peak - before) / 1024}
+    return {"seconds": seconds, "cpu": cpu, "peak_mb": (peak - before) / 1024}
 
 
 def numpy_lower_bound(
@@ -178,21 +179,30 @@ def main() -> None:
             else:
                 results[kind] = _run(sys.executable, kind, path, env_src=True)
     print(f"rfm_summary: {args.rows:,} transactions, {args.customers:,} customers")
-    print(f"{'contender':<12}{'seconds':>10}{'peak MB':>10}{'x crmkit time':>15}")
+    print(f"{'contender':<12}{'wall s':>9}{'CPU s':>9}{'peak MB':>9}{'CPU / crmkit':>14}")
     base = results.get("crmkit")
     for kind, res in results.items():
         if res is None:
             continue
-        ratio = res["seconds"] / base["seconds"] if base else float("nan")
-        print(f"{kind:<12}{res['seconds']:>10.2f}{res['peak_mb']:>10.0f}{ratio:>15.2f}")
+        ratio = res["cpu"] / base["cpu"] if base else float("nan")
+        print(
+            f"{kind:<12}{res['seconds']:>9.2f}{res['cpu']:>9.2f}{res['peak_mb']:>9.0f}"
+            f"{ratio:>14.2f}"
+        )
     for bound in ("numpy", "numpy_raw"):
         lb = results.get(bound)
         if base and lb:
-            print(f"crmkit / {bound} lower bound time: {base['seconds'] / lb['seconds']:.2f}")
+            print(
+                f"crmkit / {bound} lower bound: CPU {base['cpu'] / lb['cpu']:.2f}, "
+                f"wall {base['seconds'] / lb['seconds']:.2f}"
+            )
     if base and results.get("lifetimes"):
         lt = results["lifetimes"]
         assert lt is not None
-        print(f"lifetimes / crmkit time: {lt['seconds'] / base['seconds']:.1f}x")
+        print(
+            f"lifetimes / crmkit: CPU {lt['cpu'] / base['cpu']:.1f}x, "
+            f"wall {lt['seconds'] / base['seconds']:.1f}x"
+        )
         print(f"crmkit / lifetimes peak memory: {base['peak_mb'] / lt['peak_mb']:.2f}")
     if base:
         per_row = base["peak_mb"] * 2**20 / args.rows

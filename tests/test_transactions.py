@@ -333,3 +333,95 @@ def test_properties(rows: list[tuple[int, int, float]], unit: str, seed: int) ->
     assert (s["frequency"] >= 0).all()
     assert (s["frequency"] < s["n_transactions"] + 1e-9).all()
     assert s["total_spend"].sum() == pytest.approx(tx["amount"].sum())
+
+
+def test_hashed_ids_equal_lifetimes(cdnow: pd.DataFrame, reference_dir: Path) -> None:
+    """Sparse or string ids take the hashing path; the result is the same, sorted by id."""
+    ref = _reference(reference_dir, "lifetimes_cdnow_summary_W.csv.gz")
+    tx = cdnow.assign(customer_id=cdnow["customer_id"] * 1_000_003)  # sparse int ids
+    got = rfm_summary(tx, "customer_id", "date", "dollar_value", time_unit="W", returns="keep")
+    assert got.index.is_monotonic_increasing
+    got.index = got.index // 1_000_003
+    _assert_equal(got, ref, LIFETIMES_COLS)
+    named = cdnow.assign(customer_id="c" + cdnow["customer_id"].astype(str))
+    ch = calibration_and_holdout(
+        named, "customer_id", "date", calibration_period_end="1997-09-30", time_unit="W"
+    )
+    assert ch.index.is_monotonic_increasing
+    ch.index = ch.index.str[1:].astype(np.int64)
+    ref_ch = _reference(reference_dir, "lifetimes_cdnow_calhold_W.csv.gz")
+    ch = ch.sort_index()
+    cols = ["frequency", "recency", "T", "frequency_holdout", "duration_holdout"]
+    ref_cols = ["frequency_cal", "recency_cal", "T_cal", "frequency_holdout", "duration_holdout"]
+    _assert_equal(ch, ref_ch[ref_cols], cols)
+
+
+def test_dask_options_and_empty_partitions() -> None:
+    dask = pytest.importorskip("dask")
+    dd = pytest.importorskip("dask.dataframe")
+    tx = pd.DataFrame(
+        {
+            "customer_id": [1, 1, 2, 2, 3, 3],
+            "datetime": pd.to_datetime(
+                [
+                    "2024-01-01",
+                    "2024-01-09",
+                    "2024-01-02",
+                    "2024-01-20",
+                    "2024-01-03",
+                    "2024-02-05",
+                ]
+            ).tz_localize("Europe/Berlin"),
+            "amount": [5.0, -1.0, 3.0, 4.0, 0.0, 0.0],
+        }
+    )
+    kw = {"monetary_value_col": "amount", "returns": "exclude", "totals": True}
+    kw_end = {"observation_period_end": "2024-01-31", "after_observation_end": "exclude"}
+    expected = rfm_summary(tx, **kw, **kw_end)
+    with dask.config.set(scheduler="synchronous"):
+        # the last partition holds only customer 3, whose rows are all excluded
+        got = rfm_summary(dd.from_pandas(tx, npartitions=3, sort=False), **kw, **kw_end)
+        with pytest.raises(InvalidValueError, match="<= 0"):
+            rfm_summary(dd.from_pandas(tx, npartitions=2), monetary_value_col="amount")
+    pd.testing.assert_frame_equal(got, expected)
+    assert expected.index.tolist() == [1, 2]
+
+
+@settings(max_examples=40, deadline=None)
+@given(rows=transactions, cut=st.integers(0, 400), unit=st.sampled_from(["D", "W", "M"]))
+def test_calibration_equals_summary_of_calibration_rows(
+    rows: list[tuple[int, int, float]], cut: int, unit: str
+) -> None:
+    ids, days, amounts = zip(*rows, strict=True)
+    start = pd.Timestamp("2020-01-01")
+    tx = pd.DataFrame(
+        {
+            "customer_id": ids,
+            "datetime": start + pd.to_timedelta(days, unit="D"),
+            "amount": amounts,
+        }
+    )
+    cal_end = start + pd.Timedelta(days=cut)
+    end = start + pd.Timedelta(days=401)
+    if not (tx["datetime"] <= cal_end).any():
+        return
+    ch = calibration_and_holdout(
+        tx,
+        calibration_period_end=cal_end,
+        observation_period_end=end,
+        monetary_value_col="amount",
+        time_unit=unit,
+    )
+    cal_rows = tx.loc[tx["datetime"] <= cal_end]
+    expected = rfm_summary(
+        cal_rows, monetary_value_col="amount", observation_period_end=cal_end, time_unit=unit
+    )
+    pd.testing.assert_frame_equal(ch[expected.columns], expected)
+    hold = tx.loc[tx["datetime"] > cal_end]
+    hold = hold.loc[hold["customer_id"].isin(ch.index)]
+    periods = hold["datetime"].dt.to_period("D" if unit == "D" else unit)
+    n_hold = periods.groupby(hold["customer_id"]).nunique()
+    got = ch["frequency_holdout"]
+    assert (got.reindex(n_hold.index) == n_hold.astype(float)).all()
+    assert (got.drop(n_hold.index) == 0).all()
+    assert (ch["monetary_value_holdout"] >= 0).all()

@@ -3,9 +3,9 @@
 Everything here works on plain arrays, with no pandas group-by and no Python loop per
 row: customers are dense integer codes ``0..n-1``, time is int64 wall-clock
 nanoseconds, and every per-customer quantity is one :func:`numpy.bincount` or one
-``np.minimum.at`` / ``np.maximum.at`` pass. Counting distinct purchase periods needs one
-:func:`numpy.sort` of a combined ``customer * span + period`` key; that sort is the
-dominant cost.
+``np.minimum.at`` / ``np.maximum.at`` pass. Distinct purchase periods and each
+customer's first and last period come from one :func:`numpy.sort` of a combined
+``customer * span + period`` key; that sort and hashing the ids are the dominant costs.
 
 The same reductions accept rows that were already pre-aggregated per
 (customer, period) by an out-of-core engine (dask), with a row count per input row and
@@ -92,38 +92,53 @@ class CustomerAggregates:
     n_periods: NDArray[np.int64]
     first_period: NDArray[np.int64]
     last_period: NDArray[np.int64]
-    n_rows: NDArray[np.int64]
+    n_rows: NDArray[np.int64] | None
     total: NDArray[np.float64] | None
     repeat_total: NDArray[np.float64] | None
     first_ns: NDArray[np.int64] | None
     last_ns: NDArray[np.int64] | None
 
 
-def _count_distinct(
+def _distinct_periods(
     cust: NDArray[np.intp], period: NDArray[np.int64], n_customers: int
-) -> NDArray[np.int64]:
-    """Number of distinct periods per customer, from one sort of a combined key."""
+) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]]:
+    """Distinct periods, first and last period per customer, from one sort of a key.
+
+    Sorting ``customer * span + period`` groups each customer's periods in order, so the
+    unique keys give the count of distinct periods and, at each customer's first and last
+    unique key, the first and last period (0 for customers without rows).
+    """
     if cust.size == 0:
-        return np.zeros(n_customers, dtype=np.int64)
+        zeros = np.zeros(n_customers, dtype=np.int64)
+        return zeros, zeros.copy(), zeros.copy()
     pmin = int(period.min())
     span = int(period.max()) - pmin + 1
     if span * max(n_customers, 1) < 2**62:
-        key = cust.astype(np.int64) * span
+        key = np.multiply(cust, span, dtype=np.int64)
         key += period
-        key -= pmin
+        if pmin:
+            key -= pmin
         key.sort()
         new = np.empty(key.size, dtype=bool)
         new[0] = True
         np.not_equal(key[1:], key[:-1], out=new[1:])
-        owners = key[new] // span
+        unique = key[new]
+        del key, new
+        owners, periods = np.divmod(unique, span)
+        periods += pmin
     else:  # pragma: no cover - needs > 2**62 customer-periods; lexsort fallback
         order = np.lexsort((period, cust))
         c, p = cust[order], period[order]
         new = np.ones(c.size, dtype=bool)
         new[1:] = (c[1:] != c[:-1]) | (p[1:] != p[:-1])
-        owners = c[new]
+        owners, periods = c[new].astype(np.int64), p[new]
     counts: NDArray[np.int64] = np.bincount(owners, minlength=n_customers).astype(np.int64)
-    return counts
+    last_pos = np.cumsum(counts) - 1
+    first_pos = last_pos - counts + 1
+    has = counts > 0
+    first = np.where(has, periods[np.clip(first_pos, 0, periods.size - 1)], 0)
+    last = np.where(has, periods[np.clip(last_pos, 0, periods.size - 1)], 0)
+    return counts, first, last
 
 
 def aggregate(
@@ -135,6 +150,8 @@ def aggregate(
     row_count: NDArray[np.int64] | None = None,
     first_ns: NDArray[np.int64] | None = None,
     last_ns: NDArray[np.int64] | None = None,
+    need_rows: bool = True,
+    need_total: bool = True,
 ) -> CustomerAggregates:
     """Reduce rows (or pre-aggregated customer-period rows) to per-customer arrays.
 
@@ -152,19 +169,18 @@ def aggregate(
         Earliest and latest wall-clock timestamp each row stands for (the same array
         for raw rows); when given, the customers' first/last purchase instants are
         returned too.
+    need_rows, need_total : bool
+        Skip the row counts / total spend (None in the result) when not wanted.
     """
-    first_p = np.full(n_customers, _INT64_MAX, dtype=np.int64)
-    np.minimum.at(first_p, cust, period)
-    last_p = np.full(n_customers, _INT64_MIN, dtype=np.int64)
-    np.maximum.at(last_p, cust, period)
-    n_periods = _count_distinct(cust, period, n_customers)
-    if row_count is None:
+    n_periods, first_p, last_p = _distinct_periods(cust, period, n_customers)
+    n_rows = total = repeat_total = None
+    if need_rows and row_count is None:
         n_rows = np.bincount(cust, minlength=n_customers).astype(np.int64)
-    else:
+    elif need_rows:
         n_rows = np.bincount(cust, weights=row_count, minlength=n_customers).astype(np.int64)
-    total = repeat_total = None
     if amount is not None:
-        total = np.bincount(cust, weights=amount, minlength=n_customers).astype(np.float64)
+        if need_total:
+            total = np.bincount(cust, weights=amount, minlength=n_customers).astype(np.float64)
         repeat = period != first_p[cust]
         repeat_total = np.bincount(
             cust[repeat], weights=amount[repeat], minlength=n_customers

@@ -162,10 +162,12 @@ def prepare(
 
 
 def encode_ids(ids: pd.Series[Any]) -> tuple[NDArray[np.intp], pd.Index[Any]]:
-    """Dense codes ``0..n-1`` of customer ids, in sorted id order, and the sorted ids.
+    """Dense codes ``0..n-1`` of customer ids and the ids they stand for.
 
     Integer ids in a compact range skip hashing: ``id - min`` marks the present ids in a
-    table that is compacted with a cumulative sum.
+    table that is compacted with a cumulative sum (codes then follow id order). Other ids
+    are hashed (:func:`pandas.factorize`, order of first appearance): callers sort the
+    small per-customer result, not the per-row codes.
     """
     values = ids.to_numpy()
     if values.dtype.kind in "iu" and values.size:
@@ -177,5 +179,5 @@ def encode_ids(ids: pd.Series[Any]) -> tuple[NDArray[np.intp], pd.Index[Any]]:
             rank = np.cumsum(present, dtype=np.intp) - 1
             uniques = np.flatnonzero(present) + lo
             return rank[offset], pd.Index(uniques.astype(values.dtype))
-    fcodes, funiques = pd.factorize(ids, sort=True)
+    fcodes, funiques = pd.factorize(ids, sort=False)
     return fcodes.astype(np.intp, copy=False), pd.Index(funiques)

@@ -410,9 +410,26 @@ def concentration(
 
 
 def top_share(data: Any, p: float, **kwargs: Any) -> float:
-    """Share of the total value from the top fraction ``p`` of units.
+    r"""Share of the total value from the top fraction ``p`` of units, :math:`S(p)`.
 
-    Keyword arguments are those of :func:`concentration`.
+    Parameters
+    ----------
+    data : array-like, Series or DataFrame
+        As for :func:`concentration`.
+    **kwargs
+        ``value_col``, ``group_col``, ``negative``, ``nan_policy`` of :func:`concentration`.
+    p : float
+        Fraction of units, 0..1.
+
+    Returns
+    -------
+    float
+        In [0, 1] (unless ``negative="keep"``).
+
+    Raises
+    ------
+    InvalidValueError
+        For ``p`` outside [0, 1] and the input errors of :func:`concentration`.
 
     Examples
     --------
@@ -423,7 +440,28 @@ def top_share(data: Any, p: float, **kwargs: Any) -> float:
 
 
 def share_for(data: Any, target: float, **kwargs: Any) -> float:
-    """Smallest fraction of top-ranked units that gives ``target`` share of the value.
+    r"""Smallest fraction of top-ranked units that gives ``target`` share of the value.
+
+    The inverse of :func:`top_share`: :math:`\min\{q : S(q) \ge \text{target}\}`.
+
+    Parameters
+    ----------
+    data : array-like, Series or DataFrame
+        As for :func:`concentration`.
+    **kwargs
+        ``value_col``, ``group_col``, ``negative``, ``nan_policy`` of :func:`concentration`.
+    target : float
+        Share of value, 0..1.
+
+    Returns
+    -------
+    float
+        Fraction of units in [0, 1].
+
+    Raises
+    ------
+    InvalidValueError
+        For ``target`` outside [0, 1] and the input errors of :func:`concentration`.
 
     Examples
     --------
@@ -438,6 +476,25 @@ def lorenz(
 ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """Lorenz curve ``(population_share, value_share)``, see :meth:`Concentration.lorenz`.
 
+    Parameters
+    ----------
+    data : array-like, Series or DataFrame
+        As for :func:`concentration`.
+    **kwargs
+        ``value_col``, ``group_col``, ``negative``, ``nan_policy`` of :func:`concentration`.
+    points : int, optional
+        Number of equally spaced points (default: all n + 1).
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        Population shares and the value shares of the bottom, both from 0 to 1.
+
+    Raises
+    ------
+    InvalidValueError
+        The input errors of :func:`concentration`, or ``points < 2``.
+
     Examples
     --------
     >>> x, y = lorenz([1, 1, 2])
@@ -449,6 +506,25 @@ def lorenz(
 
 def gini(data: Any, **kwargs: Any) -> float:
     r"""Sample Gini coefficient :math:`\sum_i\sum_j |v_i - v_j| / (2 n^2 \bar v)`.
+
+    Equal to one minus twice the trapezoid area under the Lorenz curve (Gini 1912).
+
+    Parameters
+    ----------
+    data : array-like, Series or DataFrame
+        As for :func:`concentration`.
+    **kwargs
+        ``value_col``, ``group_col``, ``negative``, ``nan_policy`` of :func:`concentration`.
+
+    Returns
+    -------
+    float
+        0 for equal values, (n - 1) / n when one unit holds everything.
+
+    Raises
+    ------
+    InvalidValueError
+        The input errors of :func:`concentration`.
 
     Examples
     --------
@@ -464,6 +540,26 @@ def abc_classes(
     data: Any, thresholds: tuple[float, float] = (0.8, 0.95), **kwargs: Any
 ) -> pd.Series:
     """ABC class per unit, see :meth:`Concentration.abc`.
+
+    Parameters
+    ----------
+    data : array-like, Series or DataFrame
+        As for :func:`concentration`.
+    **kwargs
+        ``value_col``, ``group_col``, ``negative``, ``nan_policy`` of :func:`concentration`.
+    thresholds : tuple of float, default (0.8, 0.95)
+        Cumulative value shares that end class A and class B.
+
+    Returns
+    -------
+    pandas.Series
+        Categorical A/B/C indexed by unit label.
+
+    Raises
+    ------
+    InvalidValueError
+        For thresholds that are not increasing shares and the input errors of
+        :func:`concentration`.
 
     Examples
     --------

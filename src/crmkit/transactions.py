@@ -86,20 +86,24 @@ def _summary_frame(
         cols.RECENCY: period_elapsed(agg.first_period, agg.last_period, period, unit),
         cols.T: period_elapsed(agg.first_period, np.full_like(n, end_code), period, unit),
     }
-    if agg.total is not None and agg.repeat_total is not None:
-        if include_first_transaction:
-            data[cols.MONETARY_VALUE] = _mean(agg.total, n)
-        else:
-            data[cols.MONETARY_VALUE] = _mean(agg.repeat_total, n - 1)
+    if include_first_transaction and agg.total is not None:
+        data[cols.MONETARY_VALUE] = _mean(agg.total, n)
+    elif agg.repeat_total is not None:
+        data[cols.MONETARY_VALUE] = _mean(agg.repeat_total, n - 1)
     out = pd.DataFrame(data, index=index)
     if totals:
-        out[cols.N_TRANSACTIONS] = agg.n_rows
+        if agg.n_rows is not None:
+            out[cols.N_TRANSACTIONS] = agg.n_rows
         if agg.total is not None:
             out[cols.TOTAL_SPEND] = agg.total
         if agg.first_ns is not None and agg.last_ns is not None:
             out[cols.FIRST_PURCHASE] = _wall_to_series(agg.first_ns, tz, index)
             out[cols.LAST_PURCHASE] = _wall_to_series(agg.last_ns, tz, index)
     return out
+
+
+def _sorted(frame: pd.DataFrame) -> pd.DataFrame:
+    return frame if frame.index.is_monotonic_increasing else frame.sort_index()
 
 
 def _after_end(count: int, end: pd.Timestamp, what: str, policy: str) -> None:
@@ -156,7 +160,7 @@ def rfm_summary(
         Column of amounts (any currency; the same unit comes out).
     observation_period_end : date-like, optional
         Last day of observation (the whole period holding it counts); default the latest
-        transaction.
+        transaction. A naive date is read on the wall clock of a tz-aware column.
     time_unit : {"D", "W", "M", "Q", "Y"}, default "D"
         Unit of ``recency`` and ``T``.
     period : {"D", "W", "M", "Q", "Y"}, optional
@@ -249,10 +253,15 @@ def rfm_summary(
             returns=returns,
         )
         agg, ids, end_code = _aggregate_prepared(
-            prep, observation_period_end, per, after, extremes=totals
+            prep,
+            observation_period_end,
+            per,
+            after,
+            totals=totals,
+            include_first=include_first_transaction,
         )
         tz = prep.tz
-    return _summary_frame(
+    out = _summary_frame(
         agg,
         ids,
         end_code,
@@ -262,10 +271,17 @@ def rfm_summary(
         totals=totals,
         tz=tz,
     )
+    return _sorted(out)
 
 
 def _aggregate_prepared(
-    prep: Prepared, end: Any, per: TimeUnit, after: str, *, extremes: bool = False
+    prep: Prepared,
+    end: Any,
+    per: TimeUnit,
+    after: str,
+    *,
+    totals: bool = False,
+    include_first: bool = False,
 ) -> tuple[CustomerAggregates, pd.Index[Any], int]:
     codes = period_codes(prep.ns, per)
     if end is None:
@@ -286,8 +302,17 @@ def _aggregate_prepared(
             prep = _subset(prep, keep)
             codes = codes[keep]
     cust, ids = encode_ids(prep.ids)
-    ns = prep.ns if extremes else None  # first/last purchase instants only for totals
-    agg = aggregate(cust, len(ids), codes, amount=prep.amount, first_ns=ns, last_ns=ns)
+    ns = prep.ns if totals else None  # first/last purchase instants only for totals
+    agg = aggregate(
+        cust,
+        len(ids),
+        codes,
+        amount=prep.amount,
+        first_ns=ns,
+        last_ns=ns,
+        need_rows=totals,
+        need_total=totals or include_first,
+    )
     return agg, ids, end_code
 
 
@@ -405,7 +430,9 @@ def calibration_and_holdout(
             f"{_preview([pd.Timestamp(int(prep.ns.min()))])}. Pass a later date."
         )
     cal = _subset(prep, in_cal)
-    agg, ids, end_code = _aggregate_prepared(cal, cal_end, per, "raise")
+    agg, ids, end_code = _aggregate_prepared(
+        cal, cal_end, per, "raise", include_first=include_first_transaction
+    )
     out = _summary_frame(
         agg,
         ids,
@@ -427,7 +454,7 @@ def calibration_and_holdout(
         out[cols.MONETARY_VALUE_HOLDOUT] = _mean(h.total, h.n_periods)
     ends = period_codes(np.array([cal_end.value, obs_end.value], dtype=np.int64), per)
     out[cols.DURATION_HOLDOUT] = float(period_elapsed(ends[:1], ends[1:], per, unit)[0])
-    return out
+    return _sorted(out)
 
 
 def _subset(prep: Prepared, mask: NDArray[np.bool_]) -> Prepared:

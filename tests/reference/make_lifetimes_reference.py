@@ -19,13 +19,8 @@ import json
 import sys
 from pathlib import Path
 
-import lifetimes  # type: ignore[import-not-found]  # only in the private venv
 import numpy as np
 import pandas as pd
-from lifetimes.utils import (  # type: ignore[import-not-found]
-    calibration_and_holdout_data,
-    summary_data_from_transaction_data,
-)
 
 HERE = Path(__file__).parent
 CDNOW = HERE.parent.parent / "src" / "crmkit" / "datasets" / "data" / "cdnow_master.txt.gz"
@@ -56,6 +51,14 @@ def save(frame: pd.DataFrame, name: str) -> None:
 
 
 def main(online_retail: str) -> None:
+    # lifetimes lives only in the private venv: import it here so that pytest's
+    # --doctest-modules collection of this file does not need it
+    import lifetimes  # type: ignore[import-not-found]
+    from lifetimes.utils import (  # type: ignore[import-not-found]
+        calibration_and_holdout_data,
+        summary_data_from_transaction_data,
+    )
+
     calls: dict[str, str] = {}
     cd = load_cdnow()
     cd_kw = {
