@@ -79,14 +79,17 @@ def single_root(c: NDArray[np.float64]) -> float:
                     "too unbalanced for a meaningful IRR. Check their signs and units."
                 )
             lo, hi = lo / 2.0, lo
+    t = np.flatnonzero(c)
+    coef = c[t]
+    up = (t - t[-1]).astype(np.float64)  # exponents for x > 1 (all <= 0)
+    down = (t - t[0]).astype(np.float64)  # exponents for x <= 1 (all >= 0)
+
+    def h(u: float) -> float:
+        terms = coef * np.exp(u * (up if u > 0 else down))
+        return float(terms.sum() / np.abs(terms).sum())
+
     try:  # solve in u = log(x) on the normalised value: well scaled at any magnitude
-        u = brentq(
-            lambda u: _normalised_value(c, math.exp(u)),
-            math.log(lo),
-            math.log(hi),
-            xtol=1e-15,
-            rtol=4 * np.finfo(np.float64).eps,
-        )
+        u = brentq(h, math.log(lo), math.log(hi), xtol=1e-15, rtol=4 * np.finfo(np.float64).eps)
         return math.exp(float(u))
     except (RuntimeError, ValueError) as exc:  # pragma: no cover - bracket guarantees a root
         raise ConvergenceError(
