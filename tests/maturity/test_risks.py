@@ -69,6 +69,7 @@ def test_with_entry_replaces() -> None:
     assert reg.entries[0].score == 1  # original unchanged
     assert reg2.ranked().loc[0, "score"] == 20
     assert reg2.ranked().loc[0, "owner"] == "PMO"
+    assert "prototype" in reg2.entries[0].mitigation  # suggested mitigation by default
 
 
 @pytest.mark.parametrize("bad", [0, 6, 2.5, True])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 from pathlib import Path
 from typing import Any
@@ -160,3 +161,37 @@ def test_roi_tco_and_ratio() -> None:
     assert revenue_to_share_ratio(0.2, 0.25) == pytest.approx(0.8)
     with pytest.raises(InvalidValueError, match="unit_share"):
         revenue_to_share_ratio(0.2, 0.0)
+
+
+@given(st.lists(st.integers(-100, 100), min_size=2, max_size=8))
+def test_irr_roots_are_roots_and_obey_descartes(values: list[int]) -> None:
+    if not any(values):
+        return
+    roots = irr_roots(values)
+    nonzero = [v for v in values if v]
+    sign_changes = sum(1 for a, b in itertools.pairwise(nonzero) if a * b < 0)
+    assert roots.size <= sign_changes
+    assert np.all(roots > -1)
+    assert np.all(np.diff(roots) > 0)
+    for r in roots:
+        scale = sum(abs(v) / (1 + r) ** t for t, v in enumerate(values))
+        assert abs(npv(float(r), values)) <= 1e-8 * scale
+
+
+def test_npv_extreme_rates() -> None:
+    assert npv(1e300, [5.0, 1.0, 1.0]) == pytest.approx(5.0)  # later flows vanish
+    with pytest.raises(InvalidValueError, match="overflows"):
+        npv(-1 + 1e-10, [0.0] * 40 + [1.0])
+    with pytest.raises(InvalidValueError, match="overflows"):
+        payback_period([-1.0] + [0.0] * 40 + [1.0], rate=-1 + 1e-10)
+
+
+def test_irr_degenerate_flows_give_clear_errors() -> None:
+    with pytest.raises(InvalidValueError, match="1e-15 of -100"):
+        irr([-6.0, 6.5e-308])
+    with pytest.raises(InvalidValueError, match="1e150"):
+        irr_roots([-463785.0, 1.0, -2.6e-303])
+    # tiny flows are fine when the root is well defined
+    assert irr([-1.0, 1.0, 4.7e-299]) == pytest.approx(0.0, abs=1e-12)
+    # complex pair with a tiny real part is not a root
+    assert irr_roots([8.1e-85, -1.6e-92, 1.0]).size == 0

@@ -119,6 +119,11 @@ def test_repeat_purchase_rate_tz_aware(tx: pd.DataFrame) -> None:
     )
 
 
+def test_repeat_purchase_rate_mixed_tz_raises(tx: pd.DataFrame) -> None:
+    with pytest.raises(InvalidValueError, match="time-zone aware"):
+        repeat_purchase_rate(tx, start=pd.Timestamp("2024-01-01", tz="UTC"), end="2024-04-01")
+
+
 def test_penetration_hand_computed(tx: pd.DataFrame) -> None:
     pen = product_penetration(tx)
     assert pen.to_dict() == {"x": 0.75, "z": 0.25, "y": 0.25}

@@ -143,6 +143,15 @@ def test_bad_scorecard_input(tx: pd.DataFrame) -> None:
         card.value("npv")
 
 
+def test_bad_transaction_columns_are_reported(tx: pd.DataFrame) -> None:
+    card = Scorecard.compute(transactions=tx.rename(columns={"datetime": "date"}))
+    reasons = card.unavailable.set_index("metric")["reason"]
+    assert "missing column(s) ['datetime']" in reasons["repeat_purchase_rate"]
+    assert "missing column(s) ['datetime']" in reasons["revenue_growth_qoq"]
+    card = Scorecard.compute(transactions=tx.drop(columns="monetary"))
+    assert "monetary" in card.unavailable.set_index("metric").loc["revenue_growth_qoq", "reason"]
+
+
 def test_yearly_and_monthly_periods(tx: pd.DataFrame) -> None:
     y = Scorecard.compute(period="2024", transactions=tx)
     assert y.value("revenue_growth_yoy") == pytest.approx((300 - 200) / 200)

@@ -152,6 +152,10 @@ def parse_risk(risk: ImplementationRisk | str) -> ImplementationRisk:
         ) from exc
 
 
+def _suggested(risk: ImplementationRisk) -> str:
+    return "; ".join(next(d.mitigations for d in RISKS if d.risk is risk))
+
+
 def risk_rating(score: int) -> str:
     """Band of a likelihood x impact score: ``low``, ``medium``, ``high`` or ``critical``.
 
@@ -217,7 +221,9 @@ class RiskEntry:
     risk: ImplementationRisk = attrs.field(converter=parse_risk)
     likelihood: int = attrs.field(validator=_scale("likelihood"))
     impact: int = attrs.field(validator=_scale("impact"))
-    mitigation: str = ""
+    mitigation: str = attrs.field(
+        default=attrs.Factory(lambda self: _suggested(self.risk), takes_self=True)
+    )
     owner: str = ""
 
     @property
@@ -275,7 +281,6 @@ class RiskRegister:
         Risks without a mitigation get the suggested ones of :data:`RISKS`.
         """
         given = {parse_risk(k): v for k, v in (mitigations or {}).items()}
-        defaults = {d.risk: "; ".join(d.mitigations) for d in RISKS}
         entries = []
         for key, pair in scores.items():
             risk = parse_risk(key)
@@ -288,7 +293,7 @@ class RiskRegister:
                     risk=risk,
                     likelihood=pair[0],
                     impact=pair[1],
-                    mitigation=given.get(risk, defaults[risk]),
+                    mitigation=given.get(risk, _suggested(risk)),
                 )
             )
         return cls(entries=tuple(entries))

@@ -11,7 +11,14 @@ from numpy.typing import ArrayLike, NDArray
 from crmkit._validation import check_finite
 from crmkit.exceptions import InvalidValueError
 
-__all__ = ["as_flows", "as_nonempty_array", "check_rate", "dated_series", "survey_answers"]
+__all__ = [
+    "as_flows",
+    "as_nonempty_array",
+    "check_rate",
+    "dated_series",
+    "discount_factors",
+    "survey_answers",
+]
 
 
 def as_nonempty_array(values: ArrayLike, *, name: str) -> NDArray[np.float64]:
@@ -44,6 +51,18 @@ def check_rate(rate: float, *, name: str = "rate") -> float:
             "Pass rates as fractions, e.g. 0.08 for 8 % per period."
         )
     return r
+
+
+def discount_factors(rate: float, periods: NDArray[np.float64]) -> NDArray[np.float64]:
+    """``(1 + rate) ** -t`` for each ``t``, raising a clear error instead of overflowing."""
+    try:
+        with np.errstate(over="raise", invalid="raise"):
+            return np.asarray((1.0 + rate) ** -periods, dtype=np.float64)
+    except FloatingPointError as exc:
+        raise InvalidValueError(
+            f"discounting at rate={rate!r} over {int(periods.max())} periods overflows the "
+            "float range: (1 + rate)**-t is too large. Use a rate further from -1."
+        ) from exc
 
 
 def dated_series(values: pd.Series[Any], *, name: str) -> pd.Series[float]:

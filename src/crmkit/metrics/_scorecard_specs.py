@@ -13,7 +13,8 @@ import attrs
 import numpy as np
 import pandas as pd
 
-from crmkit.columns import CUSTOMER_ID, DATETIME, MONETARY
+from crmkit._validation import check_datetime_column, check_numeric_column, require_columns
+from crmkit.columns import CUSTOMER_ID, DATETIME, MONETARY, PRODUCT_ID
 from crmkit.exceptions import InvalidValueError
 from crmkit.metrics import complaints as cm
 from crmkit.metrics import costs, finance, growth, market, profit, retention, satisfaction
@@ -42,6 +43,13 @@ class Ctx:
     def tx(self) -> pd.DataFrame:
         """Transactions inside the period (all of them without a period)."""
         tx: pd.DataFrame = self.data["transactions"]
+        require_columns(
+            tx,
+            [CUSTOMER_ID, DATETIME],
+            hint="The scorecard reads the canonical columns customer_id, datetime, monetary "
+            "(and product_id); rename yours.",
+        )
+        check_datetime_column(tx, DATETIME)
         if self.period is None:
             return tx
         return tx.loc[_in_period(tx[DATETIME], self.period)]
@@ -69,13 +77,19 @@ def freq_of(period: pd.Period) -> str:
 
 def _revenue(ctx: Ctx) -> pd.Series[float]:
     tx: pd.DataFrame = ctx.data["transactions"]
+    ctx.tx()  # validates the columns
+    require_columns(tx, [MONETARY])
+    check_numeric_column(tx, MONETARY)
     return pd.Series(tx[MONETARY].to_numpy(dtype=np.float64), index=pd.DatetimeIndex(tx[DATETIME]))
 
 
 def _growth_row(frame: pd.DataFrame, ctx: Ctx, column: str, lag: int) -> tuple[float, str]:
     p = ctx.this_period(pd.PeriodIndex(frame.index))
     if p not in frame.index:
-        raise InvalidValueError(f"no data for {p} and the period {lag} before it.")
+        raise InvalidValueError(
+            f"the data do not cover both {p} and the period {lag} period(s) before it; "
+            "pass a longer history."
+        )
     return float(frame[column].to_numpy()[frame.index.get_loc(p)]), str(p)
 
 
@@ -144,6 +158,15 @@ def _rpr(ctx: Ctx) -> float:
     return satisfaction.repeat_purchase_rate(tx, start=start, end=end)
 
 
+def _products_per_customer(ctx: Ctx) -> float:
+    tx = ctx.tx()
+    if PRODUCT_ID not in tx.columns:
+        raise InvalidValueError(
+            f"transactions have no {PRODUCT_ID!r} column; add one to compute product metrics."
+        )
+    return satisfaction.products_per_customer(tx)
+
+
 def _lbl(value: float, ctx: Ctx) -> tuple[float, str]:
     return float(value), ctx.label
 
@@ -162,7 +185,7 @@ SPECS: tuple[_Spec, ...] = (
         category="customer satisfaction",
         unit="products per buyer",
         requires=(_TX,),
-        fn=lambda c: _lbl(satisfaction.products_per_customer(c.tx()), c),
+        fn=lambda c: _lbl(_products_per_customer(c), c),
     ),
     _Spec(
         metric="nps",

@@ -20,7 +20,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from crmkit._validation import check_in_range
 from crmkit.exceptions import InvalidValueError
-from crmkit.metrics._checks import as_flows, check_rate
+from crmkit.metrics._checks import as_flows, check_rate, discount_factors
 from crmkit.metrics._roots import polished_roots, single_root
 
 __all__ = [
@@ -71,7 +71,10 @@ def npv(rate: float, cash_flows: ArrayLike) -> float:
     r = check_rate(rate)
     c = as_flows(cash_flows)
     t = np.arange(c.size, dtype=np.float64)
-    return float(np.sum(c / (1.0 + r) ** t))
+    return float(np.sum(c * discount_factors(r, t)))
+
+
+_MAX_RANGE = 1e150
 
 
 def irr_roots(cash_flows: ArrayLike) -> NDArray[np.float64]:
@@ -98,7 +101,9 @@ def irr_roots(cash_flows: ArrayLike) -> NDArray[np.float64]:
     Raises
     ------
     InvalidValueError
-        If the flows are empty, not finite, or all zero.
+        If the flows are empty, not finite or all zero, have a root within 1e-15 of
+        -100 %, or change sign more than once while spanning over 150 orders of
+        magnitude.
 
     Examples
     --------
@@ -114,10 +119,17 @@ def irr_roots(cash_flows: ArrayLike) -> NDArray[np.float64]:
     c = c[: nz[-1] + 1]  # trailing zeros add nothing
     if c.size < 2 or np.all(c[nz] > 0) or np.all(c[nz] < 0):
         return np.empty(0, dtype=np.float64)
-    signs = np.sign(c[c != 0])
+    signs = np.sign(c[nz])
     if int(np.count_nonzero(signs[1:] != signs[:-1])) == 1:
         found = [single_root(c)]
     else:
+        mags = np.abs(c[nz])
+        if mags.max() > _MAX_RANGE * mags.min():
+            raise InvalidValueError(
+                f"cash_flows range from {mags.min():.3g} to {mags.max():.3g} in magnitude "
+                "and change sign more than once; beyond a ratio of 1e150 the roots cannot "
+                "be computed reliably. Set negligible flows to exactly 0."
+            )
         found = polished_roots(c)
     rates = 1.0 / np.asarray(found, dtype=np.float64) - 1.0
     return np.sort(rates)
@@ -227,7 +239,8 @@ def payback_period(cash_flows: ArrayLike, *, rate: float | None = None) -> float
     2.352
     """
     c = as_flows(cash_flows)
-    d = c if rate is None else c / (1.0 + check_rate(rate)) ** np.arange(c.size)
+    t = np.arange(c.size, dtype=np.float64)
+    d = c if rate is None else c * discount_factors(check_rate(rate), t)
     cum = np.cumsum(d)
     if cum[0] >= 0:
         return 0.0
@@ -342,7 +355,7 @@ def tco(
             "positive amounts."
         )
     t = np.arange(1, arr.size + 1, dtype=np.float64)
-    return base + float(np.sum(arr / (1.0 + r) ** t))
+    return base + float(np.sum(arr * discount_factors(r, t))) if arr.size else base
 
 
 def revenue_to_share_ratio(revenue_share: float, unit_share: float) -> float:

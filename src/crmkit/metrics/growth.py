@@ -142,7 +142,11 @@ def revenue_growth(
 
 
 def quarter_over_quarter(revenue: pd.Series[Any]) -> pd.DataFrame:
-    """Revenue growth of each calendar quarter over the previous quarter.
+    r"""Revenue growth of each calendar quarter over the previous quarter.
+
+    .. math::
+
+        g_q = \frac{R_q - R_{q-1}}{|R_{q-1}|}
 
     Same as ``revenue_growth(revenue, freq="Q", lag=1)``.
 
@@ -167,7 +171,11 @@ def quarter_over_quarter(revenue: pd.Series[Any]) -> pd.DataFrame:
 
 
 def year_over_year(revenue: pd.Series[Any]) -> pd.DataFrame:
-    """Revenue growth of each calendar year over the previous year.
+    r"""Revenue growth of each calendar year over the previous year.
+
+    .. math::
+
+        g_y = \frac{R_y - R_{y-1}}{|R_{y-1}|}
 
     Same as ``revenue_growth(revenue, freq="Y", lag=1)``.
 

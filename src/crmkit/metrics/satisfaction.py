@@ -265,6 +265,11 @@ def repeat_purchase_rate(
     if dt.dt.tz is not None:
         a = a.tz_localize(dt.dt.tz) if a.tzinfo is None else a
         b = b.tz_localize(dt.dt.tz) if b.tzinfo is None else b
+    elif a.tzinfo is not None or b.tzinfo is not None:
+        raise InvalidValueError(
+            f"start/end are time-zone aware but column {datetime_col!r} is naive; pass "
+            "naive start/end or localise the column with .dt.tz_localize(...)."
+        )
     if b <= a:
         raise InvalidValueError(f"end={end!r} must be after start={start!r}.")
     counts = tx.loc[((dt >= a) & (dt < b)).to_numpy(), customer_id_col].value_counts()
