@@ -32,16 +32,18 @@ from crmkit.codes.checksums import (
     gs1_check_digit,
     gs1_is_valid,
     iban_check_digits,
-    iran_legal_id_check_digit,
-    iran_legal_id_is_valid,
-    iran_national_id_check_digit,
-    iran_national_id_is_valid,
     luhn_check_digit,
     luhn_is_valid,
     mod11_2_check_digit,
     mod11_2_is_valid,
     mod97_10_check_digits,
     mod97_10_is_valid,
+)
+from crmkit.codes.checksums_iran import (
+    iran_legal_id_check_digit,
+    iran_legal_id_is_valid,
+    iran_national_id_check_digit,
+    iran_national_id_is_valid,
 )
 from crmkit.codes.entries import CodeEntry, CodeKind, EntryStatus, UnknownCodeError
 from crmkit.codes.internal import LocalCodeScheme, PrefixedScheme

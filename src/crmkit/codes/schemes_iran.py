@@ -40,11 +40,8 @@ from crmkit.codes._base import (
     compact_text,
     require_digits,
 )
-from crmkit.codes.checksums import (
-    iban_check_digits,
-    iran_legal_id_check_digit,
-    iran_national_id_check_digit,
-)
+from crmkit.codes.checksums import iban_check_digits
+from crmkit.codes.checksums_iran import iran_legal_id_check_digit, iran_national_id_check_digit
 
 __all__ = [
     "IBAN",

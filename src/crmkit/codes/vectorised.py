@@ -33,7 +33,7 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from crmkit.codes._base import CodeScheme
-from crmkit.codes.checksums import LEGAL_ID_WEIGHTS
+from crmkit.codes.checksums_iran import LEGAL_ID_WEIGHTS
 from crmkit.codes.schemes_gs1 import (
     _TRADE_USAGES,
     GlobalLocationNumber,
