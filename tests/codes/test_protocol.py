@@ -15,7 +15,7 @@ from crmkit.exceptions import InvalidCodeError
 
 SCHEMES: tuple[CodeScheme, ...] = (
     codes.GTIN,
-    codes.GTIN8,
+    codes.EAN8,
     codes.GTIN12,
     codes.GTIN13,
     codes.GTIN14,

@@ -49,9 +49,9 @@ from crmkit.codes.entries import CodeEntry, CodeKind, EntryStatus, UnknownCodeEr
 from crmkit.codes.internal import LocalCodeScheme, PrefixedScheme
 from crmkit.codes.registry import CodeRegistry
 from crmkit.codes.schemes_gs1 import (
+    EAN8,
     GLN,
     GTIN,
-    GTIN8,
     GTIN12,
     GTIN13,
     GTIN14,
@@ -80,9 +80,9 @@ from crmkit.codes.schemes_iran import (
 from crmkit.codes.vectorised import validate_column
 
 __all__ = [
+    "EAN8",
     "GLN",
     "GTIN",
-    "GTIN8",
     "GTIN12",
     "GTIN13",
     "GTIN14",

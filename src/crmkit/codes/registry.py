@@ -45,7 +45,7 @@ from crmkit.codes.entries import (
     UnknownCodeError,
 )
 from crmkit.codes.internal import LocalCodeScheme, PrefixedScheme
-from crmkit.codes.schemes_gs1 import GLN, GTIN, GTIN8, GTIN12, GTIN13, GTIN14, SSCC
+from crmkit.codes.schemes_gs1 import EAN8, GLN, GTIN, GTIN12, GTIN13, GTIN14, SSCC
 from crmkit.codes.schemes_iran import (
     IBAN,
     IRAN_CODE_PRODUCT,
@@ -71,7 +71,7 @@ DEFAULT_SCHEMES: Final[Mapping[CodeKind, PrefixedScheme]] = MappingProxyType(
 
 _BUILTIN: Final[tuple[CodeScheme, ...]] = (
     GTIN,
-    GTIN8,
+    EAN8,
     GTIN12,
     GTIN13,
     GTIN14,
