@@ -1,10 +1,11 @@
 """Vectorised validation of a whole column of codes, for data-quality work on big tables.
 
 :func:`validate_column` gives, for every cell, the same verdict as ``scheme.is_valid``
-and the reason of ``scheme.validate``'s error, but checks all rows at once. The cells
-become one fixed-width array of Unicode code points; a lookup table classifies each
-code point as a digit (ASCII, Persian or Arabic-Indic), a separator, padding or a bad
-character. Instead of compacting the strings, each digit gets its *rank from the right*
+and the reason of ``scheme.validate``'s error, but checks all rows at once. An all-ASCII
+column is joined into one byte buffer and read as a (position, row) matrix of character
+classes (digit, separator, padding, bad); other text becomes a fixed-width array of
+Unicode code points classified by a lookup table (ASCII, Persian and Arabic-Indic digits,
+separators). Instead of compacting the strings, each digit gets its *rank from the right*
 (a reversed cumulative sum), which is all the check-digit formulas need: GS1 weights
 are 3 at even ranks, national-ID weights equal the rank, and left zero-padding (GTIN
 widening, unpadded national IDs) changes nothing. Vectorised kernels exist for the GS1
