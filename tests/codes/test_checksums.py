@@ -77,11 +77,10 @@ def test_fixed_length_payloads_raise_on_wrong_length() -> None:
 
 
 def test_hand_computed_gs1_and_luhn() -> None:
-    # GS1: 4006381333931 (EAN-13 example of the Wikipedia 'International Article Number'):
-    # 4*1+0*3+0*1+6*3+3*1+8*3+1*1+3*3+3*1+3*3+9*1+3*3 = 89 -> 1.
+    # GS1: 4006381333931: 4*1+0*3+0*1+6*3+3*1+8*3+1*1+3*3+3*1+3*3+9*1+3*3 = 89 -> 1.
     assert checksums.gs1_check_digit("400638133393") == "1"
-    # Luhn: the card test number 4111 1111 1111 1111: doubled 1s give 7*2 + 4*2 = 22,
-    # undoubled 1s give 7, total 29 -> check digit 1.
+    # Luhn: 4111 1111 1111 111: doubled digits 4 and seven 1s give 8 + 14 = 22,
+    # the other seven 1s give 7, total 29 -> check digit 1.
     assert checksums.luhn_check_digit("411111111111111") == "1"
 
 
