@@ -108,7 +108,7 @@ def test_bad_input() -> None:
     assert rows.equals(original)
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=25, deadline=None)
 @given(
     st.lists(
         st.tuples(

@@ -74,7 +74,7 @@ def near_codes() -> st.SearchStrategy[Any]:
     )
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=40, deadline=None)
 @given(st.lists(near_codes(), max_size=25))
 def test_column_verdicts_equal_scalar_verdicts(values: list[Any]) -> None:
     series = pd.Series(values, dtype=object)
