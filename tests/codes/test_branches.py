@@ -6,6 +6,8 @@ from datetime import UTC, datetime
 
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from crmkit.codes import GTIN, CodeRegistry, LocalCodeScheme, import_branch_codes
 from crmkit.exceptions import InvalidValueError, InvariantError, MissingColumnsError
@@ -104,3 +106,35 @@ def test_bad_input() -> None:
         import_branch_codes(rows, registry(), kind="product")
     original = rows.copy()
     assert rows.equals(original)
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["A", "B", "C"]),
+            st.sampled_from(["1", "2", "3", "4"]),
+            st.sampled_from(["tea", "rice", "oil", "salt", "sugar"]),
+        ),
+        min_size=1,
+        max_size=25,
+    )
+)
+def test_import_never_picks_a_side(rows: list[tuple[str, str, str]]) -> None:
+    frame = pd.DataFrame(rows, columns=["branch", "local_code", "item"])
+    reg = registry()
+    res = import_branch_codes(frame, reg, kind="product")
+    mapping = res.mapping
+    assert len(mapping) == len(set(rows))
+    items_of = frame.groupby(["branch", "local_code"])["item"].nunique()
+    for branch, local, item, code, status in mapping.itertuples(index=False):
+        ambiguous = items_of[(branch, local)] > 1
+        assert (status == "conflict") == ambiguous
+        if status == "mapped":
+            assert reg.lookup(local, scheme=LocalCodeScheme(source=branch)).code == code
+            assert reg.get(code).label == item.upper()
+        else:
+            assert code is None
+    mapped = mapping[mapping["status"] == "mapped"]
+    assert mapped.groupby("item")["code"].nunique().le(1).all()  # one item, one code
+    assert mapped.groupby("code")["item"].nunique().le(1).all()  # one code, one item

@@ -11,23 +11,23 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from crmkit.codes import checksums as cs
+from crmkit.codes import checksums, checksums_iran
 from crmkit.exceptions import InvalidCodeError
 
 CHECK: dict[str, Callable[[str], str]] = {
-    "gs1_mod10": cs.gs1_check_digit,
-    "luhn": cs.luhn_check_digit,
-    "mod97_10": cs.mod97_10_check_digits,
-    "mod11_2": cs.mod11_2_check_digit,
-    "iran_legal_id": cs.iran_legal_id_check_digit,
+    "gs1_mod10": checksums.gs1_check_digit,
+    "luhn": checksums.luhn_check_digit,
+    "mod97_10": checksums.mod97_10_check_digits,
+    "mod11_2": checksums.mod11_2_check_digit,
+    "iran_legal_id": checksums_iran.iran_legal_id_check_digit,
 }
 VALID: dict[str, Callable[[str], bool]] = {
-    "gs1_mod10": cs.gs1_is_valid,
-    "luhn": cs.luhn_is_valid,
-    "mod97_10": cs.mod97_10_is_valid,
-    "mod11_2": cs.mod11_2_is_valid,
-    "iran_national_id": cs.iran_national_id_is_valid,
-    "iran_legal_id": cs.iran_legal_id_is_valid,
+    "gs1_mod10": checksums.gs1_is_valid,
+    "luhn": checksums.luhn_is_valid,
+    "mod97_10": checksums.mod97_10_is_valid,
+    "mod11_2": checksums.mod11_2_is_valid,
+    "iran_national_id": checksums_iran.iran_national_id_is_valid,
+    "iran_legal_id": checksums_iran.iran_legal_id_is_valid,
 }
 
 
@@ -53,44 +53,43 @@ def test_published_valid_and_invalid_codes(vectors: dict[str, Any], group: str) 
 
 def test_iban_check_digits_match_registry_examples(vectors: dict[str, Any]) -> None:
     for iban in vectors["iban"]["valid"]:
-        assert cs.iban_check_digits(iban[:2], iban[4:]) == iban[2:4]
+        assert checksums.iban_check_digits(iban[:2], iban[4:]) == iban[2:4]
 
 
 def test_repeated_digit_national_ids_pass_the_bare_checksum(vectors: dict[str, Any]) -> None:
     # 54 * d mod 11 always yields check digit d: the reason a policy flag is needed.
     for code in vectors["iran_national_id"]["repeated_digit"]:
-        assert cs.iran_national_id_is_valid(code)
+        assert checksums_iran.iran_national_id_is_valid(code)
 
 
 @pytest.mark.parametrize("bad", ["", "12a4", "１２３", "۱۲۳", " 123"])
 def test_payload_with_bad_characters_raises(bad: str) -> None:
     with pytest.raises(InvalidCodeError) as err:
-        cs.gs1_check_digit(bad)
+        checksums.gs1_check_digit(bad)
     assert err.value.reason == "characters"
 
 
 def test_fixed_length_payloads_raise_on_wrong_length() -> None:
     with pytest.raises(InvalidCodeError, match="exactly 9"):
-        cs.iran_national_id_check_digit("12345678")
+        checksums_iran.iran_national_id_check_digit("12345678")
     with pytest.raises(InvalidCodeError, match="exactly 10"):
-        cs.iran_legal_id_check_digit("123")
+        checksums_iran.iran_legal_id_check_digit("123")
 
 
 def test_hand_computed_gs1_and_luhn() -> None:
-    # GS1: 4006381333931 (EAN-13 example of the Wikipedia 'International Article Number'):
-    # 4*1+0*3+0*1+6*3+3*1+8*3+1*1+3*3+3*1+3*3+9*1+3*3 = 89 -> 1.
-    assert cs.gs1_check_digit("400638133393") == "1"
-    # Luhn: the card test number 4111 1111 1111 1111: doubled 1s give 7*2 + 4*2 = 22,
-    # undoubled 1s give 7, total 29 -> check digit 1.
-    assert cs.luhn_check_digit("411111111111111") == "1"
+    # GS1: 4006381333931: 4*1+0*3+0*1+6*3+3*1+8*3+1*1+3*3+3*1+3*3+9*1+3*3 = 89 -> 1.
+    assert checksums.gs1_check_digit("400638133393") == "1"
+    # Luhn: 4111 1111 1111 111: doubled digits 4 and seven 1s give 8 + 14 = 22,
+    # the other seven 1s give 7, total 29 -> check digit 1.
+    assert checksums.luhn_check_digit("411111111111111") == "1"
 
 
 @given(st.text(alphabet="0123456789", min_size=1, max_size=30))
 def test_every_computed_check_validates(payload: str) -> None:
-    assert cs.gs1_is_valid(payload + cs.gs1_check_digit(payload))
-    assert cs.luhn_is_valid(payload + cs.luhn_check_digit(payload))
-    assert cs.mod97_10_is_valid(payload + cs.mod97_10_check_digits(payload))
-    assert cs.mod11_2_is_valid(payload + cs.mod11_2_check_digit(payload))
+    assert checksums.gs1_is_valid(payload + checksums.gs1_check_digit(payload))
+    assert checksums.luhn_is_valid(payload + checksums.luhn_check_digit(payload))
+    assert checksums.mod97_10_is_valid(payload + checksums.mod97_10_check_digits(payload))
+    assert checksums.mod11_2_is_valid(payload + checksums.mod11_2_check_digit(payload))
 
 
 def _substitutions(code: str) -> list[str]:
@@ -116,37 +115,37 @@ payloads = st.text(alphabet="0123456789", min_size=1, max_size=17)
 
 @given(payloads)
 def test_gs1_catches_every_single_digit_error(payload: str) -> None:
-    code = payload + cs.gs1_check_digit(payload)
-    assert not any(cs.gs1_is_valid(m) for m in _substitutions(code))
+    code = payload + checksums.gs1_check_digit(payload)
+    assert not any(checksums.gs1_is_valid(m) for m in _substitutions(code))
 
 
 @given(payloads)
 def test_gs1_transpositions_caught_unless_digits_differ_by_5(payload: str) -> None:
-    code = payload + cs.gs1_check_digit(payload)
+    code = payload + checksums.gs1_check_digit(payload)
     for i, m in _transpositions(code):
-        missed = cs.gs1_is_valid(m)
+        missed = checksums.gs1_is_valid(m)
         assert missed == (abs(int(code[i]) - int(code[i + 1])) == 5), (code, i)
 
 
 @given(payloads)
 def test_luhn_catches_single_errors_and_transpositions_except_09(payload: str) -> None:
-    code = payload + cs.luhn_check_digit(payload)
-    assert not any(cs.luhn_is_valid(m) for m in _substitutions(code))
+    code = payload + checksums.luhn_check_digit(payload)
+    assert not any(checksums.luhn_is_valid(m) for m in _substitutions(code))
     for i, m in _transpositions(code):
-        assert cs.luhn_is_valid(m) == ({code[i], code[i + 1]} == {"0", "9"}), (code, i)
+        assert checksums.luhn_is_valid(m) == ({code[i], code[i + 1]} == {"0", "9"}), (code, i)
 
 
 def test_luhn_documented_blind_spot_09_90() -> None:
-    code = "09" + cs.luhn_check_digit("09")  # 09 and 90 have the same Luhn sum
-    assert cs.luhn_is_valid(code)
-    assert cs.luhn_is_valid("90" + code[2])
+    code = "09" + checksums.luhn_check_digit("09")  # 09 and 90 have the same Luhn sum
+    assert checksums.luhn_is_valid(code)
+    assert checksums.luhn_is_valid("90" + code[2])
 
 
 @given(payloads)
 def test_iso7064_catch_all_single_errors_and_transpositions(payload: str) -> None:
     for code, ok in (
-        (payload + cs.mod97_10_check_digits(payload), cs.mod97_10_is_valid),
-        (payload + cs.mod11_2_check_digit(payload), cs.mod11_2_is_valid),
+        (payload + checksums.mod97_10_check_digits(payload), checksums.mod97_10_is_valid),
+        (payload + checksums.mod11_2_check_digit(payload), checksums.mod11_2_is_valid),
     ):
         assert not any(ok(m) for m in _substitutions(code))
         assert not any(ok(m) for _, m in _transpositions(code))
@@ -154,10 +153,10 @@ def test_iso7064_catch_all_single_errors_and_transpositions(payload: str) -> Non
 
 @given(st.text(alphabet="0123456789", min_size=9, max_size=9))
 def test_national_id_errors_caught_except_remainder_1_vs_10(payload: str) -> None:
-    code = payload + cs.iran_national_id_check_digit(payload)
+    code = payload + checksums_iran.iran_national_id_check_digit(payload)
     # transpositions with the check digit itself (i = 8) are not covered by the weights
     for m in _substitutions(code) + [m for i, m in _transpositions(code) if i < 8]:
-        if cs.iran_national_id_is_valid(m):
+        if checksums_iran.iran_national_id_is_valid(m):
             # the only blind spot: remainders 1 and 10 both give check digit 1
             r = sum(int(d) * (10 - i) for i, d in enumerate(m[:9])) % 11
             r0 = sum(int(d) * (10 - i) for i, d in enumerate(code[:9])) % 11
@@ -167,15 +166,21 @@ def test_national_id_errors_caught_except_remainder_1_vs_10(payload: str) -> Non
 
 def _legal_remainder(code: str) -> int:
     e = int(code[9]) + 2
-    return sum((int(d) + e) * w for d, w in zip(code[:10], cs.LEGAL_ID_WEIGHTS, strict=True)) % 11
+    return (
+        sum(
+            (int(d) + e) * w
+            for d, w in zip(code[:10], checksums_iran.LEGAL_ID_WEIGHTS, strict=True)
+        )
+        % 11
+    )
 
 
 @given(st.text(alphabet="0123456789", min_size=10, max_size=10))
 def test_legal_id_errors_caught_except_remainder_0_vs_10(payload: str) -> None:
-    code = payload + cs.iran_legal_id_check_digit(payload)
-    assert cs.iran_legal_id_is_valid(code)
+    code = payload + checksums_iran.iran_legal_id_check_digit(payload)
+    assert checksums_iran.iran_legal_id_is_valid(code)
     for m in _substitutions(code) + [m for i, m in _transpositions(code) if i < 8]:
-        if cs.iran_legal_id_is_valid(m):
+        if checksums_iran.iran_legal_id_is_valid(m):
             assert {_legal_remainder(m), _legal_remainder(code)} == {0, 10}
             assert m[10] == "0"
 

@@ -12,9 +12,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from crmkit.codes import (
+    EAN8,
     GLN,
     GTIN,
-    GTIN8,
     GTIN12,
     GTIN13,
     GTIN14,
@@ -44,7 +44,7 @@ def test_published_gtins_validate(gs1: dict[str, Any]) -> None:
 
 
 def test_every_scheme_satisfies_the_protocol() -> None:
-    for scheme in (GTIN, GTIN8, GTIN12, GTIN13, GTIN14, GLN, SSCC):
+    for scheme in (GTIN, EAN8, GTIN12, GTIN13, GTIN14, GLN, SSCC):
         assert isinstance(scheme, CodeScheme)
 
 
@@ -78,7 +78,7 @@ def test_length_and_character_errors(code: str, reason: str) -> None:
 def test_single_length_schemes_refuse_other_lengths() -> None:
     assert GTIN.is_valid("12345670")
     assert not GTIN13.is_valid("12345670")
-    assert GTIN8.is_valid("12345670")
+    assert EAN8.is_valid("12345670")
     assert GTIN12.is_valid("036000291452")  # UPC-A example printed on Wikipedia's UPC article
     assert GTIN14.is_valid("00036000291452")
 

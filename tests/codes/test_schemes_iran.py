@@ -150,3 +150,8 @@ def test_national_id_validate_compact_idempotent(payload: str, sep: str) -> None
 def test_is_valid_never_raises(value: Any) -> None:
     for scheme in ALL:
         assert scheme.is_valid(value) in (True, False)
+
+
+def test_iban_country_option_is_checked() -> None:
+    with pytest.raises(ValueError, match="ISO 3166"):
+        IbanScheme(country="ir")

@@ -32,10 +32,6 @@ from crmkit.codes.checksums import (
     gs1_check_digit,
     gs1_is_valid,
     iban_check_digits,
-    iran_legal_id_check_digit,
-    iran_legal_id_is_valid,
-    iran_national_id_check_digit,
-    iran_national_id_is_valid,
     luhn_check_digit,
     luhn_is_valid,
     mod11_2_check_digit,
@@ -43,13 +39,19 @@ from crmkit.codes.checksums import (
     mod97_10_check_digits,
     mod97_10_is_valid,
 )
+from crmkit.codes.checksums_iran import (
+    iran_legal_id_check_digit,
+    iran_legal_id_is_valid,
+    iran_national_id_check_digit,
+    iran_national_id_is_valid,
+)
 from crmkit.codes.entries import CodeEntry, CodeKind, EntryStatus, UnknownCodeError
 from crmkit.codes.internal import LocalCodeScheme, PrefixedScheme
 from crmkit.codes.registry import CodeRegistry
 from crmkit.codes.schemes_gs1 import (
+    EAN8,
     GLN,
     GTIN,
-    GTIN8,
     GTIN12,
     GTIN13,
     GTIN14,
@@ -78,9 +80,9 @@ from crmkit.codes.schemes_iran import (
 from crmkit.codes.vectorised import validate_column
 
 __all__ = [
+    "EAN8",
     "GLN",
     "GTIN",
-    "GTIN8",
     "GTIN12",
     "GTIN13",
     "GTIN14",

@@ -8,6 +8,8 @@ normalising Persian digits or separators is the job of the code schemes
 characters outside the algorithm's alphabet raises
 :class:`~crmkit.exceptions.InvalidCodeError`; the ``*_is_valid`` functions never raise.
 
+The Iranian national and legal IDs are in :mod:`crmkit.codes.checksums_iran`.
+
 Error-detection guarantees (what each algorithm is *designed* to catch; the test suite
 checks every row, including the documented exceptions):
 
@@ -49,10 +51,6 @@ __all__ = [
     "gs1_check_digit",
     "gs1_is_valid",
     "iban_check_digits",
-    "iran_legal_id_check_digit",
-    "iran_legal_id_is_valid",
-    "iran_national_id_check_digit",
-    "iran_national_id_is_valid",
     "luhn_check_digit",
     "luhn_is_valid",
     "mod11_2_check_digit",
@@ -62,12 +60,13 @@ __all__ = [
 ]
 
 _ALNUM: Final = frozenset("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ")
-LEGAL_ID_WEIGHTS: Final = (29, 27, 23, 19, 17, 29, 27, 23, 19, 17)
-"""Weights of the Iranian legal-entity national ID check digit (digits 1..10)."""
 
 
-def _digits(payload: str, algorithm: str, *, length: int | None = None) -> list[int]:
-    """Return the payload as a list of ints, raising on non-digits or wrong length."""
+def digits_of(payload: str, algorithm: str, *, length: int | None = None) -> list[int]:
+    """Return the payload as a list of ints, raising on non-digits or wrong length.
+
+    Shared helper of the check-digit modules; not part of the public API.
+    """
     if not isinstance(payload, str) or not (payload.isascii() and payload.isdigit()):
         raise InvalidCodeError(
             f"{payload!r}: the {algorithm} check digit needs a payload of ASCII digits "
@@ -123,7 +122,7 @@ def gs1_check_digit(payload: str) -> str:
     >>> gs1_check_digit("629104150021")
     '3'
     """
-    digits = _digits(payload, "GS1 mod 10")
+    digits = digits_of(payload, "GS1 mod 10")
     total = sum(d * (3 if i % 2 == 0 else 1) for i, d in enumerate(reversed(digits)))
     return str(-total % 10)
 
@@ -180,7 +179,7 @@ def luhn_check_digit(payload: str) -> str:
     >>> luhn_check_digit("7992739871"), luhn_check_digit("7894")
     ('3', '9')
     """
-    digits = _digits(payload, "Luhn")
+    digits = digits_of(payload, "Luhn")
     total = 0
     for i, d in enumerate(reversed(digits)):
         if i % 2 == 0:
@@ -346,7 +345,7 @@ def mod11_2_check_digit(payload: str) -> str:
     ('0', 'X')
     """
     p = 0
-    for d in _digits(payload, "ISO 7064 MOD 11-2"):
+    for d in digits_of(payload, "ISO 7064 MOD 11-2"):
         p = (p + d) * 2 % 11
     c = (12 - p) % 11
     return "X" if c == 10 else str(c)
@@ -364,117 +363,5 @@ def mod11_2_is_valid(code: str) -> bool:
         return False
     try:
         return mod11_2_check_digit(code[:-1]) == code[-1]
-    except InvalidCodeError:
-        return False
-
-
-def iran_national_id_check_digit(payload: str) -> str:
-    """Check digit of the Iranian national ID (*kart-e melli*, 10 digits).
-
-    .. math::
-
-        s = \\sum_{i=1}^{9} (11 - i)\\, d_i,\\quad r = s \\bmod 11,\\quad
-        c = \\begin{cases} r & r < 2 \\\\ 11 - r & r \\ge 2 \\end{cases}
-
-    Parameters
-    ----------
-    payload : str
-        The first nine digits (leading zeros included).
-
-    Returns
-    -------
-    str
-        One digit.
-
-    Raises
-    ------
-    InvalidCodeError
-        If the payload is not exactly nine ASCII digits.
-
-    References
-    ----------
-    - National Organization for Civil Registration of Iran, national-code rules
-      (as implemented by persian-tools ``verifyIranianNationalId``, test vectors
-      ``0499370899``, ``0790419904``, ``1583250689``).
-
-    Examples
-    --------
-    >>> iran_national_id_check_digit("049937089")
-    '9'
-    """
-    digits = _digits(payload, "Iranian national ID", length=9)
-    r = sum(d * (10 - i) for i, d in enumerate(digits)) % 11
-    return str(r if r < 2 else 11 - r)
-
-
-def iran_national_id_is_valid(code: str) -> bool:
-    """Whether a 10-digit code passes the national-ID checksum (no policy rules); never raises.
-
-    Examples
-    --------
-    >>> iran_national_id_is_valid("1583250689")
-    True
-    """
-    if not isinstance(code, str) or len(code) != 10:
-        return False
-    try:
-        return iran_national_id_check_digit(code[:9]) == code[9]
-    except InvalidCodeError:
-        return False
-
-
-def iran_legal_id_check_digit(payload: str) -> str:
-    """Check digit of the Iranian legal-entity national ID (*shenase-ye melli*, 11 digits).
-
-    .. math::
-
-        e = d_{10} + 2,\\quad s = \\sum_{i=1}^{10} (d_i + e)\\, w_i,\\quad
-        r = s \\bmod 11,\\quad c = \\begin{cases} 0 & r = 10 \\\\ r & r < 10 \\end{cases}
-
-    with :math:`w = (29, 27, 23, 19, 17, 29, 27, 23, 19, 17)`.
-
-    Parameters
-    ----------
-    payload : str
-        The first ten digits.
-
-    Returns
-    -------
-    str
-        One digit.
-
-    Raises
-    ------
-    InvalidCodeError
-        If the payload is not exactly ten ASCII digits.
-
-    References
-    ----------
-    - Ali Arash, "shenase melli" algorithm note (aliarash.com/article/shenasameli),
-      implemented by persian-tools ``verifyIranianLegalId`` (vector ``10380284790``).
-
-    Examples
-    --------
-    >>> iran_legal_id_check_digit("1038028479")
-    '0'
-    """
-    digits = _digits(payload, "Iranian legal ID", length=10)
-    e = digits[9] + 2
-    r = sum((d + e) * w for d, w in zip(digits, LEGAL_ID_WEIGHTS, strict=True)) % 11
-    return str(0 if r == 10 else r)
-
-
-def iran_legal_id_is_valid(code: str) -> bool:
-    """Whether an 11-digit code passes the legal-ID checksum; never raises.
-
-    Examples
-    --------
-    >>> iran_legal_id_is_valid("10380284790"), iran_legal_id_is_valid("10380284792")
-    (True, False)
-    """
-    if not isinstance(code, str) or len(code) != 11:
-        return False
-    try:
-        return iran_legal_id_check_digit(code[:10]) == code[10]
     except InvalidCodeError:
         return False

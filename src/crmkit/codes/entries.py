@@ -62,6 +62,8 @@ class UnknownCodeError(InvalidCodeError, LookupError):
 
 
 def _to_kind(value: str) -> CodeKind:
+    if isinstance(value, CodeKind):
+        return value
     try:
         return CodeKind(value)
     except ValueError as exc:
@@ -71,6 +73,8 @@ def _to_kind(value: str) -> CodeKind:
 
 
 def _to_status(value: str) -> EntryStatus:
+    if isinstance(value, EntryStatus):
+        return value
     try:
         return EntryStatus(value)
     except ValueError as exc:
@@ -82,7 +86,9 @@ def _to_status(value: str) -> EntryStatus:
 def _to_attributes(
     value: Mapping[str, AttributeValue] | Iterable[tuple[str, AttributeValue]] | None,
 ) -> tuple[tuple[str, AttributeValue], ...]:
-    items = list(value.items() if isinstance(value, Mapping) else (value or ()))
+    if not value:
+        return ()
+    items = list(value.items() if isinstance(value, Mapping) else value)
     for key, val in items:
         if not isinstance(key, str):
             raise InvalidValueError(f"attribute name {key!r} must be a str.")

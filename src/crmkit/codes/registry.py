@@ -26,17 +26,17 @@ Examples
 
 from __future__ import annotations
 
-import json
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import UTC, datetime
+from types import MappingProxyType
 from typing import Any, Final
 
 import attrs
-import numpy as np
 import pandas as pd
 
 from crmkit.codes._base import CodeScheme
+from crmkit.codes._frames import FRAME_COLUMNS, frame_to_records, records_to_frame
 from crmkit.codes.entries import (
     AttributeValue,
     CodeEntry,
@@ -45,7 +45,7 @@ from crmkit.codes.entries import (
     UnknownCodeError,
 )
 from crmkit.codes.internal import LocalCodeScheme, PrefixedScheme
-from crmkit.codes.schemes_gs1 import GLN, GTIN, GTIN8, GTIN12, GTIN13, GTIN14, SSCC
+from crmkit.codes.schemes_gs1 import EAN8, GLN, GTIN, GTIN12, GTIN13, GTIN14, SSCC
 from crmkit.codes.schemes_iran import (
     IBAN,
     IRAN_CODE_PRODUCT,
@@ -58,29 +58,20 @@ from crmkit.exceptions import InvalidCodeError, InvalidValueError, InvariantErro
 
 __all__ = ["DEFAULT_SCHEMES", "FRAME_COLUMNS", "CodeRegistry"]
 
-DEFAULT_SCHEMES: Final[Mapping[CodeKind, PrefixedScheme]] = {
-    CodeKind.CUSTOMER: PrefixedScheme(prefix="CUST", width=6, check="luhn"),
-    CodeKind.PRODUCT: PrefixedScheme(prefix="PROD", width=6, check="luhn"),
-    CodeKind.SERVICE: PrefixedScheme(prefix="SERV", width=6, check="luhn"),
-    CodeKind.SUPPLIER: PrefixedScheme(prefix="SUPP", width=6, check="luhn"),
-}
+DEFAULT_SCHEMES: Final[Mapping[CodeKind, PrefixedScheme]] = MappingProxyType(
+    {
+        CodeKind.CUSTOMER: PrefixedScheme(prefix="CUST", width=6, check="luhn"),
+        CodeKind.PRODUCT: PrefixedScheme(prefix="PROD", width=6, check="luhn"),
+        CodeKind.SERVICE: PrefixedScheme(prefix="SERV", width=6, check="luhn"),
+        CodeKind.SUPPLIER: PrefixedScheme(prefix="SUPP", width=6, check="luhn"),
+    }
+)
 """Allocation schemes used when none are given: ``CUST-``, ``PROD-``, ``SERV-``, ``SUPP-``."""
 
-FRAME_COLUMNS: Final = (
-    "kind",
-    "scheme",
-    "label",
-    "status",
-    "merged_into",
-    "created",
-    "attributes",
-    "external_codes",
-)
-"""Columns of :meth:`CodeRegistry.to_frame` (index ``code``), in this order."""
 
 _BUILTIN: Final[tuple[CodeScheme, ...]] = (
     GTIN,
-    GTIN8,
+    EAN8,
     GTIN12,
     GTIN13,
     GTIN14,
@@ -484,22 +475,7 @@ class CodeRegistry:
         ``created`` is a UTC datetime column; ``attributes`` and ``external_codes`` are
         JSON strings so the frame can be written to CSV or Parquet unchanged.
         """
-        records = self.to_records()
-        frame = pd.DataFrame(
-            {
-                "kind": [r["kind"] for r in records],
-                "scheme": [r["scheme"] for r in records],
-                "label": [r["label"] for r in records],
-                "status": [r["status"] for r in records],
-                "merged_into": np.array([r["merged_into"] for r in records], dtype=object),
-                "created": pd.to_datetime([r["created"] for r in records], utc=True),
-                "attributes": [json.dumps(r["attributes"], sort_keys=True) for r in records],
-                "external_codes": [json.dumps(r["external_codes"]) for r in records],
-            },
-            index=pd.Index([r["code"] for r in records], name="code", dtype=object),
-            columns=list(FRAME_COLUMNS),
-        )
-        return frame
+        return records_to_frame(self.to_records())
 
     @classmethod
     def from_frame(
@@ -511,23 +487,7 @@ class CodeRegistry:
         schemes_by_name: Iterable[CodeScheme] = (),
     ) -> CodeRegistry:
         """Rebuild a registry from :meth:`to_frame` output (see :meth:`from_records`)."""
-        from crmkit._validation import require_columns
-
-        require_columns(frame, list(FRAME_COLUMNS))
-        records = [
-            {
-                "code": code,
-                "kind": row["kind"],
-                "scheme": row["scheme"],
-                "label": row["label"],
-                "status": row["status"],
-                "merged_into": None if pd.isna(row["merged_into"]) else row["merged_into"],
-                "created": pd.Timestamp(row["created"]).to_pydatetime(),
-                "attributes": json.loads(row["attributes"]),
-                "external_codes": json.loads(row["external_codes"]),
-            }
-            for code, row in frame.iterrows()
-        ]
+        records = frame_to_records(frame)
         return cls.from_records(
             records, schemes=schemes, clock=clock, schemes_by_name=schemes_by_name
         )

@@ -54,9 +54,9 @@ from crmkit.codes._base import (
 from crmkit.codes.checksums import gs1_check_digit
 
 __all__ = [
+    "EAN8",
     "GLN",
     "GTIN",
-    "GTIN8",
     "GTIN12",
     "GTIN13",
     "GTIN14",
@@ -369,8 +369,8 @@ class SerialShippingContainerCode(_GS1Key):
 
 GTIN: Final = GlobalTradeItemNumber()
 """Any GTIN (8, 12, 13 or 14 digits), no prefix check."""
-GTIN8: Final = GlobalTradeItemNumber(lengths=(8,))
-"""GTIN-8 (EAN-8)."""
+EAN8: Final = GlobalTradeItemNumber(lengths=(8,))
+"""GTIN-8, printed as an EAN-8 barcode (scheme name ``"GTIN-8"``)."""
 GTIN12: Final = GlobalTradeItemNumber(lengths=(12,))
 """GTIN-12 (UPC-A)."""
 GTIN13: Final = GlobalTradeItemNumber(lengths=(13,))

@@ -40,11 +40,9 @@ from crmkit.codes._base import (
     compact_text,
     require_digits,
 )
-from crmkit.codes.checksums import (
-    iban_check_digits,
-    iran_legal_id_check_digit,
-    iran_national_id_check_digit,
-)
+from crmkit.codes.checksums import iban_check_digits
+from crmkit.codes.checksums_iran import iran_legal_id_check_digit, iran_national_id_check_digit
+from crmkit.exceptions import InvalidValueError
 
 __all__ = [
     "IBAN",
@@ -178,6 +176,15 @@ class IranLegalID(NeverRaisesMixin):
         return {"legal_id": text, "check_digit": text[10]}
 
 
+def _check_country(_inst: object, _attr: object, value: str | None) -> None:
+    if value is not None and not (
+        isinstance(value, str) and len(value) == 2 and value.isascii() and value.isupper()
+    ):
+        raise InvalidValueError(
+            f"country={value!r}: use a two-letter ISO 3166 code in capitals, e.g. 'IR'."
+        )
+
+
 @attrs.frozen(kw_only=True)
 class IbanScheme(NeverRaisesMixin):
     """International Bank Account Number (ISO 13616); ``country="IR"`` for Sheba numbers.
@@ -195,7 +202,7 @@ class IbanScheme(NeverRaisesMixin):
     'IR82 0540 1026 8002 0817 9090 02'
     """
 
-    country: str | None = attrs.field(default=None)
+    country: str | None = attrs.field(default=None, validator=_check_country)
 
     @property
     def name(self) -> str:

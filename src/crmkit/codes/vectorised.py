@@ -1,10 +1,11 @@
 """Vectorised validation of a whole column of codes, for data-quality work on big tables.
 
 :func:`validate_column` gives, for every cell, the same verdict as ``scheme.is_valid``
-and the reason of ``scheme.validate``'s error, but checks all rows at once. The cells
-become one fixed-width array of Unicode code points; a lookup table classifies each
-code point as a digit (ASCII, Persian or Arabic-Indic), a separator, padding or a bad
-character. Instead of compacting the strings, each digit gets its *rank from the right*
+and the reason of ``scheme.validate``'s error, but checks all rows at once. An all-ASCII
+column is joined into one byte buffer and read as a (position, row) matrix of character
+classes (digit, separator, padding, bad); other text becomes a fixed-width array of
+Unicode code points classified by a lookup table (ASCII, Persian and Arabic-Indic digits,
+separators). Instead of compacting the strings, each digit gets its *rank from the right*
 (a reversed cumulative sum), which is all the check-digit formulas need: GS1 weights
 are 3 at even ranks, national-ID weights equal the rank, and left zero-padding (GTIN
 widening, unpadded national IDs) changes nothing. Vectorised kernels exist for the GS1
@@ -33,7 +34,7 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from crmkit.codes._base import CodeScheme
-from crmkit.codes.checksums import LEGAL_ID_WEIGHTS
+from crmkit.codes.checksums_iran import LEGAL_ID_WEIGHTS
 from crmkit.codes.schemes_gs1 import (
     _TRADE_USAGES,
     GlobalLocationNumber,
@@ -74,8 +75,23 @@ def _build_lut() -> NDArray[np.uint8]:
 
 
 _LUT: Final = _build_lut()
-_GS1_W: Final = np.array([0, 1] + [3 if k % 2 == 0 else 1 for k in range(2, 20)], dtype=np.int32)
-_NID_W: Final = np.array([0, 0, *range(2, 11)] + [0] * 9, dtype=np.int32)
+_ASCII_LUT: Final = np.where(np.arange(256) == 0, np.uint8(_BAD), _LUT[:256]).astype(np.uint8)
+"""Classes of single bytes of ASCII text: NUL is a bad character there, not padding."""
+_ASCII_SEPARATORS: Final = tuple(np.flatnonzero(_ASCII_LUT == _SEP).tolist())
+
+
+def _ascii_byte_classes(raw: NDArray[np.uint8]) -> NDArray[np.uint8]:
+    """Same as ``_ASCII_LUT[raw]`` by comparisons, which are faster than a gather."""
+    digit = raw - np.uint8(48)
+    sep = np.zeros(raw.shape, dtype=bool)
+    for byte in _ASCII_SEPARATORS:
+        sep |= raw == byte
+    classes: NDArray[np.uint8] = np.where(
+        digit < 10, digit, np.where(sep, np.uint8(_SEP), np.uint8(_BAD))
+    )
+    return classes
+
+
 _LEGAL_W: Final = np.array([0, 0, *reversed(LEGAL_ID_WEIGHTS)] + [0] * 8, dtype=np.int32)
 
 
@@ -112,6 +128,21 @@ class _Digits:
         total: NDArray[np.int64] = (self.value * w).sum(axis=0, dtype=np.int64)
         return total
 
+    def gs1_sum(self) -> NDArray[np.int64]:
+        """Sum with GS1 weights: 3 at even ranks, 1 at odd ranks (rank 1 = check digit)."""
+        even = np.where((self.rank & 1) == 0, self.value, np.uint8(0))
+        total: NDArray[np.int64] = self.value.sum(axis=0, dtype=np.int64) + 2 * even.sum(
+            axis=0, dtype=np.int64
+        )
+        return total
+
+    def rank_sum(self) -> NDArray[np.int64]:
+        """Sum of digit times rank over ranks >= 2 (national-ID weights)."""
+        total: NDArray[np.int64] = (self.value * self.rank.astype(np.uint16)).sum(
+            axis=0, dtype=np.int64
+        )
+        return total - self.at(1)
+
     def at(self, rank: int) -> NDArray[np.int64]:
         """Digit of the given rank from the right (0 where the code is shorter)."""
         picked = np.where(self.rank == rank, self.value, np.uint8(0))
@@ -120,7 +151,7 @@ class _Digits:
 
 
 def _gs1_reasons(d: _Digits, scheme: CodeScheme) -> NDArray[np.uint8]:
-    ok = d.weighted(_GS1_W) % 10 == 0
+    ok = d.gs1_sum() % 10 == 0
     reason = np.where(ok, _OK, _CHECKSUM).astype(np.uint8)
     check = getattr(scheme, "prefix_check", "off")
     if check == "off":
@@ -139,7 +170,7 @@ def _gs1_reasons(d: _Digits, scheme: CodeScheme) -> NDArray[np.uint8]:
 
 
 def _national_id_reasons(d: _Digits, scheme: IranNationalID) -> NDArray[np.uint8]:
-    r = d.weighted(_NID_W) % 11
+    r = d.rank_sum() % 11
     ok = np.where(r < 2, r, 11 - r) == d.at(1)
     reason = np.where(ok, _OK, _CHECKSUM).astype(np.uint8)
     if scheme.repeated_digits == "reject":
@@ -190,26 +221,80 @@ def _scalar_reasons(values: list[str], scheme: CodeScheme) -> NDArray[np.uint8]:
     return out
 
 
-def _chunk_reasons(
-    texts: list[str], scheme: CodeScheme, lengths: tuple[int, ...]
-) -> NDArray[np.uint8]:
-    out = np.empty(len(texts), dtype=np.uint8)
+class _AsciiCells:
+    """All-ASCII cells joined by NUL: one byte buffer plus each cell's start and length."""
+
+    def __init__(self, buf: NDArray[np.uint8], starts: NDArray[np.int64]) -> None:
+        self.buf = buf
+        self.starts = starts
+        ends = np.append(starts[1:] - 1, len(buf))
+        self.lens = ends - starts
+
+    @classmethod
+    def build(cls, texts: list[str], joined: str | None = None) -> _AsciiCells | None:
+        """None when a cell is non-ASCII or holds a NUL (then code points are needed).
+
+        ``joined`` is ``"\\x00".join(texts)`` if the caller already has it.
+        """
+        if joined is None:
+            joined = "\x00".join(texts)
+        if not joined.isascii():
+            return None
+        buf = np.frombuffer(joined.encode("ascii"), dtype=np.uint8)
+        seps = np.flatnonzero(buf == 0)
+        if len(seps) != len(texts) - 1:
+            return None
+        return cls(buf, np.concatenate(([0], seps + 1)).astype(np.int64))
+
+    def classes(self, lo: int, hi: int) -> NDArray[np.uint8] | None:
+        """Character classes (width, hi - lo) of cells lo..hi-1; None if a cell is too long."""
+        starts, lens = self.starts[lo:hi], self.lens[lo:hi]
+        width = int(lens.max())
+        if width > _MAX_WIDTH:
+            return None
+        if width == 0:
+            return np.full((1, hi - lo), _PAD, dtype=np.uint8)
+        if (lens == width).all():  # the usual clean column: a strided view, no gather
+            block = np.empty((hi - lo) * (width + 1), dtype=np.uint8)
+            part = self.buf[starts[0] : starts[0] + len(block) - 1]
+            block[: len(part)] = part
+            rows = block.reshape(hi - lo, width + 1)[:, :width]
+            return _ascii_byte_classes(np.ascontiguousarray(rows.T))
+        j = np.arange(width)[:, None]
+        inside = j < lens[None, :]
+        pos = np.where(inside, starts[None, :] + j, 0)
+        out: NDArray[np.uint8] = np.where(inside, _ASCII_LUT[self.buf[pos]], np.uint8(_PAD))
+        return out
+
+
+def _unicode_classes(
+    texts: list[str], joined: str, scheme: CodeScheme, out: NDArray[np.uint8]
+) -> tuple[NDArray[np.uint8], NDArray[np.intp]]:
+    """Character classes of any cells via a fixed-width code-point array.
+
+    Cells too long for the matrix, or holding NUL (numpy drops trailing NULs), are judged
+    by ``scheme.validate`` directly; their reasons go into ``out``.
+    """
     arr = np.array(texts, dtype=np.str_)
     scalar = np.zeros(len(texts), dtype=bool)
     if arr.itemsize // 4 > _MAX_WIDTH:
         scalar |= np.strings.str_len(arr) > _MAX_WIDTH
-    if "\x00" in "".join(texts):  # numpy drops trailing NULs: let validate() judge these
+    if "\x00" in joined:
         scalar |= np.array(["\x00" in t for t in texts], dtype=bool)
     if scalar.any():
         idx = np.flatnonzero(scalar)
         out[idx] = _scalar_reasons([texts[i] for i in idx], scheme)
         arr = arr[~scalar].astype(f"<U{_MAX_WIDTH}")
     rows = np.flatnonzero(~scalar)
-    width = max(arr.itemsize // 4, 1)
     cp = np.ascontiguousarray(arr).view(np.uint32).reshape(len(rows), -1)
     if cp.shape[1] == 0:
-        cp = np.zeros((len(rows), width), dtype=np.uint32)
-    cls = np.take(_LUT, np.ascontiguousarray(cp.T), mode="clip")
+        cp = np.zeros((len(rows), 1), dtype=np.uint32)
+    return np.ascontiguousarray(np.take(_LUT, cp, mode="clip").T), rows
+
+
+def _reasons_from_classes(
+    cls: NDArray[np.uint8], scheme: CodeScheme, lengths: tuple[int, ...]
+) -> NDArray[np.uint8]:
     d = _Digits(cls)
     bad = (cls == _BAD).any(axis=0) | (d.count == 0)
     good_length = np.isin(d.count, lengths)
@@ -223,7 +308,31 @@ def _chunk_reasons(
         else:
             kernel = _gs1_reasons(d, scheme)
         reason = np.where(todo, kernel, reason)
-    out[rows] = reason
+    return reason
+
+
+def _text_reasons(
+    texts: list[str], scheme: CodeScheme, joined: str | None = None
+) -> NDArray[np.uint8]:
+    """Reason codes of text cells, chunk by chunk (bounded memory)."""
+    lengths = _lengths(scheme)
+    out = np.empty(len(texts), dtype=np.uint8)
+    if lengths is None:
+        for lo in range(0, len(texts), _CHUNK):
+            out[lo : lo + _CHUNK] = _scalar_reasons(texts[lo : lo + _CHUNK], scheme)
+        return out
+    ascii_cells = _AsciiCells.build(texts, joined) if texts else None
+    for lo in range(0, len(texts), _CHUNK):
+        hi = min(lo + _CHUNK, len(texts))
+        cls = ascii_cells.classes(lo, hi) if ascii_cells is not None else None
+        if cls is not None:
+            out[lo:hi] = _reasons_from_classes(cls, scheme, lengths)
+            continue
+        chunk = texts[lo:hi]
+        part = np.empty(hi - lo, dtype=np.uint8)
+        ucls, rows = _unicode_classes(chunk, "".join(chunk), scheme, part)
+        part[rows] = _reasons_from_classes(ucls, scheme, lengths)
+        out[lo:hi] = part
     return out
 
 
@@ -265,25 +374,20 @@ def validate_column(series: pd.Series, scheme: CodeScheme) -> pd.DataFrame:
         )
     values = series.tolist()
     n = len(values)
-    if set(map(type, values)) <= {str}:
-        is_str = np.ones(n, dtype=bool)
+    reason = np.full(n, _CHARACTERS, dtype=np.uint8)
+    try:
+        joined: str | None = "\x00".join(values)  # raises TypeError unless every cell is text
+    except TypeError:
+        joined = None
+    if joined is not None:
+        reason[:] = _text_reasons(values, scheme, joined)
     else:
         is_str = np.fromiter((isinstance(v, str) for v in values), dtype=bool, count=n)
-    reason = np.full(n, _CHARACTERS, dtype=np.uint8)
-    others = np.flatnonzero(~is_str)
-    if len(others):
+        others = np.flatnonzero(~is_str)
         isna = pd.isna(pd.Series([values[i] for i in others], dtype=object)).to_numpy(bool)
         reason[others[isna]] = _MISSING
-    idx = np.flatnonzero(is_str)
-    texts = values if len(idx) == n else [values[i] for i in idx]
-    lengths = _lengths(scheme)
-    for start in range(0, len(idx), _CHUNK):
-        chunk = texts[start : start + _CHUNK]
-        if lengths is None:
-            part = _scalar_reasons(chunk, scheme)
-        else:
-            part = _chunk_reasons(chunk, scheme, lengths)
-        reason[idx[start : start + _CHUNK]] = part
+        idx = np.flatnonzero(is_str)
+        reason[idx] = _text_reasons([values[i] for i in idx], scheme)
     return pd.DataFrame(
         {
             "valid": reason == _OK,
