@@ -176,7 +176,7 @@ def dense_codes(values: pd.Series[Any]) -> tuple[NDArray[np.int64], pd.Index]:
         arr = values.to_numpy()
         lo, hi = int(arr.min()), int(arr.max())
         if hi - lo + 1 <= max(2 * arr.size, 1 << 20):
-            shifted = (arr - lo).astype(np.int64)
+            shifted = np.subtract(arr, lo, dtype=np.int64)
             present = np.zeros(hi - lo + 1, dtype=bool)
             present[shifted] = True
             remap = np.cumsum(present, dtype=np.int64) - 1
@@ -227,7 +227,8 @@ def _features_pandas(
     tx: pd.DataFrame, cid: str, dtc: str, mon: str | None, unit: TimeUnit
 ) -> pd.DataFrame:
     codes, uniques = dense_codes(tx[cid])
-    ords = period_ordinals(wall_ns(tx[dtc]), unit)
+    wall = wall_ns(tx[dtc])
+    ords = period_ordinals(wall, unit)
     n_cust = len(uniques)
     base = int(ords.min())
     span = int(ords.max()) - base + 1
@@ -238,7 +239,7 @@ def _features_pandas(
     else:
         weights = tx[mon].to_numpy(dtype=np.float64)
         spend = np.asarray(np.bincount(codes, weights=weights, minlength=n_cust), np.float64)
-    inst = instant_ns(tx[dtc])
+    inst = wall if tx[dtc].dt.tz is None else instant_ns(tx[dtc])
     first = np.full(n_cust, np.iinfo(np.int64).max, dtype=np.int64)
     last = np.full(n_cust, np.iinfo(np.int64).min, dtype=np.int64)
     np.minimum.at(first, codes, inst)
