@@ -327,6 +327,25 @@ def assign_stages_from_summary(
     ``T - recency``, compared with ``rules.inactivity`` which must be stated in the
     summary's ``time_unit`` (or days/weeks for a D/W summary).
 
+    Parameters
+    ----------
+    summary : pandas.DataFrame
+        One row per customer, unique index, no NaN; ``frequency`` whole numbers >= 0,
+        ``recency <= T``.
+    time_unit : {"D", "W", "M", "Q", "Y"}
+        The unit of ``recency`` and ``T``.
+    model, rules
+        As in :func:`assign_stages` (``rules.purchase_unit`` is ignored: the summary
+        already counts purchase periods).
+    frequency_col, recency_col, T_col, monetary_value_col : str
+        Column names.
+
+    Raises
+    ------
+    MissingColumnsError, InvalidValueError
+        For absent columns, NaN, duplicated ids, bad frequencies, ``recency > T`` or an
+        inactivity unit that cannot be converted to ``time_unit``.
+
     Returns
     -------
     pandas.DataFrame
