@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from crmkit.datasets import load_cdnow_transactions
 from crmkit.exceptions import InvalidValueError, MissingColumnsError
-from crmkit.lifecycle import cohort_retention
+from crmkit.lifecycle import AssignmentRules, cohort_retention
 from crmkit.lifecycle._frames import period_ordinals, wall_ns
 
 
@@ -130,3 +130,24 @@ def test_retention_invariants(rows: list[tuple[int, int]], unit: str) -> None:
     assert t.sizes.sum() == tx["customer_id"].nunique()
     shuffled = cohort_retention(tx.iloc[::-1], period=unit)
     pd.testing.assert_frame_equal(t.retention, shuffled.retention)
+
+
+def test_sort_and_bitmap_paths_agree(monkeypatch: pytest.MonkeyPatch) -> None:
+    from crmkit.lifecycle import _frames, assign_stages
+
+    tx = load_cdnow_transactions()
+    dense_table = cohort_retention(tx, period="W", datetime_col="date")
+    dense_st = assign_stages(tx, as_of="1998-01-01", datetime_col="date", monetary_col=None,
+                             rules=AssignmentRules(high_value_quantile=None))  # fmt: skip
+    monkeypatch.setattr(_frames, "_DENSE_LIMIT", 0)
+    sorted_table = cohort_retention(tx, period="W", datetime_col="date")
+    sorted_st = assign_stages(tx, as_of="1998-01-01", datetime_col="date", monetary_col=None,
+                              rules=AssignmentRules(high_value_quantile=None))  # fmt: skip
+    pd.testing.assert_frame_equal(dense_table.active, sorted_table.active)
+    pd.testing.assert_frame_equal(dense_st, sorted_st)
+
+
+def test_string_ids_use_factorize() -> None:
+    tx = _tx().assign(customer_id=lambda f: "c" + f["customer_id"].astype(str))
+    t = cohort_retention(tx, period="M")
+    assert t.sizes.tolist() == [2, 1, 1]

@@ -40,6 +40,7 @@ PERIOD_FREQ: Final[dict[str, str]] = {"D": "D", "W": "W-SUN", "M": "M", "Q": "Q-
 """pandas period frequency of each time unit (weeks run Monday to Sunday)."""
 
 _NS_PER_DAY: Final = 86_400 * 10**9
+_DENSE_LIMIT: Final = 1 << 27
 
 FEATURE_COLUMNS: Final = ("n_purchases", "total_spend", "first_purchase", "last_purchase")
 
@@ -175,7 +176,7 @@ def dense_codes(values: pd.Series[Any]) -> tuple[NDArray[np.int64], pd.Index]:
         arr = values.to_numpy()
         lo, hi = int(arr.min()), int(arr.max())
         if hi - lo + 1 <= max(2 * arr.size, 1 << 20):
-            shifted = (arr - lo).astype(np.int64)
+            shifted = np.subtract(arr, lo, dtype=np.int64)
             present = np.zeros(hi - lo + 1, dtype=bool)
             present[shifted] = True
             remap = np.cumsum(present, dtype=np.int64) - 1
@@ -186,10 +187,18 @@ def dense_codes(values: pd.Series[Any]) -> tuple[NDArray[np.int64], pd.Index]:
 
 
 def distinct_pairs(
-    codes: NDArray[np.int64], values: NDArray[np.int64], span: int
+    codes: NDArray[np.int64], values: NDArray[np.int64], span: int, n_codes: int
 ) -> NDArray[np.int64]:
-    """Sorted distinct keys ``code * span + value`` (``0 <= value < span``)."""
+    """Sorted distinct keys ``code * span + value``, codes < ``n_codes``, values < ``span``.
+
+    A presence bitmap when the key space is small (at most 2**27 cells), else a sort.
+    """
     keys = codes * span + values
+    if n_codes * span <= _DENSE_LIMIT:
+        present = np.zeros(n_codes * span, dtype=bool)
+        present[keys] = True
+        dense: NDArray[np.int64] = np.flatnonzero(present).astype(np.int64, copy=False)
+        return dense
     keys.sort()
     keep = np.empty(keys.size, dtype=bool)
     keep[:1] = True
@@ -218,18 +227,19 @@ def _features_pandas(
     tx: pd.DataFrame, cid: str, dtc: str, mon: str | None, unit: TimeUnit
 ) -> pd.DataFrame:
     codes, uniques = dense_codes(tx[cid])
-    ords = period_ordinals(wall_ns(tx[dtc]), unit)
+    wall = wall_ns(tx[dtc])
+    ords = period_ordinals(wall, unit)
     n_cust = len(uniques)
     base = int(ords.min())
     span = int(ords.max()) - base + 1
-    distinct = distinct_pairs(codes, ords - base, span)
+    distinct = distinct_pairs(codes, ords - base, span, n_cust)
     n_purchases = np.bincount(distinct // span, minlength=n_cust)
     if mon is None:
         spend: NDArray[np.float64] = np.zeros(n_cust)
     else:
         weights = tx[mon].to_numpy(dtype=np.float64)
         spend = np.asarray(np.bincount(codes, weights=weights, minlength=n_cust), np.float64)
-    inst = instant_ns(tx[dtc])
+    inst = wall if tx[dtc].dt.tz is None else instant_ns(tx[dtc])
     first = np.full(n_cust, np.iinfo(np.int64).max, dtype=np.int64)
     last = np.full(n_cust, np.iinfo(np.int64).min, dtype=np.int64)
     np.minimum.at(first, codes, inst)

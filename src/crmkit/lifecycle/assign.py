@@ -28,9 +28,9 @@ from numpy.typing import NDArray
 from crmkit._validation import check_unique_index, handle_nan, require_columns
 from crmkit.columns import CUSTOMER_ID, DATETIME, FREQUENCY, MONETARY, MONETARY_VALUE, RECENCY, T
 from crmkit.exceptions import InvalidValueError
-from crmkit.lifecycle._frames import customer_features, prepare, to_timestamp, tz_of
+from crmkit.lifecycle._frames import customer_features, prepare, to_timestamp, tz_of, wall_ns
 from crmkit.lifecycle.models import FUNNEL, StageModel
-from crmkit.timeunits import TimeUnit, check_time_unit, elapsed
+from crmkit.timeunits import TimeUnit, add, check_time_unit
 
 __all__ = ["AssignmentRules", "assign_stages", "assign_stages_from_summary"]
 
@@ -120,6 +120,17 @@ def _levels(
         threshold = float(np.quantile(spend[buyers], rules.high_value_quantile))
         level = level + ((level == 3) & (spend >= threshold))
     return level
+
+
+def _shift_days(ns: NDArray[np.int64], n: int, unit: TimeUnit) -> NDArray[np.int64]:
+    """``timeunits.add(t, n, unit)`` on wall-clock ns, computed once per distinct day."""
+    day_ns = 86_400 * 10**9
+    days = np.floor_divide(ns, day_ns)
+    lo, hi = int(days.min()), int(days.max())
+    grid = pd.DatetimeIndex((np.arange(lo, hi + 1, dtype=np.int64) * day_ns).view("M8[ns]"))
+    table = add(grid, n, unit).as_unit("ns").asi8
+    out: NDArray[np.int64] = table[days - lo] + (ns - days * day_ns)
+    return out
 
 
 def _stage_codes(
@@ -277,8 +288,10 @@ def stages_from_features(
     lapsed = np.zeros(len(feats), dtype=bool)
     if rules.inactivity is not None and (n > 0).any():
         buyer = n > 0
-        gap = elapsed(feats["last_purchase"].to_numpy()[buyer], as_of, rules.inactivity_unit)
-        lapsed[buyer] = np.asarray(gap) > rules.inactivity
+        last = wall_ns(feats["last_purchase"][buyer])
+        limit = int(wall_ns(pd.Series([as_of]))[0])
+        # elapsed(last, as_of) > w  <=>  add(last, w) < as_of  (timeunits' calendar rules)
+        lapsed[buyer] = _shift_days(last, rules.inactivity, rules.inactivity_unit) < limit
     out = pd.DataFrame(
         {
             "stage": _stage_column(_stage_codes(level, lapsed, model), model),
@@ -313,6 +326,25 @@ def assign_stages_from_summary(
     first purchase's value is not in a summary) and the time since the last purchase
     ``T - recency``, compared with ``rules.inactivity`` which must be stated in the
     summary's ``time_unit`` (or days/weeks for a D/W summary).
+
+    Parameters
+    ----------
+    summary : pandas.DataFrame
+        One row per customer, unique index, no NaN; ``frequency`` whole numbers >= 0,
+        ``recency <= T``.
+    time_unit : {"D", "W", "M", "Q", "Y"}
+        The unit of ``recency`` and ``T``.
+    model, rules
+        As in :func:`assign_stages` (``rules.purchase_unit`` is ignored: the summary
+        already counts purchase periods).
+    frequency_col, recency_col, T_col, monetary_value_col : str
+        Column names.
+
+    Raises
+    ------
+    MissingColumnsError, InvalidValueError
+        For absent columns, NaN, duplicated ids, bad frequencies, ``recency > T`` or an
+        inactivity unit that cannot be converted to ``time_unit``.
 
     Returns
     -------

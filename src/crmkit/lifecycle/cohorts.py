@@ -103,7 +103,7 @@ def _cells_pandas(
     np.minimum.at(first, codes, ords)
     k = ords - first[codes]
     span = int(k.max()) + 1
-    cust, kk = np.divmod(distinct_pairs(codes, k, span), span)
+    cust, kk = np.divmod(distinct_pairs(codes, k, span, len(uniques)), span)
     cohort = first[cust]
     base = int(cohort.min())
     n_coh = int(cohort.max()) - base + 1

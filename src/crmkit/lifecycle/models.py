@@ -16,6 +16,14 @@ Every model maps the five *funnel levels* computed from a purchase history (0 pr
 stage for lapsed customers (no purchase within the inactivity window). That mapping is
 data too, so a user-defined :class:`StageModel` is assigned by exactly the same code.
 
+References
+----------
+- Kalakota, R. & Robinson, M. (2001). *e-Business 2.0: Roadmap for Success*.
+  Addison-Wesley (the acquire / enhance / retain CRM life cycle).
+- The project's source articles [001], [003], [004] as summarised in the domain brief
+  (``DOMAIN.md`` section 3): Sowalskie (2001) relationship stages; Johnson & Storm's
+  table 2-1; the four execution goals of a CRM strategy.
+
 Examples
 --------
 >>> from crmkit.lifecycle import FUNNEL, KALAKOTA, SOWALSKIE
