@@ -22,7 +22,7 @@ import attrs
 import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
-from scipy import optimize, stats
+from scipy import optimize, special
 
 from crmkit.exceptions import ConvergenceError, ConvergenceWarning, InvalidValueError
 
@@ -378,7 +378,7 @@ class FitResult(Generic[ModelT]):
             raise InvalidValueError(
                 f"level={level!r} must lie strictly between 0 and 1, e.g. 0.95."
             )
-        z = float(stats.norm.ppf(0.5 + level / 2.0))
+        z = float(special.ndtri(0.5 + level / 2.0))
         est = np.asarray(self.estimates)
         se = np.sqrt(np.diag(self.covariance))
         factor = np.exp(z * se / est)
