@@ -6,7 +6,7 @@ import datetime as dt
 
 import pandas as pd
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from crmkit import testing
@@ -33,6 +33,7 @@ from crmkit.domain.frames import (
 from crmkit.exceptions import InvalidValueError, MissingColumnsError
 
 
+@settings(max_examples=30)  # heavy composite examples; 30 cover the rules
 @given(st.lists(testing.customers(), max_size=4, unique_by=lambda c: c.code))
 def test_customers_round_trip(customers: list[Customer]) -> None:
     frame = customers_to_frame(customers)
@@ -48,6 +49,7 @@ def test_interactions_round_trip(items: list[Interaction]) -> None:
     assert interactions_from_frame(frame) == tuple(items)
 
 
+@settings(max_examples=30)  # heavy composite examples; 30 cover the rules
 @given(st.lists(testing.complaints(), max_size=4, unique_by=lambda c: c.complaint_id))
 def test_complaints_round_trip(items: list[Complaint]) -> None:
     frame = complaints_to_frame(items)

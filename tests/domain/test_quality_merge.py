@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-from hypothesis import assume, given
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from crmkit import testing
@@ -41,6 +41,7 @@ def test_merge_refuses_self_and_inconsistent_deaths() -> None:
     assert merge_customers(a, dead).is_deceased
 
 
+@settings(max_examples=30)  # heavy composite examples; 30 cover the rules
 @given(
     st.lists(testing.customers(), min_size=2, max_size=4, unique_by=lambda c: c.code),
     st.data(),
