@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from crmkit.domain.quality import blocking_key, find_duplicates
-from crmkit.domain.quality.dedupe import _pairs_within
+from crmkit.domain.quality.dedupe import _iter_pairs, _pairs_within
 from crmkit.exceptions import DegenerateDataWarning, InvalidValueError, MissingColumnsError
 
 
@@ -42,6 +42,16 @@ def test_pairs_within_blocks_match_brute_force() -> None:
         if k[a] is not pd.NA and k[b] is not pd.NA and k[a] == k[b]
     }
     assert got == want
+
+
+def test_chunked_pairs_equal_unchunked() -> None:
+    keys = pd.Series(np.random.default_rng(3).integers(0, 9, 120)).astype("string")
+    whole = set(zip(*_pairs_within(keys, 1000, "k"), strict=True))
+    chunks = list(_iter_pairs(keys, 1000, "k", chunk_pairs=7))
+    assert len(chunks) > 1  # one chunk per block here: every block exceeds 7 pairs
+    parts = [set(zip(i.tolist(), j.tolist(), strict=True)) for i, j in chunks]
+    assert set().union(*parts) == {(int(a), int(b)) for a, b in whole}
+    assert sum(map(len, parts)) == len(whole)
 
 
 def test_exact_and_fuzzy_pairs() -> None:
