@@ -9,7 +9,13 @@ from hypothesis import strategies as st
 
 from crmkit import testing
 from crmkit.domain import Customer, LifeEvent
-from crmkit.domain.quality import cluster_duplicates, merge_customers, merge_records, remap_ids
+from crmkit.domain.quality import (
+    cluster_duplicates,
+    merge_customer_frame,
+    merge_customers,
+    merge_records,
+    remap_ids,
+)
 from crmkit.exceptions import InvalidValueError, InvariantError
 
 
@@ -83,3 +89,23 @@ def test_cluster_and_remap() -> None:
     out = remap_ids(tx, m)
     assert out["customer_id"].tolist() == ["C1", "C1", "C7", "C1"]
     assert tx["customer_id"].tolist() == ["C2", "C3", "C7", "C1"]  # input untouched
+
+
+@settings(max_examples=25)
+@given(st.lists(testing.customers(), min_size=3, max_size=6, unique_by=lambda c: c.code))
+def test_merge_customer_frame_keeps_every_code(people: list[Customer]) -> None:
+    from crmkit.domain import customers_from_frame, customers_to_frame
+
+    codes = [p.code for p in people]
+    assume(not set(codes) & {a for p in people for a in p.aliases})
+    frame = customers_to_frame(people)
+    survivors = pd.Series({codes[0]: codes[0], codes[1]: codes[0]})
+    try:
+        out = merge_customer_frame(frame, survivors)
+    except InvariantError:
+        return
+    assert out.index.tolist() == [codes[0], *codes[2:]]
+    assert codes[1] in out.loc[codes[0], "aliases"]
+    pd.testing.assert_frame_equal(out.loc[codes[2:]], frame.loc[codes[2:]])
+    (merged,) = customers_from_frame(out.loc[[codes[0]]])
+    assert merged == merge_customers(people[0], people[1])
