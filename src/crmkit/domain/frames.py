@@ -179,12 +179,15 @@ def customers_to_frame(customers: Iterable[Customer]) -> pd.DataFrame:
     return frame
 
 
-def customers_from_frame(frame: pd.DataFrame) -> tuple[Customer, ...]:
+def customers_from_frame(
+    frame: pd.DataFrame, *, default_country_code: str | None = None
+) -> tuple[Customer, ...]:
     """Rebuild customers from a frame shaped like :func:`customers_to_frame`'s output.
 
     The index (or a ``customer_id`` column) gives the codes; ``name`` is required and
     every other column optional. When a ``contacts`` column is present it is the full
-    list of contact points; otherwise ``email`` and ``phone`` become contact points.
+    list of contact points; otherwise ``email`` and ``phone`` become contact points,
+    national phone numbers completed with ``default_country_code`` (``"98"`` for Iran).
 
     Raises
     ------
@@ -209,7 +212,7 @@ def customers_from_frame(frame: pd.DataFrame) -> tuple[Customer, ...]:
             ]
         else:
             contacts = [
-                ContactPoint(channel=ch, value=rec[k])
+                ContactPoint(channel=ch, value=rec[k], default_country_code=default_country_code)
                 for k, ch in (("email", "e-mail"), ("phone", "phone"))
                 if rec.get(k) is not None
             ]
