@@ -13,3 +13,20 @@ def test_all_is_sorted_and_importable(module: str) -> None:
     assert list(mod.__all__) == sorted(mod.__all__)
     for name in mod.__all__:
         assert getattr(mod, name) is not None
+
+
+def test_step_strategies_draw_valid_objects() -> None:
+    from hypothesis import given, settings
+
+    from crmkit import testing
+    from crmkit.domain import ComplaintStep, PipelineStep, StageChange
+
+    @settings(max_examples=20)
+    @given(testing.stage_changes(), testing.complaint_steps(), testing.pipeline_steps())
+    def check(a: StageChange, b: ComplaintStep, c: PipelineStep) -> None:
+        assert StageChange.from_record({"stage": a.stage, "on": a.on, "reason": a.reason}) == a
+        assert ComplaintStep.from_record({"stage": b.stage, "at": b.at, "channel": b.channel,
+                                          "note": b.note}) == b  # fmt: skip
+        assert PipelineStep.from_record({"stage": c.stage, "on": c.on}) == c
+
+    check()
