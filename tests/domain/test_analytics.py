@@ -111,3 +111,13 @@ def test_contacts_before_first_purchase_hand_counted() -> None:
     out2 = contacts_before_first_purchase(interactions_to_frame(items), buys)
     assert out2.loc["B", "n_contacts_before"] == 1
     assert out2.loc["B", "converted"]
+
+
+def test_contacts_before_first_purchase_refuses_mixed_naive_and_aware() -> None:
+    from crmkit.domain import Interaction
+
+    i = Interaction(customer_code="A", at=T0, channel="web", kind="marketing",
+                    phase="before sale", direction="outbound")  # fmt: skip
+    buys = pd.DataFrame({"customer_id": ["A"], "datetime": [pd.Timestamp("2024-02-01")]})
+    with pytest.raises(InvalidValueError, match="time zone"):
+        contacts_before_first_purchase(interactions_to_frame([i]), buys)
