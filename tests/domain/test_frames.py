@@ -102,3 +102,10 @@ def test_errors_name_the_problem() -> None:
                           "direction": ["inbound"]})  # fmt: skip
     with pytest.raises(InvalidValueError, match="naive"):
         interactions_from_frame(naive)
+
+
+def test_invalid_cell_error_names_the_row() -> None:
+    frame = pd.DataFrame({"name": ["Ali", "Sara"], "email": ["a@b.ir", "sara@"]},
+                         index=pd.Index(["C1", "C2"], name="customer_id"))  # fmt: skip
+    with pytest.raises(InvalidValueError, match=r"row 1 \(index 'C2'\).*'sara@'"):
+        customers_from_frame(frame)

@@ -42,7 +42,7 @@ from crmkit.domain.customer import (
 )
 from crmkit.domain.interaction import Channel, Interaction
 from crmkit.domain.opportunity import Opportunity, PipelineStep
-from crmkit.exceptions import InvalidValueError
+from crmkit.exceptions import InvalidValueError, ValidationError
 
 __all__ = [
     "COMPLAINT_COLUMNS",
@@ -115,8 +115,15 @@ def _stamps(values: list[dt.datetime]) -> pd.Series:
 
 
 def _rows(frame: pd.DataFrame, build: Callable[[dict[str, Any]], T]) -> tuple[T, ...]:
+    """Build one object per row; an invalid row's error names its position and label."""
     records = [{str(k): v for k, v in r.items()} for r in frame.to_dict(orient="records")]
-    return tuple(build(r) for r in records)
+    out = []
+    for pos, (label, rec) in enumerate(zip(frame.index, records, strict=True)):
+        try:
+            out.append(build(rec))
+        except ValidationError as exc:
+            raise type(exc)(f"row {pos} (index {label!r}): {exc}") from exc
+    return tuple(out)
 
 
 def _none(value: Any) -> Any:
@@ -200,6 +207,7 @@ def customers_from_frame(
     df = frame.reset_index() if CUSTOMER_ID not in frame.columns else frame.reset_index(drop=True)
     if CUSTOMER_ID not in df.columns:
         raise InvalidValueError("customer codes must be the index or a 'customer_id' column.")
+    df.index = frame.index  # error messages name the row by its own label
 
     def build(r: dict[str, Any]) -> Customer:
         rec = {k: _none(v) if not isinstance(v, tuple) else v for k, v in r.items()}
