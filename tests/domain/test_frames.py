@@ -15,6 +15,7 @@ from crmkit.domain import (
     Customer,
     Interaction,
     Opportunity,
+    Relationship,
     complaints_from_frame,
     complaints_to_frame,
     customers_from_frame,
@@ -23,12 +24,15 @@ from crmkit.domain import (
     interactions_to_frame,
     opportunities_from_frame,
     opportunities_to_frame,
+    relationships_from_frame,
+    relationships_to_frame,
 )
 from crmkit.domain.frames import (
     COMPLAINT_COLUMNS,
     CUSTOMER_COLUMNS,
     INTERACTION_COLUMNS,
     OPPORTUNITY_COLUMNS,
+    RELATIONSHIP_COLUMNS,
 )
 from crmkit.exceptions import InvalidValueError, MissingColumnsError
 
@@ -109,3 +113,14 @@ def test_invalid_cell_error_names_the_row() -> None:
                          index=pd.Index(["C1", "C2"], name="customer_id"))  # fmt: skip
     with pytest.raises(InvalidValueError, match=r"row 1 \(index 'C2'\).*'sara@'"):
         customers_from_frame(frame)
+
+
+@given(
+    st.lists(testing.relationships(), max_size=4,
+             unique_by=lambda r: (r.customer_code, r.counterparty))
+)  # fmt: skip
+def test_relationships_round_trip(items: list[Relationship]) -> None:
+    frame = relationships_to_frame(items)
+    assert tuple(frame.columns) == RELATIONSHIP_COLUMNS
+    assert len(frame) == sum(len(r.history) for r in items)
+    assert relationships_from_frame(frame) == tuple(items)
