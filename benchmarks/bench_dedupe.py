@@ -163,6 +163,9 @@ def main() -> None:
     for th in (0.6, 0.7, 0.75, 0.8, 0.9):
         k = pairs["score"].to_numpy() >= th
         print(f"{th:>9.2f} {k.sum():>9,d} {same[k].mean():>10.4f} {same[k].sum() / n_truth:>8.4f}")
+    k = exact | ((pairs["score"].to_numpy() >= 0.7) & pairs["same_birth_date"].to_numpy())
+    print(f"{'0.70+dob':>9} {k.sum():>9,d} {same[k].mean():>10.4f} {same[k].sum() / n_truth:>8.4f}"
+          "   (exact key, or name >= 0.7 with the same birth date)")  # fmt: skip
 
 
 if __name__ == "__main__":

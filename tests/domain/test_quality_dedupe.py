@@ -64,7 +64,8 @@ def test_exact_and_fuzzy_pairs() -> None:
     assert found[("C2", "C6")] == 1.0
     assert found[("C4", "C6")] == 1.0  # the same national id, written with separators
     assert list(pairs.columns) == ["customer_id_left", "customer_id_right", "score",
-                                   "name_similarity", "national_id", "email", "phone"]  # fmt: skip
+                                   "name_similarity", "national_id", "email", "phone",
+                                   "same_birth_date"]  # fmt: skip
     assert pairs["score"].is_monotonic_decreasing
 
 

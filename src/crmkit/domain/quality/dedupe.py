@@ -208,8 +208,10 @@ def find_duplicates(
         One row per candidate pair, sorted by ``score`` descending then ids:
         ``customer_id_left``, ``customer_id_right`` (left is the earlier row),
         ``score`` (1 for an exact-key match, else the name similarity),
-        ``name_similarity`` (bigram Jaccard of the normalised names) and one boolean
-        column per exact key telling whether it matched.
+        ``name_similarity`` (bigram Jaccard of the normalised names), one boolean
+        column per exact key telling whether it matched and, when the frame has a
+        ``birth_date`` column, ``same_birth_date`` (both known and equal) as further
+        evidence for reviewing fuzzy pairs.
 
     Raises
     ------
@@ -269,15 +271,19 @@ def find_duplicates(
         exact |= v
     left, right = pair_ids // n, pair_ids % n
     sim = index.jaccard(left, right)
-    keep = np.ones(pair_ids.size, dtype=bool)
+    evidence = dict(hit)
+    if "birth_date" in frame.columns:
+        born = pd.to_datetime(frame["birth_date"]).to_numpy(dtype="datetime64[D]")
+        known = ~np.isnat(born)
+        evidence["same_birth_date"] = known[left] & known[right] & (born[left] == born[right])
     ids = frame.index.to_numpy()
     out = pd.DataFrame(
         {
-            f"{CUSTOMER_ID}_left": ids[left[keep]],
-            f"{CUSTOMER_ID}_right": ids[right[keep]],
-            "score": np.where(exact[keep], 1.0, sim[keep]),
-            "name_similarity": sim[keep],
-            **{k: v[keep] for k, v in hit.items()},
+            f"{CUSTOMER_ID}_left": ids[left],
+            f"{CUSTOMER_ID}_right": ids[right],
+            "score": np.where(exact, 1.0, sim),
+            "name_similarity": sim,
+            **evidence,
         }
     )
     out = out.sort_values(
