@@ -367,9 +367,13 @@ class BetaGeoBetaBinom:
 
     def _history(
         self, summary: pd.DataFrame, kwargs: dict[str, Any]
-    ) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64], pd.Index]:
+    ) -> tuple[_F, _F, _F, NDArray[np.intp], pd.Index]:
+        """Distinct (x, t_x, n) patterns of ``summary`` and each row's pattern number."""
         x, tx, n, _, index = _pattern_arrays(summary, weights_col=None, **self._cols(kwargs))
-        return x, tx, n, index
+        base = int(n.max()) + 1
+        key = (x.astype(np.int64) * base + tx.astype(np.int64)) * base + n.astype(np.int64)
+        _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+        return x[first], tx[first], n[first], inverse.reshape(-1), index
 
     def _log_l(
         self, x: NDArray[np.float64], tx: NDArray[np.float64], n: NDArray[np.float64]
@@ -407,14 +411,14 @@ class BetaGeoBetaBinom:
         [0.11]
         """
         m = positive_count(m, name="m")
-        x, tx, n, index = self._history(summary, kwargs)
+        x, tx, n, inverse, index = self._history(summary, kwargs)
         log_num = (
             special.betaln(self.alpha + x, self.beta + n - x)
             - special.betaln(self.alpha, self.beta)
             + self._log_alive(n + m)
         )
         p = np.clip(np.exp(log_num - self._log_l(x, tx, n)), 0.0, 1.0)
-        return pd.Series(p, index=index, name="probability_alive")
+        return pd.Series(p[inverse], index=index, name="probability_alive")
 
     def conditional_expected_purchases(
         self, t: float, summary: pd.DataFrame, **kwargs: Any
@@ -452,13 +456,13 @@ class BetaGeoBetaBinom:
         horizon = _whole(t, "t")
         if horizon.ndim != 0:
             raise InvalidValueError(f"t={t!r} must be a single whole number of opportunities.")
-        x, tx, n, index = self._history(summary, kwargs)
+        x, tx, n, inverse, index = self._history(summary, kwargs)
         log_num = special.betaln(self.alpha + x + 1.0, self.beta + n - x) - special.betaln(
             self.alpha, self.beta
         )
         ratio = np.exp(log_num - self._log_l(x, tx, n))
         out = ratio * self._alive_sum(n, np.full_like(n, float(horizon)))
-        return pd.Series(out, index=index, name="expected_purchases")
+        return pd.Series(out[inverse], index=index, name="expected_purchases")
 
     # --------------------------------------------------------------- simulation
     def simulate(self, n_customers: int, T: int, rng: Any) -> pd.DataFrame:
