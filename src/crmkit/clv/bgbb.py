@@ -22,7 +22,7 @@ from scipy import special
 
 from crmkit import columns as cols
 from crmkit._validation import check_numeric_column, handle_nan, require_columns, require_nonempty
-from crmkit.clv._base import FitResult, compress_rows, maximize_log_likelihood
+from crmkit.clv._base import FitResult, maximize_log_likelihood
 from crmkit.clv._checks import check_generator, optional_time_unit, positive_count, positive_finite
 from crmkit.exceptions import DegenerateDataWarning, InvalidValueError, InvariantError
 from crmkit.timeunits import TimeUnit
@@ -229,9 +229,12 @@ class BetaGeoBetaBinom:
                 DegenerateDataWarning,
                 stacklevel=2,
             )
-        u, counts, _ = compress_rows({"x": x, "tx": tx, "n": n}, w)
+        base = int(n.max()) + 1
+        key = (x.astype(np.int64) * base + tx.astype(np.int64)) * base + n.astype(np.int64)
+        _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+        counts = np.bincount(inverse.reshape(-1), weights=w)
         keep = counts > 0
-        ux, utx, un, uw = u["x"][keep], u["tx"][keep], u["n"][keep], counts[keep]
+        ux, utx, un, uw = x[first][keep], tx[first][keep], n[first][keep], counts[keep]
 
         def loglik(theta: NDArray[np.float64]) -> float:
             return float(np.dot(uw, cls._log_likelihood_rows(theta, ux, utx, un)))
