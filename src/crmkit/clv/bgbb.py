@@ -229,12 +229,10 @@ class BetaGeoBetaBinom:
                 DegenerateDataWarning,
                 stacklevel=2,
             )
-        base = int(n.max()) + 1
-        key = (x.astype(np.int64) * base + tx.astype(np.int64)) * base + n.astype(np.int64)
-        _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
-        counts = np.bincount(inverse.reshape(-1), weights=w)
+        inverse, px, ptx, pn = _factorize_patterns(x, tx, n)
+        counts = np.bincount(inverse, weights=w, minlength=px.size)
         keep = counts > 0
-        ux, utx, un, uw = x[first][keep], tx[first][keep], n[first][keep], counts[keep]
+        ux, utx, un, uw = px[keep], ptx[keep], pn[keep], counts[keep]
 
         def loglik(theta: NDArray[np.float64]) -> float:
             return float(np.dot(uw, cls._log_likelihood_rows(theta, ux, utx, un)))
@@ -373,10 +371,8 @@ class BetaGeoBetaBinom:
     ) -> tuple[_F, _F, _F, NDArray[np.intp], pd.Index]:
         """Distinct (x, t_x, n) patterns of ``summary`` and each row's pattern number."""
         x, tx, n, _, index = _pattern_arrays(summary, weights_col=None, **self._cols(kwargs))
-        base = int(n.max()) + 1
-        key = (x.astype(np.int64) * base + tx.astype(np.int64)) * base + n.astype(np.int64)
-        _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
-        return x[first], tx[first], n[first], inverse.reshape(-1), index
+        inverse, ux, utx, un = _factorize_patterns(x, tx, n)
+        return ux, utx, un, inverse, index
 
     def _log_l(
         self, x: NDArray[np.float64], tx: NDArray[np.float64], n: NDArray[np.float64]
@@ -511,6 +507,21 @@ class BetaGeoBetaBinom:
             },
             index=pd.RangeIndex(size, name=cols.CUSTOMER_ID),
         )
+
+
+def _factorize_patterns(x: _F, tx: _F, n: _F) -> tuple[NDArray[np.intp], _F, _F, _F]:
+    """Hash the whole-number (x, t_x, n) rows into pattern codes (O(rows), no sorting)."""
+    base = int(n.max()) + 1
+    key = (x.astype(np.int64) * base + tx.astype(np.int64)) * base + n.astype(np.int64)
+    codes, uniques = pd.factorize(key)
+    u = np.asarray(uniques, dtype=np.int64)
+    ux, utx, un = u // (base * base), (u // base) % base, u % base
+    return (
+        np.asarray(codes, dtype=np.intp),
+        ux.astype(np.float64),
+        utx.astype(np.float64),
+        un.astype(np.float64),
+    )
 
 
 def _whole(values: ArrayLike, name: str) -> NDArray[np.float64]:
