@@ -20,13 +20,13 @@ from crmkit import columns as cols
 from crmkit._validation import require_columns
 from crmkit.clv._base import (
     FitResult,
+    Optimum,
     ValueAndGradient,
     compress_rows,
     maximize_log_likelihood,
 )
 from crmkit.clv._data import SummaryArrays, summary_arrays
 from crmkit.exceptions import (
-    ConvergenceWarning,
     DegenerateDataWarning,
     InvalidValueError,
 )
@@ -312,39 +312,37 @@ def fit_transaction_model(
     n = float(w.sum())
     if n <= 0:
         raise InvalidValueError(f"{family}: the weights sum to 0; nothing to fit.")
-    degenerate = not np.any(x > 0)
-    if degenerate:
+    ll_fn, vg_fn = objective(x, tx, T, w)
+    start_values = start(x, tx, T, w) if x0 is None else np.asarray(x0, dtype=np.float64)
+    if not np.any(x > 0):
         warnings.warn(
             f"{family}: no customer made a repeat purchase, so the purchase rate's maximum "
-            "likelihood is at its boundary (0) and the dropout parameters are not identified; "
-            "the estimates are the optimiser's last finite iterate and the standard errors "
-            "are infinite. Collect a longer calibration period before using this fit.",
+            "likelihood is at its boundary (0) and the other parameters are not identified. "
+            "The returned parameters are the data-scaled starting values (not estimates), "
+            "with infinite standard errors and converged=False. Collect a longer "
+            "calibration period before using this model.",
             DegenerateDataWarning,
             stacklevel=3,
         )
-    ll_fn, vg_fn = objective(x, tx, T, w)
-    start_values = start(x, tx, T, w) if x0 is None else np.asarray(x0, dtype=np.float64)
-    with warnings.catch_warnings():
-        if degenerate:
-            warnings.simplefilter("ignore", ConvergenceWarning)
+        k = len(names)
+        opt = Optimum(
+            params=np.asarray(start_values, dtype=np.float64),
+            log_likelihood=float(ll_fn(np.asarray(start_values, dtype=np.float64))),
+            covariance=np.full((k, k), np.inf),
+            converged=False,
+            iterations=0,
+            message="degenerate data: no repeat purchases",
+            result=None,
+        )
+    else:
         opt = maximize_log_likelihood(
             ll_fn,
             start_values,
             names=names,
             n_obs=n,
             value_and_gradient=vg_fn,
-            strict=strict and not degenerate,
+            strict=strict,
             family=family,
-        )
-    if degenerate:
-        opt = type(opt)(
-            params=opt.params,
-            log_likelihood=opt.log_likelihood,
-            covariance=np.full((len(names), len(names)), np.inf),
-            converged=False,
-            iterations=opt.iterations,
-            message="degenerate data: no repeat purchases",
-            result=opt.result,
         )
     fitted = dict(zip(names, (float(v) for v in opt.params), strict=True))
     model = cls(**fitted, time_unit=unit_checked)
