@@ -30,7 +30,7 @@ __all__ = [
     "wdot",
 ]
 
-_MAX_TERMS = 200_000
+_MAX_TERMS = 50_000_000  # enough for 1 - z >= 1e-6 (a few tenths of a second per entry)
 _SERIES_Z_MAX = 0.99
 
 
@@ -105,7 +105,9 @@ def log_hyp2f1_1b(B: ArrayLike, C: ArrayLike, z: ArrayLike) -> NDArray[np.float6
     a series of positive, decreasing terms: it is summed (vectorised, only over the
     entries not yet converged) until the geometric bound :math:`t_k z / (1 - z)` on the
     remaining tail is below :math:`10^{-17}` of the sum. The value lies in
-    :math:`[1, 1/(1-z)]`, so no overflow is possible.
+    :math:`[1, 1/(1-z)]`, so no overflow is possible. Terms are added in blocks (a
+    cumulative product) for the few entries that need many; at most
+    :math:`5 \\times 10^7` terms are summed, enough for :math:`1 - z \\ge 10^{-6}`.
 
     Parameters
     ----------
