@@ -32,7 +32,13 @@ from crmkit.exceptions import (
 )
 from crmkit.timeunits import TimeUnit, check_time_unit
 
-__all__ = ["TransactionMixin", "check_horizon", "fit_transaction_model", "simulation_frame"]
+__all__ = [
+    "TransactionMixin",
+    "check_horizon",
+    "fit_transaction_model",
+    "simulation_frame",
+    "unique_pairs",
+]
 
 ModelT = TypeVar("ModelT")
 Arr = NDArray[np.float64]
@@ -50,6 +56,28 @@ def check_horizon(t: ArrayLike, *, name: str = "t") -> Arr:
             "unit)."
         )
     return arr
+
+
+def unique_pairs(a: Arr, b: Arr) -> tuple[Arr, Arr, NDArray[np.intp]] | None:
+    """Distinct (a, b) pairs of two long 1-d arrays and the inverse index, or None.
+
+    Predictions that depend on a customer only through (x, T) or (x, t_x) are computed
+    once per distinct pair: transaction logs record days, so a million customers have a
+    few thousand distinct pairs. Returns None when compression would not pay (short or
+    multi-dimensional input).
+    """
+    if a.ndim != 1 or a.shape != b.shape or a.size < 4096:
+        return None
+    b_code, bu = pd.factorize(b, sort=True)
+    a_code, au = pd.factorize(a, sort=True)
+    key = np.asarray(a_code, dtype=np.int64) * len(bu) + np.asarray(b_code, dtype=np.int64)
+    inverse, keys = pd.factorize(key, sort=False)
+    keys = np.asarray(keys, dtype=np.int64)
+    if keys.size > a.size // 2:
+        return None
+    a_levels = np.asarray(au, dtype=np.float64)
+    b_levels = np.asarray(bu, dtype=np.float64)
+    return a_levels[keys // len(bu)], b_levels[keys % len(bu)], np.asarray(inverse, np.intp)
 
 
 def _frame_result(values: Arr, t: Arr, index: pd.Index, name: str) -> pd.Series | pd.DataFrame:
@@ -118,7 +146,7 @@ class TransactionMixin:
     def _grid(t: Arr, data: SummaryArrays) -> tuple[Arr, Arr, Arr, Arr]:
         if t.ndim == 0:
             return (
-                np.broadcast_to(t, data.frequency.shape),
+                t,
                 data.frequency,
                 data.recency,
                 data.T,

@@ -29,6 +29,7 @@ from crmkit.clv._transaction import (
     fit_transaction_model,
     simulation_frame,
     simulation_times,
+    unique_pairs,
 )
 from crmkit.timeunits import TimeUnit, check_time_unit
 
@@ -182,10 +183,13 @@ class BetaGeoMaths(TransactionMixin):
 
     def _conditional_rows(self, t: Arr, x: Arr, tx: Arr, T: Arr) -> Arr:
         a, b, s = self.a, self.b, self._shift
-        z = t / (self.alpha + T + t)
-        c = a + b + x + s - 1.0
-        bracket = hyp2f1_bracket(a - 1.0, a + b + s - 1.0 - self.r, c, z)
-        return np.asarray(c * bracket * self._p_alive_rows(x, tx, T), dtype=np.float64)
+        pairs = unique_pairs(x, T) if t.ndim == 0 else None
+        xs, Ts = (x, T) if pairs is None else pairs[:2]
+        z = t / (self.alpha + Ts + t)
+        c = a + b + xs + s - 1.0
+        per_pair = c * hyp2f1_bracket(a - 1.0, a + b + s - 1.0 - self.r, c, z)
+        value = per_pair if pairs is None else per_pair[pairs[2]]
+        return np.asarray(value * self._p_alive_rows(x, tx, T), dtype=np.float64)
 
     def _expected(self, t: Arr) -> Arr:
         zero = np.zeros_like(t)
