@@ -268,7 +268,7 @@ class TransactionMixin:
         T_col: str = cols.T,
         weights_col: str | None = None,
     ) -> pd.Series:
-        """Expected number of customers with 0, 1, ... and ``max_frequency`` or more repeat purchases.
+        """Expected number of customers with 0, 1, ..., ``max_frequency`` or more purchases.
 
         The model's half of the classic fit-check histogram (Fader, Hardie & Lee 2005,
         figure 2): :math:`\\sum_i P(X(T_i) = k)` over the customers' observation lengths
