@@ -167,7 +167,22 @@ class TransactionMixin:
         T_col: str = cols.T,
         weights_col: str | None = None,
     ) -> float:
-        """Total log-likelihood of a summary under this model (weights count customers)."""
+        """Total log-likelihood of a summary under this model (weights count customers).
+
+        Raises
+        ------
+        MissingColumnsError, InvalidValueError, InvariantError
+            For a bad summary.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> from crmkit.clv import BetaGeo
+        >>> bg = BetaGeo(r=0.243, alpha=4.414, a=0.793, b=2.426)
+        >>> s = pd.DataFrame({"frequency": [2, 0], "recency": [30.43, 0.0], "T": [38.86, 38.86]})
+        >>> round(bg.log_likelihood(s), 4)
+        -10.0133
+        """
         data = self._arrays(
             summary,
             frequency_col=frequency_col,
@@ -179,11 +194,48 @@ class TransactionMixin:
         return float(np.dot(data.weights, rows))
 
     def expected_purchases(self, t: ArrayLike) -> Arr:
-        """Expected repeat purchases in (0, t] of a new customer; broadcasts over ``t``."""
+        """Expected repeat purchases in (0, t] of a new customer; broadcasts over ``t``.
+
+        Parameters
+        ----------
+        t : float or array_like
+            Horizon(s) >= 0 in the model's time unit.
+
+        Returns
+        -------
+        numpy.ndarray
+            Same shape as ``t``; 0 at ``t = 0`` and non-decreasing.
+
+        Examples
+        --------
+        >>> from crmkit.clv import BetaGeo
+        >>> BetaGeo(r=0.243, alpha=4.414, a=0.793, b=2.426).expected_purchases([0, 39]).round(4)
+        array([0.    , 1.1967])
+        """
         return self._expected(check_horizon(t))
 
     def probability_of_purchases(self, k: ArrayLike, t: ArrayLike) -> Arr:
-        """P(X(t) = k) for a new customer, broadcast over ``k`` and ``t``."""
+        """P(X(t) = k) for a new customer, broadcast over ``k`` and ``t``.
+
+        Parameters
+        ----------
+        k : int or array_like
+            Numbers of repeat purchases (whole numbers >= 0).
+        t : float or array_like
+            Horizon(s) >= 0 in the model's time unit.
+
+        Returns
+        -------
+        numpy.ndarray
+            Probabilities in [0, 1], broadcast shape of ``k`` and ``t``.
+
+        Examples
+        --------
+        >>> from crmkit.clv import BetaGeo
+        >>> bg = BetaGeo(r=0.243, alpha=4.414, a=0.793, b=2.426)
+        >>> bg.probability_of_purchases([0, 1, 2], 39).round(4)
+        array([0.5738, 0.1994, 0.0854])
+        """
         kk = np.asarray(k, dtype=np.float64)
         if not np.all(np.isfinite(kk)) or np.any(kk < 0) or np.any(kk != np.round(kk)):
             raise InvalidValueError(f"k={kk.tolist()!r} must hold whole numbers >= 0.")
@@ -206,6 +258,20 @@ class TransactionMixin:
 
         A scalar ``t`` gives a Series named ``conditional_expected_purchases``; a 1-d ``t``
         a DataFrame with one column per horizon. Both are indexed like ``summary``.
+
+        Raises
+        ------
+        InvalidValueError
+            For a negative or non-finite horizon (and bad summaries, as in ``fit``).
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> from crmkit.clv import BetaGeo
+        >>> bg = BetaGeo(r=0.243, alpha=4.414, a=0.793, b=2.426)
+        >>> s = pd.DataFrame({"frequency": [2, 0], "recency": [30.43, 0.0], "T": [38.86, 38.86]})
+        >>> bg.conditional_expected_purchases(39, s).round(3).tolist()
+        [1.226, 0.195]
         """
         tt = check_horizon(t)
         data = self._arrays(
@@ -227,6 +293,15 @@ class TransactionMixin:
 
         A scalar ``t`` gives a Series named ``probability_alive``; a 1-d ``t`` a DataFrame
         with one column per horizon. Both are indexed like ``summary``.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> from crmkit.clv import BetaGeo
+        >>> bg = BetaGeo(r=0.243, alpha=4.414, a=0.793, b=2.426)
+        >>> s = pd.DataFrame({"frequency": [2, 0], "recency": [30.43, 0.0], "T": [38.86, 38.86]})
+        >>> bg.probability_alive(s, [0, 52]).round(3).to_numpy().tolist()
+        [[0.727, 0.532], [1.0, 0.944]]
         """
         tt = check_horizon(t)
         data = self._arrays(
@@ -250,6 +325,15 @@ class TransactionMixin:
         Equals :math:`1 - P(\\text{alive}) + P(\\text{alive})\\,
         E[P(\\text{no purchase} \\mid \\text{alive})]`. A scalar ``t`` gives a Series named
         ``probability_no_purchase``; a 1-d ``t`` a DataFrame with one column per horizon.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> from crmkit.clv import BetaGeo
+        >>> bg = BetaGeo(r=0.243, alpha=4.414, a=0.793, b=2.426)
+        >>> s = pd.DataFrame({"frequency": [2, 0], "recency": [30.43, 0.0], "T": [38.86, 38.86]})
+        >>> bg.probability_no_purchase(39, s).round(3).tolist()
+        [0.445, 0.855]
         """
         tt = check_horizon(t)
         data = self._arrays(
@@ -278,6 +362,14 @@ class TransactionMixin:
         -------
         pandas.Series
             Indexed by ``frequency`` (0 ... ``max_frequency``), named ``expected_customers``.
+
+        Examples
+        --------
+        >>> from crmkit.clv import BetaGeo
+        >>> from crmkit.datasets import load_cdnow_summary
+        >>> bg = BetaGeo(r=0.243, alpha=4.414, a=0.793, b=2.426)
+        >>> bg.expected_repeat_frequency(load_cdnow_summary(), max_frequency=3).round(1).tolist()
+        [1406.5, 460.8, 192.7, 297.0]
         """
         if int(max_frequency) != max_frequency or max_frequency < 1:
             raise InvalidValueError(f"max_frequency={max_frequency!r} must be an integer >= 1.")
