@@ -379,7 +379,7 @@ class TransactionMixin:
         w = (
             np.ones(T.size)
             if weights_col is None
-            else summary[weights_col].to_numpy(dtype=np.float64)
+            else check_horizon(summary[weights_col].to_numpy(dtype=np.float64), name=weights_col)
         )
         Tu, inv = np.unique(T, return_inverse=True)
         wu = np.bincount(inv.reshape(-1), weights=w, minlength=Tu.size)
