@@ -5,12 +5,19 @@ opportunities), a uniform code registry, and analytic functions for lifecycle
 stages, Pareto concentration, customer lifetime value models, CRM maturity and
 success metrics.
 
+The command line ``crmkit report`` runs the whole pipeline on the bundled CDNOW data
+(or a file of yours) and writes an HTML report; plots live in :mod:`crmkit.plotting`
+(the ``plot`` extra) and are never imported by the core.
+
 Examples
 --------
 >>> import crmkit as ck
 >>> tx = ck.datasets.load_cdnow_transactions()
 >>> tx["customer_id"].nunique()
 23570
+>>> fit = ck.clv.BetaGeo.fit(ck.datasets.load_cdnow_summary())
+>>> {k: round(v, 3) for k, v in fit.params.items()}
+{'r': 0.243, 'alpha': 4.414, 'a': 0.793, 'b': 2.426}
 """
 
 from __future__ import annotations
@@ -18,7 +25,22 @@ from __future__ import annotations
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
-from crmkit import columns, datasets, exceptions, timeunits
+from crmkit import (
+    clv,
+    codes,
+    columns,
+    datasets,
+    domain,
+    exceptions,
+    lifecycle,
+    maturity,
+    metrics,
+    pareto,
+    rfm,
+    segmentation,
+    timeunits,
+    transactions,
+)
 from crmkit.exceptions import (
     ConvergenceError,
     ConvergenceWarning,
@@ -28,6 +50,7 @@ from crmkit.exceptions import (
     ValidationError,
 )
 from crmkit.timeunits import TimeUnit
+from crmkit.transactions import calibration_and_holdout, rfm_summary
 
 __all__ = [
     "ConvergenceError",
@@ -38,10 +61,22 @@ __all__ = [
     "TimeUnit",
     "ValidationError",
     "__version__",
+    "calibration_and_holdout",
+    "clv",
+    "codes",
     "columns",
     "datasets",
+    "domain",
     "exceptions",
+    "lifecycle",
+    "maturity",
+    "metrics",
+    "pareto",
+    "rfm",
+    "rfm_summary",
+    "segmentation",
     "timeunits",
+    "transactions",
 ]
 
 

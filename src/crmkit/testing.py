@@ -29,6 +29,7 @@ from crmkit.domain import (
     Channel,
     Complaint,
     ComplaintStage,
+    ComplaintStep,
     ContactPoint,
     Customer,
     CustomerKind,
@@ -42,10 +43,12 @@ from crmkit.domain import (
     LifeEventKind,
     Opportunity,
     OpportunityStage,
+    PipelineStep,
     Relationship,
     RelationshipShape,
     RelationshipStage,
     SalePhase,
+    StageChange,
 )
 from crmkit.domain.complaint import ALLOWED as COMPLAINT_MOVES
 from crmkit.domain.relationship import ALLOWED as RELATIONSHIP_MOVES
@@ -53,6 +56,7 @@ from crmkit.domain.relationship import ALLOWED as RELATIONSHIP_MOVES
 __all__ = [
     "aware_datetimes",
     "codes",
+    "complaint_steps",
     "complaints",
     "contact_points",
     "customers",
@@ -63,7 +67,9 @@ __all__ = [
     "names",
     "opportunities",
     "phones",
+    "pipeline_steps",
     "relationships",
+    "stage_changes",
 ]
 
 _LETTERS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZابپتثجچحخدذرزسشصطعغفقکگلمنوهی"
@@ -167,6 +173,27 @@ def customers(draw: Any, *, code: str | None = None) -> Customer:
         life_events=events,
         aliases=aliases,
     )
+
+
+def stage_changes() -> st.SearchStrategy[StageChange]:
+    """Single relationship stage changes (not reactivations)."""
+    return st.builds(
+        StageChange, stage=st.sampled_from(RelationshipStage), on=_DATES,
+        reason=st.none() | st.sampled_from(["death", "moved abroad", "win-back"]),
+    )  # fmt: skip
+
+
+def complaint_steps() -> st.SearchStrategy[ComplaintStep]:
+    """Single complaint response steps."""
+    return st.builds(
+        ComplaintStep, stage=st.sampled_from(ComplaintStage), at=aware_datetimes(),
+        channel=st.none() | st.sampled_from(Channel), note=st.none() | names(),
+    )  # fmt: skip
+
+
+def pipeline_steps() -> st.SearchStrategy[PipelineStep]:
+    """Single opportunity pipeline steps."""
+    return st.builds(PipelineStep, stage=st.sampled_from(OpportunityStage), on=_DATES)
 
 
 @st.composite

@@ -179,3 +179,15 @@ def test_no_repeat_buyers_warns_degenerate() -> None:
     predicted = fit.model.conditional_expected_purchases(5, data)
     assert np.all(np.isfinite(predicted))
     assert float(predicted.iloc[0]) < 0.01
+
+
+def test_protocol_and_pickle(fitted) -> None:  # type: ignore[no-untyped-def]
+    import pickle
+
+    from crmkit.clv import CLVModel, TransactionModel
+
+    assert isinstance(fitted.model, TransactionModel)
+    assert isinstance(fitted.model, CLVModel)
+    assert pickle.loads(pickle.dumps(fitted.model)) == fitted.model
+    with pytest.raises(attrs.exceptions.FrozenInstanceError):
+        fitted.model.alpha = 2.0  # type: ignore[misc]

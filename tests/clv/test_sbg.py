@@ -136,3 +136,14 @@ def test_survival_non_increasing_and_retention_in_unit_interval(alpha: float, be
     r = m.retention_rate(np.arange(1, 60))
     assert np.all((r > 0) & (r < 1))
     assert np.all(np.diff(r) >= -1e-15)
+
+
+def test_protocol_and_pickle() -> None:
+    import pickle
+
+    from crmkit.clv import CLVModel
+    from crmkit.clv.gammagamma import GammaGamma
+
+    for model in (ShiftedBetaGeometric(alpha=0.7, beta=1.2), GammaGamma(p=6.0, q=4.0, v=15.0)):
+        assert isinstance(model, CLVModel)
+        assert pickle.loads(pickle.dumps(model)) == model

@@ -7,7 +7,7 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from crmkit import testing
@@ -82,6 +82,7 @@ def test_stage_durations_refuse_naive_as_of() -> None:
         )
 
 
+@settings(max_examples=30)  # heavy composite examples; 30 cover the rules
 @given(st.lists(testing.complaints(), min_size=1, max_size=4, unique_by=lambda c: c.complaint_id))
 def test_stage_durations_agree_with_the_objects(items: list[Complaint]) -> None:
     d = complaint_stage_durations(complaints_to_frame(items), "D")
@@ -110,3 +111,13 @@ def test_contacts_before_first_purchase_hand_counted() -> None:
     out2 = contacts_before_first_purchase(interactions_to_frame(items), buys)
     assert out2.loc["B", "n_contacts_before"] == 1
     assert out2.loc["B", "converted"]
+
+
+def test_contacts_before_first_purchase_refuses_mixed_naive_and_aware() -> None:
+    from crmkit.domain import Interaction
+
+    i = Interaction(customer_code="A", at=T0, channel="web", kind="marketing",
+                    phase="before sale", direction="outbound")  # fmt: skip
+    buys = pd.DataFrame({"customer_id": ["A"], "datetime": [pd.Timestamp("2024-02-01")]})
+    with pytest.raises(InvalidValueError, match="time zone"):
+        contacts_before_first_purchase(interactions_to_frame([i]), buys)

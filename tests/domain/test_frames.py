@@ -6,7 +6,7 @@ import datetime as dt
 
 import pandas as pd
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from crmkit import testing
@@ -15,6 +15,7 @@ from crmkit.domain import (
     Customer,
     Interaction,
     Opportunity,
+    Relationship,
     complaints_from_frame,
     complaints_to_frame,
     customers_from_frame,
@@ -23,16 +24,20 @@ from crmkit.domain import (
     interactions_to_frame,
     opportunities_from_frame,
     opportunities_to_frame,
+    relationships_from_frame,
+    relationships_to_frame,
 )
 from crmkit.domain.frames import (
     COMPLAINT_COLUMNS,
     CUSTOMER_COLUMNS,
     INTERACTION_COLUMNS,
     OPPORTUNITY_COLUMNS,
+    RELATIONSHIP_COLUMNS,
 )
 from crmkit.exceptions import InvalidValueError, MissingColumnsError
 
 
+@settings(max_examples=30)  # heavy composite examples; 30 cover the rules
 @given(st.lists(testing.customers(), max_size=4, unique_by=lambda c: c.code))
 def test_customers_round_trip(customers: list[Customer]) -> None:
     frame = customers_to_frame(customers)
@@ -48,6 +53,7 @@ def test_interactions_round_trip(items: list[Interaction]) -> None:
     assert interactions_from_frame(frame) == tuple(items)
 
 
+@settings(max_examples=30)  # heavy composite examples; 30 cover the rules
 @given(st.lists(testing.complaints(), max_size=4, unique_by=lambda c: c.complaint_id))
 def test_complaints_round_trip(items: list[Complaint]) -> None:
     frame = complaints_to_frame(items)
@@ -100,3 +106,21 @@ def test_errors_name_the_problem() -> None:
                           "direction": ["inbound"]})  # fmt: skip
     with pytest.raises(InvalidValueError, match="naive"):
         interactions_from_frame(naive)
+
+
+def test_invalid_cell_error_names_the_row() -> None:
+    frame = pd.DataFrame({"name": ["Ali", "Sara"], "email": ["a@b.ir", "sara@"]},
+                         index=pd.Index(["C1", "C2"], name="customer_id"))  # fmt: skip
+    with pytest.raises(InvalidValueError, match=r"row 1 \(index 'C2'\).*'sara@'"):
+        customers_from_frame(frame)
+
+
+@given(
+    st.lists(testing.relationships(), max_size=4,
+             unique_by=lambda r: (r.customer_code, r.counterparty))
+)  # fmt: skip
+def test_relationships_round_trip(items: list[Relationship]) -> None:
+    frame = relationships_to_frame(items)
+    assert tuple(frame.columns) == RELATIONSHIP_COLUMNS
+    assert len(frame) == sum(len(r.history) for r in items)
+    assert relationships_from_frame(frame) == tuple(items)

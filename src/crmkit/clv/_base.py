@@ -22,7 +22,7 @@ import attrs
 import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
-from scipy import optimize, stats
+from scipy import optimize, special
 
 from crmkit.exceptions import ConvergenceError, ConvergenceWarning, InvalidValueError
 
@@ -378,7 +378,7 @@ class FitResult(Generic[ModelT]):
             raise InvalidValueError(
                 f"level={level!r} must lie strictly between 0 and 1, e.g. 0.95."
             )
-        z = float(stats.norm.ppf(0.5 + level / 2.0))
+        z = float(special.ndtri(0.5 + level / 2.0))
         est = np.asarray(self.estimates)
         se = np.sqrt(np.diag(self.covariance))
         factor = np.exp(z * se / est)
@@ -436,9 +436,31 @@ def compress_rows(
     ([0.0, 1.0], [1.0, 2.0], [1, 0, 1])
     """
     names = list(columns)
-    stacked = np.column_stack([np.asarray(columns[n], dtype=np.float64) for n in names])
-    uniq, inverse = np.unique(stacked, axis=0, return_inverse=True)
+    arrays = [np.asarray(columns[n], dtype=np.float64).reshape(-1) for n in names]
+    # Factorise each column (a fast 1-d sort), then combine the codes into one integer
+    # key in mixed radix (first column most significant, so the order is lexicographic);
+    # np.unique(axis=0) on the stacked rows is an order of magnitude slower. NaN cannot
+    # occur here: summaries are validated before compression.
+    levels, codes = [], []
+    for arr in arrays:
+        code, lev = pd.factorize(arr, sort=True)  # hash-based, O(n)
+        levels.append(np.asarray(lev, dtype=np.float64))
+        codes.append(np.asarray(code, dtype=np.int64))
+    if math.prod(max(lev.size, 1) for lev in levels) < 2**62:
+        key = np.zeros(arrays[0].size, dtype=np.int64)
+        for lev, code in zip(levels, codes, strict=True):
+            key = key * lev.size + code
+        inverse_codes, key_levels = pd.factorize(key, sort=True)
+        keys, inverse = np.asarray(key_levels, dtype=np.int64), np.asarray(inverse_codes)
+        cols_out = []
+        for lev in reversed(levels):
+            cols_out.append(lev[keys % lev.size])
+            keys = keys // lev.size
+        uniq = np.column_stack(cols_out[::-1]) if cols_out else np.empty((0, 0))
+    else:
+        uniq, inverse = np.unique(np.column_stack(arrays), axis=0, return_inverse=True)
     inverse = inverse.reshape(-1).astype(np.int64)
-    w = np.ones(stacked.shape[0]) if weights is None else np.asarray(weights, dtype=np.float64)
+    n_rows = arrays[0].size if arrays else 0
+    w = np.ones(n_rows) if weights is None else np.asarray(weights, dtype=np.float64)
     counts = np.bincount(inverse, weights=w, minlength=uniq.shape[0]).astype(np.float64)
     return {n: uniq[:, i].copy() for i, n in enumerate(names)}, counts, inverse

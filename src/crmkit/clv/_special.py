@@ -30,7 +30,7 @@ __all__ = [
     "wdot",
 ]
 
-_MAX_TERMS = 200_000
+_MAX_TERMS = 50_000_000  # enough for 1 - z >= 1e-6 (a few tenths of a second per entry)
 _SERIES_Z_MAX = 0.99
 
 
@@ -105,7 +105,9 @@ def log_hyp2f1_1b(B: ArrayLike, C: ArrayLike, z: ArrayLike) -> NDArray[np.float6
     a series of positive, decreasing terms: it is summed (vectorised, only over the
     entries not yet converged) until the geometric bound :math:`t_k z / (1 - z)` on the
     remaining tail is below :math:`10^{-17}` of the sum. The value lies in
-    :math:`[1, 1/(1-z)]`, so no overflow is possible.
+    :math:`[1, 1/(1-z)]`, so no overflow is possible. Terms are added in blocks (a
+    cumulative product) for the few entries that need many; at most
+    :math:`5 \\times 10^7` terms are summed, enough for :math:`1 - z \\ge 10^{-6}`.
 
     Parameters
     ----------
@@ -170,12 +172,12 @@ def _series_1b(
     )
     shape = b.shape
     zz = np.clip(zz.ravel(), 0.0, 1.0 - 1e-16)
-    # terms are bounded by z^k, so K terms leave a tail below eps * (1 - z)^-2 * K z^K:
+    # terms are bounded by z^k, so K terms leave a tail below z^K / (1 - z) <= 1e-16:
     # sort by the number of terms needed and work on shrinking contiguous prefixes.
     with np.errstate(divide="ignore"):
         logz = np.log(zz)
-        need = np.where(zz > 0.0, np.ceil((np.log(1e-17) + 2.0 * np.log1p(-zz) - 5.0) / logz), 0.0)
-    need = np.minimum(need + 2.0, _MAX_TERMS)
+        need = np.where(zz > 0.0, np.ceil((np.log(1e-16) + np.log1p(-zz)) / logz), 0.0)
+    need = np.minimum(need + 1.0, _MAX_TERMS)
     order = np.argsort(-need, kind="stable")
     need_s = need[order]
     bs, cs, zs = b.ravel()[order], c.ravel()[order], zz[order]
@@ -187,23 +189,46 @@ def _series_1b(
     sz = np.zeros(n)
     accB = np.zeros(n)
     accC = np.zeros(n)
-    # number of rows still needing term k: need_s is sorted descending
-    counts = np.searchsorted(-need_s, -np.arange(1, int(need_s[0]) + 1 if n else 1), side="left")
-    for k in range(1, counts.size + 1):
-        m = int(counts[k - 1])
+    # Terms are added in blocks (a cumulative product per row), only for the rows that
+    # still need them: need_s is sorted in descending order, so those form a prefix.
+    k = 0
+    max_need = int(need_s[0]) if n else 0
+    while k < max_need:
+        m = int(np.searchsorted(-need_s, -k, side="left"))
         if m == 0:
             break
-        ratio_noz = (bs[:m] + (k - 1)) / (cs[:m] + (k - 1))
+        L = int(min(max(1, 2_000_000 // m), max(8, k), 8192, max_need - k))
+        if L < 8:  # many rows still active: one term at a time, in place
+            rn1 = (bs[:m] + k) / (cs[:m] + k)
+            if grad:
+                sz[:m] += (k + 1) * term[:m] * rn1
+                accB[:m] += 1.0 / (bs[:m] + k)
+                accC[:m] += 1.0 / (cs[:m] + k)
+            rn1 *= zs[:m]
+            term[:m] *= rn1
+            total[:m] += term[:m]
+            if grad:
+                sB[:m] += term[:m] * accB[:m]
+                sC[:m] -= term[:m] * accC[:m]
+            k += 1
+            continue
+        kk = np.arange(k + 1, k + L + 1, dtype=np.float64)
+        rn = (bs[:m, None] + (kk - 1.0)) / (cs[:m, None] + (kk - 1.0))
+        P = np.cumprod(rn * zs[:m, None], axis=1)
+        terms = term[:m, None] * P
+        total[:m] += terms.sum(axis=1)
         if grad:
-            # d/dz of t_k = k * t_{k-1} * ratio_noz * z^(k-1) ... accumulated without 1/z
-            sz[:m] += k * term[:m] * ratio_noz
-            accB[:m] += 1.0 / (bs[:m] + (k - 1))
-            accC[:m] += 1.0 / (cs[:m] + (k - 1))
-        term[:m] *= ratio_noz * zs[:m]
-        total[:m] += term[:m]
-        if grad:
-            sB[:m] += term[:m] * accB[:m]
-            sC[:m] -= term[:m] * accC[:m]
+            Pm1 = np.concatenate([np.ones((m, 1)), P[:, :-1]], axis=1)
+            # d t_k / dz = k t_{k-1} rn_k z^0 ... written without dividing by z
+            sz[:m] += (kk * term[:m, None] * Pm1 * rn).sum(axis=1)
+            accB_b = accB[:m, None] + np.cumsum(1.0 / (bs[:m, None] + (kk - 1.0)), axis=1)
+            accC_b = accC[:m, None] + np.cumsum(1.0 / (cs[:m, None] + (kk - 1.0)), axis=1)
+            sB[:m] += (terms * accB_b).sum(axis=1)
+            sC[:m] -= (terms * accC_b).sum(axis=1)
+            accB[:m] = accB_b[:, -1]
+            accC[:m] = accC_b[:, -1]
+        term[:m] = terms[:, -1]
+        k += L
     inv = np.empty(n, dtype=np.int64)
     inv[order] = np.arange(n)
     log_total = np.log(total)[inv].reshape(shape)

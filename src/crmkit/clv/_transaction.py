@@ -20,19 +20,25 @@ from crmkit import columns as cols
 from crmkit._validation import require_columns
 from crmkit.clv._base import (
     FitResult,
+    Optimum,
     ValueAndGradient,
     compress_rows,
     maximize_log_likelihood,
 )
 from crmkit.clv._data import SummaryArrays, summary_arrays
 from crmkit.exceptions import (
-    ConvergenceWarning,
     DegenerateDataWarning,
     InvalidValueError,
 )
 from crmkit.timeunits import TimeUnit, check_time_unit
 
-__all__ = ["TransactionMixin", "check_horizon", "fit_transaction_model", "simulation_frame"]
+__all__ = [
+    "TransactionMixin",
+    "check_horizon",
+    "fit_transaction_model",
+    "simulation_frame",
+    "unique_pairs",
+]
 
 ModelT = TypeVar("ModelT")
 Arr = NDArray[np.float64]
@@ -50,6 +56,28 @@ def check_horizon(t: ArrayLike, *, name: str = "t") -> Arr:
             "unit)."
         )
     return arr
+
+
+def unique_pairs(a: Arr, b: Arr) -> tuple[Arr, Arr, NDArray[np.intp]] | None:
+    """Distinct (a, b) pairs of two long 1-d arrays and the inverse index, or None.
+
+    Predictions that depend on a customer only through (x, T) or (x, t_x) are computed
+    once per distinct pair: transaction logs record days, so a million customers have a
+    few thousand distinct pairs. Returns None when compression would not pay (short or
+    multi-dimensional input).
+    """
+    if a.ndim != 1 or a.shape != b.shape or a.size < 4096:
+        return None
+    b_code, bu = pd.factorize(b, sort=True)
+    a_code, au = pd.factorize(a, sort=True)
+    key = np.asarray(a_code, dtype=np.int64) * len(bu) + np.asarray(b_code, dtype=np.int64)
+    inverse, keys = pd.factorize(key, sort=False)
+    keys = np.asarray(keys, dtype=np.int64)
+    if keys.size > a.size // 2:
+        return None
+    a_levels = np.asarray(au, dtype=np.float64)
+    b_levels = np.asarray(bu, dtype=np.float64)
+    return a_levels[keys // len(bu)], b_levels[keys % len(bu)], np.asarray(inverse, np.intp)
 
 
 def _frame_result(values: Arr, t: Arr, index: pd.Index, name: str) -> pd.Series | pd.DataFrame:
@@ -118,7 +146,7 @@ class TransactionMixin:
     def _grid(t: Arr, data: SummaryArrays) -> tuple[Arr, Arr, Arr, Arr]:
         if t.ndim == 0:
             return (
-                np.broadcast_to(t, data.frequency.shape),
+                t,
                 data.frequency,
                 data.recency,
                 data.T,
@@ -139,7 +167,22 @@ class TransactionMixin:
         T_col: str = cols.T,
         weights_col: str | None = None,
     ) -> float:
-        """Total log-likelihood of a summary under this model (weights count customers)."""
+        """Total log-likelihood of a summary under this model (weights count customers).
+
+        Raises
+        ------
+        MissingColumnsError, InvalidValueError, InvariantError
+            For a bad summary.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> from crmkit.clv import BetaGeo
+        >>> bg = BetaGeo(r=0.243, alpha=4.414, a=0.793, b=2.426)
+        >>> s = pd.DataFrame({"frequency": [2, 0], "recency": [30.43, 0.0], "T": [38.86, 38.86]})
+        >>> round(bg.log_likelihood(s), 4)
+        -10.0133
+        """
         data = self._arrays(
             summary,
             frequency_col=frequency_col,
@@ -151,11 +194,48 @@ class TransactionMixin:
         return float(np.dot(data.weights, rows))
 
     def expected_purchases(self, t: ArrayLike) -> Arr:
-        """Expected repeat purchases in (0, t] of a new customer; broadcasts over ``t``."""
+        """Expected repeat purchases in (0, t] of a new customer; broadcasts over ``t``.
+
+        Parameters
+        ----------
+        t : float or array_like
+            Horizon(s) >= 0 in the model's time unit.
+
+        Returns
+        -------
+        numpy.ndarray
+            Same shape as ``t``; 0 at ``t = 0`` and non-decreasing.
+
+        Examples
+        --------
+        >>> from crmkit.clv import BetaGeo
+        >>> BetaGeo(r=0.243, alpha=4.414, a=0.793, b=2.426).expected_purchases([0, 39]).round(4)
+        array([0.    , 1.1967])
+        """
         return self._expected(check_horizon(t))
 
     def probability_of_purchases(self, k: ArrayLike, t: ArrayLike) -> Arr:
-        """P(X(t) = k) for a new customer, broadcast over ``k`` and ``t``."""
+        """P(X(t) = k) for a new customer, broadcast over ``k`` and ``t``.
+
+        Parameters
+        ----------
+        k : int or array_like
+            Numbers of repeat purchases (whole numbers >= 0).
+        t : float or array_like
+            Horizon(s) >= 0 in the model's time unit.
+
+        Returns
+        -------
+        numpy.ndarray
+            Probabilities in [0, 1], broadcast shape of ``k`` and ``t``.
+
+        Examples
+        --------
+        >>> from crmkit.clv import BetaGeo
+        >>> bg = BetaGeo(r=0.243, alpha=4.414, a=0.793, b=2.426)
+        >>> bg.probability_of_purchases([0, 1, 2], 39).round(4)
+        array([0.5738, 0.1994, 0.0854])
+        """
         kk = np.asarray(k, dtype=np.float64)
         if not np.all(np.isfinite(kk)) or np.any(kk < 0) or np.any(kk != np.round(kk)):
             raise InvalidValueError(f"k={kk.tolist()!r} must hold whole numbers >= 0.")
@@ -178,6 +258,20 @@ class TransactionMixin:
 
         A scalar ``t`` gives a Series named ``conditional_expected_purchases``; a 1-d ``t``
         a DataFrame with one column per horizon. Both are indexed like ``summary``.
+
+        Raises
+        ------
+        InvalidValueError
+            For a negative or non-finite horizon (and bad summaries, as in ``fit``).
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> from crmkit.clv import BetaGeo
+        >>> bg = BetaGeo(r=0.243, alpha=4.414, a=0.793, b=2.426)
+        >>> s = pd.DataFrame({"frequency": [2, 0], "recency": [30.43, 0.0], "T": [38.86, 38.86]})
+        >>> bg.conditional_expected_purchases(39, s).round(3).tolist()
+        [1.226, 0.195]
         """
         tt = check_horizon(t)
         data = self._arrays(
@@ -199,6 +293,15 @@ class TransactionMixin:
 
         A scalar ``t`` gives a Series named ``probability_alive``; a 1-d ``t`` a DataFrame
         with one column per horizon. Both are indexed like ``summary``.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> from crmkit.clv import BetaGeo
+        >>> bg = BetaGeo(r=0.243, alpha=4.414, a=0.793, b=2.426)
+        >>> s = pd.DataFrame({"frequency": [2, 0], "recency": [30.43, 0.0], "T": [38.86, 38.86]})
+        >>> bg.probability_alive(s, [0, 52]).round(3).to_numpy().tolist()
+        [[0.727, 0.532], [1.0, 0.944]]
         """
         tt = check_horizon(t)
         data = self._arrays(
@@ -222,6 +325,15 @@ class TransactionMixin:
         Equals :math:`1 - P(\\text{alive}) + P(\\text{alive})\\,
         E[P(\\text{no purchase} \\mid \\text{alive})]`. A scalar ``t`` gives a Series named
         ``probability_no_purchase``; a 1-d ``t`` a DataFrame with one column per horizon.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> from crmkit.clv import BetaGeo
+        >>> bg = BetaGeo(r=0.243, alpha=4.414, a=0.793, b=2.426)
+        >>> s = pd.DataFrame({"frequency": [2, 0], "recency": [30.43, 0.0], "T": [38.86, 38.86]})
+        >>> bg.probability_no_purchase(39, s).round(3).tolist()
+        [0.445, 0.855]
         """
         tt = check_horizon(t)
         data = self._arrays(
@@ -240,7 +352,7 @@ class TransactionMixin:
         T_col: str = cols.T,
         weights_col: str | None = None,
     ) -> pd.Series:
-        """Expected number of customers with 0, 1, ..., ``max_frequency``+ repeat purchases.
+        """Expected number of customers with 0, 1, ..., ``max_frequency`` or more purchases.
 
         The model's half of the classic fit-check histogram (Fader, Hardie & Lee 2005,
         figure 2): :math:`\\sum_i P(X(T_i) = k)` over the customers' observation lengths
@@ -250,6 +362,14 @@ class TransactionMixin:
         -------
         pandas.Series
             Indexed by ``frequency`` (0 ... ``max_frequency``), named ``expected_customers``.
+
+        Examples
+        --------
+        >>> from crmkit.clv import BetaGeo
+        >>> from crmkit.datasets import load_cdnow_summary
+        >>> bg = BetaGeo(r=0.243, alpha=4.414, a=0.793, b=2.426)
+        >>> bg.expected_repeat_frequency(load_cdnow_summary(), max_frequency=3).round(1).tolist()
+        [1406.5, 460.8, 192.7, 297.0]
         """
         if int(max_frequency) != max_frequency or max_frequency < 1:
             raise InvalidValueError(f"max_frequency={max_frequency!r} must be an integer >= 1.")
@@ -259,7 +379,7 @@ class TransactionMixin:
         w = (
             np.ones(T.size)
             if weights_col is None
-            else summary[weights_col].to_numpy(dtype=np.float64)
+            else check_horizon(summary[weights_col].to_numpy(dtype=np.float64), name=weights_col)
         )
         Tu, inv = np.unique(T, return_inverse=True)
         wu = np.bincount(inv.reshape(-1), weights=w, minlength=Tu.size)
@@ -312,39 +432,37 @@ def fit_transaction_model(
     n = float(w.sum())
     if n <= 0:
         raise InvalidValueError(f"{family}: the weights sum to 0; nothing to fit.")
-    degenerate = not np.any(x > 0)
-    if degenerate:
+    ll_fn, vg_fn = objective(x, tx, T, w)
+    start_values = start(x, tx, T, w) if x0 is None else np.asarray(x0, dtype=np.float64)
+    if not np.any(x > 0):
         warnings.warn(
             f"{family}: no customer made a repeat purchase, so the purchase rate's maximum "
-            "likelihood is at its boundary (0) and the dropout parameters are not identified; "
-            "the estimates are the optimiser's last finite iterate and the standard errors "
-            "are infinite. Collect a longer calibration period before using this fit.",
+            "likelihood is at its boundary (0) and the other parameters are not identified. "
+            "The returned parameters are the data-scaled starting values (not estimates), "
+            "with infinite standard errors and converged=False. Collect a longer "
+            "calibration period before using this model.",
             DegenerateDataWarning,
             stacklevel=3,
         )
-    ll_fn, vg_fn = objective(x, tx, T, w)
-    start_values = start(x, tx, T, w) if x0 is None else np.asarray(x0, dtype=np.float64)
-    with warnings.catch_warnings():
-        if degenerate:
-            warnings.simplefilter("ignore", ConvergenceWarning)
+        k = len(names)
+        opt = Optimum(
+            params=np.asarray(start_values, dtype=np.float64),
+            log_likelihood=float(ll_fn(np.asarray(start_values, dtype=np.float64))),
+            covariance=np.full((k, k), np.inf),
+            converged=False,
+            iterations=0,
+            message="degenerate data: no repeat purchases",
+            result=None,
+        )
+    else:
         opt = maximize_log_likelihood(
             ll_fn,
             start_values,
             names=names,
             n_obs=n,
             value_and_gradient=vg_fn,
-            strict=strict and not degenerate,
+            strict=strict,
             family=family,
-        )
-    if degenerate:
-        opt = type(opt)(
-            params=opt.params,
-            log_likelihood=opt.log_likelihood,
-            covariance=np.full((len(names), len(names)), np.inf),
-            converged=False,
-            iterations=opt.iterations,
-            message="degenerate data: no repeat purchases",
-            result=opt.result,
         )
     fitted = dict(zip(names, (float(v) for v in opt.params), strict=True))
     model = cls(**fitted, time_unit=unit_checked)

@@ -22,7 +22,7 @@ from scipy import special
 
 from crmkit import columns as cols
 from crmkit._validation import check_numeric_column, handle_nan, require_columns, require_nonempty
-from crmkit.clv._base import FitResult, compress_rows, maximize_log_likelihood
+from crmkit.clv._base import FitResult, maximize_log_likelihood
 from crmkit.clv._checks import check_generator, optional_time_unit, positive_count, positive_finite
 from crmkit.exceptions import DegenerateDataWarning, InvalidValueError, InvariantError
 from crmkit.timeunits import TimeUnit
@@ -229,9 +229,10 @@ class BetaGeoBetaBinom:
                 DegenerateDataWarning,
                 stacklevel=2,
             )
-        u, counts, _ = compress_rows({"x": x, "tx": tx, "n": n}, w)
+        inverse, px, ptx, pn = _factorize_patterns(x, tx, n)
+        counts = np.bincount(inverse, weights=w, minlength=px.size)
         keep = counts > 0
-        ux, utx, un, uw = u["x"][keep], u["tx"][keep], u["n"][keep], counts[keep]
+        ux, utx, un, uw = px[keep], ptx[keep], pn[keep], counts[keep]
 
         def loglik(theta: NDArray[np.float64]) -> float:
             return float(np.dot(uw, cls._log_likelihood_rows(theta, ux, utx, un)))
@@ -367,9 +368,11 @@ class BetaGeoBetaBinom:
 
     def _history(
         self, summary: pd.DataFrame, kwargs: dict[str, Any]
-    ) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64], pd.Index]:
+    ) -> tuple[_F, _F, _F, NDArray[np.intp], pd.Index]:
+        """Distinct (x, t_x, n) patterns of ``summary`` and each row's pattern number."""
         x, tx, n, _, index = _pattern_arrays(summary, weights_col=None, **self._cols(kwargs))
-        return x, tx, n, index
+        inverse, ux, utx, un = _factorize_patterns(x, tx, n)
+        return ux, utx, un, inverse, index
 
     def _log_l(
         self, x: NDArray[np.float64], tx: NDArray[np.float64], n: NDArray[np.float64]
@@ -407,14 +410,14 @@ class BetaGeoBetaBinom:
         [0.11]
         """
         m = positive_count(m, name="m")
-        x, tx, n, index = self._history(summary, kwargs)
+        x, tx, n, inverse, index = self._history(summary, kwargs)
         log_num = (
             special.betaln(self.alpha + x, self.beta + n - x)
             - special.betaln(self.alpha, self.beta)
             + self._log_alive(n + m)
         )
         p = np.clip(np.exp(log_num - self._log_l(x, tx, n)), 0.0, 1.0)
-        return pd.Series(p, index=index, name="probability_alive")
+        return pd.Series(p[inverse], index=index, name="probability_alive")
 
     def conditional_expected_purchases(
         self, t: float, summary: pd.DataFrame, **kwargs: Any
@@ -452,13 +455,13 @@ class BetaGeoBetaBinom:
         horizon = _whole(t, "t")
         if horizon.ndim != 0:
             raise InvalidValueError(f"t={t!r} must be a single whole number of opportunities.")
-        x, tx, n, index = self._history(summary, kwargs)
+        x, tx, n, inverse, index = self._history(summary, kwargs)
         log_num = special.betaln(self.alpha + x + 1.0, self.beta + n - x) - special.betaln(
             self.alpha, self.beta
         )
         ratio = np.exp(log_num - self._log_l(x, tx, n))
         out = ratio * self._alive_sum(n, np.full_like(n, float(horizon)))
-        return pd.Series(out, index=index, name="expected_purchases")
+        return pd.Series(out[inverse], index=index, name="expected_purchases")
 
     # --------------------------------------------------------------- simulation
     def simulate(self, n_customers: int, T: int, rng: Any) -> pd.DataFrame:
@@ -504,6 +507,21 @@ class BetaGeoBetaBinom:
             },
             index=pd.RangeIndex(size, name=cols.CUSTOMER_ID),
         )
+
+
+def _factorize_patterns(x: _F, tx: _F, n: _F) -> tuple[NDArray[np.intp], _F, _F, _F]:
+    """Hash the whole-number (x, t_x, n) rows into pattern codes (O(rows), no sorting)."""
+    base = int(n.max()) + 1
+    key = (x.astype(np.int64) * base + tx.astype(np.int64)) * base + n.astype(np.int64)
+    codes, uniques = pd.factorize(key)
+    u = np.asarray(uniques, dtype=np.int64)
+    ux, utx, un = u // (base * base), (u // base) % base, u % base
+    return (
+        np.asarray(codes, dtype=np.intp),
+        ux.astype(np.float64),
+        utx.astype(np.float64),
+        un.astype(np.float64),
+    )
 
 
 def _whole(values: ArrayLike, name: str) -> NDArray[np.float64]:

@@ -29,6 +29,7 @@ from crmkit.clv._transaction import (
     fit_transaction_model,
     simulation_frame,
     simulation_times,
+    unique_pairs,
 )
 from crmkit.timeunits import TimeUnit, check_time_unit
 
@@ -69,14 +70,18 @@ def beta_geo_objective(x: Arr, tx: Arr, T: Arr, w: Arr, shift: int) -> Objective
     has2 = (x + shift) > 0
     has2u = (xu + shift) > 0
     xu2 = np.where(has2u, xu, 1.0)
+    # T and t_x take few distinct values (days): logs are taken per level and gathered
+    T_code, T_lev = pd.factorize(T)
+    tx_code, tx_lev = pd.factorize(tx)
+    T_lev, tx_lev = np.asarray(T_lev, np.float64), np.asarray(tx_lev, np.float64)
 
     def core(theta: Arr, grad: bool) -> tuple[float, Arr]:
         r, alpha, a, b = (float(v) for v in theta)
         lbab = special.betaln(a, b)
         b1 = special.betaln(a, b + xu + shift) - lbab
         b2 = np.where(has2u, special.betaln(a + 1.0, b + xu2 + shift - 1.0) - lbab, -np.inf)
-        LT = np.log(alpha + T)
-        Lt = np.log(alpha + tx)
+        LT = np.log(alpha + T_lev)[T_code]
+        Lt = np.log(alpha + tx_lev)[tx_code]
         rx = r + x
         t1 = b1[xi] - rx * LT
         t2 = np.where(has2, b2[xi] - rx * Lt, -np.inf)
@@ -100,7 +105,9 @@ def beta_geo_objective(x: Arr, tx: Arr, T: Arr, w: Arr, shift: int) -> Objective
             - wdot(wp2, Lt)
         )
         dalpha = (
-            n * r / alpha - wdot(wp1 * rx, 1.0 / (alpha + T)) - wdot(wp2 * rx, 1.0 / (alpha + tx))
+            n * r / alpha
+            - wdot(wp1 * rx, (1.0 / (alpha + T_lev))[T_code])
+            - wdot(wp2 * rx, (1.0 / (alpha + tx_lev))[tx_code])
         )
         g1 = np.bincount(xi, weights=wp1, minlength=xu.size)
         g2 = np.bincount(xi, weights=wp2, minlength=xu.size)
@@ -182,10 +189,13 @@ class BetaGeoMaths(TransactionMixin):
 
     def _conditional_rows(self, t: Arr, x: Arr, tx: Arr, T: Arr) -> Arr:
         a, b, s = self.a, self.b, self._shift
-        z = t / (self.alpha + T + t)
-        c = a + b + x + s - 1.0
-        bracket = hyp2f1_bracket(a - 1.0, a + b + s - 1.0 - self.r, c, z)
-        return np.asarray(c * bracket * self._p_alive_rows(x, tx, T), dtype=np.float64)
+        pairs = unique_pairs(x, T) if t.ndim == 0 else None
+        xs, Ts = (x, T) if pairs is None else pairs[:2]
+        z = t / (self.alpha + Ts + t)
+        c = a + b + xs + s - 1.0
+        per_pair = c * hyp2f1_bracket(a - 1.0, a + b + s - 1.0 - self.r, c, z)
+        value = per_pair if pairs is None else per_pair[pairs[2]]
+        return np.asarray(value * self._p_alive_rows(x, tx, T), dtype=np.float64)
 
     def _expected(self, t: Arr) -> Arr:
         zero = np.zeros_like(t)

@@ -39,6 +39,7 @@ from crmkit.clv._transaction import (
     fit_transaction_model,
     simulation_frame,
     simulation_times,
+    unique_pairs,
 )
 from crmkit.clv.bgnbd import optional_time_unit, positive
 from crmkit.timeunits import TimeUnit
@@ -71,14 +72,23 @@ def _log_g(r: float, alpha: float, s: float, beta: float, x: Arr, y: Arr) -> Arr
     return np.asarray(out, dtype=np.float64)
 
 
+def _log_g_pairs(r: float, alpha: float, s: float, beta: float, x: Arr, y: Arr) -> Arr:
+    """:func:`_log_g` evaluated once per distinct (x, y) pair of long 1-d inputs."""
+    x, y = np.broadcast_arrays(x, y)
+    pairs = unique_pairs(x, y)
+    if pairs is None:
+        return _log_g(r, alpha, s, beta, x, y)
+    return _log_g(r, alpha, s, beta, pairs[0], pairs[1])[pairs[2]]
+
+
 def _log_terms(
     r: float, alpha: float, s: float, beta: float, x: Arr, tx: Arr, T: Arr
 ) -> tuple[Arr, Arr, Arr]:
     """(log C, log of the alive-at-T term, log of the died-in-(t_x, T] term) per row."""
     log_c = special.gammaln(r + x) - special.gammaln(r) + r * np.log(alpha) + s * np.log(beta)
     alive = -(r + x) * np.log(alpha + T) - s * np.log(beta + T)
-    g_tx = _log_g(r, alpha, s, beta, x, tx)
-    g_T = _log_g(r, alpha, s, beta, x, T)
+    g_tx = _log_g_pairs(r, alpha, s, beta, x, tx)
+    g_T = _log_g_pairs(r, alpha, s, beta, x, T)
     died = np.log(s) + g_tx + log1mexp(np.minimum(g_T - g_tx, 0.0))
     return np.asarray(log_c), np.asarray(alive), np.asarray(died)
 

@@ -48,6 +48,8 @@ from crmkit.domain.frames import (
     interactions_to_frame,
     opportunities_from_frame,
     opportunities_to_frame,
+    relationships_from_frame,
+    relationships_to_frame,
 )
 from crmkit.domain.interaction import (
     Channel,
@@ -100,5 +102,7 @@ __all__ = [
     "opportunities_from_frame",
     "opportunities_to_frame",
     "quality",
+    "relationships_from_frame",
+    "relationships_to_frame",
     "weighted_forecast",
 ]

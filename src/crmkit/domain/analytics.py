@@ -216,6 +216,13 @@ def contacts_before_first_purchase(
         (non-purchase interactions strictly before the first purchase, or all of them
         for customers who never bought) and ``converted`` (bought at all).
 
+    Raises
+    ------
+    MissingColumnsError
+        If a required column is missing.
+    InvalidValueError
+        If one frame's timestamps are tz-aware and the other's naive.
+
     Examples
     --------
     >>> import pandas as pd
@@ -243,6 +250,13 @@ def contacts_before_first_purchase(
     else:
         require_columns(purchases, [CUSTOMER_ID, DATETIME])
         buys = purchases[[CUSTOMER_ID, DATETIME]]
+        tz_i = pd.to_datetime(interactions[DATETIME]).dt.tz
+        tz_p = pd.to_datetime(buys[DATETIME]).dt.tz
+        if (tz_i is None) != (tz_p is None):
+            raise InvalidValueError(
+                f"interactions[{DATETIME!r}] has time zone {tz_i} but purchases[{DATETIME!r}] "
+                f"has {tz_p}; localise both (Series.dt.tz_localize) before comparing them."
+            )
         contacts = interactions.loc[~is_buy, [CUSTOMER_ID, DATETIME]]
     first = buys.groupby(CUSTOMER_ID)[DATETIME].min().rename("first_purchase")
     ids = pd.Index(pd.concat([interactions[CUSTOMER_ID], buys[CUSTOMER_ID]]).unique())

@@ -42,13 +42,15 @@ from crmkit.domain.customer import (
 )
 from crmkit.domain.interaction import Channel, Interaction
 from crmkit.domain.opportunity import Opportunity, PipelineStep
-from crmkit.exceptions import InvalidValueError
+from crmkit.domain.relationship import Relationship, StageChange
+from crmkit.exceptions import InvalidValueError, ValidationError
 
 __all__ = [
     "COMPLAINT_COLUMNS",
     "CUSTOMER_COLUMNS",
     "INTERACTION_COLUMNS",
     "OPPORTUNITY_COLUMNS",
+    "RELATIONSHIP_COLUMNS",
     "complaints_from_frame",
     "complaints_to_frame",
     "customers_from_frame",
@@ -57,6 +59,8 @@ __all__ = [
     "interactions_to_frame",
     "opportunities_from_frame",
     "opportunities_to_frame",
+    "relationships_from_frame",
+    "relationships_to_frame",
 ]
 
 CUSTOMER_COLUMNS: Final = (
@@ -83,6 +87,11 @@ OPPORTUNITY_COLUMNS: Final = (
     "expected_close", "opened_on", "history",
 )  # fmt: skip
 """Columns of :func:`opportunities_to_frame`, in order."""
+
+RELATIONSHIP_COLUMNS: Final = (
+    CUSTOMER_ID, "counterparty", "shape", "step", "stage", "on", "reason", "reactivation",
+)  # fmt: skip
+"""Columns of :func:`relationships_to_frame` (one row per stage change), in order."""
 
 T = TypeVar("T")
 
@@ -115,8 +124,15 @@ def _stamps(values: list[dt.datetime]) -> pd.Series:
 
 
 def _rows(frame: pd.DataFrame, build: Callable[[dict[str, Any]], T]) -> tuple[T, ...]:
+    """Build one object per row; an invalid row's error names its position and label."""
     records = [{str(k): v for k, v in r.items()} for r in frame.to_dict(orient="records")]
-    return tuple(build(r) for r in records)
+    out = []
+    for pos, (label, rec) in enumerate(zip(frame.index, records, strict=True)):
+        try:
+            out.append(build(rec))
+        except ValidationError as exc:
+            raise type(exc)(f"row {pos} (index {label!r}): {exc}") from exc
+    return tuple(out)
 
 
 def _none(value: Any) -> Any:
@@ -179,12 +195,15 @@ def customers_to_frame(customers: Iterable[Customer]) -> pd.DataFrame:
     return frame
 
 
-def customers_from_frame(frame: pd.DataFrame) -> tuple[Customer, ...]:
+def customers_from_frame(
+    frame: pd.DataFrame, *, default_country_code: str | None = None
+) -> tuple[Customer, ...]:
     """Rebuild customers from a frame shaped like :func:`customers_to_frame`'s output.
 
     The index (or a ``customer_id`` column) gives the codes; ``name`` is required and
     every other column optional. When a ``contacts`` column is present it is the full
-    list of contact points; otherwise ``email`` and ``phone`` become contact points.
+    list of contact points; otherwise ``email`` and ``phone`` become contact points,
+    national phone numbers completed with ``default_country_code`` (``"98"`` for Iran).
 
     Raises
     ------
@@ -197,6 +216,7 @@ def customers_from_frame(frame: pd.DataFrame) -> tuple[Customer, ...]:
     df = frame.reset_index() if CUSTOMER_ID not in frame.columns else frame.reset_index(drop=True)
     if CUSTOMER_ID not in df.columns:
         raise InvalidValueError("customer codes must be the index or a 'customer_id' column.")
+    df.index = frame.index  # error messages name the row by its own label
 
     def build(r: dict[str, Any]) -> Customer:
         rec = {k: _none(v) if not isinstance(v, tuple) else v for k, v in r.items()}
@@ -209,7 +229,7 @@ def customers_from_frame(frame: pd.DataFrame) -> tuple[Customer, ...]:
             ]
         else:
             contacts = [
-                ContactPoint(channel=ch, value=rec[k])
+                ContactPoint(channel=ch, value=rec[k], default_country_code=default_country_code)
                 for k, ch in (("email", "e-mail"), ("phone", "phone"))
                 if rec.get(k) is not None
             ]
@@ -397,3 +417,66 @@ def opportunities_from_frame(frame: pd.DataFrame) -> tuple[Opportunity, ...]:
         )
 
     return _rows(frame, build)
+
+
+def relationships_to_frame(relationships: Iterable[Relationship]) -> pd.DataFrame:
+    """Relationships in long form: one row per stage change, :data:`RELATIONSHIP_COLUMNS`.
+
+    ``step`` numbers the changes of each relationship from 0; ``on`` is a ``datetime64``
+    date; ``reactivation`` is boolean. A relationship is identified by its
+    (``customer_id``, ``counterparty``) pair, which must be unique.
+
+    Examples
+    --------
+    >>> from crmkit.domain import Relationship
+    >>> r = Relationship.start(customer_code="C1", on="2023-01-01").terminate(on="2024-01-01")
+    >>> relationships_to_frame([r])[["customer_id", "step", "stage"]].values.tolist()
+    [['C1', 0, 'acquaintance'], ['C1', 1, 'termination']]
+    """
+    items = _items(relationships, Relationship, "relationships")
+    keys = [(r.customer_code, r.counterparty) for r in items]
+    if len(set(keys)) != len(keys):
+        raise InvalidValueError(
+            "each (customer, counterparty) pair may have one relationship; repeated: "
+            f"{sorted({k for k in keys if keys.count(k) > 1})[:5]}."
+        )
+    rows = [
+        (r.customer_code, r.counterparty, r.shape.value, k, c.stage.value, pd.Timestamp(c.on),
+         c.reason, c.reactivation)
+        for r in items
+        for k, c in enumerate(r.history)
+    ]  # fmt: skip
+    frame = pd.DataFrame(rows, columns=list(RELATIONSHIP_COLUMNS))
+    frame["step"] = frame["step"].astype("int64")
+    frame["on"] = pd.to_datetime(frame["on"]).astype("datetime64[ns]")
+    frame["reactivation"] = frame["reactivation"].astype(bool)
+    return frame
+
+
+def relationships_from_frame(frame: pd.DataFrame) -> tuple[Relationship, ...]:
+    """Rebuild relationships from the long form of :func:`relationships_to_frame`.
+
+    Rows are grouped by (``customer_id``, ``counterparty``) in first-appearance order and
+    ordered by ``step``; every history is validated again.
+    """
+    require_columns(frame, [CUSTOMER_ID, "counterparty", "shape", "step", "stage", "on"])
+    out = []
+    for (code, party), g in frame.groupby([CUSTOMER_ID, "counterparty"], sort=False):
+        g = g.sort_values("step")
+        changes = [
+            StageChange(stage=r["stage"], on=r["on"], reason=_none(r.get("reason")),
+                        reactivation=bool(r.get("reactivation", False)))
+            for r in g.to_dict(orient="records")
+        ]  # fmt: skip
+        try:
+            out.append(
+                Relationship(
+                    customer_code=str(code),
+                    counterparty=str(party),
+                    shape=g["shape"].iloc[0],
+                    history=changes,
+                )
+            )
+        except ValidationError as exc:
+            raise type(exc)(f"relationship of {code!r} with {party!r}: {exc}") from exc
+    return tuple(out)

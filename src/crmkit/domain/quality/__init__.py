@@ -16,6 +16,7 @@ from crmkit.domain.quality.dedupe import BLOCKING_KEYS, EXACT_KEYS, blocking_key
 from crmkit.domain.quality.merge import (
     MergeResult,
     cluster_duplicates,
+    merge_customer_frame,
     merge_customers,
     merge_records,
     remap_ids,
@@ -39,6 +40,7 @@ __all__ = [
     "cluster_duplicates",
     "find_duplicates",
     "jaro_winkler",
+    "merge_customer_frame",
     "merge_customers",
     "merge_records",
     "ngram_jaccard",

@@ -35,8 +35,9 @@ Examples
 
 from __future__ import annotations
 
+import itertools
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Final
 
 import numpy as np
@@ -115,14 +116,18 @@ def blocking_key(frame: pd.DataFrame, key: str, *, names: pd.Series | None = Non
     return frame[key].astype("string")
 
 
-def _pairs_within(
-    key: pd.Series, max_block_size: int, label: str
-) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
-    """All pairs (i < j) of row positions sharing a non-missing key value."""
+def _iter_pairs(
+    key: pd.Series, max_block_size: int, label: str, chunk_pairs: int = 4_000_000
+) -> Iterator[tuple[NDArray[np.int64], NDArray[np.int64]]]:
+    """Yield chunks of all pairs (i < j) of row positions sharing a non-missing key value.
+
+    Blocks are grouped so that each chunk holds about ``chunk_pairs`` pairs, which bounds
+    the memory of dense blocking keys.
+    """
     codes, _ = pd.factorize(key, use_na_sentinel=True)
     pos = np.flatnonzero(codes >= 0)
     if pos.size == 0:
-        return np.empty(0, np.int64), np.empty(0, np.int64)
+        return
     order = pos[np.argsort(codes[pos], kind="stable")]
     c = codes[order]
     starts = np.flatnonzero(np.r_[True, c[1:] != c[:-1]])
@@ -135,21 +140,34 @@ def _pairs_within(
             f"{max_block_size} records (largest {int(sizes.max())}, e.g. keys {examples}) and "
             "were not compared; use a finer blocking key or raise max_block_size.",
             DegenerateDataWarning,
-            stacklevel=3,
+            stacklevel=4,
         )
     keep = (sizes > 1) & ~big
     starts, sizes = starts[keep], sizes[keep]
-    # each member at rank r of a block of size s pairs with ranks r+1 .. s-1
-    member_start = np.repeat(starts, sizes)
-    member_size = np.repeat(sizes, sizes)
-    member = member_start + (
-        np.arange(member_size.size) - np.repeat(np.cumsum(sizes) - sizes, sizes)
-    )
-    count = member_start + member_size - member - 1
-    left = np.repeat(member, count)
-    offs = np.arange(left.size) - np.repeat(np.cumsum(count) - count, count) + 1
-    i, j = order[left], order[left + offs]
-    return np.minimum(i, j).astype(np.int64), np.maximum(i, j).astype(np.int64)
+    n_pairs = sizes * (sizes - 1) // 2
+    group = np.cumsum(n_pairs) // max(chunk_pairs, 1)
+    bounds = np.flatnonzero(np.r_[True, group[1:] != group[:-1], True])
+    for a, b in itertools.pairwise(bounds):
+        st, sz = starts[a:b], sizes[a:b]
+        # each member at rank r of a block of size s pairs with ranks r+1 .. s-1
+        member_start = np.repeat(st, sz)
+        member_end = member_start + np.repeat(sz, sz)
+        member = member_start + (np.arange(member_start.size) - np.repeat(np.cumsum(sz) - sz, sz))
+        count = member_end - member - 1
+        left = np.repeat(member, count)
+        offs = np.arange(left.size) - np.repeat(np.cumsum(count) - count, count) + 1
+        i, j = order[left], order[left + offs]
+        yield np.minimum(i, j).astype(np.int64), np.maximum(i, j).astype(np.int64)
+
+
+def _pairs_within(
+    key: pd.Series, max_block_size: int, label: str
+) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    """All pairs (i < j) of row positions sharing a non-missing key value."""
+    chunks = list(_iter_pairs(key, max_block_size, label))
+    if not chunks:
+        return np.empty(0, np.int64), np.empty(0, np.int64)
+    return np.concatenate([c[0] for c in chunks]), np.concatenate([c[1] for c in chunks])
 
 
 def find_duplicates(
@@ -158,7 +176,7 @@ def find_duplicates(
     name_col: str = "name",
     exact_keys: Sequence[str] = EXACT_KEYS,
     blocking: Sequence[str] = BLOCKING_KEYS,
-    threshold: float = 0.7,
+    threshold: float = 0.75,
     default_country_code: str | None = None,
     max_block_size: int = 1000,
 ) -> pd.DataFrame:
@@ -177,7 +195,7 @@ def find_duplicates(
         Keys whose equality alone makes a duplicate (score 1).
     blocking : sequence of str
         Blocking keys for fuzzy name matching (see :func:`blocking_key`).
-    threshold : float in [0, 1], default 0.7
+    threshold : float in [0, 1], default 0.75
         Minimum name similarity for a pair found only through a block.
     default_country_code : str, optional
         For national phone numbers (``"98"`` for Iran).
@@ -190,8 +208,10 @@ def find_duplicates(
         One row per candidate pair, sorted by ``score`` descending then ids:
         ``customer_id_left``, ``customer_id_right`` (left is the earlier row),
         ``score`` (1 for an exact-key match, else the name similarity),
-        ``name_similarity`` (bigram Jaccard of the normalised names) and one boolean
-        column per exact key telling whether it matched.
+        ``name_similarity`` (bigram Jaccard of the normalised names), one boolean
+        column per exact key telling whether it matched and, when the frame has a
+        ``birth_date`` column, ``same_birth_date`` (both known and equal) as further
+        evidence for reviewing fuzzy pairs.
 
     Raises
     ------
@@ -229,6 +249,7 @@ def find_duplicates(
         "phone": phone,
     }
     n = len(frame)
+    index = NgramIndex(names.fillna(""))
     flags: dict[str, NDArray[np.int64]] = {}
     parts = []
     for key in exact_keys:
@@ -236,29 +257,33 @@ def find_duplicates(
         flags[key] = i * n + j  # already unique: one key value per record
         parts.append(flags[key])
     for key in blocking:
-        i, j = _pairs_within(blocking_key(frame, key, names=names), max_block_size, key)
-        parts.append(i * n + j)
+        bkey = blocking_key(frame, key, names=names)
+        for i, j in _iter_pairs(bkey, max_block_size, key):
+            # the cheap size bound first, then the similarity, chunk by chunk
+            ok = index.upper_bound(i, j) >= threshold
+            i, j = i[ok], j[ok]
+            ok = index.jaccard(i, j) >= threshold
+            parts.append(i[ok] * n + j[ok])
     pair_ids = np.unique(np.concatenate(parts)) if parts else np.empty(0, np.int64)
-    exact = np.zeros(pair_ids.size, dtype=bool)
     hit = {k: np.isin(pair_ids, v, assume_unique=True) for k, v in flags.items()}
+    exact = np.zeros(pair_ids.size, dtype=bool)
     for v in hit.values():
         exact |= v
     left, right = pair_ids // n, pair_ids % n
-    index = NgramIndex(names.fillna(""))
-    # cheap bound first: a block-only pair whose sizes alone rule out the threshold is dropped
-    possible = exact | (index.upper_bound(left, right) >= threshold)
-    left, right, exact = left[possible], right[possible], exact[possible]
-    hit = {k: v[possible] for k, v in hit.items()}
     sim = index.jaccard(left, right)
-    keep = exact | (sim >= threshold)
+    evidence = dict(hit)
+    if "birth_date" in frame.columns:
+        born = pd.to_datetime(frame["birth_date"]).to_numpy(dtype="datetime64[D]")
+        known = ~np.isnat(born)
+        evidence["same_birth_date"] = known[left] & known[right] & (born[left] == born[right])
     ids = frame.index.to_numpy()
     out = pd.DataFrame(
         {
-            f"{CUSTOMER_ID}_left": ids[left[keep]],
-            f"{CUSTOMER_ID}_right": ids[right[keep]],
-            "score": np.where(exact[keep], 1.0, sim[keep]),
-            "name_similarity": sim[keep],
-            **{k: v[keep] for k, v in hit.items()},
+            f"{CUSTOMER_ID}_left": ids[left],
+            f"{CUSTOMER_ID}_right": ids[right],
+            "score": np.where(exact, 1.0, sim),
+            "name_similarity": sim,
+            **evidence,
         }
     )
     out = out.sort_values(

@@ -41,7 +41,14 @@ from crmkit.domain.interaction import Interaction
 from crmkit.domain.opportunity import Opportunity
 from crmkit.exceptions import InvalidValueError, InvariantError
 
-__all__ = ["MergeResult", "cluster_duplicates", "merge_customers", "merge_records", "remap_ids"]
+__all__ = [
+    "MergeResult",
+    "cluster_duplicates",
+    "merge_customer_frame",
+    "merge_customers",
+    "merge_records",
+    "remap_ids",
+]
 
 R = TypeVar("R", Interaction, Complaint, Opportunity)
 
@@ -254,4 +261,65 @@ def remap_ids(
     require_columns(frame, [column])
     out = frame.copy()
     out[column] = frame[column].map(mapping).fillna(frame[column]).astype(frame[column].dtype)
+    return out
+
+
+def merge_customer_frame(customers: pd.DataFrame, survivors: pd.Series) -> pd.DataFrame:
+    """Merge every cluster of a customer frame into its survivor's row.
+
+    Parameters
+    ----------
+    customers : pandas.DataFrame
+        Frame in the shape of :func:`~crmkit.domain.customers_to_frame` (index
+        ``customer_id``).
+    survivors : pandas.Series
+        From :func:`cluster_duplicates`: ``customer_id`` -> survivor id.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The frame with one row per survivor (merged with :func:`merge_customers`,
+        merged ids listed in ``aliases``) and every other row unchanged, in the input's
+        order, same columns. Only clustered rows go through the domain objects.
+
+    Raises
+    ------
+    InvalidValueError
+        If a clustered id or survivor is not in the frame.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from crmkit.domain import Customer, customers_to_frame
+    >>> f = customers_to_frame(
+    ...     [
+    ...         Customer(code="C1", name="Ali", segment="A"),
+    ...         Customer(code="C2", name="Ali", tags=["vip"]),
+    ...         Customer(code="C3", name="Sara"),
+    ...     ]
+    ... )
+    >>> out = merge_customer_frame(f, pd.Series({"C1": "C1", "C2": "C1"}))
+    >>> out.index.tolist(), out.loc["C1", "aliases"], out.loc["C1", "tags"]
+    (['C1', 'C3'], ('C2',), ('vip',))
+    """
+    from crmkit.domain.frames import customers_from_frame, customers_to_frame
+
+    involved = pd.Index(survivors.index).union(pd.Index(survivors.to_numpy()))
+    missing = involved.difference(customers.index)
+    if len(missing):
+        raise InvalidValueError(
+            f"ids {list(missing[:5])} are in survivors but not in the customer frame."
+        )
+    records = {c.code: c for c in customers_from_frame(customers.loc[involved])}
+    merged = []
+    for survivor, members in survivors.groupby(survivors.to_numpy()).groups.items():
+        others = [records[m] for m in members if m != survivor]
+        merged.append(merge_customers(records[str(survivor)], *others))
+    new_rows = customers_to_frame(merged)
+    dropped = survivors.index[survivors.index != survivors.to_numpy()]
+    order = customers.index[~customers.index.isin(dropped)]
+    rest = customers.drop(index=involved)
+    out: pd.DataFrame = pd.concat([rest, new_rows.astype(rest.dtypes.to_dict())])
+    out = out.reindex(order)
+    out.index.name = customers.index.name
     return out

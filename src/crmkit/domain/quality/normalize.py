@@ -271,7 +271,8 @@ def normalize_phone_series(
     s = s.str.replace(r"^00", "+", regex=True)
     if cc is not None:
         s = s.str.replace(r"^0", "+" + cc, regex=True)
-        s = s.str.replace(r"^(?=[1-9])", "+" + cc, regex=True)
+        bare = s.str.match(r"[1-9]").fillna(False).astype(bool)  # no prefix at all
+        s = s.mask(bare, "+" + cc + s)
     ok = s.str.match(_E164.pattern).fillna(False).astype(bool)
     return s.where(ok)
 
