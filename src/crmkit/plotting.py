@@ -241,6 +241,9 @@ def frequency_recency_matrix(
     ax.figure.colorbar(image, ax=ax, fraction=0.046, pad=0.04, label=label)
     ax.set_xlabel("recency (time of last purchase)")
     ax.set_ylabel("frequency (repeat purchases)")
+    from matplotlib.ticker import MaxNLocator
+
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_title(f"{label} by frequency and recency, T = {T:.1f}")
     return ax
 

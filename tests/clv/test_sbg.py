@@ -147,3 +147,12 @@ def test_protocol_and_pickle() -> None:
     for model in (ShiftedBetaGeometric(alpha=0.7, beta=1.2), GammaGamma(p=6.0, q=4.0, v=15.0)):
         assert isinstance(model, CLVModel)
         assert pickle.loads(pickle.dumps(model)) == model
+
+
+def test_scalar_renewals_give_a_float() -> None:
+    m = ShiftedBetaGeometric(alpha=0.668, beta=3.806)
+    assert isinstance(m.discounted_expected_residual_lifetime(0.10, renewals=7), float)
+    assert isinstance(
+        ShiftedBetaGeometric(alpha=3.0, beta=4.0).expected_residual_lifetime(2), float
+    )
+    assert m.discounted_expected_residual_lifetime(0.10, [7]).shape == (1,)

@@ -116,7 +116,7 @@ def test_gamma_gamma_spend_and_compression() -> None:
     )
     bb = BetaGeoBetaBinom(alpha=1.2, beta=0.75, gamma=0.66, delta=2.8)
     gg = GammaGamma(p=6.0, q=4.0, v=15.0)
-    kwargs = {"horizon": 3, "time_unit": "Y", "discount_rate": 0.1}
+    kwargs = {"horizon": 3, "time_unit": "Y", "discount_rate": 0.1, "model_time_unit": "Y"}
     fast = customer_lifetime_value(bb, gg, summary, **kwargs)  # type: ignore[arg-type]
     slow = customer_lifetime_value(bb, gg, summary, compress=False, chunk_size=333, **kwargs)  # type: ignore[arg-type]
     np.testing.assert_allclose(fast, slow, rtol=1e-12)
@@ -133,8 +133,10 @@ def test_gamma_gamma_spend_and_compression() -> None:
 
 
 def test_bad_arguments(summary: pd.DataFrame) -> None:
-    model = PoissonNoChurn(rate=1.0)
+    model = PoissonNoChurn(rate=1.0, time_unit="W")
     ok = {"horizon": 2, "time_unit": "W", "discount_rate": 0.01}
+    with pytest.raises(InvalidValueError, match="time unit is unknown"):
+        customer_lifetime_value(PoissonNoChurn(rate=1.0), 1.0, summary, **ok)
     with pytest.raises(InvalidValueError, match="conditional_expected_purchases"):
         customer_lifetime_value(object(), 1.0, summary, **ok)  # type: ignore[arg-type]
     with pytest.raises(InvalidValueError, match="horizon"):
@@ -159,7 +161,7 @@ def test_linear_in_margin_and_non_increasing_in_discount(
     margin: float, d1: float, d2: float, rate: float
 ) -> None:
     summary = pd.DataFrame({"frequency": [1, 3]}, index=[1, 2])
-    model = PoissonNoChurn(rate=rate)
+    model = PoissonNoChurn(rate=rate, time_unit="M")
     kw = {"horizon": 6, "time_unit": "M"}
     base = customer_lifetime_value(model, 12.0, summary, discount_rate=d1, **kw)  # type: ignore[arg-type]
     scaled = customer_lifetime_value(model, 12.0, summary, discount_rate=d1, margin=margin, **kw)  # type: ignore[arg-type]

@@ -273,7 +273,7 @@ class ShiftedBetaGeometric:
 
     def discounted_expected_residual_lifetime(
         self, discount_rate: float, renewals: ArrayLike = 0
-    ) -> _F:
+    ) -> _F | float:
         """DERL: expected discounted future payments of a customer who has renewed n-1 times.
 
         .. math::
@@ -292,9 +292,16 @@ class ShiftedBetaGeometric:
         renewals : int or array-like of int
             Renewals made so far, n - 1 >= 0 (0 = a customer in their first period).
 
+        Returns
+        -------
+        float or numpy.ndarray
+            A float for a scalar ``renewals``, else an array of the same shape.
+
         Examples
         --------
         >>> m = ShiftedBetaGeometric(alpha=1.0, beta=1.0)
+        >>> round(m.discounted_expected_residual_lifetime(0.1), 4)
+        1.8015
         >>> m.discounted_expected_residual_lifetime(0.1, [0, 5]).round(4).tolist()
         [1.8015, 5.0993]
         """
@@ -304,9 +311,9 @@ class ShiftedBetaGeometric:
         out = (
             (b + n - 1.0) / (a + b + n - 1.0) * special.hyp2f1(1.0, b + n, a + b + n, 1 / (1 + d))
         )
-        return np.asarray(out, dtype=np.float64)
+        return float(out) if np.ndim(renewals) == 0 else np.asarray(out, dtype=np.float64)
 
-    def expected_residual_lifetime(self, renewals: ArrayLike = 0) -> _F:
+    def expected_residual_lifetime(self, renewals: ArrayLike = 0) -> _F | float:
         """Expected number of further renewals, undiscounted: (β + n - 1)/(α - 1).
 
         Finite only when alpha > 1.
@@ -327,7 +334,8 @@ class ShiftedBetaGeometric:
                 "use discounted_expected_residual_lifetime with a discount rate > 0."
             )
         n = _periods(renewals, low=0, name="renewals") + 1.0
-        return np.asarray((self.beta + n - 1.0) / (self.alpha - 1.0))
+        out = np.asarray((self.beta + n - 1.0) / (self.alpha - 1.0), dtype=np.float64)
+        return float(out) if np.ndim(renewals) == 0 else out
 
     def simulate(self, n_customers: int, T: int, rng: Any) -> pd.DataFrame:
         """Draw the renewal histories of a cohort of ``n_customers`` over ``T`` periods.

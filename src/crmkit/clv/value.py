@@ -123,8 +123,10 @@ def customer_lifetime_value(
     margin : float
         Profit margin applied to spend (default 1: the result is discounted revenue).
     model_time_unit : str, optional
-        The model's time unit, if the model does not carry a ``time_unit`` attribute;
-        default: the attribute, else ``time_unit``.
+        The model's time unit, if the model does not carry a ``time_unit`` attribute
+        (models fitted on a summary from :func:`crmkit.rfm_summary` carry it). If neither
+        says it, an error is raised: crmkit never guesses the unit of a model, because a
+        weekly model valued "in months" would silently mix two clocks.
     compress : bool
         Predict once per distinct (frequency, recency, T, n_periods) row; valid whenever
         the model's predictions depend only on those columns (all crmkit families).
@@ -154,7 +156,7 @@ def customer_lifetime_value(
     ...         return pd.Series(2.0 * t, index=summary.index)
     >>> s = pd.DataFrame({"frequency": [1, 4]}, index=pd.Index([7, 8], name="customer_id"))
     >>> v = customer_lifetime_value(
-    ...     Steady(), 10.0, s, horizon=3, time_unit="W", discount_rate=0.01
+    ...     Steady(), 10.0, s, horizon=3, time_unit="W", discount_rate=0.01, model_time_unit="W"
     ... )
     >>> v.round(4).tolist()
     [58.8196, 58.8196]
@@ -174,7 +176,13 @@ def customer_lifetime_value(
     require_nonempty(summary, name="the summary")
     check_unique_index(summary, name="the summary index (customer_id)")
     declared = model_time_unit or getattr(transaction_model, "time_unit", None)
-    model_unit = unit if declared is None else check_time_unit(declared)
+    if declared is None:
+        raise InvalidValueError(
+            "the purchase model's time unit is unknown: pass model_time_unit='W' (or the "
+            "unit its summary was built in), fit it with time_unit=..., or fit it on a "
+            "summary made by crmkit.rfm_summary, which records its unit."
+        )
+    model_unit = check_time_unit(declared)
     step = _period_length(unit, model_unit)
     spend_values = _spend_per_customer(spend, summary)
 
