@@ -17,7 +17,15 @@ extensions = [
     "sphinx.ext.mathjax",
     "sphinx.ext.viewcode",
     "sphinx.ext.doctest",
+    "myst_nb",
 ]
+
+# The notebooks in notebooks/ (linked as docs/notebooks) are executed during the build,
+# so the rendered pages always show the output of the current code.
+nb_execution_mode = "force"
+nb_execution_timeout = 600
+nb_execution_raise_on_error = True
+nb_merge_streams = True
 
 autosummary_generate = True
 autodoc_default_options = {"members": True, "show-inheritance": True}
@@ -32,7 +40,7 @@ napoleon_preprocess_types = False
 nitpicky = False
 
 templates_path = ["_templates"]
-exclude_patterns = ["_build", "**.ipynb_checkpoints"]
+exclude_patterns = ["_build", "**.ipynb_checkpoints", "notebooks/README.md"]
 html_theme = "alabaster"
 html_static_path = ["_static"]
 html_css_files = ["crmkit.css"]
