@@ -131,7 +131,8 @@ def complaint_stage_durations(
     ...     }
     ... )
     >>> d = complaint_stage_durations(f, "D")
-    >>> d.loc["K1", ["time_to_first_response", "time_to_resolution", "in progress"]].tolist()
+    >>> row = d.loc["K1", ["time_to_first_response", "time_to_resolution", "in progress"]]
+    >>> [float(v) for v in row]
     [0.5, 2.0, 1.5]
     """
     u = check_time_unit(unit)

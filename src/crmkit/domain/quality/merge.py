@@ -310,7 +310,9 @@ def merge_customer_frame(customers: pd.DataFrame, survivors: pd.Series) -> pd.Da
         raise InvalidValueError(
             f"ids {list(missing[:5])} are in survivors but not in the customer frame."
         )
-    records = {c.code: c for c in customers_from_frame(customers.loc[involved])}
+    # .loc with an unnamed Index drops the index name on pandas < 3: keep it explicitly
+    subset = customers.loc[involved].rename_axis(customers.index.name)
+    records = {c.code: c for c in customers_from_frame(subset)}
     merged = []
     for survivor, members in survivors.groupby(survivors.to_numpy()).groups.items():
         others = [records[m] for m in members if m != survivor]
