@@ -6,6 +6,7 @@ import json
 import pickle
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import attrs
 import numpy as np
@@ -16,7 +17,6 @@ from hypothesis import strategies as st
 from scipy import integrate, special
 
 from crmkit.clv import BetaGeo, FitResult, TransactionModel
-from crmkit.datasets import load_cdnow_summary
 from crmkit.exceptions import (
     DegenerateDataWarning,
     InvalidValueError,
@@ -25,11 +25,6 @@ from crmkit.exceptions import (
 )
 
 PUBLISHED = BetaGeo(r=0.243, alpha=4.414, a=0.793, b=2.426, time_unit="W")
-
-
-@pytest.fixture(scope="module")
-def cdnow() -> pd.DataFrame:
-    return load_cdnow_summary()
 
 
 @pytest.fixture(scope="module")
@@ -66,31 +61,14 @@ def test_published_conditional_expectation(ref: dict) -> None:
     assert got == pytest.approx(ex["value"], abs=ex["tolerance"]["abs"])
 
 
-def test_matches_lifetimes(fit: FitResult[BetaGeo], ref: dict) -> None:
+def test_matches_lifetimes(
+    fit: FitResult[BetaGeo], ref: dict, check_lifetimes_predictions: Any
+) -> None:
     lt = ref["lifetimes"]
     for name, value in lt["params"].items():
         assert fit.params[name] == pytest.approx(value, rel=lt["tolerance"]["params_rtol"])
     model = BetaGeo(**lt["params"])
-    rtol = lt["tolerance"]["predictions_rtol"]
-    cust = pd.DataFrame(lt["inputs"]["customers"])
-    horizons = [float(t) for t in lt["expected_purchases"]]
-    np.testing.assert_allclose(
-        model.expected_purchases(horizons), list(lt["expected_purchases"].values()), rtol=rtol
-    )
-    np.testing.assert_allclose(
-        model.conditional_expected_purchases(39.0, cust).to_numpy(),
-        lt["conditional_expected_purchases_39"],
-        rtol=rtol,
-    )
-    np.testing.assert_allclose(
-        model.probability_alive(cust).to_numpy(), lt["probability_alive"], rtol=rtol
-    )
-    ks = [int(k) for k in lt["probability_of_purchases_t39"]]
-    np.testing.assert_allclose(
-        model.probability_of_purchases(ks, 39.0),
-        list(lt["probability_of_purchases_t39"].values()),
-        rtol=rtol,
-    )
+    check_lifetimes_predictions(model, lt)
 
 
 def test_mpmath_hard_points(reference_dir: Path) -> None:
@@ -270,3 +248,18 @@ def test_expected_purchases_monotone_from_zero(
     assert values[0] == 0.0
     assert np.all(np.isfinite(values))
     assert np.all(np.diff(values) >= -1e-9 * np.maximum(1.0, values[1:]))
+
+
+@pytest.mark.parametrize("family", ["BetaGeo", "ModifiedBetaGeo", "ParetoNBD"])
+def test_simulate_checks_rng_like_the_other_families(family: str) -> None:
+    import crmkit.clv as clv
+
+    cls = getattr(clv, family)
+    names = ("r", "alpha", "a", "b") if family != "ParetoNBD" else ("r", "alpha", "s", "beta")
+    model = cls(**dict(zip(names, (0.5, 5.0, 0.8, 2.5), strict=True)), time_unit="W")
+    seeded = model.simulate(50, 10.0, 3)  # an int seed, as BG/BB, sBG and Gamma-Gamma take
+    again = model.simulate(50, 10.0, np.random.default_rng(3))
+    pd.testing.assert_frame_equal(seeded, again)
+    assert seeded.attrs["crmkit_time_unit"] == "W"
+    with pytest.raises(InvalidValueError, match=r"numpy\.random\.Generator"):
+        model.simulate(5, 10.0, "seed")

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
-import attrs
 import numpy as np
 import pandas as pd
 import pytest
@@ -17,36 +17,12 @@ from crmkit.clv.evaluation import evaluate_holdout, repeat_frequency_table, trac
 from crmkit.exceptions import InvalidValueError, MissingColumnsError
 
 
-@attrs.frozen(kw_only=True)
-class PoissonNoChurn:
-    """Test-local TransactionModel: Poisson purchases at ``rate`` per unit, no churn."""
-
-    rate: float
-    time_unit: str | None = None
-
-    @property
-    def params(self) -> dict[str, float]:
-        return {"rate": self.rate}
-
-    def expected_purchases(self, t: object) -> np.ndarray:
-        return self.rate * np.asarray(t, dtype=np.float64)
-
-    def conditional_expected_purchases(self, t: float, summary: pd.DataFrame) -> pd.Series:
-        return pd.Series(self.rate * float(t), index=summary.index)
-
-    def probability_alive(self, summary: pd.DataFrame) -> pd.Series:
-        return pd.Series(1.0, index=summary.index)
-
-    def probability_of_purchases(self, k: object, t: object) -> np.ndarray:
-        return np.asarray(stats.poisson.pmf(k, self.rate * np.asarray(t, dtype=np.float64)))
-
-
-def test_holdout_hand_computed() -> None:
+def test_holdout_hand_computed(poisson_no_churn: Any) -> None:
     summary = pd.DataFrame(
         {"frequency_holdout": [0, 2, 5, 1], "duration_holdout": [10.0, 10.0, 20.0, 5.0]},
         index=pd.Index(list("abcd"), name="customer_id"),
     )
-    ev = evaluate_holdout(PoissonNoChurn(rate=0.1), summary)
+    ev = evaluate_holdout(poisson_no_churn(rate=0.1), summary)
     np.testing.assert_allclose(ev.per_customer["predicted"], [1.0, 1.0, 2.0, 0.5])
     errors = np.array([1.0, -1.0, -3.0, -0.5])
     np.testing.assert_allclose(ev.per_customer["error"], errors)
@@ -58,25 +34,25 @@ def test_holdout_hand_computed() -> None:
     assert list(ev.per_customer.index) == list("abcd")
 
 
-def test_holdout_on_cdnow_with_mean_rate_model() -> None:
+def test_holdout_on_cdnow_with_mean_rate_model(poisson_no_churn: Any) -> None:
     summary = datasets.load_cdnow_summary()
     # The rate that matches the calibration purchases per week of exposure predicts the
     # holdout total with zero bias by construction of its rate; check the bookkeeping.
     total_rate = summary["frequency_holdout"].sum() / summary["duration_holdout"].sum()
-    ev = evaluate_holdout(PoissonNoChurn(rate=total_rate), summary)
+    ev = evaluate_holdout(poisson_no_churn(rate=total_rate), summary)
     assert ev.n_customers == 2357
     assert ev.bias == pytest.approx(0.0, abs=1e-12)
     assert ev.total_actual == summary["frequency_holdout"].sum()
 
 
-def test_holdout_errors() -> None:
+def test_holdout_errors(poisson_no_churn: Any) -> None:
     with pytest.raises(MissingColumnsError):
-        evaluate_holdout(PoissonNoChurn(rate=1.0), pd.DataFrame({"frequency_holdout": [1]}))
+        evaluate_holdout(poisson_no_churn(rate=1.0), pd.DataFrame({"frequency_holdout": [1]}))
     with pytest.raises(InvalidValueError, match="conditional_expected_purchases"):
         evaluate_holdout(object(), pd.DataFrame({"frequency_holdout": [1]}))
 
 
-def test_tracking_series_hand_computed() -> None:
+def test_tracking_series_hand_computed(poisson_no_churn: Any) -> None:
     tx = pd.DataFrame(
         {
             "customer_id": [1, 1, 1, 2, 2, 3],
@@ -92,7 +68,7 @@ def test_tracking_series_hand_computed() -> None:
             ),
         }
     )
-    out = tracking_series(PoissonNoChurn(rate=1.0), tx, time_unit="W")
+    out = tracking_series(poisson_no_churn(rate=1.0), tx, time_unit="W")
     # weeks from 2024-01-01; last transaction 2024-02-01 falls in week 5
     assert len(out) == 5
     np.testing.assert_array_equal(out["actual"], [0, 0, 1, 0, 1])
@@ -105,13 +81,13 @@ def test_tracking_series_hand_computed() -> None:
     assert out["period_end"].iloc[0] == pd.Timestamp("2024-01-08")
 
 
-def test_tracking_series_counts_cdnow_repeat_purchase_days() -> None:
+def test_tracking_series_counts_cdnow_repeat_purchase_days(poisson_no_churn: Any) -> None:
     tx = datasets.load_cdnow_transactions(sample=True)
     days = tx[["sample_id", "date"]].rename(
         columns={"sample_id": "customer_id", "date": "datetime"}
     )
     out = tracking_series(
-        PoissonNoChurn(rate=0.05, time_unit="W"), days, time_unit="W", end="1997-09-30"
+        poisson_no_churn(rate=0.05, time_unit="W"), days, time_unit="W", end="1997-09-30"
     )
     calib = out.loc[out["period_end"] <= pd.Timestamp("1997-10-01")]
     summary = datasets.load_cdnow_summary()
@@ -119,11 +95,11 @@ def test_tracking_series_counts_cdnow_repeat_purchase_days() -> None:
     assert len(calib) == 39
 
 
-def test_tracking_series_months_and_model_unit() -> None:
+def test_tracking_series_months_and_model_unit(poisson_no_churn: Any) -> None:
     tx = pd.DataFrame(
         {"customer_id": [1, 1], "datetime": pd.to_datetime(["2024-01-31", "2024-03-05"])}
     )
-    out = tracking_series(PoissonNoChurn(rate=1.0, time_unit="D"), tx, time_unit="M")
+    out = tracking_series(poisson_no_churn(rate=1.0, time_unit="D"), tx, time_unit="M")
     # calendar months from 2024-01-31: ends 2024-02-29, 2024-03-31 (clamped); ages in days
     assert out["period_end"].tolist() == [pd.Timestamp("2024-02-29"), pd.Timestamp("2024-03-31")]
     np.testing.assert_allclose(out["expected_cumulative"], [29.0, 60.0])
@@ -146,9 +122,9 @@ def test_repeat_frequency_table_bgbb_matches_hardie(reference_dir: Path) -> None
     assert table.loc["0", "actual"] == 3464
 
 
-def test_repeat_frequency_table_poisson_hand_computed() -> None:
+def test_repeat_frequency_table_poisson_hand_computed(poisson_no_churn: Any) -> None:
     summary = pd.DataFrame({"frequency": [0, 1, 1, 3, 9], "T": [2.0, 2.0, 4.0, 4.0, 4.0]})
-    table = repeat_frequency_table(PoissonNoChurn(rate=0.5), summary, max_count=3)
+    table = repeat_frequency_table(poisson_no_churn(rate=0.5), summary, max_count=3)
     assert table.index.tolist() == ["0", "1", "2", "3+"]
     np.testing.assert_array_equal(table["actual"], [1, 2, 0, 2])
     pmf = 2 * stats.poisson.pmf(np.arange(3), 1.0) + 3 * stats.poisson.pmf(np.arange(3), 2.0)
@@ -156,7 +132,7 @@ def test_repeat_frequency_table_poisson_hand_computed() -> None:
     assert table["expected"].sum() == pytest.approx(5.0)
 
 
-def test_repeat_frequency_table_requires_extension() -> None:
+def test_repeat_frequency_table_requires_extension(poisson_no_churn: Any) -> None:
     class NoPmf:
         pass
 
@@ -164,5 +140,5 @@ def test_repeat_frequency_table_requires_extension() -> None:
         repeat_frequency_table(NoPmf(), pd.DataFrame({"frequency": [1], "T": [1.0]}))
     with pytest.raises(InvalidValueError, match="max_count"):
         repeat_frequency_table(
-            PoissonNoChurn(rate=1.0), pd.DataFrame({"frequency": [1], "T": [1.0]}), max_count=0
+            poisson_no_churn(rate=1.0), pd.DataFrame({"frequency": [1], "T": [1.0]}), max_count=0
         )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -39,29 +40,10 @@ def test_fit_matches_lifetimes(fit: FitResult[ModifiedBetaGeo], ref: dict) -> No
     )
 
 
-def test_predictions_match_lifetimes(ref: dict) -> None:
+def test_predictions_match_lifetimes(ref: dict, check_lifetimes_predictions: Any) -> None:
     lt = ref["lifetimes"]
     model = ModifiedBetaGeo(**lt["params"])
-    rtol = lt["tolerance"]["predictions_rtol"]
-    cust = pd.DataFrame(lt["inputs"]["customers"])
-    horizons = [float(t) for t in lt["expected_purchases"]]
-    np.testing.assert_allclose(
-        model.expected_purchases(horizons), list(lt["expected_purchases"].values()), rtol=rtol
-    )
-    np.testing.assert_allclose(
-        model.conditional_expected_purchases(39.0, cust).to_numpy(),
-        lt["conditional_expected_purchases_39"],
-        rtol=rtol,
-    )
-    np.testing.assert_allclose(
-        model.probability_alive(cust).to_numpy(), lt["probability_alive"], rtol=rtol
-    )
-    ks = [int(k) for k in lt["probability_of_purchases_t39"]]
-    np.testing.assert_allclose(
-        model.probability_of_purchases(ks, 39.0),
-        list(lt["probability_of_purchases_t39"].values()),
-        rtol=rtol,
-    )
+    check_lifetimes_predictions(model, lt)
 
 
 def test_one_time_buyers_are_not_certainly_alive() -> None:

@@ -6,6 +6,7 @@ import json
 import warnings
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -19,11 +20,6 @@ from crmkit.datasets import load_cdnow_summary
 from crmkit.exceptions import DegenerateDataWarning, InvariantError
 
 PUBLISHED = ParetoNBD(r=0.55, alpha=10.58, s=0.61, beta=11.67, time_unit="W")
-
-
-@pytest.fixture(scope="module")
-def cdnow() -> pd.DataFrame:
-    return load_cdnow_summary()
 
 
 @pytest.fixture(scope="module")
@@ -49,26 +45,15 @@ def test_fit_reproduces_published_estimates(fit: FitResult[ParetoNBD], ref: dict
     assert isinstance(fit.model, TransactionModel)
 
 
-def test_matches_lifetimes(fit: FitResult[ParetoNBD], ref: dict) -> None:
+def test_matches_lifetimes(
+    fit: FitResult[ParetoNBD], ref: dict, check_lifetimes_predictions: Any
+) -> None:
     lt = ref["lifetimes"]
     for name, value in lt["params"].items():
         assert fit.params[name] == pytest.approx(value, rel=lt["tolerance"]["params_rtol"])
     model = ParetoNBD(**lt["params"])
     assert fit.log_likelihood >= model.log_likelihood(load_cdnow_summary()) - 1e-6
-    rtol = lt["tolerance"]["predictions_rtol"]
-    cust = pd.DataFrame(lt["inputs"]["customers"])
-    horizons = [float(t) for t in lt["expected_purchases"]]
-    np.testing.assert_allclose(
-        model.expected_purchases(horizons), list(lt["expected_purchases"].values()), rtol=rtol
-    )
-    np.testing.assert_allclose(
-        model.conditional_expected_purchases(39.0, cust).to_numpy(),
-        lt["conditional_expected_purchases_39"],
-        rtol=rtol,
-    )
-    np.testing.assert_allclose(
-        model.probability_alive(cust).to_numpy(), lt["probability_alive"], rtol=rtol
-    )
+    check_lifetimes_predictions(model, lt, pmf=False)
 
 
 def test_mpmath_hard_points(reference_dir: Path) -> None:

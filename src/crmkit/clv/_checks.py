@@ -1,4 +1,4 @@
-"""Small argument checks shared by the BG/BB, Gamma-Gamma and sBG families."""
+"""Small argument checks shared by the CLV families."""
 
 from __future__ import annotations
 
@@ -6,11 +6,19 @@ import math
 from typing import Any
 
 import numpy as np
+import pandas as pd
+from numpy.typing import NDArray
 
 from crmkit.exceptions import InvalidValueError
 from crmkit.timeunits import TimeUnit, check_time_unit
 
-__all__ = ["check_generator", "optional_time_unit", "positive_count", "positive_finite"]
+__all__ = [
+    "check_generator",
+    "labels_of",
+    "optional_time_unit",
+    "positive_count",
+    "positive_finite",
+]
 
 
 def positive_finite(instance: Any, attribute: Any, value: float) -> None:
@@ -44,3 +52,10 @@ def check_generator(rng: Any) -> np.random.Generator:
         f"rng={rng!r} must be a numpy.random.Generator (e.g. numpy.random.default_rng(42)) "
         "or an integer seed; crmkit never uses the global random state."
     )
+
+
+def labels_of(index: pd.Index, mask: NDArray[np.bool_]) -> str:
+    """The first five index labels where ``mask`` is True, and how many more, for messages."""
+    labels = index[mask][:5].tolist()
+    more = int(mask.sum()) - len(labels)
+    return f"{labels}" + (f" and {more} more" if more > 0 else "")

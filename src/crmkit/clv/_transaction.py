@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Callable
-from typing import Any, ClassVar, TypeVar
+from typing import Any, ClassVar, Self, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -25,6 +25,7 @@ from crmkit.clv._base import (
     compress_rows,
     maximize_log_likelihood,
 )
+from crmkit.clv._checks import check_generator
 from crmkit.clv._data import SummaryArrays, summary_arrays
 from crmkit.exceptions import (
     DegenerateDataWarning,
@@ -117,6 +118,24 @@ class TransactionMixin:
     """
 
     _family: ClassVar[str] = "model"
+    _param_names: ClassVar[tuple[str, ...]] = ()
+    time_unit: TimeUnit | None
+
+    @property
+    def params(self) -> dict[str, float]:
+        """Parameters by name, in the order of the class's fields (and of ``x0``)."""
+        return {name: float(getattr(self, name)) for name in self._param_names}
+
+    @classmethod
+    def _objective(cls, x: Arr, tx: Arr, T: Arr, w: Arr) -> Objective:
+        raise NotImplementedError
+
+    @staticmethod
+    def _start(x: Arr, tx: Arr, T: Arr, w: Arr) -> Arr:
+        raise NotImplementedError
+
+    def _simulate_arrays(self, T: Arr, rng: np.random.Generator) -> tuple[Arr, Arr]:
+        raise NotImplementedError
 
     def _log_likelihood_rows(self, x: Arr, tx: Arr, T: Arr) -> Arr:
         raise NotImplementedError
@@ -157,6 +176,125 @@ class TransactionMixin:
             data.recency[:, None],
             data.T[:, None],
         )
+
+    @classmethod
+    def fit(
+        cls,
+        summary: pd.DataFrame,
+        *,
+        frequency_col: str = cols.FREQUENCY,
+        recency_col: str = cols.RECENCY,
+        T_col: str = cols.T,
+        weights_col: str | None = None,
+        x0: ArrayLike | None = None,
+        time_unit: TimeUnit | None = None,
+        nan_policy: str = "raise",
+        strict: bool = True,
+    ) -> FitResult[Self]:
+        """Fit by maximum likelihood on the distinct (x, t_x, T) histories.
+
+        Parameters
+        ----------
+        summary : pandas.DataFrame
+            One row per customer (or per distinct history with ``weights_col``) with
+            frequency, recency and T in one time unit.
+        frequency_col, recency_col, T_col : str
+            Column names.
+        weights_col : str, optional
+            Number of customers per row.
+        x0 : array_like, optional
+            Starting values in the order of :attr:`params` (``(r, alpha, a, b)`` for
+            BG/NBD and MBG/NBD, ``(r, alpha, s, beta)`` for Pareto/NBD); default scaled
+            to the purchase rate.
+        time_unit : {"D", "W", "M", "Q", "Y"}, optional
+            The summary's unit; default ``summary.attrs.get("crmkit_time_unit")``.
+        nan_policy : {"raise", "omit"}
+            Missing values raise by default.
+        strict : bool
+            Raise :class:`~crmkit.exceptions.ConvergenceError` if the optimiser fails
+            (default); with False, warn and return the last iterate.
+
+        Returns
+        -------
+        FitResult
+            ``.model`` is an instance of the class ``fit`` was called on; log-likelihood,
+            standard errors, intervals.
+
+        Raises
+        ------
+        MissingColumnsError, InvalidValueError, InvariantError
+            For bad summaries (see :func:`crmkit.clv._data.summary_arrays`).
+        ConvergenceError
+            If the optimiser fails and ``strict`` is True.
+
+        Warns
+        -----
+        DegenerateDataWarning
+            If nobody made a repeat purchase (the parameters are not identified).
+
+        Examples
+        --------
+        The CDNOW estimates of Fader, Hardie & Lee (2005, BG/NBD) and of their Pareto/NBD
+        comparison:
+
+        >>> from crmkit.clv import BetaGeo, ParetoNBD
+        >>> from crmkit.datasets import load_cdnow_summary
+        >>> fit = BetaGeo.fit(load_cdnow_summary())
+        >>> {k: round(v, 3) for k, v in fit.params.items()}
+        {'r': 0.243, 'alpha': 4.414, 'a': 0.793, 'b': 2.426}
+        >>> round(fit.log_likelihood, 1)
+        -9582.4
+        >>> {k: round(v, 2) for k, v in ParetoNBD.fit(load_cdnow_summary()).params.items()}
+        {'r': 0.55, 'alpha': 10.58, 's': 0.61, 'beta': 11.67}
+        """
+        return fit_transaction_model(
+            cls,
+            summary,
+            names=cls._param_names,
+            family=cls._family,
+            objective=cls._objective,
+            start=cls._start,
+            frequency_col=frequency_col,
+            recency_col=recency_col,
+            T_col=T_col,
+            weights_col=weights_col,
+            x0=x0,
+            time_unit=time_unit,
+            nan_policy=nan_policy,
+            strict=strict,
+        )
+
+    def simulate(self, n_customers: int, T: ArrayLike, rng: Any) -> pd.DataFrame:
+        """Draw ``n_customers`` synthetic histories observed for ``T`` (scalar or per customer).
+
+        Parameters
+        ----------
+        n_customers : int
+            Number of customers (>= 1).
+        T : float or array_like
+            Observation length(s) > 0 in the model's time unit.
+        rng : numpy.random.Generator or int
+            The random generator (an integer seeds a new one).
+
+        Returns
+        -------
+        pandas.DataFrame
+            Indexed by ``customer_id`` (0 ... n - 1) with ``frequency``, ``recency``, ``T``;
+            ``attrs["crmkit_time_unit"]`` is the model's time unit when it has one.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from crmkit.clv import BetaGeo
+        >>> bg = BetaGeo(r=0.243, alpha=4.414, a=0.793, b=2.426)
+        >>> sim = bg.simulate(5, 39.0, np.random.default_rng(0))
+        >>> list(sim.columns), len(sim)
+        (['frequency', 'recency', 'T'], 5)
+        """
+        generator = check_generator(rng)
+        TT = simulation_times(n_customers, T)
+        x, tx = self._simulate_arrays(TT, generator)
+        return simulation_frame(x, tx, TT, self.time_unit)
 
     def log_likelihood(
         self,

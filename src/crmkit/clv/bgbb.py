@@ -23,7 +23,13 @@ from scipy import special
 from crmkit import columns as cols
 from crmkit._validation import check_numeric_column, handle_nan, require_columns, require_nonempty
 from crmkit.clv._base import FitResult, maximize_log_likelihood
-from crmkit.clv._checks import check_generator, optional_time_unit, positive_count, positive_finite
+from crmkit.clv._checks import (
+    check_generator,
+    labels_of,
+    optional_time_unit,
+    positive_count,
+    positive_finite,
+)
 from crmkit.exceptions import DegenerateDataWarning, InvalidValueError, InvariantError
 from crmkit.timeunits import TimeUnit
 
@@ -31,12 +37,6 @@ __all__ = ["BetaGeoBetaBinom"]
 
 _NAMES = ("alpha", "beta", "gamma", "delta")
 _F = NDArray[np.float64]
-
-
-def _bad(index: pd.Index, mask: NDArray[np.bool_]) -> str:
-    labels = index[mask][:5].tolist()
-    more = int(mask.sum()) - len(labels)
-    return f"{labels}" + (f" and {more} more" if more > 0 else "")
 
 
 def _pattern_arrays(

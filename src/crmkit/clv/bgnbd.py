@@ -12,49 +12,26 @@ model (:mod:`crmkit.clv.mbgnbd`); both share the code below through ``_shift``.
 
 from __future__ import annotations
 
-from typing import ClassVar, Self
+from typing import ClassVar
 
 import attrs
 import numpy as np
 import pandas as pd
-from numpy.typing import ArrayLike, NDArray
+from numpy.typing import NDArray
 from scipy import special
 
-from crmkit import columns as cols
-from crmkit.clv._base import FitResult
+from crmkit.clv._checks import optional_time_unit, positive_finite
 from crmkit.clv._special import hyp2f1_bracket, hyp2f1_minus_one_over_b, wdot
 from crmkit.clv._transaction import (
     Objective,
     TransactionMixin,
-    fit_transaction_model,
-    simulation_frame,
-    simulation_times,
     unique_pairs,
 )
-from crmkit.timeunits import TimeUnit, check_time_unit
+from crmkit.timeunits import TimeUnit
 
 __all__ = ["BetaGeo"]
 
 Arr = NDArray[np.float64]
-
-
-def positive(instance: object, attribute: attrs.Attribute[float], value: float) -> None:
-    """attrs validator: a finite, strictly positive parameter."""
-    from crmkit.exceptions import InvalidValueError
-
-    if not np.isfinite(value) or value <= 0:
-        raise InvalidValueError(
-            f"{type(instance).__name__}: parameter {attribute.name}={value!r} must be finite "
-            "and > 0."
-        )
-
-
-def optional_time_unit(
-    instance: object, attribute: attrs.Attribute[object], value: object
-) -> None:
-    """attrs validator: ``None`` or a :data:`crmkit.timeunits.TimeUnit` code."""
-    if value is not None:
-        check_time_unit(str(value))
 
 
 def beta_geo_objective(x: Arr, tx: Arr, T: Arr, w: Arr, shift: int) -> Objective:
@@ -135,15 +112,19 @@ class BetaGeoMaths(TransactionMixin):
 
     __slots__ = ()
     _shift: ClassVar[int] = 0
+    _param_names: ClassVar[tuple[str, ...]] = ("r", "alpha", "a", "b")
     r: float
     alpha: float
     a: float
     b: float
 
-    @property
-    def params(self) -> dict[str, float]:
-        """Parameters by name: ``r``, ``alpha``, ``a``, ``b``."""
-        return {"r": self.r, "alpha": self.alpha, "a": self.a, "b": self.b}
+    @classmethod
+    def _objective(cls, x: Arr, tx: Arr, T: Arr, w: Arr) -> Objective:
+        return beta_geo_objective(x, tx, T, w, cls._shift)
+
+    @staticmethod
+    def _start(x: Arr, tx: Arr, T: Arr, w: Arr) -> Arr:
+        return beta_geo_start(x, tx, T, w)
 
     def _log_likelihood_rows(self, x: Arr, tx: Arr, T: Arr) -> Arr:
         r, alpha, a, b, s = self.r, self.alpha, self.a, self.b, self._shift
@@ -306,106 +287,8 @@ class BetaGeo(BetaGeoMaths):
 
     _family: ClassVar[str] = "BG/NBD"
     _shift: ClassVar[int] = 0
-    r: float = attrs.field(converter=float, validator=positive)
-    alpha: float = attrs.field(converter=float, validator=positive)
-    a: float = attrs.field(converter=float, validator=positive)
-    b: float = attrs.field(converter=float, validator=positive)
-    time_unit: TimeUnit | None = attrs.field(default=None, validator=optional_time_unit)
-
-    @classmethod
-    def fit(
-        cls,
-        summary: pd.DataFrame,
-        *,
-        frequency_col: str = cols.FREQUENCY,
-        recency_col: str = cols.RECENCY,
-        T_col: str = cols.T,
-        weights_col: str | None = None,
-        x0: ArrayLike | None = None,
-        time_unit: TimeUnit | None = None,
-        nan_policy: str = "raise",
-        strict: bool = True,
-    ) -> FitResult[Self]:
-        """Fit by maximum likelihood on the distinct (x, t_x, T) histories.
-
-        Parameters
-        ----------
-        summary : pandas.DataFrame
-            One row per customer (or per distinct history with ``weights_col``) with
-            frequency, recency and T in one time unit.
-        frequency_col, recency_col, T_col : str
-            Column names.
-        weights_col : str, optional
-            Number of customers per row.
-        x0 : array_like, optional
-            Starting values ``(r, alpha, a, b)``; default scaled to the purchase rate.
-        time_unit : {"D", "W", "M", "Q", "Y"}, optional
-            The summary's unit; default ``summary.attrs.get("crmkit_time_unit")``.
-        nan_policy : {"raise", "omit"}
-            Missing values raise by default.
-        strict : bool
-            Raise :class:`~crmkit.exceptions.ConvergenceError` if the optimiser fails
-            (default); with False, warn and return the last iterate.
-
-        Returns
-        -------
-        FitResult
-            ``.model`` is a :class:`BetaGeo`; log-likelihood, standard errors, intervals.
-
-        Raises
-        ------
-        MissingColumnsError, InvalidValueError, InvariantError
-            For bad summaries (see :func:`crmkit.clv._data.summary_arrays`).
-        ConvergenceError
-            If the optimiser fails and ``strict`` is True.
-
-        Warns
-        -----
-        DegenerateDataWarning
-            If nobody made a repeat purchase (the parameters are not identified).
-
-        Examples
-        --------
-        >>> from crmkit.datasets import load_cdnow_summary
-        >>> fit = BetaGeo.fit(load_cdnow_summary())
-        >>> {k: round(v, 3) for k, v in fit.params.items()}
-        {'r': 0.243, 'alpha': 4.414, 'a': 0.793, 'b': 2.426}
-        >>> round(fit.log_likelihood, 1)
-        -9582.4
-        """
-        return fit_transaction_model(
-            cls,
-            summary,
-            names=("r", "alpha", "a", "b"),
-            family=cls._family,
-            objective=lambda x, tx, T, w: beta_geo_objective(x, tx, T, w, cls._shift),
-            start=beta_geo_start,
-            frequency_col=frequency_col,
-            recency_col=recency_col,
-            T_col=T_col,
-            weights_col=weights_col,
-            x0=x0,
-            time_unit=time_unit,
-            nan_policy=nan_policy,
-            strict=strict,
-        )
-
-    def simulate(self, n_customers: int, T: ArrayLike, rng: np.random.Generator) -> pd.DataFrame:
-        """Draw ``n_customers`` synthetic histories observed for ``T`` (scalar or per customer).
-
-        Returns
-        -------
-        pandas.DataFrame
-            Indexed by ``customer_id`` (0 ... n - 1) with ``frequency``, ``recency``, ``T``.
-
-        Examples
-        --------
-        >>> import numpy as np
-        >>> bg = BetaGeo(r=0.243, alpha=4.414, a=0.793, b=2.426)
-        >>> sim = bg.simulate(5, 39.0, np.random.default_rng(0))
-        >>> list(sim.columns), len(sim)
-        (['frequency', 'recency', 'T'], 5)
-        """
-        TT = simulation_times(n_customers, T)
-        x, tx = self._simulate_arrays(TT, rng)
-        return simulation_frame(x, tx, TT, self.time_unit)
+    r: float = attrs.field(converter=float, validator=positive_finite)
+    alpha: float = attrs.field(converter=float, validator=positive_finite)
+    a: float = attrs.field(converter=float, validator=positive_finite)
+    b: float = attrs.field(converter=float, validator=positive_finite)
+    time_unit: TimeUnit | None = attrs.field(default=None, converter=optional_time_unit)

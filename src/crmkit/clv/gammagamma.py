@@ -23,7 +23,7 @@ from scipy import special
 from crmkit import columns as cols
 from crmkit._validation import check_numeric_column, handle_nan, require_columns, require_nonempty
 from crmkit.clv._base import FitResult, maximize_log_likelihood
-from crmkit.clv._checks import check_generator, positive_count, positive_finite
+from crmkit.clv._checks import check_generator, labels_of, positive_count, positive_finite
 from crmkit.exceptions import (
     CrmkitWarning,
     DegenerateDataWarning,
@@ -42,12 +42,6 @@ which :meth:`GammaGamma.fit` warns that the independence assumption is doubtful.
 
 class SpendFrequencyCorrelationWarning(CrmkitWarning):
     """Frequency and mean spend are correlated, against the Gamma-Gamma assumption."""
-
-
-def _bad(index: pd.Index, mask: NDArray[np.bool_]) -> str:
-    labels = index[mask][:5].tolist()
-    more = int(mask.sum()) - len(labels)
-    return f"{labels}" + (f" and {more} more" if more > 0 else "")
 
 
 def _spend_arrays(
@@ -73,14 +67,15 @@ def _spend_arrays(
     if bad_x.any():
         raise InvalidValueError(
             f"Gamma-Gamma: column {frequency_col!r} must hold whole numbers >= 0; bad values "
-            f"{x[bad_x][:3].tolist()} at index {_bad(frame.index, bad_x)}."
+            f"{x[bad_x][:3].tolist()} at index {labels_of(frame.index, bad_x)}."
         )
     repeat = x > 0
     bad_m = repeat & (~np.isfinite(m) | (m <= 0))
     if bad_m.any():
         raise InvalidValueError(
             f"Gamma-Gamma: {int(bad_m.sum())} repeat buyer(s) at index "
-            f"{_bad(frame.index, bad_m)} have zero, negative or infinite {monetary_value_col!r} "
+            f"{labels_of(frame.index, bad_m)} have zero, negative or infinite "
+            f"{monetary_value_col!r} "
             f"({m[bad_m][:3].tolist()}); the model needs positive spend. Remove returns and "
             "free orders from the spend average, or drop these customers explicitly."
         )

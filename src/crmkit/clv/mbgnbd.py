@@ -9,23 +9,12 @@ likelihood has the dropout term for every customer.
 
 from __future__ import annotations
 
-from typing import ClassVar, Self
+from typing import ClassVar
 
 import attrs
-import numpy as np
-import pandas as pd
-from numpy.typing import ArrayLike
 
-from crmkit import columns as cols
-from crmkit.clv._base import FitResult
-from crmkit.clv._transaction import fit_transaction_model, simulation_frame, simulation_times
-from crmkit.clv.bgnbd import (
-    BetaGeoMaths,
-    beta_geo_objective,
-    beta_geo_start,
-    optional_time_unit,
-    positive,
-)
+from crmkit.clv._checks import optional_time_unit, positive_finite
+from crmkit.clv.bgnbd import BetaGeoMaths
 from crmkit.timeunits import TimeUnit
 
 __all__ = ["ModifiedBetaGeo"]
@@ -92,70 +81,8 @@ class ModifiedBetaGeo(BetaGeoMaths):
 
     _family: ClassVar[str] = "MBG/NBD"
     _shift: ClassVar[int] = 1
-    r: float = attrs.field(converter=float, validator=positive)
-    alpha: float = attrs.field(converter=float, validator=positive)
-    a: float = attrs.field(converter=float, validator=positive)
-    b: float = attrs.field(converter=float, validator=positive)
-    time_unit: TimeUnit | None = attrs.field(default=None, validator=optional_time_unit)
-
-    @classmethod
-    def fit(
-        cls,
-        summary: pd.DataFrame,
-        *,
-        frequency_col: str = cols.FREQUENCY,
-        recency_col: str = cols.RECENCY,
-        T_col: str = cols.T,
-        weights_col: str | None = None,
-        x0: ArrayLike | None = None,
-        time_unit: TimeUnit | None = None,
-        nan_policy: str = "raise",
-        strict: bool = True,
-    ) -> FitResult[Self]:
-        """Fit by maximum likelihood on the distinct (x, t_x, T) histories.
-
-        Parameters, returns, errors and warnings are those of
-        :meth:`crmkit.clv.BetaGeo.fit`; ``x0`` is ``(r, alpha, a, b)``.
-
-        Examples
-        --------
-        >>> from crmkit.datasets import load_cdnow_summary
-        >>> fit = ModifiedBetaGeo.fit(load_cdnow_summary())
-        >>> {k: round(v, 3) for k, v in fit.params.items()}
-        {'r': 0.525, 'alpha': 6.183, 'a': 0.891, 'b': 1.614}
-        """
-        return fit_transaction_model(
-            cls,
-            summary,
-            names=("r", "alpha", "a", "b"),
-            family=cls._family,
-            objective=lambda x, tx, T, w: beta_geo_objective(x, tx, T, w, cls._shift),
-            start=beta_geo_start,
-            frequency_col=frequency_col,
-            recency_col=recency_col,
-            T_col=T_col,
-            weights_col=weights_col,
-            x0=x0,
-            time_unit=time_unit,
-            nan_policy=nan_policy,
-            strict=strict,
-        )
-
-    def simulate(self, n_customers: int, T: ArrayLike, rng: np.random.Generator) -> pd.DataFrame:
-        """Draw ``n_customers`` synthetic histories observed for ``T`` (scalar or per customer).
-
-        Returns
-        -------
-        pandas.DataFrame
-            Indexed by ``customer_id`` (0 ... n - 1) with ``frequency``, ``recency``, ``T``.
-
-        Examples
-        --------
-        >>> import numpy as np
-        >>> mbg = ModifiedBetaGeo(r=0.525, alpha=6.183, a=0.891, b=1.614)
-        >>> len(mbg.simulate(4, [10.0, 20.0, 30.0, 40.0], np.random.default_rng(2)))
-        4
-        """
-        TT = simulation_times(n_customers, T)
-        x, tx = self._simulate_arrays(TT, rng)
-        return simulation_frame(x, tx, TT, self.time_unit)
+    r: float = attrs.field(converter=float, validator=positive_finite)
+    alpha: float = attrs.field(converter=float, validator=positive_finite)
+    a: float = attrs.field(converter=float, validator=positive_finite)
+    b: float = attrs.field(converter=float, validator=positive_finite)
+    time_unit: TimeUnit | None = attrs.field(default=None, converter=optional_time_unit)

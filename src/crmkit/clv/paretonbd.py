@@ -16,16 +16,14 @@ frequencies and horizons of 10,000 periods and more (where lifetimes overflows).
 
 from __future__ import annotations
 
-from typing import ClassVar, Self
+from typing import ClassVar
 
 import attrs
 import numpy as np
-import pandas as pd
-from numpy.typing import ArrayLike, NDArray
+from numpy.typing import NDArray
 from scipy import special
 
-from crmkit import columns as cols
-from crmkit.clv._base import FitResult
+from crmkit.clv._checks import optional_time_unit, positive_finite
 from crmkit.clv._special import (
     log1mexp,
     log_hyp2f1_1b,
@@ -36,12 +34,8 @@ from crmkit.clv._special import (
 from crmkit.clv._transaction import (
     Objective,
     TransactionMixin,
-    fit_transaction_model,
-    simulation_frame,
-    simulation_times,
     unique_pairs,
 )
-from crmkit.clv.bgnbd import optional_time_unit, positive
 from crmkit.timeunits import TimeUnit
 
 __all__ = ["ParetoNBD"]
@@ -265,61 +259,21 @@ class ParetoNBD(TransactionMixin):
     """
 
     _family: ClassVar[str] = "Pareto/NBD"
-    r: float = attrs.field(converter=float, validator=positive)
-    alpha: float = attrs.field(converter=float, validator=positive)
-    s: float = attrs.field(converter=float, validator=positive)
-    beta: float = attrs.field(converter=float, validator=positive)
-    time_unit: TimeUnit | None = attrs.field(default=None, validator=optional_time_unit)
+    r: float = attrs.field(converter=float, validator=positive_finite)
+    alpha: float = attrs.field(converter=float, validator=positive_finite)
+    s: float = attrs.field(converter=float, validator=positive_finite)
+    beta: float = attrs.field(converter=float, validator=positive_finite)
+    time_unit: TimeUnit | None = attrs.field(default=None, converter=optional_time_unit)
 
-    @property
-    def params(self) -> dict[str, float]:
-        """Parameters by name: ``r``, ``alpha``, ``s``, ``beta``."""
-        return {"r": self.r, "alpha": self.alpha, "s": self.s, "beta": self.beta}
+    _param_names: ClassVar[tuple[str, ...]] = ("r", "alpha", "s", "beta")
 
     @classmethod
-    def fit(
-        cls,
-        summary: pd.DataFrame,
-        *,
-        frequency_col: str = cols.FREQUENCY,
-        recency_col: str = cols.RECENCY,
-        T_col: str = cols.T,
-        weights_col: str | None = None,
-        x0: ArrayLike | None = None,
-        time_unit: TimeUnit | None = None,
-        nan_policy: str = "raise",
-        strict: bool = True,
-    ) -> FitResult[Self]:
-        """Fit by maximum likelihood on the distinct (x, t_x, T) histories.
+    def _objective(cls, x: Arr, tx: Arr, T: Arr, w: Arr) -> Objective:
+        return pareto_objective(x, tx, T, w)
 
-        Parameters, returns, errors and warnings are those of
-        :meth:`crmkit.clv.BetaGeo.fit`; ``x0`` is ``(r, alpha, s, beta)``.
-
-        Examples
-        --------
-        >>> from crmkit.datasets import load_cdnow_summary
-        >>> fit = ParetoNBD.fit(load_cdnow_summary())
-        >>> {k: round(v, 2) for k, v in fit.params.items()}
-        {'r': 0.55, 'alpha': 10.58, 's': 0.61, 'beta': 11.67}
-        >>> round(fit.log_likelihood, 1)
-        -9595.0
-        """
-        return fit_transaction_model(
-            cls,
-            summary,
-            names=("r", "alpha", "s", "beta"),
-            family=cls._family,
-            objective=pareto_objective,
-            start=pareto_start,
-            frequency_col=frequency_col,
-            recency_col=recency_col,
-            T_col=T_col,
-            weights_col=weights_col,
-            x0=x0,
-            time_unit=time_unit,
-            nan_policy=nan_policy,
-            strict=strict,
-        )
+    @staticmethod
+    def _start(x: Arr, tx: Arr, T: Arr, w: Arr) -> Arr:
+        return pareto_start(x, tx, T, w)
 
     def _log_likelihood_rows(self, x: Arr, tx: Arr, T: Arr) -> Arr:
         log_c, alive, died = _log_terms(self.r, self.alpha, self.s, self.beta, x, tx, T)
@@ -373,31 +327,14 @@ class ParetoNBD(TransactionMixin):
         inner = np.einsum("...j,j->...", np.exp(self._log_nb(k[..., None], u)), _WEIGHTS)
         return np.asarray(first + F / 2.0 * inner, dtype=np.float64)
 
-    def simulate(self, n_customers: int, T: ArrayLike, rng: np.random.Generator) -> pd.DataFrame:
-        """Draw ``n_customers`` synthetic histories observed for ``T`` (scalar or per customer).
-
-        Returns
-        -------
-        pandas.DataFrame
-            Indexed by ``customer_id`` (0 ... n - 1) with ``frequency``, ``recency``, ``T``.
-
-        Examples
-        --------
-        >>> import numpy as np
-        >>> sim = ParetoNBD(r=0.55, alpha=10.58, s=0.61, beta=11.67).simulate(
-        ...     3, 39.0, np.random.default_rng(1)
-        ... )
-        >>> sim.index.name, len(sim)
-        ('customer_id', 3)
-        """
-        TT = simulation_times(n_customers, T)
-        n = TT.size
+    def _simulate_arrays(self, T: Arr, rng: np.random.Generator) -> tuple[Arr, Arr]:
+        n = T.size
         lam = rng.gamma(self.r, 1.0 / self.alpha, size=n)
         mu = rng.gamma(self.s, 1.0 / self.beta, size=n)
         life = rng.exponential(1.0, size=n) / mu
-        exposure = np.minimum(life, TT)
+        exposure = np.minimum(life, T)
         x = rng.poisson(lam * exposure).astype(np.float64)
         buyers = x > 0
         tx = np.zeros(n)
         tx[buyers] = exposure[buyers] * rng.beta(x[buyers], 1.0)
-        return simulation_frame(x, tx, TT, self.time_unit)
+        return x, tx
