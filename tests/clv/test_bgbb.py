@@ -191,3 +191,16 @@ def test_protocol_and_pickle(fitted) -> None:  # type: ignore[no-untyped-def]
     assert pickle.loads(pickle.dumps(fitted.model)) == fitted.model
     with pytest.raises(attrs.exceptions.FrozenInstanceError):
         fitted.model.alpha = 2.0  # type: ignore[misc]
+
+
+def test_fit_reads_the_summary_time_unit(donations: pd.DataFrame) -> None:
+    # like the continuous-time families, BG/BB takes the unit recorded by the summary
+    tagged = donations.copy()
+    tagged.attrs["crmkit_time_unit"] = "Y"
+    assert BetaGeoBetaBinom.fit(tagged).model.time_unit == "Y"
+    assert BetaGeoBetaBinom.fit(tagged, time_unit="M").model.time_unit == "M"
+    assert donations.attrs.get("crmkit_time_unit") is None  # input not mutated
+    bad = donations.copy()
+    bad.attrs["crmkit_time_unit"] = "month"
+    with pytest.raises(InvalidValueError, match="time_unit='month'"):
+        BetaGeoBetaBinom.fit(bad)

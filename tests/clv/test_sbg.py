@@ -156,3 +156,11 @@ def test_scalar_renewals_give_a_float() -> None:
         ShiftedBetaGeometric(alpha=3.0, beta=4.0).expected_residual_lifetime(2), float
     )
     assert m.discounted_expected_residual_lifetime(0.10, [7]).shape == (1,)
+
+
+def test_fit_reads_the_frame_time_unit() -> None:
+    frame = pd.DataFrame({"period": [0, 1, 2, 3], "n_alive": [1000, 631, 468, 382]})
+    frame.attrs["crmkit_time_unit"] = "Y"
+    assert ShiftedBetaGeometric.fit(frame).model.time_unit == "Y"
+    assert ShiftedBetaGeometric.fit(frame, time_unit="M").model.time_unit == "M"
+    assert ShiftedBetaGeometric.fit([1000, 631, 468, 382]).model.time_unit is None

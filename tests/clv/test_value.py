@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
-import attrs
 import numpy as np
 import pandas as pd
 import pytest
@@ -18,30 +18,6 @@ from crmkit.clv.value import customer_lifetime_value, simple_clv
 from crmkit.exceptions import InvalidValueError
 
 
-@attrs.frozen(kw_only=True)
-class PoissonNoChurn:
-    """Test-local TransactionModel: purchases at ``rate`` per unit, forever, no heterogeneity.
-
-    E[X(t)] = rate * t for a new customer, and the same for everybody conditionally.
-    """
-
-    rate: float
-    time_unit: str | None = None
-
-    @property
-    def params(self) -> dict[str, float]:
-        return {"rate": self.rate}
-
-    def expected_purchases(self, t: object) -> np.ndarray:
-        return self.rate * np.asarray(t, dtype=np.float64)
-
-    def conditional_expected_purchases(self, t: float, summary: pd.DataFrame) -> pd.Series:
-        return pd.Series(self.rate * float(t), index=summary.index)
-
-    def probability_alive(self, summary: pd.DataFrame) -> pd.Series:
-        return pd.Series(1.0, index=summary.index)
-
-
 @pytest.fixture
 def summary() -> pd.DataFrame:
     return pd.DataFrame(
@@ -50,8 +26,8 @@ def summary() -> pd.DataFrame:
     )
 
 
-def test_hand_computed_weekly(summary: pd.DataFrame) -> None:
-    model = PoissonNoChurn(rate=0.5, time_unit="W")
+def test_hand_computed_weekly(summary: pd.DataFrame, poisson_no_churn: Any) -> None:
+    model = poisson_no_churn(rate=0.5, time_unit="W")
     spend = pd.Series([10.0, 20.0, 30.0], index=["c", "b", "a"])  # any order
     out = customer_lifetime_value(
         model, spend, summary, horizon=4, time_unit="W", discount_rate=0.02, margin=0.3
@@ -63,16 +39,16 @@ def test_hand_computed_weekly(summary: pd.DataFrame) -> None:
     assert list(out.index) == ["a", "b", "c"]
 
 
-def test_exact_unit_conversion(summary: pd.DataFrame) -> None:
+def test_exact_unit_conversion(summary: pd.DataFrame, poisson_no_churn: Any) -> None:
     # A model in days valued over weeks: each week holds 7 model periods.
-    daily = PoissonNoChurn(rate=1.0, time_unit="D")
+    daily = poisson_no_churn(rate=1.0, time_unit="D")
     out = customer_lifetime_value(daily, 1.0, summary, horizon=2, time_unit="W", discount_rate=0.1)
     assert out.iloc[0] == pytest.approx(7 / 1.1 + 7 / 1.1**2)
     # A model in months valued over quarters, and in quarters over months.
-    monthly = PoissonNoChurn(rate=1.0, time_unit="M")
+    monthly = poisson_no_churn(rate=1.0, time_unit="M")
     out = customer_lifetime_value(monthly, 1.0, summary, horizon=1, time_unit="Q", discount_rate=0)
     assert out.iloc[0] == pytest.approx(3.0)
-    quarterly = PoissonNoChurn(rate=3.0)
+    quarterly = poisson_no_churn(rate=3.0)
     out = customer_lifetime_value(
         quarterly, 1.0, summary, horizon=2, time_unit="M", discount_rate=0, model_time_unit="Q"
     )
@@ -80,8 +56,10 @@ def test_exact_unit_conversion(summary: pd.DataFrame) -> None:
 
 
 @pytest.mark.parametrize(("model_unit", "unit"), [("D", "M"), ("W", "Y"), ("M", "W")])
-def test_inexact_unit_conversion_raises(summary: pd.DataFrame, model_unit: str, unit: str) -> None:
-    model = PoissonNoChurn(rate=1.0, time_unit=model_unit)
+def test_inexact_unit_conversion_raises(
+    summary: pd.DataFrame, model_unit: str, unit: str, poisson_no_churn: Any
+) -> None:
+    model = poisson_no_churn(rate=1.0, time_unit=model_unit)
     with pytest.raises(InvalidValueError, match="no 30-day months"):
         customer_lifetime_value(model, 1.0, summary, horizon=3, time_unit=unit, discount_rate=0.01)
 
@@ -132,11 +110,11 @@ def test_gamma_gamma_spend_and_compression() -> None:
     np.testing.assert_allclose(fast, spend * by_hand, rtol=1e-12)
 
 
-def test_bad_arguments(summary: pd.DataFrame) -> None:
-    model = PoissonNoChurn(rate=1.0, time_unit="W")
+def test_bad_arguments(summary: pd.DataFrame, poisson_no_churn: Any) -> None:
+    model = poisson_no_churn(rate=1.0, time_unit="W")
     ok = {"horizon": 2, "time_unit": "W", "discount_rate": 0.01}
     with pytest.raises(InvalidValueError, match="time unit is unknown"):
-        customer_lifetime_value(PoissonNoChurn(rate=1.0), 1.0, summary, **ok)
+        customer_lifetime_value(poisson_no_churn(rate=1.0), 1.0, summary, **ok)
     with pytest.raises(InvalidValueError, match="conditional_expected_purchases"):
         customer_lifetime_value(object(), 1.0, summary, **ok)  # type: ignore[arg-type]
     with pytest.raises(InvalidValueError, match="horizon"):
@@ -158,10 +136,10 @@ def test_bad_arguments(summary: pd.DataFrame) -> None:
     rate=st.floats(0.0, 5.0),
 )
 def test_linear_in_margin_and_non_increasing_in_discount(
-    margin: float, d1: float, d2: float, rate: float
+    margin: float, d1: float, d2: float, rate: float, poisson_no_churn: Any
 ) -> None:
     summary = pd.DataFrame({"frequency": [1, 3]}, index=[1, 2])
-    model = PoissonNoChurn(rate=rate, time_unit="M")
+    model = poisson_no_churn(rate=rate, time_unit="M")
     kw = {"horizon": 6, "time_unit": "M"}
     base = customer_lifetime_value(model, 12.0, summary, discount_rate=d1, **kw)  # type: ignore[arg-type]
     scaled = customer_lifetime_value(model, 12.0, summary, discount_rate=d1, margin=margin, **kw)  # type: ignore[arg-type]
@@ -185,3 +163,18 @@ def test_simple_clv_hand_computed() -> None:
         args = {"margin": 1.0, "retention": 0.5, "discount_rate": 0.0} | bad
         with pytest.raises(InvalidValueError):
             simple_clv(**args)  # type: ignore[arg-type]
+
+
+def test_contradictory_model_time_unit_raises(
+    summary: pd.DataFrame, poisson_no_churn: Any
+) -> None:
+    # a weekly model declared "daily" used to be valued silently with the declared unit
+    weekly = poisson_no_churn(rate=1.0, time_unit="W")
+    with pytest.raises(InvalidValueError, match="contradicts the model's own"):
+        customer_lifetime_value(
+            weekly, 1.0, summary, horizon=2, time_unit="W", discount_rate=0.0, model_time_unit="D"
+        )
+    agreed = customer_lifetime_value(
+        weekly, 1.0, summary, horizon=2, time_unit="W", discount_rate=0.0, model_time_unit="W"
+    )
+    np.testing.assert_allclose(agreed.to_numpy(), [2.0, 2.0, 2.0])

@@ -64,7 +64,7 @@ def _pattern_arrays(
         if bad.any():
             raise InvalidValueError(
                 f"BG/BB: column {c!r} must hold whole numbers >= 0; bad values "
-                f"{arr[bad][:3].tolist()} at index {_bad(frame.index, bad)}."
+                f"{arr[bad][:3].tolist()} at index {labels_of(frame.index, bad)}."
             )
     x, tx, n = (np.round(arrays[c]) for c in (frequency_col, recency_col, n_periods_col))
     w = np.round(arrays[weights_col]) if weights_col else np.ones(x.size)
@@ -77,7 +77,8 @@ def _pattern_arrays(
     for mask, what in rules:
         if mask.any():
             raise InvariantError(
-                f"BG/BB: {what} for {int(mask.sum())} row(s) at index {_bad(frame.index, mask)}."
+                f"BG/BB: {what} for {int(mask.sum())} row(s) at index "
+                f"{labels_of(frame.index, mask)}."
             )
     return x, tx, n, w, frame.index
 
@@ -188,7 +189,8 @@ class BetaGeoBetaBinom:
         frequency_col, recency_col, n_periods_col, weights_col : str
             Column names; ``weights_col=None`` ignores weights.
         time_unit : {"D", "W", "M", "Q", "Y"}, optional
-            Length of one opportunity, stored on the fitted model.
+            Length of one opportunity, stored on the fitted model; default
+            ``data.attrs.get("crmkit_time_unit")``.
         x0 : array-like of 4 floats, optional
             Starting values (default all 1).
         nan_policy : {"raise", "omit"}
@@ -213,6 +215,9 @@ class BetaGeoBetaBinom:
         """
         if weights_col is not None and weights_col not in data.columns:
             weights_col = None
+        unit = optional_time_unit(
+            time_unit if time_unit is not None else data.attrs.get("crmkit_time_unit")
+        )
         x, tx, n, w, _ = _pattern_arrays(
             data,
             frequency_col=frequency_col,
@@ -241,7 +246,7 @@ class BetaGeoBetaBinom:
         opt = maximize_log_likelihood(
             loglik, start, names=_NAMES, n_obs=float(uw.sum()), strict=strict, family="BG/BB"
         )
-        model = cls(**dict(zip(_NAMES, opt.params.tolist(), strict=True)), time_unit=time_unit)
+        model = cls(**dict(zip(_NAMES, opt.params.tolist(), strict=True)), time_unit=unit)
         return FitResult.from_optimum(
             model, opt, names=_NAMES, n_customers=int(uw.sum()), n_unique=int(ux.size)
         )

@@ -163,7 +163,8 @@ class ShiftedBetaGeometric:
         period_col, n_alive_col, cohort_col : str
             Column names for frame input.
         time_unit : {"D", "W", "M", "Q", "Y"}, optional
-            Length of one period, stored on the model.
+            Length of one period, stored on the model; default (frame input)
+            ``survivors.attrs.get("crmkit_time_unit")``.
         x0 : array-like of 2 floats, optional
             Starting values (default 1, 1).
         strict : bool
@@ -181,6 +182,9 @@ class ShiftedBetaGeometric:
         InvariantError
             Counts that increase over time.
         """
+        if time_unit is None and isinstance(survivors, pd.DataFrame):
+            time_unit = survivors.attrs.get("crmkit_time_unit")
+        unit = optional_time_unit(time_unit)
         series = _survivor_series(
             survivors, period_col=period_col, n_alive_col=n_alive_col, cohort_col=cohort_col
         )
@@ -205,7 +209,7 @@ class ShiftedBetaGeometric:
         opt = maximize_log_likelihood(
             loglik, start, names=_NAMES, n_obs=n_total, strict=strict, family="sBG"
         )
-        model = cls(alpha=float(opt.params[0]), beta=float(opt.params[1]), time_unit=time_unit)
+        model = cls(alpha=float(opt.params[0]), beta=float(opt.params[1]), time_unit=unit)
         n_rows = int(np.count_nonzero(churned) + np.count_nonzero(censored))
         return FitResult.from_optimum(
             model, opt, names=_NAMES, n_customers=int(n_total), n_unique=n_rows

@@ -11,9 +11,10 @@ Two tools:
 
 **Units.** The horizon is a whole number of periods of ``time_unit`` and the discount
 rate is stated per one such period. The purchase model measures time in the unit of the
-summary it was fitted on (its ``time_unit`` attribute if it has one, else assumed to be
-``time_unit``). Period ends are converted into the model's unit only where that is exact:
-days <-> weeks (7 days) and months <-> quarters <-> years (3 and 12 calendar months).
+summary it was fitted on: its ``time_unit`` attribute, or ``model_time_unit`` for a
+model without one; if neither is known crmkit raises rather than guess. Period ends
+are converted into the model's unit only where that is exact: days <-> weeks (7 days)
+and months <-> quarters <-> years (3 and 12 calendar months).
 A model fitted in days or weeks cannot be valued over calendar months (a month has no
 fixed number of days) and vice versa: crmkit raises and tells you to rebuild the summary
 in the unit you want to value in, rather than assuming a 30-day month.
@@ -126,7 +127,8 @@ def customer_lifetime_value(
         The model's time unit, if the model does not carry a ``time_unit`` attribute
         (models fitted on a summary from :func:`crmkit.rfm_summary` carry it). If neither
         says it, an error is raised: crmkit never guesses the unit of a model, because a
-        weekly model valued "in months" would silently mix two clocks.
+        weekly model valued "in months" would silently mix two clocks. If both are
+        given they must agree.
     compress : bool
         Predict once per distinct (frequency, recency, T, n_periods) row; valid whenever
         the model's predictions depend only on those columns (all crmkit families).
@@ -175,7 +177,14 @@ def customer_lifetime_value(
         raise InvalidValueError(f"chunk_size={chunk_size!r} must be an integer >= 1.")
     require_nonempty(summary, name="the summary")
     check_unique_index(summary, name="the summary index (customer_id)")
-    declared = model_time_unit or getattr(transaction_model, "time_unit", None)
+    carried = getattr(transaction_model, "time_unit", None)
+    if model_time_unit is not None and carried is not None and model_time_unit != carried:
+        raise InvalidValueError(
+            f"model_time_unit={model_time_unit!r} contradicts the model's own "
+            f"time_unit={carried!r}; drop model_time_unit (the model knows its unit) or "
+            "refit the model on a summary in the unit you meant."
+        )
+    declared = model_time_unit if model_time_unit is not None else carried
     if declared is None:
         raise InvalidValueError(
             "the purchase model's time unit is unknown: pass model_time_unit='W' (or the "
