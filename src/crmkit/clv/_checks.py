@@ -1,4 +1,4 @@
-"""Small argument checks shared by the CLV families."""
+"""Small argument checks and output helpers shared by the CLV families."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ __all__ = [
     "optional_time_unit",
     "positive_count",
     "positive_finite",
+    "scalar_or_array",
 ]
 
 
@@ -59,3 +60,13 @@ def labels_of(index: pd.Index, mask: NDArray[np.bool_]) -> str:
     labels = index[mask][:5].tolist()
     more = int(mask.sum()) - len(labels)
     return f"{labels}" + (f" and {more} more" if more > 0 else "")
+
+
+def scalar_or_array(values: Any) -> NDArray[np.float64]:
+    """The one return convention of the CLV families' array methods.
+
+    A scalar input gives a :class:`numpy.float64` (a ``float`` that still has ``.round``,
+    ``.shape`` and ``.item``); anything else an ``ndarray`` of float64.
+    """
+    arr = np.asarray(values, dtype=np.float64)
+    return arr[()] if arr.ndim == 0 else arr

@@ -25,7 +25,7 @@ from crmkit.clv._base import (
     compress_rows,
     maximize_log_likelihood,
 )
-from crmkit.clv._checks import check_generator
+from crmkit.clv._checks import check_generator, scalar_or_array
 from crmkit.clv._data import SummaryArrays, summary_arrays
 from crmkit.exceptions import (
     DegenerateDataWarning,
@@ -341,8 +341,9 @@ class TransactionMixin:
 
         Returns
         -------
-        numpy.ndarray
-            Same shape as ``t``; 0 at ``t = 0`` and non-decreasing.
+        numpy.ndarray or numpy.float64
+            Same shape as ``t`` (a float for a scalar ``t``); 0 at ``t = 0`` and
+            non-decreasing.
 
         Examples
         --------
@@ -350,7 +351,7 @@ class TransactionMixin:
         >>> BetaGeo(r=0.243, alpha=4.414, a=0.793, b=2.426).expected_purchases([0, 39]).round(4)
         array([0.    , 1.1967])
         """
-        return self._expected(check_horizon(t))
+        return scalar_or_array(self._expected(check_horizon(t)))
 
     def probability_of_purchases(self, k: ArrayLike, t: ArrayLike) -> Arr:
         """P(X(t) = k) for a new customer, broadcast over ``k`` and ``t``.
@@ -364,8 +365,9 @@ class TransactionMixin:
 
         Returns
         -------
-        numpy.ndarray
-            Probabilities in [0, 1], broadcast shape of ``k`` and ``t``.
+        numpy.ndarray or numpy.float64
+            Probabilities in [0, 1], broadcast shape of ``k`` and ``t`` (a float when both
+            are scalars).
 
         Examples
         --------
@@ -381,7 +383,7 @@ class TransactionMixin:
         if not np.all(np.isfinite(tt)) or np.any(tt < 0):
             raise InvalidValueError(f"t={tt.tolist()!r} must be finite and >= 0.")
         kk, tt = np.broadcast_arrays(kk, tt)
-        return np.clip(self._pmf(kk, tt), 0.0, 1.0)
+        return scalar_or_array(np.clip(self._pmf(kk, tt), 0.0, 1.0))
 
     def conditional_expected_purchases(
         self,

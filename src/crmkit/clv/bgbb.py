@@ -29,6 +29,7 @@ from crmkit.clv._checks import (
     optional_time_unit,
     positive_count,
     positive_finite,
+    scalar_or_array,
 )
 from crmkit.exceptions import DegenerateDataWarning, InvalidValueError, InvariantError
 from crmkit.timeunits import TimeUnit
@@ -320,7 +321,7 @@ class BetaGeoBetaBinom:
         """
         n = _whole(t, "t")
         zero = np.zeros_like(n)
-        return self.alpha / (self.alpha + self.beta) * self._alive_sum(zero, n)
+        return scalar_or_array(self.alpha / (self.alpha + self.beta) * self._alive_sum(zero, n))
 
     def probability_of_purchases(self, k: ArrayLike, t: ArrayLike) -> NDArray[np.float64]:
         """P(X(n) = k): probability that a new customer makes *k* transactions in *n* = t.
@@ -369,7 +370,7 @@ class BetaGeoBetaBinom:
             terms = np.where((i >= ks[:, None]) & (i < nn[:, None]), terms, -np.inf)
             first = special.logsumexp(np.concatenate([first[:, None], terms], axis=1), axis=1)
         out = np.where(valid, np.exp(first), 0.0)
-        return np.asarray(out.reshape(shape), dtype=np.float64)
+        return scalar_or_array(out.reshape(shape))
 
     def _history(
         self, summary: pd.DataFrame, kwargs: dict[str, Any]

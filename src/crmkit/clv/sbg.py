@@ -19,7 +19,13 @@ from scipy import special
 
 from crmkit._validation import check_in_range, require_columns, require_nonempty
 from crmkit.clv._base import FitResult, maximize_log_likelihood
-from crmkit.clv._checks import check_generator, optional_time_unit, positive_count, positive_finite
+from crmkit.clv._checks import (
+    check_generator,
+    optional_time_unit,
+    positive_count,
+    positive_finite,
+    scalar_or_array,
+)
 from crmkit.exceptions import InvalidValueError, InvariantError
 from crmkit.timeunits import TimeUnit
 
@@ -228,7 +234,7 @@ class ShiftedBetaGeometric:
             special.betaln(self.alpha + 1.0, self.beta + tt - 1.0)
             - special.betaln(self.alpha, self.beta)
         )
-        return np.asarray(out, dtype=np.float64)
+        return scalar_or_array(out)
 
     def survival(self, t: ArrayLike) -> _F:
         """S(t) = P(T > t): share of a cohort still active after t periods (t >= 0).
@@ -242,7 +248,7 @@ class ShiftedBetaGeometric:
         out = np.exp(
             special.betaln(self.alpha, self.beta + tt) - special.betaln(self.alpha, self.beta)
         )
-        return np.asarray(out, dtype=np.float64)
+        return scalar_or_array(out)
 
     def retention_rate(self, t: ArrayLike) -> _F:
         """r_t = S(t) / S(t-1): share of period t-1 survivors who renew in period t.
@@ -253,7 +259,7 @@ class ShiftedBetaGeometric:
         [0.5, 0.6666666666666666, 0.75]
         """
         tt = _periods(t, low=1)
-        return np.asarray((self.beta + tt - 1.0) / (self.alpha + self.beta + tt - 1.0))
+        return scalar_or_array((self.beta + tt - 1.0) / (self.alpha + self.beta + tt - 1.0))
 
     def discounted_expected_lifetime(self, discount_rate: float) -> float:
         """DEL: expected discounted number of payments of a new customer, first one now.
