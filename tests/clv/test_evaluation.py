@@ -142,3 +142,10 @@ def test_repeat_frequency_table_requires_extension(poisson_no_churn: Any) -> Non
         repeat_frequency_table(
             poisson_no_churn(rate=1.0), pd.DataFrame({"frequency": [1], "T": [1.0]}), max_count=0
         )
+
+
+def test_repeat_frequency_table_refuses_fractional_frequency(poisson_no_churn: Any) -> None:
+    # 1.5 purchases used to be rounded silently (to 2) into the histogram
+    summary = pd.DataFrame({"frequency": [0.0, 1.5, 2.0], "T": [4.0, 4.0, 4.0]})
+    with pytest.raises(InvalidValueError, match=r"whole numbers.*\[1\.5\]"):
+        repeat_frequency_table(poisson_no_churn(rate=0.5), summary, max_count=3)

@@ -163,3 +163,27 @@ def test_posterior_mean_between_prior_and_observed(p, q, v, x, z) -> None:  # ty
     )
     lo, hi = sorted([model.expected_spend(), z])
     assert lo * (1 - 1e-9) <= e <= hi * (1 + 1e-9)
+
+
+def test_weighted_rows_warn_like_the_customers_they_stand_for() -> None:
+    # 8 rows standing for 204 repeat buyers whose frequency and spend correlate at 0.96:
+    # the weights used to be ignored, so the collapsed frame warned "only 8 repeat
+    # buyers" (DegenerateDataWarning) and never checked the correlation
+    x = [1, 2, 3, 4, 1, 2, 3, 4]
+    m = [10.0, 12.0, 14.0, 16.0, 16.0, 14.0, 12.0, 10.0]
+    w = [50, 50, 50, 50, 1, 1, 1, 1]
+    collapsed = pd.DataFrame({"frequency": x, "monetary_value": m, "w": w})
+    exploded = collapsed.loc[collapsed.index.repeat(collapsed["w"])].drop(columns="w")
+
+    def categories(frame: pd.DataFrame, **kwargs: object) -> set[type[Warning]]:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            GammaGamma.fit(frame, strict=False, **kwargs)  # type: ignore[arg-type]
+        return {c.category for c in caught}
+
+    expected = categories(exploded)
+    assert SpendFrequencyCorrelationWarning in expected
+    assert DegenerateDataWarning not in expected
+    got = categories(collapsed, weights_col="w")
+    assert SpendFrequencyCorrelationWarning in got
+    assert DegenerateDataWarning not in got

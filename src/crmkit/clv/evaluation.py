@@ -29,6 +29,7 @@ from crmkit._validation import (
     require_columns,
     require_nonempty,
 )
+from crmkit.clv._checks import labels_of
 from crmkit.exceptions import InvalidValueError
 from crmkit.timeunits import add, check_time_unit, elapsed
 
@@ -325,6 +326,13 @@ def repeat_frequency_table(
     w = summary[weights_col].to_numpy(dtype=np.float64) if weights_col else np.ones(x.size)
     if np.any(x < 0) or np.any(T < 0) or np.any(w < 0):
         raise InvalidValueError(f"{needed} must be >= 0.")
+    fractional = np.abs(x - np.round(x)) > 1e-9
+    if fractional.any():
+        raise InvalidValueError(
+            f"{frequency_col!r} must hold whole numbers of repeat purchases; got "
+            f"{x[fractional][:3].tolist()} at index {labels_of(summary.index, fractional)}. "
+            "A frequency in a holdout-style unit (e.g. per week averages) cannot be tabulated."
+        )
     classes = np.minimum(np.round(x), max_count).astype(np.int64)
     actual = np.bincount(classes, weights=w, minlength=max_count + 1)
     t_values, inverse = np.unique(T, return_inverse=True)

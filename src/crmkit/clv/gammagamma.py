@@ -210,28 +210,36 @@ class GammaGamma:
         )
         keep = (x > 0) & (w > 0)
         x, m, w = x[keep], m[keep], w[keep]
-        if keep.sum() < 10 or np.unique(m).size < 2:
+        # weights count customers: a collapsed summary must warn exactly like the
+        # one-row-per-customer summary it stands for
+        n_buyers = float(w.sum())
+        mean = float(np.average(m, weights=w))
+        var = float(np.average((m - mean) ** 2, weights=w))
+        if n_buyers < 10 or np.unique(m).size < 2:
             warnings.warn(
-                f"Gamma-Gamma: only {int(keep.sum())} repeat buyer(s) with "
+                f"Gamma-Gamma: only {n_buyers:g} repeat buyer(s) with "
                 f"{np.unique(m).size} distinct spend value(s); the estimates are poorly "
                 "identified.",
                 DegenerateDataWarning,
                 stacklevel=2,
             )
-        elif float(np.std(x)) > 0:
-            r = float(np.corrcoef(x, m)[0, 1])
-            if abs(r) > CORRELATION_THRESHOLD:
-                warnings.warn(
-                    f"Gamma-Gamma assumes spend per transaction is independent of frequency, "
-                    f"but their Pearson correlation over the repeat buyers is {r:.3f} "
-                    f"(|r| > {CORRELATION_THRESHOLD}); predictions of spend may be biased. "
-                    "Consider modelling segments separately.",
-                    SpendFrequencyCorrelationWarning,
-                    stacklevel=2,
-                )
+        else:
+            x_mean = float(np.average(x, weights=w))
+            x_var = float(np.average((x - x_mean) ** 2, weights=w))
+            if x_var > 0:
+                cov = float(np.average((x - x_mean) * (m - mean), weights=w))
+                r = cov / np.sqrt(x_var * var)
+                if abs(r) > CORRELATION_THRESHOLD:
+                    warnings.warn(
+                        "Gamma-Gamma assumes spend per transaction is independent of "
+                        "frequency, but their Pearson correlation over the repeat buyers is "
+                        f"{r:.3f} (|r| > {CORRELATION_THRESHOLD}); predictions of spend may "
+                        "be biased. Consider modelling segments separately.",
+                        SpendFrequencyCorrelationWarning,
+                        stacklevel=2,
+                    )
         if x0 is None:
             # Moments: mean spend E = p v / (q - 1); take q = 3 and p from the CV of z.
-            mean, var = float(np.average(m, weights=w)), float(np.average((m - m.mean()) ** 2))
             p0 = max(mean**2 / max(var, 1e-12), 0.5)
             start = np.array([min(p0, 50.0), 3.0, 2.0 * mean / min(p0, 50.0)])
         else:
