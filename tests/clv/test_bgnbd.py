@@ -12,8 +12,6 @@ import attrs
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
 from scipy import integrate, special
 
 from crmkit.clv import BetaGeo, FitResult, TransactionModel
@@ -208,46 +206,6 @@ def test_bad_horizon_raises(cdnow: pd.DataFrame) -> None:
         PUBLISHED.conditional_expected_purchases(-1.0, cdnow)
     with pytest.raises(InvalidValueError):
         PUBLISHED.probability_of_purchases(1.5, 10.0)
-
-
-histories = st.tuples(
-    st.integers(min_value=0, max_value=10_000),
-    st.floats(min_value=0.0, max_value=1.0),
-    st.floats(min_value=1e-3, max_value=10_000.0),
-)
-params = st.tuples(*[st.floats(min_value=0.01, max_value=50.0)] * 4)
-
-
-@given(params=params, hist=histories, t=st.floats(min_value=0.0, max_value=10_000.0))
-def test_predictions_bounded_and_finite(
-    params: tuple[float, float, float, float], hist: tuple[int, float, float], t: float
-) -> None:
-    r, alpha, a, b = params
-    model = BetaGeo(r=r, alpha=alpha, a=a, b=b)
-    x, frac, T = hist
-    tx = frac * T if x > 0 else 0.0
-    s = pd.DataFrame({"frequency": [x], "recency": [tx], "T": [T]})
-    alive = model.probability_alive(s, [0.0, t]).to_numpy()
-    assert np.all((alive >= 0) & (alive <= 1))
-    cond = model.conditional_expected_purchases(t, s).iloc[0]
-    assert np.isfinite(cond)
-    assert cond >= 0
-    none = model.probability_no_purchase(t, s).iloc[0]
-    assert 0.0 <= none <= 1.0
-    assert np.isfinite(model.log_likelihood(s))
-
-
-@given(params=params, ts=st.lists(st.floats(0.0, 10_000.0), min_size=1, max_size=10))
-def test_expected_purchases_monotone_from_zero(
-    params: tuple[float, float, float, float], ts: list[float]
-) -> None:
-    r, alpha, a, b = params
-    model = BetaGeo(r=r, alpha=alpha, a=a, b=b)
-    grid = np.sort(np.asarray([0.0, *ts]))
-    values = model.expected_purchases(grid)
-    assert values[0] == 0.0
-    assert np.all(np.isfinite(values))
-    assert np.all(np.diff(values) >= -1e-9 * np.maximum(1.0, values[1:]))
 
 
 @pytest.mark.parametrize("family", ["BetaGeo", "ModifiedBetaGeo", "ParetoNBD"])

@@ -11,8 +11,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
 from scipy import integrate, special
 
 from crmkit.clv import FitResult, ParetoNBD, TransactionModel
@@ -189,42 +187,3 @@ def test_all_one_time_buyers_warns() -> None:
 def test_bad_input_raises() -> None:
     with pytest.raises(InvariantError, match="recency > T"):
         ParetoNBD.fit(pd.DataFrame({"frequency": [1], "recency": [5.0], "T": [4.0]}))
-
-
-histories = st.tuples(
-    st.integers(min_value=0, max_value=10_000),
-    st.floats(min_value=0.0, max_value=1.0),
-    st.floats(min_value=1e-3, max_value=10_000.0),
-)
-params = st.tuples(*[st.floats(min_value=0.01, max_value=50.0)] * 4)
-
-
-@given(params=params, hist=histories, t=st.floats(min_value=0.0, max_value=10_000.0))
-def test_predictions_bounded_and_finite(
-    params: tuple[float, float, float, float], hist: tuple[int, float, float], t: float
-) -> None:
-    r, alpha, s, beta = params
-    model = ParetoNBD(r=r, alpha=alpha, s=s, beta=beta)
-    x, frac, T = hist
-    tx = frac * T if x > 0 else 0.0
-    frame = pd.DataFrame({"frequency": [x], "recency": [tx], "T": [T]})
-    alive = model.probability_alive(frame, [0.0, t]).to_numpy()
-    assert np.all((alive >= 0) & (alive <= 1))
-    cond = model.conditional_expected_purchases(t, frame).iloc[0]
-    assert np.isfinite(cond)
-    assert cond >= 0
-    assert 0.0 <= model.probability_no_purchase(t, frame).iloc[0] <= 1.0
-    assert np.isfinite(model.log_likelihood(frame))
-
-
-@given(params=params, ts=st.lists(st.floats(0.0, 10_000.0), min_size=1, max_size=10))
-def test_expected_purchases_monotone_from_zero(
-    params: tuple[float, float, float, float], ts: list[float]
-) -> None:
-    r, alpha, s, beta = params
-    model = ParetoNBD(r=r, alpha=alpha, s=s, beta=beta)
-    grid = np.sort(np.asarray([0.0, *ts]))
-    values = model.expected_purchases(grid)
-    assert values[0] == 0.0
-    assert np.all(np.isfinite(values))
-    assert np.all(np.diff(values) >= -1e-12 * np.maximum(1.0, values[1:]))

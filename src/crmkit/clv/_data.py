@@ -18,6 +18,7 @@ from crmkit._validation import (
     require_columns,
     require_nonempty,
 )
+from crmkit.clv._checks import labels_of
 from crmkit.exceptions import InvalidValueError, InvariantError
 
 __all__ = ["SummaryArrays", "summary_arrays"]
@@ -39,12 +40,6 @@ class SummaryArrays:
     def n_customers(self) -> float:
         """Number of customers represented (sum of weights)."""
         return float(self.weights.sum())
-
-
-def _bad_rows(frame: pd.DataFrame, mask: NDArray[np.bool_]) -> str:
-    labels = frame.index[mask][:5].tolist()
-    more = int(mask.sum()) - len(labels)
-    return f"{labels}" + (f" and {more} more" if more > 0 else "")
 
 
 def summary_arrays(
@@ -118,21 +113,22 @@ def summary_arrays(
         if bad.any():
             raise InvalidValueError(
                 f"{family}: column {name!r} has {int(bad.sum())} negative or infinite "
-                f"value(s) at index {_bad_rows(frame, bad)}; all values must be finite and >= 0."
+                f"value(s) at index {labels_of(frame.index, bad)}; all values must be finite "
+                "and >= 0."
             )
     if integer_frequency:
         frac = np.abs(x - np.round(x)) > _TOL
         if frac.any():
             raise InvalidValueError(
                 f"{family}: column {frequency_col!r} must hold whole numbers of repeat "
-                f"purchases; got {x[frac][:3].tolist()} at index {_bad_rows(frame, frac)}."
+                f"purchases; got {x[frac][:3].tolist()} at index {labels_of(frame.index, frac)}."
             )
         x = np.round(x)
     over = tx > T + _TOL * np.maximum(1.0, T)
     if over.any():
         raise InvariantError(
             f"{family}: recency > T for {int(over.sum())} customer(s) at index "
-            f"{_bad_rows(frame, over)} (recency {tx[over][:3].tolist()}, "
+            f"{labels_of(frame.index, over)} (recency {tx[over][:3].tolist()}, "
             f"T {T[over][:3].tolist()}); "
             "recency is the time from the first to the last purchase and cannot exceed T. "
             "Recompute the summary with crmkit.rfm_summary."
@@ -140,7 +136,8 @@ def summary_arrays(
     ghost = (x == 0) & (tx > _TOL)
     if ghost.any():
         raise InvariantError(
-            f"{family}: {int(ghost.sum())} customer(s) at index {_bad_rows(frame, ghost)} have "
+            f"{family}: {int(ghost.sum())} customer(s) at index "
+            f"{labels_of(frame.index, ghost)} have "
             "frequency 0 but recency > 0; with no repeat purchase recency must be 0."
         )
     return SummaryArrays(frequency=x, recency=tx, T=T, weights=w, index=frame.index)
