@@ -149,3 +149,14 @@ def test_repeat_frequency_table_refuses_fractional_frequency(poisson_no_churn: A
     summary = pd.DataFrame({"frequency": [0.0, 1.5, 2.0], "T": [4.0, 4.0, 4.0]})
     with pytest.raises(InvalidValueError, match=r"whole numbers.*\[1\.5\]"):
         repeat_frequency_table(poisson_no_churn(rate=0.5), summary, max_count=3)
+
+
+def test_tracking_series_refuses_contradictory_model_time_unit(poisson_no_churn: Any) -> None:
+    # a daily model declared weekly used to be tracked silently on the weekly clock
+    tx = pd.DataFrame(
+        {"customer_id": [1, 1], "datetime": pd.to_datetime(["2024-01-01", "2024-01-09"])}
+    )
+    with pytest.raises(InvalidValueError, match="contradicts the model's own"):
+        tracking_series(
+            poisson_no_churn(rate=1.0, time_unit="D"), tx, time_unit="W", model_time_unit="W"
+        )

@@ -18,6 +18,7 @@ __all__ = [
     "optional_time_unit",
     "positive_count",
     "positive_finite",
+    "resolve_model_unit",
     "scalar_or_array",
 ]
 
@@ -70,3 +71,20 @@ def scalar_or_array(values: Any) -> NDArray[np.float64]:
     """
     arr = np.asarray(values, dtype=np.float64)
     return arr[()] if arr.ndim == 0 else arr
+
+
+def resolve_model_unit(model: Any, model_time_unit: str | None) -> TimeUnit | None:
+    """The time unit a purchase model measures in: its ``time_unit`` or the one stated.
+
+    Returns None when neither is known (the caller decides whether that is an error);
+    raises when both are known and differ.
+    """
+    carried = getattr(model, "time_unit", None)
+    if model_time_unit is not None and carried is not None and model_time_unit != carried:
+        raise InvalidValueError(
+            f"model_time_unit={model_time_unit!r} contradicts the model's own "
+            f"time_unit={carried!r}; drop model_time_unit (the model knows its unit) or "
+            "refit the model on a summary in the unit you meant."
+        )
+    declared = model_time_unit if model_time_unit is not None else carried
+    return None if declared is None else check_time_unit(str(declared))

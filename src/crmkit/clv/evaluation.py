@@ -29,7 +29,7 @@ from crmkit._validation import (
     require_columns,
     require_nonempty,
 )
-from crmkit.clv._checks import labels_of
+from crmkit.clv._checks import labels_of, resolve_model_unit
 from crmkit.exceptions import InvalidValueError
 from crmkit.timeunits import add, check_time_unit, elapsed
 
@@ -191,7 +191,8 @@ def tracking_series(
         Periods run until they cover ``end`` (default: the latest transaction).
     model_time_unit : str, optional
         Unit the model measures time in (default: its ``time_unit`` attribute, else
-        ``time_unit``). Elapsed times are measured exactly in that unit.
+        ``time_unit``); it must agree with the model's ``time_unit`` if both are given.
+        Elapsed times are measured exactly in that unit.
 
     Returns
     -------
@@ -220,8 +221,8 @@ def tracking_series(
     """
     _require_method(model, "expected_purchases", "tracking_series")
     unit = check_time_unit(time_unit)
-    declared = model_time_unit or getattr(model, "time_unit", None)
-    model_unit = unit if declared is None else check_time_unit(declared)
+    declared = resolve_model_unit(model, model_time_unit)
+    model_unit = unit if declared is None else declared
     require_columns(transactions, [customer_id_col, datetime_col])
     require_nonempty(transactions, name="the transaction log")
     check_datetime_column(transactions, datetime_col)

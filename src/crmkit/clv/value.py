@@ -29,6 +29,7 @@ import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 
 from crmkit._validation import check_in_range, check_unique_index, require_nonempty
+from crmkit.clv._checks import resolve_model_unit
 from crmkit.clv.gammagamma import GammaGamma
 from crmkit.exceptions import InvalidValueError
 from crmkit.timeunits import TimeUnit, check_time_unit
@@ -177,21 +178,13 @@ def customer_lifetime_value(
         raise InvalidValueError(f"chunk_size={chunk_size!r} must be an integer >= 1.")
     require_nonempty(summary, name="the summary")
     check_unique_index(summary, name="the summary index (customer_id)")
-    carried = getattr(transaction_model, "time_unit", None)
-    if model_time_unit is not None and carried is not None and model_time_unit != carried:
-        raise InvalidValueError(
-            f"model_time_unit={model_time_unit!r} contradicts the model's own "
-            f"time_unit={carried!r}; drop model_time_unit (the model knows its unit) or "
-            "refit the model on a summary in the unit you meant."
-        )
-    declared = model_time_unit if model_time_unit is not None else carried
-    if declared is None:
+    model_unit = resolve_model_unit(transaction_model, model_time_unit)
+    if model_unit is None:
         raise InvalidValueError(
             "the purchase model's time unit is unknown: pass model_time_unit='W' (or the "
             "unit its summary was built in), fit it with time_unit=..., or fit it on a "
             "summary made by crmkit.rfm_summary, which records its unit."
         )
-    model_unit = check_time_unit(declared)
     step = _period_length(unit, model_unit)
     spend_values = _spend_per_customer(spend, summary)
 
