@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
+from crmkit._periods import PERIOD_FREQ, period_labels, period_ordinals, wall_ns
 from crmkit._validation import (
     check_datetime_column,
     check_nan_policy,
@@ -36,10 +37,6 @@ __all__ = [
     "wall_ns",
 ]
 
-PERIOD_FREQ: Final[dict[str, str]] = {"D": "D", "W": "W-SUN", "M": "M", "Q": "Q-DEC", "Y": "Y-DEC"}
-"""pandas period frequency of each time unit (weeks run Monday to Sunday)."""
-
-_NS_PER_DAY: Final = 86_400 * 10**9
 _DENSE_LIMIT: Final = 1 << 27
 
 FEATURE_COLUMNS: Final = ("n_purchases", "total_spend", "first_purchase", "last_purchase")
@@ -119,50 +116,6 @@ def to_timestamp(value: Any, *, tz: str | None, name: str) -> pd.Timestamp:
             f"{name} in the same time-zone convention."
         )
     return ts
-
-
-def wall_ns(values: pd.Series[Any]) -> NDArray[np.int64]:
-    """Wall-clock nanoseconds of a datetime Series (tz-aware values in their own zone)."""
-    dt = values.dt.tz_localize(None) if values.dt.tz is not None else values
-    out: NDArray[np.int64] = dt.to_numpy(dtype="datetime64[ns]").view(np.int64)
-    return out
-
-
-def period_ordinals(ns: NDArray[np.int64], unit: TimeUnit) -> NDArray[np.int64]:
-    """pandas period ordinals (``Period.ordinal``) of wall-clock ns timestamps.
-
-    Equal to ``Series.dt.to_period(PERIOD_FREQ[unit]).array.asi8`` but computed with
-    numpy only, so it is fast and works on time-zone-aware wall clocks.
-    """
-    days = np.floor_divide(ns, _NS_PER_DAY)
-    if unit == "D":
-        return days
-    if unit == "W":
-        out: NDArray[np.int64] = (days + 3) // 7 + 1
-        return out
-    lo, hi = int(days.min()), int(days.max())
-    if hi - lo < 10_000_000:  # calendar lookup table over the days spanned: O(n) integer work
-        table = _calendar_ordinals(np.arange(lo, hi + 1, dtype=np.int64), unit)
-        out = table[days - lo]
-        return out
-    return _calendar_ordinals(days, unit)
-
-
-def _calendar_ordinals(days: NDArray[np.int64], unit: TimeUnit) -> NDArray[np.int64]:
-    months = days.view("M8[D]").astype("M8[M]").astype(np.int64)
-    if unit == "M":
-        return months
-    if unit == "Q":
-        out: NDArray[np.int64] = months // 3
-        return out
-    return days.view("M8[D]").astype("M8[Y]").astype(np.int64)
-
-
-def period_labels(ordinals: NDArray[np.int64], unit: TimeUnit) -> pd.PeriodIndex:
-    """The :class:`pandas.PeriodIndex` of period ordinals made by :func:`period_ordinals`."""
-    # pandas-stubs lacks PeriodIndex.from_ordinals (pandas >= 2.2)
-    build = pd.PeriodIndex.from_ordinals  # type: ignore[attr-defined]
-    return pd.PeriodIndex(build(np.asarray(ordinals, dtype=np.int64), freq=PERIOD_FREQ[unit]))
 
 
 def dense_codes(values: pd.Series[Any]) -> tuple[NDArray[np.int64], pd.Index]:
