@@ -668,6 +668,7 @@ def select_top(
         assert share is not None
         if not 0 < share <= 1:
             raise InvalidValueError(f"share={share!r} must lie in (0, 1].")
-        count = math.ceil(share * len(frame))
+        # round away float noise first: 0.3 * 10 is 3.0000000000000004, which must give 3
+        count = math.ceil(round(share * len(frame), 9))
     order = np.argsort(-values.to_numpy(dtype=np.float64), kind="stable")[:count]
     return frame.iloc[order]
