@@ -220,3 +220,9 @@ def test_select_top_share_is_not_inflated_by_float_noise() -> None:
     assert len(select_top(frame, "clv", share=0.07)) == 7
     assert len(select_top(frame, "clv", share=0.14)) == 14
     assert len(select_top(frame, "clv", share=0.071)) == 8
+
+
+def test_silhouette_score_checks_label_length_before_sampling() -> None:
+    X = np.arange(20.0).reshape(10, 2)
+    with pytest.raises(InvalidValueError, match="labels has 8 entries for 10 rows"):
+        silhouette_score(X, [0, 1] * 4, sample_size=5, seed=0)

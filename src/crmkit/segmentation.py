@@ -415,7 +415,9 @@ def silhouette_score(
     0.4722
     """
     arr = _as_matrix(X)
-    lab = np.asarray(labels)
+    lab = np.asarray(labels).reshape(-1)
+    if lab.shape[0] != arr.shape[0]:
+        raise InvalidValueError(f"labels has {lab.shape[0]} entries for {arr.shape[0]} rows of X.")
     if sample_size is not None and sample_size < arr.shape[0]:
         if sample_size < 3:
             raise InvalidValueError(f"sample_size={sample_size} must be at least 3.")
