@@ -22,6 +22,7 @@ from crmkit._validation import (
     require_columns,
     require_nonempty,
 )
+from crmkit.columns import FIRST_PURCHASE, LAST_PURCHASE, TOTAL_SPEND
 from crmkit.exceptions import InvalidValueError
 from crmkit.timeunits import TimeUnit, check_time_unit
 
@@ -39,7 +40,7 @@ __all__ = [
 
 _DENSE_LIMIT: Final = 1 << 27
 
-FEATURE_COLUMNS: Final = ("n_purchases", "total_spend", "first_purchase", "last_purchase")
+FEATURE_COLUMNS: Final = ("n_purchases", TOTAL_SPEND, FIRST_PURCHASE, LAST_PURCHASE)
 
 
 def is_dask(frame: Any) -> bool:
@@ -200,9 +201,9 @@ def _features_pandas(
     out = pd.DataFrame(
         {
             "n_purchases": n_purchases.astype(np.int64),
-            "total_spend": spend,
-            "first_purchase": from_instant_ns(first, tx[dtc]),
-            "last_purchase": from_instant_ns(last, tx[dtc]),
+            TOTAL_SPEND: spend,
+            FIRST_PURCHASE: from_instant_ns(first, tx[dtc]),
+            LAST_PURCHASE: from_instant_ns(last, tx[dtc]),
         },
         index=pd.Index(uniques, name=cid),
     )
@@ -222,9 +223,9 @@ def _features_dask(
     meta = pd.DataFrame({cid: tx._meta[cid], "_p": pd.Series([], dtype=np.int64)})
     pairs = tx.map_partitions(add_period, meta=meta).drop_duplicates()
     n_purchases = pairs.groupby(cid).size()
-    spec: dict[str, Any] = {"first_purchase": (dtc, "min"), "last_purchase": (dtc, "max")}
+    spec: dict[str, Any] = {FIRST_PURCHASE: (dtc, "min"), LAST_PURCHASE: (dtc, "max")}
     if mon is not None:
-        spec["total_spend"] = (mon, "sum")
+        spec[TOTAL_SPEND] = (mon, "sum")
     agg = tx.groupby(cid).agg(**spec)
     # dask ships no type information for its top-level compute()
     counts, agg_pd, nans = dask.compute(  # type: ignore[attr-defined,no-untyped-call]
@@ -233,10 +234,10 @@ def _features_dask(
     check_dask_nan(nans, policy)
     agg_pd = agg_pd.sort_index()
     if mon is None:
-        agg_pd["total_spend"] = 0.0
+        agg_pd[TOTAL_SPEND] = 0.0
     agg_pd["n_purchases"] = counts.reindex(agg_pd.index).to_numpy(dtype=np.int64)
     agg_pd.index.name = cid
-    out: pd.DataFrame = agg_pd.loc[:, list(FEATURE_COLUMNS)].astype({"total_spend": np.float64})
+    out: pd.DataFrame = agg_pd.loc[:, list(FEATURE_COLUMNS)].astype({TOTAL_SPEND: np.float64})
     return out
 
 
@@ -268,9 +269,9 @@ def customer_features(
         empty = pd.DataFrame(
             {
                 "n_purchases": pd.Series([], dtype=np.int64),
-                "total_spend": pd.Series([], dtype=np.float64),
-                "first_purchase": pd.Series([], dtype=tx[datetime_col].dtype),
-                "last_purchase": pd.Series([], dtype=tx[datetime_col].dtype),
+                TOTAL_SPEND: pd.Series([], dtype=np.float64),
+                FIRST_PURCHASE: pd.Series([], dtype=tx[datetime_col].dtype),
+                LAST_PURCHASE: pd.Series([], dtype=tx[datetime_col].dtype),
             },
             index=pd.Index(tx[customer_id_col].iloc[:0], name=customer_id_col),
         )
