@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
+from crmkit._periods import DAY_NS
 from crmkit._validation import check_unique_index, handle_nan, require_columns
 from crmkit.columns import CUSTOMER_ID, DATETIME, FREQUENCY, MONETARY, MONETARY_VALUE, RECENCY, T
 from crmkit.exceptions import InvalidValueError
@@ -124,12 +125,11 @@ def _levels(
 
 def _shift_days(ns: NDArray[np.int64], n: int, unit: TimeUnit) -> NDArray[np.int64]:
     """``timeunits.add(t, n, unit)`` on wall-clock ns, computed once per distinct day."""
-    day_ns = 86_400 * 10**9
-    days = np.floor_divide(ns, day_ns)
+    days = np.floor_divide(ns, DAY_NS)
     lo, hi = int(days.min()), int(days.max())
-    grid = pd.DatetimeIndex((np.arange(lo, hi + 1, dtype=np.int64) * day_ns).view("M8[ns]"))
+    grid = pd.DatetimeIndex((np.arange(lo, hi + 1, dtype=np.int64) * DAY_NS).view("M8[ns]"))
     table = add(grid, n, unit).as_unit("ns").asi8
-    out: NDArray[np.int64] = table[days - lo] + (ns - days * day_ns)
+    out: NDArray[np.int64] = table[days - lo] + (ns - days * DAY_NS)
     return out
 
 
