@@ -19,7 +19,7 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
-from crmkit._validation import require_columns, require_nonempty
+from crmkit._validation import handle_nan, require_columns, require_nonempty
 from crmkit.columns import CUSTOMER_ID, DATETIME
 from crmkit.domain.complaint import ComplaintStage
 from crmkit.domain.frames import opportunities_to_frame
@@ -309,7 +309,9 @@ def weighted_forecast(
     Raises
     ------
     InvalidValueError
-        Unknown period, no opportunities, or more than one currency.
+        Unknown period, no opportunities, more than one currency, or a missing
+        amount, probability or expected close date (they would otherwise be left out of
+        the totals).
 
     Examples
     --------
@@ -357,7 +359,10 @@ def weighted_forecast(
             f"opportunities are in several currencies {sorted(map(str, currencies))} (or some "
             "have none); forecast each currency separately."
         )
+    frame = handle_nan(frame, ["amount", "probability", "expected_close"], "raise")
     close = pd.to_datetime(frame["expected_close"])
+    if close.dt.tz is not None:  # the calendar period on the wall clock of the data's zone
+        close = close.dt.tz_localize(None)
     per = pd.PeriodIndex(close.dt.to_period(period), name="period")
     amount = frame["amount"].to_numpy(dtype=float)
     data = pd.DataFrame(
