@@ -221,7 +221,8 @@ def contacts_before_first_purchase(
     MissingColumnsError
         If a required column is missing.
     InvalidValueError
-        If one frame's timestamps are tz-aware and the other's naive.
+        If one frame's timestamps are tz-aware and the other's naive, or a customer id
+        or timestamp is missing (such rows would otherwise drop out of the counts).
 
     Examples
     --------
@@ -242,6 +243,7 @@ def contacts_before_first_purchase(
     B                            1      False
     """
     require_columns(interactions, [CUSTOMER_ID, DATETIME, "kind", "amount"])
+    handle_nan(interactions, [CUSTOMER_ID, DATETIME], "raise")
     amount = pd.to_numeric(interactions["amount"]).fillna(0.0)
     is_buy = (interactions["kind"] == "sales") & (amount > 0)
     if purchases is None:
@@ -249,6 +251,7 @@ def contacts_before_first_purchase(
         contacts = interactions.loc[~is_buy, [CUSTOMER_ID, DATETIME]]
     else:
         require_columns(purchases, [CUSTOMER_ID, DATETIME])
+        handle_nan(purchases, [CUSTOMER_ID, DATETIME], "raise")
         buys = purchases[[CUSTOMER_ID, DATETIME]]
         tz_i = pd.to_datetime(interactions[DATETIME]).dt.tz
         tz_p = pd.to_datetime(buys[DATETIME]).dt.tz
