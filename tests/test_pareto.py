@@ -212,3 +212,22 @@ def test_abc_matches_definition(values: list[int], a: float) -> None:
     expected = np.empty(arr.size, dtype=object)
     expected[order] = np.where(before < a, "A", np.where(before < 0.95, "B", "C"))
     assert concentration(arr).abc((a, 0.95)).tolist() == expected.tolist()
+
+
+def test_dask_group_with_a_missing_value_is_treated_as_on_pandas() -> None:
+    dask = pytest.importorskip("dask")
+    dd = pytest.importorskip("dask.dataframe")
+    tx = pd.DataFrame({"customer": ["a", "a", "b", "c"], "amount": [1.0, np.nan, 2.0, 3.0]})
+    with pytest.raises(InvalidValueError, match="missing"):
+        concentration(tx, value_col="amount", group_col="customer")
+    with dask.config.set(scheduler="synchronous"):
+        lazy = dd.from_pandas(tx, npartitions=2)
+        with pytest.raises(InvalidValueError, match="missing"):
+            concentration(lazy, value_col="amount", group_col="customer")
+        # omitted: customer a is dropped whole on both engines, b and c remain
+        got = concentration(lazy, value_col="amount", group_col="customer", nan_policy="omit")
+    expected = concentration(tx, value_col="amount", group_col="customer", nan_policy="omit")
+    assert got.labels is not None
+    assert expected.labels is not None
+    assert got.labels.tolist() == ["b", "c"] == expected.labels.tolist()
+    np.testing.assert_allclose(got.values, [2.0, 3.0])

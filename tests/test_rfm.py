@@ -129,3 +129,13 @@ def test_rfm_scores_from_summary() -> None:
         rfm_scores(summary.assign(recency=[0.0, 10.0, 50.0, 80.0, 101.0]))
     with pytest.raises(MissingColumnsError):
         rfm_scores(summary.drop(columns="total_spend"))
+
+
+def test_assign_segments_unmatched_label_may_name_an_existing_segment() -> None:
+    rules = (SegmentRule(name="top", recency=(5, 5)), SegmentRule(name="rest", recency=(3, 4)))
+    scores = pd.DataFrame(
+        {"recency_score": [5, 4, 1], "frequency_score": [1, 1, 1], "monetary_score": [1, 1, 1]}
+    )
+    seg = assign_segments(scores, rules, unmatched="rest")
+    assert seg.tolist() == ["top", "rest", "rest"]
+    assert list(seg.cat.categories) == ["top", "rest"]

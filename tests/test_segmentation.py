@@ -212,3 +212,17 @@ def test_kmeans_invariants(X: np.ndarray, k: int, seed: int) -> None:
     # every point is at its nearest centre
     dist = ((X[:, None, :] - res.centers[None, :, :]) ** 2).sum(axis=2)
     assert (dist[np.arange(len(X)), res.labels] <= dist.min(axis=1) + 1e-6).all()
+
+
+def test_select_top_share_is_not_inflated_by_float_noise() -> None:
+    # 0.07 * 100 == 7.000000000000001 in floating point; 7% of 100 rows is 7 rows.
+    frame = pd.DataFrame({"clv": np.arange(100.0)})
+    assert len(select_top(frame, "clv", share=0.07)) == 7
+    assert len(select_top(frame, "clv", share=0.14)) == 14
+    assert len(select_top(frame, "clv", share=0.071)) == 8
+
+
+def test_silhouette_score_checks_label_length_before_sampling() -> None:
+    X = np.arange(20.0).reshape(10, 2)
+    with pytest.raises(InvalidValueError, match="labels has 8 entries for 10 rows"):
+        silhouette_score(X, [0, 1] * 4, sample_size=5, seed=0)

@@ -425,3 +425,16 @@ def test_calibration_equals_summary_of_calibration_rows(
     assert (got.reindex(n_hold.index) == n_hold.astype(float)).all()
     assert (got.drop(n_hold.index) == 0).all()
     assert (ch["monetary_value_holdout"] >= 0).all()
+
+
+def test_summaries_record_their_time_unit_for_the_models() -> None:
+    import crmkit as ck
+
+    tx = ck.datasets.load_cdnow_transactions(sample=True)
+    kw = {"customer_id_col": "customer_id", "datetime_col": "date", "time_unit": "W"}
+    summary = ck.rfm_summary(tx, **kw)
+    assert summary.attrs["crmkit_time_unit"] == "W"
+    split = ck.calibration_and_holdout(tx, calibration_period_end="1997-09-30", **kw)
+    assert split.attrs["crmkit_time_unit"] == "W"
+    fit = ck.clv.BetaGeo.fit(split)
+    assert fit.model.time_unit == "W"

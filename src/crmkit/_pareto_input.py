@@ -52,8 +52,11 @@ def _from_frame(
                     f"column {group_col!r} has {n_missing} missing value(s); fill or drop "
                     "them first so that no value is silently left out of the groups."
                 )
-            series = data.groupby(group_col)[value_col].sum(min_count=1).compute()
-            series = series.sort_index()
+            # a group with any NaN value sums to NaN, as on pandas (dask's sum skips NaN)
+            rows = data[[group_col, value_col]].assign(_crmkit_nan=data[value_col].isna())
+            agg = rows.groupby(group_col).agg({value_col: "sum", "_crmkit_nan": "sum"})
+            res = agg.compute().sort_index()
+            series = res[value_col].astype(np.float64).where(res["_crmkit_nan"] == 0)
         return series.to_numpy(dtype=np.float64, na_value=np.nan), (
             None if group_col is None else pd.Index(series.index)
         )

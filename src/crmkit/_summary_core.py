@@ -20,51 +20,13 @@ import attrs
 import numpy as np
 from numpy.typing import NDArray
 
+from crmkit._periods import DAY_NS, period_codes, period_start
 from crmkit.timeunits import TimeUnit, elapsed
 
 __all__ = ["CustomerAggregates", "aggregate", "period_codes", "period_elapsed", "period_start"]
 
-DAY_NS: Final = 86_400 * 10**9
-_MONTH_STEP: Final[dict[str, int]] = {"M": 1, "Q": 3, "Y": 12}
 _INT64_MAX: Final = np.iinfo(np.int64).max
 _INT64_MIN: Final = np.iinfo(np.int64).min
-
-
-def _months(ns: NDArray[np.int64]) -> NDArray[np.int64]:
-    """Calendar months since 1970-01 of wall-clock ns timestamps (floored)."""
-    out: NDArray[np.int64] = ns.view("M8[ns]").astype("M8[M]").astype(np.int64)
-    return out
-
-
-def period_codes(ns: NDArray[np.int64], period: TimeUnit) -> NDArray[np.int64]:
-    """Integer index of the calendar period holding each timestamp.
-
-    ``D``: days since 1970-01-01; ``W``: ISO weeks (Monday to Sunday, as pandas'
-    ``Period("W")``, i.e. ``W-SUN``); ``M``/``Q``/``Y``: calendar months, quarters
-    (Jan-Mar, ...) and years since 1970. Codes are floored, so pre-1970 dates work.
-    """
-    out: NDArray[np.int64]
-    if period == "D":
-        out = np.floor_divide(ns, DAY_NS)
-    elif period == "W":
-        # 1970-01-01 is a Thursday: day -3 (1969-12-29) is the Monday starting week 0.
-        out = np.floor_divide(np.floor_divide(ns, DAY_NS) + 3, 7)
-    else:
-        out = np.floor_divide(_months(ns), _MONTH_STEP[period])
-    return out
-
-
-def period_start(codes: NDArray[np.int64], period: TimeUnit) -> NDArray[np.int64]:
-    """Wall-clock ns of the first instant of each period code (inverse of :func:`period_codes`)."""
-    if period == "D":
-        out: NDArray[np.int64] = codes * DAY_NS
-        return out
-    if period == "W":
-        out = (codes * 7 - 3) * DAY_NS
-        return out
-    months = (codes * _MONTH_STEP[period]).astype("m8[M]")
-    out = (np.datetime64(0, "M") + months).astype("M8[ns]").astype(np.int64)
-    return out
 
 
 def period_elapsed(

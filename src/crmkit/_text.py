@@ -11,16 +11,20 @@ from typing import Final
 
 __all__ = ["normalize_digits", "normalize_letters", "strip_code_separators"]
 
-_DIGITS: Final = {
+DIGIT_TABLE: Final[dict[int, int | None]] = {
     **{0x06F0 + i: ord("0") + i for i in range(10)},  # Persian ۰-۹
     **{0x0660 + i: ord("0") + i for i in range(10)},  # Arabic-Indic ٠-٩
 }
-_LETTERS: Final = {
+"""``str.translate`` table of :func:`normalize_digits` (private to the package)."""
+LETTER_TABLE: Final[dict[int, int | None]] = {
     0x064A: 0x06CC,  # ARABIC LETTER YEH -> FARSI YEH
     0x0649: 0x06CC,  # ARABIC LETTER ALEF MAKSURA -> FARSI YEH
     0x0643: 0x06A9,  # ARABIC LETTER KAF -> KEHEH
 }
-_SEPARATORS: Final = {ord(c): None for c in " -._/\u200c\u200f\u200e\t\n\r\u00a0"}
+"""``str.translate`` table of :func:`normalize_letters` (private to the package)."""
+CODE_SEPARATORS: Final = " -._/\u200c\u200f\u200e\t\n\r\u00a0"
+"""Characters :func:`strip_code_separators` drops (private to the package)."""
+_SEPARATORS: Final = {ord(c): None for c in CODE_SEPARATORS}
 
 
 def normalize_digits(text: str) -> str:
@@ -31,7 +35,7 @@ def normalize_digits(text: str) -> str:
     >>> normalize_digits("۰۹۱۲-٣٤٥")
     '0912-345'
     """
-    return text.translate(_DIGITS)
+    return text.translate(DIGIT_TABLE)
 
 
 def normalize_letters(text: str) -> str:
@@ -42,7 +46,7 @@ def normalize_letters(text: str) -> str:
     >>> normalize_letters("علي") == "علی"
     True
     """
-    return text.translate(_LETTERS)
+    return text.translate(LETTER_TABLE)
 
 
 def strip_code_separators(text: str) -> str:

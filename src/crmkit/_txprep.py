@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
+from crmkit._periods import wall_ns
 from crmkit._validation import (
     _preview,
     check_datetime_column,
@@ -74,10 +75,7 @@ def check_after_end(after: str) -> AfterEndPolicy:
 def to_wall(values: pd.Series[Any]) -> tuple[NDArray[np.int64], str | None]:
     """Wall-clock int64 nanoseconds of a datetime64 column plus its time-zone name."""
     tz = getattr(values.dt, "tz", None)
-    if tz is not None:
-        values = values.dt.tz_localize(None)
-    ns: NDArray[np.int64] = values.to_numpy(dtype="M8[ns]").view(np.int64)
-    return ns, None if tz is None else str(tz)
+    return wall_ns(values), None if tz is None else str(tz)
 
 
 def to_timestamp(value: Any, tz: str | None, *, name: str) -> pd.Timestamp:

@@ -82,6 +82,22 @@ class ParetoVerdict:
     level: float | None = None
 
     @property
+    def claim(self) -> str:
+        """The claim tested, in words (for :func:`crmkit.lifecycle.claims_table`)."""
+        return f"top {self.top:.0%} of units give {self.claimed_share:.0%} of the value"
+
+    def measured(self) -> dict[str, float]:
+        """The measured figures by name (for :func:`crmkit.lifecycle.claims_table`)."""
+        out = {
+            "measured_share": self.measured_share,
+            "units_needed": self.units_needed,
+            "n_units": float(self.n_units),
+        }
+        if self.ci_low is not None and self.ci_high is not None:
+            out.update(ci_low=self.ci_low, ci_high=self.ci_high)
+        return out
+
+    @property
     def conclusive(self) -> bool:
         """True when the interval lies wholly on one side of the claim (False without one)."""
         if self.ci_low is None or self.ci_high is None:
@@ -324,7 +340,7 @@ class Concentration:
             claimed_share=claimed,
             measured_share=measured,
             units_needed=self.share_for(claimed),
-            holds=measured >= claimed,
+            holds=bool(measured >= claimed),
             n_units=self.n_units,
             ci_low=lo,
             ci_high=hi,

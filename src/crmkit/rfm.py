@@ -317,8 +317,9 @@ def assign_segments(
                 f"(R, F, M) {_preview([tuple(x) for x in cells.to_numpy().tolist()])}; add "
                 "a rule covering them or pass unmatched='other'."
             )
-        names.append(unmatched)
-        code[missing] = len(names) - 1
+        if unmatched not in names:
+            names.append(unmatched)
+        code[missing] = names.index(unmatched)
     return pd.Series(
         pd.Categorical.from_codes(code, categories=pd.Index(names)),
         index=scores.index,

@@ -415,7 +415,9 @@ def silhouette_score(
     0.4722
     """
     arr = _as_matrix(X)
-    lab = np.asarray(labels)
+    lab = np.asarray(labels).reshape(-1)
+    if lab.shape[0] != arr.shape[0]:
+        raise InvalidValueError(f"labels has {lab.shape[0]} entries for {arr.shape[0]} rows of X.")
     if sample_size is not None and sample_size < arr.shape[0]:
         if sample_size < 3:
             raise InvalidValueError(f"sample_size={sample_size} must be at least 3.")
@@ -668,6 +670,7 @@ def select_top(
         assert share is not None
         if not 0 < share <= 1:
             raise InvalidValueError(f"share={share!r} must lie in (0, 1].")
-        count = math.ceil(share * len(frame))
+        # round away float noise first: 0.3 * 10 is 3.0000000000000004, which must give 3
+        count = math.ceil(round(share * len(frame), 9))
     order = np.argsort(-values.to_numpy(dtype=np.float64), kind="stable")[:count]
     return frame.iloc[order]

@@ -48,6 +48,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
+from crmkit._periods import DAY_NS, wall_ns
 from crmkit.exceptions import InvalidValueError
 
 __all__ = [
@@ -72,7 +73,7 @@ _NAMES: Final[dict[str, str]] = {
     "Q": "quarters",
     "Y": "years",
 }
-_FIXED_NS: Final[dict[str, int]] = {"D": 86_400 * 10**9, "W": 7 * 86_400 * 10**9}
+_FIXED_NS: Final[dict[str, int]] = {"D": DAY_NS, "W": 7 * DAY_NS}
 _MONTH_STEPS: Final[dict[str, int]] = {"M": 1, "Q": 3, "Y": 12}
 
 
@@ -115,10 +116,7 @@ def _wall_ns(values: Any, *, name: str) -> tuple[NDArray[np.int64], str | None]:
             f"{name} contains {int(np.sum(idx.isna()))} missing timestamp(s) (NaT); "
             "drop or fill them before converting durations."
         )
-    tz = None if idx.tz is None else str(idx.tz)
-    if idx.tz is not None:
-        idx = idx.tz_localize(None)
-    return idx.as_unit("ns").asi8, tz
+    return wall_ns(idx), None if idx.tz is None else str(idx.tz)
 
 
 def _add_months_ns(ns: NDArray[np.int64], months: NDArray[np.int64]) -> NDArray[np.int64]:

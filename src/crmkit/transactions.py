@@ -102,6 +102,10 @@ def _summary_frame(
     return out
 
 
+_UNIT_ATTR = "crmkit_time_unit"
+"""``frame.attrs`` key recording the time unit of a summary; the CLV models read it."""
+
+
 def _sorted(frame: pd.DataFrame) -> pd.DataFrame:
     return frame if frame.index.is_monotonic_increasing else frame.sort_index()
 
@@ -186,7 +190,9 @@ def rfm_summary(
         Indexed by ``customer_id`` (sorted), columns ``frequency``, ``recency``, ``T``
         (float64, ``time_unit``), ``monetary_value`` (if ``monetary_value_col``), then
         with ``totals`` ``n_transactions``, ``total_spend``, ``first_purchase``,
-        ``last_purchase``.
+        ``last_purchase``. ``frame.attrs["crmkit_time_unit"]`` records ``time_unit``, so
+        models fitted on the summary know their unit (see
+        :func:`crmkit.clv.customer_lifetime_value`).
 
     Raises
     ------
@@ -271,7 +277,9 @@ def rfm_summary(
         totals=totals,
         tz=tz,
     )
-    return _sorted(out)
+    out = _sorted(out)
+    out.attrs[_UNIT_ATTR] = unit
+    return out
 
 
 def _aggregate_prepared(
@@ -454,7 +462,9 @@ def calibration_and_holdout(
         out[cols.MONETARY_VALUE_HOLDOUT] = _mean(h.total, h.n_periods)
     ends = period_codes(np.array([cal_end.value, obs_end.value], dtype=np.int64), per)
     out[cols.DURATION_HOLDOUT] = float(period_elapsed(ends[:1], ends[1:], per, unit)[0])
-    return _sorted(out)
+    out = _sorted(out)
+    out.attrs[_UNIT_ATTR] = unit
+    return out
 
 
 def _subset(prep: Prepared, mask: NDArray[np.bool_]) -> Prepared:

@@ -121,3 +121,19 @@ def test_contacts_before_first_purchase_refuses_mixed_naive_and_aware() -> None:
     buys = pd.DataFrame({"customer_id": ["A"], "datetime": [pd.Timestamp("2024-02-01")]})
     with pytest.raises(InvalidValueError, match="time zone"):
         contacts_before_first_purchase(interactions_to_frame([i]), buys)
+
+
+def test_contacts_before_first_purchase_refuses_missing_ids_and_times() -> None:
+    from crmkit.domain import Interaction
+
+    i = Interaction(customer_code="A", at=T0, channel="web", kind="marketing",
+                    phase="before sale", direction="outbound")  # fmt: skip
+    frame = interactions_to_frame([i, i])
+    frame.loc[1, "customer_id"] = None
+    with pytest.raises(InvalidValueError, match="'customer_id' has 1 missing"):
+        contacts_before_first_purchase(frame)
+    buys = pd.DataFrame(
+        {"customer_id": ["A"], "datetime": pd.Series([pd.NaT], dtype="datetime64[ns, UTC]")}
+    )
+    with pytest.raises(InvalidValueError, match="'datetime' has 1 missing"):
+        contacts_before_first_purchase(interactions_to_frame([i]), buys)

@@ -50,3 +50,15 @@ def test_amount_rules() -> None:
 def test_from_record_rejects_unknown_fields() -> None:
     with pytest.raises(InvalidValueError, match="unknown Interaction field"):
         Interaction.from_record({"at": "2024-01-01T00:00:00+00:00", "chanel": "web", **BASE})
+
+
+def test_from_record_refuses_conflicting_customer_id_alias() -> None:
+    rec = {"at": "2024-01-01T00:00:00+00:00", **BASE}
+    same = Interaction.from_record({**rec, "customer_id": "C1"})
+    assert same.customer_code == "C1"
+    alias_only = {k: v for k, v in rec.items() if k != "customer_code"}
+    assert Interaction.from_record({**alias_only, "customer_id": "C9"}).customer_code == "C9"
+    with pytest.raises(InvalidValueError, match="customer_id='C2'"):
+        Interaction.from_record({**rec, "customer_id": "C2"})
+    with pytest.raises(InvalidValueError, match="needs a mapping"):
+        Interaction.from_record([("at", "2024-01-01")])  # type: ignore[arg-type]

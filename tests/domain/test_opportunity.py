@@ -83,3 +83,28 @@ def test_forecast_total_equals_sum_of_weighted_amounts(o: Opportunity) -> None:
     f = weighted_forecast([o], "M")
     assert f["weighted_amount"].sum() == pytest.approx(o.amount * o.probability)
     assert isinstance(f.index, pd.PeriodIndex)
+
+
+def test_weighted_forecast_refuses_rows_it_cannot_place() -> None:
+    frame = pd.DataFrame(
+        {
+            "amount": [100.0, 50.0],
+            "probability": [0.5, 0.5],
+            "expected_close": [pd.Timestamp("2024-01-10"), pd.NaT],
+            "stage": ["proposal", "proposal"],
+            "currency": ["EUR", "EUR"],
+        }
+    )
+    with pytest.raises(InvalidValueError, match="'expected_close' has 1 missing"):
+        weighted_forecast(frame, "Q")
+    with pytest.raises(InvalidValueError, match="'amount' has 1 missing"):
+        weighted_forecast(frame.assign(expected_close="2024-01-10", amount=[1.0, None]), "Q")
+    # tz-aware close dates: 2024-03-31 23:00 in Tehran is in Q1 there (hand-computed).
+    aware = frame.assign(
+        expected_close=pd.to_datetime(["2024-03-31 23:00", "2024-01-01 00:00"]).tz_localize(
+            "Asia/Tehran"
+        )
+    )
+    got = weighted_forecast(aware, "Q")
+    assert got.index.astype(str).tolist() == ["2024Q1"]
+    assert got["weighted_amount"].tolist() == [75.0]

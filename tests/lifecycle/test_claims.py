@@ -86,3 +86,16 @@ def test_claims_table_protocol() -> None:
     assert t.loc[Pareto.claim, "figures"] == "top_share=0.81"
     with pytest.raises(InvalidValueError, match="not a verdict"):
         claims_table([object()])  # type: ignore[list-item]  # wrong on purpose
+
+
+def test_claims_table_accepts_a_pareto_verdict() -> None:
+    import numpy as np
+
+    from crmkit import lifecycle, pareto
+
+    verdict = pareto.concentration(np.array([1.0, 2.0, 3.0, 10.0])).verdict(0.25, 0.8)
+    table = lifecycle.claims_table([verdict])
+    assert len(table) == 1
+    assert table.index.tolist() == ["top 25% of units give 80% of the value"]
+    assert table["holds"].tolist() == [False]
+    assert verdict.measured()["measured_share"] == 10 / 16

@@ -127,3 +127,8 @@ def test_level_monotone_in_answers(answers: dict[str, int]) -> None:
     raised = {k: min(5, v + 1) for k, v in answers.items()}
     assert assess(raised).level >= base
     assert assess(answers, threshold=1.0).level >= base
+
+
+def test_non_numeric_effort_is_a_crmkit_error() -> None:
+    with pytest.raises(InvalidValueError, match="effort for 'clv' is 'a lot'"):
+        assess(_answers(2), effort={"clv": "a lot"})  # type: ignore[dict-item]

@@ -195,3 +195,10 @@ def test_irr_degenerate_flows_give_clear_errors() -> None:
     assert irr([-1.0, 1.0, 4.7e-299]) == pytest.approx(0.0, abs=1e-12)
     # complex pair with a tiny real part is not a root
     assert irr_roots([8.1e-85, -1.6e-92, 1.0]).size == 0
+
+
+def test_tco_refuses_a_fractional_horizon() -> None:
+    # 100 a period over 2 periods is 200 (hand-computed); 2.5 periods used to become 2.
+    assert tco(0, 100, horizon=2) == 200.0
+    with pytest.raises(InvalidValueError, match=r"horizon=2\.5 must be a whole number"):
+        tco(0, 100, horizon=2.5)

@@ -117,3 +117,32 @@ def test_rates_in_unit_interval(rows: list[tuple[int, int]]) -> None:
     shares = cohort_retention(frame).drop(columns="size").to_numpy(dtype=float)
     finite = shares[~np.isnan(shares)]
     assert np.all((finite >= 0) & (finite <= 1))
+
+
+def test_cohort_retention_keeps_observed_zero_ages() -> None:
+    # Cohort 2024Q1 ({a}) is observable at ages 1 and 2 (data run to 2024Q3) and nobody
+    # came back: those cells are 0.0, not missing columns (hand-computed).
+    tx = pd.DataFrame(
+        {
+            "customer_id": ["a", "b"],
+            "datetime": pd.to_datetime(["2024-01-10", "2024-07-01"]),
+        }
+    )
+    out = cohort_retention(tx, freq="Q")
+    assert list(out.columns) == ["size", 0, 1, 2]
+    assert out.loc[pd.Period("2024Q1"), [0, 1, 2]].tolist() == [1.0, 0.0, 0.0]
+    assert out.loc[pd.Period("2024Q3"), 0] == 1.0
+    assert out.loc[pd.Period("2024Q3"), [1, 2]].isna().all()
+
+
+def test_cohort_retention_equals_lifecycle_table() -> None:
+    from crmkit.lifecycle import cohort_retention as lifecycle_cohorts
+
+    tx = load_cdnow_transactions()
+    for freq in ("M", "Q", "Y"):
+        flat = cohort_retention(tx, freq=freq, datetime_col="date")
+        table = lifecycle_cohorts(tx, period=freq, datetime_col="date")
+        np.testing.assert_array_equal(flat["size"].to_numpy(), table.sizes.to_numpy())
+        np.testing.assert_allclose(
+            flat.drop(columns="size").to_numpy(), table.retention.to_numpy(), equal_nan=True
+        )

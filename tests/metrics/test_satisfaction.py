@@ -155,3 +155,15 @@ def test_repeat_rate_in_unit_interval(rows: list[tuple[int, int]]) -> None:
     assert 0.0 <= rate <= 1.0
     counts = np.bincount([r[0] for r in rows])
     assert rate == pytest.approx(np.sum(counts >= 2) / np.sum(counts >= 1))
+
+
+def test_scale_and_customer_counts_must_be_whole_numbers() -> None:
+    # 4 and 5 on a 1-5 scale with satisfied_from=4: 2 of 2 satisfied (hand-computed).
+    assert csat([4, 5], scale=5, satisfied_from=4) == 1.0
+    with pytest.raises(InvalidValueError, match=r"scale=5\.5 must be a whole number"):
+        csat([4, 5], scale=5.5, satisfied_from=4)
+    with pytest.raises(InvalidValueError, match=r"scale=7\.9 must be a whole number"):
+        ces([1, 2], scale=7.9)
+    tx = pd.DataFrame({"customer_id": [1, 2], "product_id": ["a", "a"]})
+    with pytest.raises(InvalidValueError, match=r"n_customers=2\.5 must be a whole number"):
+        product_penetration(tx, n_customers=2.5)

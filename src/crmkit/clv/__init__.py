@@ -21,6 +21,7 @@ from crmkit.clv.mbgnbd import ModifiedBetaGeo
 from crmkit.clv.paretonbd import ParetoNBD
 from crmkit.clv.sbg import ShiftedBetaGeometric
 from crmkit.clv.simulate import simulate
+from crmkit.clv.uncertainty import parameter_draws, prediction_interval
 from crmkit.clv.value import customer_lifetime_value, simple_clv
 
 __all__ = [
@@ -37,6 +38,8 @@ __all__ = [
     "TransactionModel",
     "customer_lifetime_value",
     "evaluate_holdout",
+    "parameter_draws",
+    "prediction_interval",
     "repeat_frequency_table",
     "simple_clv",
     "simulate",

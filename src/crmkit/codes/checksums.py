@@ -43,6 +43,7 @@ Examples
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Final
 
 from crmkit.exceptions import InvalidCodeError
@@ -84,6 +85,24 @@ def digits_of(payload: str, algorithm: str, *, length: int | None = None) -> lis
             reason="length",
         )
     return [ord(c) - 48 for c in payload]
+
+
+def passes_check_digit(
+    code: str, check_digit: Callable[[str], str], *, length: int | None = None
+) -> bool:
+    """Whether the last character of ``code`` is ``check_digit`` of the rest; never raises.
+
+    ``length`` fixes the whole code's length; otherwise at least two characters are
+    needed. Shared helper of the ``*_is_valid`` functions; not part of the public API.
+    """
+    if not isinstance(code, str) or len(code) < 2:
+        return False
+    if length is not None and len(code) != length:
+        return False
+    try:
+        return check_digit(code[:-1]) == code[-1]
+    except InvalidCodeError:
+        return False
 
 
 def gs1_check_digit(payload: str) -> str:
@@ -135,12 +154,7 @@ def gs1_is_valid(code: str) -> bool:
     >>> gs1_is_valid("6291041500213"), gs1_is_valid("6291041500214")
     (True, False)
     """
-    if not isinstance(code, str) or len(code) < 2:
-        return False
-    try:
-        return gs1_check_digit(code[:-1]) == code[-1]
-    except InvalidCodeError:
-        return False
+    return passes_check_digit(code, gs1_check_digit)
 
 
 def luhn_check_digit(payload: str) -> str:
@@ -198,12 +212,7 @@ def luhn_is_valid(code: str) -> bool:
     >>> luhn_is_valid("79927398713"), luhn_is_valid("79927398710")
     (True, False)
     """
-    if not isinstance(code, str) or len(code) < 2:
-        return False
-    try:
-        return luhn_check_digit(code[:-1]) == code[-1]
-    except InvalidCodeError:
-        return False
+    return passes_check_digit(code, luhn_check_digit)
 
 
 def _base10(text: str, algorithm: str) -> int:
@@ -359,9 +368,4 @@ def mod11_2_is_valid(code: str) -> bool:
     >>> mod11_2_is_valid("0000000218250097"), mod11_2_is_valid("079X")
     (True, True)
     """
-    if not isinstance(code, str) or len(code) < 2:
-        return False
-    try:
-        return mod11_2_check_digit(code[:-1]) == code[-1]
-    except InvalidCodeError:
-        return False
+    return passes_check_digit(code, mod11_2_check_digit)

@@ -18,8 +18,7 @@ from __future__ import annotations
 
 from typing import Final
 
-from crmkit.codes.checksums import digits_of
-from crmkit.exceptions import InvalidCodeError
+from crmkit.codes.checksums import digits_of, passes_check_digit
 
 __all__ = [
     "LEGAL_ID_WEIGHTS",
@@ -80,12 +79,7 @@ def iran_national_id_is_valid(code: str) -> bool:
     >>> iran_national_id_is_valid("1583250689")
     True
     """
-    if not isinstance(code, str) or len(code) != 10:
-        return False
-    try:
-        return iran_national_id_check_digit(code[:9]) == code[9]
-    except InvalidCodeError:
-        return False
+    return passes_check_digit(code, iran_national_id_check_digit, length=10)
 
 
 def iran_legal_id_check_digit(payload: str) -> str:
@@ -137,9 +131,4 @@ def iran_legal_id_is_valid(code: str) -> bool:
     >>> iran_legal_id_is_valid("10380284790"), iran_legal_id_is_valid("10380284792")
     (True, False)
     """
-    if not isinstance(code, str) or len(code) != 11:
-        return False
-    try:
-        return iran_legal_id_check_digit(code[:10]) == code[10]
-    except InvalidCodeError:
-        return False
+    return passes_check_digit(code, iran_legal_id_check_digit, length=11)

@@ -33,6 +33,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
+from crmkit._text import CODE_SEPARATORS
 from crmkit.codes._base import CodeScheme
 from crmkit.codes.checksums_iran import LEGAL_ID_WEIGHTS
 from crmkit.codes.schemes_gs1 import (
@@ -69,7 +70,7 @@ def _build_lut() -> NDArray[np.uint8]:
     lut[0] = _PAD
     for base in (0x30, 0x660, 0x6F0):  # ASCII, Arabic-Indic, Persian digits
         lut[base : base + 10] = np.arange(10, dtype=np.uint8)
-    for c in " -._/\u200c\u200f\u200e\t\n\r\u00a0":  # as crmkit._text.strip_code_separators
+    for c in CODE_SEPARATORS:  # as crmkit._text.strip_code_separators
         lut[ord(c)] = _SEP
     return lut
 

@@ -9,9 +9,10 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import math
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any, TypeVar
 
+import attrs
 import pandas as pd
 
 from crmkit.exceptions import InvalidValueError
@@ -237,3 +238,41 @@ def tuple_of(cls: type[Any], field: str) -> Callable[[Iterable[Any] | None], tup
         return tuple(out)
 
     return convert
+
+
+def record_fields(
+    cls: type[Any], record: Any, *, aliases: Mapping[str, str] | None = None
+) -> dict[str, Any]:
+    """Keyword arguments of the attrs class ``cls`` from a ``from_record`` mapping.
+
+    Keys named in ``aliases`` are renamed (``{"customer_id": "customer_code"}``); an
+    alias given together with its field must carry the same value. Raises for a
+    non-mapping, a conflicting alias or a key that is not a field of ``cls``.
+    """
+    if not isinstance(record, Mapping):
+        raise InvalidValueError(f"{cls.__name__}.from_record needs a mapping, got {record!r}.")
+    rec = dict(record)
+    for alias, field in (aliases or {}).items():
+        if alias not in rec:
+            continue
+        value = rec.pop(alias)
+        if field in rec and not _same(rec[field], value):
+            raise InvalidValueError(
+                f"{cls.__name__}.from_record got both {alias}={value!r} and "
+                f"{field}={rec[field]!r}; they name the same field, give one of them."
+            )
+        rec.setdefault(field, value)
+    names = [a.name for a in attrs.fields(cls)]
+    unknown = sorted(set(rec) - set(names))
+    if unknown:
+        raise InvalidValueError(
+            f"unknown {cls.__name__} field(s) {unknown}; known fields are {names}."
+        )
+    return rec
+
+
+def _same(a: Any, b: Any) -> bool:
+    try:
+        return bool(a == b)
+    except (TypeError, ValueError):
+        return a is b

@@ -19,7 +19,7 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
-from crmkit._validation import require_columns, require_nonempty
+from crmkit._validation import handle_nan, require_columns, require_nonempty
 from crmkit.columns import CUSTOMER_ID, DATETIME
 from crmkit.domain.complaint import ComplaintStage
 from crmkit.domain.frames import opportunities_to_frame
@@ -222,7 +222,8 @@ def contacts_before_first_purchase(
     MissingColumnsError
         If a required column is missing.
     InvalidValueError
-        If one frame's timestamps are tz-aware and the other's naive.
+        If one frame's timestamps are tz-aware and the other's naive, or a customer id
+        or timestamp is missing (such rows would otherwise drop out of the counts).
 
     Examples
     --------
@@ -243,6 +244,7 @@ def contacts_before_first_purchase(
     B                            1      False
     """
     require_columns(interactions, [CUSTOMER_ID, DATETIME, "kind", "amount"])
+    handle_nan(interactions, [CUSTOMER_ID, DATETIME], "raise")
     amount = pd.to_numeric(interactions["amount"]).fillna(0.0)
     is_buy = (interactions["kind"] == "sales") & (amount > 0)
     if purchases is None:
@@ -250,6 +252,7 @@ def contacts_before_first_purchase(
         contacts = interactions.loc[~is_buy, [CUSTOMER_ID, DATETIME]]
     else:
         require_columns(purchases, [CUSTOMER_ID, DATETIME])
+        handle_nan(purchases, [CUSTOMER_ID, DATETIME], "raise")
         buys = purchases[[CUSTOMER_ID, DATETIME]]
         tz_i = pd.to_datetime(interactions[DATETIME]).dt.tz
         tz_p = pd.to_datetime(buys[DATETIME]).dt.tz
@@ -310,7 +313,9 @@ def weighted_forecast(
     Raises
     ------
     InvalidValueError
-        Unknown period, no opportunities, or more than one currency.
+        Unknown period, no opportunities, more than one currency, or a missing
+        amount, probability or expected close date (they would otherwise be left out of
+        the totals).
 
     Examples
     --------
@@ -358,7 +363,10 @@ def weighted_forecast(
             f"opportunities are in several currencies {sorted(map(str, currencies))} (or some "
             "have none); forecast each currency separately."
         )
+    frame = handle_nan(frame, ["amount", "probability", "expected_close"], "raise")
     close = pd.to_datetime(frame["expected_close"])
+    if close.dt.tz is not None:  # the calendar period on the wall clock of the data's zone
+        close = close.dt.tz_localize(None)
     per = pd.PeriodIndex(close.dt.to_period(period), name="period")
     amount = frame["amount"].to_numpy(dtype=float)
     data = pd.DataFrame(

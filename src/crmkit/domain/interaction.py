@@ -247,15 +247,5 @@ class Interaction:
         ... ).amount is None
         True
         """
-        if not isinstance(record, Mapping):
-            raise InvalidValueError(f"Interaction.from_record needs a mapping, got {record!r}.")
-        rec = dict(record)
-        if "customer_id" in rec:
-            rec.setdefault("customer_code", rec.pop("customer_id"))
-        names = [a.name for a in attrs.fields(cls)]
-        unknown = sorted(set(rec) - set(names))
-        if unknown:
-            raise InvalidValueError(
-                f"unknown Interaction field(s) {unknown}; known fields are {names}."
-            )
+        rec = cv.record_fields(cls, record, aliases={"customer_id": "customer_code"})
         return cls(**rec)

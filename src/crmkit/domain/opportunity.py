@@ -287,11 +287,5 @@ class Opportunity:
     @classmethod
     def from_record(cls, record: Mapping[str, Any]) -> Opportunity:
         """Build from a mapping keyed by the field names (``customer_id`` also accepted)."""
-        rec = dict(record)
-        if "customer_id" in rec:
-            rec.setdefault("customer_code", rec.pop("customer_id"))
-        names = [a.name for a in attrs.fields(cls)]
-        unknown = sorted(set(rec) - set(names))
-        if unknown:
-            raise InvalidValueError(f"unknown Opportunity field(s) {unknown}; known: {names}.")
+        rec = cv.record_fields(cls, record, aliases={"customer_id": "customer_code"})
         return cls(**{k: v for k, v in rec.items() if not cv.is_missing(v)})

@@ -355,8 +355,4 @@ class Relationship:
     @classmethod
     def from_record(cls, record: Mapping[str, Any]) -> Relationship:
         """Build from a mapping keyed by the field names (``history`` items may be dicts)."""
-        names = [a.name for a in attrs.fields(cls)]
-        unknown = sorted(set(record) - set(names))
-        if unknown:
-            raise InvalidValueError(f"unknown Relationship field(s) {unknown}; known: {names}.")
-        return cls(**dict(record))
+        return cls(**cv.record_fields(cls, record))

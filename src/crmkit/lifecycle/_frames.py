@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
+from crmkit._periods import PERIOD_FREQ, period_labels, period_ordinals, wall_ns
 from crmkit._validation import (
     check_datetime_column,
     check_nan_policy,
@@ -21,6 +22,7 @@ from crmkit._validation import (
     require_columns,
     require_nonempty,
 )
+from crmkit.columns import FIRST_PURCHASE, LAST_PURCHASE, TOTAL_SPEND
 from crmkit.exceptions import InvalidValueError
 from crmkit.timeunits import TimeUnit, check_time_unit
 
@@ -36,13 +38,9 @@ __all__ = [
     "wall_ns",
 ]
 
-PERIOD_FREQ: Final[dict[str, str]] = {"D": "D", "W": "W-SUN", "M": "M", "Q": "Q-DEC", "Y": "Y-DEC"}
-"""pandas period frequency of each time unit (weeks run Monday to Sunday)."""
-
-_NS_PER_DAY: Final = 86_400 * 10**9
 _DENSE_LIMIT: Final = 1 << 27
 
-FEATURE_COLUMNS: Final = ("n_purchases", "total_spend", "first_purchase", "last_purchase")
+FEATURE_COLUMNS: Final = ("n_purchases", TOTAL_SPEND, FIRST_PURCHASE, LAST_PURCHASE)
 
 
 def is_dask(frame: Any) -> bool:
@@ -119,50 +117,6 @@ def to_timestamp(value: Any, *, tz: str | None, name: str) -> pd.Timestamp:
             f"{name} in the same time-zone convention."
         )
     return ts
-
-
-def wall_ns(values: pd.Series[Any]) -> NDArray[np.int64]:
-    """Wall-clock nanoseconds of a datetime Series (tz-aware values in their own zone)."""
-    dt = values.dt.tz_localize(None) if values.dt.tz is not None else values
-    out: NDArray[np.int64] = dt.to_numpy(dtype="datetime64[ns]").view(np.int64)
-    return out
-
-
-def period_ordinals(ns: NDArray[np.int64], unit: TimeUnit) -> NDArray[np.int64]:
-    """pandas period ordinals (``Period.ordinal``) of wall-clock ns timestamps.
-
-    Equal to ``Series.dt.to_period(PERIOD_FREQ[unit]).array.asi8`` but computed with
-    numpy only, so it is fast and works on time-zone-aware wall clocks.
-    """
-    days = np.floor_divide(ns, _NS_PER_DAY)
-    if unit == "D":
-        return days
-    if unit == "W":
-        out: NDArray[np.int64] = (days + 3) // 7 + 1
-        return out
-    lo, hi = int(days.min()), int(days.max())
-    if hi - lo < 10_000_000:  # calendar lookup table over the days spanned: O(n) integer work
-        table = _calendar_ordinals(np.arange(lo, hi + 1, dtype=np.int64), unit)
-        out = table[days - lo]
-        return out
-    return _calendar_ordinals(days, unit)
-
-
-def _calendar_ordinals(days: NDArray[np.int64], unit: TimeUnit) -> NDArray[np.int64]:
-    months = days.view("M8[D]").astype("M8[M]").astype(np.int64)
-    if unit == "M":
-        return months
-    if unit == "Q":
-        out: NDArray[np.int64] = months // 3
-        return out
-    return days.view("M8[D]").astype("M8[Y]").astype(np.int64)
-
-
-def period_labels(ordinals: NDArray[np.int64], unit: TimeUnit) -> pd.PeriodIndex:
-    """The :class:`pandas.PeriodIndex` of period ordinals made by :func:`period_ordinals`."""
-    # pandas-stubs lacks PeriodIndex.from_ordinals (pandas >= 2.2)
-    build = pd.PeriodIndex.from_ordinals  # type: ignore[attr-defined]
-    return pd.PeriodIndex(build(np.asarray(ordinals, dtype=np.int64), freq=PERIOD_FREQ[unit]))
 
 
 def dense_codes(values: pd.Series[Any]) -> tuple[NDArray[np.int64], pd.Index]:
@@ -247,9 +201,9 @@ def _features_pandas(
     out = pd.DataFrame(
         {
             "n_purchases": n_purchases.astype(np.int64),
-            "total_spend": spend,
-            "first_purchase": from_instant_ns(first, tx[dtc]),
-            "last_purchase": from_instant_ns(last, tx[dtc]),
+            TOTAL_SPEND: spend,
+            FIRST_PURCHASE: from_instant_ns(first, tx[dtc]),
+            LAST_PURCHASE: from_instant_ns(last, tx[dtc]),
         },
         index=pd.Index(uniques, name=cid),
     )
@@ -269,9 +223,9 @@ def _features_dask(
     meta = pd.DataFrame({cid: tx._meta[cid], "_p": pd.Series([], dtype=np.int64)})
     pairs = tx.map_partitions(add_period, meta=meta).drop_duplicates()
     n_purchases = pairs.groupby(cid).size()
-    spec: dict[str, Any] = {"first_purchase": (dtc, "min"), "last_purchase": (dtc, "max")}
+    spec: dict[str, Any] = {FIRST_PURCHASE: (dtc, "min"), LAST_PURCHASE: (dtc, "max")}
     if mon is not None:
-        spec["total_spend"] = (mon, "sum")
+        spec[TOTAL_SPEND] = (mon, "sum")
     agg = tx.groupby(cid).agg(**spec)
     # dask ships no type information for its top-level compute()
     counts, agg_pd, nans = dask.compute(  # type: ignore[attr-defined,no-untyped-call]
@@ -280,10 +234,10 @@ def _features_dask(
     check_dask_nan(nans, policy)
     agg_pd = agg_pd.sort_index()
     if mon is None:
-        agg_pd["total_spend"] = 0.0
+        agg_pd[TOTAL_SPEND] = 0.0
     agg_pd["n_purchases"] = counts.reindex(agg_pd.index).to_numpy(dtype=np.int64)
     agg_pd.index.name = cid
-    out: pd.DataFrame = agg_pd.loc[:, list(FEATURE_COLUMNS)].astype({"total_spend": np.float64})
+    out: pd.DataFrame = agg_pd.loc[:, list(FEATURE_COLUMNS)].astype({TOTAL_SPEND: np.float64})
     return out
 
 
@@ -315,9 +269,9 @@ def customer_features(
         empty = pd.DataFrame(
             {
                 "n_purchases": pd.Series([], dtype=np.int64),
-                "total_spend": pd.Series([], dtype=np.float64),
-                "first_purchase": pd.Series([], dtype=tx[datetime_col].dtype),
-                "last_purchase": pd.Series([], dtype=tx[datetime_col].dtype),
+                TOTAL_SPEND: pd.Series([], dtype=np.float64),
+                FIRST_PURCHASE: pd.Series([], dtype=tx[datetime_col].dtype),
+                LAST_PURCHASE: pd.Series([], dtype=tx[datetime_col].dtype),
             },
             index=pd.Index(tx[customer_id_col].iloc[:0], name=customer_id_col),
         )

@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
+from crmkit._periods import DAY_NS
 from crmkit._validation import check_unique_index, handle_nan, require_columns
 from crmkit.columns import CUSTOMER_ID, DATETIME, FREQUENCY, MONETARY, MONETARY_VALUE, RECENCY, T
 from crmkit.exceptions import InvalidValueError
@@ -124,12 +125,11 @@ def _levels(
 
 def _shift_days(ns: NDArray[np.int64], n: int, unit: TimeUnit) -> NDArray[np.int64]:
     """``timeunits.add(t, n, unit)`` on wall-clock ns, computed once per distinct day."""
-    day_ns = 86_400 * 10**9
-    days = np.floor_divide(ns, day_ns)
+    days = np.floor_divide(ns, DAY_NS)
     lo, hi = int(days.min()), int(days.max())
-    grid = pd.DatetimeIndex((np.arange(lo, hi + 1, dtype=np.int64) * day_ns).view("M8[ns]"))
+    grid = pd.DatetimeIndex((np.arange(lo, hi + 1, dtype=np.int64) * DAY_NS).view("M8[ns]"))
     table = add(grid, n, unit).as_unit("ns").asi8
-    out: NDArray[np.int64] = table[days - lo] + (ns - days * day_ns)
+    out: NDArray[np.int64] = table[days - lo] + (ns - days * DAY_NS)
     return out
 
 
@@ -155,6 +155,37 @@ def _check_model(model: StageModel) -> None:
             f"model must be a StageModel (e.g. crmkit.lifecycle.FUNNEL), got "
             f"{type(model).__name__}."
         )
+
+
+def prepare_stage_input(
+    transactions: Any,
+    *,
+    model: StageModel,
+    rules: AssignmentRules | None,
+    customer_id_col: str,
+    datetime_col: str,
+    monetary_col: str | None,
+    nan_policy: str,
+) -> tuple[Any, AssignmentRules, str]:
+    """Checks shared by stage assignment and transitions: model, rules, columns and NaN.
+
+    Returns the prepared transactions, the rules (defaults when None) and the NaN
+    policy in force (``"propagate"`` is treated as ``"raise"``).
+    """
+    _check_model(model)
+    rules = AssignmentRules() if rules is None else rules
+    if monetary_col is None and rules.high_value_quantile is not None:
+        raise InvalidValueError(
+            "the high-value rule needs spend: pass monetary_col, or use "
+            "AssignmentRules(high_value_quantile=None)."
+        )
+    cols = {"id": customer_id_col, "datetime": datetime_col}
+    if monetary_col is not None:
+        cols["monetary"] = monetary_col
+    policy = "raise" if nan_policy == "propagate" else nan_policy
+    numeric = ("monetary",) if monetary_col is not None else ()
+    tx = prepare(transactions, cols, numeric=numeric, nan_policy=policy)
+    return tx, rules, policy
 
 
 def assign_stages(
@@ -236,19 +267,15 @@ def assign_stages(
     >>> assign_stages(tx, as_of="2024-03-31", model=SOWALSKIE, rules=rules)["stage"].tolist()
     ['acquaintance', 'maintenance', 'termination']
     """
-    _check_model(model)
-    rules = AssignmentRules() if rules is None else rules
-    if monetary_col is None and rules.high_value_quantile is not None:
-        raise InvalidValueError(
-            "the high-value rule needs spend: pass monetary_col, or use "
-            "AssignmentRules(high_value_quantile=None)."
-        )
-    cols = {"id": customer_id_col, "datetime": datetime_col}
-    if monetary_col is not None:
-        cols["monetary"] = monetary_col
-    policy = "raise" if nan_policy == "propagate" else nan_policy
-    numeric = ("monetary",) if monetary_col is not None else ()
-    tx = prepare(transactions, cols, numeric=numeric, nan_policy=policy)
+    tx, rules, policy = prepare_stage_input(
+        transactions,
+        model=model,
+        rules=rules,
+        customer_id_col=customer_id_col,
+        datetime_col=datetime_col,
+        monetary_col=monetary_col,
+        nan_policy=nan_policy,
+    )
     ts = to_timestamp(as_of, tz=tz_of(tx, datetime_col), name="as_of")
     feats = customer_features(
         tx,

@@ -180,6 +180,11 @@ def cohort_retention(
     MissingColumnsError, InvalidValueError
         For absent columns, wrong dtypes, NaN or an unknown period.
 
+    See Also
+    --------
+    crmkit.metrics.cohort_retention : the same shares as one flat DataFrame (cohort
+        size, then one column per age), for months, quarters and years.
+
     Examples
     --------
     >>> import pandas as pd

@@ -24,8 +24,8 @@ from numpy.typing import NDArray
 from crmkit._validation import require_columns
 from crmkit.columns import CUSTOMER_ID, DATETIME, MONETARY
 from crmkit.exceptions import InvalidValueError
-from crmkit.lifecycle._frames import customer_features, prepare, to_timestamp, tz_of
-from crmkit.lifecycle.assign import AssignmentRules, stages_from_features
+from crmkit.lifecycle._frames import customer_features, to_timestamp, tz_of
+from crmkit.lifecycle.assign import AssignmentRules, prepare_stage_input, stages_from_features
 from crmkit.lifecycle.models import FUNNEL, StageModel
 
 __all__ = ["TransitionMatrix", "funnel_conversion", "transition_matrix"]
@@ -134,20 +134,15 @@ def transition_matrix(
     >>> tm.rates.loc["acquire"].tolist()
     [0.5, 0.5, 0.0]
     """
-    if not isinstance(model, StageModel):
-        raise InvalidValueError(f"model must be a StageModel, got {type(model).__name__}.")
-    rules = AssignmentRules() if rules is None else rules
-    if monetary_col is None and rules.high_value_quantile is not None:
-        raise InvalidValueError(
-            "the high-value rule needs spend: pass monetary_col, or use "
-            "AssignmentRules(high_value_quantile=None)."
-        )
-    cols = {"id": customer_id_col, "datetime": datetime_col}
-    if monetary_col is not None:
-        cols["monetary"] = monetary_col
-    policy = "raise" if nan_policy == "propagate" else nan_policy
-    numeric = ("monetary",) if monetary_col is not None else ()
-    tx = prepare(transactions, cols, numeric=numeric, nan_policy=policy)
+    tx, rules, policy = prepare_stage_input(
+        transactions,
+        model=model,
+        rules=rules,
+        customer_id_col=customer_id_col,
+        datetime_col=datetime_col,
+        monetary_col=monetary_col,
+        nan_policy=nan_policy,
+    )
     tz = tz_of(tx, datetime_col)
     t0 = to_timestamp(start, tz=tz, name="start")
     t1 = to_timestamp(end, tz=tz, name="end")

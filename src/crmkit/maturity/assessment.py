@@ -205,7 +205,10 @@ def _efforts(effort: Mapping[Capability | str, float] | None) -> dict[Capability
     out: dict[Capability, float] = {}
     for key, value in (effort or {}).items():
         cap = parse_capability(key)
-        v = float(value)
+        try:
+            v = float(value)
+        except (TypeError, ValueError):
+            v = math.nan  # reported below with the offending value
         if not math.isfinite(v) or v < 0:
             raise InvalidValueError(
                 f"effort for {cap.value!r} is {value!r}; give a finite cost/effort >= 0."

@@ -22,6 +22,7 @@ import enum
 import attrs
 
 from crmkit.exceptions import InvalidValueError
+from crmkit.maturity._names import name_key, parse_member
 
 __all__ = [
     "CAPABILITIES",
@@ -256,7 +257,7 @@ def parse_level(level: MaturityLevel | int | str) -> MaturityLevel:
         return level
     valid = ", ".join(f"{m.value}={m.name.lower()}" for m in MaturityLevel)
     if isinstance(level, str):
-        key = level.strip().upper().replace("-", "_").replace(" ", "_")
+        key = name_key(level).upper()
         if key in MaturityLevel.__members__:
             return MaturityLevel[key]
         if key.isdigit():
@@ -288,16 +289,7 @@ def parse_capability(capability: Capability | str) -> Capability:
     >>> parse_capability("CLV")
     <Capability.CLV: 'clv'>
     """
-    if isinstance(capability, Capability):
-        return capability
-    key = str(capability).strip().lower().replace("-", "_").replace(" ", "_")
-    try:
-        return Capability(key)
-    except ValueError as exc:
-        raise InvalidValueError(
-            f"unknown capability {capability!r}; valid capabilities are "
-            f"{[c.value for c in Capability]}."
-        ) from exc
+    return parse_member(capability, Capability, what="capability", plural="capabilities")
 
 
 def level_definition(level: MaturityLevel | int | str) -> LevelDefinition:

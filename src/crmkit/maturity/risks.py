@@ -18,6 +18,7 @@ import attrs
 import pandas as pd
 
 from crmkit.exceptions import InvalidValueError
+from crmkit.maturity._names import parse_member
 
 __all__ = [
     "RISKS",
@@ -140,16 +141,7 @@ def parse_risk(risk: ImplementationRisk | str) -> ImplementationRisk:
     >>> parse_risk("Speed of change")
     <ImplementationRisk.SPEED_OF_CHANGE: 'speed_of_change'>
     """
-    if isinstance(risk, ImplementationRisk):
-        return risk
-    key = str(risk).strip().lower().replace("-", "_").replace(" ", "_")
-    try:
-        return ImplementationRisk(key)
-    except ValueError as exc:
-        raise InvalidValueError(
-            f"unknown implementation risk {risk!r}; valid risks are "
-            f"{[r.value for r in ImplementationRisk]}."
-        ) from exc
+    return parse_member(risk, ImplementationRisk, what="implementation risk", plural="risks")
 
 
 def _suggested(risk: ImplementationRisk) -> str:

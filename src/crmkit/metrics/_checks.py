@@ -8,12 +8,13 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 
-from crmkit._validation import check_finite
+from crmkit._validation import check_finite, check_in_range
 from crmkit.exceptions import InvalidValueError
 
 __all__ = [
     "as_flows",
     "as_nonempty_array",
+    "check_count",
     "check_rate",
     "dated_series",
     "discount_factors",
@@ -129,3 +130,15 @@ def survey_answers(answers: ArrayLike, *, low: int, high: int, name: str) -> NDA
             f"answer(s) are not, e.g. {shown}. Remove non-responses and recode the scale."
         )
     return arr.astype(np.int64)
+
+
+def check_count(value: Any, *, name: str, low: float = 0.0) -> int:
+    """Return ``value`` as an int if it is a whole number ``>= low``, else raise.
+
+    A fractional count (``2.5`` periods, a ``5.5``-point scale) is an input error, not
+    something to truncate silently.
+    """
+    v = check_in_range(value, name=name, low=low)
+    if isinstance(value, bool) or v != int(v):
+        raise InvalidValueError(f"{name}={value!r} must be a whole number (a count).")
+    return int(v)

@@ -20,7 +20,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from crmkit._validation import check_in_range
 from crmkit.exceptions import InvalidValueError
-from crmkit.metrics._checks import as_flows, check_rate, discount_factors
+from crmkit.metrics._checks import as_flows, check_count, check_rate, discount_factors
 from crmkit.metrics._roots import polished_roots, single_root
 
 __all__ = [
@@ -341,7 +341,7 @@ def tco(
                 "recurring_costs is a single number, so horizon= (number of periods) is "
                 "required; or pass one cost per period."
             )
-        arr = np.full(int(check_in_range(horizon, name="horizon", low=0)), float(arr))
+        arr = np.full(check_count(horizon, name="horizon"), float(arr))
     else:
         arr = as_flows(arr, name="recurring_costs")
         if horizon is not None and horizon != arr.size:

@@ -16,8 +16,10 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from crmkit._periods import period_labels, period_ordinals, wall_ns
 from crmkit.exceptions import InvalidValueError
 from crmkit.metrics._checks import dated_series
+from crmkit.timeunits import check_time_unit
 
 __all__ = [
     "margin_growth",
@@ -66,13 +68,11 @@ def period_totals(values: pd.Series[Any], *, freq: PeriodFreq = "Q") -> pd.Serie
             f"freq={freq!r} is not 'M', 'Q' or 'Y' (calendar month, quarter, year)."
         )
     s = dated_series(values, name="values")
-    idx = pd.DatetimeIndex(s.index)
-    if idx.tz is not None:
-        idx = idx.tz_localize(None)
-    ordinals = idx.to_period(freq).asi8
+    unit = check_time_unit(freq)
+    ordinals = period_ordinals(wall_ns(pd.DatetimeIndex(s.index)), unit)
     lo = int(ordinals.min())
     sums = np.bincount(ordinals - lo, weights=s.to_numpy())
-    full = pd.period_range(pd.Period(idx.min(), freq=freq), periods=sums.size, freq=freq)
+    full = period_labels(np.arange(lo, lo + sums.size), unit)
     out: pd.Series[float] = pd.Series(sums.astype(np.float64), index=full)
     out.name = s.name
     return out

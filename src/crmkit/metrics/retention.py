@@ -10,11 +10,12 @@ period, which is why the per-cohort table is given too.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Literal
 
 import numpy as np
 import pandas as pd
 
+from crmkit._periods import period_labels, period_ordinals, wall_ns
 from crmkit._validation import (
     check_datetime_column,
     check_in_range,
@@ -24,6 +25,7 @@ from crmkit._validation import (
 )
 from crmkit.columns import CUSTOMER_ID, DATETIME
 from crmkit.exceptions import InvalidValueError, InvariantError
+from crmkit.timeunits import check_time_unit
 
 __all__ = ["churn_rate", "cohort_retention", "retention_by_period", "retention_rate"]
 
@@ -99,27 +101,21 @@ def churn_rate(n_start: float, n_retained: float) -> float:
     return 1.0 - retention_rate(n_start, n_retained)
 
 
-def _periods(ordinals: Any, *, freq: str) -> pd.PeriodIndex:
-    """PeriodIndex from integer period ordinals."""
-    # pandas-stubs lack PeriodIndex.from_ordinals (pandas >= 2.2 has it)
-    make = pd.PeriodIndex.from_ordinals  # type: ignore[attr-defined]
-    return pd.PeriodIndex(make(ordinals, freq=freq))
+def _check_freq(freq: str) -> None:
+    if freq not in ("M", "Q", "Y"):
+        raise InvalidValueError(f"freq={freq!r} is not 'M', 'Q' or 'Y'.")
 
 
 def _activity(
     transactions: pd.DataFrame, freq: str, customer_id_col: str, datetime_col: str
 ) -> pd.DataFrame:
     """Unique (customer, period ordinal) pairs."""
-    if freq not in ("M", "Q", "Y"):
-        raise InvalidValueError(f"freq={freq!r} is not 'M', 'Q' or 'Y'.")
+    _check_freq(freq)
     require_columns(transactions, [customer_id_col, datetime_col])
     require_nonempty(transactions, name="transactions")
     check_datetime_column(transactions, datetime_col)
     tx = handle_nan(transactions, [customer_id_col, datetime_col])
-    idx = pd.DatetimeIndex(tx[datetime_col])
-    if idx.tz is not None:
-        idx = idx.tz_localize(None)
-    ordinal = idx.to_period(freq).asi8
+    ordinal = period_ordinals(wall_ns(tx[datetime_col]), check_time_unit(freq))
     pairs = pd.DataFrame({"customer": tx[customer_id_col].to_numpy(), "p": ordinal})
     return pairs.drop_duplicates(ignore_index=True)
 
@@ -197,7 +193,7 @@ def retention_by_period(
     prev = active[:-1].astype(np.float64)
     with np.errstate(divide="ignore", invalid="ignore"):
         rate = np.where(prev > 0, retained[1:] / np.where(prev > 0, prev, 1.0), np.nan)
-    index = _periods(ords[1:], freq=freq)
+    index = period_labels(ords[1:], check_time_unit(freq))
     return pd.DataFrame(
         {
             "active_previous": active[:-1],
@@ -224,6 +220,10 @@ def cohort_retention(
         R_{g,k} = \frac{|\{c \in g : c \text{ active in } g + k\}|}{|g|}
 
     Cohort :math:`g` holds the customers whose first purchase falls in period :math:`g`.
+    This is the plain-DataFrame view of :func:`crmkit.lifecycle.cohort_retention`, which
+    computes it (and also takes dask frames, weeks or days, ``observation_end`` and
+    ``nan_policy``, returning sizes, active counts and shares as a
+    :class:`~crmkit.lifecycle.CohortRetention`); both give the same shares.
 
     Parameters
     ----------
@@ -239,8 +239,9 @@ def cohort_retention(
     -------
     pandas.DataFrame
         Indexed by cohort period; column ``size`` (customers), then one column per age
-        ``k = 0, 1, ...`` with the share in [0, 1] (``k = 0`` is always 1). Cells after
-        the last period in the data are NaN: not yet observed, not zero.
+        ``k = 0, 1, ...`` with the share in [0, 1] (``k = 0`` is always 1), up to the
+        age of the oldest cohort at the last period in the data. Cells after that last
+        period are NaN: not yet observed, not zero.
 
     Raises
     ------
@@ -263,20 +264,17 @@ def cohort_retention(
     2024Q1     2  1.0  0.5
     2024Q2     1  1.0  NaN
     """
-    pairs = _activity(transactions, freq, customer_id_col, datetime_col)
-    first = pairs.groupby("customer")["p"].transform("min")
-    pairs = pairs.assign(g=first, k=pairs["p"] - first)
-    hi = int(pairs["p"].max())
-    counts = pairs.pivot_table(index="g", columns="k", values="p", aggfunc="size", fill_value=0)
-    counts = counts.reindex(columns=range(int(pairs["k"].max()) + 1), fill_value=0)
-    size = counts[0].to_numpy().astype(np.float64)
-    shares = counts.to_numpy(dtype=np.float64) / size[:, None]
-    horizon = hi - counts.index.to_numpy()[:, None]
-    shares[np.arange(shares.shape[1])[None, :] > horizon] = np.nan
-    out = pd.DataFrame(
-        shares,
-        index=_periods(counts.index.to_numpy(), freq=freq),
-        columns=list(range(shares.shape[1])),
+    _check_freq(freq)
+    # lazy import: crmkit.lifecycle is the one implementation of the cohort table
+    from crmkit.lifecycle.cohorts import cohort_retention as _lifecycle_cohorts
+
+    table = _lifecycle_cohorts(
+        transactions, period=freq, customer_id_col=customer_id_col, datetime_col=datetime_col
     )
-    out.insert(0, "size", counts[0].to_numpy())
+    out = pd.DataFrame(
+        table.retention.to_numpy(),
+        index=pd.PeriodIndex(table.retention.index).rename(None),
+        columns=list(table.retention.columns),
+    )
+    out.insert(0, "size", table.sizes.to_numpy())
     return out

@@ -24,7 +24,7 @@ from crmkit._validation import (
 )
 from crmkit.columns import CUSTOMER_ID, DATETIME, PRODUCT_ID
 from crmkit.exceptions import InvalidValueError
-from crmkit.metrics._checks import survey_answers
+from crmkit.metrics._checks import check_count, survey_answers
 
 __all__ = [
     "ces",
@@ -150,7 +150,7 @@ def csat(scores: ArrayLike, *, scale: int = 5, satisfied_from: int = 4) -> float
     >>> csat([5, 4, 3, 2, 5])
     0.6
     """
-    top = int(check_in_range(scale, name="scale", low=2))
+    top = check_count(scale, name="scale", low=2)
     cut = check_in_range(satisfied_from, name="satisfied_from", low=1, high=top)
     s = survey_answers(scores, low=1, high=top, name="CSAT")
     return float(np.count_nonzero(s >= cut)) / s.size
@@ -194,7 +194,7 @@ def ces(scores: ArrayLike, *, scale: int = 7) -> float:
     >>> ces([7, 6, 5, 2])
     5.0
     """
-    top = int(check_in_range(scale, name="scale", low=2))
+    top = check_count(scale, name="scale", low=2)
     return float(np.mean(survey_answers(scores, low=1, high=top, name="CES")))
 
 
@@ -324,7 +324,7 @@ def product_penetration(
     tx = _purchases(transactions, [customer_id_col, product_col], None)
     buyers = tx.groupby(product_col, sort=True)[customer_id_col].nunique()
     n_seen = int(tx[customer_id_col].nunique())
-    n = n_seen if n_customers is None else int(check_in_range(n_customers, name="n_customers"))
+    n = n_seen if n_customers is None else check_count(n_customers, name="n_customers")
     if n < n_seen:
         raise InvalidValueError(
             f"n_customers={n} is smaller than the {n_seen} distinct buyers in transactions; "

@@ -25,7 +25,7 @@ from typing import Final
 
 import pandas as pd
 
-from crmkit._text import normalize_digits, normalize_letters
+from crmkit._text import DIGIT_TABLE, LETTER_TABLE, normalize_digits, normalize_letters
 from crmkit.exceptions import InvalidValueError
 
 __all__ = [
@@ -233,7 +233,7 @@ def normalize_name_series(values: pd.Series) -> pd.Series:
     >>> normalize_name_series(pd.Series([" Ali  Rezaei", None, "  "])).tolist()
     ['ali rezaei', <NA>, <NA>]
     """
-    s = _as_text(values, {**_DIGIT_TABLE, **_LETTER_TABLE, **_MARKS})
+    s = _as_text(values, {**DIGIT_TABLE, **LETTER_TABLE, **_MARKS})
     s = s.str.replace(_SPACES.pattern, " ", regex=True).str.strip().str.lower()
     return s.mask(s == "")
 
@@ -247,7 +247,7 @@ def normalize_email_series(values: pd.Series) -> pd.Series:
     >>> normalize_email_series(pd.Series(["A@B.COM", "not-an-email", None])).tolist()
     ['a@b.com', <NA>, <NA>]
     """
-    s = _as_text(values, _DIGIT_TABLE).str.strip().str.lower()
+    s = _as_text(values, DIGIT_TABLE).str.strip().str.lower()
     ok = s.str.match(_EMAIL.pattern) & ~s.str.contains("..", regex=False)
     ok &= ~s.str.startswith(".") & ~s.str.contains(".@", regex=False)
     return s.where(ok.fillna(False).astype(bool))
@@ -266,7 +266,7 @@ def normalize_phone_series(
     ['+989123456789', '+989123456789', <NA>, <NA>]
     """
     cc = _check_country_code(default_country_code)
-    s = _as_text(values, _DIGIT_TABLE).str.strip()
+    s = _as_text(values, DIGIT_TABLE).str.strip()
     s = s.str.replace(_PHONE_JUNK.pattern, "", regex=True)
     s = s.str.replace(r"^00", "+", regex=True)
     if cc is not None:
@@ -275,10 +275,3 @@ def normalize_phone_series(
         s = s.mask(bare, "+" + cc + s)
     ok = s.str.match(_E164.pattern).fillna(False).astype(bool)
     return s.where(ok)
-
-
-_DIGIT_TABLE: Final[dict[int, int | None]] = {
-    **{0x06F0 + i: ord("0") + i for i in range(10)},
-    **{0x0660 + i: ord("0") + i for i in range(10)},
-}
-_LETTER_TABLE: Final[dict[int, int | None]] = {0x064A: 0x06CC, 0x0649: 0x06CC, 0x0643: 0x06A9}
