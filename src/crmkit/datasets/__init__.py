@@ -124,6 +124,9 @@ def load_cdnow_summary(*, holdout: bool = True) -> pd.DataFrame:
         - ``monetary_value_holdout`` - mean US$ per holdout purchase day (0 if none);
         - ``duration_holdout`` - 39.0 weeks for everybody.
 
+        ``frame.attrs["crmkit_time_unit"]`` is ``"W"``, as for a summary made by
+        :func:`crmkit.rfm_summary`, so models fitted on it carry their unit.
+
     Notes
     -----
     Source: ``cdnow_customers_summary_with_transactions.csv`` from lifetimes 0.11.3 (MIT),
@@ -150,6 +153,7 @@ def load_cdnow_summary(*, holdout: bool = True) -> pd.DataFrame:
         },
         index=pd.Index(table["ID"].astype(np.int64), name="customer_id"),
     )
+    out.attrs["crmkit_time_unit"] = "W"  # models fitted on it know their unit
     if not holdout:
         return out
     tx = load_cdnow_transactions(sample=True)
