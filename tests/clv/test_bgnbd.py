@@ -221,3 +221,15 @@ def test_simulate_checks_rng_like_the_other_families(family: str) -> None:
     assert seeded.attrs["crmkit_time_unit"] == "W"
     with pytest.raises(InvalidValueError, match=r"numpy\.random\.Generator"):
         model.simulate(5, 10.0, "seed")
+
+
+def test_expectations_continuous_where_a_plus_b_is_one() -> None:
+    """a + b = 1 makes the hypergeometric parameter a + b - 1 vanish for x = 0; the
+    expectation is continuous there (found by hypothesis: a=0.99, b=0.01)."""
+    at = BetaGeo(r=1.0, alpha=1.0, a=0.99, b=0.01)
+    assert 0.99 + 0.01 == 1.0
+    value = float(at.expected_purchases(1.0))
+    below = float(BetaGeo(r=1.0, alpha=1.0, a=0.99, b=0.01 - 1e-7).expected_purchases(1.0))
+    above = float(BetaGeo(r=1.0, alpha=1.0, a=0.99, b=0.01 + 1e-7).expected_purchases(1.0))
+    assert np.isfinite(value)
+    assert value == pytest.approx((below + above) / 2, rel=1e-6)

@@ -68,7 +68,9 @@ def test_tracking_series_hand_computed(poisson_no_churn: Any) -> None:
             ),
         }
     )
-    out = tracking_series(poisson_no_churn(rate=1.0), tx, time_unit="W")
+    with pytest.raises(InvalidValueError, match="time unit is unknown"):
+        tracking_series(poisson_no_churn(rate=1.0), tx, time_unit="W")
+    out = tracking_series(poisson_no_churn(rate=1.0, time_unit="W"), tx, time_unit="W")
     # weeks from 2024-01-01; last transaction 2024-02-01 falls in week 5
     assert len(out) == 5
     np.testing.assert_array_equal(out["actual"], [0, 0, 1, 0, 1])

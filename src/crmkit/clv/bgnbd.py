@@ -174,6 +174,10 @@ class BetaGeoMaths(TransactionMixin):
         xs, Ts = (x, T) if pairs is None else pairs[:2]
         z = t / (self.alpha + Ts + t)
         c = a + b + xs + s - 1.0
+        # c * bracket is continuous through c = 0 (every series term carries 1/c), but
+        # the series cannot be evaluated at c = 0 exactly (x = 0 with a + b = 1): step
+        # off by 1e-12, an error of that order.
+        c = np.where(c == 0.0, 1e-12, c)
         per_pair = c * hyp2f1_bracket(a - 1.0, a + b + s - 1.0 - self.r, c, z)
         value = per_pair if pairs is None else per_pair[pairs[2]]
         return np.asarray(value * self._p_alive_rows(x, tx, T), dtype=np.float64)

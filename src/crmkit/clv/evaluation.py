@@ -190,9 +190,11 @@ def tracking_series(
     end : timestamp, optional
         Periods run until they cover ``end`` (default: the latest transaction).
     model_time_unit : str, optional
-        Unit the model measures time in (default: its ``time_unit`` attribute, else
-        ``time_unit``); it must agree with the model's ``time_unit`` if both are given.
-        Elapsed times are measured exactly in that unit.
+        Unit the model measures time in, needed when the model carries no ``time_unit``
+        (models fitted on a summary from :func:`crmkit.rfm_summary` or
+        :func:`crmkit.datasets.load_cdnow_summary` carry it); it must agree with the
+        model's ``time_unit`` if both are given. Elapsed times are measured exactly in
+        that unit. crmkit never guesses it.
 
     Returns
     -------
@@ -212,7 +214,7 @@ def tracking_series(
     ...         "datetime": pd.to_datetime(["2024-01-01", "2024-01-10", "2024-01-08"]),
     ...     }
     ... )
-    >>> out = tracking_series(HalfPerWeek(), tx, time_unit="W")
+    >>> out = tracking_series(HalfPerWeek(), tx, time_unit="W", model_time_unit="W")
     >>> out[["actual", "expected", "expected_cumulative"]]
             actual  expected  expected_cumulative
     period
@@ -221,8 +223,13 @@ def tracking_series(
     """
     _require_method(model, "expected_purchases", "tracking_series")
     unit = check_time_unit(time_unit)
-    declared = resolve_model_unit(model, model_time_unit)
-    model_unit = unit if declared is None else declared
+    model_unit = resolve_model_unit(model, model_time_unit)
+    if model_unit is None:
+        raise InvalidValueError(
+            "the purchase model's time unit is unknown: pass model_time_unit='W' (or the "
+            "unit its summary was built in), or fit it on a summary that records its unit "
+            "(crmkit.rfm_summary does)."
+        )
     require_columns(transactions, [customer_id_col, datetime_col])
     require_nonempty(transactions, name="the transaction log")
     check_datetime_column(transactions, datetime_col)
