@@ -22,7 +22,7 @@ import attrs
 import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
-from scipy import optimize, special
+from scipy import special
 
 from crmkit.exceptions import ConvergenceError, ConvergenceWarning, InvalidValueError
 
@@ -155,6 +155,8 @@ def maximize_log_likelihood(
     >>> round(float(opt.params[0]), 6), round(float(np.sqrt(opt.covariance[0, 0])), 4)
     (0.8, 0.4)
     """
+    from scipy import optimize  # imported on first fit: keeps `import crmkit` light
+
     names = list(names)
     start = np.asarray(x0, dtype=np.float64)
     if start.shape != (len(names),) or not np.all(np.isfinite(start)) or np.any(start <= 0):

@@ -10,7 +10,6 @@ import math
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.optimize import brentq
 
 from crmkit.exceptions import ConvergenceError, InvalidValueError
 
@@ -87,6 +86,8 @@ def single_root(c: NDArray[np.float64]) -> float:
     def h(u: float) -> float:
         terms = coef * np.exp(u * (up if u > 0 else down))
         return float(terms.sum() / np.abs(terms).sum())
+
+    from scipy.optimize import brentq  # imported on first use: keeps `import crmkit` light
 
     try:  # solve in u = log(x) on the normalised value: well scaled at any magnitude
         u = brentq(h, math.log(lo), math.log(hi), xtol=1e-15, rtol=4 * np.finfo(np.float64).eps)
