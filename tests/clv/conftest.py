@@ -82,3 +82,19 @@ def _check_lifetimes_predictions(model: Any, lt: dict[str, Any], *, pmf: bool = 
 def check_lifetimes_predictions() -> Any:
     """``check(model, lt, pmf=True)``: assert predictions match a lifetimes reference block."""
     return _check_lifetimes_predictions
+
+
+@pytest.fixture(scope="session")
+def check_published() -> Any:
+    """Assert a fit reproduces a reference file's ``published`` parameters and LL."""
+
+    def check(fit: Any, pub: dict[str, Any]) -> None:
+        tol = pub["tolerance"]
+        for name, value in pub["params"].items():
+            assert fit.params[name] == pytest.approx(value, abs=tol["params_abs"])
+        assert fit.log_likelihood == pytest.approx(
+            pub["log_likelihood"], abs=tol["log_likelihood_abs"]
+        )
+        assert fit.converged
+
+    return check
