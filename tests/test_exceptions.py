@@ -52,6 +52,7 @@ def test_convergence_error_is_runtime_error_and_keeps_result() -> None:
 def test_warnings_hierarchy() -> None:
     assert issubclass(ex.ConvergenceWarning, ex.CrmkitWarning)
     assert issubclass(ex.DegenerateDataWarning, ex.CrmkitWarning)
+    assert issubclass(ex.BoundaryWarning, ex.CrmkitWarning)
     assert issubclass(ex.CrmkitWarning, UserWarning)
     import warnings
 

@@ -22,6 +22,7 @@ from collections.abc import Iterable
 from typing import Any
 
 __all__ = [
+    "BoundaryWarning",
     "ConvergenceError",
     "ConvergenceWarning",
     "CrmkitError",
@@ -138,6 +139,15 @@ class CrmkitWarning(UserWarning):
 
 class ConvergenceWarning(CrmkitWarning):
     """An optimiser stopped with a doubtful result that is still returned."""
+
+
+class BoundaryWarning(CrmkitWarning):
+    """A fit ended at the edge of the parameter space; the limit model is reported.
+
+    The message names the parameters that went to a limit, the limit model the data
+    support (for example "no dropout is visible in these data") and what the
+    predictions mean there.
+    """
 
 
 class DegenerateDataWarning(CrmkitWarning):
