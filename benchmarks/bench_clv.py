@@ -11,8 +11,8 @@ recency and T recorded to the day (in weeks), as a transaction log gives them. E
 library gets the same arrays.
 
 Peers run as subprocesses in their own virtual environments (they need older or heavier
-stacks than crmkit): ``LIFETIMES_PYTHON`` (default ``/work/venvs/lifetimes/bin/python``)
-and ``PYMC_PYTHON`` (default ``/work/venvs/pymc/bin/python``); a missing one is skipped.
+stacks than crmkit), located or set up by ``benchmarks/_peers.py`` (override with
+``CRMKIT_LIFETIMES_PYTHON`` / ``CRMKIT_PYMC_PYTHON``); one that cannot be set up is skipped.
 Timed: BG/NBD fit, Pareto/NBD fit, and the 12-period conditional expected purchases of all
 customers under the fitted BG/NBD model (the per-customer CLV proxy). Parameters are
 compared with crmkit's (max relative difference).
@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import subprocess
 import sys
 import tempfile
@@ -33,8 +32,8 @@ import numpy as np
 
 from crmkit.clv import BetaGeo, ParetoNBD
 
-LIFETIMES_PY = os.environ.get("LIFETIMES_PYTHON", "/work/venvs/lifetimes/bin/python")
-PYMC_PY = os.environ.get("PYMC_PYTHON", "/work/venvs/pymc/bin/python")
+sys.path.insert(0, str(Path(__file__).parent))
+from _peers import peer_python
 
 LIFETIMES_SCRIPT = r"""
 import json, sys, time, warnings
@@ -135,14 +134,16 @@ def run_crmkit(data: dict[str, np.ndarray]) -> dict[str, object]:
     return out
 
 
-def run_peer(python: str, script: str, data_path: str, *args: str) -> dict[str, object] | None:
-    if not Path(python).exists():
-        print(f"  (skipped: {python} not found)")
+def run_peer(
+    python: Path | None, script: str, data_path: str, *args: str
+) -> dict[str, object] | None:
+    if python is None:
+        print("  (skipped: peer not available)")
         return None
     with tempfile.NamedTemporaryFile("w", suffix=".py", delete=False) as fh:
         fh.write(script)
     proc = subprocess.run(
-        [python, fh.name, data_path, *args], capture_output=True, text=True, check=False
+        [str(python), fh.name, data_path, *args], capture_output=True, text=True, check=False
     )
     if proc.returncode != 0:
         print(f"  (failed: {proc.stderr.strip().splitlines()[-1:]})")
@@ -178,11 +179,11 @@ def main() -> None:
         lt = None
         if not args.skip_lifetimes:
             print("lifetimes ...")
-            lt = run_peer(LIFETIMES_PY, LIFETIMES_SCRIPT, path, str(n_lt_pareto))
+            lt = run_peer(peer_python("lifetimes"), LIFETIMES_SCRIPT, path, str(n_lt_pareto))
         pm = None
         if not args.skip_pymc:
             print("PyMC-Marketing (MAP) ...")
-            pm = run_peer(PYMC_PY, PYMC_SCRIPT, path)
+            pm = run_peer(peer_python("pymc"), PYMC_SCRIPT, path)
 
     print()
     print(

@@ -2,8 +2,8 @@
 
 Plain script, not run by CI::
 
-    PYTHONPATH=src /work/main/.venv/bin/python benchmarks/bench_clv_b.py \
-        [--n 1000000] [--peer-python /work/venvs/lifetimes-b/bin/python]
+    PYTHONPATH=src python benchmarks/bench_clv_b.py \
+        [--n 1000000]
 
 crmkit runs in this interpreter; lifetimes 0.11.3 runs in the interpreter given by
 ``--peer-python`` (it needs pandas < 3) on the same data, written to a temporary .npz.
@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import json
 import subprocess
+import sys
 import tempfile
 import textwrap
 import time
@@ -24,6 +25,9 @@ import numpy as np
 import pandas as pd
 
 from crmkit.clv import BetaGeoBetaBinom, GammaGamma, customer_lifetime_value
+
+sys.path.insert(0, str(Path(__file__).parent))
+from _peers import peer_python
 
 PEER = textwrap.dedent(
     """
@@ -62,7 +66,9 @@ def timed(fn):  # type: ignore[no-untyped-def]
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--n", type=int, default=1_000_000)
-    parser.add_argument("--peer-python", default="/work/venvs/lifetimes-b/bin/python")
+    parser.add_argument(
+        "--peer-python", default=None, help="peer interpreter (default: _peers.py)"
+    )
     args = parser.parse_args()
     rng = np.random.default_rng(2010)
     truth = BetaGeoBetaBinom(alpha=1.2, beta=0.75, gamma=0.66, delta=2.8)
@@ -96,9 +102,12 @@ def main() -> None:
         )
         script = Path(tmp) / "peer.py"
         script.write_text(PEER)
+        peer = args.peer_python or peer_python("lifetimes")
         try:
+            if peer is None:
+                raise FileNotFoundError("lifetimes could not be set up")
             done = subprocess.run(
-                [args.peer_python, str(script), str(path)],
+                [str(peer), str(script), str(path)],
                 capture_output=True,
                 text=True,
                 check=True,

@@ -3,7 +3,7 @@
 Usage (from the repository root)::
 
     PYTHONPATH=src python benchmarks/bench_rfm_summary.py [--rows 10000000]
-        [--customers 1000000] [--lifetimes-python /work/venvs/lifetimes/bin/python]
+        [--customers 1000000]
 
 Two lower bounds: ``numpy`` gets dense customer codes and day numbers for free (the
 reductions alone); ``numpy_raw`` starts from the same raw arrays as crmkit and encodes the
@@ -30,6 +30,9 @@ import time
 from pathlib import Path
 
 import numpy as np
+
+sys.path.insert(0, str(Path(__file__).parent))
+from _peers import peer_python
 
 DAY_NS = 86_400 * 10**9
 
@@ -156,7 +159,9 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rows", type=int, default=10_000_000)
     parser.add_argument("--customers", type=int, default=1_000_000)
-    parser.add_argument("--lifetimes-python", default="/work/venvs/lifetimes/bin/python")
+    parser.add_argument(
+        "--lifetimes-python", default=None, help="peer interpreter (default: _peers.py)"
+    )
     parser.add_argument(
         "--only", choices=["crmkit", "numpy", "numpy_raw", "lifetimes"], action="append"
     )
@@ -172,10 +177,11 @@ def main() -> None:
         results: dict[str, dict[str, float] | None] = {}
         for kind in kinds:
             if kind == "lifetimes":
-                if not Path(args.lifetimes_python).exists():
-                    print("lifetimes: interpreter not found, skipped", file=sys.stderr)
+                peer = args.lifetimes_python or peer_python("lifetimes")
+                if peer is None:
+                    print("lifetimes: not available, skipped", file=sys.stderr)
                     continue
-                results[kind] = _run(args.lifetimes_python, kind, path, env_src=False)
+                results[kind] = _run(str(peer), kind, path, env_src=False)
             else:
                 results[kind] = _run(sys.executable, kind, path, env_src=True)
     print(f"rfm_summary: {args.rows:,} transactions, {args.customers:,} customers")

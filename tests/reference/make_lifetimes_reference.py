@@ -2,10 +2,10 @@
 
 Run with a private venv holding lifetimes 0.11.3 (NOT the crmkit venv)::
 
-    python3 -m venv /work/venvs/lifetimes
-    /work/venvs/lifetimes/bin/pip install "lifetimes==0.11.3" "pandas<2.2" "numpy<2" "scipy<1.13"
-    /work/venvs/lifetimes/bin/python tests/reference/make_lifetimes_reference.py \
-        /work/shared/datasets/online_retail/online_retail.csv.gz
+    python3 -m venv .venv-lifetimes
+    .venv-lifetimes/bin/pip install "lifetimes==0.11.3" "pandas<2.2" "numpy<2" "scipy<1.13"
+    .venv-lifetimes/bin/python tests/reference/make_lifetimes_reference.py \
+        ../shared/datasets/online_retail/online_retail.csv.gz
 
 It writes ``tests/reference/lifetimes_*.csv.gz`` and ``lifetimes_reference.json`` (the
 exact calls and package versions). crmkit itself is not imported.
@@ -143,7 +143,7 @@ def main(online_retail: str) -> None:
         "inputs": {
             "cdnow_master": "src/crmkit/datasets/data/cdnow_master.txt.gz (date parsed %Y%m%d)",
             "online_retail": (
-                "/work/shared/datasets/online_retail/online_retail.csv.gz (sha256 of the "
+                "../shared/datasets/online_retail/online_retail.csv.gz (sha256 of the "
                 "uncompressed CSV 78f3654b...), rows with Quantity > 0 and CustomerID not "
                 "null; CustomerID as int64; InvoiceDate parsed by pd.to_datetime; "
                 "amount = Quantity * UnitPrice"
