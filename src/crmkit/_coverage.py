@@ -63,8 +63,9 @@ def check_partial(partial: Any, allowed: tuple[str, ...]) -> str:
 def inclusive_day(value: Any, *, tz: str | None, name: str) -> int:
     """Day code of a calendar-date bound (its whole day is inside the observation).
 
-    ``value`` is parsed with :class:`pandas.Timestamp`; the time of day is ignored. A
-    tz-aware value is read in the data's zone ``tz``; naive data need a naive value.
+    ``value`` is parsed with :class:`pandas.Timestamp`; the time of day is ignored. A naive
+    value is a calendar date of the data's own wall clock; a tz-aware value is first
+    converted to the data's zone ``tz`` (naive data need a naive value).
     """
     try:
         ts = pd.Timestamp(value)
@@ -75,11 +76,10 @@ def inclusive_day(value: Any, *, tz: str | None, name: str) -> int:
         ) from exc
     if pd.isna(ts):
         raise InvalidValueError(f"{name} is NaT; pass a real date.")
-    if (ts.tz is None) != (tz is None):
+    if ts.tz is not None and tz is None:
         raise InvalidValueError(
-            f"{name}={value!r} is {'naive' if ts.tz is None else 'tz-aware'} but the data's "
-            f"datetimes are {'naive' if tz is None else f'in {tz}'}; give {name} in the same "
-            "time-zone convention."
+            f"{name}={value!r} is tz-aware but the data's datetimes are naive; give {name} "
+            "as a plain calendar date such as '2010-12-09'."
         )
     if ts.tz is not None:
         ts = ts.tz_convert(tz).tz_localize(None)
