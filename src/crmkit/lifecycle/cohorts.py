@@ -117,10 +117,11 @@ class CohortRetention:
 
 def _cells_pandas(
     tx: pd.DataFrame, cid: str, dtc: str, unit: TimeUnit
-) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]]:
-    """(cohort ordinal, k, active count) per non-empty cell."""
+) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int64], int, int]:
+    """(cohort ordinal, k, active count) per non-empty cell; first and last wall-clock ns."""
     codes, uniques = dense_codes(tx[cid])
-    ords = period_ordinals(wall_ns(tx[dtc]), unit)
+    ns = wall_ns(tx[dtc])
+    ords = period_ordinals(ns, unit)
     first = np.full(len(uniques), np.iinfo(np.int64).max, dtype=np.int64)
     np.minimum.at(first, codes, ords)
     k = ords - first[codes]
@@ -132,7 +133,7 @@ def _cells_pandas(
     counts = np.bincount((cohort - base) * span + kk, minlength=n_coh * span)
     cell = np.flatnonzero(counts)
     coh_idx, k_idx = np.divmod(cell, span)
-    return coh_idx + base, k_idx, counts[cell]
+    return coh_idx + base, k_idx, counts[cell], int(ns.min()), int(ns.max())
 
 
 def _inside(part: pd.DataFrame, dtc: str, first_day: int, last_day: int) -> pd.DataFrame:
@@ -143,7 +144,7 @@ def _inside(part: pd.DataFrame, dtc: str, first_day: int, last_day: int) -> pd.D
 def _cells_dask(
     tx: Any, cid: str, dtc: str, unit: TimeUnit, nan_counts: Any, nan_policy: str
 ) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int64], int, int]:
-    """As :func:`_cells_pandas`, plus the first and last wall-clock ns of the rows."""
+    """As :func:`_cells_pandas`, on a dask DataFrame."""
     import dask
 
     def to_pairs(part: pd.DataFrame) -> pd.DataFrame:
@@ -310,9 +311,7 @@ def cohort_retention(
                 f"no transactions between observation_start={observation_start!r} and "
                 f"observation_end={observation_end!r}; pass a wider window."
             )
-        coh, k, n = _cells_pandas(tx, customer_id_col, datetime_col, unit)
-        ns = wall_ns(tx[datetime_col])
-        t_lo, t_hi = int(ns.min()), int(ns.max())
+        coh, k, n, t_lo, t_hi = _cells_pandas(tx, customer_id_col, datetime_col, unit)
     cov = coverage(
         t_lo, t_hi, observation_start=observation_start, observation_end=observation_end, tz=tz
     )
