@@ -6,6 +6,7 @@ Every expected number is computed here directly with pandas (calendar periods vi
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -407,3 +408,29 @@ def test_online_retail_ii_last_cohort_month_left_out(online_retail_ii: pd.DataFr
     assert kept.partial_periods[0]["action"] == "kept"
     dec = set(tx.loc[per == pd.Period("2010-12"), "customer_id"])
     assert kept.retention.iloc[0, 12] == pytest.approx(len(cohort & dec) / len(cohort))
+
+
+def test_online_retail_ii_recorded_reference(
+    online_retail_ii: pd.DataFrame, reference_dir: Path
+) -> None:
+    """crmkit against the figures make_periods_online_retail_ii.py computed with pandas."""
+    ref = json.loads((reference_dir / "periods_online_retail_ii.json").read_text())
+    want, rel = ref["expected"], ref["tolerance"]["rel"]
+    tx = online_retail_ii
+    rev = pd.Series(tx["monetary"].to_numpy(), index=pd.DatetimeIndex(tx["datetime"]))
+    same = revenue_growth(rev, freq="Q", lag=4, partial="same_days").iloc[0]
+    assert same["revenue"] == pytest.approx(want["revenue_2010_12_01_to_09"], rel=rel)
+    assert same["previous"] == pytest.approx(want["revenue_2009_12_01_to_09"], rel=rel)
+    assert same["growth"] == pytest.approx(want["yoy_same_days"], rel=rel)
+    kept = revenue_growth(rev, freq="Q", lag=4, partial="keep").iloc[0]
+    assert kept["growth"] == pytest.approx(want["yoy_quarter_as_is"], rel=rel)
+    table = lifecycle_cohorts(tx, period="M")
+    assert int(table.sizes.iloc[0]) == want["cohort_2009_12_size"]
+    assert table.retention.iloc[0, 11] == pytest.approx(
+        want["cohort_2009_12_retention_2010_11"], rel=rel
+    )
+    assert table.partial_periods[0]["covered_to"] == want["last_day"]
+    kept_table = lifecycle_cohorts(tx, period="M", partial="keep")
+    assert kept_table.retention.iloc[0, 12] == pytest.approx(
+        want["cohort_2009_12_retention_2010_12_partial"], rel=rel
+    )
