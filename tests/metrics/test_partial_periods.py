@@ -434,3 +434,42 @@ def test_online_retail_ii_recorded_reference(
     assert kept_table.retention.iloc[0, 12] == pytest.approx(
         want["cohort_2009_12_retention_2010_12_partial"], rel=rel
     )
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    start=st.integers(0, 400),
+    length=st.integers(400, 900),
+    freq_lag=st.sampled_from([("M", 1), ("M", 12), ("Q", 1), ("Q", 4), ("Y", 1)]),
+)
+def test_same_days_on_constant_sales_is_zero_growth(
+    start: int, length: int, freq_lag: tuple[str, int]
+) -> None:
+    """One unit sold every day: like-for-like growth is exactly 0 for every comparison."""
+    freq, lag = freq_lag
+    days = pd.date_range(pd.Timestamp("2021-01-01") + pd.Timedelta(days=start), periods=length)
+    daily = pd.Series(1.0, index=days)
+    n_periods = days.to_period(freq).nunique()
+    if n_periods <= lag:
+        return
+    out = revenue_growth(daily, freq=freq, lag=lag, partial="same_days")  # type: ignore[arg-type]
+
+    def n_days(p: pd.Period) -> int:
+        return int((p.end_time.normalize() - p.start_time).days) + 1
+
+    for w in out.attrs["crmkit_same_days"]:
+        row = out.loc[pd.Period(w["period"], freq=freq)]
+        assert row["revenue"] == row["previous"] == w["days"]
+        if w["days"] == 0:  # e.g. 31 March alone has no counterpart in April
+            assert np.isnan(row["growth"])
+            assert w["from"] is None
+        else:
+            assert row["growth"] == 0.0
+        assert not row["complete"]
+    adjusted = {w["period"] for w in out.attrs["crmkit_same_days"]}
+    whole = out[out["complete"]]
+    assert adjusted.isdisjoint({str(p) for p in whole.index})
+    assert len(adjusted) + len(whole) == len(out)
+    # whole periods are compared in full: their lengths in days
+    assert whole["revenue"].tolist() == [n_days(p) for p in whole.index]
+    assert whole["previous"].tolist() == [n_days(p - lag) for p in whole.index]
