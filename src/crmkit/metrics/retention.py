@@ -247,7 +247,8 @@ def retention_by_period(
         r["action"] = action
     if hi == lo:
         raise InvalidValueError(
-            "all purchases fall in one period; retention needs at least two periods."
+            "all purchases (inside the observation window) fall in one period; retention "
+            "needs at least two periods."
         )
     ords = np.arange(lo, hi + 1)
     active = pairs.groupby("p").size().reindex(ords, fill_value=0).to_numpy()
