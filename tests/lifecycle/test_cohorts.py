@@ -30,7 +30,10 @@ def _tx() -> pd.DataFrame:
 
 
 def test_hand_computed_monthly_table() -> None:
-    t = cohort_retention(_tx(), period="M")
+    # _tx() covers 2024-01-05 .. 2024-03-30: January and March are incomplete months,
+    # kept here to check the counting itself (tests/lifecycle/test_partial_cohorts.py
+    # checks the default, which leaves them out).
+    t = cohort_retention(_tx(), period="M", partial="keep")
     assert t.sizes.tolist() == [2, 1, 1]
     assert [str(p) for p in t.sizes.index] == ["2024-01", "2024-02", "2024-03"]
     expected = np.array([[1.0, 0.5, 0.5], [1.0, 1.0, np.nan], [1.0, np.nan, np.nan]])
@@ -41,23 +44,29 @@ def test_hand_computed_monthly_table() -> None:
 
 
 def test_observation_end_extends_and_cuts() -> None:
-    t = cohort_retention(_tx(), period="M", observation_end="2024-04-15")
+    t = cohort_retention(_tx(), period="M", observation_end="2024-04-15", partial="keep")
     assert t.retention.shape == (3, 4)
     assert t.retention.iloc[2, 1] == 0.0  # April observable, nobody bought
-    cut = cohort_retention(_tx(), period="M", observation_end="2024-02-28")
+    cut = cohort_retention(_tx(), period="M", observation_end="2024-02-28", partial="keep")
     assert cut.sizes.tolist() == [2, 1]
     with pytest.raises(InvalidValueError, match="no transactions"):
         cohort_retention(_tx(), observation_end="2020-01-01")
+    # Whole months declared observed: nothing is left out.
+    whole = cohort_retention(
+        _tx(), period="M", observation_start="2024-01-01", observation_end="2024-04-30"
+    )
+    assert whole.partial_periods == ()
+    pd.testing.assert_frame_equal(whole.retention, t.retention)
 
 
 def test_quarters_years_weeks_and_days() -> None:
-    q = cohort_retention(_tx(), period="Q")
+    q = cohort_retention(_tx(), period="Q", partial="keep")
     assert q.sizes.tolist() == [4]
     assert q.retention.shape == (1, 1)
     assert str(q.sizes.index[0]) == "2024Q1"
-    y = cohort_retention(_tx(), period="Y")
+    y = cohort_retention(_tx(), period="Y", partial="keep")
     assert str(y.sizes.index[0]) == "2024"
-    w = cohort_retention(_tx(), period="W")
+    w = cohort_retention(_tx(), period="W", partial="keep")
     assert str(w.sizes.index[0]) == "2024-01-01/2024-01-07"  # Monday to Sunday
     d = cohort_retention(_tx(), period="D")
     assert d.sizes.sum() == 4
@@ -99,7 +108,13 @@ def test_online_retail_matches_pandas_periods(shared_datasets: Path) -> None:
         usecols=["InvoiceDate", "CustomerID"],
         parse_dates=["InvoiceDate"],
     ).dropna()
-    t = cohort_retention(tx, period="M", customer_id_col="CustomerID", datetime_col="InvoiceDate")
+    t = cohort_retention(
+        tx,
+        period="M",
+        customer_id_col="CustomerID",
+        datetime_col="InvoiceDate",
+        partial="keep",  # compares every month, December 2011 (to the 9th) too
+    )
     ref = _reference_table(tx, "CustomerID", "InvoiceDate", "M")
     got = t.retention.to_numpy()
     want = ref.reindex(columns=range(got.shape[1])).to_numpy()
@@ -122,13 +137,13 @@ def test_cdnow_single_quarter_cohort(reference_dir: Path) -> None:
 def test_retention_invariants(rows: list[tuple[int, int]], unit: str) -> None:
     tx = pd.DataFrame(rows, columns=["customer_id", "day"])
     tx["datetime"] = pd.Timestamp("2023-01-01") + pd.to_timedelta(tx.pop("day"), unit="D")
-    t = cohort_retention(tx, period=unit)
+    t = cohort_retention(tx, period=unit, partial="keep")
     r = t.retention.to_numpy()
     assert (r[:, 0] == 1.0).all()
     finite = r[~np.isnan(r)]
     assert ((finite >= 0) & (finite <= 1)).all()
     assert t.sizes.sum() == tx["customer_id"].nunique()
-    shuffled = cohort_retention(tx.iloc[::-1], period=unit)
+    shuffled = cohort_retention(tx.iloc[::-1], period=unit, partial="keep")
     pd.testing.assert_frame_equal(t.retention, shuffled.retention)
 
 
@@ -149,5 +164,5 @@ def test_sort_and_bitmap_paths_agree(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_string_ids_use_factorize() -> None:
     tx = _tx().assign(customer_id=lambda f: "c" + f["customer_id"].astype(str))
-    t = cohort_retention(tx, period="M")
+    t = cohort_retention(tx, period="M", partial="keep")
     assert t.sizes.tolist() == [2, 1, 1]

@@ -10,7 +10,7 @@ import pytest
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 
 
-@pytest.mark.parametrize("page", ["howto/measure-crm-programme.rst"])
+@pytest.mark.parametrize("page", ["howto/measure-crm-programme.rst", "howto/cohorts.rst"])
 def test_page_examples_run(page: str) -> None:
     result = doctest.testfile(
         str(DOCS / page),

@@ -40,22 +40,32 @@ def test_period_totals_calendar_quarters_with_gap(revenue: pd.Series) -> None:
 
 
 def test_qoq_hand_computed(revenue: pd.Series) -> None:
-    out = quarter_over_quarter(revenue)
+    # The data cover 2023-01-15 .. 2024-05-05: 2023Q1 and 2024Q2 are incomplete.
+    out = quarter_over_quarter(revenue, partial="keep")
     assert str(out.index[0]) == "2023Q2"
     expected = [0.2, -1.0, np.nan, (110 - 80) / 80, 0.2]
     np.testing.assert_allclose(out["growth"].to_numpy(), expected)
+    assert out["complete"].tolist() == [False, True, True, True, False]
+    dropped = quarter_over_quarter(revenue)
+    assert [str(p) for p in dropped.index] == ["2023Q3", "2023Q4", "2024Q1"]
+    np.testing.assert_allclose(dropped["growth"].to_numpy(), expected[1:4])
+    assert dropped["complete"].all()
 
 
 def test_yoy_and_same_quarter_last_year(revenue: pd.Series) -> None:
-    assert year_over_year(revenue)["growth"].tolist() == pytest.approx([(242 - 300) / 300])
-    lag4 = revenue_growth(revenue, freq="Q", lag=4)
+    kept = year_over_year(revenue, partial="keep")
+    assert kept["growth"].tolist() == pytest.approx([(242 - 300) / 300])
+    assert kept["complete"].tolist() == [False]
+    with pytest.raises(InvalidValueError, match="no two whole Y periods"):
+        year_over_year(revenue)
+    lag4 = revenue_growth(revenue, freq="Q", lag=4, partial="keep")
     assert [str(p) for p in lag4.index] == ["2024Q1", "2024Q2"]
     np.testing.assert_allclose(lag4["growth"].to_numpy(), [0.1, 0.1])
 
 
 def test_margin_growth_hand_computed(revenue: pd.Series) -> None:
     profit = pd.Series([10.0, 30.0], index=pd.to_datetime(["2023-02-01", "2023-05-01"]))
-    out = margin_growth(revenue, profit, freq="Q")
+    out = margin_growth(revenue, profit, freq="Q", partial="keep")
     assert out.loc[pd.Period("2023Q2"), "margin"] == pytest.approx(0.25)
     assert out.loc[pd.Period("2023Q2"), "margin_change"] == pytest.approx(0.15)
     assert out.loc[pd.Period("2023Q2"), "margin_growth"] == pytest.approx(1.5)

@@ -45,9 +45,14 @@ def tx() -> pd.DataFrame:
 
 
 def test_retention_by_period_hand_computed(tx: pd.DataFrame) -> None:
-    out = retention_by_period(tx, freq="Q")
+    # The log covers 2024-01-05 .. 2024-12-24: 2024Q1 and 2024Q4 are incomplete.
+    out = retention_by_period(tx, freq="Q", partial="keep")
     # Q1 {a,b,c}, Q2 {a,c,d}, Q3 {}, Q4 {a,d,b}
     assert [str(p) for p in out.index] == ["2024Q2", "2024Q3", "2024Q4"]
+    assert out["complete"].tolist() == [False, True, False]
+    dropped = retention_by_period(tx, freq="Q")
+    assert [str(p) for p in dropped.index] == ["2024Q3"]
+    assert dropped["retention_rate"].tolist() == [0.0]
     assert out["active_previous"].tolist() == [3, 3, 0]
     assert out["retained"].tolist() == [2, 0, 0]
     np.testing.assert_allclose(out["retention_rate"].to_numpy(), [2 / 3, 0.0, np.nan])
@@ -55,7 +60,7 @@ def test_retention_by_period_hand_computed(tx: pd.DataFrame) -> None:
 
 
 def test_cohort_retention_hand_computed(tx: pd.DataFrame) -> None:
-    out = cohort_retention(tx, freq="Q")
+    out = cohort_retention(tx, freq="Q", partial="keep")
     # cohorts: Q1 {a,b,c}; Q2 {d}
     assert out["size"].tolist() == [3, 1]
     np.testing.assert_allclose(
@@ -112,9 +117,9 @@ def test_rates_in_unit_interval(rows: list[tuple[int, int]]) -> None:
     )
     if frame["datetime"].dt.to_period("Q").nunique() < 2:
         return
-    rates = retention_by_period(frame)["retention_rate"].dropna().to_numpy()
+    rates = retention_by_period(frame, partial="keep")["retention_rate"].dropna().to_numpy()
     assert np.all((rates >= 0) & (rates <= 1))
-    shares = cohort_retention(frame).drop(columns="size").to_numpy(dtype=float)
+    shares = cohort_retention(frame, partial="keep").drop(columns="size").to_numpy(dtype=float)
     finite = shares[~np.isnan(shares)]
     assert np.all((finite >= 0) & (finite <= 1))
 
@@ -128,7 +133,7 @@ def test_cohort_retention_keeps_observed_zero_ages() -> None:
             "datetime": pd.to_datetime(["2024-01-10", "2024-07-01"]),
         }
     )
-    out = cohort_retention(tx, freq="Q")
+    out = cohort_retention(tx, freq="Q", partial="keep")
     assert list(out.columns) == ["size", 0, 1, 2]
     assert out.loc[pd.Period("2024Q1"), [0, 1, 2]].tolist() == [1.0, 0.0, 0.0]
     assert out.loc[pd.Period("2024Q3"), 0] == 1.0

@@ -90,9 +90,14 @@ def test_full_scorecard_hand_computed(tx: pd.DataFrame) -> None:
     assert v("roi") == pytest.approx(0.5)
     assert v("tco") == pytest.approx(1000 + 100 / 1.1 + 100 / 1.21)
     assert v("revenue_growth_qoq") == pytest.approx((200 - 100) / 100)  # Q1 2024 = 100
-    assert v("revenue_growth_yoy") == pytest.approx(0.0)  # Q2 2023 = 200
+    # The data start on 2023-04-10, so 2023Q2 is incomplete: year over year compares the
+    # same days, 10 April to 30 June of both years. 2024: 60 + 40 + 70 = 170 (the 30 of
+    # 2 April is outside the window); 2023: 200.
+    assert v("revenue_growth_yoy") == pytest.approx((170 - 200) / 200)
+    yoy_label = card.table.set_index("metric").loc["revenue_growth_yoy", "period"]
+    assert yoy_label == "2024Q2 (same days: 2024-04-10 to 2024-06-30 vs 2023-04-10 to 2023-06-30)"
     assert v("margin_change_previous_period") == pytest.approx(25 / 200 - 10 / 100)
-    assert v("margin_change_yoy") == pytest.approx(25 / 200 - 40 / 200)
+    assert v("margin_change_yoy") == pytest.approx(25 / 170 - 40 / 200)
     assert v("cost_savings") == 20.0
     assert v("cost_savings_rate") == pytest.approx(0.2)
     # Q1 2024 active {a, c}; Q2 {a, b, d} -> 1 of 2 retained
@@ -154,7 +159,9 @@ def test_bad_transaction_columns_are_reported(tx: pd.DataFrame) -> None:
 
 def test_yearly_and_monthly_periods(tx: pd.DataFrame) -> None:
     y = Scorecard.compute(period="2024", transactions=tx)
-    assert y.value("revenue_growth_yoy") == pytest.approx((300 - 200) / 200)
+    # 2023 is covered from 10 April and 2024 to 30 June: the same days, 10 April to
+    # 30 June, give 170 (2024) against 200 (2023); the whole years would give 300 vs 200.
+    assert y.value("revenue_growth_yoy") == pytest.approx((170 - 200) / 200)
     assert "revenue_growth_qoq" in set(y.unavailable["metric"])
     m = Scorecard.compute(period="2024-05", transactions=tx)
     assert m.value("revenue_per_purchase") == pytest.approx(50.0)  # 60 and 40

@@ -12,17 +12,33 @@ Customers are grouped by the calendar period of their first purchase (their
 
 Cells whose period lies after the last observed period are not observable and are NaN.
 The aggregation runs on a pandas or a dask DataFrame and gives the same table.
+
+The log covers whole days, from its first to its last observed day (or from
+``observation_start`` to ``observation_end``). A first or last period that is only partly
+covered (December 2010 with nine days of data) would show as a collapse of every cohort's
+retention in its last column and an undersized last cohort; by default it is left out
+(``partial="drop"``), and ``partial="keep"`` keeps it, listed in
+:attr:`CohortRetention.partial_periods`.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 import attrs
 import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
+from crmkit._coverage import (
+    Coverage,
+    check_partial,
+    complete_mask,
+    coverage,
+    inclusive_day,
+    partial_records,
+)
+from crmkit._periods import DAY_NS
 from crmkit.columns import CUSTOMER_ID, DATETIME
 from crmkit.exceptions import InvalidValueError
 from crmkit.lifecycle._frames import (
@@ -33,7 +49,6 @@ from crmkit.lifecycle._frames import (
     period_labels,
     period_ordinals,
     prepare,
-    to_timestamp,
     tz_of,
     wall_ns,
 )
@@ -58,12 +73,19 @@ class CohortRetention:
         (columns ``0, 1, ...``); NaN where not observable.
     retention : pandas.DataFrame
         ``active`` divided by ``sizes``: shares in [0, 1], column 0 equal to 1.
+    partial_periods : tuple of dict
+        The incomplete first and/or last period (not every day covered by the data):
+        ``period``, ``covered_from``, ``covered_to`` (ISO dates) and ``action``
+        (``"dropped"``: its cohort row and its cells are left out; ``"kept"``: they are
+        in the tables and cover fewer days). Empty when every period is whole. The same
+        list is in ``retention.attrs["crmkit_partial_periods"]``.
     """
 
     period: TimeUnit
     sizes: pd.Series[Any]
     active: pd.DataFrame
     retention: pd.DataFrame
+    partial_periods: tuple[dict[str, str], ...] = ()
 
     def mean_retention(self) -> pd.Series[Any]:
         """Customer-weighted mean retention per period since acquisition.
@@ -77,7 +99,7 @@ class CohortRetention:
         >>> tx = pd.DataFrame(
         ...     {
         ...         "customer_id": [1, 1, 2],
-        ...         "datetime": pd.to_datetime(["2024-01-03", "2024-02-03", "2024-01-09"]),
+        ...         "datetime": pd.to_datetime(["2024-01-01", "2024-02-29", "2024-01-09"]),
         ...     }
         ... )
         >>> cohort_retention(tx, period="M").mean_retention().tolist()
@@ -95,10 +117,11 @@ class CohortRetention:
 
 def _cells_pandas(
     tx: pd.DataFrame, cid: str, dtc: str, unit: TimeUnit
-) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]]:
-    """(cohort ordinal, k, active count) per non-empty cell."""
+) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int64], int, int]:
+    """(cohort ordinal, k, active count) per non-empty cell; first and last wall-clock ns."""
     codes, uniques = dense_codes(tx[cid])
-    ords = period_ordinals(wall_ns(tx[dtc]), unit)
+    ns = wall_ns(tx[dtc])
+    ords = period_ordinals(ns, unit)
     first = np.full(len(uniques), np.iinfo(np.int64).max, dtype=np.int64)
     np.minimum.at(first, codes, ords)
     k = ords - first[codes]
@@ -110,12 +133,18 @@ def _cells_pandas(
     counts = np.bincount((cohort - base) * span + kk, minlength=n_coh * span)
     cell = np.flatnonzero(counts)
     coh_idx, k_idx = np.divmod(cell, span)
-    return coh_idx + base, k_idx, counts[cell]
+    return coh_idx + base, k_idx, counts[cell], int(ns.min()), int(ns.max())
+
+
+def _inside(part: pd.DataFrame, dtc: str, first_day: int, last_day: int) -> pd.DataFrame:
+    """Rows whose wall-clock day lies in ``[first_day, last_day]``."""
+    return part[Coverage(first_day, last_day).mask(wall_ns(part[dtc]))]
 
 
 def _cells_dask(
     tx: Any, cid: str, dtc: str, unit: TimeUnit, nan_counts: Any, nan_policy: str
-) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]]:
+) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int64], int, int]:
+    """As :func:`_cells_pandas`, on a dask DataFrame."""
     import dask
 
     def to_pairs(part: pd.DataFrame) -> pd.DataFrame:
@@ -127,8 +156,15 @@ def _cells_dask(
     pairs = tx.map_partitions(to_pairs, meta=meta).drop_duplicates()
     first_lazy = pairs.groupby(cid)["_p"].min()
     # dask ships no type information for its top-level compute()
-    first, nans = dask.compute(first_lazy, nan_counts)  # type: ignore[attr-defined,no-untyped-call]
+    first, nans, t_min, t_max = dask.compute(  # type: ignore[attr-defined,no-untyped-call]
+        first_lazy, nan_counts, tx[dtc].min(), tx[dtc].max()
+    )
     check_dask_nan(nans, nan_policy)
+    if pd.isna(t_min):
+        raise InvalidValueError(
+            "no transactions inside the observation window; pass a wider "
+            "observation_start/observation_end."
+        )
 
     def to_cells(part: pd.DataFrame) -> pd.DataFrame:
         coh = first.reindex(part[cid]).to_numpy(dtype=np.int64)
@@ -141,14 +177,17 @@ def _cells_dask(
     res = counts.compute().sort_index()
     coh = res.index.get_level_values(0).to_numpy(dtype=np.int64)
     k = res.index.get_level_values(1).to_numpy(dtype=np.int64)
-    return coh, k, res.to_numpy(dtype=np.int64)
+    bounds = wall_ns(pd.DatetimeIndex([t_min, t_max]))
+    return coh, k, res.to_numpy(dtype=np.int64), int(bounds[0]), int(bounds[1])
 
 
 def cohort_retention(
     transactions: Any,
     *,
     period: str = "M",
+    observation_start: Any = None,
     observation_end: Any = None,
+    partial: Literal["drop", "keep"] = "drop",
     customer_id_col: str = CUSTOMER_ID,
     datetime_col: str = DATETIME,
     nan_policy: str = "raise",
@@ -162,9 +201,17 @@ def cohort_retention(
     period : {"D", "W", "M", "Q", "Y"}, default "M"
         Calendar period of cohorts and of the retention columns (weeks run Monday to
         Sunday; quarters and years are calendar quarters and years).
-    observation_end : timestamp-like, optional
-        End of observation; defaults to the last transaction. Columns run up to the
-        period containing it and cells after it are NaN. Rows after it are ignored.
+    observation_start, observation_end : date-like, optional
+        First and last calendar day observed, each taken in whole: rows from
+        ``observation_start`` 00:00 to before ``observation_end + 1 day`` count, rows
+        outside are ignored. Default: the first and the last day with a transaction.
+        Columns run up to the period containing the end; cells after it are NaN.
+    partial : {"drop", "keep"}, default "drop"
+        A first or last period not covered in whole: ``"drop"`` leaves out its cohort
+        row and its cells (NaN, not observable as a whole period), so the last column
+        is the last whole period; ``"keep"`` keeps them (the last period's cells then
+        count purchases in fewer days). Either way the period is listed in
+        ``partial_periods``.
     customer_id_col, datetime_col : str
         Column names.
     nan_policy : {"raise", "omit"}
@@ -173,12 +220,14 @@ def cohort_retention(
     Returns
     -------
     CohortRetention
-        ``sizes``, ``active`` and ``retention`` tables indexed by cohort period.
+        ``sizes``, ``active`` and ``retention`` tables indexed by cohort period, and
+        ``partial_periods``.
 
     Raises
     ------
     MissingColumnsError, InvalidValueError
-        For absent columns, wrong dtypes, NaN or an unknown period.
+        For absent columns, wrong dtypes, NaN, an unknown period or ``partial``, no
+        transaction in the window, or no whole period left with ``partial="drop"``.
 
     See Also
     --------
@@ -193,12 +242,12 @@ def cohort_retention(
     ...         "customer_id": [1, 1, 1, 2, 3, 3],
     ...         "datetime": pd.to_datetime(
     ...             [
-    ...                 "2024-01-05",
+    ...                 "2024-01-01",
     ...                 "2024-02-10",
     ...                 "2024-03-01",
     ...                 "2024-01-20",
     ...                 "2024-02-02",
-    ...                 "2024-03-30",
+    ...                 "2024-03-31",
     ...             ]
     ...         ),
     ...     }
@@ -211,29 +260,89 @@ def cohort_retention(
     cohort
     2024-01  1.0  0.5  0.5
     2024-02  1.0  1.0  NaN
+
+    With data only to 15 March, March is incomplete: by default its cells are left out
+    (so the table does not show a collapse in March); ``partial="keep"`` shows them,
+    flagged.
+
+    >>> early = tx[tx["datetime"] <= "2024-03-15"]
+    >>> cohort_retention(early, period="M").retention
+    k          0    1
+    cohort
+    2024-01  1.0  0.5
+    2024-02  1.0  NaN
+    >>> kept = cohort_retention(early, period="M", partial="keep")
+    >>> kept.retention.iloc[:, 2].tolist()
+    [0.5, nan]
+    >>> [(r["period"], r["covered_to"], r["action"]) for r in kept.partial_periods]
+    [('2024-03', '2024-03-01', 'kept')]
     """
     unit = check_time_unit(period)
+    check_partial(partial, ("drop", "keep"))
     policy = "raise" if nan_policy == "propagate" else nan_policy
     cols = {"id": customer_id_col, "datetime": datetime_col}
     tx = prepare(transactions, cols, nan_policy=policy)
     nan_counts = tx.isna().sum() if is_dask(tx) else None
-    if observation_end is not None:
-        end = to_timestamp(observation_end, tz=tz_of(tx, datetime_col), name="observation_end")
-        tx = tx[tx[datetime_col] <= end]
+    tz = tz_of(tx, datetime_col)
+    bound_lo = (
+        None
+        if observation_start is None
+        else inclusive_day(observation_start, tz=tz, name="observation_start")
+    )
+    bound_hi = (
+        None
+        if observation_end is None
+        else inclusive_day(observation_end, tz=tz, name="observation_end")
+    )
+    if bound_lo is not None or bound_hi is not None:
+        lo = np.iinfo(np.int64).min // DAY_NS if bound_lo is None else bound_lo
+        hi = np.iinfo(np.int64).max // DAY_NS if bound_hi is None else bound_hi
+        if is_dask(tx):
+            tx = tx.map_partitions(_inside, datetime_col, lo, hi, meta=tx._meta)
+        else:
+            tx = _inside(tx, datetime_col, lo, hi)
     if is_dask(tx):
-        coh, k, n = _cells_dask(tx, customer_id_col, datetime_col, unit, nan_counts, policy)
+        coh, k, n, t_lo, t_hi = _cells_dask(
+            tx, customer_id_col, datetime_col, unit, nan_counts, policy
+        )
     else:
         if len(tx) == 0:
             raise InvalidValueError(
-                f"no transactions on or before observation_end={observation_end!r}; "
-                "pass a later date."
+                f"no transactions between observation_start={observation_start!r} and "
+                f"observation_end={observation_end!r}; pass a wider window."
             )
-        coh, k, n = _cells_pandas(tx, customer_id_col, datetime_col, unit)
-    if observation_end is None:
-        last = int((coh + k).max())
-    else:
-        last = int(period_ordinals(wall_ns(pd.Series([end])), unit)[0])
+        coh, k, n, t_lo, t_hi = _cells_pandas(tx, customer_id_col, datetime_col, unit)
+    cov = coverage(
+        t_lo, t_hi, observation_start=observation_start, observation_end=observation_end, tz=tz
+    )
+    edges = period_ordinals(np.array([cov.first_day, cov.last_day], dtype=np.int64) * DAY_NS, unit)
+    first_ord, last = int(edges[0]), int(edges[1])
+    edge_ords = np.unique(edges)
+    whole = dict(
+        zip(edge_ords.tolist(), complete_mask(edge_ords, unit, cov).tolist(), strict=True)
+    )
+    records = tuple(
+        partial_records(edge_ords, unit, cov, "dropped" if partial == "drop" else "kept")
+    )
     cohorts = np.arange(int(coh.min()), int(coh.max()) + 1)
+    if partial == "drop":
+        if not whole[last]:
+            last -= 1
+        cohorts = cohorts[cohorts <= last]
+        if not whole[first_ord]:
+            cohorts = cohorts[cohorts != first_ord]
+        cell = np.isin(coh, cohorts) & (coh + k <= last)
+        coh, k, n = coh[cell], k[cell], n[cell]
+        if cohorts.size == 0 or n.size == 0:
+            covered = ", ".join(
+                f"{r['period']} ({r['covered_from']} to {r['covered_to']})" for r in records
+            )
+            raise InvalidValueError(
+                f"no whole {unit} period with an acquisition: incomplete period(s) "
+                f"{covered} are left out with partial='drop'. Pass partial='keep' to "
+                "include them, observation_start/observation_end if the log covers more "
+                "days than its first and last purchase, or a shorter period."
+            )
     n_k = last - int(cohorts[0]) + 1
     grid = np.zeros((cohorts.size, n_k), dtype=np.float64)
     grid[coh - cohorts[0], k] = n
@@ -246,9 +355,13 @@ def cohort_retention(
     cols_k = pd.RangeIndex(n_k, name="k")
     active = pd.DataFrame(grid, index=index, columns=cols_k)
     retention = pd.DataFrame(grid / sizes[:, None], index=index, columns=cols_k)
+    sizes_s = pd.Series(sizes.astype(np.int64), index=index, name="customers")
+    for frame in (active, retention, sizes_s):
+        frame.attrs["crmkit_partial_periods"] = [dict(r) for r in records]
     return CohortRetention(
         period=unit,
-        sizes=pd.Series(sizes.astype(np.int64), index=index, name="customers"),
+        sizes=sizes_s,
         active=active,
         retention=retention,
+        partial_periods=records,
     )

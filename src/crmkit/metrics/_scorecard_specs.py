@@ -84,19 +84,32 @@ def _revenue(ctx: Ctx) -> pd.Series[float]:
 
 
 def _growth_row(frame: pd.DataFrame, ctx: Ctx, column: str, lag: int) -> tuple[float, str]:
+    """The value of the scorecard's period (default: the last one in ``frame``).
+
+    A comparison restricted to the same days of both periods (the period or the one it is
+    compared with is only partly covered by the data) says so in its period label.
+    """
     p = ctx.this_period(pd.PeriodIndex(frame.index))
     if p not in frame.index:
         raise InvalidValueError(
-            f"the data do not cover both {p} and the period {lag} period(s) before it; "
-            "pass a longer history."
+            f"the data do not cover both {p} and the period {lag} period(s) before it in "
+            "whole; pass a longer history."
         )
-    return float(frame[column].to_numpy()[frame.index.get_loc(p)]), str(p)
+    label = str(p)
+    for w in frame.attrs.get(growth.SAME_DAYS, []):
+        if w["period"] == label:
+            label = (
+                f"{label} (same days: {w['from']} to {w['to']} vs {w['previous_from']} to "
+                f"{w['previous_to']})"
+            )
+    return float(frame[column].to_numpy()[frame.index.get_loc(p)]), label
 
 
 def _qoq(ctx: Ctx) -> tuple[float, str]:
     if ctx.freq != "Q" and ctx.period is not None:
         raise InvalidValueError("quarter-over-quarter growth needs a quarterly period.")
-    return _growth_row(growth.revenue_growth(_revenue(ctx), freq="Q"), ctx, "growth", 1)
+    frame = growth.revenue_growth(_revenue(ctx), freq="Q", partial="same_days")
+    return _growth_row(frame, ctx, "growth", 1)
 
 
 def _yoy_lag(ctx: Ctx) -> int:
@@ -105,16 +118,23 @@ def _yoy_lag(ctx: Ctx) -> int:
 
 def _yoy(ctx: Ctx) -> tuple[float, str]:
     lag = _yoy_lag(ctx)
-    frame = growth.revenue_growth(_revenue(ctx), freq=ctx.freq, lag=lag)  # type: ignore[arg-type]  # freq is M/Q/Y by freq_of
+    frame = growth.revenue_growth(_revenue(ctx), freq=ctx.freq, lag=lag, partial="same_days")  # type: ignore[arg-type]  # freq is M/Q/Y by freq_of
     return _growth_row(frame, ctx, "growth", lag)
 
 
 def _margin(ctx: Ctx, lag: int) -> tuple[float, str]:
-    frame = growth.margin_growth(_revenue(ctx), ctx.data["profit"], freq=ctx.freq, lag=lag)  # type: ignore[arg-type]  # freq is M/Q/Y
+    frame = growth.margin_growth(
+        _revenue(ctx),
+        ctx.data["profit"],
+        freq=ctx.freq,  # type: ignore[arg-type]  # freq is M/Q/Y
+        lag=lag,
+        partial="same_days",
+    )
     return _growth_row(frame, ctx, "margin_change", lag)
 
 
 def _retention(ctx: Ctx, column: str) -> tuple[float, str]:
+    # incomplete first/last periods are left out: the default period is the last whole one
     frame = retention.retention_by_period(ctx.data["transactions"], freq=ctx.freq)  # type: ignore[arg-type]  # freq is M/Q/Y
     return _growth_row(frame, ctx, column, 1)
 

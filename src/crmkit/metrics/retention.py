@@ -6,16 +6,24 @@ here is *per period of the chosen length*: a monthly retention rate and a yearly
 different numbers. In a non-contractual business "not active in the next period" is the
 operational meaning of churn; it counts customers who come back later as churned in that
 period, which is why the per-cohort table is given too.
+
+A period the data cover only in part (the last month of a log that stops on the 9th)
+holds fewer purchases than a whole one, so retention *into* it looks like a collapse and
+retention *out of* a partial first period starts from an incomplete set of customers. By
+default such rows are left out (``partial="drop"``); ``partial="keep"`` keeps them with
+``complete=False``. The covered days are the first to the last observed day, or
+``observation_start`` to ``observation_end`` (calendar dates, each whole day inside).
 """
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
 
-from crmkit._periods import period_labels, period_ordinals, wall_ns
+from crmkit._coverage import check_partial, complete_mask, coverage, partial_records
+from crmkit._periods import DAY_NS, period_labels, period_ordinals, wall_ns
 from crmkit._validation import (
     check_datetime_column,
     check_in_range,
@@ -107,23 +115,55 @@ def _check_freq(freq: str) -> None:
 
 
 def _activity(
-    transactions: pd.DataFrame, freq: str, customer_id_col: str, datetime_col: str
-) -> pd.DataFrame:
-    """Unique (customer, period ordinal) pairs."""
+    transactions: pd.DataFrame,
+    freq: str,
+    customer_id_col: str,
+    datetime_col: str,
+    observation_start: Any,
+    observation_end: Any,
+) -> tuple[pd.DataFrame, int, int, np.ndarray[Any, Any], list[dict[str, str]]]:
+    """Unique (customer, period ordinal) pairs inside the covered days.
+
+    Also returns the first and last covered period ordinals, whether each of them is
+    complete, and the records of the incomplete ones (action to be filled in).
+    """
     _check_freq(freq)
     require_columns(transactions, [customer_id_col, datetime_col])
     require_nonempty(transactions, name="transactions")
     check_datetime_column(transactions, datetime_col)
     tx = handle_nan(transactions, [customer_id_col, datetime_col])
-    ordinal = period_ordinals(wall_ns(tx[datetime_col]), check_time_unit(freq))
-    pairs = pd.DataFrame({"customer": tx[customer_id_col].to_numpy(), "p": ordinal})
-    return pairs.drop_duplicates(ignore_index=True)
+    unit = check_time_unit(freq)
+    ns = wall_ns(tx[datetime_col])
+    tz = getattr(tx[datetime_col].dtype, "tz", None)
+    cov = coverage(
+        int(ns.min()),
+        int(ns.max()),
+        observation_start=observation_start,
+        observation_end=observation_end,
+        tz=None if tz is None else str(tz),
+    )
+    inside = cov.mask(ns)
+    if not inside.any():
+        raise InvalidValueError(
+            "no transaction between observation_start and observation_end; pass a window "
+            "that overlaps the data."
+        )
+    ordinal = period_ordinals(ns[inside], unit)
+    pairs = pd.DataFrame({"customer": tx[customer_id_col].to_numpy()[inside], "p": ordinal})
+    edges = period_ordinals(np.array([cov.first_day, cov.last_day], dtype=np.int64) * DAY_NS, unit)
+    lo, hi = int(edges[0]), int(edges[1])
+    whole = complete_mask(np.array([lo, hi]), unit, cov)
+    records = partial_records(np.unique(edges), unit, cov, "")
+    return pairs.drop_duplicates(ignore_index=True), lo, hi, whole, records
 
 
 def retention_by_period(
     transactions: pd.DataFrame,
     *,
     freq: PeriodFreq = "Q",
+    partial: Literal["drop", "keep"] = "drop",
+    observation_start: Any = None,
+    observation_end: Any = None,
     customer_id_col: str = CUSTOMER_ID,
     datetime_col: str = DATETIME,
 ) -> pd.DataFrame:
@@ -141,21 +181,31 @@ def retention_by_period(
         One row per purchase with ``customer_id_col`` and ``datetime_col`` (datetime64).
     freq : {"M", "Q", "Y"}, default "Q"
         Period length; the rates are per period of this length.
+    partial : {"drop", "keep"}, default "drop"
+        A row whose period ``p`` or ``p - 1`` is not covered in whole by the data (the
+        first or last period) is left out (``"drop"``) or kept with ``complete=False``
+        (``"keep"``). Either way ``result.attrs["crmkit_partial_periods"]`` lists the
+        incomplete periods with the days covered and the action taken.
+    observation_start, observation_end : date-like, optional
+        First and last calendar day observed, each taken in whole (rows before
+        ``observation_end + 1 day`` count; rows outside are ignored). Default: the first
+        and last day with a purchase.
     customer_id_col, datetime_col : str
         Column names.
 
     Returns
     -------
     pandas.DataFrame
-        Indexed by period ``p`` (all periods after the first, gaps included); columns
-        ``active_previous`` (:math:`|A_{p-1}|`), ``active``, ``retained``,
-        ``retention_rate`` and ``churn_rate`` (NaN when nobody was active in ``p - 1``).
+        Indexed by period ``p`` (periods after the first, gaps included, after
+        ``partial``); columns ``active_previous`` (:math:`|A_{p-1}|`), ``active``,
+        ``retained``, ``retention_rate``, ``churn_rate`` (NaN when nobody was active in
+        ``p - 1``) and ``complete`` (both periods covered in whole).
 
     Raises
     ------
     MissingColumnsError, InvalidValueError
-        Missing columns, NaN, non-datetime column, unknown ``freq`` or data in one
-        period only.
+        Missing columns, NaN, non-datetime column, unknown ``freq`` or ``partial``, data
+        in one period only, or no two consecutive whole periods with ``"drop"``.
 
     Examples
     --------
@@ -175,15 +225,30 @@ def retention_by_period(
     ...         ),
     ...     }
     ... )
-    >>> retention_by_period(tx)[["active_previous", "retained", "retention_rate"]]
-            active_previous  retained  retention_rate
-    2024Q2                3         2        0.666667
+    >>> retention_by_period(tx, partial="keep")[["retained", "retention_rate", "complete"]]
+            retained  retention_rate  complete
+    2024Q2         2        0.666667     False
+
+    The purchases run from 5 January to 1 June: both quarters are incomplete, so by
+    default nothing is compared. Declaring the two quarters observed in whole:
+
+    >>> retention_by_period(tx, observation_start="2024-01-01", observation_end="2024-06-30")[
+    ...     ["active_previous", "retained", "retention_rate", "complete"]
+    ... ]
+            active_previous  retained  retention_rate  complete
+    2024Q2                3         2        0.666667      True
     """
-    pairs = _activity(transactions, freq, customer_id_col, datetime_col)
-    lo, hi = int(pairs["p"].min()), int(pairs["p"].max())
+    check_partial(partial, ("drop", "keep"))
+    pairs, lo, hi, whole_edges, records = _activity(
+        transactions, freq, customer_id_col, datetime_col, observation_start, observation_end
+    )
+    action = "dropped" if partial == "drop" else "kept"
+    for r in records:
+        r["action"] = action
     if hi == lo:
         raise InvalidValueError(
-            "all purchases fall in one period; retention needs at least two periods."
+            "all purchases (inside the observation window) fall in one period; retention "
+            "needs at least two periods."
         )
     ords = np.arange(lo, hi + 1)
     active = pairs.groupby("p").size().reindex(ords, fill_value=0).to_numpy()
@@ -194,22 +259,43 @@ def retention_by_period(
     with np.errstate(divide="ignore", invalid="ignore"):
         rate = np.where(prev > 0, retained[1:] / np.where(prev > 0, prev, 1.0), np.nan)
     index = period_labels(ords[1:], check_time_unit(freq))
-    return pd.DataFrame(
+    complete = np.ones(ords.size - 1, dtype=bool)
+    complete[0] &= bool(whole_edges[0])
+    complete[-1] &= bool(whole_edges[1])
+    out = pd.DataFrame(
         {
             "active_previous": active[:-1],
             "active": active[1:],
             "retained": retained[1:],
             "retention_rate": rate,
             "churn_rate": 1.0 - rate,
+            "complete": complete,
         },
         index=index,
     )
+    if partial == "drop":
+        if not complete.any():
+            covered = ", ".join(
+                f"{r['period']} ({r['covered_from']} to {r['covered_to']})" for r in records
+            )
+            raise InvalidValueError(
+                f"no two consecutive whole {freq} periods: incomplete period(s) {covered} "
+                "are left out with partial='drop'. Pass partial='keep' to compare them "
+                "(flagged complete=False), observation_start/observation_end if the log "
+                "covers more days than its first and last purchase, or a longer log."
+            )
+        out = out[complete]
+    out.attrs["crmkit_partial_periods"] = records
+    return out
 
 
 def cohort_retention(
     transactions: pd.DataFrame,
     *,
     freq: PeriodFreq = "Q",
+    partial: Literal["drop", "keep"] = "drop",
+    observation_start: Any = None,
+    observation_end: Any = None,
     customer_id_col: str = CUSTOMER_ID,
     datetime_col: str = DATETIME,
 ) -> pd.DataFrame:
@@ -221,9 +307,9 @@ def cohort_retention(
 
     Cohort :math:`g` holds the customers whose first purchase falls in period :math:`g`.
     This is the plain-DataFrame view of :func:`crmkit.lifecycle.cohort_retention`, which
-    computes it (and also takes dask frames, weeks or days, ``observation_end`` and
-    ``nan_policy``, returning sizes, active counts and shares as a
-    :class:`~crmkit.lifecycle.CohortRetention`); both give the same shares.
+    computes it (and also takes dask frames, weeks or days and ``nan_policy``, returning
+    sizes, active counts and shares as a :class:`~crmkit.lifecycle.CohortRetention`);
+    both give the same shares.
 
     Parameters
     ----------
@@ -232,6 +318,13 @@ def cohort_retention(
         the cohort).
     freq : {"M", "Q", "Y"}, default "Q"
         Period length of cohorts and of the ages ``k``.
+    partial : {"drop", "keep"}, default "drop"
+        An incomplete first or last period (not covered in whole by the data): its
+        cohort row and its cells are left out (``"drop"``) or kept (``"keep"``). Either
+        way ``result.attrs["crmkit_partial_periods"]`` lists it with the days covered.
+    observation_start, observation_end : date-like, optional
+        First and last calendar day observed, each taken in whole; default the first
+        and last day with a purchase. Rows outside are ignored.
     customer_id_col, datetime_col : str
         Column names.
 
@@ -240,8 +333,8 @@ def cohort_retention(
     pandas.DataFrame
         Indexed by cohort period; column ``size`` (customers), then one column per age
         ``k = 0, 1, ...`` with the share in [0, 1] (``k = 0`` is always 1), up to the
-        age of the oldest cohort at the last period in the data. Cells after that last
-        period are NaN: not yet observed, not zero.
+        age of the oldest cohort at the last (whole, with ``"drop"``) period. Cells after
+        that period are NaN: not observed, not zero.
 
     Raises
     ------
@@ -259,17 +352,33 @@ def cohort_retention(
     ...         ),
     ...     }
     ... )
-    >>> cohort_retention(tx)
+    >>> cohort_retention(tx, observation_start="2024-01-01", observation_end="2024-06-30")
             size    0    1
     2024Q1     2  1.0  0.5
     2024Q2     1  1.0  NaN
+
+    Without the window the data run 5 January to 1 May, both quarters are incomplete and
+    ``partial="keep"`` is needed to see them:
+
+    >>> out = cohort_retention(tx, partial="keep")
+    >>> [
+    ...     (r["period"], r["covered_from"], r["covered_to"])
+    ...     for r in out.attrs["crmkit_partial_periods"]
+    ... ]
+    [('2024Q1', '2024-01-05', '2024-03-31'), ('2024Q2', '2024-04-01', '2024-05-01')]
     """
     _check_freq(freq)
     # lazy import: crmkit.lifecycle is the one implementation of the cohort table
     from crmkit.lifecycle.cohorts import cohort_retention as _lifecycle_cohorts
 
     table = _lifecycle_cohorts(
-        transactions, period=freq, customer_id_col=customer_id_col, datetime_col=datetime_col
+        transactions,
+        period=freq,
+        partial=partial,
+        observation_start=observation_start,
+        observation_end=observation_end,
+        customer_id_col=customer_id_col,
+        datetime_col=datetime_col,
     )
     out = pd.DataFrame(
         table.retention.to_numpy(),
@@ -277,4 +386,5 @@ def cohort_retention(
         columns=list(table.retention.columns),
     )
     out.insert(0, "size", table.sizes.to_numpy())
+    out.attrs["crmkit_partial_periods"] = [dict(r) for r in table.partial_periods]
     return out
