@@ -270,7 +270,7 @@ def test_input_not_mutated_and_result_objects() -> None:
     assert "missing customer id: 5," in repr(got.quality)
     summary = got.quality.summary()
     assert summary[0].startswith(f"Read {len(d)} lines")
-    assert any("repeated an earlier line exactly" in s for s in summary)
+    assert any("repeating an earlier line exactly" in s for s in summary)
     frame = got.quality.to_frame()
     assert frame.index[0] == "input"
     assert frame.index[-1] == "output"

@@ -44,13 +44,13 @@ REASONS: Final = (MISSING_ID, RETURN, PRICE, ZERO, DUPLICATE, UNMATCHED, NETTED)
 """Every reason a line can be removed for, in the order they are checked."""
 
 _PHRASES: Final[dict[str, str]] = {
-    MISSING_ID: "had no customer id",
-    RETURN: "were cancellations or returns",
-    PRICE: "had a unit price of zero or below",
-    ZERO: "had a quantity or amount of zero",
-    DUPLICATE: "repeated an earlier line exactly",
-    UNMATCHED: "were cancellations with no earlier purchase of the same customer to net against",
-    NETTED: "belonged to purchases cancelled in full (net value zero or below after netting)",
+    MISSING_ID: "without a customer id",
+    RETURN: "of cancellations or returns",
+    PRICE: "with a unit price of zero or below",
+    ZERO: "with a quantity or amount of zero",
+    DUPLICATE: "repeating an earlier line exactly",
+    UNMATCHED: "of cancellations with no earlier purchase of the same customer to net against",
+    NETTED: "of purchases cancelled in full (net value zero or below after netting)",
 }
 
 _UNITS: Final[dict[str, str]] = {"invoice": "invoice", "day": "customer-day"}
@@ -59,6 +59,10 @@ _KEPT: Final = -1
 
 def _fmt_money(value: float) -> str:
     return f"{value:,.2f}"
+
+
+def _count(n: int, word: str) -> str:
+    return f"{n:,} {word}" + ("" if n == 1 else "s")
 
 
 @attrs.frozen(kw_only=True)
@@ -132,18 +136,20 @@ class DataQuality:
     def summary(self) -> list[str]:
         """Plain-English lines: what was read, each removal, what was kept."""
         lines = [
-            f"Read {self.rows_in:,} lines of {self.customers_in:,} customers worth "
-            f"{_fmt_money(self.revenue_in)} (cancellations and returns counted negative)."
+            f"Read {_count(self.rows_in, 'line')} of {_count(self.customers_in, 'customer')} "
+            f"worth {_fmt_money(self.revenue_in)} (cancellations and returns counted "
+            "negative)."
         ]
         for reason, row in self.removed.iterrows():
+            n_rows, n_cust = int(row["rows"]), int(row["customers"])
             lines.append(
-                f"Removed {int(row['rows']):,} lines that {_PHRASES[str(reason)]} "
-                f"({int(row['customers']):,} customers, worth {_fmt_money(row['revenue'])})."
+                f"Removed {_count(n_rows, 'line')} {_PHRASES[str(reason)]} "
+                f"({_count(n_cust, 'customer')}, worth {_fmt_money(row['revenue'])})."
             )
+        kept = _count(self.occasions, "purchase occasion")
         lines.append(
-            f"Kept {self.rows_out:,} lines as {self.occasions:,} purchase occasions "
-            f"(one per {self.unit}) of {self.customers_out:,} customers worth "
-            f"{_fmt_money(self.revenue_out)}."
+            f"Kept {_count(self.rows_out, 'line')} as {kept} (one per {self.unit}) of "
+            f"{_count(self.customers_out, 'customer')} worth {_fmt_money(self.revenue_out)}."
         )
         return lines
 
@@ -164,7 +170,7 @@ class PurchaseOccasions:
     Attributes
     ----------
     occasions : pandas.DataFrame
-        One row per purchase occasion, sorted by customer then time: the customer id
+        One row per purchase occasion, sorted by customer, time and invoice: the customer id
         column, the datetime column (the occasion's first timestamp, same dtype as the
         input), ``amount`` (float64, > 0) and, when an invoice column was given, that
         column (the occasion's invoice; for day occasions the invoice of the day's first
@@ -416,10 +422,10 @@ def purchase_occasions(
     1       7.0 2024-01-09 15:30:00    10.0    1002
     >>> for line in occ.quality.summary():
     ...     print(line)
-    Read 5 lines of 1 customers worth 30.50 (cancellations and returns counted negative).
-    Removed 1 lines that had no customer id (0 customers, worth 3.00).
-    Removed 1 lines that were cancellations or returns (1 customers, worth -2.50).
-    Kept 3 lines as 2 purchase occasions (one per invoice) of 1 customers worth 30.00.
+    Read 5 lines of 1 customer worth 30.50 (cancellations and returns counted negative).
+    Removed 1 line without a customer id (0 customers, worth 3.00).
+    Removed 1 line of cancellations or returns (1 customer, worth -2.50).
+    Kept 3 lines as 2 purchase occasions (one per invoice) of 1 customer worth 30.00.
     """
     _check_option(missing_ids, "missing_ids", ("raise", "drop"), "'drop' removes those lines.")
     _check_option(
@@ -559,6 +565,7 @@ def purchase_occasions(
     dt = lines[datetime_col]
     inst = wall if dt.dt.tz is None else pd.DatetimeIndex(dt).asi8.astype(np.int64)
     purchase = np.flatnonzero((reason == _KEPT) & ~is_return)
+    inv = np.zeros(0, dtype=np.int64)
     if kind == "invoice":
         assert invoice_col is not None
         inv, n_inv = _codes(lines[invoice_col])
@@ -621,8 +628,9 @@ def purchase_occasions(
             + "; ".join(f"{int(r):,} lines ({reason_})" for reason_, r in removed["rows"].items())
             + ". Check the column names and the options."
         )
-    # sort by customer (sorted id codes), then first time, then invoice
-    final = np.lexsort((first, inst[first], cust[first]))
+    # sort by customer (sorted id codes), then first time, then invoice id, then line
+    tie = inv[first] if kind == "invoice" else first
+    final = np.lexsort((first, tie, inst[first], cust[first]))
     first, amount = first[final], amount[final]
     data: dict[str, Any] = {
         customer_id_col: lines[customer_id_col].iloc[first].reset_index(drop=True),
