@@ -12,6 +12,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from crmkit._txprep import end_of_observation
 from crmkit.exceptions import InvalidValueError
@@ -293,3 +295,48 @@ def test_online_retail_last_day_is_kept(
         hold.assign(day=hold["datetime"].dt.normalize()).groupby("customer_id")["day"].nunique()
     )
     assert split["frequency_holdout"].sum() == n_days.sum()
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    seed=st.integers(0, 2**31 - 1),
+    n=st.integers(1, 40),
+    end_offset=st.integers(0, 20),
+    cal_offset=st.integers(0, 19),
+    tz=st.sampled_from([None, "Asia/Tehran", "America/Sao_Paulo"]),
+    unit=st.sampled_from(["D", "W", "M"]),
+)
+def test_end_date_equals_filtering_rows_before_the_next_midnight(
+    seed: int, n: int, end_offset: int, cal_offset: int, tz: str | None, unit: str
+) -> None:
+    rng = np.random.default_rng(seed)
+    minutes = rng.integers(0, 21 * 24 * 60, n)
+    wall = pd.Timestamp("2018-10-25") + pd.to_timedelta(minutes, unit="min")
+    tx = pd.DataFrame(
+        {"customer_id": rng.integers(0, 6, n), "datetime": wall, "amount": rng.random(n) + 0.1}
+    )
+    if tz is not None:  # 2018-11-04 00:00 does not exist in Sao Paulo
+        tx["datetime"] = tx["datetime"].dt.tz_localize(tz, nonexistent="shift_forward")
+    end = pd.Timestamp("2018-10-25") + pd.Timedelta(days=end_offset)
+    cal = pd.Timestamp("2018-10-25") + pd.Timedelta(days=min(cal_offset, end_offset - 1))
+    local = tx["datetime"].dt.tz_localize(None) if tz else tx["datetime"]
+    inside = tx[local < end + pd.Timedelta(days=1)]
+    kw = {"monetary_value_col": "amount", "time_unit": unit}
+    if len(inside) == 0:
+        with pytest.raises(InvalidValueError, match="every transaction"):
+            rfm_summary(tx, observation_period_end=end, after_observation_end="exclude", **kw)
+        return
+    got = rfm_summary(tx, observation_period_end=end, after_observation_end="exclude", **kw)
+    pd.testing.assert_frame_equal(got, rfm_summary(inside, observation_period_end=end, **kw))
+    cal_rows = tx[local < cal + pd.Timedelta(days=1)]
+    if end_offset == 0 or len(cal_rows) == 0:
+        return
+    split = calibration_and_holdout(
+        tx,
+        calibration_period_end=cal,
+        observation_period_end=end,
+        after_observation_end="exclude",
+        **kw,
+    )
+    expected = rfm_summary(cal_rows, observation_period_end=cal, **kw)
+    pd.testing.assert_frame_equal(split[expected.columns.tolist()], expected)
