@@ -83,6 +83,7 @@ def _expected(
     occ = occ.reset_index()
     occ["start"] = occ["time"] if occasion == "invoice" else occ["time"].dt.normalize()
     occ["occ"] = np.arange(len(occ))
+    absorbed = 0.0  # cancellation value carried back into kept occasions
     member = buys.merge(occ[[*key, "occ"]], on=key, how="left")["occ"].to_numpy()
     members = pd.Series(member, index=buys.index)
     if returns == "net":
@@ -101,8 +102,23 @@ def _expected(
         reason[hit.index[unmatched]] = REASONS[5]
         matched = hit[~unmatched]
         back = matched.groupby("occ")["value"].sum()
-        occ["amount"] = occ["amount"] + back.reindex(occ["occ"]).fillna(0.0).to_numpy()
-        gone = set(occ.loc[occ["amount"] <= 1e-9, "occ"])
+        occ["net"] = occ["amount"] + back.reindex(occ["occ"]).fillna(0.0).to_numpy()
+        # last in, first out: walk each customer's occasions from the latest back
+        tie = INV if occasion == "invoice" else "occ"
+        amounts: dict[int, float] = {}
+        gone: set[int] = set()
+        for _, g in occ.sort_values(["start", tie]).groupby(CID):
+            carry = 0.0
+            for row in reversed(list(g.itertuples())):
+                v = row.net - carry
+                if v <= 1e-9:
+                    gone.add(row.occ)
+                    carry = max(0.0, -v)
+                else:
+                    amounts[row.occ] = v
+                    absorbed += carry
+                    carry = 0.0
+        occ["amount"] = occ["occ"].map(amounts)
         reason[members.index[members.isin(gone)]] = REASONS[6]
         reason[matched.index[matched["occ"].isin(gone)]] = REASONS[6]
         occ = occ[~occ["occ"].isin(gone)]
@@ -124,6 +140,8 @@ def _expected(
         .agg(rows=("v", "size"), customers=("cid", "nunique"), revenue=("v", "sum"))
     )
     table = table.reindex([r for r in REASONS if r in table.index])
+    if REASONS[6] in table.index:
+        table.loc[REASONS[6], "revenue"] += absorbed
     return out, table, value
 
 
@@ -177,6 +195,29 @@ def test_fixture_hand_checked_points() -> None:
     last_day = excl[excl[DT].dt.normalize() == pd.Timestamp("2010-12-09")]
     assert last_day[INV].tolist() == ["538171", "538172", "538175", "538173"]
     assert last_day[DT].max() == pd.Timestamp("2010-12-09 20:01")
+
+
+def test_net_carries_cancellations_back_last_in_first_out() -> None:
+    lines = pd.DataFrame(
+        {
+            INV: ["1", "2", "C3", "4", "C5"],
+            CID: [1, 1, 1, 2, 2],
+            DT: pd.to_datetime(
+                ["2024-01-01", "2024-01-03", "2024-01-04", "2024-01-01", "2024-01-02"]
+            ),
+            QTY: [1, 1, -1, 1, -1],
+            PRICE: [100.0, 50.0, 70.0, 10.0, 30.0],
+        }
+    )
+    got = purchase_occasions(lines, **LINES_KW, returns="net")
+    # customer 1: C3 (70) wipes invoice 2 (50) and takes the other 20 from invoice 1;
+    # customer 2: C5 (30) wipes invoice 4 (10), 20 is left that no purchase absorbs
+    assert got.occasions[INV].tolist() == ["1"]
+    assert got.occasions["amount"].tolist() == [80.0]
+    q = got.quality
+    assert q.removed.loc["netted to zero or below"].tolist() == [4, 2, -20.0]
+    assert q.revenue_in == 100 + 50 - 70 + 10 - 30
+    assert q.revenue_out == 80.0
 
 
 def test_default_occasion_and_day_without_invoices() -> None:

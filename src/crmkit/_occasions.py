@@ -92,7 +92,10 @@ class DataQuality:
     removed : pandas.DataFrame
         Indexed by ``reason`` (only reasons that removed at least one line, in the order
         of :data:`REASONS`): ``rows``, ``customers`` (distinct known ids among them) and
-        ``revenue`` (sum of their line values; negative for cancellations).
+        ``revenue``: what those lines took out of the total, the sum of their line
+        values (negative for cancellations); for ``netted to zero or below``, less the
+        part of their cancellations that earlier occasions absorbed, i.e. minus the
+        cancellations no earlier purchase could absorb.
     """
 
     rows_in: int
@@ -267,6 +270,38 @@ def _removed_table(
     )
 
 
+def _carry_back(
+    gross: NDArray[np.float64],
+    returned: NDArray[np.float64],
+    cust: NDArray[np.int64],
+    order: NDArray[np.intp],
+) -> tuple[NDArray[np.float64], NDArray[np.bool_]]:
+    """Net amounts of occasions after cancellations, carried back last in, first out.
+
+    ``order`` sorts the occasions by customer, then time. Walking each customer's
+    occasions from the latest back, an occasion keeps ``v = n - K`` with ``n = gross -
+    returned`` its own net and ``K`` the deficit carried from later occasions; if ``v <=
+    0`` it is dropped and hands ``-v`` on. The carry follows Lindley's recursion
+    ``K' = max(0, K - n)``, whose closed form ``K_r = S_r - min(0, S_1, ..., S_r)`` (``S``
+    the customer's running sum of ``-n``) is one grouped cumulative sum and minimum.
+    Returns the amounts and the dropped mask, in the occasions' own order.
+    """
+    rev = order[::-1]  # customers contiguous, latest occasion first
+    n = gross[rev] - returned[rev]
+    c = cust[rev]
+    group = np.cumsum(np.r_[True, c[1:] != c[:-1]]) if c.size else c
+    x = pd.Series(-n)
+    s = (x.groupby(group).cumsum() - x).to_numpy()  # S_r: sum of -n before r
+    carry = s - np.minimum(pd.Series(s).groupby(group).cummin().to_numpy(), 0.0)
+    v = n - carry
+    scale = gross[rev] + returned[rev] + carry
+    amount = np.empty_like(gross)
+    gone = np.empty(gross.size, dtype=bool)
+    amount[rev] = v
+    gone[rev] = v <= 1e-9 * scale  # zero up to float rounding
+    return amount, gone
+
+
 def _raise_count(count: int, what: str, option: str, choices: str) -> None:
     raise InvalidValueError(f"{count:,} line(s) {what}; pass {option} ({choices}).")
 
@@ -307,14 +342,17 @@ def purchase_occasions(
        them, ``"raise"`` stops).
     5. ``exact duplicate``: with ``duplicates="drop"``, a line equal in *every* column
        of ``lines`` to an earlier line (the first copy is kept).
-    6. With ``returns="net"``, each cancellation or return line is subtracted from the
+    6. With ``returns="net"``, cancellations undo the customer's most recent purchases
+       (last in, first out). Each cancellation or return line is subtracted from the
        same customer's most recent purchase occasion starting at or before it (for day
-       occasions: the occasion of the same or an earlier day). A cancellation without
-       such an occasion (its purchase predates the data) is removed as ``cancellation
-       without earlier purchase``; an occasion whose net value falls to zero or below
-       (up to float rounding) is removed with its purchase lines and the cancellations
-       netted into it as ``netted to zero or below``. A cancellation larger than the
-       occasion it is netted against is *not* spread over earlier occasions.
+       occasions: the occasion of the same or an earlier day); what exceeds that
+       occasion's value is subtracted from the occasion before it, and so on back in
+       time. An occasion whose net value falls to zero or below (up to float rounding)
+       is removed with its purchase lines and the cancellations netted into it as
+       ``netted to zero or below``. A cancellation without any earlier occasion (its
+       purchase predates the data) is removed as ``cancellation without earlier
+       purchase``. So each customer's occasions add up to their purchases less their
+       cancellations, except for cancellations no earlier purchase can absorb.
 
     A line's value is ``quantity * price`` (or ``amount_col``); cancellation and return
     lines count negative, :math:`-|v|`.
@@ -586,7 +624,9 @@ def purchase_occasions(
     line_occ[order] = occ_sorted
     first = purchase[order[start]]  # line position of each occasion's first line
     n_occ = first.size
-    amount = np.bincount(line_occ, weights=value[purchase], minlength=n_occ)
+    amount: NDArray[np.float64] = np.bincount(
+        line_occ, weights=value[purchase], minlength=n_occ
+    ).astype(np.float64)
 
     if returns == "net":
         rets = np.flatnonzero((reason == _KEPT) & is_return)
@@ -609,10 +649,10 @@ def purchase_occasions(
         unmatched[rets[~matched]] = True
         _mark(reason, unmatched, REASONS.index(UNMATCHED))
         target = cand[matched]
-        gross = amount.copy()
-        returned = np.bincount(target, weights=-value[rets[matched]], minlength=n_occ)
-        amount = gross - returned
-        gone = amount <= 1e-9 * (gross + returned)
+        returned = np.bincount(target, weights=-value[rets[matched]], minlength=n_occ).astype(
+            np.float64
+        )
+        amount, gone = _carry_back(amount, returned, o_cust, o_order)
         netted = np.zeros(len(lines), dtype=bool)
         netted[purchase[gone[line_occ]]] = True
         netted[rets[matched][gone[target]]] = True
@@ -622,6 +662,11 @@ def purchase_occasions(
         n_occ = first.size
 
     removed = _removed_table(reason, cust, n_cust, value)
+    if NETTED in removed.index:
+        # what the netted lines took out of the total: their own values, less the part of
+        # their cancellations that earlier occasions absorbed (see _carry_back)
+        others = float(removed["revenue"].drop(NETTED).sum())
+        removed.loc[NETTED, "revenue"] = float(value.sum()) - float(amount.sum()) - others
     if n_occ == 0:
         raise InvalidValueError(
             "no purchase occasion is left after removing "
