@@ -336,13 +336,13 @@ def purchase_occasions(
     2. ``cancellation/return``: lines whose invoice starts with ``cancel_prefix``, or
        with a negative quantity (negative amount when ``amount_col`` is given).
        ``returns="raise"`` stops, ``"exclude"`` removes them, ``"net"`` keeps them for
-       step 6.
-    3. ``non-positive price`` (unit price <= 0) and 4. ``zero quantity or amount``:
+       step 5.
+    3. ``non-positive price`` (unit price <= 0), then ``zero quantity or amount``:
        lines worth nothing that are not returns (``nonpositive_prices="drop"`` removes
        them, ``"raise"`` stops).
-    5. ``exact duplicate``: with ``duplicates="drop"``, a line equal in *every* column
+    4. ``exact duplicate``: with ``duplicates="drop"``, a line equal in *every* column
        of ``lines`` to an earlier line (the first copy is kept).
-    6. With ``returns="net"``, cancellations undo the customer's most recent purchases
+    5. With ``returns="net"``, cancellations undo the customer's most recent purchases
        (last in, first out). Each cancellation or return line is subtracted from the
        same customer's most recent purchase occasion starting at or before it (for day
        occasions: the occasion of the same or an earlier day); what exceeds that
@@ -373,7 +373,7 @@ def purchase_occasions(
     missing_ids : {"raise", "drop"}, default "raise"
         Lines without a customer id raise, or are removed.
     returns : {"raise", "exclude", "net"}, default "raise"
-        Cancellation and return lines raise, are removed, or are netted (step 6).
+        Cancellation and return lines raise, are removed, or are netted (step 5).
     cancel_prefix : str, optional
         Invoices whose id (as text) starts with this mark cancellations, e.g. ``"C"`` in
         the Online Retail exports of Chen, Sain & Guo (2012).
