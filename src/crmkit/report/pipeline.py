@@ -129,6 +129,7 @@ class _Context:
     csv: dict[str, Path] = attrs.field(factory=dict)
     highlights: list[str] = attrs.field(factory=list)
     headline: dict[str, str] = attrs.field(factory=dict)
+    top_share: float = float("nan")
     figures: bool = True
 
     @property
@@ -307,9 +308,7 @@ def _quality(ctx: _Context, prep: Any, after_end: pd.DataFrame) -> None:
         "invoices."
     )
     money_text = (
-        f"money = {o.quantity_col} x {o.price_col}"
-        if o.monetary_col is None
-        else f"money = {o.monetary_col}"
+        f"{o.quantity_col} x {o.price_col}" if o.monetary_col is None else f"{o.monetary_col!r}"
     )
     ctx.page.paragraph(f"{unit_text} Money is {money_text}, {ctx.money}.")
     ctx.page.key_values(used)
@@ -327,7 +326,7 @@ def _quality(ctx: _Context, prep: Any, after_end: pd.DataFrame) -> None:
 
 def _summaries(ctx: _Context) -> pd.DataFrame:
     """The per-customer RFM summary with frequency and spend counted per occasion."""
-    return _occasion_summary(ctx.tx, ctx.observation_end, ctx.options.time_unit)
+    return _occasion_summary(ctx.tx, ctx.end_instant, ctx.options.time_unit)
 
 
 def _occasion_summary(tx: pd.DataFrame, end: pd.Timestamp, unit: str) -> pd.DataFrame:
@@ -406,7 +405,7 @@ def _pareto(ctx: _Context, summary: pd.DataFrame) -> None:
     verdict = conc.verdict(0.2, 0.8, level=0.95, n_resamples=199)
     abc = conc.abc()
     counts = abc.value_counts().reindex(["A", "B", "C"]).fillna(0)
-    ctx.headline["top 20% share of revenue"] = f"{verdict.measured_share:.1%}"
+    ctx.top_share = float(verdict.measured_share)
     stats = {
         "top 20% of customers' share of revenue": f"{verdict.measured_share:.1%} "
         f"(95% bootstrap CI {verdict.ci_low:.1%} - {verdict.ci_high:.1%})",
@@ -487,7 +486,7 @@ def _lifecycle(ctx: _Context, summary: pd.DataFrame) -> None:
         formats={str(c): _pct for c in moves.rates.columns},
     )
     ctx.figure(lambda ax: _plot("transition_heatmap", moves.rates, ax), "Stage transitions")
-    retention = cohorts.retention.copy()
+    retention, partial = _mask_partial_cells(cohorts.retention, ctx)
     retention.columns = [f"+{c}" for c in retention.columns]
     retention.insert(0, "customers", cohorts.sizes.reindex(retention.index))
     ctx.table(
@@ -496,12 +495,32 @@ def _lifecycle(ctx: _Context, summary: pd.DataFrame) -> None:
         f"{ctx.options.cohort_period}+k periods after its first",
         formats={c: _pct for c in retention.columns if c.startswith("+")},
     )
-    ctx.figure(
-        lambda ax: _plot("cohort_heatmap", cohorts.retention, ax), "Cohort retention heatmap"
-    )
+    masked = retention.drop(columns="customers")
+    masked.columns = cohorts.retention.columns
+    if partial is not None:
+        ctx.page.paragraph(
+            f"Left out: the calendar period {partial} holds data only to "
+            f"{ctx.observation_end:%Y-%m-%d}, so its retention is not comparable with whole "
+            "periods (its cells are blank)."
+        )
+    ctx.figure(lambda ax: _plot("cohort_heatmap", masked, ax), "Cohort retention heatmap")
     ctx.save("lifecycle_stages", stages)
     ctx.save("cohort_retention", cohorts.retention)
     ctx.save("stage_transitions", moves.counts)
+
+
+def _mask_partial_cells(
+    retention: pd.DataFrame, ctx: _Context
+) -> tuple[pd.DataFrame, str | None]:
+    """Blank the cells of the last calendar period when the data stop inside it."""
+    out = retention.copy()
+    last = pd.Period(ctx.observation_end, freq=ctx.options.cohort_period)
+    if ctx.observation_end.normalize() == last.end_time.normalize():
+        return out, None
+    for k in out.columns:
+        cells = (out.index + int(k)) == last  # type: ignore[operator]  # PeriodIndex
+        out.loc[cells, k] = np.nan
+    return out, str(last)
 
 
 def _fit(family: Any, data: pd.DataFrame) -> tuple[Any, list[str]]:
@@ -518,7 +537,7 @@ def _holdout_split(ctx: _Context) -> pd.DataFrame:
     split = calibration_and_holdout(
         ctx.tx,
         calibration_period_end=ctx.calibration_end,
-        observation_period_end=ctx.observation_end,
+        observation_period_end=ctx.end_instant,
         monetary_value_col="monetary",
         time_unit=o.time_unit,
         period="D",
@@ -526,7 +545,8 @@ def _holdout_split(ctx: _Context) -> pd.DataFrame:
     )
     cal_end = ctx.calibration_end + pd.Timedelta(days=1)
     cal_tx = ctx.tx.loc[ctx.tx["datetime"] < cal_end]
-    cal = _occasion_summary(cal_tx, ctx.calibration_end, o.time_unit).reindex(split.index)
+    cal_last = cal_end - pd.Timedelta(1, "ns")
+    cal = _occasion_summary(cal_tx, cal_last, o.time_unit).reindex(split.index)
     split["frequency"] = cal["frequency"].to_numpy()
     split["monetary_value"] = cal["monetary_value"].to_numpy()
     hold = ctx.tx.loc[ctx.tx["datetime"] >= cal_end]
@@ -718,7 +738,7 @@ def _clv(ctx: _Context, full_summary: pd.DataFrame) -> pd.Series[Any]:
 def _metrics(ctx: _Context, value: pd.Series[Any]) -> None:
     o = ctx.options
     card = Scorecard.compute(transactions=ctx.tx, clv=value)
-    table = card.table.copy()
+    table, left_out = _whole_quarter_rows(card.table, ctx)
     formats = {
         "repeat_purchase_rate": _pct,
         "revenue_per_purchase": _money,
@@ -738,9 +758,12 @@ def _metrics(ctx: _Context, value: pd.Series[Any]) -> None:
     )  # fmt: skip
     ctx.page.heading("CRM success metrics")
     ctx.page.paragraph(
-        f"Purchases are counted {ctx.per}; money is {ctx.money}. Growth and retention "
-        "compare the last calendar quarter in the data with the one before."
+        f"Purchases are counted {ctx.per}; money is {ctx.money}. Repeat-purchase rate, "
+        "revenue per purchase and CLV use the whole observation window; growth and retention "
+        "compare whole calendar quarters only (the last whole quarter in the data)."
     )
+    if left_out:
+        ctx.page.paragraph("Left out: " + "; ".join(left_out) + ".")
     ctx.page.table(shown, caption="Scorecard: every metric this data allows", index=False)
     ctx.save("scorecard", table, index=False)
     needs = []
@@ -751,6 +774,44 @@ def _metrics(ctx: _Context, value: pd.Series[Any]) -> None:
     if needs:
         ctx.page.paragraph("More this command can do with more information:")
         ctx.page.bullets(needs)
+
+
+def _whole_quarter_rows(table: pd.DataFrame, ctx: _Context) -> tuple[pd.DataFrame, list[str]]:
+    """Growth and retention rows recomputed on the last whole quarter; partial ones named.
+
+    A quarter is whole when the data cover it from its first to its last day. The
+    quarter-over-quarter and year-over-year comparisons need both quarters whole.
+    """
+    first = ctx.tx["datetime"].min().normalize()
+    obs = ctx.observation_end
+
+    def whole(q: pd.Period) -> bool:
+        return bool(first <= q.start_time and q.end_time.normalize() <= obs)
+
+    last = pd.Period(obs, freq="Q")
+    notes: list[str] = []
+    if not whole(last):
+        notes.append(f"{last} (data only to {obs:%Y-%m-%d})")
+        last = last - 1
+    first_q = pd.Period(first, freq="Q")
+    if not whole(first_q):
+        notes.append(f"{first_q} (data only from {first:%Y-%m-%d})")
+    period_rows = table["metric"].str.contains("growth|retention|churn", regex=True)
+    keep = table.loc[~period_rows]
+    if not whole(last):
+        return keep.reset_index(drop=True), notes
+    card = Scorecard.compute(transactions=ctx.tx, period=str(last))
+    rows = card.table.loc[card.table["metric"].isin(table.loc[period_rows, "metric"])]
+    compared = {"revenue_growth_qoq": last - 1, "revenue_growth_yoy": last - 4}
+    shown = []
+    for _, row in rows.iterrows():
+        other = compared.get(str(row["metric"]), last - 1)
+        if whole(other):
+            shown.append(row)
+        else:
+            notes.append(f"{row['metric']} for {last} (it compares with {other}, not whole)")
+    out = pd.concat([keep, pd.DataFrame(shown, columns=table.columns)], ignore_index=True)
+    return out, notes
 
 
 def _headline(ctx: _Context, summary: pd.DataFrame) -> None:
@@ -767,6 +828,9 @@ def _headline(ctx: _Context, summary: pd.DataFrame) -> None:
         f"purchases ({ctx.occasion_unit}s)": _count(len(tx)),
         f"repeat-purchase rate ({ctx.per})": _pct(rate),
         f"revenue per purchase ({ctx.per}, {ctx.money})": _money(per),
+        "top 20% of customers' share of revenue": _pct(ctx.top_share),
+        "observation window (whole days)": f"{tx['datetime'].min():%Y-%m-%d} to "
+        f"{ctx.observation_end:%Y-%m-%d}",
     }
     ctx.headline.update(head)
 
