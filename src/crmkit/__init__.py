@@ -50,14 +50,22 @@ from crmkit.exceptions import (
     ValidationError,
 )
 from crmkit.timeunits import TimeUnit
-from crmkit.transactions import calibration_and_holdout, rfm_summary
+from crmkit.transactions import (
+    DataQuality,
+    PurchaseOccasions,
+    calibration_and_holdout,
+    purchase_occasions,
+    rfm_summary,
+)
 
 __all__ = [
     "ConvergenceError",
     "ConvergenceWarning",
     "CrmkitError",
     "CrmkitWarning",
+    "DataQuality",
     "DegenerateDataWarning",
+    "PurchaseOccasions",
     "TimeUnit",
     "ValidationError",
     "__version__",
@@ -72,6 +80,7 @@ __all__ = [
     "maturity",
     "metrics",
     "pareto",
+    "purchase_occasions",
     "rfm",
     "rfm_summary",
     "segmentation",

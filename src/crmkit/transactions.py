@@ -31,6 +31,7 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from crmkit import columns as cols
+from crmkit._occasions import DataQuality, PurchaseOccasions, purchase_occasions
 from crmkit._summary_core import (
     CustomerAggregates,
     aggregate,
@@ -48,7 +49,13 @@ from crmkit._validation import _preview
 from crmkit.exceptions import InvalidValueError
 from crmkit.timeunits import TimeUnit, check_time_unit
 
-__all__ = ["calibration_and_holdout", "rfm_summary"]
+__all__ = [
+    "DataQuality",
+    "PurchaseOccasions",
+    "calibration_and_holdout",
+    "purchase_occasions",
+    "rfm_summary",
+]
 
 
 def _is_dask(obj: Any) -> bool:
