@@ -452,6 +452,8 @@ def _lifecycle(ctx: _Context, summary: pd.DataFrame) -> None:
     lapsed = lapsed_customers(summary, ctx.options.time_unit).reindex(stages.index)
     stages["lapsed"] = lapsed.fillna(False).astype(bool)
     conv = lifecycle.funnel_conversion(stages)
+    if "prospect" in conv.index and conv.loc["prospect", "customers"] == 0:
+        conv = conv.drop(index="prospect")  # a purchase log holds no prospects
     conv["lapsed"] = stages.groupby("stage", observed=False)["lapsed"].sum().reindex(conv.index)
     moves = lifecycle.transition_matrix(
         tx, start=ctx.calibration_end, end=ctx.end_instant, model=lifecycle.FUNNEL
@@ -491,8 +493,8 @@ def _lifecycle(ctx: _Context, summary: pd.DataFrame) -> None:
     retention.insert(0, "customers", cohorts.sizes.reindex(retention.index))
     ctx.table(
         retention,
-        caption=f"Acquisition-cohort retention: share of each cohort buying again "
-        f"{ctx.options.cohort_period}+k periods after its first",
+        caption="Acquisition-cohort retention: share of each cohort (customers by month "
+        "of first purchase) buying in the k-th calendar period after it",
         formats={c: _pct for c in retention.columns if c.startswith("+")},
     )
     masked = retention.drop(columns="customers")
@@ -624,7 +626,7 @@ def _clv(ctx: _Context, full_summary: pd.DataFrame) -> pd.Series[Any]:
         freq_table.rename_axis("repeat purchases"),
         caption=f"Repeat-frequency fit (calibration period, {ctx.occasion_unit}s): customers "
         "by number of repeat purchases",
-        formats={c: _dec(1) for c in freq_table.columns},
+        formats={"actual": _count, "expected": _dec(1)},
     )
     ctx.figure(
         lambda ax: _plot("repeat_frequency_chart", freq_table, ax),
@@ -633,7 +635,9 @@ def _clv(ctx: _Context, full_summary: pd.DataFrame) -> pd.Series[Any]:
     ctx.figure(
         lambda ax: _plot(
             "tracking_plot",
-            tracking.set_index("period_end"),
+            tracking.set_index("period_end").rename_axis(
+                f"end of {unit_name(o.time_unit)[:-1]}"
+            ),
             ax,
             actual="actual_cumulative",
             expected="expected_cumulative",
@@ -693,19 +697,22 @@ def _clv(ctx: _Context, full_summary: pd.DataFrame) -> pd.Series[Any]:
         "mean."
     )
     top = table.sort_values("clv", ascending=False).head(15)
+    cur = f" ({o.currency})" if o.currency else ""
+    names = {
+        "frequency": "repeat purchases",
+        "recency": f"recency ({ctx.unit})",
+        "T": f"T ({ctx.unit})",
+        "monetary_value": f"mean repeat spend{cur}",
+        "p_alive": "P(alive)",
+        "expected_purchases": f"expected purchases, next {o.horizon} {ctx.unit}",
+        "spend_per_purchase": f"expected spend per purchase{cur}",
+        "clv": f"CLV{cur}",
+    }
+    kinds = [_count, _dec(1), _dec(1), _money, _pct, _dec(2), _money, _money]
     ctx.table(
-        top.rename_axis("customer"),
+        top.rename_axis("customer").rename(columns=names),
         caption=f"Top 15 customers by CLV (full-period fit; money {ctx.money})",
-        formats={
-            "frequency": _count,
-            "recency": _dec(1),
-            "T": _dec(1),
-            "monetary_value": _money,
-            "p_alive": _pct,
-            "expected_purchases": _dec(2),
-            "spend_per_purchase": _money,
-            "clv": _money,
-        },
+        formats=dict(zip(names.values(), kinds, strict=True)),
     )
     ctx.figure(
         lambda ax: _plot(
