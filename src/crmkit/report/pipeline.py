@@ -19,7 +19,7 @@ import pandas as pd
 
 from crmkit import clv, lifecycle, pareto
 from crmkit._validation import check_datetime_column, check_numeric_column, require_columns
-from crmkit.exceptions import CrmkitWarning, InvalidValueError
+from crmkit.exceptions import CrmkitError, CrmkitWarning, InvalidValueError
 from crmkit.metrics import Scorecard
 from crmkit.report._html import HtmlReport
 from crmkit.report._prep import prepare_occasions
@@ -526,10 +526,17 @@ def _mask_partial_cells(
 
 
 def _fit(family: Any, data: pd.DataFrame) -> tuple[Any, list[str]]:
-    """Fit and collect the fit's warnings (boundary, convergence) as text."""
+    """Fit and collect the fit's warnings (boundary, convergence) as text.
+
+    A fit that fails (no convergence, degenerate data) gives ``None`` and its message, so
+    the report states it instead of stopping.
+    """
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        fit = family.fit(data)
+        try:
+            fit = family.fit(data)
+        except CrmkitError as exc:
+            return None, [f"the fit failed: {str(exc).splitlines()[0]}"]
     return fit, [str(w.message) for w in caught if issubclass(w.category, CrmkitWarning)]
 
 
@@ -578,19 +585,32 @@ def _params_frame(fit: Any) -> pd.DataFrame:
     return fit.confidence_intervals(0.95).rename_axis("parameter")
 
 
-def _clv(ctx: _Context, full_summary: pd.DataFrame) -> pd.Series[Any]:
+def _clv(ctx: _Context, full_summary: pd.DataFrame) -> pd.Series[Any] | None:
     o = ctx.options
     family = getattr(clv, _MODEL_CLASSES[o.model])
     title = _MODEL_TITLES[o.model]
     split = _holdout_split(ctx)
     cal_fit, cal_warnings = _fit(family, split)
+    full, full_warnings = _fit(family, full_summary)
+    if cal_fit is None or full is None:
+        ctx.page.heading(f"Customer lifetime value ({title} + Gamma-Gamma)")
+        for label, fit, texts in (
+            ("Calibration fit", cal_fit, cal_warnings),
+            ("Full-period fit", full, full_warnings),
+        ):
+            for text in texts:
+                ctx.page.note(f"{label}: {text}")
+        ctx.page.paragraph(
+            "No CLV is reported: the purchase model could not be fitted to this data."
+        )
+        ctx.highlights.extend(f"warning: {t}" for t in cal_warnings + full_warnings)
+        return None
     ev = clv.evaluate_holdout(cal_fit.model, split)
     freq_table = clv.repeat_frequency_table(cal_fit.model, split)
     cal_tx = ctx.tx.loc[
         ctx.tx["customer_id"].isin(split.index) & (ctx.tx["datetime"] <= ctx.end_instant)
     ]
     tracking = _tracking(ctx, cal_fit.model, cal_tx)
-    full, full_warnings = _fit(family, full_summary)
 
     ctx.page.heading(f"Customer lifetime value ({title} + Gamma-Gamma)")
     ctx.page.paragraph(
@@ -660,9 +680,21 @@ def _clv(ctx: _Context, full_summary: pd.DataFrame) -> pd.Series[Any]:
         (full_summary["frequency"] > 0) & (full_summary["monetary_value"] > 0)
     ]
     spend, spend_warnings = _fit(clv.GammaGamma, spend_data)
-    per_customer = pd.Series(spend.model.expected_spend(), index=full_summary.index)
-    per_customer.loc[spend_data.index] = spend.model.conditional_expected_spend(spend_data)
-    n_default = len(full_summary) - len(spend_data)
+    if spend is not None:
+        per_customer = pd.Series(spend.model.expected_spend(), index=full_summary.index)
+        per_customer.loc[spend_data.index] = spend.model.conditional_expected_spend(spend_data)
+        spend_text = (
+            "Spend per purchase is the Gamma-Gamma posterior mean; the "
+            f"{len(full_summary) - len(spend_data):,} customers without a positive mean "
+            "repeat spend get the population mean."
+        )
+    else:
+        mean_spend = float(spend_data["monetary_value"].mean()) if len(spend_data) else 0.0
+        per_customer = pd.Series(mean_spend, index=full_summary.index)
+        spend_text = (
+            "The Gamma-Gamma spend model could not be fitted (see the note above), so every "
+            f"customer's spend per purchase is the mean repeat spend, {mean_spend:,.2f}."
+        )
     rate = convert_rate(o.annual_discount_rate, "Y", o.time_unit, days_per_year=365.2425)
     value = clv.customer_lifetime_value(
         full.model,
@@ -679,22 +711,27 @@ def _clv(ctx: _Context, full_summary: pd.DataFrame) -> pd.Series[Any]:
     table = full_summary[["frequency", "recency", "T", "monetary_value"]].assign(
         p_alive=alive, expected_purchases=expected, spend_per_purchase=per_customer, clv=value
     )
-    spend_params = _params_frame(spend)
-    ctx.table(
-        spend_params,
-        caption=f"Gamma-Gamma spend parameters, full period ({spend.n_customers:,} repeat "
-        "buyers with a positive mean repeat spend)",
-        formats=param_formats,
+    spend_params = (
+        _params_frame(spend)
+        if spend is not None
+        else pd.DataFrame(columns=["estimate", "stderr", "lower", "upper"]).rename_axis(
+            "parameter"
+        )
     )
+    if spend is not None:
+        ctx.table(
+            spend_params,
+            caption=f"Gamma-Gamma spend parameters, full period ({spend.n_customers:,} repeat "
+            "buyers with a positive mean repeat spend)",
+            formats=param_formats,
+        )
     for text in spend_warnings:
         ctx.page.note(f"Gamma-Gamma fit: {text}")
     ctx.page.paragraph(
         f"CLV: discounted expected margin over the next {o.horizon} {ctx.unit}, {ctx.money}; "
         f"margin {o.margin:.0%} of revenue, discount rate {o.annual_discount_rate:.0%} a "
-        f"year = {rate:.5f} per {unit_name(o.time_unit)[:-1]} (365.2425-day mean year). Spend "
-        "per purchase is the Gamma-Gamma posterior mean; the "
-        f"{n_default:,} customers without a positive mean repeat spend get the population "
-        "mean."
+        f"year = {rate:.5f} per {unit_name(o.time_unit)[:-1]} (365.2425-day mean year). "
+        + spend_text
     )
     top = table.sort_values("clv", ascending=False).head(15)
     cur = f" ({o.currency})" if o.currency else ""
@@ -742,9 +779,13 @@ def _clv(ctx: _Context, full_summary: pd.DataFrame) -> pd.Series[Any]:
     return value
 
 
-def _metrics(ctx: _Context, value: pd.Series[Any]) -> None:
+def _metrics(ctx: _Context, value: pd.Series[Any] | None) -> None:
     o = ctx.options
-    card = Scorecard.compute(transactions=ctx.tx, clv=value)
+    card = (
+        Scorecard.compute(transactions=ctx.tx)
+        if value is None
+        else Scorecard.compute(transactions=ctx.tx, clv=value)
+    )
     table, left_out = _whole_quarter_rows(card.table, ctx)
     formats = {
         "repeat_purchase_rate": _pct,
