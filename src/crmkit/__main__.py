@@ -36,10 +36,10 @@ def _read(path: Path, id_col: str, datetime_col: str) -> pd.DataFrame:
     try:
         if name.endswith(".parquet"):
             try:
-                import pyarrow  # noqa: F401
+                import pyarrow  # type: ignore[import-untyped,unused-ignore]  # noqa: F401
             except ImportError as exc:
                 raise _ReadError(
-                    f"reading {path.name} needs pyarrow: pip install \"crmkit[parquet]\""
+                    f'reading {path.name} needs pyarrow: pip install "crmkit[parquet]"'
                 ) from exc
             frame = pd.read_parquet(path)
             if id_col in frame.columns and pd.api.types.is_float_dtype(frame[id_col]):
@@ -141,7 +141,7 @@ def _report(args: argparse.Namespace, progress: list[str] | None) -> int:
     from crmkit.report import ReportOptions, build_report
 
     if args.input is None:
-        defaults = {
+        defaults: dict[str, str | None] = {
             "customer_id_col": "customer_id",
             "datetime_col": "date",
             "monetary_col": "dollar_value",

@@ -40,7 +40,7 @@ def make() -> pd.DataFrame:
             when += pd.Timedelta(minutes=int(rng.integers(0, 60)))
             size = rng.gamma(1.5, 1 / 1.5)  # invoices differ in size too
             for p in rng.choice(products, size=int(rng.integers(1, 6)), replace=False):
-                qty = max(1, int(round(scale * size * rng.integers(1, 13))))
+                qty = max(1, round(scale * size * rng.integers(1, 13)))
                 rows.append((str(invoice), p, qty, f"{when}", prices[p], cid))
             if rng.random() < 0.12:  # a second invoice the same day
                 invoice += 1

@@ -43,7 +43,7 @@ def prepare_occasions(lines: pd.DataFrame, o: ReportOptions) -> PurchaseOccasion
     """
     if o.monetary_col is None:
         return _occasions(lines, o)
-    zero = (lines[o.monetary_col] == 0).to_numpy(dtype=bool)
+    zero = (lines[o.monetary_col] == 0).to_numpy(dtype=bool, copy=True)
     if o.cancel_prefix is not None and o.invoice_col is not None:
         cancel = lines[o.invoice_col].astype("string").str.startswith(o.cancel_prefix)
         zero &= ~cancel.fillna(False).to_numpy(dtype=bool)
@@ -91,11 +91,11 @@ def prepare_occasions(lines: pd.DataFrame, o: ReportOptions) -> PurchaseOccasion
     q = prep.quality
     removed = q.removed.copy()
     if no_id.any():
-        row = [int(no_id.sum()), 0, 0.0]
-        if _ZERO_REASON in removed.index:
-            removed.loc[_ZERO_REASON, "rows"] += row[0]
-        else:
-            removed.loc[_ZERO_REASON] = row
+        extra = pd.DataFrame(
+            {"rows": [int(no_id.sum())], "customers": [0], "revenue": [0.0]},
+            index=pd.Index([_ZERO_REASON], name=removed.index.name),
+        )
+        removed = pd.concat([removed, extra]).groupby(level=0, sort=False).sum()
     quality = attrs.evolve(
         q,
         rows_in=q.rows_in + int(zero.sum()),
@@ -106,5 +106,3 @@ def prepare_occasions(lines: pd.DataFrame, o: ReportOptions) -> PurchaseOccasion
         removed=removed,
     )
     return attrs.evolve(prep, occasions=merged, quality=quality)
-
-

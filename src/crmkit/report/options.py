@@ -135,9 +135,7 @@ class ReportOptions:
     def resolve_dates(self, dates: pd.Series) -> tuple[pd.Timestamp, pd.Timestamp]:
         """Calibration end and observation end (both days, whole day inside) for dates."""
         first, last = dates.min().normalize(), dates.max()
-        obs = (
-            self.observation_end if self.observation_end is not None else last
-        ).normalize()
+        obs = (self.observation_end if self.observation_end is not None else last).normalize()
         if self.calibration_end is not None:
             cal = self.calibration_end
         elif obs - first > pd.Timedelta(weeks=78):

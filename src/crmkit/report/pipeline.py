@@ -283,10 +283,9 @@ def _quality(ctx: _Context, prep: Any, after_end: pd.DataFrame) -> None:
         ]
     removed.index.name = "reason"
     tx = ctx.tx
+    rows_word = "invoice lines" if o.invoice_col is not None else "transaction rows"
     used = {
-        f"rows read ({o.invoice_col and 'invoice lines' or 'transaction rows'})": _count(
-            q.rows_in
-        ),
+        f"rows read ({rows_word})": _count(q.rows_in),
         "rows used": _count(q.rows_out),
         "customers in the file": _count(q.customers_in),
         "customers kept": _count(tx["customer_id"].nunique()),
@@ -463,9 +462,7 @@ def _lifecycle(ctx: _Context, summary: pd.DataFrame) -> None:
     )
     n_lapsed = int(stages["lapsed"].sum())
     ctx.page.heading("Lifecycle stages and cohorts")
-    count_word = (
-        "purchase days" if ctx.occasion_unit == "invoice" else "purchases (customer-days)"
-    )
+    count_word = "purchase days" if ctx.occasion_unit == "invoice" else "purchases (customer-days)"
     ctx.page.paragraph(
         "Customer funnel prospect -> first purchase -> repeat -> loyal -> high-value, the "
         "four execution goals of a CRM strategy (win customers, make them repeat, make them "
@@ -511,16 +508,14 @@ def _lifecycle(ctx: _Context, summary: pd.DataFrame) -> None:
     ctx.save("stage_transitions", moves.counts)
 
 
-def _mask_partial_cells(
-    retention: pd.DataFrame, ctx: _Context
-) -> tuple[pd.DataFrame, str | None]:
+def _mask_partial_cells(retention: pd.DataFrame, ctx: _Context) -> tuple[pd.DataFrame, str | None]:
     """Blank the cells of the last calendar period when the data stop inside it."""
     out = retention.copy()
     last = pd.Period(ctx.observation_end, freq=ctx.options.cohort_period)
     if ctx.observation_end.normalize() == last.end_time.normalize():
         return out, None
     for k in out.columns:
-        cells = (out.index + int(k)) == last  # type: ignore[operator]  # PeriodIndex
+        cells = (out.index + int(k)) == last
         out.loc[cells, k] = np.nan
     return out, str(last)
 
@@ -582,7 +577,8 @@ def _tracking(ctx: _Context, model: Any, cal_tx: pd.DataFrame) -> pd.DataFrame:
 
 
 def _params_frame(fit: Any) -> pd.DataFrame:
-    return fit.confidence_intervals(0.95).rename_axis("parameter")
+    frame: pd.DataFrame = fit.confidence_intervals(0.95).rename_axis("parameter")
+    return frame
 
 
 def _clv(ctx: _Context, full_summary: pd.DataFrame) -> pd.Series[Any] | None:
@@ -594,9 +590,9 @@ def _clv(ctx: _Context, full_summary: pd.DataFrame) -> pd.Series[Any] | None:
     full, full_warnings = _fit(family, full_summary)
     if cal_fit is None or full is None:
         ctx.page.heading(f"Customer lifetime value ({title} + Gamma-Gamma)")
-        for label, fit, texts in (
-            ("Calibration fit", cal_fit, cal_warnings),
-            ("Full-period fit", full, full_warnings),
+        for label, texts in (
+            ("Calibration fit", cal_warnings),
+            ("Full-period fit", full_warnings),
         ):
             for text in texts:
                 ctx.page.note(f"{label}: {text}")
@@ -655,9 +651,7 @@ def _clv(ctx: _Context, full_summary: pd.DataFrame) -> pd.Series[Any] | None:
     ctx.figure(
         lambda ax: _plot(
             "tracking_plot",
-            tracking.set_index("period_end").rename_axis(
-                f"end of {unit_name(o.time_unit)[:-1]}"
-            ),
+            tracking.set_index("period_end").rename_axis(f"end of {unit_name(o.time_unit)[:-1]}"),
             ax,
             actual="actual_cumulative",
             expected="expected_cumulative",
@@ -881,6 +875,7 @@ def _headline(ctx: _Context, summary: pd.DataFrame) -> None:
         f"{ctx.observation_end:%Y-%m-%d}",
     }
     ctx.headline.update(head)
+
 
 def build_report(
     transactions: pd.DataFrame,
