@@ -297,3 +297,49 @@ def test_figures_show_the_reported_data(tmp_path: Path) -> None:
     page = (tmp_path / "report.html").read_text(encoding="utf-8")
     assert page.count("data:image/png;base64,") >= 8
     assert "Cumulative repeat purchases of the calibration customers, per invoice" in page
+
+
+@pytest.mark.slow
+def test_online_retail_ii_headline_equals_pandas(
+    shared_datasets: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The lead's acceptance run: Online Retail II, per invoice, against plain pandas."""
+    path = shared_datasets / "online_retail_ii" / "online_retail_ii_2009_2010.csv.gz"
+    if not path.is_file():
+        pytest.skip(f"{path} not found")
+    args = [
+        "report", "--input", str(path), "--customer-id-col", "Customer ID",
+        "--datetime-col", "InvoiceDate", "--invoice-col", "Invoice", "--quantity-col",
+        "Quantity", "--price-col", "Price", "--missing-ids", "drop", "--returns", "exclude",
+        "--cancel-prefix", "C", "--currency", "GBP", "--output", str(tmp_path),
+        "--no-figures", "--quiet",
+    ]  # fmt: skip
+    assert main(args) == 0
+    console = capsys.readouterr().out
+    raw = pd.read_csv(path, dtype={"Customer ID": "string", "Invoice": "string"})
+    lines = raw.dropna(subset=["Customer ID"])
+    lines = lines.loc[~lines["Invoice"].str.startswith("C") & (lines["Quantity"] > 0)]
+    lines = lines.loc[lines["Price"] > 0]
+    amount = lines["Quantity"] * lines["Price"]
+    invoices = amount.groupby([lines["Customer ID"], lines["Invoice"]]).sum()
+    per_customer = invoices.groupby(level=0).agg(["size", "sum"])
+    totals = np.sort(per_customer["sum"].to_numpy())[::-1]
+    k = 0.2 * len(totals)
+    top = totals[: int(k)].sum() + (k - int(k)) * totals[int(k)]
+    head = _headline(tmp_path)
+    assert _number(head["customers"]) == len(per_customer)
+    assert _number(head["revenue (GBP)"]) == pytest.approx(amount.sum(), abs=0.006)
+    assert _number(head["purchases (invoices)"]) == len(invoices)
+    assert _number(head["repeat-purchase rate (per invoice)"]) == pytest.approx(
+        (per_customer["size"] >= 2).mean(), abs=0.0005
+    )
+    assert _number(head["revenue per purchase (per invoice, GBP)"]) == pytest.approx(
+        amount.sum() / len(invoices), abs=0.006
+    )
+    assert _number(head["top 20% of customers' share of revenue"]) == pytest.approx(
+        top / totals.sum(), abs=0.0005
+    )
+    quality = pd.read_csv(tmp_path / "data_quality.csv").set_index("check")["value"]
+    assert quality["last purchase"] == "2010-12-09 20:01"
+    for measure, value in head.items():
+        assert f"  - {measure}: {value}" in console
