@@ -15,14 +15,14 @@ import numpy as np
 import pandas as pd
 
 from crmkit._summary_core import CustomerAggregates, aggregate, period_codes
-from crmkit._txprep import encode_ids, prepare, to_timestamp
+from crmkit._txprep import encode_ids, end_bound_ns, observation_day, prepare
 from crmkit._validation import check_datetime_column, require_columns
 from crmkit.exceptions import InvalidValueError
 from crmkit.timeunits import TimeUnit
 
 __all__ = ["dask_customer_aggregates"]
 
-_ID, _PERIOD, _NS, _AMOUNT = "__id", "__period", "__ns", "__amount"
+_ID, _PERIOD, _NS, _AMOUNT, _LATE = "__id", "__period", "__ns", "__amount", "__late"
 
 
 def _partition(
@@ -35,11 +35,13 @@ def _partition(
     returns: str,
     period: TimeUnit,
     id_dtype: Any,
+    bound_ns: int | None,
 ) -> pd.DataFrame:
     empty = pd.DataFrame(
         {
             _ID: pd.Series([], dtype=id_dtype),
             _PERIOD: np.array([], dtype=np.int64),
+            _LATE: np.array([], dtype=bool),
             _NS: np.array([], dtype=np.int64),
             _AMOUNT: np.array([], dtype=np.float64),
         }
@@ -60,6 +62,7 @@ def _partition(
         {
             _ID: prep.ids.to_numpy(),
             _PERIOD: period_codes(prep.ns, period),
+            _LATE: np.zeros(prep.ns.size, bool) if bound_ns is None else prep.ns >= bound_ns,
             _NS: prep.ns,
             _AMOUNT: amount,
         }
@@ -87,6 +90,9 @@ def dask_customer_aggregates(
     check_datetime_column(meta, datetime_col)
     tz = getattr(meta[datetime_col].dt, "tz", None)
     tz_name = None if tz is None else str(tz)
+    day = None
+    if observation_period_end is not None:
+        day = observation_day(observation_period_end, tz_name, name="observation_period_end")
     kwargs: dict[str, Any] = {
         "customer_id_col": customer_id_col,
         "datetime_col": datetime_col,
@@ -95,28 +101,30 @@ def dask_customer_aggregates(
         "returns": returns,
         "period": period,
         "id_dtype": meta[customer_id_col].dtype,
+        "bound_ns": None if day is None else end_bound_ns(day),
     }
     reduced_meta = _partition(meta.iloc[:0], **kwargs)
     rows = ddf[cols].map_partitions(_partition, meta=reduced_meta, **kwargs)
     pairs = (
-        rows.groupby([_ID, _PERIOD]).agg({_AMOUNT: "sum", _NS: ["count", "min", "max"]}).compute()
+        rows.groupby([_ID, _PERIOD, _LATE])
+        .agg({_AMOUNT: "sum", _NS: ["count", "min", "max"]})
+        .compute()
     )
     if len(pairs) == 0:
         raise InvalidValueError("transactions is empty (0 rows); pass at least one row.")
     pairs.columns = ["amount", "count", "lo", "hi"]
     pairs = pairs.reset_index()
     codes = pairs[_PERIOD].to_numpy(dtype=np.int64)
-    if observation_period_end is None:
+    if day is None:
         end_code = int(codes.max())
     else:
-        end_ts = to_timestamp(observation_period_end, tz_name, name="observation_period_end")
-        end_code = int(period_codes(np.array([end_ts.value], dtype=np.int64), period)[0])
-        late = codes > end_code
+        end_code = int(period_codes(np.array([day.value], dtype=np.int64), period)[0])
+        late = pairs[_LATE].to_numpy(dtype=bool)
         if late.any():
             if after_observation_end == "raise":
                 raise InvalidValueError(
                     f"{int(pairs['count'].to_numpy()[late].sum())} transaction(s) dated after "
-                    f"the observation end {end_ts.date()} (its period included); pass a later "
+                    f"the observation end {day.date()} (the whole day included); pass a later "
                     "observation_period_end, or after_observation_end='exclude' to leave them "
                     "out (lifetimes truncates them silently)."
                 )
@@ -124,7 +132,7 @@ def dask_customer_aggregates(
             codes = codes[~late]
             if len(pairs) == 0:
                 raise InvalidValueError(
-                    f"every transaction is after observation_period_end={end_ts.date()}; "
+                    f"every transaction is after observation_period_end={day.date()}; "
                     "pass a later date."
                 )
     cust, ids = encode_ids(pairs[_ID])

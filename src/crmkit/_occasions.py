@@ -44,13 +44,13 @@ REASONS: Final = (MISSING_ID, RETURN, PRICE, ZERO, DUPLICATE, UNMATCHED, NETTED)
 """Every reason a line can be removed for, in the order they are checked."""
 
 _PHRASES: Final[dict[str, str]] = {
-    MISSING_ID: "had no customer id",
-    RETURN: "were cancellations or returns",
-    PRICE: "had a unit price of zero or below",
-    ZERO: "had a quantity or amount of zero",
-    DUPLICATE: "repeated an earlier line exactly",
-    UNMATCHED: "were cancellations with no earlier purchase of the same customer to net against",
-    NETTED: "belonged to purchases cancelled in full (net value zero or below after netting)",
+    MISSING_ID: "without a customer id",
+    RETURN: "of cancellations or returns",
+    PRICE: "with a unit price of zero or below",
+    ZERO: "with a quantity or amount of zero",
+    DUPLICATE: "repeating an earlier line exactly",
+    UNMATCHED: "of cancellations with no earlier purchase of the same customer to net against",
+    NETTED: "of purchases cancelled in full (net value zero or below after netting)",
 }
 
 _UNITS: Final[dict[str, str]] = {"invoice": "invoice", "day": "customer-day"}
@@ -59,6 +59,10 @@ _KEPT: Final = -1
 
 def _fmt_money(value: float) -> str:
     return f"{value:,.2f}"
+
+
+def _count(n: int, word: str) -> str:
+    return f"{n:,} {word}" + ("" if n == 1 else "s")
 
 
 @attrs.frozen(kw_only=True)
@@ -88,7 +92,10 @@ class DataQuality:
     removed : pandas.DataFrame
         Indexed by ``reason`` (only reasons that removed at least one line, in the order
         of :data:`REASONS`): ``rows``, ``customers`` (distinct known ids among them) and
-        ``revenue`` (sum of their line values; negative for cancellations).
+        ``revenue``: what those lines took out of the total, the sum of their line
+        values (negative for cancellations); for ``netted to zero or below``, less the
+        part of their cancellations that earlier occasions absorbed, i.e. minus the
+        cancellations no earlier purchase could absorb.
     """
 
     rows_in: int
@@ -132,18 +139,20 @@ class DataQuality:
     def summary(self) -> list[str]:
         """Plain-English lines: what was read, each removal, what was kept."""
         lines = [
-            f"Read {self.rows_in:,} lines of {self.customers_in:,} customers worth "
-            f"{_fmt_money(self.revenue_in)} (cancellations and returns counted negative)."
+            f"Read {_count(self.rows_in, 'line')} of {_count(self.customers_in, 'customer')} "
+            f"worth {_fmt_money(self.revenue_in)} (cancellations and returns counted "
+            "negative)."
         ]
         for reason, row in self.removed.iterrows():
+            n_rows, n_cust = int(row["rows"]), int(row["customers"])
             lines.append(
-                f"Removed {int(row['rows']):,} lines that {_PHRASES[str(reason)]} "
-                f"({int(row['customers']):,} customers, worth {_fmt_money(row['revenue'])})."
+                f"Removed {_count(n_rows, 'line')} {_PHRASES[str(reason)]} "
+                f"({_count(n_cust, 'customer')}, worth {_fmt_money(row['revenue'])})."
             )
+        kept = _count(self.occasions, "purchase occasion")
         lines.append(
-            f"Kept {self.rows_out:,} lines as {self.occasions:,} purchase occasions "
-            f"(one per {self.unit}) of {self.customers_out:,} customers worth "
-            f"{_fmt_money(self.revenue_out)}."
+            f"Kept {_count(self.rows_out, 'line')} as {kept} (one per {self.unit}) of "
+            f"{_count(self.customers_out, 'customer')} worth {_fmt_money(self.revenue_out)}."
         )
         return lines
 
@@ -164,7 +173,7 @@ class PurchaseOccasions:
     Attributes
     ----------
     occasions : pandas.DataFrame
-        One row per purchase occasion, sorted by customer then time: the customer id
+        One row per purchase occasion, sorted by customer, time and invoice: the customer id
         column, the datetime column (the occasion's first timestamp, same dtype as the
         input), ``amount`` (float64, > 0) and, when an invoice column was given, that
         column (the occasion's invoice; for day occasions the invoice of the day's first
@@ -261,6 +270,38 @@ def _removed_table(
     )
 
 
+def _carry_back(
+    gross: NDArray[np.float64],
+    returned: NDArray[np.float64],
+    cust: NDArray[np.int64],
+    order: NDArray[np.intp],
+) -> tuple[NDArray[np.float64], NDArray[np.bool_]]:
+    """Net amounts of occasions after cancellations, carried back last in, first out.
+
+    ``order`` sorts the occasions by customer, then time. Walking each customer's
+    occasions from the latest back, an occasion keeps ``v = n - K`` with ``n = gross -
+    returned`` its own net and ``K`` the deficit carried from later occasions; if ``v <=
+    0`` it is dropped and hands ``-v`` on. The carry follows Lindley's recursion
+    ``K' = max(0, K - n)``, whose closed form ``K_r = S_r - min(0, S_1, ..., S_r)`` (``S``
+    the customer's running sum of ``-n``) is one grouped cumulative sum and minimum.
+    Returns the amounts and the dropped mask, in the occasions' own order.
+    """
+    rev = order[::-1]  # customers contiguous, latest occasion first
+    n = gross[rev] - returned[rev]
+    c = cust[rev]
+    group = np.cumsum(np.r_[True, c[1:] != c[:-1]]) if c.size else c
+    x = pd.Series(-n)
+    s = (x.groupby(group).cumsum() - x).to_numpy()  # S_r: sum of -n before r
+    carry = s - np.minimum(pd.Series(s).groupby(group).cummin().to_numpy(), 0.0)
+    v = n - carry
+    scale = gross[rev] + returned[rev] + carry
+    amount = np.empty_like(gross)
+    gone = np.empty(gross.size, dtype=bool)
+    amount[rev] = v
+    gone[rev] = v <= 1e-9 * scale  # zero up to float rounding
+    return amount, gone
+
+
 def _raise_count(count: int, what: str, option: str, choices: str) -> None:
     raise InvalidValueError(f"{count:,} line(s) {what}; pass {option} ({choices}).")
 
@@ -301,14 +342,17 @@ def purchase_occasions(
        them, ``"raise"`` stops).
     5. ``exact duplicate``: with ``duplicates="drop"``, a line equal in *every* column
        of ``lines`` to an earlier line (the first copy is kept).
-    6. With ``returns="net"``, each cancellation or return line is subtracted from the
+    6. With ``returns="net"``, cancellations undo the customer's most recent purchases
+       (last in, first out). Each cancellation or return line is subtracted from the
        same customer's most recent purchase occasion starting at or before it (for day
-       occasions: the occasion of the same or an earlier day). A cancellation without
-       such an occasion (its purchase predates the data) is removed as ``cancellation
-       without earlier purchase``; an occasion whose net value falls to zero or below
-       (up to float rounding) is removed with its purchase lines and the cancellations
-       netted into it as ``netted to zero or below``. A cancellation larger than the
-       occasion it is netted against is *not* spread over earlier occasions.
+       occasions: the occasion of the same or an earlier day); what exceeds that
+       occasion's value is subtracted from the occasion before it, and so on back in
+       time. An occasion whose net value falls to zero or below (up to float rounding)
+       is removed with its purchase lines and the cancellations netted into it as
+       ``netted to zero or below``. A cancellation without any earlier occasion (its
+       purchase predates the data) is removed as ``cancellation without earlier
+       purchase``. So each customer's occasions add up to their purchases less their
+       cancellations, except for cancellations no earlier purchase can absorb.
 
     A line's value is ``quantity * price`` (or ``amount_col``); cancellation and return
     lines count negative, :math:`-|v|`.
@@ -416,10 +460,10 @@ def purchase_occasions(
     1       7.0 2024-01-09 15:30:00    10.0    1002
     >>> for line in occ.quality.summary():
     ...     print(line)
-    Read 5 lines of 1 customers worth 30.50 (cancellations and returns counted negative).
-    Removed 1 lines that had no customer id (0 customers, worth 3.00).
-    Removed 1 lines that were cancellations or returns (1 customers, worth -2.50).
-    Kept 3 lines as 2 purchase occasions (one per invoice) of 1 customers worth 30.00.
+    Read 5 lines of 1 customer worth 30.50 (cancellations and returns counted negative).
+    Removed 1 line without a customer id (0 customers, worth 3.00).
+    Removed 1 line of cancellations or returns (1 customer, worth -2.50).
+    Kept 3 lines as 2 purchase occasions (one per invoice) of 1 customer worth 30.00.
     """
     _check_option(missing_ids, "missing_ids", ("raise", "drop"), "'drop' removes those lines.")
     _check_option(
@@ -559,6 +603,7 @@ def purchase_occasions(
     dt = lines[datetime_col]
     inst = wall if dt.dt.tz is None else pd.DatetimeIndex(dt).asi8.astype(np.int64)
     purchase = np.flatnonzero((reason == _KEPT) & ~is_return)
+    inv = np.zeros(0, dtype=np.int64)
     if kind == "invoice":
         assert invoice_col is not None
         inv, n_inv = _codes(lines[invoice_col])
@@ -579,7 +624,9 @@ def purchase_occasions(
     line_occ[order] = occ_sorted
     first = purchase[order[start]]  # line position of each occasion's first line
     n_occ = first.size
-    amount = np.bincount(line_occ, weights=value[purchase], minlength=n_occ)
+    amount: NDArray[np.float64] = np.bincount(
+        line_occ, weights=value[purchase], minlength=n_occ
+    ).astype(np.float64)
 
     if returns == "net":
         rets = np.flatnonzero((reason == _KEPT) & is_return)
@@ -602,10 +649,10 @@ def purchase_occasions(
         unmatched[rets[~matched]] = True
         _mark(reason, unmatched, REASONS.index(UNMATCHED))
         target = cand[matched]
-        gross = amount.copy()
-        returned = np.bincount(target, weights=-value[rets[matched]], minlength=n_occ)
-        amount = gross - returned
-        gone = amount <= 1e-9 * (gross + returned)
+        returned = np.bincount(target, weights=-value[rets[matched]], minlength=n_occ).astype(
+            np.float64
+        )
+        amount, gone = _carry_back(amount, returned, o_cust, o_order)
         netted = np.zeros(len(lines), dtype=bool)
         netted[purchase[gone[line_occ]]] = True
         netted[rets[matched][gone[target]]] = True
@@ -615,14 +662,20 @@ def purchase_occasions(
         n_occ = first.size
 
     removed = _removed_table(reason, cust, n_cust, value)
+    if NETTED in removed.index:
+        # what the netted lines took out of the total: their own values, less the part of
+        # their cancellations that earlier occasions absorbed (see _carry_back)
+        others = float(removed["revenue"].drop(NETTED).sum())
+        removed.loc[NETTED, "revenue"] = float(value.sum()) - float(amount.sum()) - others
     if n_occ == 0:
         raise InvalidValueError(
             "no purchase occasion is left after removing "
             + "; ".join(f"{int(r):,} lines ({reason_})" for reason_, r in removed["rows"].items())
             + ". Check the column names and the options."
         )
-    # sort by customer (sorted id codes), then first time, then invoice
-    final = np.lexsort((first, inst[first], cust[first]))
+    # sort by customer (sorted id codes), then first time, then invoice id, then line
+    tie = inv[first] if kind == "invoice" else first
+    final = np.lexsort((first, tie, inst[first], cust[first]))
     first, amount = first[final], amount[final]
     data: dict[str, Any] = {
         customer_id_col: lines[customer_id_col].iloc[first].reset_index(drop=True),

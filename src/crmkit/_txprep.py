@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-from crmkit._periods import wall_ns
+from crmkit._periods import DAY_NS, wall_ns
 from crmkit._validation import (
     _preview,
     check_datetime_column,
@@ -26,7 +26,16 @@ from crmkit._validation import (
 )
 from crmkit.exceptions import InvalidValueError
 
-__all__ = ["AfterEndPolicy", "Prepared", "ReturnsPolicy", "encode_ids", "prepare", "to_wall"]
+__all__ = [
+    "AfterEndPolicy",
+    "Prepared",
+    "ReturnsPolicy",
+    "encode_ids",
+    "end_of_observation",
+    "observation_day",
+    "prepare",
+    "to_wall",
+]
 
 ReturnsPolicy: TypeAlias = Literal["raise", "keep", "exclude"]
 """What to do with rows whose amount is <= 0 (returns, cancellations, free items)."""
@@ -97,6 +106,47 @@ def to_timestamp(value: Any, tz: str | None, *, name: str) -> pd.Timestamp:
             )
         ts = ts.tz_convert(tz).tz_localize(None)
     return pd.Timestamp(ts).as_unit("ns")
+
+
+def observation_day(value: Any, tz: str | None, *, name: str) -> pd.Timestamp:
+    """The calendar date of a user-given observation end, as a naive wall-clock midnight.
+
+    This is crmkit's one meaning of an observation (or calibration) end: a calendar
+    date whose whole day is observed. A time of day in ``value`` is ignored (the date it
+    falls on counts, as lifetimes reads ``observation_period_end`` at its period); a
+    naive value is read on the wall clock of a tz-aware column, a tz-aware value is
+    converted to the column's zone first.
+    """
+    return to_timestamp(value, tz, name=name).normalize()
+
+
+def end_bound_ns(day: pd.Timestamp) -> int:
+    """Wall-clock ns of the first instant after the observation day ``day`` (exclusive)."""
+    return int(day.value) + DAY_NS
+
+
+def end_of_observation(
+    value: Any, tz: str | None, *, name: str = "observation_end"
+) -> pd.Timestamp:
+    """Exclusive upper bound of the rows an observation end admits, in the column's zone.
+
+    Rows with ``datetime < end_of_observation(value, tz)`` are observed: every timestamp
+    on the calendar date of ``value`` counts (see :func:`observation_day`). The bound is
+    the next midnight on the wall clock, naive for a naive column or localised to
+    ``tz`` (a midnight skipped by a daylight-saving change moves forward, a repeated one
+    takes its first occurrence), so it compares directly with the datetime column.
+
+    Examples
+    --------
+    >>> end_of_observation("2010-12-09", None)
+    Timestamp('2010-12-10 00:00:00')
+    >>> end_of_observation("2010-12-09 17:30", "Europe/London")
+    Timestamp('2010-12-10 00:00:00+0000', tz='Europe/London')
+    """
+    nxt = observation_day(value, tz, name=name) + pd.Timedelta(days=1)
+    if tz is None:
+        return nxt
+    return nxt.tz_localize(tz, ambiguous=True, nonexistent="shift_forward")
 
 
 def prepare(

@@ -17,9 +17,22 @@ weeks exact, months calendar-aware). ``period="D", time_unit="W"`` gives days ex
 in weeks, lifetimes' ``freq="D", freq_multiplier=7``, the convention of the published
 CDNOW summary.
 
-**Observation end.** The observation runs to the end of the period holding
-``observation_period_end`` (default: the latest transaction). Rows in a later period are
-an error unless ``after_observation_end="exclude"``.
+**Observation end.** An observation end (``observation_period_end``,
+``calibration_period_end``) is a calendar *date* whose whole day is observed: every row
+with a timestamp before the next midnight counts, whatever its time of day, and a time
+of day in the given value is ignored (``"2010-12-09 12:00"`` means the whole of
+2010-12-09). The default is the date of the latest transaction. A naive date is read on
+the wall clock of a tz-aware column. Rows after that day are an error unless
+``after_observation_end="exclude"`` -- also rows later in the same week, month, ... when
+``period`` is coarser than a day. Durations run to the start of the period holding the
+end date, so ``T`` is lifetimes' (which reads ``observation_period_end`` at its period):
+with daily periods a customer whose first purchase is on the end date has ``T = 0``.
+The same rule holds in :mod:`crmkit.lifecycle` (``as_of``, ``observation_end``).
+
+**Lines and purchases.** Each row is a transaction; rows of one customer in one period
+merge into one purchase. For an invoice-line export (one row per product line, with
+cancellations and missing ids) build purchase occasions first with
+:func:`purchase_occasions` and summarise its ``.occasions``.
 """
 
 from __future__ import annotations
@@ -42,8 +55,9 @@ from crmkit._txprep import (
     Prepared,
     check_after_end,
     encode_ids,
+    end_bound_ns,
+    observation_day,
     prepare,
-    to_timestamp,
 )
 from crmkit._validation import _preview
 from crmkit.exceptions import InvalidValueError
@@ -120,8 +134,8 @@ def _sorted(frame: pd.DataFrame) -> pd.DataFrame:
 def _after_end(count: int, end: pd.Timestamp, what: str, policy: str) -> None:
     if count and policy == "raise":
         raise InvalidValueError(
-            f"{count} {what} dated after the observation end {end.date()} (its period "
-            "included); pass a later observation_period_end, or after_observation_end="
+            f"{count} {what} dated after the observation end {end.date()} (the whole "
+            "day included); pass a later observation_period_end, or after_observation_end="
             "'exclude' to leave them out (lifetimes truncates them silently)."
         )
 
@@ -170,7 +184,8 @@ def rfm_summary(
     monetary_value_col : str, optional
         Column of amounts (any currency; the same unit comes out).
     observation_period_end : date-like, optional
-        Last day of observation (the whole period holding it counts); default the latest
+        Last calendar date of observation: rows before the following midnight count (a
+        time of day in the value is ignored); default the date of the latest
         transaction. A naive date is read on the wall clock of a tz-aware column.
     time_unit : {"D", "W", "M", "Q", "Y"}, default "D"
         Unit of ``recency`` and ``T``.
@@ -189,7 +204,7 @@ def rfm_summary(
         adds them to their period's spend and counts the period as a purchase (what
         lifetimes does); ``"exclude"`` removes the rows first.
     after_observation_end : {"raise", "exclude"}, default "raise"
-        Rows in a period after the observation end raise, or are left out.
+        Rows dated after the observation end's day raise, or are left out.
 
     Returns
     -------
@@ -302,16 +317,16 @@ def _aggregate_prepared(
     if end is None:
         end_code = int(codes.max())
     else:
-        end_ts = to_timestamp(end, prep.tz, name="observation_period_end")
-        end_code = int(period_codes(np.array([end_ts.value], dtype=np.int64), per)[0])
-        late = codes > end_code
+        day = observation_day(end, prep.tz, name="observation_period_end")
+        end_code = int(period_codes(np.array([day.value], dtype=np.int64), per)[0])
+        late = prep.ns >= end_bound_ns(day)
         n_late = int(np.count_nonzero(late))
-        _after_end(n_late, end_ts, "transaction(s)", after)
+        _after_end(n_late, day, "transaction(s)", after)
         if n_late:
             keep = ~late
             if not keep.any():
                 raise InvalidValueError(
-                    f"every transaction is after observation_period_end={end_ts.date()}; "
+                    f"every transaction is after observation_period_end={day.date()}; "
                     "pass a later date."
                 )
             prep = _subset(prep, keep)
@@ -348,12 +363,14 @@ def calibration_and_holdout(
 ) -> pd.DataFrame:
     """Split a transaction log at a date into a calibration summary and holdout counts.
 
-    Rows dated ``<= calibration_period_end`` form the calibration summary, exactly as
-    :func:`rfm_summary` with ``observation_period_end=calibration_period_end``. Rows
-    with ``calibration_period_end < datetime <= observation_period_end`` are the holdout
-    (raw timestamps are compared, as lifetimes' ``calibration_and_holdout_data`` does:
-    give an end-of-day time if your data has times of day). Only customers seen in the
-    calibration period are returned.
+    Both ends are calendar dates whose whole day counts (see the module docstring):
+    rows dated on or before ``calibration_period_end`` (any time of that day) form the
+    calibration summary, exactly as :func:`rfm_summary` with
+    ``observation_period_end=calibration_period_end``; rows on the following days up to
+    and including ``observation_period_end`` are the holdout. On data without times of
+    day this is lifetimes' ``calibration_and_holdout_data``, which compares raw
+    timestamps (so a midnight ``calibration_period_end`` puts the rest of that day into
+    the holdout there). Only customers seen in the calibration period are returned.
 
     Parameters
     ----------
@@ -362,9 +379,10 @@ def calibration_and_holdout(
     customer_id_col, datetime_col, monetary_value_col : str
         Column names, as for :func:`rfm_summary`.
     calibration_period_end : date-like
-        Last instant of the calibration period.
+        Last calendar date of the calibration period (its whole day is in it).
     observation_period_end : date-like, optional
-        Last instant of the holdout period; default the latest transaction.
+        Last calendar date of the holdout period; default the date of the latest
+        transaction.
     time_unit, period, include_first_transaction, nan_policy, returns : see rfm_summary
     after_observation_end : {"raise", "exclude"}, default "raise"
         Rows after ``observation_period_end`` raise, or are left out.
@@ -426,23 +444,24 @@ def calibration_and_holdout(
         nan_policy=nan_policy,
         returns=returns,
     )
-    cal_end = to_timestamp(calibration_period_end, prep.tz, name="calibration_period_end")
+    cal_end = observation_day(calibration_period_end, prep.tz, name="calibration_period_end")
     if observation_period_end is None:
-        obs_end = pd.Timestamp(int(prep.ns.max()))
+        obs_end = pd.Timestamp(int(prep.ns.max())).normalize()
     else:
-        obs_end = to_timestamp(observation_period_end, prep.tz, name="observation_period_end")
+        obs_end = observation_day(observation_period_end, prep.tz, name="observation_period_end")
     if cal_end >= obs_end:
         raise InvalidValueError(
-            f"calibration_period_end={cal_end} must be before observation_period_end="
-            f"{obs_end}; the holdout period would be empty."
+            f"calibration_period_end={cal_end.date()} must be before observation_period_end="
+            f"{obs_end.date()} (both are calendar dates whose whole day counts); the "
+            "holdout period would be empty."
         )
-    late = prep.ns > obs_end.value
+    late = prep.ns >= end_bound_ns(obs_end)
     _after_end(int(np.count_nonzero(late)), obs_end, "transaction(s)", after)
-    in_cal = prep.ns <= cal_end.value
+    in_cal = prep.ns < end_bound_ns(cal_end)
     if not in_cal.any():
         raise InvalidValueError(
-            f"no transaction on or before calibration_period_end={cal_end}; the first is "
-            f"{_preview([pd.Timestamp(int(prep.ns.min()))])}. Pass a later date."
+            f"no transaction on or before calibration_period_end={cal_end.date()}; the first "
+            f"is {_preview([pd.Timestamp(int(prep.ns.min()))])}. Pass a later date."
         )
     cal = _subset(prep, in_cal)
     agg, ids, end_code = _aggregate_prepared(

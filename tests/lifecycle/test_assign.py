@@ -97,8 +97,10 @@ def test_tz_aware_data() -> None:
     tx["datetime"] = tx["datetime"].dt.tz_localize("Asia/Tehran")
     s = assign_stages(tx, as_of=pd.Timestamp("2024-03-31", tz="Asia/Tehran"))
     assert s["stage"].tolist() == ["first purchase", "repeat", "high-value", "loyal"]
+    # a naive date is read on the data's wall clock, as in rfm_summary
+    pd.testing.assert_frame_equal(assign_stages(tx, as_of="2024-03-31"), s)
     with pytest.raises(InvalidValueError, match="naive"):
-        assign_stages(tx, as_of="2024-03-31")
+        assign_stages(_tx(), as_of=pd.Timestamp("2024-03-31", tz="Asia/Tehran"))
 
 
 def test_rules_validation() -> None:

@@ -14,6 +14,7 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from crmkit._periods import PERIOD_FREQ, period_labels, period_ordinals, wall_ns
+from crmkit._txprep import observation_day
 from crmkit._validation import (
     check_datetime_column,
     check_nan_policy,
@@ -30,6 +31,7 @@ __all__ = [
     "FEATURE_COLUMNS",
     "PERIOD_FREQ",
     "customer_features",
+    "day_end",
     "is_dask",
     "period_labels",
     "period_ordinals",
@@ -101,22 +103,26 @@ def tz_of(frame: Any, column: str) -> str | None:
 
 
 def to_timestamp(value: Any, *, tz: str | None, name: str) -> pd.Timestamp:
-    """Parse ``value`` as a timestamp in the same time-zone convention as the data."""
-    try:
-        ts = pd.Timestamp(value)
-    except (TypeError, ValueError) as exc:
-        raise InvalidValueError(
-            f"{name}={value!r} is not a date; pass a pandas.Timestamp or an ISO string."
-        ) from exc
-    if pd.isna(ts):
-        raise InvalidValueError(f"{name} is NaT; pass a real date.")
-    if (ts.tz is None) != (tz is None):
-        raise InvalidValueError(
-            f"{name}={value!r} is {'naive' if ts.tz is None else 'tz-aware'} but the "
-            f"transactions' datetimes are {'naive' if tz is None else f'in {tz}'}; give "
-            f"{name} in the same time-zone convention."
-        )
-    return ts
+    """Parse an observation end (``as_of``, ``start``, ``end``, ``observation_end``).
+
+    Returns the calendar date's midnight in the data's convention: naive for a naive
+    column, in the column's zone for a tz-aware one. A time of day in ``value`` is
+    ignored and a naive ``value`` is read on the wall clock of a tz-aware column, as in
+    :func:`crmkit.rfm_summary`; rows of the whole day are observed (compare with
+    :func:`day_end`). A tz-aware ``value`` on a naive column raises.
+    """
+    day = observation_day(value, tz, name=name)
+    if tz is None:
+        return day
+    return day.tz_localize(tz, ambiguous=True, nonexistent="shift_forward")
+
+
+def day_end(day: pd.Timestamp) -> pd.Timestamp:
+    """Exclusive upper bound of the rows observed up to ``day``: its next midnight."""
+    nxt = day.tz_localize(None).normalize() + pd.Timedelta(days=1)
+    if day.tz is None:
+        return nxt
+    return nxt.tz_localize(day.tz, ambiguous=True, nonexistent="shift_forward")
 
 
 def dense_codes(values: pd.Series[Any]) -> tuple[NDArray[np.int64], pd.Index]:
@@ -251,7 +257,9 @@ def customer_features(
     purchase_unit: str,
     nan_policy: str = "raise",
 ) -> pd.DataFrame:
-    """One row per customer with a purchase on or before ``until`` (all when None).
+    """One row per customer with a purchase on or before the day ``until`` (all when None).
+
+    ``until`` comes from :func:`to_timestamp`: every row of its calendar day counts.
 
     Columns (in order): ``n_purchases`` (distinct ``purchase_unit`` periods with a
     purchase), ``total_spend``, ``first_purchase``, ``last_purchase``; index sorted.
@@ -260,7 +268,7 @@ def customer_features(
     unit = check_time_unit(purchase_unit)
     nan_counts = tx.isna().sum() if is_dask(tx) else None
     if until is not None:
-        tx = tx[tx[datetime_col] <= until]
+        tx = tx[tx[datetime_col] < day_end(until)]
     if is_dask(tx):
         return _features_dask(
             tx, customer_id_col, datetime_col, monetary_col, unit, nan_counts, nan_policy

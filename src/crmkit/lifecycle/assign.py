@@ -208,7 +208,9 @@ def assign_stages(
         One row per purchase (line). Rows after ``as_of`` are ignored: the result is a
         snapshot of what was known at that date.
     as_of : timestamp-like
-        The date of the snapshot (same time-zone convention as the data).
+        The date of the snapshot: every purchase on that calendar day counts (a time of
+        day is ignored); inactivity is measured to the date. A naive date is read on the
+        wall clock of a tz-aware column.
     model : StageModel, default FUNNEL
         :data:`~crmkit.lifecycle.FUNNEL`, :data:`~crmkit.lifecycle.KALAKOTA`,
         :data:`~crmkit.lifecycle.SOWALSKIE` or your own.

@@ -27,7 +27,7 @@ from numpy.typing import NDArray
 from crmkit._validation import check_in_range
 from crmkit.columns import CUSTOMER_ID, DATETIME, MONETARY
 from crmkit.exceptions import InvalidValueError
-from crmkit.lifecycle._frames import prepare, to_timestamp, tz_of, wall_ns
+from crmkit.lifecycle._frames import day_end, prepare, to_timestamp, tz_of, wall_ns
 from crmkit.timeunits import TimeUnit, check_time_unit, elapsed, unit_name
 
 __all__ = ["ProfitByTenure", "SecondYearVerdict", "profit_by_tenure"]
@@ -183,7 +183,8 @@ def profit_by_tenure(
     tenure_unit : {"D", "W", "M", "Q", "Y"}, default "Y"
         Length of a tenure period (calendar-exact).
     observation_end : timestamp-like, optional
-        Defaults to the last transaction; later rows are ignored.
+        Last calendar date observed (its whole day counts, a time of day is ignored);
+        defaults to the date of the last transaction; later rows are ignored.
     customer_id_col, datetime_col, monetary_col : str
         Column names (``monetary_col`` is read only with ``margin``).
 
@@ -239,16 +240,16 @@ def profit_by_tenure(
     cols = {"id": customer_id_col, "datetime": datetime_col, "value": value_col}
     tx = prepare(transactions, cols, numeric=("value",))
     if observation_end is None:
-        end = tx[datetime_col].max()
+        end = to_timestamp(tx[datetime_col].max(), tz=tz_of(tx, datetime_col), name="end")
     else:
         end = to_timestamp(observation_end, tz=tz_of(tx, datetime_col), name="observation_end")
-        tx = tx[tx[datetime_col] <= end]
+        tx = tx[tx[datetime_col] < day_end(end)]
         if len(tx) == 0:
             raise InvalidValueError(f"no transactions on or before observation_end={end}.")
     codes, uniques = pd.factorize(tx[customer_id_col], sort=True)
     ns = wall_ns(tx[datetime_col])
     first = pd.Series(ns).groupby(codes).min().to_numpy()
-    end_ns = int(wall_ns(pd.Series([end]))[0])
+    end_ns = int(wall_ns(pd.Series([day_end(end)]))[0])  # the end date's whole day observed
     k_tx = np.floor(elapsed(first[codes].view("M8[ns]"), ns.view("M8[ns]"), unit)).astype(np.int64)
     n_obs = np.floor(elapsed(first.view("M8[ns]"), np.datetime64(end_ns, "ns"), unit))
     n_obs = n_obs.astype(np.int64)  # whole periods observed per customer

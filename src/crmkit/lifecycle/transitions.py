@@ -90,7 +90,8 @@ def transition_matrix(
     transactions : pandas.DataFrame or dask.dataframe.DataFrame
         The transaction log.
     start, end : timestamp-like
-        Snapshot dates, ``start < end``.
+        Snapshot dates, ``start < end``; each includes its whole calendar day, as
+        ``as_of`` in :func:`~crmkit.lifecycle.assign_stages`.
     model, rules, customers, customer_id_col, datetime_col, monetary_col, nan_policy
         As in :func:`~crmkit.lifecycle.assign_stages`.
 
