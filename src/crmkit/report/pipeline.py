@@ -325,7 +325,7 @@ def _quality(ctx: _Context, prep: Any, after_end: pd.DataFrame) -> None:
 
 def _summaries(ctx: _Context) -> pd.DataFrame:
     """The per-customer RFM summary with frequency and spend counted per occasion."""
-    return _occasion_summary(ctx.tx, ctx.end_instant, ctx.options.time_unit)
+    return _occasion_summary(ctx.tx, ctx.observation_end, ctx.options.time_unit)
 
 
 def _occasion_summary(tx: pd.DataFrame, end: pd.Timestamp, unit: str) -> pd.DataFrame:
@@ -447,7 +447,7 @@ def lapsed_customers(summary: pd.DataFrame, unit: str) -> pd.Series[bool]:
 
 def _lifecycle(ctx: _Context, summary: pd.DataFrame) -> None:
     tx = ctx.tx
-    stages = lifecycle.assign_stages(tx, as_of=ctx.end_instant, model=lifecycle.FUNNEL)
+    stages = lifecycle.assign_stages(tx, as_of=ctx.observation_end, model=lifecycle.FUNNEL)
     lapsed = lapsed_customers(summary, ctx.options.time_unit).reindex(stages.index)
     stages["lapsed"] = lapsed.fillna(False).astype(bool)
     conv = lifecycle.funnel_conversion(stages)
@@ -455,10 +455,10 @@ def _lifecycle(ctx: _Context, summary: pd.DataFrame) -> None:
         conv = conv.drop(index="prospect")  # a purchase log holds no prospects
     conv["lapsed"] = stages.groupby("stage", observed=False)["lapsed"].sum().reindex(conv.index)
     moves = lifecycle.transition_matrix(
-        tx, start=ctx.calibration_end, end=ctx.end_instant, model=lifecycle.FUNNEL
+        tx, start=ctx.calibration_end, end=ctx.observation_end, model=lifecycle.FUNNEL
     )
     cohorts = lifecycle.cohort_retention(
-        tx, period=ctx.options.cohort_period, observation_end=ctx.end_instant
+        tx, period=ctx.options.cohort_period, observation_end=ctx.observation_end
     )
     n_lapsed = int(stages["lapsed"].sum())
     ctx.page.heading("Lifecycle stages and cohorts")
@@ -541,7 +541,7 @@ def _holdout_split(ctx: _Context) -> pd.DataFrame:
     split = calibration_and_holdout(
         ctx.tx,
         calibration_period_end=ctx.calibration_end,
-        observation_period_end=ctx.end_instant,
+        observation_period_end=ctx.observation_end,
         monetary_value_col="monetary",
         time_unit=o.time_unit,
         period="D",
@@ -549,8 +549,7 @@ def _holdout_split(ctx: _Context) -> pd.DataFrame:
     )
     cal_end = ctx.calibration_end + pd.Timedelta(days=1)
     cal_tx = ctx.tx.loc[ctx.tx["datetime"] < cal_end]
-    cal_last = cal_end - pd.Timedelta(1, "ns")
-    cal = _occasion_summary(cal_tx, cal_last, o.time_unit).reindex(split.index)
+    cal = _occasion_summary(cal_tx, ctx.calibration_end, o.time_unit).reindex(split.index)
     split["frequency"] = cal["frequency"].to_numpy()
     split["monetary_value"] = cal["monetary_value"].to_numpy()
     hold = ctx.tx.loc[ctx.tx["datetime"] >= cal_end]
