@@ -180,7 +180,7 @@ def _heatmap(
 def transition_heatmap(rates: pd.DataFrame, ax: Axes | None = None) -> Axes:
     """Stage-to-stage transition rates (rows: stage at start, columns: stage at end)."""
     ax = _axes(ax)
-    _heatmap(rates, ax, fmt=".2f", cmap="Blues", vmin=0.0, vmax=1.0)
+    _heatmap(rates, ax, fmt=".0%", cmap="Blues", vmin=0.0, vmax=1.0)
     ax.set_xlabel("stage at end")
     ax.set_ylabel("stage at start")
     ax.set_title("Stage transition rates")
@@ -266,7 +266,7 @@ def frequency_recency_matrix(
     from matplotlib.ticker import MaxNLocator
 
     ax.yaxis.set_major_locator(MaxNLocator(integer=True))
-    ax.set_title(f"{label} by frequency and recency, T = {T:.1f}")
+    ax.set_title(f"{label} by frequency and recency, T = {T:.1f}{in_unit.replace(' in ', ' ')}")
     return ax
 
 

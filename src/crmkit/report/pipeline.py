@@ -795,7 +795,8 @@ def _metrics(ctx: _Context, value: pd.Series[Any] | None) -> None:
     shown = table.assign(
         value=[formats.get(m, _pct if "fraction" in u or "rate" in m else _dec(3))(v)
                for m, v, u in zip(table["metric"], table["value"], table["unit"], strict=True)],
-        unit=[labels.get(m, u) for m, u in zip(table["metric"], table["unit"], strict=True)],
+        unit=[labels.get(m, u.replace("fraction", "share"))
+              for m, u in zip(table["metric"], table["unit"], strict=True)],
     )  # fmt: skip
     ctx.page.heading("CRM success metrics")
     ctx.page.paragraph(
@@ -851,6 +852,10 @@ def _whole_quarter_rows(table: pd.DataFrame, ctx: _Context) -> tuple[pd.DataFram
             shown.append(row)
         else:
             notes.append(f"{row['metric']} for {last} (it compares with {other}, not whole)")
+    got = set(rows["metric"])
+    for metric in table.loc[period_rows, "metric"]:
+        if metric not in got:
+            notes.append(f"{metric} for {last} (the data do not reach back far enough)")
     out = pd.concat([keep, pd.DataFrame(shown, columns=table.columns)], ignore_index=True)
     return out, notes
 
