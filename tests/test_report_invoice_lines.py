@@ -260,12 +260,20 @@ def test_error_paths_are_one_line_exit_2(
     # rows without an id and no --missing-ids drop
     no_drop = [a for a in BASE if a not in ("--missing-ids", "drop")]
     err = _one_error_line(capsys, *no_drop, *out)
-    assert "missing_ids" in err or "--missing-ids" in err
+    assert "--missing-ids drop" in err
     # the unit-price warning never precedes the error line
     err = _one_error_line(
         capsys, "report", "--input", str(DATA), "--customer-id-col", "Customer ID",
         "--datetime-col", "InvoiceDate", "--monetary-col", "Price", *out,
     )  # fmt: skip
+    assert "--missing-ids drop" in err
+    # returns without --returns
+    err = _one_error_line(
+        capsys, "report", "--input", str(DATA), "--customer-id-col", "Customer ID",
+        "--datetime-col", "InvoiceDate", "--invoice-col", "Invoice", "--quantity-col",
+        "Quantity", "--price-col", "Price", "--missing-ids", "drop", *out,
+    )  # fmt: skip
+    assert "--returns exclude" in err
     # Parquet without pyarrow names the extra
     parquet = tmp_path / "lines.parquet"
     parquet.write_bytes(b"PAR1")

@@ -14,7 +14,28 @@ __all__ = ["prepare_occasions"]
 _ZERO_REASON = "missing customer id"
 
 
+_CLI_WORDS = (
+    ("missing_ids='drop'", "--missing-ids drop"),
+    ("returns='exclude'", "--returns exclude"),
+    ("returns='net'", "--returns net"),
+    ("report them in .quality", "count them in the report's data-quality table"),
+    ("cancel_prefix=", "--cancel-prefix "),
+    ("invoice_col=", "--invoice-col"),
+)
+
+
 def _occasions(lines: pd.DataFrame, o: ReportOptions) -> PurchaseOccasions:
+    """purchase_occasions, with its error messages naming the command's options."""
+    try:
+        return _call(lines, o)
+    except InvalidValueError as exc:
+        message = str(exc)
+        for api, cli in _CLI_WORDS:
+            message = message.replace(api, cli)
+        raise InvalidValueError(message) from exc
+
+
+def _call(lines: pd.DataFrame, o: ReportOptions) -> PurchaseOccasions:
     return purchase_occasions(
         lines,
         customer_id_col=o.customer_id_col,

@@ -236,7 +236,8 @@ def unit_price_warning(lines: pd.DataFrame, o: ReportOptions) -> str | None:
     """A warning when ``monetary_col`` looks like a unit price rather than a line total.
 
     The rule: among products (a stock-code/product column) sold in at least two different
-    quantities, the money column stays the same across those quantities for most of them.
+    quantities, for at least half of them one and the same money value comes with
+    different quantities (a line total grows with the quantity; a unit price does not).
     Without a product column, the money column's name containing "price" is the signal.
     """
     if o.monetary_col is None:
@@ -247,19 +248,23 @@ def unit_price_warning(lines: pd.DataFrame, o: ReportOptions) -> str | None:
     product = _find_col(lines, _PRODUCT_NAMES)
     if product is not None and pd.api.types.is_numeric_dtype(lines[qty]):
         sub = lines[[product, qty, o.monetary_col]].dropna()
-        sub = sub.loc[sub[qty] > 0]
-        per = sub.groupby(product, sort=False, observed=True).agg(
-            quantities=(qty, "nunique"), amounts=(o.monetary_col, "nunique")
-        )
-        varied = per.loc[per["quantities"] >= 2]
+        sub = sub.loc[(sub[qty] > 0) & (sub[o.monetary_col] > 0)]
+        varied = sub.groupby(product, sort=False, observed=True)[qty].nunique()
+        varied = varied.loc[varied >= 2]
         if len(varied) >= 5:
-            share = float((varied["amounts"] == 1).mean())
+            sub = sub.loc[sub[product].isin(varied.index)]
+            per_value = sub.groupby([product, o.monetary_col], sort=False, observed=True)[
+                qty
+            ].nunique()
+            repeated = per_value.loc[per_value >= 2].index.get_level_values(0).unique()
+            share = len(repeated) / len(varied)
             if share >= 0.5:
                 return (
                     f"--monetary-col {o.monetary_col!r} looks like a unit price, not the money "
                     f"of a line: for {share:.0%} of the {len(varied):,} products sold in "
-                    f"different quantities ({qty!r}) it never changes. Pass --quantity-col "
-                    f"{qty} --price-col {o.monetary_col} to use quantity x price."
+                    f"different quantities ({qty!r}), the same {o.monetary_col!r} value "
+                    f"comes with different quantities. Pass --quantity-col {qty} "
+                    f"--price-col {o.monetary_col} to use quantity x price."
                 )
         return None
     if "price" in o.monetary_col.lower():
