@@ -192,7 +192,9 @@ def test_one_clv_story_two_labelled_fits(run: tuple[Path, str, str]) -> None:
 
     summary = pd.read_csv(out / "rfm_summary.csv", index_col=0)
     table = pd.read_csv(out / "clv.csv", index_col=0)
-    model = clv.BetaGeo(**full["estimate"].to_dict(), time_unit="W")  # the printed ones
+    model = clv.BetaGeo(
+        **{str(k): float(v) for k, v in full["estimate"].items()}, time_unit="W"
+    )  # the printed ones
     np.testing.assert_allclose(
         model.probability_alive(summary), table["p_alive"].to_numpy(), rtol=1e-5
     )
@@ -351,3 +353,47 @@ def test_online_retail_ii_headline_equals_pandas(
     assert quality["last purchase"] == "2010-12-09 20:01"
     for measure, value in head.items():
         assert f"  - {measure}: {value}" in console
+
+
+def test_returns_net_and_parquet_input(tmp_path: Path) -> None:
+    pytest.importorskip("pyarrow")
+    raw = pd.read_csv(DATA, dtype={"Invoice": "string"})
+    raw["InvoiceDate"] = pd.to_datetime(raw["InvoiceDate"])
+    raw["Customer ID"] = raw["Customer ID"].astype("float64")  # as a spreadsheet export
+    path = tmp_path / "lines.parquet"
+    raw.to_parquet(path)
+    args = [a if a != str(DATA) else str(path) for a in BASE]
+    args = [a if a != "exclude" else "net" for a in args]
+    assert main([*args, "--output", str(tmp_path / "o"), "--no-figures", "--quiet"]) == 0
+    summary = pd.read_csv(tmp_path / "o" / "rfm_summary.csv", dtype={"customer_id": str})
+    assert not summary["customer_id"].str.endswith(".0").any()  # 13000, not 13000.0
+    removed = pd.read_csv(tmp_path / "o" / "data_quality_removed.csv")
+    assert "cancellation/return" not in set(removed["reason"])  # netted, not removed
+    head = _headline(tmp_path / "o")
+    lines = raw.dropna(subset=["Customer ID"])
+    lines = lines.loc[lines["Price"] > 0]
+    net = float((lines["Quantity"] * lines["Price"]).sum())
+    dropped = removed.set_index("reason")["revenue"]
+    netted_out = float(dropped.drop(index=["missing customer id"], errors="ignore").sum())
+    assert _number(head["revenue (EUR)"]) == pytest.approx(net - netted_out, abs=0.006)
+
+
+def test_fit_warnings_are_shown_in_the_report(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import warnings
+
+    from crmkit import clv
+    from crmkit.exceptions import BoundaryWarning
+
+    original = clv.BetaGeo.fit.__func__  # type: ignore[attr-defined]
+
+    def fit_with_warning(cls: type, /, *args: object, **kwargs: object) -> object:
+        warnings.warn("a = 0 at the boundary (test)", BoundaryWarning, stacklevel=2)
+        return original(cls, *args, **kwargs)
+
+    monkeypatch.setattr(clv.BetaGeo, "fit", classmethod(fit_with_warning))
+    assert main([*BASE, "--output", str(tmp_path), "--no-figures", "--quiet"]) == 0
+    page = html.unescape((tmp_path / "report.html").read_text(encoding="utf-8"))
+    assert "Calibration fit: a = 0 at the boundary (test)" in page
+    assert "Full-period fit: a = 0 at the boundary (test)" in page
