@@ -486,7 +486,8 @@ def _lifecycle(ctx: _Context, summary: pd.DataFrame) -> None:
     ctx.table(
         moves.rates,
         caption=f"Stage transition rates {ctx.calibration_end:%Y-%m-%d} -> "
-        f"{ctx.observation_end:%Y-%m-%d} (share of each starting stage)",
+        f"{ctx.observation_end:%Y-%m-%d} (share of each starting stage; 'prospect' = "
+        "not yet a customer at the start)",
         formats={str(c): _pct for c in moves.rates.columns},
     )
     ctx.figure(lambda ax: _plot("transition_heatmap", moves.rates, ax), "Stage transitions")
