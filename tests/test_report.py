@@ -42,7 +42,7 @@ def test_report_writes_html_and_csv(report: tuple[Path, object]) -> None:
     for section in (
         "Data and data quality",
         "RFM summary and segments",
-        "Pareto concentration of spend",
+        "Pareto concentration of revenue",
         "Lifecycle stages and cohorts",
         "Customer lifetime value",
         "CRM success metrics",
@@ -84,7 +84,7 @@ def test_report_numbers_come_from_library_calls(
         returns="keep",
     )
     fit = clv.BetaGeo.fit(split)
-    params = pd.read_csv(out / "clv_parameters.csv", index_col=0)
+    params = pd.read_csv(out / "clv_parameters_calibration.csv", index_col=0)
     np.testing.assert_allclose(params["estimate"].to_numpy(), fit.estimates, rtol=1e-6)
     # the calibration summary is the published one, so the estimates are FHL 2005's
     np.testing.assert_allclose(fit.estimates, [0.243, 4.414, 0.793, 2.426], rtol=0.0, atol=6e-4)

@@ -2,9 +2,10 @@
 
 Without ``--input`` the report runs on the bundled CDNOW data (23,570 customers,
 January 1997 - June 1998, calibration to 1997-09-30). With ``--input`` it reads a CSV
-(optionally gzipped) or Parquet transaction file; name its columns with the
-``--*-col`` options. Bad files or columns print one clear error line and exit with
-status 2.
+(optionally gzipped) or Parquet file of transactions or invoice lines; name its columns
+with the ``--*-col`` options and say how to prepare it (``--missing-ids``,
+``--returns``, ``--cancel-prefix``). Every failure prints one ``crmkit: error: ...``
+line and exits with status 2.
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+import warnings
+import zlib
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -22,29 +25,66 @@ from crmkit.exceptions import CrmkitError
 __all__ = ["main"]
 
 
-def _read(path: Path, datetime_col: str) -> pd.DataFrame:
+class _ReadError(CrmkitError):
+    """A file that cannot be read (missing, truncated, not a table)."""
+
+
+def _read(path: Path, id_col: str, datetime_col: str) -> pd.DataFrame:
     if not path.is_file():
-        raise FileNotFoundError(f"no such file: {path}")
+        raise _ReadError(f"no such file: {path}")
     name = path.name.lower()
-    if name.endswith(".parquet"):
-        frame = pd.read_parquet(path)
-    elif name.endswith((".csv", ".csv.gz", ".txt", ".tsv")):
-        frame = pd.read_csv(path, sep="\t" if name.endswith(".tsv") else ",")
-    else:
-        raise CrmkitError(
-            f"cannot read {path.name!r}: use a .csv, .csv.gz, .tsv or .parquet file."
-        )
+    try:
+        if name.endswith(".parquet"):
+            try:
+                import pyarrow  # type: ignore[import-untyped,unused-ignore]  # noqa: F401
+            except ImportError as exc:
+                raise _ReadError(
+                    f'reading {path.name} needs pyarrow: pip install "crmkit[parquet]"'
+                ) from exc
+            frame = pd.read_parquet(path)
+            if id_col in frame.columns and pd.api.types.is_float_dtype(frame[id_col]):
+                frame[id_col] = _float_ids(frame[id_col])
+        elif name.endswith((".csv", ".csv.gz", ".txt", ".tsv", ".tsv.gz")):
+            frame = pd.read_csv(
+                path,
+                sep="\t" if ".tsv" in name else ",",
+                dtype={id_col: "string"},
+                low_memory=False,
+            )
+        else:
+            raise _ReadError(
+                f"cannot read {path.name!r}: use a .csv, .csv.gz, .tsv or .parquet file."
+            )
+    except (EOFError, zlib.error, UnicodeDecodeError, pd.errors.ParserError) as exc:
+        raise _ReadError(
+            f"cannot read {path.name}: the file is damaged or truncated ({type(exc).__name__}: "
+            f"{str(exc).splitlines()[0] if str(exc) else 'no detail'})."
+        ) from exc
+    except pd.errors.EmptyDataError as exc:
+        raise _ReadError(f"cannot read {path.name}: the file is empty.") from exc
+    except OSError as exc:
+        if isinstance(exc, FileNotFoundError):
+            raise
+        raise _ReadError(f"cannot read {path.name}: {exc}.") from exc
     if datetime_col in frame.columns and not pd.api.types.is_datetime64_any_dtype(
         frame[datetime_col]
     ):
         try:
-            frame[datetime_col] = pd.to_datetime(frame[datetime_col])
+            frame[datetime_col] = pd.to_datetime(frame[datetime_col], format="mixed")
         except (ValueError, TypeError) as exc:
-            raise CrmkitError(
+            raise _ReadError(
                 f"column {datetime_col!r} of {path.name} does not parse as dates ({exc}); "
                 "use ISO dates such as 2024-05-31."
             ) from exc
     return frame
+
+
+def _float_ids(ids: pd.Series) -> pd.Series:
+    """Whole-number float ids (18102.0) as nullable integers (18102); others unchanged."""
+    values = ids.dropna()
+    if bool((values == values.round()).all()):
+        return ids.astype("Int64")
+    return ids
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -59,27 +99,49 @@ def _parser() -> argparse.ArgumentParser:
     rep.add_argument("--input", type=Path, help="CSV/Parquet transaction file (default: CDNOW)")
     rep.add_argument("--output", type=Path, default=Path("crmkit-report"), help="output folder")
     rep.add_argument("--customer-id-col", default=None, help="customer id column")
-    rep.add_argument("--datetime-col", default=None, help="purchase date column")
-    rep.add_argument("--monetary-col", default=None, help="purchase amount column")
+    rep.add_argument("--datetime-col", default=None, help="purchase date-time column")
+    rep.add_argument(
+        "--monetary-col", default=None, help="money per row (or give quantity and price)"
+    )
+    rep.add_argument(
+        "--invoice-col", default=None, help="invoice column: count purchases per invoice"
+    )
+    rep.add_argument("--quantity-col", default=None, help="quantity per line")
+    rep.add_argument("--price-col", default=None, help="unit price per line (money = q x p)")
+    rep.add_argument(
+        "--missing-ids",
+        default="raise",
+        choices=["raise", "drop"],
+        help="rows without a customer id: error (default) or drop them",
+    )
+    rep.add_argument(
+        "--returns",
+        default="raise",
+        choices=["raise", "exclude", "net"],
+        help="returns/cancellations: error (default), exclude them, or net them",
+    )
+    rep.add_argument(
+        "--cancel-prefix", default=None, help="invoice prefix of cancellations, e.g. C"
+    )
+    rep.add_argument("--currency", default=None, help="currency code of the money, e.g. GBP")
     rep.add_argument("--time-unit", default="W", choices=["D", "W", "M", "Q", "Y"])
-    rep.add_argument("--calibration-end", default=None, help="YYYY-MM-DD")
-    rep.add_argument("--observation-end", default=None, help="YYYY-MM-DD")
+    rep.add_argument("--calibration-end", default=None, help="YYYY-MM-DD (whole day inside)")
+    rep.add_argument("--observation-end", default=None, help="YYYY-MM-DD (whole day inside)")
     rep.add_argument("--model", default="bgnbd", choices=["bgnbd", "mbgnbd", "paretonbd"])
     rep.add_argument("--horizon", type=int, default=52, help="CLV horizon in time units")
     rep.add_argument("--discount-rate", type=float, default=0.10, help="annual rate")
-    rep.add_argument("--margin", type=float, default=0.30, help="margin share of spend")
+    rep.add_argument("--margin", type=float, default=0.30, help="margin share of revenue")
     rep.add_argument("--no-figures", action="store_true", help="skip the figures")
-    rep.add_argument("--quiet", action="store_true", help="no progress messages")
+    rep.add_argument("--quiet", action="store_true", help="no progress messages or warnings")
     return parser
 
 
-def _report(args: argparse.Namespace) -> int:
+def _report(args: argparse.Namespace, progress: list[str] | None) -> int:
     from crmkit import datasets
     from crmkit.report import ReportOptions, build_report
 
     if args.input is None:
-        tx = datasets.load_cdnow_transactions()
-        defaults = {
+        defaults: dict[str, str | None] = {
             "customer_id_col": "customer_id",
             "datetime_col": "date",
             "monetary_col": "dollar_value",
@@ -87,24 +149,36 @@ def _report(args: argparse.Namespace) -> int:
         cal = args.calibration_end or datasets.CDNOW_CALIBRATION_END
         obs = args.observation_end or datasets.CDNOW_OBSERVATION_END
         title = "crmkit report: CDNOW (23,570 customers, 1997-1998)"
+        currency = args.currency or "USD"
     else:
+        uses_price = args.quantity_col is not None and args.price_col is not None
         defaults = {
             "customer_id_col": "customer_id",
             "datetime_col": "datetime",
-            "monetary_col": "monetary",
+            "monetary_col": None if uses_price else "monetary",
         }
         cal, obs = args.calibration_end, args.observation_end
         title = f"crmkit report: {args.input.name}"
+        currency = args.currency
     columns = {
         key: getattr(args, key) if getattr(args, key) is not None else default
         for key, default in defaults.items()
     }
-    if args.input is not None:
-        tx = _read(args.input, columns["datetime_col"])
+    if args.input is None:
+        tx = datasets.load_cdnow_transactions()
+    else:
+        tx = _read(args.input, str(columns["customer_id_col"]), str(columns["datetime_col"]))
     options = ReportOptions(
-        customer_id_col=columns["customer_id_col"],
-        datetime_col=columns["datetime_col"],
+        customer_id_col=str(columns["customer_id_col"]),
+        datetime_col=str(columns["datetime_col"]),
         monetary_col=columns["monetary_col"],
+        invoice_col=args.invoice_col,
+        quantity_col=args.quantity_col,
+        price_col=args.price_col,
+        missing_ids=args.missing_ids,
+        returns=args.returns,
+        cancel_prefix=args.cancel_prefix,
+        currency=currency,
         time_unit=args.time_unit,
         calibration_end=cal,
         observation_end=obs,
@@ -116,11 +190,12 @@ def _report(args: argparse.Namespace) -> int:
     )
     started = time.perf_counter()
 
-    def progress(message: str) -> None:
-        if not args.quiet:
+    def say(message: str) -> None:
+        if progress is not None:
+            progress.append(message)
             print(message, file=sys.stderr, flush=True)
 
-    outputs = build_report(tx, options, args.output, title=title, progress=progress)
+    outputs = build_report(tx, options, args.output, title=title, progress=say)
     print(title)
     for line in outputs.highlights:
         print(f"  - {line}")
@@ -130,14 +205,30 @@ def _report(args: argparse.Namespace) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the crmkit command line and return the process exit status."""
+    """Run the crmkit command line and return the process exit status.
+
+    Warnings are collected while the command runs and printed after its output (never
+    before an error line; ``--quiet`` silences them). Any failure is one
+    ``crmkit: error: ...`` line on stderr and exit status 2.
+    """
     args = _parser().parse_args(argv)
-    try:
-        return _report(args)
-    except (CrmkitError, OSError, ValueError, ImportError) as exc:
-        message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        print(f"crmkit: error: {message}", file=sys.stderr)
-        return 2
+    progress: list[str] | None = None if args.quiet else []
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            code = _report(args, progress)
+        except (CrmkitError, OSError, ValueError, ImportError, KeyError, EOFError) as exc:
+            message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            print(f"crmkit: error: {message}", file=sys.stderr)
+            return 2
+    if not args.quiet:
+        seen: set[str] = set()
+        for w in caught:
+            text = str(w.message).splitlines()[0]
+            if text not in seen:
+                seen.add(text)
+                print(f"crmkit: warning: {text}", file=sys.stderr)
+    return code
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -140,11 +140,23 @@ def funnel(table: pd.DataFrame, ax: Axes | None = None, *, column: str = "reache
     )
     for p, v, c in zip(pos, values, conv, strict=True):
         text = f"{v:,.0f}" + ("" if not np.isfinite(c) else f"  ({c:.1%})")
-        ax.text(top / 2, p, text, ha="center", va="center", color="white", fontsize=9)
+        # labels sit to the right of the widest bar, so narrow bars never clip them
+        ax.text(top * 1.03, p, text, ha="left", va="center", color="#1d2733", fontsize=9)
+    ax.set_xlim(0, top * 1.45)
     ax.set_yticks(pos, labels)
     ax.set_xticks([])
-    ax.set_title("Customer funnel (conversion from previous stage)")
+    ax.set_xlabel(f"customers ({column}); conversion from the previous stage in brackets")
+    ax.set_title("Customer funnel")
     return ax
+
+
+def _text_colour(rgba: Any) -> str:
+    """Black or white, whichever contrasts more with a cell colour (WCAG 2.1 luminance)."""
+    channels = np.asarray(rgba[:3], dtype=np.float64)
+    linear = np.where(channels <= 0.04045, channels / 12.92, ((channels + 0.055) / 1.055) ** 2.4)
+    luminance = float(linear @ np.array([0.2126, 0.7152, 0.0722]))
+    # contrast with black (L + 0.05) / 0.05 vs with white 1.05 / (L + 0.05)
+    return "black" if (luminance + 0.05) ** 2 > 0.0525 else "white"
 
 
 def _heatmap(
@@ -159,25 +171,32 @@ def _heatmap(
     if values.size <= 400:
         for (i, j), v in np.ndenumerate(values):
             if np.isfinite(v):
-                colour = "white" if (v - vmin) / ((vmax - vmin) or 1) > 0.6 else "black"
-                ax.text(j, i, format(v, fmt), ha="center", va="center", fontsize=7, color=colour)
+                ax.text(
+                    j, i, format(v, fmt), ha="center", va="center", fontsize=7,
+                    color=_text_colour(image.cmap(image.norm(v))),
+                )  # fmt: skip
 
 
 def transition_heatmap(rates: pd.DataFrame, ax: Axes | None = None) -> Axes:
     """Stage-to-stage transition rates (rows: stage at start, columns: stage at end)."""
     ax = _axes(ax)
-    _heatmap(rates, ax, fmt=".2f", cmap="Blues", vmin=0.0, vmax=1.0)
+    _heatmap(rates, ax, fmt=".0%", cmap="Blues", vmin=0.0, vmax=1.0)
     ax.set_xlabel("stage at end")
     ax.set_ylabel("stage at start")
     ax.set_title("Stage transition rates")
     return ax
 
 
+def _period_word(retention: pd.DataFrame) -> str:
+    freq = getattr(retention.index, "freqstr", None) or ""
+    return {"M": "months", "Q": "quarters", "Y": "years"}.get(freq[:1], "periods")
+
+
 def cohort_heatmap(retention: pd.DataFrame, ax: Axes | None = None) -> Axes:
     """Acquisition-cohort retention (rows: cohorts, columns: periods since acquisition)."""
     ax = _axes(ax)
     _heatmap(retention, ax, fmt=".0%", cmap="viridis", vmin=0.0, vmax=1.0)
-    ax.set_xlabel("periods since acquisition")
+    ax.set_xlabel(f"{_period_word(retention)} since acquisition")
     ax.set_ylabel("acquisition cohort")
     ax.set_title("Cohort retention")
     return ax
@@ -239,12 +258,15 @@ def frequency_recency_matrix(
         vmax=vmax,
     )
     ax.figure.colorbar(image, ax=ax, fraction=0.046, pad=0.04, label=label)
-    ax.set_xlabel("recency (time of last purchase)")
+    unit = getattr(model, "time_unit", None)
+    unit_word = {"D": "days", "W": "weeks", "M": "months", "Q": "quarters", "Y": "years"}
+    in_unit = f" in {unit_word[unit]}" if unit in unit_word else ""
+    ax.set_xlabel(f"recency: time from first to last purchase{in_unit}")
     ax.set_ylabel("frequency (repeat purchases)")
     from matplotlib.ticker import MaxNLocator
 
     ax.yaxis.set_major_locator(MaxNLocator(integer=True))
-    ax.set_title(f"{label} by frequency and recency, T = {T:.1f}")
+    ax.set_title(f"{label} by frequency and recency, T = {T:.1f}{in_unit.replace(' in ', ' ')}")
     return ax
 
 
@@ -255,6 +277,7 @@ def tracking_plot(
     actual: str = "actual",
     expected: str = "expected",
     calibration_end: Any = None,
+    ylabel: str = "repeat purchases",
 ) -> Axes:
     """Cumulative (or per-period) actual vs expected repeat purchases over time."""
     missing = [c for c in (actual, expected) if c not in tracking.columns]
@@ -272,7 +295,7 @@ def tracking_plot(
     for tick in ax.get_xticklabels():
         tick.set_rotation(30)
         tick.set_horizontalalignment("right")
-    ax.set_ylabel("repeat purchases")
+    ax.set_ylabel(ylabel)
     ax.set_title("Tracking: actual vs expected repeat purchases")
     ax.legend(frameon=False)
     return ax

@@ -1,14 +1,14 @@
-"""The seeds' customer life-cycle stage models, as frozen data.
+"""Customer life-cycle stage models from the CRM literature, as frozen data.
 
-Three models are provided, with the names and order of the source articles
-(``DOMAIN.md`` section 3):
+Three models are provided, with the names and order of their published sources:
 
-* :data:`FUNNEL` — the four execution goals of a CRM strategy [003] read as a funnel of
-  customer states: prospect → first purchase → repeat → loyal → high-value.
-* :data:`KALAKOTA` — Kalakota's CRM life cycle [004] with Johnson & Storm's table 2-1:
+* :data:`FUNNEL` — the four execution goals of a CRM strategy (win customers, make them
+  repeat, make them loyal, serve the most valuable) read as a funnel of customer states:
+  prospect → first purchase → repeat → loyal → high-value.
+* :data:`KALAKOTA` — Kalakota & Robinson's CRM life cycle with Johnson & Storm's table 2-1:
   acquire (differentiation; innovation), enhance (bundling; reduce the cost of serving the
   customer), retain (adaptation; listen to the customer, offer new products).
-* :data:`SOWALSKIE` — the three relationship stages of Sowalskie (2001) [001]:
+* :data:`SOWALSKIE` — the three relationship stages of Sowalskie (2001):
   acquaintance → maintenance → termination.
 
 Every model maps the five *funnel levels* computed from a purchase history (0 prospect,
@@ -20,9 +20,9 @@ References
 ----------
 - Kalakota, R. & Robinson, M. (2001). *e-Business 2.0: Roadmap for Success*.
   Addison-Wesley (the acquire / enhance / retain CRM life cycle).
-- The project's source articles [001], [003], [004] as summarised in the domain brief
-  (``DOMAIN.md`` section 3): Sowalskie (2001) relationship stages; Johnson & Storm's
-  table 2-1; the four execution goals of a CRM strategy.
+- Sowalskie (2001): the acquaintance, maintenance and termination stages of a customer
+  relationship.
+- Johnson & Storm, table 2-1: the focus and strategies of each life-cycle stage.
 
 Examples
 --------
@@ -209,7 +209,8 @@ class StageModel:
 
 FUNNEL: Final = StageModel(
     name="CRM strategy funnel",
-    source="DOMAIN.md section 3, four execution goals of a CRM strategy [003]",
+    source="the four execution goals of a CRM strategy: acquire, make repeat, make loyal, "
+    "serve high-value customers (Kalakota & Robinson 2001)",
     stages=(
         Stage(
             name="prospect",
@@ -239,11 +240,11 @@ FUNNEL: Final = StageModel(
     ),
     level_stages=FUNNEL_LEVELS,
 )
-"""Prospect → first purchase → repeat → loyal → high-value ([003])."""
+"""Prospect → first purchase → repeat → loyal → high-value."""
 
 KALAKOTA: Final = StageModel(
     name="Kalakota CRM life cycle",
-    source="Kalakota's CRM life-cycle model with Johnson & Storm's table 2-1 [004]",
+    source="Kalakota & Robinson (2001), CRM life cycle; Johnson & Storm, table 2-1",
     stages=(
         Stage(
             name="acquire",
@@ -266,11 +267,11 @@ KALAKOTA: Final = StageModel(
     ),
     level_stages=("acquire", "acquire", "enhance", "retain", "retain"),
 )
-"""Acquire → enhance → retain, each with its focus and strategies ([004])."""
+"""Acquire → enhance → retain, each with its focus and strategies."""
 
 SOWALSKIE: Final = StageModel(
     name="Sowalskie relationship stages",
-    source="Sowalskie (2001), three relationship stages [001]",
+    source="Sowalskie (2001), three relationship stages",
     stages=(
         Stage(
             name="acquaintance",
@@ -289,7 +290,7 @@ SOWALSKIE: Final = StageModel(
     lapsed_stage="termination",
     progressive=False,
 )
-"""Acquaintance → maintenance → termination ([001]); lapsed customers are terminated."""
+"""Acquaintance → maintenance → termination; lapsed customers are terminated."""
 
 STAGE_MODELS: Final = (FUNNEL, KALAKOTA, SOWALSKIE)
 """The built-in models, in the order above."""

@@ -63,6 +63,17 @@ class HtmlReport:
         self.toc.append((anchor, text))
         self.parts.append(f'<h2 id="{anchor}">{html.escape(text)}</h2>')
 
+    def summary(self, text: str, pairs: Mapping[str, Any]) -> None:
+        """A first section (before all others) of labelled values."""
+        self.toc.insert(0, ("s0", text))
+        rows = "".join(
+            f"<dt>{html.escape(str(k))}</dt><dd>{html.escape(str(v))}</dd>"
+            for k, v in pairs.items()
+        )
+        self.parts.insert(
+            0, f'<h2 id="s0">{html.escape(text)}</h2><dl class="kv headline">{rows}</dl>'
+        )
+
     def paragraph(self, text: str) -> None:
         """A paragraph of plain text (escaped)."""
         self.parts.append(f"<p>{html.escape(text)}</p>")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal, TypeAlias
+from typing import Any, Literal, TypeAlias
 
 import attrs
 import pandas as pd
@@ -33,6 +33,18 @@ def _check_model(_: object, __: attrs.Attribute[str], value: str) -> None:
         raise InvalidValueError(f"model={value!r} is not one of {list(_MODELS)}.")
 
 
+_MISSING: tuple[str, ...] = ("raise", "drop")
+_RETURNS: tuple[str, ...] = ("raise", "exclude", "net")
+
+
+def _choice(name: str, allowed: tuple[str, ...]) -> Any:
+    def check(_: object, __: attrs.Attribute[str], value: str) -> None:
+        if value not in allowed:
+            raise InvalidValueError(f"{name}={value!r} is not one of {list(allowed)}.")
+
+    return check
+
+
 def _check_unit(_: object, __: attrs.Attribute[str], value: str) -> None:
     check_time_unit(value)
 
@@ -43,8 +55,26 @@ class ReportOptions:
 
     Attributes
     ----------
-    customer_id_col, datetime_col, monetary_col : str
+    customer_id_col, datetime_col : str
         Column names in the transaction file (defaults: the bundled CDNOW names).
+    monetary_col : str, optional
+        Money per row. ``None`` with ``quantity_col`` and ``price_col``: quantity x price.
+    invoice_col : str, optional
+        Invoice (order) number. Given: one purchase is one invoice; otherwise one
+        purchase is one customer-day (all rows of a customer on one calendar day).
+    quantity_col, price_col : str, optional
+        Quantity and unit price per line; their product is the line's money when
+        ``monetary_col`` is not given.
+    missing_ids : {"raise", "drop"}
+        Rows without a customer id: an error, or removed (and counted in the data-quality
+        table).
+    returns : {"raise", "exclude", "net"}
+        Return lines (negative quantity or money, or an invoice starting with
+        ``cancel_prefix``): an error, removed, or netted against the purchases.
+    cancel_prefix : str, optional
+        Invoice numbers starting with this text are cancellations (Online Retail: "C").
+    currency : str, optional
+        Currency code printed with every money amount; ``None``: "in the file's currency".
     time_unit : {"D", "W", "M", "Q", "Y"}
         Unit of recency, frequency, T, the CLV horizon and the discount rate. Purchases
         on the same *day* are always merged into one purchase occasion.
@@ -52,7 +82,8 @@ class ReportOptions:
         End of the calibration period for the holdout check. Default: 39 weeks before
         ``observation_end`` when the data span more than 78 weeks, else the midpoint.
     observation_end : pandas.Timestamp, optional
-        End of the observation window. Default: the last purchase date.
+        Last day of the observation window; the whole day is inside. Default: the day of
+        the last transaction.
     model : {"bgnbd", "mbgnbd", "paretonbd"}
         Purchase-count model of the CLV section.
     horizon : int
@@ -70,7 +101,14 @@ class ReportOptions:
 
     customer_id_col: str = "customer_id"
     datetime_col: str = "date"
-    monetary_col: str = "dollar_value"
+    monetary_col: str | None = "dollar_value"
+    invoice_col: str | None = None
+    quantity_col: str | None = None
+    price_col: str | None = None
+    missing_ids: str = attrs.field(default="raise", validator=_choice("missing_ids", _MISSING))
+    returns: str = attrs.field(default="raise", validator=_choice("returns", _RETURNS))
+    cancel_prefix: str | None = None
+    currency: str | None = None
     time_unit: TimeUnit = attrs.field(default="W", validator=_check_unit)
     calibration_end: pd.Timestamp | None = attrs.field(default=None, converter=_opt_timestamp)
     observation_end: pd.Timestamp | None = attrs.field(default=None, converter=_opt_timestamp)
@@ -89,10 +127,15 @@ class ReportOptions:
         )
         check_in_range(self.margin, name="margin", low=0, high=1, low_inclusive=False)
 
+    @property
+    def money(self) -> str:
+        """How money amounts are labelled: the currency code or the file's currency."""
+        return self.currency if self.currency else "in the file's currency"
+
     def resolve_dates(self, dates: pd.Series) -> tuple[pd.Timestamp, pd.Timestamp]:
-        """Calibration end and observation end for a column of purchase dates."""
-        first, last = dates.min(), dates.max()
-        obs = self.observation_end if self.observation_end is not None else last.normalize()
+        """Calibration end and observation end (both days, whole day inside) for dates."""
+        first, last = dates.min().normalize(), dates.max()
+        obs = (self.observation_end if self.observation_end is not None else last).normalize()
         if self.calibration_end is not None:
             cal = self.calibration_end
         elif obs - first > pd.Timedelta(weeks=78):

@@ -8,6 +8,7 @@ from library calls the test suite covers.
 from __future__ import annotations
 
 import time
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -18,15 +19,16 @@ import pandas as pd
 
 from crmkit import clv, lifecycle, pareto
 from crmkit._validation import check_datetime_column, check_numeric_column, require_columns
-from crmkit.exceptions import InvalidValueError
+from crmkit.exceptions import CrmkitError, CrmkitWarning, InvalidValueError
 from crmkit.metrics import Scorecard
 from crmkit.report._html import HtmlReport
+from crmkit.report._prep import prepare_occasions
 from crmkit.report.options import ReportOptions
 from crmkit.rfm import rfm_segments
 from crmkit.timeunits import convert_rate, unit_name
 from crmkit.transactions import calibration_and_holdout, rfm_summary
 
-__all__ = ["ReportOutputs", "build_report"]
+__all__ = ["ReportOutputs", "build_report", "lapsed_customers", "unit_price_warning"]
 
 _MODEL_CLASSES = {"bgnbd": "BetaGeo", "mbgnbd": "ModifiedBetaGeo", "paretonbd": "ParetoNBD"}
 _MODEL_TITLES = {"bgnbd": "BG/NBD", "mbgnbd": "MBG/NBD", "paretonbd": "Pareto/NBD"}
@@ -55,6 +57,65 @@ class ReportOutputs:
     highlights: tuple[str, ...]
 
 
+Formatter = Callable[[Any], str]
+
+
+def _count(v: Any) -> str:
+    return "" if pd.isna(v) else f"{round(float(v)):,}"
+
+
+def _pct(v: Any) -> str:
+    return "" if pd.isna(v) else f"{float(v):.1%}"
+
+
+def _money(v: Any) -> str:
+    return "" if pd.isna(v) else f"{float(v):,.2f}"
+
+
+def _dec(digits: int) -> Formatter:
+    return lambda v: "" if pd.isna(v) else f"{float(v):,.{digits}f}"
+
+
+def _date(v: Any) -> str:
+    return "" if pd.isna(v) else f"{pd.Timestamp(v):%Y-%m-%d}"
+
+
+def _plain(v: Any) -> str:
+    return "" if v is None or (not isinstance(v, str) and pd.isna(v)) else str(v)
+
+
+def formatted(frame: pd.DataFrame, formats: dict[str, Formatter]) -> pd.DataFrame:
+    """A frame of display strings: the index becomes a column, every value formatted.
+
+    Columns without a formatter: integers as counts, floats with 3 decimals, anything
+    else as text.
+    """
+    flat = frame.reset_index() if _has_index(frame) else frame.reset_index(drop=True)
+    out = pd.DataFrame(index=flat.index)
+    for col in flat.columns:
+        values = flat[col]
+        fmt = formats.get(str(col))
+        if fmt is None:
+            if pd.api.types.is_bool_dtype(values):
+                fmt = _plain
+            elif pd.api.types.is_integer_dtype(values):
+                fmt = _count
+            elif pd.api.types.is_float_dtype(values):
+                fmt = _dec(3)
+            elif pd.api.types.is_datetime64_any_dtype(values):
+                fmt = _date
+            else:
+                fmt = _plain
+        out[str(col)] = [fmt(v) for v in values]
+    return out
+
+
+def _has_index(frame: pd.DataFrame) -> bool:
+    if frame.index.name is not None or any(n is not None for n in frame.index.names):
+        return True
+    return not isinstance(frame.index, pd.RangeIndex)
+
+
 @attrs.define
 class _Context:
     tx: pd.DataFrame
@@ -64,104 +125,248 @@ class _Context:
     progress: Progress
     calibration_end: pd.Timestamp
     observation_end: pd.Timestamp
+    occasion_unit: str
     csv: dict[str, Path] = attrs.field(factory=dict)
     highlights: list[str] = attrs.field(factory=list)
+    headline: dict[str, str] = attrs.field(factory=dict)
+    top_share: float = float("nan")
     figures: bool = True
 
     @property
     def unit(self) -> str:
         return unit_name(self.options.time_unit)
 
-    def save(self, name: str, frame: pd.DataFrame | pd.Series[Any]) -> None:
+    @property
+    def per(self) -> str:
+        """The occasion unit as a phrase: "per invoice" or "per customer-day"."""
+        return f"per {self.occasion_unit}"
+
+    @property
+    def end_instant(self) -> pd.Timestamp:
+        """The last instant inside the observation window (end of its last day)."""
+        return self.observation_end + pd.Timedelta(days=1) - pd.Timedelta(1, "ns")
+
+    @property
+    def money(self) -> str:
+        return self.options.money
+
+    def save(self, name: str, frame: pd.DataFrame | pd.Series[Any], *, index: bool = True) -> None:
         path = self.out / f"{name}.csv"
-        frame.to_csv(path)
+        frame.to_csv(path, index=index)
         self.csv[name] = path
+
+    def table(
+        self,
+        frame: pd.DataFrame,
+        *,
+        caption: str,
+        formats: dict[str, Formatter] | None = None,
+        max_rows: int = 60,
+    ) -> None:
+        self.page.table(
+            formatted(frame, formats or {}), caption=caption, index=False, max_rows=max_rows
+        )
 
     def figure(self, draw: Callable[[Any], object], caption: str, **subplot: Any) -> None:
         if not self.figures:
             return
         import matplotlib.pyplot as plt
 
-        fig, ax = plt.subplots(figsize=(7.0, 4.6), subplot_kw=subplot or None)
+        fig, ax = plt.subplots(figsize=(7.6, 4.8), subplot_kw=subplot or None)
         draw(ax)
+        fig.tight_layout()
         self.page.figure(fig, caption=caption)
 
 
-def _canonical(tx: pd.DataFrame, o: ReportOptions) -> pd.DataFrame:
-    """The transaction log with crmkit's canonical column names (a new frame)."""
-    require_columns(
-        tx,
-        [o.customer_id_col, o.datetime_col, o.monetary_col],
-        hint="Pass --customer-id-col, --datetime-col and --monetary-col to name them.",
-    )
-    check_datetime_column(tx, o.datetime_col)
-    check_numeric_column(tx, o.monetary_col)
-    return pd.DataFrame(
-        {
-            "customer_id": tx[o.customer_id_col].to_numpy(),
-            "datetime": tx[o.datetime_col].to_numpy(),
-            "monetary": tx[o.monetary_col].to_numpy(dtype=np.float64),
-        }
-    )
+def _plot(name: str, *args: Any, **kwargs: Any) -> Any:
+    from crmkit import plotting
+
+    return getattr(plotting, name)(*args, **kwargs)
 
 
-def _quality(ctx: _Context) -> None:
-    tx = ctx.tx
-    n_missing_id = int(tx["customer_id"].isna().sum())
-    n_missing_date = int(tx["datetime"].isna().sum())
-    if n_missing_id or n_missing_date:
+def _check_lines(lines: pd.DataFrame, o: ReportOptions) -> None:
+    """Columns exist and have usable types, before any preparation."""
+    money = (
+        [o.monetary_col]
+        if o.monetary_col is not None
+        else [c for c in (o.quantity_col, o.price_col) if c is not None]
+    )
+    if o.monetary_col is None and (o.quantity_col is None or o.price_col is None):
         raise InvalidValueError(
-            f"the transaction file has {n_missing_id} row(s) without a customer id and "
-            f"{n_missing_date} without a date; remove or fill them before running the report."
+            "no money column: pass --monetary-col, or --quantity-col and --price-col "
+            "(money = quantity x price)."
         )
-    amounts = tx["monetary"].to_numpy()
-    checks = pd.DataFrame(
-        {
-            "value": [
-                len(tx),
-                tx["customer_id"].nunique(),
-                f"{tx['datetime'].min():%Y-%m-%d} .. {tx['datetime'].max():%Y-%m-%d}",
-                int(np.sum(amounts == 0)),
-                int(np.sum(amounts < 0)),
-                int(np.sum(~np.isfinite(amounts))),
-                int(tx.duplicated(["customer_id", "datetime"]).sum()),
-                f"{ctx.calibration_end:%Y-%m-%d}",
-                f"{ctx.observation_end:%Y-%m-%d}",
-            ]
-        },
-        index=pd.Index(
-            [
-                "transactions",
-                "customers",
-                "date range",
-                "zero-value transactions (kept, counted as purchases)",
-                "negative-value transactions (returns; kept in spend totals)",
-                "non-finite amounts",
-                "rows on a day the customer already bought (merged into one occasion)",
-                "calibration end (holdout check)",
-                "observation end",
-            ],
-            name="check",
-        ),
+    wanted = [o.customer_id_col, o.datetime_col, *money]
+    if o.invoice_col is not None:
+        wanted.append(o.invoice_col)
+    require_columns(
+        lines,
+        wanted,
+        hint="Name them with --customer-id-col, --datetime-col, --monetary-col (or "
+        "--quantity-col and --price-col) and --invoice-col.",
     )
-    if int(np.sum(~np.isfinite(amounts))):
-        raise InvalidValueError("the amount column has NaN or infinite values; fix them first.")
-    ctx.page.heading("Data and data quality")
-    ctx.page.table(checks, caption="What was read")
-    ctx.save("data_quality", checks)
+    check_datetime_column(lines, o.datetime_col)
+    n_no_date = int(lines[o.datetime_col].isna().sum())
+    if n_no_date:
+        raise InvalidValueError(
+            f"{n_no_date:,} row(s) have no {o.datetime_col!r}; fill or remove them first."
+        )
+    for col in money:
+        check_numeric_column(lines, col)
+        values = lines[col].to_numpy(dtype=np.float64)
+        bad = int(np.sum(~np.isfinite(values)))
+        if bad:
+            raise InvalidValueError(
+                f"{bad:,} row(s) have a missing or infinite {col!r}; fix them first."
+            )
 
 
-def _rfm(ctx: _Context) -> pd.DataFrame:
+_QTY_NAMES = ("quantity", "qty", "units", "quantities")
+_PRODUCT_NAMES = ("stockcode", "stock_code", "product_id", "productid", "sku", "product")
+
+
+def _find_col(lines: pd.DataFrame, names: tuple[str, ...]) -> str | None:
+    for col in lines.columns:
+        if str(col).lower().replace(" ", "") in names:
+            return str(col)
+    return None
+
+
+def unit_price_warning(lines: pd.DataFrame, o: ReportOptions) -> str | None:
+    """A warning when ``monetary_col`` looks like a unit price rather than a line total.
+
+    The rule: among products (a stock-code/product column) sold in at least two different
+    quantities, for at least half of them one and the same money value comes with
+    different quantities (a line total grows with the quantity; a unit price does not).
+    Without a product column, the money column's name containing "price" is the signal.
+    """
+    if o.monetary_col is None:
+        return None
+    qty = o.quantity_col or _find_col(lines, _QTY_NAMES)
+    if qty is None or qty == o.monetary_col:
+        return None
+    product = _find_col(lines, _PRODUCT_NAMES)
+    if product is not None and pd.api.types.is_numeric_dtype(lines[qty]):
+        sub = lines[[product, qty, o.monetary_col]].dropna()
+        sub = sub.loc[(sub[qty] > 0) & (sub[o.monetary_col] > 0)]
+        varied = sub.groupby(product, sort=False, observed=True)[qty].nunique()
+        varied = varied.loc[varied >= 2]
+        if len(varied) >= 5:
+            sub = sub.loc[sub[product].isin(varied.index)]
+            per_value = sub.groupby([product, o.monetary_col], sort=False, observed=True)[
+                qty
+            ].nunique()
+            repeated = per_value.loc[per_value >= 2].index.get_level_values(0).unique()
+            share = len(repeated) / len(varied)
+            if share >= 0.5:
+                return (
+                    f"--monetary-col {o.monetary_col!r} looks like a unit price, not the money "
+                    f"of a line: for {share:.0%} of the {len(varied):,} products sold in "
+                    f"different quantities ({qty!r}), the same {o.monetary_col!r} value "
+                    f"comes with different quantities. Pass --quantity-col {qty} "
+                    f"--price-col {o.monetary_col} to use quantity x price."
+                )
+        return None
+    if "price" in o.monetary_col.lower():
+        return (
+            f"--monetary-col {o.monetary_col!r} is named like a unit price and the file has a "
+            f"quantity column {qty!r}; if it is a price, pass --quantity-col {qty} "
+            f"--price-col {o.monetary_col} to use quantity x price."
+        )
+    return None
+
+
+def _quality(ctx: _Context, prep: Any, after_end: pd.DataFrame) -> None:
     o = ctx.options
+    q = prep.quality
+    removed = q.removed.copy()
+    if len(after_end):
+        removed.loc[f"after the observation end {ctx.observation_end:%Y-%m-%d}"] = [
+            np.nan,
+            after_end[o.customer_id_col].nunique(),
+            float(after_end["amount"].sum()),
+        ]
+    removed.index.name = "reason"
+    tx = ctx.tx
+    rows_word = "invoice lines" if o.invoice_col is not None else "transaction rows"
+    used = {
+        f"rows read ({rows_word})": _count(q.rows_in),
+        "rows used": _count(q.rows_out),
+        "customers in the file": _count(q.customers_in),
+        "customers kept": _count(tx["customer_id"].nunique()),
+        f"revenue in the file ({ctx.money})": _money(q.revenue_in),
+        f"revenue kept ({ctx.money})": _money(float(tx["monetary"].sum())),
+        f"purchases ({ctx.occasion_unit}s)": _count(len(tx)),
+        "first purchase": f"{tx['datetime'].min():%Y-%m-%d %H:%M}",
+        "last purchase": f"{tx['datetime'].max():%Y-%m-%d %H:%M}",
+        "observation end (whole day inside)": f"{ctx.observation_end:%Y-%m-%d}",
+        "calibration end (holdout check)": f"{ctx.calibration_end:%Y-%m-%d}",
+    }
+    ctx.page.heading("Data and data quality")
+    unit_text = (
+        f"One purchase is one invoice ({o.invoice_col!r}): every count in this report is per "
+        "invoice."
+        if o.invoice_col is not None
+        else "One purchase is one customer-day (all rows of a customer on one calendar day): "
+        "every count in this report is per customer-day. Pass --invoice-col to count "
+        "invoices."
+    )
+    money_text = (
+        f"{o.quantity_col} x {o.price_col}" if o.monetary_col is None else f"{o.monetary_col!r}"
+    )
+    ctx.page.paragraph(f"{unit_text} Money is {money_text}, {ctx.money}.")
+    ctx.page.key_values(used)
+    if len(removed):
+        ctx.table(
+            removed,
+            caption="Rows removed, by reason",
+            formats={"rows": _count, "customers": _count, "revenue": _money},
+        )
+    else:
+        ctx.page.paragraph("No rows were removed.")
+    ctx.save("data_quality", pd.Series(used, name="value").rename_axis("check"))
+    ctx.save("data_quality_removed", removed)
+
+
+def _summaries(ctx: _Context) -> pd.DataFrame:
+    """The per-customer RFM summary with frequency and spend counted per occasion."""
+    return _occasion_summary(ctx.tx, ctx.observation_end, ctx.options.time_unit)
+
+
+def _occasion_summary(tx: pd.DataFrame, end: pd.Timestamp, unit: str) -> pd.DataFrame:
+    """rfm_summary's recency and T (days as periods) with frequency and spend per occasion.
+
+    ``rfm_summary`` merges the rows of one calendar day; here each row of ``tx`` is one
+    purchase occasion (an invoice may share its day with another), so frequency is the
+    number of occasions minus one and the mean repeat spend leaves out the first one.
+    """
     summary = rfm_summary(
-        ctx.tx,
+        tx,
         monetary_value_col="monetary",
-        observation_period_end=ctx.observation_end,
-        time_unit=o.time_unit,
+        observation_period_end=end,
+        time_unit=unit,
         period="D",
         totals=True,
         returns="keep",
     )
+    ordered = tx.sort_values(["customer_id", "datetime"], kind="stable")
+    grouped = ordered.groupby("customer_id", sort=False)
+    n = grouped.size().reindex(summary.index)
+    first_amount = grouped["monetary"].first().reindex(summary.index)
+    total = grouped["monetary"].sum().reindex(summary.index)
+    freq = (n - 1).astype(np.float64)
+    repeat = (total - first_amount).to_numpy(dtype=np.float64)
+    mean = np.zeros(len(summary))
+    np.divide(repeat, freq.to_numpy(), out=mean, where=freq.to_numpy() > 0)
+    summary["frequency"] = freq.to_numpy()
+    summary["monetary_value"] = mean
+    summary["n_transactions"] = n.to_numpy(dtype=np.int64)
+    summary["total_spend"] = total.to_numpy(dtype=np.float64)
+    return summary
+
+
+def _rfm(ctx: _Context) -> pd.DataFrame:
+    summary = _summaries(ctx)
     segments = rfm_segments(summary)
     table = (
         segments.groupby("segment", observed=True)
@@ -176,15 +381,24 @@ def _rfm(ctx: _Context) -> pd.DataFrame:
     table["share"] = table["customers"] / table["customers"].sum()
     ctx.page.heading("RFM summary and segments")
     ctx.page.paragraph(
-        f"Frequency counts repeat purchase days; recency and T are in {ctx.unit}. Scores 1-5 "
-        "are quantiles (5 = best); segments come from crmkit.rfm.DEFAULT_SEGMENTS."
+        f"Frequency counts repeat purchases ({ctx.per}); recency and T are in {ctx.unit}. "
+        "Scores 1-5 are quintiles (5 = best); segments follow crmkit.rfm.DEFAULT_SEGMENTS."
     )
-    ctx.page.table(table, caption="Customers per RFM segment")
+    ctx.table(
+        table,
+        caption="Customers per RFM segment",
+        formats={
+            "share": _pct,
+            "mean_recency_score": _dec(2),
+            "mean_frequency_score": _dec(2),
+            "mean_monetary_score": _dec(2),
+        },
+    )
     ctx.save("rfm_summary", summary)
     ctx.save("rfm_segments", segments)
     top = table.index[0]
     ctx.highlights.append(
-        f"RFM: largest segment '{top}' ({table['share'].iloc[0]:.0%} of customers)"
+        f"RFM: largest segment '{top}' ({table['share'].iloc[0]:.1%} of customers)"
     )
     return summary
 
@@ -194,70 +408,142 @@ def _pareto(ctx: _Context, summary: pd.DataFrame) -> None:
     conc = pareto.concentration(spend)
     verdict = conc.verdict(0.2, 0.8, level=0.95, n_resamples=199)
     abc = conc.abc()
-    counts = abc.value_counts().reindex(["A", "B", "C"])
+    counts = abc.value_counts().reindex(["A", "B", "C"]).fillna(0)
+    ctx.top_share = float(verdict.measured_share)
     stats = {
-        "top 20% share of spend": f"{verdict.measured_share:.1%} "
+        "top 20% of customers' share of revenue": f"{verdict.measured_share:.1%} "
         f"(95% bootstrap CI {verdict.ci_low:.1%} - {verdict.ci_high:.1%})",
-        "customers needed for 80% of spend": f"{conc.share_for(0.8):.1%}",
+        "share of customers needed for 80% of revenue": f"{conc.share_for(0.8):.1%}",
         "Gini coefficient": f"{conc.gini:.3f}",
-        "claim '20% of customers give 80% of value'": "holds"
+        "claim '20% of customers give 80% of revenue'": "holds"
         if verdict.holds
         else "does not hold",
-        "ABC classes (A / B / C customers)": " / ".join(f"{int(c):,}" for c in counts),
+        "ABC classes (A / B / C customers)": " / ".join(_count(c) for c in counts),
     }
-    ctx.page.heading("Pareto concentration of spend")
+    ctx.page.heading("Pareto concentration of revenue")
     ctx.page.key_values(stats)
-    ctx.figure(lambda ax: _plot("lorenz_curve", conc, ax), "Lorenz curve of customer spend")
-    ctx.figure(lambda ax: _plot("pareto_chart", conc, ax), "Pareto chart of customer spend")
+    ctx.figure(lambda ax: _plot("lorenz_curve", conc, ax), "Lorenz curve of customer revenue")
+    ctx.figure(lambda ax: _plot("pareto_chart", conc, ax), "Pareto chart of customer revenue")
     ctx.save("pareto_abc", abc.to_frame())
     ctx.highlights.append(
-        f"Pareto: top 20% of customers give {verdict.measured_share:.1%} of spend "
+        f"Pareto: top 20% of customers give {verdict.measured_share:.1%} of revenue "
         f"(Gini {conc.gini:.3f}); the 80/20 claim {'holds' if verdict.holds else 'fails'}"
     )
 
 
-def _plot(name: str, *args: Any, **kwargs: Any) -> Any:
-    from crmkit import plotting
-
-    return getattr(plotting, name)(*args, **kwargs)
+LAPSE_MIN_DAYS = 90
+LAPSE_GAP_MULTIPLE = 3
 
 
-def _lifecycle(ctx: _Context) -> None:
+def lapsed_customers(summary: pd.DataFrame, unit: str) -> pd.Series[bool]:
+    """Customers gone quiet: no purchase for more than max(90 days, 3 x their mean gap).
+
+    The mean gap between purchases is recency / frequency for repeat buyers; one-time
+    buyers have only the 90-day floor.
+    """
+    days = {"D": 1.0, "W": 7.0, "M": 365.2425 / 12, "Q": 365.2425 / 4, "Y": 365.2425}[unit]
+    idle = (summary["T"] - summary["recency"]).to_numpy() * days
+    gap = np.zeros(len(summary))
+    freq = summary["frequency"].to_numpy(dtype=np.float64)
+    np.divide(summary["recency"].to_numpy() * days, freq, out=gap, where=freq > 0)
+    limit = np.maximum(LAPSE_MIN_DAYS, LAPSE_GAP_MULTIPLE * gap)
+    return pd.Series(idle > limit, index=summary.index, name="lapsed")
+
+
+def _lifecycle(ctx: _Context, summary: pd.DataFrame) -> None:
     tx = ctx.tx
     stages = lifecycle.assign_stages(tx, as_of=ctx.observation_end, model=lifecycle.FUNNEL)
+    lapsed = lapsed_customers(summary, ctx.options.time_unit).reindex(stages.index)
+    stages["lapsed"] = lapsed.fillna(False).astype(bool)
     conv = lifecycle.funnel_conversion(stages)
+    if "prospect" in conv.index and conv.loc["prospect", "customers"] == 0:
+        conv = conv.drop(index="prospect")  # a purchase log holds no prospects
+    conv["lapsed"] = stages.groupby("stage", observed=False)["lapsed"].sum().reindex(conv.index)
     moves = lifecycle.transition_matrix(
         tx, start=ctx.calibration_end, end=ctx.observation_end, model=lifecycle.FUNNEL
     )
     cohorts = lifecycle.cohort_retention(
         tx, period=ctx.options.cohort_period, observation_end=ctx.observation_end
     )
+    n_lapsed = int(stages["lapsed"].sum())
     ctx.page.heading("Lifecycle stages and cohorts")
+    count_word = "purchase days" if ctx.occasion_unit == "invoice" else "purchases (customer-days)"
     ctx.page.paragraph(
-        "Funnel of seed 003 (prospect -> first purchase -> repeat -> loyal -> high-value) at "
-        f"{ctx.observation_end:%Y-%m-%d}, with crmkit.lifecycle's default assignment rules."
+        "Customer funnel prospect -> first purchase -> repeat -> loyal -> high-value, the "
+        "four execution goals of a CRM strategy (win customers, make them repeat, make them "
+        f"loyal, serve the most valuable), at {ctx.observation_end:%Y-%m-%d}. Stages count "
+        f"{count_word}: repeat = 2+, loyal = 4+, high-value = loyal and in the top 20% by "
+        f"revenue. Lapsed: no purchase for more than {LAPSE_MIN_DAYS} days or 3 times the "
+        f"customer's mean time between purchases, whichever is longer: {n_lapsed:,} "
+        f"customers ({n_lapsed / max(len(stages), 1):.1%})."
     )
-    ctx.page.table(conv, caption="Funnel: customers per stage and conversion")
+    ctx.table(
+        conv,
+        caption="Funnel: customers per stage, conversion and lapsed customers",
+        formats={"conversion": _pct, "share": _pct},
+    )
     ctx.figure(lambda ax: _plot("funnel", conv, ax), "Customer funnel")
-    ctx.page.table(
+    ctx.table(
         moves.rates,
         caption=f"Stage transition rates {ctx.calibration_end:%Y-%m-%d} -> "
-        f"{ctx.observation_end:%Y-%m-%d}",
+        f"{ctx.observation_end:%Y-%m-%d} (share of each starting stage; 'prospect' = "
+        "not yet a customer at the start)",
+        formats={str(c): _pct for c in moves.rates.columns},
     )
     ctx.figure(lambda ax: _plot("transition_heatmap", moves.rates, ax), "Stage transitions")
-    ctx.page.table(cohorts.retention, caption="Acquisition-cohort retention")
-    ctx.figure(
-        lambda ax: _plot("cohort_heatmap", cohorts.retention, ax), "Cohort retention heatmap"
+    retention, partial = _mask_partial_cells(cohorts.retention, ctx)
+    retention.columns = [f"+{c}" for c in retention.columns]
+    retention.insert(0, "customers", cohorts.sizes.reindex(retention.index))
+    ctx.table(
+        retention,
+        caption="Acquisition-cohort retention: share of each cohort (customers by month "
+        "of first purchase) buying in the k-th calendar period after it",
+        formats={c: _pct for c in retention.columns if c.startswith("+")},
     )
+    masked = retention.drop(columns="customers")
+    masked.columns = cohorts.retention.columns
+    if partial is not None:
+        ctx.page.paragraph(
+            f"Left out: the calendar period {partial} holds data only to "
+            f"{ctx.observation_end:%Y-%m-%d}, so its retention is not comparable with whole "
+            "periods (its cells are blank)."
+        )
+    ctx.figure(lambda ax: _plot("cohort_heatmap", masked, ax), "Cohort retention heatmap")
     ctx.save("lifecycle_stages", stages)
     ctx.save("cohort_retention", cohorts.retention)
     ctx.save("stage_transitions", moves.counts)
 
 
-def _clv(ctx: _Context, full_summary: pd.DataFrame) -> pd.Series[Any]:
+def _mask_partial_cells(retention: pd.DataFrame, ctx: _Context) -> tuple[pd.DataFrame, str | None]:
+    """Blank the cells of the last calendar period when the data stop inside it."""
+    out = retention.copy()
+    last = pd.Period(ctx.observation_end, freq=ctx.options.cohort_period)
+    if ctx.observation_end.normalize() == last.end_time.normalize():
+        return out, None
+    for k in out.columns:
+        cells = (out.index + int(k)) == last
+        out.loc[cells, k] = np.nan
+    return out, str(last)
+
+
+def _fit(family: Any, data: pd.DataFrame) -> tuple[Any, list[str]]:
+    """Fit and collect the fit's warnings (boundary, convergence) as text.
+
+    A fit that fails (no convergence, degenerate data) gives ``None`` and its message, so
+    the report states it instead of stopping.
+    """
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            fit = family.fit(data)
+        except CrmkitError as exc:
+            return None, [f"the fit failed: {str(exc).splitlines()[0]}"]
+    return fit, [str(w.message) for w in caught if issubclass(w.category, CrmkitWarning)]
+
+
+def _holdout_split(ctx: _Context) -> pd.DataFrame:
+    """calibration_and_holdout with purchases counted per occasion."""
     o = ctx.options
-    family = getattr(clv, _MODEL_CLASSES[o.model])
-    title = _MODEL_TITLES[o.model]
     split = calibration_and_holdout(
         ctx.tx,
         calibration_period_end=ctx.calibration_end,
@@ -267,29 +553,89 @@ def _clv(ctx: _Context, full_summary: pd.DataFrame) -> pd.Series[Any]:
         period="D",
         returns="keep",
     )
-    fit = family.fit(split)
-    ev = clv.evaluate_holdout(fit.model, split)
-    freq_table = clv.repeat_frequency_table(fit.model, split)
-    cal_tx = ctx.tx.loc[ctx.tx["customer_id"].isin(split.index)]
+    cal_end = ctx.calibration_end + pd.Timedelta(days=1)
+    cal_tx = ctx.tx.loc[ctx.tx["datetime"] < cal_end]
+    cal = _occasion_summary(cal_tx, ctx.calibration_end, o.time_unit).reindex(split.index)
+    split["frequency"] = cal["frequency"].to_numpy()
+    split["monetary_value"] = cal["monetary_value"].to_numpy()
+    hold = ctx.tx.loc[ctx.tx["datetime"] >= cal_end]
+    per = hold.groupby("customer_id")["monetary"].agg(["size", "mean"]).reindex(split.index)
+    split["frequency_holdout"] = per["size"].fillna(0).to_numpy(dtype=np.float64)
+    split["monetary_value_holdout"] = per["mean"].fillna(0.0).to_numpy(dtype=np.float64)
+    return split
+
+
+def _tracking(ctx: _Context, model: Any, cal_tx: pd.DataFrame) -> pd.DataFrame:
+    """tracking_series, with the actual repeat purchases counted one per occasion."""
+    o = ctx.options
     tracking = clv.tracking_series(
-        fit.model,
-        cal_tx,
-        time_unit=o.time_unit,
-        end=ctx.observation_end,
-        model_time_unit=o.time_unit,
+        model, cal_tx, time_unit=o.time_unit, end=ctx.end_instant, model_time_unit=o.time_unit
     )
+    ordered = cal_tx.sort_values(["customer_id", "datetime"], kind="stable")
+    repeats = ordered.loc[ordered.duplicated("customer_id"), "datetime"].to_numpy()
+    ends = tracking["period_end"].to_numpy()
+    k = np.searchsorted(ends, repeats, side="right")
+    actual = np.bincount(k[k < len(ends)], minlength=len(ends)).astype(np.float64)
+    tracking["actual"] = actual
+    tracking["actual_cumulative"] = np.cumsum(actual)
+    return tracking
+
+
+def _params_frame(fit: Any) -> pd.DataFrame:
+    frame: pd.DataFrame = fit.confidence_intervals(0.95).rename_axis("parameter")
+    return frame
+
+
+def _clv(ctx: _Context, full_summary: pd.DataFrame) -> pd.Series[Any] | None:
+    o = ctx.options
+    family = getattr(clv, _MODEL_CLASSES[o.model])
+    title = _MODEL_TITLES[o.model]
+    split = _holdout_split(ctx)
+    cal_fit, cal_warnings = _fit(family, split)
+    full, full_warnings = _fit(family, full_summary)
+    if cal_fit is None or full is None:
+        ctx.page.heading(f"Customer lifetime value ({title} + Gamma-Gamma)")
+        for label, texts in (
+            ("Calibration fit", cal_warnings),
+            ("Full-period fit", full_warnings),
+        ):
+            for text in texts:
+                ctx.page.note(f"{label}: {text}")
+        ctx.page.paragraph(
+            "No CLV is reported: the purchase model could not be fitted to this data."
+        )
+        ctx.highlights.extend(f"warning: {t}" for t in cal_warnings + full_warnings)
+        return None
+    ev = clv.evaluate_holdout(cal_fit.model, split)
+    freq_table = clv.repeat_frequency_table(cal_fit.model, split)
+    cal_tx = ctx.tx.loc[
+        ctx.tx["customer_id"].isin(split.index) & (ctx.tx["datetime"] <= ctx.end_instant)
+    ]
+    tracking = _tracking(ctx, cal_fit.model, cal_tx)
+
     ctx.page.heading(f"Customer lifetime value ({title} + Gamma-Gamma)")
     ctx.page.paragraph(
-        f"{title} fitted by maximum likelihood on the calibration period up to "
-        f"{ctx.calibration_end:%Y-%m-%d} ({fit.n_customers:,} customers, time unit: {ctx.unit}), "
-        f"then checked on the holdout up to {ctx.observation_end:%Y-%m-%d}."
+        f"Two {title} fits, both by maximum likelihood with time in {ctx.unit} and purchases "
+        f"counted {ctx.per}. The calibration fit uses purchases up to "
+        f"{ctx.calibration_end:%Y-%m-%d} ({cal_fit.n_customers:,} customers) and is checked "
+        f"against the holdout up to {ctx.observation_end:%Y-%m-%d}: it shows how well the "
+        "model predicts. The full-period fit uses all purchases up to "
+        f"{ctx.observation_end:%Y-%m-%d} ({full.n_customers:,} customers): every CLV, "
+        "P(alive), expected purchase count and ranking below comes from it."
     )
-    params = fit.confidence_intervals(0.95)
-    ctx.page.table(
-        params, caption=f"{title} parameters (log-likelihood {fit.log_likelihood:,.1f})"
+    cal_params = _params_frame(cal_fit)
+    full_params = _params_frame(full)
+    param_formats = {c: _dec(4) for c in ("estimate", "stderr", "lower", "upper")}
+    ctx.table(
+        cal_params,
+        caption=f"Calibration fit (holdout check): {title} parameters, 95% intervals "
+        f"(log-likelihood {cal_fit.log_likelihood:,.1f})",
+        formats=param_formats,
     )
+    for text in cal_warnings:
+        ctx.page.note(f"Calibration fit: {text}")
     holdout = {
-        "holdout purchases predicted / actual": (
+        f"holdout purchases ({ctx.occasion_unit}s) predicted / actual": (
             f"{ev.total_predicted:,.0f} / {ev.total_actual:,.0f}"
         ),
         "MAE per customer": f"{ev.mae:.3f}",
@@ -297,30 +643,57 @@ def _clv(ctx: _Context, full_summary: pd.DataFrame) -> pd.Series[Any]:
         "bias per customer (predicted - actual)": f"{ev.bias:+.3f}",
     }
     ctx.page.key_values(holdout)
-    ctx.page.table(freq_table, caption="Repeat-frequency fit (calibration period)")
-    ctx.figure(lambda ax: _plot("repeat_frequency_chart", freq_table, ax), "Repeat-frequency fit")
+    ctx.table(
+        freq_table.rename_axis("repeat purchases"),
+        caption=f"Repeat-frequency fit (calibration period, {ctx.occasion_unit}s): customers "
+        "by number of repeat purchases",
+        formats={"actual": _count, "expected": _dec(1)},
+    )
+    ctx.figure(
+        lambda ax: _plot("repeat_frequency_chart", freq_table, ax),
+        f"Repeat-frequency fit ({ctx.occasion_unit}s)",
+    )
     ctx.figure(
         lambda ax: _plot(
             "tracking_plot",
-            tracking.set_index("period_end"),
+            tracking.set_index("period_end").rename_axis(f"end of {unit_name(o.time_unit)[:-1]}"),
             ax,
             actual="actual_cumulative",
             expected="expected_cumulative",
             calibration_end=ctx.calibration_end,
+            ylabel=f"cumulative repeat purchases ({ctx.occasion_unit}s)",
         ),
-        "Cumulative repeat purchases: actual vs model",
+        f"Cumulative repeat purchases of the calibration customers, {ctx.per}: actual vs "
+        "the calibration fit",
     )
+    ctx.table(
+        full_params,
+        caption=f"Full-period fit (used for CLV, P(alive) and rankings): {title} parameters, "
+        f"95% intervals (log-likelihood {full.log_likelihood:,.1f})",
+        formats=param_formats,
+    )
+    for text in full_warnings:
+        ctx.page.note(f"Full-period fit: {text}")
 
-    full = family.fit(full_summary)
     spend_data = full_summary.loc[
         (full_summary["frequency"] > 0) & (full_summary["monetary_value"] > 0)
     ]
-    spend = clv.GammaGamma.fit(spend_data)
-    # Customers whose repeat purchases average <= 0 (returns, free orders) carry no
-    # spend information the Gamma-Gamma model can use: they get the population mean.
-    per_customer = pd.Series(spend.model.expected_spend(), index=full_summary.index)
-    per_customer.loc[spend_data.index] = spend.model.conditional_expected_spend(spend_data)
-    n_default = len(full_summary) - len(spend_data)
+    spend, spend_warnings = _fit(clv.GammaGamma, spend_data)
+    if spend is not None:
+        per_customer = pd.Series(spend.model.expected_spend(), index=full_summary.index)
+        per_customer.loc[spend_data.index] = spend.model.conditional_expected_spend(spend_data)
+        spend_text = (
+            "Spend per purchase is the Gamma-Gamma posterior mean; the "
+            f"{len(full_summary) - len(spend_data):,} customers without a positive mean "
+            "repeat spend get the population mean."
+        )
+    else:
+        mean_spend = float(spend_data["monetary_value"].mean()) if len(spend_data) else 0.0
+        per_customer = pd.Series(mean_spend, index=full_summary.index)
+        spend_text = (
+            "The Gamma-Gamma spend model could not be fitted (see the note above), so every "
+            f"customer's spend per purchase is the mean repeat spend, {mean_spend:,.2f}."
+        )
     rate = convert_rate(o.annual_discount_rate, "Y", o.time_unit, days_per_year=365.2425)
     value = clv.customer_lifetime_value(
         full.model,
@@ -335,21 +708,47 @@ def _clv(ctx: _Context, full_summary: pd.DataFrame) -> pd.Series[Any]:
     alive = full.model.probability_alive(full_summary)
     expected = full.model.conditional_expected_purchases(o.horizon, full_summary)
     table = full_summary[["frequency", "recency", "T", "monetary_value"]].assign(
-        p_alive=alive, expected_purchases=expected, clv=value
+        p_alive=alive, expected_purchases=expected, spend_per_purchase=per_customer, clv=value
     )
-    ctx.page.table(
-        spend.confidence_intervals(0.95),
-        caption=f"Gamma-Gamma spend parameters ({spend.n_customers:,} repeat buyers)",
+    spend_params = (
+        _params_frame(spend)
+        if spend is not None
+        else pd.DataFrame(columns=["estimate", "stderr", "lower", "upper"]).rename_axis(
+            "parameter"
+        )
     )
+    if spend is not None:
+        ctx.table(
+            spend_params,
+            caption=f"Gamma-Gamma spend parameters, full period ({spend.n_customers:,} repeat "
+            "buyers with a positive mean repeat spend)",
+            formats=param_formats,
+        )
+    for text in spend_warnings:
+        ctx.page.note(f"Gamma-Gamma fit: {text}")
     ctx.page.paragraph(
-        f"CLV: discounted expected margin over the next {o.horizon} {ctx.unit}, margin "
-        f"{o.margin:.0%} of spend, discount rate {o.annual_discount_rate:.0%} a year = "
-        f"{rate:.5f} per period (365.2425-day mean year). Spend per purchase is the "
-        f"Gamma-Gamma posterior mean; the {n_default:,} customers without a positive repeat "
-        "spend get the population mean."
+        f"CLV: discounted expected margin over the next {o.horizon} {ctx.unit}, {ctx.money}; "
+        f"margin {o.margin:.0%} of revenue, discount rate {o.annual_discount_rate:.0%} a "
+        f"year = {rate:.5f} per {unit_name(o.time_unit)[:-1]} (365.2425-day mean year). "
+        + spend_text
     )
-    ctx.page.table(
-        table.sort_values("clv", ascending=False).head(15), caption="Top 15 customers by CLV"
+    top = table.sort_values("clv", ascending=False).head(15)
+    cur = f" ({o.currency})" if o.currency else ""
+    names = {
+        "frequency": "repeat purchases",
+        "recency": f"recency ({ctx.unit})",
+        "T": f"T ({ctx.unit})",
+        "monetary_value": f"mean repeat spend{cur}",
+        "p_alive": "P(alive)",
+        "expected_purchases": f"expected purchases, next {o.horizon} {ctx.unit}",
+        "spend_per_purchase": f"expected spend per purchase{cur}",
+        "clv": f"CLV{cur}",
+    }
+    kinds = [_count, _dec(1), _dec(1), _money, _pct, _dec(2), _money, _money]
+    ctx.table(
+        top.rename_axis("customer").rename(columns=names),
+        caption=f"Top 15 customers by CLV (full-period fit; money {ctx.money})",
+        formats=dict(zip(names.values(), kinds, strict=True)),
     )
     ctx.figure(
         lambda ax: _plot(
@@ -359,27 +758,133 @@ def _clv(ctx: _Context, full_summary: pd.DataFrame) -> pd.Series[Any]:
             max_frequency=int(full_summary["frequency"].quantile(0.99)) + 1,
             ax=ax,
         ),
-        "P(alive) by frequency and recency for the oldest customers",
+        "P(alive) by frequency and recency for the oldest customers (full-period fit)",
     )
     ctx.save("clv", table)
-    ctx.save("clv_parameters", params)
+    ctx.save("clv_parameters_calibration", cal_params)
+    ctx.save("clv_parameters_full", full_params)
+    ctx.save("spend_parameters", spend_params)
     ctx.save("holdout_per_customer", ev.per_customer)
+    ctx.save("tracking", tracking, index=False)
+    total = float(value.sum())
+    currency = o.currency or "(file's currency)"
     ctx.highlights.append(
-        f"{title}: holdout purchases predicted {ev.total_predicted:,.0f} vs actual "
-        f"{ev.total_actual:,.0f} (MAE {ev.mae:.2f}); total {o.horizon}-{o.time_unit} CLV "
-        f"{value.sum():,.0f}"
+        f"{title}: holdout purchases ({ctx.occasion_unit}s) predicted "
+        f"{ev.total_predicted:,.0f} vs actual {ev.total_actual:,.0f} (MAE {ev.mae:.2f}); "
+        f"total CLV over the next {o.horizon} {ctx.unit}: {total:,.0f} {currency}"
     )
+    for text in cal_warnings + full_warnings + spend_warnings:
+        ctx.highlights.append(f"warning: {text}")
     return value
 
 
-def _metrics(ctx: _Context, value: pd.Series[Any]) -> None:
-    card = Scorecard.compute(transactions=ctx.tx, clv=value)
+def _metrics(ctx: _Context, value: pd.Series[Any] | None) -> None:
+    o = ctx.options
+    card = (
+        Scorecard.compute(transactions=ctx.tx)
+        if value is None
+        else Scorecard.compute(transactions=ctx.tx, clv=value)
+    )
+    table, left_out = _whole_quarter_rows(card.table, ctx)
+    formats = {
+        "repeat_purchase_rate": _pct,
+        "revenue_per_purchase": _money,
+        "mean_clv": _money,
+        "customer_equity": _money,
+    }
+    labels = {
+        "repeat_purchase_rate": f"share of buyers with 2+ purchases ({ctx.per})",
+        "revenue_per_purchase": f"{ctx.money} {ctx.per}",
+        "mean_clv": f"{ctx.money} per customer",
+        "customer_equity": f"{ctx.money}",
+    }
+    shown = table.assign(
+        value=[formats.get(m, _pct if "fraction" in u or "rate" in m else _dec(3))(v)
+               for m, v, u in zip(table["metric"], table["value"], table["unit"], strict=True)],
+        unit=[labels.get(m, u.replace("fraction", "share"))
+              for m, u in zip(table["metric"], table["unit"], strict=True)],
+    )  # fmt: skip
     ctx.page.heading("CRM success metrics")
-    ctx.page.table(card.table, caption="Scorecard: every metric the data allow")
-    missing = getattr(card, "unavailable", None)
-    if missing is not None and len(missing):
-        ctx.page.table(missing, caption="Metrics that need more data")
-    ctx.save("scorecard", card.table)
+    ctx.page.paragraph(
+        f"Purchases are counted {ctx.per}; money is {ctx.money}. Repeat-purchase rate, "
+        "revenue per purchase and CLV use the whole observation window; growth and retention "
+        "compare whole calendar quarters only (the last whole quarter in the data)."
+    )
+    if left_out:
+        ctx.page.paragraph("Left out: " + "; ".join(left_out) + ".")
+    ctx.page.table(shown, caption="Scorecard: every metric this data allows", index=False)
+    ctx.save("scorecard", table, index=False)
+    needs = []
+    if o.invoice_col is None:
+        needs.append("pass --invoice-col COLUMN to count purchases per invoice (now per day)")
+    if o.currency is None:
+        needs.append("pass --currency CODE (e.g. EUR) to label money amounts")
+    if needs:
+        ctx.page.paragraph("More this command can do with more information:")
+        ctx.page.bullets(needs)
+
+
+def _whole_quarter_rows(table: pd.DataFrame, ctx: _Context) -> tuple[pd.DataFrame, list[str]]:
+    """Growth and retention rows recomputed on the last whole quarter; partial ones named.
+
+    A quarter is whole when the data cover it from its first to its last day. The
+    quarter-over-quarter and year-over-year comparisons need both quarters whole.
+    """
+    first = ctx.tx["datetime"].min().normalize()
+    obs = ctx.observation_end
+
+    def whole(q: pd.Period) -> bool:
+        return bool(first <= q.start_time and q.end_time.normalize() <= obs)
+
+    last = pd.Period(obs, freq="Q")
+    notes: list[str] = []
+    if not whole(last):
+        notes.append(f"{last} (data only to {obs:%Y-%m-%d})")
+        last = last - 1
+    first_q = pd.Period(first, freq="Q")
+    if not whole(first_q):
+        notes.append(f"{first_q} (data only from {first:%Y-%m-%d})")
+    period_rows = table["metric"].str.contains("growth|retention|churn", regex=True)
+    keep = table.loc[~period_rows]
+    if not whole(last):
+        return keep.reset_index(drop=True), notes
+    card = Scorecard.compute(transactions=ctx.tx, period=str(last))
+    rows = card.table.loc[card.table["metric"].isin(table.loc[period_rows, "metric"])]
+    compared = {"revenue_growth_qoq": last - 1, "revenue_growth_yoy": last - 4}
+    shown = []
+    for _, row in rows.iterrows():
+        other = compared.get(str(row["metric"]), last - 1)
+        if whole(other):
+            shown.append(row)
+        else:
+            notes.append(f"{row['metric']} for {last} (it compares with {other}, not whole)")
+    got = set(rows["metric"])
+    for metric in table.loc[period_rows, "metric"]:
+        if metric not in got:
+            notes.append(f"{metric} for {last} (the data do not reach back far enough)")
+    out = pd.concat([keep, pd.DataFrame(shown, columns=table.columns)], ignore_index=True)
+    return out, notes
+
+
+def _headline(ctx: _Context, summary: pd.DataFrame) -> None:
+    """The headline numbers, first on the page and in the console."""
+    tx = ctx.tx
+    n_customers = int(tx["customer_id"].nunique())
+    revenue = float(tx["monetary"].sum())
+    counts = tx.groupby("customer_id").size()
+    rate = float((counts >= 2).mean())
+    per = revenue / len(tx)
+    head = {
+        "customers": _count(n_customers),
+        f"revenue ({ctx.money})": _money(revenue),
+        f"purchases ({ctx.occasion_unit}s)": _count(len(tx)),
+        f"repeat-purchase rate ({ctx.per})": _pct(rate),
+        f"revenue per purchase ({ctx.per}, {ctx.money})": _money(per),
+        "top 20% of customers' share of revenue": _pct(ctx.top_share),
+        "observation window (whole days)": f"{tx['datetime'].min():%Y-%m-%d} to "
+        f"{ctx.observation_end:%Y-%m-%d}",
+    }
+    ctx.headline.update(head)
 
 
 def build_report(
@@ -395,7 +900,9 @@ def build_report(
     Parameters
     ----------
     transactions : pandas.DataFrame
-        One row per purchase, with the columns named in ``options``.
+        The transaction log or invoice lines, with the columns named in ``options``; it
+        is prepared into purchase occasions (one per invoice with ``invoice_col``, else
+        one per customer-day) and every count in the report is per occasion.
     options : ReportOptions
         Column names, time unit, dates, model and valuation settings.
     output_dir : str or pathlib.Path
@@ -412,15 +919,33 @@ def build_report(
     Raises
     ------
     MissingColumnsError, InvalidValueError
-        For missing columns, non-datetime dates, non-numeric amounts, missing ids or
-        dates, and impossible calibration dates.
+        For missing columns, non-datetime dates, non-numeric amounts, missing ids
+        (unless ``missing_ids="drop"``), returns (unless ``returns`` says what to do),
+        missing dates and impossible calibration dates.
     """
     say = progress or (lambda _msg: None)
-    tx = _canonical(transactions, options)
-    cal, obs = options.resolve_dates(tx["datetime"])
+    o = options
+    _check_lines(transactions, o)
+    money_warning = unit_price_warning(transactions, o)
+    if money_warning is not None:
+        warnings.warn(money_warning, CrmkitWarning, stacklevel=2)
+    prep = prepare_occasions(transactions, o)
+    occ = prep.occasions
+    if len(occ) == 0:
+        raise InvalidValueError("no purchase is left after the data preparation.")
+    tx = pd.DataFrame(
+        {
+            "customer_id": occ[o.customer_id_col],
+            "datetime": occ[o.datetime_col],
+            "monetary": occ["amount"].to_numpy(dtype=np.float64),
+        }
+    )
+    cal, obs = o.resolve_dates(tx["datetime"])
+    inside = (tx["datetime"] < obs + pd.Timedelta(days=1)).to_numpy()
+    after_end = occ.loc[~inside]
     out = Path(output_dir)
     out.mkdir(parents=True, exist_ok=True)
-    figures = options.figures
+    figures = o.figures
     if figures:
         try:
             import matplotlib
@@ -429,25 +954,28 @@ def build_report(
         except ImportError:
             figures = False
     ctx = _Context(
-        tx=tx.loc[tx["datetime"] <= obs],
-        options=options,
+        tx=tx.loc[inside].reset_index(drop=True),
+        options=o,
         out=out,
         page=HtmlReport(title=title),
         progress=say,
         calibration_end=cal,
         observation_end=obs,
+        occasion_unit="invoice" if prep.unit == "invoice" else "customer-day",
         figures=figures,
     )
-    if not figures:
+    if not figures and o.figures:
         ctx.page.note(
             "matplotlib is not installed: figures were skipped (pip install 'crmkit[plot]')."
         )
+    if money_warning is not None:
+        ctx.page.note(f"Warning: {money_warning}")
     steps: list[tuple[str, Callable[[], Any]]] = []
     state: dict[str, Any] = {}
-    steps.append(("data quality", lambda: _quality(ctx)))
+    steps.append(("data quality", lambda: _quality(ctx, prep, after_end)))
     steps.append(("RFM summary and segments", lambda: state.__setitem__("summary", _rfm(ctx))))
     steps.append(("Pareto concentration", lambda: _pareto(ctx, state["summary"])))
-    steps.append(("lifecycle and cohorts", lambda: _lifecycle(ctx)))
+    steps.append(("lifecycle and cohorts", lambda: _lifecycle(ctx, state["summary"])))
     steps.append(
         (
             "CLV models and holdout check",
@@ -460,6 +988,10 @@ def build_report(
         say(f"[{i}/{len(steps)}] {name} ...")
         run()
         say(f"[{i}/{len(steps)}] {name} done in {time.perf_counter() - started:.1f}s")
+    _headline(ctx, state["summary"])
+    ctx.page.summary("Headline numbers", ctx.headline)
+    ctx.save("headline", pd.Series(ctx.headline, name="value").rename_axis("measure"))
+    ctx.highlights[:0] = [f"{k}: {v}" for k, v in ctx.headline.items()]
     from crmkit import __version__
 
     html = ctx.page.write(out / "report.html", footer=f"Generated by crmkit {__version__}.")
