@@ -17,22 +17,29 @@ import attrs
 import numpy as np
 import pandas as pd
 
-from crmkit import clv, lifecycle, pareto
+from crmkit import lifecycle, pareto
 from crmkit._validation import check_datetime_column, check_numeric_column, require_columns
-from crmkit.exceptions import CrmkitError, CrmkitWarning, InvalidValueError
+from crmkit.exceptions import CrmkitWarning, InvalidValueError
 from crmkit.metrics import Scorecard
+from crmkit.report._clv_section import (
+    _clv,
+)
+from crmkit.report._context import (
+    Progress,
+    _Context,
+    _count,
+    _dec,
+    _money,
+    _occasion_summary,
+    _pct,
+    _plot,
+)
 from crmkit.report._html import HtmlReport
 from crmkit.report._prep import prepare_occasions
 from crmkit.report.options import ReportOptions
 from crmkit.rfm import rfm_segments
-from crmkit.timeunits import convert_rate, unit_name
-from crmkit.transactions import calibration_and_holdout, rfm_summary
 
 __all__ = ["ReportOutputs", "build_report", "lapsed_customers", "unit_price_warning"]
-
-_MODEL_CLASSES = {"bgnbd": "BetaGeo", "mbgnbd": "ModifiedBetaGeo", "paretonbd": "ParetoNBD"}
-_MODEL_TITLES = {"bgnbd": "BG/NBD", "mbgnbd": "MBG/NBD", "paretonbd": "Pareto/NBD"}
-Progress = Callable[[str], None]
 
 
 @attrs.frozen(kw_only=True)
@@ -55,133 +62,6 @@ class ReportOutputs:
     html: Path
     csv: dict[str, Path]
     highlights: tuple[str, ...]
-
-
-Formatter = Callable[[Any], str]
-
-
-def _count(v: Any) -> str:
-    return "" if pd.isna(v) else f"{round(float(v)):,}"
-
-
-def _pct(v: Any) -> str:
-    return "" if pd.isna(v) else f"{float(v):.1%}"
-
-
-def _money(v: Any) -> str:
-    return "" if pd.isna(v) else f"{float(v):,.2f}"
-
-
-def _dec(digits: int) -> Formatter:
-    return lambda v: "" if pd.isna(v) else f"{float(v):,.{digits}f}"
-
-
-def _date(v: Any) -> str:
-    return "" if pd.isna(v) else f"{pd.Timestamp(v):%Y-%m-%d}"
-
-
-def _plain(v: Any) -> str:
-    return "" if v is None or (not isinstance(v, str) and pd.isna(v)) else str(v)
-
-
-def formatted(frame: pd.DataFrame, formats: dict[str, Formatter]) -> pd.DataFrame:
-    """A frame of display strings: the index becomes a column, every value formatted.
-
-    Columns without a formatter: integers as counts, floats with 3 decimals, anything
-    else as text.
-    """
-    flat = frame.reset_index() if _has_index(frame) else frame.reset_index(drop=True)
-    out = pd.DataFrame(index=flat.index)
-    for col in flat.columns:
-        values = flat[col]
-        fmt = formats.get(str(col))
-        if fmt is None:
-            if pd.api.types.is_bool_dtype(values):
-                fmt = _plain
-            elif pd.api.types.is_integer_dtype(values):
-                fmt = _count
-            elif pd.api.types.is_float_dtype(values):
-                fmt = _dec(3)
-            elif pd.api.types.is_datetime64_any_dtype(values):
-                fmt = _date
-            else:
-                fmt = _plain
-        out[str(col)] = [fmt(v) for v in values]
-    return out
-
-
-def _has_index(frame: pd.DataFrame) -> bool:
-    if frame.index.name is not None or any(n is not None for n in frame.index.names):
-        return True
-    return not isinstance(frame.index, pd.RangeIndex)
-
-
-@attrs.define
-class _Context:
-    tx: pd.DataFrame
-    options: ReportOptions
-    out: Path
-    page: HtmlReport
-    progress: Progress
-    calibration_end: pd.Timestamp
-    observation_end: pd.Timestamp
-    occasion_unit: str
-    csv: dict[str, Path] = attrs.field(factory=dict)
-    highlights: list[str] = attrs.field(factory=list)
-    headline: dict[str, str] = attrs.field(factory=dict)
-    top_share: float = float("nan")
-    figures: bool = True
-
-    @property
-    def unit(self) -> str:
-        return unit_name(self.options.time_unit)
-
-    @property
-    def per(self) -> str:
-        """The occasion unit as a phrase: "per invoice" or "per customer-day"."""
-        return f"per {self.occasion_unit}"
-
-    @property
-    def end_instant(self) -> pd.Timestamp:
-        """The last instant inside the observation window (end of its last day)."""
-        return self.observation_end + pd.Timedelta(days=1) - pd.Timedelta(1, "ns")
-
-    @property
-    def money(self) -> str:
-        return self.options.money
-
-    def save(self, name: str, frame: pd.DataFrame | pd.Series[Any], *, index: bool = True) -> None:
-        path = self.out / f"{name}.csv"
-        frame.to_csv(path, index=index)
-        self.csv[name] = path
-
-    def table(
-        self,
-        frame: pd.DataFrame,
-        *,
-        caption: str,
-        formats: dict[str, Formatter] | None = None,
-        max_rows: int = 60,
-    ) -> None:
-        self.page.table(
-            formatted(frame, formats or {}), caption=caption, index=False, max_rows=max_rows
-        )
-
-    def figure(self, draw: Callable[[Any], object], caption: str, **subplot: Any) -> None:
-        if not self.figures:
-            return
-        import matplotlib.pyplot as plt
-
-        fig, ax = plt.subplots(figsize=(7.6, 4.8), subplot_kw=subplot or None)
-        draw(ax)
-        fig.tight_layout()
-        self.page.figure(fig, caption=caption)
-
-
-def _plot(name: str, *args: Any, **kwargs: Any) -> Any:
-    from crmkit import plotting
-
-    return getattr(plotting, name)(*args, **kwargs)
 
 
 def _check_lines(lines: pd.DataFrame, o: ReportOptions) -> None:
@@ -331,38 +211,6 @@ def _quality(ctx: _Context, prep: Any, after_end: pd.DataFrame) -> None:
 def _summaries(ctx: _Context) -> pd.DataFrame:
     """The per-customer RFM summary with frequency and spend counted per occasion."""
     return _occasion_summary(ctx.tx, ctx.observation_end, ctx.options.time_unit)
-
-
-def _occasion_summary(tx: pd.DataFrame, end: pd.Timestamp, unit: str) -> pd.DataFrame:
-    """rfm_summary's recency and T (days as periods) with frequency and spend per occasion.
-
-    ``rfm_summary`` merges the rows of one calendar day; here each row of ``tx`` is one
-    purchase occasion (an invoice may share its day with another), so frequency is the
-    number of occasions minus one and the mean repeat spend leaves out the first one.
-    """
-    summary = rfm_summary(
-        tx,
-        monetary_value_col="monetary",
-        observation_period_end=end,
-        time_unit=unit,
-        period="D",
-        totals=True,
-        returns="keep",
-    )
-    ordered = tx.sort_values(["customer_id", "datetime"], kind="stable")
-    grouped = ordered.groupby("customer_id", sort=False)
-    n = grouped.size().reindex(summary.index)
-    first_amount = grouped["monetary"].first().reindex(summary.index)
-    total = grouped["monetary"].sum().reindex(summary.index)
-    freq = (n - 1).astype(np.float64)
-    repeat = (total - first_amount).to_numpy(dtype=np.float64)
-    mean = np.zeros(len(summary))
-    np.divide(repeat, freq.to_numpy(), out=mean, where=freq.to_numpy() > 0)
-    summary["frequency"] = freq.to_numpy()
-    summary["monetary_value"] = mean
-    summary["n_transactions"] = n.to_numpy(dtype=np.int64)
-    summary["total_spend"] = total.to_numpy(dtype=np.float64)
-    return summary
 
 
 def _rfm(ctx: _Context) -> pd.DataFrame:
@@ -524,258 +372,6 @@ def _mask_partial_cells(retention: pd.DataFrame, ctx: _Context) -> tuple[pd.Data
         cells = (out.index + int(k)) == last
         out.loc[cells, k] = np.nan
     return out, str(last)
-
-
-def _fit(family: Any, data: pd.DataFrame) -> tuple[Any, list[str]]:
-    """Fit and collect the fit's warnings (boundary, convergence) as text.
-
-    A fit that fails (no convergence, degenerate data) gives ``None`` and its message, so
-    the report states it instead of stopping.
-    """
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        try:
-            fit = family.fit(data)
-        except CrmkitError as exc:
-            return None, [f"the fit failed: {str(exc).splitlines()[0]}"]
-    return fit, [str(w.message) for w in caught if issubclass(w.category, CrmkitWarning)]
-
-
-def _holdout_split(ctx: _Context) -> pd.DataFrame:
-    """calibration_and_holdout with purchases counted per occasion."""
-    o = ctx.options
-    split = calibration_and_holdout(
-        ctx.tx,
-        calibration_period_end=ctx.calibration_end,
-        observation_period_end=ctx.observation_end,
-        monetary_value_col="monetary",
-        time_unit=o.time_unit,
-        period="D",
-        returns="keep",
-    )
-    cal_end = ctx.calibration_end + pd.Timedelta(days=1)
-    cal_tx = ctx.tx.loc[ctx.tx["datetime"] < cal_end]
-    cal = _occasion_summary(cal_tx, ctx.calibration_end, o.time_unit).reindex(split.index)
-    split["frequency"] = cal["frequency"].to_numpy()
-    split["monetary_value"] = cal["monetary_value"].to_numpy()
-    hold = ctx.tx.loc[ctx.tx["datetime"] >= cal_end]
-    per = hold.groupby("customer_id")["monetary"].agg(["size", "mean"]).reindex(split.index)
-    split["frequency_holdout"] = per["size"].fillna(0).to_numpy(dtype=np.float64)
-    split["monetary_value_holdout"] = per["mean"].fillna(0.0).to_numpy(dtype=np.float64)
-    return split
-
-
-def _tracking(ctx: _Context, model: Any, cal_tx: pd.DataFrame) -> pd.DataFrame:
-    """tracking_series, with the actual repeat purchases counted one per occasion."""
-    o = ctx.options
-    tracking = clv.tracking_series(
-        model, cal_tx, time_unit=o.time_unit, end=ctx.end_instant, model_time_unit=o.time_unit
-    )
-    ordered = cal_tx.sort_values(["customer_id", "datetime"], kind="stable")
-    repeats = ordered.loc[ordered.duplicated("customer_id"), "datetime"].to_numpy()
-    ends = tracking["period_end"].to_numpy()
-    k = np.searchsorted(ends, repeats, side="right")
-    actual = np.bincount(k[k < len(ends)], minlength=len(ends)).astype(np.float64)
-    tracking["actual"] = actual
-    tracking["actual_cumulative"] = np.cumsum(actual)
-    return tracking
-
-
-def _params_frame(fit: Any) -> pd.DataFrame:
-    frame: pd.DataFrame = fit.confidence_intervals(0.95).rename_axis("parameter")
-    return frame
-
-
-def _clv(ctx: _Context, full_summary: pd.DataFrame) -> pd.Series[Any] | None:
-    o = ctx.options
-    family = getattr(clv, _MODEL_CLASSES[o.model])
-    title = _MODEL_TITLES[o.model]
-    split = _holdout_split(ctx)
-    cal_fit, cal_warnings = _fit(family, split)
-    full, full_warnings = _fit(family, full_summary)
-    if cal_fit is None or full is None:
-        ctx.page.heading(f"Customer lifetime value ({title} + Gamma-Gamma)")
-        for label, texts in (
-            ("Calibration fit", cal_warnings),
-            ("Full-period fit", full_warnings),
-        ):
-            for text in texts:
-                ctx.page.note(f"{label}: {text}")
-        ctx.page.paragraph(
-            "No CLV is reported: the purchase model could not be fitted to this data."
-        )
-        ctx.highlights.extend(f"warning: {t}" for t in cal_warnings + full_warnings)
-        return None
-    ev = clv.evaluate_holdout(cal_fit.model, split)
-    freq_table = clv.repeat_frequency_table(cal_fit.model, split)
-    cal_tx = ctx.tx.loc[
-        ctx.tx["customer_id"].isin(split.index) & (ctx.tx["datetime"] <= ctx.end_instant)
-    ]
-    tracking = _tracking(ctx, cal_fit.model, cal_tx)
-
-    ctx.page.heading(f"Customer lifetime value ({title} + Gamma-Gamma)")
-    ctx.page.paragraph(
-        f"Two {title} fits, both by maximum likelihood with time in {ctx.unit} and purchases "
-        f"counted {ctx.per}. The calibration fit uses purchases up to "
-        f"{ctx.calibration_end:%Y-%m-%d} ({cal_fit.n_customers:,} customers) and is checked "
-        f"against the holdout up to {ctx.observation_end:%Y-%m-%d}: it shows how well the "
-        "model predicts. The full-period fit uses all purchases up to "
-        f"{ctx.observation_end:%Y-%m-%d} ({full.n_customers:,} customers): every CLV, "
-        "P(alive), expected purchase count and ranking below comes from it."
-    )
-    cal_params = _params_frame(cal_fit)
-    full_params = _params_frame(full)
-    param_formats = {c: _dec(4) for c in ("estimate", "stderr", "lower", "upper")}
-    ctx.table(
-        cal_params,
-        caption=f"Calibration fit (holdout check): {title} parameters, 95% intervals "
-        f"(log-likelihood {cal_fit.log_likelihood:,.1f})",
-        formats=param_formats,
-    )
-    for text in cal_warnings:
-        ctx.page.note(f"Calibration fit: {text}")
-    holdout = {
-        f"holdout purchases ({ctx.occasion_unit}s) predicted / actual": (
-            f"{ev.total_predicted:,.0f} / {ev.total_actual:,.0f}"
-        ),
-        "MAE per customer": f"{ev.mae:.3f}",
-        "RMSE per customer": f"{ev.rmse:.3f}",
-        "bias per customer (predicted - actual)": f"{ev.bias:+.3f}",
-    }
-    ctx.page.key_values(holdout)
-    ctx.table(
-        freq_table.rename_axis("repeat purchases"),
-        caption=f"Repeat-frequency fit (calibration period, {ctx.occasion_unit}s): customers "
-        "by number of repeat purchases",
-        formats={"actual": _count, "expected": _dec(1)},
-    )
-    ctx.figure(
-        lambda ax: _plot("repeat_frequency_chart", freq_table, ax),
-        f"Repeat-frequency fit ({ctx.occasion_unit}s)",
-    )
-    ctx.figure(
-        lambda ax: _plot(
-            "tracking_plot",
-            tracking.set_index("period_end").rename_axis(f"end of {unit_name(o.time_unit)[:-1]}"),
-            ax,
-            actual="actual_cumulative",
-            expected="expected_cumulative",
-            calibration_end=ctx.calibration_end,
-            ylabel=f"cumulative repeat purchases ({ctx.occasion_unit}s)",
-        ),
-        f"Cumulative repeat purchases of the calibration customers, {ctx.per}: actual vs "
-        "the calibration fit",
-    )
-    ctx.table(
-        full_params,
-        caption=f"Full-period fit (used for CLV, P(alive) and rankings): {title} parameters, "
-        f"95% intervals (log-likelihood {full.log_likelihood:,.1f})",
-        formats=param_formats,
-    )
-    for text in full_warnings:
-        ctx.page.note(f"Full-period fit: {text}")
-
-    spend_data = full_summary.loc[
-        (full_summary["frequency"] > 0) & (full_summary["monetary_value"] > 0)
-    ]
-    spend, spend_warnings = _fit(clv.GammaGamma, spend_data)
-    if spend is not None:
-        per_customer = pd.Series(spend.model.expected_spend(), index=full_summary.index)
-        per_customer.loc[spend_data.index] = spend.model.conditional_expected_spend(spend_data)
-        spend_text = (
-            "Spend per purchase is the Gamma-Gamma posterior mean; the "
-            f"{len(full_summary) - len(spend_data):,} customers without a positive mean "
-            "repeat spend get the population mean."
-        )
-    else:
-        mean_spend = float(spend_data["monetary_value"].mean()) if len(spend_data) else 0.0
-        per_customer = pd.Series(mean_spend, index=full_summary.index)
-        spend_text = (
-            "The Gamma-Gamma spend model could not be fitted (see the note above), so every "
-            f"customer's spend per purchase is the mean repeat spend, {mean_spend:,.2f}."
-        )
-    rate = convert_rate(o.annual_discount_rate, "Y", o.time_unit, days_per_year=365.2425)
-    value = clv.customer_lifetime_value(
-        full.model,
-        per_customer,
-        full_summary,
-        horizon=o.horizon,
-        time_unit=o.time_unit,
-        discount_rate=rate,
-        margin=o.margin,
-        model_time_unit=o.time_unit,
-    )
-    alive = full.model.probability_alive(full_summary)
-    expected = full.model.conditional_expected_purchases(o.horizon, full_summary)
-    table = full_summary[["frequency", "recency", "T", "monetary_value"]].assign(
-        p_alive=alive, expected_purchases=expected, spend_per_purchase=per_customer, clv=value
-    )
-    spend_params = (
-        _params_frame(spend)
-        if spend is not None
-        else pd.DataFrame(columns=["estimate", "stderr", "lower", "upper"]).rename_axis(
-            "parameter"
-        )
-    )
-    if spend is not None:
-        ctx.table(
-            spend_params,
-            caption=f"Gamma-Gamma spend parameters, full period ({spend.n_customers:,} repeat "
-            "buyers with a positive mean repeat spend)",
-            formats=param_formats,
-        )
-    for text in spend_warnings:
-        ctx.page.note(f"Gamma-Gamma fit: {text}")
-    ctx.page.paragraph(
-        f"CLV: discounted expected margin over the next {o.horizon} {ctx.unit}, {ctx.money}; "
-        f"margin {o.margin:.0%} of revenue, discount rate {o.annual_discount_rate:.0%} a "
-        f"year = {rate:.5f} per {unit_name(o.time_unit)[:-1]} (365.2425-day mean year). "
-        + spend_text
-    )
-    top = table.sort_values("clv", ascending=False).head(15)
-    cur = f" ({o.currency})" if o.currency else ""
-    names = {
-        "frequency": "repeat purchases",
-        "recency": f"recency ({ctx.unit})",
-        "T": f"T ({ctx.unit})",
-        "monetary_value": f"mean repeat spend{cur}",
-        "p_alive": "P(alive)",
-        "expected_purchases": f"expected purchases, next {o.horizon} {ctx.unit}",
-        "spend_per_purchase": f"expected spend per purchase{cur}",
-        "clv": f"CLV{cur}",
-    }
-    kinds = [_count, _dec(1), _dec(1), _money, _pct, _dec(2), _money, _money]
-    ctx.table(
-        top.rename_axis("customer").rename(columns=names),
-        caption=f"Top 15 customers by CLV (full-period fit; money {ctx.money})",
-        formats=dict(zip(names.values(), kinds, strict=True)),
-    )
-    ctx.figure(
-        lambda ax: _plot(
-            "frequency_recency_matrix",
-            full.model,
-            T=float(full_summary["T"].max()),
-            max_frequency=int(full_summary["frequency"].quantile(0.99)) + 1,
-            ax=ax,
-        ),
-        "P(alive) by frequency and recency for the oldest customers (full-period fit)",
-    )
-    ctx.save("clv", table)
-    ctx.save("clv_parameters_calibration", cal_params)
-    ctx.save("clv_parameters_full", full_params)
-    ctx.save("spend_parameters", spend_params)
-    ctx.save("holdout_per_customer", ev.per_customer)
-    ctx.save("tracking", tracking, index=False)
-    total = float(value.sum())
-    currency = o.currency or "(file's currency)"
-    ctx.highlights.append(
-        f"{title}: holdout purchases ({ctx.occasion_unit}s) predicted "
-        f"{ev.total_predicted:,.0f} vs actual {ev.total_actual:,.0f} (MAE {ev.mae:.2f}); "
-        f"total CLV over the next {o.horizon} {ctx.unit}: {total:,.0f} {currency}"
-    )
-    for text in cal_warnings + full_warnings + spend_warnings:
-        ctx.highlights.append(f"warning: {text}")
-    return value
 
 
 def _metrics(ctx: _Context, value: pd.Series[Any] | None) -> None:

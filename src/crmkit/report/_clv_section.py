@@ -1,0 +1,278 @@
+"""The CLV section of the report: calibration fit, holdout check, full-period refit (private)."""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from crmkit import clv
+from crmkit.exceptions import CrmkitError, CrmkitWarning
+from crmkit.report._context import (
+    _Context,
+    _count,
+    _dec,
+    _money,
+    _occasion_summary,
+    _pct,
+    _plot,
+)
+from crmkit.timeunits import convert_rate, unit_name
+from crmkit.transactions import calibration_and_holdout
+
+_MODEL_CLASSES = {"bgnbd": "BetaGeo", "mbgnbd": "ModifiedBetaGeo", "paretonbd": "ParetoNBD"}
+_MODEL_TITLES = {"bgnbd": "BG/NBD", "mbgnbd": "MBG/NBD", "paretonbd": "Pareto/NBD"}
+
+
+def _fit(family: Any, data: pd.DataFrame) -> tuple[Any, list[str]]:
+    """Fit and collect the fit's warnings (boundary, convergence) as text.
+
+    A fit that fails (no convergence, degenerate data) gives ``None`` and its message, so
+    the report states it instead of stopping.
+    """
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            fit = family.fit(data)
+        except CrmkitError as exc:
+            return None, [f"the fit failed: {str(exc).splitlines()[0]}"]
+    return fit, [str(w.message) for w in caught if issubclass(w.category, CrmkitWarning)]
+
+
+def _holdout_split(ctx: _Context) -> pd.DataFrame:
+    """calibration_and_holdout with purchases counted per occasion."""
+    o = ctx.options
+    split = calibration_and_holdout(
+        ctx.tx,
+        calibration_period_end=ctx.calibration_end,
+        observation_period_end=ctx.observation_end,
+        monetary_value_col="monetary",
+        time_unit=o.time_unit,
+        period="D",
+        returns="keep",
+    )
+    cal_end = ctx.calibration_end + pd.Timedelta(days=1)
+    cal_tx = ctx.tx.loc[ctx.tx["datetime"] < cal_end]
+    cal = _occasion_summary(cal_tx, ctx.calibration_end, o.time_unit).reindex(split.index)
+    split["frequency"] = cal["frequency"].to_numpy()
+    split["monetary_value"] = cal["monetary_value"].to_numpy()
+    hold = ctx.tx.loc[ctx.tx["datetime"] >= cal_end]
+    per = hold.groupby("customer_id")["monetary"].agg(["size", "mean"]).reindex(split.index)
+    split["frequency_holdout"] = per["size"].fillna(0).to_numpy(dtype=np.float64)
+    split["monetary_value_holdout"] = per["mean"].fillna(0.0).to_numpy(dtype=np.float64)
+    return split
+
+
+def _tracking(ctx: _Context, model: Any, cal_tx: pd.DataFrame) -> pd.DataFrame:
+    """tracking_series, with the actual repeat purchases counted one per occasion."""
+    o = ctx.options
+    tracking = clv.tracking_series(
+        model, cal_tx, time_unit=o.time_unit, end=ctx.end_instant, model_time_unit=o.time_unit
+    )
+    ordered = cal_tx.sort_values(["customer_id", "datetime"], kind="stable")
+    repeats = ordered.loc[ordered.duplicated("customer_id"), "datetime"].to_numpy()
+    ends = tracking["period_end"].to_numpy()
+    k = np.searchsorted(ends, repeats, side="right")
+    actual = np.bincount(k[k < len(ends)], minlength=len(ends)).astype(np.float64)
+    tracking["actual"] = actual
+    tracking["actual_cumulative"] = np.cumsum(actual)
+    return tracking
+
+
+def _params_frame(fit: Any) -> pd.DataFrame:
+    frame: pd.DataFrame = fit.confidence_intervals(0.95).rename_axis("parameter")
+    return frame
+
+
+def _clv(ctx: _Context, full_summary: pd.DataFrame) -> pd.Series[Any] | None:
+    o = ctx.options
+    family = getattr(clv, _MODEL_CLASSES[o.model])
+    title = _MODEL_TITLES[o.model]
+    split = _holdout_split(ctx)
+    cal_fit, cal_warnings = _fit(family, split)
+    full, full_warnings = _fit(family, full_summary)
+    if cal_fit is None or full is None:
+        ctx.page.heading(f"Customer lifetime value ({title} + Gamma-Gamma)")
+        for label, texts in (
+            ("Calibration fit", cal_warnings),
+            ("Full-period fit", full_warnings),
+        ):
+            for text in texts:
+                ctx.page.note(f"{label}: {text}")
+        ctx.page.paragraph(
+            "No CLV is reported: the purchase model could not be fitted to this data."
+        )
+        ctx.highlights.extend(f"warning: {t}" for t in cal_warnings + full_warnings)
+        return None
+    ev = clv.evaluate_holdout(cal_fit.model, split)
+    freq_table = clv.repeat_frequency_table(cal_fit.model, split)
+    cal_tx = ctx.tx.loc[
+        ctx.tx["customer_id"].isin(split.index) & (ctx.tx["datetime"] <= ctx.end_instant)
+    ]
+    tracking = _tracking(ctx, cal_fit.model, cal_tx)
+
+    ctx.page.heading(f"Customer lifetime value ({title} + Gamma-Gamma)")
+    ctx.page.paragraph(
+        f"Two {title} fits, both by maximum likelihood with time in {ctx.unit} and purchases "
+        f"counted {ctx.per}. The calibration fit uses purchases up to "
+        f"{ctx.calibration_end:%Y-%m-%d} ({cal_fit.n_customers:,} customers) and is checked "
+        f"against the holdout up to {ctx.observation_end:%Y-%m-%d}: it shows how well the "
+        "model predicts. The full-period fit uses all purchases up to "
+        f"{ctx.observation_end:%Y-%m-%d} ({full.n_customers:,} customers): every CLV, "
+        "P(alive), expected purchase count and ranking below comes from it."
+    )
+    cal_params = _params_frame(cal_fit)
+    full_params = _params_frame(full)
+    param_formats = {c: _dec(4) for c in ("estimate", "stderr", "lower", "upper")}
+    ctx.table(
+        cal_params,
+        caption=f"Calibration fit (holdout check): {title} parameters, 95% intervals "
+        f"(log-likelihood {cal_fit.log_likelihood:,.1f})",
+        formats=param_formats,
+    )
+    for text in cal_warnings:
+        ctx.page.note(f"Calibration fit: {text}")
+    holdout = {
+        f"holdout purchases ({ctx.occasion_unit}s) predicted / actual": (
+            f"{ev.total_predicted:,.0f} / {ev.total_actual:,.0f}"
+        ),
+        "MAE per customer": f"{ev.mae:.3f}",
+        "RMSE per customer": f"{ev.rmse:.3f}",
+        "bias per customer (predicted - actual)": f"{ev.bias:+.3f}",
+    }
+    ctx.page.key_values(holdout)
+    ctx.table(
+        freq_table.rename_axis("repeat purchases"),
+        caption=f"Repeat-frequency fit (calibration period, {ctx.occasion_unit}s): customers "
+        "by number of repeat purchases",
+        formats={"actual": _count, "expected": _dec(1)},
+    )
+    ctx.figure(
+        lambda ax: _plot("repeat_frequency_chart", freq_table, ax),
+        f"Repeat-frequency fit ({ctx.occasion_unit}s)",
+    )
+    ctx.figure(
+        lambda ax: _plot(
+            "tracking_plot",
+            tracking.set_index("period_end").rename_axis(f"end of {unit_name(o.time_unit)[:-1]}"),
+            ax,
+            actual="actual_cumulative",
+            expected="expected_cumulative",
+            calibration_end=ctx.calibration_end,
+            ylabel=f"cumulative repeat purchases ({ctx.occasion_unit}s)",
+        ),
+        f"Cumulative repeat purchases of the calibration customers, {ctx.per}: actual vs "
+        "the calibration fit",
+    )
+    ctx.table(
+        full_params,
+        caption=f"Full-period fit (used for CLV, P(alive) and rankings): {title} parameters, "
+        f"95% intervals (log-likelihood {full.log_likelihood:,.1f})",
+        formats=param_formats,
+    )
+    for text in full_warnings:
+        ctx.page.note(f"Full-period fit: {text}")
+
+    spend_data = full_summary.loc[
+        (full_summary["frequency"] > 0) & (full_summary["monetary_value"] > 0)
+    ]
+    spend, spend_warnings = _fit(clv.GammaGamma, spend_data)
+    if spend is not None:
+        per_customer = pd.Series(spend.model.expected_spend(), index=full_summary.index)
+        per_customer.loc[spend_data.index] = spend.model.conditional_expected_spend(spend_data)
+        spend_text = (
+            "Spend per purchase is the Gamma-Gamma posterior mean; the "
+            f"{len(full_summary) - len(spend_data):,} customers without a positive mean "
+            "repeat spend get the population mean."
+        )
+    else:
+        mean_spend = float(spend_data["monetary_value"].mean()) if len(spend_data) else 0.0
+        per_customer = pd.Series(mean_spend, index=full_summary.index)
+        spend_text = (
+            "The Gamma-Gamma spend model could not be fitted (see the note above), so every "
+            f"customer's spend per purchase is the mean repeat spend, {mean_spend:,.2f}."
+        )
+    rate = convert_rate(o.annual_discount_rate, "Y", o.time_unit, days_per_year=365.2425)
+    value = clv.customer_lifetime_value(
+        full.model,
+        per_customer,
+        full_summary,
+        horizon=o.horizon,
+        time_unit=o.time_unit,
+        discount_rate=rate,
+        margin=o.margin,
+        model_time_unit=o.time_unit,
+    )
+    alive = full.model.probability_alive(full_summary)
+    expected = full.model.conditional_expected_purchases(o.horizon, full_summary)
+    table = full_summary[["frequency", "recency", "T", "monetary_value"]].assign(
+        p_alive=alive, expected_purchases=expected, spend_per_purchase=per_customer, clv=value
+    )
+    spend_params = (
+        _params_frame(spend)
+        if spend is not None
+        else pd.DataFrame(columns=["estimate", "stderr", "lower", "upper"]).rename_axis(
+            "parameter"
+        )
+    )
+    if spend is not None:
+        ctx.table(
+            spend_params,
+            caption=f"Gamma-Gamma spend parameters, full period ({spend.n_customers:,} repeat "
+            "buyers with a positive mean repeat spend)",
+            formats=param_formats,
+        )
+    for text in spend_warnings:
+        ctx.page.note(f"Gamma-Gamma fit: {text}")
+    ctx.page.paragraph(
+        f"CLV: discounted expected margin over the next {o.horizon} {ctx.unit}, {ctx.money}; "
+        f"margin {o.margin:.0%} of revenue, discount rate {o.annual_discount_rate:.0%} a "
+        f"year = {rate:.5f} per {unit_name(o.time_unit)[:-1]} (365.2425-day mean year). "
+        + spend_text
+    )
+    top = table.sort_values("clv", ascending=False).head(15)
+    cur = f" ({o.currency})" if o.currency else ""
+    names = {
+        "frequency": "repeat purchases",
+        "recency": f"recency ({ctx.unit})",
+        "T": f"T ({ctx.unit})",
+        "monetary_value": f"mean repeat spend{cur}",
+        "p_alive": "P(alive)",
+        "expected_purchases": f"expected purchases, next {o.horizon} {ctx.unit}",
+        "spend_per_purchase": f"expected spend per purchase{cur}",
+        "clv": f"CLV{cur}",
+    }
+    kinds = [_count, _dec(1), _dec(1), _money, _pct, _dec(2), _money, _money]
+    ctx.table(
+        top.rename_axis("customer").rename(columns=names),
+        caption=f"Top 15 customers by CLV (full-period fit; money {ctx.money})",
+        formats=dict(zip(names.values(), kinds, strict=True)),
+    )
+    ctx.figure(
+        lambda ax: _plot(
+            "frequency_recency_matrix",
+            full.model,
+            T=float(full_summary["T"].max()),
+            max_frequency=int(full_summary["frequency"].quantile(0.99)) + 1,
+            ax=ax,
+        ),
+        "P(alive) by frequency and recency for the oldest customers (full-period fit)",
+    )
+    ctx.save("clv", table)
+    ctx.save("clv_parameters_calibration", cal_params)
+    ctx.save("clv_parameters_full", full_params)
+    ctx.save("spend_parameters", spend_params)
+    ctx.save("holdout_per_customer", ev.per_customer)
+    ctx.save("tracking", tracking, index=False)
+    total = float(value.sum())
+    currency = o.currency or "(file's currency)"
+    ctx.highlights.append(
+        f"{title}: holdout purchases ({ctx.occasion_unit}s) predicted "
+        f"{ev.total_predicted:,.0f} vs actual {ev.total_actual:,.0f} (MAE {ev.mae:.2f}); "
+        f"total CLV over the next {o.horizon} {ctx.unit}: {total:,.0f} {currency}"
+    )
+    for text in cal_warnings + full_warnings + spend_warnings:
+        ctx.highlights.append(f"warning: {text}")
+    return value
