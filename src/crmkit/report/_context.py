@@ -90,6 +90,7 @@ class _Context:
     csv: dict[str, Path] = attrs.field(factory=dict)
     highlights: list[str] = attrs.field(factory=list)
     headline: dict[str, str] = attrs.field(factory=dict)
+    headline_exact: dict[str, object] = attrs.field(factory=dict)
     top_share: float = float("nan")
     figures: bool = True
 

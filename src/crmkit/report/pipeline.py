@@ -481,6 +481,16 @@ def _headline(ctx: _Context, summary: pd.DataFrame) -> None:
         f"{ctx.observation_end:%Y-%m-%d}",
     }
     ctx.headline.update(head)
+    exact: list[object] = [
+        n_customers,
+        round(revenue, 2),
+        len(tx),
+        rate,
+        per,
+        ctx.top_share,
+        head["observation window (whole days)"],
+    ]
+    ctx.headline_exact.update(zip(head, exact, strict=True))
 
 
 def build_report(
@@ -586,7 +596,17 @@ def build_report(
         say(f"[{i}/{len(steps)}] {name} done in {time.perf_counter() - started:.1f}s")
     _headline(ctx, state["summary"])
     ctx.page.summary("Headline numbers", ctx.headline)
-    ctx.save("headline", pd.Series(ctx.headline, name="value").rename_axis("measure"))
+    ctx.save(
+        "headline",
+        pd.DataFrame(
+            {
+                "measure": list(ctx.headline),
+                "value": list(ctx.headline.values()),
+                "exact": [ctx.headline_exact.get(k, "") for k in ctx.headline],
+            }
+        ),
+        index=False,
+    )
     ctx.highlights[:0] = [f"{k}: {v}" for k, v in ctx.headline.items()]
     from crmkit import __version__
 
