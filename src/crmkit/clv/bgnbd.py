@@ -21,7 +21,8 @@ from numpy.typing import NDArray
 from scipy import special
 
 from crmkit.clv._checks import optional_time_unit, positive_finite
-from crmkit.clv._special import hyp2f1_bracket, hyp2f1_minus_one_over_b, wdot
+from crmkit.clv._hyp_bg import beta_expectations
+from crmkit.clv._special import wdot
 from crmkit.clv._transaction import (
     Objective,
     TransactionMixin,
@@ -154,14 +155,40 @@ class BetaGeoMaths(TransactionMixin):
     def _p_alive_rows(self, x: Arr, tx: Arr, T: Arr) -> Arr:
         return np.asarray(special.expit(-self._log_odds_dead(x, tx, T)), dtype=np.float64)
 
-    def _alive_survival(self, t: Arr, x: Arr, tx: Arr, T: Arr) -> Arr:
-        a, b = self.a, self.b
-        z = t / (self.alpha + T + t)
-        f = 1.0 + a * hyp2f1_minus_one_over_b(
-            a + b + self._shift - self.r, a, a + b + x + self._shift, z
+    def _posterior_expectations(self, t: Arr, x: Arr, T: Arr, *, want_q: bool) -> tuple[Arr, Arr]:
+        """S and Q of :func:`crmkit.clv._hyp_bg.beta_expectations` for alive customers.
+
+        Given alive at T after x repeat purchases, the purchase rate is
+        Gamma(r + x, alpha + T) and the dropout probability Beta(a, b + x + shift) (x
+        survived dropout chances, plus the first purchase in MBG/NBD). Distinct (x, T)
+        pairs are evaluated once for a scalar horizon; entries with the same x share
+        their quadrature nodes.
+        """
+        t_b, x_b, T_b = np.broadcast_arrays(t, x, T)
+        shape = t_b.shape
+        tf, xf, Tf = (np.ascontiguousarray(v).ravel() for v in (t_b, x_b, T_b))
+        pairs = unique_pairs(xf, Tf) if np.ndim(t) == 0 else None
+        if pairs is not None:
+            xs, Ts, inverse = pairs
+            ts = np.full(xs.size, float(tf[0]) if tf.size else 0.0)
+        else:
+            xs, Ts, ts, inverse = xf, Tf, tf, None
+        codes, _ = pd.factorize(xs)
+        S, Q = beta_expectations(
+            self.r + xs,
+            self.a,
+            self.b + xs + self._shift,
+            ts / (self.alpha + Ts),
+            want_q=want_q,
+            groups=np.asarray(codes, dtype=np.intp),
         )
-        out = np.exp(a * np.log1p(-z)) * f
-        return np.asarray(np.clip(np.where(t > 0, out, 1.0), 0.0, 1.0), dtype=np.float64)
+        if inverse is not None:
+            S, Q = S[inverse], Q[inverse]
+        return S.reshape(shape), Q.reshape(shape)
+
+    def _alive_survival(self, t: Arr, x: Arr, tx: Arr, T: Arr) -> Arr:
+        S, _ = self._posterior_expectations(t, x, T, want_q=False)
+        return np.asarray(np.clip(S, 0.0, 1.0), dtype=np.float64)
 
     def _no_purchase_if_alive(self, t: Arr, x: Arr, tx: Arr, T: Arr) -> Arr:
         return np.asarray(
@@ -169,18 +196,8 @@ class BetaGeoMaths(TransactionMixin):
         )
 
     def _conditional_rows(self, t: Arr, x: Arr, tx: Arr, T: Arr) -> Arr:
-        a, b, s = self.a, self.b, self._shift
-        pairs = unique_pairs(x, T) if t.ndim == 0 else None
-        xs, Ts = (x, T) if pairs is None else pairs[:2]
-        z = t / (self.alpha + Ts + t)
-        c = a + b + xs + s - 1.0
-        # c * bracket is continuous through c = 0 (every series term carries 1/c), but
-        # the series cannot be evaluated at c = 0 exactly (x = 0 with a + b = 1): step
-        # off by 1e-12, an error of that order.
-        c = np.where(c == 0.0, 1e-12, c)
-        per_pair = c * hyp2f1_bracket(a - 1.0, a + b + s - 1.0 - self.r, c, z)
-        value = per_pair if pairs is None else per_pair[pairs[2]]
-        return np.asarray(value * self._p_alive_rows(x, tx, T), dtype=np.float64)
+        _, Q = self._posterior_expectations(t, x, T, want_q=True)
+        return np.asarray(Q * self._p_alive_rows(x, tx, T), dtype=np.float64)
 
     def _expected(self, t: Arr) -> Arr:
         zero = np.zeros_like(t)
