@@ -393,6 +393,7 @@ def _trapezoid(m: Arr, a: Arr, b: Arr, u: Arr, want_q: bool) -> tuple[Arr, Arr]:
     # cut both log integrands have dropped by more than 60 (plus log(mu p*) for Q, whose
     # integrand can exceed its value at the mode by that factor near p = 0).
     c_mode = _log_mode_density(a, b)
+    log_p, log_q = -np.log1p(b / a), -np.log1p(a / b)
     lo = left_tail.copy()
     hi = np.zeros_like(lo)
     for _ in range(80):
@@ -432,11 +433,9 @@ def _trapezoid(m: Arr, a: Arr, b: Arr, u: Arr, want_q: bool) -> tuple[Arr, Arr]:
             delta = left[rows, None] + j * h[rows, None]
             delta = np.where(valid, delta, 0.0)
             ar, br = a[rows, None], b[rows, None]
-            ps, qs = pbar[rows, None], (b / (a + b))[rows, None]
+            lp, lq = log_p[rows, None], log_q[rows, None]
             log_w = (
-                c_mode[rows, None]
-                - ar * np.log1p(np.expm1(-delta) * qs)
-                - br * np.log1p(np.expm1(delta) * ps)
+                c_mode[rows, None] - ar * _log_mix(lq, lp, -delta) - br * _log_mix(lp, lq, delta)
             )
             weight = np.where(valid, np.exp(log_w), 0.0) * h[rows, None]
             s = s_star[rows, None] + delta
@@ -460,8 +459,19 @@ def _trapezoid(m: Arr, a: Arr, b: Arr, u: Arr, want_q: bool) -> tuple[Arr, Arr]:
 
 def _log_drop(a: Arr, b: Arr, delta: Arr) -> Arr:
     """Log density at the mode minus at mode + delta (>= 0, log-odds scale)."""
-    pbar = a / (a + b)
-    qbar = b / (a + b)
+    lp, lq = -np.log1p(b / a), -np.log1p(a / b)
+    return np.asarray(a * _log_mix(lq, lp, -delta) + b * _log_mix(lp, lq, delta), np.float64)
+
+
+def _log_mix(log_w: Arr, log_1mw: Arr, d: Arr) -> Arr:
+    """:math:`\\log(1 - w + w e^{d})` for :math:`0 < w < 1`, accurate near d = 0 and for any d.
+
+    *w* is :math:`a / (a + b)` or :math:`b / (a + b)`, passed as :math:`\\log w` and
+    :math:`\\log(1 - w)` (computed from the odds, so neither is :math:`-\\infty` when *w*
+    rounds to 0 or 1).
+    """
     with np.errstate(over="ignore"):
-        val = a * np.log1p(np.expm1(-delta) * qbar) + b * np.log1p(np.expm1(delta) * pbar)
-    return np.asarray(np.where(np.isfinite(val), val, np.inf), dtype=np.float64)
+        small = np.expm1(np.minimum(d, 700.0)) * np.exp(log_w)
+    near = np.abs(small) < 0.5
+    far = np.logaddexp(log_1mw, log_w + d)
+    return np.asarray(np.where(near, np.log1p(np.where(near, small, 0.0)), far), np.float64)
