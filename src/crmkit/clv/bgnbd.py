@@ -129,27 +129,25 @@ class BetaGeoMaths(TransactionMixin):
         r, alpha, a, b, s = self.r, self.alpha, self.a, self.b, self._shift
         has2 = (x + s) > 0
         k2 = np.where(has2, x + s - 1.0, 0.0)
-        t1 = log_beta_ratio(a, b, x + s)
+        lg = lgamma_ratio(r, x)
+        t1 = log_beta_ratio(a, b, x + s) + lg - r * np.log1p(T / alpha) - x * np.log(alpha + T)
         t2 = np.where(
             has2,
             np.log(a)
             - np.log(a + b + k2)
             + log_beta_ratio(a, b, k2)
-            + (r + x) * np.log1p((T - tx) / (alpha + tx)),
+            + lg
+            - r * np.log1p(tx / alpha)
+            - x * np.log(alpha + tx),
             -np.inf,
         )
-        common = lgamma_ratio(r, x) - r * np.log1p(T / alpha) - x * np.log(alpha + T)
-        return np.asarray(common + np.logaddexp(t1, t2), dtype=np.float64)
+        return np.asarray(np.logaddexp(t1, t2), dtype=np.float64)
 
     def _log_odds_dead(self, x: Arr, tx: Arr, T: Arr) -> Arr:
         a, b, s = self.a, self.b, self._shift
         has2 = (x + s) > 0
         denom = np.where(has2, b + x + s - 1.0, 1.0)
-        lo = (
-            np.log(a)
-            - np.log(denom)
-            + (self.r + x) * (np.log(self.alpha + T) - np.log(self.alpha + tx))
-        )
+        lo = np.log(a) - np.log(denom) + (self.r + x) * np.log1p((T - tx) / (self.alpha + tx))
         return np.asarray(np.where(has2, lo, -np.inf), dtype=np.float64)
 
     def _p_alive_rows(self, x: Arr, tx: Arr, T: Arr) -> Arr:
