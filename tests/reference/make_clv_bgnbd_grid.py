@@ -46,13 +46,6 @@ TOLERANCE = {
         "density): relative 1e-7; everything else relative 1e-10"
     ),
 }
-    "rtol": 1e-10,
-    "atol": 1e-300,
-    "log_likelihood_atol": 1e-14,
-    "tiny_rtol": 1e-07,
-    "tiny_below": 1e-50,
-    "note": "log-likelihood values near 0 are a log of a number near 1: absolute 1e-14; P(alive at T + t) below 1e-50 (integrand peaked far in the tail of the beta density): relative 1e-7; everything else relative 1e-10",
-}
 GRID = {
     "r": [1e-4, 1e8],
     "alpha_over_r": [1e-8, 1e8],
