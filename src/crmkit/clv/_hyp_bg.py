@@ -35,9 +35,10 @@ series whose length grows with the parameters:
    :math:`f(p) = f(0) (1 - p)^{\\kappa} + f(1)\\, p + [f(p) - f(0)(1 - p)^{\\kappa} -
    f(1) p]`, :math:`\\kappa = (m + 1) u`. The bracket vanishes linearly at both ends, so
    the remaining integrand decays at least like :math:`e^{-|s|}` in both directions and
-   the range is cut 45 log-units beyond the last scale of the problem. Both subtracted
-   parts lie between 0 and the expectation itself (:math:`(1 - p)^{\\kappa} \\le
-   e^{-\\kappa p} \\le (1 + p u)^{-(m + 1)}`), so no cancellation can occur.
+   the range is cut 40/(1 + a) (left) and 40/(1 + b) (right) log-units beyond the last
+   scale of the problem. Both subtracted parts lie between 0 and the expectation itself
+   (:math:`(1 - p)^{\\kappa} \\le e^{-\\kappa p} \\le (1 + p u)^{-(m + 1)}`),
+   so no cancellation can occur.
 3. Concentrated densities (large *a* and :math:`\\beta`) are cut where the log density
    has dropped by more than 60 below its mode, so the number of nodes stays bounded as
    :math:`a, \\beta \\to \\infty`; the nodes then shrink onto :math:`p^* = a / (a +
@@ -393,7 +394,7 @@ def _trapezoid(m: Arr, a: Arr, b: Arr, u: Arr, want_q: bool) -> tuple[Arr, Arr]:
     half = np.minimum(1.4, 1.2 * sigma)
     h = 2.0 * np.pi * half / 34.0
     # tail cuts (log-odds relative to the mode): beyond them the bracket integrand decays
-    # at least like exp(-|s|), 45 log-units leave < e^-45 of its scale
+    # at least like exp(-(1 + a)|s|) on the left and exp(-(1 + b) s) on the right
     left_tail = np.minimum(0.0, -np.log1p(kappa + b) - s_star) - 40.0 / (1.0 + a)
     right_tail = np.maximum(0.0, np.log(2.0 + a + m) - s_star) + 40.0 / (1.0 + b)
     # concentration cuts. The S integrand peaks at the root d_S <= 0 of
