@@ -32,6 +32,7 @@ __all__ = [
 
 _MAX_TERMS = 50_000_000  # enough for 1 - z >= 1e-6 (a few tenths of a second per entry)
 _SERIES_Z_MAX = 0.99
+_BG_MAX_TERMS = 20_000  # cap of the hyp2f1_minus_one_over_b series (bounded cost)
 
 
 def wdot(w: ArrayLike, v: ArrayLike) -> float:
@@ -255,11 +256,14 @@ def hyp2f1_minus_one_over_b(
 
     summed directly for :math:`z \\le 0.99` (vectorised over the entries not yet
     converged; stopped when the geometric bound on the tail is below :math:`10^{-16}` of
-    the sum) and by :func:`scipy.special.hyp2f1` beyond, where a failure of scipy at
-    integer :math:`C - A - B` is avoided by shifting *C* by one part in :math:`10^{12}`
-    (there, :math:`|B| < 10^{-4}` is handled by averaging at :math:`B = \\pm 10^{-4}`).
-    Exact at :math:`B = 0` in the series range, unlike :math:`(F - 1)/B` evaluated
-    naively.
+    the sum, and after at most 20,000 terms whatever the parameters). Entries beyond
+    :math:`z = 0.99` or not converged by then are computed, when :math:`B > 0`,
+    :math:`C > B` and :math:`C > A`, from Pfaff's transformation
+    :math:`{}_2F_1(A, B; C; z) = (1 - z)^{-B} E[(1 + p u)^{-(C - A)}]`,
+    :math:`p \\sim \\text{Beta}(B, C - B)`, :math:`u = z / (1 - z)` (Abramowitz & Stegun
+    15.3.4; bounded-cost quadrature of :func:`crmkit.clv._hyp_bg.beta_expectations`),
+    and by :func:`scipy.special.hyp2f1` otherwise. The BG/NBD and MBG/NBD models no
+    longer call this function (see :mod:`crmkit.clv._hyp_bg`).
 
     Examples
     --------
@@ -277,6 +281,7 @@ def hyp2f1_minus_one_over_b(
     shape = np.broadcast_shapes(*(np.shape(v) for v in (A, B, C, z)))
     zz = np.clip(zz, 0.0, 1.0 - 1e-16)
     out = np.zeros(aa.size)
+    pending = np.zeros(aa.size, dtype=bool)
     idx = np.flatnonzero((zz <= _SERIES_Z_MAX) & (zz > 0.0))
     if idx.size:
         a_i, b_i, c_i, z_i = aa[idx], bb[idx], CC[idx], zz[idx]
@@ -284,7 +289,7 @@ def hyp2f1_minus_one_over_b(
         total = term.copy()
         active = np.arange(idx.size)
         k = 1
-        while active.size and k < _MAX_TERMS:
+        while active.size and k < _BG_MAX_TERMS:
             ratio = (a_i[active] + k) * (b_i[active] + k) / ((c_i[active] + k) * (k + 1))
             ratio = ratio * z_i[active]
             t_new = term[active] * ratio
@@ -297,16 +302,32 @@ def hyp2f1_minus_one_over_b(
             done |= t_new == 0.0
             active = active[~done]
         out[idx] = total
-    jdx = np.flatnonzero(zz > _SERIES_Z_MAX)
+        pending[idx[active]] = True
+    pending |= zz > _SERIES_Z_MAX
+    jdx = np.flatnonzero(pending)
     if jdx.size:
         a_j, b_j, c_j, z_j = aa[jdx], bb[jdx], CC[jdx], zz[jdx]
-        # (F - 1)/B is smooth in B; near B = 0 average it at B = +-1e-4 (error ~1e-8)
-        small = np.abs(b_j) < 1e-4
-        b_eval = np.where(small, 1e-4, b_j)
-        out_j = (_scipy_hyp2f1(a_j, b_eval, c_j, z_j) - 1.0) / b_eval
-        if small.any():
-            minus = (_scipy_hyp2f1(a_j, -b_eval, c_j, z_j) - 1.0) / -b_eval
-            out_j = np.where(small, (out_j + minus) / 2.0, out_j)
+        pfaff = (b_j > 0.0) & (c_j > b_j) & (c_j > a_j)
+        out_j = np.zeros(jdx.size)
+        if pfaff.any():
+            from crmkit.clv._hyp_bg import beta_expectations
+
+            bp, cp, ap, zp = b_j[pfaff], c_j[pfaff], a_j[pfaff], z_j[pfaff]
+            S, _ = beta_expectations(cp - ap, bp, cp - bp, zp / (1.0 - zp), want_q=False)
+            # (F - 1)/B with F = (1 - z)^-B S: (e^{-B log(1-z)} - 1)/B * S + (S - 1)/B
+            log1z = np.log1p(-zp)
+            out_j[pfaff] = -log1z * one_minus_exp_over(bp * log1z) * S + (S - 1.0) / bp
+        rest = ~pfaff
+        if rest.any():
+            a_r, b_r, c_r, z_r = a_j[rest], b_j[rest], c_j[rest], z_j[rest]
+            # (F - 1)/B is smooth in B; near B = 0 average it at B = +-1e-4 (error ~1e-8)
+            small = np.abs(b_r) < 1e-4
+            b_eval = np.where(small, 1e-4, b_r)
+            out_r = (_scipy_hyp2f1(a_r, b_eval, c_r, z_r) - 1.0) / b_eval
+            if small.any():
+                minus = (_scipy_hyp2f1(a_r, -b_eval, c_r, z_r) - 1.0) / -b_eval
+                out_r = np.where(small, (out_r + minus) / 2.0, out_r)
+            out_j[rest] = out_r
         out[jdx] = out_j
     return np.asarray(out.reshape(shape), dtype=np.float64)
 

@@ -21,7 +21,8 @@ from numpy.typing import NDArray
 from scipy import special
 
 from crmkit.clv._checks import optional_time_unit, positive_finite
-from crmkit.clv._special import hyp2f1_bracket, hyp2f1_minus_one_over_b, wdot
+from crmkit.clv._hyp_bg import beta_expectations, lgamma_ratio, log_beta_ratio
+from crmkit.clv._special import wdot
 from crmkit.clv._transaction import (
     Objective,
     TransactionMixin,
@@ -54,21 +55,16 @@ def beta_geo_objective(x: Arr, tx: Arr, T: Arr, w: Arr, shift: int) -> Objective
 
     def core(theta: Arr, grad: bool) -> tuple[float, Arr]:
         r, alpha, a, b = (float(v) for v in theta)
-        lbab = special.betaln(a, b)
-        b1 = special.betaln(a, b + xu + shift) - lbab
-        b2 = np.where(has2u, special.betaln(a + 1.0, b + xu2 + shift - 1.0) - lbab, -np.inf)
+        k2u = np.where(has2u, xu2 + shift - 1.0, 0.0)
+        b1 = log_beta_ratio(a, b, xu + shift)
+        b2 = np.where(has2u, np.log(a) - np.log(a + b + k2u) + log_beta_ratio(a, b, k2u), -np.inf)
         LT = np.log(alpha + T_lev)[T_code]
         Lt = np.log(alpha + tx_lev)[tx_code]
         rx = r + x
         t1 = b1[xi] - rx * LT
         t2 = np.where(has2, b2[xi] - rx * Lt, -np.inf)
         rows = np.logaddexp(t1, t2)
-        value = (
-            wdot(wx, special.gammaln(r + xu))
-            - n * float(special.gammaln(r))
-            + n * r * np.log(alpha)
-            + wdot(w, rows)
-        )
+        value = wdot(wx, lgamma_ratio(r, xu)) + n * r * np.log(alpha) + wdot(w, rows)
         if not grad:
             return value, np.zeros(4)
         p1 = special.expit(t1 - t2)
@@ -127,41 +123,70 @@ class BetaGeoMaths(TransactionMixin):
         return beta_geo_start(x, tx, T, w)
 
     def _log_likelihood_rows(self, x: Arr, tx: Arr, T: Arr) -> Arr:
+        # Written with ratio functions (log Gamma(r + x)/Gamma(r), log B(a, b + k)/B(a, b),
+        # log1p) so that no two large logs cancel: exact to a few ulps of the result
+        # for parameters up to 1e12.
         r, alpha, a, b, s = self.r, self.alpha, self.a, self.b, self._shift
-        lbab = special.betaln(a, b)
         has2 = (x + s) > 0
-        x2 = np.where(has2, x, 1.0)
-        t1 = special.betaln(a, b + x + s) - lbab - (r + x) * np.log(alpha + T)
+        k2 = np.where(has2, x + s - 1.0, 0.0)
+        lg = lgamma_ratio(r, x)
+        t1 = log_beta_ratio(a, b, x + s) + lg - r * np.log1p(T / alpha) - x * np.log(alpha + T)
         t2 = np.where(
             has2,
-            special.betaln(a + 1.0, b + x2 + s - 1.0) - lbab - (r + x) * np.log(alpha + tx),
+            np.log(a)
+            - np.log(a + b + k2)
+            + log_beta_ratio(a, b, k2)
+            + lg
+            - r * np.log1p(tx / alpha)
+            - x * np.log(alpha + tx),
             -np.inf,
         )
-        common = special.gammaln(r + x) - special.gammaln(r) + r * np.log(alpha)
-        return np.asarray(common + np.logaddexp(t1, t2), dtype=np.float64)
+        return np.asarray(np.logaddexp(t1, t2), dtype=np.float64)
 
     def _log_odds_dead(self, x: Arr, tx: Arr, T: Arr) -> Arr:
         a, b, s = self.a, self.b, self._shift
         has2 = (x + s) > 0
         denom = np.where(has2, b + x + s - 1.0, 1.0)
-        lo = (
-            np.log(a)
-            - np.log(denom)
-            + (self.r + x) * (np.log(self.alpha + T) - np.log(self.alpha + tx))
-        )
+        lo = np.log(a) - np.log(denom) + (self.r + x) * np.log1p((T - tx) / (self.alpha + tx))
         return np.asarray(np.where(has2, lo, -np.inf), dtype=np.float64)
 
     def _p_alive_rows(self, x: Arr, tx: Arr, T: Arr) -> Arr:
         return np.asarray(special.expit(-self._log_odds_dead(x, tx, T)), dtype=np.float64)
 
-    def _alive_survival(self, t: Arr, x: Arr, tx: Arr, T: Arr) -> Arr:
-        a, b = self.a, self.b
-        z = t / (self.alpha + T + t)
-        f = 1.0 + a * hyp2f1_minus_one_over_b(
-            a + b + self._shift - self.r, a, a + b + x + self._shift, z
+    def _posterior_expectations(self, t: Arr, x: Arr, T: Arr, *, want_q: bool) -> tuple[Arr, Arr]:
+        """S and Q of :func:`crmkit.clv._hyp_bg.beta_expectations` for alive customers.
+
+        Given alive at T after x repeat purchases, the purchase rate is
+        Gamma(r + x, alpha + T) and the dropout probability Beta(a, b + x + shift) (x
+        survived dropout chances, plus the first purchase in MBG/NBD). Distinct (x, T)
+        pairs are evaluated once for a scalar horizon; entries with the same x share
+        their quadrature nodes.
+        """
+        t_b, x_b, T_b = np.broadcast_arrays(t, x, T)
+        shape = t_b.shape
+        tf, xf, Tf = (np.ascontiguousarray(v).ravel() for v in (t_b, x_b, T_b))
+        pairs = unique_pairs(xf, Tf) if np.ndim(t) == 0 else None
+        if pairs is not None:
+            xs, Ts, inverse = pairs
+            ts = np.full(xs.size, float(tf[0]) if tf.size else 0.0)
+        else:
+            xs, Ts, ts, inverse = xf, Tf, tf, None
+        codes, _ = pd.factorize(xs)
+        S, Q = beta_expectations(
+            self.r + xs,
+            self.a,
+            self.b + xs + self._shift,
+            ts / (self.alpha + Ts),
+            want_q=want_q,
+            groups=np.asarray(codes, dtype=np.intp),
         )
-        out = np.exp(a * np.log1p(-z)) * f
-        return np.asarray(np.clip(np.where(t > 0, out, 1.0), 0.0, 1.0), dtype=np.float64)
+        if inverse is not None:
+            S, Q = S[inverse], Q[inverse]
+        return S.reshape(shape), Q.reshape(shape)
+
+    def _alive_survival(self, t: Arr, x: Arr, tx: Arr, T: Arr) -> Arr:
+        S, _ = self._posterior_expectations(t, x, T, want_q=False)
+        return np.asarray(np.clip(S, 0.0, 1.0), dtype=np.float64)
 
     def _no_purchase_if_alive(self, t: Arr, x: Arr, tx: Arr, T: Arr) -> Arr:
         return np.asarray(
@@ -169,18 +194,8 @@ class BetaGeoMaths(TransactionMixin):
         )
 
     def _conditional_rows(self, t: Arr, x: Arr, tx: Arr, T: Arr) -> Arr:
-        a, b, s = self.a, self.b, self._shift
-        pairs = unique_pairs(x, T) if t.ndim == 0 else None
-        xs, Ts = (x, T) if pairs is None else pairs[:2]
-        z = t / (self.alpha + Ts + t)
-        c = a + b + xs + s - 1.0
-        # c * bracket is continuous through c = 0 (every series term carries 1/c), but
-        # the series cannot be evaluated at c = 0 exactly (x = 0 with a + b = 1): step
-        # off by 1e-12, an error of that order.
-        c = np.where(c == 0.0, 1e-12, c)
-        per_pair = c * hyp2f1_bracket(a - 1.0, a + b + s - 1.0 - self.r, c, z)
-        value = per_pair if pairs is None else per_pair[pairs[2]]
-        return np.asarray(value * self._p_alive_rows(x, tx, T), dtype=np.float64)
+        _, Q = self._posterior_expectations(t, x, T, want_q=True)
+        return np.asarray(Q * self._p_alive_rows(x, tx, T), dtype=np.float64)
 
     def _expected(self, t: Arr) -> Arr:
         zero = np.zeros_like(t)
@@ -189,20 +204,19 @@ class BetaGeoMaths(TransactionMixin):
     def _pmf(self, k: Arr, t: Arr) -> Arr:
         r, alpha, a, b, s = self.r, self.alpha, self.a, self.b, self._shift
         q = t / (alpha + t)
-        lbab = special.betaln(a, b)
         log_nb = (
-            special.gammaln(r + k)
-            - special.gammaln(r)
+            lgamma_ratio(r, k)
             - special.gammaln(k + 1.0)
-            + r * np.log(alpha / (alpha + t))
+            - r * np.log1p(t / alpha)
             + special.xlogy(k, q)
         )
-        first = np.exp(special.betaln(a, b + k) - lbab + log_nb)
+        first = np.exp(log_beta_ratio(a, b, k) + log_nb)
         has2 = (k + s) > 0
         k2 = np.where(has2, k + s, 1.0)
         second = np.where(
             has2,
-            np.exp(special.betaln(a + 1.0, b + k2 - 1.0) - lbab) * special.betainc(k2, r, q),
+            np.exp(np.log(a) - np.log(a + b + k2 - 1.0) + log_beta_ratio(a, b, k2 - 1.0))
+            * special.betainc(k2, r, q),
             0.0,
         )
         return np.asarray(first + second, dtype=np.float64)
