@@ -21,10 +21,10 @@ from typing import Any, Literal
 
 import attrs
 import numpy as np
-import pandas as pd
 from numpy.typing import NDArray
 
 from crmkit._periods import DAY_NS, period_start
+from crmkit._txprep import observation_day
 from crmkit.exceptions import InvalidValueError
 from crmkit.timeunits import TimeUnit
 
@@ -63,27 +63,11 @@ def check_partial(partial: Any, allowed: tuple[str, ...]) -> str:
 def inclusive_day(value: Any, *, tz: str | None, name: str) -> int:
     """Day code of a calendar-date bound (its whole day is inside the observation).
 
-    ``value`` is parsed with :class:`pandas.Timestamp`; the time of day is ignored. A naive
-    value is a calendar date of the data's own wall clock; a tz-aware value is first
-    converted to the data's zone ``tz`` (naive data need a naive value).
+    The one rule of :func:`crmkit._txprep.observation_day`: the time of day is ignored, a
+    naive value is a calendar date of the data's own wall clock, a tz-aware value is first
+    converted to the data's zone ``tz``.
     """
-    try:
-        ts = pd.Timestamp(value)
-    except (TypeError, ValueError) as exc:
-        raise InvalidValueError(
-            f"{name}={value!r} is not a date; pass a pandas.Timestamp or an ISO date string "
-            "such as '2010-12-09'."
-        ) from exc
-    if pd.isna(ts):
-        raise InvalidValueError(f"{name} is NaT; pass a real date.")
-    if ts.tz is not None and tz is None:
-        raise InvalidValueError(
-            f"{name}={value!r} is tz-aware but the data's datetimes are naive; give {name} "
-            "as a plain calendar date such as '2010-12-09'."
-        )
-    if ts.tz is not None:
-        ts = ts.tz_convert(tz).tz_localize(None)
-    return int(ts.value // DAY_NS)
+    return int(observation_day(value, tz, name=name).value // DAY_NS)
 
 
 def day_codes(ns: NDArray[np.int64]) -> NDArray[np.int64]:
