@@ -175,7 +175,7 @@ def log_power_integral(
     sig = special.expit(mode - kappa)
     width = 1.0 / np.maximum(np.sqrt(qq * sig * (1.0 - sig)), 1e-300)
     lq = np.log(np.maximum(qq, 1.0))
-    kap = np.where(np.isfinite(kappa), kappa, -1e300)
+    kap = np.where(np.isfinite(kappa), kappa, -1e200)
     onset, settle = kap - lq, kap + lq
     # the bend and, geometrically towards it, the onsets of its double-exponential wings
     feats = np.stack([onset - 6.0, onset - 2.0, onset, kap, settle, settle + 2.0, settle + 6.0])
@@ -191,12 +191,12 @@ def log_power_integral(
             mode + width,
             np.maximum(kap, 0.0) + lq + 50.0,
             np.zeros_like(mode),
-            np.minimum(t1, 1e300),
+            np.minimum(t1, 1e200),
         ]
     )
-    anchors = np.nan_to_num(anchors, nan=0.0, posinf=1e300, neginf=-1e300)
+    anchors = np.nan_to_num(anchors, nan=0.0, posinf=1e200, neginf=-1e200)
     args = (pp, qq, rr, kappa)
-    right = _level_points(np.clip(anchors, mode, np.minimum(t1, 1e300)), mode, top, args, +1)
+    right = _level_points(np.clip(anchors, mode, np.minimum(t1, 1e200)), mode, top, args, +1)
     left = _level_points(np.clip(anchors, 0.0, mode), mode, top, args, -1)
     lo, hi = left[-1], right[-1]
     brk = np.sort(np.clip(np.concatenate([feats, left, right, mode[None]]), lo, hi), axis=0)
