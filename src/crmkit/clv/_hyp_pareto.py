@@ -273,6 +273,15 @@ def _series_1b(
         logz = np.log(zz)
         need = np.where(zz > 0.0, np.ceil((np.log(1e-16) + np.log1p(-zz)) / logz), 0.0)
     need = need + 1.0
+    if need.size and need.max() <= 48 and not grad:
+        # all rows need few terms: one pass over every row, no sort
+        bb, cc = b.ravel(), c.ravel()
+        total = np.ones(zz.size)
+        term = np.ones(zz.size)
+        for k in range(int(need.max())):
+            term *= (bb + k) / (cc + k) * zz
+            total += term
+        return np.log(total).reshape(shape), _EMPTY, _EMPTY, _EMPTY
     order = np.argsort(-need, kind="stable")
     need_s = need[order]
     bs, cs, zs = b.ravel()[order], c.ravel()[order], zz[order]
