@@ -35,11 +35,17 @@ Arr = NDArray[np.float64]
 _NODES, _WEIGHTS = np.polynomial.legendre.leggauss(128)
 
 
+def _log_rising(r: float, x: Arr) -> Arr:
+    """log Gamma(r + x) - log Gamma(r), as log Gamma(x) - log B(r, x) for x > 0 (no
+    cancellation of two large gammaln values when r is large)."""
+    xs = np.where(x > 0, x, 1.0)
+    return np.asarray(np.where(x > 0, special.gammaln(xs) - special.betaln(r, xs), 0.0))
+
+
 def _log_c_a(r: float, alpha: float, s: float, beta: float, x: Arr, T: Arr) -> Arr:
     """log of Gamma(r+x) alpha^r beta^s / Gamma(r) * A, A = (alpha+T)^-(r+x) (beta+T)^-s."""
     return np.asarray(
-        special.gammaln(r + x)
-        - special.gammaln(r)
+        _log_rising(r, x)
         - r * np.log1p(T / alpha)
         - x * np.log(alpha + T)
         - s * np.log1p(T / beta),
