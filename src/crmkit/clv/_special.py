@@ -5,7 +5,8 @@ warning for valid input, and keeps large quantities on the log scale.
 
 * :func:`log1mexp` -- :math:`\\log(1 - e^{x})` for :math:`x \\le 0` (Maechler 2012).
 * :func:`log_hyp2f1_1b` -- :math:`\\log {}_2F_1(1, B; C; z)` for :math:`0 \\le z < 1`,
-  :math:`C > B > 0`, summed as a series of positive terms. Every Gaussian
+  :math:`C > B > 0`, at bounded cost (a short series of positive terms or a fixed
+  quadrature, see :mod:`crmkit.clv._hyp_pareto`). Every Gaussian
   hypergeometric function of the Pareto/NBD likelihood reduces to this form by Euler's
   transformation :math:`{}_2F_1(a, b; a + 1; z) = (1 - z)^{1 - b}\\,{}_2F_1(1, a + 1 - b;
   a + 1; z)` (Abramowitz & Stegun 15.3.3), so no term cancels and no power overflows.
@@ -20,6 +21,8 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy import special
 
+from crmkit.clv._hyp_pareto import _series_1b, log_hyp2f1_1b, log_hyp2f1_1b_grad
+
 __all__ = [
     "hyp2f1_bracket",
     "hyp2f1_minus_one_over_b",
@@ -31,6 +34,9 @@ __all__ = [
 ]
 
 _MAX_TERMS = 50_000_000  # enough for 1 - z >= 1e-6 (a few tenths of a second per entry)
+# log_hyp2f1_1b, log_hyp2f1_1b_grad and _series_1b (Pareto/NBD) live in _hyp_pareto and
+# are re-exported here for existing imports.
+_PARETO_REEXPORTS = (_series_1b,)
 _SERIES_Z_MAX = 0.99
 _BG_MAX_TERMS = 20_000  # cap of the hyp2f1_minus_one_over_b series (bounded cost)
 
@@ -93,155 +99,6 @@ def one_minus_exp_over(u: ArrayLike) -> NDArray[np.float64]:
     small = np.abs(arr) < 1e-8
     safe = np.where(small, 1.0, arr)
     return np.asarray(np.where(small, 1.0 - arr / 2.0, -np.expm1(-safe) / safe), np.float64)
-
-
-def log_hyp2f1_1b(B: ArrayLike, C: ArrayLike, z: ArrayLike) -> NDArray[np.float64]:
-    """Return :math:`\\log {}_2F_1(1, B; C; z)` for :math:`0 \\le z < 1` and :math:`C > B > 0`.
-
-    .. math::
-
-        {}_2F_1(1, B; C; z) = \\sum_{k \\ge 0} \\frac{(B)_k}{(C)_k} z^k ,
-        \\qquad \\frac{t_{k+1}}{t_k} = \\frac{B + k}{C + k}\\, z < z ,
-
-    a series of positive, decreasing terms: it is summed (vectorised, only over the
-    entries not yet converged) until the geometric bound :math:`t_k z / (1 - z)` on the
-    remaining tail is below :math:`10^{-17}` of the sum. The value lies in
-    :math:`[1, 1/(1-z)]`, so no overflow is possible. Terms are added in blocks (a
-    cumulative product) for the few entries that need many; at most
-    :math:`5 \\times 10^7` terms are summed, enough for :math:`1 - z \\ge 10^{-6}`.
-
-    Parameters
-    ----------
-    B, C : array_like
-        Parameters with :math:`C > B > 0` (broadcast together with ``z``).
-    z : array_like
-        Argument in :math:`[0, 1)`.
-
-    Returns
-    -------
-    numpy.ndarray
-        The logarithm, broadcast shape of the inputs.
-
-    Examples
-    --------
-    :math:`{}_2F_1(1, 1; 2; z) = -\\log(1 - z)/z`:
-
-    >>> import numpy as np
-    >>> (
-    ...     round(float(np.exp(log_hyp2f1_1b(1.0, 2.0, 0.5))), 12),
-    ...     round(float(-np.log(0.5) / 0.5), 12),
-    ... )
-    (1.38629436112, 1.38629436112)
-    """
-    log_s, *_ = _series_1b(B, C, z, grad=False)
-    return log_s
-
-
-def log_hyp2f1_1b_grad(
-    B: ArrayLike, C: ArrayLike, z: ArrayLike
-) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
-    """:func:`log_hyp2f1_1b` with its partial derivatives with respect to B, C and z.
-
-    The derivatives are summed alongside the series:
-    :math:`\\partial_B t_k = t_k \\sum_{j<k} 1/(B+j)`,
-    :math:`\\partial_C t_k = -t_k \\sum_{j<k} 1/(C+j)`, :math:`\\partial_z t_k = k t_k / z`.
-
-    Returns
-    -------
-    tuple of numpy.ndarray
-        ``(log F, d log F / dB, d log F / dC, d log F / dz)``.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> f, dB, dC, dz = log_hyp2f1_1b_grad(1.0, 2.0, 0.5)
-    >>> h = 1e-6
-    >>> fd = (log_hyp2f1_1b(1.0, 2.0, 0.5 + h) - log_hyp2f1_1b(1.0, 2.0, 0.5 - h)) / (2 * h)
-    >>> bool(np.isclose(dz, fd, rtol=1e-7))
-    True
-    """
-    return _series_1b(B, C, z, grad=True)
-
-
-def _series_1b(
-    B: ArrayLike, C: ArrayLike, z: ArrayLike, *, grad: bool
-) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
-    b, c, zz = np.broadcast_arrays(
-        np.asarray(B, dtype=np.float64),
-        np.asarray(C, dtype=np.float64),
-        np.asarray(z, dtype=np.float64),
-    )
-    shape = b.shape
-    zz = np.clip(zz.ravel(), 0.0, 1.0 - 1e-16)
-    # terms are bounded by z^k, so K terms leave a tail below z^K / (1 - z) <= 1e-16:
-    # sort by the number of terms needed and work on shrinking contiguous prefixes.
-    with np.errstate(divide="ignore"):
-        logz = np.log(zz)
-        need = np.where(zz > 0.0, np.ceil((np.log(1e-16) + np.log1p(-zz)) / logz), 0.0)
-    need = np.minimum(need + 1.0, _MAX_TERMS)
-    order = np.argsort(-need, kind="stable")
-    need_s = need[order]
-    bs, cs, zs = b.ravel()[order], c.ravel()[order], zz[order]
-    n = bs.size
-    total = np.ones(n)
-    term = np.ones(n)
-    sB = np.zeros(n)
-    sC = np.zeros(n)
-    sz = np.zeros(n)
-    accB = np.zeros(n)
-    accC = np.zeros(n)
-    # Terms are added in blocks (a cumulative product per row), only for the rows that
-    # still need them: need_s is sorted in descending order, so those form a prefix.
-    k = 0
-    max_need = int(need_s[0]) if n else 0
-    while k < max_need:
-        m = int(np.searchsorted(-need_s, -k, side="left"))
-        if m == 0:
-            break
-        L = int(min(max(1, 2_000_000 // m), max(8, k), 8192, max_need - k))
-        if L < 8:  # many rows still active: one term at a time, in place
-            rn1 = (bs[:m] + k) / (cs[:m] + k)
-            if grad:
-                sz[:m] += (k + 1) * term[:m] * rn1
-                accB[:m] += 1.0 / (bs[:m] + k)
-                accC[:m] += 1.0 / (cs[:m] + k)
-            rn1 *= zs[:m]
-            term[:m] *= rn1
-            total[:m] += term[:m]
-            if grad:
-                sB[:m] += term[:m] * accB[:m]
-                sC[:m] -= term[:m] * accC[:m]
-            k += 1
-            continue
-        kk = np.arange(k + 1, k + L + 1, dtype=np.float64)
-        rn = (bs[:m, None] + (kk - 1.0)) / (cs[:m, None] + (kk - 1.0))
-        P = np.cumprod(rn * zs[:m, None], axis=1)
-        terms = term[:m, None] * P
-        total[:m] += terms.sum(axis=1)
-        if grad:
-            Pm1 = np.concatenate([np.ones((m, 1)), P[:, :-1]], axis=1)
-            # d t_k / dz = k t_{k-1} rn_k z^0 ... written without dividing by z
-            sz[:m] += (kk * term[:m, None] * Pm1 * rn).sum(axis=1)
-            accB_b = accB[:m, None] + np.cumsum(1.0 / (bs[:m, None] + (kk - 1.0)), axis=1)
-            accC_b = accC[:m, None] + np.cumsum(1.0 / (cs[:m, None] + (kk - 1.0)), axis=1)
-            sB[:m] += (terms * accB_b).sum(axis=1)
-            sC[:m] -= (terms * accC_b).sum(axis=1)
-            accB[:m] = accB_b[:, -1]
-            accC[:m] = accC_b[:, -1]
-        term[:m] = terms[:, -1]
-        k += L
-    inv = np.empty(n, dtype=np.int64)
-    inv[order] = np.arange(n)
-    log_total = np.log(total)[inv].reshape(shape)
-    if not grad:
-        empty = np.empty(0)
-        return log_total, empty, empty, empty
-    return (
-        log_total,
-        (sB / total)[inv].reshape(shape),
-        (sC / total)[inv].reshape(shape),
-        (sz / total)[inv].reshape(shape),
-    )
 
 
 def hyp2f1_minus_one_over_b(

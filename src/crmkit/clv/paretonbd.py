@@ -24,18 +24,9 @@ from numpy.typing import NDArray
 from scipy import special
 
 from crmkit.clv._checks import optional_time_unit, positive_finite
-from crmkit.clv._special import (
-    log1mexp,
-    log_hyp2f1_1b,
-    log_hyp2f1_1b_grad,
-    one_minus_exp_over,
-    wdot,
-)
-from crmkit.clv._transaction import (
-    Objective,
-    TransactionMixin,
-    unique_pairs,
-)
+from crmkit.clv._hyp_pareto import log_hyp2f1_1b_rho, pareto_log_ratio
+from crmkit.clv._special import one_minus_exp_over, wdot
+from crmkit.clv._transaction import Objective, TransactionMixin
 from crmkit.timeunits import TimeUnit
 
 __all__ = ["ParetoNBD"]
@@ -44,126 +35,56 @@ Arr = NDArray[np.float64]
 _NODES, _WEIGHTS = np.polynomial.legendre.leggauss(128)
 
 
-def _log_g(r: float, alpha: float, s: float, beta: float, x: Arr, y: Arr) -> Arr:
-    """log of G(y) = int_y^inf (alpha+u)^-(r+x) (beta+u)^-(s+1) du (Euler-transformed 2F1)."""
-    a = r + s + x
-    if alpha >= beta:
-        z = (alpha - beta) / (alpha + y)
-        out = (
-            -(r + x) * np.log(alpha + y)
-            - s * np.log(beta + y)
-            + log_hyp2f1_1b(r + x, a + 1.0, z)
-            - np.log(a)
-        )
-    else:
-        z = (beta - alpha) / (beta + y)
-        out = (
-            -(r + x - 1.0) * np.log(alpha + y)
-            - (s + 1.0) * np.log(beta + y)
-            + log_hyp2f1_1b(s + 1.0, a + 1.0, z)
-            - np.log(a)
-        )
-    return np.asarray(out, dtype=np.float64)
+def _log_rising(r: float, x: Arr) -> Arr:
+    """log Gamma(r + x) - log Gamma(r), as log Gamma(x) - log B(r, x) for x > 0 (no
+    cancellation of two large gammaln values when r is large)."""
+    xs = np.where(x > 0, x, 1.0)
+    return np.asarray(np.where(x > 0, special.gammaln(xs) - special.betaln(r, xs), 0.0))
 
 
-def _log_g_pairs(r: float, alpha: float, s: float, beta: float, x: Arr, y: Arr) -> Arr:
-    """:func:`_log_g` evaluated once per distinct (x, y) pair of long 1-d inputs."""
-    x, y = np.broadcast_arrays(x, y)
-    pairs = unique_pairs(x, y)
-    if pairs is None:
-        return _log_g(r, alpha, s, beta, x, y)
-    return _log_g(r, alpha, s, beta, pairs[0], pairs[1])[pairs[2]]
-
-
-def _log_terms(
-    r: float, alpha: float, s: float, beta: float, x: Arr, tx: Arr, T: Arr
-) -> tuple[Arr, Arr, Arr]:
-    """(log C, log of the alive-at-T term, log of the died-in-(t_x, T] term) per row."""
-    log_c = special.gammaln(r + x) - special.gammaln(r) + r * np.log(alpha) + s * np.log(beta)
-    alive = -(r + x) * np.log(alpha + T) - s * np.log(beta + T)
-    g_tx = _log_g_pairs(r, alpha, s, beta, x, tx)
-    g_T = _log_g_pairs(r, alpha, s, beta, x, T)
-    died = np.log(s) + g_tx + log1mexp(np.minimum(g_T - g_tx, 0.0))
-    return np.asarray(log_c), np.asarray(alive), np.asarray(died)
-
-
-def _log_g_grad(r: float, alpha: float, s: float, beta: float, x: Arr, y: Arr) -> tuple[Arr, Arr]:
-    """log G(y) (see :func:`_log_g`) and its gradient, shape ``(4, n)``, in (r, alpha, s, beta)."""
-    a = r + s + x
-    la, lb = np.log(alpha + y), np.log(beta + y)
-    grad = np.empty((4, x.size))
-    if alpha >= beta:
-        z = (alpha - beta) / (alpha + y)
-        f, dB, dC, dz = log_hyp2f1_1b_grad(r + x, a + 1.0, z)
-        value = -(r + x) * la - s * lb + f - np.log(a)
-        grad[0] = -la + dB + dC - 1.0 / a
-        grad[1] = -(r + x) / (alpha + y) + dz * (beta + y) / (alpha + y) ** 2
-        grad[2] = -lb + dC - 1.0 / a
-        grad[3] = -s / (beta + y) - dz / (alpha + y)
-    else:
-        z = (beta - alpha) / (beta + y)
-        f, dB, dC, dz = log_hyp2f1_1b_grad(s + 1.0, a + 1.0, z)
-        value = -(r + x - 1.0) * la - (s + 1.0) * lb + f - np.log(a)
-        grad[0] = -la + dC - 1.0 / a
-        grad[1] = -(r + x - 1.0) / (alpha + y) - dz / (beta + y)
-        grad[2] = -lb + dB + dC - 1.0 / a
-        grad[3] = -(s + 1.0) / (beta + y) + dz * (alpha + y) / (beta + y) ** 2
-    return np.asarray(value, dtype=np.float64), grad
+def _log_c_a(r: float, alpha: float, s: float, beta: float, x: Arr, T: Arr) -> Arr:
+    """log of Gamma(r+x) alpha^r beta^s / Gamma(r) * A, A = (alpha+T)^-(r+x) (beta+T)^-s."""
+    return np.asarray(
+        _log_rising(r, x)
+        - r * np.log1p(T / alpha)
+        - x * np.log(alpha + T)
+        - s * np.log1p(T / beta),
+        dtype=np.float64,
+    )
 
 
 def pareto_objective(x: Arr, tx: Arr, T: Arr, w: Arr) -> Objective:
     """Weighted Pareto/NBD log-likelihood and analytic gradient.
 
-    G is evaluated once per distinct (x, y) pair, y in {t_x, T}; terms in x alone once
-    per distinct x.
+    Per history, :math:`\\log L = \\log C + \\log A + \\operatorname{softplus}(R)` with *R*
+    from :func:`crmkit.clv._hyp_pareto.pareto_log_ratio` (bounded cost per history);
+    terms in x alone are evaluated once per distinct x.
     """
-    xt = np.column_stack([np.concatenate([x, x]), np.concatenate([tx, T])])
-    pairs, inv = np.unique(xt, axis=0, return_inverse=True)
-    inv = inv.reshape(-1)
-    i_tx, i_T = inv[: x.size], inv[x.size :]
-    px, py = pairs[:, 0], pairs[:, 1]
     xu, xi = np.unique(x, return_inverse=True)
     wx = np.bincount(xi.reshape(-1), weights=w, minlength=xu.size)
     n = float(w.sum())
 
     def core(theta: Arr, grad: bool) -> tuple[float, Arr]:
         r, alpha, s, beta = (float(v) for v in theta)
-        if grad:
-            g, dg = _log_g_grad(r, alpha, s, beta, px, py)
-        else:
-            g, dg = _log_g(r, alpha, s, beta, px, py), np.empty((4, 0))
-        g_tx, g_T = g[i_tx], g[i_T]
-        laT, lbT = np.log(alpha + T), np.log(beta + T)
-        alive = -(r + x) * laT - s * lbT
-        delta = np.minimum(g_T - g_tx, 0.0)
-        died = np.log(s) + g_tx + log1mexp(delta)
-        rows = np.logaddexp(alive, died)
+        R, dR = pareto_log_ratio(r, alpha, s, beta, x, tx, T, grad=grad)
+        la = np.log1p(T / alpha)
+        lb = np.log1p(T / beta)
         value = (
             wdot(wx, special.gammaln(r + xu))
-            + n * (r * float(np.log(alpha)) + s * float(np.log(beta)) - float(special.gammaln(r)))
-            + wdot(w, rows)
+            - n * float(special.gammaln(r))
+            - r * wdot(w, la)
+            - wdot(w * x, np.log(alpha + T))
+            - s * wdot(w, lb)
+            + wdot(w, np.logaddexp(0.0, R))
         )
-        if not grad:
+        if not grad or dR is None:
             return value, np.zeros(4)
-        p_alive = np.exp(alive - rows)
-        p_died = w * (1.0 - p_alive)
-        ratio = np.exp(delta)
-        one_minus = -np.expm1(delta)
-        # d log(G_tx - G_T) = (dlogG_tx - ratio * dlogG_T) / (1 - ratio), weighted by p_died
-        scale_tx = np.divide(p_died, one_minus, out=np.zeros_like(p_died), where=one_minus > 0)
-        scale_T = scale_tx * ratio
-        wa = w * p_alive
-        out = np.empty(4)
-        for j in range(4):
-            out[j] = wdot(scale_tx, dg[j][i_tx]) - wdot(scale_T, dg[j][i_T])
-        out[0] += (
-            wdot(wx, special.digamma(r + xu))
-            + n * (float(np.log(alpha)) - float(special.digamma(r)))
-            - wdot(wa, laT)
-        )
-        out[1] += n * r / alpha - wdot(wa * (r + x), 1.0 / (alpha + T))
-        out[2] += n * float(np.log(beta)) - wdot(wa, lbT) + float(p_died.sum()) / s
-        out[3] += n * s / beta - s * wdot(wa, 1.0 / (beta + T))
+        pd_ = w * special.expit(R)
+        out = np.array([wdot(pd_, dR[j]) for j in range(4)])
+        out[0] += wdot(wx, special.digamma(r + xu)) - n * float(special.digamma(r)) - wdot(w, la)
+        out[1] += r * wdot(w, T / (alpha * (alpha + T))) - wdot(w * x, 1.0 / (alpha + T))
+        out[2] += -wdot(w, lb)
+        out[3] += s * wdot(w, T / (beta * (beta + T)))
         return value, out
 
     return (lambda th: core(th, False)[0]), (lambda th: core(th, True))
@@ -188,9 +109,11 @@ def _share_lambda(A: Arr, S: float, a1: Arr, b1: Arr) -> Arr:
     A, a1, b1 = np.broadcast_arrays(A, a1, b1)
     first = a1 >= b1
     kappa = np.where(first, a1 / b1, b1 / a1)
-    z = 1.0 - 1.0 / kappa
+    rho0 = np.where(first, b1 / a1, a1 / b1)
+    z = np.where(first, (a1 - b1) / a1, (b1 - a1) / b1)
     B = np.where(first, A + 1.0, S + 1.0)
-    share = np.where(first, A, S) / (A + S) / kappa * np.exp(log_hyp2f1_1b(B, A + S + 1.0, z))
+    log_f = log_hyp2f1_1b_rho(B, A + S + 1.0, z, rho0)[0]
+    share = np.where(first, A, S) / (A + S) / kappa * np.exp(log_f)
     return np.asarray(np.where(first, share, 1.0 - share), dtype=np.float64)
 
 
@@ -275,14 +198,18 @@ class ParetoNBD(TransactionMixin):
     def _start(x: Arr, tx: Arr, T: Arr, w: Arr) -> Arr:
         return pareto_start(x, tx, T, w)
 
+    def _log_ratio(self, x: Arr, tx: Arr, T: Arr) -> Arr:
+        x, tx, T = np.broadcast_arrays(x, tx, T)
+        R, _ = pareto_log_ratio(self.r, self.alpha, self.s, self.beta, x, tx, T)
+        return R.reshape(x.shape)
+
     def _log_likelihood_rows(self, x: Arr, tx: Arr, T: Arr) -> Arr:
-        log_c, alive, died = _log_terms(self.r, self.alpha, self.s, self.beta, x, tx, T)
-        return np.asarray(log_c + np.logaddexp(alive, died), dtype=np.float64)
+        x, tx, T = np.broadcast_arrays(x, tx, T)
+        log_ca = _log_c_a(self.r, self.alpha, self.s, self.beta, x, T)
+        return np.asarray(log_ca + np.logaddexp(0.0, self._log_ratio(x, tx, T)), np.float64)
 
     def _p_alive_rows(self, x: Arr, tx: Arr, T: Arr) -> Arr:
-        x, tx, T = np.broadcast_arrays(x, tx, T)
-        _, alive, died = _log_terms(self.r, self.alpha, self.s, self.beta, x, tx, T)
-        return np.asarray(special.expit(alive - died), dtype=np.float64)
+        return np.asarray(special.expit(-self._log_ratio(x, tx, T)), dtype=np.float64)
 
     def _alive_survival(self, t: Arr, x: Arr, tx: Arr, T: Arr) -> Arr:
         return np.asarray(np.exp(-self.s * np.log1p(t / (self.beta + T))), dtype=np.float64)
