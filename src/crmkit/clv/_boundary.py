@@ -106,8 +106,14 @@ class _Report:
         )
 
 
-def _idx(names: Sequence[str]) -> dict[str, int]:
-    return {n: i for i, n in enumerate(names)}
+def _both_large(theta: Arr, d: Arr, i: int, j: int, at_hi: Mask) -> bool:
+    """Whether the pair (i, j) runs to infinity together (ratio fixed), not j alone.
+
+    ``j`` reaching the top of the box with ``i`` far above its start (100 times) is the
+    ridge on which both grow with their ratio fixed; ``j`` alone large with ``i`` of the
+    order of its start is the limit ``i / (i + j) -> 0``.
+    """
+    return bool(at_hi[i] or (at_hi[j] and theta[i] > 100.0 * d[i]))
 
 
 def _homogeneous_rate(rep: _Report, shape: str, rate: str, what: str) -> None:
@@ -127,7 +133,9 @@ def pareto_boundary(default_start: Sequence[float] | Arr) -> BoundaryHandler:
 
     def handler(theta: Arr, at_lo: Mask, at_hi: Mask) -> BoundaryOutcome:
         rep = _Report(("r", "alpha", "s", "beta"), theta)
-        if at_lo[2] or at_hi[3]:
+        if _both_large(theta, d, 2, 3, at_hi):
+            _homogeneous_rate(rep, "s", "beta", "dropout rate mu")
+        elif at_lo[2] or at_hi[3]:
             rep.theta[2] = TINY_SHAPE
             if at_hi[3]:
                 rep.theta[3] = d[3]
@@ -138,9 +146,7 @@ def pareto_boundary(default_start: Sequence[float] | Arr) -> BoundaryHandler:
                 "dropout rate is 0 for everyone; the model is the NBD without dropout "
                 "(P(alive) is 1 for everyone, purchases follow the NBD with r, alpha)",
             )
-        elif at_hi[2]:
-            _homogeneous_rate(rep, "s", "beta", "dropout rate mu")
-        if at_hi[0]:
+        if _both_large(theta, d, 0, 1, at_hi):
             _homogeneous_rate(rep, "r", "alpha", "purchase rate lambda (Poisson purchasing)")
         rep.generic(at_lo, at_hi, "Pareto/NBD")
         return rep.outcome()
@@ -154,10 +160,10 @@ def beta_geo_boundary(default_start: Sequence[float] | Arr, family: str) -> Boun
 
     def handler(theta: Arr, at_lo: Mask, at_hi: Mask) -> BoundaryOutcome:
         rep = _Report(("r", "alpha", "a", "b"), theta)
-        if at_hi[2]:
+        if _both_large(theta, d, 2, 3, at_hi):
             p = theta[2] / (theta[2] + theta[3])
             rep.add(
-                ["a", *(["b"] if at_hi[3] else [])],
+                [n for n, hit in (("a", at_hi[2]), ("b", at_hi[3])) if hit],
                 ["a", "b"],
                 f"a, b -> infinity with a/(a+b) = {p:.6g}: every customer has the same "
                 f"dropout probability p = {p:.6g}; the model is the {family} with a fixed p "
@@ -176,7 +182,7 @@ def beta_geo_boundary(default_start: Sequence[float] | Arr, family: str) -> Boun
                 + (" with a repeat purchase" if family == "MBG/NBD" else "")
                 + ", purchases follow the NBD with r, alpha)",
             )
-        if at_hi[0]:
+        if _both_large(theta, d, 0, 1, at_hi):
             _homogeneous_rate(rep, "r", "alpha", "purchase rate lambda (Poisson purchasing)")
         rep.generic(at_lo, at_hi, family)
         return rep.outcome()
