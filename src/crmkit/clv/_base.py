@@ -13,6 +13,7 @@ log-parameter space, mapped to the natural scale by the delta method
 
 from __future__ import annotations
 
+import logging
 import math
 import warnings
 from collections.abc import Callable, Mapping, Sequence
@@ -24,9 +25,23 @@ import pandas as pd
 from numpy.typing import NDArray
 from scipy import special
 
-from crmkit.exceptions import ConvergenceError, ConvergenceWarning, InvalidValueError
+from crmkit.exceptions import (
+    BoundaryWarning,
+    ConvergenceError,
+    ConvergenceWarning,
+    InvalidValueError,
+)
 
-__all__ = ["FitResult", "Optimum", "compress_rows", "maximize_log_likelihood"]
+logger = logging.getLogger("crmkit.clv")
+
+__all__ = [
+    "BoundaryOutcome",
+    "FitResult",
+    "Optimum",
+    "compress_rows",
+    "generic_boundary",
+    "maximize_log_likelihood",
+]
 
 ModelT = TypeVar("ModelT")
 LogLikelihood = Callable[[NDArray[np.float64]], float]
@@ -44,19 +59,81 @@ class Optimum:
     iterations: int
     message: str
     result: Any = attrs.field(eq=False, repr=False)
+    at_boundary: tuple[str, ...] = ()
 
 
-def _numerical_hessian(
-    f: Callable[[NDArray[np.float64]], float], z: NDArray[np.float64]
+@attrs.frozen(kw_only=True)
+class BoundaryOutcome:
+    """How a fit that ended at the edge of its search box is reported.
+
+    Attributes
+    ----------
+    params : numpy.ndarray
+        Natural-scale parameters moved along the ridge far enough that the model's
+        predictions equal the limit model's.
+    hold : tuple of int
+        Indices held fixed from here on (they carry no information in the limit).
+    names : tuple of str
+        Parameters that went to a limit; their standard errors are infinite.
+    message : str
+        Which limit was reached and what it means, in words.
+    """
+
+    params: NDArray[np.float64] = attrs.field(eq=False)
+    hold: tuple[int, ...]
+    names: tuple[str, ...]
+    message: str
+
+
+BoundaryHandler = Callable[
+    [NDArray[np.float64], NDArray[np.bool_], NDArray[np.bool_]], BoundaryOutcome
+]
+Progress = Callable[[int, float, dict[str, float]], Any]
+
+
+def generic_boundary(names: Sequence[str], family: str) -> BoundaryHandler:
+    """Boundary report for a family without a named limit: hold the parameters at the box."""
+
+    def handler(
+        theta: NDArray[np.float64], at_lo: NDArray[np.bool_], at_hi: NDArray[np.bool_]
+    ) -> BoundaryOutcome:
+        idx = tuple(int(i) for i in np.flatnonzero(at_lo | at_hi))
+        parts = [f"{names[i]} -> {'0' if at_lo[i] else 'infinity'}" for i in idx]
+        return BoundaryOutcome(
+            params=theta.copy(),
+            hold=idx,
+            names=tuple(names[i] for i in idx),
+            message=(
+                f"the {family} likelihood keeps rising towards the edge of the parameter "
+                f"space ({', '.join(parts)}); the estimates are the values at the search box."
+            ),
+        )
+
+    return handler
+
+
+def _hessian_block(
+    f: Callable[[NDArray[np.float64]], float],
+    grad: Callable[[NDArray[np.float64]], NDArray[np.float64]] | None,
+    z: NDArray[np.float64],
+    idx: NDArray[np.intp],
 ) -> NDArray[np.float64]:
-    """Central-difference Hessian of ``f`` at ``z`` (step 1e-4 in log-parameter space)."""
-    k = z.size
-    h = 1e-4
+    """Hessian of ``f`` at ``z`` restricted to the coordinates ``idx`` (central differences)."""
+    k = idx.size
     hess = np.empty((k, k))
+    if grad is not None:
+        h = 1e-5
+        for col, i in enumerate(idx):
+            step = np.zeros(z.size)
+            step[i] = h
+            hess[:, col] = (grad(z + step)[idx] - grad(z - step)[idx]) / (2.0 * h)
+        return (hess + hess.T) / 2.0
+    h = 1e-4
     f0 = f(z)
-    eye = np.eye(k) * h
-    for i in range(k):
-        for j in range(i, k):
+    eye = np.eye(z.size) * h
+    for a, i in enumerate(idx):
+        for b in range(a, k):
+            j = idx[b]
             if i == j:
                 val = (f(z + eye[i]) - 2.0 * f0 + f(z - eye[i])) / (h * h)
             else:
@@ -66,22 +143,50 @@ def _numerical_hessian(
                     - f(z - eye[i] + eye[j])
                     + f(z - eye[i] - eye[j])
                 ) / (4.0 * h * h)
-            hess[i, j] = hess[j, i] = val
+            hess[a, b] = hess[b, a] = val
     return hess
 
 
-def _gradient_hessian(
-    grad: Callable[[NDArray[np.float64]], NDArray[np.float64]], z: NDArray[np.float64]
+def _central_gradient(
+    f: Callable[[NDArray[np.float64]], float], z: NDArray[np.float64]
 ) -> NDArray[np.float64]:
-    """Hessian as the central difference of an analytic gradient (step 1e-5), symmetrised."""
-    k = z.size
-    h = 1e-5
-    hess = np.empty((k, k))
-    for i in range(k):
-        step = np.zeros(k)
+    h = 1e-6
+    out = np.empty(z.size)
+    for i in range(z.size):
+        step = np.zeros(z.size)
         step[i] = h
-        hess[:, i] = (grad(z + step) - grad(z - step)) / (2.0 * h)
-    return (hess + hess.T) / 2.0
+        out[i] = (f(z + step) - f(z - step)) / (2.0 * h)
+    return out
+
+
+def _is_positive_definite(hess: NDArray[np.float64]) -> bool:
+    if hess.size == 0:
+        return True
+    if not np.all(np.isfinite(hess)):
+        return False
+    try:
+        np.linalg.cholesky(hess)
+    except np.linalg.LinAlgError:
+        return False
+    return True
+
+
+@attrs.frozen(kw_only=True)
+class _Attempt:
+    z: NDArray[np.float64] = attrs.field(eq=False)
+    f: float
+    grad_norm: float
+    newton_step: float
+    negative_definite: bool
+    converged: bool
+    message: str
+    boundary: BoundaryOutcome | None
+    result: Any = attrs.field(eq=False)
+
+
+_GRAD_TOL = 1e-5  # max |gradient| of the per-customer log-likelihood in log-parameters
+_STEP_TOL = 1e-4  # max |Newton step| in log-parameters: relative change of each parameter
+_MAX_RESTARTS = 3
 
 
 def maximize_log_likelihood(
@@ -92,12 +197,28 @@ def maximize_log_likelihood(
     n_obs: float,
     gradient: Callable[[NDArray[np.float64]], NDArray[np.float64]] | None = None,
     value_and_gradient: ValueAndGradient | None = None,
-    max_iter: int = 2000,
-    gtol: float = 1e-7,
+    max_iter: int = 1000,
+    gtol: float = 1e-9,
     strict: bool = True,
     family: str = "model",
+    bounds: Sequence[tuple[float, float]] | NDArray[np.float64] | None = None,
+    boundary: BoundaryHandler | None = None,
+    restarts: Sequence[Sequence[float] | NDArray[np.float64]] = (),
+    user_start: bool = False,
+    callback: Progress | None = None,
 ) -> Optimum:
-    """Maximise a log-likelihood over positive parameters.
+    """Maximise a log-likelihood over positive parameters inside a box.
+
+    The optimiser (L-BFGS-B) works on the log-parameters inside the box ``bounds``, so a
+    likelihood whose supremum lies at the edge of the parameter space (a parameter
+    running to 0 or infinity) ends at the box after a bounded number of iterations
+    instead of following the ridge. Interior end points are polished by a few Newton
+    steps. An end point counts as *converged* only if the gradient of the per-customer
+    log-likelihood in the log-parameters is below 1e-5 (components at the box excepted),
+    the Hessian there is negative definite **and** the Newton step from it changes no
+    parameter by more than 0.01 % (so a flat ridge does not pass for a maximum).
+    Otherwise the fit is restarted from the ``restarts`` starting points (at most 3),
+    and the best converged end point wins.
 
     Parameters
     ----------
@@ -106,7 +227,7 @@ def maximize_log_likelihood(
         natural-scale parameters ``params`` (all > 0). Must return a finite float or
         ``-inf`` (never NaN) for any positive input.
     x0 : sequence of float
-        Positive starting values.
+        Positive starting values (moved into the box if outside it).
     names : sequence of str
         Parameter names, in order (used in messages).
     n_obs : float
@@ -114,33 +235,49 @@ def maximize_log_likelihood(
         tolerances do not depend on the sample size.
     gradient : callable, optional
         Gradient of ``log_likelihood`` with respect to the natural parameters. If
-        omitted, central finite differences in log space are used.
+        omitted (and ``value_and_gradient`` too), central finite differences are used.
     value_and_gradient : callable, optional
-        ``value_and_gradient(params) -> (log_likelihood, gradient)`` computed together
-        (cheaper than two calls). When given, it is used for the optimisation and the
-        Hessian is the central difference of this analytic gradient; ``log_likelihood``
-        is then only used for checks.
+        ``value_and_gradient(params) -> (log_likelihood, gradient)`` computed together.
     max_iter : int
-        Iteration limit of the optimiser.
+        Iteration limit of each optimiser run.
     gtol : float
-        Gradient tolerance on the scaled objective.
+        Projected-gradient tolerance of the optimiser on the scaled objective.
     strict : bool
-        If True, raise :class:`~crmkit.exceptions.ConvergenceError` when the
-        optimiser fails; if False, emit a :class:`~crmkit.exceptions.ConvergenceWarning`
-        and return the last iterate with ``converged=False``.
+        If True, raise :class:`~crmkit.exceptions.ConvergenceError` when no end point
+        passes the checks; if False, emit a :class:`~crmkit.exceptions.ConvergenceWarning`
+        and return the best end point with ``converged=False``.
     family : str
         Model name used in messages.
+    bounds : sequence of (low, high), optional
+        Natural-scale search box per parameter; default ``[1e-6 x0, 1e8 x0]``.
+    boundary : callable, optional
+        ``boundary(params, at_low, at_high) -> BoundaryOutcome``: names the limit model
+        reached when the end point lies on the box; default :func:`generic_boundary`.
+    restarts : sequence of starting points
+        Other starts, tried in order (at most 3) when the first end point fails the
+        checks, or (once) when a user-supplied start ends on the box.
+    user_start : bool
+        Whether ``x0`` came from the user (then error messages advise the defaults).
+    callback : callable, optional
+        ``callback(iteration, log_likelihood, params)`` after every optimiser iteration,
+        ``params`` a dict by name; iterations are counted across restarts.
 
     Returns
     -------
     Optimum
-        Natural-scale estimates, maximum log-likelihood and covariance matrix.
+        Natural-scale estimates, maximum log-likelihood, covariance matrix, convergence
+        flag and the parameters at the boundary (if any).
 
     Raises
     ------
     ConvergenceError
-        If the log-likelihood is not finite at the starting values, or (with
-        ``strict=True``) if the optimiser does not reach a stationary point.
+        If the log-likelihood is not finite at any starting point, or (with
+        ``strict=True``) if no end point passes the checks.
+
+    Warns
+    -----
+    BoundaryWarning
+        If the estimate lies at the edge of the parameter space.
 
     Examples
     --------
@@ -154,16 +291,34 @@ def maximize_log_likelihood(
     ... )
     >>> round(float(opt.params[0]), 6), round(float(np.sqrt(opt.covariance[0, 0])), 4)
     (0.8, 0.4)
+    >>> opt.converged, opt.at_boundary
+    (True, ())
     """
     from scipy import optimize  # imported on first fit: keeps `import crmkit` light
 
     names = list(names)
-    start = np.asarray(x0, dtype=np.float64)
-    if start.shape != (len(names),) or not np.all(np.isfinite(start)) or np.any(start <= 0):
-        raise InvalidValueError(
-            f"starting values {start.tolist()} for {family} parameters {names} must be "
-            "finite and > 0, one per parameter."
-        )
+    k = len(names)
+
+    def check_start(
+        values: Sequence[float] | NDArray[np.float64], what: str
+    ) -> NDArray[np.float64]:
+        arr = np.asarray(values, dtype=np.float64)
+        if arr.shape != (k,) or not np.all(np.isfinite(arr)) or np.any(arr <= 0):
+            raise InvalidValueError(
+                f"{what} {arr.tolist()} for {family} parameters {names} must be "
+                "finite and > 0, one per parameter."
+            )
+        return arr
+
+    start = check_start(x0, "starting values")
+    others = [check_start(r, "restart values") for r in restarts][:_MAX_RESTARTS]
+    box = (
+        np.column_stack([start * 1e-6, start * 1e8])
+        if bounds is None
+        else np.asarray(bounds, dtype=np.float64).reshape(k, 2)
+    )
+    zlo, zhi = np.log(box[:, 0]), np.log(box[:, 1])
+    handler = boundary if boundary is not None else generic_boundary(names, family)
     scale = 1.0 / max(float(n_obs), 1.0)
 
     def objective(z: NDArray[np.float64]) -> float:
@@ -173,105 +328,235 @@ def maximize_log_likelihood(
             return math.inf
         return -value * scale
 
-    jac: Callable[[NDArray[np.float64]], NDArray[np.float64]] | None = None
-    if gradient is not None:
-        grad_fn = gradient
-
-        def jac(z: NDArray[np.float64]) -> NDArray[np.float64]:
-            theta = np.exp(z)
-            with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-                g = np.asarray(grad_fn(theta), dtype=np.float64)
-            return np.asarray(-g * theta * scale, dtype=np.float64)
-
+    grad_z: Callable[[NDArray[np.float64]], NDArray[np.float64]] | None = None
     vg_fn = value_and_gradient
 
     def objective_and_jac(z: NDArray[np.float64]) -> tuple[float, NDArray[np.float64]]:
-        assert vg_fn is not None
         theta = np.exp(z)
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-            value, g = vg_fn(theta)
+            if vg_fn is not None:
+                value, g = vg_fn(theta)
+            else:
+                assert gradient is not None
+                value, g = log_likelihood(theta), gradient(theta)
         value = float(value)
         g = np.asarray(g, dtype=np.float64)
         if math.isnan(value) or value == math.inf or not np.all(np.isfinite(g)):
             return math.inf, np.zeros_like(z)
         return -value * scale, np.asarray(-g * theta * scale, dtype=np.float64)
 
-    z0 = np.log(start)
-    f0 = objective(z0) if vg_fn is None else objective_and_jac(z0)[0]
-    if not math.isfinite(f0):
+    if vg_fn is not None or gradient is not None:
+
+        def grad_z(z: NDArray[np.float64]) -> NDArray[np.float64]:
+            return objective_and_jac(z)[1]
+
+        fun_and_grad = objective_and_jac
+    else:
+
+        def fun_and_grad(z: NDArray[np.float64]) -> tuple[float, NDArray[np.float64]]:
+            return objective(z), _central_gradient(objective, z)
+
+    total_iter = 0
+
+    def run(z0: NDArray[np.float64]) -> _Attempt:
+        nonlocal total_iter
+
+        def progress(intermediate_result: Any) -> None:
+            nonlocal total_iter
+            total_iter += 1
+            ll = -float(intermediate_result.fun) / scale
+            theta = np.exp(np.asarray(intermediate_result.x, dtype=np.float64))
+            logger.debug(
+                "%s fit: iteration %d, log-likelihood %.6f, %s",
+                family,
+                total_iter,
+                ll,
+                dict(zip(names, theta.tolist(), strict=True)),
+            )
+            if callback is not None:
+                callback(total_iter, ll, dict(zip(names, theta.tolist(), strict=True)))
+
+        options = {"maxiter": max_iter, "ftol": 1e-15, "gtol": gtol, "maxcor": 20}
+        if grad_z is not None:
+            result = optimize.minimize(
+                objective_and_jac,
+                z0,
+                jac=True,
+                method="L-BFGS-B",
+                bounds=list(zip(zlo, zhi, strict=True)),
+                callback=progress,
+                options=options,
+            )
+        else:
+            result = optimize.minimize(
+                objective,
+                z0,
+                jac="3-point",
+                method="L-BFGS-B",
+                bounds=list(zip(zlo, zhi, strict=True)),
+                callback=progress,
+                options=options,
+            )
+        z = np.clip(np.asarray(result.x, dtype=np.float64), zlo, zhi)
+        f, g = fun_and_grad(z)
+        near = 1e-7 * np.maximum(1.0, np.abs(z))
+        at_lo = (z <= zlo + near) & (g >= -_GRAD_TOL)
+        at_hi = (z >= zhi - near) & (g <= _GRAD_TOL)
+        outcome: BoundaryOutcome | None = None
+        hold: tuple[int, ...] = ()
+        if math.isfinite(f) and np.any(at_lo | at_hi):
+            outcome = handler(np.exp(z), at_lo, at_hi)
+            z = np.log(np.asarray(outcome.params, dtype=np.float64))
+            hold = outcome.hold
+        free = np.array([i for i in range(k) if i not in hold], dtype=np.intp)
+        z, f, g, hess = _polish(z, free)
+        grad_norm = float(np.max(np.abs(g[free]))) if free.size else 0.0
+        nd = _is_positive_definite(hess)
+        newton = math.inf
+        if nd and free.size:
+            newton = float(np.max(np.abs(np.linalg.solve(hess, g[free]))))
+        elif nd:
+            newton = 0.0
+        converged = bool(math.isfinite(f) and grad_norm < _GRAD_TOL and nd and newton < _STEP_TOL)
+        return _Attempt(
+            z=z,
+            f=f,
+            grad_norm=grad_norm,
+            newton_step=newton,
+            negative_definite=nd,
+            converged=converged,
+            message=str(result.message),
+            boundary=outcome,
+            result=result,
+        )
+
+    def _polish(
+        z: NDArray[np.float64], free: NDArray[np.intp]
+    ) -> tuple[NDArray[np.float64], float, NDArray[np.float64], NDArray[np.float64]]:
+        """A few damped Newton steps on the free coordinates (bounded: 6 steps)."""
+        f, g = fun_and_grad(z)
+        hess = _hessian_block(objective, grad_z, z, free)
+        for _ in range(6):
+            if not (math.isfinite(f) and free.size and _is_positive_definite(hess)):
+                break
+            step = -np.linalg.solve(hess, g[free])
+            if float(np.max(np.abs(step))) < 1e-12:
+                break
+            t, moved = 1.0, False
+            for _ in range(20):
+                cand = z.copy()
+                cand[free] = np.clip(z[free] + t * step, zlo[free], zhi[free])
+                fc, gc = fun_and_grad(cand)
+                if math.isfinite(fc) and fc <= f:
+                    z, f, g, moved = cand, fc, gc, True
+                    break
+                t /= 2.0
+            if not moved:
+                break
+            hess = _hessian_block(objective, grad_z, z, free)
+        return z, f, g, hess
+
+    starts = [start, *others]
+    attempts: list[_Attempt] = []
+    for i, s in enumerate(starts):
+        if i > 0:
+            first = attempts[0] if attempts else None
+            if first is not None and first.converged:
+                # a converged interior end point is final; a converged one on the box
+                # from a user's start is compared once with the default start
+                if first.boundary is None or not user_start or i > 1:
+                    break
+            elif any(a.converged for a in attempts):
+                break
+        z0 = np.clip(np.log(s), zlo, zhi)
+        if not math.isfinite(objective(z0)):
+            continue
+        attempts.append(run(z0))
+        logger.info(
+            "%s fit from %s: log-likelihood %.6f, converged=%s",
+            family,
+            dict(zip(names, s.tolist(), strict=True)),
+            -attempts[-1].f / scale,
+            attempts[-1].converged,
+        )
+    if not attempts:
         raise ConvergenceError(
             f"the {family} log-likelihood is not finite at the starting values "
-            f"{dict(zip(names, start.tolist(), strict=True))}; check the data or pass "
-            "other starting values."
+            f"{dict(zip(names, start.tolist(), strict=True))}"
+            + (" or at the default starts" if others else "")
+            + "; check the data"
+            + (" or omit x0 to use the data-based default starts." if user_start else ".")
         )
-    if vg_fn is not None:
-        result = optimize.minimize(
-            objective_and_jac,
-            z0,
-            jac=True,
-            method="BFGS",
-            options={"maxiter": max_iter, "gtol": gtol},
-        )
-    else:
-        result = optimize.minimize(
-            objective,
-            z0,
-            jac=jac if jac is not None else "3-point",
-            method="BFGS",
-            options={"maxiter": max_iter, "gtol": gtol},
-        )
-    z = np.asarray(result.x, dtype=np.float64)
-    if vg_fn is not None:
-        f_hat, g_hat = objective_and_jac(z)
-        grad_norm = float(np.max(np.abs(g_hat)))
-    else:
-        f_hat = objective(z)
-        grad_norm = float(np.max(np.abs(optimize.approx_fprime(z, objective, 1e-7))))
-    # BFGS often reports "precision loss" at a true optimum; judge by the gradient.
-    converged = bool(math.isfinite(f_hat) and (result.success or grad_norm < 1e-4))
-    message = str(result.message)
-    if not converged:
+    good = [a for a in attempts if a.converged]
+    best = max(good or attempts, key=lambda a: -a.f)
+    theta = np.exp(best.z)
+    if not best.converged:
+        reasons = []
+        if best.grad_norm >= _GRAD_TOL:
+            reasons.append(f"max |gradient| = {best.grad_norm:.3g} per customer")
+        if best.negative_definite and best.newton_step >= _STEP_TOL:
+            reasons.append(
+                f"a Newton step would still change a parameter by {best.newton_step:.3g} "
+                "in log scale (a flat ridge, not a maximum)"
+            )
+        if not best.negative_definite:
+            reasons.append(
+                "the Hessian is not negative definite there (a parameter may not be "
+                "identified by these data)"
+            )
+        where = dict(zip(names, theta.round(6).tolist(), strict=True))
         detail = (
-            f"{family} fit did not converge after {int(result.nit)} iterations "
-            f"({message}; max |gradient| = {grad_norm:.3g} at "
-            f"{dict(zip(names, np.exp(z).round(6).tolist(), strict=True))})."
+            f"{family} fit did not converge: {len(attempts)} start(s), {total_iter} "
+            f"iterations; the best end point {where}"
+            f" (log-likelihood {-best.f / scale:.6g}) fails the checks: "
+            f"{'; '.join(reasons) or best.message}."
+        )
+        advice = (
+            " Omit x0 to use the data-based default starts (with restarts)."
+            if user_start
+            else " Check the data for degenerate histories (e.g. too few repeat buyers "
+            "or a too short calibration period); pass strict=False to get the best end "
+            "point."
         )
         if strict:
-            raise ConvergenceError(
-                detail + " Try other starting values (x0=...) or check the data for "
-                "extreme or degenerate histories; pass strict=False to get the last iterate.",
-                result=result,
-            )
-        warnings.warn(detail, ConvergenceWarning, stacklevel=3)
+            raise ConvergenceError(detail + advice, result=best.result)
+        warnings.warn(detail + advice, ConvergenceWarning, stacklevel=3)
 
-    theta = np.exp(z)
-    if vg_fn is not None:
-        hess = _gradient_hessian(lambda zz: objective_and_jac(zz)[1] / scale, z)
-    else:
-        hess = _numerical_hessian(lambda zz: objective(zz) / scale, z)
-    cov = np.full((theta.size, theta.size), np.nan)
-    try:
-        cov_z = np.linalg.inv(hess)
-        if np.all(np.isfinite(cov_z)) and np.all(np.diag(cov_z) > 0):
-            cov = cov_z * np.outer(theta, theta)
-    except np.linalg.LinAlgError:
-        pass
-    if not np.all(np.isfinite(cov)):
+    hold = best.boundary.hold if best.boundary is not None else ()
+    at_names = best.boundary.names if best.boundary is not None else ()
+    free = np.array([i for i in range(k) if i not in hold], dtype=np.intp)
+    cov = np.full((k, k), np.nan)
+    if best.negative_definite and free.size:
+        hess = _hessian_block(objective, grad_z, best.z, free) / scale
+        try:
+            cov_z = np.linalg.inv(hess)
+            if np.all(np.isfinite(cov_z)) and np.all(np.diag(cov_z) > 0):
+                cov[np.ix_(free, free)] = cov_z * np.outer(theta[free], theta[free])
+        except np.linalg.LinAlgError:
+            pass
+    for name in at_names:
+        i = names.index(name)
+        cov[i, :] = np.nan
+        cov[:, i] = np.nan
+        cov[i, i] = np.inf
+    if best.boundary is not None:
         warnings.warn(
-            f"the Hessian of the {family} log-likelihood is singular or not positive "
-            "definite at the estimate; standard errors are reported as NaN (a parameter "
-            "may not be identified by these data).",
-            ConvergenceWarning,
+            f"{family} fit ended at the edge of the parameter space: "
+            f"{best.boundary.message} Standard errors of {', '.join(at_names)} are infinite "
+            "(the likelihood keeps rising towards the limit, so it has no curvature "
+            "there).",
+            BoundaryWarning,
             stacklevel=3,
         )
     return Optimum(
         params=theta,
-        log_likelihood=-f_hat / scale,
+        log_likelihood=-best.f / scale,
         covariance=cov,
-        converged=converged,
-        iterations=int(result.nit),
-        message=message,
-        result=result,
+        converged=best.converged,
+        iterations=total_iter,
+        message=best.message,
+        result=best.result,
+        at_boundary=tuple(at_names),
     )
 
 
@@ -296,11 +581,21 @@ class FitResult(Generic[ModelT]):
     n_unique : int
         Number of distinct sufficient-statistic rows the likelihood was evaluated on.
     converged : bool
-        Whether the optimiser reached a stationary point.
+        True only if, at the reported estimate, the gradient of the per-customer
+        log-likelihood in the log-parameters is below 1e-5, the Hessian there is
+        negative definite and a Newton step would change no parameter by more than
+        0.01 % (a strict local maximum, not a flat ridge), all over the parameters that
+        are not at a limit (see ``at_boundary``).
     iterations : int
-        Optimiser iterations.
+        Optimiser iterations, summed over restarts.
     message : str
         The optimiser's message.
+    at_boundary : tuple of str
+        Parameters that went to a limit of the parameter space (empty for an interior
+        maximum). The fit then warned with :class:`~crmkit.exceptions.BoundaryWarning`
+        naming the limit model; these parameters have infinite standard errors, and the
+        reported values are far enough along the limit that predictions equal the limit
+        model's.
     """
 
     model: ModelT
@@ -313,6 +608,7 @@ class FitResult(Generic[ModelT]):
     converged: bool
     iterations: int
     message: str = attrs.field(repr=False)
+    at_boundary: tuple[str, ...] = ()
 
     @classmethod
     def from_optimum(
@@ -336,6 +632,7 @@ class FitResult(Generic[ModelT]):
             converged=optimum.converged,
             iterations=optimum.iterations,
             message=optimum.message,
+            at_boundary=optimum.at_boundary,
         )
 
     @property
@@ -399,6 +696,7 @@ class FitResult(Generic[ModelT]):
                 "bic": self.bic,
                 "n_customers": self.n_customers,
                 "converged": self.converged,
+                "at_boundary": self.at_boundary,
             }
         )
         return table

@@ -19,12 +19,15 @@ from numpy.typing import ArrayLike, NDArray
 from crmkit import columns as cols
 from crmkit._validation import require_columns
 from crmkit.clv._base import (
+    BoundaryHandler,
     FitResult,
     Optimum,
+    Progress,
     ValueAndGradient,
     compress_rows,
     maximize_log_likelihood,
 )
+from crmkit.clv._boundary import beta_geo_boundary, pareto_boundary, search_box
 from crmkit.clv._checks import check_generator, scalar_or_array
 from crmkit.clv._data import SummaryArrays, summary_arrays
 from crmkit.exceptions import (
@@ -190,8 +193,17 @@ class TransactionMixin:
         time_unit: TimeUnit | None = None,
         nan_policy: str = "raise",
         strict: bool = True,
+        callback: Progress | None = None,
     ) -> FitResult[Self]:
         """Fit by maximum likelihood on the distinct (x, t_x, T) histories.
+
+        The optimiser searches the log-parameters inside the box ``[1e-6, 1e8]`` times
+        the data-scaled default start. When the likelihood's maximum lies at the edge of
+        the parameter space (e.g. no dropout visible in the data), the fit stops at the
+        box, names the limit model in a :class:`~crmkit.exceptions.BoundaryWarning` and
+        lists the parameters in ``FitResult.at_boundary``. ``converged`` is True only at
+        a point with a small gradient and a negative definite Hessian; otherwise the fit
+        restarts (at most 3 times) from other data-scaled starts.
 
         Parameters
         ----------
@@ -211,8 +223,13 @@ class TransactionMixin:
         nan_policy : {"raise", "omit"}
             Missing values raise by default.
         strict : bool
-            Raise :class:`~crmkit.exceptions.ConvergenceError` if the optimiser fails
-            (default); with False, warn and return the last iterate.
+            Raise :class:`~crmkit.exceptions.ConvergenceError` if no end point passes the
+            convergence checks (default); with False, warn with
+            :class:`~crmkit.exceptions.ConvergenceWarning` and return the best end point.
+        callback : callable, optional
+            ``callback(iteration, log_likelihood, params)`` after every optimiser
+            iteration (``params`` a dict by name), e.g. to show progress of a long fit.
+            Progress is also logged at DEBUG level to the ``crmkit.clv`` logger.
 
         Returns
         -------
@@ -231,6 +248,9 @@ class TransactionMixin:
         -----
         DegenerateDataWarning
             If nobody made a repeat purchase (the parameters are not identified).
+        BoundaryWarning
+            If the maximum lies at the edge of the parameter space (the message names the
+            limit model).
 
         Examples
         --------
@@ -262,6 +282,7 @@ class TransactionMixin:
             time_unit=time_unit,
             nan_policy=nan_policy,
             strict=strict,
+            callback=callback,
         )
 
     def simulate(self, n_customers: int, T: ArrayLike, rng: Any) -> pd.DataFrame:
@@ -534,6 +555,14 @@ class TransactionMixin:
         )
 
 
+def _boundary_handler(family: str, default: Arr) -> BoundaryHandler | None:
+    if family == "Pareto/NBD":
+        return pareto_boundary(default)
+    if family in ("BG/NBD", "MBG/NBD"):
+        return beta_geo_boundary(default, family)
+    return None
+
+
 def fit_transaction_model(
     cls: Callable[..., ModelT],
     summary: pd.DataFrame,
@@ -550,6 +579,7 @@ def fit_transaction_model(
     time_unit: str | None,
     nan_policy: str,
     strict: bool,
+    callback: Progress | None = None,
 ) -> FitResult[ModelT]:
     """Validate, compress to unique (x, t_x, T) rows and maximise the likelihood."""
     data = summary_arrays(
@@ -573,7 +603,11 @@ def fit_transaction_model(
     if n <= 0:
         raise InvalidValueError(f"{family}: the weights sum to 0; nothing to fit.")
     ll_fn, vg_fn = objective(x, tx, T, w)
-    start_values = start(x, tx, T, w) if x0 is None else np.asarray(x0, dtype=np.float64)
+    default = np.asarray(start(x, tx, T, w), dtype=np.float64)
+    start_values = default if x0 is None else np.asarray(x0, dtype=np.float64)
+    # other data-scaled starts, tried when an end point fails the convergence checks
+    others = [default * 0.3, default * 3.0]
+    restarts = others if x0 is None else [default, *others]
     if not np.any(x > 0):
         warnings.warn(
             f"{family}: no customer made a repeat purchase, so the purchase rate's maximum "
@@ -603,6 +637,11 @@ def fit_transaction_model(
             value_and_gradient=vg_fn,
             strict=strict,
             family=family,
+            bounds=search_box(default),
+            boundary=_boundary_handler(family, default),
+            restarts=restarts,
+            user_start=x0 is not None,
+            callback=callback,
         )
     fitted = dict(zip(names, (float(v) for v in opt.params), strict=True))
     model = cls(**fitted, time_unit=unit_checked)

@@ -22,7 +22,8 @@ from scipy import special
 
 from crmkit import columns as cols
 from crmkit._validation import check_numeric_column, handle_nan, require_columns, require_nonempty
-from crmkit.clv._base import FitResult, maximize_log_likelihood
+from crmkit.clv._base import FitResult, Progress, maximize_log_likelihood
+from crmkit.clv._boundary import bgbb_boundary, search_box
 from crmkit.clv._checks import (
     check_generator,
     labels_of,
@@ -178,8 +179,14 @@ class BetaGeoBetaBinom:
         x0: ArrayLike | None = None,
         nan_policy: str = "raise",
         strict: bool = True,
+        callback: Progress | None = None,
     ) -> FitResult[Self]:
         """Fit by maximum likelihood on (x, t_x, n) patterns with customer counts.
+
+        The search is bounded (log-parameters in ``[1e-6, 1e8]``); a maximum at the edge
+        of the parameter space (e.g. one transaction probability for everyone) is
+        reported with a :class:`~crmkit.exceptions.BoundaryWarning` and
+        ``FitResult.at_boundary``.
 
         Parameters
         ----------
@@ -193,11 +200,14 @@ class BetaGeoBetaBinom:
             Length of one opportunity, stored on the fitted model; default
             ``data.attrs.get("crmkit_time_unit")``.
         x0 : array-like of 4 floats, optional
-            Starting values (default all 1).
+            Starting values (default all 1, with restarts from 0.3 and 3 when the first
+            end point fails the convergence checks).
         nan_policy : {"raise", "omit"}
             Missing values raise by default.
         strict : bool
             Raise :class:`~crmkit.exceptions.ConvergenceError` if the optimiser fails.
+        callback : callable, optional
+            ``callback(iteration, log_likelihood, params)`` after each iteration.
 
         Returns
         -------
@@ -227,7 +237,8 @@ class BetaGeoBetaBinom:
             weights_col=weights_col,
             nan_policy=nan_policy,
         )
-        if not np.any((x > 0) & (w > 0)):
+        degenerate = not np.any((x > 0) & (w > 0))
+        if degenerate:
             warnings.warn(
                 "BG/BB: no customer made a repeat transaction, so the transaction and dropout "
                 "processes are not identified; the estimates drift to the boundary and "
@@ -243,9 +254,22 @@ class BetaGeoBetaBinom:
         def loglik(theta: NDArray[np.float64]) -> float:
             return float(np.dot(uw, cls._log_likelihood_rows(theta, ux, utx, un)))
 
-        start = np.ones(4) if x0 is None else np.asarray(x0, dtype=np.float64)
+        default = np.ones(4)
+        start = default if x0 is None else np.asarray(x0, dtype=np.float64)
+        others = [default * 0.3, default * 3.0]
         opt = maximize_log_likelihood(
-            loglik, start, names=_NAMES, n_obs=float(uw.sum()), strict=strict, family="BG/BB"
+            loglik,
+            start,
+            names=_NAMES,
+            n_obs=float(uw.sum()),
+            # without repeat transactions nothing is identified (already warned above)
+            strict=strict and not degenerate,
+            family="BG/BB",
+            bounds=search_box(default),
+            boundary=bgbb_boundary(),
+            restarts=others if x0 is None else [default, *others],
+            user_start=x0 is not None,
+            callback=callback,
         )
         model = cls(**dict(zip(_NAMES, opt.params.tolist(), strict=True)), time_unit=unit)
         return FitResult.from_optimum(

@@ -22,7 +22,8 @@ from scipy import special
 
 from crmkit import columns as cols
 from crmkit._validation import check_numeric_column, handle_nan, require_columns, require_nonempty
-from crmkit.clv._base import FitResult, maximize_log_likelihood
+from crmkit.clv._base import FitResult, Progress, maximize_log_likelihood
+from crmkit.clv._boundary import gamma_gamma_boundary, search_box
 from crmkit.clv._checks import check_generator, labels_of, positive_count, positive_finite
 from crmkit.exceptions import (
     CrmkitWarning,
@@ -161,8 +162,15 @@ class GammaGamma:
         x0: ArrayLike | None = None,
         nan_policy: str = "raise",
         strict: bool = True,
+        callback: Progress | None = None,
     ) -> FitResult[Self]:
         """Fit on the repeat buyers of a summary (customers with frequency 0 are excluded).
+
+        The search is bounded (log-parameters in ``[1e-6, 1e8]`` times the moment
+        start). If every customer's spend rate is the same (no heterogeneity between
+        customers), the maximum lies at q, v -> infinity with v/q fixed: the fit stops
+        there with a :class:`~crmkit.exceptions.BoundaryWarning` and every customer's
+        expected spend is the population mean p v / q.
 
         Parameters
         ----------
@@ -180,6 +188,8 @@ class GammaGamma:
         nan_policy : {"raise", "omit"}
         strict : bool
             Raise :class:`~crmkit.exceptions.ConvergenceError` if the optimiser fails.
+        callback : callable, optional
+            ``callback(iteration, log_likelihood, params)`` after each iteration.
 
         Returns
         -------
@@ -238,12 +248,11 @@ class GammaGamma:
                         SpendFrequencyCorrelationWarning,
                         stacklevel=2,
                     )
-        if x0 is None:
-            # Moments: mean spend E = p v / (q - 1); take q = 3 and p from the CV of z.
-            p0 = max(mean**2 / max(var, 1e-12), 0.5)
-            start = np.array([min(p0, 50.0), 3.0, 2.0 * mean / min(p0, 50.0)])
-        else:
-            start = np.asarray(x0, dtype=np.float64)
+        # Moments: mean spend E = p v / (q - 1); take q = 3 and p from the CV of z.
+        p0 = min(max(mean**2 / max(var, 1e-12), 0.5), 50.0)
+        default = np.array([p0, 3.0, 2.0 * mean / p0])
+        start = default if x0 is None else np.asarray(x0, dtype=np.float64)
+        others = [default * np.array([0.3, 1.0, 0.3]), default * np.array([3.0, 3.0, 3.0])]
 
         # Only ln(v + x zbar) varies per customer; the gamma-function terms depend on x
         # alone and the ln(zbar) terms reduce to two sums, so each evaluation costs one
@@ -292,6 +301,11 @@ class GammaGamma:
             gradient=gradient,
             strict=strict,
             family="Gamma-Gamma",
+            bounds=search_box(default),
+            boundary=gamma_gamma_boundary(),
+            restarts=others if x0 is None else [default, *others],
+            user_start=x0 is not None,
+            callback=callback,
         )
         model = cls(**dict(zip(_NAMES, opt.params.tolist(), strict=True)))
         return FitResult.from_optimum(

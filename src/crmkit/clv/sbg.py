@@ -18,7 +18,8 @@ from numpy.typing import ArrayLike, NDArray
 from scipy import special
 
 from crmkit._validation import check_in_range, require_columns, require_nonempty
-from crmkit.clv._base import FitResult, maximize_log_likelihood
+from crmkit.clv._base import FitResult, Progress, maximize_log_likelihood
+from crmkit.clv._boundary import sbg_boundary, search_box
 from crmkit.clv._checks import (
     check_generator,
     optional_time_unit,
@@ -156,8 +157,15 @@ class ShiftedBetaGeometric:
         time_unit: str | None = None,
         x0: ArrayLike | None = None,
         strict: bool = True,
+        callback: Progress | None = None,
     ) -> FitResult[Self]:
         """Fit on survivor counts of one or more cohorts.
+
+        The search is bounded (log-parameters in ``[1e-6, 1e8]``). If every customer
+        churns with the same probability, the maximum lies at alpha, beta -> infinity:
+        the fit stops there with a :class:`~crmkit.exceptions.BoundaryWarning`, the
+        model is the geometric lifetime (constant retention) and
+        ``FitResult.at_boundary`` is ``("alpha", "beta")``.
 
         Parameters
         ----------
@@ -172,9 +180,12 @@ class ShiftedBetaGeometric:
             Length of one period, stored on the model; default (frame input)
             ``survivors.attrs.get("crmkit_time_unit")``.
         x0 : array-like of 2 floats, optional
-            Starting values (default 1, 1).
+            Starting values (default 1, 1, with restarts from 0.3 and 3 when the first end
+            point fails the convergence checks).
         strict : bool
             Raise :class:`~crmkit.exceptions.ConvergenceError` if the optimiser fails.
+        callback : callable, optional
+            ``callback(iteration, log_likelihood, params)`` after each iteration.
 
         Returns
         -------
@@ -210,10 +221,22 @@ class ShiftedBetaGeometric:
             ls = special.betaln(a, b + ks) - lb
             return float(np.dot(churned, lp) + np.dot(censored, ls))
 
-        start = np.ones(2) if x0 is None else np.asarray(x0, dtype=np.float64)
+        default = np.ones(2)
+        start = default if x0 is None else np.asarray(x0, dtype=np.float64)
+        others = [default * 0.3, default * 3.0]
         n_total = float(sum(s[0] for s in series))
         opt = maximize_log_likelihood(
-            loglik, start, names=_NAMES, n_obs=n_total, strict=strict, family="sBG"
+            loglik,
+            start,
+            names=_NAMES,
+            n_obs=n_total,
+            strict=strict,
+            family="sBG",
+            bounds=search_box(default),
+            boundary=sbg_boundary(),
+            restarts=others if x0 is None else [default, *others],
+            user_start=x0 is not None,
+            callback=callback,
         )
         model = cls(alpha=float(opt.params[0]), beta=float(opt.params[1]), time_unit=unit)
         n_rows = int(np.count_nonzero(churned) + np.count_nonzero(censored))

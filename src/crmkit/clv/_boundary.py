@@ -1,0 +1,278 @@
+"""Limits of the CLV model families at the edge of their parameter space.
+
+Maximum likelihood can put a family's estimate at the edge of its parameter space: the
+likelihood keeps rising as some parameters run to 0 or infinity, and the model then
+approaches a simpler *limit model*. :func:`crmkit.clv._base.maximize_log_likelihood`
+stops such fits at a search box on the log-parameters; the handlers here name the limit
+that was reached, say what it means, and move the parameters far enough along the limit
+that predictions equal the limit model's.
+
+The limits (derived from the mixing distributions):
+
+- Pareto/NBD, :math:`\\mu \\sim \\text{Gamma}(s, \\beta)`: :math:`s \\to 0` or
+  :math:`\\beta \\to \\infty` sends every dropout rate to 0, so nobody drops out and the
+  model is the NBD (Ehrenberg 1959) with :math:`\\lambda \\sim \\text{Gamma}(r, \\alpha)`.
+  The reported point is :math:`s = 10^{-15}`, where P(alive) differs from 1 by about
+  :math:`10^{-15}\\log(1 + T/\\beta)`.
+- BG/NBD and MBG/NBD, :math:`p \\sim \\text{Beta}(a, b)`: :math:`a \\to 0` (or
+  :math:`b \\to \\infty` alone) puts all mass at :math:`p = 0`: no dropout, the NBD
+  again (reported at :math:`a = 10^{-15}`). :math:`a, b \\to \\infty` with
+  :math:`a/(a+b)` fixed makes the dropout probability the same number *p* for everyone.
+- Any family's gamma-distributed rate with shape and rate both to infinity (ratio
+  fixed) is a single rate for everyone (e.g. Poisson purchasing with
+  :math:`\\lambda = r/\\alpha`; in Gamma-Gamma :math:`q, v \\to \\infty` gives one
+  spend rate :math:`\\nu = q/v`, so every customer's expected spend per transaction is
+  :math:`p v / q` whatever their own average).
+- BG/BB: :math:`\\alpha, \\beta \\to \\infty` is one transaction probability, and
+  :math:`\\gamma, \\delta \\to \\infty` one dropout probability, for everyone.
+- sBG: :math:`\\alpha, \\beta \\to \\infty` is one churn probability
+  :math:`\\theta = \\alpha/(\\alpha+\\beta)` for everyone: the geometric lifetime, with
+  constant retention :math:`1 - \\theta`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+from numpy.typing import NDArray
+
+from crmkit.clv._base import BoundaryHandler, BoundaryOutcome
+
+__all__ = [
+    "LOW_FACTOR",
+    "TINY_SHAPE",
+    "UP_FACTOR",
+    "beta_geo_boundary",
+    "bgbb_boundary",
+    "gamma_gamma_boundary",
+    "pareto_boundary",
+    "sbg_boundary",
+    "search_box",
+]
+
+Arr = NDArray[np.float64]
+Mask = NDArray[np.bool_]
+
+LOW_FACTOR = 1e-6
+"""Lower end of the search box, relative to the data-scaled default start."""
+UP_FACTOR = 1e8
+"""Upper end of the search box, relative to the data-scaled default start."""
+TINY_SHAPE = 1e-15
+"""Value reported for a shape parameter whose limit is 0 (the limit model within 1e-14)."""
+
+
+def search_box(default_start: Sequence[float] | Arr) -> Arr:
+    """The box ``[1e-6 d, 1e8 d]`` around data-scaled default starts ``d`` (shape (k, 2))."""
+    d = np.asarray(default_start, dtype=np.float64)
+    return np.column_stack([d * LOW_FACTOR, d * UP_FACTOR])
+
+
+class _Report:
+    """Accumulates the pieces of a boundary report."""
+
+    def __init__(self, names: Sequence[str], theta: Arr) -> None:
+        self.names = list(names)
+        self.theta = theta.copy()
+        self.hold: list[int] = []
+        self.at: list[str] = []
+        self.parts: list[str] = []
+
+    def add(self, hold: Sequence[str], at: Sequence[str], text: str) -> None:
+        for n in hold:
+            i = self.names.index(n)
+            if i not in self.hold:
+                self.hold.append(i)
+        for n in at:
+            if n not in self.at:
+                self.at.append(n)
+        self.parts.append(text)
+
+    def generic(self, at_lo: Mask, at_hi: Mask, family: str) -> None:
+        for i, n in enumerate(self.names):
+            if (at_lo[i] or at_hi[i]) and n not in self.at:
+                side = "0" if at_lo[i] else "infinity"
+                self.add(
+                    [n], [n], f"{n} -> {side} (the {family} likelihood rises towards that edge)"
+                )
+
+    def outcome(self) -> BoundaryOutcome:
+        ordered = tuple(n for n in self.names if n in self.at)
+        return BoundaryOutcome(
+            params=self.theta,
+            hold=tuple(sorted(self.hold)),
+            names=ordered,
+            message="; ".join(self.parts) + ".",
+        )
+
+
+def _both_large(theta: Arr, d: Arr, i: int, j: int, at_hi: Mask) -> bool:
+    """Whether the pair (i, j) runs to infinity together (ratio fixed), not j alone.
+
+    ``j`` reaching the top of the box with ``i`` far above its start (100 times) is the
+    ridge on which both grow with their ratio fixed; ``j`` alone large with ``i`` of the
+    order of its start is the limit ``i / (i + j) -> 0``.
+    """
+    return bool(at_hi[i] or (at_hi[j] and theta[i] > 100.0 * d[i]))
+
+
+def _homogeneous_rate(rep: _Report, shape: str, rate: str, what: str) -> None:
+    i, j = rep.names.index(shape), rep.names.index(rate)
+    value = rep.theta[i] / rep.theta[j]
+    rep.add(
+        [shape],
+        [shape, rate],
+        f"{shape}, {rate} -> infinity with {shape}/{rate} = {value:.6g}: every customer has "
+        f"the same {what} ({value:.6g} per period)",
+    )
+
+
+def pareto_boundary(default_start: Sequence[float] | Arr) -> BoundaryHandler:
+    """Limits of the Pareto/NBD ``(r, alpha, s, beta)``."""
+    d = np.asarray(default_start, dtype=np.float64)
+
+    def handler(theta: Arr, at_lo: Mask, at_hi: Mask) -> BoundaryOutcome:
+        rep = _Report(("r", "alpha", "s", "beta"), theta)
+        if _both_large(theta, d, 2, 3, at_hi):
+            _homogeneous_rate(rep, "s", "beta", "dropout rate mu")
+        elif at_lo[2] or at_hi[3]:
+            rep.theta[2] = TINY_SHAPE
+            if at_hi[3]:
+                rep.theta[3] = d[3]
+            rep.add(
+                ["s", "beta"],
+                ["s", "beta"],
+                "s -> 0 / beta -> infinity: no dropout is visible in these data, the "
+                "dropout rate is 0 for everyone; the model is the NBD without dropout "
+                "(P(alive) is 1 for everyone, purchases follow the NBD with r, alpha)",
+            )
+        if _both_large(theta, d, 0, 1, at_hi):
+            _homogeneous_rate(rep, "r", "alpha", "purchase rate lambda (Poisson purchasing)")
+        rep.generic(at_lo, at_hi, "Pareto/NBD")
+        return rep.outcome()
+
+    return handler
+
+
+def beta_geo_boundary(default_start: Sequence[float] | Arr, family: str) -> BoundaryHandler:
+    """Limits of the BG/NBD and MBG/NBD ``(r, alpha, a, b)``."""
+    d = np.asarray(default_start, dtype=np.float64)
+
+    def handler(theta: Arr, at_lo: Mask, at_hi: Mask) -> BoundaryOutcome:
+        rep = _Report(("r", "alpha", "a", "b"), theta)
+        if _both_large(theta, d, 2, 3, at_hi):
+            p = theta[2] / (theta[2] + theta[3])
+            rep.add(
+                [n for n, hit in (("a", at_hi[2]), ("b", at_hi[3])) if hit],
+                ["a", "b"],
+                f"a, b -> infinity with a/(a+b) = {p:.6g}: every customer has the same "
+                f"dropout probability p = {p:.6g}; the model is the {family} with a fixed p "
+                "(no heterogeneity in dropout)",
+            )
+        elif at_lo[2] or at_hi[3]:
+            rep.theta[2] = TINY_SHAPE
+            if at_hi[3]:
+                rep.theta[3] = d[3]
+            rep.add(
+                ["a", "b"],
+                ["a", "b"],
+                "a -> 0 / b -> infinity: no dropout is visible in these data, the dropout "
+                "probability is 0 for everyone; the model is the NBD without dropout "
+                "(P(alive) is 1 for everyone"
+                + (" with a repeat purchase" if family == "MBG/NBD" else "")
+                + ", purchases follow the NBD with r, alpha)",
+            )
+        if _both_large(theta, d, 0, 1, at_hi):
+            _homogeneous_rate(rep, "r", "alpha", "purchase rate lambda (Poisson purchasing)")
+        rep.generic(at_lo, at_hi, family)
+        return rep.outcome()
+
+    return handler
+
+
+def gamma_gamma_boundary() -> BoundaryHandler:
+    """Limits of Gamma-Gamma ``(p, q, v)``."""
+
+    def handler(theta: Arr, at_lo: Mask, at_hi: Mask) -> BoundaryOutcome:
+        rep = _Report(("p", "q", "v"), theta)
+        if at_hi[1]:
+            p, q, v = theta
+            rep.add(
+                ["q"],
+                ["q", "v"],
+                f"q, v -> infinity with v/q = {v / q:.6g}: every customer has the same spend "
+                f"rate nu, so spend per transaction is Gamma(p, q/v) for everyone and the "
+                f"expected spend of every customer is the population mean p v / q = "
+                f"{p * v / q:.6g}, whatever their own average",
+            )
+        if at_hi[0]:
+            rep.add(
+                ["p"],
+                ["p", "v"],
+                "p -> infinity: each customer's transactions all have the same value (no "
+                "variation within a customer)",
+            )
+        rep.generic(at_lo, at_hi, "Gamma-Gamma")
+        return rep.outcome()
+
+    return handler
+
+
+def bgbb_boundary() -> BoundaryHandler:
+    """Limits of the BG/BB ``(alpha, beta, gamma, delta)``."""
+
+    def handler(theta: Arr, at_lo: Mask, at_hi: Mask) -> BoundaryOutcome:
+        rep = _Report(("alpha", "beta", "gamma", "delta"), theta)
+        if at_hi[0]:
+            p = theta[0] / (theta[0] + theta[1])
+            rep.add(
+                ["alpha", *(["beta"] if at_hi[1] else [])],
+                ["alpha", "beta"],
+                f"alpha, beta -> infinity with alpha/(alpha+beta) = {p:.6g}: every customer "
+                f"has the same transaction probability p = {p:.6g} per opportunity",
+            )
+        if at_hi[2]:
+            th = theta[2] / (theta[2] + theta[3])
+            rep.add(
+                ["gamma", *(["delta"] if at_hi[3] else [])],
+                ["gamma", "delta"],
+                f"gamma, delta -> infinity with gamma/(gamma+delta) = {th:.6g}: every customer "
+                f"has the same dropout probability theta = {th:.6g} per opportunity",
+            )
+        elif at_lo[2] or at_hi[3]:
+            rep.add(
+                ["gamma", "delta"],
+                ["gamma", "delta"],
+                "gamma -> 0 / delta -> infinity: no dropout is visible in these data "
+                "(P(alive) is 1 for everyone)",
+            )
+        rep.generic(at_lo, at_hi, "BG/BB")
+        return rep.outcome()
+
+    return handler
+
+
+def sbg_boundary() -> BoundaryHandler:
+    """Limits of the shifted-beta-geometric ``(alpha, beta)``."""
+
+    def handler(theta: Arr, at_lo: Mask, at_hi: Mask) -> BoundaryOutcome:
+        rep = _Report(("alpha", "beta"), theta)
+        if at_hi[0]:
+            th = theta[0] / (theta[0] + theta[1])
+            rep.add(
+                ["alpha", *(["beta"] if at_hi[1] else [])],
+                ["alpha", "beta"],
+                f"alpha, beta -> infinity with alpha/(alpha+beta) = {th:.6g}: every customer "
+                f"has the same churn probability theta = {th:.6g} per period; the lifetime "
+                f"is geometric, with constant retention rate {1.0 - th:.6g}",
+            )
+        elif at_lo[0] or at_hi[1]:
+            rep.add(
+                ["alpha", "beta"],
+                ["alpha", "beta"],
+                "alpha -> 0 / beta -> infinity: nobody churns in these data (retention 1)",
+            )
+        rep.generic(at_lo, at_hi, "sBG")
+        return rep.outcome()
+
+    return handler
