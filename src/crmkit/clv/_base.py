@@ -185,6 +185,7 @@ class _Attempt:
 
 
 _GRAD_TOL = 1e-5  # max |gradient| of the per-customer log-likelihood in log-parameters
+_RIDGE_DECADES = 4.0  # a flat end point this close (in decades) to the box is on a limit ridge
 _STEP_TOL = 1e-4  # max |Newton step| in log-parameters: relative change of each parameter
 _MAX_RESTARTS = 3
 
@@ -410,8 +411,23 @@ def maximize_log_likelihood(
             hold = outcome.hold
         free = np.array([i for i in range(k) if i not in hold], dtype=np.intp)
         z, f, g, hess = _polish(z, free)
-        grad_norm = float(np.max(np.abs(g[free]))) if free.size else 0.0
         nd = _is_positive_definite(hess)
+        if outcome is None and not nd and math.isfinite(f):
+            # A ridge towards a limit is often so flat that the optimiser stops on it
+            # before the box (the log-likelihood changes by less than rounding): an end
+            # point within _RIDGE_DECADES of the box, with no pull back inside, is that
+            # limit, not an interior maximum.
+            far = _RIDGE_DECADES * math.log(10.0)
+            ridge_lo = (z <= zlo + far) & (g >= -_GRAD_TOL)
+            ridge_hi = (z >= zhi - far) & (g <= _GRAD_TOL)
+            if np.any(ridge_lo | ridge_hi):
+                outcome = handler(np.exp(z), ridge_lo, ridge_hi)
+                z = np.log(np.asarray(outcome.params, dtype=np.float64))
+                hold = outcome.hold
+                free = np.array([i for i in range(k) if i not in hold], dtype=np.intp)
+                z, f, g, hess = _polish(z, free)
+                nd = _is_positive_definite(hess)
+        grad_norm = float(np.max(np.abs(g[free]))) if free.size else 0.0
         newton = math.inf
         if nd and free.size:
             newton = float(np.max(np.abs(np.linalg.solve(hess, g[free]))))
