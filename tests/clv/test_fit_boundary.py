@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from crmkit.clv import BetaGeo
+from crmkit import rfm_summary
+from crmkit.clv import BetaGeo, ParetoNBD
 from crmkit.exceptions import BoundaryWarning
 
 
@@ -54,3 +56,38 @@ def test_bgnbd_single_dropout_probability_ends_at_fixed_p_limit() -> None:
     x, tx, T = (hist[c].to_numpy() for c in ("frequency", "recency", "T"))
     alive = 1.0 / (1.0 + p / (1.0 - p) * ((m.alpha + T) / (m.alpha + tx)) ** (m.r + x))
     assert np.allclose(m.probability_alive(hist).to_numpy(), alive, rtol=1e-6, atol=0)
+
+
+@pytest.mark.slow
+def test_pareto_nbd_on_online_retail_ends_at_no_dropout_limit(shared_datasets: Path) -> None:
+    """Online Retail I (daily): the maximum is at s -> 0 / beta -> inf (no dropout visible).
+
+    The fit used to follow the ridge and never finish (one likelihood evaluation grew past
+    100 s at beta = 1e7). lifetimes 0.11.3 ends at r=0.82759, alpha=69.0938, s=3.91e-07,
+    beta=2764.19, where the exact log-likelihood is -61823.59094; crmkit must do at least
+    as well and say which limit it reached.
+    """
+    path = shared_datasets / "online_retail" / "online_retail.csv.gz"
+    if not path.is_file():
+        pytest.skip(f"{path} not found")
+    lines = pd.read_csv(path, dtype={"InvoiceNo": str, "StockCode": str})
+    lines = lines.loc[lines["CustomerID"].notna() & (lines["Quantity"] > 0)]
+    lines = lines.loc[lines["UnitPrice"] > 0].assign(
+        InvoiceDate=lambda f: pd.to_datetime(f["InvoiceDate"])
+    )
+    summary = rfm_summary(
+        lines,
+        customer_id_col="CustomerID",
+        datetime_col="InvoiceDate",
+        observation_period_end="2011-12-09",
+        period="D",
+        time_unit="D",
+    )
+    with pytest.warns(BoundaryWarning, match="no dropout is visible"):
+        fit = ParetoNBD.fit(summary)
+    assert fit.at_boundary == ("s", "beta")
+    assert fit.log_likelihood >= -61823.59094
+    assert fit.params["r"] == pytest.approx(0.82759, rel=1e-3)
+    assert fit.params["alpha"] == pytest.approx(69.094, rel=1e-3)
+    # the limit model: P(alive) = 1 for everyone
+    assert np.allclose(fit.model.probability_alive(summary).to_numpy(), 1.0, atol=1e-8)
