@@ -1,6 +1,6 @@
 """Behavioural segments and selection: k-means on scaled log-RFM features.
 
-Russell's process (``DOMAIN.md`` section 2): *group customers with similar behaviour*,
+Russell's web-CRM process: *group customers with similar behaviour*,
 then *select* the most desirable ones and target them. This module does both with
 numpy only:
 
@@ -187,7 +187,7 @@ def _sq_dist(X: NDArray[np.float64], C: NDArray[np.float64]) -> NDArray[np.float
 
 
 def _kmeanspp(X: NDArray[np.float64], k: int, rng: np.random.Generator) -> NDArray[np.float64]:
-    """Greedy k-means++ seeding (Arthur & Vassilvitskii 2007, section 5).
+    """Greedy k-means++ seeding (Arthur & Vassilvitskii 2007, Section 5).
 
     Each new centre is the best (lowest resulting potential) of ``2 + floor(ln k)``
     candidates drawn with probability proportional to D^2, the squared distance to the

@@ -169,7 +169,7 @@ def rfm_summary(
 
     with :math:`\Delta` the duration in ``time_unit`` and :math:`s(p)` the customer's
     spend in period :math:`p` (:math:`\bar z_i = 0` when :math:`x_i = 0`), the
-    notation of Fader, Hardie & Lee (2005, section 2).
+    notation of Fader, Hardie & Lee (2005, Section 2).
 
     Parameters
     ----------

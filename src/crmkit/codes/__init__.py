@@ -1,7 +1,8 @@
 """Organisational coding: check digits, code schemes, the code registry and branch import.
 
 A unique, uniform code for every customer, product, service and supplier is "the
-platform CRM stands on" (DOMAIN.md section 5). This subpackage offers:
+platform CRM stands on", in the words of the CRM practitioner literature. This subpackage
+offers:
 
 * check-digit functions (:mod:`crmkit.codes.checksums`): GS1 mod 10, Luhn, ISO 7064
   MOD 97-10 and MOD 11-2, Iranian national and legal IDs;

@@ -113,7 +113,7 @@ def gs1_check_digit(payload: str) -> str:
         c = \\left(10 - \\sum_{i} w_i d_i \\bmod 10\\right) \\bmod 10,
 
     with weights :math:`w_i = 3, 1, 3, \\dots` counted from the rightmost payload digit
-    (GS1 General Specifications, section 7.9.1).
+    (GS1 General Specifications, Section 7.9.1).
 
     Parameters
     ----------
@@ -133,7 +133,7 @@ def gs1_check_digit(payload: str) -> str:
 
     References
     ----------
-    - GS1 General Specifications, section 7.9 "Check digit calculation".
+    - GS1 General Specifications, Section 7.9 "Check digit calculation".
     - GS1 Hong Kong check digit calculator, worked example ``629104150021`` -> 3.
 
     Examples

@@ -41,7 +41,7 @@ AttributeValue = str | int | float | bool | None
 
 
 class CodeKind(enum.StrEnum):
-    """What a code identifies (DOMAIN.md section 5)."""
+    """What a code identifies: a customer, product, service or supplier."""
 
     CUSTOMER = "customer"
     PRODUCT = "product"

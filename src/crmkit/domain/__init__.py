@@ -4,7 +4,7 @@ Single records are frozen, keyword-only attrs classes that refuse bad states:
 :class:`Customer` (with :class:`ContactPoint`, :class:`Demographics`, dated
 :class:`LifeEvent` history), :class:`Relationship` (Sowalskie's acquaintance →
 maintenance → termination with a validated, dated history), :class:`Interaction`
-(touchpoints on the seeds' channels, tz-aware), :class:`Complaint` (about one product or
+(touchpoints on the usual CRM channels, tz-aware), :class:`Complaint` (about one product or
 service code, answered stage by stage) and :class:`Opportunity` (pipeline stages, win
 probability). Populations are DataFrames: ``*_to_frame`` / ``*_from_frame`` convert
 losslessly, and the analyses in :mod:`crmkit.domain.analytics` run vectorised on them.

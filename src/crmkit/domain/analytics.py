@@ -1,11 +1,11 @@
 """Vectorised analyses over the domain frames of :mod:`crmkit.domain.frames`.
 
 * :func:`complaints_per_item` — count complaints per product or service code
-  (DOMAIN.md section 5);
+  (a benefit of uniform item codes);
 * :func:`complaint_stage_durations` — how long each complaint spent in each response
   stage, time to first response and to resolution;
 * :func:`contacts_before_first_purchase` — contacts a customer had before buying
-  (the seeds' "8-10 contacts for a new customer" claim, DOMAIN.md section 6, becomes
+  (the practitioner rule of thumb "8-10 contacts for a new customer" becomes
   testable on your data);
 * :func:`weighted_forecast` — weighted sales forecast by period.
 

@@ -1,6 +1,6 @@
 """Complaints about a specific product or service code, answered stage by stage.
 
-DOMAIN.md section 5 gives the reason unique item codes exist: to identify the product or
+CRM practice gives the reason unique item codes exist: to identify the product or
 service complained about, to **track how the customer was answered** and **trace the
 stages of that answer**, and to **count complaints per product or service**. A
 :class:`Complaint` therefore names its ``item_code`` and keeps a dated

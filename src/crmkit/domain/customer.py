@@ -2,11 +2,11 @@
 
 A :class:`Customer` is an immutable value: changing one (a new address, a life event,
 a merge) returns a new object. The customer's ``code`` is the unique identifier the
-organisation's code registry gives it (:class:`crmkit.codes.CodeRegistry`, DOMAIN.md
-section 5); this module accepts any non-empty code string as given (surrounding
+organisation's code registry gives it (:class:`crmkit.codes.CodeRegistry`); this
+module accepts any non-empty code string as given (surrounding
 whitespace removed) and does not re-check it against a scheme.
 
-Life events are the record updates DOMAIN.md section 2 names (moving, income change,
+Life events are the record updates CRM data-quality practice names (moving, income change,
 marriage, birth of a child, death): :meth:`Customer.apply` returns the updated customer
 with the event appended to its history; a death sets the status to ``deceased``.
 
@@ -69,7 +69,7 @@ class CustomerStatus(enum.Enum):
 
 
 class Gender(enum.Enum):
-    """Gender as recorded (DOMAIN.md section 2 names age, gender and income)."""
+    """Gender as recorded (one of the usual demographic fields: age, gender, income)."""
 
     FEMALE = "female"
     MALE = "male"
@@ -77,7 +77,7 @@ class Gender(enum.Enum):
 
 
 class LifeEventKind(enum.Enum):
-    """Life events that require a record update (DOMAIN.md section 2), in the seeds' order."""
+    """Life events that require a record update, in the customary order."""
 
     MOVED = "moved"
     INCOME_CHANGE = "income change"

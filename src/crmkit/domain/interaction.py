@@ -1,6 +1,6 @@
 """Interactions: every touchpoint between a customer and the organisation.
 
-The channels, kinds and sale phases are DOMAIN.md section 4's, in its order. An
+The channels, kinds and sale phases are those named in the CRM practitioner literature. An
 interaction is a visible behaviour (a contact or a purchase), not the relationship
 itself (:mod:`crmkit.domain.relationship`).
 
@@ -46,7 +46,7 @@ __all__ = ["Channel", "Direction", "Interaction", "InteractionKind", "SalePhase"
 
 
 class Channel(enum.Enum):
-    """Contact channels named in DOMAIN.md section 4, in its order.
+    """Contact channels named in the CRM practitioner literature.
 
     ``mail`` is postal mail (a letter); ``in person`` covers field sales visits;
     ``partner`` is a partner or reseller channel.

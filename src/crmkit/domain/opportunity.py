@@ -5,8 +5,8 @@ the closed stages closed-won / closed-lost. Each opportunity carries its own win
 probability (the sales team's estimate; crmkit hard-codes no per-stage percentages);
 a closed-won opportunity has probability 1 and a closed-lost one 0.
 
-The **weighted sales forecast** (sales forecasting is a core CRM job, DOMAIN.md
-section 11) of a period is
+The **weighted sales forecast** (sales forecasting is a core CRM job) of a
+period is
 
 .. math::
 

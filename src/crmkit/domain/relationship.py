@@ -1,6 +1,6 @@
 """Relationships between a customer and the organisation (or a supplier / partner).
 
-Stages follow Sowalskie (2001) as quoted in DOMAIN.md section 3: **acquaintance →
+Stages follow Sowalskie (2001): **acquaintance →
 maintenance → termination**. Allowed moves:
 
 =================  ==============================================================
@@ -57,7 +57,7 @@ class RelationshipStage(enum.Enum):
 
 
 class RelationshipShape(enum.Enum):
-    """Network shapes of DOMAIN.md section 3."""
+    """Network shapes of a customer relationship."""
 
     ONE_TO_ONE = "one-to-one"
     MANY_TO_MANY = "many-to-many network"

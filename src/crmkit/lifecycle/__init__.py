@@ -1,4 +1,4 @@
-"""Customer life cycle: the seeds' stage models, stage assignment, transitions and cohorts.
+"""Customer life cycle: the CRM stage models, stage assignment, transitions and cohorts.
 
 * Stage models as data (:mod:`crmkit.lifecycle.models`): :data:`FUNNEL`,
   :data:`KALAKOTA`, :data:`SOWALSKIE`, or your own :class:`StageModel`.
@@ -7,7 +7,7 @@
   :class:`AssignmentRules`.
 * Movement: :func:`transition_matrix` between two dates, :func:`funnel_conversion`.
 * Cohorts: :func:`cohort_retention` (pandas or dask), :func:`profit_by_tenure`.
-* The seeds' claims as tests: :func:`profit_by_tenure` (second-year profitability),
+* CRM rules of thumb as tests: :func:`profit_by_tenure` (second-year profitability),
   :func:`contacts_before_purchase` (8-10 vs 2-3 contacts),
   :func:`acquisition_retention_cost_ratio` (5-10x), and :func:`evaluate_claims` /
   :func:`claims_table` to report them together.

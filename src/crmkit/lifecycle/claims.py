@@ -1,6 +1,6 @@
-"""Notebook-ready tests of the seeds' rules of thumb on your own data.
+"""Notebook-ready tests of common CRM rules of thumb on your own data.
 
-The source articles state economic rules of thumb (``DOMAIN.md`` section 6). crmkit never
+The CRM practitioner literature states economic rules of thumb. crmkit never
 hard-codes them as results: each becomes a *verdict* object holding the measured figures
 and whether the claim holds on the data given. A claim may fail, and a claim that the
 data cannot test is reported as untestable, with the reason.
@@ -133,7 +133,7 @@ def evaluate_claims(
     datetime_col: str = DATETIME,
     monetary_col: str = MONETARY,
 ) -> ClaimsReport:
-    """Test the seeds' rules of thumb that the given data can speak to.
+    """Test the CRM rules of thumb that the given data can speak to.
 
     * Second-year profitability (Reichheld & Sasser) from the transactions, given an
       acquisition cost and a margin (:func:`~crmkit.lifecycle.profit_by_tenure`).

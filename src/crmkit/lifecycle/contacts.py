@@ -1,6 +1,6 @@
 """Contacts per sale for new and existing customers, and the acquisition/retention cost ratio.
 
-Two of the seeds' rules of thumb ([000], [001], [003]; ``DOMAIN.md`` section 6) become
+Two rules of thumb common in CRM practice become
 measurements on an interaction (contact) log joined to a transaction log:
 
 * a sale to a new customer needs 8-10 contacts, to an existing customer 2-3;
@@ -392,7 +392,7 @@ def acquisition_retention_cost_ratio(
         Cost of each contact (>= 0); without it every contact costs 1, so the ratio
         compares contact counts.
     claimed : (float, float), default (5, 10)
-        The claimed range of the ratio ([003] alone says 5).
+        The claimed range of the ratio (some sources say 5).
     customer_id_col, datetime_col : str
         Column names, the same in both frames.
     nan_policy : {"raise", "omit"}

@@ -1,7 +1,7 @@
 """CRM maturity: levels 0-5, the development path, assessment and the risk register.
 
 Where does the organisation stand, and what is the cheapest path to the next level before
-money is spent [003]? See :doc:`/howto/measure-crm-programme`.
+money is spent? See :doc:`/howto/measure-crm-programme`.
 
 Examples
 --------

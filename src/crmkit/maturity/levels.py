@@ -1,14 +1,14 @@
 """CRM maturity levels 0-5 and the capabilities that mark each level.
 
-The six levels are the source's maturity scale [003] (DOMAIN.md section 8); its purpose is
+The six levels are a maturity scale from the CRM practitioner literature; its purpose is
 to tell where an organisation stands and the cheapest path to the next level *before*
 money is spent. The source names the levels only; crmkit makes them assessable by tying
 each level above 0 to two observable **capabilities** (does the organisation have unique
 customer and product codes? measured satisfaction? segments? CLV? ...). The mapping is
 crmkit's operationalisation, drawn from the same source: coding is "the platform CRM stands
-on" (section 5), satisfaction and complaints are the first success metrics (section 10),
-segmentation and lifetime value are the analytical core (sections 2 and 6), and the last
-levels are about reviewing and personalising interactions (sections 4 and 7).
+on", satisfaction and complaints are the first success metrics, segmentation and
+lifetime value are the analytical core, and the last levels are about reviewing and
+personalising interactions.
 
 Levels are cumulative: level *L* is reached when every capability of levels 1..*L* is in
 place. Level 0 (account-number focus) is where every organisation starts; it requires
@@ -39,7 +39,7 @@ __all__ = [
 
 
 class MaturityLevel(enum.IntEnum):
-    """The six CRM maturity levels of [003], in order."""
+    """The six CRM maturity levels, in order."""
 
     ACCOUNT_NUMBER_FOCUS = 0
     CUSTOMER_FOCUSED_ADAPTATION = 1

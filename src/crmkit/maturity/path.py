@@ -1,6 +1,6 @@
 """The five-stage development path of a successful CRM, with the next step at each stage.
 
-From [003] (DOMAIN.md section 7): an organisation moves through awareness, focus,
+From the CRM practitioner literature: an organisation moves through awareness, focus,
 satisfaction, value and loyalty; each stage has a description of where the organisation is
 and the steps that move it on. The texts below are the source's, condensed.
 """

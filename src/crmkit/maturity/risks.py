@@ -1,6 +1,6 @@
 """The seven CRM implementation risks and a likelihood x impact risk register.
 
-The risks are the source's [003] (DOMAIN.md section 9): system users; processes (less
+The risks are those named in the CRM practitioner literature: system users; processes (less
 defined than in production or finance); speed of change; politics and stakeholders; the
 need for mobility; rework; insufficient budget. crmkit adds suggested mitigations for each
 (common project-management practice, not from the source) and a standard 5 x 5 register:
@@ -32,7 +32,7 @@ __all__ = [
 
 
 class ImplementationRisk(enum.StrEnum):
-    """The seven implementation risks of [003], in the source's order."""
+    """The seven implementation risks, in the order the literature lists them."""
 
     SYSTEM_USERS = "system_users"
     PROCESSES = "processes"
@@ -296,7 +296,7 @@ class RiskRegister:
         return RiskRegister(entries=(*kept, entry))
 
     def unassessed(self) -> tuple[ImplementationRisk, ...]:
-        """The risks of [003] not yet in the register, in the source's order."""
+        """The risks not yet in the register, in the order of :class:`ImplementationRisk`."""
         have = {e.risk for e in self.entries}
         return tuple(r for r in ImplementationRisk if r not in have)
 

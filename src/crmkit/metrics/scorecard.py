@@ -1,6 +1,6 @@
 """A CRM scorecard: every success metric the available data allow, in one tidy table.
 
-No single metric gives the full picture [003]: the scorecard computes all that it can from
+No single metric gives the full picture: the scorecard computes all that it can from
 whatever a user has, says **explicitly** which metrics it could not compute and which
 input would enable them, and compares two periods.
 

@@ -1,6 +1,6 @@
 """Data quality for customer records: normalisation, duplicate detection and merging.
 
-"Customer data is always right" is a false assumption (DOMAIN.md section 2): records come
+"Customer data is always right" is a false assumption in CRM practice: records come
 from many sources and entry methods and must be cleaned and de-duplicated.
 
 Examples

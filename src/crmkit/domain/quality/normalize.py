@@ -1,6 +1,6 @@
 """Normalisation of names, e-mail addresses and phone numbers.
 
-Customer records arrive from many sources and entry methods (DOMAIN.md section 2):
+Customer records arrive from many sources and entry methods:
 the same phone typed with Persian digits (۰۹۱۲...), Arabic-Indic digits (٠٩١٢...),
 dashes and a trunk ``0``; the same name with the Arabic ي/ك or the Persian ی/ک. These
 functions map every variant to one canonical form so records can be compared. Each comes
@@ -160,7 +160,7 @@ def normalize_phone(phone: str, *, default_country_code: str | None = None) -> s
     References
     ----------
     - ITU-T Recommendation E.164 (11/2010), "The international public telecommunication
-      numbering plan", section 6.
+      numbering plan", Section 6.
 
     Examples
     --------
