@@ -33,7 +33,7 @@ from crmkit.timeunits import TimeUnit, check_time_unit, elapsed, unit_name
 __all__ = ["ProfitByTenure", "SecondYearVerdict", "profit_by_tenure"]
 
 SECOND_YEAR_CLAIM = (
-    "Reichheld & Sasser (1996): most customers become profitable only in their second "
+    "Reichheld & Sasser (1990): most customers become profitable only in their second "
     "year with the company (acquisition costs come first)."
 )
 
