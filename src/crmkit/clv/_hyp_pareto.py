@@ -75,12 +75,16 @@ _DE_W = _DE_X * _DE_1MX * np.pi * np.cosh(_XI) * _DE_H
 
 def _log_mix(tau: Arr, rho0: Arr, kappa: Arr) -> Arr:
     """log(1 + rho0 (e^tau - 1)), accurate for small tau and without overflow."""
-    small = tau <= 30.0
-    ts = np.where(small, tau, 0.0)
-    tl = np.where(small, 31.0, tau)
-    with np.errstate(over="ignore"):
-        big = tl + np.log(rho0) + np.log1p(np.exp(np.minimum(kappa - tl, 700.0)))
-    return np.where(small, np.log1p(rho0 * np.expm1(ts)), big)
+    tau, rho0, kappa = np.broadcast_arrays(tau, rho0, kappa)
+    out = np.log1p(rho0 * np.expm1(np.minimum(tau, 30.0)))
+    big = tau > 30.0
+    if big.any():  # e^tau would lose the small term or overflow: factor it out
+        tl = tau[big]
+        with np.errstate(over="ignore"):
+            out[big] = (
+                tl + np.log(rho0[big]) + np.log1p(np.exp(np.minimum(kappa[big] - tl, 700.0)))
+            )
+    return np.asarray(out, dtype=np.float64)
 
 
 def _phi(tau: Arr, p: Arr, q: Arr, rho0: Arr, kappa: Arr) -> Arr:
@@ -109,22 +113,22 @@ def _level_points(
     drop = top[None] - _phi(anchors, p[None], q[None], rho0[None], kappa[None])
     slope = side * _dphi(anchors, p[None], q[None], kappa[None])  # < 0 moving outwards
     bound = anchors[-1] if side > 0 else np.zeros_like(mode)
-    out = []
-    for c in (_LEVELS[0], _LEVELS[1], _CUT):
-        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            reach = anchors + side * np.maximum(c - drop, 0.0) / -slope
-        reach = np.where(slope < 0.0, reach, side * np.inf)
-        x = np.min(reach, axis=0) if side > 0 else np.max(reach, axis=0)
-        x = np.minimum(x, bound) if side > 0 else np.maximum(x, bound)
-        for _ in range(_NEWTON):
-            h = _phi(x, p, q, rho0, kappa) - top + c
-            d = _dphi(x, p, q, kappa)
-            with np.errstate(divide="ignore", invalid="ignore"):
-                step = np.where(d != 0.0, h / d, 0.0)
-            new = x - np.nan_to_num(step, nan=0.0, posinf=0.0, neginf=0.0)
-            x = np.clip(new, mode, x) if side > 0 else np.clip(new, x, mode)
-        out.append(x)
-    return np.stack(out)
+    # the three levels at once, shape (3, n)
+    c = np.array([_LEVELS[0], _LEVELS[1], _CUT])[:, None, None]
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        reach = anchors[None] + side * np.maximum(c - drop[None], 0.0) / -slope[None]
+    reach = np.where(slope[None] < 0.0, reach, side * np.inf)
+    x = np.min(reach, axis=1) if side > 0 else np.max(reach, axis=1)
+    x = np.minimum(x, bound) if side > 0 else np.maximum(x, bound)
+    lev = c[:, 0]
+    for _ in range(_NEWTON):
+        h = _phi(x, p, q, rho0, kappa) - top + lev
+        d = _dphi(x, p, q, kappa)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            step = np.where(d != 0.0, h / d, 0.0)
+        new = x - np.nan_to_num(step, nan=0.0, posinf=0.0, neginf=0.0)
+        x = np.clip(new, mode, x) if side > 0 else np.clip(new, x, mode)
+    return np.asarray(x, dtype=np.float64)
 
 
 def log_power_integral(
