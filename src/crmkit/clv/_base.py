@@ -182,6 +182,7 @@ class _Attempt:
     message: str
     boundary: BoundaryOutcome | None
     result: Any = attrs.field(eq=False)
+    hessian: NDArray[np.float64] = attrs.field(eq=False)  # at z, free coordinates only
 
 
 _GRAD_TOL = 1e-5  # max |gradient| of the per-customer log-likelihood in log-parameters
@@ -332,7 +333,24 @@ def maximize_log_likelihood(
     grad_z: Callable[[NDArray[np.float64]], NDArray[np.float64]] | None = None
     vg_fn = value_and_gradient
 
+    # The optimiser, the end-point checks and the polish ask for the same points more
+    # than once (its last iterate, the start): the last few results are kept, keyed by
+    # the exact bytes of z, so a repeated point costs nothing.
+    seen: dict[bytes, tuple[float, NDArray[np.float64]]] = {}
+
     def objective_and_jac(z: NDArray[np.float64]) -> tuple[float, NDArray[np.float64]]:
+        z = np.ascontiguousarray(z, dtype=np.float64)
+        key = z.tobytes()
+        hit = seen.get(key)
+        if hit is not None:
+            return hit[0], hit[1].copy()
+        value, g = _objective_and_jac(z)
+        if len(seen) >= 8:
+            del seen[next(iter(seen))]
+        seen[key] = (value, g.copy())
+        return value, g
+
+    def _objective_and_jac(z: NDArray[np.float64]) -> tuple[float, NDArray[np.float64]]:
         theta = np.exp(z)
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
             if vg_fn is not None:
@@ -444,6 +462,7 @@ def maximize_log_likelihood(
             message=str(result.message),
             boundary=outcome,
             result=result,
+            hessian=hess,
         )
 
     def _polish(
@@ -485,7 +504,7 @@ def maximize_log_likelihood(
             elif any(a.converged for a in attempts):
                 break
         z0 = np.clip(np.log(s), zlo, zhi)
-        if not math.isfinite(objective(z0)):
+        if not math.isfinite(fun_and_grad(z0)[0] if grad_z is not None else objective(z0)):
             continue
         attempts.append(run(z0))
         logger.info(
@@ -543,7 +562,8 @@ def maximize_log_likelihood(
     free = np.array([i for i in range(k) if i not in hold], dtype=np.intp)
     cov = np.full((k, k), np.nan)
     if best.negative_definite and free.size:
-        hess = _hessian_block(objective, grad_z, best.z, free) / scale
+        # the polish ended at best.z with the Hessian of these free coordinates
+        hess = best.hessian / scale
         try:
             cov_z = np.linalg.inv(hess)
             if np.all(np.isfinite(cov_z)) and np.all(np.diag(cov_z) > 0):
