@@ -71,6 +71,7 @@ _XI = np.arange(-_DE_K, _DE_K + 1) * _DE_H
 _DE_X = special.expit(np.pi * np.sinh(_XI))
 _DE_1MX = special.expit(-np.pi * np.sinh(_XI))
 _DE_W = _DE_X * _DE_1MX * np.pi * np.cosh(_XI) * _DE_H
+_NEG = _DE_K  # nodes with xi < 0 come first
 
 
 def _log_mix(tau: Arr, rho0: Arr, kappa: Arr) -> Arr:
@@ -227,9 +228,13 @@ def log_power_integral(
     em = np.exp(-gds)
     Ye, emE, gdE = Y[:, None], em[:, None], gds[:, None]
     with np.errstate(divide="ignore"):
-        log1m = np.where(_XI < 0, np.log1p(-_DE_X * Ye), np.log(emE + _DE_1MX * Ye))
+        # 1 - x Y (no cancellation: x < 1/2 there) by log1p; e^-gd + (1 - x) Y beyond
+        head = -_DE_X[:_NEG] * Ye
+        tail = emE + _DE_1MX[_NEG:] * Ye
+        log1m = np.concatenate([np.log1p(head), np.log(tail)], axis=1)
     theta = np.where(lin[:, None], _DE_X, -log1m / gdE)
-    dtheta = np.where(lin[:, None], 1.0, Ye / (np.exp(log1m) * gdE))
+    arg = np.concatenate([1.0 + head, tail], axis=1)  # = exp(log1m)
+    dtheta = np.where(lin[:, None], 1.0, Ye / (arg * gdE))
     off = span[:, None] * theta
     tau = np.where(dec[:, None], a[:, None] + off, b[:, None] - off)
     w = span[:, None] * _DE_W * dtheta
