@@ -122,6 +122,23 @@ def _level_points(
     x = np.min(reach, axis=1) if side > 0 else np.max(reach, axis=1)
     x = np.minimum(x, bound) if side > 0 else np.maximum(x, bound)
     lev = c[:, 0]
+    # rows whose three points are already at the mode (e.g. the left side of a mode at
+    # tau = 0) stay there under the clipped steps: only the others are iterated
+    act = np.flatnonzero(np.any(x != mode, axis=0))
+    if act.size < mode.size:
+        out = np.broadcast_to(mode, x.shape).copy()
+        out[:, act] = _newton_levels(
+            x[:, act], mode[act], top[act], (p[act], q[act], rho0[act], kappa[act]), lev, side
+        )
+        return out
+    return _newton_levels(x, mode, top, args, lev, side)
+
+
+def _newton_levels(
+    x: Arr, mode: Arr, top: Arr, args: tuple[Arr, Arr, Arr, Arr], lev: Arr, side: int
+) -> Arr:
+    """The fixed number of clipped Newton steps of :func:`_level_points`."""
+    p, q, rho0, kappa = args
     for _ in range(_NEWTON):
         h = _phi(x, p, q, rho0, kappa) - top + lev
         d = _dphi(x, p, q, kappa)
