@@ -24,10 +24,13 @@ form. Its only features are the mode, the bend at :math:`\\tau = \\kappa` and th
 :math:`\\kappa \\pm \\log q` of the double-exponential corrections; these are panel ends,
 and by concavity the tangent at any point bounds the integrand, so the range beyond a
 drop of :math:`e^{-60}` below the mode is cut off with a proven bound. Each of the (at
-most 9) panels is integrated by tanh-sinh (double-exponential) quadrature with 41 nodes
-(Takahasi & Mori 1974), which converges geometrically for integrands analytic in a strip
-and tolerates features of any scale at the panel ends. The cost per evaluation is
-therefore fixed (at most 369 integrand evaluations), whatever the parameters.
+most 13) panels of positive width is integrated by tanh-sinh (double-exponential)
+quadrature with 41 nodes (Takahasi & Mori 1974), which converges geometrically for
+integrands analytic in a strip and tolerates features of any scale at the panel ends.
+Panels of zero width (coincident features, e.g. the bend and both onsets when
+:math:`q = 1`, or features beyond the cut) contribute nothing and are skipped. The cost
+per evaluation is therefore bounded (at most 533 integrand evaluations), whatever the
+parameters.
 
 Where the hypergeometric series of positive terms is short (argument :math:`z \\le 0.9`,
 at most 380 terms) it is used instead: it is cheaper for the moderate parameters of
@@ -68,16 +71,21 @@ _XI = np.arange(-_DE_K, _DE_K + 1) * _DE_H
 _DE_X = special.expit(np.pi * np.sinh(_XI))
 _DE_1MX = special.expit(-np.pi * np.sinh(_XI))
 _DE_W = _DE_X * _DE_1MX * np.pi * np.cosh(_XI) * _DE_H
+_NEG = _DE_K  # nodes with xi < 0 come first
 
 
 def _log_mix(tau: Arr, rho0: Arr, kappa: Arr) -> Arr:
     """log(1 + rho0 (e^tau - 1)), accurate for small tau and without overflow."""
-    small = tau <= 30.0
-    ts = np.where(small, tau, 0.0)
-    tl = np.where(small, 31.0, tau)
-    with np.errstate(over="ignore"):
-        big = tl + np.log(rho0) + np.log1p(np.exp(np.minimum(kappa - tl, 700.0)))
-    return np.where(small, np.log1p(rho0 * np.expm1(ts)), big)
+    tau, rho0, kappa = np.broadcast_arrays(tau, rho0, kappa)
+    out = np.log1p(rho0 * np.expm1(np.minimum(tau, 30.0)))
+    big = tau > 30.0
+    if big.any():  # e^tau would lose the small term or overflow: factor it out
+        tl = tau[big]
+        with np.errstate(over="ignore"):
+            out[big] = (
+                tl + np.log(rho0[big]) + np.log1p(np.exp(np.minimum(kappa[big] - tl, 700.0)))
+            )
+    return np.asarray(out, dtype=np.float64)
 
 
 def _phi(tau: Arr, p: Arr, q: Arr, rho0: Arr, kappa: Arr) -> Arr:
@@ -106,22 +114,39 @@ def _level_points(
     drop = top[None] - _phi(anchors, p[None], q[None], rho0[None], kappa[None])
     slope = side * _dphi(anchors, p[None], q[None], kappa[None])  # < 0 moving outwards
     bound = anchors[-1] if side > 0 else np.zeros_like(mode)
-    out = []
-    for c in (_LEVELS[0], _LEVELS[1], _CUT):
-        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            reach = anchors + side * np.maximum(c - drop, 0.0) / -slope
-        reach = np.where(slope < 0.0, reach, side * np.inf)
-        x = np.min(reach, axis=0) if side > 0 else np.max(reach, axis=0)
-        x = np.minimum(x, bound) if side > 0 else np.maximum(x, bound)
-        for _ in range(_NEWTON):
-            h = _phi(x, p, q, rho0, kappa) - top + c
-            d = _dphi(x, p, q, kappa)
-            with np.errstate(divide="ignore", invalid="ignore"):
-                step = np.where(d != 0.0, h / d, 0.0)
-            new = x - np.nan_to_num(step, nan=0.0, posinf=0.0, neginf=0.0)
-            x = np.clip(new, mode, x) if side > 0 else np.clip(new, x, mode)
-        out.append(x)
-    return np.stack(out)
+    # the three levels at once, shape (3, n)
+    c = np.array([_LEVELS[0], _LEVELS[1], _CUT])[:, None, None]
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        reach = anchors[None] + side * np.maximum(c - drop[None], 0.0) / -slope[None]
+    reach = np.where(slope[None] < 0.0, reach, side * np.inf)
+    x = np.min(reach, axis=1) if side > 0 else np.max(reach, axis=1)
+    x = np.minimum(x, bound) if side > 0 else np.maximum(x, bound)
+    lev = c[:, 0]
+    # rows whose three points are already at the mode (e.g. the left side of a mode at
+    # tau = 0) stay there under the clipped steps: only the others are iterated
+    act = np.flatnonzero(np.any(x != mode, axis=0))
+    if act.size < mode.size:
+        out = np.broadcast_to(mode, x.shape).copy()
+        out[:, act] = _newton_levels(
+            x[:, act], mode[act], top[act], (p[act], q[act], rho0[act], kappa[act]), lev, side
+        )
+        return out
+    return _newton_levels(x, mode, top, args, lev, side)
+
+
+def _newton_levels(
+    x: Arr, mode: Arr, top: Arr, args: tuple[Arr, Arr, Arr, Arr], lev: Arr, side: int
+) -> Arr:
+    """The fixed number of clipped Newton steps of :func:`_level_points`."""
+    p, q, rho0, kappa = args
+    for _ in range(_NEWTON):
+        h = _phi(x, p, q, rho0, kappa) - top + lev
+        d = _dphi(x, p, q, kappa)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            step = np.where(d != 0.0, h / d, 0.0)
+        new = x - np.nan_to_num(step, nan=0.0, posinf=0.0, neginf=0.0)
+        x = np.clip(new, mode, x) if side > 0 else np.clip(new, x, mode)
+    return np.asarray(x, dtype=np.float64)
 
 
 def log_power_integral(
@@ -201,45 +226,54 @@ def log_power_integral(
     lo, hi = left[-1], right[-1]
     brk = np.sort(np.clip(np.concatenate([feats, left, right, mode[None]]), lo, hi), axis=0)
     a, b = brk[:-1], brk[1:]  # (P, n)
+    # Panels of zero width (coincident features, or features clipped to the ends)
+    # contribute nothing: only the others are integrated, as one flat list of panels.
+    pi, ni = np.nonzero(b > a)
+    a, b = a[pi, ni], b[pi, ni]
+    pn, qn, rn, kn, mn = pp[ni], qq[ni], rr[ni], kappa[ni], mode[ni]
     # Each panel lies on one side of the mode. Its integrand is tilted by the tangent at
     # its high end: tau = high -+ span * theta(x) with theta the inverse of the
     # exponential CDF of slope g = |phi'(high)|, so a linear decay is integrated exactly.
-    dec = a >= mode[None, :]
+    dec = a >= mn
     high = np.where(dec, a, b)
-    g = np.abs(_dphi(high, pp[None, :], qq[None, :], kappa[None, :]))
+    g = np.abs(_dphi(high, pn, qn, kn))
     span = b - a
     gd = g * span
     lin = gd < 1e-9
     gds = np.where(lin, 1.0, gd)
     Y = -np.expm1(-gds)
     em = np.exp(-gds)
-    Ye, emE, gdE = Y[..., None], em[..., None], gds[..., None]
+    Ye, emE, gdE = Y[:, None], em[:, None], gds[:, None]
     with np.errstate(divide="ignore"):
-        log1m = np.where(_XI < 0, np.log1p(-_DE_X * Ye), np.log(emE + _DE_1MX * Ye))
-    theta = np.where(lin[..., None], _DE_X, -log1m / gdE)
-    dtheta = np.where(lin[..., None], 1.0, Ye / (np.exp(log1m) * gdE))
-    off = span[..., None] * theta
-    tau = np.where(dec[..., None], a[..., None] + off, b[..., None] - off)
-    w = span[..., None] * _DE_W * dtheta
-    P = a.shape[0]
-    pe, qe, re, ke = (
-        np.broadcast_to(v[None, :, None], (P, pp.size, 1)) for v in (pp, qq, rr, kappa)
-    )
-    ph = _phi(tau, pe, qe, re, ke)
-    e = np.exp(ph - top[None, :, None]) * w
-    total = e.sum(axis=(0, 2))
+        # 1 - x Y (no cancellation: x < 1/2 there) by log1p; e^-gd + (1 - x) Y beyond
+        head = -_DE_X[:_NEG] * Ye
+        tail = emE + _DE_1MX[_NEG:] * Ye
+        log1m = np.concatenate([np.log1p(head), np.log(tail)], axis=1)
+    theta = np.where(lin[:, None], _DE_X, -log1m / gdE)
+    arg = np.concatenate([1.0 + head, tail], axis=1)  # = exp(log1m)
+    dtheta = np.where(lin[:, None], 1.0, Ye / (arg * gdE))
+    off = span[:, None] * theta
+    tau = np.where(dec[:, None], a[:, None] + off, b[:, None] - off)
+    w = span[:, None] * _DE_W * dtheta
+    Lt = _log_mix(tau, rn[:, None], kn[:, None])
+    ph = (1.0 - pn[:, None]) * tau - qn[:, None] * Lt
+    e = np.exp(ph - top[ni][:, None]) * w
+
+    def row_sum(v: Arr) -> Arr:
+        return np.asarray(np.bincount(ni, weights=v.sum(axis=1), minlength=pp.size), np.float64)
+
+    total = row_sum(e)
     with np.errstate(divide="ignore"):
         out = top + np.log(total)
     if not moments:
         return out, None
-    Lt = _log_mix(tau, re, ke)
     safe = np.where(total > 0.0, total, 1.0)
     mom = np.stack(
         [
-            (e * tau).sum(axis=(0, 2)) / safe,
-            (e * Lt).sum(axis=(0, 2)) / safe,
-            (e * np.exp(-tau)).sum(axis=(0, 2)) / safe,
-            (e * np.exp(-Lt)).sum(axis=(0, 2)) / safe,
+            row_sum(e * tau) / safe,
+            row_sum(e * Lt) / safe,
+            row_sum(e * np.exp(-tau)) / safe,
+            row_sum(e * np.exp(-Lt)) / safe,
         ]
     )
     return out, mom
