@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from crmkit.clv import BetaGeo, ModifiedBetaGeo
+from crmkit.clv import BetaGeo, ModifiedBetaGeo, ParetoNBD
 from crmkit.clv._base import maximize_log_likelihood
 from crmkit.datasets import load_cdnow_summary
 from crmkit.exceptions import ConvergenceError, ConvergenceWarning
@@ -114,3 +114,17 @@ def test_error_advises_default_starts() -> None:
             max_iter=5,
             user_start=True,
         )
+
+
+@pytest.mark.parametrize("x0", STARTS)
+def test_pareto_nbd_extreme_starts_reach_published_optimum(
+    cdnow: pd.DataFrame, x0: list[float]
+) -> None:
+    """Pareto/NBD from x0 = 1e6 used to stop at LL -10186.9 reporting converged=True."""
+    data = json.loads((REF / "clv_cdnow_paretonbd.json").read_text())["published"]
+    fit = ParetoNBD.fit(cdnow, x0=x0)
+    assert fit.converged
+    assert fit.at_boundary == ()
+    assert fit.log_likelihood == pytest.approx(data["log_likelihood"], abs=0.05)
+    for name, value in data["params"].items():
+        assert fit.params[name] == pytest.approx(value, abs=data["tolerance"]["params_abs"])
