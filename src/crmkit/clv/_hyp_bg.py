@@ -293,8 +293,9 @@ def beta_expectations(
         groups = np.asarray(codes, dtype=np.intp).reshape(-1)
     kappa = np.maximum(mm + 1.0, 2.0) * uu
     tier = np.full(n, -1, dtype=np.intp)
+    usable = (uu > 0.0) & (mm * np.log1p(uu) <= 10.0)
     for level, (_, kappa_max) in reversed(list(enumerate(GAUSS_TIERS))):
-        tier[(uu > 0.0) & (kappa <= kappa_max) & (mm * np.log1p(uu) <= 10.0)] = level
+        tier[usable & (kappa <= kappa_max)] = level
     slow = np.flatnonzero((uu > 0.0) & (tier < 0))
     if slow.size:
         s_w, q_w = _trapezoid(mm[slow], aa[slow], bb[slow], uu[slow], want_q)
@@ -497,13 +498,13 @@ def _log_mix(log_w: Arr, log_1mw: Arr, d: Arr) -> Arr:
     return np.asarray(np.where(near, np.log1p(np.where(near, small, 0.0)), far), np.float64)
 
 
-INTERP_DEGREE = 14
+INTERP_DEGREE = 8
 """Degree of the Chebyshev interpolants in *u* used for large groups of entries.
 
 The entries of one group (one :math:`(m, a, b)`) that use the Gauss rule are split into
 pieces :math:`[u_0, u_1]` of width at most :data:`_INTERP_WIDTH` / (m + 1) in
 :math:`\\log(1 + u)`. On a piece, *S* and :math:`R = Q / u = m \\int_0^1 E[(1 + p u
-s)^{-m-1}]\\,ds` are interpolated at the 15 Chebyshev points of the second kind, whose
+s)^{-m-1}]\\,ds` are interpolated at the 9 Chebyshev points of the second kind, whose
 values come from the Gauss rule. Both are analytic in the Bernstein ellipse with foci
 :math:`u_0, u_1` and semi-major axis :math:`(u_1 - u_0)/2 + \\delta`,
 :math:`\\delta = (1 + u_0)/(m + 2)`: there :math:`\\Re(1 + p u) \\ge (1 + p u_0)(1 -
@@ -513,9 +514,9 @@ parameter :math:`\\rho` and bound *M* (Trefethen 2019, *Approximation Theory and
 Approximation Practice*, thm. 8.2); relative to the smallest value on the piece,
 :math:`S(u_1)` and :math:`R(u_1)` (both decrease in *u*), it is checked against
 :data:`_INTERP_TOL` for every piece, and the entries of a piece that fails (or of a group
-with fewer entries than nodes) use the Gauss rule directly."""
+with fewer than 8 entries per node) use the Gauss rule directly."""
 
-_INTERP_WIDTH = 0.25
+_INTERP_WIDTH = 0.05
 _INTERP_TOL = 1e-14
 
 
@@ -572,8 +573,9 @@ def _interpolated(
     present = count > 0
     span = np.where(present, hi - lo, 0.0)
     pieces = np.maximum(np.ceil(span * (m_g + 1.0) / _INTERP_WIDTH), 1.0)
-    # interpolate only where it needs fewer evaluations than the entries themselves
-    use_g = present & (pieces * (n_deg + 1) <= count)
+    # interpolate only where the quadrature nodes are at most 1/8 of the entries (the
+    # interpolant costs about as much per entry as an eighth of a Gauss evaluation)
+    use_g = present & (8.0 * pieces * (n_deg + 1) <= count)
     if not use_g.any():
         return np.empty(0), np.empty(0), np.zeros(rows.size, dtype=bool)
     n_pieces = np.where(use_g, pieces, 0.0).astype(np.int64)
