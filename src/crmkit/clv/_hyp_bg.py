@@ -296,17 +296,19 @@ def beta_expectations(
     usable = (uu > 0.0) & (mm * np.log1p(uu) <= 10.0)
     for level, (_, kappa_max) in reversed(list(enumerate(GAUSS_TIERS))):
         tier[usable & (kappa <= kappa_max)] = level
-    slow = np.flatnonzero((uu > 0.0) & (tier < 0))
+    positive = np.flatnonzero(uu > 0.0)
+    if interpolate and positive.size:
+        # interpolated entries (any rule gives the node values) leave the other paths
+        s_i, q_i, done = _interpolated(mm, aa, bb, uu, groups, positive, want_q)
+        S[positive[done]] = s_i
+        Q[positive[done]] = q_i
+        tier[positive[done]] = -2
+    slow = np.flatnonzero((uu > 0.0) & (tier == -1))
     if slow.size:
         s_w, q_w = _trapezoid(mm[slow], aa[slow], bb[slow], uu[slow], want_q)
         S[slow] = s_w
         Q[slow] = q_w
     fast_rows = np.flatnonzero(tier >= 0)
-    if interpolate and fast_rows.size:
-        s_i, q_i, done = _interpolated(mm, aa, bb, uu, groups, fast_rows, want_q)
-        S[fast_rows[done]] = s_i
-        Q[fast_rows[done]] = q_i
-        fast_rows = fast_rows[~done]
     if fast_rows.size:
         key = groups[fast_rows] * len(GAUSS_TIERS) + tier[fast_rows]
         order_idx = np.argsort(key, kind="stable")
@@ -501,11 +503,11 @@ def _log_mix(log_w: Arr, log_1mw: Arr, d: Arr) -> Arr:
 INTERP_DEGREE = 8
 """Degree of the Chebyshev interpolants in *u* used for large groups of entries.
 
-The entries of one group (one :math:`(m, a, b)`) that use the Gauss rule are split into
+The entries with :math:`u > 0` of one group (one :math:`(m, a, b)`) are split into
 pieces :math:`[u_0, u_1]` of width at most :data:`_INTERP_WIDTH` / (m + 1) in
 :math:`\\log(1 + u)`. On a piece, *S* and :math:`R = Q / u = m \\int_0^1 E[(1 + p u
 s)^{-m-1}]\\,ds` are interpolated at the 9 Chebyshev points of the second kind, whose
-values come from the Gauss rule. Both are analytic in the Bernstein ellipse with foci
+values come from the Gauss or trapezoid rule. Both are analytic in the Bernstein ellipse with foci
 :math:`u_0, u_1` and semi-major axis :math:`(u_1 - u_0)/2 + \\delta`,
 :math:`\\delta = (1 + u_0)/(m + 2)`: there :math:`\\Re(1 + p u) \\ge (1 + p u_0)(1 -
 1/(m + 2))`, so :math:`|S| \\le e\\, S(u_0)` and :math:`|R| \\le e\\, m`. The
@@ -514,7 +516,7 @@ parameter :math:`\\rho` and bound *M* (Trefethen 2019, *Approximation Theory and
 Approximation Practice*, thm. 8.2); relative to the smallest value on the piece,
 :math:`S(u_1)` and :math:`R(u_1)` (both decrease in *u*), it is checked against
 :data:`_INTERP_TOL` for every piece, and the entries of a piece that fails (or of a group
-with fewer than 8 entries per node) use the Gauss rule directly."""
+with fewer than 8 entries per node) use the quadrature directly."""
 
 _INTERP_WIDTH = 0.05
 _INTERP_TOL = 1e-14
