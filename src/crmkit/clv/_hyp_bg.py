@@ -291,24 +291,27 @@ def beta_expectations(
     if groups is None:
         _, codes = np.unique(np.stack([mm, aa, bb]), axis=1, return_inverse=True)
         groups = np.asarray(codes, dtype=np.intp).reshape(-1)
-    kappa = np.maximum(mm + 1.0, 2.0) * uu
-    tier = np.full(n, -1, dtype=np.intp)
-    usable = (uu > 0.0) & (mm * np.log1p(uu) <= 10.0)
-    for level, (_, kappa_max) in reversed(list(enumerate(GAUSS_TIERS))):
-        tier[usable & (kappa <= kappa_max)] = level
-    positive = np.flatnonzero(uu > 0.0)
-    if interpolate and positive.size:
+    rest = np.flatnonzero(uu > 0.0)
+    if interpolate and rest.size:
         # interpolated entries (any rule gives the node values) leave the other paths
-        s_i, q_i, done = _interpolated(mm, aa, bb, uu, groups, positive, want_q)
-        S[positive[done]] = s_i
-        Q[positive[done]] = q_i
-        tier[positive[done]] = -2
-    slow = np.flatnonzero((uu > 0.0) & (tier == -1))
+        s_i, q_i, done = _interpolated(mm, aa, bb, uu, groups, rest, want_q)
+        S[rest[done]] = s_i
+        Q[rest[done]] = q_i
+        rest = rest[~done]
+    m_r, u_r = mm[rest], uu[rest]
+    kappa = np.maximum(m_r + 1.0, 2.0) * u_r
+    usable = m_r * np.log1p(u_r) <= 10.0
+    tier_r = np.full(rest.size, -1, dtype=np.intp)
+    for level, (_, kappa_max) in reversed(list(enumerate(GAUSS_TIERS))):
+        tier_r[usable & (kappa <= kappa_max)] = level
+    tier = np.full(n, -1, dtype=np.intp)
+    tier[rest] = tier_r
+    slow = rest[tier_r < 0]
     if slow.size:
         s_w, q_w = _trapezoid(mm[slow], aa[slow], bb[slow], uu[slow], want_q)
         S[slow] = s_w
         Q[slow] = q_w
-    fast_rows = np.flatnonzero(tier >= 0)
+    fast_rows = rest[tier_r >= 0]
     if fast_rows.size:
         key = groups[fast_rows] * len(GAUSS_TIERS) + tier[fast_rows]
         order_idx = np.argsort(key, kind="stable")
@@ -507,8 +510,8 @@ The entries with :math:`u > 0` of one group (one :math:`(m, a, b)`) are split in
 pieces :math:`[u_0, u_1]` of width at most :data:`_INTERP_WIDTH` / (m + 1) in
 :math:`\\log(1 + u)`. On a piece, *S* and :math:`R = Q / u = m \\int_0^1 E[(1 + p u
 s)^{-m-1}]\\,ds` are interpolated at the 9 Chebyshev points of the second kind, whose
-values come from the Gauss or trapezoid rule. Both are analytic in the Bernstein ellipse with foci
-:math:`u_0, u_1` and semi-major axis :math:`(u_1 - u_0)/2 + \\delta`,
+values come from the Gauss or trapezoid rule. Both are analytic in the Bernstein
+ellipse with foci :math:`u_0, u_1` and semi-major axis :math:`(u_1 - u_0)/2 + \\delta`,
 :math:`\\delta = (1 + u_0)/(m + 2)`: there :math:`\\Re(1 + p u) \\ge (1 + p u_0)(1 -
 1/(m + 2))`, so :math:`|S| \\le e\\, S(u_0)` and :math:`|R| \\le e\\, m`. The
 interpolation error is at most :math:`4 M \\rho^{-N} / (\\rho - 1)` for the ellipse
@@ -516,7 +519,9 @@ parameter :math:`\\rho` and bound *M* (Trefethen 2019, *Approximation Theory and
 Approximation Practice*, thm. 8.2); relative to the smallest value on the piece,
 :math:`S(u_1)` and :math:`R(u_1)` (both decrease in *u*), it is checked against
 :data:`_INTERP_TOL` for every piece, and the entries of a piece that fails (or of a group
-with fewer than 8 entries per node) use the quadrature directly."""
+with fewer than 8 entries per node) use the quadrature directly. The node values carry
+the quadrature's own error, which the interpolant passes on multiplied by at most its
+Lebesgue constant, :math:`1 + (2/\\pi)\\log 9 < 2.4` (Trefethen 2019, thm. 15.2)."""
 
 _INTERP_WIDTH = 0.05
 _INTERP_TOL = 1e-14
