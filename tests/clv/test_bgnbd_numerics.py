@@ -178,3 +178,30 @@ def test_expectations_match_mpmath(m: float, a: float, b: float, u: float) -> No
     assert rQ == pytest.approx(rQ50, rel=1e-13)
     assert float(S) == pytest.approx(rS, rel=1e-10, abs=1e-300)
     assert float(Q) == pytest.approx(rQ, rel=1e-10, abs=1e-300)
+
+
+@settings(max_examples=12, deadline=None)
+@given(
+    m=st.floats(0.05, 60.0),
+    a=st.floats(0.05, 50.0),
+    b=st.floats(0.05, 50.0),
+    u_lo=st.floats(1e-3, 2.0),
+    ratio=st.floats(1.0, 4.0),
+)
+def test_interpolated_expectations_match_mpmath(
+    m: float, a: float, b: float, u_lo: float, ratio: float
+) -> None:
+    """A large group of one (m, a, b) is interpolated in u; sampled entries match mpmath."""
+    if abs(a - 1.0) < 1e-3:
+        a += 2e-3
+    if abs(a + b - 1.0) < 1e-3:
+        b += 2e-3
+    u = np.linspace(u_lo, u_lo * ratio, 20_000)
+    S, Q = beta_expectations(m, a, b, u)
+    S0, Q0 = beta_expectations(m, a, b, u, interpolate=False)
+    np.testing.assert_allclose(S, S0, rtol=1e-12, atol=1e-300)
+    np.testing.assert_allclose(Q, Q0, rtol=1e-12, atol=1e-300)
+    for i in (0, 7_777, 19_999):
+        rS, rQ = _mp_expectations(m, a, b, float(u[i]), 60)
+        assert float(S[i]) == pytest.approx(rS, rel=1e-10, abs=1e-300)
+        assert float(Q[i]) == pytest.approx(rQ, rel=1e-10, abs=1e-300)

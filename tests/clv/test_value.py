@@ -178,3 +178,27 @@ def test_contradictory_model_time_unit_raises(
         weekly, 1.0, summary, horizon=2, time_unit="W", discount_rate=0.0, model_time_unit="W"
     )
     np.testing.assert_allclose(agreed.to_numpy(), [2.0, 2.0, 2.0])
+
+
+def test_crmkit_models_value_all_periods_in_one_call() -> None:
+    """BG/NBD and Pareto/NBD take every period end at once; the sum is the per-period one."""
+    from crmkit.clv import BetaGeo, ParetoNBD
+
+    rng = np.random.default_rng(7)
+    n = 3_000
+    T = rng.uniform(27.0, 39.0, n)
+    x = rng.poisson(2.0, n).astype(np.float64)
+    s = pd.DataFrame(
+        {"frequency": x, "recency": np.where(x > 0, T * rng.uniform(0, 1, n), 0.0), "T": T},
+        index=pd.RangeIndex(n, name="customer_id"),
+    )
+    for model in (
+        BetaGeo(r=0.243, alpha=4.414, a=0.793, b=2.426, time_unit="W"),
+        ParetoNBD(r=0.55, alpha=10.58, s=0.61, beta=11.67, time_unit="W"),
+    ):
+        got = customer_lifetime_value(model, 10.0, s, horizon=5, time_unit="W", discount_rate=0.02)
+        cum = np.column_stack(
+            [model.conditional_expected_purchases(float(k), s).to_numpy() for k in range(6)]
+        )
+        want = 10.0 * (np.diff(cum, axis=1) @ (1.02 ** -np.arange(1.0, 6.0)))
+        np.testing.assert_allclose(got.to_numpy(), want, rtol=1e-12)

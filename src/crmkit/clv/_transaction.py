@@ -72,8 +72,10 @@ def unique_pairs(a: Arr, b: Arr) -> tuple[Arr, Arr, NDArray[np.intp]] | None:
     """
     if a.ndim != 1 or a.shape != b.shape or a.size < 4096:
         return None
-    b_code, bu = pd.factorize(b, sort=True)
-    a_code, au = pd.factorize(a, sort=True)
+    b_code, bu = pd.factorize(b)
+    if len(bu) > a.size // 2:  # at least as many distinct pairs as distinct b: no gain
+        return None
+    a_code, au = pd.factorize(a)
     key = np.asarray(a_code, dtype=np.int64) * len(bu) + np.asarray(b_code, dtype=np.int64)
     inverse, keys = pd.factorize(key, sort=False)
     keys = np.asarray(keys, dtype=np.int64)

@@ -30,6 +30,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from crmkit._validation import check_in_range, check_unique_index, require_nonempty
 from crmkit.clv._checks import resolve_model_unit
+from crmkit.clv._transaction import TransactionMixin
 from crmkit.clv.gammagamma import GammaGamma
 from crmkit.exceptions import InvalidValueError
 from crmkit.timeunits import TimeUnit, check_time_unit
@@ -39,6 +40,7 @@ __all__ = ["customer_lifetime_value", "simple_clv"]
 _DAYS: Final = {"D": 1, "W": 7}
 _MONTHS: Final = {"M": 1, "Q": 3, "Y": 12}
 _SUFFICIENT: Final = ("frequency", "recency", "T", "n_periods")
+_CELLS: Final = 1 << 19  # customers x periods predicted at once by crmkit's own models
 
 
 def _period_length(unit: TimeUnit, model_unit: TimeUnit) -> float:
@@ -202,6 +204,19 @@ def customer_lifetime_value(
     ends = np.arange(horizon + 1, dtype=np.float64) * step
     discount = (1.0 + d) ** -np.arange(1, horizon + 1, dtype=np.float64)
     value = np.empty(len(data))
+    if isinstance(transaction_model, TransactionMixin):
+        # crmkit's own families take every period end in one call (a frame with one
+        # column per horizon), sharing the per-customer work across the periods; rows
+        # are sent in blocks so that rows x periods stays below _CELLS
+        block = max(1, min(chunk_size, _CELLS // horizon))
+        for start in range(0, len(data), block):
+            chunk = data.iloc[start : start + block]
+            cum = transaction_model.conditional_expected_purchases(ends[1:], chunk)
+            cum_arr = np.asarray(cum.to_numpy(), dtype=np.float64).reshape(len(chunk), horizon)
+            steps = np.diff(cum_arr, axis=1, prepend=0.0)
+            value[start : start + len(chunk)] = steps @ discount
+        per_customer = value if inverse is None else value[inverse]
+        return pd.Series(m * spend_values * per_customer, index=summary.index, name="clv")
     for start in range(0, len(data), chunk_size):
         chunk = data.iloc[start : start + chunk_size]
         total = np.zeros(len(chunk))
