@@ -342,38 +342,27 @@ def maximize_log_likelihood(
                 callback(total_iter, ll, dict(zip(names, theta.tolist(), strict=True)))
 
         options = {"maxiter": max_iter, "ftol": 1e-15, "gtol": gtol, "maxcor": 20}
-        if grad_z is not None:
-            result = optimize.minimize(
-                objective_and_jac,
-                z0,
-                jac=True,
-                method="L-BFGS-B",
-                bounds=list(zip(zlo, zhi, strict=True)),
-                callback=progress,
-                options=options,
-            )
-        else:
-            result = optimize.minimize(
-                objective,
-                z0,
-                jac="3-point",
-                method="L-BFGS-B",
-                bounds=list(zip(zlo, zhi, strict=True)),
-                callback=progress,
-                options=options,
-            )
+        fun: Callable[[NDArray[np.float64]], Any] = (
+            objective_and_jac if grad_z is not None else objective
+        )
+        result = optimize.minimize(
+            fun,
+            z0,
+            jac=True if grad_z is not None else "3-point",
+            method="L-BFGS-B",
+            bounds=list(zip(zlo, zhi, strict=True)),
+            callback=progress,
+            options=options,
+        )
         z = np.clip(np.asarray(result.x, dtype=np.float64), zlo, zhi)
         f, g = fun_and_grad(z)
         near = 1e-7 * np.maximum(1.0, np.abs(z))
         at_lo = (z <= zlo + near) & (g >= -_GRAD_TOL)
         at_hi = (z >= zhi - near) & (g <= _GRAD_TOL)
         outcome: BoundaryOutcome | None = None
-        hold: tuple[int, ...] = ()
+        free = np.arange(k, dtype=np.intp)
         if math.isfinite(f) and np.any(at_lo | at_hi):
-            outcome = handler(np.exp(z), at_lo, at_hi)
-            z = np.log(np.asarray(outcome.params, dtype=np.float64))
-            hold = outcome.hold
-        free = np.array([i for i in range(k) if i not in hold], dtype=np.intp)
+            outcome, z, free = _to_limit(z, at_lo, at_hi)
         z, f, g, hess = _polish(z, free)
         nd = _is_positive_definite(hess)
         if outcome is None and not nd and math.isfinite(f):
@@ -385,10 +374,7 @@ def maximize_log_likelihood(
             ridge_lo = (z <= zlo + far) & (g >= -_GRAD_TOL)
             ridge_hi = (z >= zhi - far) & (g <= _GRAD_TOL)
             if np.any(ridge_lo | ridge_hi):
-                outcome = handler(np.exp(z), ridge_lo, ridge_hi)
-                z = np.log(np.asarray(outcome.params, dtype=np.float64))
-                hold = outcome.hold
-                free = np.array([i for i in range(k) if i not in hold], dtype=np.intp)
+                outcome, z, free = _to_limit(z, ridge_lo, ridge_hi)
                 z, f, g, hess = _polish(z, free)
                 nd = _is_positive_definite(hess)
         grad_norm = float(np.max(np.abs(g[free]))) if free.size else 0.0
@@ -410,6 +396,16 @@ def maximize_log_likelihood(
             result=result,
             hessian=hess,
         )
+
+    def _to_limit(
+        z: NDArray[np.float64], lo: NDArray[np.bool_], hi: NDArray[np.bool_]
+    ) -> tuple[BoundaryOutcome, NDArray[np.float64], NDArray[np.intp]]:
+        """The family's limit model at an end point on (or near) the box, and its free
+        coordinates (those not held at the limit)."""
+        outcome = handler(np.exp(z), lo, hi)
+        moved = np.log(np.asarray(outcome.params, dtype=np.float64))
+        free = np.array([i for i in range(k) if i not in outcome.hold], dtype=np.intp)
+        return outcome, moved, free
 
     def _polish(
         z: NDArray[np.float64], free: NDArray[np.intp]
