@@ -218,27 +218,27 @@ def gamma_gamma_boundary() -> BoundaryHandler:
     return handler
 
 
+def _same_probability(rep: _Report, at_hi: Mask, i: int, j: int, what: str, per: str) -> None:
+    """Beta shapes ``i, j -> infinity`` with their ratio fixed: one probability for all."""
+    first, second = rep.names[i], rep.names[j]
+    prob = rep.theta[i] / (rep.theta[i] + rep.theta[j])
+    rep.add(
+        [first, *([second] if at_hi[j] else [])],
+        [first, second],
+        f"{first}, {second} -> infinity with {first}/({first}+{second}) = {prob:.6g}: every "
+        f"customer has the same {what} = {prob:.6g} {per}",
+    )
+
+
 def bgbb_boundary() -> BoundaryHandler:
     """Limits of the BG/BB ``(alpha, beta, gamma, delta)``."""
 
     def handler(theta: Arr, at_lo: Mask, at_hi: Mask) -> BoundaryOutcome:
         rep = _Report(("alpha", "beta", "gamma", "delta"), theta)
         if at_hi[0]:
-            p = theta[0] / (theta[0] + theta[1])
-            rep.add(
-                ["alpha", *(["beta"] if at_hi[1] else [])],
-                ["alpha", "beta"],
-                f"alpha, beta -> infinity with alpha/(alpha+beta) = {p:.6g}: every customer "
-                f"has the same transaction probability p = {p:.6g} per opportunity",
-            )
+            _same_probability(rep, at_hi, 0, 1, "transaction probability p", "per opportunity")
         if at_hi[2]:
-            th = theta[2] / (theta[2] + theta[3])
-            rep.add(
-                ["gamma", *(["delta"] if at_hi[3] else [])],
-                ["gamma", "delta"],
-                f"gamma, delta -> infinity with gamma/(gamma+delta) = {th:.6g}: every customer "
-                f"has the same dropout probability theta = {th:.6g} per opportunity",
-            )
+            _same_probability(rep, at_hi, 2, 3, "dropout probability theta", "per opportunity")
         elif at_lo[2] or at_hi[3]:
             rep.add(
                 ["gamma", "delta"],
@@ -259,12 +259,14 @@ def sbg_boundary() -> BoundaryHandler:
         rep = _Report(("alpha", "beta"), theta)
         if at_hi[0]:
             th = theta[0] / (theta[0] + theta[1])
-            rep.add(
-                ["alpha", *(["beta"] if at_hi[1] else [])],
-                ["alpha", "beta"],
-                f"alpha, beta -> infinity with alpha/(alpha+beta) = {th:.6g}: every customer "
-                f"has the same churn probability theta = {th:.6g} per period; the lifetime "
-                f"is geometric, with constant retention rate {1.0 - th:.6g}",
+            _same_probability(
+                rep,
+                at_hi,
+                0,
+                1,
+                "churn probability theta",
+                f"per period; the lifetime is geometric, with constant retention rate "
+                f"{1.0 - th:.6g}",
             )
         elif at_lo[0] or at_hi[1]:
             rep.add(
