@@ -138,7 +138,11 @@ def _parser() -> argparse.ArgumentParser:
 
 
 class _Progress:
-    """Progress on stderr: one updating bar line on a terminal, plain lines otherwise."""
+    """Progress on stderr: one updating bar line on a terminal, plain lines otherwise.
+
+    Off a terminal only finished phases are printed ("... done in 1.2s"), so an error
+    before the first of them is still the one ``crmkit: error:`` line.
+    """
 
     _STEP = re.compile(r"^\[(\d+)/(\d+)\] (.*)$")
 
@@ -153,7 +157,10 @@ class _Progress:
         if self.quiet:
             return
         if not self.tty:
-            print(message, file=sys.stderr, flush=True)
+            # plain lines (a log file, a pipe): only finished phases, so a failure
+            # before the first one stays a single error line
+            if not message.endswith(" ..."):
+                print(message, file=sys.stderr, flush=True)
             return
         m = self._STEP.match(message)
         if m is None:
@@ -220,6 +227,10 @@ def _report(args: argparse.Namespace, say: _Progress) -> int:
     else:
         tx = _read(args.input, str(columns["customer_id_col"]), str(columns["datetime_col"]))
     timings["reading"] = time.perf_counter() - clock
+    say(
+        f"reading done in {timings['reading']:.1f}s ({len(tx):,} rows; "
+        f"imports {timings['imports']:.1f}s)"
+    )
     options = ReportOptions(
         customer_id_col=str(columns["customer_id_col"]),
         datetime_col=str(columns["datetime_col"]),
