@@ -22,6 +22,10 @@ Examples
 
 from __future__ import annotations
 
+import time as _time
+
+_import_started = _time.perf_counter()
+
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
@@ -87,6 +91,9 @@ __all__ = [
     "timeunits",
     "transactions",
 ]
+
+_import_seconds = _time.perf_counter() - _import_started
+"""Seconds the import of crmkit took (numpy, pandas and scipy included on a cold start)."""
 
 
 def __getattr__(name: str) -> Any:

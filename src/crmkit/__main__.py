@@ -11,6 +11,7 @@ line and exits with status 2.
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 import time
 import warnings
@@ -136,9 +137,64 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _report(args: argparse.Namespace, progress: list[str] | None) -> int:
+class _Progress:
+    """Progress on stderr: one updating bar line on a terminal, plain lines otherwise.
+
+    Off a terminal only finished phases are printed ("... done in 1.2s"), so an error
+    before the first of them is still the one ``crmkit: error:`` line.
+    """
+
+    _STEP = re.compile(r"^\[(\d+)/(\d+)\] (.*)$")
+
+    def __init__(self, *, quiet: bool) -> None:
+        self.quiet = quiet
+        self.messages: list[str] = []
+        self.tty = not quiet and sys.stderr.isatty()
+        self._width = 0
+
+    def __call__(self, message: str) -> None:
+        self.messages.append(message)
+        if self.quiet:
+            return
+        if not self.tty:
+            # plain lines (a log file, a pipe): only finished phases, so a failure
+            # before the first one stays a single error line
+            if not message.endswith(" ..."):
+                print(message, file=sys.stderr, flush=True)
+            return
+        m = self._STEP.match(message)
+        if m is None:
+            self.finish()
+            print(message, file=sys.stderr, flush=True)
+            return
+        i, n, what = int(m.group(1)), int(m.group(2)), m.group(3)
+        done = i - (0 if what.endswith("s") and " done in " in what else 1)
+        bar = "#" * round(20 * done / n)
+        line = f"[{bar:<20}] {i}/{n} {what}"
+        pad = max(0, self._width - len(line))
+        self._width = len(line)
+        sys.stderr.write("\r" + line + " " * pad)
+        sys.stderr.flush()
+
+    def finish(self) -> None:
+        """End the bar line (on a terminal)."""
+        if self.tty and self._width:
+            sys.stderr.write("\n")
+            sys.stderr.flush()
+            self._width = 0
+
+
+def _report(args: argparse.Namespace, say: _Progress) -> int:
+    import crmkit
+
+    started = time.perf_counter()
+    say("importing crmkit's report modules ...")
     from crmkit import datasets
     from crmkit.report import ReportOptions, build_report
+
+    # the package itself was imported before this function ran: count it too
+    timings = {"imports": crmkit._import_seconds + time.perf_counter() - started}
+    started -= crmkit._import_seconds
 
     if args.input is None:
         defaults: dict[str, str | None] = {
@@ -164,10 +220,17 @@ def _report(args: argparse.Namespace, progress: list[str] | None) -> int:
         key: getattr(args, key) if getattr(args, key) is not None else default
         for key, default in defaults.items()
     }
+    clock = time.perf_counter()
+    say(f"reading {'the bundled CDNOW log' if args.input is None else args.input} ...")
     if args.input is None:
         tx = datasets.load_cdnow_transactions()
     else:
         tx = _read(args.input, str(columns["customer_id_col"]), str(columns["datetime_col"]))
+    timings["reading"] = time.perf_counter() - clock
+    say(
+        f"reading done in {timings['reading']:.1f}s ({len(tx):,} rows; "
+        f"imports {timings['imports']:.1f}s)"
+    )
     options = ReportOptions(
         customer_id_col=str(columns["customer_id_col"]),
         datetime_col=str(columns["datetime_col"]),
@@ -188,19 +251,19 @@ def _report(args: argparse.Namespace, progress: list[str] | None) -> int:
         margin=args.margin,
         figures=not args.no_figures,
     )
-    started = time.perf_counter()
-
-    def say(message: str) -> None:
-        if progress is not None:
-            progress.append(message)
-            print(message, file=sys.stderr, flush=True)
-
-    outputs = build_report(tx, options, args.output, title=title, progress=say)
+    outputs = build_report(tx, options, args.output, title=title, progress=say, spent=timings)
+    say.finish()
+    timings = outputs.timings
     print(title)
     for line in outputs.highlights:
         print(f"  - {line}")
     print(f"report: {outputs.html}  ({len(outputs.csv)} CSV files in {outputs.directory})")
-    print(f"done in {time.perf_counter() - started:.1f}s")
+    slowest = sorted(timings.items(), key=lambda kv: -kv[1])[:3]
+    print(
+        f"done in {time.perf_counter() - started:.1f}s (slowest: "
+        + ", ".join(f"{name} {secs:.1f}s" for name, secs in slowest)
+        + ")"
+    )
     return 0
 
 
@@ -212,12 +275,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     ``crmkit: error: ...`` line on stderr and exit status 2.
     """
     args = _parser().parse_args(argv)
-    progress: list[str] | None = None if args.quiet else []
+    progress = _Progress(quiet=args.quiet)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
             code = _report(args, progress)
         except (CrmkitError, OSError, ValueError, ImportError, KeyError, EOFError) as exc:
+            progress.finish()
             message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
             print(f"crmkit: error: {message}", file=sys.stderr)
             return 2

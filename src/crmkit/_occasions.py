@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
+from crmkit._display import Display
 from crmkit._periods import DAY_NS, wall_ns
 from crmkit._validation import (
     _preview,
@@ -156,13 +157,17 @@ class DataQuality:
         )
         return lines
 
+    def _repr_html_(self) -> str:
+        return Display("Data quality of the invoice lines", self.summary()).html()
+
     def __repr__(self) -> str:
         removed = ", ".join(f"{r}: {int(n):,}" for r, n in self.removed["rows"].items())
         return (
             f"DataQuality(rows {self.rows_in:,} -> {self.rows_out:,}, customers "
-            f"{self.customers_in:,} -> {self.customers_out:,}, revenue "
-            f"{_fmt_money(self.revenue_in)} -> {_fmt_money(self.revenue_out)}, "
-            f"{self.occasions:,} occasions per {self.unit}; removed: {removed or 'nothing'})"
+            f"{self.customers_in:,} -> {self.customers_out:,},\n"
+            f"  revenue {_fmt_money(self.revenue_in)} -> {_fmt_money(self.revenue_out)}, "
+            f"{self.occasions:,} occasions per {self.unit};\n"
+            f"  removed: {removed or 'nothing'})"
         )
 
 
@@ -195,15 +200,19 @@ class PurchaseOccasions:
     datetime_col: str
     invoice_col: str | None = None
 
+    def _repr_html_(self) -> str:
+        title = " ".join(repr(self)[len("PurchaseOccasions(") : -1].split())
+        return Display(title, self.quality.summary()).html()
+
     def __repr__(self) -> str:
         q = self.quality
         dt = self.occasions[self.datetime_col]
         span = f"{dt.min():%Y-%m-%d} to {dt.max():%Y-%m-%d}" if len(dt) else "no dates"
         removed = q.rows_in - q.rows_out
         return (
-            f"PurchaseOccasions({q.occasions:,} occasions (one per {self.unit}) of "
-            f"{q.customers_out:,} customers, {span}, revenue {_fmt_money(q.revenue_out)}; "
-            f"{removed:,} of {q.rows_in:,} lines removed, see .quality.summary())"
+            f"PurchaseOccasions({q.occasions:,} occasions (one per {self.unit}) of\n"
+            f"  {q.customers_out:,} customers, {span}, revenue {_fmt_money(q.revenue_out)};\n"
+            f"  {removed:,} of {q.rows_in:,} lines removed, see .quality.summary())"
         )
 
 

@@ -30,6 +30,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
+from crmkit._display import Display, Displayable, fmt_number
 from crmkit._pareto_input import NegativePolicy, unit_values
 from crmkit._validation import check_probability
 from crmkit.exceptions import InvalidValueError
@@ -116,8 +117,8 @@ class ParetoVerdict:
         return text
 
 
-@attrs.frozen(kw_only=True, eq=False)
-class Concentration:
+@attrs.frozen(kw_only=True, eq=False, repr=False)
+class Concentration(Displayable):
     """Concentration of value over units, built by :func:`concentration`.
 
     Holds the values in ascending order and their cumulative sum; every statistic is a
@@ -130,6 +131,17 @@ class Concentration:
     labels: pd.Index[Any] | None
     sorted_values: NDArray[np.float64]
     cumulative: NDArray[np.float64]
+
+    def _display(self) -> Display:
+        n = self.n_units
+        if n == 0:
+            return Display("Concentration of 0 units")
+        facts = [
+            f"total {fmt_number(self.total)}, Gini {self.gini:.3f}",
+            f"top 20% of units give {self.top_share(0.2):.1%} of the value; "
+            f"80% of the value comes from the top {self.share_for(0.8):.1%}",
+        ]
+        return Display(f"Concentration of {n:,} units", facts)
 
     @property
     def n_units(self) -> int:

@@ -36,6 +36,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 
+from crmkit._display import Display, Displayable, fmt_number, frame_rows
 from crmkit._validation import check_finite, check_unique_index, handle_nan, require_columns
 from crmkit.columns import FREQUENCY, MONETARY_VALUE, RECENCY, T
 from crmkit.exceptions import ConvergenceWarning, DegenerateDataWarning, InvalidValueError
@@ -154,8 +155,8 @@ def log_rfm_features(
     return pd.DataFrame(z, index=summary.index, columns=list(FEATURE_NAMES))
 
 
-@attrs.frozen(kw_only=True, eq=False)
-class KMeansResult:
+@attrs.frozen(kw_only=True, eq=False, repr=False)
+class KMeansResult(Displayable):
     """The best of ``n_init`` k-means runs.
 
     Attributes
@@ -177,6 +178,14 @@ class KMeansResult:
     inertia: float
     n_iter: int
     converged: bool
+
+    def _display(self) -> Display:
+        k, d = self.centers.shape
+        status = "converged" if self.converged else "NOT converged"
+        return Display(
+            f"k-means: {len(self.labels):,} rows in {k} clusters ({d} features)",
+            [f"inertia {fmt_number(self.inertia)}, {self.n_iter} iterations, {status}"],
+        )
 
 
 def _sq_dist(X: NDArray[np.float64], C: NDArray[np.float64]) -> NDArray[np.float64]:
@@ -476,8 +485,8 @@ def kmeans_selection(
     return table
 
 
-@attrs.frozen(kw_only=True, eq=False)
-class Segmentation:
+@attrs.frozen(kw_only=True, eq=False, repr=False)
+class Segmentation(Displayable):
     """Behavioural segments of a customer base.
 
     Attributes
@@ -498,6 +507,21 @@ class Segmentation:
     centers: pd.DataFrame
     inertia: float
     converged: bool
+
+    def _display(self) -> Display:
+        sizes = self.labels.value_counts().sort_index()
+        centers = self.centers.copy()
+        centers.insert(0, "customers", sizes.reindex(centers.index).to_numpy())
+        columns, rows, note = frame_rows(centers, max_rows=12, digits=3)
+        columns[0] = "segment"
+        status = "converged" if self.converged else "NOT converged"
+        return Display(
+            f"Segmentation of {len(self.labels):,} customers into {len(self.centers)} segments",
+            [f"k-means inertia {fmt_number(self.inertia)}, {status}"],
+            columns,
+            rows,
+            [note, "centres in standardised log-RFM features"],
+        )
 
 
 def segment_customers(

@@ -7,6 +7,7 @@ likelihood with ``Family.fit(...)``, which returns a :class:`FitResult`.
 from __future__ import annotations
 
 from crmkit.clv._base import FitResult
+from crmkit.clv._persist import from_dict, from_json, to_dict, to_json
 from crmkit.clv._protocol import CLVModel, TransactionModel
 from crmkit.clv.bgbb import BetaGeoBetaBinom
 from crmkit.clv.bgnbd import BetaGeo
@@ -38,10 +39,14 @@ __all__ = [
     "TransactionModel",
     "customer_lifetime_value",
     "evaluate_holdout",
+    "from_dict",
+    "from_json",
     "parameter_draws",
     "prediction_interval",
     "repeat_frequency_table",
     "simple_clv",
     "simulate",
+    "to_dict",
+    "to_json",
     "tracking_series",
 ]

@@ -26,6 +26,8 @@ from numpy.typing import NDArray
 from scipy import special
 
 from crmkit.clv._derivatives import _central_gradient, _hessian_block, _is_positive_definite
+from crmkit.clv._fit_display import fit_display
+from crmkit.clv._persist import Persistable
 from crmkit.exceptions import (
     BoundaryWarning,
     ConvergenceError,
@@ -539,8 +541,8 @@ def maximize_log_likelihood(
     )
 
 
-@attrs.frozen(kw_only=True)
-class FitResult(Generic[ModelT]):
+@attrs.frozen(kw_only=True, repr=False)
+class FitResult(Persistable, Generic[ModelT]):
     """A fitted model with its log-likelihood, standard errors and convergence report.
 
     Attributes
@@ -613,6 +615,12 @@ class FitResult(Generic[ModelT]):
             message=optimum.message,
             at_boundary=optimum.at_boundary,
         )
+
+    def __repr__(self) -> str:
+        return fit_display(self).text()
+
+    def _repr_html_(self) -> str:
+        return fit_display(self).html()
 
     @property
     def params(self) -> dict[str, float]:

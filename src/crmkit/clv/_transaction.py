@@ -30,6 +30,7 @@ from crmkit.clv._base import (
 from crmkit.clv._boundary import beta_geo_boundary, pareto_boundary, search_box
 from crmkit.clv._checks import check_generator, scalar_or_array
 from crmkit.clv._data import SummaryArrays, summary_arrays
+from crmkit.clv._persist import Persistable
 from crmkit.exceptions import (
     DegenerateDataWarning,
     InvalidValueError,
@@ -113,7 +114,7 @@ def simulation_times(n_customers: int, T: ArrayLike) -> Arr:
     return arr
 
 
-class TransactionMixin:
+class TransactionMixin(Persistable):
     """The pandas-facing prediction methods of a purchase-count model.
 
     Subclasses provide the array core: ``_log_likelihood_rows(x, tx, T)``,

@@ -32,6 +32,7 @@ from crmkit.clv._checks import (
     positive_finite,
     scalar_or_array,
 )
+from crmkit.clv._persist import Persistable
 from crmkit.exceptions import DegenerateDataWarning, InvalidValueError, InvariantError
 from crmkit.timeunits import TimeUnit
 
@@ -86,7 +87,7 @@ def _pattern_arrays(
 
 
 @attrs.frozen(kw_only=True)
-class BetaGeoBetaBinom:
+class BetaGeoBetaBinom(Persistable):
     """The BG/BB model of Fader, Hardie & Shang (2010) as a frozen value.
 
     .. math::

@@ -22,6 +22,7 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from crmkit import columns as cols
+from crmkit._display import Display, Displayable, fmt_number
 from crmkit._validation import (
     check_datetime_column,
     check_numeric_column,
@@ -48,8 +49,8 @@ def _require_method(model: Any, name: str, what: str) -> None:
         )
 
 
-@attrs.frozen(kw_only=True)
-class HoldoutEvaluation:
+@attrs.frozen(kw_only=True, repr=False)
+class HoldoutEvaluation(Displayable):
     """Predicted versus actual holdout purchases, per customer and in aggregate.
 
     Attributes
@@ -68,6 +69,17 @@ class HoldoutEvaluation:
     rmse: float
     bias: float
     n_customers: int
+
+    def _display(self) -> Display:
+        return Display(
+            f"Holdout evaluation on {self.n_customers:,} customers",
+            [
+                f"purchases predicted {fmt_number(self.total_predicted)}, "
+                f"actual {fmt_number(self.total_actual)}",
+                f"per customer: MAE {fmt_number(self.mae)}, RMSE {fmt_number(self.rmse)}, "
+                f"bias {fmt_number(self.bias)}",
+            ],
+        )
 
     @property
     def total_predicted(self) -> float:

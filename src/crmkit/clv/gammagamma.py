@@ -25,6 +25,7 @@ from crmkit._validation import check_numeric_column, handle_nan, require_columns
 from crmkit.clv._base import FitResult, Progress, maximize_log_likelihood
 from crmkit.clv._boundary import gamma_gamma_boundary, search_box
 from crmkit.clv._checks import check_generator, labels_of, positive_count, positive_finite
+from crmkit.clv._persist import Persistable
 from crmkit.exceptions import (
     CrmkitWarning,
     DegenerateDataWarning,
@@ -92,7 +93,7 @@ def _spend_arrays(
 
 
 @attrs.frozen(kw_only=True)
-class GammaGamma:
+class GammaGamma(Persistable):
     """The Gamma-Gamma model of mean spend per transaction, as a frozen value.
 
     For a customer with *x* repeat transactions of mean value :math:`\\bar z`

@@ -27,6 +27,7 @@ from crmkit.clv._checks import (
     positive_finite,
     scalar_or_array,
 )
+from crmkit.clv._persist import Persistable
 from crmkit.exceptions import InvalidValueError, InvariantError
 from crmkit.timeunits import TimeUnit
 
@@ -95,7 +96,7 @@ def _survivor_series(
 
 
 @attrs.frozen(kw_only=True)
-class ShiftedBetaGeometric:
+class ShiftedBetaGeometric(Persistable):
     """The sBG retention model of Fader & Hardie (2007) as a frozen value.
 
     With T the period in which a customer cancels (t = 1, 2, ...):

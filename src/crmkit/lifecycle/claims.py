@@ -19,6 +19,7 @@ from typing import Any, Protocol, runtime_checkable
 import attrs
 import pandas as pd
 
+from crmkit._display import Display, Displayable
 from crmkit.columns import CUSTOMER_ID, DATETIME, MONETARY
 from crmkit.exceptions import InvalidValueError
 from crmkit.lifecycle.contacts import (
@@ -93,8 +94,8 @@ def claims_table(verdicts: Iterable[ClaimVerdict]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["claim", "holds", "figures"]).set_index("claim")
 
 
-@attrs.frozen(kw_only=True, eq=False)
-class ClaimsReport:
+@attrs.frozen(kw_only=True, eq=False, repr=False)
+class ClaimsReport(Displayable):
     """The verdicts of :func:`evaluate_claims` and the claims the data could not test.
 
     Attributes
@@ -107,6 +108,19 @@ class ClaimsReport:
 
     verdicts: tuple[Any, ...]
     untestable: tuple[tuple[str, str], ...]
+
+    def _display(self) -> Display:
+        table = self.table
+        rows = [
+            [str(claim), {True: "holds", False: "does not hold"}.get(h, "untestable"), str(f)]
+            for claim, h, f in zip(table.index, table["holds"], table["figures"], strict=True)
+        ]
+        return Display(
+            f"Claims tested: {len(self.verdicts)}, untestable: {len(self.untestable)}",
+            [],
+            ["claim", "verdict", "figures"],
+            rows,
+        )
 
     @property
     def table(self) -> pd.DataFrame:

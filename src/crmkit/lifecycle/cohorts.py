@@ -38,6 +38,7 @@ from crmkit._coverage import (
     inclusive_day,
     partial_records,
 )
+from crmkit._display import Display, Displayable, frame_rows
 from crmkit._periods import DAY_NS
 from crmkit.columns import CUSTOMER_ID, DATETIME
 from crmkit.exceptions import InvalidValueError
@@ -57,8 +58,11 @@ from crmkit.timeunits import TimeUnit, check_time_unit
 __all__ = ["CohortRetention", "cohort_retention"]
 
 
-@attrs.frozen(kw_only=True, eq=False)
-class CohortRetention:
+_UNIT_NAMES = {"D": "daily", "W": "weekly", "M": "monthly", "Q": "quarterly", "Y": "yearly"}
+
+
+@attrs.frozen(kw_only=True, eq=False, repr=False)
+class CohortRetention(Displayable):
     """An acquisition-cohort retention table.
 
     Attributes
@@ -86,6 +90,20 @@ class CohortRetention:
     active: pd.DataFrame
     retention: pd.DataFrame
     partial_periods: tuple[dict[str, str], ...] = ()
+
+    def _display(self) -> Display:
+        table = self.retention.iloc[:, :8]
+        columns, rows, note = frame_rows(table, max_rows=10, digits=3)
+        columns[0] = "cohort"
+        partial = ", ".join(f"{p['period']} ({p['action']})" for p in self.partial_periods)
+        return Display(
+            f"Cohort retention: {len(self.sizes)} {_UNIT_NAMES[self.period]} cohorts, "
+            f"{int(self.sizes.sum()):,} customers",
+            [f"partial periods: {partial}"] if partial else [],
+            columns,
+            rows,
+            [note, "share of each cohort active k periods after acquisition (.retention)"],
+        )
 
     def mean_retention(self) -> pd.Series[Any]:
         """Customer-weighted mean retention per period since acquisition.

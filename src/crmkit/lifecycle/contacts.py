@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
+from crmkit._display import Display, Displayable, frame_rows
 from crmkit.columns import CUSTOMER_ID, DATETIME
 from crmkit.exceptions import InvalidValueError
 from crmkit.lifecycle._frames import prepare, tz_of, wall_ns
@@ -168,8 +169,8 @@ class ContactsVerdict:
         return {n: float(getattr(self, n)) for n in names}
 
 
-@attrs.frozen(kw_only=True, eq=False)
-class ContactCounts:
+@attrs.frozen(kw_only=True, eq=False, repr=False)
+class ContactCounts(Displayable):
     """Contacts before each sale, split by new and existing customers.
 
     Attributes
@@ -187,6 +188,16 @@ class ContactCounts:
     per_purchase: pd.DataFrame
     table: pd.DataFrame
     unconverted_contacts: int
+
+    def _display(self) -> Display:
+        columns, rows, _ = frame_rows(self.table)
+        columns[0] = "customers"
+        return Display(
+            f"Contacts before each sale, {len(self.per_purchase):,} purchases measured",
+            [f"{self.unconverted_contacts:,} contacts not followed by a purchase"],
+            columns,
+            rows,
+        )
 
     def verdict(
         self,

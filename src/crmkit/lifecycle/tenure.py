@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
+from crmkit._display import Display, Displayable, fmt_number, frame_rows
 from crmkit._validation import check_in_range
 from crmkit.columns import CUSTOMER_ID, DATETIME, MONETARY
 from crmkit.exceptions import InvalidValueError
@@ -93,8 +94,8 @@ class SecondYearVerdict:
         }
 
 
-@attrs.frozen(kw_only=True, eq=False)
-class ProfitByTenure:
+@attrs.frozen(kw_only=True, eq=False, repr=False)
+class ProfitByTenure(Displayable):
     """Profit per tenure period of a customer base.
 
     Attributes
@@ -121,6 +122,19 @@ class ProfitByTenure:
     observation_end: pd.Timestamp
     table: pd.DataFrame
     customer_profit: pd.DataFrame
+
+    def _display(self) -> Display:
+        cols = ["customers", "active", "mean_profit", "cumulative_mean_profit"]
+        columns, rows, note = frame_rows(self.table[cols], max_rows=10)
+        columns[0] = f"tenure ({self.tenure_unit})"
+        return Display(
+            f"Profit by tenure per {self.tenure_unit}, observed to "
+            f"{self.observation_end:%Y-%m-%d}",
+            [f"acquisition cost {fmt_number(self.acquisition_cost)} in period 0"],
+            columns,
+            rows,
+            [note],
+        )
 
     def verdict(self) -> SecondYearVerdict:
         """Test the second-year claim on customers observed for two whole periods.

@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
+from crmkit._display import Display, Displayable, frame_rows
 from crmkit._validation import require_columns
 from crmkit.columns import CUSTOMER_ID, DATETIME, MONETARY
 from crmkit.exceptions import InvalidValueError
@@ -38,8 +39,8 @@ def _row_rates(counts: NDArray[np.float64]) -> NDArray[np.float64]:
     return out
 
 
-@attrs.frozen(kw_only=True, eq=False)
-class TransitionMatrix:
+@attrs.frozen(kw_only=True, eq=False, repr=False)
+class TransitionMatrix(Displayable):
     """Customers' stage changes between two dates.
 
     Attributes
@@ -64,6 +65,18 @@ class TransitionMatrix:
     counts: pd.DataFrame
     rates: pd.DataFrame
     stages: pd.DataFrame
+
+    def _display(self) -> Display:
+        columns, rows, note = frame_rows(self.counts, max_rows=12)
+        columns[0] = "from \\ to"
+        return Display(
+            f"Stage transitions of {int(self.counts.to_numpy().sum()):,} customers, "
+            f"{self.start:%Y-%m-%d} to {self.end:%Y-%m-%d}",
+            [],
+            columns,
+            rows,
+            [note, "customer counts; row shares in .rates"],
+        )
 
 
 def transition_matrix(

@@ -30,6 +30,7 @@ import attrs
 import numpy as np
 import pandas as pd
 
+from crmkit._display import Display, Displayable, fmt_number
 from crmkit.exceptions import InvalidValueError
 from crmkit.maturity.levels import (
     CAPABILITIES,
@@ -149,8 +150,8 @@ class NextStep:
     effort: float | None
 
 
-@attrs.frozen(kw_only=True)
-class MaturityAssessment:
+@attrs.frozen(kw_only=True, repr=False)
+class MaturityAssessment(Displayable):
     """Result of an assessment.
 
     Attributes
@@ -178,6 +179,24 @@ class MaturityAssessment:
     gaps: tuple[Capability, ...]
     next_steps: tuple[NextStep, ...]
     unanswered: tuple[str, ...] = ()
+
+    def _display(self) -> Display:
+        nxt = "none (top level)" if self.next_level is None else f"{int(self.next_level)}"
+        facts = [
+            f"next level {nxt}; gaps: {', '.join(c.value for c in self.gaps) or 'none'}",
+        ]
+        rows = [
+            [s.capability.value, fmt_number(s.effort) if s.effort is not None else "?"]
+            for s in self.next_steps[:8]
+        ]
+        if self.unanswered:
+            facts.append(f"{len(self.unanswered)} questionnaire items unanswered")
+        return Display(
+            f"CRM maturity level {int(self.level)} ({self.level.name.lower().replace('_', ' ')})",
+            facts,
+            ["next step", "effort"] if rows else [],
+            rows,
+        )
 
     @property
     def total_effort(self) -> float | None:

@@ -17,6 +17,7 @@ from typing import Any
 import attrs
 import pandas as pd
 
+from crmkit._display import Display, Displayable
 from crmkit.exceptions import InvalidValueError
 from crmkit.maturity._names import parse_member
 
@@ -237,8 +238,8 @@ def _to_entries(value: Iterable[RiskEntry]) -> tuple[RiskEntry, ...]:
     return out
 
 
-@attrs.frozen(kw_only=True)
-class RiskRegister:
+@attrs.frozen(kw_only=True, repr=False)
+class RiskRegister(Displayable):
     """A register of assessed implementation risks (each risk at most once).
 
     Examples
@@ -253,6 +254,27 @@ class RiskRegister:
     """
 
     entries: tuple[RiskEntry, ...] = attrs.field(converter=_to_entries)
+
+    def _display(self) -> Display:
+        if not self.entries:
+            return Display(
+                "Risk register: no risk assessed",
+                [f"{len(self.unassessed())} risks unassessed"],
+            )
+        ranked = self.ranked()
+        rows = [
+            [str(r), str(s), str(g)]
+            for r, s, g in zip(
+                ranked["risk"][:10], ranked["score"][:10], ranked["rating"][:10], strict=True
+            )
+        ]
+        return Display(
+            f"Risk register: {len(self.entries)} risks assessed",
+            [f"{len(self.unassessed())} risks unassessed"],
+            ["risk", "score", "rating"],
+            rows,
+            [f"... {len(ranked) - 10} more in .ranked()" if len(ranked) > 10 else None],
+        )
 
     @entries.validator
     def _unique(self, _: object, value: tuple[RiskEntry, ...]) -> None:

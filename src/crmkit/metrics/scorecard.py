@@ -44,6 +44,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike
 
+from crmkit._display import Display, Displayable, fmt_number
 from crmkit.exceptions import InvalidValueError, ValidationError
 from crmkit.metrics._scorecard_specs import SPECS, Ctx, freq_of
 
@@ -53,8 +54,8 @@ SCORECARD_COLUMNS: tuple[str, ...] = ("metric", "category", "value", "unit", "pe
 """Column order of :attr:`Scorecard.table`."""
 
 
-@attrs.frozen(kw_only=True, eq=False)
-class Scorecard:
+@attrs.frozen(kw_only=True, eq=False, repr=False)
+class Scorecard(Displayable):
     """Every computable CRM success metric for one period, and what is missing.
 
     Build it with :meth:`compute`; compare two with :meth:`compare`.
@@ -87,6 +88,28 @@ class Scorecard:
     table: pd.DataFrame
     unavailable: pd.DataFrame
     period: str
+
+    def _display(self) -> Display:
+        t = self.table
+        rows = [
+            [str(m), fmt_number(float(v)), str(u)]
+            for m, v, u in zip(t["metric"][:15], t["value"][:15], t["unit"][:15], strict=True)
+        ]
+        more = len(t) - 15
+        missing = ", ".join(str(m) for m in self.unavailable["metric"][:5])
+        if len(self.unavailable) > 5:
+            missing += ", ..."
+        return Display(
+            f"Scorecard for period {self.period}: {len(t)} metrics computed, "
+            f"{len(self.unavailable)} unavailable",
+            [],
+            ["metric", "value", "unit"],
+            rows,
+            [
+                f"... {more} more metrics in .table" if more > 0 else None,
+                f"unavailable (see .unavailable): {missing}" if missing else None,
+            ],
+        )
 
     @classmethod
     def compute(

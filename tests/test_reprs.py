@@ -1,0 +1,112 @@
+"""Result objects explain themselves: short text reprs and HTML tables for Jupyter."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pandas as pd
+import pytest
+
+import crmkit
+from crmkit import clv, lifecycle, maturity, metrics, pareto, segmentation
+from crmkit._display import fmt_number
+from crmkit.datasets import load_cdnow_summary, load_cdnow_transactions
+
+
+@pytest.fixture(scope="module")
+def tx() -> pd.DataFrame:
+    return load_cdnow_transactions().rename(columns={"date": "datetime", "dollar_value": "amount"})
+
+
+@pytest.fixture(scope="module")
+def objects(tx: pd.DataFrame) -> dict[str, Any]:
+    summary = crmkit.rfm_summary(tx, monetary_value_col="amount", returns="exclude")
+    cdnow = load_cdnow_summary()
+    return {
+        "concentration": pareto.concentration(tx, value_col="amount", group_col="customer_id"),
+        "cohorts": lifecycle.cohort_retention(tx, period="M"),
+        "transitions": lifecycle.transition_matrix(
+            tx, start="1997-06-30", end="1997-12-31", monetary_col="amount"
+        ),
+        "tenure": lifecycle.profit_by_tenure(
+            tx, tenure_unit="Q", acquisition_cost=5.0, monetary_col="amount", margin=0.3
+        ),
+        "segments": segmentation.segment_customers(summary[summary["frequency"] > 0], 4),
+        "assessment": maturity.assess_capabilities(["unique_codes", "customer_database"]),
+        "risks": maturity.RiskRegister.from_scores({"insufficient budget": (4, 5)}),
+        "scorecard": metrics.Scorecard.compute(
+            nps_scores=[10, 9, 7, 3], own_sales=300, competitor_sales={"a": 500, "b": 200}
+        ),
+        "holdout": clv.evaluate_holdout(clv.BetaGeo.fit(cdnow).model, cdnow),
+        "fit": clv.ParetoNBD.fit(cdnow),
+        "occasions": crmkit.purchase_occasions(
+            tx.assign(invoice=range(len(tx))),
+            customer_id_col="customer_id",
+            datetime_col="datetime",
+            amount_col="amount",
+            invoice_col="invoice",
+            nonpositive_prices="drop",
+        ),
+    }
+
+
+NAMES = [
+    "concentration",
+    "cohorts",
+    "transitions",
+    "tenure",
+    "segments",
+    "assessment",
+    "risks",
+    "scorecard",
+    "holdout",
+    "fit",
+    "occasions",
+]
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_repr_is_short_and_html_is_a_document_fragment(objects: dict[str, Any], name: str) -> None:
+    obj = objects[name]
+    text = repr(obj)
+    assert len(text) < 1600, text
+    assert max(len(line) for line in text.splitlines()) <= 120
+    assert "array(" not in text  # no data dumps
+    html = obj._repr_html_()
+    assert html.startswith("<div>")
+    assert html.endswith("</div>")
+    assert html.count("<div>") == html.count("</div>")
+    assert "<script" not in html
+
+
+def test_concentration_shows_gini_and_top_share(objects: dict[str, Any], tx: pd.DataFrame) -> None:
+    text = repr(objects["concentration"])
+    per_customer = tx.groupby("customer_id")["amount"].sum().sort_values(ascending=False)
+    n = len(per_customer)
+    assert f"Concentration of {n:,} units" in text
+    top = per_customer.iloc[: n // 5].sum() / per_customer.sum()  # n divisible by 5
+    assert n % 5 == 0
+    assert f"top 20% of units give {top:.1%}" in text
+    assert re.search(r"Gini 0\.\d{3}", text)
+
+
+def test_tables_show_the_objects_numbers(objects: dict[str, Any], tx: pd.DataFrame) -> None:
+    cohorts = repr(objects["cohorts"])
+    assert f"{tx['customer_id'].nunique():,} customers" in cohorts
+    assert "3 monthly cohorts" in cohorts  # CDNOW's cohort: first purchases Jan-Mar 1997
+    transitions = objects["transitions"]
+    assert f"{int(transitions.counts.loc['repeat', 'loyal']):,}" in repr(transitions)
+    assert "<th>from \\ to</th>" in transitions._repr_html_()
+    card = repr(objects["scorecard"])
+    assert "3 metrics computed" in card
+    assert "nps" in card
+    fit = objects["fit"]
+    assert fmt_number(fit.params["beta"]) in repr(fit)
+
+
+def test_fmt_number_examples() -> None:
+    assert fmt_number(-1234.5) == "-1,234"  # round half to even at .5
+    assert fmt_number(float("nan")) == "nan"
+    assert fmt_number(0.0) == "0"
+    assert fmt_number(5e-5) == "5.000e-05"
