@@ -234,6 +234,7 @@ def _submodules_with_notes(modname: str, names: list[str]) -> list[str]:
             defining.startswith(modname + ".")
             and defining not in PUBLIC_MODULES
             and defining not in seen
+            and not any(part.startswith("_") for part in defining.split("."))
         ):
             seen.append(defining)
     out = []

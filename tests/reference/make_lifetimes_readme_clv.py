@@ -9,7 +9,8 @@ first customers:
   summary, each step discounted by 1%);
 - the same with ``freq="W"`` (12 steps of 4.345 weeks: what "12 months" means on a weekly
   model);
-- the fitted parameters of both models.
+- the fitted parameters of both models, ``bgf.summary`` and ``bgf.predict`` for the
+  first customer.
 
 Run it with an interpreter that has lifetimes 0.11.3 (NOT the crmkit venv), e.g. the one
 ``benchmarks/_peers.py`` sets up::
@@ -63,6 +64,32 @@ def main() -> None:
         )
         return [float(v) for v in out.head(N_CUSTOMERS)]
 
+    one = data.iloc[[0]]
+    predict_one = bgf.predict(39, one["frequency"], one["recency"], one["T"])
+    summary = bgf.summary
+    grid = {"frequency": [0.0, 5.0, 5.0], "recency": [0.0, 10.0, 35.0], "T": [39.0] * 3}
+    other_predictions = {
+        "expected_number_of_purchases_up_to_time(39)": float(
+            bgf.expected_number_of_purchases_up_to_time(39)
+        ),
+        "conditional_probability_alive(customer 1)": float(
+            np.asarray(
+                bgf.conditional_probability_alive(one["frequency"], one["recency"], one["T"])
+            ).ravel()[0]
+        ),
+        "probability_of_n_purchases_up_to_time(39, 0)": float(
+            bgf.probability_of_n_purchases_up_to_time(39, 0)
+        ),
+        "conditional_probability_alive(grid)": {
+            "grid": grid,
+            "value": [
+                float(v)
+                for v in bgf.conditional_probability_alive(
+                    np.array(grid["frequency"]), np.array(grid["recency"]), np.array(grid["T"])
+                )
+            ],
+        },
+    }
     spend = ggf.conditional_expected_average_profit(data["frequency"], data["monetary_value"])
     result = {
         "source": (
@@ -79,8 +106,19 @@ def main() -> None:
         "customer_id": [int(i) for i in data.index[:N_CUSTOMERS]],
         "clv_freq_D": clv("D"),
         "clv_freq_W": clv("W"),
+        "other_predictions": other_predictions,
         "expected_spend": [float(v) for v in spend.head(N_CUSTOMERS)],
         "bgnbd_params": {k: float(v) for k, v in bgf.params_.items()},
+        "bgnbd_summary": {
+            "call": "bgf.summary (lifetimes: symmetric Wald bounds coef -/+ 1.96 se)",
+            "columns": [str(c) for c in summary.columns],
+            "rows": {str(i): [float(v) for v in row] for i, row in summary.iterrows()},
+        },
+        "predict_39_customer_1": {
+            "call": "bgf.predict(39, one['frequency'], one['recency'], one['T']) with "
+            "one = data.iloc[[0]]",
+            "value": float(predict_one.iloc[0]),
+        },
         "gammagamma_params": {k: float(v) for k, v in ggf.params_.items()},
         "note": (
             "lifetimes.utils._customer_lifetime_value steps i = k * factor for k = 1..time "
