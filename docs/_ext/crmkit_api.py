@@ -459,6 +459,22 @@ def _on_process_bases(app: Any, name: str, obj: Any, options: Any, bases: list[A
     bases[:] = keep
 
 
+def _on_process_signature(
+    app: Any,
+    what: str,
+    name: str,
+    obj: Any,
+    options: Any,
+    signature: str | None,
+    return_annotation: str | None,
+) -> tuple[str | None, str | None] | None:
+    """Show an attrs field whose default is a factory as ``name=<factory>``, as
+    dataclasses do, instead of attrs' internal ``NOTHING`` marker."""
+    if signature and what == "class" and "=NOTHING" in signature:
+        return signature.replace("=NOTHING", "=<factory>"), return_annotation
+    return None
+
+
 def _on_builder_inited(app: Any) -> None:
     app.env.crmkit_aliases = canonical_paths()
 
@@ -493,6 +509,7 @@ def setup(app: Any) -> dict[str, Any]:
     app.connect("builder-inited", _on_builder_inited)
     app.connect("missing-reference", _on_missing_reference, priority=900)
     app.connect("autodoc-process-bases", _on_process_bases)
+    app.connect("autodoc-process-signature", _on_process_signature)
     # before napoleon (priority 500) for a class, on the numpydoc text
     app.connect("autodoc-process-docstring", _on_process_docstring, priority=400)
     # after napoleon for an attribute: the description is plain reST and napoleon
