@@ -168,7 +168,7 @@ def _directive(modname: str, name: str) -> str:
                 # is taken from the class docstring, see _on_process_docstring)
                 opts.append("   :undoc-members:")
         return f".. autoclass:: {name}\n" + "\n".join(opts) + "\n"
-    if callable(obj):
+    if inspect.isroutine(obj) or inspect.isroutine(getattr(obj, "__wrapped__", None)):
         return f".. autofunction:: {name}\n"
     if len(repr(obj)) > 70:
         return f".. autodata:: {name}\n   :no-value:\n"
@@ -429,6 +429,19 @@ def _on_process_docstring(
 def _on_attribute_docstring(
     app: Any, what: str, name: str, obj: Any, options: Any, lines: list[str]
 ) -> None:
+    typed = [i for i, line in enumerate(lines) if line.startswith(":type: ")]
+    if what in ("data", "attribute") and typed:
+        # napoleon read the first line "A time unit: days, ..." as "type: text"; crmkit
+        # states types in annotations, so it is prose: put it back together
+        prose = lines.pop(typed[0])[len(":type: ") :]
+        first = next((i for i, line in enumerate(lines) if line.strip()), None)
+        if first is None:
+            lines[:] = [prose]
+        else:
+            lines[first] = f"{prose}: {lines[first].lstrip()}"
+        while lines and not lines[-1].strip():
+            lines.pop()
+        return
     if what != "attribute" or any(line.strip() for line in lines):
         return
     owner_path, _, attr = name.rpartition(".")
