@@ -5,17 +5,15 @@ page describes it (``crmkit.clv.BetaGeo``, not the defining module
 ``crmkit.clv.bgnbd``). The same object reached by another path (its defining module, or
 a second public module that re-exports it) is an *alias* of the canonical path.
 
-This file is used two ways:
-
-- as a Sphinx extension (listed in ``docs/conf.py``): cross-references to an alias, in
-  type hints or docstrings, resolve to the canonical entry; references to a Python,
-  numpy, pandas or scipy object that the stored inventory lists under another role
-  resolve too; and the build fails (a warning under ``-W``) if a public name is not
-  documented at its canonical path;
-- as a script, ``python docs/_ext/crmkit_api.py``, which rewrites the pages
-  ``docs/reference/<module>.rst`` from the modules' ``__all__`` (run it after adding a
-  public name; the pages are plain reST and may be edited by hand afterwards, the build
-  check tells when one is incomplete).
+This file is a Sphinx extension (listed in ``docs/conf.py``). When the build starts it
+writes the pages ``docs/reference/<module>.rst`` from the public modules' ``__all__``
+(like autosummary's stub pages: generated, not kept in git), so a name added to an
+``__all__`` is documented without further work. During the build, cross-references to an
+alias (in type hints or docstrings) resolve to the canonical entry, references to a
+Python, numpy, pandas or scipy object that the stored inventory lists under another role
+resolve too, and a warning (an error under ``-W``) names any public name or attribute of
+a result object that ends up undocumented. ``python docs/_ext/crmkit_api.py`` writes the
+pages without building, to read them.
 """
 
 from __future__ import annotations
@@ -182,8 +180,8 @@ def page(modname: str) -> str:
     ]
     title = f"``{modname}``"
     lines = [
-        f".. This page lists the public names of {modname} (its __all__); regenerate with",
-        "   python docs/_ext/crmkit_api.py after adding one.",
+        f".. Generated from the __all__ of {modname} by docs/_ext/crmkit_api.py when the",
+        "   documentation is built: edit the module's docstrings, not this file.",
         "",
         title,
         "=" * len(title),
@@ -245,13 +243,24 @@ def _submodules_with_notes(modname: str, names: list[str]) -> list[str]:
     return out
 
 
+def write_pages(out: Path) -> list[Path]:
+    """Write one page per public module into ``out``; unchanged pages are not touched
+    (so Sphinx does not re-read them)."""
+    written = []
+    for modname in PUBLIC_MODULES:
+        path = out / f"{modname}.rst"
+        text = page(modname)
+        if not path.exists() or path.read_text() != text:
+            path.write_text(text)
+        written.append(path)
+    return written
+
+
 def main() -> None:
     root = Path(__file__).resolve().parents[2]
     sys.path.insert(0, str(root / "src"))
-    out = root / "docs" / "reference"
-    for modname in PUBLIC_MODULES:
-        (out / f"{modname}.rst").write_text(page(modname))
-        print("wrote", out / f"{modname}.rst")
+    for path in write_pages(root / "docs" / "reference"):
+        print("wrote", path)
 
 
 # ---------------------------------------------------------------------------------------
@@ -489,6 +498,7 @@ def _on_process_signature(
 
 
 def _on_builder_inited(app: Any) -> None:
+    write_pages(Path(app.srcdir) / "reference")
     app.env.crmkit_aliases = canonical_paths()
 
 
