@@ -40,6 +40,7 @@ from numpy.typing import NDArray
 from crmkit.clv._base import BoundaryHandler, BoundaryOutcome
 
 __all__ = [
+    "LIMIT_SUM",
     "LOW_FACTOR",
     "TINY_SHAPE",
     "UP_FACTOR",
@@ -60,6 +61,12 @@ UP_FACTOR = 1e8
 """Upper end of the search box, relative to the data-scaled default start."""
 TINY_SHAPE = 1e-15
 """Value reported for a shape parameter whose limit is 0 (the limit model within 1e-14)."""
+LIMIT_SUM = 1e14
+"""Sum of a beta pair's shapes reported when both run to infinity (ratio fixed).
+
+The beta distribution then has variance below ``1 / (4 LIMIT_SUM)``; predictions over
+``t`` periods differ from the one-probability limit by about ``t / LIMIT_SUM``
+relative (1e-10 for t = 1e4)."""
 
 
 def search_box(default_start: Sequence[float] | Arr) -> Arr:
@@ -252,21 +259,43 @@ def bgbb_boundary() -> BoundaryHandler:
     return handler
 
 
-def sbg_boundary() -> BoundaryHandler:
-    """Limits of the shifted-beta-geometric ``(alpha, beta)``."""
+def _to_one_probability(rep: _Report, i: int, j: int) -> float:
+    """Move a beta pair ``(i, j)`` along its ratio to ``i + j = LIMIT_SUM``; hold ``i``.
+
+    The other shape stays free, so the polish that follows still fits the common
+    probability ``theta_i / (theta_i + theta_j)``.
+    """
+    prob = float(rep.theta[i] / (rep.theta[i] + rep.theta[j]))
+    rep.theta[i] = prob * LIMIT_SUM
+    rep.theta[j] = (1.0 - prob) * LIMIT_SUM
+    return prob
+
+
+def sbg_boundary(
+    default_start: Sequence[float] | Arr = (1.0, 1.0), geometric_theta: float | None = None
+) -> BoundaryHandler:
+    """Limits of the shifted-beta-geometric ``(alpha, beta)``.
+
+    ``default_start`` is the data-scaled start the search box is built around;
+    ``geometric_theta`` the maximum-likelihood churn probability of the limit model (the
+    geometric lifetime), known in closed form. On the geometric limit the likelihood
+    changes with the churn probability by less than its rounding error within about
+    1e-8 of the maximum, so the closed form is reported instead of the optimiser's ratio.
+    """
+    d = np.asarray(default_start, dtype=np.float64)
 
     def handler(theta: Arr, at_lo: Mask, at_hi: Mask) -> BoundaryOutcome:
         rep = _Report(("alpha", "beta"), theta)
-        if at_hi[0]:
-            th = theta[0] / (theta[0] + theta[1])
-            _same_probability(
-                rep,
-                at_hi,
-                0,
-                1,
-                "churn probability theta",
-                f"per period; the lifetime is geometric, with constant retention rate "
-                f"{1.0 - th:.6g}",
+        if _both_large(theta, d, 0, 1, at_hi):
+            if geometric_theta is not None and 0.0 < geometric_theta < 1.0:
+                rep.theta[0], rep.theta[1] = geometric_theta, 1.0 - geometric_theta
+            th = _to_one_probability(rep, 0, 1)
+            rep.add(
+                ["alpha", "beta"],
+                ["alpha", "beta"],
+                f"alpha, beta -> infinity with alpha/(alpha+beta) = {th:.6g}: every customer "
+                f"has the same churn probability theta = {th:.6g} per period; the lifetime "
+                f"is geometric, with constant retention rate 1 - theta = {1.0 - th:.6g}",
             )
         elif at_lo[0] or at_hi[1]:
             rep.add(
