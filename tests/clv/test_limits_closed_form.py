@@ -8,6 +8,10 @@ must equal the limit model's closed form, written here independently from the pa
 - sBG, alpha, beta -> infinity: the geometric lifetime (Fader & Hardie 2007, sec. 3:
   a single churn probability theta gives S(t) = (1 - theta)^t and constant retention
   1 - theta; Fader & Hardie 2010, eqs. 4 and 6 for DEL and DERL).
+- Gamma-Gamma, q, v -> infinity with q/v = nu fixed: one spend rate nu for everyone
+  (Colombo & Jiang 1999; Fader, Hardie & Lee 2005, sec. "spend"): every transaction is
+  Gamma(p, nu), so the mean of x transactions is Gamma(p x, x nu) and every customer's
+  expected spend is p / nu.
 """
 
 from __future__ import annotations
@@ -15,9 +19,11 @@ from __future__ import annotations
 import time
 
 import numpy as np
+import pandas as pd
 import pytest
+from scipy import optimize, special
 
-from crmkit.clv import ShiftedBetaGeometric
+from crmkit.clv import GammaGamma, ShiftedBetaGeometric
 from crmkit.exceptions import BoundaryWarning
 
 TOL = 1e-8
@@ -90,3 +96,57 @@ def test_sbg_interior_maximum_on_nearly_geometric_data_is_kept() -> None:
     assert fit.converged
     assert fit.at_boundary == ()
     assert fit.log_likelihood > _geometric_mle(surv)[1]
+
+
+# ---------------------------------------------------------------------- Gamma-Gamma
+def _one_spend_rate(n: int, p: float, nu: float, seed: int) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    x = rng.integers(1, 8, n).astype(float)
+    zbar = rng.gamma(p * x, 1.0 / (x * nu))  # mean of x independent Gamma(p, nu) values
+    return pd.DataFrame({"frequency": x, "monetary_value": zbar})
+
+
+def _one_spend_rate_mle(x: np.ndarray, zbar: np.ndarray) -> tuple[float, float, float]:
+    """(p, nu) maximising sum log Gamma(p x, x nu)-density(zbar), and the maximum."""
+
+    def nu_of(p: float) -> float:  # d/dnu = 0
+        return p * x.sum() / (x * zbar).sum()
+
+    def score_p(p: float) -> float:
+        return float(np.sum(x * (np.log(x * nu_of(p)) + np.log(zbar) - special.digamma(p * x))))
+
+    p = optimize.brentq(score_p, 1e-3, 1e3, xtol=1e-15, rtol=1e-15)
+    nu = nu_of(p)
+    ll = np.sum(
+        p * x * np.log(x * nu)
+        + (p * x - 1) * np.log(zbar)
+        - x * nu * zbar
+        - special.gammaln(p * x)
+    )
+    return float(p), float(nu), float(ll)
+
+
+@pytest.mark.parametrize("seed", [0, 2, 5])
+def test_gamma_gamma_with_one_spend_rate_reports_that_limit(seed: int) -> None:
+    data = _one_spend_rate(3000, 3.0, 0.2, seed)
+    with pytest.warns(BoundaryWarning, match="same spend rate") as caught:
+        fit = GammaGamma.fit(data)
+    assert len(caught) == 1
+    assert fit.converged
+    assert fit.at_boundary == ("q", "v")
+    assert np.isinf(fit.stderr["q"])
+    assert np.isfinite(fit.stderr["p"])
+    p, nu, ll = _one_spend_rate_mle(
+        data["frequency"].to_numpy(), data["monetary_value"].to_numpy()
+    )
+    m = fit.model
+    # the limit model's own MLE (analytic gradient: the polish reaches it to ~1e-10)
+    assert m.p == pytest.approx(p, rel=1e-8)
+    assert m.q / m.v == pytest.approx(nu, rel=1e-8)
+    assert fit.log_likelihood == pytest.approx(ll, rel=1e-12)
+    # predictions: p / nu for everyone, at the fitted model's own (p, nu)
+    mean = m.p / (m.q / m.v)
+    assert m.expected_spend() == pytest.approx(mean, rel=TOL)
+    cond = m.conditional_expected_spend(data).to_numpy()
+    assert np.allclose(cond, mean, rtol=TOL, atol=0)
+    assert mean == pytest.approx(p / nu, rel=1e-8)

@@ -197,20 +197,27 @@ def beta_geo_boundary(default_start: Sequence[float] | Arr, family: str) -> Boun
     return handler
 
 
-def gamma_gamma_boundary() -> BoundaryHandler:
-    """Limits of Gamma-Gamma ``(p, q, v)``."""
+def gamma_gamma_boundary(
+    default_start: Sequence[float] | Arr = (1.0, 3.0, 1.0),
+) -> BoundaryHandler:
+    """Limits of Gamma-Gamma ``(p, q, v)``; ``default_start`` anchors the search box."""
+    d = np.asarray(default_start, dtype=np.float64)
 
     def handler(theta: Arr, at_lo: Mask, at_hi: Mask) -> BoundaryOutcome:
         rep = _Report(("p", "q", "v"), theta)
-        if at_hi[1]:
+        if _both_large(theta, d, 1, 2, at_hi):
             p, q, v = theta
+            nu = q / v
+            # far enough along the ridge that q / (q - 1) and (p x + q) / q are 1 to
+            # within x p / LIMIT_SUM; v stays free so the polish fits the spend rate
+            rep.theta[1], rep.theta[2] = LIMIT_SUM, LIMIT_SUM / nu
             rep.add(
                 ["q"],
                 ["q", "v"],
-                f"q, v -> infinity with v/q = {v / q:.6g}: every customer has the same spend "
-                f"rate nu, so spend per transaction is Gamma(p, q/v) for everyone and the "
-                f"expected spend of every customer is the population mean p v / q = "
-                f"{p * v / q:.6g}, whatever their own average",
+                f"q, v -> infinity with q/v = {nu:.6g}: every customer has the same spend "
+                f"rate nu = {nu:.6g}, so spend per transaction is Gamma(p, nu) for everyone "
+                f"and the expected spend of every customer is the population mean p / nu = "
+                f"{p / nu:.6g}, whatever their own average",
             )
         if at_hi[0]:
             rep.add(
