@@ -12,6 +12,10 @@ must equal the limit model's closed form, written here independently from the pa
   (Colombo & Jiang 1999; Fader, Hardie & Lee 2005, sec. "spend"): every transaction is
   Gamma(p, nu), so the mean of x transactions is Gamma(p x, x nu) and every customer's
   expected spend is p / nu.
+- BG/BB (Fader, Hardie & Shang 2010, eqs. 5, 8, 9, 11, 13 with degenerate beta
+  mixtures): alpha, beta -> infinity is one transaction probability p, gamma, delta ->
+  infinity one dropout probability theta, gamma -> 0 no dropout; with one p and no
+  dropout the purchases are Bernoulli(p), whose MLE is sum(x) / sum(n).
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ import pandas as pd
 import pytest
 from scipy import optimize, special
 
-from crmkit.clv import GammaGamma, ShiftedBetaGeometric
+from crmkit.clv import BetaGeoBetaBinom, GammaGamma, ShiftedBetaGeometric
 from crmkit.exceptions import BoundaryWarning
 
 TOL = 1e-8
@@ -150,3 +154,106 @@ def test_gamma_gamma_with_one_spend_rate_reports_that_limit(seed: int) -> None:
     cond = m.conditional_expected_spend(data).to_numpy()
     assert np.allclose(cond, mean, rtol=TOL, atol=0)
     assert mean == pytest.approx(p / nu, rel=1e-8)
+
+
+# ---------------------------------------------------------------------------- BG/BB
+def _bernoulli_geometric(n: int, p: float, theta: float, periods: int, seed: int) -> pd.DataFrame:
+    """Histories with one transaction probability p and one dropout probability theta."""
+    rng = np.random.default_rng(seed)
+    # alive for L opportunities, P(L >= t) = (1 - theta)^t
+    life = rng.geometric(theta, n) - 1 if theta > 0 else np.full(n, periods)
+    active = np.minimum(life, periods)
+    buys = (rng.random((n, periods)) < p) & (np.arange(1, periods + 1)[None, :] <= active[:, None])
+    x = buys.sum(axis=1)
+    tx = np.where(x > 0, periods - np.argmax(buys[:, ::-1], axis=1), 0)
+    return pd.DataFrame({"frequency": x, "recency": tx, "n_periods": np.full(n, periods)})
+
+
+def _limit_likelihood(
+    p: float, th: float, x: np.ndarray, tx: np.ndarray, n: np.ndarray
+) -> np.ndarray:
+    """FHS 2010 eq. 5 with p and theta the same for everyone."""
+    out = p**x * (1 - p) ** (n - x) * (1 - th) ** n
+    for row in range(x.size):
+        i = np.arange(int(n[row] - tx[row]))
+        out[row] += np.sum(
+            p ** x[row] * (1 - p) ** (tx[row] - x[row] + i) * th * (1 - th) ** (tx[row] + i)
+        )
+    return out
+
+
+def _assert_bgbb_is_limit(m: BetaGeoBetaBinom, data: pd.DataFrame, p: float, th: float) -> None:
+    x, tx, n = (data[c].to_numpy(dtype=float) for c in ("frequency", "recency", "n_periods"))
+    lik = _limit_likelihood(p, th, x, tx, n)
+    assert m.log_likelihood(data) == pytest.approx(float(np.log(lik).sum()), rel=1e-12)
+    t = np.arange(0, 12)
+    expected = np.array([p * sum((1 - th) ** s for s in range(1, k + 1)) for k in t])
+    assert np.allclose(m.expected_purchases(t), expected, rtol=TOL, atol=0)
+    for nn in (1, 5, 8):
+        k = np.arange(nn + 1)
+        dist = np.array(
+            [
+                special.comb(nn, kk) * p**kk * (1 - p) ** (nn - kk) * (1 - th) ** nn
+                + sum(
+                    special.comb(i, kk) * p**kk * (1 - p) ** (i - kk) * th * (1 - th) ** i
+                    for i in range(kk, nn)
+                )
+                for kk in k
+            ]
+        )
+        assert np.allclose(m.probability_of_purchases(k, nn), dist, rtol=TOL, atol=0)
+    for ahead in (1, 4):
+        alive = p**x * (1 - p) ** (n - x) * (1 - th) ** (n + ahead) / lik
+        got = m.probability_alive(data, m=ahead).to_numpy()
+        assert np.allclose(got, alive, rtol=TOL, atol=0)
+    for horizon in (1, 10):
+        future = sum((1 - th) ** (n + s) for s in range(1, horizon + 1))
+        cond = p ** (x + 1) * (1 - p) ** (n - x) * future / lik
+        got = m.conditional_expected_purchases(horizon, data).to_numpy()
+        assert np.allclose(got, cond, rtol=TOL, atol=0)
+
+
+def test_bgbb_bernoulli_without_dropout_reports_both_limits() -> None:
+    data = _bernoulli_geometric(4000, 0.4, 0.0, 8, seed=0)
+    with pytest.warns(BoundaryWarning, match="same transaction probability") as caught:
+        fit = BetaGeoBetaBinom.fit(data)
+    assert len(caught) == 1
+    assert "no dropout" in str(caught[0].message)
+    assert fit.converged
+    assert fit.at_boundary == ("alpha", "beta", "gamma", "delta")
+    m = fit.model
+    p = m.alpha / (m.alpha + m.beta)
+    # Bernoulli MLE: transactions over opportunities
+    assert p == pytest.approx(data["frequency"].sum() / data["n_periods"].sum(), rel=1e-8)
+    _assert_bgbb_is_limit(m, data, p, 0.0)
+
+
+def test_bgbb_one_transaction_and_one_dropout_probability() -> None:
+    data = _bernoulli_geometric(4000, 0.3, 0.1, 8, seed=1)
+    with pytest.warns(BoundaryWarning, match="same dropout probability") as caught:
+        fit = BetaGeoBetaBinom.fit(data)
+    assert len(caught) == 1
+    assert "same transaction probability" in str(caught[0].message)
+    assert fit.converged
+    assert fit.at_boundary == ("alpha", "beta", "gamma", "delta")
+    m = fit.model
+    p, th = m.alpha / (m.alpha + m.beta), m.gamma / (m.gamma + m.delta)
+    cols = ("frequency", "recency", "n_periods")
+    rows, counts = np.unique(data[list(cols)].to_numpy(dtype=float), axis=0, return_counts=True)
+
+    def nll(v: np.ndarray) -> float:
+        lik = _limit_likelihood(v[0], v[1], rows[:, 0], rows[:, 1], rows[:, 2])
+        return -float(counts @ np.log(lik))
+
+    ref = optimize.minimize(
+        nll,
+        [0.5, 0.5],
+        method="Nelder-Mead",
+        bounds=[(1e-6, 1 - 1e-6)] * 2,
+        options={"xatol": 1e-12, "fatol": 1e-12},
+    )
+    # the limit model's own MLE; the likelihood is flat to rounding within ~1e-7 of it
+    assert p == pytest.approx(ref.x[0], rel=1e-6)
+    assert th == pytest.approx(ref.x[1], rel=1e-6)
+    assert fit.log_likelihood == pytest.approx(-ref.fun, rel=1e-12)
+    _assert_bgbb_is_limit(m, data, p, th)

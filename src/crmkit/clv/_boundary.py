@@ -232,40 +232,6 @@ def gamma_gamma_boundary(
     return handler
 
 
-def _same_probability(rep: _Report, at_hi: Mask, i: int, j: int, what: str, per: str) -> None:
-    """Beta shapes ``i, j -> infinity`` with their ratio fixed: one probability for all."""
-    first, second = rep.names[i], rep.names[j]
-    prob = rep.theta[i] / (rep.theta[i] + rep.theta[j])
-    rep.add(
-        [first, *([second] if at_hi[j] else [])],
-        [first, second],
-        f"{first}, {second} -> infinity with {first}/({first}+{second}) = {prob:.6g}: every "
-        f"customer has the same {what} = {prob:.6g} {per}",
-    )
-
-
-def bgbb_boundary() -> BoundaryHandler:
-    """Limits of the BG/BB ``(alpha, beta, gamma, delta)``."""
-
-    def handler(theta: Arr, at_lo: Mask, at_hi: Mask) -> BoundaryOutcome:
-        rep = _Report(("alpha", "beta", "gamma", "delta"), theta)
-        if at_hi[0]:
-            _same_probability(rep, at_hi, 0, 1, "transaction probability p", "per opportunity")
-        if at_hi[2]:
-            _same_probability(rep, at_hi, 2, 3, "dropout probability theta", "per opportunity")
-        elif at_lo[2] or at_hi[3]:
-            rep.add(
-                ["gamma", "delta"],
-                ["gamma", "delta"],
-                "gamma -> 0 / delta -> infinity: no dropout is visible in these data "
-                "(P(alive) is 1 for everyone)",
-            )
-        rep.generic(at_lo, at_hi, "BG/BB")
-        return rep.outcome()
-
-    return handler
-
-
 def _to_one_probability(rep: _Report, i: int, j: int) -> float:
     """Move a beta pair ``(i, j)`` along its ratio to ``i + j = LIMIT_SUM``; hold ``i``.
 
@@ -276,6 +242,44 @@ def _to_one_probability(rep: _Report, i: int, j: int) -> float:
     rep.theta[i] = prob * LIMIT_SUM
     rep.theta[j] = (1.0 - prob) * LIMIT_SUM
     return prob
+
+
+def bgbb_boundary(default_start: Sequence[float] | Arr = (1.0, 1.0, 1.0, 1.0)) -> BoundaryHandler:
+    """Limits of the BG/BB ``(alpha, beta, gamma, delta)``; ``default_start`` anchors the box."""
+    d = np.asarray(default_start, dtype=np.float64)
+
+    def handler(theta: Arr, at_lo: Mask, at_hi: Mask) -> BoundaryOutcome:
+        rep = _Report(("alpha", "beta", "gamma", "delta"), theta)
+        if _both_large(theta, d, 0, 1, at_hi):
+            p = _to_one_probability(rep, 0, 1)
+            rep.add(
+                ["alpha"],
+                ["alpha", "beta"],
+                f"alpha, beta -> infinity with alpha/(alpha+beta) = {p:.6g}: every customer "
+                f"has the same transaction probability p = {p:.6g} per opportunity",
+            )
+        if _both_large(theta, d, 2, 3, at_hi):
+            th = _to_one_probability(rep, 2, 3)
+            rep.add(
+                ["gamma"],
+                ["gamma", "delta"],
+                f"gamma, delta -> infinity with gamma/(gamma+delta) = {th:.6g}: every customer "
+                f"has the same dropout probability theta = {th:.6g} per opportunity",
+            )
+        elif at_lo[2] or at_hi[3]:
+            rep.theta[2] = TINY_SHAPE
+            if at_hi[3]:
+                rep.theta[3] = d[3]
+            rep.add(
+                ["gamma", "delta"],
+                ["gamma", "delta"],
+                "gamma -> 0 / delta -> infinity: no dropout is visible in these data "
+                "(P(alive) is 1 for everyone)",
+            )
+        rep.generic(at_lo, at_hi, "BG/BB")
+        return rep.outcome()
+
+    return handler
 
 
 def sbg_boundary(

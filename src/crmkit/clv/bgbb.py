@@ -32,6 +32,7 @@ from crmkit.clv._checks import (
     positive_finite,
     scalar_or_array,
 )
+from crmkit.clv._pochhammer import digamma_diff, log_beta_ratio, log_beta_ratio_grad, log_poch
 from crmkit.exceptions import DegenerateDataWarning, InvalidValueError, InvariantError
 from crmkit.timeunits import TimeUnit
 
@@ -148,22 +149,56 @@ class BetaGeoBetaBinom:
         tx: NDArray[np.float64],
         n: NDArray[np.float64],
     ) -> NDArray[np.float64]:
+        # beta-function ratios as log-Pochhammer symbols: accurate also when a pair of
+        # shapes runs to infinity (one probability for everyone), where betaln
+        # differences lose every digit
         a, b, g, d = (float(v) for v in theta)
-        lb_ab, lb_gd = special.betaln(a, b), special.betaln(g, d)
-        first = special.betaln(a + x, b + n - x) - lb_ab + special.betaln(g, d + n) - lb_gd
+        first = log_beta_ratio(a, b, x, n - x) + log_beta_ratio(g, d, 0.0, n)
         k = int(np.max(n - tx)) if x.size else 0
         if k == 0:
             return np.asarray(first, dtype=np.float64)
         i = np.arange(k, dtype=np.float64)[None, :]
-        terms = (
-            special.betaln(a + x[:, None], b + tx[:, None] - x[:, None] + i)
-            - lb_ab
-            + special.betaln(g + 1.0, d + tx[:, None] + i)
-            - lb_gd
+        terms = log_beta_ratio(a, b, x[:, None], tx[:, None] - x[:, None] + i) + log_beta_ratio(
+            g, d, 1.0, tx[:, None] + i
         )
         terms = np.where(i < (n - tx)[:, None], terms, -np.inf)
         stacked = np.concatenate([first[:, None], terms], axis=1)
         return np.asarray(special.logsumexp(stacked, axis=1), dtype=np.float64)
+
+    @staticmethod
+    def _log_likelihood_and_grad(
+        theta: NDArray[np.float64],
+        x: NDArray[np.float64],
+        tx: NDArray[np.float64],
+        n: NDArray[np.float64],
+        w: NDArray[np.float64],
+    ) -> tuple[float, NDArray[np.float64]]:
+        """Weighted total log-likelihood and its gradient in (alpha, beta, gamma, delta).
+
+        Each row's likelihood is a sum of products of two beta ratios (FHS 2010, eq. 5);
+        the gradient of its log is the average of the terms' gradients weighted by their
+        shares of the sum, with the derivatives of the beta ratios from differences of
+        digamma values that do not cancel for large shapes.
+        """
+        a, b, g, d = (float(v) for v in theta)
+        k = int(np.max(n - tx)) if x.size else 0
+        i = np.arange(k + 1, dtype=np.float64)[None, :] - 1.0  # column 0: the "alive" term
+        alive = i < 0
+        # column 0: B(a+x, b+n-x) B(g, d+n); column i+1: B(a+x, b+tx-x+i) B(g+1, d+tx+i)
+        jb = np.where(alive, (n - x)[:, None], tx[:, None] - x[:, None] + i)
+        ig = np.where(alive, 0.0, 1.0)
+        jd = np.where(alive, n[:, None], tx[:, None] + i)
+        xx = np.broadcast_to(x[:, None], jb.shape)
+        terms = log_beta_ratio(a, b, xx, jb) + log_beta_ratio(g, d, ig, jd)
+        terms = np.where(alive | (i < (n - tx)[:, None]), terms, -np.inf)
+        rows = special.logsumexp(terms, axis=1)
+        share = np.exp(terms - rows[:, None]) * w[:, None]
+        ga, gb = log_beta_ratio_grad(a, b, xx, jb)
+        gg, gd = log_beta_ratio_grad(g, d, ig, jd)
+        grad = np.array(
+            [np.sum(share * ga), np.sum(share * gb), np.sum(share * gg), np.sum(share * gd)]
+        )
+        return float(np.dot(w, rows)), grad
 
     @classmethod
     def fit(
@@ -254,6 +289,11 @@ class BetaGeoBetaBinom:
         def loglik(theta: NDArray[np.float64]) -> float:
             return float(np.dot(uw, cls._log_likelihood_rows(theta, ux, utx, un)))
 
+        def value_and_gradient(theta: NDArray[np.float64]) -> tuple[float, NDArray[np.float64]]:
+            return cls._log_likelihood_and_grad(
+                theta, ux, utx, un, np.asarray(uw, dtype=np.float64)
+            )
+
         default = np.ones(4)
         start = default if x0 is None else np.asarray(x0, dtype=np.float64)
         others = [default * 0.3, default * 3.0]
@@ -262,11 +302,12 @@ class BetaGeoBetaBinom:
             start,
             names=_NAMES,
             n_obs=float(uw.sum()),
+            value_and_gradient=value_and_gradient,
             # without repeat transactions nothing is identified (already warned above)
             strict=strict and not degenerate,
             family="BG/BB",
             bounds=search_box(default),
-            boundary=bgbb_boundary(),
+            boundary=bgbb_boundary(default),
             restarts=others if x0 is None else [default, *others],
             user_start=x0 is not None,
             callback=callback,
@@ -306,18 +347,16 @@ class BetaGeoBetaBinom:
     # -------------------------------------------------------------- predictions
     def _log_alive(self, t: NDArray[np.float64]) -> NDArray[np.float64]:
         """log P(alive at opportunity t) for a new customer: B(γ, δ+t)/B(γ, δ)."""
-        out = special.betaln(self.gamma, self.delta + t) - special.betaln(self.gamma, self.delta)
-        return np.asarray(out, dtype=np.float64)
+        return log_beta_ratio(self.gamma, self.delta, 0.0, t)
 
     def _alive_sum(self, n: NDArray[np.float64], m: NDArray[np.float64]) -> NDArray[np.float64]:
         """sum_{s=1}^{m} B(γ, δ+n+s)/B(γ, δ), in closed form (digamma limit at γ = 1)."""
         g, d = self.gamma, self.delta
-        log_c = special.gammaln(g + d) - special.gammaln(d)
-        lo = log_c + special.gammaln(d + n + 1.0) - special.gammaln(g + d + n)
-        hi = log_c + special.gammaln(d + n + m + 1.0) - special.gammaln(g + d + n + m)
+        # Gamma(g+d)/Gamma(d) * Gamma(d+n+1)/Gamma(g+d+n) as log-Pochhammer symbols
+        lo = log_poch(d, n + 1.0) - log_poch(g + d, n)
+        hi = log_poch(d, n + m + 1.0) - log_poch(g + d, n + m)
         if abs(g - 1.0) < 1e-8:
-            psi = special.digamma(d + n + m + 1.0) - special.digamma(d + n + 1.0)
-            total = np.exp(log_c) * psi
+            total = d * digamma_diff(d + n + 1.0, m)  # Gamma(1 + d)/Gamma(d) = d
         else:
             total = (np.exp(lo) - np.exp(hi)) / (g - 1.0)
         return np.asarray(total + 0.0, dtype=np.float64)
@@ -370,15 +409,10 @@ class BetaGeoBetaBinom:
         shape = kk.shape
         kk, nn = kk.ravel(), nn.ravel()
         a, b, g, d = self.alpha, self.beta, self.gamma, self.delta
-        lb_ab, lb_gd = special.betaln(a, b), special.betaln(g, d)
         valid = kk <= nn
         ks = np.where(valid, kk, 0.0)
         first = (
-            _log_choose(nn, ks)
-            + special.betaln(a + ks, b + nn - ks)
-            - lb_ab
-            + special.betaln(g, d + nn)
-            - lb_gd
+            _log_choose(nn, ks) + log_beta_ratio(a, b, ks, nn - ks) + log_beta_ratio(g, d, 0.0, nn)
         )
         width = int(nn.max()) if nn.size else 0
         if width > 0:
@@ -386,10 +420,8 @@ class BetaGeoBetaBinom:
             ii = np.maximum(i, ks[:, None])
             terms = (
                 _log_choose(ii, ks[:, None])
-                + special.betaln(a + ks[:, None], b + ii - ks[:, None])
-                - lb_ab
-                + special.betaln(g + 1.0, d + ii)
-                - lb_gd
+                + log_beta_ratio(a, b, ks[:, None], ii - ks[:, None])
+                + log_beta_ratio(g, d, 1.0, ii)
             )
             terms = np.where((i >= ks[:, None]) & (i < nn[:, None]), terms, -np.inf)
             first = special.logsumexp(np.concatenate([first[:, None], terms], axis=1), axis=1)
@@ -441,11 +473,7 @@ class BetaGeoBetaBinom:
         """
         m = positive_count(m, name="m")
         x, tx, n, inverse, index = self._history(summary, kwargs)
-        log_num = (
-            special.betaln(self.alpha + x, self.beta + n - x)
-            - special.betaln(self.alpha, self.beta)
-            + self._log_alive(n + m)
-        )
+        log_num = log_beta_ratio(self.alpha, self.beta, x, n - x) + self._log_alive(n + m)
         p = np.clip(np.exp(log_num - self._log_l(x, tx, n)), 0.0, 1.0)
         return pd.Series(p[inverse], index=index, name="probability_alive")
 
@@ -486,9 +514,7 @@ class BetaGeoBetaBinom:
         if horizon.ndim != 0:
             raise InvalidValueError(f"t={t!r} must be a single whole number of opportunities.")
         x, tx, n, inverse, index = self._history(summary, kwargs)
-        log_num = special.betaln(self.alpha + x + 1.0, self.beta + n - x) - special.betaln(
-            self.alpha, self.beta
-        )
+        log_num = log_beta_ratio(self.alpha, self.beta, x + 1.0, n - x)
         ratio = np.exp(log_num - self._log_l(x, tx, n))
         out = ratio * self._alive_sum(n, np.full_like(n, float(horizon)))
         return pd.Series(out[inverse], index=index, name="expected_purchases")
