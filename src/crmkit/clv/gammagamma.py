@@ -133,11 +133,14 @@ class GammaGamma:
 
     Examples
     --------
+    FHL (2005) publish p = 6.25, q = 3.74, γ = 15.44 for the 946 CDNOW repeat buyers;
+    the packaged summary has the mean spend rounded to cents, which moves γ to 15.4477:
+
     >>> from crmkit.datasets import load_cdnow_summary
     >>> s = load_cdnow_summary()
     >>> fit = GammaGamma.fit(s)
-    >>> {k: round(v, 2) for k, v in fit.params.items()}
-    {'p': 6.25, 'q': 3.74, 'v': 15.44}
+    >>> {k: round(v, 4) for k, v in fit.params.items()}
+    {'p': 6.2488, 'q': 3.7446, 'v': 15.4477}
     >>> fit.n_customers
     946
     """
