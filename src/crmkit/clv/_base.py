@@ -365,22 +365,25 @@ def maximize_log_likelihood(
             outcome, z, free = _to_limit(z, at_lo, at_hi)
         z, f, g, hess = _polish(z, free)
         nd = _is_positive_definite(hess)
-        if outcome is None and math.isfinite(f) and not (nd and _newton(hess, g) < _STEP_TOL):
+        if math.isfinite(f) and not (nd and _newton(hess, g[free]) < _STEP_TOL):
             # A ridge towards a limit is often so flat that the optimiser stops on it
             # before the box (the log-likelihood changes by less than rounding, or the
             # Newton step still points out along it): an end point within _RIDGE_DECADES
             # of the box, with no pull back inside, is that limit, not an interior
-            # maximum.
+            # maximum. Coordinates already at a limit keep it.
             far = _RIDGE_DECADES * math.log(10.0)
-            ridge_lo = (z <= zlo + far) & (g >= -_GRAD_TOL)
-            ridge_hi = (z >= zhi - far) & (g <= _GRAD_TOL)
-            if nd:
+            is_free = np.zeros(k, dtype=bool)
+            is_free[free] = True
+            ridge_lo = (z <= zlo + far) & (g >= -_GRAD_TOL) & is_free
+            ridge_hi = (z >= zhi - far) & (g <= _GRAD_TOL) & is_free
+            if nd and free.size:
                 # concave there: only coordinates the Newton step moves out to the box
-                step = -np.linalg.solve(hess, g)
+                step = np.zeros(k)
+                step[free] = -np.linalg.solve(hess, g[free])
                 ridge_lo &= step <= -_STEP_TOL
                 ridge_hi &= step >= _STEP_TOL
             if np.any(ridge_lo | ridge_hi):
-                outcome, z, free = _to_limit(z, ridge_lo, ridge_hi)
+                outcome, z, free = _to_limit(z, ridge_lo | at_lo, ridge_hi | at_hi)
                 z, f, g, hess = _polish(z, free)
                 nd = _is_positive_definite(hess)
         grad_norm = float(np.max(np.abs(g[free]))) if free.size else 0.0

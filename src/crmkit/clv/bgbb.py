@@ -33,6 +33,7 @@ from crmkit.clv._checks import (
     scalar_or_array,
 )
 from crmkit.clv._pochhammer import digamma_diff, log_beta_ratio, log_beta_ratio_grad, log_poch
+from crmkit.clv._starts import better_start, bgbb_moment_start
 from crmkit.exceptions import DegenerateDataWarning, InvalidValueError, InvariantError
 from crmkit.timeunits import TimeUnit
 
@@ -235,8 +236,9 @@ class BetaGeoBetaBinom:
             Length of one opportunity, stored on the fitted model; default
             ``data.attrs.get("crmkit_time_unit")``.
         x0 : array-like of 4 floats, optional
-            Starting values (default all 1, with restarts from 0.3 and 3 when the first
-            end point fails the convergence checks).
+            Starting values (default: beta-binomial moments for alpha, beta and
+            gamma = delta = 1, see :mod:`crmkit.clv._starts`, with restarts from 0.3 and
+            3 times those when the first end point fails the convergence checks).
         nan_policy : {"raise", "omit"}
             Missing values raise by default.
         strict : bool
@@ -294,7 +296,10 @@ class BetaGeoBetaBinom:
                 theta, ux, utx, un, np.asarray(uw, dtype=np.float64)
             )
 
-        default = np.ones(4)
+        # start from moments, restarts around it; the search box stays anchored at 1
+        scale = np.ones(4)
+        moments = bgbb_moment_start(ux, un, np.asarray(uw, dtype=np.float64))
+        default = better_start(loglik, [moments, scale])
         start = default if x0 is None else np.asarray(x0, dtype=np.float64)
         others = [default * 0.3, default * 3.0]
         opt = maximize_log_likelihood(
@@ -306,8 +311,8 @@ class BetaGeoBetaBinom:
             # without repeat transactions nothing is identified (already warned above)
             strict=strict and not degenerate,
             family="BG/BB",
-            bounds=search_box(default),
-            boundary=bgbb_boundary(default),
+            bounds=search_box(scale),
+            boundary=bgbb_boundary(scale),
             restarts=others if x0 is None else [default, *others],
             user_start=x0 is not None,
             callback=callback,

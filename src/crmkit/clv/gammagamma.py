@@ -26,6 +26,7 @@ from crmkit.clv._base import FitResult, Progress, maximize_log_likelihood
 from crmkit.clv._boundary import gamma_gamma_boundary, search_box
 from crmkit.clv._checks import check_generator, labels_of, positive_count, positive_finite
 from crmkit.clv._pochhammer import digamma_diff, log_poch
+from crmkit.clv._starts import gamma_gamma_moment_start
 from crmkit.exceptions import (
     CrmkitWarning,
     DegenerateDataWarning,
@@ -252,9 +253,7 @@ class GammaGamma:
                         SpendFrequencyCorrelationWarning,
                         stacklevel=2,
                     )
-        # Moments: mean spend E = p v / (q - 1); take q = 3 and p from the CV of z.
-        p0 = min(max(mean**2 / max(var, 1e-12), 0.5), 50.0)
-        default = np.array([p0, 3.0, 2.0 * mean / p0])
+        default = gamma_gamma_moment_start(m, w)  # moments: see crmkit.clv._starts
         start = default if x0 is None else np.asarray(x0, dtype=np.float64)
         others = [default * np.array([0.3, 1.0, 0.3]), default * np.array([3.0, 3.0, 3.0])]
 

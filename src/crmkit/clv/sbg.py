@@ -28,6 +28,7 @@ from crmkit.clv._checks import (
 )
 from crmkit.clv._pochhammer import log_beta_ratio, log_beta_ratio_grad
 from crmkit.clv._special import log_hyp2f1_1b
+from crmkit.clv._starts import better_start, sbg_moment_start
 from crmkit.exceptions import InvalidValueError, InvariantError
 from crmkit.timeunits import TimeUnit
 
@@ -181,8 +182,9 @@ class ShiftedBetaGeometric:
             Length of one period, stored on the model; default (frame input)
             ``survivors.attrs.get("crmkit_time_unit")``.
         x0 : array-like of 2 floats, optional
-            Starting values (default 1, 1, with restarts from 0.3 and 3 when the first end
-            point fails the convergence checks).
+            Starting values (default: from the first two retention rates, see
+            :mod:`crmkit.clv._starts`, with restarts from 0.3 and 3 times those when the
+            first end point fails the convergence checks).
         strict : bool
             Raise :class:`~crmkit.exceptions.ConvergenceError` if the optimiser fails.
         callback : callable, optional
@@ -238,7 +240,10 @@ class ShiftedBetaGeometric:
         # everyone): churners over periods at risk, censored customers included
         at_risk = float(np.dot(t, churned) + np.dot(ks, censored))
         geometric_theta = float(churned.sum()) / at_risk if at_risk > 0 else None
-        default = np.ones(2)
+        # start from the first two retention rates, restarts around it; the search box
+        # stays anchored at 1
+        scale = np.ones(2)
+        default = better_start(loglik, [sbg_moment_start(churned, censored), scale])
         start = default if x0 is None else np.asarray(x0, dtype=np.float64)
         others = [default * 0.3, default * 3.0]
         n_total = float(sum(s[0] for s in series))
@@ -250,8 +255,8 @@ class ShiftedBetaGeometric:
             gradient=gradient,
             strict=strict,
             family="sBG",
-            bounds=search_box(default),
-            boundary=sbg_boundary(default, geometric_theta),
+            bounds=search_box(scale),
+            boundary=sbg_boundary(scale, geometric_theta),
             restarts=others if x0 is None else [default, *others],
             user_start=x0 is not None,
             callback=callback,
