@@ -114,7 +114,7 @@ def _one_spend_rate_mle(x: np.ndarray, zbar: np.ndarray) -> tuple[float, float, 
     """(p, nu) maximising sum log Gamma(p x, x nu)-density(zbar), and the maximum."""
 
     def nu_of(p: float) -> float:  # d/dnu = 0
-        return p * x.sum() / (x * zbar).sum()
+        return float(p * x.sum() / (x * zbar).sum())
 
     def score_p(p: float) -> float:
         return float(np.sum(x * (np.log(x * nu_of(p)) + np.log(zbar) - special.digamma(p * x))))
@@ -179,7 +179,7 @@ def _limit_likelihood(
         out[row] += np.sum(
             p ** x[row] * (1 - p) ** (tx[row] - x[row] + i) * th * (1 - th) ** (tx[row] + i)
         )
-    return out
+    return np.asarray(out, dtype=float)
 
 
 def _assert_bgbb_is_limit(m: BetaGeoBetaBinom, data: pd.DataFrame, p: float, th: float) -> None:
