@@ -257,3 +257,87 @@ def test_bgbb_one_transaction_and_one_dropout_probability() -> None:
     assert th == pytest.approx(ref.x[1], rel=1e-6)
     assert fit.log_likelihood == pytest.approx(-ref.fun, rel=1e-12)
     _assert_bgbb_is_limit(m, data, p, th)
+
+
+def _one_dropout_probability(n: int, a: float, b: float, th: float, seed: int) -> pd.DataFrame:
+    """Histories with p ~ Beta(a, b) per customer and one dropout probability theta."""
+    rng = np.random.default_rng(seed)
+    p = rng.beta(a, b, n)
+    periods = 8
+    active = np.minimum(rng.geometric(th, n) - 1, periods)
+    opportunity = np.arange(1, periods + 1)[None, :]
+    buys = (rng.random((n, periods)) < p[:, None]) & (opportunity <= active[:, None])
+    x = buys.sum(axis=1)
+    tx = np.where(x > 0, periods - np.argmax(buys[:, ::-1], axis=1), 0)
+    return pd.DataFrame({"frequency": x, "recency": tx, "n_periods": np.full(n, periods)})
+
+
+def _beta_ratio(a: float, b: float, i: np.ndarray, j: np.ndarray) -> np.ndarray:
+    return np.asarray(np.exp(special.betaln(a + i, b + j) - special.betaln(a, b)))
+
+
+def test_bgbb_one_dropout_probability_with_heterogeneous_purchasing() -> None:
+    # FHS 2010 eqs. 5, 8, 9, 11 and 13 with theta the same for everyone: the dropout
+    # factors B(gamma, delta + t)/B(gamma, delta) become (1 - theta)^t and
+    # B(gamma + 1, delta + t)/B(gamma, delta) becomes theta (1 - theta)^t
+    data = _one_dropout_probability(4000, 1.0, 2.0, 0.15, seed=1)
+    with pytest.warns(BoundaryWarning, match="same dropout probability") as caught:
+        fit = BetaGeoBetaBinom.fit(data)
+    assert len(caught) == 1
+    assert fit.converged
+    assert fit.at_boundary == ("gamma", "delta")
+    assert np.isfinite(fit.stderr["alpha"])
+    m = fit.model
+    a, b, th = m.alpha, m.beta, m.gamma / (m.gamma + m.delta)
+    x, tx, n = (data[c].to_numpy(dtype=float) for c in ("frequency", "recency", "n_periods"))
+
+    def lik(
+        a: float, b: float, th: float, x: np.ndarray, tx: np.ndarray, n: np.ndarray
+    ) -> np.ndarray:
+        out = _beta_ratio(a, b, x, n - x) * (1 - th) ** n
+        for row in range(x.size):
+            i = np.arange(int(n[row] - tx[row]))
+            out[row] += np.sum(
+                _beta_ratio(a, b, x[row], tx[row] - x[row] + i) * th * (1 - th) ** (tx[row] + i)
+            )
+        return out
+
+    rows, counts = np.unique(np.column_stack([x, tx, n]), axis=0, return_counts=True)
+
+    def nll(v: np.ndarray) -> float:
+        ea, eb = np.exp(v[:2])
+        return -float(counts @ np.log(lik(ea, eb, special.expit(v[2]), *rows.T)))
+
+    ref = optimize.minimize(
+        nll,
+        [0.0, 0.0, 0.0],
+        method="Nelder-Mead",
+        options={"xatol": 1e-10, "fatol": 1e-10, "maxiter": 4000},
+    )
+    # the limit model's own MLE (a three-parameter fit, flat to rounding near the top)
+    assert a == pytest.approx(np.exp(ref.x[0]), rel=1e-5)
+    assert b == pytest.approx(np.exp(ref.x[1]), rel=1e-5)
+    assert th == pytest.approx(special.expit(ref.x[2]), rel=1e-5)
+    assert fit.log_likelihood == pytest.approx(-ref.fun, rel=1e-10)
+    # every prediction at the fitted (alpha, beta, theta)
+    row_lik = lik(a, b, th, x, tx, n)
+    assert m.log_likelihood(data) == pytest.approx(float(np.log(row_lik).sum()), rel=1e-12)
+    t = np.arange(0, 12)
+    mean_p = a / (a + b)
+    expected = np.array([mean_p * sum((1 - th) ** s for s in range(1, k + 1)) for k in t])
+    assert np.allclose(m.expected_purchases(t), expected, rtol=TOL, atol=0)
+    for nn in (1, 5, 8):
+        k = np.arange(nn + 1, dtype=float)
+        dist = special.comb(nn, k) * _beta_ratio(a, b, k, nn - k) * (1 - th) ** nn
+        for i in range(nn):
+            kk = k[k <= i]
+            dist[: kk.size] += (
+                special.comb(i, kk) * _beta_ratio(a, b, kk, i - kk) * th * (1 - th) ** i
+            )
+        assert np.allclose(m.probability_of_purchases(k, nn), dist, rtol=TOL, atol=0)
+    alive = _beta_ratio(a, b, x, n - x) * (1 - th) ** (n + 1) / row_lik
+    assert np.allclose(m.probability_alive(data).to_numpy(), alive, rtol=TOL, atol=0)
+    future = sum((1 - th) ** (n + s) for s in range(1, 6))
+    cond = _beta_ratio(a, b, x + 1, n - x) * future / row_lik
+    got = m.conditional_expected_purchases(5, data).to_numpy()
+    assert np.allclose(got, cond, rtol=TOL, atol=0)
