@@ -341,3 +341,71 @@ def test_bgbb_one_dropout_probability_with_heterogeneous_purchasing() -> None:
     cond = _beta_ratio(a, b, x + 1, n - x) * future / row_lik
     got = m.conditional_expected_purchases(5, data).to_numpy()
     assert np.allclose(got, cond, rtol=TOL, atol=0)
+
+
+def test_bgbb_without_dropout_is_the_beta_binomial() -> None:
+    # gamma -> 0: nobody drops out, x ~ beta-binomial(n, a, b) (Skellam 1948), P(alive) = 1
+    rng = np.random.default_rng(3)
+    p = rng.beta(1.0, 2.0, 4000)
+    buys = rng.random((4000, 8)) < p[:, None]
+    x = buys.sum(axis=1)
+    tx = np.where(x > 0, 8 - np.argmax(buys[:, ::-1], axis=1), 0)
+    data = pd.DataFrame({"frequency": x, "recency": tx, "n_periods": np.full(4000, 8)})
+    with pytest.warns(BoundaryWarning, match="no dropout is visible") as caught:
+        fit = BetaGeoBetaBinom.fit(data)
+    assert len(caught) == 1
+    assert fit.converged
+    assert fit.at_boundary == ("gamma", "delta")
+    m = fit.model
+    a, b = m.alpha, m.beta
+    xs = np.arange(9, dtype=float)
+    counts = np.array([(x == k).sum() for k in range(9)], dtype=float)
+
+    def nll(v: np.ndarray) -> float:  # beta-binomial; t_x carries no information here
+        return -float(counts @ np.log(_beta_ratio(np.exp(v[0]), np.exp(v[1]), xs, 8 - xs)))
+
+    ref = optimize.minimize(
+        nll, [0.0, 0.0], method="Nelder-Mead", options={"xatol": 1e-11, "fatol": 1e-11}
+    )
+    assert a == pytest.approx(np.exp(ref.x[0]), rel=1e-6)
+    assert b == pytest.approx(np.exp(ref.x[1]), rel=1e-6)
+    assert fit.log_likelihood == pytest.approx(-ref.fun, rel=1e-10)
+    xf = x.astype(float)
+    assert m.log_likelihood(data) == pytest.approx(
+        float(np.log(_beta_ratio(a, b, xf, 8 - xf)).sum()), rel=1e-12
+    )
+    t = np.arange(0, 12)
+    assert np.allclose(m.expected_purchases(t), t * a / (a + b), rtol=TOL, atol=0)
+    for nn in (1, 5, 8):
+        k = np.arange(nn + 1, dtype=float)
+        dist = special.comb(nn, k) * _beta_ratio(a, b, k, nn - k)
+        assert np.allclose(m.probability_of_purchases(k, nn), dist, rtol=TOL, atol=0)
+    assert np.allclose(m.probability_alive(data, m=3).to_numpy(), 1.0, rtol=TOL, atol=0)
+    cond = 5.0 * (a + xf) / (a + b + 8.0)  # posterior mean of p times 5 opportunities
+    got = m.conditional_expected_purchases(5, data).to_numpy()
+    assert np.allclose(got, cond, rtol=TOL, atol=0)
+
+
+@pytest.mark.parametrize(
+    ("gamma", "delta"),
+    [(1e-15, 1.7e7), (0.5, 1.7e7), (0.5, 3.0), (3.0, 8.5e13), (1e3, 1e13), (1.5e13, 8.5e13)],
+)
+def test_bgbb_expected_purchases_near_the_dropout_limits_match_mpmath(
+    gamma: float, delta: float
+) -> None:
+    # E[X(n)] = p_bar * sum_{s=1}^{n} B(gamma, delta + s) / B(gamma, delta) (FHS 2010,
+    # eq. 9 summed), by mpmath at 40 digits: the closed form of the sum must keep its
+    # relative accuracy when delta >> n (nearly no dropout) and when both shapes are large
+    import mpmath as mp
+
+    model = BetaGeoBetaBinom(alpha=1.0, beta=2.0, gamma=gamma, delta=delta)
+    t = np.array([1.0, 7.0, 1000.0])
+    with mp.workdps(40):
+        g, d = mp.mpf(gamma), mp.mpf(delta)
+        lb = mp.log(mp.beta(g, d))
+        want = [
+            float(mp.fsum(mp.exp(mp.log(mp.beta(g, d + s)) - lb) for s in range(1, int(n) + 1)))
+            / 3.0
+            for n in t
+        ]
+    assert np.allclose(model.expected_purchases(t), want, rtol=1e-9, atol=0)

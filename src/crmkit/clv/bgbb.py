@@ -355,15 +355,20 @@ class BetaGeoBetaBinom:
         return log_beta_ratio(self.gamma, self.delta, 0.0, t)
 
     def _alive_sum(self, n: NDArray[np.float64], m: NDArray[np.float64]) -> NDArray[np.float64]:
-        """sum_{s=1}^{m} B(γ, δ+n+s)/B(γ, δ), in closed form (digamma limit at γ = 1)."""
+        """sum_{s=1}^{m} B(γ, δ+n+s)/B(γ, δ), in closed form (digamma limit at γ = 1).
+
+        With :math:`R(t) = B(\\gamma, \\delta + t)/B(\\gamma, \\delta)`, :math:`x = \\delta + n`
+        and :math:`Q = R(n + m)/R(n)` the sum is
+        :math:`R(n)\\,[x (1 - Q) - m Q] / (\\gamma - 1)`, with :math:`1 - Q` by ``expm1``
+        of :func:`_log_q`.
+        """
         g, d = self.gamma, self.delta
-        # Gamma(g+d)/Gamma(d) * Gamma(d+n+1)/Gamma(g+d+n) as log-Pochhammer symbols
-        lo = log_poch(d, n + 1.0) - log_poch(g + d, n)
-        hi = log_poch(d, n + m + 1.0) - log_poch(g + d, n + m)
         if abs(g - 1.0) < 1e-8:
             total = d * digamma_diff(d + n + 1.0, m)  # Gamma(1 + d)/Gamma(d) = d
-        else:
-            total = (np.exp(lo) - np.exp(hi)) / (g - 1.0)
+            return np.asarray(total + 0.0, dtype=np.float64)
+        x = d + n
+        log_q = _log_q(x, m, g)
+        total = np.exp(self._log_alive(n)) * (-x * np.expm1(log_q) - m * np.exp(log_q)) / (g - 1.0)
         return np.asarray(total + 0.0, dtype=np.float64)
 
     def expected_purchases(self, t: ArrayLike) -> NDArray[np.float64]:
@@ -568,6 +573,42 @@ class BetaGeoBetaBinom:
             },
             index=pd.RangeIndex(size, name=cols.CUSTOMER_ID),
         )
+
+
+def _log_q(x: _F, m: _F, g: float) -> _F:
+    """Log of Q = R(n + m) / R(n): log (x)_m - log (x + g)_m, Pochhammer symbols.
+
+    For :math:`x \\ge 10^4 \\max(1, g)` (e.g. near no dropout, :math:`\\delta` large) it
+    is :math:`-g\\,\\operatorname{log1p}(m/x) + f(x) - f(x + m)` with the first three
+    terms of :math:`\\log\\Gamma(y + g) - \\log\\Gamma(y) - g \\log y =
+    \\sum_k (-1)^{k+1} (B_{k+1}(g) - B_{k+1}) / (k (k+1) y^k)` (Tricomi & Erdelyi 1951;
+    the next term is below :math:`g^5/y^4`), so the result keeps its relative accuracy
+    however close Q is to 1; otherwise the difference of log-Pochhammer symbols whose
+    shift is the smaller of ``g`` and ``m`` (the smaller terms, so the smaller rounding).
+    """
+    x, m = np.broadcast_arrays(np.asarray(x, dtype=np.float64), np.asarray(m, dtype=np.float64))
+    out = np.empty(x.shape, dtype=np.float64)
+    far = x >= 1e4 * max(1.0, g)
+    if np.any(far):
+        xf, mf = x[far], m[far]
+        c1 = g * (g - 1.0) / 2.0
+        c2 = -(g**3 - 1.5 * g**2 + 0.5 * g) / 6.0
+        c3 = (g**4 - 2.0 * g**3 + g**2) / 12.0
+
+        def f(y: _F) -> _F:
+            inv = 1.0 / y
+            return np.asarray(inv * (c1 + inv * (c2 + inv * c3)), dtype=np.float64)
+
+        out[far] = -g * np.log1p(mf / xf) + (f(xf) - f(xf + mf))
+    near = ~far
+    if np.any(near):
+        xn, mn = x[near], m[near]
+        out[near] = np.where(
+            g < mn,
+            log_poch(xn, g) - log_poch(xn + mn, g),
+            log_poch(xn, mn) - log_poch(xn + g, mn),
+        )
+    return out
 
 
 def _factorize_patterns(x: _F, tx: _F, n: _F) -> tuple[NDArray[np.intp], _F, _F, _F]:
