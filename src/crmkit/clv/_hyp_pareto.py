@@ -64,7 +64,7 @@ __all__ = [
 Arr = NDArray[np.float64]
 
 SERIES_Z_MAX = 0.9
-FAST_MIN_ROWS = 20_000  # fewer histories: the direct computation on every one
+FAST_MIN_ROWS = 4_096  # fewer histories: the direct computation on every one
 _DELTA_MIN = 0.01  # |log G(T) - log G(t_x)| below this: direct (cancellation)
 _INTERP_RTOL = np.array([1e-13, 1e-11, 1e-11, 1e-11])  # log F, its B, C, z-derivatives
 _CUT = 60.0  # panels end where the integrand is e^-60 below its maximum (tangent bound)
