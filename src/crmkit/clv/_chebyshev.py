@@ -115,11 +115,16 @@ def grouped_interpolate(
     big = np.flatnonzero(counts >= min_rows)
     if big.size == 0:
         return np.zeros((rtol.size, n)), np.zeros(n, dtype=bool)
-    # rows of the big groups, ordered by group (counting sort)
-    key = group.astype(np.int16) if n_groups < 2**15 else group  # radix sort if short
-    order = np.argsort(key, kind="stable")
+    # rows ordered by group (no reordering if they already are)
+    in_order = bool(np.all(group[1:] >= group[:-1]))
+    if in_order:
+        order = None
+        us = u
+    else:
+        key = group.astype(np.int16) if n_groups < 2**15 else group  # radix sort if short
+        order = np.argsort(key, kind="stable")
+        us = u[order]
     starts = np.concatenate([[0], np.cumsum(counts)])
-    us = u[order]
     lo_b = np.array([us[starts[k] : starts[k + 1]].min() for k in big])
     hi_b = np.array([us[starts[k] : starts[k + 1]].max() for k in big])
     npieces = np.maximum(np.ceil((hi_b - lo_b) / width), 1.0).astype(np.intp)
@@ -177,6 +182,8 @@ def grouped_interpolate(
             _eval_piece(ur[sel], mid[q], half[q], coefs[q, : deg[q] + 1], block)
             out_s[:, a0 + sel] = block
             done_s[a0 + sel] = True
+    if order is None:
+        return out_s, done_s
     inv = np.empty(n, dtype=np.intp)
     inv[order] = np.arange(n)
     return out_s[:, inv], done_s[inv]

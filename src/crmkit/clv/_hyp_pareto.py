@@ -650,6 +650,15 @@ def _easy_rows(
     _ratio_from_f((r, alpha, s, beta), x, tx, T, lr_a, lr_b, fs, R, dR, idx)
 
 
+def _log1mexp(x: Arr) -> Arr:
+    """log(1 - e^x) for x <= 0 (Maechler 2012), each branch only where it is used."""
+    with np.errstate(divide="ignore"):
+        out = np.log1p(-np.exp(x))
+        near = np.flatnonzero(x > -0.6931471805599453)
+        out[near] = np.log(-np.expm1(x[near]))
+    return out
+
+
 def _ratio_from_f(
     theta: tuple[float, float, float, float],
     x: Arr,
@@ -684,10 +693,8 @@ def _ratio_from_f(
         g_tx = (m - 1.0) * lr_a + (s + 1.0) * lr_b + lab + f_tx - np.log(b)
         g_T = lab + f_T - np.log(b)
     delta = np.asarray(np.minimum(g_T - g_tx, 0.0), dtype=np.float64)
-    from crmkit.clv._special import log1mexp  # local: _special imports this module
-
     with np.errstate(divide="ignore"):
-        R[idx] = np.log(s) + g_tx + log1mexp(delta)
+        R[idx] = np.log(s) + g_tx + _log1mexp(delta)
     if dR is None:
         return delta
     # d log G(y) in (r, alpha, s, beta) from the series derivatives (chain rule through
@@ -765,7 +772,13 @@ def _fast_log_ratio(
             return res[0][None]
         return np.stack([res[0], res[1], res[2], res[3] * rv])
 
-    vals, done = grouped_interpolate(exact, gy, u, xu.size, rtol=_INTERP_RTOL[:ncols])
+    tol = _INTERP_RTOL[:ncols]
+    if np.all(codes[1:] >= codes[:-1]):  # sorted by x (the fit's objective sorts once)
+        halves = [grouped_interpolate(exact, codes, h, xu.size, rtol=tol) for h in (u[:n], u[n:])]
+        vals = np.concatenate([halves[0][0], halves[1][0]], axis=1)
+        done = np.concatenate([halves[0][1], halves[1][1]])
+    else:
+        vals, done = grouped_interpolate(exact, gy, u, xu.size, rtol=tol)
     fs = (vals[0], vals[1], vals[2], vals[3] / rho) if grad else (vals[0], _EMPTY, _EMPTY, _EMPTY)
     R = np.empty(n)
     dR = np.empty((4, n)) if grad else None

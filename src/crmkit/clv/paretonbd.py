@@ -69,6 +69,9 @@ def pareto_objective(x: Arr, tx: Arr, T: Arr, w: Arr) -> Objective:
     from :func:`crmkit.clv._hyp_pareto.pareto_log_ratio` (bounded cost per history);
     terms in x alone are evaluated once per distinct x.
     """
+    # sorted by x once: the interpolated hypergeometric terms then need no reordering
+    order = np.argsort(x, kind="stable")
+    x, tx, T, w = x[order], tx[order], T[order], w[order]
     xu, xi = np.unique(x, return_inverse=True)
     wx = np.bincount(xi.reshape(-1), weights=w, minlength=xu.size)
     n = float(w.sum())
