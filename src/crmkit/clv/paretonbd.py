@@ -38,7 +38,7 @@ from crmkit.timeunits import TimeUnit
 __all__ = ["ParetoNBD"]
 
 Arr = NDArray[np.float64]
-WARM_MIN_ROWS = 50_000  # summaries with more rows are fitted from a subsample's estimate
+WARM_MIN_ROWS = 30_000  # summaries with more rows are fitted from a subsample's estimate
 WARM_SAMPLE = 10_000
 _REFINE_STEPS = 16
 _NODES, _WEIGHTS = np.polynomial.legendre.leggauss(128)
