@@ -65,6 +65,7 @@ Arr = NDArray[np.float64]
 
 SERIES_Z_MAX = 0.9
 FAST_MIN_ROWS = 4_096  # fewer histories: the direct computation on every one
+_CHUNK = 32_768
 _DELTA_MIN = 0.01  # |log G(T) - log G(t_x)| below this: direct (cancellation)
 _INTERP_RTOL = np.array([1e-13, 1e-11, 1e-11, 1e-11])  # log F, its B, C, z-derivatives
 _CUT = 60.0  # panels end where the integrand is e^-60 below its maximum (tangent bound)
@@ -757,33 +758,37 @@ def _fast_log_ratio(
     codes = np.asarray(codes, dtype=np.intp)
     xu = np.asarray(xu, dtype=np.float64)
     big, small = max(alpha, beta), min(alpha, beta)
-    yy = np.concatenate([tx, T])
-    gy = np.concatenate([codes, codes])
-    rho = (small + yy) / (big + yy)
-    u = np.log(rho)
+    rho = [(small + y) / (big + y) for y in (tx, T)]
+    u = [np.log(v) for v in rho]
     Cg = r + xu + s + 1.0
     Bg = r + xu if alpha >= beta else np.full(xu.size, s + 1.0)
-    ncols = 4 if grad else 1
+    tol = _INTERP_RTOL[: 4 if grad else 1]
 
     def exact(g: NDArray[np.intp], v: Arr) -> Arr:
         rv = np.exp(v)
         res = log_hyp2f1_1b_rho(Bg[g], Cg[g], -np.expm1(v), rv, grad=grad)
-        if not grad:
-            return res[0][None]
-        return np.stack([res[0], res[1], res[2], res[3] * rv])
+        return np.stack([res[0], res[1], res[2], res[3] * rv]) if grad else res[0][None]
 
-    tol = _INTERP_RTOL[:ncols]
     if np.all(codes[1:] >= codes[:-1]):  # sorted by x (the fit's objective sorts once)
-        halves = [grouped_interpolate(exact, codes, h, xu.size, rtol=tol) for h in (u[:n], u[n:])]
-        vals = np.concatenate([halves[0][0], halves[1][0]], axis=1)
-        done = np.concatenate([halves[0][1], halves[1][1]])
+        parts = [grouped_interpolate(exact, codes, h, xu.size, rtol=tol) for h in u]
     else:
-        vals, done = grouped_interpolate(exact, gy, u, xu.size, rtol=tol)
-    fs = (vals[0], vals[1], vals[2], vals[3] / rho) if grad else (vals[0], _EMPTY, _EMPTY, _EMPTY)
+        both = grouped_interpolate(
+            exact, np.concatenate([codes, codes]), np.concatenate(u), xu.size, rtol=tol
+        )
+        parts = [(both[0][:, :n], both[1][:n]), (both[0][:, n:], both[1][n:])]
+    if grad:
+        for (v, _), rh in zip(parts, rho, strict=True):
+            v[3] /= rh
     R = np.empty(n)
     dR = np.empty((4, n)) if grad else None
-    delta = _ratio_from_f(theta, x, tx, T, lr_a, lr_b, fs, R, dR, slice(None))
-    redo = np.flatnonzero(~(delta <= -_DELTA_MIN) | ~done[:n] | ~done[n:])
+    delta = np.empty(n)
+    for a in range(0, n, _CHUNK):  # chunks that stay in the processor cache
+        c = slice(a, min(a + _CHUNK, n))
+        fc = np.concatenate([parts[0][0][:, c], parts[1][0][:, c]], axis=1)
+        fs = (fc[0], fc[1], fc[2], fc[3]) if grad else (fc[0], _EMPTY, _EMPTY, _EMPTY)
+        delta[c] = _ratio_from_f(theta, x[c], tx[c], T[c], lr_a[c], lr_b[c], fs, R, dR, c)
+    done = parts[0][1] & parts[1][1]
+    redo = np.flatnonzero(~(delta <= -_DELTA_MIN) | ~done)
     if redo.size:
         Rr, dRr = pareto_log_ratio(
             r, alpha, s, beta, x[redo], tx[redo], T[redo], grad=grad, fast=False
