@@ -207,3 +207,23 @@ def test_warm_start_falls_back_to_the_plain_fit(monkeypatch: pytest.MonkeyPatch)
     assert [w.category for w in rec] == [DegenerateDataWarning]
     assert not fit.converged
     assert fit.n_customers == 200
+
+
+@pytest.mark.parametrize("theta", [(0.55, 10.58, 0.61, 11.67), (0.9, 8.0, 1.4, 3.0)])
+def test_interpolated_objective_gradient_matches_finite_differences(
+    theta: tuple[float, ...],
+) -> None:
+    """The analytic gradient of the interpolated objective against central differences."""
+    data = _simulated(N, seed=5)
+    x, tx, T = (data[c].to_numpy() for c in ("frequency", "recency", "T"))
+    value, vg = pnbd_module.pareto_objective(x, tx, T, np.ones(N))
+    assert vg is not None
+    th = np.asarray(theta)
+    _, g = vg(th)
+    for j in range(4):
+        h = 1e-6 * th[j]
+        up, down = th.copy(), th.copy()
+        up[j] += h
+        down[j] -= h
+        fd = (value(up) - value(down)) / (2 * h)
+        assert g[j] == pytest.approx(fd, rel=1e-6, abs=1e-3), (j, g[j], fd)

@@ -285,9 +285,7 @@ def log_power_integral(
     return out, mom
 
 
-# ---------------------------------------------------------------------------
 # 2F1(1, B; C; z): short series of positive terms or the quadrature above
-# ---------------------------------------------------------------------------
 
 _EMPTY = np.empty(0)
 
@@ -511,9 +509,7 @@ def log_hyp2f1_1b_grad(B: ArrayLike, C: ArrayLike, z: ArrayLike) -> tuple[Arr, A
     return log_hyp2f1_1b_rho(B, C, zz, 1.0 - zz, grad=True)
 
 
-# ---------------------------------------------------------------------------
 # The Pareto/NBD likelihood ratio
-# ---------------------------------------------------------------------------
 
 
 def _pairs_log_f(B: Arr, C: Arr, z: Arr, x: Arr, y: Arr, grad: bool) -> tuple[Arr, Arr, Arr, Arr]:
@@ -595,7 +591,7 @@ def pareto_log_ratio(
         _easy_rows(r, alpha, s, beta, xx[i], txx[i], TT[i], lr_a[i], lr_b[i], R, dR, i)
     j = np.flatnonzero(~easy)
     if j.size:
-        xj, tj, Tj = xx[j], txx[j], TT[j]
+        tj, Tj = txx[j], TT[j]
         mj = m[j]
         v0 = small + tj
         rho0 = v0 / (big + tj)
@@ -619,7 +615,6 @@ def pareto_log_ratio(
             dR[2, j] = 1.0 / s + lr_b[j] - lb
             dR[3, j] = s / (beta + Tj) - (s + 1.0) * ib
             dR[:, j] = np.where(tau1 > 0.0, dR[:, j], 0.0)
-        del xj
     return R, dR
 
 
@@ -698,32 +693,32 @@ def _ratio_from_f(
         R[idx] = np.log(s) + g_tx + _log1mexp(delta)
     if dR is None:
         return delta
-    # d log G(y) in (r, alpha, s, beta) from the series derivatives (chain rule through
-    # B, C = b + 1 and z), minus d log A
-    yy = np.concatenate([tx, T])
-    my = np.concatenate([m, m])
-    ya = alpha + yy
-    yb = beta + yy
-    by = my + s
-    dg = np.empty((4, yy.size))
-    if alpha >= beta:
-        dg[0] = -np.log(ya) + fB + fC - 1.0 / by
-        dg[1] = -my / ya + fz * yb / ya**2
-        dg[2] = -np.log(yb) + fC - 1.0 / by
-        dg[3] = -s / yb - fz / ya
-    else:
-        dg[0] = -np.log(ya) + fC - 1.0 / by
-        dg[1] = -(my - 1.0) / ya - fz / yb
-        dg[2] = -np.log(yb) + fB + fC - 1.0 / by
-        dg[3] = -(s + 1.0) / yb + fz * ya / yb**2
-    dg_tx, dg_T = dg[:, :k], dg[:, k:]
+    # dR = (dlogG(t_x) - e^delta dlogG(T)) / (1 - e^delta) - dlogA + (0, 0, 1/s, 0),
+    # with dlogG from the series derivatives (chain rule through B, C = b + 1 and z);
+    # the log(alpha + y), log(beta + y) and 1/(. + y) parts are combined in closed form
     ratio = np.exp(delta)
     one_minus = -np.expm1(delta)
-    safe = np.where(one_minus > 0.0, one_minus, 1.0)
-    dlogD = (dg_tx - ratio * dg_T) / safe
-    dlogA = np.stack([-np.log(alpha + T), -m / (alpha + T), -np.log(beta + T), -s / (beta + T)])
-    out = dlogD - dlogA
-    out[2] += 1.0 / s
+    kk = 1.0 / np.where(one_minus > 0.0, one_minus, 1.0)
+
+    def dd(a_tx: Arr, a_T: Arr) -> Arr:
+        return np.asarray(kk * (a_tx - ratio * a_T), dtype=np.float64)
+
+    fB_tx, fB_T, fC_tx, fC_T, fz_tx, fz_T = fB[:k], fB[k:], fC[:k], fC[k:], fz[:k], fz[k:]
+    ia_tx, ia_T = 1.0 / (alpha + tx), 1.0 / (alpha + T)
+    ib_tx, ib_T = 1.0 / (beta + tx), 1.0 / (beta + T)
+    ga, gb = (T - tx) * ia_tx * ia_T, (T - tx) * ib_tx * ib_T  # 1/(. + t_x) - 1/(. + T)
+    out = np.empty((4, k))
+    if alpha >= beta:
+        out[0] = kk * lr_a + dd(fB_tx + fC_tx, fB_T + fC_T) - 1.0 / b
+        out[1] = -m * kk * ga + dd(fz_tx * (beta + tx) * ia_tx**2, fz_T * (beta + T) * ia_T**2)
+        out[2] = kk * lr_b + dd(fC_tx, fC_T) - 1.0 / b + 1.0 / s
+        out[3] = -s * kk * gb - dd(fz_tx * ia_tx, fz_T * ia_T)
+    else:
+        out[0] = kk * lr_a + dd(fC_tx, fC_T) - 1.0 / b
+        out[1] = -(m - 1.0) * kk * ga + ia_T - dd(fz_tx * ib_tx, fz_T * ib_T)
+        out[2] = kk * lr_b + dd(fB_tx + fC_tx, fB_T + fC_T) - 1.0 / b + 1.0 / s
+        out[3] = dd(fz_tx * (alpha + tx) * ib_tx**2, fz_T * (alpha + T) * ib_T**2)
+        out[3] -= (s + 1.0) * kk * gb + ib_T
     dR[:, idx] = np.where(one_minus > 0.0, out, 0.0)
     return delta
 
