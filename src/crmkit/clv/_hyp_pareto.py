@@ -749,9 +749,12 @@ def _fast_log_ratio(
 
     r, alpha, s, beta = theta
     n = x.size
-    codes, xu = pd.factorize(x)
-    codes = np.asarray(codes, dtype=np.intp)
-    xu = np.asarray(xu, dtype=np.float64)
+    in_order = bool(np.all(x[1:] >= x[:-1]))  # the fit's objective sorts by x once
+    if in_order:
+        new = np.concatenate([[True], x[1:] != x[:-1]])
+        codes, xu = np.cumsum(new) - 1, x[new]
+    else:
+        codes, xu = (np.asarray(a) for a in pd.factorize(x))
     big, small = max(alpha, beta), min(alpha, beta)
     rho = [(small + y) / (big + y) for y in (tx, T)]
     u = [np.log(v) for v in rho]
@@ -764,7 +767,7 @@ def _fast_log_ratio(
         res = log_hyp2f1_1b_rho(Bg[g], Cg[g], -np.expm1(v), rv, grad=grad)
         return np.stack([res[0], res[1], res[2], res[3] * rv]) if grad else res[0][None]
 
-    if np.all(codes[1:] >= codes[:-1]):  # sorted by x (the fit's objective sorts once)
+    if in_order:
         parts = [grouped_interpolate(exact, codes, h, xu.size, rtol=tol) for h in u]
     else:
         both = grouped_interpolate(

@@ -29,7 +29,7 @@ from crmkit import columns as cols
 from crmkit.clv._base import FitResult, Progress, compress_rows
 from crmkit.clv._checks import optional_time_unit, positive_finite
 from crmkit.clv._data import summary_arrays
-from crmkit.clv._hyp_pareto import log_hyp2f1_1b_rho, pareto_log_ratio
+from crmkit.clv._hyp_pareto import FAST_MIN_ROWS, log_hyp2f1_1b_rho, pareto_log_ratio
 from crmkit.clv._special import one_minus_exp_over, wdot
 from crmkit.clv._transaction import Objective, TransactionMixin
 from crmkit.exceptions import CrmkitError
@@ -333,8 +333,18 @@ class ParetoNBD(TransactionMixin):
 
     def _log_ratio(self, x: Arr, tx: Arr, T: Arr) -> Arr:
         x, tx, T = np.broadcast_arrays(x, tx, T)
-        R, _ = pareto_log_ratio(self.r, self.alpha, self.s, self.beta, x, tx, T)
-        return R.reshape(x.shape)
+        shape = x.shape
+        x, tx, T = (np.asarray(a, dtype=np.float64).ravel() for a in (x, tx, T))
+        theta = (self.r, self.alpha, self.s, self.beta)
+        if x.size < FAST_MIN_ROWS:
+            return pareto_log_ratio(*theta, x, tx, T)[0].reshape(shape)
+        # sorted by x: the interpolated path then evaluates contiguous groups
+        codes, levels = pd.factorize(x, sort=True)
+        key = codes.astype(np.int16) if len(levels) < 2**15 else codes  # radix sort
+        order = np.argsort(key, kind="stable")
+        R = np.empty(x.size)
+        R[order] = pareto_log_ratio(*theta, x[order], tx[order], T[order])[0]
+        return R.reshape(shape)
 
     def _log_likelihood_rows(self, x: Arr, tx: Arr, T: Arr) -> Arr:
         x, tx, T = np.broadcast_arrays(x, tx, T)
