@@ -366,10 +366,15 @@ class ParetoNBD(TransactionMixin):
         return np.asarray(1.0 - share_now + np.exp(log_d) * share_later, dtype=np.float64)
 
     def _conditional_rows(self, t: Arr, x: Arr, tx: Arr, T: Arr) -> Arr:
+        # per customer: rate (r + x) / (alpha + T) times (beta + T) times P(alive); per
+        # horizon: int_0^t ((beta + T) / (beta + T + u))^s du / (beta + T)
+        # = L * (1 - e^{-(s - 1) L}) / ((s - 1) L) with L = log(1 + t / (beta + T))
+        per_customer = (self.r + x) * (self.beta + T) / (self.alpha + T)
+        per_customer = per_customer * self._p_alive_rows(x, tx, T)
         L = np.log1p(t / (self.beta + T))
-        rate = (self.r + x) * (self.beta + T) / (self.alpha + T)
-        value = rate * L * one_minus_exp_over((self.s - 1.0) * L)
-        return np.asarray(value * self._p_alive_rows(x, tx, T), dtype=np.float64)
+        sm1 = self.s - 1.0
+        per_horizon = L if sm1 == 0.0 else np.expm1(-sm1 * L) / -sm1
+        return np.asarray(per_customer * per_horizon, dtype=np.float64)
 
     def _expected(self, t: Arr) -> Arr:
         L = np.log1p(t / self.beta)
