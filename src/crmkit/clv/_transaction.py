@@ -72,6 +72,12 @@ def unique_pairs(a: Arr, b: Arr) -> tuple[Arr, Arr, NDArray[np.intp]] | None:
     """
     if a.ndim != 1 or a.shape != b.shape or a.size < 4096:
         return None
+    # continuous values (every b distinct) are recognised on an evenly spaced sample of
+    # 4096 entries: with k levels the sample repeats a value unless k >> 4096^2 / 2, so
+    # a sample without repeats means compression cannot pay, at a fraction of the cost
+    sample = b[:: max(1, b.size // 4096)][:4096]
+    if len(pd.unique(sample)) == sample.size:
+        return None
     b_code, bu = pd.factorize(b)
     if len(bu) > a.size // 2:  # at least as many distinct pairs as distinct b: no gain
         return None
@@ -565,6 +571,31 @@ def _boundary_handler(family: str, default: Arr) -> BoundaryHandler | None:
     return None
 
 
+def _distinct_histories(x: Arr, tx: Arr, T: Arr, w: Arr) -> tuple[Arr, Arr, Arr, Arr]:
+    """The distinct (x, t_x, T) rows with summed weights (the likelihood's sufficient data).
+
+    Rows are first checked for being distinct already with unsorted hash codes (linear
+    time): continuous purchase times make every history distinct, and sorting them
+    would cost more than the fit. Otherwise :func:`~crmkit.clv._base.compress_rows`
+    returns the distinct rows in lexicographic order.
+    """
+    if x.size >= 4096:
+        codes = []
+        sizes = []
+        for arr in (T, tx, x):
+            code, lev = pd.factorize(arr)
+            codes.append(np.asarray(code, dtype=np.int64))
+            sizes.append(len(lev))
+            if len(lev) == x.size:  # one column already distinct: so are the rows
+                return x, tx, T, w
+        if sizes[0] * sizes[1] * sizes[2] < 2**62:
+            key = (codes[2] * sizes[1] + codes[1]) * sizes[0] + codes[0]
+            if len(pd.unique(key)) == x.size:
+                return x, tx, T, w
+    uniq, counts, _ = compress_rows({"x": x, "tx": tx, "T": T}, w)
+    return uniq["x"], uniq["tx"], uniq["T"], counts
+
+
 def fit_transaction_model(
     cls: Callable[..., ModelT],
     summary: pd.DataFrame,
@@ -596,11 +627,9 @@ def fit_transaction_model(
     unit = time_unit if time_unit is not None else summary.attrs.get("crmkit_time_unit")
     unit_checked: TimeUnit | None = None if unit is None else check_time_unit(str(unit))
     keep = data.weights > 0
-    uniq, w, _ = compress_rows(
-        {"x": data.frequency[keep], "tx": data.recency[keep], "T": data.T[keep]},
-        data.weights[keep],
+    x, tx, T, w = _distinct_histories(
+        data.frequency[keep], data.recency[keep], data.T[keep], data.weights[keep]
     )
-    x, tx, T = uniq["x"], uniq["tx"], uniq["T"]
     n = float(w.sum())
     if n <= 0:
         raise InvalidValueError(f"{family}: the weights sum to 0; nothing to fit.")
