@@ -166,6 +166,23 @@ class TransactionMixin:
     def _expected(self, t: Arr) -> Arr:
         raise NotImplementedError
 
+    def _discounted_rows(self, ends: Arr, discount: Arr, x: Arr, tx: Arr, T: Arr) -> Arr:
+        """:math:`\\sum_k d_k (E[X(t_k)] - E[X(t_{k-1})])` per customer, :math:`t_0 = 0`.
+
+        ``ends`` are the period ends :math:`t_1 < \\dots < t_K` and ``discount`` the
+        factors :math:`d_k`. This default evaluates the conditional expectation at every
+        end (in blocks of at most 2**19 customer-periods); families with a cheaper
+        route override it.
+        """
+        out = np.empty(x.size)
+        block = max(1, (1 << 19) // max(ends.size, 1))
+        for start in range(0, x.size, block):
+            sl = slice(start, start + block)
+            cum = self._conditional_rows(ends[None, :], x[sl, None], tx[sl, None], T[sl, None])
+            steps = np.diff(np.maximum(cum, 0.0), axis=1, prepend=0.0)
+            out[sl] = np.einsum("ij,j->i", steps, discount)
+        return out
+
     def _pmf(self, k: Arr, t: Arr) -> Arr:
         raise NotImplementedError
 

@@ -22,6 +22,7 @@ from scipy import special
 
 from crmkit.clv._checks import optional_time_unit, positive_finite
 from crmkit.clv._hyp_bg import beta_expectations, lgamma_ratio, log_beta_ratio
+from crmkit.clv._hyp_bg_value import discounted_q
 from crmkit.clv._special import wdot
 from crmkit.clv._transaction import (
     Objective,
@@ -157,19 +158,28 @@ def beta_geo_objective(x: Arr, tx: Arr, T: Arr, w: Arr, shift: int) -> Objective
     return (lambda th: core(th, False)[0]), (lambda th: core(th, True))
 
 
-def count_codes(x: Arr) -> NDArray[np.intp]:
-    """Codes 0, 1, ... of the distinct values of *x* (any order).
+def count_codes(x: Arr) -> tuple[NDArray[np.intp], Arr]:
+    """Codes 0, 1, ... of the distinct values of *x* and those values (by code).
 
     Purchase counts are small whole numbers, so a lookup table indexed by the count is
     built in linear time; other values are hashed (:func:`pandas.factorize`).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> codes, levels = count_codes(np.array([3.0, 0.0, 3.0, 1.0]))
+    >>> codes.tolist(), levels.tolist()
+    ([2, 0, 2, 1], [0.0, 1.0, 3.0])
     """
-    if x.size and np.all(x >= 0) and float(x.max()) <= 4 * x.size + 1024:
+    if x.size and float(x.min()) >= 0 and float(x.max()) <= 4 * x.size + 1024:
         xi = x.astype(np.intp)
         if np.array_equal(xi, x):
             present = np.zeros(int(xi.max()) + 1, dtype=np.intp)
             present[xi] = 1
-            return np.asarray((np.cumsum(present) - 1)[xi], dtype=np.intp)
-    return np.asarray(pd.factorize(x)[0], dtype=np.intp)
+            levels = np.flatnonzero(present).astype(np.float64)
+            return np.asarray((np.cumsum(present) - 1)[xi], dtype=np.intp), levels
+    codes, uniques = pd.factorize(x)
+    return np.asarray(codes, dtype=np.intp), np.asarray(uniques, dtype=np.float64)
 
 
 def beta_geo_start(x: Arr, tx: Arr, T: Arr, w: Arr) -> Arr:
@@ -255,7 +265,7 @@ class BetaGeoMaths(TransactionMixin):
             ts / (self.alpha + Ts),
             want_q=want_q,
             want_s=want_s,
-            groups=count_codes(xs),
+            groups=count_codes(xs)[0],
         )
         if inverse is not None:
             S, Q = S[inverse], Q[inverse]
@@ -271,8 +281,36 @@ class BetaGeoMaths(TransactionMixin):
         )
 
     def _conditional_rows(self, t: Arr, x: Arr, tx: Arr, T: Arr) -> Arr:
+        if np.ndim(t) == 0 and np.ndim(x) == 1 and np.shape(T) == np.shape(x) and x.size > 4096:
+            # one horizon, many customers: Q interpolated per purchase count
+            Q = self._q_sum(np.array([float(t)]), np.ones(1), x, T)
+            return np.asarray(Q * self._p_alive_rows(x, tx, T), dtype=np.float64)
         _, Q = self._posterior_expectations(t, x, T, want_q=True, want_s=False)
         return np.asarray(Q * self._p_alive_rows(x, tx, T), dtype=np.float64)
+
+    def _discounted_rows(self, ends: Arr, discount: Arr, x: Arr, tx: Arr, T: Arr) -> Arr:
+        # sum_k d_k (E[X(t_k)] - E[X(t_(k-1))]) = P(alive) v G(v), G interpolated per x
+        # (Abel summation; see crmkit.clv._hyp_bg_value)
+        coefs = discount - np.append(discount[1:], 0.0)
+        G = self._q_sum(np.asarray(ends, np.float64), coefs, x, T)
+        return np.asarray(np.maximum(G, 0.0) * self._p_alive_rows(x, tx, T), dtype=np.float64)
+
+    def _q_sum(self, scales: Arr, coefs: Arr, x: Arr, T: Arr) -> Arr:
+        """sum_k c_k Q(t_k / (alpha + T)) per customer (1-d x and T)."""
+        pairs = unique_pairs(x, T)
+        if pairs is not None:  # few distinct (x, T): once per pair
+            xs, Ts, inverse = pairs
+            return self._q_sum(scales, coefs, xs, Ts)[inverse]
+        codes, xu = count_codes(x)
+        return discounted_q(
+            self.r + xu,
+            np.full(xu.size, self.a),
+            self.b + xu + self._shift,
+            codes,
+            1.0 / (self.alpha + T),
+            scales,
+            coefs,
+        )
 
     def _expected(self, t: Arr) -> Arr:
         zero = np.zeros_like(t)
