@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 
 from crmkit.clv import BetaGeo, ModifiedBetaGeo, customer_lifetime_value
 from crmkit.clv._base import compress_rows
+from crmkit.clv._hyp_bg import beta_expectations
 from crmkit.clv._transaction import TransactionMixin, _distinct_histories
 from crmkit.clv.bgnbd import beta_geo_objective
 
@@ -211,3 +212,18 @@ def test_clv_all_distinct_equals_compressed_path() -> None:
     direct = 10.0 * TransactionMixin._discounted_rows(model, ends, disc, x, tx, T)
     np.testing.assert_allclose(a.to_numpy(), direct, rtol=1e-10)
     np.testing.assert_array_equal(a.to_numpy(), b.to_numpy())
+
+
+@pytest.mark.parametrize(
+    ("m", "a", "b", "u"),
+    [(196.0, 33.0, 1.0, 262.0), (218.0, 60.0, 1.0, 36.0), (300.0, 100.0, 1.0, 10.0)],
+)
+def test_trapezoid_narrow_s_integrand(m: float, a: float, b: float, u: float) -> None:
+    """Large m u: S is far narrower than the beta density (errors were 1e-10 to 2e-6)."""
+    refs = []
+    for dps in (60, 120):
+        with mp.workdps(dps):
+            refs.append(mp.hyp2f1(m, a, a + b, -u))
+    assert float(refs[0]) == pytest.approx(float(refs[1]), rel=1e-15)
+    S, _ = beta_expectations(m, a, b, u, interpolate=False)
+    assert float(S) == pytest.approx(float(refs[0]), rel=1e-12)

@@ -60,6 +60,7 @@ Arr = NDArray[np.float64]
 
 _MIN_PIECES = 4.0
 _DIRECT_ENTRIES = 1 << 20  # entries x horizons per direct quadrature call (memory bound)
+_BLOCK = 1 << 15  # entries per block of the interpolant evaluation
 
 
 def discounted_q(
@@ -181,6 +182,7 @@ def _interpolated_sum(
         want_s=False,
         groups=np.repeat(piece_group, rep).astype(np.intp),
         interpolate=False,
+        shared_rule=True,
     )
     q_n = q_n.reshape(total, n_deg + 1, n_k)
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
@@ -198,31 +200,35 @@ def _interpolated_sum(
     use_g &= ~bad
     if not use_g.any():
         return np.zeros(v.size, dtype=bool)
-    # per-entry work: piece index, local coordinate, Clenshaw (a handful of passes)
+    # per-entry work: piece index, local coordinate, Clenshaw; in blocks of _BLOCK
+    # entries so that the temporaries stay in cache
     every = bool(np.all(use_g[present]))
     done = None if every else use_g[groups]
-    g = groups if done is None else groups[done]
-    lu_d = lu if done is None else lu[done]
-    v_d = v if done is None else v[done]
+    idx = None if done is None else np.flatnonzero(done)
     inv_pw = np.where(pw > 0.0, 1.0 / np.where(pw > 0.0, pw, 1.0), 0.0)
     last = offset + np.maximum(n_pieces - 1, 0)
-    pid_f = np.floor((lu_d - lo[g]) * inv_pw[g])
-    pid_f += offset[g]
-    np.minimum(pid_f, last[g], out=pid_f)
-    np.maximum(pid_f, offset[g], out=pid_f)
-    pid = pid_f.astype(np.intp)
     width = u1 - u0
     safe = np.where(width > 0.0, width, 1.0)
     slope = np.where(width > 0.0, 2.0 * t_max / safe, 0.0)
     shift = np.where(width > 0.0, -2.0 * u0 / safe - 1.0, 1.0)
-    x = v_d * slope[pid]
-    x += shift[pid]
-    np.clip(x, -1.0, 1.0, out=x)
     coef_t = np.ascontiguousarray((np.where(np.isfinite(g_n), g_n, 0.0) @ _CHEB.T).T)
-    G = _clenshaw(coef_t, pid, x)
-    G *= v_d
-    if done is None:
-        out[:] = G
-    else:
-        out[done] = G
+    n_done = v.size if idx is None else idx.size
+    for start in range(0, n_done, _BLOCK):
+        sl = slice(start, start + _BLOCK)
+        sel = sl if idx is None else idx[sl]
+        g = groups[sel]
+        v_d = v[sel]
+        pid_f = lu[sel] - lo[g]
+        pid_f *= inv_pw[g]
+        np.floor(pid_f, out=pid_f)
+        pid_f += offset[g]
+        np.minimum(pid_f, last[g], out=pid_f)
+        np.maximum(pid_f, offset[g], out=pid_f)
+        pid = pid_f.astype(np.intp)
+        x = v_d * slope[pid]
+        x += shift[pid]
+        np.clip(x, -1.0, 1.0, out=x)
+        G = _clenshaw(coef_t, pid, x)
+        G *= v_d
+        out[sel] = G
     return done

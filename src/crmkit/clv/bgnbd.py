@@ -236,6 +236,13 @@ class BetaGeoMaths(TransactionMixin):
         return np.asarray(np.where(has2, lo, -np.inf), dtype=np.float64)
 
     def _p_alive_rows(self, x: Arr, tx: Arr, T: Arr) -> Arr:
+        if np.ndim(x) == 1 and np.shape(tx) == np.shape(T) == np.shape(x) and x.size > 65536:
+            # long 1-d input: in blocks, so that the temporaries stay in cache
+            out = np.empty(x.size)
+            for start in range(0, x.size, 32768):
+                sl = slice(start, start + 32768)
+                out[sl] = special.expit(-self._log_odds_dead(x[sl], tx[sl], T[sl]))
+            return out
         return np.asarray(special.expit(-self._log_odds_dead(x, tx, T)), dtype=np.float64)
 
     def _posterior_expectations(
