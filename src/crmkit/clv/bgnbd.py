@@ -36,6 +36,9 @@ __all__ = ["BetaGeo"]
 Arr = NDArray[np.float64]
 
 
+_BLOCK = 1 << 15  # rows per block of the likelihood's array work
+
+
 def beta_geo_objective(x: Arr, tx: Arr, T: Arr, w: Arr, shift: int) -> Objective:
     """Weighted BG/NBD (``shift=0``) or MBG/NBD (``shift=1``) log-likelihood and gradient.
 
@@ -76,6 +79,12 @@ def beta_geo_objective(x: Arr, tx: Arr, T: Arr, w: Arr, shift: int) -> Objective
         T_code = np.asarray(T_code, np.intp)
     cache: dict[str, Any] = {}
 
+    zero = ~pos
+    T0, w0 = T[zero], w[zero]
+    wxp_p = wxp[pos]
+    D_buf = np.empty(xp.size)
+    dD_buf = np.empty(xp.size)
+
     def alpha_terms(alpha: float) -> dict[str, Any]:
         if cache.get("alpha") == alpha:
             return cache
@@ -84,20 +93,40 @@ def beta_geo_objective(x: Arr, tx: Arr, T: Arr, w: Arr, shift: int) -> Objective
         if few:
             inv_T = (1.0 / (alpha + T_lev))[T_code]
             LT = np.log1p(T_lev / alpha)[T_code]
+            inv_t = 1.0 / (alpha + txp)
+            sums = [wdot(w, LT), wdot(wxp, LT), wdot(w, T * inv_T), wdot(wxp, inv_T)]
+            np.log1p(gap * inv_t, out=D_buf)
+            np.multiply(-gap * inv_t, inv_T[pos], out=dD_buf)
         else:
-            inv_T = 1.0 / (alpha + T)
-            LT = np.log1p(T / alpha)
-        inv_t = 1.0 / (alpha + txp)
-        inv_Tp = inv_T[pos]
+            # in blocks of _BLOCK rows, so that the temporaries stay in cache
+            sums = [0.0, 0.0, 0.0, 0.0]
+            for start in range(0, T0.size, _BLOCK):
+                t = T0[start : start + _BLOCK]
+                ww = w0[start : start + _BLOCK]
+                sums[0] += wdot(ww, np.log1p(t / alpha))
+                sums[2] += wdot(ww, t / (alpha + t))
+            for start in range(0, Tp.size, _BLOCK):
+                sl = slice(start, start + _BLOCK)
+                t, ww, wwx = Tp[sl], wp[sl], wxp_p[sl]
+                lt = np.log1p(t / alpha)
+                it = 1.0 / (alpha + t)
+                sums[0] += wdot(ww, lt)
+                sums[1] += wdot(wwx, lt)
+                sums[2] += wdot(ww, t * it)
+                sums[3] += wdot(wwx, it)
+                g = gap[sl] / (alpha + txp[sl])
+                np.log1p(g, out=D_buf[sl])
+                np.multiply(g, it, out=dD_buf[sl])
+                dD_buf[sl] *= -1.0
         cache.clear()
         cache.update(
             alpha=alpha,
-            A0=wdot(w, LT),
-            A1=wdot(wxp, LT) + sum_wx * np.log(alpha),
-            B0=wdot(w, T * inv_T) / alpha,
-            B1=wdot(wxp, inv_T),
-            D=np.log1p(gap * inv_t),
-            dD=-gap * inv_t * inv_Tp,
+            A0=sums[0],
+            A1=sums[1] + sum_wx * np.log(alpha),
+            B0=sums[2] / alpha,
+            B1=sums[3],
+            D=D_buf,
+            dD=dD_buf,
         )
         return cache
 
@@ -126,24 +155,32 @@ def beta_geo_objective(x: Arr, tx: Arr, T: Arr, w: Arr, shift: int) -> Objective
         at = alpha_terms(alpha)
         b1, lb2, lgr = per_x_logs(r, a, b)
         c = np.where(has2u, np.log(a) - np.log(a + b + k2u) + lb2 - b1, -np.inf)
-        D = at["D"]
-        rx = r + xp
-        zz = c[xip] + rx * D
-        e = np.exp(-np.abs(zz))
-        soft = np.maximum(zz, 0.0) + np.log1p(e)
-        value = wdot(wx, lgr) + wdot(wx, b1) - r * at["A0"] - at["A1"] + wdot(wp, soft)
+        D, dD = at["D"], at["dD"]
+        # the per-history terms, in blocks of _BLOCK rows (temporaries stay in cache)
+        soft_sum, s_D, s_dD = 0.0, 0.0, 0.0
+        g2 = np.zeros(nx)
+        for start in range(0, xp.size, _BLOCK):
+            sl = slice(start, start + _BLOCK)
+            rx = r + xp[sl]
+            zz = c[xip[sl]]
+            zz += rx * D[sl]
+            e = np.exp(-np.abs(zz))
+            soft = np.log1p(e)
+            soft += np.maximum(zz, 0.0)
+            soft_sum += wdot(wp[sl], soft)
+            if grad:
+                wp2 = np.where(zz >= 0.0, 1.0, e)  # expit(zz) = this / (1 + e)
+                e += 1.0
+                wp2 /= e
+                wp2 *= wp[sl]
+                s_D += wdot(wp2, D[sl])
+                s_dD += wdot(wp2 * rx, dD[sl])
+                g2 += np.bincount(xip[sl], weights=wp2, minlength=nx)
+        value = wdot(wx, lgr) + wdot(wx, b1) - r * at["A0"] - at["A1"] + soft_sum
         if not grad:
             return value, np.zeros(4)
-        p2 = np.where(zz >= 0.0, 1.0, e) / (1.0 + e)  # expit(zz)
-        wp2 = wp * p2
-        dr = (
-            wdot(wx, special.digamma(r + xu))
-            - n * float(special.digamma(r))
-            - at["A0"]
-            + wdot(wp2, D)
-        )
-        dalpha = r * at["B0"] - at["B1"] + wdot(wp2 * rx, at["dD"])
-        g2 = np.bincount(xip, weights=wp2, minlength=xu.size)
+        dr = wdot(wx, special.digamma(r + xu)) - n * float(special.digamma(r)) - at["A0"] + s_D
+        dalpha = r * at["B0"] - at["B1"] + s_dD
         g1 = wx - g2
         dab, db_ = special.digamma(a + b), special.digamma(b)
         dabx = special.digamma(a + b + xu + shift)
