@@ -27,9 +27,14 @@ series whose length grows with the parameters:
    in which the integrand stays of the size it has on the real line (Trefethen &
    Weideman 2014, thm. 5.1). *d* is :math:`\\min(1.4, 1.2 \\sigma)` with
    :math:`\\sigma^2 = 1/a + 1/\\beta` the curvature width of the density at its mode;
-   :math:`h = 2 \\pi d / 48` (error factor :math:`e^{-48}`; the step of
+   :math:`h = 2 \\pi d / 56` (error factor :math:`e^{-56}`; the step of
    :math:`2 \\pi d / 34` left a relative error of 1e-10 where the bracket is a small
-   difference, e.g. :math:`m = 694, a = 10, \\beta = 1, u = 2`, against mpmath).
+   difference, e.g. :math:`m = 694, a = 10, \\beta = 1, u = 2`, and :math:`2 \\pi d /
+   48` one of 1.1e-10 in *S* at :math:`m = 196, a = 33, \\beta = 1, u = 262`, against
+   mpmath at 60 and 120 digits). Where :math:`m u` is large the *S* integrand is much
+   narrower than the density, so *d* is also at most :math:`1.2 \\sigma_S`, the
+   curvature width of the log *S* integrand at its peak (without it the error reached
+   2e-6 at :math:`m = 300, a = 100, \\beta = 1, u = 10`).
 2. The integrands decay only like :math:`p^a` as :math:`p \\to 0` and like
    :math:`(1 - p)^{\\beta}` as :math:`p \\to 1`, far too slowly to truncate when *a* or
    :math:`\\beta` is small. Their limits are subtracted with functions whose
@@ -60,6 +65,8 @@ References
 """
 
 from __future__ import annotations
+
+import functools
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -242,8 +249,10 @@ def beta_expectations(
     u: ArrayLike,
     *,
     want_q: bool = True,
+    want_s: bool = True,
     groups: NDArray[np.intp] | None = None,
     interpolate: bool = True,
+    shared_rule: bool = False,
 ) -> tuple[Arr, Arr]:
     """Return :math:`S = E[(1 + p u)^{-m}]` and :math:`Q = E[(1 - (1 + p u)^{-m}) / p]`.
 
@@ -261,6 +270,10 @@ def beta_expectations(
         Non-negative finite scaled horizon :math:`t / (\\alpha + T)`.
     want_q : bool
         Compute *Q* too (otherwise the second array is zeros).
+    want_s : bool
+        Compute *S* (default). With ``want_s=False`` (and ``want_q``) the first array
+        is not computed (ones) and the Gauss rules need only the *Q* bound of
+        :data:`GAUSS_TIERS`, so they serve more entries.
     groups : numpy.ndarray of int, optional
         Codes (0, 1, ...) of the distinct ``(m, a, b)`` triples of the flattened,
         broadcast inputs (for example the codes of distinct purchase counts); computed
@@ -269,6 +282,10 @@ def beta_expectations(
         Let groups with many entries interpolate *S* and *Q / u* in *u* from a few
         quadrature values, where the proven bound of :data:`INTERP_DEGREE` allows it
         (default); ``False`` evaluates the quadrature at every entry.
+    shared_rule : bool
+        Give all Gauss entries of a group the largest tier any of them needs (one rule
+        per group; a larger tier is valid for every entry of a smaller one). Cheaper
+        when groups have few entries, e.g. interpolation nodes.
 
     Returns
     -------
@@ -296,16 +313,23 @@ def beta_expectations(
     rest = np.flatnonzero(uu > 0.0)
     if interpolate and rest.size:
         # interpolated entries (any rule gives the node values) leave the other paths
-        s_i, q_i, done = _interpolated(mm, aa, bb, uu, groups, rest, want_q)
+        s_i, q_i, done = _interpolated(mm, aa, bb, uu, groups, rest, want_q, want_s or not want_q)
         S[rest[done]] = s_i
         Q[rest[done]] = q_i
         rest = rest[~done]
     m_r, u_r = mm[rest], uu[rest]
     kappa = np.maximum(m_r + 1.0, 2.0) * u_r
-    usable = m_r * np.log1p(u_r) <= 10.0
+    # the S bound carries the factor (1 + u)^m; Q alone only 1 + kappa
+    usable = m_r * np.log1p(u_r) <= 10.0 if (want_s or not want_q) else np.ones(rest.size, bool)
     tier_r = np.full(rest.size, -1, dtype=np.intp)
     for level, (_, kappa_max) in reversed(list(enumerate(GAUSS_TIERS))):
         tier_r[usable & (kappa <= kappa_max)] = level
+    if shared_rule and np.any(tier_r >= 0):
+        # one rule per group: the largest tier any of its entries needs (valid for all)
+        fast = tier_r >= 0
+        top = np.full(int(groups.max()) + 1, -1, dtype=np.intp)
+        np.maximum.at(top, groups[rest[fast]], tier_r[fast])
+        tier_r[fast] = top[groups[rest[fast]]]
     tier = np.full(n, -1, dtype=np.intp)
     tier[rest] = tier_r
     slow = rest[tier_r < 0]
@@ -322,14 +346,16 @@ def beta_expectations(
         for rows in np.split(order, cuts):
             i0 = rows[0]
             n_nodes = GAUSS_TIERS[int(tier[i0])][0]
-            nodes, weights = gauss_beta_rule(float(aa[i0]), float(bb[i0]), n_nodes)
-            s_g, q_g = _gauss_eval(float(mm[i0]), nodes, weights, uu[rows], want_q)
+            nodes, weights = _cached_rule(float(aa[i0]), float(bb[i0]), n_nodes)
+            s_g, q_g = _gauss_eval(
+                float(mm[i0]), nodes, weights, uu[rows], want_q, want_s or not want_q
+            )
             S[rows] = s_g
             Q[rows] = q_g
     return S.reshape(shape), Q.reshape(shape)
 
 
-GAUSS_TIERS = ((16, 3.0), (32, 10.0), (64, 40.0))
+GAUSS_TIERS = ((16, 3.0), (32, 10.0), (64, 40.0), (128, 160.0))
 """(nodes, largest kappa): entries with :math:`\\kappa = \\max(m + 1, 2)\\, u` up to the
 largest value use the Gauss rule of the beta density with the first tier that admits
 them; the others use the trapezoid rule. For the 32-node tier: Its error is at most twice
@@ -340,11 +366,23 @@ inside the Bernstein ellipse with foci 0, 1 through :math:`-1/\\kappa`, where
 :math:`p = 0`; its parameter is :math:`\\rho = 1 + 2\\epsilon + 2\\sqrt{\\epsilon +
 \\epsilon^2} \\ge 1.86` for :math:`\\epsilon = 1/\\kappa \\ge 0.1`, so the error is below
 :math:`4 e^2 \\rho^{-63} / (\\rho - 1) < 10^{-15}` times that value. Likewise
-:math:`\\rho \\ge 3` for :math:`\\kappa \\le 3` (16 nodes, bound :math:`< 10^{-13}`) and
-:math:`\\rho \\ge 1.37` for :math:`\\kappa \\le 40` (64 nodes, bound :math:`< 10^{-15}`).
+:math:`\\rho \\ge 3` for :math:`\\kappa \\le 3` (16 nodes, bound :math:`< 10^{-13}`),
+:math:`\\rho \\ge 1.37` for :math:`\\kappa \\le 40` (64 nodes, bound :math:`< 10^{-15}`)
+and :math:`\\rho \\ge 1.171` for :math:`\\kappa \\le 160` (128 nodes, bound
+:math:`4 e^2 \\rho^{-255} / (\\rho - 1) < 6 \\cdot 10^{-16}`).
 Relative to the value, the bound is multiplied by at most :math:`(1 + u)^{m}` for *S*
 (:math:`S \\ge (1 + u)^{-m}`), so the Gauss rule is used only where
 :math:`m \\log(1 + u) \\le 10`, and by :math:`1 + \\kappa` for *Q*."""
+
+
+@functools.lru_cache(maxsize=512)
+def _cached_rule(a: float, b: float, n: int) -> tuple[Arr, Arr]:
+    """:func:`gauss_beta_rule`, kept for repeated (a, b, n): predictions for one model
+    ask for the same rules again (one per purchase count and tier). Read-only arrays."""
+    nodes, weights = gauss_beta_rule(a, b, n)
+    nodes.flags.writeable = False
+    weights.flags.writeable = False
+    return nodes, weights
 
 
 def gauss_beta_rule(a: float, b: float, n: int) -> tuple[Arr, Arr]:
@@ -391,16 +429,21 @@ def gauss_beta_rule(a: float, b: float, n: int) -> tuple[Arr, Arr]:
     return np.asarray(nodes, np.float64), np.asarray(weights / weights.sum(), np.float64)
 
 
-def _gauss_eval(m: float, nodes: Arr, weights: Arr, u: Arr, want_q: bool) -> tuple[Arr, Arr]:
-    S = np.empty(u.size)
+def _gauss_eval(
+    m: float, nodes: Arr, weights: Arr, u: Arr, want_q: bool, want_s: bool = True
+) -> tuple[Arr, Arr]:
+    S = np.ones(u.size)
     Q = np.zeros(u.size)
     step = max(1, _CHUNK_ELEMENTS // nodes.size)
+    wq = weights / nodes
     for start in range(0, u.size, step):
         uu = u[start : start + step, None]
         em = np.expm1(-m * np.log1p(uu * nodes[None, :]))  # (1 + p u)^-m - 1
-        S[start : start + step] = 1.0 + em @ weights
+        # einsum, not BLAS: a threaded matrix-vector product is slow on a busy machine
+        if want_s:
+            S[start : start + step] = 1.0 + np.einsum("ij,j->i", em, weights)
         if want_q:
-            Q[start : start + step] = -(em @ (weights / nodes))
+            Q[start : start + step] = -np.einsum("ij,j->i", em, wq)
     return np.clip(S, 0.0, 1.0), np.maximum(Q, 0.0)
 
 
@@ -411,7 +454,7 @@ def _trapezoid(m: Arr, a: Arr, b: Arr, u: Arr, want_q: bool) -> tuple[Arr, Arr]:
     s_star = np.log(a) - np.log(b)
     sigma = np.sqrt(1.0 / a + 1.0 / b)
     half = np.minimum(1.4, 1.2 * sigma)
-    h = 2.0 * np.pi * half / 48.0
+    h = 2.0 * np.pi * half / 56.0
     # tail cuts (log-odds relative to the mode): beyond them the bracket integrand decays
     # at least like exp(-(1 + a)|s|) on the left and exp(-(1 + b) s) on the right
     left_tail = np.minimum(0.0, -np.log1p(kappa + b) - s_star) - 40.0 / (1.0 + a)
@@ -432,6 +475,14 @@ def _trapezoid(m: Arr, a: Arr, b: Arr, u: Arr, want_q: bool) -> tuple[Arr, Arr]:
         lo = np.where(up, mid, lo)
         hi = np.where(up, hi, mid)
     d_s = 0.5 * (lo + hi)
+    # the S integrand can be much narrower than the density (large m u): its curvature
+    # width at the peak bounds the step too
+    ps = special.expit(s_star + d_s)
+    pq = ps * (1.0 - ps)
+    one_pu = 1.0 + ps * u
+    curv = (a + b) * pq + mu * pq * ((1.0 - 2.0 * ps) * one_pu - u * pq) / (one_pu * one_pu)
+    sigma_s = 1.0 / np.sqrt(np.maximum(curv, 1e-300))
+    h = np.minimum(h, 2.0 * np.pi * np.minimum(1.4, 1.2 * sigma_s) / 56.0)
     phi_s = -_log_drop(a, b, d_s) - m * np.log1p(u * special.expit(s_star + d_s))
     need_q = 60.0 + np.log(np.maximum(1.0, mu * pbar))
     left = left_tail.copy()
@@ -546,20 +597,30 @@ def _clenshaw(coefs_t: Arr, pid: NDArray[np.intp], x: Arr) -> Arr:
     """Sum of coefs_t[k, pid] T_k(x) for every entry (coefs_t has one row per degree)."""
     b1 = np.zeros(x.size)
     b2 = np.zeros(x.size)
+    tmp = np.empty(x.size)
     two_x = 2.0 * x
     for k in range(coefs_t.shape[0] - 1, 0, -1):
-        b0 = two_x * b1
-        b0 -= b2
-        b0 += coefs_t[k][pid]
-        b2, b1 = b1, b0
+        # b0 = 2 x b1 - b2 + c_k, written into b2's buffer; then (b1, b2) <- (b0, b1)
+        np.multiply(two_x, b1, out=tmp)
+        tmp -= b2
+        np.take(coefs_t[k], pid, out=b2, mode="clip")
+        b2 += tmp
+        b1, b2 = b2, b1
     out = x * b1
     out -= b2
-    out += coefs_t[0][pid]
+    out += np.take(coefs_t[0], pid, mode="clip")
     return np.asarray(out, np.float64)
 
 
 def _interpolated(
-    m: Arr, a: Arr, b: Arr, u: Arr, groups: NDArray[np.intp], rows: NDArray[np.intp], want_q: bool
+    m: Arr,
+    a: Arr,
+    b: Arr,
+    u: Arr,
+    groups: NDArray[np.intp],
+    rows: NDArray[np.intp],
+    want_q: bool,
+    want_s: bool = True,
 ) -> tuple[Arr, Arr, NDArray[np.bool_]]:
     """*S* and *Q* of ``rows`` from per-piece Chebyshev interpolants (see INTERP_DEGREE).
 
@@ -606,6 +667,7 @@ def _interpolated(
         np.repeat(b_g[piece_group], n_deg + 1),
         un.ravel(),
         want_q=want_q,
+        want_s=want_s,
         groups=np.repeat(piece_group, n_deg + 1).astype(np.intp),
         interpolate=False,
     )
@@ -618,9 +680,13 @@ def _interpolated(
     with np.errstate(divide="ignore", invalid="ignore"):
         rho = np.where(half > 0.0, (major + np.sqrt(major * major - half * half)) / half, np.inf)
         factor = np.where(np.isfinite(rho), 4.0 * np.e * rho ** (-float(n_deg)) / (rho - 1.0), 0.0)
-        err_s = factor * s_n[:, -1] / s_n[:, 0]
+        err_s = factor * s_n[:, -1] / s_n[:, 0] if want_s else np.zeros(total)
         err_r = factor * mg / r_n[:, 0] if want_q else np.zeros(total)
-    piece_ok = (err_s <= _INTERP_TOL) & (err_r <= _INTERP_TOL) & (s_n[:, 0] > 0.0)
+    piece_ok = (err_s <= _INTERP_TOL) & (err_r <= _INTERP_TOL)
+    if want_s:
+        piece_ok &= s_n[:, 0] > 0.0
+    if want_q:
+        piece_ok &= r_n[:, 0] > 0.0
     # entries -> piece
     gr = np.where(use_g[g], g, 0)
     jr = np.floor((lu - lo[gr]) / np.where(pw[gr] > 0.0, pw[gr], 1.0))
@@ -635,7 +701,10 @@ def _interpolated(
         width > 0.0, (2.0 * (ud - u0[pid])) / np.where(width > 0.0, width, 1.0) - 1.0, 1.0
     )
     x = np.clip(x, -1.0, 1.0)
-    S = np.clip(_clenshaw(np.ascontiguousarray((s_n @ _CHEB.T).T), pid, x), 0.0, 1.0)
+    if want_s:
+        S = np.clip(_clenshaw(np.ascontiguousarray((s_n @ _CHEB.T).T), pid, x), 0.0, 1.0)
+    else:
+        S = np.ones(ud.size)
     if want_q:
         R = _clenshaw(np.ascontiguousarray((r_n @ _CHEB.T).T), pid, x)
         Q = np.clip(R * ud, 0.0, m[rows][done] * ud)

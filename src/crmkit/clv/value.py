@@ -40,7 +40,6 @@ __all__ = ["customer_lifetime_value", "simple_clv"]
 _DAYS: Final = {"D": 1, "W": 7}
 _MONTHS: Final = {"M": 1, "Q": 3, "Y": 12}
 _SUFFICIENT: Final = ("frequency", "recency", "T", "n_periods")
-_CELLS: Final = 1 << 19  # customers x periods predicted at once by crmkit's own models
 
 
 def _period_length(unit: TimeUnit, model_unit: TimeUnit) -> float:
@@ -55,6 +54,23 @@ def _period_length(unit: TimeUnit, model_unit: TimeUnit) -> float:
         f"refit the model with time_unit={unit!r}, or state the horizon and the discount "
         f"rate in {model_unit!r} (crmkit.timeunits.convert_rate converts the rate)."
     )
+
+
+def _distinct_sample(summary: pd.DataFrame, keys: list[str]) -> bool:
+    """True when a key column has no repeated value on an evenly spaced sample of 4096.
+
+    Rows are then (almost surely) all distinct, so grouping them would cost time and
+    save nothing; with k distinct values a sample of 4096 repeats one unless k is far
+    above 4096**2 / 2. Short summaries are always grouped.
+    """
+    n = len(summary)
+    if n < 8192:
+        return False
+    for col in keys:
+        sample = summary[col].to_numpy()[:: n // 4096][:4096]
+        if len(pd.unique(sample)) == sample.size:
+            return True
+    return False
 
 
 def _spend_per_customer(spend: Any, summary: pd.DataFrame) -> NDArray[np.float64]:
@@ -192,7 +208,12 @@ def customer_lifetime_value(
 
     data, inverse = summary, None
     keys = [c for c in _SUFFICIENT if c in summary.columns]
-    if compress and keys and all(pd.api.types.is_numeric_dtype(summary[c]) for c in keys):
+    if (
+        compress
+        and keys
+        and all(pd.api.types.is_numeric_dtype(summary[c]) for c in keys)
+        and not _distinct_sample(summary, keys)
+    ):
         if summary[keys].isna().to_numpy().any():
             raise InvalidValueError("the summary has missing values in " + ", ".join(keys) + ".")
         # hash-based grouping: O(n), much faster than sorting rows for millions of customers
@@ -205,16 +226,14 @@ def customer_lifetime_value(
     discount = (1.0 + d) ** -np.arange(1, horizon + 1, dtype=np.float64)
     value = np.empty(len(data))
     if isinstance(transaction_model, TransactionMixin):
-        # crmkit's own families take every period end in one call (a frame with one
-        # column per horizon), sharing the per-customer work across the periods; rows
-        # are sent in blocks so that rows x periods stays below _CELLS
-        block = max(1, min(chunk_size, _CELLS // horizon))
-        for start in range(0, len(data), block):
-            chunk = data.iloc[start : start + block]
-            cum = transaction_model.conditional_expected_purchases(ends[1:], chunk)
-            cum_arr = np.asarray(cum.to_numpy(), dtype=np.float64).reshape(len(chunk), horizon)
-            steps = np.diff(cum_arr, axis=1, prepend=0.0)
-            value[start : start + len(chunk)] = steps @ discount
+        # crmkit's own families value all period ends at once on validated arrays
+        # (BG/NBD and MBG/NBD interpolate the discounted sum per purchase count)
+        arrays = transaction_model._arrays(data)
+        for start in range(0, len(data), chunk_size):
+            sl = slice(start, start + chunk_size)
+            value[sl] = transaction_model._discounted_rows(
+                ends[1:], discount, arrays.frequency[sl], arrays.recency[sl], arrays.T[sl]
+            )
         per_customer = value if inverse is None else value[inverse]
         return pd.Series(m * spend_values * per_customer, index=summary.index, name="clv")
     for start in range(0, len(data), chunk_size):
