@@ -434,6 +434,21 @@ def maximize_log_likelihood(
             step = -np.linalg.solve(hess, g[free])
             if float(np.max(np.abs(step))) < 1e-12:
                 break
+            if -0.5 * float(np.dot(g[free], step)) <= 1e-13 * max(1.0, abs(f)):
+                # the predicted gain is below rounding, so comparing values is a coin
+                # flip (and cost up to 20 halvings); the gradient is still informative:
+                # take the full step if it does not increase the gradient
+                cand = z.copy()
+                cand[free] = np.clip(z[free] + step, lo[free], hi[free])
+                fc, gc = fun_and_grad(cand)
+                if not (
+                    math.isfinite(fc)
+                    and np.linalg.norm(gc[free]) <= np.linalg.norm(g[free])
+                    and fc <= f + 1e-12 * max(1.0, abs(f))
+                ):
+                    break
+                z, f, g = cand, fc, gc
+                continue
             t, moved = 1.0, False
             for _ in range(20):
                 cand = z.copy()
