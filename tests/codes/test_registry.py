@@ -23,6 +23,7 @@ from crmkit.codes import (
     EntryStatus,
     LocalCodeScheme,
     PrefixedScheme,
+    RegistryLoadError,
     UnknownCodeError,
 )
 from crmkit.exceptions import InvalidCodeError, InvalidValueError, InvariantError
@@ -233,7 +234,7 @@ def test_frame_round_trip_losslessly() -> None:
 def test_from_records_revalidates_and_refuses_unknown_schemes() -> None:
     records = _populated().to_records()
     bad = [dict(records[0], code="CUST-000001-9")]
-    with pytest.raises(InvalidCodeError):
+    with pytest.raises(RegistryLoadError, match="checksum"):
         CodeRegistry.from_records(bad)
     weird = [dict(records[0], scheme="ACME codes")]
     with pytest.raises(InvalidValueError, match="schemes_by_name"):

@@ -108,7 +108,7 @@ def test_from_record_flat_row_and_typo() -> None:
     assert c.contact("phone") == ("+989120001111",)
     assert c.demographics == Demographics(gender="male")
     assert c.segment is None
-    with pytest.raises(InvalidValueError, match="unknown customer field"):
+    with pytest.raises(InvalidValueError, match="unknown Customer field"):
         Customer.from_record({"code": "C7", "name": "Reza", "emial": "x@y.ir"})
 
 

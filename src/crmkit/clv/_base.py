@@ -367,24 +367,29 @@ def maximize_log_likelihood(
             outcome, z, free = _to_limit(z, at_lo, at_hi)
         z, f, g, hess = _polish(z, free)
         nd = _is_positive_definite(hess)
-        if outcome is None and not nd and math.isfinite(f):
+        if math.isfinite(f) and not (nd and _newton(hess, g[free]) < _STEP_TOL):
             # A ridge towards a limit is often so flat that the optimiser stops on it
-            # before the box (the log-likelihood changes by less than rounding): an end
-            # point within _RIDGE_DECADES of the box, with no pull back inside, is that
-            # limit, not an interior maximum.
+            # before the box (the log-likelihood changes by less than rounding, or the
+            # Newton step still points out along it): an end point within _RIDGE_DECADES
+            # of the box, with no pull back inside, is that limit, not an interior
+            # maximum. Coordinates already at a limit keep it.
             far = _RIDGE_DECADES * math.log(10.0)
-            ridge_lo = (z <= zlo + far) & (g >= -_GRAD_TOL)
-            ridge_hi = (z >= zhi - far) & (g <= _GRAD_TOL)
+            is_free = np.zeros(k, dtype=bool)
+            is_free[free] = True
+            ridge_lo = (z <= zlo + far) & (g >= -_GRAD_TOL) & is_free
+            ridge_hi = (z >= zhi - far) & (g <= _GRAD_TOL) & is_free
+            if nd and free.size:
+                # concave there: only coordinates the Newton step moves out to the box
+                step = np.zeros(k)
+                step[free] = -np.linalg.solve(hess, g[free])
+                ridge_lo &= step <= -_STEP_TOL
+                ridge_hi &= step >= _STEP_TOL
             if np.any(ridge_lo | ridge_hi):
-                outcome, z, free = _to_limit(z, ridge_lo, ridge_hi)
+                outcome, z, free = _to_limit(z, ridge_lo | at_lo, ridge_hi | at_hi)
                 z, f, g, hess = _polish(z, free)
                 nd = _is_positive_definite(hess)
         grad_norm = float(np.max(np.abs(g[free]))) if free.size else 0.0
-        newton = math.inf
-        if nd and free.size:
-            newton = float(np.max(np.abs(np.linalg.solve(hess, g[free]))))
-        elif nd:
-            newton = 0.0
+        newton = _newton(hess, g[free]) if nd else math.inf
         converged = bool(math.isfinite(f) and grad_norm < _GRAD_TOL and nd and newton < _STEP_TOL)
         return _Attempt(
             z=z,
@@ -398,6 +403,12 @@ def maximize_log_likelihood(
             result=result,
             hessian=hess,
         )
+
+    def _newton(hess: NDArray[np.float64], g_free: NDArray[np.float64]) -> float:
+        """Largest component of the Newton step (0 without free coordinates)."""
+        if not g_free.size:
+            return 0.0
+        return float(np.max(np.abs(np.linalg.solve(hess, g_free))))
 
     def _to_limit(
         z: NDArray[np.float64], lo: NDArray[np.bool_], hi: NDArray[np.bool_]
@@ -413,6 +424,8 @@ def maximize_log_likelihood(
         z: NDArray[np.float64], free: NDArray[np.intp]
     ) -> tuple[NDArray[np.float64], float, NDArray[np.float64], NDArray[np.float64]]:
         """A few damped Newton steps on the free coordinates (bounded: 6 steps)."""
+        # a limit handler may have moved coordinates beyond the box: they stay there
+        lo, hi = np.minimum(zlo, z), np.maximum(zhi, z)
         f, g = fun_and_grad(z)
         hess = _hessian_block(objective, grad_z, z, free)
         for _ in range(6):
@@ -424,7 +437,7 @@ def maximize_log_likelihood(
             t, moved = 1.0, False
             for _ in range(20):
                 cand = z.copy()
-                cand[free] = np.clip(z[free] + t * step, zlo[free], zhi[free])
+                cand[free] = np.clip(z[free] + t * step, lo[free], hi[free])
                 fc, gc = fun_and_grad(cand)
                 if math.isfinite(fc) and fc <= f:
                     z, f, g, moved = cand, fc, gc, True

@@ -40,6 +40,7 @@ from numpy.typing import NDArray
 from crmkit.clv._base import BoundaryHandler, BoundaryOutcome
 
 __all__ = [
+    "LIMIT_SUM",
     "LOW_FACTOR",
     "TINY_SHAPE",
     "UP_FACTOR",
@@ -60,6 +61,12 @@ UP_FACTOR = 1e8
 """Upper end of the search box, relative to the data-scaled default start."""
 TINY_SHAPE = 1e-15
 """Value reported for a shape parameter whose limit is 0 (the limit model within 1e-14)."""
+LIMIT_SUM = 1e14
+"""Sum of a beta pair's shapes reported when both run to infinity (ratio fixed).
+
+The beta distribution then has variance below ``1 / (4 LIMIT_SUM)``; predictions over
+``t`` periods differ from the one-probability limit by about ``t / LIMIT_SUM``
+relative (1e-10 for t = 1e4)."""
 
 
 def search_box(default_start: Sequence[float] | Arr) -> Arr:
@@ -190,20 +197,27 @@ def beta_geo_boundary(default_start: Sequence[float] | Arr, family: str) -> Boun
     return handler
 
 
-def gamma_gamma_boundary() -> BoundaryHandler:
-    """Limits of Gamma-Gamma ``(p, q, v)``."""
+def gamma_gamma_boundary(
+    default_start: Sequence[float] | Arr = (1.0, 3.0, 1.0),
+) -> BoundaryHandler:
+    """Limits of Gamma-Gamma ``(p, q, v)``; ``default_start`` anchors the search box."""
+    d = np.asarray(default_start, dtype=np.float64)
 
     def handler(theta: Arr, at_lo: Mask, at_hi: Mask) -> BoundaryOutcome:
         rep = _Report(("p", "q", "v"), theta)
-        if at_hi[1]:
+        if _both_large(theta, d, 1, 2, at_hi):
             p, q, v = theta
+            nu = q / v
+            # far enough along the ridge that q / (q - 1) and (p x + q) / q are 1 to
+            # within x p / LIMIT_SUM; v stays free so the polish fits the spend rate
+            rep.theta[1], rep.theta[2] = LIMIT_SUM, LIMIT_SUM / nu
             rep.add(
                 ["q"],
                 ["q", "v"],
-                f"q, v -> infinity with v/q = {v / q:.6g}: every customer has the same spend "
-                f"rate nu, so spend per transaction is Gamma(p, q/v) for everyone and the "
-                f"expected spend of every customer is the population mean p v / q = "
-                f"{p * v / q:.6g}, whatever their own average",
+                f"q, v -> infinity with q/v = {nu:.6g}: every customer has the same spend "
+                f"rate nu = {nu:.6g}, so spend per transaction is Gamma(p, nu) for everyone "
+                f"and the expected spend of every customer is the population mean p / nu = "
+                f"{p / nu:.6g}, whatever their own average",
             )
         if at_hi[0]:
             rep.add(
@@ -218,28 +232,44 @@ def gamma_gamma_boundary() -> BoundaryHandler:
     return handler
 
 
-def _same_probability(rep: _Report, at_hi: Mask, i: int, j: int, what: str, per: str) -> None:
-    """Beta shapes ``i, j -> infinity`` with their ratio fixed: one probability for all."""
-    first, second = rep.names[i], rep.names[j]
-    prob = rep.theta[i] / (rep.theta[i] + rep.theta[j])
-    rep.add(
-        [first, *([second] if at_hi[j] else [])],
-        [first, second],
-        f"{first}, {second} -> infinity with {first}/({first}+{second}) = {prob:.6g}: every "
-        f"customer has the same {what} = {prob:.6g} {per}",
-    )
+def _to_one_probability(rep: _Report, i: int, j: int) -> float:
+    """Move a beta pair ``(i, j)`` along its ratio to ``i + j = LIMIT_SUM``; hold ``i``.
+
+    The other shape stays free, so the polish that follows still fits the common
+    probability ``theta_i / (theta_i + theta_j)``.
+    """
+    prob = float(rep.theta[i] / (rep.theta[i] + rep.theta[j]))
+    rep.theta[i] = prob * LIMIT_SUM
+    rep.theta[j] = (1.0 - prob) * LIMIT_SUM
+    return prob
 
 
-def bgbb_boundary() -> BoundaryHandler:
-    """Limits of the BG/BB ``(alpha, beta, gamma, delta)``."""
+def bgbb_boundary(default_start: Sequence[float] | Arr = (1.0, 1.0, 1.0, 1.0)) -> BoundaryHandler:
+    """Limits of the BG/BB ``(alpha, beta, gamma, delta)``; ``default_start`` anchors the box."""
+    d = np.asarray(default_start, dtype=np.float64)
 
     def handler(theta: Arr, at_lo: Mask, at_hi: Mask) -> BoundaryOutcome:
         rep = _Report(("alpha", "beta", "gamma", "delta"), theta)
-        if at_hi[0]:
-            _same_probability(rep, at_hi, 0, 1, "transaction probability p", "per opportunity")
-        if at_hi[2]:
-            _same_probability(rep, at_hi, 2, 3, "dropout probability theta", "per opportunity")
+        if _both_large(theta, d, 0, 1, at_hi):
+            p = _to_one_probability(rep, 0, 1)
+            rep.add(
+                ["alpha"],
+                ["alpha", "beta"],
+                f"alpha, beta -> infinity with alpha/(alpha+beta) = {p:.6g}: every customer "
+                f"has the same transaction probability p = {p:.6g} per opportunity",
+            )
+        if _both_large(theta, d, 2, 3, at_hi):
+            th = _to_one_probability(rep, 2, 3)
+            rep.add(
+                ["gamma"],
+                ["gamma", "delta"],
+                f"gamma, delta -> infinity with gamma/(gamma+delta) = {th:.6g}: every customer "
+                f"has the same dropout probability theta = {th:.6g} per opportunity",
+            )
         elif at_lo[2] or at_hi[3]:
+            rep.theta[2] = TINY_SHAPE
+            if at_hi[3]:
+                rep.theta[3] = d[3]
             rep.add(
                 ["gamma", "delta"],
                 ["gamma", "delta"],
@@ -252,21 +282,31 @@ def bgbb_boundary() -> BoundaryHandler:
     return handler
 
 
-def sbg_boundary() -> BoundaryHandler:
-    """Limits of the shifted-beta-geometric ``(alpha, beta)``."""
+def sbg_boundary(
+    default_start: Sequence[float] | Arr = (1.0, 1.0), geometric_theta: float | None = None
+) -> BoundaryHandler:
+    """Limits of the shifted-beta-geometric ``(alpha, beta)``.
+
+    ``default_start`` is the data-scaled start the search box is built around;
+    ``geometric_theta`` the maximum-likelihood churn probability of the limit model (the
+    geometric lifetime), known in closed form. On the geometric limit the likelihood
+    changes with the churn probability by less than its rounding error within about
+    1e-8 of the maximum, so the closed form is reported instead of the optimiser's ratio.
+    """
+    d = np.asarray(default_start, dtype=np.float64)
 
     def handler(theta: Arr, at_lo: Mask, at_hi: Mask) -> BoundaryOutcome:
         rep = _Report(("alpha", "beta"), theta)
-        if at_hi[0]:
-            th = theta[0] / (theta[0] + theta[1])
-            _same_probability(
-                rep,
-                at_hi,
-                0,
-                1,
-                "churn probability theta",
-                f"per period; the lifetime is geometric, with constant retention rate "
-                f"{1.0 - th:.6g}",
+        if _both_large(theta, d, 0, 1, at_hi):
+            if geometric_theta is not None and 0.0 < geometric_theta < 1.0:
+                rep.theta[0], rep.theta[1] = geometric_theta, 1.0 - geometric_theta
+            th = _to_one_probability(rep, 0, 1)
+            rep.add(
+                ["alpha", "beta"],
+                ["alpha", "beta"],
+                f"alpha, beta -> infinity with alpha/(alpha+beta) = {th:.6g}: every customer "
+                f"has the same churn probability theta = {th:.6g} per period; the lifetime "
+                f"is geometric, with constant retention rate 1 - theta = {1.0 - th:.6g}",
             )
         elif at_lo[0] or at_hi[1]:
             rep.add(

@@ -33,6 +33,8 @@ from crmkit.clv._checks import (
     scalar_or_array,
 )
 from crmkit.clv._persist import Persistable
+from crmkit.clv._pochhammer import digamma_diff, log_beta_ratio, log_beta_ratio_grad, log_poch
+from crmkit.clv._starts import better_start, bgbb_moment_start
 from crmkit.exceptions import DegenerateDataWarning, InvalidValueError, InvariantError
 from crmkit.timeunits import TimeUnit
 
@@ -149,22 +151,56 @@ class BetaGeoBetaBinom(Persistable):
         tx: NDArray[np.float64],
         n: NDArray[np.float64],
     ) -> NDArray[np.float64]:
+        # beta-function ratios as log-Pochhammer symbols: accurate also when a pair of
+        # shapes runs to infinity (one probability for everyone), where betaln
+        # differences lose every digit
         a, b, g, d = (float(v) for v in theta)
-        lb_ab, lb_gd = special.betaln(a, b), special.betaln(g, d)
-        first = special.betaln(a + x, b + n - x) - lb_ab + special.betaln(g, d + n) - lb_gd
+        first = log_beta_ratio(a, b, x, n - x) + log_beta_ratio(g, d, 0.0, n)
         k = int(np.max(n - tx)) if x.size else 0
         if k == 0:
             return np.asarray(first, dtype=np.float64)
         i = np.arange(k, dtype=np.float64)[None, :]
-        terms = (
-            special.betaln(a + x[:, None], b + tx[:, None] - x[:, None] + i)
-            - lb_ab
-            + special.betaln(g + 1.0, d + tx[:, None] + i)
-            - lb_gd
+        terms = log_beta_ratio(a, b, x[:, None], tx[:, None] - x[:, None] + i) + log_beta_ratio(
+            g, d, 1.0, tx[:, None] + i
         )
         terms = np.where(i < (n - tx)[:, None], terms, -np.inf)
         stacked = np.concatenate([first[:, None], terms], axis=1)
         return np.asarray(special.logsumexp(stacked, axis=1), dtype=np.float64)
+
+    @staticmethod
+    def _log_likelihood_and_grad(
+        theta: NDArray[np.float64],
+        x: NDArray[np.float64],
+        tx: NDArray[np.float64],
+        n: NDArray[np.float64],
+        w: NDArray[np.float64],
+    ) -> tuple[float, NDArray[np.float64]]:
+        """Weighted total log-likelihood and its gradient in (alpha, beta, gamma, delta).
+
+        Each row's likelihood is a sum of products of two beta ratios (FHS 2010, eq. 5);
+        the gradient of its log is the average of the terms' gradients weighted by their
+        shares of the sum, with the derivatives of the beta ratios from differences of
+        digamma values that do not cancel for large shapes.
+        """
+        a, b, g, d = (float(v) for v in theta)
+        k = int(np.max(n - tx)) if x.size else 0
+        i = np.arange(k + 1, dtype=np.float64)[None, :] - 1.0  # column 0: the "alive" term
+        alive = i < 0
+        # column 0: B(a+x, b+n-x) B(g, d+n); column i+1: B(a+x, b+tx-x+i) B(g+1, d+tx+i)
+        jb = np.where(alive, (n - x)[:, None], tx[:, None] - x[:, None] + i)
+        ig = np.where(alive, 0.0, 1.0)
+        jd = np.where(alive, n[:, None], tx[:, None] + i)
+        xx = np.broadcast_to(x[:, None], jb.shape)
+        terms = log_beta_ratio(a, b, xx, jb) + log_beta_ratio(g, d, ig, jd)
+        terms = np.where(alive | (i < (n - tx)[:, None]), terms, -np.inf)
+        rows = special.logsumexp(terms, axis=1)
+        share = np.exp(terms - rows[:, None]) * w[:, None]
+        ga, gb = log_beta_ratio_grad(a, b, xx, jb)
+        gg, gd = log_beta_ratio_grad(g, d, ig, jd)
+        grad = np.array(
+            [np.sum(share * ga), np.sum(share * gb), np.sum(share * gg), np.sum(share * gd)]
+        )
+        return float(np.dot(w, rows)), grad
 
     @classmethod
     def fit(
@@ -201,8 +237,9 @@ class BetaGeoBetaBinom(Persistable):
             Length of one opportunity, stored on the fitted model; default
             ``data.attrs.get("crmkit_time_unit")``.
         x0 : array-like of 4 floats, optional
-            Starting values (default all 1, with restarts from 0.3 and 3 when the first
-            end point fails the convergence checks).
+            Starting values (default: beta-binomial moments for alpha, beta and
+            gamma = delta = 1, see :mod:`crmkit.clv._starts`, with restarts from 0.3 and
+            3 times those when the first end point fails the convergence checks).
         nan_policy : {"raise", "omit"}
             Missing values raise by default.
         strict : bool
@@ -255,7 +292,15 @@ class BetaGeoBetaBinom(Persistable):
         def loglik(theta: NDArray[np.float64]) -> float:
             return float(np.dot(uw, cls._log_likelihood_rows(theta, ux, utx, un)))
 
-        default = np.ones(4)
+        def value_and_gradient(theta: NDArray[np.float64]) -> tuple[float, NDArray[np.float64]]:
+            return cls._log_likelihood_and_grad(
+                theta, ux, utx, un, np.asarray(uw, dtype=np.float64)
+            )
+
+        # start from moments, restarts around it; the search box stays anchored at 1
+        scale = np.ones(4)
+        moments = bgbb_moment_start(ux, un, np.asarray(uw, dtype=np.float64))
+        default = better_start(loglik, [moments, scale])
         start = default if x0 is None else np.asarray(x0, dtype=np.float64)
         others = [default * 0.3, default * 3.0]
         opt = maximize_log_likelihood(
@@ -263,11 +308,12 @@ class BetaGeoBetaBinom(Persistable):
             start,
             names=_NAMES,
             n_obs=float(uw.sum()),
+            value_and_gradient=value_and_gradient,
             # without repeat transactions nothing is identified (already warned above)
             strict=strict and not degenerate,
             family="BG/BB",
-            bounds=search_box(default),
-            boundary=bgbb_boundary(),
+            bounds=search_box(scale),
+            boundary=bgbb_boundary(scale),
             restarts=others if x0 is None else [default, *others],
             user_start=x0 is not None,
             callback=callback,
@@ -307,20 +353,23 @@ class BetaGeoBetaBinom(Persistable):
     # -------------------------------------------------------------- predictions
     def _log_alive(self, t: NDArray[np.float64]) -> NDArray[np.float64]:
         """log P(alive at opportunity t) for a new customer: B(γ, δ+t)/B(γ, δ)."""
-        out = special.betaln(self.gamma, self.delta + t) - special.betaln(self.gamma, self.delta)
-        return np.asarray(out, dtype=np.float64)
+        return log_beta_ratio(self.gamma, self.delta, 0.0, t)
 
     def _alive_sum(self, n: NDArray[np.float64], m: NDArray[np.float64]) -> NDArray[np.float64]:
-        """sum_{s=1}^{m} B(γ, δ+n+s)/B(γ, δ), in closed form (digamma limit at γ = 1)."""
+        """sum_{s=1}^{m} B(γ, δ+n+s)/B(γ, δ), in closed form (digamma limit at γ = 1).
+
+        With :math:`R(t) = B(\\gamma, \\delta + t)/B(\\gamma, \\delta)`, :math:`x = \\delta + n`
+        and :math:`Q = R(n + m)/R(n)` the sum is
+        :math:`R(n)\\,[x (1 - Q) - m Q] / (\\gamma - 1)`, with :math:`1 - Q` by ``expm1``
+        of :func:`_log_q`.
+        """
         g, d = self.gamma, self.delta
-        log_c = special.gammaln(g + d) - special.gammaln(d)
-        lo = log_c + special.gammaln(d + n + 1.0) - special.gammaln(g + d + n)
-        hi = log_c + special.gammaln(d + n + m + 1.0) - special.gammaln(g + d + n + m)
         if abs(g - 1.0) < 1e-8:
-            psi = special.digamma(d + n + m + 1.0) - special.digamma(d + n + 1.0)
-            total = np.exp(log_c) * psi
-        else:
-            total = (np.exp(lo) - np.exp(hi)) / (g - 1.0)
+            total = d * digamma_diff(d + n + 1.0, m)  # Gamma(1 + d)/Gamma(d) = d
+            return np.asarray(total + 0.0, dtype=np.float64)
+        x = d + n
+        log_q = _log_q(x, m, g)
+        total = np.exp(self._log_alive(n)) * (-x * np.expm1(log_q) - m * np.exp(log_q)) / (g - 1.0)
         return np.asarray(total + 0.0, dtype=np.float64)
 
     def expected_purchases(self, t: ArrayLike) -> NDArray[np.float64]:
@@ -371,15 +420,10 @@ class BetaGeoBetaBinom(Persistable):
         shape = kk.shape
         kk, nn = kk.ravel(), nn.ravel()
         a, b, g, d = self.alpha, self.beta, self.gamma, self.delta
-        lb_ab, lb_gd = special.betaln(a, b), special.betaln(g, d)
         valid = kk <= nn
         ks = np.where(valid, kk, 0.0)
         first = (
-            _log_choose(nn, ks)
-            + special.betaln(a + ks, b + nn - ks)
-            - lb_ab
-            + special.betaln(g, d + nn)
-            - lb_gd
+            _log_choose(nn, ks) + log_beta_ratio(a, b, ks, nn - ks) + log_beta_ratio(g, d, 0.0, nn)
         )
         width = int(nn.max()) if nn.size else 0
         if width > 0:
@@ -387,10 +431,8 @@ class BetaGeoBetaBinom(Persistable):
             ii = np.maximum(i, ks[:, None])
             terms = (
                 _log_choose(ii, ks[:, None])
-                + special.betaln(a + ks[:, None], b + ii - ks[:, None])
-                - lb_ab
-                + special.betaln(g + 1.0, d + ii)
-                - lb_gd
+                + log_beta_ratio(a, b, ks[:, None], ii - ks[:, None])
+                + log_beta_ratio(g, d, 1.0, ii)
             )
             terms = np.where((i >= ks[:, None]) & (i < nn[:, None]), terms, -np.inf)
             first = special.logsumexp(np.concatenate([first[:, None], terms], axis=1), axis=1)
@@ -442,11 +484,7 @@ class BetaGeoBetaBinom(Persistable):
         """
         m = positive_count(m, name="m")
         x, tx, n, inverse, index = self._history(summary, kwargs)
-        log_num = (
-            special.betaln(self.alpha + x, self.beta + n - x)
-            - special.betaln(self.alpha, self.beta)
-            + self._log_alive(n + m)
-        )
+        log_num = log_beta_ratio(self.alpha, self.beta, x, n - x) + self._log_alive(n + m)
         p = np.clip(np.exp(log_num - self._log_l(x, tx, n)), 0.0, 1.0)
         return pd.Series(p[inverse], index=index, name="probability_alive")
 
@@ -487,9 +525,7 @@ class BetaGeoBetaBinom(Persistable):
         if horizon.ndim != 0:
             raise InvalidValueError(f"t={t!r} must be a single whole number of opportunities.")
         x, tx, n, inverse, index = self._history(summary, kwargs)
-        log_num = special.betaln(self.alpha + x + 1.0, self.beta + n - x) - special.betaln(
-            self.alpha, self.beta
-        )
+        log_num = log_beta_ratio(self.alpha, self.beta, x + 1.0, n - x)
         ratio = np.exp(log_num - self._log_l(x, tx, n))
         out = ratio * self._alive_sum(n, np.full_like(n, float(horizon)))
         return pd.Series(out[inverse], index=index, name="expected_purchases")
@@ -538,6 +574,42 @@ class BetaGeoBetaBinom(Persistable):
             },
             index=pd.RangeIndex(size, name=cols.CUSTOMER_ID),
         )
+
+
+def _log_q(x: _F, m: _F, g: float) -> _F:
+    """Log of Q = R(n + m) / R(n): log (x)_m - log (x + g)_m, Pochhammer symbols.
+
+    For :math:`x \\ge 10^4 \\max(1, g)` (e.g. near no dropout, :math:`\\delta` large) it
+    is :math:`-g\\,\\operatorname{log1p}(m/x) + f(x) - f(x + m)` with the first three
+    terms of :math:`\\log\\Gamma(y + g) - \\log\\Gamma(y) - g \\log y =
+    \\sum_k (-1)^{k+1} (B_{k+1}(g) - B_{k+1}) / (k (k+1) y^k)` (Tricomi & Erdelyi 1951;
+    the next term is below :math:`g^5/y^4`), so the result keeps its relative accuracy
+    however close Q is to 1; otherwise the difference of log-Pochhammer symbols whose
+    shift is the smaller of ``g`` and ``m`` (the smaller terms, so the smaller rounding).
+    """
+    x, m = np.broadcast_arrays(np.asarray(x, dtype=np.float64), np.asarray(m, dtype=np.float64))
+    out = np.empty(x.shape, dtype=np.float64)
+    far = x >= 1e4 * max(1.0, g)
+    if np.any(far):
+        xf, mf = x[far], m[far]
+        c1 = g * (g - 1.0) / 2.0
+        c2 = -(g**3 - 1.5 * g**2 + 0.5 * g) / 6.0
+        c3 = (g**4 - 2.0 * g**3 + g**2) / 12.0
+
+        def f(y: _F) -> _F:
+            inv = 1.0 / y
+            return np.asarray(inv * (c1 + inv * (c2 + inv * c3)), dtype=np.float64)
+
+        out[far] = -g * np.log1p(mf / xf) + (f(xf) - f(xf + mf))
+    near = ~far
+    if np.any(near):
+        xn, mn = x[near], m[near]
+        out[near] = np.where(
+            g < mn,
+            log_poch(xn, g) - log_poch(xn + mn, g),
+            log_poch(xn, mn) - log_poch(xn + g, mn),
+        )
+    return out
 
 
 def _factorize_patterns(x: _F, tx: _F, n: _F) -> tuple[NDArray[np.intp], _F, _F, _F]:

@@ -23,6 +23,7 @@ from scipy import special
 from crmkit.clv._checks import optional_time_unit, positive_finite
 from crmkit.clv._hyp_bg import beta_expectations, lgamma_ratio, log_beta_ratio
 from crmkit.clv._special import wdot
+from crmkit.clv._starts import nbd_moment_start
 from crmkit.clv._transaction import (
     Objective,
     TransactionMixin,
@@ -98,9 +99,12 @@ def beta_geo_objective(x: Arr, tx: Arr, T: Arr, w: Arr, shift: int) -> Objective
 
 
 def beta_geo_start(x: Arr, tx: Arr, T: Arr, w: Arr) -> Arr:
-    """Data-scaled starting values: r = 1, alpha = 1 / (purchase rate), a = 1, b = 3."""
-    rate = max(wdot(w, x) / max(wdot(w, T), 1e-12), 1e-6)
-    return np.array([1.0, 1.0 / rate, 1.0, 3.0])
+    """Starting values: (r, alpha) by the NBD mean and zeros, a = 1, b = 3.
+
+    See :mod:`crmkit.clv._starts`.
+    """
+    r, alpha = nbd_moment_start(x, T, w)
+    return np.array([r, alpha, 1.0, 3.0])
 
 
 class BetaGeoMaths(TransactionMixin):

@@ -26,6 +26,7 @@ from scipy import special
 from crmkit.clv._checks import optional_time_unit, positive_finite
 from crmkit.clv._hyp_pareto import log_hyp2f1_1b_rho, pareto_log_ratio
 from crmkit.clv._special import one_minus_exp_over, wdot
+from crmkit.clv._starts import nbd_moment_start
 from crmkit.clv._transaction import Objective, TransactionMixin
 from crmkit.timeunits import TimeUnit
 
@@ -91,10 +92,13 @@ def pareto_objective(x: Arr, tx: Arr, T: Arr, w: Arr) -> Objective:
 
 
 def pareto_start(x: Arr, tx: Arr, T: Arr, w: Arr) -> Arr:
-    """Data-scaled starting values: r = s = 1, alpha = 1 / (purchase rate), beta = mean T."""
-    rate = max(wdot(w, x) / max(wdot(w, T), 1e-12), 1e-6)
+    """Starting values: (r, alpha) by the NBD mean and zeros, s = 1, beta = mean T.
+
+    See :mod:`crmkit.clv._starts`.
+    """
+    r, alpha = nbd_moment_start(x, T, w)
     mean_T = max(wdot(w, T) / float(w.sum()), 1e-6)
-    return np.array([1.0, 1.0 / rate, 1.0, mean_T])
+    return np.array([r, alpha, 1.0, mean_T])
 
 
 def _share_lambda(A: Arr, S: float, a1: Arr, b1: Arr) -> Arr:

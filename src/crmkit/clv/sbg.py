@@ -15,7 +15,6 @@ import attrs
 import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike, NDArray
-from scipy import special
 
 from crmkit._validation import check_in_range, require_columns, require_nonempty
 from crmkit.clv._base import FitResult, Progress, maximize_log_likelihood
@@ -28,6 +27,9 @@ from crmkit.clv._checks import (
     scalar_or_array,
 )
 from crmkit.clv._persist import Persistable
+from crmkit.clv._pochhammer import log_beta_ratio, log_beta_ratio_grad
+from crmkit.clv._special import log_hyp2f1_1b
+from crmkit.clv._starts import better_start, sbg_moment_start
 from crmkit.exceptions import InvalidValueError, InvariantError
 from crmkit.timeunits import TimeUnit
 
@@ -181,8 +183,9 @@ class ShiftedBetaGeometric(Persistable):
             Length of one period, stored on the model; default (frame input)
             ``survivors.attrs.get("crmkit_time_unit")``.
         x0 : array-like of 2 floats, optional
-            Starting values (default 1, 1, with restarts from 0.3 and 3 when the first end
-            point fails the convergence checks).
+            Starting values (default: from the first two retention rates, see
+            :mod:`crmkit.clv._starts`, with restarts from 0.3 and 3 times those when the
+            first end point fails the convergence checks).
         strict : bool
             Raise :class:`~crmkit.exceptions.ConvergenceError` if the optimiser fails.
         callback : callable, optional
@@ -216,13 +219,32 @@ class ShiftedBetaGeometric(Persistable):
         ks = np.arange(k_max + 1, dtype=np.float64)
 
         def loglik(theta: _F) -> float:
+            # ratios of beta functions without cancellation, also on the geometric
+            # limit (alpha, beta -> infinity) where betaln differences lose every digit
             a, b = float(theta[0]), float(theta[1])
-            lb = special.betaln(a, b)
-            lp = special.betaln(a + 1.0, b + t - 1.0) - lb
-            ls = special.betaln(a, b + ks) - lb
+            lp = log_beta_ratio(a, b, 1.0, t - 1.0)
+            ls = log_beta_ratio(a, b, 0.0, ks)
             return float(np.dot(churned, lp) + np.dot(censored, ls))
 
-        default = np.ones(2)
+        def gradient(theta: _F) -> _F:
+            a, b = float(theta[0]), float(theta[1])
+            pa, pb = log_beta_ratio_grad(a, b, 1.0, t - 1.0)
+            sa, sb = log_beta_ratio_grad(a, b, 0.0, ks)
+            return np.array(
+                [
+                    np.dot(churned, pa) + np.dot(censored, sa),
+                    np.dot(churned, pb) + np.dot(censored, sb),
+                ]
+            )
+
+        # maximum-likelihood churn probability of the geometric limit (one theta for
+        # everyone): churners over periods at risk, censored customers included
+        at_risk = float(np.dot(t, churned) + np.dot(ks, censored))
+        geometric_theta = float(churned.sum()) / at_risk if at_risk > 0 else None
+        # start from the first two retention rates, restarts around it; the search box
+        # stays anchored at 1
+        scale = np.ones(2)
+        default = better_start(loglik, [sbg_moment_start(churned, censored), scale])
         start = default if x0 is None else np.asarray(x0, dtype=np.float64)
         others = [default * 0.3, default * 3.0]
         n_total = float(sum(s[0] for s in series))
@@ -231,10 +253,11 @@ class ShiftedBetaGeometric(Persistable):
             start,
             names=_NAMES,
             n_obs=n_total,
+            gradient=gradient,
             strict=strict,
             family="sBG",
-            bounds=search_box(default),
-            boundary=sbg_boundary(),
+            bounds=search_box(scale),
+            boundary=sbg_boundary(scale, geometric_theta),
             restarts=others if x0 is None else [default, *others],
             user_start=x0 is not None,
             callback=callback,
@@ -254,10 +277,7 @@ class ShiftedBetaGeometric(Persistable):
         [0.5, 0.166667]
         """
         tt = _periods(t, low=1)
-        out = np.exp(
-            special.betaln(self.alpha + 1.0, self.beta + tt - 1.0)
-            - special.betaln(self.alpha, self.beta)
-        )
+        out = np.exp(log_beta_ratio(self.alpha, self.beta, 1.0, tt - 1.0))
         return scalar_or_array(out)
 
     def survival(self, t: ArrayLike) -> _F:
@@ -269,9 +289,7 @@ class ShiftedBetaGeometric(Persistable):
         [1.0, 0.5, 0.25]
         """
         tt = _periods(t, low=0)
-        out = np.exp(
-            special.betaln(self.alpha, self.beta + tt) - special.betaln(self.alpha, self.beta)
-        )
+        out = np.exp(log_beta_ratio(self.alpha, self.beta, 0.0, tt))
         return scalar_or_array(out)
 
     def retention_rate(self, t: ArrayLike) -> _F:
@@ -303,7 +321,10 @@ class ShiftedBetaGeometric(Persistable):
         2.637685
         """
         d = check_in_range(discount_rate, name="discount_rate", low=0.0, low_inclusive=False)
-        return float(special.hyp2f1(1.0, self.beta, self.alpha + self.beta, 1.0 / (1.0 + d)))
+        # bounded cost and accurate for any shapes (scipy's hyp2f1 returns NaN for large
+        # alpha + beta, e.g. on the geometric limit)
+        z = np.array([1.0 / (1.0 + d)])
+        return float(np.exp(log_hyp2f1_1b(np.array([self.beta]), self.alpha + self.beta, z))[0])
 
     def discounted_expected_residual_lifetime(
         self, discount_rate: float, renewals: ArrayLike = 0
@@ -342,9 +363,8 @@ class ShiftedBetaGeometric(Persistable):
         d = check_in_range(discount_rate, name="discount_rate", low=0.0, low_inclusive=False)
         n = _periods(renewals, low=0, name="renewals") + 1.0
         a, b = self.alpha, self.beta
-        out = (
-            (b + n - 1.0) / (a + b + n - 1.0) * special.hyp2f1(1.0, b + n, a + b + n, 1 / (1 + d))
-        )
+        z = np.full(n.shape, 1.0 / (1.0 + d))
+        out = (b + n - 1.0) / (a + b + n - 1.0) * np.exp(log_hyp2f1_1b(b + n, a + b + n, z))
         return float(out) if np.ndim(renewals) == 0 else np.asarray(out, dtype=np.float64)
 
     def expected_residual_lifetime(self, renewals: ArrayLike = 0) -> _F | float:

@@ -46,7 +46,13 @@ from crmkit.codes.checksums_iran import (
     iran_national_id_check_digit,
     iran_national_id_is_valid,
 )
-from crmkit.codes.entries import CodeEntry, CodeKind, EntryStatus, UnknownCodeError
+from crmkit.codes.entries import (
+    CodeEntry,
+    CodeKind,
+    EntryStatus,
+    RegistryLoadError,
+    UnknownCodeError,
+)
 from crmkit.codes.internal import LocalCodeScheme, PrefixedScheme
 from crmkit.codes.registry import CodeRegistry
 from crmkit.codes.schemes_gs1 import (
@@ -111,6 +117,7 @@ __all__ = [
     "IranNationalID",
     "LocalCodeScheme",
     "PrefixedScheme",
+    "RegistryLoadError",
     "SerialShippingContainerCode",
     "UnknownCodeError",
     "gs1_check_digit",

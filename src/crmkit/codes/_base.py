@@ -2,19 +2,67 @@
 
 from __future__ import annotations
 
-from typing import Protocol, runtime_checkable
+from collections.abc import Callable
+from typing import Any, Protocol, runtime_checkable
 
 from crmkit._text import strip_code_separators
-from crmkit.exceptions import InvalidCodeError
+from crmkit.exceptions import InvalidCodeError, InvalidValueError
 
 __all__ = [
     "CodeScheme",
     "NeverRaisesMixin",
+    "check_choice",
+    "check_flag",
     "checksum_error",
     "code_error",
     "compact_text",
+    "plain_str",
     "require_digits",
+    "show",
 ]
+
+_SHOW_LIMIT = 60
+
+
+def show(value: object) -> str:
+    """A short, never-raising ``repr`` of ``value`` for error messages.
+
+    Long reprs are cut to about 60 characters (a 5,000-digit code stays readable) and
+    a ``repr`` that fails (huge ints beyond Python's conversion limit, objects whose
+    ``__repr__`` raises) is replaced by the type name.
+
+    Examples
+    --------
+    >>> show("1" * 100)
+    "'111111111111111111111111111...111111111111111111111111111111' (100 characters)"
+    >>> show(None), show(10**400)
+    ('None', '<int of about 401 digits>')
+    """
+    try:
+        if isinstance(value, int) and not isinstance(value, bool) and abs(value) > 10**_SHOW_LIMIT:
+            return f"<int of about {int(value.bit_length() * 0.30103) + 1} digits>"
+        if isinstance(value, str):
+            text = repr(str.__str__(value))
+            if len(value) > _SHOW_LIMIT:
+                return f"{text[:28]}...{text[-31:]} ({len(value)} characters)"
+            return text
+        text = repr(value)
+    except Exception:  # a repr must never hide the real error
+        return f"<{type(value).__name__} object>"
+    if len(text) > _SHOW_LIMIT:
+        return f"{text[:28]}...{text[-28:]}"
+    return text
+
+
+def plain_str(value: object) -> str | None:
+    """``value`` as an exact ``str`` (a copy for str subclasses), or None if not text.
+
+    Subclass methods are never called, so a ``str`` subclass whose methods raise is
+    handled like the plain text it holds.
+    """
+    if isinstance(value, str):
+        return str.__str__(value)
+    return None
 
 
 @runtime_checkable
@@ -44,6 +92,13 @@ class CodeScheme(Protocol):
         schemes without documented components).
     """
 
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        """A protocol has no instances: say so with a crmkit error."""
+        raise InvalidValueError(
+            "CodeScheme is a protocol (the interface every scheme offers), not a scheme; "
+            "use a concrete one such as crmkit.codes.GTIN or PrefixedScheme(...)."
+        )
+
     @property
     def name(self) -> str:
         """Short scheme name."""
@@ -70,11 +125,32 @@ class CodeScheme(Protocol):
         ...
 
 
+def check_flag(_inst: object, attr: Any, value: object) -> None:
+    """attrs validator: ``value`` must be a real ``bool`` (no truthy strings or ints)."""
+    if not isinstance(value, bool):
+        raise InvalidValueError(
+            f"{attr.name}={show(value)} must be True or False (a bool); strings such as "
+            "'yes' or 'no' and numbers are not read as flags."
+        )
+
+
+def check_choice(*allowed: object) -> Callable[[object, Any, object], None]:
+    """attrs validator: ``value`` must be one of ``allowed`` (compared by type and value)."""
+
+    def check(_inst: object, attr: Any, value: object) -> None:
+        if not any(type(value) is type(a) and value == a for a in allowed):
+            raise InvalidValueError(
+                f"{attr.name}={show(value)} is not one of {list(allowed)}; pass one of those."
+            )
+
+    return check
+
+
 def code_error(code: object, scheme: str, reason: str, detail: str) -> InvalidCodeError:
     """Build an :class:`InvalidCodeError` whose message names code, scheme and reason."""
     return InvalidCodeError(
-        f"{code!r} is not a valid {scheme} ({reason}): {detail}",
-        code=str(code),
+        f"{show(code)} is not a valid {scheme} ({reason}): {detail}",
+        code=plain_str(code) if isinstance(code, str) else show(code),
         scheme=scheme,
         reason=reason,
     )
@@ -82,7 +158,8 @@ def code_error(code: object, scheme: str, reason: str, detail: str) -> InvalidCo
 
 def compact_text(code: object, scheme: str, *, upper: bool = False) -> str:
     """Compact ``code`` for ``scheme`` or raise if it is not text at all."""
-    if not isinstance(code, str):
+    plain = plain_str(code)
+    if plain is None:
         raise code_error(
             code,
             scheme,
@@ -90,7 +167,7 @@ def compact_text(code: object, scheme: str, *, upper: bool = False) -> str:
             f"expected a str, got {type(code).__name__}; codes are text because "
             "leading zeros matter (read the column with dtype=str).",
         )
-    text = strip_code_separators(code)
+    text = strip_code_separators(plain)
     return text.upper() if upper else text
 
 
@@ -102,7 +179,7 @@ def require_digits(code: str, scheme: str, lengths: tuple[int, ...], original: o
             original,
             scheme,
             "characters",
-            f"only digits 0-9 are allowed, found {bad!r}.",
+            f"only digits 0-9 are allowed, found {show(bad[:10])}.",
         )
     if len(code) not in lengths:
         want = " or ".join(str(n) for n in lengths)
@@ -115,7 +192,7 @@ def checksum_error(original: object, scheme: str, got: str, expected: str) -> In
         original,
         scheme,
         "checksum",
-        f"the check digit is {got!r} but should be {expected!r}; "
+        f"the check digit is {show(got)} but should be {show(expected)}; "
         "look for a mistyped or swapped digit.",
     )
 

@@ -50,7 +50,7 @@ import attrs
 import pandas as pd
 
 from crmkit._validation import require_columns
-from crmkit.codes._base import CodeScheme
+from crmkit.codes._base import CodeScheme, show
 from crmkit.codes.entries import CodeKind, UnknownCodeError
 from crmkit.codes.internal import LocalCodeScheme
 from crmkit.codes.registry import CodeRegistry
@@ -93,6 +93,23 @@ def _conflict_rows(rows: pd.DataFrame, mask: pd.Series, name: str, detail: str) 
     out.insert(0, "conflict", name)
     out["detail"] = detail
     return out
+
+
+def _to_kind(kind: object) -> CodeKind:
+    if isinstance(kind, str) and kind in {k.value for k in CodeKind}:
+        return CodeKind(kind)
+    raise InvalidValueError(f"kind={show(kind)} is not one of {[k.value for k in CodeKind]}.")
+
+
+def _usable_text(value: object) -> bool:
+    """Non-empty text that UTF-8 (and so a DataFrame string column) can hold."""
+    if not isinstance(value, str) or not str.strip(value):
+        return False
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def import_branch_codes(
@@ -139,17 +156,30 @@ def import_branch_codes(
     InvariantError
         With ``on_conflict="raise"`` and at least one conflict.
     """
+    if not isinstance(frame, pd.DataFrame):
+        raise InvalidValueError(f"frame={show(frame)} must be a pandas DataFrame.")
+    if not isinstance(registry, CodeRegistry):
+        raise InvalidValueError(f"registry={show(registry)} must be a CodeRegistry.")
+    if item_scheme is not None and not isinstance(item_scheme, CodeScheme):
+        raise InvalidValueError(
+            f"item_scheme={show(item_scheme)} must be a code scheme (e.g. crmkit.codes.GTIN)."
+        )
+    for name, col in (("branch_col", branch_col), ("local_code_col", local_code_col),
+                      ("item_col", item_col)):  # fmt: skip
+        if not isinstance(col, str):
+            raise InvalidValueError(f"{name}={show(col)} must be a column name (str).")
+    _to_kind(kind)
     require_columns(frame, [branch_col, local_code_col, item_col])
-    if on_conflict not in ("report", "raise"):
-        raise InvalidValueError(f"on_conflict={on_conflict!r}: use 'report' or 'raise'.")
+    if not isinstance(on_conflict, str) or on_conflict not in ("report", "raise"):
+        raise InvalidValueError(f"on_conflict={show(on_conflict)}: use 'report' or 'raise'.")
     sub = frame[[branch_col, local_code_col, item_col]]
     sub.columns = pd.Index(["branch", "local_code", "item"])
     for col in sub.columns:
-        bad = sub.index[~sub[col].map(lambda v: isinstance(v, str) and bool(v.strip()))]
+        bad = sub.index[~sub[col].map(_usable_text).astype(bool)]
         if len(bad):
             raise InvalidValueError(
-                f"column {col!r} has missing or non-text values at rows {list(bad[:5])}; "
-                "every row needs a branch, a local code and an item."
+                f"column {col!r} has missing or non-text values (or lone surrogates) at rows "
+                f"{list(bad[:5])}; every row needs a branch, a local code and an item."
             )
     item_sch: CodeScheme = item_scheme or LocalCodeScheme(source="item")
     rows = pd.DataFrame(
@@ -182,7 +212,7 @@ def import_branch_codes(
         _conflict_rows(rows, multi, "item_multiple_codes", "item has several local codes here"),
         _conflict_rows(rows, invalid, "invalid_item", f"item fails {item_sch.name}"),
     ]
-    k = CodeKind(kind)
+    k = _to_kind(kind)
     triples = [
         (str(b), str(c), str(t))
         for b, c, t in zip(rows["branch"], rows["local_code"], rows["item"], strict=True)

@@ -10,6 +10,29 @@ characters outside the algorithm's alphabet raises
 
 The Iranian national and legal IDs are in :mod:`crmkit.codes.checksums_iran`.
 
+Input policy. The ``*_is_valid`` functions return ``False`` for anything that is not
+a valid code: ``None``, bytes, numbers, huge strings, lone surrogates, ``str``
+subclasses whose methods raise. The ``*_check_digit(s)`` functions raise
+:class:`~crmkit.exceptions.InvalidCodeError` for every bad payload (never a builtin
+error); MOD 97-10 is computed digit by digit, so a 5,000-character payload is as
+safe as a short one (no conversion of the whole text to one integer).
+
+Minimum lengths (a policy, stricter than python-stdnum). A complete code has at least
+one payload character before its check character(s):
+
+=====================  ===================  ===============================
+function               shortest valid code  python-stdnum
+=====================  ===================  ===============================
+``gs1_is_valid``       2 characters         ``ean`` needs 8, 12, 13 or 14
+``luhn_is_valid``      2 characters         accepts 1 (``luhn.is_valid("0")``)
+``mod11_2_is_valid``   2 characters         accepts 1 (``mod_11_2.is_valid("1")``)
+``mod97_10_is_valid``  3 characters         accepts 1 (any code congruent to 1)
+=====================  ===================  ===============================
+
+A single character has no payload to protect, and in CRM data it is almost always a
+truncated or placeholder value, so crmkit refuses it; the ``*_check_digit(s)``
+functions likewise need a non-empty payload.
+
 Error-detection guarantees (what each algorithm is *designed* to catch; the test suite
 checks every row, including the documented exceptions):
 
@@ -46,6 +69,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Final
 
+from crmkit.codes._base import plain_str, show
 from crmkit.exceptions import InvalidCodeError
 
 __all__ = [
@@ -61,6 +85,7 @@ __all__ = [
 ]
 
 _ALNUM: Final = frozenset("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+_LETTER_VALUES: Final = {ord(c): str(10 + i) for i, c in enumerate("ABCDEFGHIJKLMNOPQRSTUVWXYZ")}
 
 
 def digits_of(payload: str, algorithm: str, *, length: int | None = None) -> list[int]:
@@ -68,23 +93,25 @@ def digits_of(payload: str, algorithm: str, *, length: int | None = None) -> lis
 
     Shared helper of the check-digit modules; not part of the public API.
     """
-    if not isinstance(payload, str) or not (payload.isascii() and payload.isdigit()):
+    text = plain_str(payload)
+    if text is None or not (text.isascii() and text.isdigit()):
         raise InvalidCodeError(
-            f"{payload!r}: the {algorithm} check digit needs a payload of ASCII digits "
-            "0-9 only; compact the code first (remove spaces, dashes, Persian digits).",
-            code=str(payload),
+            f"{show(payload)}: the {algorithm} check digit needs a non-empty payload of "
+            "ASCII digits 0-9 only (a str); compact the code first (remove spaces, dashes, "
+            "Persian digits).",
+            code=text if text is not None else show(payload),
             scheme=algorithm,
             reason="characters",
         )
-    if length is not None and len(payload) != length:
+    if length is not None and len(text) != length:
         raise InvalidCodeError(
-            f"{payload!r}: the {algorithm} check digit needs exactly {length} payload "
-            f"digits, got {len(payload)}.",
-            code=payload,
+            f"{show(text)}: the {algorithm} check digit needs exactly {length} payload "
+            f"digits, got {len(text)}.",
+            code=text,
             scheme=algorithm,
             reason="length",
         )
-    return [ord(c) - 48 for c in payload]
+    return [ord(c) - 48 for c in text]
 
 
 def passes_check_digit(
@@ -95,13 +122,14 @@ def passes_check_digit(
     ``length`` fixes the whole code's length; otherwise at least two characters are
     needed. Shared helper of the ``*_is_valid`` functions; not part of the public API.
     """
-    if not isinstance(code, str) or len(code) < 2:
+    text = plain_str(code)
+    if text is None or len(text) < 2:
         return False
-    if length is not None and len(code) != length:
+    if length is not None and len(text) != length:
         return False
     try:
-        return check_digit(code[:-1]) == code[-1]
-    except InvalidCodeError:
+        return check_digit(text[:-1]) == text[-1]
+    except Exception:  # is_valid never raises, whatever the input
         return False
 
 
@@ -215,16 +243,28 @@ def luhn_is_valid(code: str) -> bool:
     return passes_check_digit(code, luhn_check_digit)
 
 
-def _base10(text: str, algorithm: str) -> int:
-    """Letters A-Z become 10-35 (ISO 7064 / ISO 13616), then read as one integer."""
-    if not isinstance(text, str) or not text or not set(text) <= _ALNUM:
+def _mod97(value: object, algorithm: str) -> int:
+    """The remainder mod 97 of ``value`` read as a decimal number, A-Z being 10-35.
+
+    Letters are replaced as ISO 7064 / ISO 13616 prescribe (``A`` -> ``10``); the
+    remainder is carried through chunks of at most 9 digits (``int`` of a short
+    string), so the cost is linear and no integer is ever built from the whole text
+    (no conversion limit, any length).
+    """
+    text = plain_str(value)
+    if text is None or not text or not set(text) <= _ALNUM:
         raise InvalidCodeError(
-            f"{text!r}: {algorithm} needs digits 0-9 and capital letters A-Z only.",
-            code=str(text),
+            f"{show(value)}: {algorithm} needs a non-empty str of digits 0-9 and capital "
+            "letters A-Z only.",
+            code=text if text is not None else show(value),
             scheme=algorithm,
             reason="characters",
         )
-    return int("".join(str(int(c, 36)) for c in text))
+    digits = text.translate(_LETTER_VALUES)
+    r = 0
+    for start in range(0, len(digits), 9):
+        r = int(f"{r}{digits[start : start + 9]}") % 97
+    return r
 
 
 def mod97_10_check_digits(payload: str) -> str:
@@ -262,20 +302,25 @@ def mod97_10_check_digits(payload: str) -> str:
     >>> mod97_10_check_digits("4354111611551114")
     '31'
     """
-    return f"{98 - (_base10(payload, 'ISO 7064 MOD 97-10') * 100) % 97:02d}"
+    return f"{98 - (_mod97(payload, 'ISO 7064 MOD 97-10') * 100) % 97:02d}"
 
 
 def mod97_10_is_valid(code: str) -> bool:
     """Whether ``code`` is congruent to 1 modulo 97 (ISO 7064 MOD 97-10); never raises.
 
+    At least three characters are needed (one payload character and two check digits).
+
     Examples
     --------
     >>> mod97_10_is_valid("08686001256515001121751")
     True
+    >>> mod97_10_is_valid("1" * 5000), mod97_10_is_valid(None)
+    (False, False)
     """
     try:
-        return len(code) >= 3 and _base10(code, "ISO 7064 MOD 97-10") % 97 == 1
-    except (InvalidCodeError, TypeError):
+        text = plain_str(code)
+        return text is not None and len(text) >= 3 and _mod97(text, "ISO 7064 MOD 97-10") == 1
+    except Exception:  # is_valid never raises, whatever the input
         return False
 
 
@@ -311,14 +356,23 @@ def iban_check_digits(country: str, bban: str) -> str:
     >>> iban_check_digits("IR", "0570029971601460641001")
     '71'
     """
-    if not (isinstance(country, str) and len(country) == 2 and country.isalpha()):
+    cc = plain_str(country)
+    if cc is None or len(cc) != 2 or not ("A" <= cc[0] <= "Z" and "A" <= cc[1] <= "Z"):
         raise InvalidCodeError(
-            f"{country!r} is not a two-letter ISO 3166 country code.",
-            code=str(country),
+            f"{show(country)} is not a two-letter ISO 3166 country code in capitals.",
+            code=cc if cc is not None else show(country),
             scheme="IBAN",
             reason="characters",
         )
-    return mod97_10_check_digits(bban + country)
+    text = plain_str(bban)
+    if text is None:
+        raise InvalidCodeError(
+            f"bban={show(bban)} must be a str of digits and capital letters.",
+            code=show(bban),
+            scheme="IBAN",
+            reason="characters",
+        )
+    return f"{98 - (_mod97(text + cc, 'IBAN') * 100) % 97:02d}"
 
 
 def mod11_2_check_digit(payload: str) -> str:

@@ -20,12 +20,13 @@ from __future__ import annotations
 
 import enum
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
 import attrs
 
+from crmkit.codes._base import show
 from crmkit.exceptions import InvalidCodeError, InvalidValueError, InvariantError
 
 __all__ = [
@@ -33,8 +34,12 @@ __all__ = [
     "CodeEntry",
     "CodeKind",
     "EntryStatus",
+    "RegistryLoadError",
     "UnknownCodeError",
 ]
+
+_INT_LIMIT = 2**63
+"""Attribute ints must fit 64 bits so CSV, Parquet and JSON readers keep them exact."""
 
 AttributeValue = str | int | float | bool | None
 """JSON scalar types allowed as entry attribute values."""
@@ -61,63 +66,164 @@ class UnknownCodeError(InvalidCodeError, LookupError):
     """A code that the registry does not hold (``reason="unknown"``)."""
 
 
+class RegistryLoadError(InvalidValueError):
+    """Records (or frame rows) that cannot be loaded into a registry; nothing was loaded.
+
+    Attributes
+    ----------
+    problems : tuple of (position, code, reason)
+        Every bad record: its position in the input (0-based record number or frame
+        row), its code if one could be read (else None), and what is wrong with it.
+    total : int
+        Number of records in the input.
+    """
+
+    def __init__(self, problems: Sequence[tuple[int, str | None, str]], total: int) -> None:
+        self.problems = tuple(problems)
+        self.total = total
+        shown = [
+            f"  record {pos}" + (f" (code {show(code)})" if code is not None else "") + f": {why}"
+            for pos, code, why in self.problems[:100]
+        ]
+        more = len(self.problems) - len(shown)
+        if more:
+            shown.append(f"  ... and {more} more (see the error's .problems)")
+        bad = len({pos for pos, _, _ in self.problems})
+        super().__init__(
+            f"cannot load the registry: {bad} of {total} record(s) are invalid and nothing "
+            "was loaded. Fix these records and load again:\n" + "\n".join(shown)
+        )
+
+    def __reduce__(self) -> tuple[type[RegistryLoadError], tuple[Any, ...]]:
+        return (type(self), (self.problems, self.total))
+
+
 def _to_kind(value: str) -> CodeKind:
     if isinstance(value, CodeKind):
         return value
-    try:
+    if isinstance(value, str) and value in {k.value for k in CodeKind}:
         return CodeKind(value)
-    except ValueError as exc:
-        raise InvalidValueError(
-            f"kind={value!r} is not one of {[k.value for k in CodeKind]}."
-        ) from exc
+    raise InvalidValueError(
+        f"kind={show(value)} is not one of {[k.value for k in CodeKind]}; pass one of those."
+    )
 
 
 def _to_status(value: str) -> EntryStatus:
     if isinstance(value, EntryStatus):
         return value
-    try:
+    if isinstance(value, str) and value in {s.value for s in EntryStatus}:
         return EntryStatus(value)
-    except ValueError as exc:
+    raise InvalidValueError(
+        f"status={show(value)} is not one of {[s.value for s in EntryStatus]}; pass one of those."
+    )
+
+
+def _utf8(what: str, text: str) -> None:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
         raise InvalidValueError(
-            f"status={value!r} is not one of {[s.value for s in EntryStatus]}."
+            f"{what}={show(text)} holds a lone surrogate (position {exc.start}), which no "
+            "UTF-8 file, DataFrame or database can store; remove it from the text."
         ) from exc
 
 
-def _to_attributes(
-    value: Mapping[str, AttributeValue] | Iterable[tuple[str, AttributeValue]] | None,
-) -> tuple[tuple[str, AttributeValue], ...]:
-    if not value:
+def _check_value(key: str, val: object) -> None:
+    if isinstance(val, str):
+        _utf8(f"attribute {key!r}", val)
+    if val is not None and not isinstance(val, str | int | float | bool):
+        raise InvalidValueError(
+            f"attribute {key!r}={show(val)}: values must be str, int, float, bool or None "
+            "(JSON scalars) so the registry can be saved as plain records."
+        )
+    if isinstance(val, float) and not math.isfinite(val):
+        raise InvalidValueError(f"attribute {key!r}={val!r}: use a finite number.")
+    if isinstance(val, int) and not isinstance(val, bool) and not -_INT_LIMIT <= val < _INT_LIMIT:
+        raise InvalidValueError(
+            f"attribute {key!r}={show(val)}: integers must fit 64 bits (|value| < 2**63) "
+            "to survive CSV, Parquet and JSON readers; store a larger number as text."
+        )
+
+
+def _to_attributes(value: object) -> tuple[tuple[str, AttributeValue], ...]:
+    """Attributes from a dict, pairs or None (any other object is refused)."""
+    if value is None:
         return ()
-    items = list(value.items() if isinstance(value, Mapping) else value)
-    for key, val in items:
+    if isinstance(value, str | bytes) or not isinstance(value, Mapping | Iterable):
+        raise InvalidValueError(
+            f"attributes={show(value)}: pass a dict of name -> JSON scalar (or None)."
+        )
+    try:
+        items = list(value.items() if isinstance(value, Mapping) else value)
+        pairs = [(k, v) for k, v in items]
+    except (TypeError, ValueError) as exc:
+        raise InvalidValueError(
+            f"attributes={show(value)}: pass a dict of name -> JSON scalar (or None)."
+        ) from exc
+    for key, val in pairs:
         if not isinstance(key, str):
-            raise InvalidValueError(f"attribute name {key!r} must be a str.")
-        if val is not None and not isinstance(val, str | int | float | bool):
-            raise InvalidValueError(
-                f"attribute {key!r}={val!r}: values must be str, int, float, bool or None "
-                "(JSON scalars) so the registry can be saved as plain records."
-            )
-        if isinstance(val, float) and not math.isfinite(val):
-            raise InvalidValueError(f"attribute {key!r}={val!r}: use a finite number.")
-    keys = [k for k, _ in items]
+            raise InvalidValueError(f"attribute name {show(key)} must be a str.")
+        _utf8("attribute name", key)
+        _check_value(key, val)
+    keys = [k for k, _ in pairs]
     if len(set(keys)) != len(keys):
         raise InvalidValueError(f"attribute names repeat: {sorted(keys)}.")
-    return tuple(sorted((k, v) for k, v in items))
+    return tuple(sorted(pairs, key=lambda kv: kv[0]))
 
 
 def _to_created(value: datetime | str) -> datetime:
     if isinstance(value, str):
-        value = datetime.fromisoformat(value)
-    if not isinstance(value, datetime) or value.tzinfo is None:
+        try:
+            value = datetime.fromisoformat(value.strip())
+        except ValueError as exc:
+            raise InvalidValueError(
+                f"created={show(value)} is not an ISO 8601 timestamp; write it as "
+                "'2026-01-01T00:00:00+00:00' (with its UTC offset)."
+            ) from exc
+    if not isinstance(value, datetime) or value.tzinfo is None or value.utcoffset() is None:
         raise InvalidValueError(
-            f"created={value!r}: use a timezone-aware datetime (e.g. datetime.now(UTC))."
+            f"created={show(value)}: use a timezone-aware datetime (e.g. datetime.now(UTC))."
         )
-    return value.astimezone(UTC)
+    try:
+        return value.astimezone(UTC)
+    except (OverflowError, ValueError) as exc:
+        raise InvalidValueError(
+            f"created={show(value)} cannot be expressed in UTC (out of range); check the date."
+        ) from exc
 
 
-def _to_pairs(value: Iterable[Iterable[str]]) -> tuple[tuple[str, str], ...]:
-    pairs = tuple((str(s), str(c)) for s, c in value)
-    return pairs
+def _to_pairs(value: object) -> tuple[tuple[str, str], ...]:
+    if value is None:
+        return ()
+    problem = InvalidValueError(
+        f"external_codes={show(value)}: pass a list of (scheme name, code) pairs of str."
+    )
+    if isinstance(value, str | bytes | Mapping) or not isinstance(value, Iterable):
+        raise problem
+    pairs = []
+    try:
+        for item in value:
+            if isinstance(item, str | bytes) or not isinstance(item, Iterable):
+                raise problem
+            pair = tuple(item)
+            if len(pair) != 2 or not all(isinstance(x, str) and x for x in pair):
+                raise problem
+            pairs.append((str.__str__(pair[0]), str.__str__(pair[1])))
+    except (TypeError, ValueError) as exc:
+        if isinstance(exc, InvalidValueError):
+            raise
+        raise problem from exc
+    return tuple(pairs)
+
+
+def _text_field(name: str, *, empty: bool) -> Any:
+    def check(_inst: object, _attr: object, value: object) -> None:
+        if not isinstance(value, str) or (not empty and not value):
+            what = "a str" if empty else "a non-empty str"
+            raise InvalidValueError(f"{name}={show(value)} must be {what}.")
+        _utf8(name, value)
+
+    return check
 
 
 @attrs.frozen(kw_only=True)
@@ -147,11 +253,11 @@ class CodeEntry:
         External codes (GTIN, branch-local codes, ...) linked to this entry.
     """
 
-    code: str
+    code: str = attrs.field(validator=_text_field("code", empty=False))
     kind: CodeKind = attrs.field(converter=_to_kind)
-    scheme: str
+    scheme: str = attrs.field(validator=_text_field("scheme", empty=False))
     created: datetime = attrs.field(converter=_to_created)
-    label: str = ""
+    label: str = attrs.field(default="", validator=_text_field("label", empty=True))
     attributes: tuple[tuple[str, AttributeValue], ...] = attrs.field(
         default=(), converter=_to_attributes
     )
@@ -161,6 +267,10 @@ class CodeEntry:
 
     @merged_into.validator
     def _check_merged(self, _attr: object, value: str | None) -> None:
+        if value is not None and (not isinstance(value, str) or not value):
+            raise InvalidValueError(
+                f"merged_into={show(value)} must be a code (non-empty str) or None."
+            )
         if (self.status is EntryStatus.MERGED) != (value is not None):
             raise InvariantError(
                 f"entry {self.code!r}: merged_into={value!r} with status "
@@ -191,25 +301,67 @@ class CodeEntry:
     def from_record(cls, record: Mapping[str, Any]) -> CodeEntry:
         """Build an entry from :meth:`to_record` output (or a row with the same keys).
 
+        Values are taken as they are, never coerced: ``code``, ``scheme`` and
+        ``label`` must be text (a missing ``label`` or ``None`` means ``""``; NaN is
+        refused because it is how CSV readers spell a lost empty or ``"NA"`` label);
+        ``merged_into`` is a code, or ``None`` / ``""`` for none.
+
         Raises
         ------
         InvalidValueError
-            If a required key is missing or a value is out of its domain.
+            If the record is not a mapping, a required key is missing, a key is unknown
+            or a value is out of its domain.
         """
+        if not isinstance(record, Mapping):
+            raise InvalidValueError(
+                f"a record must be a mapping (CodeEntry.to_record() output), got {show(record)}."
+            )
+        keys = [k for k in record if isinstance(k, str)]
         missing = [k for k in ("code", "kind", "scheme", "created") if k not in record]
         if missing:
             raise InvalidValueError(
-                f"record lacks key(s) {missing}; got {sorted(record)}. Use "
+                f"record lacks key(s) {missing}; got {sorted(keys)}. Use "
                 "CodeEntry.to_record() output."
             )
+        unknown = sorted(show(k) for k in record if k not in _RECORD_KEYS)
+        if unknown:
+            raise InvalidValueError(
+                f"record has unknown key(s) {unknown}; known keys are {list(_RECORD_KEYS)}."
+            )
+        label = record.get("label", "")
+        if label is None:
+            label = ""
+        elif isinstance(label, float) and math.isnan(label):
+            raise InvalidValueError(
+                "label is NaN: a CSV reader turned an empty or 'NA'-like label into a "
+                "missing value, so the text is lost. Read the file with "
+                "CodeRegistry.read_csv (or pandas.read_csv(..., dtype=str, "
+                "keep_default_na=False))."
+            )
+        merged = record.get("merged_into")
         return cls(
-            code=str(record["code"]),
+            code=record["code"],
             kind=record["kind"],
-            scheme=str(record["scheme"]),
+            scheme=record["scheme"],
             created=record["created"],
-            label=str(record.get("label") or ""),
-            attributes=record.get("attributes") or (),
+            label=label,
+            attributes=record.get("attributes"),
             status=record.get("status", EntryStatus.ACTIVE),
-            merged_into=record.get("merged_into") or None,
-            external_codes=record.get("external_codes") or (),
+            merged_into=None
+            if merged is None or (isinstance(merged, str) and not merged)
+            else merged,
+            external_codes=record.get("external_codes"),
         )
+
+
+_RECORD_KEYS = (
+    "code",
+    "kind",
+    "scheme",
+    "label",
+    "attributes",
+    "status",
+    "merged_into",
+    "created",
+    "external_codes",
+)

@@ -24,7 +24,14 @@ from typing import Final, Literal
 import attrs
 
 from crmkit._text import normalize_digits
-from crmkit.codes._base import NeverRaisesMixin, checksum_error, code_error, compact_text
+from crmkit.codes._base import (
+    NeverRaisesMixin,
+    check_choice,
+    checksum_error,
+    code_error,
+    compact_text,
+    show,
+)
 from crmkit.codes.checksums import luhn_check_digit, mod97_10_check_digits
 from crmkit.exceptions import InvalidValueError
 
@@ -35,16 +42,16 @@ _PREFIX_RE: Final = re.compile(r"[A-Z][A-Z0-9]{0,9}")
 
 
 def _check_prefix(_inst: object, _attr: object, value: str) -> None:
-    if not _PREFIX_RE.fullmatch(value):
+    if not isinstance(value, str) or not _PREFIX_RE.fullmatch(value):
         raise InvalidValueError(
-            f"prefix={value!r}: use 1-10 capital letters or digits starting with a letter "
+            f"prefix={show(value)}: use 1-10 capital letters or digits starting with a letter "
             "(e.g. 'CUST')."
         )
 
 
 def _check_width(_inst: object, _attr: object, value: int) -> None:
     if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 18:
-        raise InvalidValueError(f"width={value!r}: use an int from 1 to 18 digits.")
+        raise InvalidValueError(f"width={show(value)}: use an int from 1 to 18 digits.")
 
 
 @attrs.frozen(kw_only=True)
@@ -76,7 +83,7 @@ class PrefixedScheme(NeverRaisesMixin):
     prefix: str = attrs.field(validator=_check_prefix)
     width: int = attrs.field(validator=_check_width)
     check: CheckKind | None = attrs.field(
-        default="luhn", validator=attrs.validators.in_(("luhn", "mod97", None))
+        default="luhn", validator=check_choice("luhn", "mod97", None)
     )
 
     @property
@@ -105,10 +112,10 @@ class PrefixedScheme(NeverRaisesMixin):
             If ``number`` is not an int in range.
         """
         if isinstance(number, bool) or not isinstance(number, int):
-            raise InvalidValueError(f"number={number!r}: a serial number must be an int.")
+            raise InvalidValueError(f"number={show(number)}: a serial number must be an int.")
         if not 0 <= number < 10**self.width:
             raise InvalidValueError(
-                f"number={number} does not fit {self.width} digits of scheme {self.name}; "
+                f"number={show(number)} does not fit {self.width} digits of scheme {self.name}; "
                 "use a wider scheme."
             )
         serial = f"{number:0{self.width}d}"
@@ -163,8 +170,10 @@ class PrefixedScheme(NeverRaisesMixin):
 
 
 def _check_name(_inst: object, _attr: object, value: str) -> None:
-    if not isinstance(value, str) or not value.strip():
-        raise InvalidValueError(f"name={value!r}: give a non-empty scheme name (e.g. 'Tabriz').")
+    if not isinstance(value, str) or not str.strip(value):
+        raise InvalidValueError(
+            f"source={show(value)}: give a non-empty source name (e.g. 'Tabriz')."
+        )
 
 
 @attrs.frozen(kw_only=True)
@@ -198,7 +207,7 @@ class LocalCodeScheme(NeverRaisesMixin):
         """Strip outer whitespace, normalise digits, upper-case (inner separators kept)."""
         if not isinstance(code, str):
             raise code_error(code, self.name, "characters", "expected a str.")
-        return normalize_digits(code).strip().upper()
+        return normalize_digits(str.__str__(code)).strip().upper()
 
     def validate(self, code: str) -> str:
         """Return the canonical code or raise :class:`~crmkit.exceptions.InvalidCodeError`."""

@@ -26,6 +26,8 @@ Examples
 
 from __future__ import annotations
 
+import csv
+import json
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import UTC, datetime
@@ -35,13 +37,15 @@ from typing import Any, Final
 import attrs
 import pandas as pd
 
-from crmkit.codes._base import CodeScheme
-from crmkit.codes._frames import FRAME_COLUMNS, frame_to_records, records_to_frame
+from crmkit.codes._base import CodeScheme, show
+from crmkit.codes._frames import FRAME_COLUMNS, frame_rows, records_to_frame
+from crmkit.codes._load import check_target, code_of, cross_check, record_list
 from crmkit.codes.entries import (
     AttributeValue,
     CodeEntry,
     CodeKind,
     EntryStatus,
+    RegistryLoadError,
     UnknownCodeError,
 )
 from crmkit.codes.internal import LocalCodeScheme, PrefixedScheme
@@ -54,7 +58,13 @@ from crmkit.codes.schemes_iran import (
     IRAN_NATIONAL_ID,
     SHEBA,
 )
-from crmkit.exceptions import InvalidCodeError, InvalidValueError, InvariantError
+from crmkit.exceptions import (
+    CrmkitError,
+    InvalidCodeError,
+    InvalidValueError,
+    InvariantError,
+    MissingColumnsError,
+)
 
 __all__ = ["DEFAULT_SCHEMES", "FRAME_COLUMNS", "CodeRegistry"]
 
@@ -118,7 +128,32 @@ class CodeRegistry:
         clock: Callable[[], datetime] | None = None,
         schemes_by_name: Iterable[CodeScheme] = (),
     ) -> None:
-        given = {CodeKind(k): v for k, v in (schemes or {}).items()}
+        if schemes is not None and not isinstance(schemes, Mapping):
+            raise InvalidValueError(
+                f"schemes={show(schemes)}: pass a dict of kind -> PrefixedScheme, e.g. "
+                "{'customer': PrefixedScheme(prefix='C', width=6)}."
+            )
+        given = {_kind(k): v for k, v in (schemes or {}).items()}
+        bad = [k.value for k, v in given.items() if not isinstance(v, PrefixedScheme)]
+        if bad:
+            raise InvalidValueError(
+                f"schemes for {bad} are not PrefixedScheme objects; allocation needs one."
+            )
+        if clock is not None and not callable(clock):
+            raise InvalidValueError(
+                f"clock={show(clock)} must be a callable returning a datetime."
+            )
+        named: object = schemes_by_name
+        if isinstance(named, str | bytes) or not isinstance(named, Iterable):
+            raise InvalidValueError(
+                f"schemes_by_name={show(named)} must be a list of code schemes."
+            )
+        extra = list(named)
+        if not all(isinstance(x, CodeScheme) for x in extra):
+            raise InvalidValueError(
+                f"schemes_by_name={show(extra)} must hold code schemes (objects with name, "
+                "validate, is_valid, ...)."
+            )
         self._schemes: dict[CodeKind, PrefixedScheme] = {
             k: given.get(k, DEFAULT_SCHEMES[k]) for k in CodeKind
         }
@@ -130,7 +165,7 @@ class CodeRegistry:
         self._clock = clock or _utc_now
         self._named: dict[str, CodeScheme] = {s.name: s for s in _BUILTIN}
         self._named.update({s.name: s for s in self._schemes.values()})
-        self._named.update({s.name: s for s in schemes_by_name})
+        self._named.update({s.name: s for s in extra})
         self._lock = threading.RLock()
         self._entries: dict[str, CodeEntry] = {}
         self._external: dict[tuple[str, str], str] = {}
@@ -159,8 +194,11 @@ class CodeRegistry:
 
     def _created(self) -> datetime:
         now = self._clock()
-        if now.tzinfo is None:
-            raise InvalidValueError("the registry clock returned a naive datetime; use UTC.")
+        if not isinstance(now, datetime) or now.tzinfo is None:
+            raise InvalidValueError(
+                f"the registry clock returned {show(now)}, not a timezone-aware datetime; "
+                "return e.g. datetime.now(UTC)."
+            )
         return now
 
     def _insert(self, entry: CodeEntry) -> CodeEntry:
@@ -246,7 +284,7 @@ class CodeRegistry:
             If ``code`` fails its scheme, or is already registered (``reason="duplicate"``).
         """
         k = _kind(kind)
-        use = scheme if scheme is not None else self._schemes[k]
+        use = _scheme_arg(scheme) if scheme is not None else self._schemes[k]
         canonical = use.validate(code)
         with self._lock:
             entry = self._insert(
@@ -275,7 +313,7 @@ class CodeRegistry:
         UnknownCodeError
             If ``code`` is not registered.
         """
-        canonical = scheme.validate(external)
+        canonical = _scheme_arg(scheme).validate(external)
         key = (scheme.name, canonical)
         with self._lock:
             entry = self.get(code)
@@ -343,7 +381,7 @@ class CodeRegistry:
         UnknownCodeError
             If no entry has or links this code.
         """
-        canonical = scheme.validate(external)
+        canonical = _scheme_arg(scheme).validate(external)
         with self._lock:
             owner = self._external.get((scheme.name, canonical))
             if owner is None:
@@ -430,33 +468,76 @@ class CodeRegistry:
         clock: Callable[[], datetime] | None = None,
         schemes_by_name: Iterable[CodeScheme] = (),
     ) -> CodeRegistry:
-        """Rebuild a registry from :meth:`to_records` output; every code is re-validated.
+        """Rebuild a registry from :meth:`to_records` output, all or nothing.
+
+        The whole input is validated before anything is stored: every record's types,
+        kind, status and ``created`` timestamp; every code and external code against its
+        scheme (in canonical form); uniqueness of codes and external codes; and every
+        merge (the target exists, has the same kind, and no chain of merges forms a
+        cycle). A merge whose target is retired is kept: :meth:`merge` refuses a retired
+        target, but an entry may be retired *after* others were merged into it (a
+        customer who leaves), and the records of that state must load again.
 
         Raises
         ------
+        RegistryLoadError
+            Listing every bad record (position, code, reason); no registry is returned.
+            A subclass of :class:`~crmkit.exceptions.InvalidValueError`.
         InvalidValueError
-            If a record names a scheme the registry does not know (pass it in
-            ``schemes_by_name``) or a merge target is missing.
-        InvalidCodeError
-            If a code fails its scheme or repeats.
+            If ``records`` is not a list-like of mappings, or an option is wrong.
+
+        Examples
+        --------
+        >>> rec = {"code": "CUST-000001-8", "kind": "customer", "scheme": "CUST internal",
+        ...        "created": "2026-01-01T00:00:00+00:00", "status": "merged",
+        ...        "merged_into": "CUST-000009-9"}
+        >>> CodeRegistry.from_records([rec])
+        Traceback (most recent call last):
+        ...
+        crmkit.codes.entries.RegistryLoadError: cannot load the registry: 1 of 1 record(s) \
+        are invalid and nothing was loaded. Fix these records and load again:
+          record 0 (code 'CUST-000001-8'): merged into 'CUST-000009-9', which is not among \
+        the records.
         """
         reg = cls(schemes, clock=clock, schemes_by_name=schemes_by_name)
-        with reg._lock:
-            for record in records:
-                entry = CodeEntry.from_record(record)
-                for name, code in ((entry.scheme, entry.code), *entry.external_codes):
-                    reg._scheme_named(name).validate(code)
-                reg._insert(entry)
-                own = reg._schemes[entry.kind]
-                if entry.scheme == own.name:
-                    reg._next[entry.kind] = max(reg._next[entry.kind], own.number(entry.code) + 1)
-            for entry in reg._entries.values():
-                if entry.merged_into is not None and entry.merged_into not in reg._entries:
-                    raise InvalidValueError(
-                        f"{entry.code!r} is merged into {entry.merged_into!r}, which is "
-                        "not among the records."
-                    )
+        rows = record_list(records)
+        reg._load([(i, r, None) for i, r in enumerate(rows)])
         return reg
+
+    def _load(self, rows: list[tuple[int, Any, str | None]]) -> None:
+        """Validate ``(position, record, problem)`` rows, then store them all or none."""
+        problems: list[tuple[int, str | None, str]] = []
+        entries: list[tuple[int, CodeEntry]] = []
+        for pos, record, problem in rows:
+            code = code_of(record)
+            if problem is not None:
+                problems.append((pos, code, problem))
+                continue
+            try:
+                entry = CodeEntry.from_record(record)
+                for name, value in ((entry.scheme, entry.code), *entry.external_codes):
+                    canonical = self._scheme_named(name).validate(value)
+                    if canonical != value:
+                        raise InvalidValueError(
+                            f"{value!r} is not in the canonical form of {name} "
+                            f"({canonical!r}); store codes as the scheme's validate() gives "
+                            "them."
+                        )
+            except CrmkitError as exc:
+                problems.append((pos, code, str(exc)))
+                continue
+            entries.append((pos, entry))
+        problems.extend(cross_check(entries))
+        if problems:
+            raise RegistryLoadError(sorted(problems, key=lambda p: p[0]), total=len(rows))
+        with self._lock:
+            for _, entry in entries:
+                self._insert(entry)
+                own = self._schemes[entry.kind]
+                if entry.scheme == own.name:
+                    self._next[entry.kind] = max(
+                        self._next[entry.kind], own.number(entry.code) + 1
+                    )
 
     def _scheme_named(self, name: str) -> CodeScheme:
         if name in self._named:
@@ -486,17 +567,152 @@ class CodeRegistry:
         clock: Callable[[], datetime] | None = None,
         schemes_by_name: Iterable[CodeScheme] = (),
     ) -> CodeRegistry:
-        """Rebuild a registry from :meth:`to_frame` output (see :meth:`from_records`)."""
-        records = frame_to_records(frame)
+        """Rebuild a registry from :meth:`to_frame` output, all or nothing.
+
+        The frame may come straight from :meth:`to_frame`, or from a CSV file read
+        with every cell as text (:meth:`read_csv`, or ``pandas.read_csv(path,
+        index_col="code", dtype=str, keep_default_na=False)``): ``created`` may then be
+        ISO text, ``merged_into`` an empty string for none. A NaN label is refused,
+        because it means a reader has turned an empty or ``"NA"`` label into a missing
+        value. Validation is that of :meth:`from_records`; each problem names its row.
+
+        Raises
+        ------
+        MissingColumnsError
+            If a column of :data:`FRAME_COLUMNS` is absent.
+        RegistryLoadError
+            Listing every bad row; nothing is loaded.
+        """
+        reg = cls(schemes, clock=clock, schemes_by_name=schemes_by_name)
+        reg._load(frame_rows(frame))
+        return reg
+
+    def to_csv(self, path_or_buf: Any = None) -> str | None:
+        """Write :meth:`to_frame` as CSV that :meth:`read_csv` reads back unchanged.
+
+        Every field is quoted, so labels with commas, quotes, line breaks or carriage
+        returns survive, and an empty label (``""``) is told apart from none.
+
+        Parameters
+        ----------
+        path_or_buf : str, path or file-like, optional
+            Where to write (UTF-8); ``None`` returns the text.
+        """
+        frame = self.to_frame()
+        check_target(path_or_buf, "path_or_buf", write=True)
+        try:
+            text: str | None = frame.to_csv(
+                path_or_buf, quoting=csv.QUOTE_ALL, lineterminator="\n", encoding="utf-8"
+            )
+        except (OSError, UnicodeError) as exc:
+            raise InvalidValueError(
+                f"cannot write the registry CSV to {show(path_or_buf)}: {exc}"
+            ) from exc
+        return text
+
+    @classmethod
+    def read_csv(
+        cls,
+        path_or_buf: Any,
+        *,
+        schemes: Mapping[CodeKind | str, PrefixedScheme] | None = None,
+        clock: Callable[[], datetime] | None = None,
+        schemes_by_name: Iterable[CodeScheme] = (),
+    ) -> CodeRegistry:
+        """Read a CSV file written by :meth:`to_csv` (every cell as text, no NA markers).
+
+        Cells are read with ``dtype=str`` and ``keep_default_na=False``, so labels such
+        as ``"NA"``, ``"None"``, ``"nan"``, ``"null"`` and the empty label stay as they
+        were. Validation is that of :meth:`from_frame`.
+
+        Raises
+        ------
+        InvalidValueError
+            If the file cannot be parsed as CSV.
+        RegistryLoadError
+            Listing every bad row; nothing is loaded.
+
+        Examples
+        --------
+        >>> import io
+        >>> reg = CodeRegistry()
+        >>> _ = reg.allocate("customer", label="NA")
+        >>> CodeRegistry.read_csv(io.StringIO(reg.to_csv())).entries()[0].label
+        'NA'
+        """
+        check_target(path_or_buf, "path_or_buf", write=False)
+        try:
+            frame = pd.read_csv(
+                path_or_buf,
+                dtype=str,
+                keep_default_na=False,
+                na_filter=False,
+                index_col=False,
+                encoding="utf-8",
+            )
+        except (OSError, ValueError, UnicodeError, pd.errors.ParserError) as exc:
+            raise InvalidValueError(
+                f"cannot read the registry CSV {show(path_or_buf)} ({exc}); write it with "
+                "CodeRegistry.to_csv."
+            ) from exc
+        if "code" not in frame.columns:
+            raise MissingColumnsError(
+                ["code"], available=frame.columns, hint="Write the file with CodeRegistry.to_csv."
+            )
+        return cls.from_frame(
+            frame.set_index("code"),
+            schemes=schemes,
+            clock=clock,
+            schemes_by_name=schemes_by_name,
+        )
+
+    def to_json(self) -> str:
+        """:meth:`to_records` as JSON text (what :meth:`from_json` reads)."""
+        return json.dumps(self.to_records(), ensure_ascii=False)
+
+    @classmethod
+    def from_json(
+        cls,
+        text: str | bytes,
+        *,
+        schemes: Mapping[CodeKind | str, PrefixedScheme] | None = None,
+        clock: Callable[[], datetime] | None = None,
+        schemes_by_name: Iterable[CodeScheme] = (),
+    ) -> CodeRegistry:
+        """Rebuild a registry from :meth:`to_json` text (see :meth:`from_records`).
+
+        Raises
+        ------
+        InvalidValueError
+            If ``text`` is not JSON text holding a list of records.
+        RegistryLoadError
+            Listing every bad record; nothing is loaded.
+        """
+        if not isinstance(text, str | bytes):
+            raise InvalidValueError(f"text={show(text)} must be the JSON text (str or bytes).")
+        try:
+            records = json.loads(text)
+        except (ValueError, RecursionError) as exc:
+            raise InvalidValueError(
+                f"the registry JSON cannot be parsed ({exc}); write it with CodeRegistry.to_json."
+            ) from exc
         return cls.from_records(
             records, schemes=schemes, clock=clock, schemes_by_name=schemes_by_name
         )
 
 
-def _kind(kind: CodeKind | str) -> CodeKind:
-    try:
-        return CodeKind(kind)
-    except ValueError as exc:
+def _scheme_arg(scheme: object) -> CodeScheme:
+    if not isinstance(scheme, CodeScheme):
         raise InvalidValueError(
-            f"kind={kind!r} is not one of {[k.value for k in CodeKind]}."
-        ) from exc
+            f"scheme={show(scheme)} is not a code scheme; pass one such as crmkit.codes.GTIN "
+            "or LocalCodeScheme(source='Tabriz')."
+        )
+    return scheme
+
+
+def _kind(kind: CodeKind | str) -> CodeKind:
+    if isinstance(kind, CodeKind):
+        return kind
+    if isinstance(kind, str) and kind in {k.value for k in CodeKind}:
+        return CodeKind(kind)
+    raise InvalidValueError(f"kind={show(kind)} is not one of {[k.value for k in CodeKind]}.")

@@ -40,18 +40,21 @@ import functools
 import io
 from collections.abc import Iterable
 from importlib import resources
-from typing import Final, Literal
+from typing import Any, Final, Literal
 
 import attrs
 
 from crmkit.codes._base import (
     NeverRaisesMixin,
+    check_choice,
     checksum_error,
     code_error,
     compact_text,
     require_digits,
+    show,
 )
 from crmkit.codes.checksums import gs1_check_digit
+from crmkit.exceptions import InvalidValueError
 
 __all__ = [
     "EAN8",
@@ -93,6 +96,26 @@ _TRADE_USAGES: Final = frozenset(
 )
 
 
+def _three_digits(_inst: object, attr: Any, value: Any) -> None:
+    if not (
+        isinstance(value, str) and 1 <= len(value) <= 3 and value.isascii() and value.isdigit()
+    ):
+        raise InvalidValueError(f"{attr.name}={show(value)} must be a prefix of 1-3 ASCII digits.")
+
+
+def _organisation(_inst: object, _attr: object, value: Any) -> None:
+    if not isinstance(value, str):
+        raise InvalidValueError(f"organisation={show(value)} must be text.")
+
+
+def _usage(value: object) -> GS1PrefixUsage:
+    if isinstance(value, str) and value in {u.value for u in GS1PrefixUsage}:
+        return GS1PrefixUsage(value)
+    raise InvalidValueError(
+        f"usage={show(value)} is not one of {[u.value for u in GS1PrefixUsage]}."
+    )
+
+
 @attrs.frozen(kw_only=True)
 class GS1Prefix:
     """One row of the GS1 prefix table: an inclusive range of three-digit prefixes.
@@ -107,10 +130,10 @@ class GS1Prefix:
         The GS1 Member Organisation (or GS1 Global Office use) that allocates it.
     """
 
-    start: str
-    end: str
-    usage: GS1PrefixUsage = attrs.field(converter=GS1PrefixUsage)
-    organisation: str
+    start: str = attrs.field(validator=_three_digits)
+    end: str = attrs.field(validator=_three_digits)
+    usage: GS1PrefixUsage = attrs.field(converter=_usage)
+    organisation: str = attrs.field(validator=_organisation)
 
 
 @functools.cache
@@ -145,6 +168,11 @@ def _starts() -> tuple[str, ...]:
 def lookup_gs1_prefix(prefix: str) -> GS1Prefix | None:
     """The table row holding a three-digit GS1 prefix, or None if it is unassigned.
 
+    Raises
+    ------
+    InvalidValueError
+        If ``prefix`` is not three ASCII digits as text.
+
     Examples
     --------
     >>> lookup_gs1_prefix("626").organisation
@@ -152,6 +180,12 @@ def lookup_gs1_prefix(prefix: str) -> GS1Prefix | None:
     >>> lookup_gs1_prefix("140") is None
     True
     """
+    if not (
+        isinstance(prefix, str) and len(prefix) == 3 and prefix.isascii() and prefix.isdigit()
+    ):
+        raise InvalidValueError(
+            f"prefix={show(prefix)} must be three ASCII digits as text, e.g. '626'."
+        )
     table = gs1_prefix_table()
     i = bisect.bisect_right(_starts(), prefix) - 1
     if i >= 0 and table[i].start <= prefix <= table[i].end:
@@ -176,9 +210,7 @@ def _prefix_of_gtin14(gtin14: str) -> GS1Prefix | None:
 class _GS1Key(NeverRaisesMixin):
     """Shared machinery of the GS1 keys (length, digits, check digit, prefix policy)."""
 
-    prefix_check: PrefixCheck = attrs.field(
-        default="off", validator=attrs.validators.in_(_PREFIX_CHECKS)
-    )
+    prefix_check: PrefixCheck = attrs.field(default="off", validator=check_choice(*_PREFIX_CHECKS))
 
     @property
     def name(self) -> str:
@@ -231,7 +263,19 @@ class _GS1Key(NeverRaisesMixin):
 
 
 def _sorted_lengths(value: Iterable[int]) -> tuple[int, ...]:
-    return tuple(sorted(set(value)))
+    problem = InvalidValueError(
+        f"lengths={show(value)}: pass a non-empty collection of GTIN lengths taken from "
+        "8, 12, 13 and 14, e.g. lengths=(13,)."
+    )
+    if isinstance(value, str | bytes) or not isinstance(value, Iterable):
+        raise problem
+    try:
+        given = list(value)
+    except Exception as exc:  # a broken iterable
+        raise problem from exc
+    if not given or not all(type(n) is int and n in (8, 12, 13, 14) for n in given):
+        raise problem
+    return tuple(sorted(set(given)))
 
 
 @attrs.frozen(kw_only=True)
@@ -256,7 +300,6 @@ class GlobalTradeItemNumber(_GS1Key):
     lengths: tuple[int, ...] = attrs.field(
         default=(8, 12, 13, 14),
         converter=_sorted_lengths,
-        validator=attrs.validators.deep_iterable(attrs.validators.in_((8, 12, 13, 14))),
     )
 
     @property

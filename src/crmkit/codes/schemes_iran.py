@@ -9,8 +9,11 @@ What is checked, scheme by scheme:
   the explicit ``repeated_digits`` option (default ``"reject"``). Codes written without
   their leading zeros (8 or 9 digits) are refused unless ``accept_unpadded=True``.
 * :class:`IranLegalID` - 11 digits and the legal-ID check digit.
-* :class:`IBAN` - ISO 13616 structure and MOD 97-10 check digits; with ``country="IR"``
-  (:data:`SHEBA`) also the Iranian length (26) and all-digit BBAN.
+* :class:`IbanScheme` - ISO 13616 structure and MOD 97-10 check digits, and by default
+  (``check_country=True``) the country's length and BBAN structure from the SWIFT IBAN
+  Registry (package data ``crmkit/codes/data/iban_registry.csv``, release 101, with
+  Iran's Sheba format added from the Central Bank of Iran); :data:`SHEBA` is
+  ``country="IR"`` (26 characters, all-digit BBAN).
 * :class:`IranCodeProduct` - 16 digits split as class code (7), member (supplier) code
   (5) and product counter (4), as published by the Iran Code centre (GS1 Iran).
   **No check digit is applied**: none is documented publicly, so a mistyped digit in
@@ -35,14 +38,18 @@ import attrs
 
 from crmkit.codes._base import (
     NeverRaisesMixin,
+    check_choice,
+    check_flag,
     checksum_error,
     code_error,
     compact_text,
     require_digits,
+    show,
 )
+from crmkit.codes._iban_registry import REGISTRY_RELEASE, iban_formats
 from crmkit.codes.checksums import iban_check_digits
 from crmkit.codes.checksums_iran import iran_legal_id_check_digit, iran_national_id_check_digit
-from crmkit.exceptions import InvalidValueError
+from crmkit.exceptions import InvalidCodeError, InvalidValueError
 
 __all__ = [
     "IBAN",
@@ -57,9 +64,21 @@ __all__ = [
     "IranLegalID",
     "IranNationalID",
     "RepeatedDigitsPolicy",
+    "ZeroSerialPolicy",
 ]
 
 RepeatedDigitsPolicy = Literal["reject", "accept"]
+ZeroSerialPolicy = Literal["reject", "accept"]
+
+
+def _zero_serial_error(code: object, scheme: str) -> InvalidCodeError:
+    return code_error(
+        code,
+        scheme,
+        "structure",
+        "digits 4-9 (the serial after the 3-digit prefix) are all zero, which is never "
+        "issued; pass middle_zeros='accept' to allow such codes (e.g. for test data).",
+    )
 
 
 @attrs.frozen(kw_only=True)
@@ -73,11 +92,18 @@ class IranNationalID(NeverRaisesMixin):
     accept_unpadded : bool, default False
         If True, 8- or 9-digit input is taken as a code whose leading zeros were
         dropped (e.g. by a spreadsheet) and padded back to 10 digits.
+    middle_zeros : {"reject", "accept"}, default "reject"
+        Policy for codes whose six serial digits (positions 4-9, after the 3-digit
+        city prefix) are all zero, such as ``0010000003``: some pass the checksum, but
+        serial 000000 is never issued. ``"reject"`` follows persian-tools
+        ``verifyIranianNationalId``; ``"accept"`` checks the checksum only.
 
     References
     ----------
     - National Organization for Civil Registration of Iran, national-code rules;
-      persian-tools ``verifyIranianNationalId`` (repeated-digit codes rejected).
+      persian-tools ``verifyIranianNationalId`` (persian-tools/persian-tools,
+      ``src/modules/nationalId/index.ts``: repeated-digit codes and an all-zero
+      middle six rejected).
 
     Examples
     --------
@@ -85,13 +111,19 @@ class IranNationalID(NeverRaisesMixin):
     False
     >>> IranNationalID(repeated_digits="accept").is_valid("1111111111")
     True
+    >>> (
+    ...     IranNationalID().is_valid("0010000003"),
+    ...     IranNationalID(middle_zeros="accept").is_valid("0010000003"),
+    ... )
+    (False, True)
     """
 
     repeated_digits: RepeatedDigitsPolicy = attrs.field(
-        default="reject", validator=attrs.validators.in_(("reject", "accept"))
+        default="reject", validator=check_choice("reject", "accept")
     )
-    accept_unpadded: bool = attrs.field(
-        default=False, validator=attrs.validators.instance_of(bool)
+    accept_unpadded: bool = attrs.field(default=False, validator=check_flag)
+    middle_zeros: ZeroSerialPolicy = attrs.field(
+        default="reject", validator=check_choice("reject", "accept")
     )
 
     @property
@@ -120,6 +152,8 @@ class IranNationalID(NeverRaisesMixin):
                 "repeated-digit codes are never issued; pass "
                 "repeated_digits='accept' to allow them (e.g. for test data).",
             )
+        if self.middle_zeros == "reject" and text[3:9] == "000000" and len(set(text)) > 1:
+            raise _zero_serial_error(code, self.name)
         return text
 
     def format_code(self, code: str) -> str:
@@ -142,11 +176,32 @@ class IranNationalID(NeverRaisesMixin):
 class IranLegalID(NeverRaisesMixin):
     """Iranian legal-entity national ID (*shenase-ye melli*, 11 digits).
 
+    Parameters
+    ----------
+    middle_zeros : {"reject", "accept"}, default "reject"
+        Policy for codes whose digits 4-9 are all zero (e.g. ``00000000009``,
+        ``12300000000``): ``"reject"`` follows persian-tools ``verifyIranianLegalId``
+        (``src/modules/legalId/index.ts``), ``"accept"`` checks the checksum only.
+
+    References
+    ----------
+    - Ali Arash, "shenase melli" algorithm note (aliarash.com/article/shenasameli);
+      persian-tools ``verifyIranianLegalId``.
+
     Examples
     --------
     >>> IRAN_LEGAL_ID.validate("103-8028-4790")
     '10380284790'
+    >>> (
+    ...     IRAN_LEGAL_ID.is_valid("00000000009"),
+    ...     IranLegalID(middle_zeros="accept").is_valid("00000000009"),
+    ... )
+    (False, True)
     """
+
+    middle_zeros: ZeroSerialPolicy = attrs.field(
+        default="reject", validator=check_choice("reject", "accept")
+    )
 
     @property
     def name(self) -> str:
@@ -164,6 +219,8 @@ class IranLegalID(NeverRaisesMixin):
         expected = iran_legal_id_check_digit(text[:10])
         if text[10] != expected:
             raise checksum_error(code, self.name, text[10], expected)
+        if self.middle_zeros == "reject" and text[3:9] == "000000":
+            raise _zero_serial_error(code, self.name)
         return text
 
     def format_code(self, code: str) -> str:
@@ -181,7 +238,7 @@ def _check_country(_inst: object, _attr: object, value: str | None) -> None:
         isinstance(value, str) and len(value) == 2 and value.isascii() and value.isupper()
     ):
         raise InvalidValueError(
-            f"country={value!r}: use a two-letter ISO 3166 code in capitals, e.g. 'IR'."
+            f"country={show(value)}: use a two-letter ISO 3166 code in capitals, e.g. 'IR'."
         )
 
 
@@ -192,17 +249,37 @@ class IbanScheme(NeverRaisesMixin):
     Parameters
     ----------
     country : str or None, default None
-        Restrict to one ISO 3166 country. For ``"IR"`` the length (26) and the all-digit
-        BBAN are checked; for other countries only the general structure (2 letters,
-        2 digits, 11-30 letters or digits) and the check digits.
+        Restrict to one ISO 3166 country (``"IR"`` for Iranian Sheba numbers).
+    check_country : bool, default True
+        Policy for the country part. With True (the default) the country code must be
+        in the SWIFT IBAN Registry (or be ``IR``) and the IBAN must have that country's
+        length and BBAN structure (e.g. ``DE`` + 2 check digits + 18 digits). With
+        False only the generic ISO 13616 structure is checked - two capital letters,
+        two check digits, 11 to 30 letters or digits - plus the check digits: use it
+        for countries newer than the bundled registry release. (python-stdnum checks
+        the registry structure always; its ``check_country`` switches national
+        account-number checks, which crmkit does not implement.)
+
+    References
+    ----------
+    - ISO 13616-1:2020, *Financial services - International bank account number*.
+    - SWIFT, *IBAN Registry*, release 101 (per-country BBAN structure and length).
+    - Central Bank of the Islamic Republic of Iran, Sheba (IR IBAN, 26 characters).
 
     Examples
     --------
     >>> SHEBA.format_code("ir820540102680020817909002")
     'IR82 0540 1026 8002 0817 9090 02'
+    >>> IBAN.is_valid("DE89 3704 0044 0532 0130 00"), IBAN.is_valid("DE543704004405320130001")
+    (True, False)
+    >>> IBAN.is_valid("XX4212345678901234")
+    False
+    >>> IbanScheme(check_country=False).is_valid("XX4212345678901234")
+    True
     """
 
     country: str | None = attrs.field(default=None, validator=_check_country)
+    check_country: bool = attrs.field(default=True, validator=check_flag)
 
     @property
     def name(self) -> str:
@@ -218,26 +295,51 @@ class IbanScheme(NeverRaisesMixin):
         text = self.compact(code)
         if not (text.isascii() and text.isalnum()):
             raise code_error(code, self.name, "characters", "only A-Z and 0-9 are allowed.")
-        if not (text[:2].isalpha() and text[2:4].isdigit()):
+        if not (text[:2].isalpha() and text[2:4].isdigit() and len(text) >= 4):
             raise code_error(
                 code, self.name, "structure", "must start with 2 letters and 2 check digits."
             )
-        if self.country is not None and text[:2] != self.country:
+        cc = text[:2]
+        if self.country is not None and cc != self.country:
             raise code_error(code, self.name, "structure", f"must start with {self.country}.")
-        want = (26,) if text[:2] == "IR" else tuple(range(15, 35))
-        if len(text) not in want:
+        if self.check_country:
+            self._check_registry(code, text)
+        elif not 15 <= len(text) <= 34:
+            raise code_error(
+                code, self.name, "length", f"expected 15-34 characters, got {len(text)}."
+            )
+        expected = iban_check_digits(cc, text[4:])
+        if text[2:4] != expected:
+            raise checksum_error(code, self.name, text[2:4], expected)
+        return text
+
+    def _check_registry(self, code: object, text: str) -> None:
+        fmt = iban_formats().get(text[:2])
+        if fmt is None:
+            raise code_error(
+                code,
+                self.name,
+                "structure",
+                f"country code {text[:2]!r} has no IBAN format in the {REGISTRY_RELEASE}; "
+                "check the country, or pass check_country=False to check only the "
+                "generic structure and the check digits.",
+            )
+        if len(text) != fmt.iban_length:
             raise code_error(
                 code,
                 self.name,
                 "length",
-                f"expected {want[0]}-{want[-1]} characters, got {len(text)}.",
+                f"a {fmt.country_code} ({fmt.country_name}) IBAN has {fmt.iban_length} "
+                f"characters, got {len(text)}.",
             )
-        if text[:2] == "IR" and not text[4:].isdigit():
-            raise code_error(code, self.name, "characters", "an IR BBAN has digits only.")
-        expected = iban_check_digits(text[:2], text[4:])
-        if text[2:4] != expected:
-            raise checksum_error(code, self.name, text[2:4], expected)
-        return text
+        if not fmt.pattern.fullmatch(text[4:]):
+            raise code_error(
+                code,
+                self.name,
+                "structure" if fmt.country_code != "IR" else "characters",
+                f"a {fmt.country_code} BBAN is {fmt.describe()} "
+                f"({fmt.bban_structure} in the registry), got {text[4:]!r}.",
+            )
 
     def format_code(self, code: str) -> str:
         """Printed form: groups of four characters."""

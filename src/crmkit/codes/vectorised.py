@@ -174,19 +174,26 @@ def _national_id_reasons(d: _Digits, scheme: IranNationalID) -> NDArray[np.uint8
     r = d.rank_sum() % 11
     ok = np.where(r < 2, r, 11 - r) == d.at(1)
     reason = np.where(ok, _OK, _CHECKSUM).astype(np.uint8)
+    vmax = d.value.max(axis=0)
+    vmin = np.where(d.is_digit, d.value, np.uint8(9)).min(axis=0)
+    repeated = (vmax == vmin) & ((d.count == 10) | (vmax == 0))
     if scheme.repeated_digits == "reject":
-        vmax = d.value.max(axis=0)
-        vmin = np.where(d.is_digit, d.value, np.uint8(9)).min(axis=0)
-        repeated = (vmax == vmin) & ((d.count == 10) | (vmax == 0))
         reason = np.where(ok & repeated, _STRUCTURE, reason).astype(np.uint8)
+    if scheme.middle_zeros == "reject":  # serial digits 4-9 = ranks 7..2 from the right
+        zero_serial = sum(d.at(k) for k in range(2, 8)) == 0
+        reason = np.where(ok & zero_serial & ~repeated, _STRUCTURE, reason).astype(np.uint8)
     return reason
 
 
-def _legal_id_reasons(d: _Digits) -> NDArray[np.uint8]:
+def _legal_id_reasons(d: _Digits, scheme: IranLegalID) -> NDArray[np.uint8]:
     e = d.at(2) + 2
     r = (d.weighted(_LEGAL_W) + e * sum(LEGAL_ID_WEIGHTS)) % 11
     ok = np.where(r == 10, 0, r) == d.at(1)
-    return np.where(ok, _OK, _CHECKSUM).astype(np.uint8)
+    reason = np.where(ok, _OK, _CHECKSUM).astype(np.uint8)
+    if scheme.middle_zeros == "reject":  # digits 4-9 = ranks 8..3 from the right
+        zero_serial = sum(d.at(k) for k in range(3, 9)) == 0
+        reason = np.where(ok & zero_serial, _STRUCTURE, reason).astype(np.uint8)
+    return reason
 
 
 def _lengths(scheme: CodeScheme) -> tuple[int, ...] | None:
@@ -305,7 +312,7 @@ def _reasons_from_classes(
         if isinstance(scheme, IranNationalID):
             kernel = _national_id_reasons(d, scheme)
         elif isinstance(scheme, IranLegalID):
-            kernel = _legal_id_reasons(d)
+            kernel = _legal_id_reasons(d, scheme)
         else:
             kernel = _gs1_reasons(d, scheme)
         reason = np.where(todo, kernel, reason)
@@ -369,6 +376,10 @@ def validate_column(series: pd.Series, scheme: CodeScheme) -> pd.DataFrame:
     >>> validate_column(ids, IRAN_NATIONAL_ID)["reason"].tolist()
     ['', 'structure']
     """
+    if not isinstance(scheme, CodeScheme):
+        raise InvalidValueError(
+            f"scheme={scheme!r:.60} is not a code scheme; pass one such as crmkit.codes.GTIN."
+        )
     if not isinstance(series, pd.Series):
         raise InvalidValueError(
             f"validate_column needs a pandas Series, got {type(series).__name__}."

@@ -7,28 +7,39 @@ showing the value and saying what to pass instead.
 from __future__ import annotations
 
 import datetime as dt
+import decimal
 import enum
 import math
+import numbers
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, TypeVar
 
 import attrs
+import numpy as np
 import pandas as pd
 
+from crmkit.codes._base import show
 from crmkit.exceptions import InvalidValueError
 
 E = TypeVar("E", bound=enum.Enum)
+T = TypeVar("T")
 
 
 def text(field: str) -> Callable[[Any], str]:
     """Converter: a non-empty string, stripped of surrounding whitespace."""
 
     def convert(value: Any) -> str:
-        if not isinstance(value, str) or not value.strip():
-            raise InvalidValueError(
-                f"{field}={value!r} must be a non-empty string; pass the {field} as text."
+        if not isinstance(value, str) or not str.strip(value):
+            hint = (
+                " Codes and names are text: read CSV columns of codes with dtype=str."
+                if isinstance(value, numbers.Number)
+                else ""
             )
-        return value.strip()
+            raise InvalidValueError(
+                f"{field}={show(value)} must be a non-empty string; pass the {field} as "
+                f"text.{hint}"
+            )
+        return str.strip(value)
 
     return convert
 
@@ -38,7 +49,7 @@ def optional_text(field: str) -> Callable[[Any], str | None]:
     strict = text(field)
 
     def convert(value: Any) -> str | None:
-        if is_missing(value) or (isinstance(value, str) and not value.strip()):
+        if is_missing(value) or (isinstance(value, str) and not str.strip(value)):
             return None
         return strict(value)
 
@@ -49,7 +60,42 @@ def is_missing(value: Any) -> bool:
     """True for ``None``, NaN, NaT and ``pd.NA`` (the missing markers of frames)."""
     if value is None or value is pd.NA or value is pd.NaT:
         return True
-    return isinstance(value, float) and math.isnan(value)
+    if isinstance(value, np.datetime64 | np.timedelta64):
+        return bool(np.isnat(value))
+    return isinstance(value, float | np.floating) and math.isnan(value)
+
+
+def items(field: str, value: Any) -> list[Any]:
+    """The items of a collection argument (a list, tuple, generator ...), as a list.
+
+    Strings, bytes, mappings and non-iterables are refused: they are never meant as a
+    collection of records and iterating them would silently produce nonsense.
+    """
+    if isinstance(value, str | bytes | Mapping | pd.DataFrame) or not isinstance(value, Iterable):
+        raise InvalidValueError(
+            f"{field}={show(value)} must be a collection (list or tuple) of items; "
+            "wrap a single item in a list."
+        )
+    return list(value)
+
+
+def flag(field: str) -> Callable[[Any, Any, Any], None]:
+    """attrs validator: a real ``bool`` (no truthy strings such as ``"no"``)."""
+
+    def check(_inst: Any, _attr: Any, value: Any) -> None:
+        if not isinstance(value, bool):
+            raise InvalidValueError(
+                f"{field}={show(value)} must be True or False (a bool); strings such as "
+                "'no' and numbers are not read as flags."
+            )
+
+    return check
+
+
+def check_flag(field: str, value: Any) -> bool:
+    """A real ``bool`` argument, or :class:`InvalidValueError`."""
+    flag(field)(None, None, value)
+    return bool(value)
 
 
 def member(enum_cls: type[E], field: str) -> Callable[[Any], E]:
@@ -59,12 +105,14 @@ def member(enum_cls: type[E], field: str) -> Callable[[Any], E]:
         if isinstance(value, enum_cls):
             return value
         if isinstance(value, str):
-            key = value.strip()
+            key = str.strip(value)
             for m in enum_cls:
                 if key == m.value or key.lower() == str(m.value).lower() or key.upper() == m.name:
                     return m
         allowed = [m.value for m in enum_cls]
-        raise InvalidValueError(f"{field}={value!r} is not one of {allowed}; pass one of those.")
+        raise InvalidValueError(
+            f"{field}={show(value)} is not one of {allowed}; pass one of those."
+        )
 
     return convert
 
@@ -84,7 +132,7 @@ def date(field: str) -> Callable[[Any], dt.date]:
 
     def convert(value: Any) -> dt.date:
         if isinstance(value, dt.datetime | pd.Timestamp):
-            if pd.isna(value):
+            if is_missing(value):
                 raise InvalidValueError(f"{field} is missing (NaT); pass a date.")
             ts = pd.Timestamp(value)
             if ts != ts.normalize():
@@ -97,13 +145,13 @@ def date(field: str) -> Callable[[Any], dt.date]:
             return value
         if isinstance(value, str):
             try:
-                return dt.date.fromisoformat(value.strip())
+                return dt.date.fromisoformat(str.strip(value))
             except ValueError as exc:
                 raise InvalidValueError(
-                    f"{field}={value!r} is not an ISO date; write it as 'YYYY-MM-DD'."
+                    f"{field}={show(value)} is not an ISO date; write it as 'YYYY-MM-DD'."
                 ) from exc
         raise InvalidValueError(
-            f"{field}={value!r} is not a date; pass a datetime.date or 'YYYY-MM-DD'."
+            f"{field}={show(value)} is not a date; pass a datetime.date or 'YYYY-MM-DD'."
         )
 
     return convert
@@ -125,19 +173,19 @@ def aware(field: str) -> Callable[[Any], dt.datetime]:
     def convert(value: Any) -> dt.datetime:
         if isinstance(value, str):
             try:
-                value = dt.datetime.fromisoformat(value.strip())
+                value = dt.datetime.fromisoformat(str.strip(value))
             except ValueError as exc:
                 raise InvalidValueError(
-                    f"{field}={value!r} is not an ISO timestamp; write it as "
+                    f"{field}={show(value)} is not an ISO timestamp; write it as "
                     "'YYYY-MM-DDTHH:MM:SS+HH:MM'."
                 ) from exc
         if isinstance(value, pd.Timestamp):
-            if pd.isna(value):
+            if is_missing(value):
                 raise InvalidValueError(f"{field} is missing (NaT); pass a tz-aware datetime.")
             value = value.to_pydatetime()
         if not isinstance(value, dt.datetime):
             raise InvalidValueError(
-                f"{field}={value!r} is not a datetime; pass a tz-aware datetime.datetime."
+                f"{field}={show(value)} is not a datetime; pass a tz-aware datetime.datetime."
             )
         if value.tzinfo is None or value.utcoffset() is None:
             raise InvalidValueError(
@@ -176,12 +224,22 @@ def number(field: str, *, minimum: float | None = None) -> Callable[[Any], float
     """Converter: a finite float, optionally ``>= minimum``."""
 
     def convert(value: Any) -> float:
-        if isinstance(value, bool):
+        if isinstance(value, bool | np.bool_):
             raise InvalidValueError(f"{field}={value!r} must be a number, not a bool.")
+        if isinstance(value, str | bytes):
+            raise InvalidValueError(
+                f"{field}={show(value)} is text; pass a number (e.g. {field}=1000.0). For a "
+                "column read from CSV as text, convert it first with pandas.to_numeric."
+            )
+        if not isinstance(value, numbers.Real | decimal.Decimal):
+            raise InvalidValueError(f"{field}={show(value)} must be a real number.")
         try:
             x = float(value)
-        except (TypeError, ValueError) as exc:
-            raise InvalidValueError(f"{field}={value!r} must be a number.") from exc
+        except (TypeError, ValueError, OverflowError) as exc:
+            raise InvalidValueError(
+                f"{field}={show(value)} cannot be converted to a float (too large, or a "
+                "signalling NaN); pass a finite number."
+            ) from exc
         if not math.isfinite(x):
             raise InvalidValueError(f"{field}={value!r} must be a finite number.")
         if minimum is not None and x < minimum:
@@ -210,10 +268,10 @@ def text_tuple(field: str) -> Callable[[Any], tuple[str, ...]]:
             return ()
         if isinstance(value, str):
             raise InvalidValueError(
-                f"{field}={value!r} must be a collection of strings, not one string; "
-                f"wrap it: ({value!r},)."
+                f"{field}={show(value)} must be a collection of strings, not one string; "
+                f"wrap it: ({show(value)},)."
             )
-        return tuple(dict.fromkeys(item(v) for v in value))
+        return tuple(dict.fromkeys(item(v) for v in items(field, value)))
 
     return convert
 
@@ -225,14 +283,14 @@ def tuple_of(cls: type[Any], field: str) -> Callable[[Iterable[Any] | None], tup
         if value is None:
             return ()
         out = []
-        for v in value:
+        for v in items(field, value):
             if isinstance(v, cls):
                 out.append(v)
             elif isinstance(v, dict):
                 out.append(cls.from_record(v))
             else:
                 raise InvalidValueError(
-                    f"{field} holds {v!r}; every item must be a {cls.__name__} or a dict "
+                    f"{field} holds {show(v)}; every item must be a {cls.__name__} or a dict "
                     f"accepted by {cls.__name__}.from_record."
                 )
         return tuple(out)
@@ -249,9 +307,7 @@ def record_fields(
     alias given together with its field must carry the same value. Raises for a
     non-mapping, a conflicting alias or a key that is not a field of ``cls``.
     """
-    if not isinstance(record, Mapping):
-        raise InvalidValueError(f"{cls.__name__}.from_record needs a mapping, got {record!r}.")
-    rec = dict(record)
+    rec = record_dict(cls, record)
     for alias, field in (aliases or {}).items():
         if alias not in rec:
             continue
@@ -263,12 +319,46 @@ def record_fields(
             )
         rec.setdefault(field, value)
     names = [a.name for a in attrs.fields(cls)]
+    check_keys(cls, rec, names)
+    return rec
+
+
+def construct(cls: type[T], kwargs: Mapping[str, Any]) -> T:
+    """``cls(**kwargs)`` after checking that every required field is given."""
+    required = [
+        a.name
+        for a in attrs.fields(cls)  # type: ignore[arg-type]
+        if a.init and a.default is attrs.NOTHING and a.name not in kwargs
+    ]
+    if required:
+        raise InvalidValueError(
+            f"{cls.__name__} lacks required field(s) {required} (missing or empty); "
+            f"got {sorted(kwargs)}."
+        )
+    return cls(**kwargs)
+
+
+def record_dict(cls: type[Any], record: Any) -> dict[str, Any]:
+    """``record`` as a dict with str keys, or :class:`InvalidValueError`."""
+    if not isinstance(record, Mapping):
+        raise InvalidValueError(
+            f"{cls.__name__}.from_record needs a mapping (dict), got {show(record)}."
+        )
+    rec = dict(record)
+    bad = [show(k) for k in rec if not isinstance(k, str)]
+    if bad:
+        raise InvalidValueError(f"{cls.__name__}.from_record: field names must be str, got {bad}.")
+    return rec
+
+
+def check_keys(cls: type[Any], rec: Mapping[str, Any], known: Iterable[str]) -> None:
+    """Refuse keys of ``rec`` that are not in ``known`` (typos are never ignored)."""
+    names = list(known)
     unknown = sorted(set(rec) - set(names))
     if unknown:
         raise InvalidValueError(
             f"unknown {cls.__name__} field(s) {unknown}; known fields are {names}."
         )
-    return rec
 
 
 def _same(a: Any, b: Any) -> bool:
@@ -276,3 +366,53 @@ def _same(a: Any, b: Any) -> bool:
         return bool(a == b)
     except (TypeError, ValueError):
         return a is b
+
+
+def frame_arg(name: str, value: Any) -> pd.DataFrame:
+    """A DataFrame argument without repeated column names."""
+    if not isinstance(value, pd.DataFrame):
+        raise InvalidValueError(f"{name}={show(value)} must be a pandas DataFrame.")
+    if value.columns.duplicated().any():
+        dup = sorted({str(c) for c in value.columns[value.columns.duplicated()]})
+        raise InvalidValueError(f"{name} repeats column(s) {dup}; keep one of each.")
+    return value
+
+
+def series_arg(name: str, value: Any) -> pd.Series:
+    """A Series argument."""
+    if not isinstance(value, pd.Series):
+        raise InvalidValueError(f"{name}={show(value)} must be a pandas Series.")
+    return value
+
+
+def str_arg(name: str, value: Any) -> str:
+    """A str argument (a column name, a key name)."""
+    if not isinstance(value, str):
+        raise InvalidValueError(f"{name}={show(value)} must be a str.")
+    return str.__str__(value)
+
+
+def str_items(name: str, value: Any) -> list[str]:
+    """A collection of str (not one str)."""
+    out = items(name, value)
+    bad = [v for v in out if not isinstance(v, str)]
+    if bad:
+        raise InvalidValueError(f"{name} must hold str values; got {show(bad[0])}.")
+    return [str.__str__(v) for v in out]
+
+
+def int_arg(name: str, value: Any, *, minimum: int) -> int:
+    """An int argument ``>= minimum`` (no bool, no float, no text)."""
+    if isinstance(value, bool | np.bool_) or not isinstance(value, int | np.integer):
+        raise InvalidValueError(f"{name}={show(value)} must be an int >= {minimum}.")
+    if value < minimum:
+        raise InvalidValueError(f"{name}={show(value)} must be >= {minimum}.")
+    return int(value)
+
+
+def real_arg(name: str, value: Any, *, low: float, high: float) -> float:
+    """A real number argument in ``[low, high]`` (numbers only, per the coercion policy)."""
+    x = number(name)(value)
+    if not low <= x <= high:
+        raise InvalidValueError(f"{name}={show(value)} must be in [{low}, {high}].")
+    return x

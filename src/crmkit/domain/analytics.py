@@ -14,18 +14,53 @@ All take frames, never loop over rows in Python, and never modify their input.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import contextlib
+import warnings
+from collections.abc import Iterable, Iterator
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from crmkit._validation import handle_nan, require_columns, require_nonempty
+from crmkit.codes._base import show
 from crmkit.columns import CUSTOMER_ID, DATETIME
+from crmkit.domain import _common as cv
 from crmkit.domain.complaint import ComplaintStage
 from crmkit.domain.frames import opportunities_to_frame
 from crmkit.domain.opportunity import Opportunity, OpportunityStage
-from crmkit.exceptions import InvalidValueError
+from crmkit.exceptions import CrmkitError, InvalidValueError
 from crmkit.timeunits import check_time_unit, elapsed
+
+
+def _frame(name: str, value: Any) -> pd.DataFrame:
+    if not isinstance(value, pd.DataFrame):
+        raise InvalidValueError(f"{name}={show(value)} must be a pandas DataFrame.")
+    if value.columns.duplicated().any():
+        dup = sorted({str(c) for c in value.columns[value.columns.duplicated()]})
+        raise InvalidValueError(f"{name} repeats column(s) {dup}; keep one of each.")
+    return value
+
+
+@contextlib.contextmanager
+def _cells(name: str) -> Iterator[None]:
+    """Turn pandas' errors on unusable cell contents into one crmkit error."""
+    try:
+        with warnings.catch_warnings():
+            # pandas warns (and guesses) on cells it cannot parse cleanly: refuse instead
+            warnings.simplefilter("error", category=UserWarning)
+            warnings.simplefilter("error", category=FutureWarning)
+            warnings.simplefilter("error", category=DeprecationWarning)
+            yield
+    except CrmkitError:
+        raise
+    except (TypeError, ValueError, OverflowError, KeyError, Warning) as exc:
+        raise InvalidValueError(
+            f"{name}: a column holds values of the wrong type ({type(exc).__name__}: "
+            f"{str(exc)[:200]}); use the column types of the matching *_to_frame output "
+            "(text codes, tz-aware timestamps, integer steps, numeric amounts)."
+        ) from exc
+
 
 __all__ = [
     "complaint_stage_durations",
@@ -71,21 +106,24 @@ def complaints_per_item(complaints: pd.DataFrame) -> pd.DataFrame:
     P1                    2            1       2  0.666667
     P2                    1            1       1  0.333333
     """
+    complaints = _frame("complaints", complaints)
     require_columns(complaints, ["complaint_id", CUSTOMER_ID, "item_code", "step", "stage"])
     require_nonempty(complaints, name="complaints")
-    last = complaints.sort_values(["complaint_id", "step"]).drop_duplicates(
-        "complaint_id", keep="last"
-    )
-    g = last.assign(_open=~last["stage"].isin(_DONE)).groupby("item_code")
-    out = pd.DataFrame(
-        {
-            "n_complaints": g.size(),
-            "n_customers": g[CUSTOMER_ID].nunique(),
-            "n_open": g["_open"].sum().astype("int64"),
-        }
-    )
-    out["share"] = out["n_complaints"] / out["n_complaints"].sum()
-    out = out.reset_index().sort_values(["n_complaints", "item_code"], ascending=[False, True])
+    handle_nan(complaints, ["complaint_id", "item_code", "step"], "raise")
+    with _cells("complaints"):
+        last = complaints.sort_values(["complaint_id", "step"]).drop_duplicates(
+            "complaint_id", keep="last"
+        )
+        g = last.assign(_open=~last["stage"].isin(_DONE)).groupby("item_code")
+        out = pd.DataFrame(
+            {
+                "n_complaints": g.size(),
+                "n_customers": g[CUSTOMER_ID].nunique(),
+                "n_open": g["_open"].sum().astype("int64"),
+            }
+        )
+        out["share"] = out["n_complaints"] / out["n_complaints"].sum()
+        out = out.reset_index().sort_values(["n_complaints", "item_code"], ascending=[False, True])
     return out.set_index("item_code")
 
 
@@ -135,11 +173,20 @@ def complaint_stage_durations(
     >>> [float(v) for v in row]
     [0.5, 2.0, 1.5]
     """
+    complaints = _frame("complaints", complaints)
+    if not isinstance(unit, str):
+        raise InvalidValueError(f"unit={show(unit)} must be one of 'D', 'W', 'M', 'Q', 'Y'.")
     u = check_time_unit(unit)
     require_columns(
         complaints, ["complaint_id", CUSTOMER_ID, "item_code", "step", "stage", DATETIME]
     )
     require_nonempty(complaints, name="complaints")
+    handle_nan(complaints, ["complaint_id", "step", DATETIME], "raise")
+    with _cells("complaints"):
+        return _stage_durations(complaints, u, as_of)
+
+
+def _stage_durations(complaints: pd.DataFrame, u: Any, as_of: Any) -> pd.DataFrame:
     f = complaints.sort_values(["complaint_id", "step"], kind="stable")
     stamps = pd.to_datetime(f[DATETIME])
     if stamps.dt.tz is None:
@@ -150,7 +197,8 @@ def complaint_stage_durations(
     ids = f["complaint_id"].to_numpy()
     nxt = utc.groupby(ids, sort=False).shift(-1)
     if as_of is not None:
-        end = pd.Timestamp(as_of)
+        end = cv.aware("as_of")(as_of)
+        end = pd.Timestamp(end)
         if end.tz is None:
             raise InvalidValueError(f"as_of={as_of!r} is naive; pass a tz-aware timestamp.")
         nxt = nxt.fillna(end.tz_convert("UTC").tz_localize(None))
@@ -243,8 +291,16 @@ def contacts_before_first_purchase(
     A                            2       True
     B                            1      False
     """
+    interactions = _frame("interactions", interactions)
+    if purchases is not None:
+        purchases = _frame("purchases", purchases)
     require_columns(interactions, [CUSTOMER_ID, DATETIME, "kind", "amount"])
     handle_nan(interactions, [CUSTOMER_ID, DATETIME], "raise")
+    with _cells("interactions / purchases"):
+        return _contacts_before(interactions, purchases)
+
+
+def _contacts_before(interactions: pd.DataFrame, purchases: pd.DataFrame | None) -> pd.DataFrame:
     amount = pd.to_numeric(interactions["amount"]).fillna(0.0)
     is_buy = (interactions["kind"] == "sales") & (amount > 0)
     if purchases is None:
@@ -341,12 +397,18 @@ def weighted_forecast(
     2024Q2                0              0.0              0.0
     2024Q3                1             80.0             40.0
     """
-    if period not in ("M", "Q", "Y"):
-        raise InvalidValueError(f"period={period!r} must be 'M', 'Q' or 'Y'.")
+    if not isinstance(period, str) or period not in ("M", "Q", "Y"):
+        raise InvalidValueError(f"period={show(period)} must be 'M', 'Q' or 'Y'.")
+    cv.check_flag("include_closed", include_closed)
     if isinstance(opportunities, pd.DataFrame):
-        frame = opportunities
+        frame = _frame("opportunities", opportunities)
     else:
         frame = opportunities_to_frame(opportunities)
+    with _cells("opportunities"):
+        return _forecast(frame, period, include_closed)
+
+
+def _forecast(frame: pd.DataFrame, period: str, include_closed: bool) -> pd.DataFrame:
 
     require_columns(frame, ["amount", "probability", "expected_close", "stage", "currency"])
     if not include_closed:

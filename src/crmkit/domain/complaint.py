@@ -49,6 +49,7 @@ from typing import Any, Final
 import attrs
 import pandas as pd
 
+from crmkit.codes._base import show
 from crmkit.domain import _common as cv
 from crmkit.domain.interaction import Channel
 from crmkit.exceptions import InvalidTransitionError, InvalidValueError, InvariantError
@@ -144,11 +145,9 @@ class ComplaintStep:
     @classmethod
     def from_record(cls, record: Mapping[str, Any]) -> ComplaintStep:
         """Build from a mapping with keys ``stage``, ``at`` [, ``channel``, ``note``]."""
-        keys = ("stage", "at", "channel", "note")
-        unknown = sorted(set(record) - set(keys))
-        if unknown:
-            raise InvalidValueError(f"unknown ComplaintStep field(s) {unknown}; known: {keys}.")
-        return cls(**{k: record[k] for k in keys if k in record})
+        rec = cv.record_dict(cls, record)
+        cv.check_keys(cls, rec, ("stage", "at", "channel", "note"))
+        return cv.construct(cls, rec)
 
 
 def _check_steps(instance: Complaint, attribute: Any, value: tuple[ComplaintStep, ...]) -> None:
@@ -299,13 +298,13 @@ class Complaint:
     @classmethod
     def from_record(cls, record: Mapping[str, Any]) -> Complaint:
         """Build from a mapping keyed by the field names (``steps`` items may be dicts)."""
-        names = [a.name for a in attrs.fields(cls)]
-        unknown = sorted(set(record) - set(names))
-        if unknown:
-            raise InvalidValueError(f"unknown Complaint field(s) {unknown}; known: {names}.")
-        return cls(**dict(record))
+        rec = cv.record_dict(cls, record)
+        cv.check_keys(cls, rec, [a.name for a in attrs.fields(cls)])
+        return cv.construct(cls, rec)
 
 
 def _span(start: dt.datetime, end: dt.datetime, unit: str) -> float:
+    if not isinstance(unit, str):
+        raise InvalidValueError(f"unit={show(unit)} must be one of 'D', 'W', 'M', 'Q', 'Y'.")
     s, e = pd.Timestamp(start).tz_convert("UTC"), pd.Timestamp(end).tz_convert("UTC")
     return float(elapsed(s, e, unit))

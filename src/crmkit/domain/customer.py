@@ -266,8 +266,13 @@ class Demographics:
                 "given; keep the birth date (the age band is derived from it)."
             )
 
-    def age(self, as_of: dt.date) -> int | None:
+    def age(self, as_of: dt.date | str) -> int | None:
         """Age in whole years on ``as_of`` (``None`` without a birth date).
+
+        Raises
+        ------
+        InvalidValueError
+            If ``as_of`` is not a date (or ISO date text) or precedes the birth date.
 
         Examples
         --------
@@ -275,10 +280,15 @@ class Demographics:
         >>> Demographics(birth_date="2000-02-29").age(dt.date(2018, 2, 28))
         17
         """
+        when = cv.date("as_of")(as_of)
         if self.birth_date is None:
             return None
         b = self.birth_date
-        return as_of.year - b.year - ((as_of.month, as_of.day) < (b.month, b.day))
+        if when < b:
+            raise InvalidValueError(
+                f"as_of={when} is before the birth date {b}; pass a later date."
+            )
+        return when.year - b.year - ((when.month, when.day) < (b.month, b.day))
 
     @classmethod
     def from_record(cls, record: Mapping[str, Any]) -> Demographics:
@@ -491,16 +501,13 @@ class Customer:
         flat_demo = ("birth_date", "age_band", "gender", "income_band")
         fields = tuple(a.name for a in attrs.fields(cls))
         known = set(fields) | set(flat_demo) | {"email", "phone", "default_country_code"}
-        unknown = sorted(set(record) - known)
-        if unknown:
-            raise InvalidValueError(
-                f"unknown customer field(s) {unknown}; known fields are {sorted(known)}."
-            )
+        record = cv.record_dict(cls, record)
+        cv.check_keys(cls, record, sorted(known))
         kw = {k: record[k] for k in fields if k in record and not _missing(record[k])}
         demo = {k: record[k] for k in flat_demo if k in record and not _missing(record[k])}
         if demo and "demographics" not in kw:
             kw["demographics"] = Demographics.from_record(demo)
-        contacts = list(kw.get("contacts", ()))
+        contacts = cv.items("contacts", kw.get("contacts", ()))
         cc = record.get("default_country_code")
         cc = None if _missing(cc) else cc
         for key, channel in (("email", Channel.EMAIL), ("phone", Channel.PHONE)):
@@ -510,7 +517,7 @@ class Customer:
                 )
         if contacts:
             kw["contacts"] = contacts
-        return cls(**kw)
+        return cv.construct(cls, kw)
 
 
 def _missing(value: Any) -> bool:
@@ -518,11 +525,6 @@ def _missing(value: Any) -> bool:
 
 
 def _pick(record: Mapping[str, Any], keys: tuple[str, ...], cls: type) -> dict[str, Any]:
-    if not isinstance(record, Mapping):
-        raise InvalidValueError(f"{cls.__name__}.from_record needs a mapping, got {record!r}.")
-    unknown = sorted(set(record) - set(keys))
-    if unknown:
-        raise InvalidValueError(
-            f"unknown {cls.__name__} field(s) {unknown}; known fields are {list(keys)}."
-        )
-    return {k: record[k] for k in keys if k in record}
+    rec = cv.record_dict(cls, record)
+    cv.check_keys(cls, rec, keys)
+    return rec

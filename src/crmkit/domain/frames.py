@@ -6,7 +6,16 @@ function documents its columns; the matching ``*_from_frame`` rebuilds equal obj
 dates as ``datetime64`` (midnight, naive), tz-aware timestamps as one tz-aware column
 (in the objects' common time zone, or UTC if they differ: the same instants, so the
 objects compare equal), nested collections as tuples of plain values in ``object``
-columns. Missing values are ``NaN``/``NaT``/``None`` and read back as absent.
+columns. Missing values are ``NaN``/``NaT``/``None`` (and, from a CSV file read as
+text, empty strings) and read back as absent.
+
+Every ``*_from_frame`` keeps or refuses each row, never drops one: a row whose key is
+missing, or whose cells cannot be read, raises an error naming the row. Each reads back
+its own output after a CSV trip (``to_csv`` then ``pandas.read_csv``): dates and
+timestamps are parsed from ISO text, tuple columns from the text ``to_csv`` writes for
+them, flags from ``True``/``False``. Numbers must be numbers, so read numeric columns
+as numbers, and code and text columns with ``dtype=str, keep_default_na=False`` so that
+leading zeros and texts such as ``"NA"`` survive (empty cells count as missing).
 
 Examples
 --------
@@ -24,13 +33,18 @@ True
 
 from __future__ import annotations
 
+import ast
 import datetime as dt
+import json
+import numbers
 from collections.abc import Callable, Iterable
 from typing import Any, Final, TypeVar
 
+import numpy as np
 import pandas as pd
 
 from crmkit._validation import require_columns
+from crmkit.codes._base import show
 from crmkit.columns import CUSTOMER_ID, DATETIME
 from crmkit.domain import _common as cv
 from crmkit.domain.complaint import Complaint, ComplaintStep
@@ -43,7 +57,7 @@ from crmkit.domain.customer import (
 from crmkit.domain.interaction import Channel, Interaction
 from crmkit.domain.opportunity import Opportunity, PipelineStep
 from crmkit.domain.relationship import Relationship, StageChange
-from crmkit.exceptions import InvalidValueError, ValidationError
+from crmkit.exceptions import CrmkitError, InvalidValueError
 
 __all__ = [
     "COMPLAINT_COLUMNS",
@@ -97,11 +111,98 @@ T = TypeVar("T")
 
 
 def _items(values: Iterable[Any], cls: type[T], name: str) -> list[T]:
-    out = list(values)
+    out = cv.items(name, values)
     bad = [v for v in out if not isinstance(v, cls)]
     if bad:
-        raise InvalidValueError(f"{name} must hold {cls.__name__} objects; got {bad[0]!r}.")
+        raise InvalidValueError(f"{name} must hold {cls.__name__} objects; got {show(bad[0])}.")
     return out
+
+
+def _frame(frame: Any) -> pd.DataFrame:
+    if not isinstance(frame, pd.DataFrame):
+        raise InvalidValueError(f"frame={show(frame)} must be a pandas DataFrame.")
+    if frame.columns.duplicated().any():
+        dup = sorted({str(c) for c in frame.columns[frame.columns.duplicated()]})
+        raise InvalidValueError(f"the frame repeats column(s) {dup}; keep one of each.")
+    return frame
+
+
+def _rewrap(exc: CrmkitError, message: str) -> CrmkitError:
+    """The same error class with ``message`` (InvalidValueError if it cannot be rebuilt)."""
+    try:
+        return type(exc)(message)
+    except Exception:  # error classes with extra required arguments
+        return InvalidValueError(message)
+
+
+_MAX_CELL = 1_000_000
+
+
+def _tuple_cell(column: str, value: Any, arity: int | None) -> tuple[Any, ...]:
+    """A tuple column's cell: a tuple/list, or the text ``to_csv`` wrote for one.
+
+    ``arity`` is the length of every item (None: items are plain strings).
+    """
+    if cv.is_missing(value) or (isinstance(value, str) and not value.strip()):
+        return ()
+    if isinstance(value, str):
+        if len(value) > _MAX_CELL:
+            raise InvalidValueError(f"{column}: the cell holds {len(value)} characters; too long.")
+        text = value.strip()
+        try:
+            parsed = json.loads(text) if text.startswith("[") else ast.literal_eval(text)
+        except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError) as exc:
+            raise InvalidValueError(
+                f"{column}={show(value)} cannot be read as a tuple; the column holds "
+                "tuples, written by to_csv as e.g. \"(('e-mail', 'a@b.ir', None),)\"."
+            ) from exc
+        value = parsed
+    if isinstance(value, np.ndarray):
+        value = value.tolist()
+    if not isinstance(value, tuple | list):
+        raise InvalidValueError(f"{column}={show(value)} must be a tuple.")
+    out = []
+    for item in value:
+        if arity is None:
+            out.append(item)
+            continue
+        if isinstance(item, np.ndarray):
+            item = item.tolist()
+        if not isinstance(item, tuple | list) or len(item) != arity:
+            raise InvalidValueError(
+                f"{column} holds {show(item)}; every item must be a tuple of {arity} values."
+            )
+        out.append(tuple(item))
+    return tuple(out)
+
+
+def _bool_cell(column: str, value: Any, default: bool) -> bool:
+    if cv.is_missing(value) or (isinstance(value, str) and not value.strip()):
+        return default
+    if isinstance(value, bool | np.bool_):
+        return bool(value)
+    if isinstance(value, str) and value.strip() in ("True", "False", "true", "false"):
+        return value.strip().lower() == "true"
+    raise InvalidValueError(
+        f"{column}={show(value)} must be True or False (not a number or other text)."
+    )
+
+
+def _int_cell(column: str, value: Any) -> int:
+    if isinstance(value, bool | np.bool_) or not isinstance(value, numbers.Real):
+        hint = " (read the CSV without dtype=str)" if isinstance(value, str) else ""
+        raise InvalidValueError(f"{column}={show(value)} must be an integer{hint}.")
+    number = float(value)
+    if not number.is_integer():
+        raise InvalidValueError(f"{column}={show(value)} must be a whole number.")
+    return int(number)
+
+
+def _key_cell(column: str, value: Any) -> str:
+    """A key cell (complaint id, customer code ...): text, never missing."""
+    if cv.is_missing(value) or (isinstance(value, str) and not value.strip()):
+        raise InvalidValueError(f"{column} is missing")
+    return cv.text(column)(value)
 
 
 def _ev(x: Any) -> Any:
@@ -130,13 +231,57 @@ def _rows(frame: pd.DataFrame, build: Callable[[dict[str, Any]], T]) -> tuple[T,
     for pos, (label, rec) in enumerate(zip(frame.index, records, strict=True)):
         try:
             out.append(build(rec))
-        except ValidationError as exc:
-            raise type(exc)(f"row {pos} (index {label!r}): {exc}") from exc
+        except CrmkitError as exc:
+            raise _rewrap(exc, f"row {pos} (index {show(label)}): {exc}") from exc
     return tuple(out)
 
 
 def _none(value: Any) -> Any:
-    return None if cv.is_missing(value) else value
+    """Missing markers (NaN, NaT, None, and the empty text of a CSV cell) -> None."""
+    if cv.is_missing(value) or (isinstance(value, str) and not value.strip()):
+        return None
+    return value
+
+
+def _groups(
+    frame: pd.DataFrame, keys: list[str], what: str
+) -> list[tuple[tuple[str, ...], list[int]]]:
+    """Row positions per key in first-appearance order; rows without a key are refused."""
+    cols = [frame[k].tolist() for k in keys]
+    groups: dict[tuple[str, ...], list[int]] = {}
+    bad: list[str] = []
+    for pos, values in enumerate(zip(*cols, strict=True)):
+        try:
+            key = tuple(_key_cell(k, v) for k, v in zip(keys, values, strict=True))
+        except CrmkitError as exc:
+            bad.append(f"row {pos} (index {show(frame.index[pos])}): {exc}")
+            continue
+        groups.setdefault(key, []).append(pos)
+    if bad:
+        shown = "; ".join(bad[:10]) + (f"; ... and {len(bad) - 10} more" if len(bad) > 10 else "")
+        raise InvalidValueError(
+            f"{len(bad)} row(s) have no usable {' / '.join(keys)}, so they cannot be "
+            f"assigned to a {what}: {shown}. Fill in the key (or drop those rows "
+            "deliberately) before loading."
+        )
+    return list(groups.items())
+
+
+def _same_in_group(
+    rows: list[dict[str, Any]], column: str, key: tuple[str, ...], what: str
+) -> Any:
+    """The one value of a per-object column across the rows of one object."""
+    values = [_none(r.get(column)) for r in rows]
+    distinct: list[Any] = []
+    for v in values:
+        if not any(v is d or (type(v) is type(d) and v == d) for d in distinct):
+            distinct.append(v)
+    if len(distinct) > 1:
+        raise InvalidValueError(
+            f"the rows of {what} {key!r} disagree on {column}: {show(distinct[:5])}; one "
+            f"{what} has one {column}."
+        )
+    return distinct[0]
 
 
 def customers_to_frame(customers: Iterable[Customer]) -> pd.DataFrame:
@@ -212,19 +357,25 @@ def customers_from_frame(
     InvalidValueError
         For any invalid cell; the message names the field and value.
     """
+    frame = _frame(frame)
     require_columns(frame, ["name"])
     df = frame.reset_index() if CUSTOMER_ID not in frame.columns else frame.reset_index(drop=True)
     if CUSTOMER_ID not in df.columns:
         raise InvalidValueError("customer codes must be the index or a 'customer_id' column.")
     df.index = frame.index  # error messages name the row by its own label
 
+    tuple_cols = {"contacts": 3, "life_events": 3, "tags": None, "aliases": None}
+
     def build(r: dict[str, Any]) -> Customer:
-        rec = {k: _none(v) if not isinstance(v, tuple) else v for k, v in r.items()}
+        rec = {
+            k: _tuple_cell(k, v, tuple_cols[k]) if k in tuple_cols else _none(v)
+            for k, v in r.items()
+        }
         demo_keys = ("birth_date", "age_band", "gender", "income_band")
         demo = {k: rec.get(k) for k in demo_keys if rec.get(k) is not None}
-        if "contacts" in rec and rec["contacts"] is not None:
+        if "contacts" in r and not cv.is_missing(r["contacts"]):
             contacts = [
-                ContactPoint(channel=ch, value=v, default_country_code=cc)
+                ContactPoint(channel=ch, value=v, default_country_code=_none(cc))
                 for ch, v, cc in rec["contacts"]
             ]
         else:
@@ -234,7 +385,8 @@ def customers_from_frame(
                 if rec.get(k) is not None
             ]
         events = [
-            LifeEvent(kind=k, on=on, detail=det) for k, on, det in rec.get("life_events") or ()
+            LifeEvent(kind=k, on=on, detail=_none(det))
+            for k, on, det in rec.get("life_events") or ()
         ]
         return Customer(
             code=rec[CUSTOMER_ID],
@@ -298,6 +450,7 @@ def interactions_to_frame(interactions: Iterable[Interaction]) -> pd.DataFrame:
 def interactions_from_frame(frame: pd.DataFrame) -> tuple[Interaction, ...]:
     """Rebuild interactions from a frame with at least ``customer_id``, ``datetime``,
     ``channel``, ``kind``, ``phase`` and ``direction`` (naive timestamps are refused)."""
+    frame = _frame(frame)
     require_columns(frame, list(INTERACTION_COLUMNS[:6]))
     cols = [c for c in INTERACTION_COLUMNS if c in frame.columns]
 
@@ -336,28 +489,56 @@ def complaints_from_frame(frame: pd.DataFrame) -> tuple[Complaint, ...]:
     """Rebuild complaints from the long form of :func:`complaints_to_frame`.
 
     Rows are grouped by ``complaint_id`` (first-appearance order) and ordered by ``step``.
+    No row is dropped: a row without a ``complaint_id`` is refused, and so are rows of
+    one complaint that disagree on ``customer_id``, ``item_code`` or
+    ``characteristic``, or repeat a ``step`` number.
+
+    Raises
+    ------
+    MissingColumnsError
+        Without the required columns.
+    InvalidValueError
+        For rows without a complaint id (all of them are named), conflicting rows or any
+        invalid cell; the message names the row or complaint.
     """
+    frame = _frame(frame)
     require_columns(
         frame, [c for c in COMPLAINT_COLUMNS if c not in ("characteristic", "note", "channel")]
     )
+    records = [{str(k): v for k, v in r.items()} for r in frame.to_dict(orient="records")]
     out = []
-    for cid, g in frame.groupby("complaint_id", sort=False):
-        g = g.sort_values("step")
-        first = g.iloc[0]
-        steps = [
-            ComplaintStep(stage=r["stage"], at=r[DATETIME], channel=_none(r.get("channel")),
-                          note=_none(r.get("note")))
-            for r in g.to_dict(orient="records")
-        ]  # fmt: skip
-        out.append(
-            Complaint(
-                complaint_id=str(cid),
-                customer_code=first[CUSTOMER_ID],
-                item_code=first["item_code"],
-                characteristic=_none(first.get("characteristic")),
-                steps=steps,
+    for (cid,), positions in _groups(frame, ["complaint_id"], "complaint"):
+        rows = [records[p] for p in positions]
+        try:
+            steps: dict[int, tuple[int, dict[str, Any]]] = {}
+            for pos, r in zip(positions, rows, strict=True):
+                k = _int_cell("step", r["step"])
+                if k in steps:
+                    raise InvalidValueError(
+                        f"step {k} appears twice (rows {steps[k][0]} and {pos}); number the "
+                        "steps of a complaint 0, 1, 2, ..."
+                    )
+                steps[k] = (pos, r)
+            ordered = [steps[k][1] for k in sorted(steps)]
+            out.append(
+                Complaint(
+                    complaint_id=cid,
+                    customer_code=_same_in_group(rows, CUSTOMER_ID, (cid,), "complaint"),
+                    item_code=_same_in_group(rows, "item_code", (cid,), "complaint"),
+                    characteristic=_same_in_group(rows, "characteristic", (cid,), "complaint"),
+                    steps=[
+                        ComplaintStep(
+                            stage=r["stage"],
+                            at=r[DATETIME],
+                            channel=_none(r.get("channel")),
+                            note=_none(r.get("note")),
+                        )
+                        for r in ordered
+                    ],
+                )
             )
-        )
+        except CrmkitError as exc:
+            raise _rewrap(exc, f"complaint {cid!r} (rows {positions[:10]}): {exc}") from exc
     return tuple(out)
 
 
@@ -395,14 +576,15 @@ def opportunities_from_frame(frame: pd.DataFrame) -> tuple[Opportunity, ...]:
     Without a ``history`` column the history is ``prospecting`` on ``opened_on``
     followed by the current ``stage`` on ``opened_on`` (if different).
     """
+    frame = _frame(frame)
     require_columns(
         frame, ["opportunity_id", CUSTOMER_ID, "amount", "probability", "stage",
                 "expected_close", "opened_on"],
     )  # fmt: skip
 
     def build(r: dict[str, Any]) -> Opportunity:
-        hist = r.get("history")
-        if hist is None or cv.is_missing(hist):
+        hist: list[tuple[Any, Any]] = list(_tuple_cell("history", r.get("history"), 2))
+        if not hist:
             hist = [("prospecting", r["opened_on"])]
             if r["stage"] != "prospecting":
                 hist.append((r["stage"], r["opened_on"]))
@@ -457,26 +639,44 @@ def relationships_from_frame(frame: pd.DataFrame) -> tuple[Relationship, ...]:
     """Rebuild relationships from the long form of :func:`relationships_to_frame`.
 
     Rows are grouped by (``customer_id``, ``counterparty``) in first-appearance order and
-    ordered by ``step``; every history is validated again.
+    ordered by ``step``; every history is validated again. No row is dropped: rows
+    without a customer or counterparty are refused (all named), and so are rows of one
+    relationship that disagree on ``shape`` or repeat a ``step`` number.
+    ``reactivation`` must be a bool (``True``/``False`` text after a CSV trip).
     """
+    frame = _frame(frame)
     require_columns(frame, [CUSTOMER_ID, "counterparty", "shape", "step", "stage", "on"])
+    records = [{str(k): v for k, v in r.items()} for r in frame.to_dict(orient="records")]
     out = []
-    for (code, party), g in frame.groupby([CUSTOMER_ID, "counterparty"], sort=False):
-        g = g.sort_values("step")
-        changes = [
-            StageChange(stage=r["stage"], on=r["on"], reason=_none(r.get("reason")),
-                        reactivation=bool(r.get("reactivation", False)))
-            for r in g.to_dict(orient="records")
-        ]  # fmt: skip
+    for (code, party), positions in _groups(frame, [CUSTOMER_ID, "counterparty"], "relationship"):
+        rows = [records[p] for p in positions]
         try:
+            steps: dict[int, tuple[int, dict[str, Any]]] = {}
+            for pos, r in zip(positions, rows, strict=True):
+                k = _int_cell("step", r["step"])
+                if k in steps:
+                    raise InvalidValueError(
+                        f"step {k} appears twice (rows {steps[k][0]} and {pos}); number the "
+                        "stage changes of a relationship 0, 1, 2, ..."
+                    )
+                steps[k] = (pos, r)
+            changes = [
+                StageChange(
+                    stage=r["stage"],
+                    on=r["on"],
+                    reason=_none(r.get("reason")),
+                    reactivation=_bool_cell("reactivation", r.get("reactivation"), False),
+                )
+                for r in (steps[k][1] for k in sorted(steps))
+            ]
             out.append(
                 Relationship(
-                    customer_code=str(code),
-                    counterparty=str(party),
-                    shape=g["shape"].iloc[0],
+                    customer_code=code,
+                    counterparty=party,
+                    shape=_same_in_group(rows, "shape", (code, party), "relationship"),
                     history=changes,
                 )
             )
-        except ValidationError as exc:
-            raise type(exc)(f"relationship of {code!r} with {party!r}: {exc}") from exc
+        except CrmkitError as exc:
+            raise _rewrap(exc, f"relationship of {code!r} with {party!r}: {exc}") from exc
     return tuple(out)

@@ -248,4 +248,4 @@ class Interaction:
         True
         """
         rec = cv.record_fields(cls, record, aliases={"customer_id": "customer_code"})
-        return cls(**rec)
+        return cv.construct(cls, rec)

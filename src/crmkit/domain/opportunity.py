@@ -124,10 +124,9 @@ class PipelineStep:
     @classmethod
     def from_record(cls, record: Mapping[str, Any]) -> PipelineStep:
         """Build from a mapping with keys ``stage`` and ``on``."""
-        unknown = sorted(set(record) - {"stage", "on"})
-        if unknown:
-            raise InvalidValueError(f"unknown PipelineStep field(s) {unknown}; known: stage, on.")
-        return cls(stage=record.get("stage"), on=record.get("on"))
+        rec = cv.record_dict(cls, record)
+        cv.check_keys(cls, rec, ("stage", "on"))
+        return cv.construct(cls, rec)
 
 
 def _check_history(instance: Opportunity, attribute: Any, value: tuple[PipelineStep, ...]) -> None:
@@ -288,4 +287,4 @@ class Opportunity:
     def from_record(cls, record: Mapping[str, Any]) -> Opportunity:
         """Build from a mapping keyed by the field names (``customer_id`` also accepted)."""
         rec = cv.record_fields(cls, record, aliases={"customer_id": "customer_code"})
-        return cls(**{k: v for k, v in rec.items() if not cv.is_missing(v)})
+        return cv.construct(cls, {k: v for k, v in rec.items() if not cv.is_missing(v)})

@@ -40,6 +40,7 @@ from typing import Any, Final
 import attrs
 import pandas as pd
 
+from crmkit.codes._base import show as cv_show
 from crmkit.domain import _common as cv
 from crmkit.domain.customer import Customer, LifeEventKind
 from crmkit.exceptions import InvalidTransitionError, InvalidValueError, InvariantError
@@ -126,16 +127,14 @@ class StageChange:
     stage: RelationshipStage = attrs.field(converter=_member_stage)
     on: dt.date = attrs.field(converter=_date_on)
     reason: str | None = attrs.field(default=None, converter=_optional_text_reason)
-    reactivation: bool = attrs.field(default=False, validator=attrs.validators.instance_of(bool))
+    reactivation: bool = attrs.field(default=False, validator=cv.flag("reactivation"))
 
     @classmethod
     def from_record(cls, record: Mapping[str, Any]) -> StageChange:
         """Build from a mapping with keys ``stage``, ``on`` [, ``reason``, ``reactivation``]."""
-        keys = ("stage", "on", "reason", "reactivation")
-        unknown = sorted(set(record) - set(keys))
-        if unknown:
-            raise InvalidValueError(f"unknown StageChange field(s) {unknown}; known: {keys}.")
-        return cls(**{k: record[k] for k in keys if k in record})
+        rec = cv.record_dict(cls, record)
+        cv.check_keys(cls, rec, ("stage", "on", "reason", "reactivation"))
+        return cv.construct(cls, rec)
 
 
 def _check_history(instance: Relationship, attribute: Any, value: tuple[StageChange, ...]) -> None:
@@ -321,6 +320,10 @@ class Relationship:
         >>> r.stage.value, r.stage_since, r.history[-1].reason
         ('termination', datetime.date(2024, 3, 1), 'death')
         """
+        if not isinstance(customer, Customer):
+            raise InvalidValueError(
+                f"customer={cv_show(customer)} must be a Customer (with its life events)."
+            )
         if customer.code != self.customer_code:
             raise InvalidValueError(
                 f"customer {customer.code!r} is not the customer of this relationship "
@@ -347,6 +350,10 @@ class Relationship:
         return self._since(self.stage_since, as_of, unit)
 
     def _since(self, start: dt.date, as_of: dt.date | str, unit: str) -> float:
+        if not isinstance(unit, str):
+            raise InvalidValueError(
+                f"unit={cv_show(unit)} must be one of 'D', 'W', 'M', 'Q', 'Y'."
+            )
         end = cv.date("as_of")(as_of)
         if end < start:
             raise InvalidValueError(f"as_of={end} precedes {start}; pass a later date.")
@@ -355,4 +362,4 @@ class Relationship:
     @classmethod
     def from_record(cls, record: Mapping[str, Any]) -> Relationship:
         """Build from a mapping keyed by the field names (``history`` items may be dicts)."""
-        return cls(**cv.record_fields(cls, record))
+        return cv.construct(cls, cv.record_fields(cls, record))

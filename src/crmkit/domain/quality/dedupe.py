@@ -45,7 +45,9 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from crmkit._validation import require_columns
+from crmkit.codes._base import show
 from crmkit.columns import CUSTOMER_ID
+from crmkit.domain import _common as cv
 from crmkit.domain.quality.normalize import (
     normalize_email_series,
     normalize_name_series,
@@ -96,6 +98,19 @@ def blocking_key(frame: pd.DataFrame, key: str, *, names: pd.Series | None = Non
     >>> blocking_key(f, "initials_birth_year").tolist(), blocking_key(f, "phone_suffix").tolist()
     (['ak1985'], ['1234567'])
     """
+    frame = cv.frame_arg("frame", frame)
+    key = cv.str_arg("key", key)
+    if names is not None:
+        names = cv.series_arg("names", names)
+        if len(names) != len(frame):
+            raise InvalidValueError(
+                f"names has {len(names)} values but the frame has {len(frame)} rows; align them."
+            )
+        odd = [v for v in names.tolist() if not (isinstance(v, str) or cv.is_missing(v))]
+        if odd:
+            raise InvalidValueError(
+                f"names holds {show(odd[0])}; pass normalised names (text, or missing)."
+            )
     if key == "phone_suffix":
         require_columns(frame, ["phone"])
         digits = frame["phone"].astype("string").str.translate(_DIGITS)
@@ -225,13 +240,17 @@ def find_duplicates(
     DegenerateDataWarning
         When a block is larger than ``max_block_size`` and is skipped.
     """
+    frame = cv.frame_arg("frame", frame)
+    name_col = cv.str_arg("name_col", name_col)
+    exact_keys = cv.str_items("exact_keys", exact_keys)
+    blocking = cv.str_items("blocking", blocking)
     unknown = sorted(set(exact_keys) - set(EXACT_KEYS))
     if unknown:
         raise InvalidValueError(f"unknown exact key(s) {unknown}; use some of {list(EXACT_KEYS)}.")
-    if not 0.0 <= threshold <= 1.0:
-        raise InvalidValueError(f"threshold={threshold!r} must be in [0, 1].")
-    if max_block_size < 2:
-        raise InvalidValueError(f"max_block_size={max_block_size} must be >= 2.")
+    threshold = cv.real_arg("threshold", threshold, low=0.0, high=1.0)
+    max_block_size = cv.int_arg("max_block_size", max_block_size, minimum=2)
+    if default_country_code is not None:
+        default_country_code = cv.str_arg("default_country_code", default_country_code)
     require_columns(frame, [name_col, *exact_keys])
     if not frame.index.is_unique:
         raise InvalidValueError(

@@ -24,6 +24,7 @@ Examples
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterable
 from typing import Any, TypeVar
 
@@ -34,7 +35,9 @@ import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 
 from crmkit._validation import require_columns
+from crmkit.codes._base import show
 from crmkit.columns import CUSTOMER_ID
+from crmkit.domain import _common as cv
 from crmkit.domain.complaint import Complaint
 from crmkit.domain.customer import Customer, CustomerStatus, Demographics, LifeEvent
 from crmkit.domain.interaction import Interaction
@@ -134,9 +137,15 @@ class MergeResult:
     opportunities: tuple[Opportunity, ...]
 
 
-def _reassign(items: Iterable[R], codes: set[str], to: str) -> tuple[R, ...]:
+def _reassign(
+    name: str, items: Iterable[R], cls: type[Any], codes: set[str], to: str
+) -> tuple[R, ...]:
+    values = cv.items(name, items)
+    bad = [x for x in values if not isinstance(x, cls)]
+    if bad:
+        raise InvalidValueError(f"{name} must hold {cls.__name__} objects; got {show(bad[0])}.")
     return tuple(
-        attrs.evolve(x, customer_code=to) if x.customer_code in codes else x for x in items
+        attrs.evolve(x, customer_code=to) if x.customer_code in codes else x for x in values
     )
 
 
@@ -171,13 +180,13 @@ def merge_records(
     >>> r.customer.aliases, [x.customer_code for x in r.interactions]
     (('C2',), ['C1'])
     """
-    merged = merge_customers(survivor, *others)
+    merged = merge_customers(survivor, *cv.items("others", others))
     codes = set(merged.aliases)
     return MergeResult(
         customer=merged,
-        interactions=_reassign(interactions, codes, merged.code),
-        complaints=_reassign(complaints, codes, merged.code),
-        opportunities=_reassign(opportunities, codes, merged.code),
+        interactions=_reassign("interactions", interactions, Interaction, codes, merged.code),
+        complaints=_reassign("complaints", complaints, Complaint, codes, merged.code),
+        opportunities=_reassign("opportunities", opportunities, Opportunity, codes, merged.code),
     )
 
 
@@ -219,6 +228,12 @@ def cluster_duplicates(
     {'C1': 'C1', 'C2': 'C1', 'C3': 'C1'}
     """
     left_col, right_col = f"{CUSTOMER_ID}_left", f"{CUSTOMER_ID}_right"
+    pairs = cv.frame_arg("pairs", pairs)
+    threshold = cv.real_arg("threshold", threshold, low=-np.inf, high=np.inf)
+    if survivor_order is not None and not isinstance(survivor_order, pd.Index):
+        raise InvalidValueError(
+            f"survivor_order={show(survivor_order)} must be a pandas Index of ids or None."
+        )
     require_columns(pairs, [left_col, right_col, "score"])
     kept = pairs[pairs["score"].to_numpy(dtype=float) >= threshold]
     codes, uniques = pd.factorize(pd.concat([kept[left_col], kept[right_col]], ignore_index=True))
@@ -258,9 +273,27 @@ def remap_ids(
     >>> remap_ids(tx, pd.Series({"C2": "C1"}))["customer_id"].tolist()
     ['C1', 'C5']
     """
+    frame = cv.frame_arg("frame", frame)
+    mapping = cv.series_arg("mapping", mapping)
+    column = cv.str_arg("column", column)
     require_columns(frame, [column])
+    if mapping.isna().any():
+        raise InvalidValueError(
+            f"mapping has missing survivors for ids {list(mapping.index[mapping.isna()][:5])}; "
+            "every mapped id needs the id it is merged into."
+        )
     out = frame.copy()
-    out[column] = frame[column].map(mapping).fillna(frame[column]).astype(frame[column].dtype)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # pandas warns before an incompatible fill
+            out[column] = (
+                frame[column].map(mapping).fillna(frame[column]).astype(frame[column].dtype)
+            )
+    except (TypeError, ValueError, Warning) as exc:
+        raise InvalidValueError(
+            f"mapping's ids do not match the type of column {column!r} ({exc}); map ids of "
+            "the same type (e.g. text codes onto text codes)."
+        ) from exc
     return out
 
 
@@ -304,6 +337,15 @@ def merge_customer_frame(customers: pd.DataFrame, survivors: pd.Series) -> pd.Da
     """
     from crmkit.domain.frames import customers_from_frame, customers_to_frame
 
+    customers = cv.frame_arg("customers", customers)
+    survivors = cv.series_arg("survivors", survivors)
+    ids = [*survivors.index.tolist(), *survivors.tolist()]
+    bad = [v for v in ids if not isinstance(v, str)]
+    if bad:
+        raise InvalidValueError(
+            f"survivors holds {show(bad[0])}; ids and survivors must be customer codes "
+            "(text, none missing), as cluster_duplicates returns them."
+        )
     involved = pd.Index(survivors.index).union(pd.Index(survivors.to_numpy()))
     missing = involved.difference(customers.index)
     if len(missing):

@@ -26,6 +26,7 @@ from typing import Final
 import pandas as pd
 
 from crmkit._text import DIGIT_TABLE, LETTER_TABLE, normalize_digits, normalize_letters
+from crmkit.codes._base import show
 from crmkit.exceptions import InvalidValueError
 
 __all__ = [
@@ -81,7 +82,8 @@ def normalize_name(name: str) -> str:
     True
     """
     if not isinstance(name, str):
-        raise InvalidValueError(f"name={name!r} must be a string.")
+        raise InvalidValueError(f"name={show(name)} must be a string.")
+    name = str.__str__(name)
     out = _name_key(name)
     if not out:
         raise InvalidValueError(f"name={name!r} is empty after normalisation; pass a name.")
@@ -117,7 +119,8 @@ def normalize_email(email: str) -> str:
     crmkit.exceptions.InvalidValueError: email='sara@mail' is not a valid e-mail address...
     """
     if not isinstance(email, str):
-        raise InvalidValueError(f"email={email!r} must be a string.")
+        raise InvalidValueError(f"email={show(email)} must be a string.")
+    email = str.__str__(email)
     out = _email_key(email)
     if not _EMAIL.match(out) or ".." in out or out.startswith(".") or ".@" in out:
         raise InvalidValueError(
@@ -175,6 +178,7 @@ def normalize_phone(phone: str, *, default_country_code: str | None = None) -> s
     """
     if not isinstance(phone, str):
         raise InvalidValueError(f"phone={phone!r} must be a string.")
+    phone = str.__str__(phone)
     cc = _check_country_code(default_country_code)
     s = _PHONE_JUNK.sub("", normalize_digits(unicodedata.normalize("NFKC", phone)).strip())
     if s.startswith("00"):

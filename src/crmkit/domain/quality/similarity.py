@@ -34,9 +34,17 @@ import pandas as pd
 import scipy.sparse as sp
 from numpy.typing import NDArray
 
+from crmkit.codes._base import show
+from crmkit.domain import _common as cv
 from crmkit.exceptions import InvalidValueError
 
 __all__ = ["NgramIndex", "jaro_winkler", "ngram_jaccard"]
+
+
+_MAX_LENGTH = 4096
+"""Largest ``max_length`` of :class:`NgramIndex` (its memory is rows x max_length)."""
+_MAX_JW = 10_000
+"""Longest string :func:`jaro_winkler` compares (quadratic cost)."""
 
 
 class NgramIndex:
@@ -65,16 +73,24 @@ class NgramIndex:
         self, strings: Sequence[str] | pd.Series, *, n: int = 2, pad: bool = True,
         max_length: int = 48,
     ) -> None:  # fmt: skip
-        if n < 1 or max_length < n:
+        n = cv.int_arg("n", n, minimum=1)
+        max_length = cv.int_arg("max_length", max_length, minimum=1)
+        cv.check_flag("pad", pad)
+        if max_length < n or max_length > _MAX_LENGTH:
             raise InvalidValueError(
-                f"need 1 <= n <= max_length, got n={n}, max_length={max_length}."
+                f"need 1 <= n <= max_length <= {_MAX_LENGTH}, got n={n}, max_length={max_length}."
             )
-        s = pd.Series(strings, dtype="string")
-        if s.isna().any():
-            first = int(np.flatnonzero(s.isna().to_numpy())[0])
-            raise InvalidValueError(
-                f"strings contain a missing value at position {first}; drop or fill it first."
-            )
+        values = cv.items("strings", strings)
+        for pos, v in enumerate(values):
+            if cv.is_missing(v):
+                raise InvalidValueError(
+                    f"strings contain a missing value at position {pos}; drop or fill it first."
+                )
+            if not isinstance(v, str):
+                raise InvalidValueError(
+                    f"strings[{pos}]={show(v)} is not a str; n-grams are taken of text only."
+                )
+        s = pd.Series([str.__str__(v) for v in values], dtype=object)
         if pad:
             s = " " + s + " "
         arr = s.str.slice(0, max_length).to_numpy(dtype=f"U{max_length}")
@@ -98,18 +114,35 @@ class NgramIndex:
     def __len__(self) -> int:
         return int(self._matrix.shape[0])
 
+    def _positions(self, left: Any, right: Any) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+        """Two equal-length 1-d integer arrays of row positions in ``[0, len(self))``."""
+        arrays = []
+        for name, value in (("left", left), ("right", right)):
+            arr = np.asarray(value) if not isinstance(value, str | bytes) else np.asarray([])
+            if (
+                isinstance(value, str | bytes)
+                or arr.ndim != 1
+                or not (arr.size == 0 or np.issubdtype(arr.dtype, np.integer))
+            ):
+                raise InvalidValueError(
+                    f"{name}={show(value)} must be a 1-d array of integer row positions."
+                )
+            arrays.append(arr.astype(np.int64))
+        a, b = arrays
+        if a.shape != b.shape:
+            raise InvalidValueError("left and right must be 1-d arrays of equal length.")
+        n = len(self)
+        if a.size and (min(a.min(), b.min()) < 0 or max(a.max(), b.max()) >= n):
+            raise InvalidValueError(f"row positions must be in [0, {n}).")
+        return a, b
+
     def jaccard(self, left: Any, right: Any, *, chunk_size: int = 500_000) -> NDArray[np.float64]:
         """Jaccard similarity of the pairs ``(left[k], right[k])`` of row positions.
 
         Two strings without any n-gram (both empty) have similarity 0.
         """
-        a = np.asarray(left, dtype=np.int64)
-        b = np.asarray(right, dtype=np.int64)
-        if a.shape != b.shape or a.ndim != 1:
-            raise InvalidValueError("left and right must be 1-d arrays of equal length.")
-        n = len(self)
-        if a.size and (min(a.min(), b.min()) < 0 or max(a.max(), b.max()) >= n):
-            raise InvalidValueError(f"row positions must be in [0, {n}).")
+        a, b = self._positions(left, right)
+        chunk_size = cv.int_arg("chunk_size", chunk_size, minimum=1)
         out = np.zeros(a.size, dtype=np.float64)
         for start in range(0, a.size, chunk_size):
             sl = slice(start, start + chunk_size)
@@ -122,7 +155,8 @@ class NgramIndex:
 
     def upper_bound(self, left: Any, right: Any) -> NDArray[np.float64]:
         """Cheap upper bound ``min(|A|,|B|) / max(|A|,|B|)`` of the Jaccard similarity."""
-        sa, sb = self.sizes[np.asarray(left)], self.sizes[np.asarray(right)]
+        a, b = self._positions(left, right)
+        sa, sb = self.sizes[a], self.sizes[b]
         hi = np.maximum(sa, sb)
         out: NDArray[np.float64] = np.zeros(len(hi))
         np.divide(np.minimum(sa, sb), hi, out=out, where=hi > 0)
@@ -158,11 +192,13 @@ def ngram_jaccard(
     >>> ngram_jaccard(["ali rezaei", "sara"], ["ali rezaei", "zahra"]).round(3)
     array([1.   , 0.222])
     """
+    left = cv.items("left", left)
+    right = cv.items("right", right)
     if len(left) != len(right):
         raise InvalidValueError(
             f"left has {len(left)} strings but right has {len(right)}; pass equal lengths."
         )
-    idx = NgramIndex([*list(left), *list(right)], n=n, pad=pad, max_length=max_length)
+    idx = NgramIndex([*left, *right], n=n, pad=pad, max_length=max_length)
     k = len(left)
     return idx.jaccard(np.arange(k), np.arange(k, 2 * k))
 
@@ -190,9 +226,14 @@ def jaro_winkler(a: str, b: str, *, prefix_scale: float = 0.1) -> float:
     0.84
     """
     if not (isinstance(a, str) and isinstance(b, str)):
-        raise InvalidValueError(f"jaro_winkler needs two strings, got {a!r} and {b!r}.")
-    if not 0.0 <= prefix_scale <= 0.25:
-        raise InvalidValueError(f"prefix_scale={prefix_scale} must be in [0, 0.25].")
+        raise InvalidValueError(f"jaro_winkler needs two strings, got {show(a)} and {show(b)}.")
+    prefix_scale = cv.real_arg("prefix_scale", prefix_scale, low=0.0, high=0.25)
+    if max(len(a), len(b)) > _MAX_JW:
+        raise InvalidValueError(
+            f"jaro_winkler compares names: strings of up to {_MAX_JW} characters (the cost "
+            f"grows with the square of the length), got {max(len(a), len(b))}."
+        )
+    a, b = str.__str__(a), str.__str__(b)
     if a == b:
         return 1.0
     if not a or not b:
