@@ -6,6 +6,9 @@ Every model that reads a recency/frequency summary goes through
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 import attrs
 import numpy as np
 import pandas as pd
@@ -21,7 +24,7 @@ from crmkit._validation import (
 from crmkit.clv._checks import labels_of
 from crmkit.exceptions import InvalidValueError, InvariantError
 
-__all__ = ["SummaryArrays", "summary_arrays"]
+__all__ = ["SummaryArrays", "as_summary_frame", "summary_arrays"]
 
 _TOL = 1e-9
 
@@ -40,6 +43,43 @@ class SummaryArrays:
     def n_customers(self) -> float:
         """Number of customers represented (sum of weights)."""
         return float(self.weights.sum())
+
+
+def as_summary_frame(summary: Any, needed: Sequence[str], *, family: str = "model") -> Any:
+    """Return one customer's row (a Series) as a one-row frame; anything else unchanged.
+
+    ``summary.loc[customer]`` or ``summary.iloc[i]`` is a Series whose index holds the
+    column names and whose name is the customer's label; the frame keeps that label as
+    its index (a Series row carries no index name), so predictions come back indexed by
+    the customer.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> s = pd.DataFrame(
+    ...     {"frequency": [2, 0], "recency": [30.43, 0.0], "T": [38.86, 38.86]},
+    ...     index=pd.Index(["a", "b"], name="customer_id"),
+    ... )
+    >>> as_summary_frame(s.loc["a"], ["frequency", "recency", "T"])
+       frequency  recency      T
+    a        2.0    30.43  38.86
+    """
+    if not isinstance(summary, pd.Series):
+        return summary
+    missing = [c for c in needed if c not in summary.index]
+    if missing:
+        shown = [str(v) for v in summary.index[:6]]
+        raise InvalidValueError(
+            f"{family}: got a Series (name {summary.name!r}, index {shown}) where a summary "
+            f"is expected; it lacks the entries {missing}. Pass the summary DataFrame, or "
+            "one customer's row of it (summary.loc[customer] or summary.iloc[i])."
+        )
+    frame = pd.DataFrame(
+        [summary.to_numpy()],
+        columns=summary.index,
+        index=pd.Index([summary.name]),
+    ).infer_objects()
+    return frame
 
 
 def summary_arrays(
@@ -94,6 +134,7 @@ def summary_arrays(
     crmkit.exceptions.InvariantError: BG/NBD: recency > T for 1 customer(s) at index [0] ...
     """
     needed = [frequency_col, recency_col, T_col] + ([weights_col] if weights_col else [])
+    summary = as_summary_frame(summary, needed, family=family)
     require_columns(summary, needed)
     require_nonempty(summary, name=f"the {family} summary")
     if nan_policy == "propagate":

@@ -1,0 +1,52 @@
+"""One customer's row (a Series, as ``summary.loc[id]`` returns) is accepted like a frame."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+import pytest
+
+from crmkit.clv import BetaGeo, ModifiedBetaGeo, ParetoNBD
+from crmkit.datasets import load_cdnow_summary
+from crmkit.exceptions import InvalidValueError
+
+MODELS = [
+    BetaGeo(r=0.243, alpha=4.414, a=0.793, b=2.426),
+    ModifiedBetaGeo(r=0.525, alpha=6.183, a=0.891, b=1.614),
+    ParetoNBD(r=0.553, alpha=10.578, s=0.606, beta=11.669),
+]
+
+
+@pytest.fixture(scope="module")
+def summary() -> pd.DataFrame:
+    return load_cdnow_summary()
+
+
+def _calls(model: Any) -> dict[str, Any]:
+    return {
+        "conditional_expected_purchases": lambda s: model.conditional_expected_purchases(39, s),
+        "probability_alive": model.probability_alive,
+        "probability_no_purchase": lambda s: model.probability_no_purchase(10, s),
+    }
+
+
+@pytest.mark.parametrize("model", MODELS, ids=lambda m: type(m).__name__)
+@pytest.mark.parametrize("position", [0, 20, 1000])
+def test_a_row_gives_the_same_answer_as_a_one_row_frame(
+    summary: pd.DataFrame, model: Any, position: int
+) -> None:
+    row = summary.iloc[position]
+    frame = summary.iloc[[position]]
+    for name, call in _calls(model).items():
+        got = call(row)
+        want = call(frame)
+        assert list(got.index) == [summary.index[position]], name
+        assert got.to_numpy().tolist() == want.to_numpy().tolist(), name
+
+
+def test_a_column_is_not_mistaken_for_a_row(summary: pd.DataFrame) -> None:
+    with pytest.raises(
+        InvalidValueError, match=r"lacks the entries \['frequency', 'recency', 'T'\]"
+    ):
+        MODELS[0].probability_alive(summary["frequency"])
