@@ -363,14 +363,19 @@ class BetaGeoBetaBinom(Persistable):
         :math:`R(n)\\,[x (1 - Q) - m Q] / (\\gamma - 1)`, with :math:`1 - Q` by ``expm1``
         of :func:`_log_q`.
         """
+        return np.asarray(np.exp(self._log_alive(n)) * self._alive_sum_over_r(n, m) + 0.0)
+
+    def _alive_sum_over_r(
+        self, n: NDArray[np.float64], m: NDArray[np.float64]
+    ) -> NDArray[np.float64]:
+        """The sum of :meth:`_alive_sum` divided by :math:`R(n)` (no underflow of R(n))."""
         g, d = self.gamma, self.delta
-        if abs(g - 1.0) < 1e-8:
-            total = d * digamma_diff(d + n + 1.0, m)  # Gamma(1 + d)/Gamma(d) = d
-            return np.asarray(total + 0.0, dtype=np.float64)
         x = d + n
+        if abs(g - 1.0) < 1e-8:
+            # R(n) = d / (d + n) and the sum is d (psi(d + n + m + 1) - psi(d + n + 1))
+            return np.asarray(x * digamma_diff(x + 1.0, m), dtype=np.float64)
         log_q = _log_q(x, m, g)
-        total = np.exp(self._log_alive(n)) * (-x * np.expm1(log_q) - m * np.exp(log_q)) / (g - 1.0)
-        return np.asarray(total + 0.0, dtype=np.float64)
+        return np.asarray((-x * np.expm1(log_q) - m * np.exp(log_q)) / (g - 1.0), dtype=np.float64)
 
     def expected_purchases(self, t: ArrayLike) -> NDArray[np.float64]:
         """Expected transactions in the first *t* opportunities of a new customer.
@@ -525,9 +530,10 @@ class BetaGeoBetaBinom(Persistable):
         if horizon.ndim != 0:
             raise InvalidValueError(f"t={t!r} must be a single whole number of opportunities.")
         x, tx, n, inverse, index = self._history(summary, kwargs)
-        log_num = log_beta_ratio(self.alpha, self.beta, x + 1.0, n - x)
-        ratio = np.exp(log_num - self._log_l(x, tx, n))
-        out = ratio * self._alive_sum(n, np.full_like(n, float(horizon)))
+        # P(alive at n) E[p | ...] in logs first: R(n) and L can both underflow
+        log_num = log_beta_ratio(self.alpha, self.beta, x + 1.0, n - x) + self._log_alive(n)
+        ratio = np.exp(np.minimum(log_num - self._log_l(x, tx, n), 0.0))
+        out = ratio * self._alive_sum_over_r(n, np.full_like(n, float(horizon)))
         return pd.Series(out[inverse], index=index, name="expected_purchases")
 
     # --------------------------------------------------------------- simulation
