@@ -155,12 +155,18 @@ def test_bgbb_public_calls(
     alpha, beta, gamma, delta = params
     model = BetaGeoBetaBinom(alpha=alpha, beta=beta, gamma=gamma, delta=delta)
     x = [round(f * n) for f, _ in fracs]
-    rec = [0 if k == 0 else max(k, round(k + g * (n - k))) for k, (_, g) in zip(x, fracs, strict=True)]
+    rec = [
+        0 if k == 0 else max(k, round(k + g * (n - k))) for k, (_, g) in zip(x, fracs, strict=True)
+    ]
     data = pd.DataFrame({"frequency": x, "recency": rec, "n_periods": [n] * len(x)})
     _check_probability(model.probability_alive(data), "probability_alive")
-    _check_nonnegative(model.conditional_expected_purchases(t, data), "conditional_expected_purchases")
+    _check_nonnegative(
+        model.conditional_expected_purchases(t, data), "conditional_expected_purchases"
+    )
     _check_nonnegative(model.expected_purchases([0, t]), "expected_purchases")
-    _check_probability(model.probability_of_purchases([0, 1, 5], max(t, 5)), "probability_of_purchases")
+    _check_probability(
+        model.probability_of_purchases([0, 1, 5], max(t, 5)), "probability_of_purchases"
+    )
     assert np.isfinite(model.log_likelihood(data))
 
 
@@ -186,4 +192,6 @@ def test_sbg_public_calls(alpha: float, beta: float, t: list[int], d: float) -> 
         with pytest.raises(InvalidValueError, match="infinite"):
             model.expected_residual_lifetime(renewals)
     else:
-        _check_nonnegative(model.expected_residual_lifetime(renewals), "expected_residual_lifetime")
+        _check_nonnegative(
+            model.expected_residual_lifetime(renewals), "expected_residual_lifetime"
+        )

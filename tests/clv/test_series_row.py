@@ -50,3 +50,26 @@ def test_a_column_is_not_mistaken_for_a_row(summary: pd.DataFrame) -> None:
         InvalidValueError, match=r"lacks the entries \['frequency', 'recency', 'T'\]"
     ):
         MODELS[0].probability_alive(summary["frequency"])
+
+
+def test_spend_value_and_bgbb_accept_a_row(summary: pd.DataFrame) -> None:
+    from crmkit.clv import BetaGeoBetaBinom, GammaGamma, customer_lifetime_value
+    from crmkit.datasets import load_donations
+
+    repeaters = summary[summary["frequency"] > 0]
+    gg = GammaGamma(p=6.25, q=3.74, v=15.44)
+    row, frame = repeaters.iloc[3], repeaters.iloc[[3]]
+    assert (
+        gg.conditional_expected_spend(row).tolist()
+        == gg.conditional_expected_spend(frame).tolist()
+    )
+    kwargs = {"horizon": 52, "time_unit": "W", "discount_rate": 0.002, "model_time_unit": "W"}
+    one = customer_lifetime_value(MODELS[0], gg, row, **kwargs)
+    assert list(one.index) == [repeaters.index[3]]
+    assert one.tolist() == customer_lifetime_value(MODELS[0], gg, frame, **kwargs).tolist()
+    donations = load_donations()
+    bgbb = BetaGeoBetaBinom(alpha=1.204, beta=0.750, gamma=0.657, delta=2.783)
+    assert (
+        bgbb.probability_alive(donations.iloc[5]).tolist()
+        == bgbb.probability_alive(donations.iloc[[5]]).tolist()
+    )

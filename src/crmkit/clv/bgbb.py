@@ -32,6 +32,7 @@ from crmkit.clv._checks import (
     positive_finite,
     scalar_or_array,
 )
+from crmkit.clv._data import as_summary_frame
 from crmkit.clv._persist import Persistable
 from crmkit.clv._pochhammer import digamma_diff, log_beta_ratio, log_beta_ratio_grad, log_poch
 from crmkit.clv._starts import better_start, bgbb_moment_start
@@ -57,6 +58,7 @@ def _pattern_arrays(
 ]:
     """Validate (x, t_x, n[, weights]) pattern data and return float arrays."""
     needed = [frequency_col, recency_col, n_periods_col] + ([weights_col] if weights_col else [])
+    data = as_summary_frame(data, needed, family="BG/BB")
     require_columns(data, needed)
     require_nonempty(data, name="the BG/BB data")
     for c in needed:

@@ -25,6 +25,7 @@ from crmkit._validation import check_numeric_column, handle_nan, require_columns
 from crmkit.clv._base import FitResult, Progress, maximize_log_likelihood
 from crmkit.clv._boundary import gamma_gamma_boundary, search_box
 from crmkit.clv._checks import check_generator, labels_of, positive_count, positive_finite
+from crmkit.clv._data import as_summary_frame
 from crmkit.clv._persist import Persistable
 from crmkit.clv._pochhammer import digamma_diff, log_poch
 from crmkit.clv._starts import gamma_gamma_moment_start
@@ -59,6 +60,7 @@ def _spend_arrays(
 ) -> tuple[_F, _F, _F, pd.Index]:
     """Validate (frequency, monetary_value[, weights]); return x, mean spend, weights, index."""
     needed = [frequency_col, monetary_value_col] + ([weights_col] if weights_col else [])
+    summary = as_summary_frame(summary, needed, family="Gamma-Gamma")
     require_columns(summary, needed)
     require_nonempty(summary, name="the Gamma-Gamma summary")
     for c in needed:

@@ -30,6 +30,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from crmkit._validation import check_in_range, check_unique_index, require_nonempty
 from crmkit.clv._checks import resolve_model_unit
+from crmkit.clv._data import as_summary_frame
 from crmkit.clv._transaction import TransactionMixin
 from crmkit.clv.gammagamma import GammaGamma
 from crmkit.exceptions import InvalidValueError
@@ -133,7 +134,8 @@ def customer_lifetime_value(
         is used, which needs ``monetary_value``), a Series of spend per transaction indexed
         by customer_id, or one number for everybody.
     summary : pandas.DataFrame
-        One row per customer, indexed by customer_id, with the columns the model needs.
+        One row per customer, indexed by customer_id, with the columns the model needs
+        (or one customer's row, ``summary.loc[customer]``).
     horizon : int
         Number of whole periods of ``time_unit`` (>= 1).
     time_unit : {"D", "W", "M", "Q", "Y"}
@@ -194,6 +196,8 @@ def customer_lifetime_value(
     m = check_in_range(margin, name="margin")
     if isinstance(chunk_size, bool) or not isinstance(chunk_size, int) or chunk_size < 1:
         raise InvalidValueError(f"chunk_size={chunk_size!r} must be an integer >= 1.")
+    # one customer's row (a Series) becomes a one-row frame
+    summary = as_summary_frame(summary, [])
     require_nonempty(summary, name="the summary")
     check_unique_index(summary, name="the summary index (customer_id)")
     model_unit = resolve_model_unit(transaction_model, model_time_unit)
