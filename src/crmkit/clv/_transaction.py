@@ -31,6 +31,7 @@ from crmkit.clv._boundary import beta_geo_boundary, pareto_boundary, search_box
 from crmkit.clv._checks import check_generator, scalar_or_array
 from crmkit.clv._data import SummaryArrays, summary_arrays
 from crmkit.clv._persist import Persistable
+from crmkit.clv._reduce import wdot
 from crmkit.exceptions import (
     DegenerateDataWarning,
     InvalidValueError,
@@ -376,7 +377,7 @@ class TransactionMixin(Persistable):
             weights_col=weights_col,
         )
         rows = self._log_likelihood_rows(data.frequency, data.recency, data.T)
-        return float(np.dot(data.weights, rows))
+        return float(wdot(data.weights, rows))
 
     def expected_purchases(self, t: ArrayLike) -> Arr:
         """Expected repeat purchases in (0, t] of a new customer; broadcasts over ``t``.

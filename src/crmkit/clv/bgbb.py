@@ -35,6 +35,7 @@ from crmkit.clv._checks import (
 from crmkit.clv._data import as_summary_frame
 from crmkit.clv._persist import Persistable
 from crmkit.clv._pochhammer import digamma_diff, log_beta_ratio, log_beta_ratio_grad, log_poch
+from crmkit.clv._reduce import wdot
 from crmkit.clv._starts import better_start, bgbb_moment_start
 from crmkit.exceptions import DegenerateDataWarning, InvalidValueError, InvariantError
 from crmkit.timeunits import TimeUnit
@@ -202,7 +203,7 @@ class BetaGeoBetaBinom(Persistable):
         grad = np.array(
             [np.sum(share * ga), np.sum(share * gb), np.sum(share * gg), np.sum(share * gd)]
         )
-        return float(np.dot(w, rows)), grad
+        return float(wdot(w, rows)), grad
 
     @classmethod
     def fit(
@@ -292,7 +293,7 @@ class BetaGeoBetaBinom(Persistable):
         ux, utx, un, uw = px[keep], ptx[keep], pn[keep], counts[keep]
 
         def loglik(theta: NDArray[np.float64]) -> float:
-            return float(np.dot(uw, cls._log_likelihood_rows(theta, ux, utx, un)))
+            return float(wdot(uw, cls._log_likelihood_rows(theta, ux, utx, un)))
 
         def value_and_gradient(theta: NDArray[np.float64]) -> tuple[float, NDArray[np.float64]]:
             return cls._log_likelihood_and_grad(
@@ -342,7 +343,7 @@ class BetaGeoBetaBinom(Persistable):
             weights_col = None
         x, tx, n, w, _ = _pattern_arrays(data, weights_col=weights_col, **self._cols(kwargs))
         theta = np.array(list(self.params.values()))
-        return float(np.dot(w, self._log_likelihood_rows(theta, x, tx, n)))
+        return float(wdot(w, self._log_likelihood_rows(theta, x, tx, n)))
 
     @staticmethod
     def _cols(kwargs: dict[str, Any]) -> dict[str, str]:

@@ -28,6 +28,7 @@ from crmkit.clv._checks import check_generator, labels_of, positive_count, posit
 from crmkit.clv._data import as_summary_frame
 from crmkit.clv._persist import Persistable
 from crmkit.clv._pochhammer import digamma_diff, log_poch
+from crmkit.clv._reduce import wdot
 from crmkit.clv._starts import gamma_gamma_moment_start
 from crmkit.exceptions import (
     CrmkitWarning,
@@ -266,9 +267,9 @@ class GammaGamma(Persistable):
         ux, inv = np.unique(x, return_inverse=True)
         wx = np.bincount(inv.reshape(-1), weights=w)
         xm = x * m
-        s1 = float(np.dot(w, x * np.log(m)))
-        s0 = float(np.dot(w, np.log(m)))
-        wx_logx = float(np.dot(wx, ux * np.log(ux)))
+        s1 = float(wdot(w, x * np.log(m)))
+        s0 = float(wdot(w, np.log(m)))
+        wx_logx = float(wdot(wx, ux * np.log(ux)))
 
         # Written so that nothing cancels when q, v -> infinity together (one spend rate
         # for everyone, the limit the fit may end on): Gamma(px + q)/Gamma(q) as a
@@ -281,11 +282,11 @@ class GammaGamma(Persistable):
             l1p = np.log1p(xm / v)
             log_v_xm = np.log(v) + l1p
             return float(
-                np.dot(wx, per_x)
+                wdot(wx, per_x)
                 + p * (wx_logx + s1)
                 - s0
-                - q * np.dot(w, l1p)
-                - p * np.dot(w, x * log_v_xm)
+                - q * wdot(w, l1p)
+                - p * wdot(w, x * log_v_xm)
             )
 
         def gradient(theta: _F) -> _F:
@@ -295,13 +296,13 @@ class GammaGamma(Persistable):
             l1p = np.log1p(xm / v)
             log_v_xm = np.log(v) + l1p
             dp = (
-                np.dot(wx, ux * (dpsi + special.digamma(q) - special.digamma(pux)))
+                wdot(wx, ux * (dpsi + special.digamma(q) - special.digamma(pux)))
                 + wx_logx
                 + s1
-                - np.dot(w, x * log_v_xm)
+                - wdot(w, x * log_v_xm)
             )
-            dq = np.dot(wx, dpsi) - np.dot(w, l1p)
-            dv = np.dot(w, (q * xm / v - p * x) / (v + xm))
+            dq = wdot(wx, dpsi) - wdot(w, l1p)
+            dv = wdot(w, (q * xm / v - p * x) / (v + xm))
             return np.array([dp, dq, dv], dtype=np.float64)
 
         opt = maximize_log_likelihood(

@@ -28,6 +28,7 @@ from crmkit.clv._checks import (
 )
 from crmkit.clv._persist import Persistable
 from crmkit.clv._pochhammer import log_beta_ratio, log_beta_ratio_grad
+from crmkit.clv._reduce import wdot
 from crmkit.clv._special import log_hyp2f1_1b
 from crmkit.clv._starts import better_start, sbg_moment_start
 from crmkit.exceptions import InvalidValueError, InvariantError
@@ -224,7 +225,7 @@ class ShiftedBetaGeometric(Persistable):
             a, b = float(theta[0]), float(theta[1])
             lp = log_beta_ratio(a, b, 1.0, t - 1.0)
             ls = log_beta_ratio(a, b, 0.0, ks)
-            return float(np.dot(churned, lp) + np.dot(censored, ls))
+            return float(wdot(churned, lp) + wdot(censored, ls))
 
         def gradient(theta: _F) -> _F:
             a, b = float(theta[0]), float(theta[1])
@@ -232,14 +233,14 @@ class ShiftedBetaGeometric(Persistable):
             sa, sb = log_beta_ratio_grad(a, b, 0.0, ks)
             return np.array(
                 [
-                    np.dot(churned, pa) + np.dot(censored, sa),
-                    np.dot(churned, pb) + np.dot(censored, sb),
+                    wdot(churned, pa) + wdot(censored, sa),
+                    wdot(churned, pb) + wdot(censored, sb),
                 ]
             )
 
         # maximum-likelihood churn probability of the geometric limit (one theta for
         # everyone): churners over periods at risk, censored customers included
-        at_risk = float(np.dot(t, churned) + np.dot(ks, censored))
+        at_risk = float(wdot(t, churned) + wdot(ks, censored))
         geometric_theta = float(churned.sum()) / at_risk if at_risk > 0 else None
         # start from the first two retention rates, restarts around it; the search box
         # stays anchored at 1
