@@ -31,7 +31,7 @@ from crmkit.clv._boundary import beta_geo_boundary, pareto_boundary, search_box
 from crmkit.clv._checks import check_generator, scalar_or_array
 from crmkit.clv._data import SummaryArrays, summary_arrays
 from crmkit.clv._persist import Persistable
-from crmkit.clv._reduce import wdot
+from crmkit.clv._special import wdot
 from crmkit.exceptions import (
     DegenerateDataWarning,
     InvalidValueError,

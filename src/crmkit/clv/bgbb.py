@@ -35,7 +35,7 @@ from crmkit.clv._checks import (
 from crmkit.clv._data import as_summary_frame
 from crmkit.clv._persist import Persistable
 from crmkit.clv._pochhammer import digamma_diff, log_beta_ratio, log_beta_ratio_grad, log_poch
-from crmkit.clv._reduce import wdot
+from crmkit.clv._special import wdot
 from crmkit.clv._starts import better_start, bgbb_moment_start
 from crmkit.exceptions import DegenerateDataWarning, InvalidValueError, InvariantError
 from crmkit.timeunits import TimeUnit

@@ -28,7 +28,7 @@ from crmkit.clv._checks import check_generator, labels_of, positive_count, posit
 from crmkit.clv._data import as_summary_frame
 from crmkit.clv._persist import Persistable
 from crmkit.clv._pochhammer import digamma_diff, log_poch
-from crmkit.clv._reduce import wdot
+from crmkit.clv._special import wdot
 from crmkit.clv._starts import gamma_gamma_moment_start
 from crmkit.exceptions import (
     CrmkitWarning,

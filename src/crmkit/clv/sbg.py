@@ -28,8 +28,7 @@ from crmkit.clv._checks import (
 )
 from crmkit.clv._persist import Persistable
 from crmkit.clv._pochhammer import log_beta_ratio, log_beta_ratio_grad
-from crmkit.clv._reduce import wdot
-from crmkit.clv._special import log_hyp2f1_1b
+from crmkit.clv._special import log_hyp2f1_1b, wdot
 from crmkit.clv._starts import better_start, sbg_moment_start
 from crmkit.exceptions import InvalidValueError, InvariantError
 from crmkit.timeunits import TimeUnit
