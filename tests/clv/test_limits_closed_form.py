@@ -144,10 +144,13 @@ def test_gamma_gamma_with_one_spend_rate_reports_that_limit(seed: int) -> None:
         data["frequency"].to_numpy(), data["monetary_value"].to_numpy()
     )
     m = fit.model
-    # the limit model's own MLE (analytic gradient: the polish reaches it to ~1e-10)
-    assert m.p == pytest.approx(p, rel=1e-8)
-    assert m.q / m.v == pytest.approx(nu, rel=1e-8)
-    assert fit.log_likelihood == pytest.approx(ll, rel=1e-12)
+    # the limit model's own MLE: the log-likelihood to 1e-12; the parameters as far as
+    # the driver's stopping rule (gradient below 1e-5 per customer) pins the spend rate
+    # nu, which the limit handler then keeps (measured: within 2e-6)
+    assert fit.log_likelihood >= ll - 1e-12 * abs(ll)  # at least the limit MLE
+    assert fit.log_likelihood == pytest.approx(ll, rel=1e-11)
+    assert m.p == pytest.approx(p, rel=1e-5)
+    assert m.q / m.v == pytest.approx(nu, rel=1e-5)
     # predictions: p / nu for everyone, at the fitted model's own (p, nu)
     mean = m.p / (m.q / m.v)
     assert m.expected_spend() == pytest.approx(mean, rel=TOL)
