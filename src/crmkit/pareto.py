@@ -352,7 +352,13 @@ def _from_values(
     values: NDArray[np.float64], labels: pd.Index[Any] | None = None
 ) -> Concentration:
     asc = np.sort(values)
-    cum = np.cumsum(asc)
+    with np.errstate(over="ignore", invalid="ignore"):
+        cum = np.cumsum(asc)
+    if not np.isfinite(cum).all():
+        raise InvalidValueError(
+            "the values add up to more than the float range (about 1.8e308); rescale them "
+            "(e.g. to millions) first: shares and the Gini coefficient do not change."
+        )
     if not cum[-1] > 0:
         raise InvalidValueError(
             f"the total value is {cum[-1]}; shares of a zero or negative total are undefined."

@@ -25,6 +25,7 @@ import pandas as pd
 from numpy.typing import NDArray
 from scipy import special
 
+from crmkit._validation import real_number
 from crmkit.clv._derivatives import _central_gradient, _hessian_block, _is_positive_definite
 from crmkit.exceptions import (
     BoundaryWarning,
@@ -652,7 +653,7 @@ class FitResult(Generic[ModelT]):
         pandas.DataFrame
             Indexed by parameter name, columns ``estimate``, ``stderr``, ``lower``, ``upper``.
         """
-        if not 0.0 < level < 1.0:
+        if not 0.0 < real_number(level, name="level") < 1.0:
             raise InvalidValueError(
                 f"level={level!r} must lie strictly between 0 and 1, e.g. 0.95."
             )

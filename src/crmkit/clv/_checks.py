@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import math
+import numbers
 from typing import Any
 
 import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
+from crmkit._validation import real_number
 from crmkit.exceptions import InvalidValueError
 from crmkit.timeunits import TimeUnit, check_time_unit
 
@@ -18,13 +20,30 @@ __all__ = [
     "optional_time_unit",
     "positive_count",
     "positive_finite",
+    "real_parameter",
     "resolve_model_unit",
     "scalar_or_array",
 ]
 
 
+def real_parameter(value: Any) -> float:
+    """attrs converter of a model parameter: a real number becomes a float.
+
+    Anything else (a numeric string such as ``"0.24"``, a bool, None, an integer too
+    large for a float) is passed through unchanged for :func:`positive_finite` to refuse
+    with the parameter's name, under the coercion policy of :mod:`crmkit.exceptions`.
+    """
+    if isinstance(value, bool | np.bool_) or not isinstance(value, numbers.Real):
+        return value  # type: ignore[return-value]  # refused by the validator
+    try:
+        return float(value)
+    except (OverflowError, TypeError, ValueError):
+        return value  # type: ignore[return-value]  # refused by the validator
+
+
 def positive_finite(instance: Any, attribute: Any, value: float) -> None:
-    """attrs validator: the parameter must be a finite number > 0."""
+    """attrs validator: the parameter must be a finite real number > 0."""
+    value = real_number(value, name=f"{type(instance).__name__}: parameter {attribute.name}")
     if not (math.isfinite(value) and value > 0):
         raise InvalidValueError(
             f"{type(instance).__name__}: parameter {attribute.name}={value!r} must be a "

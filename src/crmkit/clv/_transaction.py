@@ -17,7 +17,7 @@ import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 
 from crmkit import columns as cols
-from crmkit._validation import require_columns
+from crmkit._validation import real_array, require_columns
 from crmkit.clv._base import (
     BoundaryHandler,
     FitResult,
@@ -51,7 +51,7 @@ Objective = tuple[Callable[[Arr], float], ValueAndGradient | None]
 
 def check_horizon(t: ArrayLike, *, name: str = "t") -> Arr:
     """Return ``t`` as a float array after checking it is finite and >= 0."""
-    arr = np.asarray(t, dtype=np.float64)
+    arr = real_array(t, name=name)
     if arr.ndim > 1:
         raise InvalidValueError(f"{name} must be a scalar or a 1-d array; got shape {arr.shape}.")
     if not np.all(np.isfinite(arr)) or np.any(arr < 0):
@@ -107,7 +107,7 @@ def simulation_times(n_customers: int, T: ArrayLike) -> Arr:
     """Broadcast and check the observation lengths of a simulation."""
     if int(n_customers) != n_customers or n_customers < 1:
         raise InvalidValueError(f"n_customers={n_customers!r} must be a positive integer.")
-    arr = np.broadcast_to(np.asarray(T, dtype=np.float64), (int(n_customers),)).copy()
+    arr = np.broadcast_to(real_array(T, name="T"), (int(n_customers),)).copy()
     if not np.all(np.isfinite(arr)) or np.any(arr <= 0):
         raise InvalidValueError("T must be finite and > 0 for every simulated customer.")
     return arr
@@ -399,10 +399,10 @@ class TransactionMixin:
         >>> bg.probability_of_purchases([0, 1, 2], 39).round(4)
         array([0.5738, 0.1994, 0.0854])
         """
-        kk = np.asarray(k, dtype=np.float64)
+        kk = real_array(k, name="k")
         if not np.all(np.isfinite(kk)) or np.any(kk < 0) or np.any(kk != np.round(kk)):
             raise InvalidValueError(f"k={kk.tolist()!r} must hold whole numbers >= 0.")
-        tt = np.asarray(t, dtype=np.float64)
+        tt = real_array(t, name="t")
         if not np.all(np.isfinite(tt)) or np.any(tt < 0):
             raise InvalidValueError(f"t={tt.tolist()!r} must be finite and >= 0.")
         kk, tt = np.broadcast_arrays(kk, tt)

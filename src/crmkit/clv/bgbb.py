@@ -21,7 +21,13 @@ from numpy.typing import ArrayLike, NDArray
 from scipy import special
 
 from crmkit import columns as cols
-from crmkit._validation import check_numeric_column, handle_nan, require_columns, require_nonempty
+from crmkit._validation import (
+    check_numeric_column,
+    handle_nan,
+    real_array,
+    require_columns,
+    require_nonempty,
+)
 from crmkit.clv._base import FitResult, Progress, maximize_log_likelihood
 from crmkit.clv._boundary import bgbb_boundary, search_box
 from crmkit.clv._checks import (
@@ -30,6 +36,7 @@ from crmkit.clv._checks import (
     optional_time_unit,
     positive_count,
     positive_finite,
+    real_parameter,
     scalar_or_array,
 )
 from crmkit.exceptions import DegenerateDataWarning, InvalidValueError, InvariantError
@@ -129,10 +136,10 @@ class BetaGeoBetaBinom:
     (-33225.6, 2.22)
     """
 
-    alpha: float = attrs.field(converter=float, validator=positive_finite)
-    beta: float = attrs.field(converter=float, validator=positive_finite)
-    gamma: float = attrs.field(converter=float, validator=positive_finite)
-    delta: float = attrs.field(converter=float, validator=positive_finite)
+    alpha: float = attrs.field(converter=real_parameter, validator=positive_finite)
+    beta: float = attrs.field(converter=real_parameter, validator=positive_finite)
+    gamma: float = attrs.field(converter=real_parameter, validator=positive_finite)
+    delta: float = attrs.field(converter=real_parameter, validator=positive_finite)
     time_unit: TimeUnit | None = attrs.field(default=None, converter=optional_time_unit)
 
     @property
@@ -224,10 +231,12 @@ class BetaGeoBetaBinom:
         DegenerateDataWarning
             If nobody made a repeat transaction (the parameters are then not identified).
         """
-        if weights_col is not None and weights_col not in data.columns:
+        if weights_col is not None and weights_col not in getattr(data, "columns", ()):
             weights_col = None
         unit = optional_time_unit(
-            time_unit if time_unit is not None else data.attrs.get("crmkit_time_unit")
+            time_unit
+            if time_unit is not None
+            else getattr(data, "attrs", {}).get("crmkit_time_unit")
         )
         x, tx, n, w, _ = _pattern_arrays(
             data,
@@ -289,7 +298,7 @@ class BetaGeoBetaBinom:
         -33225.6
         """
         weights_col = kwargs.pop("weights_col", cols.WEIGHTS)
-        if weights_col is not None and weights_col not in data.columns:
+        if weights_col is not None and weights_col not in getattr(data, "columns", ()):
             weights_col = None
         x, tx, n, w, _ = _pattern_arrays(data, weights_col=weights_col, **self._cols(kwargs))
         theta = np.array(list(self.params.values()))
@@ -555,7 +564,7 @@ def _factorize_patterns(x: _F, tx: _F, n: _F) -> tuple[NDArray[np.intp], _F, _F,
 
 
 def _whole(values: ArrayLike, name: str) -> NDArray[np.float64]:
-    arr = np.asarray(values, dtype=np.float64)
+    arr = real_array(values, name=name)
     if not np.all(np.isfinite(arr)) or np.any(arr < 0) or np.any(arr != np.round(arr)):
         raise InvalidValueError(
             f"{name}={values!r} must be whole numbers of opportunities >= 0 "

@@ -26,6 +26,7 @@ from crmkit._validation import (
     check_datetime_column,
     check_numeric_column,
     handle_nan,
+    parse_date,
     require_columns,
     require_nonempty,
 )
@@ -238,8 +239,8 @@ def tracking_series(
     first = log.groupby(customer_id_col, sort=False)[datetime_col].transform("min")
     repeat_times = log.loc[log[datetime_col] > first, datetime_col]
     firsts = log.groupby(customer_id_col, sort=False)[datetime_col].min()
-    begin = pd.Timestamp(start) if start is not None else firsts.min()
-    stop = pd.Timestamp(end) if end is not None else log[datetime_col].max()
+    begin = parse_date(start, name="start") if start is not None else firsts.min()
+    stop = parse_date(end, name="end") if end is not None else log[datetime_col].max()
     if stop <= begin:
         raise InvalidValueError(f"end {stop} must be after start {begin}.")
     n_periods = max(int(np.ceil(elapsed(begin, stop, unit) - 1e-12)), 1)

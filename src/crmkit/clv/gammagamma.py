@@ -24,7 +24,13 @@ from crmkit import columns as cols
 from crmkit._validation import check_numeric_column, handle_nan, require_columns, require_nonempty
 from crmkit.clv._base import FitResult, Progress, maximize_log_likelihood
 from crmkit.clv._boundary import gamma_gamma_boundary, search_box
-from crmkit.clv._checks import check_generator, labels_of, positive_count, positive_finite
+from crmkit.clv._checks import (
+    check_generator,
+    labels_of,
+    positive_count,
+    positive_finite,
+    real_parameter,
+)
 from crmkit.exceptions import (
     CrmkitWarning,
     DegenerateDataWarning,
@@ -71,11 +77,11 @@ def _spend_arrays(
             f"{x[bad_x][:3].tolist()} at index {labels_of(frame.index, bad_x)}."
         )
     repeat = x > 0
-    bad_m = repeat & (~np.isfinite(m) | (m <= 0))
+    bad_m = repeat & (~np.isfinite(m) | (m <= 0) | (m > 1e150))  # squares stay finite
     if bad_m.any():
         raise InvalidValueError(
             f"Gamma-Gamma: {int(bad_m.sum())} repeat buyer(s) at index "
-            f"{labels_of(frame.index, bad_m)} have zero, negative or infinite "
+            f"{labels_of(frame.index, bad_m)} have zero, negative, infinite or huge (> 1e150) "
             f"{monetary_value_col!r} "
             f"({m[bad_m][:3].tolist()}); the model needs positive spend. Remove returns and "
             "free orders from the spend average, or drop these customers explicitly."
@@ -141,9 +147,9 @@ class GammaGamma:
     946
     """
 
-    p: float = attrs.field(converter=float, validator=positive_finite)
-    q: float = attrs.field(converter=float, validator=positive_finite)
-    v: float = attrs.field(converter=float, validator=positive_finite)
+    p: float = attrs.field(converter=real_parameter, validator=positive_finite)
+    q: float = attrs.field(converter=real_parameter, validator=positive_finite)
+    v: float = attrs.field(converter=real_parameter, validator=positive_finite)
 
     @property
     def params(self) -> dict[str, float]:

@@ -23,7 +23,7 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy import special
 
-from crmkit.clv._checks import optional_time_unit, positive_finite
+from crmkit.clv._checks import optional_time_unit, positive_finite, real_parameter
 from crmkit.clv._hyp_pareto import log_hyp2f1_1b_rho, pareto_log_ratio
 from crmkit.clv._special import one_minus_exp_over, wdot
 from crmkit.clv._transaction import Objective, TransactionMixin
@@ -182,10 +182,10 @@ class ParetoNBD(TransactionMixin):
     """
 
     _family: ClassVar[str] = "Pareto/NBD"
-    r: float = attrs.field(converter=float, validator=positive_finite)
-    alpha: float = attrs.field(converter=float, validator=positive_finite)
-    s: float = attrs.field(converter=float, validator=positive_finite)
-    beta: float = attrs.field(converter=float, validator=positive_finite)
+    r: float = attrs.field(converter=real_parameter, validator=positive_finite)
+    alpha: float = attrs.field(converter=real_parameter, validator=positive_finite)
+    s: float = attrs.field(converter=real_parameter, validator=positive_finite)
+    beta: float = attrs.field(converter=real_parameter, validator=positive_finite)
     time_unit: TimeUnit | None = attrs.field(default=None, converter=optional_time_unit)
 
     _param_names: ClassVar[tuple[str, ...]] = ("r", "alpha", "s", "beta")

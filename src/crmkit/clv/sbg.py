@@ -17,7 +17,7 @@ import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 from scipy import special
 
-from crmkit._validation import check_in_range, require_columns, require_nonempty
+from crmkit._validation import check_in_range, real_array, require_columns, require_nonempty
 from crmkit.clv._base import FitResult, Progress, maximize_log_likelihood
 from crmkit.clv._boundary import sbg_boundary, search_box
 from crmkit.clv._checks import (
@@ -25,6 +25,7 @@ from crmkit.clv._checks import (
     optional_time_unit,
     positive_count,
     positive_finite,
+    real_parameter,
     scalar_or_array,
 )
 from crmkit.exceptions import InvalidValueError, InvariantError
@@ -37,7 +38,7 @@ _F = NDArray[np.float64]
 
 
 def _periods(t: ArrayLike, *, low: int, name: str = "t") -> _F:
-    arr = np.asarray(t, dtype=np.float64)
+    arr = real_array(t, name=name)
     if not np.all(np.isfinite(arr)) or np.any(arr < low) or np.any(arr != np.round(arr)):
         raise InvalidValueError(f"{name}={t!r} must be whole numbers of periods >= {low}.")
     return arr
@@ -52,7 +53,7 @@ def _survivor_series(
 ) -> list[_F]:
     """Return one array of survivor counts n_0, n_1, ..., n_k per cohort."""
     if not isinstance(data, pd.DataFrame):
-        arr = np.asarray(data, dtype=np.float64)
+        arr = real_array(data, name="survivors")
         if arr.ndim != 1:
             raise InvalidValueError(
                 "survivors must be a 1-d sequence n_0, n_1, ... of customers alive at each "
@@ -136,8 +137,8 @@ class ShiftedBetaGeometric:
     [0.627, 0.756]
     """
 
-    alpha: float = attrs.field(converter=float, validator=positive_finite)
-    beta: float = attrs.field(converter=float, validator=positive_finite)
+    alpha: float = attrs.field(converter=real_parameter, validator=positive_finite)
+    beta: float = attrs.field(converter=real_parameter, validator=positive_finite)
     time_unit: TimeUnit | None = attrs.field(default=None, converter=optional_time_unit)
 
     @property

@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 
-from crmkit._validation import check_in_range, check_unique_index, require_nonempty
+from crmkit._validation import check_in_range, check_unique_index, real_array, require_nonempty
 from crmkit.clv._checks import resolve_model_unit
 from crmkit.clv._transaction import TransactionMixin
 from crmkit.clv.gammagamma import GammaGamma
@@ -282,9 +282,9 @@ def simple_clv(
     122.449
     """
     m, r, d = np.broadcast_arrays(
-        np.asarray(margin, dtype=np.float64),
-        np.asarray(retention, dtype=np.float64),
-        np.asarray(discount_rate, dtype=np.float64),
+        real_array(margin, name="margin"),
+        real_array(retention, name="retention"),
+        real_array(discount_rate, name="discount_rate"),
     )
     if not (np.all(np.isfinite(m)) and np.all(np.isfinite(r)) and np.all(np.isfinite(d))):
         raise InvalidValueError("margin, retention and discount_rate must be finite.")

@@ -16,6 +16,7 @@ from numpy.typing import NDArray
 from crmkit._periods import PERIOD_FREQ, period_labels, period_ordinals, wall_ns
 from crmkit._txprep import observation_day
 from crmkit._validation import (
+    check_date_range,
     check_datetime_column,
     check_nan_policy,
     check_numeric_column,
@@ -169,6 +170,7 @@ def distinct_pairs(
 
 def instant_ns(values: pd.Series[Any]) -> NDArray[np.int64]:
     """Nanoseconds since the epoch of the instants (UTC for tz-aware values)."""
+    check_date_range(values, name=f"column {values.name!r}")
     if values.dt.tz is not None:
         values = values.dt.tz_convert("UTC").dt.tz_localize(None)
     out: NDArray[np.int64] = values.to_numpy(dtype="datetime64[ns]").view(np.int64)

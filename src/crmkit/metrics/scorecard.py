@@ -180,7 +180,7 @@ class Scorecard:
             "costs_before": costs_before, "costs_after": costs_after,
             "complaints": complaints, "sales_by_code": sales_by_code,
         }  # fmt: skip
-        p = None if period is None else pd.Period(period)
+        p = None if period is None else _parse_period(period)
         freq = "Q" if p is None else freq_of(p)
         label = "all" if p is None else str(p)
         ctx = Ctx(
@@ -262,3 +262,21 @@ class Scorecard:
             "relative_change",
         ]
         return out[cols]
+
+
+def _parse_period(period: Any) -> pd.Period:
+    """The calendar period a scorecard covers, or an InvalidValueError naming the value."""
+    if isinstance(period, pd.Period):
+        return period
+    if not isinstance(period, str):
+        raise InvalidValueError(
+            f"period={period!r} must be a string such as '2024Q2', '2024-05' or '2024', or a "
+            "pandas.Period."
+        )
+    try:
+        return pd.Period(period)
+    except (TypeError, ValueError, OverflowError) as exc:  # DateParseError is a ValueError
+        raise InvalidValueError(
+            f"period={period!r} is not a calendar month, quarter or year ({exc}); write it "
+            "as '2024-05', '2024Q2' or '2024'."
+        ) from exc
