@@ -37,6 +37,7 @@ __all__ = [
     "require_columns",
     "require_nonempty",
     "text_field",
+    "with_unique_index",
 ]
 
 NanPolicy: TypeAlias = Literal["raise", "omit", "propagate"]
@@ -668,3 +669,16 @@ def check_unique_index(frame: pd.DataFrame | pd.Series[Any], *, name: str = "ind
             f"{name} has {len(labels)} duplicated label(s): {_preview(labels)}; "
             "aggregate or de-duplicate before calling."
         )
+
+
+def with_unique_index(frame: Any, *, name: str) -> Any:
+    """Return ``frame`` (a Series or DataFrame) after :func:`check_unique_index`.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> with_unique_index(pd.Series([1.0], index=["a"]), name="spend").tolist()
+    [1.0]
+    """
+    check_unique_index(frame, name=f"the index of {name}")
+    return frame

@@ -28,7 +28,13 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 
-from crmkit._validation import check_in_range, check_unique_index, real_array, require_nonempty
+from crmkit._validation import (
+    check_in_range,
+    check_unique_index,
+    real_array,
+    require_nonempty,
+    with_unique_index,
+)
 from crmkit.clv._checks import resolve_model_unit
 from crmkit.clv._transaction import TransactionMixin
 from crmkit.clv.gammagamma import GammaGamma
@@ -61,14 +67,14 @@ def _spend_per_customer(spend: Any, summary: pd.DataFrame) -> NDArray[np.float64
     if isinstance(spend, GammaGamma):
         values = spend.conditional_expected_spend(summary).to_numpy(dtype=np.float64)
     elif isinstance(spend, pd.Series):
-        aligned = spend.reindex(summary.index)
+        aligned = with_unique_index(spend, name="spend").reindex(summary.index)
         missing = aligned.isna().to_numpy()
         if missing.any():
             raise InvalidValueError(
                 f"spend has no value for {int(missing.sum())} customer(s) of the summary, e.g. "
                 f"{summary.index[missing][:5].tolist()}; give one spend per customer_id."
             )
-        values = aligned.to_numpy(dtype=np.float64)
+        values = real_array(aligned.to_numpy(), name="spend")
     elif isinstance(spend, int | float | np.floating | np.integer) and not isinstance(spend, bool):
         values = np.full(len(summary), float(spend))
     else:
