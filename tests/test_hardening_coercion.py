@@ -17,7 +17,7 @@ import crmkit as ck
 from crmkit import clv, metrics, pareto
 from crmkit.exceptions import InvalidValueError
 
-BG = dict(r=0.24, alpha=4.4, a=0.79, b=2.4)
+BG = {"r": 0.24, "alpha": 4.4, "a": 0.79, "b": 2.4}
 
 
 def _tx(**cols: object) -> pd.DataFrame:
@@ -85,7 +85,7 @@ def test_horizons_must_be_real_numbers() -> None:
 def test_clv_discount_rate_and_spend() -> None:
     bg = clv.BetaGeo(**BG, time_unit="W")
     s = pd.DataFrame({"frequency": [1, 2], "recency": [2.0, 3.0], "T": [3.0, 4.0]}, index=[1, 2])
-    kw = dict(horizon=10, time_unit="W")
+    kw = {"horizon": 10, "time_unit": "W"}
     with pytest.raises(InvalidValueError, match="discount_rate='0.1' is not a real number"):
         clv.customer_lifetime_value(bg, 5.0, s, discount_rate="0.1", **kw)
     dup = pd.Series([1.0, 2.0, 3.0], index=[1, 1, 2])
