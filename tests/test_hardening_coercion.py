@@ -86,7 +86,7 @@ def test_clv_discount_rate_and_spend() -> None:
     bg = clv.BetaGeo(**BG, time_unit="W")
     s = pd.DataFrame({"frequency": [1, 2], "recency": [2.0, 3.0], "T": [3.0, 4.0]}, index=[1, 2])
     kw = {"horizon": 10, "time_unit": "W"}
-    with pytest.raises(InvalidValueError, match="discount_rate='0.1' is not a real number"):
+    with pytest.raises(InvalidValueError, match=r"discount_rate='0.1' is not a real number"):
         clv.customer_lifetime_value(bg, 5.0, s, discount_rate="0.1", **kw)
     dup = pd.Series([1.0, 2.0, 3.0], index=[1, 1, 2])
     with pytest.raises(InvalidValueError, match="index of spend has 1 duplicated"):
@@ -101,7 +101,7 @@ def test_clv_discount_rate_and_spend() -> None:
 def test_metrics_refuse_numeric_strings() -> None:
     with pytest.raises(InvalidValueError, match=r"cash_flows holds 2 .*\['-100', '50'\]"):
         metrics.npv(0.1, ["-100", "50"])  # was -54.5
-    with pytest.raises(InvalidValueError, match="rate='0.1' is not a real number"):
+    with pytest.raises(InvalidValueError, match=r"rate='0.1' is not a real number"):
         metrics.npv("0.1", [-100, 50])
     with pytest.raises(InvalidValueError, match="not real numbers"):
         metrics.npv(0.1, ["abc", 50])  # was ValueError
