@@ -21,6 +21,7 @@ __all__ = [
     "DATE_END",
     "DATE_MIN",
     "NanPolicy",
+    "check_callable",
     "check_date_range",
     "check_datetime_column",
     "check_finite",
@@ -35,7 +36,9 @@ __all__ = [
     "items_of",
     "parse_date",
     "require_columns",
+    "require_frame",
     "require_nonempty",
+    "require_series",
     "text_field",
     "with_unique_index",
 ]
@@ -146,6 +149,10 @@ def require_nonempty(frame: pd.DataFrame | pd.Series[Any], *, name: str = "data"
     ...
     crmkit.exceptions.InvalidValueError: transactions is empty (0 rows); ...
     """
+    if not isinstance(frame, pd.DataFrame | pd.Series):
+        raise InvalidValueError(
+            f"{name} must be a pandas DataFrame or Series, got {type(frame).__name__}."
+        )
     if len(frame) == 0:
         raise InvalidValueError(f"{name} is empty (0 rows); pass at least one row.")
 
@@ -682,3 +689,58 @@ def with_unique_index(frame: Any, *, name: str) -> Any:
     """
     check_unique_index(frame, name=f"the index of {name}")
     return frame
+
+
+def require_frame(frame: Any, *, name: str) -> pd.DataFrame:
+    """Return ``frame`` if it is a pandas DataFrame, else raise naming ``name``.
+
+    Examples
+    --------
+    >>> require_frame(None, name="summary")
+    Traceback (most recent call last):
+    ...
+    crmkit.exceptions.InvalidValueError: summary must be a pandas DataFrame, got NoneType; ...
+    """
+    if not isinstance(frame, pd.DataFrame):
+        raise InvalidValueError(
+            f"{name} must be a pandas DataFrame, got {type(frame).__name__}; build one with "
+            "pandas.DataFrame(...) or pandas.read_csv(...)."
+        )
+    return frame
+
+
+def require_series(series: Any, *, name: str) -> pd.Series[Any]:
+    """Return ``series`` if it is a pandas Series, else raise naming ``name``.
+
+    Examples
+    --------
+    >>> require_series([1], name="labels")
+    Traceback (most recent call last):
+    ...
+    crmkit.exceptions.InvalidValueError: labels must be a pandas Series, got list; ...
+    """
+    if not isinstance(series, pd.Series):
+        raise InvalidValueError(
+            f"{name} must be a pandas Series, got {type(series).__name__}; build one with "
+            "pandas.Series(values, index=...)."
+        )
+    return series
+
+
+def check_callable(value: Any, *, name: str, optional: bool = True) -> None:
+    """Raise unless ``value`` is callable (or None when ``optional``).
+
+    Examples
+    --------
+    >>> check_callable(print, name="callback")
+    >>> check_callable(1.5, name="callback")
+    Traceback (most recent call last):
+    ...
+    crmkit.exceptions.InvalidValueError: callback=1.5 must be a function (or None), got float.
+    """
+    if (value is None and optional) or callable(value):
+        return
+    raise InvalidValueError(
+        f"{name}={_short_repr(value)} must be a function{' (or None)' if optional else ''}, "
+        f"got {type(value).__name__}."
+    )

@@ -31,7 +31,7 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from crmkit._pareto_input import NegativePolicy, unit_values
-from crmkit._validation import check_probability
+from crmkit._validation import check_probability, check_whole, items_of
 from crmkit.exceptions import InvalidValueError
 
 __all__ = [
@@ -214,8 +214,7 @@ class Concentration:
         if points is None:
             y = np.concatenate([[0.0], self.cumulative / self.total])
             return np.arange(n + 1, dtype=np.float64) / n, y
-        if points < 2:
-            raise InvalidValueError(f"points={points} must be at least 2.")
+        points = check_whole(points, name="points", low=2, high=10**7)
         grid = np.linspace(0.0, 1.0, points)
         return grid, self._cum_at(grid * n) / self.total
 
@@ -239,7 +238,10 @@ class Concentration:
             Categorical ``A``/``B``/``C`` in the units' original order, indexed by the
             labels (or 0..n-1).
         """
-        a, b = (check_probability(t, name="thresholds") for t in thresholds)
+        pair = items_of(thresholds, name="thresholds")
+        if len(pair) != 2:
+            raise InvalidValueError(f"thresholds={thresholds!r} must be a pair (a, b).")
+        a, b = (check_probability(t, name="thresholds") for t in pair)
         if not a < b:
             raise InvalidValueError(f"thresholds={thresholds} must be increasing.")
         if self._monotone:
@@ -299,8 +301,16 @@ class Concentration:
                 f"statistic={statistic!r} is not one of ['top_share', 'share_for', 'gini']."
             )
         lvl = check_probability(level, name="level")
-        if n_resamples < 10:
-            raise InvalidValueError(f"n_resamples={n_resamples} is too few; use at least 10.")
+        check_probability(p, name="p")
+        n_resamples = check_whole(n_resamples, name="n_resamples", low=10, high=10**6)
+        if not (
+            rng is None
+            or isinstance(rng, np.random.Generator)
+            or (isinstance(rng, int | np.integer) and not isinstance(rng, bool) and rng >= 0)
+        ):
+            raise InvalidValueError(
+                f"rng={rng!r:.40} must be a numpy.random.Generator, a seed >= 0 or None."
+            )
         gen = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
         stats = np.empty(n_resamples)
         for i in range(n_resamples):  # one vectorised sort per resample, not per unit

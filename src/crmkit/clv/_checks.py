@@ -10,11 +10,12 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-from crmkit._validation import real_number
+from crmkit._validation import real_array, real_number
 from crmkit.exceptions import InvalidValueError
 from crmkit.timeunits import TimeUnit, check_time_unit
 
 __all__ = [
+    "broadcast_values",
     "check_generator",
     "labels_of",
     "optional_time_unit",
@@ -57,10 +58,25 @@ def optional_time_unit(value: str | None) -> TimeUnit | None:
 
 
 def positive_count(value: Any, *, name: str) -> int:
-    """Return ``value`` as an int >= 1 or raise."""
-    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
-        raise InvalidValueError(f"{name}={value!r} must be a whole number >= 1.")
+    """Return ``value`` as an int from 1 to 10**8 (memory for a simulation) or raise."""
+    if isinstance(value, bool) or not isinstance(value, int | np.integer) or not 1 <= value <= 1e8:
+        raise InvalidValueError(f"{name}={value!r:.40} must be a whole number from 1 to 10**8.")
     return int(value)
+
+
+def broadcast_values(values: Any, size: int, *, name: str) -> NDArray[np.float64]:
+    """``values`` (a number or one per customer) as a float array of ``size`` entries.
+
+    Raises :class:`~crmkit.exceptions.InvalidValueError` for values that are not real
+    numbers (coercion policy) or an array whose length is neither 1 nor ``size``.
+    """
+    arr = real_array(values, name=name)
+    try:
+        return np.broadcast_to(arr, (size,)).copy()
+    except ValueError as exc:
+        raise InvalidValueError(
+            f"{name} has shape {arr.shape}; give one number or one per customer ({size})."
+        ) from exc
 
 
 def check_generator(rng: Any) -> np.random.Generator:

@@ -565,9 +565,10 @@ def _factorize_patterns(x: _F, tx: _F, n: _F) -> tuple[NDArray[np.intp], _F, _F,
 
 def _whole(values: ArrayLike, name: str) -> NDArray[np.float64]:
     arr = real_array(values, name=name)
-    if not np.all(np.isfinite(arr)) or np.any(arr < 0) or np.any(arr != np.round(arr)):
+    bad = ~np.isfinite(arr) | (arr < 0) | (arr != np.round(arr)) | (arr > 1e6)  # cost is O(t)
+    if np.any(bad):
         raise InvalidValueError(
-            f"{name}={values!r} must be whole numbers of opportunities >= 0 "
+            f"{name}={values!r:.80} must be whole numbers of opportunities, 0 to 10**6 "
             "(BG/BB is a discrete-time model)."
         )
     return arr

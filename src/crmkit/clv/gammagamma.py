@@ -21,10 +21,17 @@ from numpy.typing import ArrayLike, NDArray
 from scipy import special
 
 from crmkit import columns as cols
-from crmkit._validation import check_numeric_column, handle_nan, require_columns, require_nonempty
+from crmkit._validation import (
+    check_numeric_column,
+    handle_nan,
+    real_array,
+    require_columns,
+    require_nonempty,
+)
 from crmkit.clv._base import FitResult, Progress, maximize_log_likelihood
 from crmkit.clv._boundary import gamma_gamma_boundary, search_box
 from crmkit.clv._checks import (
+    broadcast_values,
     check_generator,
     labels_of,
     positive_count,
@@ -257,7 +264,7 @@ class GammaGamma:
         # Moments: mean spend E = p v / (q - 1); take q = 3 and p from the CV of z.
         p0 = min(max(mean**2 / max(var, 1e-12), 0.5), 50.0)
         default = np.array([p0, 3.0, 2.0 * mean / p0])
-        start = default if x0 is None else np.asarray(x0, dtype=np.float64)
+        start = default if x0 is None else real_array(x0, name="x0")
         others = [default * np.array([0.3, 1.0, 0.3]), default * np.array([3.0, 3.0, 3.0])]
 
         # Only ln(v + x zbar) varies per customer; the gamma-function terms depend on x
@@ -407,7 +414,7 @@ class GammaGamma:
         """
         size = positive_count(n_customers, name="n_customers")
         gen = check_generator(rng)
-        x = np.broadcast_to(np.asarray(T), (size,)).astype(np.float64)
+        x = broadcast_values(T, size, name="T")
         if np.any(x < 1) or np.any(x != np.round(x)):
             raise InvalidValueError(f"T={T!r} must be whole numbers of transactions >= 1.")
         nu = gen.gamma(self.q, 1.0 / self.v, size)

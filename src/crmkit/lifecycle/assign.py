@@ -26,7 +26,7 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from crmkit._periods import DAY_NS
-from crmkit._validation import check_unique_index, handle_nan, require_columns
+from crmkit._validation import check_unique_index, handle_nan, real_number, require_columns
 from crmkit.columns import CUSTOMER_ID, DATETIME, FREQUENCY, MONETARY, MONETARY_VALUE, RECENCY, T
 from crmkit.exceptions import InvalidValueError
 from crmkit.lifecycle._frames import customer_features, prepare, to_timestamp, tz_of, wall_ns
@@ -96,7 +96,7 @@ inactivity=12, inactivity_unit='M', purchase_unit='D')
 
     @high_value_quantile.validator
     def _check_quantile(self, attribute: attrs.Attribute[Any], value: float | None) -> None:
-        if value is not None and not 0.0 <= float(value) <= 1.0:
+        if value is not None and not 0.0 <= real_number(value, name=attribute.name) <= 1.0:
             raise InvalidValueError(
                 f"high_value_quantile={value!r} must lie in [0, 1] or be None."
             )

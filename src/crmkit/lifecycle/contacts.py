@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
+from crmkit._validation import items_of, real_number
 from crmkit.columns import CUSTOMER_ID, DATETIME
 from crmkit.exceptions import InvalidValueError
 from crmkit.lifecycle._frames import prepare, tz_of, wall_ns
@@ -41,7 +42,10 @@ _ROW = {"new": 0, "existing": 1}
 
 
 def _check_range(value: tuple[float, float], name: str) -> tuple[float, float]:
-    low, high = (float(v) for v in value)
+    pair = items_of(value, name=name)
+    if len(pair) != 2:
+        raise InvalidValueError(f"{name}={value!r} must be a (low, high) pair.")
+    low, high = (real_number(v, name=name) for v in pair)
     if not (np.isfinite(low) and np.isfinite(high) and 0 <= low <= high):
         raise InvalidValueError(
             f"{name}={value!r} must be a (low, high) pair with 0 <= low <= high."

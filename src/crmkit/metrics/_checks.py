@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -25,6 +26,7 @@ __all__ = [
     "check_rate",
     "dated_series",
     "discount_factors",
+    "labelled_values",
     "scaled_total",
     "survey_answers",
 ]
@@ -86,6 +88,24 @@ def scaled_total(values: NDArray[np.float64], weights: NDArray[np.float64], *, n
             "(e.g. to millions) first."
         )
     return total
+
+
+def labelled_values(values: Any, *, name: str) -> pd.Series[float]:
+    """A mapping or Series of numbers by label (category, code, rival) as a float Series.
+
+    Values follow the coercion policy (real numbers only; NaN and inf are left for the
+    caller's range checks).
+    """
+    if isinstance(values, pd.Series):
+        labels, raw = list(values.index), list(values.to_numpy())
+    elif isinstance(values, Mapping):
+        labels, raw = list(values.keys()), list(values.values())
+    else:
+        raise InvalidValueError(
+            f"{name} must be a mapping {{label: number}} or a pandas Series, got "
+            f"{type(values).__name__}."
+        )
+    return pd.Series(real_array(raw, name=name), index=pd.Index(labels, dtype=object))
 
 
 def dated_series(values: pd.Series[Any], *, name: str) -> pd.Series[float]:

@@ -13,7 +13,12 @@ import attrs
 import numpy as np
 import pandas as pd
 
-from crmkit._validation import check_datetime_column, check_numeric_column, require_columns
+from crmkit._validation import (
+    check_datetime_column,
+    check_numeric_column,
+    require_columns,
+    require_frame,
+)
 from crmkit.columns import CUSTOMER_ID, DATETIME, MONETARY, PRODUCT_ID
 from crmkit.exceptions import InvalidValueError
 from crmkit.metrics import complaints as cm
@@ -140,9 +145,11 @@ def _retention(ctx: Ctx, column: str) -> tuple[float, str]:
 
 
 def _complaints(ctx: Ctx) -> pd.DataFrame:
-    frame: pd.DataFrame = ctx.data["complaints"]
+    frame = require_frame(ctx.data["complaints"], name="complaints")
     if ctx.period is None:
         return frame
+    require_columns(frame, [cm.RECEIVED_AT])
+    check_datetime_column(frame, cm.RECEIVED_AT)
     return frame.loc[_in_period(frame[cm.RECEIVED_AT], ctx.period)]
 
 

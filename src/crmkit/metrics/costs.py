@@ -10,12 +10,13 @@ import pandas as pd
 
 from crmkit._validation import check_finite
 from crmkit.exceptions import InvalidValueError
+from crmkit.metrics._checks import labelled_values
 
 __all__ = ["cost_savings"]
 
 
 def _costs(values: Mapping[str, float] | pd.Series[Any], name: str) -> pd.Series[float]:
-    s = pd.Series(values, dtype=np.float64)
+    s = labelled_values(values, name=name)
     if s.empty:
         raise InvalidValueError(f"{name} is empty; pass a cost per category.")
     if s.index.has_duplicates:

@@ -216,12 +216,12 @@ class Scorecard:
 
     def value(self, metric: str) -> float:
         """The value of one computed metric; raises if it was not computed."""
-        hit = self.table.loc[self.table["metric"] == metric, "value"]
-        if hit.empty:
+        names = self.table["metric"].tolist()  # compared in Python: any str is a fair query
+        if not isinstance(metric, str) or metric not in names:
             raise InvalidValueError(
-                f"metric {metric!r} is not in this scorecard; see .unavailable for why."
+                f"metric {metric!r:.60} is not in this scorecard; see .unavailable for why."
             )
-        return float(hit.iloc[0])
+        return float(self.table["value"].iloc[names.index(metric)])
 
     def compare(self, baseline: Scorecard) -> pd.DataFrame:
         """Change of every metric present in both scorecards, this one minus ``baseline``.
@@ -241,6 +241,11 @@ class Scorecard:
           metric  baseline  value  change
         0    nps      25.0   50.0    25.0
         """
+        if not isinstance(baseline, Scorecard):
+            raise InvalidValueError(
+                f"baseline must be a Scorecard (from Scorecard.compute), got "
+                f"{type(baseline).__name__}."
+            )
         a = baseline.table.rename(columns={"value": "baseline", "period": "baseline_period"})
         b = self.table[["metric", "value", "period"]]
         out = a.merge(b, on="metric", how="inner")
