@@ -208,3 +208,16 @@ def test_tz_aware_dates_outside_range() -> None:
     tx["datetime"] = tx["datetime"].dt.tz_localize("Asia/Tehran")
     with _refused(RANGE):
         ck.rfm_summary(tx, "customer_id", "datetime", "amount")
+
+
+def test_add_into_a_repeated_dst_hour_takes_the_first_occurrence() -> None:
+    """Was a plain ValueError from tz_localize(ambiguous="raise")."""
+    from zoneinfo import ZoneInfo
+
+    got = timeunits.add(pd.Timestamp("2024-10-26 02:30", tz="Europe/Berlin"), 1, "D")
+    # reference: PEP 495 fold=0 is the first occurrence of a repeated wall time
+    want = dt.datetime(2024, 10, 27, 2, 30, tzinfo=ZoneInfo("Europe/Berlin"), fold=0)
+    assert got == pd.Timestamp(want)
+    assert got.utcoffset() == dt.timedelta(hours=2)
+    skipped = timeunits.add(pd.Timestamp("2024-03-30 02:30", tz="Europe/Berlin"), 1, "D")
+    assert skipped == pd.Timestamp("2024-03-31 03:00", tz="Europe/Berlin")

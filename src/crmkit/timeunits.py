@@ -269,6 +269,12 @@ def add(
         Number of units to add (may be negative).
     unit : {"D", "W", "M", "Q", "Y"}
 
+    Notes
+    -----
+    For tz-aware timestamps the wall clock moves: a result that falls in the hour
+    repeated when daylight saving time ends takes its first occurrence, one that falls
+    in the hour skipped when it starts moves forward to the first valid time.
+
     Examples
     --------
     >>> import pandas as pd
@@ -305,7 +311,10 @@ def add(
     out = days * DAY_NS + tod
     idx = pd.DatetimeIndex(out.view("M8[ns]"))
     if tz is not None:
-        idx = idx.tz_localize(tz, ambiguous="raise", nonexistent="shift_forward")
+        # a wall time repeated when DST ends takes its first occurrence; one skipped when
+        # DST starts moves forward (the rule of crmkit's observation ends)
+        repeated_first = np.ones(len(idx), dtype=bool)
+        idx = idx.tz_localize(tz, ambiguous=repeated_first, nonexistent="shift_forward")
     return idx[0] if scalar else idx
 
 
