@@ -93,7 +93,7 @@ def unit_values(
     nan_policy: str,
 ) -> tuple[NDArray[np.float64], pd.Index[Any] | None]:
     """Values per unit as float64 plus labels (or None), after the NaN/negative policies."""
-    if negative not in _NEGATIVE:
+    if not isinstance(negative, str) or negative not in _NEGATIVE:
         raise InvalidValueError(
             f"negative={negative!r} is not one of {list(_NEGATIVE)}; 'clip' counts negative "
             "units as 0, 'exclude' removes them, 'keep' keeps them (shares may leave [0, 1])."

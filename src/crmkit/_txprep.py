@@ -55,7 +55,7 @@ class Prepared:
 
 
 def _check_option(value: str, name: str, allowed: tuple[str, ...], meaning: str) -> None:
-    if value not in allowed:
+    if not isinstance(value, str) or value not in allowed:
         raise InvalidValueError(f"{name}={value!r} is not one of {list(allowed)}; {meaning}")
 
 

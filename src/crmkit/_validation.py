@@ -169,7 +169,7 @@ def check_nan_policy(nan_policy: str) -> NanPolicy:
     ...
     crmkit.exceptions.InvalidValueError: nan_policy='drop' is not one of ...
     """
-    if nan_policy not in _NAN_POLICIES:
+    if not isinstance(nan_policy, str) or nan_policy not in _NAN_POLICIES:
         raise InvalidValueError(
             f"nan_policy={nan_policy!r} is not one of {list(_NAN_POLICIES)}; "
             "use 'raise' (default), 'omit' or 'propagate'."

@@ -296,7 +296,7 @@ class Concentration:
         rng : numpy.random.Generator or int, default 0
             Seeded generator (or seed) for reproducible intervals.
         """
-        if statistic not in ("top_share", "share_for", "gini"):
+        if not isinstance(statistic, str) or statistic not in ("top_share", "share_for", "gini"):
             raise InvalidValueError(
                 f"statistic={statistic!r} is not one of ['top_share', 'share_for', 'gini']."
             )

@@ -49,7 +49,7 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from crmkit._periods import DAY_NS, wall_ns
-from crmkit._validation import DATE_END, DATE_MIN, SUPPORTED_DATES
+from crmkit._validation import DATE_END, DATE_MIN, SUPPORTED_DATES, real_number
 from crmkit.exceptions import InvalidValueError
 
 __all__ = [
@@ -356,7 +356,7 @@ def convert_rate(
     0.001828
     """
     f, t = check_time_unit(from_unit), check_time_unit(to_unit)
-    if not np.isfinite(rate) or rate <= -1:
+    if not np.isfinite(real_number(rate, name="rate")) or rate <= -1:
         raise InvalidValueError(f"rate={rate!r} must be a finite number > -1.")
 
     def in_days(u: str) -> float:
@@ -369,11 +369,20 @@ def convert_rate(
         table = _PER_WEEK if f in _PER_WEEK else _PER_YEAR
         ratio = table[f] / table[t]
     else:
-        if days_per_year is None or days_per_year <= 0:
+        if days_per_year is None or not real_number(days_per_year, name="days_per_year") > 0:
             raise InvalidValueError(
                 f"converting a rate from {f!r} to {t!r} needs days_per_year (e.g. 365.2425): "
                 "calendar months and years have no fixed number of days. Or state the rate "
                 "in the unit of your model."
             )
         ratio = in_days(t) / in_days(f)
-    return float((1.0 + rate) ** ratio - 1.0)
+    try:
+        out = float((1.0 + rate) ** ratio - 1.0)
+    except OverflowError:
+        out = float("inf")
+    if not np.isfinite(out):
+        raise InvalidValueError(
+            f"rate={rate!r} per {unit_name(f)[:-1]} compounds beyond the float range over one "
+            f"{unit_name(t)[:-1]}; check the rate and its unit."
+        )
+    return out

@@ -83,11 +83,11 @@ def check_generator(rng: Any) -> np.random.Generator:
     """Return ``rng`` if it is a :class:`numpy.random.Generator`; an int seeds a new one."""
     if isinstance(rng, np.random.Generator):
         return rng
-    if isinstance(rng, int | np.integer) and not isinstance(rng, bool):
+    if isinstance(rng, int | np.integer) and not isinstance(rng, bool) and rng >= 0:
         return np.random.default_rng(int(rng))
     raise InvalidValueError(
-        f"rng={rng!r} must be a numpy.random.Generator (e.g. numpy.random.default_rng(42)) "
-        "or an integer seed; crmkit never uses the global random state."
+        f"rng={rng!r:.40} must be a numpy.random.Generator (e.g. numpy.random.default_rng(42)) "
+        "or an integer seed >= 0; crmkit never uses the global random state."
     )
 
 

@@ -18,6 +18,7 @@ implementation cost (``pv``) within ``nper`` months.
 
 from __future__ import annotations
 
+import math
 from typing import Literal
 
 from crmkit._validation import check_in_range
@@ -30,7 +31,7 @@ When = Literal["end", "begin"]
 
 
 def _when(when: str) -> float:
-    if when not in ("end", "begin"):
+    if not isinstance(when, str) or when not in ("end", "begin"):
         raise InvalidValueError(
             f"when={when!r} is not 'end' or 'begin'; say whether payments fall at the end "
             "(default) or at the beginning of each period."
@@ -38,11 +39,25 @@ def _when(when: str) -> float:
     return 1.0 if when == "begin" else 0.0
 
 
+def _growth(r: float, n: float) -> float:
+    """``(1 + r)^n``, or an InvalidValueError when it leaves the float range."""
+    try:
+        out = (1.0 + r) ** n
+    except OverflowError:
+        out = float("inf")
+    if not math.isfinite(out):
+        raise InvalidValueError(
+            f"(1 + rate)**nper = (1 + {r!r})**{n!r} is beyond the float range (about "
+            "1.8e308); use fewer periods or a rate per shorter period."
+        )
+    return float(out)
+
+
 def _annuity_factor(r: float, n: float, w: float) -> float:
     """``(1 + r w) ((1 + r)^n - 1) / r``, or ``n`` when ``r == 0``."""
     if r == 0.0:
         return n
-    return float((1.0 + r * w) * ((1.0 + r) ** n - 1.0) / r)
+    return float((1.0 + r * w) * (_growth(r, n) - 1.0) / r)
 
 
 def _nper(nper: float) -> float:
@@ -87,7 +102,7 @@ def fv(rate: float, nper: float, pmt: float, pv: float, *, when: When = "end") -
     """
     r, n, w = check_rate(rate), _nper(nper), _when(when)
     return -float(
-        check_in_range(pv, name="pv") * (1.0 + r) ** n
+        check_in_range(pv, name="pv") * _growth(r, n)
         + check_in_range(pmt, name="pmt") * _annuity_factor(r, n, w)
     )
 
@@ -134,7 +149,7 @@ def pv(rate: float, nper: float, pmt: float, fv: float = 0.0, *, when: When = "e
             check_in_range(fv, name="fv")
             + check_in_range(pmt, name="pmt") * _annuity_factor(r, n, w)
         )
-        / (1.0 + r) ** n
+        / _growth(r, n)
     )
 
 
@@ -177,5 +192,5 @@ def pmt(rate: float, nper: float, pv: float, fv: float = 0.0, *, when: When = "e
     r, w = check_rate(rate), _when(when)
     n = check_in_range(nper, name="nper", low=0.0, low_inclusive=False)
     return -float(
-        check_in_range(fv, name="fv") + check_in_range(pv, name="pv") * (1.0 + r) ** n
+        check_in_range(fv, name="fv") + check_in_range(pv, name="pv") * _growth(r, n)
     ) / _annuity_factor(r, n, w)

@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from crmkit._validation import check_finite
+from crmkit._validation import check_finite, check_text
 from crmkit.exceptions import InvalidValueError
 from crmkit.metrics._checks import labelled_values
 
@@ -67,6 +67,7 @@ def cost_savings(
     >>> out["saving"].to_dict()
     {'service': 20.0, 'sales': 0.0, 'total': 20.0}
     """
+    check_text(total_label, name="total_label")
     b = _costs(before, "before")
     a = _costs(after, "after")
     if set(b.index) != set(a.index):

@@ -29,7 +29,7 @@ def _opt_timestamp(value: object) -> pd.Timestamp | None:
 
 
 def _check_model(_: object, __: attrs.Attribute[str], value: str) -> None:
-    if value not in _MODELS:
+    if not isinstance(value, str) or value not in _MODELS:
         raise InvalidValueError(f"model={value!r} is not one of {list(_MODELS)}.")
 
 
