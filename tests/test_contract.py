@@ -546,17 +546,11 @@ def _arguments(draw: st.DrawFn, fn: Callable[..., Any]) -> tuple[list[Any], dict
             continue
         has_base = p.name in _BASE
         optional = p.default is not p.empty
-        choice = draw(st.sampled_from(["junk", "base", "default"]))
-        if choice == "default" and optional:
+        options = ["junk"] + (["base"] if has_base else []) + (["default"] if optional else [])
+        choice = draw(st.sampled_from(options))
+        if choice == "default":
             continue
-        if choice == "base" and has_base:
-            value = _BASE[p.name]
-        elif choice != "junk" and optional:
-            continue
-        elif choice != "junk" and not has_base and draw(st.booleans()):
-            value = draw(_JUNK)
-        else:
-            value = draw(_JUNK)
+        value = _BASE[p.name] if choice == "base" else draw(_JUNK)
         value = copy.deepcopy(value)
         if p.kind == p.POSITIONAL_ONLY:
             args.append(value)

@@ -208,7 +208,7 @@ class PurchaseOccasions:
 
 
 def _check_option(value: Any, name: str, allowed: tuple[str | None, ...], meaning: str) -> None:
-    if value not in allowed:
+    if not (value is None or isinstance(value, str)) or value not in allowed:
         raise InvalidValueError(f"{name}={value!r} is not one of {list(allowed)}; {meaning}")
 
 

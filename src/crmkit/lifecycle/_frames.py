@@ -67,9 +67,9 @@ def prepare(
     caller in the same pass as the aggregation (``"omit"`` drops rows lazily).
     """
     policy = check_nan_policy(nan_policy)
-    cols = list(dict.fromkeys(columns.values()))
     meta = frame._meta if is_dask(frame) else frame
-    require_columns(meta, cols)
+    require_columns(meta, list(columns.values()))  # refuses unhashable names first
+    cols = list(dict.fromkeys(columns.values()))
     check_datetime_column(meta, columns["datetime"])
     for role in numeric:
         check_numeric_column(meta, columns[role])

@@ -279,9 +279,15 @@ def _parse_period(period: Any) -> pd.Period:
             "pandas.Period."
         )
     try:
-        return pd.Period(period)
+        parsed: Any = pd.Period(period)  # NaT for "" and "NaT"
     except (TypeError, ValueError, OverflowError) as exc:  # DateParseError is a ValueError
         raise InvalidValueError(
             f"period={period!r} is not a calendar month, quarter or year ({exc}); write it "
             "as '2024-05', '2024Q2' or '2024'."
         ) from exc
+    if parsed is pd.NaT:
+        raise InvalidValueError(
+            f"period={period!r} is not a calendar month, quarter or year; write it as "
+            "'2024-05', '2024Q2' or '2024'."
+        )
+    return pd.Period(parsed)
