@@ -111,6 +111,7 @@ KNOWN_VIOLATIONS: set[tuple[str, str]] = {
     ("crmkit.domain.quality.remap_ids", "TypeError"),
     ("crmkit.domain.quality.remap_ids", "ValueError"),
     ("crmkit.domain.relationships_to_frame", "TypeError"),
+    ("crmkit.domain.weighted_forecast", "TypeError"),
 }
 
 

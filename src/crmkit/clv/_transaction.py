@@ -534,7 +534,7 @@ class TransactionMixin:
         [1406.5, 460.8, 192.7, 297.0]
         """
         max_frequency = check_whole(max_frequency, name="max_frequency", low=1, high=10**6)
-        needed = [T_col] + ([weights_col] if weights_col else [])
+        needed = [T_col] + ([weights_col] if weights_col is not None else [])
         require_columns(summary, needed)
         T = check_horizon(summary[T_col].to_numpy(), name=T_col)
         w = (

@@ -60,7 +60,9 @@ def _pattern_arrays(
     NDArray[np.float64], NDArray[np.float64], NDArray[np.float64], NDArray[np.float64], pd.Index
 ]:
     """Validate (x, t_x, n[, weights]) pattern data and return float arrays."""
-    needed = [frequency_col, recency_col, n_periods_col] + ([weights_col] if weights_col else [])
+    needed = [frequency_col, recency_col, n_periods_col] + (
+        [weights_col] if weights_col is not None else []
+    )
     require_columns(data, needed)
     require_nonempty(data, name="the BG/BB data")
     for c in needed:
@@ -76,7 +78,7 @@ def _pattern_arrays(
                 f"{arr[bad][:3].tolist()} at index {labels_of(frame.index, bad)}."
             )
     x, tx, n = (np.round(arrays[c]) for c in (frequency_col, recency_col, n_periods_col))
-    w = np.round(arrays[weights_col]) if weights_col else np.ones(x.size)
+    w = np.round(arrays[weights_col]) if weights_col is not None else np.ones(x.size)
     rules = (
         (tx > n, "recency (opportunity of the last transaction) > n_periods"),
         (x > tx, "frequency > recency (x transactions need at least x opportunities)"),

@@ -324,7 +324,7 @@ def repeat_frequency_table(
     _require_method(model, "probability_of_purchases", "repeat_frequency_table")
     if isinstance(max_count, bool) or not isinstance(max_count, int) or max_count < 1:
         raise InvalidValueError(f"max_count={max_count!r} must be an integer >= 1.")
-    needed = [frequency_col, T_col] + ([weights_col] if weights_col else [])
+    needed = [frequency_col, T_col] + ([weights_col] if weights_col is not None else [])
     require_columns(summary, needed)
     require_nonempty(summary, name="the summary")
     for c in needed:
@@ -332,7 +332,11 @@ def repeat_frequency_table(
     handle_nan(summary, needed, "raise")
     x = summary[frequency_col].to_numpy(dtype=np.float64)
     T = summary[T_col].to_numpy(dtype=np.float64)
-    w = summary[weights_col].to_numpy(dtype=np.float64) if weights_col else np.ones(x.size)
+    w = (
+        summary[weights_col].to_numpy(dtype=np.float64)
+        if weights_col is not None
+        else np.ones(x.size)
+    )
     if np.any(x < 0) or np.any(T < 0) or np.any(w < 0):
         raise InvalidValueError(f"{needed} must be >= 0.")
     fractional = np.abs(x - np.round(x)) > 1e-9

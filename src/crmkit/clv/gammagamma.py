@@ -68,7 +68,9 @@ def _spend_arrays(
     weights_col: str | None = None,
 ) -> tuple[_F, _F, _F, pd.Index]:
     """Validate (frequency, monetary_value[, weights]); return x, mean spend, weights, index."""
-    needed = [frequency_col, monetary_value_col] + ([weights_col] if weights_col else [])
+    needed = [frequency_col, monetary_value_col] + (
+        [weights_col] if weights_col is not None else []
+    )
     require_columns(summary, needed)
     require_nonempty(summary, name="the Gamma-Gamma summary")
     for c in needed:
@@ -98,7 +100,11 @@ def _spend_arrays(
             "Gamma-Gamma: no customer has frequency > 0, so there is no repeat spend to fit; "
             "the model is fitted on repeat buyers only."
         )
-    w = frame[weights_col].to_numpy(dtype=np.float64) if weights_col else np.ones(x.size)
+    w = (
+        frame[weights_col].to_numpy(dtype=np.float64)
+        if weights_col is not None
+        else np.ones(x.size)
+    )
     if not np.all(np.isfinite(w)) or np.any(w < 0):
         raise InvalidValueError(f"Gamma-Gamma: column {weights_col!r} must hold counts >= 0.")
     return np.round(x), m, w, frame.index

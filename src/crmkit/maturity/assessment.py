@@ -208,7 +208,7 @@ def _efforts(effort: Mapping[Capability | str, float] | None) -> dict[Capability
         raise InvalidValueError(
             f"effort must be a mapping {{capability: cost}}, got {type(effort).__name__}."
         )
-    for key, value in (effort or {}).items():
+    for key, value in ({} if effort is None else effort).items():
         cap = parse_capability(key)
         try:
             v = real_number(value, name=f"effort for {cap.value!r}")

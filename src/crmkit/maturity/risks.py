@@ -273,12 +273,15 @@ class RiskRegister:
 
         Risks without a mitigation get the suggested ones of :data:`RISKS`.
         """
-        for arg, value in (("scores", scores), ("mitigations", mitigations or {})):
+        for arg, value in (
+            ("scores", scores),
+            ("mitigations", {} if mitigations is None else mitigations),
+        ):
             if not isinstance(value, Mapping):
                 raise InvalidValueError(
                     f"{arg} must be a mapping {{risk: ...}}, got {type(value).__name__}."
                 )
-        given = {parse_risk(k): v for k, v in (mitigations or {}).items()}
+        given = {parse_risk(k): v for k, v in ({} if mitigations is None else mitigations).items()}
         entries = []
         for key, pair in scores.items():
             risk = parse_risk(key)
