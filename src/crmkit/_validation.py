@@ -34,6 +34,7 @@ __all__ = [
     "check_whole",
     "handle_nan",
     "items_of",
+    "optional_column",
     "parse_date",
     "require_columns",
     "require_frame",
@@ -744,3 +745,29 @@ def check_callable(value: Any, *, name: str, optional: bool = True) -> None:
         f"{name}={_short_repr(value)} must be a function{' (or None)' if optional else ''}, "
         f"got {type(value).__name__}."
     )
+
+
+def optional_column(frame: Any, column: Any, *, name: str) -> Any:
+    """``column`` if ``frame`` is a DataFrame that has it, else None (an optional column).
+
+    None stays None; a name that cannot be a column label (a list, an array) raises.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> optional_column(pd.DataFrame({"weights": [1]}), "weights", name="weights_col")
+    'weights'
+    >>> optional_column(pd.DataFrame({"x": [1]}), "weights", name="weights_col") is None
+    True
+    """
+    if column is None:
+        return None
+    try:
+        hash(column)
+    except TypeError:
+        raise InvalidValueError(
+            f"{name}={_short_repr(column)} is not a column name; pass a string or None."
+        ) from None
+    if isinstance(frame, pd.DataFrame) and column in frame.columns:
+        return column
+    return None

@@ -107,8 +107,8 @@ def simulation_times(n_customers: int, T: ArrayLike) -> Arr:
     """Broadcast and check the observation lengths of a simulation."""
     n_customers = check_whole(n_customers, name="n_customers", low=1, high=10**8)
     arr = broadcast_values(T, n_customers, name="T")
-    if not np.all(np.isfinite(arr)) or np.any(arr <= 0):
-        raise InvalidValueError("T must be finite and > 0 for every simulated customer.")
+    if not np.all(np.isfinite(arr)) or np.any(arr <= 0) or np.any(arr > 1e6):
+        raise InvalidValueError("T must be > 0 and at most 1e6 for every simulated customer.")
     return arr
 
 

@@ -24,6 +24,7 @@ from crmkit import columns as cols
 from crmkit._validation import (
     check_numeric_column,
     handle_nan,
+    optional_column,
     real_array,
     require_columns,
     require_nonempty,
@@ -233,8 +234,7 @@ class BetaGeoBetaBinom:
         DegenerateDataWarning
             If nobody made a repeat transaction (the parameters are then not identified).
         """
-        if weights_col is not None and weights_col not in getattr(data, "columns", ()):
-            weights_col = None
+        weights_col = optional_column(data, weights_col, name="weights_col")
         unit = optional_time_unit(
             time_unit
             if time_unit is not None
@@ -300,8 +300,7 @@ class BetaGeoBetaBinom:
         -33225.6
         """
         weights_col = kwargs.pop("weights_col", cols.WEIGHTS)
-        if weights_col is not None and weights_col not in getattr(data, "columns", ()):
-            weights_col = None
+        weights_col = optional_column(data, weights_col, name="weights_col")
         x, tx, n, w, _ = _pattern_arrays(data, weights_col=weights_col, **self._cols(kwargs))
         theta = np.array(list(self.params.values()))
         return float(np.dot(w, self._log_likelihood_rows(theta, x, tx, n)))

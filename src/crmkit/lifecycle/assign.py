@@ -107,6 +107,18 @@ inactivity=12, inactivity_unit='M', purchase_unit='D')
             _positive_int(self, attribute, value)
 
 
+def _rules(rules: Any) -> AssignmentRules:
+    """The rules given, or the defaults for None; anything else is refused."""
+    if rules is None:
+        return AssignmentRules()
+    if not isinstance(rules, AssignmentRules):
+        raise InvalidValueError(
+            f"rules must be an AssignmentRules (or None for the defaults), got "
+            f"{type(rules).__name__}."
+        )
+    return rules
+
+
 def _levels(
     n: NDArray[np.int64], spend: NDArray[np.float64], rules: AssignmentRules
 ) -> NDArray[np.int64]:
@@ -173,7 +185,7 @@ def prepare_stage_input(
     policy in force (``"propagate"`` is treated as ``"raise"``).
     """
     _check_model(model)
-    rules = AssignmentRules() if rules is None else rules
+    rules = _rules(rules)
     if monetary_col is None and rules.high_value_quantile is not None:
         raise InvalidValueError(
             "the high-value rule needs spend: pass monetary_col, or use "
@@ -401,7 +413,7 @@ def assign_stages_from_summary(
     ['acquire', 'enhance', 'retain']
     """
     _check_model(model)
-    rules = AssignmentRules() if rules is None else rules
+    rules = _rules(rules)
     unit = check_time_unit(time_unit)
     cols = [frequency_col, recency_col, T_col, monetary_value_col]
     require_columns(summary, cols)

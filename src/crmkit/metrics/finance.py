@@ -18,11 +18,10 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from crmkit._validation import check_in_range, real_array
+from crmkit._validation import check_in_range, check_whole, real_array
 from crmkit.exceptions import InvalidValueError
 from crmkit.metrics._checks import (
     as_flows,
-    check_count,
     check_rate,
     discount_factors,
     scaled_total,
@@ -347,7 +346,7 @@ def tco(
                 "recurring_costs is a single number, so horizon= (number of periods) is "
                 "required; or pass one cost per period."
             )
-        arr = np.full(check_count(horizon, name="horizon"), float(arr))
+        arr = np.full(check_whole(horizon, name="horizon", low=0, high=10**6), float(arr))
     else:
         arr = as_flows(arr, name="recurring_costs")
         if horizon is not None and horizon != arr.size:
