@@ -12,6 +12,7 @@ from typing import Any
 import attrs
 import numpy as np
 import pandas as pd
+from numpy.typing import NDArray
 
 from crmkit._validation import (
     check_datetime_column,
@@ -155,7 +156,9 @@ def _complaints(ctx: Ctx) -> pd.DataFrame:
 
 
 def _units_sold(ctx: Ctx) -> float:
-    sold = labelled_values(ctx.data["sales_by_code"], name="sales_by_code").to_numpy(np.float64)
+    sold: NDArray[np.float64] = np.asarray(
+        labelled_values(ctx.data["sales_by_code"], name="sales_by_code"), dtype=np.float64
+    )
     if not (np.isfinite(sold).all() and (sold >= 0).all() and sold.sum() > 0):
         raise InvalidValueError(
             "sales_by_code must hold finite units sold >= 0 per code, with a positive total."
