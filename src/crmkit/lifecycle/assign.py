@@ -26,7 +26,13 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from crmkit._periods import DAY_NS
-from crmkit._validation import check_unique_index, handle_nan, real_number, require_columns
+from crmkit._validation import (
+    check_unique_index,
+    handle_nan,
+    items_of,
+    real_number,
+    require_columns,
+)
 from crmkit.columns import CUSTOMER_ID, DATETIME, FREQUENCY, MONETARY, MONETARY_VALUE, RECENCY, T
 from crmkit.exceptions import InvalidValueError
 from crmkit.lifecycle._frames import customer_features, prepare, to_timestamp, tz_of, wall_ns
@@ -313,7 +319,7 @@ def stages_from_features(
 ) -> pd.DataFrame:
     """Finish :func:`assign_stages` from the per-customer feature table."""
     if customers is not None:
-        known = pd.Index(list(customers), name=feats.index.name)
+        known = pd.Index(items_of(customers, name="customers"), name=feats.index.name)
         if known.has_duplicates:
             raise InvalidValueError(
                 f"customers has duplicated ids {known[known.duplicated()].unique()[:5].tolist()}"

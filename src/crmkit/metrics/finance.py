@@ -349,7 +349,7 @@ def tco(
         arr = np.full(check_whole(horizon, name="horizon", low=0, high=10**6), float(arr))
     else:
         arr = as_flows(arr, name="recurring_costs")
-        if horizon is not None and horizon != arr.size:
+        if horizon is not None and check_whole(horizon, name="horizon", low=0) != arr.size:
             raise InvalidValueError(
                 f"horizon={horizon} but {arr.size} recurring costs were given; pass one "
                 "cost per period of the horizon, or omit horizon."
