@@ -387,8 +387,11 @@ def silhouette_samples(X: ArrayLike, labels: ArrayLike) -> NDArray[np.float64]:
     [0.75, 0.6667, 0.0]
     """
     arr = _as_matrix(X)
-    _, lab = np.unique(np.asarray(labels), return_inverse=True)
-    lab = lab.reshape(-1)
+    # factorize, not np.unique: labels of mixed types (1 and "a") cannot be sorted
+    codes, _ = pd.factorize(np.asarray(labels, dtype=object).reshape(-1))
+    if (codes < 0).any():
+        raise InvalidValueError("labels has missing values; give every row a cluster label.")
+    lab = codes.astype(np.int64)
     n = arr.shape[0]
     if lab.shape[0] != n:
         raise InvalidValueError(f"labels has {lab.shape[0]} entries for {n} rows of X.")

@@ -61,18 +61,18 @@ def _survivor_series(
             )
         series = [arr]
     else:
-        needed = [period_col, n_alive_col] + ([cohort_col] if cohort_col else [])
+        needed = [period_col, n_alive_col] + ([cohort_col] if cohort_col is not None else [])
         require_columns(data, needed)
         require_nonempty(data, name="the survivor table")
         if data[needed].isna().to_numpy().any():
             raise InvalidValueError("the survivor table has missing values; fill or drop them.")
-        groups = data.groupby(cohort_col, sort=True) if cohort_col else [(None, data)]
+        groups = data.groupby(cohort_col, sort=True) if cohort_col is not None else [(None, data)]
         series = []
         for key, grp in groups:
             grp = grp.sort_values(period_col)
             per = grp[period_col].to_numpy(dtype=np.float64)
             if not np.array_equal(per, np.arange(per.size)):
-                where = f" of cohort {key!r}" if cohort_col else ""
+                where = f" of cohort {key!r}" if cohort_col is not None else ""
                 raise InvalidValueError(
                     f"periods{where} must be 0, 1, ..., k without gaps (period 0 = cohort size); "
                     f"got {per[:8].tolist()}."

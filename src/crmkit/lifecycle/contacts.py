@@ -78,11 +78,11 @@ def _join(
     nan_policy: str,
 ) -> tuple[_Joined, NDArray[np.float64]]:
     tx = prepare(transactions, {"id": cid, "datetime": dtc}, nan_policy=nan_policy)
-    icols = {"id": cid, "datetime": dtc} | ({"cost": cost_col} if cost_col else {})
+    icols = {"id": cid, "datetime": dtc} | ({"cost": cost_col} if cost_col is not None else {})
     it = prepare(
         interactions,
         icols,
-        numeric=("cost",) if cost_col else (),
+        numeric=("cost",) if cost_col is not None else (),
         nan_policy=nan_policy,
         name="interactions",
     )
@@ -117,7 +117,9 @@ def _join(
     c_code = codes[len(tx) :].astype(np.int64)
     c_time = wall_ns(it[dtc])
     cost = (
-        it[cost_col].to_numpy(dtype=np.float64) if cost_col else np.ones(len(it), dtype=np.float64)
+        it[cost_col].to_numpy(dtype=np.float64)
+        if cost_col is not None
+        else np.ones(len(it), dtype=np.float64)
     )
     if (cost < 0).any():
         raise InvalidValueError(f"column {cost_col!r} has negative contact costs.")
