@@ -388,7 +388,12 @@ def silhouette_samples(X: ArrayLike, labels: ArrayLike) -> NDArray[np.float64]:
     """
     arr = _as_matrix(X)
     # factorize, not np.unique: labels of mixed types (1 and "a") cannot be sorted
-    codes, _ = pd.factorize(np.asarray(labels, dtype=object).reshape(-1))
+    try:
+        codes, _ = pd.factorize(np.asarray(labels, dtype=object).reshape(-1))
+    except TypeError as exc:  # unhashable labels (lists, dicts)
+        raise InvalidValueError(
+            "labels must be cluster labels (numbers or strings), one per row of X."
+        ) from exc
     if (codes < 0).any():
         raise InvalidValueError("labels has missing values; give every row a cluster label.")
     lab = codes.astype(np.int64)
