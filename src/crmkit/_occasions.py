@@ -601,7 +601,7 @@ def purchase_occasions(
     # occasions from the kept purchase lines
     wall = wall_ns(lines[datetime_col])
     dt = lines[datetime_col]
-    inst = wall if dt.dt.tz is None else pd.DatetimeIndex(dt).asi8.astype(np.int64)
+    inst = wall if dt.dt.tz is None else pd.DatetimeIndex(dt).as_unit("ns").asi8.astype(np.int64)
     purchase = np.flatnonzero((reason == _KEPT) & ~is_return)
     inv = np.zeros(0, dtype=np.int64)
     if kind == "invoice":
