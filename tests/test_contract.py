@@ -512,10 +512,10 @@ def _call(qual: str, fn: Callable[..., Any], args: list[Any], kwargs: dict[str, 
     old = signal.signal(signal.SIGALRM, _on_alarm)
     signal.setitimer(signal.ITIMER_REAL, TIME_LIMIT)
     error: BaseException | None = None
+    saved = np.seterr(all="ignore")
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            np.seterr(all="ignore")
             fn(*args, **kwargs)
     except _Timeout:
         raise AssertionError(
@@ -529,7 +529,7 @@ def _call(qual: str, fn: Callable[..., Any], args: list[Any], kwargs: dict[str, 
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, old)
-        np.seterr(all="warn")
+        np.seterr(**saved)
     if error is not None and (qual, type(error).__name__) not in KNOWN_VIOLATIONS:
         raise AssertionError(
             f"{qual} raised {type(error).__module__}.{type(error).__name__}: {error!s:.300} "
