@@ -201,3 +201,10 @@ def test_gamma_gamma_spends_near_the_float_limit() -> None:
     )
     with pytest.raises(InvalidValueError, match=r"huge \(> 1e150\)"):
         clv.GammaGamma.fit(s)  # was OverflowError
+
+
+def test_gini_of_subnormal_values_is_refused() -> None:
+    """[5e-324] gave top_share(0.25) = 0: subnormal floats keep one bit of precision."""
+    with pytest.raises(InvalidValueError, match="so small that floats keep only a few"):
+        pareto.top_share([5e-324], 0.25)
+    assert pareto.top_share([1e-280, 3e-280], 0.5) == pytest.approx(0.75, rel=1e-12)

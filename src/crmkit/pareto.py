@@ -369,6 +369,12 @@ def _from_values(
             "the values add up to more than the float range (about 1.8e308); rescale them "
             "(e.g. to millions) first: shares and the Gini coefficient do not change."
         )
+    if 0 < cum[-1] < np.finfo(np.float64).tiny * 2.0**52:
+        raise InvalidValueError(
+            f"the values add up to {cum[-1]:.3g}, so small that floats keep only a few "
+            "digits of the shares; rescale them (e.g. multiply by 1e300) first: shares and "
+            "the Gini coefficient do not change."
+        )
     if not cum[-1] > 0:
         raise InvalidValueError(
             f"the total value is {cum[-1]}; shares of a zero or negative total are undefined."
