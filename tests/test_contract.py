@@ -442,6 +442,16 @@ def _instances() -> dict[str, Any]:
         "ProfitByTenure": lambda: crmkit.lifecycle.profit_by_tenure(
             tx, acquisition_cost=1.0, profit_col="profit"
         ),
+        "ContactCounts": lambda: crmkit.lifecycle.contacts_before_purchase(_interactions(), tx),
+        "ClaimsReport": lambda: crmkit.lifecycle.evaluate_claims(
+            tx, acquisition_cost=1.0, profit_col="profit"
+        ),
+        "ParetoVerdict": lambda: crmkit.pareto.concentration([5.0, 3.0, 1.0]).verdict(),
+        "DataQuality": lambda: (
+            crmkit.purchase_occasions(
+                tx, customer_id_col="customer_id", datetime_col="datetime", amount_col="amount"
+            ).quality
+        ),
         "GlobalTradeItemNumber": lambda: crmkit.codes.GlobalTradeItemNumber(),
         "IbanScheme": lambda: crmkit.codes.IbanScheme(),
         "IranNationalID": lambda: crmkit.codes.IranNationalID(),
