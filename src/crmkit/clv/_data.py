@@ -13,6 +13,7 @@ from numpy.typing import NDArray
 
 from crmkit import columns as cols
 from crmkit._validation import (
+    check_nan_policy,
     check_numeric_column,
     handle_nan,
     require_columns,
@@ -98,7 +99,7 @@ def summary_arrays(
     )
     require_columns(summary, needed)
     require_nonempty(summary, name=f"the {family} summary")
-    if nan_policy == "propagate":
+    if check_nan_policy(nan_policy) == "propagate":
         raise InvalidValueError(
             f"nan_policy='propagate' cannot be used to fit {family}; use 'raise' or 'omit'."
         )

@@ -27,6 +27,7 @@ from numpy.typing import NDArray
 
 from crmkit._periods import DAY_NS
 from crmkit._validation import (
+    check_nan_policy,
     check_unique_index,
     handle_nan,
     items_of,
@@ -200,7 +201,7 @@ def prepare_stage_input(
     cols = {"id": customer_id_col, "datetime": datetime_col}
     if monetary_col is not None:
         cols["monetary"] = monetary_col
-    policy = "raise" if nan_policy == "propagate" else nan_policy
+    policy = "raise" if check_nan_policy(nan_policy) == "propagate" else nan_policy
     numeric = ("monetary",) if monetary_col is not None else ()
     tx = prepare(transactions, cols, numeric=numeric, nan_policy=policy)
     return tx, rules, policy
