@@ -174,7 +174,7 @@ def test_dask_equals_pandas() -> None:
 
 
 values_st = st.lists(st.floats(0, 1e6, allow_nan=False), min_size=1, max_size=60).filter(
-    lambda v: sum(v) > 0
+    lambda v: sum(v) > 1e-290  # smaller totals are refused (subnormal floats, few digits)
 )
 
 

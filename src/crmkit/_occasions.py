@@ -217,7 +217,7 @@ class PurchaseOccasions:
 
 
 def _check_option(value: Any, name: str, allowed: tuple[str | None, ...], meaning: str) -> None:
-    if value not in allowed:
+    if not (value is None or isinstance(value, str)) or value not in allowed:
         raise InvalidValueError(f"{name}={value!r} is not one of {list(allowed)}; {meaning}")
 
 
@@ -610,7 +610,7 @@ def purchase_occasions(
     # occasions from the kept purchase lines
     wall = wall_ns(lines[datetime_col])
     dt = lines[datetime_col]
-    inst = wall if dt.dt.tz is None else pd.DatetimeIndex(dt).asi8.astype(np.int64)
+    inst = wall if dt.dt.tz is None else pd.DatetimeIndex(dt).as_unit("ns").asi8.astype(np.int64)
     purchase = np.flatnonzero((reason == _KEPT) & ~is_return)
     inv = np.zeros(0, dtype=np.int64)
     if kind == "invoice":

@@ -14,7 +14,13 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-from crmkit._validation import _preview, check_nan_policy, check_numeric_column, require_columns
+from crmkit._validation import (
+    _preview,
+    check_nan_policy,
+    check_numeric_column,
+    real_array,
+    require_columns,
+)
 from crmkit.exceptions import InvalidValueError
 
 __all__ = ["NegativePolicy", "unit_values"]
@@ -87,7 +93,7 @@ def unit_values(
     nan_policy: str,
 ) -> tuple[NDArray[np.float64], pd.Index[Any] | None]:
     """Values per unit as float64 plus labels (or None), after the NaN/negative policies."""
-    if negative not in _NEGATIVE:
+    if not isinstance(negative, str) or negative not in _NEGATIVE:
         raise InvalidValueError(
             f"negative={negative!r} is not one of {list(_NEGATIVE)}; 'clip' counts negative "
             "units as 0, 'exclude' removes them, 'keep' keeps them (shares may leave [0, 1])."
@@ -104,15 +110,15 @@ def unit_values(
     elif group_col is not None or value_col is not None:
         raise InvalidValueError("value_col= and group_col= apply to DataFrame input only.")
     elif isinstance(data, pd.Series):
-        values, labels = data.to_numpy(dtype=np.float64, na_value=np.nan), pd.Index(data.index)
+        if pd.api.types.is_numeric_dtype(data.dtype) and not pd.api.types.is_bool_dtype(
+            data.dtype
+        ):
+            values = data.to_numpy(dtype=np.float64, na_value=np.nan)
+        else:
+            values = real_array(data.to_numpy(), name="values")
+        labels = pd.Index(data.index)
     else:
-        try:
-            values = np.asarray(data, dtype=np.float64)
-        except (TypeError, ValueError) as exc:
-            raise InvalidValueError(
-                f"values must be numbers, got {type(data).__name__}; pass an array, a "
-                "Series, or a DataFrame with value_col=."
-            ) from exc
+        values = real_array(data, name="values")
         labels = None
         if values.ndim != 1:
             raise InvalidValueError(f"values must be one-dimensional, got shape {values.shape}.")

@@ -19,6 +19,8 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
+from crmkit._validation import check_date_range
+
 if TYPE_CHECKING:
     from crmkit.timeunits import TimeUnit
 
@@ -42,11 +44,18 @@ _MONTH_STEP: Final[dict[str, int]] = {"M": 1, "Q": 3, "Y": 12}
 _TABLE_SPAN: Final = 10_000_000
 
 
-def wall_ns(values: pd.Series[Any] | pd.DatetimeIndex) -> NDArray[np.int64]:
-    """Wall-clock nanoseconds of datetimes (tz-aware values read in their own zone)."""
+def wall_ns(
+    values: pd.Series[Any] | pd.DatetimeIndex, *, name: str = "timestamps"
+) -> NDArray[np.int64]:
+    """Wall-clock nanoseconds of datetimes (tz-aware values read in their own zone).
+
+    Raises :class:`~crmkit.exceptions.InvalidValueError` for dates outside the supported
+    range (:data:`crmkit._validation.DATE_MIN` to ``DATE_END``) instead of wrapping around.
+    """
     idx = pd.DatetimeIndex(values)
     if idx.tz is not None:
         idx = idx.tz_localize(None)
+    check_date_range(idx, name=name)
     out: NDArray[np.int64] = idx.to_numpy(dtype="datetime64[ns]").view(np.int64)
     return out
 

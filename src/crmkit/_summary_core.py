@@ -21,6 +21,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from crmkit._periods import DAY_NS, period_codes, period_start
+from crmkit._validation import overflow_scale
+from crmkit.exceptions import InvalidValueError
 from crmkit.timeunits import TimeUnit, elapsed
 
 __all__ = ["CustomerAggregates", "aggregate", "period_codes", "period_elapsed", "period_start"]
@@ -141,12 +143,25 @@ def aggregate(
     elif need_rows:
         n_rows = np.bincount(cust, weights=row_count, minlength=n_customers).astype(np.int64)
     if amount is not None:
+        scale = overflow_scale(amount)
+        scaled = amount / scale if scale != 1.0 else amount
         if need_total:
-            total = np.bincount(cust, weights=amount, minlength=n_customers).astype(np.float64)
+            total = np.bincount(cust, weights=scaled, minlength=n_customers).astype(np.float64)
         repeat = period != first_p[cust]
         repeat_total = np.bincount(
-            cust[repeat], weights=amount[repeat], minlength=n_customers
+            cust[repeat], weights=scaled[repeat], minlength=n_customers
         ).astype(np.float64)
+        if scale != 1.0:
+            with np.errstate(over="ignore"):
+                total = None if total is None else total * scale
+                repeat_total = repeat_total * scale
+            for sums in (total, repeat_total):
+                if sums is not None and not np.isfinite(sums).all():
+                    raise InvalidValueError(
+                        f"the spend of {int((~np.isfinite(sums)).sum())} customer(s) adds up "
+                        "to more than the float range (about 1.8e308); rescale the amounts "
+                        "(e.g. to thousands) first."
+                    )
     lo = hi = None
     if first_ns is not None and last_ns is not None:
         lo = np.full(n_customers, _INT64_MAX, dtype=np.int64)

@@ -21,6 +21,7 @@ from crmkit._validation import (
     check_nan_policy,
     check_numeric_column,
     handle_nan,
+    parse_date,
     require_columns,
     require_nonempty,
 )
@@ -54,7 +55,7 @@ class Prepared:
 
 
 def _check_option(value: str, name: str, allowed: tuple[str, ...], meaning: str) -> None:
-    if value not in allowed:
+    if not isinstance(value, str) or value not in allowed:
         raise InvalidValueError(f"{name}={value!r} is not one of {list(allowed)}; {meaning}")
 
 
@@ -84,20 +85,12 @@ def check_after_end(after: str) -> AfterEndPolicy:
 def to_wall(values: pd.Series[Any]) -> tuple[NDArray[np.int64], str | None]:
     """Wall-clock int64 nanoseconds of a datetime64 column plus its time-zone name."""
     tz = getattr(values.dt, "tz", None)
-    return wall_ns(values), None if tz is None else str(tz)
+    return wall_ns(values, name=f"column {values.name!r}"), None if tz is None else str(tz)
 
 
 def to_timestamp(value: Any, tz: str | None, *, name: str) -> pd.Timestamp:
     """Parse a user-given date into a naive wall-clock Timestamp in the data's zone."""
-    try:
-        ts = pd.Timestamp(value)
-    except (TypeError, ValueError) as exc:
-        raise InvalidValueError(
-            f"{name}={value!r} is not a date; pass a pandas.Timestamp, a datetime or an "
-            "ISO string such as '1997-09-30'."
-        ) from exc
-    if pd.isna(ts):
-        raise InvalidValueError(f"{name} is NaT; pass a real date.")
+    ts = parse_date(value, name=name)
     if ts.tzinfo is not None:
         if tz is None:
             raise InvalidValueError(

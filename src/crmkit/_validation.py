@@ -7,8 +7,9 @@ modify their inputs.
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Iterable, Sequence
-from typing import Any, Literal, TypeAlias
+from typing import Any, Final, Literal, TypeAlias
 
 import numpy as np
 import pandas as pd
@@ -17,17 +18,30 @@ from numpy.typing import ArrayLike, NDArray
 from crmkit.exceptions import InvalidValueError, MissingColumnsError
 
 __all__ = [
+    "DATE_END",
+    "DATE_MIN",
     "NanPolicy",
+    "check_callable",
+    "check_date_range",
     "check_datetime_column",
     "check_finite",
     "check_in_range",
     "check_nan_policy",
     "check_numeric_column",
     "check_probability",
+    "check_text",
     "check_unique_index",
+    "check_whole",
     "handle_nan",
+    "items_of",
+    "optional_column",
+    "parse_date",
     "require_columns",
+    "require_frame",
     "require_nonempty",
+    "require_series",
+    "text_field",
+    "with_unique_index",
 ]
 
 NanPolicy: TypeAlias = Literal["raise", "omit", "propagate"]
@@ -36,6 +50,22 @@ the column and the first offending rows; ``"omit"`` drops those rows explicitly;
 ``"propagate"`` lets NaN flow through to the result."""
 
 _NAN_POLICIES: tuple[str, ...] = ("raise", "omit", "propagate")
+
+DATE_MIN: Final = pd.Timestamp("1678-01-01")
+"""First instant crmkit accepts in a date or datetime (inclusive)."""
+DATE_END: Final = pd.Timestamp("2262-01-01")
+"""First instant after the dates crmkit accepts (exclusive).
+
+crmkit computes with nanoseconds since 1970 in int64, which hold 1677-09-21 to
+2262-04-11. The supported range is the whole calendar years inside that span,
+1678-01-01 to 2261-12-31, so that every period boundary derived from a supported date
+(the end of its day, week, month, quarter or year) is representable too. pandas 3 reads
+dates outside that span at a coarser resolution (``datetime64[us]``, ``[s]``); crmkit
+refuses them with :class:`~crmkit.exceptions.InvalidValueError` rather than letting a
+cast to nanoseconds wrap around.
+"""
+SUPPORTED_DATES: Final = "1678-01-01 to 2261-12-31"
+"""The supported date range, as written in error messages."""
 
 
 def _preview(values: Sequence[Any] | pd.Index[Any], limit: int = 5) -> str:
@@ -67,6 +97,8 @@ def require_columns(
         If ``frame`` is not a DataFrame.
     MissingColumnsError
         If any required column is missing.
+    InvalidValueError
+        If a required column name appears more than once.
 
     Examples
     --------
@@ -82,10 +114,29 @@ def require_columns(
             f"expected a pandas DataFrame, got {type(frame).__name__}; "
             "build one with pandas.DataFrame(...) or pandas.read_csv(...)."
         )
+    if isinstance(columns, str) or not isinstance(columns, Iterable):
+        columns = [columns]  # a single name given by mistake
+    columns = list(columns)
+    for c in columns:
+        try:
+            hash(c)
+        except TypeError:
+            raise InvalidValueError(
+                f"{_short_repr(c)} is not a column name; pass the name of a column as a "
+                "string (the *_col arguments take names, not data)."
+            ) from None
     wanted = list(dict.fromkeys(columns))
     missing = [c for c in wanted if c not in frame.columns]
     if missing:
         raise MissingColumnsError(missing, available=frame.columns, hint=hint)
+    if not frame.columns.is_unique:
+        dup = [c for c in wanted if int((frame.columns == c).sum()) > 1]
+        if dup:
+            raise InvalidValueError(
+                f"column name(s) {dup} appear more than once in the frame; crmkit cannot "
+                "tell which one you mean. Rename or drop the duplicates first "
+                "(frame.loc[:, ~frame.columns.duplicated()])."
+            )
 
 
 def require_nonempty(frame: pd.DataFrame | pd.Series[Any], *, name: str = "data") -> None:
@@ -99,6 +150,10 @@ def require_nonempty(frame: pd.DataFrame | pd.Series[Any], *, name: str = "data"
     ...
     crmkit.exceptions.InvalidValueError: transactions is empty (0 rows); ...
     """
+    if not isinstance(frame, pd.DataFrame | pd.Series):
+        raise InvalidValueError(
+            f"{name} must be a pandas DataFrame or Series, got {type(frame).__name__}."
+        )
     if len(frame) == 0:
         raise InvalidValueError(f"{name} is empty (0 rows); pass at least one row.")
 
@@ -115,7 +170,7 @@ def check_nan_policy(nan_policy: str) -> NanPolicy:
     ...
     crmkit.exceptions.InvalidValueError: nan_policy='drop' is not one of ...
     """
-    if nan_policy not in _NAN_POLICIES:
+    if not isinstance(nan_policy, str) or nan_policy not in _NAN_POLICIES:
         raise InvalidValueError(
             f"nan_policy={nan_policy!r} is not one of {list(_NAN_POLICIES)}; "
             "use 'raise' (default), 'omit' or 'propagate'."
@@ -208,6 +263,326 @@ def check_datetime_column(frame: pd.DataFrame, column: str) -> None:
             f"(first values {_preview(frame[column].head().tolist())}); convert it with "
             "pandas.to_datetime(...), giving format= for non-ISO strings."
         )
+    check_date_range(frame[column], name=f"column {column!r}")
+
+
+def _date_range_error(name: str, bad: Sequence[Any]) -> InvalidValueError:
+    return InvalidValueError(
+        f"{name} has date(s) outside the supported range {SUPPORTED_DATES}: "
+        f"{_preview([str(v) for v in bad])}; crmkit computes in nanoseconds, which cannot "
+        "hold them. Fix or drop those dates (a typo in the year?) before calling."
+    )
+
+
+def check_date_range(values: Any, *, name: str) -> None:
+    """Raise if any timestamp lies outside ``DATE_MIN <= t < DATE_END`` (NaT is ignored).
+
+    ``values`` is a :class:`pandas.Timestamp`, a datetime64 Series or index of any
+    resolution, or a numpy ``datetime64`` array. tz-aware values are judged on their own
+    wall clock.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> check_date_range(pd.Series(pd.to_datetime(["2024-01-01"])), name="date")
+    >>> check_date_range(pd.Series(pd.to_datetime(["2024-01-01", "2999-12-31"])), name="date")
+    Traceback (most recent call last):
+    ...
+    crmkit.exceptions.InvalidValueError: date has date(s) outside the supported range ...
+    """
+    if isinstance(values, pd.Timestamp):
+        wall = values.tz_localize(None) if values.tzinfo is not None else values
+        if not DATE_MIN <= wall < DATE_END:
+            raise _date_range_error(name, [values])
+        return
+    idx = pd.DatetimeIndex(values)
+    if len(idx) == 0:
+        return
+    if idx.tz is not None:
+        idx = idx.tz_localize(None)
+    lo, hi = idx.min(), idx.max()
+    if pd.isna(lo) or (lo >= DATE_MIN and hi < DATE_END):
+        return
+    bad = np.asarray((idx < DATE_MIN) | (idx >= DATE_END))
+    raise _date_range_error(name, list(idx[bad][:5]))
+
+
+def parse_date(value: Any, *, name: str) -> pd.Timestamp:
+    """Read one user-given date or datetime as a :class:`pandas.Timestamp`, or raise.
+
+    Accepts a Timestamp, a :class:`datetime.datetime` / :class:`datetime.date`, a numpy
+    ``datetime64`` or a date string; refuses numbers (an integer is not read as
+    nanoseconds since 1970), None, NaT and dates outside the supported range.
+
+    Examples
+    --------
+    >>> parse_date("2024-01-31", name="as_of")
+    Timestamp('2024-01-31 00:00:00')
+    >>> parse_date("3000-01-01", name="as_of")
+    Traceback (most recent call last):
+    ...
+    crmkit.exceptions.InvalidValueError: as_of has date(s) outside the supported range ...
+    """
+    if isinstance(value, bool | int | float | complex | np.number | bytes) or value is None:
+        raise InvalidValueError(
+            f"{name}={value!r} is not a date; pass a pandas.Timestamp, a datetime or an "
+            "ISO string such as '1997-09-30' (numbers are not read as dates)."
+        )
+    try:
+        ts = pd.Timestamp(value)
+    except (TypeError, ValueError, OverflowError) as exc:
+        # pandas' OutOfBoundsDatetime and DateParseError are ValueErrors
+        raise InvalidValueError(
+            f"{name}={value!r} is not a date in the supported range {SUPPORTED_DATES}; "
+            "pass a pandas.Timestamp, a datetime or an ISO string such as '1997-09-30'."
+        ) from exc
+    if pd.isna(ts):
+        raise InvalidValueError(f"{name} is NaT; pass a real date.")
+    check_date_range(ts, name=name)
+    return ts
+
+
+def _not_a_number(name: str, value: Any) -> InvalidValueError:
+    shown = repr(value) if len(repr(value)) <= 80 else repr(value)[:77] + "..."
+    if isinstance(value, str | bytes):
+        fix = (
+            "numeric strings are not converted (see the coercion policy in "
+            "crmkit.exceptions); convert it yourself, e.g. float(value), or "
+            "pandas.to_numeric(column) for a column read from text."
+        )
+    elif isinstance(value, bool | np.bool_):
+        fix = "a flag is not a number; pass 0 or 1 if you mean a number."
+    else:
+        fix = "pass a real number (int or float)."
+    return InvalidValueError(f"{name}={shown} is not a real number; {fix}")
+
+
+def real_number(value: Any, *, name: str) -> float:
+    """Return ``value`` as a float if it is a real number, else raise.
+
+    The coercion policy (see :mod:`crmkit.exceptions`): ints, floats, numpy numbers and
+    other :class:`numbers.Real` values are accepted; bools, strings (even ``"0.24"``),
+    bytes, None, complex numbers and arrays are refused; an integer too large for a
+    float (``10**400``) is refused too. NaN and infinities pass through: callers check
+    the range.
+
+    Examples
+    --------
+    >>> real_number(3, name="t")
+    3.0
+    >>> real_number("0.24", name="r")
+    Traceback (most recent call last):
+    ...
+    crmkit.exceptions.InvalidValueError: r='0.24' is not a real number; numeric strings are ...
+    >>> real_number(True, name="t")
+    Traceback (most recent call last):
+    ...
+    crmkit.exceptions.InvalidValueError: t=True is not a real number; a flag is not a number; ...
+    """
+    if isinstance(value, bool | np.bool_) or not isinstance(value, numbers.Real):
+        raise _not_a_number(name, value)
+    try:
+        return float(value)
+    except (OverflowError, TypeError, ValueError) as exc:
+        raise InvalidValueError(
+            f"{name}={_short_repr(value)} does not fit in a float (largest about 1.8e308); "
+            "rescale it (e.g. to thousands) first."
+        ) from exc
+
+
+def _short_repr(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def real_array(values: Any, *, name: str) -> NDArray[np.float64]:
+    """Return ``values`` as a float64 array if every entry is a real number, else raise.
+
+    The array form of :func:`real_number`: numeric dtypes pass; boolean, string, bytes,
+    complex, datetime and object arrays holding anything but real numbers are refused,
+    naming the first offending entries. NaN and infinities pass through.
+
+    Examples
+    --------
+    >>> real_array([1, 2.5], name="cash_flows")
+    array([1. , 2.5])
+    >>> real_array(["-100", "50"], name="cash_flows")
+    Traceback (most recent call last):
+    ...
+    crmkit.exceptions.InvalidValueError: cash_flows holds 2 entry(ies) that are not real ...
+    """
+    if isinstance(values, str | bytes) or values is None:
+        raise _not_a_number(name, values)
+    if isinstance(values, pd.DataFrame):
+        raise InvalidValueError(
+            f"{name} must be a sequence or array of numbers, got a DataFrame; pass one "
+            "column (frame['col'])."
+        )
+    try:
+        # a list mixing bools or strings with numbers would be coerced by numpy
+        arr = np.asarray(values, dtype=object if isinstance(values, list | tuple) else None)
+    except (TypeError, ValueError, OverflowError) as exc:
+        raise InvalidValueError(
+            f"{name}={_short_repr(values)} is not an array of numbers ({exc}); pass a "
+            "flat sequence or array of real numbers."
+        ) from exc
+    kind = arr.dtype.kind
+    if kind in "iuf":
+        return arr.astype(np.float64, copy=False)
+    if kind == "O":
+        flat = arr.ravel()
+        bad = np.fromiter(
+            (isinstance(v, bool | np.bool_) or not isinstance(v, numbers.Real) for v in flat),
+            dtype=bool,
+            count=flat.size,
+        )
+        if not bad.any():
+            try:
+                return arr.astype(np.float64)
+            except OverflowError as exc:
+                raise InvalidValueError(
+                    f"{name} holds a number too large for a float (largest about 1.8e308); "
+                    "rescale it (e.g. to thousands) first."
+                ) from exc
+        shown = [flat[i] for i in np.flatnonzero(bad)[:5]]
+        count = int(bad.sum())
+    elif kind in "b":
+        raise InvalidValueError(
+            f"{name} is boolean; flags are not numbers. Convert with .astype(int) if you "
+            "mean 0 and 1."
+        )
+    else:
+        shown = arr.ravel()[:5].tolist()
+        count = int(arr.size)
+    raise InvalidValueError(
+        f"{name} holds {count} entry(ies) that are not real numbers, e.g. "
+        f"{_preview(shown)} (dtype {arr.dtype}); numeric strings are not converted (see the "
+        "coercion policy in crmkit.exceptions): convert with pandas.to_numeric(...) first."
+    )
+
+
+def check_text(value: Any, *, name: str, allow_empty: bool = True) -> str:
+    """Return ``value`` if it is a string (non-blank unless ``allow_empty``), else raise.
+
+    Text fields are not filled from ``str(value)``: ``None`` would become ``"None"``.
+
+    Examples
+    --------
+    >>> check_text("retain", name="name")
+    'retain'
+    >>> check_text(None, name="name")
+    Traceback (most recent call last):
+    ...
+    crmkit.exceptions.InvalidValueError: name=None must be a string; ...
+    """
+    if not isinstance(value, str):
+        raise InvalidValueError(
+            f"{name}={_short_repr(value)} must be a string; got {type(value).__name__}."
+        )
+    if not allow_empty and not value.strip():
+        raise InvalidValueError(f"{name} must be a non-empty string.")
+    return value
+
+
+def text_field(instance: Any, attribute: Any, value: Any) -> None:
+    """attrs validator: the field holds a string (see :func:`check_text`)."""
+    check_text(value, name=f"{type(instance).__name__}.{attribute.name}")
+
+
+def items_of(values: Any, *, name: str) -> list[Any]:
+    """The elements of a collection (list, tuple, set, Series, array, iterator), or raise.
+
+    A string, bytes, a mapping's keys are not taken as a collection by accident: strings
+    and bytes, None and scalars are refused.
+
+    Examples
+    --------
+    >>> items_of((1, 2), name="stages")
+    [1, 2]
+    >>> items_of(None, name="stages")
+    Traceback (most recent call last):
+    ...
+    crmkit.exceptions.InvalidValueError: stages=None must be a collection ...
+    """
+    if isinstance(values, str | bytes) or not isinstance(values, Iterable):
+        raise InvalidValueError(
+            f"{name}={_short_repr(values)} must be a collection (list, tuple, ...) of "
+            f"items; got {type(values).__name__}."
+        )
+    if isinstance(values, np.ndarray) and values.ndim != 1:
+        raise InvalidValueError(f"{name} must be one-dimensional, got shape {values.shape}.")
+    return list(values)
+
+
+def check_whole(
+    value: Any, *, name: str, low: float | None = None, high: float | None = None
+) -> int:
+    """Return ``value`` as an int if it is a whole real number in ``[low, high]``, else raise.
+
+    ``3`` and ``3.0`` are accepted; ``3.5``, ``"3"``, ``True`` and NaN are refused.
+
+    Examples
+    --------
+    >>> check_whole(3.0, name="k", low=1)
+    3
+    >>> check_whole(0, name="k", low=1)
+    Traceback (most recent call last):
+    ...
+    crmkit.exceptions.InvalidValueError: k=0 is out of range: must be >= 1.
+    """
+    v = check_in_range(value, name=name, low=low, high=high)
+    if v != int(v):
+        raise InvalidValueError(f"{name}={_short_repr(value)} must be a whole number.")
+    return int(v)
+
+
+def check_flag(value: Any, *, name: str) -> bool:
+    """Return ``value`` if it is a bool (Python or numpy), else raise.
+
+    Flags are never read from truthiness: ``"no"``, ``0`` and ``None`` are refused.
+
+    Examples
+    --------
+    >>> check_flag(True, name="totals")
+    True
+    >>> check_flag("no", name="totals")
+    Traceback (most recent call last):
+    ...
+    crmkit.exceptions.InvalidValueError: totals='no' must be True or False; ...
+    """
+    if isinstance(value, bool | np.bool_):
+        return bool(value)
+    raise InvalidValueError(
+        f"{name}={_short_repr(value)} must be True or False; flags are not read from "
+        "truthiness (the string 'no' would count as True)."
+    )
+
+
+def overflow_scale(values: NDArray[np.float64]) -> float:
+    """A power of two to divide ``values`` by so that no sum of them can overflow.
+
+    1.0 (no scaling, results unchanged bit for bit) unless ``len(values)`` terms of the
+    largest magnitude could exceed about 1e301; then half the power of two at or above
+    the largest magnitude, which divides exactly and leaves every scaled value below 2.
+    Sum the scaled values, multiply the result back and check that it is finite: a
+    total beyond the float range is an error, not an infinity.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> overflow_scale(np.array([1.0, 2.0]))
+    1.0
+    >>> v = np.array([1e308, 1e308, -1e308])
+    >>> s = overflow_scale(v)
+    >>> float((v / s).sum() * s)  # v.sum() overflows to inf on the way
+    1e+308
+    """
+    if values.size == 0:
+        return 1.0
+    top = float(np.max(np.abs(values)))
+    if not np.isfinite(top) or top < 2.0**1000 / values.size:
+        return 1.0
+    return float(np.ldexp(1.0, int(np.frexp(top)[1]) - 1))  # scaled values below 2
 
 
 def check_finite(values: ArrayLike, *, name: str) -> NDArray[np.float64]:
@@ -222,7 +597,7 @@ def check_finite(values: ArrayLike, *, name: str) -> NDArray[np.float64]:
     ...
     crmkit.exceptions.InvalidValueError: x has 1 non-finite value(s) at position(s) [1]; ...
     """
-    arr = np.asarray(values, dtype=np.float64)
+    arr = real_array(values, name=name)
     bad = ~np.isfinite(arr)
     if bad.any():
         pos = np.flatnonzero(bad.ravel())
@@ -253,10 +628,7 @@ def check_in_range(
     ...
     crmkit.exceptions.InvalidValueError: discount_rate=-1 is out of range: must be > -1.
     """
-    try:
-        v = float(value)
-    except (TypeError, ValueError) as exc:
-        raise InvalidValueError(f"{name}={value!r} is not a number; pass a real number.") from exc
+    v = real_number(value, name=name)
     if not np.isfinite(v):
         raise InvalidValueError(f"{name}={value!r} must be finite.")
     parts = []
@@ -305,3 +677,97 @@ def check_unique_index(frame: pd.DataFrame | pd.Series[Any], *, name: str = "ind
             f"{name} has {len(labels)} duplicated label(s): {_preview(labels)}; "
             "aggregate or de-duplicate before calling."
         )
+
+
+def with_unique_index(frame: Any, *, name: str) -> Any:
+    """Return ``frame`` (a Series or DataFrame) after :func:`check_unique_index`.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> with_unique_index(pd.Series([1.0], index=["a"]), name="spend").tolist()
+    [1.0]
+    """
+    check_unique_index(frame, name=f"the index of {name}")
+    return frame
+
+
+def require_frame(frame: Any, *, name: str) -> pd.DataFrame:
+    """Return ``frame`` if it is a pandas DataFrame, else raise naming ``name``.
+
+    Examples
+    --------
+    >>> require_frame(None, name="summary")
+    Traceback (most recent call last):
+    ...
+    crmkit.exceptions.InvalidValueError: summary must be a pandas DataFrame, got NoneType; ...
+    """
+    if not isinstance(frame, pd.DataFrame):
+        raise InvalidValueError(
+            f"{name} must be a pandas DataFrame, got {type(frame).__name__}; build one with "
+            "pandas.DataFrame(...) or pandas.read_csv(...)."
+        )
+    return frame
+
+
+def require_series(series: Any, *, name: str) -> pd.Series[Any]:
+    """Return ``series`` if it is a pandas Series, else raise naming ``name``.
+
+    Examples
+    --------
+    >>> require_series([1], name="labels")
+    Traceback (most recent call last):
+    ...
+    crmkit.exceptions.InvalidValueError: labels must be a pandas Series, got list; ...
+    """
+    if not isinstance(series, pd.Series):
+        raise InvalidValueError(
+            f"{name} must be a pandas Series, got {type(series).__name__}; build one with "
+            "pandas.Series(values, index=...)."
+        )
+    return series
+
+
+def check_callable(value: Any, *, name: str, optional: bool = True) -> None:
+    """Raise unless ``value`` is callable (or None when ``optional``).
+
+    Examples
+    --------
+    >>> check_callable(print, name="callback")
+    >>> check_callable(1.5, name="callback")
+    Traceback (most recent call last):
+    ...
+    crmkit.exceptions.InvalidValueError: callback=1.5 must be a function (or None), got float.
+    """
+    if (value is None and optional) or callable(value):
+        return
+    raise InvalidValueError(
+        f"{name}={_short_repr(value)} must be a function{' (or None)' if optional else ''}, "
+        f"got {type(value).__name__}."
+    )
+
+
+def optional_column(frame: Any, column: Any, *, name: str) -> Any:
+    """``column`` if ``frame`` is a DataFrame that has it, else None (an optional column).
+
+    None stays None; a name that cannot be a column label (a list, an array) raises.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> optional_column(pd.DataFrame({"weights": [1]}), "weights", name="weights_col")
+    'weights'
+    >>> optional_column(pd.DataFrame({"x": [1]}), "weights", name="weights_col") is None
+    True
+    """
+    if column is None:
+        return None
+    try:
+        hash(column)
+    except TypeError:
+        raise InvalidValueError(
+            f"{name}={_short_repr(column)} is not a column name; pass a string or None."
+        ) from None
+    if isinstance(frame, pd.DataFrame) and column in frame.columns:
+        return column
+    return None

@@ -5,6 +5,39 @@ bad input also derives from the builtin :class:`ValueError`, so callers can catc
 either. Messages follow one rule: say what is wrong, show the offending value or
 column, and say what to do about it.
 
+The error contract
+------------------
+Every public function, class and method of crmkit either returns or raises a
+:class:`CrmkitError`; bad input of any type (None, NaN, strings, bytes, huge numbers,
+out-of-range dates, empty or mistyped frames) never escapes as a ``TypeError``,
+``OverflowError``, ``KeyError`` or a pandas error. Inputs are never modified. A test over
+every public name (``tests/test_contract.py``) checks this with generated junk input.
+
+The coercion policy
+-------------------
+crmkit converts nothing silently; one rule applies to every analytic function, model and
+metric:
+
+- **Numbers must be real numbers.** ``int``, ``float``, numpy numbers (and other
+  :class:`numbers.Real`) are accepted. Strings are refused even when they look numeric
+  (``"0.24"``, ``"1_000"``): the message names the value and the fix,
+  ``float(value)`` or :func:`pandas.to_numeric` for a column read from text. ``bool`` is
+  refused where a number is meant (``True`` is not 1 customer). An integer too large
+  for a float (``10**400``) is refused, not rounded to infinity. Columns follow the same
+  rule by dtype: an ``object`` or string column of digits is refused.
+- **Flags must be bool.** ``True``/``False`` (or numpy booleans) only; ``"no"``, ``0``,
+  ``None`` are refused, since truthiness would read ``"no"`` as True.
+- **Dates** are :class:`pandas.Timestamp`, :class:`datetime.datetime` / ``date``, numpy
+  ``datetime64`` or date strings; numbers are not read as dates. Any resolution pandas
+  can hold is accepted between 1678-01-01 and 2261-12-31 (the whole calendar years that
+  nanoseconds since 1970 in int64 can hold); dates outside raise
+  :class:`InvalidValueError` naming the value and this range instead of wrapping around.
+- **Sums near the float limit** are computed in an exact power-of-two scale; a result
+  beyond the float range (about 1.8e308) raises :class:`InvalidValueError`, never
+  returns ``inf`` or NaN.
+- **Text is parsed only where text is the input**: code schemes (:mod:`crmkit.codes`)
+  read codes given as strings, and the command line reads its arguments as text.
+
 Examples
 --------
 >>> from crmkit.exceptions import CrmkitError, MissingColumnsError

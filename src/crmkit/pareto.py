@@ -32,7 +32,7 @@ from numpy.typing import NDArray
 
 from crmkit._display import Display, Displayable, fmt_number
 from crmkit._pareto_input import NegativePolicy, unit_values
-from crmkit._validation import check_probability
+from crmkit._validation import check_probability, check_whole, items_of
 from crmkit.exceptions import InvalidValueError
 
 __all__ = [
@@ -226,8 +226,7 @@ class Concentration(Displayable):
         if points is None:
             y = np.concatenate([[0.0], self.cumulative / self.total])
             return np.arange(n + 1, dtype=np.float64) / n, y
-        if points < 2:
-            raise InvalidValueError(f"points={points} must be at least 2.")
+        points = check_whole(points, name="points", low=2, high=10**7)
         grid = np.linspace(0.0, 1.0, points)
         return grid, self._cum_at(grid * n) / self.total
 
@@ -251,7 +250,10 @@ class Concentration(Displayable):
             Categorical ``A``/``B``/``C`` in the units' original order, indexed by the
             labels (or 0..n-1).
         """
-        a, b = (check_probability(t, name="thresholds") for t in thresholds)
+        pair = items_of(thresholds, name="thresholds")
+        if len(pair) != 2:
+            raise InvalidValueError(f"thresholds={thresholds!r} must be a pair (a, b).")
+        a, b = (check_probability(t, name="thresholds") for t in pair)
         if not a < b:
             raise InvalidValueError(f"thresholds={thresholds} must be increasing.")
         if self._monotone:
@@ -306,13 +308,21 @@ class Concentration(Displayable):
         rng : numpy.random.Generator or int, default 0
             Seeded generator (or seed) for reproducible intervals.
         """
-        if statistic not in ("top_share", "share_for", "gini"):
+        if not isinstance(statistic, str) or statistic not in ("top_share", "share_for", "gini"):
             raise InvalidValueError(
                 f"statistic={statistic!r} is not one of ['top_share', 'share_for', 'gini']."
             )
         lvl = check_probability(level, name="level")
-        if n_resamples < 10:
-            raise InvalidValueError(f"n_resamples={n_resamples} is too few; use at least 10.")
+        check_probability(p, name="p")
+        n_resamples = check_whole(n_resamples, name="n_resamples", low=10, high=10**6)
+        if not (
+            rng is None
+            or isinstance(rng, np.random.Generator)
+            or (isinstance(rng, int | np.integer) and not isinstance(rng, bool) and rng >= 0)
+        ):
+            raise InvalidValueError(
+                f"rng={rng!r:.40} must be a numpy.random.Generator, a seed >= 0 or None."
+            )
         gen = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
         stats = np.empty(n_resamples)
         for i in range(n_resamples):  # one vectorised sort per resample, not per unit
@@ -364,7 +374,19 @@ def _from_values(
     values: NDArray[np.float64], labels: pd.Index[Any] | None = None
 ) -> Concentration:
     asc = np.sort(values)
-    cum = np.cumsum(asc)
+    with np.errstate(over="ignore", invalid="ignore"):
+        cum = np.cumsum(asc)
+    if not np.isfinite(cum).all():
+        raise InvalidValueError(
+            "the values add up to more than the float range (about 1.8e308); rescale them "
+            "(e.g. to millions) first: shares and the Gini coefficient do not change."
+        )
+    if 0 < cum[-1] < np.finfo(np.float64).tiny * 2.0**52:
+        raise InvalidValueError(
+            f"the values add up to {cum[-1]:.3g}, so small that floats keep only a few "
+            "digits of the shares; rescale them (e.g. multiply by 1e300) first: shares and "
+            "the Gini coefficient do not change."
+        )
     if not cum[-1] > 0:
         raise InvalidValueError(
             f"the total value is {cum[-1]}; shares of a zero or negative total are undefined."

@@ -22,6 +22,15 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from crmkit._validation import (
+    check_in_range,
+    check_text,
+    check_whole,
+    parse_date,
+    real_array,
+    real_number,
+    require_frame,
+)
 from crmkit.exceptions import InvalidValueError
 
 if TYPE_CHECKING:
@@ -48,6 +57,13 @@ _GREY = "#8a96a3"
 
 def _axes(ax: Axes | None, **subplot: Any) -> Axes:
     if ax is not None:
+        from matplotlib.axes import Axes as _Axes
+
+        if not isinstance(ax, _Axes):
+            raise InvalidValueError(
+                f"ax must be a matplotlib Axes (e.g. from plt.subplots()) or None, got "
+                f"{type(ax).__name__}."
+            )
         return ax
     try:
         import matplotlib.pyplot as plt
@@ -55,6 +71,32 @@ def _axes(ax: Axes | None, **subplot: Any) -> Axes:
         raise ImportError("crmkit.plotting needs matplotlib: pip install 'crmkit[plot]'") from exc
     _, new = plt.subplots(figsize=(6.4, 4.4), subplot_kw=subplot or None)
     return new
+
+
+def _concentration(conc: Any) -> Concentration:
+    from crmkit.pareto import Concentration
+
+    if not isinstance(conc, Concentration):
+        raise InvalidValueError(
+            f"conc must be a Concentration from crmkit.pareto.concentration(...), got "
+            f"{type(conc).__name__}."
+        )
+    return conc
+
+
+def _numeric_frame(frame: Any, *, name: str, columns: tuple[str, ...] = ()) -> pd.DataFrame:
+    out = require_frame(frame, name=name)
+    for c in columns:
+        check_text(c, name="column")
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise InvalidValueError(
+            f"{name} needs column(s) {missing}; got {list(frame.columns)}. Pass the frame "
+            "the matching crmkit function returns."
+        )
+    for c in columns or tuple(frame.columns):
+        real_array(frame[c].to_numpy(), name=f"column {c!r} of {name}")
+    return out
 
 
 def lorenz_curve(
@@ -69,6 +111,9 @@ def lorenz_curve(
     The shaded area between the line of equality and the curve is half the Gini
     coefficient. A marker shows the share of value given by the top ``mark`` of units.
     """
+    conc = _concentration(conc)
+    check_text(unit_label, name="unit_label")
+    mark = check_in_range(mark, name="mark", low=0.0, high=1.0)
     ax = _axes(ax)
     x, y = conc.lorenz()
     ax.plot([0, 1], [0, 1], color=_GREY, linestyle="--", linewidth=1, label="equality")
@@ -100,8 +145,9 @@ def pareto_chart(
 ) -> Axes:
     """Pareto chart: value share of each ``1/bins`` slice of units, ranked from the top,
     with the cumulative share on a second axis."""
-    if bins < 2:
-        raise InvalidValueError(f"bins={bins} must be at least 2.")
+    conc = _concentration(conc)
+    bins = check_whole(bins, name="bins", low=2, high=10_000)
+    check_text(unit_label, name="unit_label")
     ax = _axes(ax)
     grid = np.linspace(0.0, 1.0, bins + 1)
     cum = np.array([conc.top_share(p) for p in grid])
@@ -124,11 +170,9 @@ def funnel(table: pd.DataFrame, ax: Axes | None = None, *, column: str = "reache
 
     Bars are labelled with the count and the conversion from the previous stage.
     """
-    if column not in table.columns:
-        raise InvalidValueError(
-            f"funnel needs a {column!r} column; got {list(table.columns)}. Pass the frame "
-            "returned by crmkit.lifecycle.funnel_conversion."
-        )
+    _numeric_frame(
+        table, name="table (from crmkit.lifecycle.funnel_conversion)", columns=(column,)
+    )
     ax = _axes(ax)
     values = table[column].to_numpy(dtype=np.float64)
     labels = [str(i) for i in table.index]
@@ -179,6 +223,7 @@ def _heatmap(
 
 def transition_heatmap(rates: pd.DataFrame, ax: Axes | None = None) -> Axes:
     """Stage-to-stage transition rates (rows: stage at start, columns: stage at end)."""
+    _numeric_frame(rates, name="rates")
     ax = _axes(ax)
     _heatmap(rates, ax, fmt=".0%", cmap="Blues", vmin=0.0, vmax=1.0)
     ax.set_xlabel("stage at end")
@@ -194,6 +239,7 @@ def _period_word(retention: pd.DataFrame) -> str:
 
 def cohort_heatmap(retention: pd.DataFrame, ax: Axes | None = None) -> Axes:
     """Acquisition-cohort retention (rows: cohorts, columns: periods since acquisition)."""
+    _numeric_frame(retention, name="retention")
     ax = _axes(ax)
     _heatmap(retention, ax, fmt=".0%", cmap="viridis", vmin=0.0, vmax=1.0)
     ax.set_xlabel(f"{_period_word(retention)} since acquisition")
@@ -227,13 +273,27 @@ def frequency_recency_matrix(
     max_frequency : int, optional
         Largest frequency shown (default: about ``T``, at least 10).
     """
-    if kind not in ("probability_alive", "expected_purchases"):
+    if not isinstance(kind, str) or kind not in ("probability_alive", "expected_purchases"):
         raise InvalidValueError(
             f"kind={kind!r} is not one of ['probability_alive', 'expected_purchases']."
         )
-    if not T > 0:
-        raise InvalidValueError(f"T={T!r} must be > 0 (customer age in the model's unit).")
-    fmax = int(max_frequency if max_frequency is not None else max(10, round(T)))
+    if not callable(
+        getattr(
+            model, kind if kind == "probability_alive" else "conditional_expected_purchases", None
+        )
+    ):
+        raise InvalidValueError(
+            f"model must be a transaction model (BetaGeo, ParetoNBD, ...), got "
+            f"{type(model).__name__}."
+        )
+    T = check_in_range(T, name="T", low=0.0, low_inclusive=False, high=1e6)
+    t = check_in_range(t, name="t", low=0.0)
+    resolution = check_whole(resolution, name="resolution", low=2, high=2000)
+    fmax = (
+        max(10, round(T))
+        if max_frequency is None
+        else check_whole(max_frequency, name="max_frequency", low=1, high=10_000)
+    )
     freqs = np.arange(0, fmax + 1, dtype=np.float64)
     recs = np.linspace(0.0, T, resolution)
     f_grid, r_grid = np.meshgrid(freqs, recs, indexing="ij")
@@ -280,11 +340,14 @@ def tracking_plot(
     ylabel: str = "repeat purchases",
 ) -> Axes:
     """Cumulative (or per-period) actual vs expected repeat purchases over time."""
-    missing = [c for c in (actual, expected) if c not in tracking.columns]
-    if missing:
-        raise InvalidValueError(
-            f"tracking_plot needs columns {missing}; got {list(tracking.columns)}."
-        )
+    _numeric_frame(
+        tracking, name="tracking (from crmkit.clv.tracking_series)", columns=(actual, expected)
+    )
+    check_text(ylabel, name="ylabel")
+    if calibration_end is not None and isinstance(tracking.index, pd.DatetimeIndex):
+        calibration_end = parse_date(calibration_end, name="calibration_end")
+    elif calibration_end is not None:  # a position on a period or numeric axis
+        calibration_end = real_number(calibration_end, name="calibration_end")
     ax = _axes(ax)
     x = np.arange(len(tracking)) if isinstance(tracking.index, pd.PeriodIndex) else tracking.index
     ax.plot(x, tracking[actual].to_numpy(), color=_BLUE, linewidth=2, label="actual")
@@ -309,11 +372,9 @@ def repeat_frequency_chart(
     expected: str = "expected",
 ) -> Axes:
     """Actual vs expected number of customers with 0, 1, 2, ... repeat purchases."""
-    missing = [c for c in (actual, expected) if c not in table.columns]
-    if missing:
-        raise InvalidValueError(
-            f"repeat_frequency_chart needs columns {missing}; got {list(table.columns)}."
-        )
+    _numeric_frame(
+        table, name="table (from crmkit.clv.repeat_frequency_table)", columns=(actual, expected)
+    )
     ax = _axes(ax)
     pos = np.arange(len(table))
     ax.bar(pos - 0.2, table[actual].to_numpy(), width=0.4, color=_BLUE, label="actual")
@@ -333,7 +394,17 @@ def maturity_radar(
     max_score: float = 1.0,
 ) -> Axes:
     """Radar (spider) chart of scores per maturity level or dimension, 0..``max_score``."""
-    series = pd.Series(scores, dtype=np.float64)
+    if not isinstance(scores, Mapping | pd.Series):
+        raise InvalidValueError(
+            f"scores must be a mapping or Series of score per level, got {type(scores).__name__}."
+        )
+    values = real_array(
+        list(scores.values()) if isinstance(scores, Mapping) else scores.to_numpy(), name="scores"
+    )
+    max_score = check_in_range(max_score, name="max_score", low=0.0, low_inclusive=False)
+    series = pd.Series(values, index=list(scores.keys()), dtype=np.float64)
+    if not np.isfinite(values).all():
+        raise InvalidValueError(f"scores must be finite; got {series.round(3).to_dict()}.")
     if series.empty:
         raise InvalidValueError("maturity_radar needs at least one score.")
     if ((series < 0) | (series > max_score)).any():

@@ -27,7 +27,7 @@ wins.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, Final
 
 import attrs
@@ -35,7 +35,15 @@ import numpy as np
 import pandas as pd
 
 from crmkit import columns as cols
-from crmkit._validation import _preview, require_columns
+from crmkit._validation import (
+    _preview,
+    check_flag,
+    check_text,
+    check_whole,
+    items_of,
+    real_array,
+    require_columns,
+)
 from crmkit.exceptions import InvalidValueError
 
 __all__ = [
@@ -52,17 +60,32 @@ _SCORE_COLS: Final = ("recency_score", "frequency_score", "monetary_score")
 
 
 def _range(value: Any) -> tuple[int, int]:
-    lo, hi = (int(v) for v in value)
-    return lo, hi
+    """attrs converter: a pair of whole numbers as ints; anything else is left for the
+    validator to refuse with the field's name."""
+    if isinstance(value, str | bytes) or not isinstance(value, Sequence) or len(value) != 2:
+        return value  # type: ignore[no-any-return]  # refused by _check_range
+    try:
+        return check_whole(value[0], name="low"), check_whole(value[1], name="high")
+    except InvalidValueError:
+        return value  # type: ignore[return-value]  # refused by _check_range
 
 
 def _check_range(instance: Any, attribute: attrs.Attribute[Any], value: tuple[int, int]) -> None:
+    if not (isinstance(value, tuple) and len(value) == 2 and all(type(v) is int for v in value)):
+        raise InvalidValueError(
+            f"SegmentRule {attribute.name}={value!r:.80} must be a (low, high) pair of whole "
+            "scores, e.g. (4, 5)."
+        )
     lo, hi = value
     if not 1 <= lo <= hi:
         raise InvalidValueError(
             f"SegmentRule {attribute.name}={value} must be (low, high) scores with "
             "1 <= low <= high."
         )
+
+
+def _check_name(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    check_text(value, name="SegmentRule.name", allow_empty=False)
 
 
 @attrs.frozen(kw_only=True)
@@ -82,7 +105,7 @@ class SegmentRule:
     SegmentRule(name='champions', recency=(5, 5), frequency=(4, 5), monetary=(1, 10))
     """
 
-    name: str = attrs.field(validator=attrs.validators.min_len(1))
+    name: str = attrs.field(validator=_check_name)
     recency: tuple[int, int] = attrs.field(
         default=(1, 10), converter=_range, validator=_check_range
     )
@@ -96,8 +119,18 @@ class SegmentRule:
     @classmethod
     def from_record(cls, record: dict[str, Any]) -> SegmentRule:
         """Build from ``{"name", "r_min", "r_max", "f_min", "f_max"[, "m_min", "m_max"]}``."""
+        if not isinstance(record, Mapping):
+            raise InvalidValueError(
+                f"a segment rule record must be a mapping, got {type(record).__name__}."
+            )
+        absent = [k for k in ("name", "r_min", "r_max", "f_min", "f_max") if k not in record]
+        if absent:
+            raise InvalidValueError(
+                f"segment rule record {dict(record)!r:.120} lacks {absent}; give name, r_min, "
+                "r_max, f_min, f_max (and optionally m_min, m_max)."
+            )
         return cls(
-            name=str(record["name"]),
+            name=record["name"],
             recency=(record["r_min"], record["r_max"]),
             frequency=(record["f_min"], record["f_max"]),
             monetary=(record.get("m_min", 1), record.get("m_max", 10)),
@@ -147,10 +180,14 @@ def quantile_scores(values: Any, n_scores: int = 5, *, higher_is_better: bool = 
     >>> quantile_scores([0, 0, 0, 0, 0, 0, 5, 7, 9, 9]).tolist()
     [1, 1, 1, 1, 1, 1, 4, 4, 5, 5]
     """
-    if not 2 <= n_scores <= 10:
-        raise InvalidValueError(f"n_scores={n_scores} must be between 2 and 10.")
-    series = values if isinstance(values, pd.Series) else pd.Series(np.asarray(values))
-    arr = series.to_numpy(dtype=np.float64, na_value=np.nan)
+    n_scores = check_whole(n_scores, name="n_scores", low=2, high=10)
+    check_flag(higher_is_better, name="higher_is_better")
+    if isinstance(values, pd.Series):
+        arr = real_array(values.to_numpy(dtype=object, na_value=np.nan), name="values")
+    else:
+        arr = real_array(values, name="values")
+    if arr.ndim != 1:
+        raise InvalidValueError(f"values must be one-dimensional, got shape {arr.shape}.")
     if not np.isfinite(arr).all():
         raise InvalidValueError(
             f"values to score contain {int((~np.isfinite(arr)).sum())} NaN or infinite "
@@ -296,7 +333,18 @@ def assign_segments(
     >>> assign_segments(sc).tolist()
     ['champions', 'lost', 'need attention']
     """
-    table = rules_from_frame(rules) if isinstance(rules, pd.DataFrame) else tuple(rules)
+    table = (
+        rules_from_frame(rules)
+        if isinstance(rules, pd.DataFrame)
+        else tuple(items_of(rules, name="rules"))
+    )
+    if not all(isinstance(r, SegmentRule) for r in table):
+        raise InvalidValueError(
+            "rules must be SegmentRule objects or a DataFrame with name, r_min, r_max, "
+            "f_min, f_max columns."
+        )
+    if unmatched is not None:
+        check_text(unmatched, name="unmatched", allow_empty=False)
     if not table:
         raise InvalidValueError("the segment rule table is empty; pass at least one rule.")
     require_columns(scores, list(_SCORE_COLS))

@@ -37,7 +37,18 @@ import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 
 from crmkit._display import Display, Displayable, fmt_number, frame_rows
-from crmkit._validation import check_finite, check_unique_index, handle_nan, require_columns
+from crmkit._validation import (
+    check_finite,
+    check_unique_index,
+    check_whole,
+    handle_nan,
+    items_of,
+    real_array,
+    real_number,
+    require_columns,
+    require_frame,
+    require_series,
+)
 from crmkit.columns import FREQUENCY, MONETARY_VALUE, RECENCY, T
 from crmkit.exceptions import ConvergenceWarning, DegenerateDataWarning, InvalidValueError
 
@@ -316,12 +327,23 @@ def kmeans(
     """
     arr = _as_matrix(X)
     n = arr.shape[0]
-    for name, value in (("k", k), ("n_init", n_init), ("max_iter", max_iter)):
-        if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
-            raise InvalidValueError(f"{name}={value!r} must be a positive whole number.")
+    # caps bound the cost: n_init runs of at most max_iter Lloyd steps
+    for name, value, cap in (
+        ("k", k, 10**6),
+        ("n_init", n_init, 1000),
+        ("max_iter", max_iter, 10**5),
+    ):
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, int | np.integer)
+            or not 1 <= value <= cap
+        ):
+            raise InvalidValueError(
+                f"{name}={value!r:.40} must be a positive whole number, at most {cap}."
+            )
     if k > n:
         raise InvalidValueError(f"k={k} exceeds the number of rows ({n}); use k <= {n}.")
-    if not (math.isfinite(tol) and tol >= 0):
+    if not (math.isfinite(real_number(tol, name="tol")) and tol >= 0):
         raise InvalidValueError(f"tol={tol!r} must be a finite number >= 0.")
     rng = _rng(seed)
     tol_abs = float(tol * arr.var(axis=0).mean())
@@ -374,8 +396,16 @@ def silhouette_samples(X: ArrayLike, labels: ArrayLike) -> NDArray[np.float64]:
     [0.75, 0.6667, 0.0]
     """
     arr = _as_matrix(X)
-    _, lab = np.unique(np.asarray(labels), return_inverse=True)
-    lab = lab.reshape(-1)
+    # factorize, not np.unique: labels of mixed types (1 and "a") cannot be sorted
+    try:
+        codes, _ = pd.factorize(np.asarray(labels, dtype=object).reshape(-1))
+    except TypeError as exc:  # unhashable labels (lists, dicts)
+        raise InvalidValueError(
+            "labels must be cluster labels (numbers or strings), one per row of X."
+        ) from exc
+    if (codes < 0).any():
+        raise InvalidValueError("labels has missing values; give every row a cluster label.")
+    lab = codes.astype(np.int64)
     n = arr.shape[0]
     if lab.shape[0] != n:
         raise InvalidValueError(f"labels has {lab.shape[0]} entries for {n} rows of X.")
@@ -427,7 +457,7 @@ def silhouette_score(
     lab = np.asarray(labels).reshape(-1)
     if lab.shape[0] != arr.shape[0]:
         raise InvalidValueError(f"labels has {lab.shape[0]} entries for {arr.shape[0]} rows of X.")
-    if sample_size is not None and sample_size < arr.shape[0]:
+    if sample_size is not None and check_whole(sample_size, name="sample_size") < arr.shape[0]:
         if sample_size < 3:
             raise InvalidValueError(f"sample_size={sample_size} must be at least 3.")
         idx = _rng(seed).choice(arr.shape[0], size=sample_size, replace=False)
@@ -473,8 +503,8 @@ def kmeans_selection(
     """
     arr = _as_matrix(X)
     rows = []
-    for k in ks:
-        if k < 2:
+    for k in items_of(ks, name="ks"):
+        if check_whole(k, name="k in ks") < 2:
             raise InvalidValueError(f"k={k} in ks must be >= 2 for a silhouette.")
         res = kmeans(arr, k, seed=seed, n_init=n_init)
         sil = silhouette_score(arr, res.labels, sample_size=silhouette_sample, seed=seed)
@@ -565,6 +595,7 @@ def segment_customers(
     >>> segment_customers(s, 2).labels.tolist()
     [1, 1, 0, 0]
     """
+    require_frame(summary, name="summary")
     check_unique_index(summary, name="summary index")
     feats = log_rfm_features(summary, **columns)
     res = kmeans(feats.to_numpy(), k, seed=seed, n_init=n_init, max_iter=max_iter, tol=tol)
@@ -612,6 +643,8 @@ def segment_profile(
     0                1  0.333333             6.0
     1                2  0.666667             1.0
     """
+    require_frame(summary, name="summary")
+    require_series(labels, name="labels")
     if not summary.index.equals(labels.index):
         raise InvalidValueError("labels must have the same index as summary, in the same order.")
     handle_nan(labels.to_frame("segment"), ["segment"], "raise")
@@ -673,12 +706,14 @@ def select_top(
     >>> select_top(f, "clv", share=0.5).index.tolist()
     ['b', 'd']
     """
+    require_frame(frame, name="frame")
     if (n is None) == (share is None):
         raise InvalidValueError("give exactly one of n= (a count) or share= (a fraction).")
     if isinstance(score, str):
         require_columns(frame, [score])
         values = frame[score]
     else:
+        require_series(score, name="score (a column name or a Series)")
         if not score.index.equals(frame.index):
             raise InvalidValueError("score must be a Series with the same index as frame.")
         values = score
@@ -692,9 +727,9 @@ def select_top(
         count = min(int(n), len(frame))
     else:
         assert share is not None
-        if not 0 < share <= 1:
+        if not 0 < real_number(share, name="share") <= 1:
             raise InvalidValueError(f"share={share!r} must lie in (0, 1].")
         # round away float noise first: 0.3 * 10 is 3.0000000000000004, which must give 3
         count = math.ceil(round(share * len(frame), 9))
-    order = np.argsort(-values.to_numpy(dtype=np.float64), kind="stable")[:count]
+    order = np.argsort(-real_array(values.to_numpy(), name="score"), kind="stable")[:count]
     return frame.iloc[order]

@@ -25,6 +25,7 @@ from zoneinfo import ZoneInfo
 
 from hypothesis import strategies as st
 
+from crmkit._validation import check_flag
 from crmkit.domain import (
     Channel,
     Complaint,
@@ -141,6 +142,7 @@ def demographics() -> st.SearchStrategy[Demographics]:
 
 def life_events(*, allow_death: bool = False) -> st.SearchStrategy[LifeEvent]:
     """Single life events (death only if ``allow_death``)."""
+    check_flag(allow_death, name="allow_death")
     kinds = [k for k in LifeEventKind if allow_death or k is not LifeEventKind.DEATH]
     return st.builds(LifeEvent, kind=st.sampled_from(kinds), on=_DATES, detail=st.none() | names())
 

@@ -49,6 +49,7 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from crmkit._periods import DAY_NS, wall_ns
+from crmkit._validation import DATE_END, DATE_MIN, SUPPORTED_DATES, real_number
 from crmkit.exceptions import InvalidValueError
 
 __all__ = [
@@ -89,7 +90,7 @@ def check_time_unit(unit: str) -> TimeUnit:
     ...
     crmkit.exceptions.InvalidValueError: time_unit='month' is not one of ...
     """
-    if unit not in _NAMES:
+    if not isinstance(unit, str) or unit not in _NAMES:
         raise InvalidValueError(
             f"time_unit={unit!r} is not one of {list(TIME_UNITS)}; use 'D' (days), "
             "'W' (weeks), 'M' (calendar months), 'Q' (quarters) or 'Y' (years)."
@@ -110,17 +111,45 @@ def unit_name(unit: str) -> str:
 
 def _wall_ns(values: Any, *, name: str) -> tuple[NDArray[np.int64], str | None]:
     """Timestamps as int64 wall-clock nanoseconds plus their time-zone name."""
-    idx = pd.DatetimeIndex(np.atleast_1d(pd.to_datetime(values)))
+    if isinstance(values, bool | int | float | np.number | bytes) or values is None:
+        raise InvalidValueError(
+            f"{name}={values!r} is not a timestamp; pass a pandas.Timestamp, a datetime, an "
+            "ISO string such as '2024-01-31', or an array of them."
+        )
+    try:
+        idx = pd.DatetimeIndex(np.atleast_1d(pd.to_datetime(values)))
+    except (TypeError, ValueError, OverflowError) as exc:
+        # OutOfBoundsDatetime and DateParseError are ValueErrors
+        raise InvalidValueError(
+            f"{name}={_short(values)} cannot be read as timestamps in the supported range "
+            f"{SUPPORTED_DATES} ({exc}); pass pandas Timestamps or ISO date strings."
+        ) from exc
     if idx.hasnans:
         raise InvalidValueError(
             f"{name} contains {int(np.sum(idx.isna()))} missing timestamp(s) (NaT); "
             "drop or fill them before converting durations."
         )
-    return wall_ns(idx), None if idx.tz is None else str(idx.tz)
+    return wall_ns(idx, name=name), None if idx.tz is None else str(idx.tz)
 
 
-def _add_months_ns(ns: NDArray[np.int64], months: NDArray[np.int64]) -> NDArray[np.int64]:
-    """Add whole calendar months to wall-clock ns timestamps, clamping the day."""
+def _short(values: Any) -> str:
+    text = repr(values)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+_DAY_MIN: Final = int(DATE_MIN.value // DAY_NS)
+_DAY_END: Final = int(DATE_END.value // DAY_NS)
+
+
+def _add_months_parts(
+    ns: NDArray[np.int64], months: NDArray[np.int64]
+) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    """Add whole calendar months to wall-clock ns timestamps, clamping the day.
+
+    Returns the result as (day code, nanoseconds into the day), which cannot overflow
+    even when the result lies past the nanosecond range: ``|months|`` is at most the
+    span of the supported range (checked by the callers).
+    """
     dt = ns.view("M8[ns]")
     month_start = dt.astype("M8[M]")
     day_start = dt.astype("M8[D]")
@@ -131,26 +160,37 @@ def _add_months_ns(ns: NDArray[np.int64], months: NDArray[np.int64]) -> NDArray[
         (target + np.timedelta64(1, "M")).astype("M8[D]") - target.astype("M8[D]")
     ).astype(np.int64)
     day = np.minimum(day_of_month, days_in_target - 1)
-    out = target.astype("M8[D]") + day.astype("m8[D]")
-    result: NDArray[np.int64] = out.astype("M8[ns]").astype(np.int64) + time_of_day
-    return result
+    out_day = target.astype("M8[D]").astype(np.int64) + day
+    return out_day, time_of_day
 
 
 def _elapsed_ns(
     start: NDArray[np.int64], end: NDArray[np.int64], unit: TimeUnit
 ) -> NDArray[np.float64]:
     if unit in _FIXED_NS:
-        return (end - start) / _FIXED_NS[unit]
+        # split into (day, ns of day): end - start in ns would overflow int64 beyond
+        # 292 years, and the supported range spans 584
+        s_day, e_day = np.floor_divide(start, DAY_NS), np.floor_divide(end, DAY_NS)
+        step_days = _FIXED_NS[unit] // DAY_NS
+        tod = (end - e_day * DAY_NS) - (start - s_day * DAY_NS)
+        fixed: NDArray[np.float64] = (e_day - s_day) / step_days + tod / _FIXED_NS[unit]
+        return fixed
     step = _MONTH_STEPS[unit]
     s_month = start.view("M8[ns]").astype("M8[M]").astype(np.int64)
     e_month = end.view("M8[ns]").astype("M8[M]").astype(np.int64)
     k = np.floor_divide(e_month - s_month, step)
-    anchor = _add_months_ns(start, k * step)
-    over = anchor > end
+    e_day = np.floor_divide(end, DAY_NS)
+    e_tod = end - e_day * DAY_NS
+    a_day, a_tod = _add_months_parts(start, k * step)
+    over = (a_day > e_day) | ((a_day == e_day) & (a_tod > e_tod))
     k = np.where(over, k - 1, k)
-    anchor = np.where(over, _add_months_ns(start, k * step), anchor)
-    nxt = _add_months_ns(start, (k + 1) * step)
-    result: NDArray[np.float64] = k + (end - anchor) / (nxt - anchor)
+    b_day, b_tod = _add_months_parts(start, k * step)
+    a_day, a_tod = np.where(over, b_day, a_day), np.where(over, b_tod, a_tod)
+    n_day, n_tod = _add_months_parts(start, (k + 1) * step)
+    # differences of (day, ns-of-day) pairs: at most a year apart, no int64 overflow
+    done = (e_day - a_day) * DAY_NS + (e_tod - a_tod)
+    length = (n_day - a_day) * DAY_NS + (n_tod - a_tod)
+    result: NDArray[np.float64] = k + done / length
     return result
 
 
@@ -229,6 +269,12 @@ def add(
         Number of units to add (may be negative).
     unit : {"D", "W", "M", "Q", "Y"}
 
+    Notes
+    -----
+    For tz-aware timestamps the wall clock moves: a result that falls in the hour
+    repeated when daylight saving time ends takes its first occurrence, one that falls
+    in the hour skipped when it starts moves forward to the first valid time.
+
     Examples
     --------
     >>> import pandas as pd
@@ -242,13 +288,33 @@ def add(
         raise InvalidValueError(f"n={n!r} must be a whole number of {unit_name(u)}.")
     scalar = isinstance(start, pd.Timestamp)
     ns, tz = _wall_ns(start, name="start")
+    span_days = _DAY_END - _DAY_MIN
+    steps = int(n) * (_FIXED_NS[u] // DAY_NS if u in _FIXED_NS else _MONTH_STEPS[u])
+    if abs(steps) > (span_days if u in _FIXED_NS else span_days // 28):
+        raise InvalidValueError(
+            f"adding n={n!r} {unit_name(u)} leaves the supported date range "
+            f"{SUPPORTED_DATES}; pass a smaller n."
+        )
     if u in _FIXED_NS:
-        out = ns + int(n) * _FIXED_NS[u]
+        days = np.floor_divide(ns, DAY_NS)
+        tod = ns - days * DAY_NS
+        days = days + steps
     else:
-        out = _add_months_ns(ns, np.full(ns.shape, int(n) * _MONTH_STEPS[u], dtype=np.int64))
+        days, tod = _add_months_parts(ns, np.full(ns.shape, steps, dtype=np.int64))
+    outside = (days < _DAY_MIN) | (days >= _DAY_END)
+    if outside.any():
+        first = str(np.datetime64(int(days[outside][0]), "D"))
+        raise InvalidValueError(
+            f"adding n={n!r} {unit_name(u)} gives {first}, outside the supported date range "
+            f"{SUPPORTED_DATES}; pass a smaller n."
+        )
+    out = days * DAY_NS + tod
     idx = pd.DatetimeIndex(out.view("M8[ns]"))
     if tz is not None:
-        idx = idx.tz_localize(tz, ambiguous="raise", nonexistent="shift_forward")
+        # a wall time repeated when DST ends takes its first occurrence; one skipped when
+        # DST starts moves forward (the rule of crmkit's observation ends)
+        repeated_first = np.ones(len(idx), dtype=bool)
+        idx = idx.tz_localize(tz, ambiguous=repeated_first, nonexistent="shift_forward")
     return idx[0] if scalar else idx
 
 
@@ -290,7 +356,7 @@ def convert_rate(
     0.001828
     """
     f, t = check_time_unit(from_unit), check_time_unit(to_unit)
-    if not np.isfinite(rate) or rate <= -1:
+    if not np.isfinite(real_number(rate, name="rate")) or rate <= -1:
         raise InvalidValueError(f"rate={rate!r} must be a finite number > -1.")
 
     def in_days(u: str) -> float:
@@ -303,11 +369,20 @@ def convert_rate(
         table = _PER_WEEK if f in _PER_WEEK else _PER_YEAR
         ratio = table[f] / table[t]
     else:
-        if days_per_year is None or days_per_year <= 0:
+        if days_per_year is None or not real_number(days_per_year, name="days_per_year") > 0:
             raise InvalidValueError(
                 f"converting a rate from {f!r} to {t!r} needs days_per_year (e.g. 365.2425): "
                 "calendar months and years have no fixed number of days. Or state the rate "
                 "in the unit of your model."
             )
         ratio = in_days(t) / in_days(f)
-    return float((1.0 + rate) ** ratio - 1.0)
+    try:
+        out = float((1.0 + rate) ** ratio - 1.0)
+    except OverflowError:
+        out = float("inf")
+    if not np.isfinite(out):
+        raise InvalidValueError(
+            f"rate={rate!r} per {unit_name(f)[:-1]} compounds beyond the float range over one "
+            f"{unit_name(t)[:-1]}; check the rate and its unit."
+        )
+    return out

@@ -59,7 +59,7 @@ from crmkit._txprep import (
     observation_day,
     prepare,
 )
-from crmkit._validation import _preview
+from crmkit._validation import _preview, check_flag
 from crmkit.exceptions import InvalidValueError
 from crmkit.timeunits import TimeUnit, check_time_unit
 
@@ -128,7 +128,15 @@ _UNIT_ATTR = "crmkit_time_unit"
 
 
 def _sorted(frame: pd.DataFrame) -> pd.DataFrame:
-    return frame if frame.index.is_monotonic_increasing else frame.sort_index()
+    try:
+        return frame if frame.index.is_monotonic_increasing else frame.sort_index()
+    except TypeError as exc:  # ids that cannot be ordered, e.g. a mix of int and str
+        kinds = sorted({type(v).__name__ for v in frame.index})
+        raise InvalidValueError(
+            f"customer ids mix types that cannot be ordered ({', '.join(kinds)}), e.g. "
+            f"{_preview(list(frame.index[:5]))}; the id 1 and the id '1' would count as two "
+            "customers. Convert the id column to one type first, e.g. .astype(str)."
+        ) from exc
 
 
 def _after_end(count: int, end: pd.Timestamp, what: str, policy: str) -> None:
@@ -257,6 +265,8 @@ def rfm_summary(
     unit = check_time_unit(time_unit)
     per = unit if period is None else check_time_unit(period)
     after = check_after_end(after_observation_end)
+    check_flag(totals, name="totals")
+    check_flag(include_first_transaction, name="include_first_transaction")
     if _is_dask(transactions):
         from crmkit._dask_summary import dask_customer_aggregates
 
@@ -431,6 +441,7 @@ def calibration_and_holdout(
     unit = check_time_unit(time_unit)
     per = unit if period is None else check_time_unit(period)
     after = check_after_end(after_observation_end)
+    check_flag(include_first_transaction, name="include_first_transaction")
     if _is_dask(transactions):
         raise InvalidValueError(
             "calibration_and_holdout takes a pandas DataFrame; call .compute() on the dask "

@@ -25,6 +25,7 @@ import pandas as pd
 from numpy.typing import NDArray
 from scipy import special
 
+from crmkit._validation import check_callable, real_array, real_number
 from crmkit.clv._derivatives import _central_gradient, _hessian_block, _is_positive_definite
 from crmkit.clv._fit_display import fit_display
 from crmkit.clv._persist import Persistable
@@ -252,7 +253,7 @@ def maximize_log_likelihood(
     def check_start(
         values: Sequence[float] | NDArray[np.float64], what: str
     ) -> NDArray[np.float64]:
-        arr = np.asarray(values, dtype=np.float64)
+        arr = real_array(values, name=what)
         if arr.shape != (k,) or not np.all(np.isfinite(arr)) or np.any(arr <= 0):
             raise InvalidValueError(
                 f"{what} {arr.tolist()} for {family} parameters {names} must be "
@@ -260,6 +261,7 @@ def maximize_log_likelihood(
             )
         return arr
 
+    check_callable(callback, name="callback")
     start = check_start(x0, "starting values")
     others = [check_start(r, "restart values") for r in restarts][:_MAX_RESTARTS]
     box = (
@@ -688,7 +690,7 @@ class FitResult(Persistable, Generic[ModelT]):
         pandas.DataFrame
             Indexed by parameter name, columns ``estimate``, ``stderr``, ``lower``, ``upper``.
         """
-        if not 0.0 < level < 1.0:
+        if not 0.0 < real_number(level, name="level") < 1.0:
             raise InvalidValueError(
                 f"level={level!r} must lie strictly between 0 and 1, e.g. 0.95."
             )

@@ -3,28 +3,48 @@
 from __future__ import annotations
 
 import math
+import numbers
 from typing import Any
 
 import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
+from crmkit._validation import real_array, real_number
 from crmkit.exceptions import InvalidValueError
 from crmkit.timeunits import TimeUnit, check_time_unit
 
 __all__ = [
+    "broadcast_values",
     "check_generator",
     "labels_of",
     "optional_time_unit",
     "positive_count",
     "positive_finite",
+    "real_parameter",
     "resolve_model_unit",
     "scalar_or_array",
 ]
 
 
+def real_parameter(value: Any) -> float:
+    """attrs converter of a model parameter: a real number becomes a float.
+
+    Anything else (a numeric string such as ``"0.24"``, a bool, None, an integer too
+    large for a float) is passed through unchanged for :func:`positive_finite` to refuse
+    with the parameter's name, under the coercion policy of :mod:`crmkit.exceptions`.
+    """
+    if isinstance(value, bool | np.bool_) or not isinstance(value, numbers.Real):
+        return value  # type: ignore[return-value]  # refused by the validator
+    try:
+        return float(value)
+    except (OverflowError, TypeError, ValueError):
+        return value  # type: ignore[return-value]  # refused by the validator
+
+
 def positive_finite(instance: Any, attribute: Any, value: float) -> None:
-    """attrs validator: the parameter must be a finite number > 0."""
+    """attrs validator: the parameter must be a finite real number > 0."""
+    value = real_number(value, name=f"{type(instance).__name__}: parameter {attribute.name}")
     if not (math.isfinite(value) and value > 0):
         raise InvalidValueError(
             f"{type(instance).__name__}: parameter {attribute.name}={value!r} must be a "
@@ -38,21 +58,36 @@ def optional_time_unit(value: str | None) -> TimeUnit | None:
 
 
 def positive_count(value: Any, *, name: str) -> int:
-    """Return ``value`` as an int >= 1 or raise."""
-    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
-        raise InvalidValueError(f"{name}={value!r} must be a whole number >= 1.")
+    """Return ``value`` as an int from 1 to 10**8 (memory for a simulation) or raise."""
+    if isinstance(value, bool) or not isinstance(value, int | np.integer) or not 1 <= value <= 1e8:
+        raise InvalidValueError(f"{name}={value!r:.40} must be a whole number from 1 to 10**8.")
     return int(value)
+
+
+def broadcast_values(values: Any, size: int, *, name: str) -> NDArray[np.float64]:
+    """``values`` (a number or one per customer) as a float array of ``size`` entries.
+
+    Raises :class:`~crmkit.exceptions.InvalidValueError` for values that are not real
+    numbers (coercion policy) or an array whose length is neither 1 nor ``size``.
+    """
+    arr = real_array(values, name=name)
+    try:
+        return np.broadcast_to(arr, (size,)).copy()
+    except ValueError as exc:
+        raise InvalidValueError(
+            f"{name} has shape {arr.shape}; give one number or one per customer ({size})."
+        ) from exc
 
 
 def check_generator(rng: Any) -> np.random.Generator:
     """Return ``rng`` if it is a :class:`numpy.random.Generator`; an int seeds a new one."""
     if isinstance(rng, np.random.Generator):
         return rng
-    if isinstance(rng, int | np.integer) and not isinstance(rng, bool):
+    if isinstance(rng, int | np.integer) and not isinstance(rng, bool) and rng >= 0:
         return np.random.default_rng(int(rng))
     raise InvalidValueError(
-        f"rng={rng!r} must be a numpy.random.Generator (e.g. numpy.random.default_rng(42)) "
-        "or an integer seed; crmkit never uses the global random state."
+        f"rng={rng!r:.40} must be a numpy.random.Generator (e.g. numpy.random.default_rng(42)) "
+        "or an integer seed >= 0; crmkit never uses the global random state."
     )
 
 
@@ -79,6 +114,8 @@ def resolve_model_unit(model: Any, model_time_unit: str | None) -> TimeUnit | No
     Returns None when neither is known (the caller decides whether that is an error);
     raises when both are known and differ.
     """
+    if model_time_unit is not None:
+        model_time_unit = check_time_unit(model_time_unit)
     carried = getattr(model, "time_unit", None)
     if model_time_unit is not None and carried is not None and model_time_unit != carried:
         raise InvalidValueError(

@@ -16,6 +16,7 @@ from numpy.typing import NDArray
 
 from crmkit import columns as cols
 from crmkit._validation import (
+    check_nan_policy,
     check_numeric_column,
     handle_nan,
     require_columns,
@@ -133,11 +134,13 @@ def summary_arrays(
     ...
     crmkit.exceptions.InvariantError: BG/NBD: recency > T for 1 customer(s) at index [0] ...
     """
-    needed = [frequency_col, recency_col, T_col] + ([weights_col] if weights_col else [])
+    needed = [frequency_col, recency_col, T_col] + (
+        [weights_col] if weights_col is not None else []
+    )
     summary = as_summary_frame(summary, needed, family=family)
     require_columns(summary, needed)
     require_nonempty(summary, name=f"the {family} summary")
-    if nan_policy == "propagate":
+    if check_nan_policy(nan_policy) == "propagate":
         raise InvalidValueError(
             f"nan_policy='propagate' cannot be used to fit {family}; use 'raise' or 'omit'."
         )
@@ -148,7 +151,11 @@ def summary_arrays(
     x = frame[frequency_col].to_numpy(dtype=np.float64)
     tx = frame[recency_col].to_numpy(dtype=np.float64)
     T = frame[T_col].to_numpy(dtype=np.float64)
-    w = frame[weights_col].to_numpy(dtype=np.float64) if weights_col else np.ones(x.size)
+    w = (
+        frame[weights_col].to_numpy(dtype=np.float64)
+        if weights_col is not None
+        else np.ones(x.size)
+    )
     for name, arr in ((frequency_col, x), (recency_col, tx), (T_col, T), ("weights", w)):
         bad = ~np.isfinite(arr) | (arr < 0)
         if bad.any():

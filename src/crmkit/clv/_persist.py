@@ -346,6 +346,12 @@ def to_json(obj: Any, *, indent: int | None = None) -> str:
     >>> from_json(text)
     ParetoNBD(r=0.55, alpha=10.58, s=0.61, beta=11.67, time_unit=None)
     """
+    if indent is not None and (
+        isinstance(indent, bool) or not isinstance(indent, int) or not 0 <= indent <= 16
+    ):
+        raise InvalidValueError(
+            f"indent={indent!r} must be None (one line) or a whole number of spaces 0..16."
+        )
     return json.dumps(to_dict(obj), indent=indent, allow_nan=False)
 
 

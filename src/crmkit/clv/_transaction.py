@@ -17,7 +17,7 @@ import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 
 from crmkit import columns as cols
-from crmkit._validation import require_columns
+from crmkit._validation import check_whole, real_array, require_columns
 from crmkit.clv._base import (
     BoundaryHandler,
     FitResult,
@@ -28,7 +28,7 @@ from crmkit.clv._base import (
     maximize_log_likelihood,
 )
 from crmkit.clv._boundary import beta_geo_boundary, pareto_boundary, search_box
-from crmkit.clv._checks import check_generator, scalar_or_array
+from crmkit.clv._checks import broadcast_values, check_generator, scalar_or_array
 from crmkit.clv._data import SummaryArrays, summary_arrays
 from crmkit.clv._persist import Persistable
 from crmkit.clv._special import wdot
@@ -53,7 +53,7 @@ Objective = tuple[Callable[[Arr], float], ValueAndGradient | None]
 
 def check_horizon(t: ArrayLike, *, name: str = "t") -> Arr:
     """Return ``t`` as a float array after checking it is finite and >= 0."""
-    arr = np.asarray(t, dtype=np.float64)
+    arr = real_array(t, name=name)
     if arr.ndim > 1:
         raise InvalidValueError(f"{name} must be a scalar or a 1-d array; got shape {arr.shape}.")
     if not np.all(np.isfinite(arr)) or np.any(arr < 0):
@@ -113,11 +113,10 @@ def simulation_frame(x: Arr, tx: Arr, T: Arr, time_unit: TimeUnit | None) -> pd.
 
 def simulation_times(n_customers: int, T: ArrayLike) -> Arr:
     """Broadcast and check the observation lengths of a simulation."""
-    if int(n_customers) != n_customers or n_customers < 1:
-        raise InvalidValueError(f"n_customers={n_customers!r} must be a positive integer.")
-    arr = np.broadcast_to(np.asarray(T, dtype=np.float64), (int(n_customers),)).copy()
-    if not np.all(np.isfinite(arr)) or np.any(arr <= 0):
-        raise InvalidValueError("T must be finite and > 0 for every simulated customer.")
+    n_customers = check_whole(n_customers, name="n_customers", low=1, high=10**8)
+    arr = broadcast_values(T, n_customers, name="T")
+    if not np.all(np.isfinite(arr)) or np.any(arr <= 0) or np.any(arr > 1e6):
+        raise InvalidValueError("T must be > 0 and at most 1e6 for every simulated customer.")
     return arr
 
 
@@ -424,10 +423,10 @@ class TransactionMixin(Persistable):
         >>> bg.probability_of_purchases([0, 1, 2], 39).round(4)
         array([0.5738, 0.1994, 0.0854])
         """
-        kk = np.asarray(k, dtype=np.float64)
+        kk = real_array(k, name="k")
         if not np.all(np.isfinite(kk)) or np.any(kk < 0) or np.any(kk != np.round(kk)):
             raise InvalidValueError(f"k={kk.tolist()!r} must hold whole numbers >= 0.")
-        tt = np.asarray(t, dtype=np.float64)
+        tt = real_array(t, name="t")
         if not np.all(np.isfinite(tt)) or np.any(tt < 0):
             raise InvalidValueError(f"t={tt.tolist()!r} must be finite and >= 0.")
         kk, tt = np.broadcast_arrays(kk, tt)
@@ -559,11 +558,10 @@ class TransactionMixin(Persistable):
         >>> bg.expected_repeat_frequency(load_cdnow_summary(), max_frequency=3).round(1).tolist()
         [1406.5, 460.8, 192.7, 297.0]
         """
-        if int(max_frequency) != max_frequency or max_frequency < 1:
-            raise InvalidValueError(f"max_frequency={max_frequency!r} must be an integer >= 1.")
-        needed = [T_col] + ([weights_col] if weights_col else [])
+        max_frequency = check_whole(max_frequency, name="max_frequency", low=1, high=10**6)
+        needed = [T_col] + ([weights_col] if weights_col is not None else [])
         require_columns(summary, needed)
-        T = check_horizon(summary[T_col].to_numpy(dtype=np.float64), name=T_col)
+        T = check_horizon(summary[T_col].to_numpy(), name=T_col)
         w = (
             np.ones(T.size)
             if weights_col is None

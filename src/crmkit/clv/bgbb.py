@@ -21,7 +21,14 @@ from numpy.typing import ArrayLike, NDArray
 from scipy import special
 
 from crmkit import columns as cols
-from crmkit._validation import check_numeric_column, handle_nan, require_columns, require_nonempty
+from crmkit._validation import (
+    check_numeric_column,
+    handle_nan,
+    optional_column,
+    real_array,
+    require_columns,
+    require_nonempty,
+)
 from crmkit.clv._base import FitResult, Progress, maximize_log_likelihood
 from crmkit.clv._boundary import bgbb_boundary, search_box
 from crmkit.clv._checks import (
@@ -30,6 +37,7 @@ from crmkit.clv._checks import (
     optional_time_unit,
     positive_count,
     positive_finite,
+    real_parameter,
     scalar_or_array,
 )
 from crmkit.clv._data import as_summary_frame
@@ -58,7 +66,9 @@ def _pattern_arrays(
     NDArray[np.float64], NDArray[np.float64], NDArray[np.float64], NDArray[np.float64], pd.Index
 ]:
     """Validate (x, t_x, n[, weights]) pattern data and return float arrays."""
-    needed = [frequency_col, recency_col, n_periods_col] + ([weights_col] if weights_col else [])
+    needed = [frequency_col, recency_col, n_periods_col] + (
+        [weights_col] if weights_col is not None else []
+    )
     data = as_summary_frame(data, needed, family="BG/BB")
     require_columns(data, needed)
     require_nonempty(data, name="the BG/BB data")
@@ -75,7 +85,7 @@ def _pattern_arrays(
                 f"{arr[bad][:3].tolist()} at index {labels_of(frame.index, bad)}."
             )
     x, tx, n = (np.round(arrays[c]) for c in (frequency_col, recency_col, n_periods_col))
-    w = np.round(arrays[weights_col]) if weights_col else np.ones(x.size)
+    w = np.round(arrays[weights_col]) if weights_col is not None else np.ones(x.size)
     rules = (
         (tx > n, "recency (opportunity of the last transaction) > n_periods"),
         (x > tx, "frequency > recency (x transactions need at least x opportunities)"),
@@ -135,10 +145,10 @@ class BetaGeoBetaBinom(Persistable):
     (-33225.6, 2.22)
     """
 
-    alpha: float = attrs.field(converter=float, validator=positive_finite)
-    beta: float = attrs.field(converter=float, validator=positive_finite)
-    gamma: float = attrs.field(converter=float, validator=positive_finite)
-    delta: float = attrs.field(converter=float, validator=positive_finite)
+    alpha: float = attrs.field(converter=real_parameter, validator=positive_finite)
+    beta: float = attrs.field(converter=real_parameter, validator=positive_finite)
+    gamma: float = attrs.field(converter=real_parameter, validator=positive_finite)
+    delta: float = attrs.field(converter=real_parameter, validator=positive_finite)
     time_unit: TimeUnit | None = attrs.field(default=None, converter=optional_time_unit)
 
     @property
@@ -265,10 +275,11 @@ class BetaGeoBetaBinom(Persistable):
         DegenerateDataWarning
             If nobody made a repeat transaction (the parameters are then not identified).
         """
-        if weights_col is not None and weights_col not in data.columns:
-            weights_col = None
+        weights_col = optional_column(data, weights_col, name="weights_col")
         unit = optional_time_unit(
-            time_unit if time_unit is not None else data.attrs.get("crmkit_time_unit")
+            time_unit
+            if time_unit is not None
+            else getattr(data, "attrs", {}).get("crmkit_time_unit")
         )
         x, tx, n, w, _ = _pattern_arrays(
             data,
@@ -339,8 +350,7 @@ class BetaGeoBetaBinom(Persistable):
         -33225.6
         """
         weights_col = kwargs.pop("weights_col", cols.WEIGHTS)
-        if weights_col is not None and weights_col not in data.columns:
-            weights_col = None
+        weights_col = optional_column(data, weights_col, name="weights_col")
         x, tx, n, w, _ = _pattern_arrays(data, weights_col=weights_col, **self._cols(kwargs))
         theta = np.array(list(self.params.values()))
         return float(wdot(w, self._log_likelihood_rows(theta, x, tx, n)))
@@ -637,10 +647,11 @@ def _factorize_patterns(x: _F, tx: _F, n: _F) -> tuple[NDArray[np.intp], _F, _F,
 
 
 def _whole(values: ArrayLike, name: str) -> NDArray[np.float64]:
-    arr = np.asarray(values, dtype=np.float64)
-    if not np.all(np.isfinite(arr)) or np.any(arr < 0) or np.any(arr != np.round(arr)):
+    arr = real_array(values, name=name)
+    bad = ~np.isfinite(arr) | (arr < 0) | (arr != np.round(arr)) | (arr > 1e6)  # cost is O(t)
+    if np.any(bad):
         raise InvalidValueError(
-            f"{name}={values!r} must be whole numbers of opportunities >= 0 "
+            f"{name}={values!r:.80} must be whole numbers of opportunities, 0 to 10**6 "
             "(BG/BB is a discrete-time model)."
         )
     return arr

@@ -20,7 +20,7 @@ import pandas as pd
 from numpy.typing import NDArray
 from scipy import special
 
-from crmkit.clv._checks import optional_time_unit, positive_finite
+from crmkit.clv._checks import optional_time_unit, positive_finite, real_parameter
 from crmkit.clv._hyp_bg import beta_expectations, lgamma_ratio, log_beta_ratio
 from crmkit.clv._hyp_bg_value import discounted_q
 from crmkit.clv._special import wdot
@@ -468,8 +468,8 @@ class BetaGeo(BetaGeoMaths):
 
     _family: ClassVar[str] = "BG/NBD"
     _shift: ClassVar[int] = 0
-    r: float = attrs.field(converter=float, validator=positive_finite)
-    alpha: float = attrs.field(converter=float, validator=positive_finite)
-    a: float = attrs.field(converter=float, validator=positive_finite)
-    b: float = attrs.field(converter=float, validator=positive_finite)
+    r: float = attrs.field(converter=real_parameter, validator=positive_finite)
+    alpha: float = attrs.field(converter=real_parameter, validator=positive_finite)
+    a: float = attrs.field(converter=real_parameter, validator=positive_finite)
+    b: float = attrs.field(converter=real_parameter, validator=positive_finite)
     time_unit: TimeUnit | None = attrs.field(default=None, converter=optional_time_unit)

@@ -27,6 +27,7 @@ from crmkit._validation import (
     check_datetime_column,
     check_numeric_column,
     handle_nan,
+    parse_date,
     require_columns,
     require_nonempty,
 )
@@ -250,8 +251,8 @@ def tracking_series(
     first = log.groupby(customer_id_col, sort=False)[datetime_col].transform("min")
     repeat_times = log.loc[log[datetime_col] > first, datetime_col]
     firsts = log.groupby(customer_id_col, sort=False)[datetime_col].min()
-    begin = pd.Timestamp(start) if start is not None else firsts.min()
-    stop = pd.Timestamp(end) if end is not None else log[datetime_col].max()
+    begin = parse_date(start, name="start") if start is not None else firsts.min()
+    stop = parse_date(end, name="end") if end is not None else log[datetime_col].max()
     if stop <= begin:
         raise InvalidValueError(f"end {stop} must be after start {begin}.")
     n_periods = max(int(np.ceil(elapsed(begin, stop, unit) - 1e-12)), 1)
@@ -335,7 +336,7 @@ def repeat_frequency_table(
     _require_method(model, "probability_of_purchases", "repeat_frequency_table")
     if isinstance(max_count, bool) or not isinstance(max_count, int) or max_count < 1:
         raise InvalidValueError(f"max_count={max_count!r} must be an integer >= 1.")
-    needed = [frequency_col, T_col] + ([weights_col] if weights_col else [])
+    needed = [frequency_col, T_col] + ([weights_col] if weights_col is not None else [])
     require_columns(summary, needed)
     require_nonempty(summary, name="the summary")
     for c in needed:
@@ -343,7 +344,11 @@ def repeat_frequency_table(
     handle_nan(summary, needed, "raise")
     x = summary[frequency_col].to_numpy(dtype=np.float64)
     T = summary[T_col].to_numpy(dtype=np.float64)
-    w = summary[weights_col].to_numpy(dtype=np.float64) if weights_col else np.ones(x.size)
+    w = (
+        summary[weights_col].to_numpy(dtype=np.float64)
+        if weights_col is not None
+        else np.ones(x.size)
+    )
     if np.any(x < 0) or np.any(T < 0) or np.any(w < 0):
         raise InvalidValueError(f"{needed} must be >= 0.")
     fractional = np.abs(x - np.round(x)) > 1e-9

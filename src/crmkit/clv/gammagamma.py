@@ -21,10 +21,23 @@ from numpy.typing import ArrayLike, NDArray
 from scipy import special
 
 from crmkit import columns as cols
-from crmkit._validation import check_numeric_column, handle_nan, require_columns, require_nonempty
+from crmkit._validation import (
+    check_numeric_column,
+    handle_nan,
+    real_array,
+    require_columns,
+    require_nonempty,
+)
 from crmkit.clv._base import FitResult, Progress, maximize_log_likelihood
 from crmkit.clv._boundary import gamma_gamma_boundary, search_box
-from crmkit.clv._checks import check_generator, labels_of, positive_count, positive_finite
+from crmkit.clv._checks import (
+    broadcast_values,
+    check_generator,
+    labels_of,
+    positive_count,
+    positive_finite,
+    real_parameter,
+)
 from crmkit.clv._data import as_summary_frame
 from crmkit.clv._persist import Persistable
 from crmkit.clv._pochhammer import digamma_diff, log_poch
@@ -60,7 +73,9 @@ def _spend_arrays(
     weights_col: str | None = None,
 ) -> tuple[_F, _F, _F, pd.Index]:
     """Validate (frequency, monetary_value[, weights]); return x, mean spend, weights, index."""
-    needed = [frequency_col, monetary_value_col] + ([weights_col] if weights_col else [])
+    needed = [frequency_col, monetary_value_col] + (
+        [weights_col] if weights_col is not None else []
+    )
     summary = as_summary_frame(summary, needed, family="Gamma-Gamma")
     require_columns(summary, needed)
     require_nonempty(summary, name="the Gamma-Gamma summary")
@@ -77,11 +92,11 @@ def _spend_arrays(
             f"{x[bad_x][:3].tolist()} at index {labels_of(frame.index, bad_x)}."
         )
     repeat = x > 0
-    bad_m = repeat & (~np.isfinite(m) | (m <= 0))
+    bad_m = repeat & (~np.isfinite(m) | (m <= 0) | (m > 1e150))  # squares stay finite
     if bad_m.any():
         raise InvalidValueError(
             f"Gamma-Gamma: {int(bad_m.sum())} repeat buyer(s) at index "
-            f"{labels_of(frame.index, bad_m)} have zero, negative or infinite "
+            f"{labels_of(frame.index, bad_m)} have zero, negative, infinite or huge (> 1e150) "
             f"{monetary_value_col!r} "
             f"({m[bad_m][:3].tolist()}); the model needs positive spend. Remove returns and "
             "free orders from the spend average, or drop these customers explicitly."
@@ -91,7 +106,11 @@ def _spend_arrays(
             "Gamma-Gamma: no customer has frequency > 0, so there is no repeat spend to fit; "
             "the model is fitted on repeat buyers only."
         )
-    w = frame[weights_col].to_numpy(dtype=np.float64) if weights_col else np.ones(x.size)
+    w = (
+        frame[weights_col].to_numpy(dtype=np.float64)
+        if weights_col is not None
+        else np.ones(x.size)
+    )
     if not np.all(np.isfinite(w)) or np.any(w < 0):
         raise InvalidValueError(f"Gamma-Gamma: column {weights_col!r} must hold counts >= 0.")
     return np.round(x), m, w, frame.index
@@ -150,9 +169,9 @@ class GammaGamma(Persistable):
     946
     """
 
-    p: float = attrs.field(converter=float, validator=positive_finite)
-    q: float = attrs.field(converter=float, validator=positive_finite)
-    v: float = attrs.field(converter=float, validator=positive_finite)
+    p: float = attrs.field(converter=real_parameter, validator=positive_finite)
+    q: float = attrs.field(converter=real_parameter, validator=positive_finite)
+    v: float = attrs.field(converter=real_parameter, validator=positive_finite)
 
     @property
     def params(self) -> dict[str, float]:
@@ -258,7 +277,7 @@ class GammaGamma(Persistable):
                         stacklevel=2,
                     )
         default = gamma_gamma_moment_start(m, w)  # moments: see crmkit.clv._starts
-        start = default if x0 is None else np.asarray(x0, dtype=np.float64)
+        start = default if x0 is None else real_array(x0, name="x0")
         others = [default * np.array([0.3, 1.0, 0.3]), default * np.array([3.0, 3.0, 3.0])]
 
         # Only ln(v + x zbar) varies per customer; the gamma-function terms depend on x
@@ -413,7 +432,7 @@ class GammaGamma(Persistable):
         """
         size = positive_count(n_customers, name="n_customers")
         gen = check_generator(rng)
-        x = np.broadcast_to(np.asarray(T), (size,)).astype(np.float64)
+        x = broadcast_values(T, size, name="T")
         if np.any(x < 1) or np.any(x != np.round(x)):
             raise InvalidValueError(f"T={T!r} must be whole numbers of transactions >= 1.")
         nu = gen.gamma(self.q, 1.0 / self.v, size)

@@ -13,7 +13,7 @@ from typing import ClassVar
 
 import attrs
 
-from crmkit.clv._checks import optional_time_unit, positive_finite
+from crmkit.clv._checks import optional_time_unit, positive_finite, real_parameter
 from crmkit.clv.bgnbd import BetaGeoMaths
 from crmkit.timeunits import TimeUnit
 
@@ -81,8 +81,8 @@ class ModifiedBetaGeo(BetaGeoMaths):
 
     _family: ClassVar[str] = "MBG/NBD"
     _shift: ClassVar[int] = 1
-    r: float = attrs.field(converter=float, validator=positive_finite)
-    alpha: float = attrs.field(converter=float, validator=positive_finite)
-    a: float = attrs.field(converter=float, validator=positive_finite)
-    b: float = attrs.field(converter=float, validator=positive_finite)
+    r: float = attrs.field(converter=real_parameter, validator=positive_finite)
+    alpha: float = attrs.field(converter=real_parameter, validator=positive_finite)
+    a: float = attrs.field(converter=real_parameter, validator=positive_finite)
+    b: float = attrs.field(converter=real_parameter, validator=positive_finite)
     time_unit: TimeUnit | None = attrs.field(default=None, converter=optional_time_unit)

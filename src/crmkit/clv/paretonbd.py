@@ -27,7 +27,7 @@ from scipy import special
 
 from crmkit import columns as cols
 from crmkit.clv._base import FitResult, Progress, compress_rows
-from crmkit.clv._checks import optional_time_unit, positive_finite
+from crmkit.clv._checks import optional_time_unit, positive_finite, real_parameter
 from crmkit.clv._data import summary_arrays
 from crmkit.clv._hyp_pareto import FAST_MIN_ROWS, log_hyp2f1_1b_rho, pareto_log_ratio
 from crmkit.clv._special import one_minus_exp_over, wdot
@@ -263,10 +263,10 @@ class ParetoNBD(TransactionMixin):
     """
 
     _family: ClassVar[str] = "Pareto/NBD"
-    r: float = attrs.field(converter=float, validator=positive_finite)
-    alpha: float = attrs.field(converter=float, validator=positive_finite)
-    s: float = attrs.field(converter=float, validator=positive_finite)
-    beta: float = attrs.field(converter=float, validator=positive_finite)
+    r: float = attrs.field(converter=real_parameter, validator=positive_finite)
+    alpha: float = attrs.field(converter=real_parameter, validator=positive_finite)
+    s: float = attrs.field(converter=real_parameter, validator=positive_finite)
+    beta: float = attrs.field(converter=real_parameter, validator=positive_finite)
     time_unit: TimeUnit | None = attrs.field(default=None, converter=optional_time_unit)
 
     _param_names: ClassVar[tuple[str, ...]] = ("r", "alpha", "s", "beta")
@@ -315,7 +315,7 @@ class ParetoNBD(TransactionMixin):
             "nan_policy": nan_policy,
         }
         plain = super().fit
-        if x0 is None and len(summary) >= WARM_MIN_ROWS:
+        if x0 is None and isinstance(summary, pd.DataFrame) and len(summary) >= WARM_MIN_ROWS:
             rows = np.random.default_rng(0).choice(len(summary), WARM_SAMPLE, replace=False)
             try:
                 with warnings.catch_warnings():

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 
-from crmkit._validation import check_in_range, require_columns, require_nonempty
+from crmkit._validation import check_in_range, real_array, require_columns, require_nonempty
 from crmkit.clv._base import FitResult, Progress, maximize_log_likelihood
 from crmkit.clv._boundary import sbg_boundary, search_box
 from crmkit.clv._checks import (
@@ -24,6 +24,7 @@ from crmkit.clv._checks import (
     optional_time_unit,
     positive_count,
     positive_finite,
+    real_parameter,
     scalar_or_array,
 )
 from crmkit.clv._persist import Persistable
@@ -40,7 +41,7 @@ _F = NDArray[np.float64]
 
 
 def _periods(t: ArrayLike, *, low: int, name: str = "t") -> _F:
-    arr = np.asarray(t, dtype=np.float64)
+    arr = real_array(t, name=name)
     if not np.all(np.isfinite(arr)) or np.any(arr < low) or np.any(arr != np.round(arr)):
         raise InvalidValueError(f"{name}={t!r} must be whole numbers of periods >= {low}.")
     return arr
@@ -55,7 +56,7 @@ def _survivor_series(
 ) -> list[_F]:
     """Return one array of survivor counts n_0, n_1, ..., n_k per cohort."""
     if not isinstance(data, pd.DataFrame):
-        arr = np.asarray(data, dtype=np.float64)
+        arr = real_array(data, name="survivors")
         if arr.ndim != 1:
             raise InvalidValueError(
                 "survivors must be a 1-d sequence n_0, n_1, ... of customers alive at each "
@@ -63,18 +64,18 @@ def _survivor_series(
             )
         series = [arr]
     else:
-        needed = [period_col, n_alive_col] + ([cohort_col] if cohort_col else [])
+        needed = [period_col, n_alive_col] + ([cohort_col] if cohort_col is not None else [])
         require_columns(data, needed)
         require_nonempty(data, name="the survivor table")
         if data[needed].isna().to_numpy().any():
             raise InvalidValueError("the survivor table has missing values; fill or drop them.")
-        groups = data.groupby(cohort_col, sort=True) if cohort_col else [(None, data)]
+        groups = data.groupby(cohort_col, sort=True) if cohort_col is not None else [(None, data)]
         series = []
         for key, grp in groups:
             grp = grp.sort_values(period_col)
             per = grp[period_col].to_numpy(dtype=np.float64)
             if not np.array_equal(per, np.arange(per.size)):
-                where = f" of cohort {key!r}" if cohort_col else ""
+                where = f" of cohort {key!r}" if cohort_col is not None else ""
                 raise InvalidValueError(
                     f"periods{where} must be 0, 1, ..., k without gaps (period 0 = cohort size); "
                     f"got {per[:8].tolist()}."
@@ -139,8 +140,8 @@ class ShiftedBetaGeometric(Persistable):
     [0.627, 0.756]
     """
 
-    alpha: float = attrs.field(converter=float, validator=positive_finite)
-    beta: float = attrs.field(converter=float, validator=positive_finite)
+    alpha: float = attrs.field(converter=real_parameter, validator=positive_finite)
+    beta: float = attrs.field(converter=real_parameter, validator=positive_finite)
     time_unit: TimeUnit | None = attrs.field(default=None, converter=optional_time_unit)
 
     @property

@@ -37,6 +37,14 @@ def _generator(rng: np.random.Generator | int | None) -> np.random.Generator:
     return rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
 
 
+def _check_fit(fit: Any) -> None:
+    if not isinstance(fit, FitResult):
+        raise InvalidValueError(
+            f"fit must be the FitResult of a model's fit, e.g. BetaGeo.fit(summary); got "
+            f"{type(fit).__name__}."
+        )
+
+
 def parameter_draws(
     fit: FitResult[M], n_draws: int = 500, *, rng: np.random.Generator | int | None = 0
 ) -> list[M]:
@@ -70,6 +78,7 @@ def parameter_draws(
     >>> len(draws), type(draws[0]).__name__
     (200, 'BetaGeo')
     """
+    _check_fit(fit)
     if isinstance(n_draws, bool) or not isinstance(n_draws, int) or n_draws < 2:
         raise InvalidValueError(f"n_draws={n_draws!r} must be a whole number >= 2.")
     est = np.asarray(fit.estimates, dtype=np.float64)
@@ -130,6 +139,12 @@ def prediction_interval(
     >>> bool(row["lower"] < row["estimate"] < row["upper"])
     True
     """
+    _check_fit(fit)
+    if not callable(predict):
+        raise InvalidValueError(
+            f"predict={predict!r:.60} must be a function of a model, e.g. "
+            "lambda m: m.expected_purchases(52)."
+        )
     lvl = check_in_range(level, name="level", low=0.0, high=1.0, low_inclusive=False,
                          high_inclusive=False)  # fmt: skip
     point = predict(fit.model)

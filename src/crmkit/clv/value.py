@@ -28,7 +28,13 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 
-from crmkit._validation import check_in_range, check_unique_index, require_nonempty
+from crmkit._validation import (
+    check_in_range,
+    check_unique_index,
+    real_array,
+    require_nonempty,
+    with_unique_index,
+)
 from crmkit.clv._checks import resolve_model_unit
 from crmkit.clv._data import as_summary_frame
 from crmkit.clv._transaction import TransactionMixin
@@ -78,14 +84,14 @@ def _spend_per_customer(spend: Any, summary: pd.DataFrame) -> NDArray[np.float64
     if isinstance(spend, GammaGamma):
         values = spend.conditional_expected_spend(summary).to_numpy(dtype=np.float64)
     elif isinstance(spend, pd.Series):
-        aligned = spend.reindex(summary.index)
+        aligned = with_unique_index(spend, name="spend").reindex(summary.index)
         missing = aligned.isna().to_numpy()
         if missing.any():
             raise InvalidValueError(
                 f"spend has no value for {int(missing.sum())} customer(s) of the summary, e.g. "
                 f"{summary.index[missing][:5].tolist()}; give one spend per customer_id."
             )
-        values = aligned.to_numpy(dtype=np.float64)
+        values = real_array(aligned.to_numpy(), name="spend")
     elif isinstance(spend, int | float | np.floating | np.integer) and not isinstance(spend, bool):
         values = np.full(len(summary), float(spend))
     else:
@@ -305,9 +311,9 @@ def simple_clv(
     122.449
     """
     m, r, d = np.broadcast_arrays(
-        np.asarray(margin, dtype=np.float64),
-        np.asarray(retention, dtype=np.float64),
-        np.asarray(discount_rate, dtype=np.float64),
+        real_array(margin, name="margin"),
+        real_array(retention, name="retention"),
+        real_array(discount_rate, name="discount_rate"),
     )
     if not (np.all(np.isfinite(m)) and np.all(np.isfinite(r)) and np.all(np.isfinite(d))):
         raise InvalidValueError("margin, retention and discount_rate must be finite.")

@@ -13,6 +13,8 @@ from typing import Final
 import numpy as np
 import pandas as pd
 
+from crmkit._validation import check_flag
+
 __all__ = [
     "CDNOW_CALIBRATION_END",
     "CDNOW_OBSERVATION_END",
@@ -82,7 +84,7 @@ def load_cdnow_transactions(*, sample: bool = False) -> pd.DataFrame:
     >>> load_cdnow_transactions(sample=True)["sample_id"].nunique()
     2357
     """
-    if sample:
+    if check_flag(sample, name="sample"):
         names = ["customer_id", "sample_id", "date", "number_of_cds", "dollar_value"]
         raw = _read_bytes("cdnow_sample.txt.gz")
         frame = pd.read_csv(
@@ -154,7 +156,7 @@ def load_cdnow_summary(*, holdout: bool = True) -> pd.DataFrame:
         index=pd.Index(table["ID"].astype(np.int64), name="customer_id"),
     )
     out.attrs["crmkit_time_unit"] = "W"  # models fitted on it know their unit
-    if not holdout:
+    if not check_flag(holdout, name="holdout"):
         return out
     tx = load_cdnow_transactions(sample=True)
     tx = tx.loc[tx["date"] > CDNOW_CALIBRATION_END]

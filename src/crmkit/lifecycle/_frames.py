@@ -16,6 +16,7 @@ from numpy.typing import NDArray
 from crmkit._periods import PERIOD_FREQ, period_labels, period_ordinals, wall_ns
 from crmkit._txprep import observation_day
 from crmkit._validation import (
+    check_date_range,
     check_datetime_column,
     check_nan_policy,
     check_numeric_column,
@@ -66,9 +67,9 @@ def prepare(
     caller in the same pass as the aggregation (``"omit"`` drops rows lazily).
     """
     policy = check_nan_policy(nan_policy)
-    cols = list(dict.fromkeys(columns.values()))
     meta = frame._meta if is_dask(frame) else frame
-    require_columns(meta, cols)
+    require_columns(meta, list(columns.values()))  # refuses unhashable names first
+    cols = list(dict.fromkeys(columns.values()))
     check_datetime_column(meta, columns["datetime"])
     for role in numeric:
         check_numeric_column(meta, columns[role])
@@ -169,6 +170,7 @@ def distinct_pairs(
 
 def instant_ns(values: pd.Series[Any]) -> NDArray[np.int64]:
     """Nanoseconds since the epoch of the instants (UTC for tz-aware values)."""
+    check_date_range(values, name=f"column {values.name!r}")
     if values.dt.tz is not None:
         values = values.dt.tz_convert("UTC").dt.tz_localize(None)
     out: NDArray[np.int64] = values.to_numpy(dtype="datetime64[ns]").view(np.int64)

@@ -26,7 +26,14 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from crmkit._periods import DAY_NS
-from crmkit._validation import check_unique_index, handle_nan, require_columns
+from crmkit._validation import (
+    check_nan_policy,
+    check_unique_index,
+    handle_nan,
+    items_of,
+    real_number,
+    require_columns,
+)
 from crmkit.columns import CUSTOMER_ID, DATETIME, FREQUENCY, MONETARY, MONETARY_VALUE, RECENCY, T
 from crmkit.exceptions import InvalidValueError
 from crmkit.lifecycle._frames import customer_features, prepare, to_timestamp, tz_of, wall_ns
@@ -96,7 +103,7 @@ inactivity=12, inactivity_unit='M', purchase_unit='D')
 
     @high_value_quantile.validator
     def _check_quantile(self, attribute: attrs.Attribute[Any], value: float | None) -> None:
-        if value is not None and not 0.0 <= float(value) <= 1.0:
+        if value is not None and not 0.0 <= real_number(value, name=attribute.name) <= 1.0:
             raise InvalidValueError(
                 f"high_value_quantile={value!r} must lie in [0, 1] or be None."
             )
@@ -105,6 +112,18 @@ inactivity=12, inactivity_unit='M', purchase_unit='D')
     def _check_inactivity(self, attribute: attrs.Attribute[Any], value: int | None) -> None:
         if value is not None:
             _positive_int(self, attribute, value)
+
+
+def _rules(rules: Any) -> AssignmentRules:
+    """The rules given, or the defaults for None; anything else is refused."""
+    if rules is None:
+        return AssignmentRules()
+    if not isinstance(rules, AssignmentRules):
+        raise InvalidValueError(
+            f"rules must be an AssignmentRules (or None for the defaults), got "
+            f"{type(rules).__name__}."
+        )
+    return rules
 
 
 def _levels(
@@ -173,7 +192,7 @@ def prepare_stage_input(
     policy in force (``"propagate"`` is treated as ``"raise"``).
     """
     _check_model(model)
-    rules = AssignmentRules() if rules is None else rules
+    rules = _rules(rules)
     if monetary_col is None and rules.high_value_quantile is not None:
         raise InvalidValueError(
             "the high-value rule needs spend: pass monetary_col, or use "
@@ -182,7 +201,7 @@ def prepare_stage_input(
     cols = {"id": customer_id_col, "datetime": datetime_col}
     if monetary_col is not None:
         cols["monetary"] = monetary_col
-    policy = "raise" if nan_policy == "propagate" else nan_policy
+    policy = "raise" if check_nan_policy(nan_policy) == "propagate" else nan_policy
     numeric = ("monetary",) if monetary_col is not None else ()
     tx = prepare(transactions, cols, numeric=numeric, nan_policy=policy)
     return tx, rules, policy
@@ -301,7 +320,7 @@ def stages_from_features(
 ) -> pd.DataFrame:
     """Finish :func:`assign_stages` from the per-customer feature table."""
     if customers is not None:
-        known = pd.Index(list(customers), name=feats.index.name)
+        known = pd.Index(items_of(customers, name="customers"), name=feats.index.name)
         if known.has_duplicates:
             raise InvalidValueError(
                 f"customers has duplicated ids {known[known.duplicated()].unique()[:5].tolist()}"
@@ -401,7 +420,7 @@ def assign_stages_from_summary(
     ['acquire', 'enhance', 'retain']
     """
     _check_model(model)
-    rules = AssignmentRules() if rules is None else rules
+    rules = _rules(rules)
     unit = check_time_unit(time_unit)
     cols = [frequency_col, recency_col, T_col, monetary_value_col]
     require_columns(summary, cols)

@@ -20,6 +20,7 @@ import attrs
 import pandas as pd
 
 from crmkit._display import Display, Displayable
+from crmkit._validation import items_of
 from crmkit.columns import CUSTOMER_ID, DATETIME, MONETARY
 from crmkit.exceptions import InvalidValueError
 from crmkit.lifecycle.contacts import (
@@ -84,7 +85,7 @@ def claims_table(verdicts: Iterable[ClaimVerdict]) -> pd.DataFrame:
     ([False], 'n_new=1, n_existing=1, mean_new=2, mean_existing=1, ratio=2')
     """
     rows = []
-    for v in verdicts:
+    for v in items_of(verdicts, name="verdicts"):
         if not isinstance(v, ClaimVerdict):
             raise InvalidValueError(
                 f"{type(v).__name__} is not a verdict (needs claim, holds and measured())."

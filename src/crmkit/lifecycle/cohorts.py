@@ -40,6 +40,7 @@ from crmkit._coverage import (
 )
 from crmkit._display import Display, Displayable, frame_rows
 from crmkit._periods import DAY_NS
+from crmkit._validation import check_nan_policy
 from crmkit.columns import CUSTOMER_ID, DATETIME
 from crmkit.exceptions import InvalidValueError
 from crmkit.lifecycle._frames import (
@@ -297,7 +298,7 @@ def cohort_retention(
     """
     unit = check_time_unit(period)
     check_partial(partial, ("drop", "keep"))
-    policy = "raise" if nan_policy == "propagate" else nan_policy
+    policy = "raise" if check_nan_policy(nan_policy) == "propagate" else nan_policy
     cols = {"id": customer_id_col, "datetime": datetime_col}
     tx = prepare(transactions, cols, nan_policy=policy)
     nan_counts = tx.isna().sum() if is_dask(tx) else None

@@ -20,6 +20,7 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from crmkit._display import Display, Displayable, frame_rows
+from crmkit._validation import items_of, real_number
 from crmkit.columns import CUSTOMER_ID, DATETIME
 from crmkit.exceptions import InvalidValueError
 from crmkit.lifecycle._frames import prepare, tz_of, wall_ns
@@ -42,7 +43,10 @@ _ROW = {"new": 0, "existing": 1}
 
 
 def _check_range(value: tuple[float, float], name: str) -> tuple[float, float]:
-    low, high = (float(v) for v in value)
+    pair = items_of(value, name=name)
+    if len(pair) != 2:
+        raise InvalidValueError(f"{name}={value!r} must be a (low, high) pair.")
+    low, high = (real_number(v, name=name) for v in pair)
     if not (np.isfinite(low) and np.isfinite(high) and 0 <= low <= high):
         raise InvalidValueError(
             f"{name}={value!r} must be a (low, high) pair with 0 <= low <= high."
@@ -75,11 +79,11 @@ def _join(
     nan_policy: str,
 ) -> tuple[_Joined, NDArray[np.float64]]:
     tx = prepare(transactions, {"id": cid, "datetime": dtc}, nan_policy=nan_policy)
-    icols = {"id": cid, "datetime": dtc} | ({"cost": cost_col} if cost_col else {})
+    icols = {"id": cid, "datetime": dtc} | ({"cost": cost_col} if cost_col is not None else {})
     it = prepare(
         interactions,
         icols,
-        numeric=("cost",) if cost_col else (),
+        numeric=("cost",) if cost_col is not None else (),
         nan_policy=nan_policy,
         name="interactions",
     )
@@ -114,7 +118,9 @@ def _join(
     c_code = codes[len(tx) :].astype(np.int64)
     c_time = wall_ns(it[dtc])
     cost = (
-        it[cost_col].to_numpy(dtype=np.float64) if cost_col else np.ones(len(it), dtype=np.float64)
+        it[cost_col].to_numpy(dtype=np.float64)
+        if cost_col is not None
+        else np.ones(len(it), dtype=np.float64)
     )
     if (cost < 0).any():
         raise InvalidValueError(f"column {cost_col!r} has negative contact costs.")

@@ -42,6 +42,7 @@ from typing import Any, Final
 
 import attrs
 
+from crmkit._validation import check_flag, check_text, items_of, text_field
 from crmkit.exceptions import InvalidValueError
 
 __all__ = [
@@ -61,11 +62,21 @@ FUNNEL_LEVELS: Final = ("prospect", "first purchase", "repeat", "loyal", "high-v
 def _str_tuple(values: Iterable[str] | str) -> tuple[str, ...]:
     if isinstance(values, str):
         return (values,)
-    return tuple(str(v) for v in values)
+    items = items_of(values, name="stage names")
+    return tuple(check_text(v, name="a stage name or strategy") for v in items)
 
 
 def _stage_tuple(values: Iterable[Stage]) -> tuple[Stage, ...]:
-    return tuple(values)
+    return tuple(items_of(values, name="stages"))
+
+
+def _flag(instance: Any, attribute: Any, value: Any) -> None:
+    check_flag(value, name=f"{type(instance).__name__}.{attribute.name}")
+
+
+def _optional_text(instance: Any, attribute: Any, value: Any) -> None:
+    if value is not None:
+        text_field(instance, attribute, value)
 
 
 @attrs.frozen(kw_only=True)
@@ -89,9 +100,9 @@ class Stage:
     ('listen',)
     """
 
-    name: str = attrs.field(converter=str)
-    description: str = attrs.field(converter=str, default="")
-    focus: str | None = None
+    name: str = attrs.field(validator=text_field)
+    description: str = attrs.field(validator=text_field, default="")
+    focus: str | None = attrs.field(default=None, validator=_optional_text)
     strategies: tuple[str, ...] = attrs.field(converter=_str_tuple, default=())
 
     @name.validator
@@ -156,12 +167,12 @@ class StageModel:
     1
     """
 
-    name: str = attrs.field(converter=str)
-    source: str = attrs.field(converter=str, default="")
+    name: str = attrs.field(validator=text_field)
+    source: str = attrs.field(validator=text_field, default="")
     stages: tuple[Stage, ...] = attrs.field(converter=_stage_tuple)
     level_stages: tuple[str, ...] = attrs.field(converter=_str_tuple)
-    lapsed_stage: str | None = None
-    progressive: bool = True
+    lapsed_stage: str | None = attrs.field(default=None, validator=_optional_text)
+    progressive: bool = attrs.field(default=True, validator=_flag)
 
     @stages.validator
     def _check_stages(self, attribute: attrs.Attribute[Any], value: tuple[Stage, ...]) -> None:
@@ -185,7 +196,7 @@ class StageModel:
 
     def _check_known(self, names: list[str]) -> None:
         known = [s.name for s in self.stages]
-        unknown = sorted({n for n in names if n not in known})
+        unknown = sorted({repr(n) for n in names if not isinstance(n, str) or n not in known})
         if unknown:
             raise InvalidValueError(
                 f"StageModel {self.name!r} maps to unknown stage(s) {unknown}; "
@@ -199,7 +210,7 @@ class StageModel:
 
     def index(self, name: str) -> int:
         """Position of the stage called ``name``; raises if there is none."""
-        self._check_known([name])
+        self._check_known([check_text(name, name="name")])
         return self.names.index(name)
 
     def stage(self, name: str) -> Stage:

@@ -22,7 +22,7 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from crmkit._display import Display, Displayable, frame_rows
-from crmkit._validation import require_columns
+from crmkit._validation import items_of, require_columns
 from crmkit.columns import CUSTOMER_ID, DATETIME, MONETARY
 from crmkit.exceptions import InvalidValueError
 from crmkit.lifecycle._frames import customer_features, to_timestamp, tz_of
@@ -173,7 +173,9 @@ def transition_matrix(
     f0 = customer_features(tx, until=t0, **kwargs)
     population: list[Any] = f1.index.tolist()
     if customers is not None:
-        population = pd.Index(population).union(pd.Index(list(customers))).tolist()
+        population = (
+            pd.Index(population).union(pd.Index(items_of(customers, name="customers"))).tolist()
+        )
     s0 = stages_from_features(f0, as_of=t0, model=model, rules=rules, customers=population)
     s1 = stages_from_features(f1, as_of=t1, model=model, rules=rules, customers=population)
     a = s0["stage"].cat.codes.to_numpy(dtype=np.int64)

@@ -31,6 +31,7 @@ import numpy as np
 import pandas as pd
 
 from crmkit._display import Display, Displayable, fmt_number
+from crmkit._validation import items_of, real_number
 from crmkit.exceptions import InvalidValueError
 from crmkit.maturity.levels import (
     CAPABILITIES,
@@ -222,11 +223,15 @@ class MaturityAssessment(Displayable):
 
 def _efforts(effort: Mapping[Capability | str, float] | None) -> dict[Capability, float]:
     out: dict[Capability, float] = {}
-    for key, value in (effort or {}).items():
+    if effort is not None and not isinstance(effort, Mapping):
+        raise InvalidValueError(
+            f"effort must be a mapping {{capability: cost}}, got {type(effort).__name__}."
+        )
+    for key, value in ({} if effort is None else effort).items():
         cap = parse_capability(key)
         try:
-            v = float(value)
-        except (TypeError, ValueError):
+            v = real_number(value, name=f"effort for {cap.value!r}")
+        except InvalidValueError:
             v = math.nan  # reported below with the offending value
         if not math.isfinite(v) or v < 0:
             raise InvalidValueError(
@@ -322,7 +327,7 @@ def assess(
     """
     if not isinstance(answers, Mapping):
         raise InvalidValueError("answers must be a mapping of item id -> answer (1-5).")
-    tau = float(threshold)
+    tau = real_number(threshold, name="threshold")
     if not 1.0 <= tau <= 5.0:
         raise InvalidValueError(f"threshold={threshold!r} must lie on the 1-5 answer scale.")
     known = {item.item_id: item for item in ITEM_BANK}
@@ -407,6 +412,6 @@ def assess_capabilities(
     elif isinstance(evidence, str):
         raise InvalidValueError("evidence must be a mapping or a list of capability names.")
     else:
-        present = {parse_capability(c) for c in evidence}
+        present = {parse_capability(c) for c in items_of(evidence, name="evidence")}
     scores = tuple((c, 1.0 if c in present else 0.0) for c in Capability)
     return _result(present, scores, effort)

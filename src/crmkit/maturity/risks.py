@@ -18,6 +18,7 @@ import attrs
 import pandas as pd
 
 from crmkit._display import Display, Displayable
+from crmkit._validation import check_whole, items_of
 from crmkit.exceptions import InvalidValueError
 from crmkit.maturity._names import parse_member
 
@@ -172,7 +173,7 @@ def risk_rating(score: int) -> str:
     >>> [risk_rating(s) for s in (4, 5, 12, 20)]
     ['low', 'medium', 'high', 'critical']
     """
-    if not 1 <= score <= 25:
+    if not 1 <= check_whole(score, name="score") <= 25:
         raise InvalidValueError(f"score={score} must be in 1-25 (likelihood x impact).")
     return (
         "low"
@@ -231,7 +232,7 @@ class RiskEntry:
 
 
 def _to_entries(value: Iterable[RiskEntry]) -> tuple[RiskEntry, ...]:
-    out = tuple(value)
+    out = tuple(items_of(value, name="entries"))
     bad = [e for e in out if not isinstance(e, RiskEntry)]
     if bad:
         raise InvalidValueError(f"entries must be RiskEntry objects, got {bad[:3]!r}.")
@@ -294,7 +295,15 @@ class RiskRegister(Displayable):
 
         Risks without a mitigation get the suggested ones of :data:`RISKS`.
         """
-        given = {parse_risk(k): v for k, v in (mitigations or {}).items()}
+        for arg, value in (
+            ("scores", scores),
+            ("mitigations", {} if mitigations is None else mitigations),
+        ):
+            if not isinstance(value, Mapping):
+                raise InvalidValueError(
+                    f"{arg} must be a mapping {{risk: ...}}, got {type(value).__name__}."
+                )
+        given = {parse_risk(k): v for k, v in ({} if mitigations is None else mitigations).items()}
         entries = []
         for key, pair in scores.items():
             risk = parse_risk(key)

@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 
-from crmkit._validation import check_finite, check_in_range
+from crmkit._validation import (
+    check_date_range,
+    check_finite,
+    check_in_range,
+    overflow_scale,
+    real_array,
+    real_number,
+)
 from crmkit.exceptions import InvalidValueError
 
 __all__ = [
@@ -18,6 +26,8 @@ __all__ = [
     "check_rate",
     "dated_series",
     "discount_factors",
+    "labelled_values",
+    "scaled_total",
     "survey_answers",
 ]
 
@@ -41,10 +51,7 @@ def as_flows(cash_flows: ArrayLike, *, name: str = "cash_flows") -> NDArray[np.f
 
 def check_rate(rate: float, *, name: str = "rate") -> float:
     """A per-period rate must be finite and > -1 (a -100 % rate makes discounting undefined)."""
-    try:
-        r = float(rate)
-    except (TypeError, ValueError) as exc:
-        raise InvalidValueError(f"{name}={rate!r} is not a number; pass a real number.") from exc
+    r = real_number(rate, name=name)
     if not np.isfinite(r) or r <= -1.0:
         raise InvalidValueError(
             f"{name}={rate!r} is out of range: a rate per period must be finite and > -1 "
@@ -66,6 +73,41 @@ def discount_factors(rate: float, periods: NDArray[np.float64]) -> NDArray[np.fl
         ) from exc
 
 
+def scaled_total(values: NDArray[np.float64], weights: NDArray[np.float64], *, name: str) -> float:
+    """``sum(values * weights)`` without overflow in between; raise if the total overflows.
+
+    The values are divided by a power of two (:func:`crmkit._validation.overflow_scale`,
+    exact) when their sum could leave the float range, and the total is scaled back.
+    """
+    scale = overflow_scale(values)
+    with np.errstate(over="ignore", invalid="ignore"):
+        total = float(np.sum((values / scale) * weights)) * scale
+    if not np.isfinite(total):
+        raise InvalidValueError(
+            f"{name} is beyond the float range (about 1.8e308); rescale the amounts "
+            "(e.g. to millions) first."
+        )
+    return total
+
+
+def labelled_values(values: Any, *, name: str) -> pd.Series[float]:
+    """A mapping or Series of numbers by label (category, code, rival) as a float Series.
+
+    Values follow the coercion policy (real numbers only; NaN and inf are left for the
+    caller's range checks).
+    """
+    if isinstance(values, pd.Series):
+        labels, raw = list(values.index), list(values.to_numpy())
+    elif isinstance(values, Mapping):
+        labels, raw = list(values.keys()), list(values.values())
+    else:
+        raise InvalidValueError(
+            f"{name} must be a mapping {{label: number}} or a pandas Series, got "
+            f"{type(values).__name__}."
+        )
+    return pd.Series(real_array(raw, name=name), index=pd.Index(labels, dtype=object))
+
+
 def dated_series(values: pd.Series[Any], *, name: str) -> pd.Series[float]:
     """Validate a numeric series indexed by timestamps; return it as float, sorted."""
     if not isinstance(values, pd.Series):
@@ -85,6 +127,7 @@ def dated_series(values: pd.Series[Any], *, name: str) -> pd.Series[float]:
     check_finite(values.to_numpy(dtype=np.float64), name=name)
     if values.index.hasnans:
         raise InvalidValueError(f"{name} has missing (NaT) dates; drop or fill them first.")
+    check_date_range(values.index, name=f"the index of {name}")
     return values.astype(np.float64).sort_index()
 
 
@@ -119,7 +162,7 @@ def survey_answers(answers: ArrayLike, *, low: int, high: int, name: str) -> NDA
     ...
     crmkit.exceptions.InvalidValueError: nps answers must be integers on the 0-10 scale; ...
     """
-    arr = np.asarray(answers, dtype=np.float64).ravel()
+    arr = real_array(answers, name=f"{name} answers").ravel()
     if arr.size == 0:
         raise InvalidValueError(f"{name} answers are empty; pass at least one answer.")
     bad = ~np.isfinite(arr) | (arr != np.round(arr)) | (arr < low) | (arr > high)

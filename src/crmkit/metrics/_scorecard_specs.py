@@ -12,12 +12,19 @@ from typing import Any
 import attrs
 import numpy as np
 import pandas as pd
+from numpy.typing import NDArray
 
-from crmkit._validation import check_datetime_column, check_numeric_column, require_columns
+from crmkit._validation import (
+    check_datetime_column,
+    check_numeric_column,
+    require_columns,
+    require_frame,
+)
 from crmkit.columns import CUSTOMER_ID, DATETIME, MONETARY, PRODUCT_ID
 from crmkit.exceptions import InvalidValueError
 from crmkit.metrics import complaints as cm
 from crmkit.metrics import costs, finance, growth, market, profit, retention, satisfaction
+from crmkit.metrics._checks import labelled_values, scaled_total
 
 __all__ = ["SPECS", "Ctx", "freq_of"]
 
@@ -140,10 +147,23 @@ def _retention(ctx: Ctx, column: str) -> tuple[float, str]:
 
 
 def _complaints(ctx: Ctx) -> pd.DataFrame:
-    frame: pd.DataFrame = ctx.data["complaints"]
+    frame = require_frame(ctx.data["complaints"], name="complaints")
     if ctx.period is None:
         return frame
+    require_columns(frame, [cm.RECEIVED_AT])
+    check_datetime_column(frame, cm.RECEIVED_AT)
     return frame.loc[_in_period(frame[cm.RECEIVED_AT], ctx.period)]
+
+
+def _units_sold(ctx: Ctx) -> float:
+    sold: NDArray[np.float64] = np.asarray(
+        labelled_values(ctx.data["sales_by_code"], name="sales_by_code"), dtype=np.float64
+    )
+    if not (np.isfinite(sold).all() and (sold >= 0).all() and sold.sum() > 0):
+        raise InvalidValueError(
+            "sales_by_code must hold finite units sold >= 0 per code, with a positive total."
+        )
+    return scaled_total(sold, np.ones(sold.size), name="the units sold")
 
 
 def _cost_to_serve(ctx: Ctx) -> tuple[float, str]:
@@ -389,9 +409,7 @@ SPECS: tuple[_Spec, ...] = (
         category="complaints",
         unit="complaints per unit sold",
         requires=("complaints", "sales_by_code"),
-        fn=lambda c: _lbl(
-            len(_complaints(c)) / float(pd.Series(c.data["sales_by_code"]).sum()), c
-        ),
+        fn=lambda c: _lbl(len(_complaints(c)) / _units_sold(c), c),
     ),
     _Spec(
         metric="mean_time_to_resolution",

@@ -18,6 +18,7 @@ implementation cost (``pv``) within ``nper`` months.
 
 from __future__ import annotations
 
+import math
 from typing import Literal
 
 from crmkit._validation import check_in_range
@@ -30,7 +31,7 @@ When = Literal["end", "begin"]
 
 
 def _when(when: str) -> float:
-    if when not in ("end", "begin"):
+    if not isinstance(when, str) or when not in ("end", "begin"):
         raise InvalidValueError(
             f"when={when!r} is not 'end' or 'begin'; say whether payments fall at the end "
             "(default) or at the beginning of each period."
@@ -38,11 +39,47 @@ def _when(when: str) -> float:
     return 1.0 if when == "begin" else 0.0
 
 
+def _growth(r: float, n: float) -> float:
+    """``(1 + r)^n``, or an InvalidValueError when it leaves the float range."""
+    try:
+        out = (1.0 + r) ** n
+    except OverflowError:
+        out = float("inf")
+    if not math.isfinite(out):
+        raise InvalidValueError(
+            f"(1 + rate)**nper = (1 + {r!r})**{n!r} is beyond the float range (about "
+            "1.8e308); use fewer periods or a rate per shorter period."
+        )
+    return float(out)
+
+
+def _finite(value: float, what: str) -> float:
+    """``value`` if finite; else an InvalidValueError (the inputs overflow the floats)."""
+    if not math.isfinite(value):
+        raise InvalidValueError(
+            f"{what} is beyond the float range (about 1.8e308) for these inputs; rescale the "
+            "amounts or use fewer periods."
+        )
+    return value
+
+
 def _annuity_factor(r: float, n: float, w: float) -> float:
     """``(1 + r w) ((1 + r)^n - 1) / r``, or ``n`` when ``r == 0``."""
     if r == 0.0:
         return n
-    return float((1.0 + r * w) * ((1.0 + r) ** n - 1.0) / r)
+    try:
+        grown = math.expm1(n * math.log1p(r))  # (1 + r)^n - 1, accurate for small n r
+    except OverflowError:
+        grown = float("inf")
+    if not math.isfinite(grown):
+        _growth(r, n)  # raises with the message about the float range
+    factor = float((1.0 + r * w) * grown / r)
+    if factor == 0.0:
+        raise InvalidValueError(
+            f"nper={n!r} is too small for an annuity at rate={r!r}: the annuity factor "
+            "underflows to 0."
+        )
+    return factor
 
 
 def _nper(nper: float) -> float:
@@ -86,9 +123,12 @@ def fv(rate: float, nper: float, pmt: float, pv: float, *, when: When = "end") -
     15692.93
     """
     r, n, w = check_rate(rate), _nper(nper), _when(when)
-    return -float(
-        check_in_range(pv, name="pv") * (1.0 + r) ** n
-        + check_in_range(pmt, name="pmt") * _annuity_factor(r, n, w)
+    return _finite(
+        -float(
+            check_in_range(pv, name="pv") * _growth(r, n)
+            + check_in_range(pmt, name="pmt") * _annuity_factor(r, n, w)
+        ),
+        "fv",
     )
 
 
@@ -129,12 +169,15 @@ def pv(rate: float, nper: float, pmt: float, fv: float = 0.0, *, when: When = "e
     -127128.17
     """
     r, n, w = check_rate(rate), _nper(nper), _when(when)
-    return float(
-        -(
-            check_in_range(fv, name="fv")
-            + check_in_range(pmt, name="pmt") * _annuity_factor(r, n, w)
-        )
-        / (1.0 + r) ** n
+    return _finite(
+        float(
+            -(
+                check_in_range(fv, name="fv")
+                + check_in_range(pmt, name="pmt") * _annuity_factor(r, n, w)
+            )
+            / _growth(r, n)
+        ),
+        "pv",
     )
 
 
@@ -176,6 +219,10 @@ def pmt(rate: float, nper: float, pv: float, fv: float = 0.0, *, when: When = "e
     """
     r, w = check_rate(rate), _when(when)
     n = check_in_range(nper, name="nper", low=0.0, low_inclusive=False)
-    return -float(
-        check_in_range(fv, name="fv") + check_in_range(pv, name="pv") * (1.0 + r) ** n
-    ) / _annuity_factor(r, n, w)
+    try:
+        out = -float(
+            check_in_range(fv, name="fv") + check_in_range(pv, name="pv") * _growth(r, n)
+        ) / _annuity_factor(r, n, w)
+    except OverflowError:
+        out = math.inf
+    return _finite(out, "pmt")

@@ -33,6 +33,7 @@ from crmkit._validation import (
     require_nonempty,
 )
 from crmkit.exceptions import InvalidValueError, InvariantError
+from crmkit.metrics._checks import labelled_values
 from crmkit.timeunits import TimeUnit, check_time_unit, elapsed
 
 __all__ = [
@@ -117,7 +118,7 @@ def complaint_rate(
     if sales is None:
         out = pd.DataFrame({"complaints": counts})
     else:
-        q = pd.Series(sales, dtype=np.float64)
+        q = labelled_values(sales, name="sales")
         check_finite(q.to_numpy(), name="sales")
         if q.empty or np.any(q.to_numpy() <= 0):
             raise InvalidValueError("sales must be a non-empty mapping of code -> units > 0.")

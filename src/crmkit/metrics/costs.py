@@ -8,14 +8,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from crmkit._validation import check_finite
+from crmkit._validation import check_finite, check_text
 from crmkit.exceptions import InvalidValueError
+from crmkit.metrics._checks import labelled_values
 
 __all__ = ["cost_savings"]
 
 
 def _costs(values: Mapping[str, float] | pd.Series[Any], name: str) -> pd.Series[float]:
-    s = pd.Series(values, dtype=np.float64)
+    s = labelled_values(values, name=name)
     if s.empty:
         raise InvalidValueError(f"{name} is empty; pass a cost per category.")
     if s.index.has_duplicates:
@@ -66,6 +67,7 @@ def cost_savings(
     >>> out["saving"].to_dict()
     {'service': 20.0, 'sales': 0.0, 'total': 20.0}
     """
+    check_text(total_label, name="total_label")
     b = _costs(before, "before")
     a = _costs(after, "after")
     if set(b.index) != set(a.index):

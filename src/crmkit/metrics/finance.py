@@ -18,9 +18,14 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from crmkit._validation import check_in_range
+from crmkit._validation import check_in_range, check_whole, real_array
 from crmkit.exceptions import InvalidValueError
-from crmkit.metrics._checks import as_flows, check_count, check_rate, discount_factors
+from crmkit.metrics._checks import (
+    as_flows,
+    check_rate,
+    discount_factors,
+    scaled_total,
+)
 from crmkit.metrics._roots import polished_roots, single_root
 
 __all__ = [
@@ -71,7 +76,7 @@ def npv(rate: float, cash_flows: ArrayLike) -> float:
     r = check_rate(rate)
     c = as_flows(cash_flows)
     t = np.arange(c.size, dtype=np.float64)
-    return float(np.sum(c * discount_factors(r, t)))
+    return scaled_total(c, discount_factors(r, t), name="npv")
 
 
 _MAX_RANGE = 1e150
@@ -334,17 +339,17 @@ def tco(
     """
     base = check_in_range(initial_cost, name="initial_cost", low=0.0)
     r = check_rate(rate)
-    arr = np.asarray(recurring_costs, dtype=np.float64)
+    arr = real_array(recurring_costs, name="recurring_costs")
     if arr.ndim == 0:
         if horizon is None:
             raise InvalidValueError(
                 "recurring_costs is a single number, so horizon= (number of periods) is "
                 "required; or pass one cost per period."
             )
-        arr = np.full(check_count(horizon, name="horizon"), float(arr))
+        arr = np.full(check_whole(horizon, name="horizon", low=0, high=10**6), float(arr))
     else:
         arr = as_flows(arr, name="recurring_costs")
-        if horizon is not None and horizon != arr.size:
+        if horizon is not None and check_whole(horizon, name="horizon", low=0) != arr.size:
             raise InvalidValueError(
                 f"horizon={horizon} but {arr.size} recurring costs were given; pass one "
                 "cost per period of the horizon, or omit horizon."
@@ -355,7 +360,11 @@ def tco(
             "positive amounts."
         )
     t = np.arange(1, arr.size + 1, dtype=np.float64)
-    return base + float(np.sum(arr * discount_factors(r, t))) if arr.size else base
+    if not arr.size:
+        return base
+    return scaled_total(
+        np.array([base, *(arr * discount_factors(r, t))]), np.ones(arr.size + 1), name="tco"
+    )
 
 
 def revenue_to_share_ratio(revenue_share: float, unit_share: float) -> float:

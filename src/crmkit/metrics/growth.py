@@ -76,7 +76,7 @@ class _Dated:
         observation_start: Any,
         observation_end: Any,
     ) -> None:
-        if freq not in ("M", "Q", "Y"):
+        if not isinstance(freq, str) or freq not in ("M", "Q", "Y"):
             raise InvalidValueError(
                 f"freq={freq!r} is not 'M', 'Q' or 'Y' (calendar month, quarter, year)."
             )

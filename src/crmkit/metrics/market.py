@@ -14,12 +14,13 @@ import pandas as pd
 
 from crmkit._validation import check_finite, check_in_range
 from crmkit.exceptions import InvalidValueError
+from crmkit.metrics._checks import labelled_values
 
 __all__ = ["market_share", "market_shares", "relative_market_share"]
 
 
 def _competitors(competitor_sales: Mapping[str, float] | pd.Series[Any]) -> pd.Series[float]:
-    s = pd.Series(competitor_sales, dtype=np.float64)
+    s = labelled_values(competitor_sales, name="competitor_sales")
     if s.empty:
         raise InvalidValueError(
             "competitor_sales is empty; pass at least one competitor's sales, e.g. "

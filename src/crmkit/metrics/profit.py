@@ -16,12 +16,13 @@ from crmkit._validation import (
     check_in_range,
     check_numeric_column,
     handle_nan,
+    overflow_scale,
     require_columns,
     require_nonempty,
 )
 from crmkit.columns import MONETARY
 from crmkit.exceptions import InvalidValueError
-from crmkit.metrics._checks import as_nonempty_array
+from crmkit.metrics._checks import as_nonempty_array, scaled_total
 
 __all__ = [
     "cost_to_serve",
@@ -101,14 +102,16 @@ def lifetime_value_summary(clv: ArrayLike | pd.Series[Any]) -> pd.Series[float]:
     >>> lifetime_value_summary([100.0, 250.0, 50.0]).to_dict()
     {'n': 3.0, 'mean': 133.33333333333334, 'median': 100.0, 'total': 400.0}
     """
-    raw = clv.to_numpy(dtype=np.float64) if isinstance(clv, pd.Series) else clv
+    raw = clv.to_numpy() if isinstance(clv, pd.Series) else clv
     v = as_nonempty_array(raw, name="clv")
+    total = scaled_total(v, np.ones(v.size), name="the total CLV")
+    scale = overflow_scale(v)
     return pd.Series(
         {
             "n": float(v.size),
-            "mean": float(v.mean()),
+            "mean": float((v / scale).mean()) * scale,  # finite whenever the values are
             "median": float(np.median(v)),
-            "total": float(v.sum()),
+            "total": total,
         },
         dtype=np.float64,
     )

@@ -110,7 +110,7 @@ def churn_rate(n_start: float, n_retained: float) -> float:
 
 
 def _check_freq(freq: str) -> None:
-    if freq not in ("M", "Q", "Y"):
+    if not isinstance(freq, str) or freq not in ("M", "Q", "Y"):
         raise InvalidValueError(f"freq={freq!r} is not 'M', 'Q' or 'Y'.")
 
 

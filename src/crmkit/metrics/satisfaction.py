@@ -19,6 +19,7 @@ from crmkit._validation import (
     check_datetime_column,
     check_in_range,
     handle_nan,
+    parse_date,
     require_columns,
     require_nonempty,
 )
@@ -261,7 +262,7 @@ def repeat_purchase_rate(
     """
     tx = _purchases(transactions, [customer_id_col, datetime_col], datetime_col)
     dt = tx[datetime_col]
-    a, b = pd.Timestamp(start), pd.Timestamp(end)
+    a, b = parse_date(start, name="start"), parse_date(end, name="end")
     if dt.dt.tz is not None:
         a = a.tz_localize(dt.dt.tz) if a.tzinfo is None else a
         b = b.tz_localize(dt.dt.tz) if b.tzinfo is None else b

@@ -203,7 +203,7 @@ class Scorecard(Displayable):
             "costs_before": costs_before, "costs_after": costs_after,
             "complaints": complaints, "sales_by_code": sales_by_code,
         }  # fmt: skip
-        p = None if period is None else pd.Period(period)
+        p = None if period is None else _parse_period(period)
         freq = "Q" if p is None else freq_of(p)
         label = "all" if p is None else str(p)
         ctx = Ctx(
@@ -239,12 +239,12 @@ class Scorecard(Displayable):
 
     def value(self, metric: str) -> float:
         """The value of one computed metric; raises if it was not computed."""
-        hit = self.table.loc[self.table["metric"] == metric, "value"]
-        if hit.empty:
+        names = self.table["metric"].tolist()  # compared in Python: any str is a fair query
+        if not isinstance(metric, str) or metric not in names:
             raise InvalidValueError(
-                f"metric {metric!r} is not in this scorecard; see .unavailable for why."
+                f"metric {metric!r:.60} is not in this scorecard; see .unavailable for why."
             )
-        return float(hit.iloc[0])
+        return float(self.table["value"].iloc[names.index(metric)])
 
     def compare(self, baseline: Scorecard) -> pd.DataFrame:
         """Change of every metric present in both scorecards, this one minus ``baseline``.
@@ -264,6 +264,11 @@ class Scorecard(Displayable):
           metric  baseline  value  change
         0    nps      25.0   50.0    25.0
         """
+        if not isinstance(baseline, Scorecard):
+            raise InvalidValueError(
+                f"baseline must be a Scorecard (from Scorecard.compute), got "
+                f"{type(baseline).__name__}."
+            )
         a = baseline.table.rename(columns={"value": "baseline", "period": "baseline_period"})
         b = self.table[["metric", "value", "period"]]
         out = a.merge(b, on="metric", how="inner")
@@ -285,3 +290,27 @@ class Scorecard(Displayable):
             "relative_change",
         ]
         return out[cols]
+
+
+def _parse_period(period: Any) -> pd.Period:
+    """The calendar period a scorecard covers, or an InvalidValueError naming the value."""
+    if isinstance(period, pd.Period):
+        return period
+    if not isinstance(period, str):
+        raise InvalidValueError(
+            f"period={period!r} must be a string such as '2024Q2', '2024-05' or '2024', or a "
+            "pandas.Period."
+        )
+    try:
+        parsed: Any = pd.Period(period)  # NaT for "" and "NaT"
+    except (TypeError, ValueError, OverflowError) as exc:  # DateParseError is a ValueError
+        raise InvalidValueError(
+            f"period={period!r} is not a calendar month, quarter or year ({exc}); write it "
+            "as '2024-05', '2024Q2' or '2024'."
+        ) from exc
+    if parsed is pd.NaT:
+        raise InvalidValueError(
+            f"period={period!r} is not a calendar month, quarter or year; write it as "
+            "'2024-05', '2024Q2' or '2024'."
+        )
+    return pd.Period(parsed)

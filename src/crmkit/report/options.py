@@ -29,7 +29,7 @@ def _opt_timestamp(value: object) -> pd.Timestamp | None:
 
 
 def _check_model(_: object, __: attrs.Attribute[str], value: str) -> None:
-    if value not in _MODELS:
+    if not isinstance(value, str) or value not in _MODELS:
         raise InvalidValueError(f"model={value!r} is not one of {list(_MODELS)}.")
 
 
@@ -39,7 +39,7 @@ _RETURNS: tuple[str, ...] = ("raise", "exclude", "net")
 
 def _choice(name: str, allowed: tuple[str, ...]) -> Any:
     def check(_: object, __: attrs.Attribute[str], value: str) -> None:
-        if value not in allowed:
+        if not isinstance(value, str) or value not in allowed:
             raise InvalidValueError(f"{name}={value!r} is not one of {list(allowed)}.")
 
     return check
