@@ -64,10 +64,34 @@ def test_wrong_length_and_structure_need_the_registry(stdnum: dict[str, Any]) ->
         assert err.value.reason == "length"
 
 
-def test_national_account_checks_are_out_of_scope(stdnum: dict[str, Any]) -> None:
-    # python-stdnum rejects these only with its Spanish national check; crmkit agrees
-    # with python-stdnum's check_country=False verdict (valid).
-    assert all(IBAN.is_valid(c) for c in stdnum["groups"]["national_check_failures"]["codes"])
+def test_national_account_checks_agree_with_stdnum(stdnum: dict[str, Any]) -> None:
+    # python-stdnum rejects these with its Spanish national (CCC) check and accepts them
+    # with check_country=False; crmkit gives the same two verdicts.
+    codes = stdnum["groups"]["national_check_failures"]["codes"]
+    assert not any(IBAN.is_valid(c) for c in codes)
+    loose = IbanScheme(check_country=False)
+    assert all(loose.is_valid(c) for c in codes)
+    for code in codes:
+        with pytest.raises(InvalidCodeError, match="control digits") as err:
+            IBAN.validate(code)
+        assert err.value.reason == "checksum"
+
+
+@pytest.mark.parametrize(
+    ("code", "valid"),
+    [
+        ("BE68539007547034", True),  # 5390075470 mod 97 = 34
+        ("BE71096123456769", True),  # 0961234567 mod 97 = 69
+        ("BE86539007547035", False),  # IBAN digits right, account control digits wrong
+    ],
+)
+def test_belgian_account_control_digits(code: str, valid: bool) -> None:
+    from crmkit.codes import iban_check_digits
+
+    # rebuild the IBAN check digits so that only the national check can fail
+    fixed = code[:2] + iban_check_digits(code[:2], code[4:]) + code[4:]
+    assert IBAN.is_valid(fixed) is valid
+    assert IbanScheme(check_country=False).is_valid(fixed)
 
 
 @pytest.mark.parametrize("code", ["XX4212345678901234", "DE543704004405320130001"])
@@ -174,6 +198,10 @@ def test_every_registry_row_accepts_its_structure_and_nothing_else(country: str)
         return country + iban_check_digits(country, bban) + bban
 
     good = _bban_for(fmt.bban_structure, {"n": "1", "a": "B", "c": "7"})
+    if country == "ES":  # CCC control digits of 00+11111111 and of 1111111111 (mod 11)
+        good = good[:8] + "30" + good[10:]
+    if country == "BE":  # 1111111111 mod 97 = 70
+        good = good[:10] + "70"
     assert IBAN.validate(iban(good)) == iban(good)
     assert len(iban(good)) == fmt.iban_length
     for bad in (good + "1", good[:-1]):  # one character too many / too few

@@ -242,6 +242,32 @@ def _check_country(_inst: object, _attr: object, value: str | None) -> None:
         )
 
 
+_CCC_WEIGHTS = (1, 2, 4, 8, 5, 10, 9, 7, 3, 6)
+
+
+def _ccc_digit(digits: str) -> str:
+    """One control digit of a Spanish CCC: weights 1, 2, 4, ..., 6 modulo 11."""
+    r = 11 - sum(int(d) * w for d, w in zip(digits, _CCC_WEIGHTS, strict=True)) % 11
+    return "0" if r == 11 else "1" if r == 10 else str(r)
+
+
+def _spain(bban: str) -> tuple[str, str]:
+    """Spanish BBAN (CCC): bank 4, branch 4, control 2, account 10 digits."""
+    return bban[8:10], _ccc_digit("00" + bban[:8]) + _ccc_digit(bban[10:20])
+
+
+def _belgium(bban: str) -> tuple[str, str]:
+    """Belgian BBAN: 10 digits and their remainder modulo 97 (97 for 0)."""
+    rest = int(bban[:10]) % 97
+    return bban[10:12], f"{rest or 97:02d}"
+
+
+# National account control digits checked with check_country=True, as python-stdnum's
+# stdnum.es.iban (CCC control digits) and stdnum.be.iban (modulo 97) do; the registry
+# structure check before guarantees the digits these read.
+_NATIONAL_CHECKS = {"ES": _spain, "BE": _belgium}
+
+
 @attrs.frozen(kw_only=True)
 class IbanScheme(NeverRaisesMixin):
     """International Bank Account Number (ISO 13616); ``country="IR"`` for Sheba numbers.
@@ -256,15 +282,17 @@ class IbanScheme(NeverRaisesMixin):
         length and BBAN structure (e.g. ``DE`` + 2 check digits + 18 digits). With
         False only the generic ISO 13616 structure is checked - two capital letters,
         two check digits, 11 to 30 letters or digits - plus the check digits: use it
-        for countries newer than the bundled registry release. (python-stdnum checks
-        the registry structure always; its ``check_country`` switches national
-        account-number checks, which crmkit does not implement.)
+        for countries newer than the bundled registry release. With True, Spanish and
+        Belgian IBANs must also carry their national account control digits (the CCC
+        digits, modulo 11; the Belgian modulo 97), as python-stdnum checks them; other
+        countries' national checks are not implemented.
 
     References
     ----------
     - ISO 13616-1:2020, *Financial services - International bank account number*.
     - SWIFT, *IBAN Registry*, release 101 (per-country BBAN structure and length).
     - Central Bank of the Islamic Republic of Iran, Sheba (IR IBAN, 26 characters).
+    - Spanish Código Cuenta Cliente control digits; Belgian account numbers (modulo 97).
 
     Examples
     --------
@@ -311,6 +339,16 @@ class IbanScheme(NeverRaisesMixin):
         expected = iban_check_digits(cc, text[4:])
         if text[2:4] != expected:
             raise checksum_error(code, self.name, text[2:4], expected)
+        if self.check_country and cc in _NATIONAL_CHECKS:
+            got, want = _NATIONAL_CHECKS[cc](text[4:])
+            if got != want:
+                raise code_error(
+                    code,
+                    self.name,
+                    "checksum",
+                    f"the {cc} account number's own control digits are {got!r}, expected "
+                    f"{want!r}; pass check_country=False to skip national checks.",
+                )
         return text
 
     def _check_registry(self, code: object, text: str) -> None:
