@@ -612,6 +612,29 @@ def _clenshaw(coefs_t: Arr, pid: NDArray[np.intp], x: Arr) -> Arr:
     return np.asarray(out, np.float64)
 
 
+def chebyshev_pieces(
+    lo: Arr, hi: Arr, span: Arr, pieces: Arr, use_g: NDArray[np.bool_]
+) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int64], Arr, Arr, Arr]:
+    """Split each interpolated group's range [lo, hi] of log1p(u) into equal pieces.
+
+    Returns the pieces per group, each group's first piece number, the group of each
+    piece, the piece ends u0 < u1 (in u) and the Chebyshev nodes of each piece,
+    ``(pieces, n + 1)``, running from u1 (k = 0) to u0 (k = n).
+    """
+    n_pieces = np.where(use_g, pieces, 0.0).astype(np.int64)
+    offset = np.concatenate([[0], np.cumsum(n_pieces)[:-1]]).astype(np.int64)
+    total = int(n_pieces.sum())
+    piece_group = np.repeat(np.arange(use_g.size), n_pieces)
+    j = np.arange(total) - offset[piece_group]
+    pw = span / np.maximum(pieces, 1.0)
+    lu0 = lo[piece_group] + j * pw[piece_group]
+    lu1 = np.where(j == n_pieces[piece_group] - 1, hi[piece_group], lu0 + pw[piece_group])
+    u0, u1 = np.expm1(lu0), np.expm1(lu1)
+    un = u0[:, None] + (0.5 * (_CHEB_X[None, :] + 1.0)) * (u1 - u0)[:, None]
+    un[:, 0], un[:, -1] = u1, u0
+    return n_pieces, offset, piece_group, u0, u1, un
+
+
 def _interpolated(
     m: Arr,
     a: Arr,
@@ -648,18 +671,9 @@ def _interpolated(
     use_g = present & (8.0 * pieces * (n_deg + 1) <= count)
     if not use_g.any():
         return np.empty(0), np.empty(0), np.zeros(rows.size, dtype=bool)
-    n_pieces = np.where(use_g, pieces, 0.0).astype(np.int64)
-    offset = np.concatenate([[0], np.cumsum(n_pieces)[:-1]])
-    total = int(n_pieces.sum())
-    piece_group = np.repeat(np.arange(n_groups), n_pieces)
-    j = np.arange(total) - offset[piece_group]
-    pw = span / np.maximum(pieces, 1.0)
-    lu0 = lo[piece_group] + j * pw[piece_group]
-    lu1 = np.where(j == n_pieces[piece_group] - 1, hi[piece_group], lu0 + pw[piece_group])
-    u0, u1 = np.expm1(lu0), np.expm1(lu1)
-    # nodes: (pieces, n_deg + 1), x = cos(pi k / n) runs from u1 (k = 0) to u0 (k = n)
-    un = u0[:, None] + (0.5 * (_CHEB_X[None, :] + 1.0)) * (u1 - u0)[:, None]
-    un[:, 0], un[:, -1] = u1, u0
+    n_pieces, offset, piece_group, u0, u1, un = chebyshev_pieces(lo, hi, span, pieces, use_g)
+    total = u0.size
+    pw = span / np.maximum(pieces, 1.0)  # piece width in log1p(u)
     mg = m_g[piece_group]
     s_n, q_n = beta_expectations(
         np.repeat(mg, n_deg + 1),

@@ -46,12 +46,12 @@ from numpy.typing import NDArray
 
 from crmkit.clv._hyp_bg import (
     _CHEB,
-    _CHEB_X,
     _INTERP_TOL,
     _INTERP_WIDTH,
     INTERP_DEGREE,
     _clenshaw,
     beta_expectations,
+    chebyshev_pieces,
 )
 
 __all__ = ["discounted_q"]
@@ -159,17 +159,9 @@ def _interpolated_sum(
     use_g = present & (2.0 * pieces * (n_deg + 1) <= count)
     if not use_g.any():
         return np.zeros(v.size, dtype=bool)
-    n_pieces = np.where(use_g, pieces, 0.0).astype(np.int64)
-    offset = np.concatenate([[0], np.cumsum(n_pieces)[:-1]])
-    total = int(n_pieces.sum())
-    piece_group = np.repeat(np.arange(n_groups), n_pieces)
-    j = np.arange(total) - offset[piece_group]
-    pw = span / np.maximum(pieces, 1.0)
-    lu0 = lo[piece_group] + j * pw[piece_group]
-    lu1 = np.where(j == n_pieces[piece_group] - 1, hi[piece_group], lu0 + pw[piece_group])
-    u0, u1 = np.expm1(lu0), np.expm1(lu1)  # in units of the largest horizon
-    un = u0[:, None] + (0.5 * (_CHEB_X[None, :] + 1.0)) * (u1 - u0)[:, None]
-    un[:, 0], un[:, -1] = u1, u0
+    n_pieces, offset, piece_group, u0, u1, un = chebyshev_pieces(lo, hi, span, pieces, use_g)
+    total = u0.size
+    pw = span / np.maximum(pieces, 1.0)  # piece width in log1p(u)
     vn = un / t_max
     mg = m_g[piece_group]
     rep = (n_deg + 1) * n_k
