@@ -202,3 +202,22 @@ def test_crmkit_models_value_all_periods_in_one_call() -> None:
         )
         want = 10.0 * (np.diff(cum, axis=1) @ (1.02 ** -np.arange(1.0, 6.0)))
         np.testing.assert_allclose(got.to_numpy(), want, rtol=1e-12)
+
+
+def test_clv_progress_after_each_chunk(caplog: pytest.LogCaptureFixture) -> None:
+    from crmkit.clv import BetaGeo, customer_lifetime_value
+    from crmkit.datasets import load_cdnow_summary
+
+    s = load_cdnow_summary()
+    model = BetaGeo(r=0.243, alpha=4.414, a=0.793, b=2.426)
+    messages: list[str] = []
+    kw = {"horizon": 52, "time_unit": "W", "discount_rate": 0.002, "model_time_unit": "W"}
+    with caplog.at_level("INFO", logger="crmkit.clv"):
+        chunked = customer_lifetime_value(
+            model, 20.0, s, chunk_size=500, compress=False, progress=messages.append, **kw
+        )
+    assert len(messages) == -(-len(s) // 500)  # one message per chunk
+    assert messages[-1].startswith(f"customer_lifetime_value: {len(s):,} of {len(s):,}")
+    assert [r.getMessage() for r in caplog.records] == messages
+    whole = customer_lifetime_value(model, 20.0, s, compress=False, **kw)
+    np.testing.assert_allclose(chunked.to_numpy(), whole.to_numpy(), rtol=1e-13)

@@ -131,3 +131,22 @@ def test_synthetic_recall_and_precision() -> None:
     n_true = int((sizes * (sizes - 1) // 2).sum())
     assert same.sum() / n_true > 0.9  # recall
     assert same.mean() > 0.9  # precision
+
+
+def test_progress_reports_each_phase_and_the_logger_too(caplog: pytest.LogCaptureFixture) -> None:
+    messages: list[str] = []
+    with caplog.at_level("INFO", logger="crmkit.domain"):
+        pairs = find_duplicates(
+            _frame(), default_country_code="98", threshold=0.5, progress=messages.append
+        )
+    assert messages[0].startswith("find_duplicates: normalised ")
+    assert any("exact key 'email'" in m for m in messages)
+    assert messages[-1].startswith(f"find_duplicates: {len(pairs):,} candidate pairs")
+    assert [r.getMessage() for r in caplog.records] == messages
+    with pytest.raises(InvalidValueError, match="progress"):
+        find_duplicates(_frame(), progress="yes")  # type: ignore[arg-type]
+
+
+def test_no_progress_is_silent(capsys: pytest.CaptureFixture[str]) -> None:
+    find_duplicates(_frame(), default_country_code="98")
+    assert capsys.readouterr() == ("", "")

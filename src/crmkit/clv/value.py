@@ -22,6 +22,9 @@ in the unit you want to value in, rather than assuming a 30-day month.
 
 from __future__ import annotations
 
+import logging
+import time
+from collections.abc import Callable
 from typing import Any, Final
 
 import numpy as np
@@ -29,6 +32,7 @@ import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 
 from crmkit._validation import (
+    check_callable,
     check_in_range,
     check_unique_index,
     real_array,
@@ -43,6 +47,8 @@ from crmkit.exceptions import InvalidValueError
 from crmkit.timeunits import TimeUnit, check_time_unit
 
 __all__ = ["customer_lifetime_value", "simple_clv"]
+
+_logger = logging.getLogger("crmkit.clv")
 
 _DAYS: Final = {"D": 1, "W": 7}
 _MONTHS: Final = {"M": 1, "Q": 3, "Y": 12}
@@ -116,6 +122,7 @@ def customer_lifetime_value(
     model_time_unit: str | None = None,
     compress: bool = True,
     chunk_size: int = 1_000_000,
+    progress: Callable[[str], None] | None = None,
 ) -> pd.Series:
     """Discounted expected margin of each customer over the next ``horizon`` periods.
 
@@ -162,6 +169,10 @@ def customer_lifetime_value(
     chunk_size : int
         Rows sent to the model at once (bounds memory).
 
+    progress : callable, optional
+        Called with a short message after each chunk of ``chunk_size`` distinct
+        histories (how many are done and the seconds so far); the same messages go to
+        the ``crmkit.clv`` logger at INFO level.
     Returns
     -------
     pandas.Series
@@ -202,6 +213,18 @@ def customer_lifetime_value(
     m = check_in_range(margin, name="margin")
     if isinstance(chunk_size, bool) or not isinstance(chunk_size, int) or chunk_size < 1:
         raise InvalidValueError(f"chunk_size={chunk_size!r} must be an integer >= 1.")
+    check_callable(progress, name="progress")
+    started = time.perf_counter()
+
+    def say(done: int, total: int) -> None:
+        text = (
+            f"customer_lifetime_value: {done:,} of {total:,} distinct histories valued "
+            f"({time.perf_counter() - started:.1f}s)"
+        )
+        _logger.info(text)
+        if progress is not None:
+            progress(text)
+
     # one customer's row (a Series) becomes a one-row frame
     summary = as_summary_frame(summary, [])
     require_nonempty(summary, name="the summary")
@@ -244,6 +267,7 @@ def customer_lifetime_value(
             value[sl] = transaction_model._discounted_rows(
                 ends[1:], discount, arrays.frequency[sl], arrays.recency[sl], arrays.T[sl]
             )
+            say(min(start + chunk_size, len(data)), len(data))
         per_customer = value if inverse is None else value[inverse]
         return pd.Series(m * spend_values * per_customer, index=summary.index, name="clv")
     for start in range(0, len(data), chunk_size):
@@ -258,6 +282,7 @@ def customer_lifetime_value(
             total += (current - previous) * discount[k - 1]
             previous = current
         value[start : start + len(chunk)] = total
+        say(start + len(chunk), len(data))
     per_customer = value if inverse is None else value[inverse]
     return pd.Series(m * spend_values * per_customer, index=summary.index, name="clv")
 

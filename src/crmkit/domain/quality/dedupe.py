@@ -36,6 +36,8 @@ Examples
 from __future__ import annotations
 
 import itertools
+import logging
+import time
 import warnings
 from collections.abc import Callable, Iterator, Sequence
 from typing import Final
@@ -44,7 +46,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-from crmkit._validation import require_columns
+from crmkit._validation import check_callable, require_columns
 from crmkit.codes._base import show
 from crmkit.columns import CUSTOMER_ID
 from crmkit.domain import _common as cv
@@ -55,6 +57,8 @@ from crmkit.domain.quality.normalize import (
 )
 from crmkit.domain.quality.similarity import NgramIndex
 from crmkit.exceptions import DegenerateDataWarning, InvalidValueError
+
+_logger = logging.getLogger("crmkit.domain")
 
 __all__ = ["BLOCKING_KEYS", "EXACT_KEYS", "blocking_key", "find_duplicates"]
 
@@ -194,6 +198,7 @@ def find_duplicates(
     threshold: float = 0.75,
     default_country_code: str | None = None,
     max_block_size: int = 1000,
+    progress: Callable[[str], None] | None = None,
 ) -> pd.DataFrame:
     """Scored candidate duplicate pairs of customer records.
 
@@ -216,6 +221,11 @@ def find_duplicates(
         For national phone numbers (``"98"`` for Iran).
     max_block_size : int, default 1000
         Larger blocks are skipped with a warning.
+    progress : callable, optional
+        Called with a short message after each phase (normalising, indexing, each key
+        with the candidate pairs it found and the seconds it took); the same messages go
+        to the ``crmkit.domain`` logger at INFO level. A million records take tens of
+        seconds.
 
     Returns
     -------
@@ -251,12 +261,23 @@ def find_duplicates(
     max_block_size = cv.int_arg("max_block_size", max_block_size, minimum=2)
     if default_country_code is not None:
         default_country_code = cv.str_arg("default_country_code", default_country_code)
+    check_callable(progress, name="progress")
     require_columns(frame, [name_col, *exact_keys])
     if not frame.index.is_unique:
         raise InvalidValueError(
             "the frame's index (customer_id) has repeated values; give every record its "
             "own id (e.g. prefix the source name) before looking for duplicates."
         )
+    clock = time.perf_counter()
+
+    def say(message: str) -> None:
+        nonlocal clock
+        text = f"find_duplicates: {message} ({time.perf_counter() - clock:.1f}s)"
+        clock = time.perf_counter()
+        _logger.info(text)
+        if progress is not None:
+            progress(text)
+
     names = normalize_name_series(frame[name_col])
 
     def phone(values: pd.Series) -> pd.Series:
@@ -268,21 +289,27 @@ def find_duplicates(
         "phone": phone,
     }
     n = len(frame)
+    say(f"normalised {n:,} names")
     index = NgramIndex(names.fillna(""))
+    say("built the name index")
     flags: dict[str, NDArray[np.int64]] = {}
     parts = []
     for key in exact_keys:
         i, j = _pairs_within(normalisers[key](frame[key]), max_block_size, key)
         flags[key] = i * n + j  # already unique: one key value per record
         parts.append(flags[key])
+        say(f"exact key {key!r}: {i.size:,} pairs")
     for key in blocking:
         bkey = blocking_key(frame, key, names=names)
+        found = 0
         for i, j in _iter_pairs(bkey, max_block_size, key):
             # the cheap size bound first, then the similarity, chunk by chunk
             ok = index.upper_bound(i, j) >= threshold
             i, j = i[ok], j[ok]
             ok = index.jaccard(i, j) >= threshold
             parts.append(i[ok] * n + j[ok])
+            found += int(ok.sum())
+        say(f"blocking key {key!r}: {found:,} pairs at similarity >= {threshold}")
     pair_ids = np.unique(np.concatenate(parts)) if parts else np.empty(0, np.int64)
     hit = {k: np.isin(pair_ids, v, assume_unique=True) for k, v in flags.items()}
     exact = np.zeros(pair_ids.size, dtype=bool)
@@ -310,4 +337,5 @@ def find_duplicates(
         ascending=[False, True, True],
         kind="stable",
     )
+    say(f"{len(out):,} candidate pairs")
     return out.reset_index(drop=True)
