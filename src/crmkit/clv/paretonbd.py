@@ -286,7 +286,7 @@ class ParetoNBD(TransactionMixin):
         strict: bool = True,
         callback: Progress | None = None,
     ) -> FitResult[Self]:
-        """Fit by maximum likelihood (see :meth:`TransactionMixin.fit`, same arguments).
+        """Fit by maximum likelihood (the same arguments as ``BetaGeo.fit``).
 
         Summaries of at least :data:`WARM_MIN_ROWS` rows and no ``x0`` are first fitted on
         a seeded random subsample of :data:`WARM_SAMPLE` rows; the full-data fit then
