@@ -110,3 +110,27 @@ def test_fmt_number_examples() -> None:
     assert fmt_number(float("nan")) == "nan"
     assert fmt_number(0.0) == "0"
     assert fmt_number(5e-5) == "5.000e-05"
+
+
+def test_claim_verdicts_have_html_tables(objects: dict[str, Any]) -> None:
+    from crmkit.lifecycle import ContactsVerdict, CostRatioVerdict
+
+    pareto_verdict = objects["concentration"].verdict(top=0.2, share=0.8)
+    tenure_verdict = objects["tenure"].verdict()
+    contacts = ContactsVerdict(
+        n_new=10, n_existing=20, mean_new=8.5, mean_existing=2.5, median_new=8.0,
+        median_existing=2.0, ratio=3.4, claimed_new=(8.0, 10.0), claimed_existing=(2.0, 3.0),
+        holds=True,
+    )  # fmt: skip
+    cost = CostRatioVerdict(
+        acquisition_cost=1000.0, retention_cost=300.0, n_new_customers=10,
+        n_repeat_purchases=60, cost_per_acquisition=100.0, cost_per_repeat_purchase=5.0,
+        ratio=20.0, claimed=(5.0, 10.0), holds=False,
+    )  # fmt: skip
+    for verdict in (pareto_verdict, tenure_verdict, contacts, cost):
+        html = verdict._repr_html_()
+        assert html.startswith("<div><strong>Claim: ")
+        assert html.count("<tr>") == len(verdict.measured()) + 1
+        expected = "holds" if verdict.holds else "does not hold"
+        assert f"<li>verdict: {expected}</li>" in html
+    assert "<td style=\"text-align:right\">20</td>" in cost._repr_html_()

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-__all__ = ["Display", "Displayable", "fmt_number", "frame_rows"]
+__all__ = ["Display", "Displayable", "VerdictHtml", "fmt_number", "frame_rows"]
 
 
 def fmt_number(value: float, digits: int = 4) -> str:
@@ -152,3 +152,23 @@ class Displayable:
 
     def _repr_html_(self) -> str:
         return self._display().html()
+
+
+class VerdictHtml:
+    """Mixin: a Jupyter HTML table for claim verdicts (``claim``, ``holds``, ``measured()``).
+
+    The text repr stays the attrs one (every field, short); the HTML view shows the
+    claim, the verdict and the measured figures.
+    """
+
+    __slots__ = ()
+
+    def _repr_html_(self) -> str:
+        holds = getattr(self, "holds", None)
+        verdict = "holds" if holds is True else "does not hold" if holds is False else "open"
+        figures = self.measured()  # type: ignore[attr-defined]
+        rows = [[str(k), fmt_number(float(v))] for k, v in figures.items()]
+        claim = str(self.claim)  # type: ignore[attr-defined]
+        return Display(
+            f"Claim: {claim}", [f"verdict: {verdict}"], ["figure", "value"], rows
+        ).html()

@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-from crmkit._display import Display, Displayable, fmt_number
+from crmkit._display import Display, Displayable, VerdictHtml, fmt_number
 from crmkit._pareto_input import NegativePolicy, unit_values
 from crmkit._validation import check_probability, check_whole, items_of
 from crmkit.exceptions import InvalidValueError
@@ -49,7 +49,7 @@ __all__ = [
 
 
 @attrs.frozen(kw_only=True)
-class ParetoVerdict:
+class ParetoVerdict(VerdictHtml):
     """The measured figures behind a claim "the top ``top`` of units give ``claimed_share``".
 
     Attributes

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-from crmkit._display import Display, Displayable, frame_rows
+from crmkit._display import Display, Displayable, VerdictHtml, frame_rows
 from crmkit._validation import items_of, real_number
 from crmkit.columns import CUSTOMER_ID, DATETIME
 from crmkit.exceptions import InvalidValueError
@@ -139,7 +139,7 @@ def _join(
 
 
 @attrs.frozen(kw_only=True)
-class ContactsVerdict:
+class ContactsVerdict(VerdictHtml):
     """What the data says about the 8-10 vs 2-3 contacts claim.
 
     Attributes
@@ -345,7 +345,7 @@ def contacts_before_purchase(
 
 
 @attrs.frozen(kw_only=True)
-class CostRatioVerdict:
+class CostRatioVerdict(VerdictHtml):
     """What the data says about the 5-10x acquisition cost claim.
 
     .. math::

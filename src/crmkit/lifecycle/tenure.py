@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-from crmkit._display import Display, Displayable, fmt_number, frame_rows
+from crmkit._display import Display, Displayable, VerdictHtml, fmt_number, frame_rows
 from crmkit._validation import check_in_range
 from crmkit.columns import CUSTOMER_ID, DATETIME, MONETARY
 from crmkit.exceptions import InvalidValueError
@@ -40,7 +40,7 @@ SECOND_YEAR_CLAIM = (
 
 
 @attrs.frozen(kw_only=True)
-class SecondYearVerdict:
+class SecondYearVerdict(VerdictHtml):
     """What the data says about the second-year profitability claim.
 
     The claim *holds* when the average customer is still not profitable after the first
