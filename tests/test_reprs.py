@@ -133,4 +133,4 @@ def test_claim_verdicts_have_html_tables(objects: dict[str, Any]) -> None:
         assert html.count("<tr>") == len(verdict.measured()) + 1
         expected = "holds" if verdict.holds else "does not hold"
         assert f"<li>verdict: {expected}</li>" in html
-    assert "<td style=\"text-align:right\">20</td>" in cost._repr_html_()
+    assert '<td style="text-align:right">20</td>' in cost._repr_html_()
