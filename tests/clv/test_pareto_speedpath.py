@@ -185,8 +185,13 @@ def test_warm_started_fit_is_the_full_data_maximum(monkeypatch: pytest.MonkeyPat
         return inner(*args)  # type: ignore[arg-type]
 
     monkeypatch.setattr(pnbd_module, "_refine", counted)
-    warm = ParetoNBD.fit(data)
+    progress: list[tuple[int, float]] = []
+    warm = ParetoNBD.fit(data, callback=lambda i, ll, p: progress.append((i, ll)))
     assert calls  # the warm path ran
+    # the full-data refinement steps are reported (a 1M fit shows progress early)
+    assert progress
+    assert progress[0][0] == 1
+    assert progress[-1][1] == pytest.approx(plain.log_likelihood, abs=1e-6)
     assert warm.converged
     assert warm.n_customers == 9000
     for k, v in plain.params.items():

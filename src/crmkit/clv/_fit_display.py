@@ -23,7 +23,7 @@ def fit_display(fit: Any) -> Display:
     )
     status = "converged" if fit.converged else f"NOT converged ({fit.message})"
     facts = [
-        f"log-likelihood {fit.log_likelihood:,.6g}, AIC {fit.aic:,.6g}, BIC {fit.bic:,.6g}",
+        f"log-likelihood {fit.log_likelihood:,.2f}, AIC {fit.aic:,.1f}, BIC {fit.bic:,.1f}",
         f"{status}, {fit.iterations} iterations",
     ]
     if fit.at_boundary:

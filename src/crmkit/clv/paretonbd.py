@@ -16,6 +16,7 @@ frequencies and horizons of 10,000 periods and more (where lifetimes overflows).
 
 from __future__ import annotations
 
+import logging
 import warnings
 from typing import Any, ClassVar, Self
 
@@ -35,6 +36,8 @@ from crmkit.clv._starts import nbd_moment_start
 from crmkit.clv._transaction import Objective, TransactionMixin
 from crmkit.exceptions import CrmkitError
 from crmkit.timeunits import TimeUnit
+
+_logger = logging.getLogger("crmkit.clv")
 
 __all__ = ["ParetoNBD"]
 
@@ -103,7 +106,12 @@ def pareto_objective(x: Arr, tx: Arr, T: Arr, w: Arr) -> Objective:
     return (lambda th: core(th, False)[0]), (lambda th: core(th, True))
 
 
-def _refine(summary: pd.DataFrame, kw: dict[str, Any], sub: FitResult[Any]) -> Arr:
+def _refine(
+    summary: pd.DataFrame,
+    kw: dict[str, Any],
+    sub: FitResult[Any],
+    callback: Progress | None = None,
+) -> Arr:
     """Quasi-Newton (BFGS) steps on the full data from a subsample's estimate.
 
     The subsample's covariance, scaled by the ratio of sample sizes, is the initial
@@ -114,7 +122,9 @@ def _refine(summary: pd.DataFrame, kw: dict[str, Any], sub: FitResult[Any]) -> A
     log-parameter by more than 1e-13 (so that the driver's Newton polish, which only
     starts above 1e-12, has nothing left to do) or a step lowers the log-likelihood by
     more than rounding, and returns the last accepted point (the fit driver then checks
-    it as any other start).
+    it as any other start). Each accepted step is reported to ``callback`` (as
+    ``(step, log-likelihood, parameters)``) and to the ``crmkit.clv`` logger, so a fit on
+    millions of customers shows progress before the driver's own iterations.
     """
     data = summary_arrays(
         summary,
@@ -165,6 +175,10 @@ def _refine(summary: pd.DataFrame, kw: dict[str, Any], sub: FitResult[Any]) -> A
             left = np.eye(z.size) - rho * np.outer(dz, dg)
             H = left @ H @ left.T + rho * np.outer(dz, dz)
         z, v, g = z_new, v_new, g_new
+        params = dict(zip(ParetoNBD._param_names, np.exp(z).tolist(), strict=True))
+        _logger.info("Pareto/NBD warm start, full-data step %d: log-likelihood %.6f", used - 1, v)
+        if callback is not None:
+            callback(used - 1, v, params)
     return np.asarray(np.exp(z), dtype=np.float64)
 
 
@@ -296,7 +310,8 @@ class ParetoNBD(TransactionMixin):
         fit does not end in an interior, converged maximum without any warning, the
         full data are fitted from the default starts as for small summaries (and that
         fit's warnings and errors are the ones reported). ``callback`` sees the
-        iterations of the full-data fit only.
+        full-data refinement steps, then the iterations of the full-data fit (the
+        subsample fit is not reported).
 
         Examples
         --------
@@ -321,7 +336,7 @@ class ParetoNBD(TransactionMixin):
                 with warnings.catch_warnings():
                     warnings.simplefilter("error")  # any warning: use the plain fit
                     sub = plain(summary.iloc[np.sort(rows)], strict=True, **kw)
-                    start = _refine(summary, kw, sub)
+                    start = _refine(summary, kw, sub, callback)
                     return plain(summary, x0=start, strict=True, callback=callback, **kw)
             except (CrmkitError, Warning):
                 pass
