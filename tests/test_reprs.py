@@ -25,6 +25,9 @@ def objects(tx: pd.DataFrame) -> dict[str, Any]:
     cdnow = load_cdnow_summary()
     return {
         "concentration": pareto.concentration(tx, value_col="amount", group_col="customer_id"),
+        "kmeans": segmentation.kmeans(
+            segmentation.log_rfm_features(summary[summary["frequency"] > 0]).to_numpy(), 3
+        ),
         "cohorts": lifecycle.cohort_retention(tx, period="M"),
         "transitions": lifecycle.transition_matrix(
             tx, start="1997-06-30", end="1997-12-31", monetary_col="amount"
@@ -52,6 +55,7 @@ def objects(tx: pd.DataFrame) -> dict[str, Any]:
 
 
 NAMES = [
+    "kmeans",
     "concentration",
     "cohorts",
     "transitions",
@@ -134,3 +138,16 @@ def test_claim_verdicts_have_html_tables(objects: dict[str, Any]) -> None:
         expected = "holds" if verdict.holds else "does not hold"
         assert f"<li>verdict: {expected}</li>" in html
     assert '<td style="text-align:right">20</td>' in cost._repr_html_()
+
+
+def test_report_outputs_repr(tmp_path: Any) -> None:
+    from crmkit import datasets
+    from crmkit.report import ReportOptions, build_report
+
+    tx = datasets.load_cdnow_transactions(sample=True).drop(columns="sample_id")
+    out = build_report(tx, ReportOptions(figures=False), tmp_path)
+    text = repr(out)
+    assert text.startswith(f"crmkit report: {out.html}")
+    assert f"{len(out.csv)} CSV files" in text
+    assert out.highlights[0] in text
+    assert "<ul>" in out._repr_html_()

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from crmkit import lifecycle, pareto
+from crmkit._display import Display, Displayable
 from crmkit._validation import check_datetime_column, check_numeric_column, require_columns
 from crmkit.exceptions import CrmkitWarning, InvalidValueError
 from crmkit.metrics import Scorecard
@@ -42,8 +43,8 @@ from crmkit.rfm import rfm_segments
 __all__ = ["ReportOutputs", "build_report", "lapsed_customers", "unit_price_warning"]
 
 
-@attrs.frozen(kw_only=True)
-class ReportOutputs:
+@attrs.frozen(kw_only=True, repr=False)
+class ReportOutputs(Displayable):
     """Where the report was written and what it found.
 
     Attributes
@@ -67,6 +68,14 @@ class ReportOutputs:
     csv: dict[str, Path]
     highlights: tuple[str, ...]
     timings: dict[str, float] = attrs.field(factory=dict)
+
+    def _display(self) -> Display:
+        total = sum(self.timings.values())
+        return Display(
+            f"crmkit report: {self.html}",
+            [*self.highlights[:8], f"{len(self.csv)} CSV files in {self.directory}"]
+            + ([f"{total:.1f} s in all"] if self.timings else []),
+        )
 
 
 def _check_lines(lines: pd.DataFrame, o: ReportOptions) -> None:
