@@ -19,6 +19,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+import crmkit.clv._warm as warm_module
 import crmkit.clv.paretonbd as pnbd_module
 from crmkit.clv import ParetoNBD
 from crmkit.clv import _chebyshev as chebyshev
@@ -175,16 +176,16 @@ def _simulated(n: int, seed: int = 0) -> pd.DataFrame:
 def test_warm_started_fit_is_the_full_data_maximum(monkeypatch: pytest.MonkeyPatch) -> None:
     data = _simulated(9000)
     plain = ParetoNBD.fit(data)
-    monkeypatch.setattr(pnbd_module, "WARM_MIN_ROWS", 5000)
-    monkeypatch.setattr(pnbd_module, "WARM_SAMPLE", 2500)
+    monkeypatch.setattr(ParetoNBD, "_warm_start_rows", 5000)
+    monkeypatch.setattr(warm_module, "WARM_SAMPLE", 2500)
     calls: list[int] = []
-    inner = pnbd_module._refine
+    inner = warm_module.refine
 
     def counted(*args: object) -> np.ndarray:
         calls.append(1)
         return inner(*args)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(pnbd_module, "_refine", counted)
+    monkeypatch.setattr(warm_module, "refine", counted)
     progress: list[tuple[int, float]] = []
     warm = ParetoNBD.fit(data, callback=lambda i, ll, p: progress.append((i, ll)))
     assert calls  # the warm path ran
@@ -203,8 +204,8 @@ def test_warm_started_fit_is_the_full_data_maximum(monkeypatch: pytest.MonkeyPat
 
 def test_warm_start_falls_back_to_the_plain_fit(monkeypatch: pytest.MonkeyPatch) -> None:
     """Degenerate data warn in the subsample: the plain fit runs and warns once."""
-    monkeypatch.setattr(pnbd_module, "WARM_MIN_ROWS", 100)
-    monkeypatch.setattr(pnbd_module, "WARM_SAMPLE", 50)
+    monkeypatch.setattr(ParetoNBD, "_warm_start_rows", 100)
+    monkeypatch.setattr(warm_module, "WARM_SAMPLE", 50)
     data = pd.DataFrame({"frequency": np.zeros(200), "recency": 0.0, "T": np.linspace(5, 40, 200)})
     with warnings.catch_warnings(record=True) as rec:
         warnings.simplefilter("always")

@@ -32,6 +32,7 @@ from crmkit.clv._checks import broadcast_values, check_generator, scalar_or_arra
 from crmkit.clv._data import SummaryArrays, summary_arrays
 from crmkit.clv._persist import Persistable
 from crmkit.clv._special import wdot
+from crmkit.clv._warm import warm_fit
 from crmkit.exceptions import (
     DegenerateDataWarning,
     InvalidValueError,
@@ -138,6 +139,9 @@ class TransactionMixin(Persistable):
         """Parameters by name, in the order of the class's fields (and of ``x0``)."""
         return {name: float(getattr(self, name)) for name in self._param_names}
 
+    _warm_start_rows: ClassVar[int | None] = None
+    """Summaries this long (and no ``x0``) are fitted from a subsample's estimate."""
+
     @classmethod
     def _objective(cls, x: Arr, tx: Arr, T: Arr, w: Arr) -> Objective:
         raise NotImplementedError
@@ -231,6 +235,14 @@ class TransactionMixin(Persistable):
         a point with a small gradient and a negative definite Hessian; otherwise the fit
         restarts (at most 3 times) from other data-scaled starts.
 
+        Pareto/NBD summaries of 30,000 rows or more, without ``x0``, are first fitted on
+        a seeded random subsample of 10,000 rows; a few quasi-Newton steps on the full
+        data refine that estimate, and the usual fit starts there, so the optimiser
+        needs only a few full-data iterations. The result is always the full-data
+        maximum that passed the convergence checks on the full data: if any step warns
+        or fails, the full data are fitted from the default starts instead (and that
+        fit's warnings and errors are the ones reported).
+
         Parameters
         ----------
         summary : pandas.DataFrame
@@ -254,7 +266,8 @@ class TransactionMixin(Persistable):
             :class:`~crmkit.exceptions.ConvergenceWarning` and return the best end point.
         callback : callable, optional
             ``callback(iteration, log_likelihood, params)`` after every optimiser
-            iteration (``params`` a dict by name), e.g. to show progress of a long fit.
+            iteration (``params`` a dict by name), e.g. to show progress of a long fit
+            (with a warm start: after each full-data refinement step first).
             Progress is also logged at DEBUG level to the ``crmkit.clv`` logger.
 
         Returns
@@ -293,6 +306,27 @@ class TransactionMixin(Persistable):
         >>> {k: round(v, 2) for k, v in ParetoNBD.fit(load_cdnow_summary()).params.items()}
         {'r': 0.55, 'alpha': 10.58, 's': 0.61, 'beta': 11.67}
         """
+        kw: dict[str, Any] = {
+            "frequency_col": frequency_col,
+            "recency_col": recency_col,
+            "T_col": T_col,
+            "weights_col": weights_col,
+            "time_unit": time_unit,
+            "nan_policy": nan_policy,
+        }
+        rows = cls._warm_start_rows
+        large = isinstance(summary, pd.DataFrame) and rows is not None and len(summary) >= rows
+        if large and x0 is None:
+            warm = warm_fit(cls, cls._fit_from, summary, kw, callback)
+            if warm is not None:
+                return warm
+        return cls._fit_from(summary, x0=x0, strict=strict, callback=callback, **kw)
+
+    @classmethod
+    def _fit_from(
+        cls, summary: pd.DataFrame, *, x0: ArrayLike | None = None, **kw: Any
+    ) -> FitResult[Self]:
+        """The fit from ``x0`` (or the default starts), without a warm start."""
         return fit_transaction_model(
             cls,
             summary,
@@ -300,15 +334,8 @@ class TransactionMixin(Persistable):
             family=cls._family,
             objective=cls._objective,
             start=cls._start,
-            frequency_col=frequency_col,
-            recency_col=recency_col,
-            T_col=T_col,
-            weights_col=weights_col,
             x0=x0,
-            time_unit=time_unit,
-            nan_policy=nan_policy,
-            strict=strict,
-            callback=callback,
+            **kw,
         )
 
     def simulate(self, n_customers: int, T: ArrayLike, rng: Any) -> pd.DataFrame:

@@ -16,35 +16,25 @@ frequencies and horizons of 10,000 periods and more (where lifetimes overflows).
 
 from __future__ import annotations
 
-import logging
-import warnings
-from typing import Any, ClassVar, Self
+from typing import ClassVar
 
 import attrs
 import numpy as np
 import pandas as pd
-from numpy.typing import ArrayLike, NDArray
+from numpy.typing import NDArray
 from scipy import special
 
-from crmkit import columns as cols
-from crmkit.clv._base import FitResult, Progress, compress_rows
 from crmkit.clv._checks import optional_time_unit, positive_finite, real_parameter
-from crmkit.clv._data import summary_arrays
 from crmkit.clv._hyp_pareto import FAST_MIN_ROWS, log_hyp2f1_1b_rho, pareto_log_ratio
 from crmkit.clv._special import one_minus_exp_over, wdot
 from crmkit.clv._starts import nbd_moment_start
 from crmkit.clv._transaction import Objective, TransactionMixin
-from crmkit.exceptions import CrmkitError
 from crmkit.timeunits import TimeUnit
-
-_logger = logging.getLogger("crmkit.clv")
 
 __all__ = ["ParetoNBD"]
 
 Arr = NDArray[np.float64]
 WARM_MIN_ROWS = 30_000  # summaries with more rows are fitted from a subsample's estimate
-WARM_SAMPLE = 10_000
-_REFINE_STEPS = 16
 _NODES, _WEIGHTS = np.polynomial.legendre.leggauss(128)
 
 
@@ -104,82 +94,6 @@ def pareto_objective(x: Arr, tx: Arr, T: Arr, w: Arr) -> Objective:
         return value, out
 
     return (lambda th: core(th, False)[0]), (lambda th: core(th, True))
-
-
-def _refine(
-    summary: pd.DataFrame,
-    kw: dict[str, Any],
-    sub: FitResult[Any],
-    callback: Progress | None = None,
-) -> Arr:
-    """Quasi-Newton (BFGS) steps on the full data from a subsample's estimate.
-
-    The subsample's covariance, scaled by the ratio of sample sizes, is the initial
-    inverse curvature (in log-parameters) of the full data's log-likelihood; BFGS
-    updates (Nocedal & Wright 2006, eq. 6.17) correct it from the full-data gradients,
-    so each step costs one full-data evaluation and the convergence is superlinear. At
-    most :data:`_REFINE_STEPS` evaluations; stops when the step would change no
-    log-parameter by more than 1e-13 (so that the driver's Newton polish, which only
-    starts above 1e-12, has nothing left to do) or a step lowers the log-likelihood by
-    more than rounding, and returns the last accepted point (the fit driver then checks
-    it as any other start). Each accepted step is reported to ``callback`` (as
-    ``(step, log-likelihood, parameters)``) and to the ``crmkit.clv`` logger, so a fit on
-    millions of customers shows progress before the driver's own iterations.
-    """
-    data = summary_arrays(
-        summary,
-        frequency_col=kw["frequency_col"],
-        recency_col=kw["recency_col"],
-        T_col=kw["T_col"],
-        weights_col=kw["weights_col"],
-        nan_policy=kw["nan_policy"],
-        family="Pareto/NBD",
-    )
-    keep = data.weights > 0
-    uniq, w, _ = compress_rows(
-        {"x": data.frequency[keep], "tx": data.recency[keep], "T": data.T[keep]},
-        data.weights[keep],
-    )
-    vg = pareto_objective(uniq["x"], uniq["tx"], uniq["T"], w)[1]
-    theta = np.asarray(sub.estimates, dtype=np.float64)
-    n = float(w.sum())
-    H = sub.covariance / np.outer(theta, theta) * (sub.n_customers / n)
-    if not np.all(np.isfinite(H)) or vg is None:
-        return theta
-
-    def evaluate(z: Arr) -> tuple[float, Arr]:
-        with np.errstate(all="ignore"):
-            v, g = vg(np.exp(z))
-        if not (np.isfinite(v) and np.all(np.isfinite(g))):
-            return -np.inf, np.zeros(z.size)
-        return float(v), np.asarray(g * np.exp(z), dtype=np.float64)
-
-    z = np.log(theta)
-    v, g = evaluate(z)
-    used = 1
-    while used < _REFINE_STEPS and np.isfinite(v):
-        step = np.clip(H @ g, -1.0, 1.0)
-        if np.max(np.abs(step)) < 1e-13:
-            break
-        z_new = z + step
-        v_new, g_new = evaluate(z_new)
-        used += 1
-        # a step may lose up to rounding of the total (1e-13 relative): near the maximum
-        # the true change is below it, and the gradient still improves
-        if not v_new >= v - 1e-13 * abs(v):
-            break
-        dz, dg = z_new - z, g - g_new  # dg: change of the gradient of -log L
-        sy = float(dz @ dg)
-        if sy > 0.0:
-            rho = 1.0 / sy
-            left = np.eye(z.size) - rho * np.outer(dz, dg)
-            H = left @ H @ left.T + rho * np.outer(dz, dz)
-        z, v, g = z_new, v_new, g_new
-        params = dict(zip(ParetoNBD._param_names, np.exp(z).tolist(), strict=True))
-        _logger.info("Pareto/NBD warm start, full-data step %d: log-likelihood %.6f", used - 1, v)
-        if callback is not None:
-            callback(used - 1, v, params)
-    return np.asarray(np.exp(z), dtype=np.float64)
 
 
 def pareto_start(x: Arr, tx: Arr, T: Arr, w: Arr) -> Arr:
@@ -284,63 +198,7 @@ class ParetoNBD(TransactionMixin):
     time_unit: TimeUnit | None = attrs.field(default=None, converter=optional_time_unit)
 
     _param_names: ClassVar[tuple[str, ...]] = ("r", "alpha", "s", "beta")
-
-    @classmethod
-    def fit(
-        cls,
-        summary: pd.DataFrame,
-        *,
-        frequency_col: str = cols.FREQUENCY,
-        recency_col: str = cols.RECENCY,
-        T_col: str = cols.T,
-        weights_col: str | None = None,
-        x0: ArrayLike | None = None,
-        time_unit: TimeUnit | None = None,
-        nan_policy: str = "raise",
-        strict: bool = True,
-        callback: Progress | None = None,
-    ) -> FitResult[Self]:
-        """Fit by maximum likelihood (the same arguments as ``BetaGeo.fit``).
-
-        Summaries of at least :data:`WARM_MIN_ROWS` rows and no ``x0`` are first fitted on
-        a seeded random subsample of :data:`WARM_SAMPLE` rows; the full-data fit then
-        starts from that estimate, so the optimiser needs only a few iterations on the
-        full data. The result is always the full-data maximum that passed the driver's
-        convergence checks on the full data: if the subsample fit or the warm-started
-        fit does not end in an interior, converged maximum without any warning, the
-        full data are fitted from the default starts as for small summaries (and that
-        fit's warnings and errors are the ones reported). ``callback`` sees the
-        full-data refinement steps, then the iterations of the full-data fit (the
-        subsample fit is not reported).
-
-        Examples
-        --------
-        >>> from crmkit.clv import ParetoNBD
-        >>> from crmkit.datasets import load_cdnow_summary
-        >>> fit = ParetoNBD.fit(load_cdnow_summary())
-        >>> {k: round(v, 2) for k, v in fit.params.items()}
-        {'r': 0.55, 'alpha': 10.58, 's': 0.61, 'beta': 11.67}
-        """
-        kw: dict[str, Any] = {
-            "frequency_col": frequency_col,
-            "recency_col": recency_col,
-            "T_col": T_col,
-            "weights_col": weights_col,
-            "time_unit": time_unit,
-            "nan_policy": nan_policy,
-        }
-        plain = super().fit
-        if x0 is None and isinstance(summary, pd.DataFrame) and len(summary) >= WARM_MIN_ROWS:
-            rows = np.random.default_rng(0).choice(len(summary), WARM_SAMPLE, replace=False)
-            try:
-                with warnings.catch_warnings():
-                    warnings.simplefilter("error")  # any warning: use the plain fit
-                    sub = plain(summary.iloc[np.sort(rows)], strict=True, **kw)
-                    start = _refine(summary, kw, sub, callback)
-                    return plain(summary, x0=start, strict=True, callback=callback, **kw)
-            except (CrmkitError, Warning):
-                pass
-        return plain(summary, x0=x0, strict=strict, callback=callback, **kw)
+    _warm_start_rows: ClassVar[int | None] = WARM_MIN_ROWS
 
     @classmethod
     def _objective(cls, x: Arr, tx: Arr, T: Arr, w: Arr) -> Objective:
