@@ -37,7 +37,7 @@ import ast
 import datetime as dt
 import json
 import numbers
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any, Final, TypeVar
 
 import numpy as np
@@ -196,6 +196,22 @@ def _int_cell(column: str, value: Any) -> int:
     if not number.is_integer():
         raise InvalidValueError(f"{column}={show(value)} must be a whole number.")
     return int(number)
+
+
+def _by_step(
+    positions: Sequence[int], rows: Sequence[dict[str, Any]], what: str
+) -> list[dict[str, Any]]:
+    """The rows of one record ordered by their ``step`` cell; a repeated step is refused."""
+    steps: dict[int, tuple[int, dict[str, Any]]] = {}
+    for pos, r in zip(positions, rows, strict=True):
+        k = _int_cell("step", r["step"])
+        if k in steps:
+            raise InvalidValueError(
+                f"step {k} appears twice (rows {steps[k][0]} and {pos}); number the "
+                f"{what} 0, 1, 2, ..."
+            )
+        steps[k] = (pos, r)
+    return [steps[k][1] for k in sorted(steps)]
 
 
 def _key_cell(column: str, value: Any) -> str:
@@ -510,16 +526,7 @@ def complaints_from_frame(frame: pd.DataFrame) -> tuple[Complaint, ...]:
     for (cid,), positions in _groups(frame, ["complaint_id"], "complaint"):
         rows = [records[p] for p in positions]
         try:
-            steps: dict[int, tuple[int, dict[str, Any]]] = {}
-            for pos, r in zip(positions, rows, strict=True):
-                k = _int_cell("step", r["step"])
-                if k in steps:
-                    raise InvalidValueError(
-                        f"step {k} appears twice (rows {steps[k][0]} and {pos}); number the "
-                        "steps of a complaint 0, 1, 2, ..."
-                    )
-                steps[k] = (pos, r)
-            ordered = [steps[k][1] for k in sorted(steps)]
+            ordered = _by_step(positions, rows, "steps of a complaint")
             out.append(
                 Complaint(
                     complaint_id=cid,
@@ -651,15 +658,7 @@ def relationships_from_frame(frame: pd.DataFrame) -> tuple[Relationship, ...]:
     for (code, party), positions in _groups(frame, [CUSTOMER_ID, "counterparty"], "relationship"):
         rows = [records[p] for p in positions]
         try:
-            steps: dict[int, tuple[int, dict[str, Any]]] = {}
-            for pos, r in zip(positions, rows, strict=True):
-                k = _int_cell("step", r["step"])
-                if k in steps:
-                    raise InvalidValueError(
-                        f"step {k} appears twice (rows {steps[k][0]} and {pos}); number the "
-                        "stage changes of a relationship 0, 1, 2, ..."
-                    )
-                steps[k] = (pos, r)
+            ordered = _by_step(positions, rows, "stage changes of a relationship")
             changes = [
                 StageChange(
                     stage=r["stage"],
@@ -667,7 +666,7 @@ def relationships_from_frame(frame: pd.DataFrame) -> tuple[Relationship, ...]:
                     reason=_none(r.get("reason")),
                     reactivation=_bool_cell("reactivation", r.get("reactivation"), False),
                 )
-                for r in (steps[k][1] for k in sorted(steps))
+                for r in ordered
             ]
             out.append(
                 Relationship(
