@@ -184,12 +184,38 @@ class _RegistryPersistence(_RegistryCore):
         """Write :meth:`to_frame` as CSV that :meth:`read_csv` reads back unchanged.
 
         Every field is quoted, so labels with commas, quotes, line breaks or carriage
-        returns survive, and an empty label (``""``) is told apart from none.
+        returns survive, and an empty label (``""``) is told apart from none. The audit
+        log is not written (save :meth:`audit_log` separately, or use :meth:`to_json`).
+
+        .. warning::
+           Read the file with :meth:`read_csv`, or with ``pandas.read_csv(path,
+           dtype=str, keep_default_na=False)``. A plain ``pandas.read_csv(path)``
+           ignores the quotes when it guesses types: an all-numeric code such as the
+           GTIN ``0012345678905`` becomes the number ``12345678905`` (its leading zeros
+           are lost), and empty or ``"NA"`` labels become NaN. No CSV layout prevents
+           that guess; the file itself holds every character.
 
         Parameters
         ----------
         path_or_buf : str, path or file-like, optional
             Where to write (UTF-8); ``None`` returns the text.
+
+        Examples
+        --------
+        >>> import io
+        >>> import pandas as pd
+        >>> from crmkit.codes import GTIN, CodeRegistry
+        >>> reg = CodeRegistry()
+        >>> _ = reg.register("0012345678905", kind="product", scheme=GTIN, label="")
+        >>> text = reg.to_csv()
+        >>> plain = pd.read_csv(io.StringIO(text))  # guesses types: information lost
+        >>> int(plain["code"].iloc[0]), bool(plain["label"].isna().iloc[0])
+        (12345678905, True)
+        >>> as_text = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
+        >>> as_text["code"].iloc[0], as_text["label"].iloc[0]
+        ('0012345678905', '')
+        >>> CodeRegistry.read_csv(io.StringIO(text)).entries() == reg.entries()
+        True
         """
         frame = self.to_frame()
         check_target(path_or_buf, "path_or_buf", write=True)
