@@ -10,12 +10,23 @@ from datetime import UTC, datetime
 from typing import Any, Final
 
 import attrs
+import numpy as np
 import pandas as pd
 
 from crmkit.codes._base import show
+from crmkit.codes.entries import CodeEntry
 from crmkit.exceptions import InvalidValueError
 
-__all__ = ["AUDIT_COLUMNS", "AuditAction", "AuditRecord", "audit_frame", "check_actor"]
+__all__ = [
+    "AUDIT_COLUMNS",
+    "AuditAction",
+    "AuditRecord",
+    "AuditRow",
+    "audit_frame",
+    "check_actor",
+    "row_of",
+    "row_record",
+]
 
 AUDIT_COLUMNS: Final = ("seq", "batch", "when", "actor", "action", "code", "before", "after")
 """Columns of :meth:`CodeRegistry.audit_log`, in this order."""
@@ -182,24 +193,67 @@ class AuditRecord:
         return cls(**{k: record[k] for k in AUDIT_COLUMNS})
 
 
-def audit_frame(log: Sequence[AuditRecord]) -> pd.DataFrame:
+AuditRow = tuple[int, int, datetime, str | None, AuditAction, str | None, Any, Any]
+"""How a registry stores a change: ``(seq, batch, when, actor, action, code, before,
+after)`` with ``before``/``after`` a CodeEntry, a dict (from a loaded log) or None. The
+JSON form is built only when the log is read, so a change costs a tuple."""
+
+
+def _record_of(value: object) -> dict[str, Any] | None:
+    if isinstance(value, CodeEntry):
+        return value.to_record()
+    assert value is None or isinstance(value, dict)
+    return value
+
+
+def row_record(row: AuditRow) -> dict[str, Any]:
+    """The :meth:`AuditRecord.to_record` form of a stored row."""
+    seq, batch, when, actor, action, code, before, after = row
+    return {
+        "seq": seq,
+        "batch": batch,
+        "when": when.astimezone(UTC).isoformat(),
+        "actor": actor,
+        "action": action.value,
+        "code": code,
+        "before": _record_of(before),
+        "after": _record_of(after),
+    }
+
+
+def row_of(record: AuditRecord) -> AuditRow:
+    """A checked record as a stored row."""
+    return (
+        record.seq,
+        record.batch,
+        record.when,
+        record.actor,
+        record.action,
+        record.code,
+        record.before,
+        record.after,
+    )
+
+
+def audit_frame(log: Sequence[AuditRow]) -> pd.DataFrame:
     """The log as a DataFrame with :data:`AUDIT_COLUMNS` (before/after as JSON text)."""
+    recs = [row_record(r) for r in log]
+
+    def text(key: str) -> pd.Series:
+        return pd.Series(
+            [json.dumps(r[key], ensure_ascii=False, sort_keys=True) for r in recs], dtype=object
+        )
+
     return pd.DataFrame(
         {
-            "seq": pd.array([r.seq for r in log], dtype="int64"),
-            "batch": pd.array([r.batch for r in log], dtype="int64"),
-            "when": pd.to_datetime([r.when for r in log], utc=True),
-            "actor": pd.Series([r.actor for r in log], dtype=object),
-            "action": pd.Series([r.action.value for r in log], dtype=object),
-            "code": pd.Series([r.code for r in log], dtype=object),
-            "before": pd.Series(
-                [json.dumps(r.before, ensure_ascii=False, sort_keys=True) for r in log],
-                dtype=object,
-            ),
-            "after": pd.Series(
-                [json.dumps(r.after, ensure_ascii=False, sort_keys=True) for r in log],
-                dtype=object,
-            ),
+            "seq": np.array([r["seq"] for r in recs], dtype=np.int64),
+            "batch": np.array([r["batch"] for r in recs], dtype=np.int64),
+            "when": pd.to_datetime([r["when"] for r in recs], utc=True, format="ISO8601"),
+            "actor": pd.Series([r["actor"] for r in recs], dtype=object),
+            "action": pd.Series([r["action"] for r in recs], dtype=object),
+            "code": pd.Series([r["code"] for r in recs], dtype=object),
+            "before": text("before"),
+            "after": text("after"),
         },
         columns=list(AUDIT_COLUMNS),
     )

@@ -13,7 +13,7 @@ from typing import Any, Final, Self
 
 import pandas as pd
 
-from crmkit.codes._audit import AuditAction, AuditRecord
+from crmkit.codes._audit import AuditAction, AuditRecord, row_of, row_record
 from crmkit.codes._base import CodeScheme, show
 from crmkit.codes._frames import frame_rows, records_to_frame
 from crmkit.codes._load import check_target, code_of, cross_check, record_list
@@ -122,7 +122,7 @@ class _RegistryPersistence(_RegistryCore):
                 self._batch_no = max(r.batch for r in audit)
             with self._atomic(None):
                 for record in audit or ():
-                    self._append_audit(record)
+                    self._append_audit(row_of(record))
                 for _, entry in entries:
                     self._insert(entry)
                     own = self._schemes[entry.kind]
@@ -311,7 +311,7 @@ class _RegistryPersistence(_RegistryCore):
                 "format": JSON_FORMAT,
                 "version": 2,
                 "entries": self.to_records(),
-                "audit": [r.to_record() for r in self._audit],
+                "audit": [row_record(r) for r in self._audit],
             }
         return json.dumps(doc, ensure_ascii=False)
 

@@ -17,7 +17,7 @@ from types import MappingProxyType
 from typing import Any, Final, Self
 
 from crmkit._text import name_key
-from crmkit.codes._audit import AuditAction, AuditRecord, check_actor
+from crmkit.codes._audit import AuditAction, AuditRow, check_actor
 from crmkit.codes._base import CodeScheme, show
 from crmkit.codes.entries import AttributeValue, CodeEntry, CodeKind
 from crmkit.codes.internal import PrefixedScheme
@@ -90,12 +90,15 @@ def _utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+_KINDS: Final = {k.value: k for k in CodeKind}
+
+
 def kind_arg(kind: object) -> CodeKind:
     """``kind`` as a CodeKind (a CodeKind or its value)."""
     if isinstance(kind, CodeKind):
         return kind
-    if isinstance(kind, str) and kind in {k.value for k in CodeKind}:
-        return CodeKind(kind)
+    if isinstance(kind, str) and kind in _KINDS:
+        return _KINDS[kind]
     raise InvalidValueError(f"kind={show(kind)} is not one of {[k.value for k in CodeKind]}.")
 
 
@@ -164,7 +167,7 @@ class _RegistryCore:
         self._index: dict[IndexKey, set[str]] = {}
         self._pos: dict[str, int] = {}
         self._pos_next = 0
-        self._audit: list[AuditRecord] = []
+        self._audit: list[AuditRow] = []
         self._batch_no = 0
         self._journal: list[Callable[[], None]] | None = None
         self._actors: list[str | None] = []
@@ -303,8 +306,8 @@ class _RegistryCore:
 
         self._undo(undo)
 
-    def _append_audit(self, record: AuditRecord) -> None:
-        self._audit.append(record)
+    def _append_audit(self, row: AuditRow) -> None:
+        self._audit.append(row)
 
         def undo() -> None:
             self._audit.pop()
@@ -321,15 +324,15 @@ class _RegistryCore:
     ) -> None:
         """Append one audit row (the caller holds the lock, inside ``_atomic``)."""
         self._append_audit(
-            AuditRecord(
-                seq=len(self._audit),
-                batch=self._batch_no,
-                when=when,
-                actor=self._current_actor(),
-                action=action,
-                code=code,
-                before=None if before is None else before.to_record(),
-                after=after.to_record() if isinstance(after, CodeEntry) else after,
+            (
+                len(self._audit),
+                self._batch_no,
+                when,
+                self._current_actor(),
+                action,
+                code,
+                before,
+                after if after is None or isinstance(after, CodeEntry) else dict(after),
             )
         )
 
