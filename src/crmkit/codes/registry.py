@@ -392,7 +392,7 @@ class CodeRegistry(_RegistryPersistence):
 
         Parameters
         ----------
-        values : pandas.Series, Index, list or 1-D array of str
+        values : pandas.Series, pandas.Index, list or 1-D array of str
             The codes; not modified. Missing cells (None, NaN) count as unknown.
         schemes : iterable of CodeScheme, optional
             The external schemes to try in step 2 (e.g. ``[GTIN]``); own codes are
