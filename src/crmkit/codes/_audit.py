@@ -148,16 +148,25 @@ class AuditRecord:
         The entry's record (:meth:`~crmkit.codes.CodeEntry.to_record`) before and
         after the change (``before`` is None for a new entry); for a load, ``after``
         is ``{"entries": n}``.
+
+    Examples
+    --------
+    >>> rec = AuditRecord(seq=0, batch=1, when="2026-01-01T03:30:00+03:30",
+    ...                   actor="clerk-7", action="retire", code="CUST-000001-8")
+    >>> rec.when.isoformat(), rec.action.value
+    ('2026-01-01T00:00:00+00:00', 'retire')
+    >>> AuditRecord.from_record(rec.to_record()) == rec
+    True
     """
 
     seq: int = attrs.field(validator=_nonnegative)
     batch: int = attrs.field(validator=_nonnegative)
     when: datetime = attrs.field(converter=_to_when)
-    actor: str | None = attrs.field(converter=check_actor)
+    actor: str | None = attrs.field(default=None, converter=check_actor)
     action: AuditAction = attrs.field(converter=_to_action)
-    code: str | None = attrs.field(validator=_code_or_none)
-    before: dict[str, Any] | None = attrs.field(default=None, converter=_to_dict, eq=True)
-    after: dict[str, Any] | None = attrs.field(default=None, converter=_to_dict, eq=True)
+    code: str | None = attrs.field(default=None, validator=_code_or_none)
+    before: dict[str, Any] | None = attrs.field(default=None, converter=_to_dict, hash=False)
+    after: dict[str, Any] | None = attrs.field(default=None, converter=_to_dict, hash=False)
 
     def to_record(self) -> dict[str, Any]:
         """A JSON-ready dict (ISO 8601 ``when``)."""
