@@ -151,8 +151,14 @@ class AuditRecord:
 
     Examples
     --------
-    >>> rec = AuditRecord(seq=0, batch=1, when="2026-01-01T03:30:00+03:30",
-    ...                   actor="clerk-7", action="retire", code="CUST-000001-8")
+    >>> rec = AuditRecord(
+    ...     seq=0,
+    ...     batch=1,
+    ...     when="2026-01-01T03:30:00+03:30",
+    ...     actor="clerk-7",
+    ...     action="retire",
+    ...     code="CUST-000001-8",
+    ... )
     >>> rec.when.isoformat(), rec.action.value
     ('2026-01-01T00:00:00+00:00', 'retire')
     >>> AuditRecord.from_record(rec.to_record()) == rec
