@@ -67,13 +67,18 @@ def test_label_mismatch_is_reported_and_never_overwrites() -> None:
     )
     res = import_branch_codes(frame, reg, kind="product", item_scheme=GTIN, label_col="label")
     assert res.conflicts[["conflict", "branch"]].to_numpy().tolist() == [["label_mismatch", "B"]]
+    assert res.conflicts["detail"].iloc[0] == (
+        "label 'Green tea' differs from 'Tea', given first; the first is used"
+    )
     assert res.mapping["status"].tolist() == ["mapped", "mapped"]
     assert reg.find("product")[0].label == "Tea"
     later = pd.DataFrame(
         {"branch": ["C"], "local_code": ["3"], "item": ["6261234567897"], "label": ["Chai"]}
     )
     res = import_branch_codes(later, reg, kind="product", item_scheme=GTIN, label_col="label")
-    assert res.conflicts["detail"].tolist() == ["label differs from the registry's"]
+    assert res.conflicts["detail"].tolist() == [
+        "label 'Chai' differs from the registry's 'Tea', which is kept"
+    ]
     assert reg.find("product")[0].label == "Tea"
     before = reg.to_records()
     with pytest.raises(InvariantError, match="label_mismatch"):

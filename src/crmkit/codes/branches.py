@@ -101,8 +101,13 @@ class BranchImportResult:
         return not self.conflicts.empty
 
 
-def _conflict_rows(rows: pd.DataFrame, mask: pd.Series, name: str, detail: str) -> pd.DataFrame:
+def _conflict_rows(
+    rows: pd.DataFrame, mask: pd.Series, name: str, detail: str | list[str]
+) -> pd.DataFrame:
+    """The masked rows as conflicts; ``detail`` is one text or one per row of ``rows``."""
     out = rows.loc[mask, ["branch", "local_code", "item"]].copy()
+    if not isinstance(detail, str):
+        detail = [d for d, m in zip(detail, mask, strict=True) if m]
     out.insert(0, "conflict", name)
     out["detail"] = detail
     return out
@@ -300,7 +305,16 @@ def import_branch_codes(
         dtype=bool,
     )
     label_parts = [
-        _conflict_rows(every, label_clash, "label_mismatch", "label differs from an earlier row")
+        _conflict_rows(
+            every,
+            label_clash,
+            "label_mismatch",
+            [
+                f"label {lab!r} differs from {first_label.get((s, t), '')!r}, given first; "
+                "the first is used"
+                for s, t, lab in zip(every["scheme"], every["item"], every["label"], strict=True)
+            ],
+        )
     ]
     rows = every.drop_duplicates(["branch", "local_code", "item"], ignore_index=True)
 
@@ -395,6 +409,8 @@ def _registry_conflicts(
         index=every.index,
         dtype=bool,
     )
-    return linked_elsewhere, _conflict_rows(
-        every, clash, "label_mismatch", "label differs from the registry's"
-    )
+    details = [
+        f"label {lab!r} differs from the registry's {held.get((s, t), '')!r}, which is kept"
+        for s, t, lab in zip(every["scheme"], every["item"], every["label"], strict=True)
+    ]
+    return linked_elsewhere, _conflict_rows(every, clash, "label_mismatch", details)
