@@ -241,3 +241,18 @@ def test_resolve_column_resolves_each_distinct_value_once() -> None:
     col = pd.Series(["626-1234567897", "6261234567897"] * 5000)
     assert set(reg.resolve_column(col, schemes=[Counting()])) == {"PROD-000001-8"}
     assert len(calls) == 2
+
+
+@settings(max_examples=40, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.too_slow])  # fmt: skip
+@given(OPS)
+def test_resolve_column_agrees_with_resolve_one_by_one(ops: list) -> None:  # type: ignore[type-arg]
+    reg = make_registry()
+    apply(reg, ops)
+    own = [e.code for e in reg.entries()]
+    typed = [c.lower().replace("-", " ") for c in own]
+    links = [c for e in reg.entries() for _, c in e.external_codes]
+    want = [reg.resolve(c).code for c in own]
+    assert reg.resolve_column(own + typed).tolist() == want + want
+    hyp = LocalCodeScheme(source="hyp")
+    assert reg.resolve_column(links).tolist() == [reg.lookup(c, scheme=hyp).code for c in links]
