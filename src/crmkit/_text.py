@@ -7,9 +7,11 @@ the Arabic letter variants Yeh (U+064A) and Kaf (U+0643) become their Persian fo
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from typing import Final
 
-__all__ = ["normalize_digits", "normalize_letters", "strip_code_separators"]
+__all__ = ["name_key", "normalize_digits", "normalize_letters", "strip_code_separators"]
 
 DIGIT_TABLE: Final[dict[int, int | None]] = {
     **{0x06F0 + i: ord("0") + i for i in range(10)},  # Persian ۰-۹
@@ -58,3 +60,31 @@ def strip_code_separators(text: str) -> str:
     '001234567'
     """
     return normalize_digits(text).translate(_SEPARATORS)
+
+
+_MARKS: Final[dict[int, int | None]] = {
+    **dict.fromkeys(range(0x064B, 0x0653)),  # Arabic harakat
+    0x0670: None,  # superscript alef
+    0x0640: None,  # tatweel
+}
+_SPACES: Final = re.compile(r"[\s\u200c\u200d\u200e\u200f\u00a0]+")
+
+
+def name_key(text: str) -> str:
+    """Matching key of a name or label: equal keys mean "the same name, typed differently".
+
+    Unicode NFKC, Persian/Arabic-Indic digits to ASCII, Arabic letter variants to their
+    Persian forms (ي -> ی, ى -> ی, ك -> ک), Arabic diacritics and tatweel removed,
+    zero-width (non-)joiners and direction marks read as spaces, runs of whitespace
+    collapsed to one space, ends stripped, then Unicode case folding.
+
+    Examples
+    --------
+    >>> name_key("  Tea   500 G ")
+    'tea 500 g'
+    >>> name_key("چاي ۵۰۰ گرم") == name_key("چای 500 گرم")
+    True
+    """
+    s = unicodedata.normalize("NFKC", text)
+    s = normalize_letters(normalize_digits(s)).translate(_MARKS)
+    return _SPACES.sub(" ", s).strip().casefold()

@@ -10,7 +10,12 @@ offers:
   :data:`GLN`, :data:`SSCC`), Iranian codes (:data:`IRAN_NATIONAL_ID`,
   :data:`IRAN_LEGAL_ID`, :data:`SHEBA`, :data:`IRAN_CODE_PRODUCT`,
   :data:`IRAN_CODE_SERVICE`) and internal schemes (:class:`PrefixedScheme`);
-* :class:`CodeRegistry` - allocate, register, link, get, resolve, retire, merge;
+* :class:`CodeRegistry` - allocate, register, link, edit, get, resolve, retire, merge,
+  unmerge; all-or-nothing batches of changes (:meth:`~CodeRegistry.batch`); indexed
+  look-ups by kind, status, label and attribute (:meth:`~CodeRegistry.find`); whole
+  columns of codes mapped to current entries (:meth:`~CodeRegistry.resolve_column`);
+  an audit trail of every change (:meth:`~CodeRegistry.audit_log`,
+  :class:`AuditRecord`);
 * :func:`import_branch_codes` - branch-local code lists onto uniform codes, with
   conflicts reported;
 * :func:`validate_column` - vectorised validation of a whole column.
@@ -27,6 +32,7 @@ Examples
 
 from __future__ import annotations
 
+from crmkit.codes._audit import AuditAction, AuditRecord
 from crmkit.codes._base import CodeScheme
 from crmkit.codes.branches import BranchImportResult, import_branch_codes
 from crmkit.codes.checksums import (
@@ -100,6 +106,8 @@ __all__ = [
     "IRAN_NATIONAL_ID",
     "SHEBA",
     "SSCC",
+    "AuditAction",
+    "AuditRecord",
     "BranchImportResult",
     "CodeEntry",
     "CodeKind",

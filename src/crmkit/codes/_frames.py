@@ -100,6 +100,12 @@ def _missing(value: object) -> bool:
 
 
 def _text_cell(column: str, value: object) -> str:
+    if isinstance(value, int | float | np.number) and not isinstance(value, bool):
+        raise InvalidValueError(
+            f"{column}={show(value)} is a number, not text: a CSV reader guessed the type "
+            "and may have dropped leading zeros. Read the file with CodeRegistry.read_csv "
+            "(or pandas.read_csv(..., dtype=str, keep_default_na=False))."
+        )
     if not isinstance(value, str):
         raise InvalidValueError(f"{column}={show(value)} must be text.")
     return value

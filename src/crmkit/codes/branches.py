@@ -18,9 +18,20 @@ reports conflicts instead of silently picking one side:
     one branch has one item under two or more local codes (all are mapped to the
     same uniform code; the duplicate coding is reported);
 ``invalid_item``
-    the item key fails ``item_scheme`` (not mapped);
+    the item key fails every scheme of ``item_scheme`` (not mapped);
 ``registry_conflict``
-    the local code is already linked in the registry to another entry (not mapped).
+    the local code is already linked in the registry to another entry (not mapped);
+``label_mismatch``
+    with ``label_col``: a row names its item differently from an earlier row of the
+    same item, or from the label the registry already holds (labels are compared
+    after :meth:`~crmkit.codes.CodeRegistry.find`'s normalisation). The row is still
+    mapped; the first label given (for a new item) or the registry's label (for a
+    known one) is kept - an import never overwrites a label, use
+    :meth:`~crmkit.codes.CodeRegistry.edit` for that.
+
+The whole import is one :meth:`~crmkit.codes.CodeRegistry.batch`: concurrent imports
+into one registry never allocate an item twice, and an import that fails part-way
+(a bad clock, an interrupt) leaves the registry as it was.
 
 Examples
 --------
@@ -44,11 +55,13 @@ Examples
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Final, Literal
 
 import attrs
 import pandas as pd
 
+from crmkit._text import name_key
 from crmkit._validation import require_columns
 from crmkit.codes._base import CodeScheme, show
 from crmkit.codes.entries import CodeKind, UnknownCodeError
@@ -88,8 +101,13 @@ class BranchImportResult:
         return not self.conflicts.empty
 
 
-def _conflict_rows(rows: pd.DataFrame, mask: pd.Series, name: str, detail: str) -> pd.DataFrame:
+def _conflict_rows(
+    rows: pd.DataFrame, mask: pd.Series, name: str, detail: str | list[str]
+) -> pd.DataFrame:
+    """The masked rows as conflicts; ``detail`` is one text or one per row of ``rows``."""
     out = rows.loc[mask, ["branch", "local_code", "item"]].copy()
+    if not isinstance(detail, str):
+        detail = [d for d, m in zip(detail, mask, strict=True) if m]
     out.insert(0, "conflict", name)
     out["detail"] = detail
     return out
@@ -112,36 +130,90 @@ def _usable_text(value: object) -> bool:
     return True
 
 
+def _item_schemes(item_scheme: object) -> list[CodeScheme]:
+    if item_scheme is None:
+        return [LocalCodeScheme(source="item")]
+    if isinstance(item_scheme, CodeScheme):
+        return [item_scheme]
+    if isinstance(item_scheme, Sequence) and not isinstance(item_scheme, str | bytes):
+        schemes = list(item_scheme)
+        if schemes and all(isinstance(x, CodeScheme) for x in schemes):
+            return schemes
+    raise InvalidValueError(
+        f"item_scheme={show(item_scheme)} must be a code scheme (e.g. crmkit.codes.GTIN) "
+        "or a non-empty list of them (e.g. [GTIN, IRAN_CODE_PRODUCT])."
+    )
+
+
+def _match(value: str, schemes: list[CodeScheme]) -> tuple[str, str | None]:
+    """(canonical item key, scheme name) under the first scheme that accepts it."""
+    for scheme in schemes:
+        if scheme.is_valid(value):
+            return scheme.validate(value), scheme.name
+    return value.strip(), None
+
+
+def _labels(frame: pd.DataFrame, label_col: str | None) -> list[str]:
+    """The label cells, stripped ("" where none is given)."""
+    if label_col is None:
+        return [""] * len(frame)
+    out = []
+    for pos, cell in enumerate(frame[label_col].tolist()):
+        if cell is None or cell is pd.NA or (isinstance(cell, float) and cell != cell):
+            out.append("")
+        elif isinstance(cell, str) and (cell == "" or _usable_text(cell)):
+            out.append(str.__str__(cell).strip())
+        else:
+            raise InvalidValueError(
+                f"column {label_col!r} holds {show(cell)} at row {frame.index[pos]!r}; labels "
+                "are text, or missing/empty where no name is given."
+            )
+    return out
+
+
 def import_branch_codes(
     frame: pd.DataFrame,
     registry: CodeRegistry,
     *,
     kind: CodeKind | str,
-    item_scheme: CodeScheme | None = None,
+    item_scheme: CodeScheme | Sequence[CodeScheme] | None = None,
     branch_col: str = "branch",
     local_code_col: str = "local_code",
     item_col: str = "item",
+    label_col: str | None = None,
     on_conflict: Literal["report", "raise"] = "report",
+    actor: str | None = None,
 ) -> BranchImportResult:
     """Map branch-local codes onto uniform registry codes, reporting every conflict.
 
     Parameters
     ----------
     frame : pandas.DataFrame
-        One row per (branch, local code, item); other columns are ignored. All three
-        columns must be text without missing values. The frame is not modified.
+        One row per (branch, local code, item); other columns are ignored. The
+        branch, local code and item columns must be text without missing values. The
+        frame is not modified.
     registry : CodeRegistry
         Receives one entry per new item (allocated in ``kind``'s scheme, item key
-        linked as an external code) and the local-code links.
+        linked as an external code) and the local-code links, all in one
+        :meth:`~crmkit.codes.CodeRegistry.batch`.
     kind : CodeKind or str
         Kind of the items (usually ``"product"`` or ``"service"``).
-    item_scheme : CodeScheme, optional
-        Scheme of the item column (e.g. ``GTIN``); default: free-form keys
-        (``local:item``).
+    item_scheme : CodeScheme or list of CodeScheme, optional
+        Scheme(s) of the item column. Each item key is matched by the **first** scheme
+        in the list that validates it (so ``[GTIN, IRAN_CODE_PRODUCT]`` reads a
+        barcode as a GTIN and an Iran Code as such; append
+        ``LocalCodeScheme(source="item")`` to accept free-form keys as well). Default:
+        free-form keys (``local:item``).
     branch_col, local_code_col, item_col : str
         Column names.
+    label_col : str, optional
+        Column with the item's name. It labels newly allocated entries (default
+        label: the item key); cells may be missing or empty where no name is given.
+        Disagreements are reported as ``label_mismatch`` (see the module notes).
     on_conflict : {"report", "raise"}, default "report"
         ``"raise"``: raise before changing the registry if any conflict exists.
+    actor : str, optional
+        Who runs the import (recorded in the registry's audit log).
 
     Returns
     -------
@@ -155,21 +227,42 @@ def import_branch_codes(
         If a cell is missing or not text.
     InvariantError
         With ``on_conflict="raise"`` and at least one conflict.
+
+    Examples
+    --------
+    >>> from crmkit.codes import GTIN, IRAN_CODE_PRODUCT, LocalCodeScheme
+    >>> rows = pd.DataFrame(
+    ...     {
+    ...         "branch": ["Tehran", "Tabriz"],
+    ...         "local_code": ["P1", "B9"],
+    ...         "item": ["6261234567897", "626-1234567897"],
+    ...         "name": ["Tea 500 g", "tea  500 G"],
+    ...     }
+    ... )
+    >>> reg = CodeRegistry()
+    >>> res = import_branch_codes(
+    ...     rows, reg, kind="product", label_col="name", item_scheme=[GTIN, IRAN_CODE_PRODUCT]
+    ... )
+    >>> res.mapping["code"].tolist(), res.has_conflicts
+    (['PROD-000001-8', 'PROD-000001-8'], False)
+    >>> reg.lookup("B9", scheme=LocalCodeScheme(source="Tabriz")).label
+    'Tea 500 g'
     """
     if not isinstance(frame, pd.DataFrame):
         raise InvalidValueError(f"frame={show(frame)} must be a pandas DataFrame.")
     if not isinstance(registry, CodeRegistry):
         raise InvalidValueError(f"registry={show(registry)} must be a CodeRegistry.")
-    if item_scheme is not None and not isinstance(item_scheme, CodeScheme):
-        raise InvalidValueError(
-            f"item_scheme={show(item_scheme)} must be a code scheme (e.g. crmkit.codes.GTIN)."
-        )
+    schemes = _item_schemes(item_scheme)
     for name, col in (("branch_col", branch_col), ("local_code_col", local_code_col),
                       ("item_col", item_col)):  # fmt: skip
         if not isinstance(col, str):
             raise InvalidValueError(f"{name}={show(col)} must be a column name (str).")
-    _to_kind(kind)
-    require_columns(frame, [branch_col, local_code_col, item_col])
+    if label_col is not None and not isinstance(label_col, str):
+        raise InvalidValueError(f"label_col={show(label_col)} must be a column name or None.")
+    k = _to_kind(kind)
+    require_columns(
+        frame, [branch_col, local_code_col, item_col, *([] if label_col is None else [label_col])]
+    )
     if not isinstance(on_conflict, str) or on_conflict not in ("report", "raise"):
         raise InvalidValueError(f"on_conflict={show(on_conflict)}: use 'report' or 'raise'.")
     sub = frame[[branch_col, local_code_col, item_col]]
@@ -181,20 +274,49 @@ def import_branch_codes(
                 f"column {col!r} has missing or non-text values (or lone surrogates) at rows "
                 f"{list(bad[:5])}; every row needs a branch, a local code and an item."
             )
-    item_sch: CodeScheme = item_scheme or LocalCodeScheme(source="item")
-    rows = pd.DataFrame(
+    labels = _labels(frame, label_col)
+    matched = [_match(v, schemes) for v in sub["item"]]
+    every = pd.DataFrame(
         {
-            "branch": sub["branch"].str.strip(),
+            "branch": sub["branch"].str.strip().to_numpy(),
             "local_code": [
                 LocalCodeScheme(source=b.strip()).validate(c)
                 for b, c in zip(sub["branch"], sub["local_code"], strict=True)
             ],
-            "item": sub["item"].map(
-                lambda v: item_sch.validate(v) if item_sch.is_valid(v) else v.strip()
-            ),
-            "valid_item": sub["item"].map(item_sch.is_valid),
+            "item": [m[0] for m in matched],
+            "scheme": [m[1] for m in matched],
+            "label": labels,
         }
-    ).drop_duplicates(["branch", "local_code", "item"], ignore_index=True)
+    )
+    every["valid_item"] = every["scheme"].notna()
+    # the first label given per item names a new entry; later different ones conflict
+    given = every[every["label"] != ""]
+    first_label = dict(
+        given.drop_duplicates(["scheme", "item"]).pipe(
+            lambda g: zip(zip(g["scheme"], g["item"], strict=True), g["label"], strict=True)
+        )
+    )
+    label_clash = pd.Series(
+        [
+            lab != "" and name_key(lab) != name_key(first_label[(s, t)])
+            for s, t, lab in zip(every["scheme"], every["item"], every["label"], strict=True)
+        ],
+        index=every.index,
+        dtype=bool,
+    )
+    label_parts = [
+        _conflict_rows(
+            every,
+            label_clash,
+            "label_mismatch",
+            [
+                f"label {lab!r} differs from {first_label.get((s, t), '')!r}, given first; "
+                "the first is used"
+                for s, t, lab in zip(every["scheme"], every["item"], every["label"], strict=True)
+            ],
+        )
+    ]
+    rows = every.drop_duplicates(["branch", "local_code", "item"], ignore_index=True)
 
     n_items = rows.groupby(["branch", "local_code"])["item"].transform("nunique")
     ambiguous = n_items > 1
@@ -203,63 +325,92 @@ def import_branch_codes(
     multi = rows.groupby(["branch", "item"])["local_code"].transform("nunique") > 1
     invalid = ~rows["valid_item"]
     blocked = ambiguous | invalid
-
+    names = ", ".join(s.name for s in schemes)
     parts = [
         _conflict_rows(rows, ambiguous, "ambiguous_local_code", "one local code, several items"),
         _conflict_rows(
             rows, reused, "local_code_reused", "local code names other items elsewhere"
         ),
         _conflict_rows(rows, multi, "item_multiple_codes", "item has several local codes here"),
-        _conflict_rows(rows, invalid, "invalid_item", f"item fails {item_sch.name}"),
+        _conflict_rows(rows, invalid, "invalid_item", f"item fails every scheme of: {names}"),
     ]
-    k = _to_kind(kind)
-    triples = [
-        (str(b), str(c), str(t))
-        for b, c, t in zip(rows["branch"], rows["local_code"], rows["item"], strict=True)
-    ]
-    # registry conflicts: local code already linked to an entry of a different item
-    linked_elsewhere = [False] * len(triples)
-    for i, (branch, local, item) in enumerate(triples):
-        if blocked.iloc[i]:
-            continue
-        try:
-            linked = registry.lookup(local, scheme=LocalCodeScheme(source=branch))
-        except UnknownCodeError:
-            continue
-        try:
-            target: str | None = registry.lookup(item, scheme=item_sch).code
-        except UnknownCodeError:
-            target = None
-        linked_elsewhere[i] = linked.code != target
-    reg_conflict = pd.Series(linked_elsewhere, index=rows.index, dtype=bool)
-    parts.append(
-        _conflict_rows(rows, reg_conflict, "registry_conflict", "local code linked elsewhere")
-    )
-    conflicts = pd.concat(parts, ignore_index=True)[list(CONFLICT_COLUMNS)]
-    if on_conflict == "raise" and not conflicts.empty:
-        raise InvariantError(
-            f"{len(conflicts)} conflict(s) in the branch code lists, e.g. "
-            f"{conflicts.head(3).to_dict('records')}; fix them or use on_conflict='report'."
+    by_name = {s.name: s for s in schemes}
+    quads = [
+        (str(b), str(c), str(t), by_name[s] if isinstance(s, str) else None)
+        for b, c, t, s in zip(rows["branch"], rows["local_code"], rows["item"], rows["scheme"],
+                              strict=True)
+    ]  # fmt: skip
+    with registry.batch(actor=actor):
+        found = _registry_conflicts(registry, quads, blocked, every)
+        reg_conflict = pd.Series(found[0], index=rows.index, dtype=bool)
+        parts.append(
+            _conflict_rows(rows, reg_conflict, "registry_conflict", "local code linked elsewhere")
         )
-
-    blocked = blocked | reg_conflict
-    codes: list[str | None] = []
-    for i, (branch, local, item) in enumerate(triples):
-        if blocked.iloc[i]:
-            codes.append(None)
-            continue
-        try:
-            entry = registry.lookup(item, scheme=item_sch)
-        except UnknownCodeError:
-            entry = registry.allocate(k, label=item)
-            entry = registry.link(entry.code, item, scheme=item_sch)
-        local_scheme = LocalCodeScheme(source=branch)
-        try:
-            registry.lookup(local, scheme=local_scheme)
-        except UnknownCodeError:
-            registry.link(entry.code, local, scheme=local_scheme)
-        codes.append(entry.code)
+        parts.extend([*label_parts, found[1]])
+        conflicts = pd.concat(parts, ignore_index=True)[list(CONFLICT_COLUMNS)]
+        conflicts = conflicts.drop_duplicates(ignore_index=True)
+        if on_conflict == "raise" and not conflicts.empty:
+            raise InvariantError(
+                f"{len(conflicts)} conflict(s) in the branch code lists, e.g. "
+                f"{conflicts.head(3).to_dict('records')}; fix them or use on_conflict='report'."
+            )
+        blocked = blocked | reg_conflict
+        codes: list[str | None] = []
+        for i, (branch, local, item, sch) in enumerate(quads):
+            if blocked.iloc[i] or sch is None:
+                codes.append(None)
+                continue
+            try:
+                entry = registry.lookup(item, scheme=sch)
+            except UnknownCodeError:
+                entry = registry.allocate(k, label=first_label.get((sch.name, item), item))
+                entry = registry.link(entry.code, item, scheme=sch)
+            local_scheme = LocalCodeScheme(source=branch)
+            try:
+                registry.lookup(local, scheme=local_scheme)
+            except UnknownCodeError:
+                registry.link(entry.code, local, scheme=local_scheme)
+            codes.append(entry.code)
     mapping = rows[["branch", "local_code", "item"]].copy()
     mapping["code"] = pd.Series(codes, index=rows.index, dtype=object)
     mapping["status"] = ["conflict" if b else "mapped" for b in blocked]
     return BranchImportResult(mapping=mapping[list(MAPPING_COLUMNS)], conflicts=conflicts)
+
+
+def _registry_conflicts(
+    registry: CodeRegistry,
+    quads: list[tuple[str, str, str, CodeScheme | None]],
+    blocked: pd.Series,
+    every: pd.DataFrame,
+) -> tuple[list[bool], pd.DataFrame]:
+    """Local codes linked to another entry; given labels differing from the registry's."""
+    linked_elsewhere = [False] * len(quads)
+    held: dict[tuple[str, str], str] = {}
+    for i, (branch, local, item, sch) in enumerate(quads):
+        if blocked.iloc[i] or sch is None:
+            continue
+        try:
+            owner = registry.lookup(item, scheme=sch)
+        except UnknownCodeError:
+            target: str | None = None
+        else:
+            target = owner.code
+            held[(sch.name, item)] = owner.label
+        try:
+            linked = registry.lookup(local, scheme=LocalCodeScheme(source=branch))
+        except UnknownCodeError:
+            continue
+        linked_elsewhere[i] = linked.code != target
+    clash = pd.Series(
+        [
+            lab != "" and (s, t) in held and name_key(lab) != name_key(held[(s, t)])
+            for s, t, lab in zip(every["scheme"], every["item"], every["label"], strict=True)
+        ],
+        index=every.index,
+        dtype=bool,
+    )
+    details = [
+        f"label {lab!r} differs from the registry's {held.get((s, t), '')!r}, which is kept"
+        for s, t, lab in zip(every["scheme"], every["item"], every["label"], strict=True)
+    ]
+    return linked_elsewhere, _conflict_rows(every, clash, "label_mismatch", details)

@@ -1,10 +1,12 @@
 """CodeRegistry: one uniform, unique code for every customer, product, service and supplier.
 
 The registry is an in-memory, thread-safe store with no storage assumption: it
-round-trips losslessly through plain JSON-ready records (:meth:`CodeRegistry.to_records`)
-and through a DataFrame (:meth:`CodeRegistry.to_frame`), so users persist it where they
-like. Entries are frozen :class:`~crmkit.codes.entries.CodeEntry` values; every change
-(retire, merge, link) replaces the stored entry by a new one.
+round-trips losslessly through plain JSON-ready records (:meth:`CodeRegistry.to_records`),
+JSON text with its audit log (:meth:`CodeRegistry.to_json`) and a DataFrame
+(:meth:`CodeRegistry.to_frame`), so users persist it where they like. Entries are frozen
+:class:`~crmkit.codes.entries.CodeEntry` values; every change (edit, retire, merge,
+link) replaces the stored entry by a new one and appends a row to the audit log.
+Changes grouped in :meth:`CodeRegistry.batch` are all-or-nothing.
 
 Examples
 --------
@@ -26,81 +28,32 @@ Examples
 
 from __future__ import annotations
 
-import csv
-import json
-import threading
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from datetime import UTC, datetime
-from types import MappingProxyType
-from typing import Any, Final
+from collections.abc import Iterator, Mapping
+from typing import Any, Literal, overload
 
 import attrs
 import pandas as pd
 
-from crmkit.codes._base import CodeScheme, show
-from crmkit.codes._frames import FRAME_COLUMNS, frame_rows, records_to_frame
-from crmkit.codes._load import check_target, code_of, cross_check, record_list
+from crmkit.codes._audit import AUDIT_COLUMNS, AuditAction, audit_frame, check_actor
+from crmkit.codes._base import CodeScheme
+from crmkit.codes._frames import FRAME_COLUMNS
+from crmkit.codes._lookup import find_codes, resolve_values
+from crmkit.codes._persist import _RegistryPersistence
+from crmkit.codes._store import DEFAULT_SCHEMES, kind_arg, scheme_arg
 from crmkit.codes.entries import (
     AttributeValue,
     CodeEntry,
     CodeKind,
     EntryStatus,
-    RegistryLoadError,
     UnknownCodeError,
 )
-from crmkit.codes.internal import LocalCodeScheme, PrefixedScheme
-from crmkit.codes.schemes_gs1 import EAN8, GLN, GTIN, GTIN12, GTIN13, GTIN14, SSCC
-from crmkit.codes.schemes_iran import (
-    IBAN,
-    IRAN_CODE_PRODUCT,
-    IRAN_CODE_SERVICE,
-    IRAN_LEGAL_ID,
-    IRAN_NATIONAL_ID,
-    SHEBA,
-)
-from crmkit.exceptions import (
-    CrmkitError,
-    InvalidCodeError,
-    InvalidValueError,
-    InvariantError,
-    MissingColumnsError,
-)
+from crmkit.codes.internal import PrefixedScheme
+from crmkit.exceptions import InvalidCodeError, InvariantError
 
-__all__ = ["DEFAULT_SCHEMES", "FRAME_COLUMNS", "CodeRegistry"]
-
-DEFAULT_SCHEMES: Final[Mapping[CodeKind, PrefixedScheme]] = MappingProxyType(
-    {
-        CodeKind.CUSTOMER: PrefixedScheme(prefix="CUST", width=6, check="luhn"),
-        CodeKind.PRODUCT: PrefixedScheme(prefix="PROD", width=6, check="luhn"),
-        CodeKind.SERVICE: PrefixedScheme(prefix="SERV", width=6, check="luhn"),
-        CodeKind.SUPPLIER: PrefixedScheme(prefix="SUPP", width=6, check="luhn"),
-    }
-)
-"""Allocation schemes used when none are given: ``CUST-``, ``PROD-``, ``SERV-``, ``SUPP-``."""
+__all__ = ["AUDIT_COLUMNS", "DEFAULT_SCHEMES", "FRAME_COLUMNS", "CodeRegistry"]
 
 
-_BUILTIN: Final[tuple[CodeScheme, ...]] = (
-    GTIN,
-    EAN8,
-    GTIN12,
-    GTIN13,
-    GTIN14,
-    GLN,
-    SSCC,
-    IRAN_NATIONAL_ID,
-    IRAN_LEGAL_ID,
-    IBAN,
-    SHEBA,
-    IRAN_CODE_PRODUCT,
-    IRAN_CODE_SERVICE,
-)
-
-
-def _utc_now() -> datetime:
-    return datetime.now(UTC)
-
-
-class CodeRegistry:
+class CodeRegistry(_RegistryPersistence):
     """Thread-safe registry of codes per kind, with aliases, merges and external codes.
 
     Parameters
@@ -109,7 +62,8 @@ class CodeRegistry:
         Allocation scheme per kind; missing kinds use :data:`DEFAULT_SCHEMES`. Two kinds
         may not share a prefix.
     clock : callable returning a timezone-aware datetime, optional
-        Source of ``created`` timestamps (default: now, UTC); inject one for tests.
+        Source of ``created`` and audit timestamps (default: now, UTC); inject one for
+        tests.
     schemes_by_name : iterable of CodeScheme, optional
         Extra external schemes (beyond the built-in GS1 and Iranian ones and
         ``local:<source>``) whose names may appear in records passed to
@@ -118,63 +72,20 @@ class CodeRegistry:
     Notes
     -----
     All public methods take one re-entrant lock, so concurrent :meth:`allocate` calls
-    from many threads never issue a code twice and never lose one.
-    """
+    from many threads never issue a code twice and never lose one. A :meth:`batch`
+    holds the lock for its whole block, so a group of changes is atomic towards other
+    threads too, and is undone as a whole if the block raises. Every change method
+    takes ``actor=`` (who makes the change, for the audit log).
 
-    def __init__(
-        self,
-        schemes: Mapping[CodeKind | str, PrefixedScheme] | None = None,
-        *,
-        clock: Callable[[], datetime] | None = None,
-        schemes_by_name: Iterable[CodeScheme] = (),
-    ) -> None:
-        if schemes is not None and not isinstance(schemes, Mapping):
-            raise InvalidValueError(
-                f"schemes={show(schemes)}: pass a dict of kind -> PrefixedScheme, e.g. "
-                "{'customer': PrefixedScheme(prefix='C', width=6)}."
-            )
-        given = {_kind(k): v for k, v in (schemes or {}).items()}
-        bad = [k.value for k, v in given.items() if not isinstance(v, PrefixedScheme)]
-        if bad:
-            raise InvalidValueError(
-                f"schemes for {bad} are not PrefixedScheme objects; allocation needs one."
-            )
-        if clock is not None and not callable(clock):
-            raise InvalidValueError(
-                f"clock={show(clock)} must be a callable returning a datetime."
-            )
-        named: object = schemes_by_name
-        if isinstance(named, str | bytes) or not isinstance(named, Iterable):
-            raise InvalidValueError(
-                f"schemes_by_name={show(named)} must be a list of code schemes."
-            )
-        extra = list(named)
-        if not all(isinstance(x, CodeScheme) for x in extra):
-            raise InvalidValueError(
-                f"schemes_by_name={show(extra)} must hold code schemes (objects with name, "
-                "validate, is_valid, ...)."
-            )
-        self._schemes: dict[CodeKind, PrefixedScheme] = {
-            k: given.get(k, DEFAULT_SCHEMES[k]) for k in CodeKind
-        }
-        prefixes = [s.prefix for s in self._schemes.values()]
-        if len(set(prefixes)) != len(prefixes):
-            raise InvalidValueError(
-                f"allocation schemes share a prefix: {prefixes}; give each kind its own."
-            )
-        self._clock = clock or _utc_now
-        self._named: dict[str, CodeScheme] = {s.name: s for s in _BUILTIN}
-        self._named.update({s.name: s for s in self._schemes.values()})
-        self._named.update({s.name: s for s in extra})
-        self._lock = threading.RLock()
-        self._entries: dict[str, CodeEntry] = {}
-        self._external: dict[tuple[str, str], str] = {}
-        self._next: dict[CodeKind, int] = dict.fromkeys(CodeKind, 1)
+    Look-ups by kind, status, label (:meth:`find`) and attribute use indexes kept in
+    step with every change (and every rollback), so they cost the number of matches,
+    not the size of the registry.
+    """
 
     # ------------------------------------------------------------------ basics
     def scheme_for(self, kind: CodeKind | str) -> PrefixedScheme:
         """The allocation scheme of ``kind``."""
-        return self._schemes[_kind(kind)]
+        return self._schemes[kind_arg(kind)]
 
     def __len__(self) -> int:
         with self._lock:
@@ -192,31 +103,6 @@ class CodeRegistry:
         with self._lock:
             return tuple(self._entries.values())
 
-    def _created(self) -> datetime:
-        now = self._clock()
-        if not isinstance(now, datetime) or now.tzinfo is None:
-            raise InvalidValueError(
-                f"the registry clock returned {show(now)}, not a timezone-aware datetime; "
-                "return e.g. datetime.now(UTC)."
-            )
-        return now
-
-    def _insert(self, entry: CodeEntry) -> CodeEntry:
-        existing = self._entries.get(entry.code)
-        if existing is not None:
-            raise InvalidCodeError(
-                f"{entry.code!r} ({entry.scheme}) is already registered as "
-                f"{existing.kind.value} {existing.label!r} (status {existing.status.value}); "
-                "codes are unique - use get() to reuse it or merge() to combine records.",
-                code=entry.code,
-                scheme=entry.scheme,
-                reason="duplicate",
-            )
-        self._entries[entry.code] = entry
-        for key in entry.external_codes:
-            self._external[key] = entry.code
-        return entry
-
     # -------------------------------------------------------------- creating
     def allocate(
         self,
@@ -224,8 +110,18 @@ class CodeRegistry:
         *,
         label: str = "",
         attributes: Mapping[str, AttributeValue] | None = None,
+        actor: str | None = None,
     ) -> CodeEntry:
         """Issue the next free code of ``kind``'s scheme and record it.
+
+        Parameters
+        ----------
+        kind : CodeKind or str
+        label : str, default ""
+            Free text, e.g. the customer's or item's name.
+        attributes : mapping of str to JSON scalar, optional
+        actor : str, optional
+            Who makes the change (for the audit log).
 
         Returns
         -------
@@ -235,26 +131,28 @@ class CodeRegistry:
         Raises
         ------
         InvalidValueError
-            If the scheme's serial numbers are exhausted.
+            If the scheme's serial numbers are exhausted, or an argument is invalid.
         """
-        k = _kind(kind)
+        k = kind_arg(kind)
         scheme = self._schemes[k]
-        with self._lock:
+        with self._atomic(check_actor(actor)):
             number = self._next[k]
             code = scheme.make(number)
-            while code in self._entries:
+            while code in self._entries:  # at most len(self) steps
                 number += 1
                 code = scheme.make(number)
+            when = self._now()
             entry = CodeEntry(
                 code=code,
                 kind=k,
                 scheme=scheme.name,
-                created=self._created(),
+                created=when,
                 label=label,
                 attributes=attributes,
             )
             self._insert(entry)
-            self._next[k] = number + 1
+            self._set_next(k, number + 1)
+            self._log(AuditAction.ALLOCATE, code, None, entry, when)
             return entry
 
     def register(
@@ -265,6 +163,7 @@ class CodeRegistry:
         scheme: CodeScheme | None = None,
         label: str = "",
         attributes: Mapping[str, AttributeValue] | None = None,
+        actor: str | None = None,
     ) -> CodeEntry:
         """Record an existing code (e.g. a GTIN or a national ID) as an entry of ``kind``.
 
@@ -275,7 +174,7 @@ class CodeRegistry:
         kind : CodeKind or str
         scheme : CodeScheme, optional
             The scheme that validates ``code`` (default: ``kind``'s allocation scheme).
-        label, attributes
+        label, attributes, actor
             As for :meth:`allocate`.
 
         Raises
@@ -283,27 +182,31 @@ class CodeRegistry:
         InvalidCodeError
             If ``code`` fails its scheme, or is already registered (``reason="duplicate"``).
         """
-        k = _kind(kind)
-        use = _scheme_arg(scheme) if scheme is not None else self._schemes[k]
+        k = kind_arg(kind)
+        use = scheme_arg(scheme) if scheme is not None else self._schemes[k]
         canonical = use.validate(code)
-        with self._lock:
+        with self._atomic(check_actor(actor)):
+            when = self._now()
             entry = self._insert(
                 CodeEntry(
                     code=canonical,
                     kind=k,
                     scheme=use.name,
-                    created=self._created(),
+                    created=when,
                     label=label,
                     attributes=attributes,
                 )
             )
             own = self._schemes[k]
             if use.name == own.name:
-                self._next[k] = max(self._next[k], own.number(canonical) + 1)
-            self._named.setdefault(use.name, use)
+                self._set_next(k, max(self._next[k], own.number(canonical) + 1))
+            self._know_scheme(use)
+            self._log(AuditAction.REGISTER, canonical, None, entry, when)
             return entry
 
-    def link(self, code: str, external: str, *, scheme: CodeScheme) -> CodeEntry:
+    def link(
+        self, code: str, external: str, *, scheme: CodeScheme, actor: str | None = None
+    ) -> CodeEntry:
         """Attach an external code (validated by ``scheme``) to the entry ``code``.
 
         Raises
@@ -313,9 +216,9 @@ class CodeRegistry:
         UnknownCodeError
             If ``code`` is not registered.
         """
-        canonical = _scheme_arg(scheme).validate(external)
+        canonical = scheme_arg(scheme).validate(external)
         key = (scheme.name, canonical)
-        with self._lock:
+        with self._atomic(check_actor(actor)):
             entry = self.get(code)
             owner = self._external.get(key)
             if owner is not None:
@@ -327,9 +230,10 @@ class CodeRegistry:
                     reason="duplicate",
                 )
             new = attrs.evolve(entry, external_codes=(*entry.external_codes, key))
-            self._entries[entry.code] = new
-            self._external[key] = entry.code
-            self._named.setdefault(scheme.name, scheme)
+            self._put(new)
+            self._set_external(key, entry.code)
+            self._know_scheme(scheme)
+            self._log(AuditAction.LINK, entry.code, entry, new, self._now())
             return new
 
     # --------------------------------------------------------------- reading
@@ -381,7 +285,7 @@ class CodeRegistry:
         UnknownCodeError
             If no entry has or links this code.
         """
-        canonical = _scheme_arg(scheme).validate(external)
+        canonical = scheme_arg(scheme).validate(external)
         with self._lock:
             owner = self._external.get((scheme.name, canonical))
             if owner is None:
@@ -397,8 +301,233 @@ class CodeRegistry:
                 owner = entry.code
             return self.resolve(owner)
 
+    def find(
+        self,
+        kind: CodeKind | str | None = None,
+        *,
+        label: str | None = None,
+        status: EntryStatus | str | None = None,
+        attributes: Mapping[str, AttributeValue] | None = None,
+    ) -> tuple[CodeEntry, ...]:
+        """Entries matching every criterion given, in insertion order (indexed look-up).
+
+        Parameters
+        ----------
+        kind : CodeKind or str, optional
+        label : str, optional
+            Matched after normalisation on both sides: Unicode NFKC, case folding,
+            runs of whitespace as one space, Persian/Arabic-Indic digits as ASCII and
+            the Arabic letter forms ي/ى/ك as the Persian ی/ک (so ``"TEA  500 g"``
+            finds ``"tea 500 G"``).
+        status : EntryStatus or str, optional
+            Default: any status (merged aliases and retired entries included).
+        attributes : mapping of str to JSON scalar, optional
+            Each attribute must be present with an equal value (``1`` equals ``1.0``;
+            ``True`` does not equal ``1``).
+
+        Returns
+        -------
+        tuple of CodeEntry
+            Empty when nothing matches; every entry when no criterion is given.
+
+        Raises
+        ------
+        InvalidValueError
+            If a criterion is not of its type.
+
+        Examples
+        --------
+        >>> reg = CodeRegistry()
+        >>> a = reg.allocate("customer", label="علي رضايي", attributes={"city": "Tabriz"})
+        >>> b = reg.allocate("customer", label="Sara", attributes={"city": "Tabriz"})
+        >>> [e.code for e in reg.find("customer", attributes={"city": "Tabriz"})]
+        ['CUST-000001-8', 'CUST-000002-6']
+        >>> [e.code for e in reg.find(label="  علی   رضایی")]
+        ['CUST-000001-8']
+        """
+        with self._lock:
+            return find_codes(self, kind, label, status, attributes)
+
+    @overload
+    def resolve_column(
+        self,
+        values: Any,
+        *,
+        schemes: Any = ...,
+        errors: Literal["raise", "coerce"] = ...,
+        details: Literal[False] = ...,
+    ) -> pd.Series: ...
+
+    @overload
+    def resolve_column(
+        self,
+        values: Any,
+        *,
+        schemes: Any = ...,
+        errors: Literal["raise", "coerce"] = ...,
+        details: Literal[True],
+    ) -> pd.DataFrame: ...
+
+    def resolve_column(
+        self,
+        values: Any,
+        *,
+        schemes: Any = None,
+        errors: Literal["raise", "coerce"] = "raise",
+        details: bool = False,
+    ) -> pd.Series | pd.DataFrame:
+        """Map a column of codes, typed any way, to the codes of their current entries.
+
+        Each distinct value is resolved once (then broadcast to its rows), in this order:
+
+        1. an own code of the registry, in any form its kind schemes accept
+           (``"cust 000001 8"``);
+        2. otherwise an external code under ``schemes`` (default: every scheme the
+           registry knows - GS1, Iranian, ``local:<branch>`` and those registered or
+           linked), validated and canonicalised by the scheme, so a GTIN typed with
+           Persian digits or dashes is found.
+
+        The entry found is followed through merges to its survivor
+        (:meth:`resolve`); a retired entry is returned as it is.
+
+        Parameters
+        ----------
+        values : pandas.Series, pandas.Index, list or 1-D array of str
+            The codes; not modified. Missing cells (None, NaN) count as unknown.
+        schemes : iterable of CodeScheme, optional
+            The external schemes to try in step 2 (e.g. ``[GTIN]``); own codes are
+            always tried.
+        errors : {"raise", "coerce"}, default "raise"
+            What an unknown (or missing) value does: ``"raise"`` an
+            :class:`~crmkit.codes.UnknownCodeError` listing a few of them;
+            ``"coerce"`` map it to a missing value (None).
+        details : bool, default False
+            Return a DataFrame with columns ``code``, ``label``, ``kind`` instead of
+            the codes alone.
+
+        Returns
+        -------
+        pandas.Series or pandas.DataFrame
+            Object-dtype codes on the index of ``values`` (a RangeIndex for a list),
+            named like ``values`` (else ``"code"``); with ``details=True`` a frame.
+
+        Raises
+        ------
+        UnknownCodeError
+            With ``errors="raise"``, if a value names no entry.
+        InvariantError
+            If one value names different entries under different schemes (e.g. the same
+            local code in two branches); pass ``schemes=`` to say which one is meant.
+        InvalidValueError
+            If ``values`` is not a column of text, or an option is wrong.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> from crmkit.codes import GTIN
+        >>> reg = CodeRegistry()
+        >>> tea = reg.allocate("product", label="Tea")
+        >>> _ = reg.link(tea.code, "6261234567897", scheme=GTIN)
+        >>> old = reg.allocate("product", label="Tea (old)")
+        >>> _ = reg.merge(old.code, into=tea.code)
+        >>> col = pd.Series(["۶۲۶-۱۲۳۴۵۶۷۸۹۷", "prod 000002 6", "PROD-000001-8", "X"])
+        >>> reg.resolve_column(col, errors="coerce").tolist()
+        ['PROD-000001-8', 'PROD-000001-8', 'PROD-000001-8', None]
+        >>> reg.resolve_column(col)
+        Traceback (most recent call last):
+        ...
+        crmkit.codes.entries.UnknownCodeError: 1 distinct value(s) of the column name no \
+        entry of the registry: ['X']. Register or link them, or pass errors='coerce' to \
+        map them to None.
+        """
+        with self._lock:
+            out: pd.Series | pd.DataFrame = resolve_values(self, values, schemes, errors, details)
+            return out
+
+    def audit_log(self) -> pd.DataFrame:
+        """Every change so far, one row per change, oldest first.
+
+        Columns (:data:`AUDIT_COLUMNS`): ``seq`` (0, 1, 2, ...), ``batch`` (changes of
+        one :meth:`batch` share it), ``when`` (the registry clock, UTC), ``actor`` (the
+        ``actor=`` argument, None when not given), ``action`` (allocate, register, link,
+        edit, retire, merge, unmerge, load), ``code`` (None for a load), ``before`` and
+        ``after`` (JSON text of the entry's record before and after the change,
+        ``"null"`` where there is none; a load's ``after`` is ``{"entries": n}``).
+        Changes of a batch that was rolled back leave no rows. :meth:`to_json` and
+        :meth:`from_json` carry the log; CSV files do not.
+
+        Examples
+        --------
+        >>> reg = CodeRegistry()
+        >>> c = reg.allocate("customer", label="Sara", actor="clerk-7")
+        >>> _ = reg.edit(c.code, label="Sara Karimi", actor="clerk-9")
+        >>> reg.audit_log()[["seq", "actor", "action", "code"]]
+           seq    actor    action           code
+        0    0  clerk-7  allocate  CUST-000001-8
+        1    1  clerk-9      edit  CUST-000001-8
+        """
+        with self._lock:
+            return audit_frame(self._audit)
+
     # -------------------------------------------------------------- changing
-    def retire(self, code: str) -> CodeEntry:
+    def edit(
+        self,
+        code: str,
+        *,
+        label: str | None = None,
+        attributes: Mapping[str, AttributeValue] | None = None,
+        actor: str | None = None,
+    ) -> CodeEntry:
+        """Change the label and/or the attributes of an entry (never its code).
+
+        Parameters
+        ----------
+        code : str
+            The entry (any status; merges are not followed).
+        label : str, optional
+            The new label; None keeps it.
+        attributes : mapping of str to JSON scalar, optional
+            The new attributes, replacing all old ones (to change one, pass
+            ``{**entry.attribute_dict(), "city": "Shiraz"}``); None keeps them.
+        actor : str, optional
+            Who makes the change (for the audit log).
+
+        Returns
+        -------
+        CodeEntry
+            The new entry (the same entry, and no audit row, when nothing changed).
+
+        Raises
+        ------
+        UnknownCodeError
+            If ``code`` is not registered.
+        InvalidValueError
+            If the label or an attribute is invalid.
+
+        Examples
+        --------
+        >>> reg = CodeRegistry()
+        >>> c = reg.allocate("customer", label="sara", attributes={"city": "Tehran"})
+        >>> reg.edit(c.code, label="Sara", attributes={"city": "Shiraz"}).attribute_dict()
+        {'city': 'Shiraz'}
+        >>> reg.find(attributes={"city": "Tehran"})
+        ()
+        """
+        with self._atomic(check_actor(actor)):
+            entry = self.get(code)
+            changes: dict[str, Any] = {}
+            if label is not None:
+                changes["label"] = label
+            if attributes is not None:
+                changes["attributes"] = attributes
+            new = attrs.evolve(entry, **changes)
+            if new == entry:
+                return entry
+            self._put(new)
+            self._log(AuditAction.EDIT, entry.code, entry, new, self._now())
+            return new
+
+    def retire(self, code: str, *, actor: str | None = None) -> CodeEntry:
         """Mark an active entry retired (its code is never issued again).
 
         Raises
@@ -406,18 +535,23 @@ class CodeRegistry:
         InvariantError
             If the entry is not active.
         """
-        with self._lock:
+        with self._atomic(check_actor(actor)):
             entry = self.get(code)
             if entry.status is not EntryStatus.ACTIVE:
                 raise InvariantError(
                     f"{entry.code!r} is {entry.status.value}; only active entries can retire."
                 )
             new = attrs.evolve(entry, status=EntryStatus.RETIRED)
-            self._entries[entry.code] = new
+            self._put(new)
+            self._log(AuditAction.RETIRE, entry.code, entry, new, self._now())
             return new
 
-    def merge(self, source: str, *, into: str) -> CodeEntry:
+    def merge(self, source: str, *, into: str, actor: str | None = None) -> CodeEntry:
         """Merge ``source`` into ``into``: ``source`` becomes an alias that resolves to it.
+
+        Nothing moves: ``source`` keeps its label, attributes and external codes, which
+        now resolve (:meth:`lookup`, :meth:`resolve_column`) to the survivor; so
+        :meth:`unmerge` can restore the entry exactly.
 
         Returns
         -------
@@ -430,7 +564,7 @@ class CodeRegistry:
             If ``source`` is not active, ``into`` resolves to a retired entry or back to
             ``source`` (a cycle), or the kinds differ.
         """
-        with self._lock:
+        with self._atomic(check_actor(actor)):
             src = self.get(source)
             dst = self.get(into)
             final = self.resolve(dst.code)
@@ -451,268 +585,62 @@ class CodeRegistry:
                     f"{dst.code!r}; kinds must match."
                 )
             new = attrs.evolve(src, status=EntryStatus.MERGED, merged_into=dst.code)
-            self._entries[src.code] = new
+            self._put(new)
+            self._log(AuditAction.MERGE, src.code, src, new, self._now())
             return new
 
-    # ------------------------------------------------------------ persisting
-    def to_records(self) -> list[dict[str, Any]]:
-        """All entries as JSON-ready dicts (``json.dumps`` works on the result)."""
-        return [e.to_record() for e in self.entries()]
+    def unmerge(self, source: str, *, actor: str | None = None) -> CodeEntry:
+        """Undo a wrong :meth:`merge`: ``source`` is active again, with its own links.
 
-    @classmethod
-    def from_records(
-        cls,
-        records: Iterable[Mapping[str, Any]],
-        *,
-        schemes: Mapping[CodeKind | str, PrefixedScheme] | None = None,
-        clock: Callable[[], datetime] | None = None,
-        schemes_by_name: Iterable[CodeScheme] = (),
-    ) -> CodeRegistry:
-        """Rebuild a registry from :meth:`to_records` output, all or nothing.
+        The entry keeps the label, attributes and external codes it has (a merge moves
+        none of them), so its external codes resolve to it again; entries that were
+        merged into ``source`` follow it again.
 
-        The whole input is validated before anything is stored: every record's types,
-        kind, status and ``created`` timestamp; every code and external code against its
-        scheme (in canonical form); uniqueness of codes and external codes; and every
-        merge (the target exists, has the same kind, and no chain of merges forms a
-        cycle). A merge whose target is retired is kept: :meth:`merge` refuses a retired
-        target, but an entry may be retired *after* others were merged into it (a
-        customer who leaves), and the records of that state must load again.
+        Returns
+        -------
+        CodeEntry
+            The restored active entry.
 
         Raises
         ------
-        RegistryLoadError
-            Listing every bad record (position, code, reason); no registry is returned.
-            A subclass of :class:`~crmkit.exceptions.InvalidValueError`.
-        InvalidValueError
-            If ``records`` is not a list-like of mappings, or an option is wrong.
+        InvariantError
+            If ``source`` is not merged, or the entry it was merged into has since been
+            merged further (unmerge that one first) or retired (the merge then stands).
+        UnknownCodeError
+            If ``source`` is not registered.
 
         Examples
         --------
-        >>> rec = {"code": "CUST-000001-8", "kind": "customer", "scheme": "CUST internal",
-        ...        "created": "2026-01-01T00:00:00+00:00", "status": "merged",
-        ...        "merged_into": "CUST-000009-9"}
-        >>> CodeRegistry.from_records([rec])
-        Traceback (most recent call last):
-        ...
-        crmkit.codes.entries.RegistryLoadError: cannot load the registry: 1 of 1 record(s) \
-        are invalid and nothing was loaded. Fix these records and load again:
-          record 0 (code 'CUST-000001-8'): merged into 'CUST-000009-9', which is not among \
-        the records.
-        """
-        reg = cls(schemes, clock=clock, schemes_by_name=schemes_by_name)
-        rows = record_list(records)
-        reg._load([(i, r, None) for i, r in enumerate(rows)])
-        return reg
-
-    def _load(self, rows: list[tuple[int, Any, str | None]]) -> None:
-        """Validate ``(position, record, problem)`` rows, then store them all or none."""
-        problems: list[tuple[int, str | None, str]] = []
-        entries: list[tuple[int, CodeEntry]] = []
-        for pos, record, problem in rows:
-            code = code_of(record)
-            if problem is not None:
-                problems.append((pos, code, problem))
-                continue
-            try:
-                entry = CodeEntry.from_record(record)
-                for name, value in ((entry.scheme, entry.code), *entry.external_codes):
-                    canonical = self._scheme_named(name).validate(value)
-                    if canonical != value:
-                        raise InvalidValueError(
-                            f"{value!r} is not in the canonical form of {name} "
-                            f"({canonical!r}); store codes as the scheme's validate() gives "
-                            "them."
-                        )
-            except CrmkitError as exc:
-                problems.append((pos, code, str(exc)))
-                continue
-            entries.append((pos, entry))
-        problems.extend(cross_check(entries))
-        if problems:
-            raise RegistryLoadError(sorted(problems, key=lambda p: p[0]), total=len(rows))
-        with self._lock:
-            for _, entry in entries:
-                self._insert(entry)
-                own = self._schemes[entry.kind]
-                if entry.scheme == own.name:
-                    self._next[entry.kind] = max(
-                        self._next[entry.kind], own.number(entry.code) + 1
-                    )
-
-    def _scheme_named(self, name: str) -> CodeScheme:
-        if name in self._named:
-            return self._named[name]
-        if name.startswith("local:"):
-            scheme = LocalCodeScheme(source=name.removeprefix("local:"))
-            self._named[name] = scheme
-            return scheme
-        raise InvalidValueError(
-            f"unknown scheme {name!r} in records; pass it as schemes_by_name=[...]."
-        )
-
-    def to_frame(self) -> pd.DataFrame:
-        """All entries as a DataFrame indexed by ``code`` with :data:`FRAME_COLUMNS`.
-
-        ``created`` is a UTC datetime column; ``attributes`` and ``external_codes`` are
-        JSON strings so the frame can be written to CSV or Parquet unchanged.
-        """
-        return records_to_frame(self.to_records())
-
-    @classmethod
-    def from_frame(
-        cls,
-        frame: pd.DataFrame,
-        *,
-        schemes: Mapping[CodeKind | str, PrefixedScheme] | None = None,
-        clock: Callable[[], datetime] | None = None,
-        schemes_by_name: Iterable[CodeScheme] = (),
-    ) -> CodeRegistry:
-        """Rebuild a registry from :meth:`to_frame` output, all or nothing.
-
-        The frame may come straight from :meth:`to_frame`, or from a CSV file read
-        with every cell as text (:meth:`read_csv`, or ``pandas.read_csv(path,
-        index_col="code", dtype=str, keep_default_na=False)``): ``created`` may then be
-        ISO text, ``merged_into`` an empty string for none. A NaN label is refused,
-        because it means a reader has turned an empty or ``"NA"`` label into a missing
-        value. Validation is that of :meth:`from_records`; each problem names its row.
-
-        Raises
-        ------
-        MissingColumnsError
-            If a column of :data:`FRAME_COLUMNS` is absent.
-        RegistryLoadError
-            Listing every bad row; nothing is loaded.
-        """
-        reg = cls(schemes, clock=clock, schemes_by_name=schemes_by_name)
-        reg._load(frame_rows(frame))
-        return reg
-
-    def to_csv(self, path_or_buf: Any = None) -> str | None:
-        """Write :meth:`to_frame` as CSV that :meth:`read_csv` reads back unchanged.
-
-        Every field is quoted, so labels with commas, quotes, line breaks or carriage
-        returns survive, and an empty label (``""``) is told apart from none.
-
-        Parameters
-        ----------
-        path_or_buf : str, path or file-like, optional
-            Where to write (UTF-8); ``None`` returns the text.
-        """
-        frame = self.to_frame()
-        check_target(path_or_buf, "path_or_buf", write=True)
-        try:
-            text: str | None = frame.to_csv(
-                path_or_buf, quoting=csv.QUOTE_ALL, lineterminator="\n", encoding="utf-8"
-            )
-        except (OSError, UnicodeError) as exc:
-            raise InvalidValueError(
-                f"cannot write the registry CSV to {show(path_or_buf)}: {exc}"
-            ) from exc
-        return text
-
-    @classmethod
-    def read_csv(
-        cls,
-        path_or_buf: Any,
-        *,
-        schemes: Mapping[CodeKind | str, PrefixedScheme] | None = None,
-        clock: Callable[[], datetime] | None = None,
-        schemes_by_name: Iterable[CodeScheme] = (),
-    ) -> CodeRegistry:
-        """Read a CSV file written by :meth:`to_csv` (every cell as text, no NA markers).
-
-        Cells are read with ``dtype=str`` and ``keep_default_na=False``, so labels such
-        as ``"NA"``, ``"None"``, ``"nan"``, ``"null"`` and the empty label stay as they
-        were. Validation is that of :meth:`from_frame`.
-
-        Raises
-        ------
-        InvalidValueError
-            If the file cannot be parsed as CSV.
-        RegistryLoadError
-            Listing every bad row; nothing is loaded.
-
-        Examples
-        --------
-        >>> import io
         >>> reg = CodeRegistry()
-        >>> _ = reg.allocate("customer", label="NA")
-        >>> CodeRegistry.read_csv(io.StringIO(reg.to_csv())).entries()[0].label
-        'NA'
+        >>> a, b = reg.allocate("customer"), reg.allocate("customer")
+        >>> _ = reg.merge(b.code, into=a.code)
+        >>> reg.unmerge(b.code) == b
+        True
+        >>> reg.resolve(b.code).code
+        'CUST-000002-6'
         """
-        check_target(path_or_buf, "path_or_buf", write=False)
-        try:
-            frame = pd.read_csv(
-                path_or_buf,
-                dtype=str,
-                keep_default_na=False,
-                na_filter=False,
-                index_col=False,
-                encoding="utf-8",
-            )
-        except (OSError, ValueError, UnicodeError, pd.errors.ParserError) as exc:
-            raise InvalidValueError(
-                f"cannot read the registry CSV {show(path_or_buf)} ({exc}); write it with "
-                "CodeRegistry.to_csv."
-            ) from exc
-        if "code" not in frame.columns:
-            raise MissingColumnsError(
-                ["code"], available=frame.columns, hint="Write the file with CodeRegistry.to_csv."
-            )
-        return cls.from_frame(
-            frame.set_index("code"),
-            schemes=schemes,
-            clock=clock,
-            schemes_by_name=schemes_by_name,
-        )
-
-    def to_json(self) -> str:
-        """:meth:`to_records` as JSON text (what :meth:`from_json` reads)."""
-        return json.dumps(self.to_records(), ensure_ascii=False)
-
-    @classmethod
-    def from_json(
-        cls,
-        text: str | bytes,
-        *,
-        schemes: Mapping[CodeKind | str, PrefixedScheme] | None = None,
-        clock: Callable[[], datetime] | None = None,
-        schemes_by_name: Iterable[CodeScheme] = (),
-    ) -> CodeRegistry:
-        """Rebuild a registry from :meth:`to_json` text (see :meth:`from_records`).
-
-        Raises
-        ------
-        InvalidValueError
-            If ``text`` is not JSON text holding a list of records.
-        RegistryLoadError
-            Listing every bad record; nothing is loaded.
-        """
-        if not isinstance(text, str | bytes):
-            raise InvalidValueError(f"text={show(text)} must be the JSON text (str or bytes).")
-        try:
-            records = json.loads(text)
-        except (ValueError, RecursionError) as exc:
-            raise InvalidValueError(
-                f"the registry JSON cannot be parsed ({exc}); write it with CodeRegistry.to_json."
-            ) from exc
-        return cls.from_records(
-            records, schemes=schemes, clock=clock, schemes_by_name=schemes_by_name
-        )
-
-
-def _scheme_arg(scheme: object) -> CodeScheme:
-    if not isinstance(scheme, CodeScheme):
-        raise InvalidValueError(
-            f"scheme={show(scheme)} is not a code scheme; pass one such as crmkit.codes.GTIN "
-            "or LocalCodeScheme(source='Tabriz')."
-        )
-    return scheme
-
-
-def _kind(kind: CodeKind | str) -> CodeKind:
-    if isinstance(kind, CodeKind):
-        return kind
-    if isinstance(kind, str) and kind in {k.value for k in CodeKind}:
-        return CodeKind(kind)
-    raise InvalidValueError(f"kind={show(kind)} is not one of {[k.value for k in CodeKind]}.")
+        with self._atomic(check_actor(actor)):
+            src = self.get(source)
+            if src.merged_into is None:
+                raise InvariantError(
+                    f"{src.code!r} is {src.status.value}, not merged; only a merged entry "
+                    "can be unmerged."
+                )
+            target = self._entries[src.merged_into]
+            if target.merged_into is not None:
+                raise InvariantError(
+                    f"cannot unmerge {src.code!r}: {target.code!r}, which it was merged "
+                    f"into, has since been merged into {target.merged_into!r}. Undo the "
+                    f"later merge first (unmerge({target.code!r})), then unmerge "
+                    f"{src.code!r}."
+                )
+            if target.status is EntryStatus.RETIRED:
+                raise InvariantError(
+                    f"cannot unmerge {src.code!r}: {target.code!r}, which it was merged "
+                    "into, has since been retired, and a retirement is final. The merge "
+                    "stands; to serve the customer or item again, allocate() a new entry."
+                )
+            new = attrs.evolve(src, status=EntryStatus.ACTIVE, merged_into=None)
+            self._put(new)
+            self._log(AuditAction.UNMERGE, src.code, src, new, self._now())
+            return new
