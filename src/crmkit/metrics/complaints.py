@@ -113,7 +113,18 @@ def from_domain_frame(complaints: pd.DataFrame) -> pd.DataFrame:
     require_nonempty(complaints, name="complaints")
     handle_nan(complaints, list(_DOMAIN_COLUMNS))
     check_datetime_column(complaints, "datetime")
-    f = complaints.sort_values([COMPLAINT_ID, "step"], kind="stable")
+    if not pd.api.types.is_integer_dtype(complaints["step"]):
+        raise InvalidValueError(
+            f"column 'step' has dtype {complaints['step'].dtype}; it numbers each "
+            "complaint's steps 0, 1, 2, ... as whole numbers (int64, as complaints_to_frame "
+            "writes it): convert it with astype('int64') first."
+        )
+    try:
+        f = complaints.sort_values([COMPLAINT_ID, "step"], kind="stable")
+    except TypeError as exc:
+        raise InvalidValueError(
+            f"column {COMPLAINT_ID!r} mixes value types ({exc}); complaint ids are text."
+        ) from None
     g = f.groupby(COMPLAINT_ID, sort=False)
     first = g.head(1).set_index(COMPLAINT_ID)
     last = g.tail(1).set_index(COMPLAINT_ID)
