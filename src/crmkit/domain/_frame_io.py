@@ -332,6 +332,8 @@ def _json_cell(value: Any) -> Any:
     if not isinstance(value, np.ndarray | tuple | list) and is_missing(value):
         return None
     if isinstance(value, pd.Timestamp):
+        if value.tz is None and value == value.normalize():
+            return value.date().isoformat()  # a date column (datetime64 at midnight)
         return value.isoformat()
     if isinstance(value, dt.datetime | dt.date):
         return value.isoformat()
@@ -354,7 +356,8 @@ def frame_to_json(frame: pd.DataFrame) -> str:
     """A domain frame as exact JSON text: ``{"columns": [...], "rows": [[...], ...]}``.
 
     Floats keep every digit (pandas' ``to_json`` keeps at most 15 significant digits),
-    timestamps are ISO 8601 text with their offset, tuples lists, missing cells
+    timestamps are ISO 8601 text with their offset (naive midnight timestamps, the date
+    columns of the domain frames, as ``"YYYY-MM-DD"``), tuples lists, missing cells
     ``null``. :func:`frame_from_json` reads it back; the matching ``*_from_frame``
     rebuilds equal objects. The index is not written (every domain frame keeps its keys
     in columns, except the customers' ``customer_id`` index, which is written as a
