@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from crmkit import testing
 from crmkit.domain import Complaint, complaints_to_frame
-from crmkit.metrics.complaints import complaint_rate, from_domain_frame, time_to_resolution
+from crmkit.metrics.complaints import complaint_rate, complaints_from_steps, time_to_resolution
 
 T = dt.datetime(2024, 5, 1, 9, tzinfo=dt.UTC)
 H = dt.timedelta(hours=1)
@@ -51,8 +51,8 @@ def test_time_to_resolution_takes_the_domain_frame() -> None:
     assert complaint_rate(frame)["complaints"].to_dict() == {"P1": 2, "S7": 1}
 
 
-def test_from_domain_frame_one_row_per_complaint() -> None:
-    out = from_domain_frame(complaints_to_frame(_items()))
+def test_complaints_from_steps_one_row_per_complaint() -> None:
+    out = complaints_from_steps(complaints_to_frame(_items()))
     assert out["complaint_id"].tolist() == ["K1", "K2", "K3"]
     assert out["stage"].tolist() == ["resolved", "reopened", "closed"]
     assert out["resolved_at"].isna().tolist() == [False, True, False]

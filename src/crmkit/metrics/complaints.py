@@ -17,7 +17,7 @@ Other columns (customer, channel, stage, ...) are allowed and ignored.
 
 The long frame of :func:`crmkit.domain.complaints_to_frame` (one row per response step:
 ``complaint_id``, ``item_code``, ``step``, ``stage``, ``datetime``) is accepted as it is:
-:func:`from_domain_frame` turns it into this shape (``code`` = ``item_code``,
+:func:`complaints_from_steps` turns it into this shape (``code`` = ``item_code``,
 ``received_at`` = the time of step 0, ``resolved_at`` = the latest ``resolved`` step of a
 complaint whose current stage is resolved or closed, NaT while open, reopened included)
 and both functions apply it to a frame that has those columns and no ``code`` column.
@@ -48,7 +48,7 @@ __all__ = [
     "RECEIVED_AT",
     "RESOLVED_AT",
     "complaint_rate",
-    "from_domain_frame",
+    "complaints_from_steps",
     "time_to_resolution",
 ]
 
@@ -74,7 +74,7 @@ def _is_domain_frame(complaints: Any) -> bool:
     )
 
 
-def from_domain_frame(complaints: pd.DataFrame) -> pd.DataFrame:
+def complaints_from_steps(complaints: pd.DataFrame) -> pd.DataFrame:
     """One row per complaint from :func:`crmkit.domain.complaints_to_frame`'s long frame.
 
     Columns :data:`COMPLAINT_ID`, :data:`CODE` (the ``item_code``), :data:`RECEIVED_AT`
@@ -100,7 +100,7 @@ def from_domain_frame(complaints: pd.DataFrame) -> pd.DataFrame:
     ...         "datetime": t,
     ...     }
     ... )
-    >>> from_domain_frame(f)[["code", "resolved_at"]].values.tolist()
+    >>> complaints_from_steps(f)[["code", "resolved_at"]].values.tolist()
     [['P1', Timestamp('2024-01-01 12:00:00+0000', tz='UTC')]]
     """
     if not isinstance(complaints, pd.DataFrame):
@@ -204,7 +204,7 @@ def complaint_rate(
     P2           0  0.000000   10.0  0.00
     """
     if _is_domain_frame(complaints):
-        complaints = from_domain_frame(complaints)
+        complaints = complaints_from_steps(complaints)
     frame = _check(complaints, [CODE])
     counts = frame[CODE].value_counts(sort=False)
     if sales is None:
@@ -246,7 +246,7 @@ def time_to_resolution(complaints: pd.DataFrame, *, time_unit: DurationUnit = "D
     complaints : pandas.DataFrame
         With :data:`CODE`, :data:`RECEIVED_AT` and :data:`RESOLVED_AT` (datetime64), or
         the long frame of :func:`crmkit.domain.complaints_to_frame` (read through
-        :func:`from_domain_frame`).
+        :func:`complaints_from_steps`).
     time_unit : {"h", "D", "W", "M", "Q", "Y"}, default "D"
         Unit of the durations: ``"h"`` exact hours; the others exact and
         calendar-aware, see :mod:`crmkit.timeunits`.
@@ -286,7 +286,7 @@ def time_to_resolution(complaints: pd.DataFrame, *, time_unit: DurationUnit = "D
     """
     unit = check_duration_unit(time_unit, "time_unit")
     if _is_domain_frame(complaints):
-        complaints = from_domain_frame(complaints)
+        complaints = complaints_from_steps(complaints)
     frame = _check(complaints, [CODE, RECEIVED_AT, RESOLVED_AT])
     check_datetime_column(frame, RECEIVED_AT)
     check_datetime_column(frame, RESOLVED_AT)
