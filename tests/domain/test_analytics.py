@@ -68,11 +68,14 @@ def test_stage_durations_hand_computed() -> None:
     assert np.isnan(d.loc["K2", "time_to_first_response"])
     assert np.isnan(d.loc["K3", "time_to_resolution"])
     assert d.loc["K3", "received"] == 2.0
-    with_end = complaint_stage_durations(
-        complaints_to_frame(_complaints()), "D", as_of=pd.Timestamp(T0 + 96 * H)
-    )
+    frame = complaints_to_frame(_complaints())
+    open_ones = frame[frame["complaint_id"].isin(["K2", "K3"])]
+    with_end = complaint_stage_durations(open_ones, "D", as_of=pd.Timestamp(T0 + 96 * H))
     assert with_end.loc["K2", "received"] == 4.0
     assert with_end.loc["K3", "in progress"] == 2.0
+    # K1's last step is after T0 + 96 h: its current stage would get a negative time
+    with pytest.raises(InvalidValueError, match=r"as_of=2024-.* precedes the last step .*'K1' at"):
+        complaint_stage_durations(frame, "D", as_of=pd.Timestamp(T0 + 96 * H))
 
 
 def test_stage_durations_refuse_naive_as_of() -> None:

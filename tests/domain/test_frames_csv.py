@@ -170,9 +170,12 @@ def test_rows_of_one_complaint_must_agree_and_steps_must_not_repeat() -> None:
     dup.loc[1, "step"] = 0
     with pytest.raises(InvalidValueError, match="step 0 appears twice"):
         complaints_from_frame(dup)
-    text_step = frame.astype({"step": str})
-    with pytest.raises(InvalidValueError, match="must be an integer"):
-        complaints_from_frame(text_step)
+    text_step = frame.astype({"step": str})  # the CSV convention: every cell as text
+    assert complaints_from_frame(text_step) == complaints_from_frame(frame)
+    bad_step = text_step.copy()
+    bad_step.loc[1, "step"] = "1.5"
+    with pytest.raises(InvalidValueError, match=r"row 1 .*step='1.5' must be a whole number"):
+        complaints_from_frame(bad_step)
 
 
 def test_rows_in_any_order_give_the_same_complaint() -> None:

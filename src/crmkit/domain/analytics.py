@@ -1,7 +1,8 @@
 """Vectorised analyses over the domain frames of :mod:`crmkit.domain.frames`.
 
 * :func:`complaints_per_item` — count complaints per product or service code
-  (a benefit of uniform item codes);
+  (a benefit of uniform item codes), per canonical registry code when given the
+  :class:`~crmkit.codes.CodeRegistry`;
 * :func:`complaint_stage_durations` — how long each complaint spent in each response
   stage, time to first response and to resolution;
 * :func:`contacts_before_first_purchase` — contacts a customer had before buying
@@ -15,6 +16,7 @@ All take frames, never loop over rows in Python, and never modify their input.
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import warnings
 from collections.abc import Iterable, Iterator
 from typing import Any
@@ -22,15 +24,18 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from crmkit._durations import check_duration_unit, duration
 from crmkit._validation import handle_nan, require_columns, require_nonempty
-from crmkit.codes._base import show
+from crmkit.codes._base import CodeScheme, show
+from crmkit.codes.entries import UnknownCodeError
+from crmkit.codes.registry import CodeRegistry
 from crmkit.columns import CUSTOMER_ID, DATETIME
+from crmkit.domain import _canon
 from crmkit.domain import _common as cv
 from crmkit.domain.complaint import ComplaintStage
 from crmkit.domain.frames import opportunities_to_frame
 from crmkit.domain.opportunity import Opportunity, OpportunityStage
 from crmkit.exceptions import CrmkitError, InvalidValueError
-from crmkit.timeunits import check_time_unit, elapsed
 
 
 def _frame(name: str, value: Any) -> pd.DataFrame:
@@ -72,7 +77,50 @@ __all__ = [
 _DONE = (ComplaintStage.RESOLVED.value, ComplaintStage.CLOSED.value)
 
 
-def complaints_per_item(complaints: pd.DataFrame) -> pd.DataFrame:
+def _canonical_column(
+    values: pd.Series, registry: CodeRegistry, schemes: tuple[CodeScheme, ...], column: str
+) -> pd.Series:
+    """The registry's canonical code for every cell of ``values``.
+
+    A private adapter: it resolves each *distinct* code once (so its cost grows with
+    the number of distinct codes, not of rows) through
+    :func:`crmkit.domain._canon.canonical_code`. Codes the registry does not know are
+    all named in one :class:`~crmkit.codes.UnknownCodeError`; none is passed through.
+    """
+    texts = [v for v in pd.unique(values) if not isinstance(v, str)]
+    if texts:
+        raise InvalidValueError(
+            f"column {column!r} holds {show(texts[0])}, not text; codes are text (read "
+            "CSV columns of codes with dtype=str)."
+        )
+    mapping: dict[str, str] = {}
+    unknown: list[str] = []
+    for code in pd.unique(values):
+        try:
+            mapping[code] = _canon.canonical_code(registry, code, schemes=schemes, field=column)
+        except UnknownCodeError:
+            unknown.append(code)
+    if unknown:
+        names = [s.name for s in schemes]
+        raise UnknownCodeError(
+            f"{len(unknown)} {column} value(s) are not known to the registry, e.g. "
+            f"{show(unknown[:5])} (tried registry codes and merges"
+            + (f", and the external schemes {names}" if names else "")
+            + "); register or link them, pass their scheme in schemes=, or correct the "
+            "rows. No complaint is left out of the counts.",
+            code=unknown[0],
+            scheme=None,
+            reason="unknown",
+        )
+    return values.map(mapping)
+
+
+def complaints_per_item(
+    complaints: pd.DataFrame,
+    *,
+    registry: CodeRegistry | None = None,
+    schemes: Iterable[CodeScheme] = (),
+) -> pd.DataFrame:
     """Number of complaints per product or service code.
 
     Parameters
@@ -80,13 +128,30 @@ def complaints_per_item(complaints: pd.DataFrame) -> pd.DataFrame:
     complaints : pandas.DataFrame
         Long form from :func:`~crmkit.domain.complaints_to_frame` (columns
         ``complaint_id``, ``customer_id``, ``item_code``, ``step``, ``stage``).
+    registry : CodeRegistry, optional
+        Count per **canonical** code: every ``item_code`` is resolved in the registry
+        (merged codes followed to the surviving entry) or, failing that, looked up as
+        an external code of one of ``schemes``. Without it, codes are counted as
+        written.
+    schemes : iterable of CodeScheme, default ()
+        External schemes the item codes may be written in, e.g.
+        ``[crmkit.codes.GTIN]``; each scheme normalises its codes first (Persian or
+        Arabic digits, spaces and dashes).
 
     Returns
     -------
     pandas.DataFrame
         Indexed by ``item_code``, sorted by ``n_complaints`` descending (ties by code):
         ``n_complaints``, ``n_customers`` (distinct complainants), ``n_open`` (current
-        stage not resolved/closed) and ``share`` (of all complaints).
+        stage not resolved/closed) and ``share`` (of all complaints). With
+        ``registry``, the index holds canonical codes and a last column
+        ``written_as`` lists, per canonical code, the distinct codes as written.
+
+    Raises
+    ------
+    UnknownCodeError
+        With ``registry``, for item codes the registry does not know (all counted,
+        up to five shown).
 
     Examples
     --------
@@ -105,11 +170,40 @@ def complaints_per_item(complaints: pd.DataFrame) -> pd.DataFrame:
     item_code
     P1                    2            1       2  0.666667
     P2                    1            1       1  0.333333
+
+    One product under its code, a code merged into it and its GTIN typed with Persian
+    digits is one product for the registry:
+
+    >>> from crmkit.codes import GTIN, CodeRegistry
+    >>> reg = CodeRegistry()
+    >>> tea = reg.allocate("product", label="Tea").code
+    >>> old = reg.allocate("product", label="Tea, old code").code
+    >>> _ = reg.merge(old, into=tea)
+    >>> _ = reg.link(tea, "6261234567897", scheme=GTIN)
+    >>> g = pd.DataFrame(
+    ...     {
+    ...         "complaint_id": ["K1", "K2", "K3"],
+    ...         "customer_id": ["C1", "C2", "C3"],
+    ...         "item_code": [tea, old, "۶۲۶۱۲۳۴۵۶۷۸۹۷"],
+    ...         "step": 0,
+    ...         "stage": "received",
+    ...     }
+    ... )
+    >>> out = complaints_per_item(g, registry=reg, schemes=[GTIN])
+    >>> out.index.tolist() == [tea], int(out["n_complaints"].iloc[0])
+    (True, 3)
     """
     complaints = _frame("complaints", complaints)
+    if registry is not None:
+        registry = _canon.check_registry(registry)
+    use = _canon.check_schemes(schemes)
     require_columns(complaints, ["complaint_id", CUSTOMER_ID, "item_code", "step", "stage"])
     require_nonempty(complaints, name="complaints")
     handle_nan(complaints, ["complaint_id", "item_code", "step"], "raise")
+    if registry is not None:
+        written = complaints["item_code"]
+        canonical = _canonical_column(written, registry, use, "item_code")
+        complaints = complaints.assign(item_code=canonical, _written=written)
     with _cells("complaints"):
         last = complaints.sort_values(["complaint_id", "step"]).drop_duplicates(
             "complaint_id", keep="last"
@@ -123,6 +217,14 @@ def complaints_per_item(complaints: pd.DataFrame) -> pd.DataFrame:
             }
         )
         out["share"] = out["n_complaints"] / out["n_complaints"].sum()
+        if registry is not None:
+            forms: dict[str, set[str]] = {}
+            pairs = complaints[["item_code", "_written"]].drop_duplicates()
+            for code, typed in zip(pairs["item_code"], pairs["_written"], strict=True):
+                forms.setdefault(code, set()).add(typed)  # one pass over distinct pairs
+            out["written_as"] = pd.Series(
+                [tuple(sorted(forms[c])) for c in out.index], index=out.index, dtype=object
+            )
         out = out.reset_index().sort_values(["n_complaints", "item_code"], ascending=[False, True])
     return out.set_index("item_code")
 
@@ -131,7 +233,7 @@ def complaint_stage_durations(
     complaints: pd.DataFrame,
     unit: str = "D",
     *,
-    as_of: pd.Timestamp | None = None,
+    as_of: pd.Timestamp | dt.datetime | str | None = None,
 ) -> pd.DataFrame:
     """Time each complaint spent in each response stage, and the headline durations.
 
@@ -139,11 +241,13 @@ def complaint_stage_durations(
     ----------
     complaints : pandas.DataFrame
         Long form from :func:`~crmkit.domain.complaints_to_frame`.
-    unit : {"D", "W", "M", "Q", "Y"}, default "D"
-        Unit of every duration (see :mod:`crmkit.timeunits`).
-    as_of : pandas.Timestamp, optional
+    unit : {"h", "D", "W", "M", "Q", "Y"}, default "D"
+        Unit of every duration: ``"h"`` exact hours, the others as in
+        :mod:`crmkit.timeunits`.
+    as_of : pandas.Timestamp, datetime or ISO text, optional
         Tz-aware end of observation; when given, the time in each complaint's *current*
-        stage runs to ``as_of``; otherwise only stages already left are counted.
+        stage runs to ``as_of``; otherwise only stages already left are counted. It
+        may not precede any complaint's last step (durations are never negative).
 
     Returns
     -------
@@ -153,6 +257,12 @@ def complaint_stage_durations(
         yet), ``time_to_resolution`` (receipt to the latest ``resolved`` step; NaN while
         open), then one column per stage (``received`` ... ``reopened``) with the total
         time spent in it over all visits (0 if never visited).
+
+    Raises
+    ------
+    InvalidValueError
+        Unknown unit, naive timestamps or ``as_of``, an ``as_of`` before a complaint's
+        last step, or steps whose times go back (both times named).
 
     Examples
     --------
@@ -172,11 +282,11 @@ def complaint_stage_durations(
     >>> row = d.loc["K1", ["time_to_first_response", "time_to_resolution", "in progress"]]
     >>> [float(v) for v in row]
     [0.5, 2.0, 1.5]
+    >>> float(complaint_stage_durations(f, "h").loc["K1", "time_to_first_response"])
+    12.0
     """
     complaints = _frame("complaints", complaints)
-    if not isinstance(unit, str):
-        raise InvalidValueError(f"unit={show(unit)} must be one of 'D', 'W', 'M', 'Q', 'Y'.")
-    u = check_time_unit(unit)
+    u = check_duration_unit(unit)
     require_columns(
         complaints, ["complaint_id", CUSTOMER_ID, "item_code", "step", "stage", DATETIME]
     )
@@ -196,15 +306,30 @@ def _stage_durations(complaints: pd.DataFrame, u: Any, as_of: Any) -> pd.DataFra
     utc = stamps.dt.tz_convert("UTC").dt.tz_localize(None)
     ids = f["complaint_id"].to_numpy()
     nxt = utc.groupby(ids, sort=False).shift(-1)
+    backwards = (nxt < utc).to_numpy()
+    if backwards.any():
+        k = int(np.flatnonzero(backwards)[0])
+        raise InvalidValueError(
+            f"complaint {show(ids[k])}: step {show(f['step'].iloc[k])} at "
+            f"{stamps.iloc[k].isoformat()} is followed by a step at an earlier time "
+            f"({pd.Timestamp(nxt.iloc[k]).isoformat()} UTC); order the steps in time "
+            "(a duration is never negative)."
+        )
     if as_of is not None:
-        end = cv.aware("as_of")(as_of)
-        end = pd.Timestamp(end)
-        if end.tz is None:
-            raise InvalidValueError(f"as_of={as_of!r} is naive; pass a tz-aware timestamp.")
-        nxt = nxt.fillna(end.tz_convert("UTC").tz_localize(None))
+        end = pd.Timestamp(cv.aware("as_of")(as_of)).tz_convert("UTC").tz_localize(None)
+        last_t = utc.groupby(ids, sort=False).max()
+        late = last_t[last_t > end]
+        if len(late):
+            raise InvalidValueError(
+                f"as_of={pd.Timestamp(end).isoformat()} UTC precedes the last step of "
+                f"{len(late)} complaint(s), e.g. {show(late.index[0])} at "
+                f"{pd.Timestamp(late.iloc[0]).isoformat()} UTC; a duration is never "
+                "negative: pass an as_of on or after every complaint's last step."
+            )
+        nxt = nxt.fillna(end)
     left = nxt.notna().to_numpy()
     spent = np.zeros(len(f))
-    spent[left] = elapsed(utc.to_numpy()[left], nxt.to_numpy()[left], u)
+    spent[left] = duration(utc.to_numpy()[left], nxt.to_numpy()[left], u)
     f2 = pd.DataFrame(
         {"complaint_id": ids, "stage": f["stage"].to_numpy(), "spent": spent, "t": utc.to_numpy()}
     )
@@ -225,7 +350,7 @@ def _stage_durations(complaints: pd.DataFrame, u: Any, as_of: Any) -> pd.DataFra
     def dur(end: pd.Series) -> np.ndarray:
         out = np.full(len(end), np.nan)
         ok = end.notna().to_numpy()
-        out[ok] = elapsed(first_t.to_numpy()[ok], end.to_numpy()[ok], u)
+        out[ok] = duration(first_t.to_numpy()[ok], end.to_numpy()[ok], u)
         return out
 
     out = pd.DataFrame(
@@ -363,8 +488,14 @@ def weighted_forecast(
     pandas.DataFrame
         Indexed by ``period`` (a :class:`pandas.PeriodIndex`, every period between the
         first and last with an opportunity, empty ones as zeros), columns
-        ``n_opportunities``, ``pipeline_amount`` (sum of amounts) and
-        ``weighted_amount`` (the forecast).
+
+        * ``n_opportunities``: every opportunity closing in the period (lost ones too);
+        * ``pipeline_amount``: the amounts still in play or won: open deals plus
+          closed-won deals (at their full amount, which is also their weighted amount),
+          **excluding closed-lost deals**, whose value left the pipeline;
+        * ``weighted_amount``: the forecast :math:`F_p` (closed-lost deals add 0);
+        * ``lost_amount``: the amounts of the closed-lost deals, so that nothing is
+          hidden (``pipeline_amount + lost_amount`` is the sum of all amounts).
 
     Raises
     ------
@@ -391,11 +522,17 @@ def weighted_forecast(
     ...     opp("C", 80.0, 0.5, "2024-07-01"),
     ... ]
     >>> weighted_forecast(opps, "Q")
-            n_opportunities  pipeline_amount  weighted_amount
+            n_opportunities  pipeline_amount  weighted_amount  lost_amount
     period
-    2024Q1                2            300.0            100.0
-    2024Q2                0              0.0              0.0
-    2024Q3                1             80.0             40.0
+    2024Q1                2            300.0            100.0          0.0
+    2024Q2                0              0.0              0.0          0.0
+    2024Q3                1             80.0             40.0          0.0
+
+    A lost deal leaves the pipeline amount:
+
+    >>> lost = opps[1].advance("closed-lost", on="2024-03-31")
+    >>> weighted_forecast([opps[0], lost], "Q").loc["2024Q1"].tolist()
+    [2.0, 100.0, 50.0, 200.0]
     """
     if not isinstance(period, str) or period not in ("M", "Q", "Y"):
         raise InvalidValueError(f"period={show(period)} must be 'M', 'Q' or 'Y'.")
@@ -431,16 +568,23 @@ def _forecast(frame: pd.DataFrame, period: str, include_closed: bool) -> pd.Data
         close = close.dt.tz_localize(None)
     per = pd.PeriodIndex(close.dt.to_period(period), name="period")
     amount = frame["amount"].to_numpy(dtype=float)
+    lost = (frame["stage"] == OpportunityStage.CLOSED_LOST.value).to_numpy(dtype=bool)
     data = pd.DataFrame(
         {
             "n_opportunities": 1,
-            "pipeline_amount": amount,
+            "pipeline_amount": np.where(lost, 0.0, amount),
             "weighted_amount": amount * frame["probability"].to_numpy(dtype=float),
+            "lost_amount": np.where(lost, amount, 0.0),
         },
         index=per,
     )
     out = data.groupby(level="period").sum()
     full = pd.period_range(out.index.min(), out.index.max(), freq=period, name="period")
     return out.reindex(full, fill_value=0).astype(
-        {"n_opportunities": "int64", "pipeline_amount": "float64", "weighted_amount": "float64"}
+        {
+            "n_opportunities": "int64",
+            "pipeline_amount": "float64",
+            "weighted_amount": "float64",
+            "lost_amount": "float64",
+        }
     )

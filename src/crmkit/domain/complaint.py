@@ -11,13 +11,17 @@ Stages and allowed moves:
 ==============  ==========================================
 from            to
 ==============  ==========================================
-received        acknowledged, in progress
+received        acknowledged, in progress, resolved
 acknowledged    in progress, resolved
 in progress     resolved
 resolved        closed, reopened
 closed          reopened
 reopened        in progress
 ==============  ==========================================
+
+``received -> resolved`` is a complaint **resolved on first contact** (the answer given
+while the complaint is taken, e.g. on the phone): its time to first response and to
+resolution are the same.
 
 Examples
 --------
@@ -43,17 +47,20 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import itertools
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any, Final
 
 import attrs
 import pandas as pd
 
-from crmkit.codes._base import show
+from crmkit._durations import duration
+from crmkit.codes._base import CodeScheme
+from crmkit.codes.registry import CodeRegistry
+from crmkit.domain import _canon
 from crmkit.domain import _common as cv
+from crmkit.domain._records import to_record
 from crmkit.domain.interaction import Channel
 from crmkit.exceptions import InvalidTransitionError, InvalidValueError, InvariantError
-from crmkit.timeunits import elapsed
 
 __all__ = ["Complaint", "ComplaintStage", "ComplaintStep"]
 
@@ -71,7 +78,7 @@ class ComplaintStage(enum.Enum):
 
 _C = ComplaintStage
 ALLOWED: Final[dict[ComplaintStage, tuple[ComplaintStage, ...]]] = {
-    _C.RECEIVED: (_C.ACKNOWLEDGED, _C.IN_PROGRESS),
+    _C.RECEIVED: (_C.ACKNOWLEDGED, _C.IN_PROGRESS, _C.RESOLVED),
     _C.ACKNOWLEDGED: (_C.IN_PROGRESS, _C.RESOLVED),
     _C.IN_PROGRESS: (_C.RESOLVED,),
     _C.RESOLVED: (_C.CLOSED, _C.REOPENED),
@@ -80,40 +87,44 @@ ALLOWED: Final[dict[ComplaintStage, tuple[ComplaintStage, ...]]] = {
 }
 
 
-# Named converters (the mypy attrs plugin needs named functions, not factories).
-def _aware_at(value: Any) -> dt.datetime:
+# Named converters (the mypy attrs plugin needs named functions, not factories). Their
+# first parameter's annotation is the type of the __init__ argument under mypy, so it
+# states what callers may pass; the body still checks at run time.
+def _aware_at(value: dt.datetime | str) -> dt.datetime:
     return cv.aware("at")(value)
 
 
-def _member_stage(value: Any) -> ComplaintStage:
+def _member_stage(value: ComplaintStage | str) -> ComplaintStage:
     return cv.member(ComplaintStage, "stage")(value)
 
 
-def _optional_member_channel(value: Any) -> Channel | None:
+def _optional_member_channel(value: Channel | str | None) -> Channel | None:
     return cv.optional_member(Channel, "channel")(value)
 
 
-def _optional_text_characteristic(value: Any) -> str | None:
+def _optional_text_characteristic(value: str | None) -> str | None:
     return cv.optional_text("characteristic")(value)
 
 
-def _optional_text_note(value: Any) -> str | None:
+def _optional_text_note(value: str | None) -> str | None:
     return cv.optional_text("note")(value)
 
 
-def _text_complaint_id(value: Any) -> str:
+def _text_complaint_id(value: str) -> str:
     return cv.text("complaint_id")(value)
 
 
-def _text_customer_code(value: Any) -> str:
+def _text_customer_code(value: str) -> str:
     return cv.text("customer_code")(value)
 
 
-def _text_item_code(value: Any) -> str:
+def _text_item_code(value: str) -> str:
     return cv.text("item_code")(value)
 
 
-def _tuple_of_steps(value: Any) -> tuple[ComplaintStep, ...]:
+def _tuple_of_steps(
+    value: Iterable[ComplaintStep | Mapping[str, Any]],
+) -> tuple[ComplaintStep, ...]:
     return cv.tuple_of(ComplaintStep, "steps")(value)
 
 
@@ -141,6 +152,16 @@ class ComplaintStep:
     at: dt.datetime = attrs.field(converter=_aware_at)
     channel: Channel | None = attrs.field(default=None, converter=_optional_member_channel)
     note: str | None = attrs.field(default=None, converter=_optional_text_note)
+
+    def to_record(self) -> dict[str, Any]:
+        """JSON-safe dict (``at`` as ISO text with its offset); see :meth:`from_record`.
+
+        Examples
+        --------
+        >>> ComplaintStep(stage="received", at="2024-01-01T10:00:00+03:30").to_record()
+        {'stage': 'received', 'at': '2024-01-01T10:00:00+03:30', 'channel': None, 'note': None}
+        """
+        return to_record(self)
 
     @classmethod
     def from_record(cls, record: Mapping[str, Any]) -> ComplaintStep:
@@ -188,6 +209,15 @@ class Complaint:
         Starting with ``received``, in time order, each an allowed move.
     characteristic : str, optional
         Which characteristic of the item is complained about (quality, delivery ...).
+
+    Notes
+    -----
+    ``item_code`` and ``customer_code`` are kept as given. Several spellings of one
+    product (its code, a code merged into it, its GTIN typed with Persian digits) are
+    one product for the registry: :meth:`resolve_codes` rewrites a complaint's codes to
+    the registry's canonical ones, and
+    :func:`~crmkit.domain.complaints_per_item` counts per canonical code when given the
+    registry.
 
     Raises
     ------
@@ -279,7 +309,19 @@ class Complaint:
         return self.advance(ComplaintStage.REOPENED, at=at, channel=channel, note=note)
 
     def time_to_first_response(self, unit: str = "D") -> float | None:
-        """Time from receipt to the first later step, in ``unit``; ``None`` if none yet."""
+        """Time from receipt to the first later step, in ``unit``; ``None`` if none yet.
+
+        ``unit`` is ``"h"`` (exact hours) or a unit of :mod:`crmkit.timeunits`.
+
+        Examples
+        --------
+        >>> import datetime as dt
+        >>> t0 = dt.datetime(2024, 5, 1, 9, tzinfo=dt.UTC)
+        >>> c = Complaint.receive(complaint_id="K1", customer_code="C1", item_code="P1", at=t0)
+        >>> c = c.advance("resolved", at=t0 + dt.timedelta(minutes=90), note="first contact")
+        >>> c.time_to_first_response("h"), c.time_to_resolution("h")
+        (1.5, 1.5)
+        """
         if len(self.steps) < 2:
             return None
         return _span(self.steps[0].at, self.steps[1].at, unit)
@@ -295,6 +337,68 @@ class Complaint:
         last = max(i for i, s in enumerate(self.steps) if s.stage is ComplaintStage.RESOLVED)
         return _span(self.steps[0].at, self.steps[last].at, unit)
 
+    def resolve_codes(
+        self,
+        registry: CodeRegistry,
+        *,
+        schemes: Iterable[CodeScheme] = (),
+        customer: bool = True,
+    ) -> Complaint:
+        """The same complaint with its codes replaced by the registry's canonical ones.
+
+        ``item_code`` (and, with ``customer=True``, ``customer_code``) is resolved as a
+        registry code followed through merges, else as an external code of one of
+        ``schemes`` (e.g. :data:`crmkit.codes.GTIN`, normalising Persian digits and
+        dashes) looked up in the registry.
+
+        Raises
+        ------
+        UnknownCodeError
+            If a code is not known to the registry (nothing is left unresolved).
+
+        Examples
+        --------
+        >>> import datetime as dt
+        >>> from crmkit.codes import GTIN, CodeRegistry
+        >>> reg = CodeRegistry()
+        >>> tea = reg.allocate("product", label="Tea").code
+        >>> _ = reg.link(tea, "6261234567897", scheme=GTIN)
+        >>> c = Complaint.receive(
+        ...     complaint_id="K1",
+        ...     customer_code="C1",
+        ...     item_code="۶۲۶۱۲۳۴۵۶۷۸۹۷",
+        ...     at=dt.datetime(2024, 5, 1, tzinfo=dt.UTC),
+        ... )
+        >>> c.resolve_codes(reg, schemes=[GTIN], customer=False).item_code == tea
+        True
+        """
+        reg = _canon.check_registry(registry)
+        use = _canon.check_schemes(schemes)
+        cv.check_flag("customer", customer)
+        item = _canon.canonical_code(reg, self.item_code, schemes=use, field="item_code")
+        who = self.customer_code
+        if customer:
+            who = _canon.canonical_code(reg, who, schemes=use, field="customer_code")
+        return attrs.evolve(self, item_code=item, customer_code=who)
+
+    def to_record(self) -> dict[str, Any]:
+        """JSON-safe dict (``steps`` as a list of step records); see :meth:`from_record`.
+
+        Examples
+        --------
+        >>> import datetime as dt, json
+        >>> c = Complaint.receive(
+        ...     complaint_id="K1",
+        ...     customer_code="C1",
+        ...     item_code="SRV-7",
+        ...     at=dt.datetime(2024, 5, 1, 9, tzinfo=dt.UTC),
+        ...     channel="phone",
+        ... )
+        >>> Complaint.from_record(json.loads(json.dumps(c.to_record()))) == c
+        True
+        """
+        return to_record(self)
+
     @classmethod
     def from_record(cls, record: Mapping[str, Any]) -> Complaint:
         """Build from a mapping keyed by the field names (``steps`` items may be dicts)."""
@@ -304,7 +408,5 @@ class Complaint:
 
 
 def _span(start: dt.datetime, end: dt.datetime, unit: str) -> float:
-    if not isinstance(unit, str):
-        raise InvalidValueError(f"unit={show(unit)} must be one of 'D', 'W', 'M', 'Q', 'Y'.")
     s, e = pd.Timestamp(start).tz_convert("UTC"), pd.Timestamp(end).tz_convert("UTC")
-    return float(elapsed(s, e, unit))
+    return float(duration(s, e, unit))

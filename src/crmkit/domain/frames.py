@@ -4,18 +4,35 @@ Single records are attrs objects; populations are DataFrames. Each ``*_to_frame`
 function documents its columns; the matching ``*_from_frame`` rebuilds equal objects
 (``from_frame(to_frame(xs)) == xs``). Enumerations are stored as their string values,
 dates as ``datetime64`` (midnight, naive), tz-aware timestamps as one tz-aware column
-(in the objects' common time zone, or UTC if they differ: the same instants, so the
-objects compare equal), nested collections as tuples of plain values in ``object``
-columns. Missing values are ``NaN``/``NaT``/``None`` (and, from a CSV file read as
-text, empty strings) and read back as absent.
+(in the objects' common time zone, or UTC if they differ) next to a ``time_zone``
+column naming each timestamp's own zone, so local wall times and offsets survive mixed
+zones; nested collections as tuples of plain values in ``object`` columns. Missing
+values are ``NaN``/``NaT``/``None`` (and, from a CSV file read as text, empty strings)
+and read back as absent.
 
 Every ``*_from_frame`` keeps or refuses each row, never drops one: a row whose key is
-missing, or whose cells cannot be read, raises an error naming the row. Each reads back
-its own output after a CSV trip (``to_csv`` then ``pandas.read_csv``): dates and
-timestamps are parsed from ISO text, tuple columns from the text ``to_csv`` writes for
-them, flags from ``True``/``False``. Numbers must be numbers, so read numeric columns
-as numbers, and code and text columns with ``dtype=str, keep_default_na=False`` so that
-leading zeros and texts such as ``"NA"`` survive (empty cells count as missing).
+missing, or whose cells cannot be read, raises an error naming the row.
+
+**Saving frames: one convention for every domain frame.**
+
+=========  ===================================  =========================================
+format     write                                read, then ``*_from_frame``
+=========  ===================================  =========================================
+CSV        ``frame.to_csv(path, index=False)``  ``pandas.read_csv(path, dtype=str,``
+                                                ``keep_default_na=False)``
+Parquet    ``frame.to_parquet(path)``           ``pandas.read_parquet(path)``
+JSON       :func:`frame_to_json`                :func:`frame_from_json`
+=========  ===================================  =========================================
+
+CSV cells are read as text so that codes keep their leading zeros and texts such as
+``"NA"`` stay text; each ``*_from_frame`` parses numbers, whole numbers, flags
+(``True``/``False``), ISO dates and timestamps, time zones and tuples from that text
+by the column's kind (an unreadable cell raises, naming row, column and value). A CSV
+read with numeric columns as numbers works too. For JSON use :func:`frame_to_json`:
+pandas' ``to_json`` keeps at most 15 significant digits, so amounts would not come back
+exactly. (The customer frame is indexed by ``customer_id``: write it with
+``index=True`` to CSV and set the index back after reading, or keep ``customer_id`` as
+a column; ``customers_from_frame`` accepts both.)
 
 Examples
 --------
@@ -47,6 +64,8 @@ from crmkit._validation import require_columns
 from crmkit.codes._base import show
 from crmkit.columns import CUSTOMER_ID, DATETIME
 from crmkit.domain import _common as cv
+from crmkit.domain import _frame_io as fio
+from crmkit.domain._frame_io import frame_from_json, frame_to_json
 from crmkit.domain.complaint import Complaint, ComplaintStep
 from crmkit.domain.customer import (
     ContactPoint,
@@ -69,6 +88,8 @@ __all__ = [
     "complaints_to_frame",
     "customers_from_frame",
     "customers_to_frame",
+    "frame_from_json",
+    "frame_to_json",
     "interactions_from_frame",
     "interactions_to_frame",
     "opportunities_from_frame",
@@ -85,14 +106,14 @@ CUSTOMER_COLUMNS: Final = (
 """Columns of :func:`customers_to_frame`, in order (index ``customer_id``)."""
 
 INTERACTION_COLUMNS: Final = (
-    CUSTOMER_ID, DATETIME, "channel", "kind", "phase", "direction", "item_code", "amount",
-    "currency", "outcome", "interaction_id",
+    CUSTOMER_ID, DATETIME, "time_zone", "channel", "kind", "phase", "direction", "item_code",
+    "amount", "currency", "outcome", "interaction_id",
 )  # fmt: skip
 """Columns of :func:`interactions_to_frame`, in order."""
 
 COMPLAINT_COLUMNS: Final = (
     "complaint_id", CUSTOMER_ID, "item_code", "characteristic", "step", "stage", DATETIME,
-    "channel", "note",
+    "time_zone", "channel", "note",
 )  # fmt: skip
 """Columns of :func:`complaints_to_frame` (one row per response step), in order."""
 
@@ -106,6 +127,33 @@ RELATIONSHIP_COLUMNS: Final = (
     CUSTOMER_ID, "counterparty", "shape", "step", "stage", "on", "reason", "reactivation",
 )  # fmt: skip
 """Columns of :func:`relationships_to_frame` (one row per stage change), in order."""
+
+# Column kinds of the frames, read back by _frame_io.decode after any file format.
+_T, _N, _I, _B, _D = fio.TEXT, fio.NUMBER, fio.INT, fio.BOOL, fio.DATE
+_INTERACTION_SCHEMA: Final = {
+    CUSTOMER_ID: _T, DATETIME: fio.INSTANT, "time_zone": fio.ZONE, "channel": _T,
+    "kind": _T, "phase": _T, "direction": _T, "item_code": _T, "amount": _N,
+    "currency": _T, "outcome": _T, "interaction_id": _T,
+}  # fmt: skip
+_COMPLAINT_SCHEMA: Final = {
+    "complaint_id": _T, CUSTOMER_ID: _T, "item_code": _T, "characteristic": _T, "step": _I,
+    "stage": _T, DATETIME: fio.INSTANT, "time_zone": fio.ZONE, "channel": _T, "note": _T,
+}  # fmt: skip
+_OPPORTUNITY_SCHEMA: Final = {
+    "opportunity_id": _T, CUSTOMER_ID: _T, "amount": _N, "currency": _T,
+    "probability": _N, "stage": _T, "expected_close": _D, "opened_on": _D,
+    "history": fio.tuples(2),
+}  # fmt: skip
+_RELATIONSHIP_SCHEMA: Final = {
+    CUSTOMER_ID: _T, "counterparty": _T, "shape": _T, "step": _I, "stage": _T, "on": _D,
+    "reason": _T, "reactivation": _B,
+}  # fmt: skip
+
+
+def _at(instant: Any, zone: Any) -> Any:
+    """A row's timestamp on the wall clock of its ``time_zone`` cell (if any)."""
+    return fio.local_time(instant, zone)
+
 
 T = TypeVar("T")
 
@@ -426,7 +474,10 @@ def customers_from_frame(
 def interactions_to_frame(interactions: Iterable[Interaction]) -> pd.DataFrame:
     """Interactions as a frame with :data:`INTERACTION_COLUMNS` (one row each, in order).
 
-    ``datetime`` is tz-aware (the common zone of the interactions, else UTC).
+    ``datetime`` is tz-aware (the common zone of the interactions, else UTC) and
+    ``time_zone`` names each interaction's own zone (``"Asia/Tehran"``, ``"UTC"``,
+    ``"+03:30"``), so :func:`interactions_from_frame` gives back every timestamp on its
+    own wall clock and offset, even when the zones are mixed.
 
     Examples
     --------
@@ -448,6 +499,7 @@ def interactions_to_frame(interactions: Iterable[Interaction]) -> pd.DataFrame:
         {
             CUSTOMER_ID: [i.customer_code for i in items],
             DATETIME: _stamps([i.at for i in items]),
+            "time_zone": [fio.zone_name(i.at) for i in items],
             "channel": [i.channel.value for i in items],
             "kind": [i.kind.value for i in items],
             "phase": [i.phase.value for i in items],
@@ -465,23 +517,49 @@ def interactions_to_frame(interactions: Iterable[Interaction]) -> pd.DataFrame:
 
 def interactions_from_frame(frame: pd.DataFrame) -> tuple[Interaction, ...]:
     """Rebuild interactions from a frame with at least ``customer_id``, ``datetime``,
-    ``channel``, ``kind``, ``phase`` and ``direction`` (naive timestamps are refused)."""
+    ``channel``, ``kind``, ``phase`` and ``direction`` (naive timestamps are refused).
+
+    With a ``time_zone`` column each timestamp is put back on that zone's wall clock;
+    the frame may come from any of the formats of the module docstring.
+    """
     frame = _frame(frame)
-    require_columns(frame, list(INTERACTION_COLUMNS[:6]))
+    required = [CUSTOMER_ID, DATETIME, "channel", "kind", "phase", "direction"]
+    require_columns(frame, required)
     cols = [c for c in INTERACTION_COLUMNS if c in frame.columns]
+    decoded = fio.decode(frame[cols], _INTERACTION_SCHEMA, what="interactions")
 
     def build(r: dict[str, Any]) -> Interaction:
-        rec = {k: _none(r[k]) for k in cols}
-        rec["at"] = rec.pop(DATETIME)
+        rec = dict(r)
+        rec["at"] = _at(rec.pop(DATETIME), rec.pop("time_zone", None))
         return Interaction.from_record(rec)
 
-    return _rows(frame[cols], build)
+    return _rows(decoded, build)
 
 
 def complaints_to_frame(complaints: Iterable[Complaint]) -> pd.DataFrame:
     """Complaints in long form: one row per response step, :data:`COMPLAINT_COLUMNS`.
 
-    ``step`` numbers the steps of each complaint from 0 (``received``).
+    ``step`` numbers the steps of each complaint from 0 (``received``); ``datetime`` is
+    tz-aware (the common zone, else UTC) and ``time_zone`` names each step's own zone,
+    so mixed zones come back on their own wall clocks and offsets.
+
+    Examples
+    --------
+    >>> import datetime as dt
+    >>> from crmkit.domain import Complaint
+    >>> tehran = dt.timezone(dt.timedelta(hours=3, minutes=30))
+    >>> c = Complaint.receive(
+    ...     complaint_id="K1",
+    ...     customer_code="C1",
+    ...     item_code="P1",
+    ...     at=dt.datetime(2024, 5, 1, 9, tzinfo=tehran),
+    ... ).advance("resolved", at=dt.datetime(2024, 5, 1, 8, tzinfo=dt.UTC))
+    >>> f = complaints_to_frame([c])
+    >>> f[["stage", "datetime", "time_zone"]].astype(str).values.tolist()
+    [['received', '2024-05-01 05:30:00+00:00', '+03:30'], \
+['resolved', '2024-05-01 08:00:00+00:00', 'UTC']]
+    >>> complaints_from_frame(f)[0].received_at.isoformat()
+    '2024-05-01T09:00:00+03:30'
     """
     items = _items(complaints, Complaint, "complaints")
     ids = [c.complaint_id for c in items]
@@ -494,10 +572,11 @@ def complaints_to_frame(complaints: Iterable[Complaint]) -> pd.DataFrame:
         for k, s in enumerate(c.steps)
     ]  # fmt: skip
     stamps = [s.at for c in items for s in c.steps]
-    cols = [c for c in COMPLAINT_COLUMNS if c != DATETIME]
+    cols = [c for c in COMPLAINT_COLUMNS if c not in (DATETIME, "time_zone")]
     frame = pd.DataFrame(rows, columns=cols)
     frame["step"] = frame["step"].astype("int64")
     frame.insert(6, DATETIME, _stamps(stamps))
+    frame.insert(7, "time_zone", pd.Series([fio.zone_name(t) for t in stamps], dtype=object))
     return frame
 
 
@@ -521,6 +600,7 @@ def complaints_from_frame(frame: pd.DataFrame) -> tuple[Complaint, ...]:
     require_columns(
         frame, [c for c in COMPLAINT_COLUMNS if c not in ("characteristic", "note", "channel")]
     )
+    frame = fio.decode(frame, _COMPLAINT_SCHEMA, what="complaints")
     records = [{str(k): v for k, v in r.items()} for r in frame.to_dict(orient="records")]
     out = []
     for (cid,), positions in _groups(frame, ["complaint_id"], "complaint"):
@@ -536,7 +616,7 @@ def complaints_from_frame(frame: pd.DataFrame) -> tuple[Complaint, ...]:
                     steps=[
                         ComplaintStep(
                             stage=r["stage"],
-                            at=r[DATETIME],
+                            at=_at(r[DATETIME], r.get("time_zone")),
                             channel=_none(r.get("channel")),
                             note=_none(r.get("note")),
                         )
@@ -588,9 +668,10 @@ def opportunities_from_frame(frame: pd.DataFrame) -> tuple[Opportunity, ...]:
         frame, ["opportunity_id", CUSTOMER_ID, "amount", "probability", "stage",
                 "expected_close", "opened_on"],
     )  # fmt: skip
+    decoded = fio.decode(frame, _OPPORTUNITY_SCHEMA, what="opportunities")
 
     def build(r: dict[str, Any]) -> Opportunity:
-        hist: list[tuple[Any, Any]] = list(_tuple_cell("history", r.get("history"), 2))
+        hist: list[tuple[Any, Any]] = list(r.get("history") or ())
         if not hist:
             hist = [("prospecting", r["opened_on"])]
             if r["stage"] != "prospecting":
@@ -602,10 +683,10 @@ def opportunities_from_frame(frame: pd.DataFrame) -> tuple[Opportunity, ...]:
             probability=r["probability"],
             expected_close=r["expected_close"],
             history=[PipelineStep(stage=s, on=on) for s, on in hist],
-            currency=_none(r.get("currency")),
+            currency=r.get("currency"),
         )
 
-    return _rows(frame, build)
+    return _rows(decoded, build)
 
 
 def relationships_to_frame(relationships: Iterable[Relationship]) -> pd.DataFrame:
@@ -653,6 +734,7 @@ def relationships_from_frame(frame: pd.DataFrame) -> tuple[Relationship, ...]:
     """
     frame = _frame(frame)
     require_columns(frame, [CUSTOMER_ID, "counterparty", "shape", "step", "stage", "on"])
+    frame = fio.decode(frame, _RELATIONSHIP_SCHEMA, what="relationships")
     records = [{str(k): v for k, v in r.items()} for r in frame.to_dict(orient="records")]
     out = []
     for (code, party), positions in _groups(frame, [CUSTOMER_ID, "counterparty"], "relationship"):
@@ -664,7 +746,7 @@ def relationships_from_frame(frame: pd.DataFrame) -> tuple[Relationship, ...]:
                     stage=r["stage"],
                     on=r["on"],
                     reason=_none(r.get("reason")),
-                    reactivation=_bool_cell("reactivation", r.get("reactivation"), False),
+                    reactivation=bool(r.get("reactivation") or False),
                 )
                 for r in ordered
             ]

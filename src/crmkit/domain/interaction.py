@@ -34,12 +34,16 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Iterable, Mapping
+from typing import Any, SupportsFloat
 
 import attrs
 
+from crmkit.codes._base import CodeScheme
+from crmkit.codes.registry import CodeRegistry
+from crmkit.domain import _canon
 from crmkit.domain import _common as cv
+from crmkit.domain._records import to_record
 from crmkit.exceptions import InvalidValueError
 
 __all__ = ["Channel", "Direction", "Interaction", "InteractionKind", "SalePhase"]
@@ -87,48 +91,50 @@ class Direction(enum.Enum):
     OUTBOUND = "outbound"
 
 
-# Named converters (the mypy attrs plugin needs named functions, not factories).
-def _aware_at(value: Any) -> dt.datetime:
+# Named converters (the mypy attrs plugin needs named functions, not factories). Their
+# first parameter's annotation is the type of the __init__ argument under mypy, so it
+# states what callers may pass; the body still checks at run time.
+def _aware_at(value: dt.datetime | str) -> dt.datetime:
     return cv.aware("at")(value)
 
 
-def _member_channel(value: Any) -> Channel:
+def _member_channel(value: Channel | str) -> Channel:
     return cv.member(Channel, "channel")(value)
 
 
-def _member_direction(value: Any) -> Direction:
+def _member_direction(value: Direction | str) -> Direction:
     return cv.member(Direction, "direction")(value)
 
 
-def _member_kind(value: Any) -> InteractionKind:
+def _member_kind(value: InteractionKind | str) -> InteractionKind:
     return cv.member(InteractionKind, "kind")(value)
 
 
-def _member_phase(value: Any) -> SalePhase:
+def _member_phase(value: SalePhase | str) -> SalePhase:
     return cv.member(SalePhase, "phase")(value)
 
 
-def _optional_number_amount(value: Any) -> float | None:
+def _optional_number_amount(value: SupportsFloat | None) -> float | None:
     return cv.optional_number("amount", minimum=0.0)(value)
 
 
-def _optional_text_currency(value: Any) -> str | None:
+def _optional_text_currency(value: str | None) -> str | None:
     return cv.optional_text("currency")(value)
 
 
-def _optional_text_interaction_id(value: Any) -> str | None:
+def _optional_text_interaction_id(value: str | None) -> str | None:
     return cv.optional_text("interaction_id")(value)
 
 
-def _optional_text_item_code(value: Any) -> str | None:
+def _optional_text_item_code(value: str | None) -> str | None:
     return cv.optional_text("item_code")(value)
 
 
-def _optional_text_outcome(value: Any) -> str | None:
+def _optional_text_outcome(value: str | None) -> str | None:
     return cv.optional_text("outcome")(value)
 
 
-def _text_customer_code(value: Any) -> str:
+def _text_customer_code(value: str) -> str:
     return cv.text("customer_code")(value)
 
 
@@ -225,6 +231,73 @@ class Interaction:
         'C1'
         """
         return attrs.evolve(self, customer_code=customer_code)
+
+    def resolve_codes(
+        self,
+        registry: CodeRegistry,
+        *,
+        schemes: Iterable[CodeScheme] = (),
+        customer: bool = True,
+    ) -> Interaction:
+        """The same interaction with its codes replaced by the registry's canonical ones.
+
+        ``item_code`` (when set) and, with ``customer=True``, ``customer_code`` are
+        resolved as in :meth:`crmkit.domain.Complaint.resolve_codes` (merges followed,
+        external codes of ``schemes`` looked up).
+
+        Raises
+        ------
+        UnknownCodeError
+            If a code is not known to the registry.
+
+        Examples
+        --------
+        >>> from crmkit.codes import CodeRegistry
+        >>> reg = CodeRegistry()
+        >>> a, b = reg.allocate("customer").code, reg.allocate("customer").code
+        >>> _ = reg.merge(b, into=a)
+        >>> i = Interaction(
+        ...     customer_code=b,
+        ...     at="2024-01-01T08:00:00+00:00",
+        ...     channel="chat",
+        ...     kind="service",
+        ...     phase="after sale",
+        ...     direction="inbound",
+        ... )
+        >>> i.resolve_codes(reg).customer_code == a
+        True
+        """
+        reg = _canon.check_registry(registry)
+        use = _canon.check_schemes(schemes)
+        cv.check_flag("customer", customer)
+        item = self.item_code
+        if item is not None:
+            item = _canon.canonical_code(reg, item, schemes=use, field="item_code")
+        who = self.customer_code
+        if customer:
+            who = _canon.canonical_code(reg, who, schemes=use, field="customer_code")
+        return attrs.evolve(self, item_code=item, customer_code=who)
+
+    def to_record(self) -> dict[str, Any]:
+        """JSON-safe dict (enum values, ``at`` as ISO text with its offset).
+
+        :meth:`from_record` reads it back to an equal interaction.
+
+        Examples
+        --------
+        >>> i = Interaction(
+        ...     customer_code="C1",
+        ...     at="2024-01-01T08:00:00+03:30",
+        ...     channel="e-mail",
+        ...     kind="marketing",
+        ...     phase="before sale",
+        ...     direction="outbound",
+        ... )
+        >>> r = i.to_record()
+        >>> r["at"], r["channel"], Interaction.from_record(r) == i
+        ('2024-01-01T08:00:00+03:30', 'e-mail', True)
+        """
+        return to_record(self)
 
     @classmethod
     def from_record(cls, record: Mapping[str, Any]) -> Interaction:

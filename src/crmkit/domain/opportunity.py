@@ -37,12 +37,16 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import itertools
-from collections.abc import Mapping
-from typing import Any, Final
+from collections.abc import Iterable, Mapping
+from typing import Any, Final, SupportsFloat
 
 import attrs
 
+from crmkit.codes._base import CodeScheme
+from crmkit.codes.registry import CodeRegistry
+from crmkit.domain import _canon
 from crmkit.domain import _common as cv
+from crmkit.domain._records import to_record
 from crmkit.exceptions import InvalidTransitionError, InvalidValueError, InvariantError
 
 __all__ = ["Opportunity", "OpportunityStage", "PipelineStep"]
@@ -71,40 +75,44 @@ def _allowed(stage: OpportunityStage) -> tuple[OpportunityStage, ...]:
     return (*_OPEN[_OPEN.index(stage) + 1 :], *_CLOSED)
 
 
-# Named converters (the mypy attrs plugin needs named functions, not factories).
-def _date_expected_close(value: Any) -> dt.date:
+# Named converters (the mypy attrs plugin needs named functions, not factories). Their
+# first parameter's annotation is the type of the __init__ argument under mypy, so it
+# states what callers may pass; the body still checks at run time.
+def _date_expected_close(value: dt.date | str) -> dt.date:
     return cv.date("expected_close")(value)
 
 
-def _date_on(value: Any) -> dt.date:
+def _date_on(value: dt.date | str) -> dt.date:
     return cv.date("on")(value)
 
 
-def _member_stage(value: Any) -> OpportunityStage:
+def _member_stage(value: OpportunityStage | str) -> OpportunityStage:
     return cv.member(OpportunityStage, "stage")(value)
 
 
-def _number_amount(value: Any) -> float:
+def _number_amount(value: SupportsFloat) -> float:
     return cv.number("amount", minimum=0.0)(value)
 
 
-def _optional_text_currency(value: Any) -> str | None:
+def _optional_text_currency(value: str | None) -> str | None:
     return cv.optional_text("currency")(value)
 
 
-def _probability_probability(value: Any) -> float:
+def _probability_probability(value: SupportsFloat) -> float:
     return cv.probability("probability")(value)
 
 
-def _text_customer_code(value: Any) -> str:
+def _text_customer_code(value: str) -> str:
     return cv.text("customer_code")(value)
 
 
-def _text_opportunity_id(value: Any) -> str:
+def _text_opportunity_id(value: str) -> str:
     return cv.text("opportunity_id")(value)
 
 
-def _tuple_of_history(value: Any) -> tuple[PipelineStep, ...]:
+def _tuple_of_history(
+    value: Iterable[PipelineStep | Mapping[str, Any]],
+) -> tuple[PipelineStep, ...]:
     return cv.tuple_of(PipelineStep, "history")(value)
 
 
@@ -120,6 +128,16 @@ class PipelineStep:
 
     stage: OpportunityStage = attrs.field(converter=_member_stage)
     on: dt.date = attrs.field(converter=_date_on)
+
+    def to_record(self) -> dict[str, Any]:
+        """JSON-safe dict; :meth:`from_record` reads it back.
+
+        Examples
+        --------
+        >>> PipelineStep(stage="proposal", on="2024-03-01").to_record()
+        {'stage': 'proposal', 'on': '2024-03-01'}
+        """
+        return to_record(self)
 
     @classmethod
     def from_record(cls, record: Mapping[str, Any]) -> PipelineStep:
@@ -161,7 +179,8 @@ class Opportunity:
     probability : float
         Win probability in [0, 1]; must be 1 for closed-won and 0 for closed-lost.
     expected_close : datetime.date
-        Expected (or actual, once closed) close date.
+        Expected (or actual, once closed) close date; never before the opening date
+        (the first history entry).
     history : tuple of PipelineStep
         Non-empty stage history in date order (:meth:`open` starts one in
         ``prospecting``).
@@ -174,6 +193,8 @@ class Opportunity:
         A backwards move, or a move out of a closed stage.
     InvariantError
         A history going back in time or a closed stage with the wrong probability.
+    InvalidValueError
+        An ``expected_close`` before the opening date, or an empty history.
     """
 
     opportunity_id: str = attrs.field(converter=_text_opportunity_id)
@@ -189,6 +210,12 @@ class Opportunity:
     def __attrs_post_init__(self) -> None:
         if not self.history:
             raise InvalidValueError(f"opportunity {self.opportunity_id} has an empty history.")
+        if self.expected_close < self.opened_on:
+            raise InvalidValueError(
+                f"opportunity {self.opportunity_id}: expected_close={self.expected_close} is "
+                f"before the opening date {self.opened_on}; a deal cannot close before it "
+                f"opens, pass an expected_close on or after {self.opened_on}."
+            )
         want = {_O.CLOSED_WON: 1.0, _O.CLOSED_LOST: 0.0}.get(self.stage)
         if want is not None and self.probability != want:
             raise InvariantError(
@@ -282,6 +309,60 @@ class Opportunity:
             probability=p,
             expected_close=self.expected_close if close is None else close,
         )
+
+    def resolve_codes(
+        self, registry: CodeRegistry, *, schemes: Iterable[CodeScheme] = ()
+    ) -> Opportunity:
+        """The same opportunity with ``customer_code`` replaced by the registry's code.
+
+        Merged customer codes are followed to the surviving entry; external codes of
+        ``schemes`` (e.g. an Iranian national ID) are looked up.
+
+        Raises
+        ------
+        UnknownCodeError
+            If the code is not known to the registry.
+
+        Examples
+        --------
+        >>> from crmkit.codes import CodeRegistry
+        >>> reg = CodeRegistry()
+        >>> a, b = reg.allocate("customer").code, reg.allocate("customer").code
+        >>> _ = reg.merge(b, into=a)
+        >>> o = Opportunity.open(
+        ...     opportunity_id="O1",
+        ...     customer_code=b,
+        ...     amount=10.0,
+        ...     probability=0.5,
+        ...     expected_close="2024-05-31",
+        ...     on="2024-01-10",
+        ... )
+        >>> o.resolve_codes(reg).customer_code == a
+        True
+        """
+        reg = _canon.check_registry(registry)
+        use = _canon.check_schemes(schemes)
+        who = _canon.canonical_code(reg, self.customer_code, schemes=use, field="customer_code")
+        return attrs.evolve(self, customer_code=who)
+
+    def to_record(self) -> dict[str, Any]:
+        """JSON-safe dict (``history`` as a list of step records, dates as ISO text).
+
+        Examples
+        --------
+        >>> import json
+        >>> o = Opportunity.open(
+        ...     opportunity_id="O1",
+        ...     customer_code="C1",
+        ...     amount=1000.0,
+        ...     probability=0.2,
+        ...     expected_close="2024-05-31",
+        ...     on="2024-01-10",
+        ... )
+        >>> Opportunity.from_record(json.loads(json.dumps(o.to_record()))) == o
+        True
+        """
+        return to_record(self)
 
     @classmethod
     def from_record(cls, record: Mapping[str, Any]) -> Opportunity:

@@ -34,17 +34,18 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import itertools
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any, Final
 
 import attrs
 import pandas as pd
 
+from crmkit._durations import check_duration_unit, duration
 from crmkit.codes._base import show as cv_show
 from crmkit.domain import _common as cv
+from crmkit.domain._records import to_record
 from crmkit.domain.customer import Customer, LifeEventKind
 from crmkit.exceptions import InvalidTransitionError, InvalidValueError, InvariantError
-from crmkit.timeunits import elapsed
 
 __all__ = ["Relationship", "RelationshipShape", "RelationshipStage", "StageChange"]
 
@@ -74,32 +75,36 @@ ALLOWED: Final[dict[RelationshipStage, tuple[RelationshipStage, ...]]] = {
 _REACTIVATE_TO: Final = (_S.ACQUAINTANCE, _S.MAINTENANCE)
 
 
-# Named converters (the mypy attrs plugin needs named functions, not factories).
-def _date_on(value: Any) -> dt.date:
+# Named converters (the mypy attrs plugin needs named functions, not factories). Their
+# first parameter's annotation is the type of the __init__ argument under mypy, so it
+# states what callers may pass; the body still checks at run time.
+def _date_on(value: dt.date | str) -> dt.date:
     return cv.date("on")(value)
 
 
-def _member_shape(value: Any) -> RelationshipShape:
+def _member_shape(value: RelationshipShape | str) -> RelationshipShape:
     return cv.member(RelationshipShape, "shape")(value)
 
 
-def _member_stage(value: Any) -> RelationshipStage:
+def _member_stage(value: RelationshipStage | str) -> RelationshipStage:
     return cv.member(RelationshipStage, "stage")(value)
 
 
-def _optional_text_reason(value: Any) -> str | None:
+def _optional_text_reason(value: str | None) -> str | None:
     return cv.optional_text("reason")(value)
 
 
-def _text_counterparty(value: Any) -> str:
+def _text_counterparty(value: str) -> str:
     return cv.text("counterparty")(value)
 
 
-def _text_customer_code(value: Any) -> str:
+def _text_customer_code(value: str) -> str:
     return cv.text("customer_code")(value)
 
 
-def _tuple_of_history(value: Any) -> tuple[StageChange, ...]:
+def _tuple_of_history(
+    value: Iterable[StageChange | Mapping[str, Any]],
+) -> tuple[StageChange, ...]:
     return cv.tuple_of(StageChange, "history")(value)
 
 
@@ -128,6 +133,16 @@ class StageChange:
     on: dt.date = attrs.field(converter=_date_on)
     reason: str | None = attrs.field(default=None, converter=_optional_text_reason)
     reactivation: bool = attrs.field(default=False, validator=cv.flag("reactivation"))
+
+    def to_record(self) -> dict[str, Any]:
+        """JSON-safe dict (enum values, ISO dates); :meth:`from_record` reads it back.
+
+        Examples
+        --------
+        >>> StageChange(stage="termination", on="2024-02-01", reason="death").to_record()
+        {'stage': 'termination', 'on': '2024-02-01', 'reason': 'death', 'reactivation': False}
+        """
+        return to_record(self)
 
     @classmethod
     def from_record(cls, record: Mapping[str, Any]) -> StageChange:
@@ -337,27 +352,58 @@ class Relationship:
         return self.terminate(on=deaths[0].on, reason="death")
 
     def tenure(self, as_of: dt.date | str, unit: str = "D") -> float:
-        """Time from the first stage change to ``as_of`` in ``unit`` (see crmkit.timeunits).
+        """Time from the first stage change to ``as_of`` in ``unit``.
+
+        ``unit`` is ``"h"`` (hours) or one of the calendar units of
+        :mod:`crmkit.timeunits` (``"D"``, ``"W"``, ``"M"``, ``"Q"``, ``"Y"``).
 
         The tenure counts calendar time since the relationship started, including any
         terminated spells; it stops growing at termination only in the sense that you pass
         the termination date as ``as_of``.
         """
-        return self._since(self.started_on, as_of, unit)
+        return self._since(self.started_on, as_of, unit, "the start of the relationship")
 
     def time_in_stage(self, as_of: dt.date | str, unit: str = "D") -> float:
-        """Time spent in the current stage up to ``as_of``, in ``unit``."""
-        return self._since(self.stage_since, as_of, unit)
+        """Time spent in the current stage up to ``as_of``, in ``unit`` (``"h"`` too).
 
-    def _since(self, start: dt.date, as_of: dt.date | str, unit: str) -> float:
-        if not isinstance(unit, str):
-            raise InvalidValueError(
-                f"unit={cv_show(unit)} must be one of 'D', 'W', 'M', 'Q', 'Y'."
-            )
+        Examples
+        --------
+        >>> r = Relationship.start(customer_code="C1", on="2024-01-01")
+        >>> r.time_in_stage("2024-01-03", "h")
+        48.0
+        >>> r.time_in_stage("2023-12-31")
+        Traceback (most recent call last):
+        ...
+        crmkit.exceptions.InvalidValueError: as_of=2023-12-31 precedes the start of the ...
+        stage 'acquaintance' on 2024-01-01; a duration is never negative, pass an as_of ...
+        """
+        what = f"the start of the current stage {self.stage.value!r}"
+        return self._since(self.stage_since, as_of, unit, what)
+
+    def _since(self, start: dt.date, as_of: dt.date | str, unit: str, what: str) -> float:
+        u = check_duration_unit(unit)
         end = cv.date("as_of")(as_of)
         if end < start:
-            raise InvalidValueError(f"as_of={end} precedes {start}; pass a later date.")
-        return float(elapsed(pd.Timestamp(start), pd.Timestamp(end), unit))
+            raise InvalidValueError(
+                f"as_of={end} precedes {what} on {start}; a duration is never negative, "
+                f"pass an as_of on or after {start}."
+            )
+        return float(duration(pd.Timestamp(start), pd.Timestamp(end), u))
+
+    def to_record(self) -> dict[str, Any]:
+        """JSON-safe dict (``history`` as a list of stage-change records).
+
+        ``json.dumps`` works on it and :meth:`from_record` gives back an equal object.
+
+        Examples
+        --------
+        >>> r = Relationship.start(customer_code="C1", on="2020-01-01")
+        >>> Relationship.from_record(r.to_record()) == r
+        True
+        >>> r.to_record()["history"]
+        [{'stage': 'acquaintance', 'on': '2020-01-01', 'reason': None, 'reactivation': False}]
+        """
+        return to_record(self)
 
     @classmethod
     def from_record(cls, record: Mapping[str, Any]) -> Relationship:

@@ -22,6 +22,7 @@ from crmkit.metrics.complaints import (
     RECEIVED_AT,
     RESOLVED_AT,
     complaint_rate,
+    complaints_from_steps,
     time_to_resolution,
 )
 from crmkit.metrics.costs import cost_savings
@@ -76,6 +77,7 @@ __all__ = [
     "churn_rate",
     "cohort_retention",
     "complaint_rate",
+    "complaints_from_steps",
     "cost_savings",
     "cost_to_serve",
     "cost_to_serve_trend",

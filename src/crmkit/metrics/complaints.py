@@ -13,8 +13,14 @@ column              meaning
 ``resolved_at``     datetime64 when it was resolved; NaT while open (:data:`RESOLVED_AT`)
 ==================  =========================================================
 
-Other columns (customer, channel, stage, ...) are allowed and ignored. A frame built from
-``crmkit.domain`` complaint objects only needs renaming to these columns.
+Other columns (customer, channel, stage, ...) are allowed and ignored.
+
+The long frame of :func:`crmkit.domain.complaints_to_frame` (one row per response step:
+``complaint_id``, ``item_code``, ``step``, ``stage``, ``datetime``) is accepted as it is:
+:func:`complaints_from_steps` turns it into this shape (``code`` = ``item_code``,
+``received_at`` = the time of step 0, ``resolved_at`` = the latest ``resolved`` step of a
+complaint whose current stage is resolved or closed, NaT while open, reopened included)
+and both functions apply it to a frame that has those columns and no ``code`` column.
 """
 
 from __future__ import annotations
@@ -25,6 +31,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from crmkit._durations import DurationUnit, check_duration_unit, duration
 from crmkit._validation import (
     check_datetime_column,
     check_finite,
@@ -34,7 +41,6 @@ from crmkit._validation import (
 )
 from crmkit.exceptions import InvalidValueError, InvariantError
 from crmkit.metrics._checks import labelled_values
-from crmkit.timeunits import TimeUnit, check_time_unit, elapsed
 
 __all__ = [
     "CODE",
@@ -42,6 +48,7 @@ __all__ = [
     "RECEIVED_AT",
     "RESOLVED_AT",
     "complaint_rate",
+    "complaints_from_steps",
     "time_to_resolution",
 ]
 
@@ -53,6 +60,88 @@ RECEIVED_AT = "received_at"
 """Column with the datetime the complaint was received."""
 RESOLVED_AT = "resolved_at"
 """Column with the datetime the complaint was resolved (NaT while open)."""
+
+
+_DOMAIN_COLUMNS = (COMPLAINT_ID, "item_code", "step", "stage", "datetime")
+_DONE = ("resolved", "closed")
+
+
+def _is_domain_frame(complaints: Any) -> bool:
+    return (
+        isinstance(complaints, pd.DataFrame)
+        and CODE not in complaints.columns
+        and all(c in complaints.columns for c in _DOMAIN_COLUMNS)
+    )
+
+
+def complaints_from_steps(complaints: pd.DataFrame) -> pd.DataFrame:
+    """One row per complaint from :func:`crmkit.domain.complaints_to_frame`'s long frame.
+
+    Columns :data:`COMPLAINT_ID`, :data:`CODE` (the ``item_code``), :data:`RECEIVED_AT`
+    (the time of step 0), :data:`RESOLVED_AT` (the latest ``resolved`` step of a complaint
+    whose current stage is ``resolved`` or ``closed``; NaT while open) and ``stage`` (the
+    current stage), in order of first appearance. Timestamps keep the frame's zone.
+
+    Raises
+    ------
+    MissingColumnsError, InvalidValueError
+        Missing columns, or a missing complaint id, item code, step or time.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> t = pd.to_datetime(["2024-01-01 09:00", "2024-01-01 12:00"]).tz_localize("UTC")
+    >>> f = pd.DataFrame(
+    ...     {
+    ...         "complaint_id": "K1",
+    ...         "item_code": "P1",
+    ...         "step": [0, 1],
+    ...         "stage": ["received", "resolved"],
+    ...         "datetime": t,
+    ...     }
+    ... )
+    >>> complaints_from_steps(f)[["code", "resolved_at"]].values.tolist()
+    [['P1', Timestamp('2024-01-01 12:00:00+0000', tz='UTC')]]
+    """
+    if not isinstance(complaints, pd.DataFrame):
+        raise InvalidValueError(f"complaints={complaints!r:.60} must be a pandas DataFrame.")
+    require_columns(
+        complaints,
+        list(_DOMAIN_COLUMNS),
+        hint="Pass the frame of crmkit.domain.complaints_to_frame (one row per step).",
+    )
+    require_nonempty(complaints, name="complaints")
+    handle_nan(complaints, list(_DOMAIN_COLUMNS))
+    check_datetime_column(complaints, "datetime")
+    if not pd.api.types.is_integer_dtype(complaints["step"]):
+        raise InvalidValueError(
+            f"column 'step' has dtype {complaints['step'].dtype}; it numbers each "
+            "complaint's steps 0, 1, 2, ... as whole numbers (int64, as complaints_to_frame "
+            "writes it): convert it with astype('int64') first."
+        )
+    try:
+        f = complaints.sort_values([COMPLAINT_ID, "step"], kind="stable")
+    except TypeError as exc:
+        raise InvalidValueError(
+            f"column {COMPLAINT_ID!r} mixes value types ({exc}); complaint ids are text."
+        ) from None
+    g = f.groupby(COMPLAINT_ID, sort=False)
+    first = g.head(1).set_index(COMPLAINT_ID)
+    last = g.tail(1).set_index(COMPLAINT_ID)
+    resolved = f[f["stage"] == "resolved"].groupby(COMPLAINT_ID, sort=False)["datetime"].max()
+    order = list(pd.unique(complaints[COMPLAINT_ID]))
+    done = last["stage"].isin(_DONE)
+    resolved_at = resolved.reindex(last.index).where(done)
+    out = pd.DataFrame(
+        {
+            CODE: last["item_code"],
+            RECEIVED_AT: first["datetime"].reindex(last.index),
+            RESOLVED_AT: resolved_at,
+            "stage": last["stage"],
+        },
+        index=last.index,
+    )
+    return out.loc[order].reset_index()
 
 
 def _check(complaints: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
@@ -87,7 +176,8 @@ def complaint_rate(
     Parameters
     ----------
     complaints : pandas.DataFrame
-        One row per complaint with column :data:`CODE` (see the module docstring).
+        One row per complaint with column :data:`CODE` (see the module docstring), or
+        the long frame of :func:`crmkit.domain.complaints_to_frame`.
     sales : mapping or pandas.Series, optional
         Units sold per code in the same period, > 0. Codes sold without complaints get
         0; a complained-about code missing from ``sales`` raises.
@@ -113,6 +203,8 @@ def complaint_rate(
     S7           1  0.333333   50.0  0.02
     P2           0  0.000000   10.0  0.00
     """
+    if _is_domain_frame(complaints):
+        complaints = complaints_from_steps(complaints)
     frame = _check(complaints, [CODE])
     counts = frame[CODE].value_counts(sort=False)
     if sales is None:
@@ -138,7 +230,7 @@ def complaint_rate(
     return out.sort_values("complaints", ascending=False, kind="stable")
 
 
-def time_to_resolution(complaints: pd.DataFrame, *, time_unit: TimeUnit = "D") -> pd.DataFrame:
+def time_to_resolution(complaints: pd.DataFrame, *, time_unit: DurationUnit = "D") -> pd.DataFrame:
     r"""Mean and median time to resolution per product/service code, with open counts.
 
     .. math::
@@ -152,9 +244,12 @@ def time_to_resolution(complaints: pd.DataFrame, *, time_unit: TimeUnit = "D") -
     Parameters
     ----------
     complaints : pandas.DataFrame
-        With :data:`CODE`, :data:`RECEIVED_AT` and :data:`RESOLVED_AT` (datetime64).
-    time_unit : {"D", "W", "M", "Q", "Y"}, default "D"
-        Unit of the durations (exact and calendar-aware, see :mod:`crmkit.timeunits`).
+        With :data:`CODE`, :data:`RECEIVED_AT` and :data:`RESOLVED_AT` (datetime64), or
+        the long frame of :func:`crmkit.domain.complaints_to_frame` (read through
+        :func:`complaints_from_steps`).
+    time_unit : {"h", "D", "W", "M", "Q", "Y"}, default "D"
+        Unit of the durations: ``"h"`` exact hours; the others exact and
+        calendar-aware, see :mod:`crmkit.timeunits`.
 
     Returns
     -------
@@ -186,8 +281,12 @@ def time_to_resolution(complaints: pd.DataFrame, *, time_unit: TimeUnit = "D") -
     S7           1         0     1
     >>> out["mean_time_to_resolution"].tolist()
     [3.0, nan]
+    >>> time_to_resolution(c, time_unit="h")["mean_time_to_resolution"].tolist()
+    [72.0, nan]
     """
-    unit = check_time_unit(time_unit)
+    unit = check_duration_unit(time_unit, "time_unit")
+    if _is_domain_frame(complaints):
+        complaints = complaints_from_steps(complaints)
     frame = _check(complaints, [CODE, RECEIVED_AT, RESOLVED_AT])
     check_datetime_column(frame, RECEIVED_AT)
     check_datetime_column(frame, RESOLVED_AT)
@@ -195,7 +294,7 @@ def time_to_resolution(complaints: pd.DataFrame, *, time_unit: TimeUnit = "D") -
     durations = np.full(len(frame), np.nan)
     if done.any():
         d = np.asarray(
-            elapsed(
+            duration(
                 frame.loc[done, RECEIVED_AT].to_numpy(),
                 frame.loc[done, RESOLVED_AT].to_numpy(),
                 unit,
