@@ -16,6 +16,7 @@ from crmkit.domain.quality.dedupe import BLOCKING_KEYS, EXACT_KEYS, blocking_key
 from crmkit.domain.quality.merge import (
     MergeResult,
     cluster_duplicates,
+    combine_relationships,
     merge_customer_frame,
     merge_customers,
     merge_records,
@@ -38,6 +39,7 @@ __all__ = [
     "NgramIndex",
     "blocking_key",
     "cluster_duplicates",
+    "combine_relationships",
     "find_duplicates",
     "jaro_winkler",
     "merge_customer_frame",
