@@ -13,6 +13,7 @@ Examples
 from __future__ import annotations
 
 from crmkit.domain.quality.dedupe import BLOCKING_KEYS, EXACT_KEYS, blocking_key, find_duplicates
+from crmkit.domain.quality.index import CustomerIndex
 from crmkit.domain.quality.merge import (
     MergeResult,
     cluster_duplicates,
@@ -35,6 +36,7 @@ from crmkit.domain.quality.similarity import NgramIndex, jaro_winkler, ngram_jac
 __all__ = [
     "BLOCKING_KEYS",
     "EXACT_KEYS",
+    "CustomerIndex",
     "MergeResult",
     "NgramIndex",
     "blocking_key",
