@@ -114,3 +114,44 @@ def test_merge_records_refuses_wrong_relationship_items() -> None:
     a = Customer(code="C1", name="A")
     with pytest.raises(InvalidValueError, match="relationships must hold Relationship"):
         merge_records(a, [], relationships=["C1"])  # type: ignore[list-item]  # the point
+
+
+PLAIN = st.builds(
+    Customer,
+    code=testing.codes(),
+    name=st.just("A"),
+    aliases=st.lists(testing.codes("OLD"), max_size=2, unique=True),
+)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(PLAIN, min_size=2, max_size=3, unique_by=lambda c: c.code), st.data())
+def test_merge_records_loses_no_relationship(people: list[Customer], data: st.DataObject) -> None:
+    codes = [p.code for p in people]
+    aliases = [a for p in people for a in p.aliases]
+    if set(codes) & set(aliases) or len(aliases) != len(set(aliases)):
+        return
+    owners = st.sampled_from([*codes, *aliases, "SOMEONE-ELSE"])
+    counterparties = st.sampled_from(["organisation", "partner-A"])
+    rels = [
+        Relationship(customer_code=data.draw(owners), counterparty=data.draw(counterparties),
+                     shape=r.shape, history=r.history)
+        for r in data.draw(st.lists(testing.relationships(max_moves=3), max_size=6))
+    ]  # fmt: skip
+    result = merge_records(people[0], people[1:], relationships=rels)
+    merged = set(codes) | set(aliases)
+    survivor = people[0].code
+    mine = [r for r in rels if r.customer_code in merged]
+    others = [r for r in rels if r.customer_code not in merged]
+    assert [r for r in result.relationships if r.customer_code != survivor] == others
+    out = [r for r in result.relationships if r.customer_code == survivor]
+    assert sorted(r.counterparty for r in out) == sorted({r.counterparty for r in mine})
+    for r in out:
+        group = [m for m in mine if m.counterparty == r.counterparty]
+        assert r.started_on == min(m.started_on for m in group)
+        assert r.is_terminated == all(
+            _stage_on(m, r.stage_since) is RelationshipStage.TERMINATION for m in group
+        )
+    assert result.reassigned["relationships"] == sum(
+        r.customer_code in merged and r.customer_code != survivor for r in rels
+    )
