@@ -414,6 +414,17 @@ def _instances() -> dict[str, Any]:
         "IbanScheme": lambda: crmkit.codes.IbanScheme(),
         "IranNationalID": lambda: crmkit.codes.IranNationalID(),
         "CodeRegistry": lambda: crmkit.codes.CodeRegistry(),
+        "Customer": lambda: crmkit.domain.Customer(
+            code="C1",
+            name="Sara",
+            national_id="0499370899",
+            address="5 Hafez St",
+            contacts=[{"channel": "e-mail", "value": "s@x.ir"}],
+            demographics={"birth_date": "1990-01-01"},
+        ),
+        "CustomerIndex": lambda: crmkit.domain.quality.CustomerIndex(
+            [crmkit.domain.Customer(code="C1", name="Sara", national_id="0499370899")]
+        ),
     }
     for name, make in makers.items():
         with warnings.catch_warnings():

@@ -26,7 +26,9 @@ from zoneinfo import ZoneInfo
 from hypothesis import strategies as st
 
 from crmkit._validation import check_flag
+from crmkit.codes import IRAN_NATIONAL_ID, iran_national_id_check_digit
 from crmkit.domain import (
+    Address,
     Channel,
     Complaint,
     ComplaintStage,
@@ -42,6 +44,7 @@ from crmkit.domain import (
     InteractionKind,
     LifeEvent,
     LifeEventKind,
+    MaritalStatus,
     Opportunity,
     OpportunityStage,
     PipelineStep,
@@ -55,6 +58,7 @@ from crmkit.domain.complaint import ALLOWED as COMPLAINT_MOVES
 from crmkit.domain.relationship import ALLOWED as RELATIONSHIP_MOVES
 
 __all__ = [
+    "addresses",
     "aware_datetimes",
     "codes",
     "complaint_steps",
@@ -66,6 +70,7 @@ __all__ = [
     "interactions",
     "life_events",
     "names",
+    "national_ids",
     "opportunities",
     "phones",
     "pipeline_steps",
@@ -90,6 +95,33 @@ def names() -> st.SearchStrategy[str]:
     """Person or organisation names in Latin or Persian letters (one to three words)."""
     word = st.text(alphabet=_LETTERS, min_size=1, max_size=10)
     return st.lists(word, min_size=1, max_size=3).map(" ".join)
+
+
+def national_ids() -> st.SearchStrategy[str]:
+    """Valid Iranian national IDs (10 ASCII digits, check digit right) and foreign IDs
+    written with a country prefix (``"DE-..."``), as :class:`~crmkit.domain.Customer`
+    stores them."""
+    iran = (
+        st.integers(0, 10**9 - 1)
+        .map(lambda k: f"{k:09d}")
+        .map(lambda p: p + iran_national_id_check_digit(p))
+        .filter(IRAN_NATIONAL_ID.is_valid)
+    )
+    foreign = st.tuples(st.sampled_from(["DE", "FR", "AF", "TR"]), st.integers(0, 10**8)).map(
+        lambda t: f"{t[0]}-{t[1]}"
+    )
+    return iran | foreign
+
+
+def addresses() -> st.SearchStrategy[Address]:
+    """Postal addresses (Latin or Persian text), some with city, postal code, country."""
+    return st.builds(
+        Address,
+        line=names(),
+        city=st.none() | st.sampled_from(["Tehran", "Shiraz", "تبریز", "Berlin"]),
+        postal_code=st.none() | st.integers(0, 10**10 - 1).map(lambda k: f"{k:010d}"),
+        country=st.none() | st.sampled_from(["IR", "DE", "TR"]),
+    )
 
 
 def emails() -> st.SearchStrategy[str]:
@@ -119,9 +151,22 @@ def aware_datetimes() -> st.SearchStrategy[dt.datetime]:
 
 
 def contact_points() -> st.SearchStrategy[ContactPoint]:
-    """E-mail, phone/mobile or postal-mail contact points."""
+    """E-mail, phone/mobile or postal-mail contact points.
+
+    Some are drawn as users type them: e-mail addresses in upper case, Iranian mobile
+    numbers in Persian digits with a trunk ``0`` (``default_country_code="98"``).
+    """
+    persian = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
     return st.one_of(
         emails().map(lambda v: ContactPoint(channel=Channel.EMAIL, value=v)),
+        emails().map(lambda v: ContactPoint(channel=Channel.EMAIL, value=v.upper())),
+        st.integers(0, 999_999_999).map(
+            lambda k: ContactPoint(
+                channel=Channel.MOBILE,
+                value=f"09{k:09d}".translate(persian),
+                default_country_code="98",
+            )
+        ),
         st.tuples(st.sampled_from([Channel.PHONE, Channel.MOBILE]), phones()).map(
             lambda t: ContactPoint(channel=t[0], value=t[1])
         ),
@@ -141,10 +186,32 @@ def demographics() -> st.SearchStrategy[Demographics]:
 
 
 def life_events(*, allow_death: bool = False) -> st.SearchStrategy[LifeEvent]:
-    """Single life events (death only if ``allow_death``)."""
+    """Single life events (death only if ``allow_death``); moves may carry an address
+    and income changes an income band, as :meth:`~crmkit.domain.Customer.apply` reads."""
     check_flag(allow_death, name="allow_death")
     kinds = [k for k in LifeEventKind if allow_death or k is not LifeEventKind.DEATH]
-    return st.builds(LifeEvent, kind=st.sampled_from(kinds), on=_DATES, detail=st.none() | names())
+    plain = st.builds(
+        LifeEvent,
+        kind=st.sampled_from(
+            [k for k in kinds if k not in (LifeEventKind.MOVED, LifeEventKind.INCOME_CHANGE)]
+        ),
+        on=_DATES,
+        detail=st.none() | names(),
+    )
+    moved = st.builds(
+        LifeEvent,
+        kind=st.just(LifeEventKind.MOVED),
+        on=_DATES,
+        detail=st.none() | names(),
+        address=st.none() | addresses(),
+    )
+    income = st.builds(
+        LifeEvent,
+        kind=st.just(LifeEventKind.INCOME_CHANGE),
+        on=_DATES,
+        income_band=st.none() | st.sampled_from(["low", "middle", "high"]),
+    )
+    return plain | moved | income
 
 
 @st.composite
@@ -165,10 +232,16 @@ def customers(draw: Any, *, code: str | None = None) -> Customer:
         name=draw(names()),
         kind=kind,
         demographics=draw(st.none() | demographics()) if kind is CustomerKind.PERSON else None,
+        marital_status=(
+            draw(st.none() | st.sampled_from(MaritalStatus))
+            if kind is CustomerKind.PERSON
+            else None
+        ),
+        address=draw(st.none() | addresses()),
         contacts=draw(st.lists(contact_points(), max_size=3)),
         tags=draw(st.lists(st.sampled_from(["vip", "b2b", "new", "loyal"]), max_size=3)),
         segment=draw(st.none() | st.sampled_from(["A", "B", "C"])),
-        national_id=draw(st.none() | st.integers(0, 10**10 - 1).map(lambda k: f"{k:010d}")),
+        national_id=draw(st.none() | national_ids()),
         acquired_on=draw(st.none() | _DATES),
         acquisition_channel=draw(st.none() | st.sampled_from(Channel)),
         status=status,

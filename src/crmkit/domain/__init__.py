@@ -30,6 +30,7 @@ from crmkit.domain.analytics import (
 )
 from crmkit.domain.complaint import Complaint, ComplaintStage, ComplaintStep
 from crmkit.domain.customer import (
+    Address,
     ContactPoint,
     Customer,
     CustomerKind,
@@ -38,6 +39,7 @@ from crmkit.domain.customer import (
     Gender,
     LifeEvent,
     LifeEventKind,
+    MaritalStatus,
 )
 from crmkit.domain.frames import (
     complaints_from_frame,
@@ -50,6 +52,7 @@ from crmkit.domain.frames import (
     interactions_to_frame,
     opportunities_from_frame,
     opportunities_to_frame,
+    read_customers_csv,
     relationships_from_frame,
     relationships_to_frame,
 )
@@ -69,6 +72,7 @@ from crmkit.domain.relationship import (
 )
 
 __all__ = [
+    "Address",
     "Channel",
     "Complaint",
     "ComplaintStage",
@@ -84,6 +88,7 @@ __all__ = [
     "InteractionKind",
     "LifeEvent",
     "LifeEventKind",
+    "MaritalStatus",
     "Opportunity",
     "OpportunityStage",
     "PipelineStep",
@@ -106,6 +111,7 @@ __all__ = [
     "opportunities_from_frame",
     "opportunities_to_frame",
     "quality",
+    "read_customers_csv",
     "relationships_from_frame",
     "relationships_to_frame",
     "weighted_forecast",

@@ -18,6 +18,7 @@ import attrs
 import numpy as np
 import pandas as pd
 
+from crmkit._validation import SUPPORTED_DATES
 from crmkit.codes._base import show
 from crmkit.exceptions import InvalidValueError
 
@@ -140,21 +141,42 @@ def date(field: str) -> Callable[[Any], dt.date]:
                     f"{field}={value!r} has a time of day; pass a calendar date "
                     "(datetime.date or 'YYYY-MM-DD')."
                 )
-            return ts.date()
+            return in_range(field, ts.date())
         if isinstance(value, dt.date):
-            return value
+            return in_range(field, value)
         if isinstance(value, str):
             try:
-                return dt.date.fromisoformat(str.strip(value))
+                day = dt.date.fromisoformat(str.strip(value))
             except ValueError as exc:
                 raise InvalidValueError(
                     f"{field}={show(value)} is not an ISO date; write it as 'YYYY-MM-DD'."
                 ) from exc
+            return in_range(field, day)
         raise InvalidValueError(
             f"{field}={show(value)} is not a date; pass a datetime.date or 'YYYY-MM-DD'."
         )
 
     return convert
+
+
+def in_range(field: str, day: dt.date) -> dt.date:
+    """``day`` if it lies in the supported range 1678-01-01 .. 2261-12-31, else an error.
+
+    A year before 1678 is most often a Solar Hijri (Jalali) date typed into a Gregorian
+    field (``1402-01-01`` is 2023-03-21); the message says so.
+    """
+    if day.year < 1678:
+        raise InvalidValueError(
+            f"{field}={day.isoformat()!r} is before 1678-01-01, the first supported date "
+            f"(supported: {SUPPORTED_DATES}). If it is a Solar Hijri (Jalali) date, convert "
+            "it to the Gregorian calendar first (1402-01-01 SH is 2023-03-21)."
+        )
+    if day.year > 2261:
+        raise InvalidValueError(
+            f"{field}={day.isoformat()!r} is after 2261-12-31, the last supported date "
+            f"(supported: {SUPPORTED_DATES}); check the year."
+        )
+    return day
 
 
 def optional_date(field: str) -> Callable[[Any], dt.date | None]:
@@ -286,7 +308,7 @@ def tuple_of(cls: type[Any], field: str) -> Callable[[Iterable[Any] | None], tup
         for v in items(field, value):
             if isinstance(v, cls):
                 out.append(v)
-            elif isinstance(v, dict):
+            elif isinstance(v, Mapping):
                 out.append(cls.from_record(v))
             else:
                 raise InvalidValueError(

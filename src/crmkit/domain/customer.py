@@ -1,4 +1,4 @@
-"""Customers, their contact points, demographics and life events.
+"""Customers, their contact points, addresses, demographics and life events.
 
 A :class:`Customer` is an immutable value: changing one (a new address, a life event,
 a merge) returns a new object. The customer's ``code`` is the unique identifier the
@@ -6,41 +6,75 @@ organisation's code registry gives it (:class:`crmkit.codes.CodeRegistry`); this
 module accepts any non-empty code string as given (surrounding
 whitespace removed) and does not re-check it against a scheme.
 
+Identity rules (what makes two values "the same"):
+
+* e-mail addresses are stored case-folded (``A@X.IR`` is stored as ``a@x.ir``);
+  phone, mobile and fax numbers in E.164 form; a customer's contact points are
+  de-duplicated on (channel, normalised value), first one kept;
+* a national ID written only with digits (Persian, Arabic-Indic or ASCII, with optional
+  spaces, dashes or dots) is an Iranian national ID (*kod-e melli*): it is checked with
+  :data:`crmkit.codes.IRAN_NATIONAL_ID` (10 digits and the check digit) and stored as
+  its 10 ASCII digits. An ID that contains letters (a passport number, a foreign ID
+  written with its ISO 3166 country prefix such as ``"DE-T22000129"``) is kept as
+  written, digits made ASCII; write an all-digit foreign ID with such a prefix;
+* dates are Gregorian and lie between 1678-01-01 and 2261-12-31: a Solar Hijri date
+  such as ``1402-01-01`` is refused with a message to convert it first.
+
 Life events are the record updates CRM data-quality practice names (moving, income change,
-marriage, birth of a child, death): :meth:`Customer.apply` returns the updated customer
-with the event appended to its history; a death sets the status to ``deceased``.
+marriage, birth of a child, death; divorce added): :meth:`Customer.apply` returns the
+updated customer with the event appended to its history. Each event kind updates its
+field: ``moved`` sets the :class:`Address` the event carries, ``income change`` the
+income band, ``marriage`` / ``divorce`` the :class:`MaritalStatus`, ``death`` the
+status. Every domain object has ``to_record()`` (a JSON-safe dict) and
+``from_record()`` (its inverse).
 
 Examples
 --------
->>> import datetime as dt
+>>> import datetime as dt, json
 >>> c = Customer(
 ...     code="CUST-000042",
 ...     name="Sara Ahmadi",
 ...     kind="person",
-...     contacts=[ContactPoint(channel="e-mail", value="Sara@Mail.IR")],
+...     contacts=[
+...         ContactPoint(channel="e-mail", value="Sara@Mail.IR"),
+...         {"channel": "e-mail", "value": "sara@mail.ir"},
+...     ],
 ... )
->>> c.contacts[0].value
-'sara@mail.ir'
->>> moved = c.apply(LifeEvent(kind="moved", on=dt.date(2024, 5, 1), detail="Shiraz"))
->>> [e.kind.value for e in moved.life_events], c.life_events
-(['moved'], ())
+>>> [p.value for p in c.contacts]
+['sara@mail.ir']
+>>> moved = c.apply(
+...     LifeEvent(
+...         kind="moved", on=dt.date(2024, 5, 1), address={"line": "12 Zand St", "city": "Shiraz"}
+...     )
+... )
+>>> moved.address.city, [e.kind.value for e in moved.life_events], c.life_events
+('Shiraz', ['moved'], ())
+>>> Customer.from_record(json.loads(json.dumps(moved.to_record()))) == moved
+True
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import enum
-from collections.abc import Mapping
+import unicodedata
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import attrs
 
+from crmkit._text import normalize_digits, strip_code_separators
+from crmkit.codes import IRAN_NATIONAL_ID
+from crmkit.codes._base import show
 from crmkit.domain import _common as cv
+from crmkit.domain._address import Address, optional_address
+from crmkit.domain._records import to_record as _to_record
 from crmkit.domain.interaction import Channel
 from crmkit.domain.quality.normalize import normalize_email, normalize_phone
-from crmkit.exceptions import InvalidValueError, InvariantError
+from crmkit.exceptions import CrmkitError, InvalidValueError, InvariantError
 
 __all__ = [
+    "Address",
     "ContactPoint",
     "Customer",
     "CustomerKind",
@@ -49,6 +83,7 @@ __all__ = [
     "Gender",
     "LifeEvent",
     "LifeEventKind",
+    "MaritalStatus",
 ]
 
 
@@ -76,12 +111,22 @@ class Gender(enum.Enum):
     OTHER = "other"
 
 
+class MaritalStatus(enum.Enum):
+    """Marital status of a person (set directly, or by a marriage or divorce event)."""
+
+    SINGLE = "single"
+    MARRIED = "married"
+    DIVORCED = "divorced"
+    WIDOWED = "widowed"
+
+
 class LifeEventKind(enum.Enum):
-    """Life events that require a record update, in the customary order."""
+    """Life events that require a record update, in the customary order (divorce added)."""
 
     MOVED = "moved"
     INCOME_CHANGE = "income change"
     MARRIAGE = "marriage"
+    DIVORCE = "divorce"
     BIRTH_OF_CHILD = "birth of a child"
     DEATH = "death"
     OTHER = "other"
@@ -95,93 +140,121 @@ def _contact_value(channel: Channel, value: str, default_country_code: str | Non
     return value
 
 
-# Named converters (the mypy attrs plugin needs named functions, not factories).
-def _date_on(value: Any) -> dt.date:
+# Named converters (the mypy attrs plugin needs named functions, not factories). Their
+# parameter types are what the generated ``__init__`` accepts, so they are precise:
+# ``mypy --strict`` then rejects e.g. ``Customer(code=123)``. Runtime checks stay for
+# callers without a type checker.
+def _date_on(value: dt.date | str) -> dt.date:
     return cv.date("on")(value)
 
 
-def _member_channel(value: Any) -> Channel:
+def _member_channel(value: Channel | str) -> Channel:
     return cv.member(Channel, "channel")(value)
 
 
-def _member_event_kind(value: Any) -> LifeEventKind:
+def _member_event_kind(value: LifeEventKind | str) -> LifeEventKind:
     return cv.member(LifeEventKind, "kind")(value)
 
 
-def _member_kind(value: Any) -> CustomerKind:
+def _member_kind(value: CustomerKind | str) -> CustomerKind:
     return cv.member(CustomerKind, "kind")(value)
 
 
-def _member_status(value: Any) -> CustomerStatus:
+def _member_status(value: CustomerStatus | str) -> CustomerStatus:
     return cv.member(CustomerStatus, "status")(value)
 
 
-def _optional_date_acquired_on(value: Any) -> dt.date | None:
+def _optional_member_marital_status(value: MaritalStatus | str | None) -> MaritalStatus | None:
+    return cv.optional_member(MaritalStatus, "marital_status")(value)
+
+
+def _optional_date_acquired_on(value: dt.date | str | None) -> dt.date | None:
     return cv.optional_date("acquired_on")(value)
 
 
-def _optional_date_birth_date(value: Any) -> dt.date | None:
+def _optional_date_birth_date(value: dt.date | str | None) -> dt.date | None:
     return cv.optional_date("birth_date")(value)
 
 
-def _optional_member_acquisition_channel(value: Any) -> Channel | None:
+def _optional_member_acquisition_channel(value: Channel | str | None) -> Channel | None:
     return cv.optional_member(Channel, "acquisition_channel")(value)
 
 
-def _optional_member_gender(value: Any) -> Gender | None:
+def _optional_member_gender(value: Gender | str | None) -> Gender | None:
     return cv.optional_member(Gender, "gender")(value)
 
 
-def _text_value(value: Any) -> str:
+def _text_value(value: str) -> str:
     return cv.text("value")(value)
 
 
-def _optional_text_age_band(value: Any) -> str | None:
+def _optional_text_age_band(value: str | None) -> str | None:
     return cv.optional_text("age_band")(value)
 
 
-def _optional_text_default_country_code(value: Any) -> str | None:
+def _optional_text_default_country_code(value: str | None) -> str | None:
     return cv.optional_text("default_country_code")(value)
 
 
-def _optional_text_detail(value: Any) -> str | None:
+def _optional_text_detail(value: str | None) -> str | None:
     return cv.optional_text("detail")(value)
 
 
-def _optional_text_income_band(value: Any) -> str | None:
+def _optional_text_income_band(value: str | None) -> str | None:
     return cv.optional_text("income_band")(value)
 
 
-def _optional_text_national_id(value: Any) -> str | None:
-    return cv.optional_text("national_id")(value)
+def _optional_national_id(value: str | None) -> str | None:
+    text = cv.optional_text("national_id")(value)
+    if text is None:
+        return None
+    text = normalize_digits(unicodedata.normalize("NFKC", text))
+    compact = strip_code_separators(text)
+    if not (compact.isascii() and compact.isdigit()):
+        return text  # letters: a foreign ID or passport number, kept as written
+    try:
+        return IRAN_NATIONAL_ID.validate(compact)
+    except CrmkitError as exc:
+        raise InvalidValueError(
+            f"national_id={show(value)} is written only with digits, so it is read as an "
+            f"Iranian national ID, and it is not one: {exc} For another country's ID, "
+            "write it with its ISO 3166 country prefix (e.g. 'DE-12345678')."
+        ) from exc
 
 
-def _optional_text_segment(value: Any) -> str | None:
+def _optional_text_segment(value: str | None) -> str | None:
     return cv.optional_text("segment")(value)
 
 
-def _text_code(value: Any) -> str:
+def _text_code(value: str) -> str:
     return cv.text("code")(value)
 
 
-def _text_name(value: Any) -> str:
+def _text_name(value: str) -> str:
     return cv.text("name")(value)
 
 
-def _text_tuple_aliases(value: Any) -> tuple[str, ...]:
+def _text_tuple_aliases(value: Iterable[str] | None) -> tuple[str, ...]:
     return cv.text_tuple("aliases")(value)
 
 
-def _text_tuple_tags(value: Any) -> tuple[str, ...]:
+def _text_tuple_tags(value: Iterable[str] | None) -> tuple[str, ...]:
     return cv.text_tuple("tags")(value)
 
 
-def _tuple_of_contacts(value: Any) -> tuple[ContactPoint, ...]:
-    return cv.tuple_of(ContactPoint, "contacts")(value)
+def _tuple_of_contacts(
+    value: Iterable[ContactPoint | Mapping[str, Any]] | None,
+) -> tuple[ContactPoint, ...]:
+    points: tuple[ContactPoint, ...] = cv.tuple_of(ContactPoint, "contacts")(value)
+    # one entry per (channel, normalised value): 'A@X.IR' and 'a@x.ir' are one address
+    return tuple({(p.channel, p.value): p for p in reversed(points)}.values())[::-1]
 
 
-def _tuple_of_life_events(value: Any) -> tuple[LifeEvent, ...]:
-    return cv.tuple_of(LifeEvent, "life_events")(value)
+def _tuple_of_life_events(
+    value: Iterable[LifeEvent | Mapping[str, Any]] | None,
+) -> tuple[LifeEvent, ...]:
+    events: tuple[LifeEvent, ...] = cv.tuple_of(LifeEvent, "life_events")(value)
+    return events
 
 
 @attrs.frozen(kw_only=True)
@@ -224,10 +297,20 @@ class ContactPoint:
         clean = _contact_value(self.channel, self.value, self.default_country_code)
         object.__setattr__(self, "value", clean)  # frozen: the attrs-documented idiom
 
+    def to_record(self) -> dict[str, Any]:
+        """JSON-safe record: ``channel`` (its value), ``default_country_code``, ``value``.
+
+        Examples
+        --------
+        >>> ContactPoint(channel="e-mail", value="A@X.IR").to_record()
+        {'channel': 'e-mail', 'default_country_code': None, 'value': 'a@x.ir'}
+        """
+        return _to_record(self)
+
     @classmethod
     def from_record(cls, record: Mapping[str, Any]) -> ContactPoint:
         """Build from a mapping with keys ``channel``, ``value`` [, ``default_country_code``]."""
-        return cls(**_pick(record, ("channel", "value", "default_country_code"), cls))
+        return cv.construct(cls, _pick(record, ("channel", "value", "default_country_code"), cls))
 
 
 @attrs.frozen(kw_only=True)
@@ -290,6 +373,16 @@ class Demographics:
             )
         return when.year - b.year - ((when.month, when.day) < (b.month, b.day))
 
+    def to_record(self) -> dict[str, Any]:
+        """JSON-safe record (dates as ISO text, the gender as its value).
+
+        Examples
+        --------
+        >>> Demographics(birth_date="1990-04-01", gender="female").to_record()
+        {'birth_date': '1990-04-01', 'age_band': None, 'gender': 'female', 'income_band': None}
+        """
+        return _to_record(self)
+
     @classmethod
     def from_record(cls, record: Mapping[str, Any]) -> Demographics:
         """Build from a mapping with any of the field names as keys."""
@@ -300,39 +393,76 @@ class Demographics:
 class LifeEvent:
     """A dated life event that changes what the organisation should know about a customer.
 
+    Events that change a field carry the new value: ``moved`` the new ``address``,
+    ``income change`` the new ``income_band``; ``marriage`` and ``divorce`` imply the
+    new marital status and ``death`` the status, so they carry nothing.
+    :meth:`Customer.apply` makes the update.
+
     Parameters
     ----------
     kind : LifeEventKind or str
-        ``"moved"``, ``"income change"``, ``"marriage"``, ``"birth of a child"``,
-        ``"death"`` or ``"other"``.
-    on : datetime.date
-        When it happened.
+        ``"moved"``, ``"income change"``, ``"marriage"``, ``"divorce"``,
+        ``"birth of a child"``, ``"death"`` or ``"other"``.
+    on : datetime.date or str
+        When it happened (Gregorian; ISO text accepted).
     detail : str, optional
-        Free text (new city, new income band ...).
+        Free text.
+    address : Address, mapping or str, optional
+        The new address; only for ``moved``.
+    income_band : str, optional
+        The new income band; only for ``income change``.
+
+    Raises
+    ------
+    InvariantError
+        If ``address`` or ``income_band`` is given for another kind of event.
 
     Examples
     --------
     >>> LifeEvent(kind="marriage", on="2023-06-10").kind
     <LifeEventKind.MARRIAGE: 'marriage'>
+    >>> rec = LifeEvent(kind="moved", on="2024-05-01", address="5 Hafez St").to_record()
+    >>> rec["on"], rec["address"]["line"]
+    ('2024-05-01', '5 Hafez St')
     """
 
     kind: LifeEventKind = attrs.field(converter=_member_event_kind)
     on: dt.date = attrs.field(converter=_date_on)
     detail: str | None = attrs.field(default=None, converter=_optional_text_detail)
+    address: Address | None = attrs.field(default=None, converter=optional_address)
+    income_band: str | None = attrs.field(default=None, converter=_optional_text_income_band)
+
+    def __attrs_post_init__(self) -> None:
+        carried = (
+            ("address", self.address, LifeEventKind.MOVED),
+            ("income_band", self.income_band, LifeEventKind.INCOME_CHANGE),
+        )
+        for name, value, kind in carried:
+            if value is not None and self.kind is not kind:
+                raise InvariantError(
+                    f"a {self.kind.value!r} event cannot carry {name}={value!r}; only a "
+                    f"{kind.value!r} event does. Use kind={kind.value!r} or put the text in "
+                    "detail."
+                )
+
+    def to_record(self) -> dict[str, Any]:
+        """JSON-safe record (kind as its value, ``on`` as ISO text, address nested)."""
+        return _to_record(self)
 
     @classmethod
     def from_record(cls, record: Mapping[str, Any]) -> LifeEvent:
-        """Build from a mapping with keys ``kind``, ``on`` [, ``detail``]."""
-        return cls(**_pick(record, ("kind", "on", "detail"), cls))
+        """Build from a mapping with keys ``kind``, ``on`` and any optional field."""
+        keys = ("kind", "on", "detail", "address", "income_band")
+        return cv.construct(cls, _pick(record, keys, cls))
 
 
-def _demographics(value: Any) -> Demographics | None:
+def _demographics(value: Demographics | Mapping[str, Any] | None) -> Demographics | None:
     if value is None:
         return None
     if isinstance(value, Mapping):
         value = Demographics.from_record(value)
     if not isinstance(value, Demographics):
-        raise InvalidValueError(f"demographics={value!r} must be a Demographics or a mapping.")
+        raise InvalidValueError(f"demographics={show(value)} must be a Demographics or a mapping.")
     return None if value == Demographics() else value
 
 
@@ -365,19 +495,27 @@ class Customer:
     kind : CustomerKind or str, default ``"person"``
     demographics : Demographics or mapping, optional
         Only for persons; an all-empty one is stored as ``None``.
-    contacts : tuple of ContactPoint
-    tags : tuple of str
+    marital_status : MaritalStatus or str, optional
+        Only for persons.
+    address : Address, mapping or str, optional
+        Postal address; text becomes ``Address(line=text)``.
+    contacts : iterable of ContactPoint or mapping
+        De-duplicated on (channel, normalised value), first one kept: ``A@X.IR`` and
+        ``a@x.ir`` are one e-mail address.
+    tags : iterable of str
         Free labels; duplicates are removed, first-seen order kept.
     segment : str, optional
     national_id : str, optional
-        National identification number (used as an exact duplicate key).
-    acquired_on : datetime.date, optional
+        National identification number, an exact duplicate key. All-digit IDs are
+        Iranian national IDs, validated and stored as 10 ASCII digits; IDs with letters
+        are kept as written (see the module notes).
+    acquired_on : datetime.date or str, optional
         Date of acquisition (first contact that made them a customer or prospect).
     acquisition_channel : Channel or str, optional
     status : CustomerStatus or str, default ``"active"``
-    life_events : tuple of LifeEvent
+    life_events : iterable of LifeEvent or mapping
         In date order; a death must be last and implies ``status="deceased"``.
-    aliases : tuple of str
+    aliases : iterable of str
         Codes of records merged into this one (see
         :func:`~crmkit.domain.quality.merge_customers`).
 
@@ -386,23 +524,33 @@ class Customer:
     InvalidValueError
         For any invalid field; the message names the field and value.
     InvariantError
-        Demographics on an organisation, events out of order, a death without
-        ``deceased`` status, or the own code listed among the aliases.
+        Demographics or a marital status on an organisation, events out of order, a
+        death without ``deceased`` status, or the own code listed among the aliases.
 
     Examples
     --------
     >>> Customer(code="C1", name="Parsian Co", kind="organisation").kind.value
     'organisation'
+    >>> Customer(code="C2", name="Sara", national_id="۰۴۹۹-۳۷۰۸۹۹").national_id
+    '0499370899'
+    >>> Customer(code="C3", name="Reza", national_id="1234")
+    Traceback (most recent call last):
+    ...
+    crmkit.exceptions.InvalidValueError: national_id='1234' is written only with digits, ...
     """
 
     code: str = attrs.field(converter=_text_code)
     name: str = attrs.field(converter=_text_name)
     kind: CustomerKind = attrs.field(default=CustomerKind.PERSON, converter=_member_kind)
     demographics: Demographics | None = attrs.field(default=None, converter=_demographics)
+    marital_status: MaritalStatus | None = attrs.field(
+        default=None, converter=_optional_member_marital_status
+    )
+    address: Address | None = attrs.field(default=None, converter=optional_address)
     contacts: tuple[ContactPoint, ...] = attrs.field(default=(), converter=_tuple_of_contacts)
     tags: tuple[str, ...] = attrs.field(default=(), converter=_text_tuple_tags)
     segment: str | None = attrs.field(default=None, converter=_optional_text_segment)
-    national_id: str | None = attrs.field(default=None, converter=_optional_text_national_id)
+    national_id: str | None = attrs.field(default=None, converter=_optional_national_id)
     acquired_on: dt.date | None = attrs.field(default=None, converter=_optional_date_acquired_on)
     acquisition_channel: Channel | None = attrs.field(
         default=None, converter=_optional_member_acquisition_channel
@@ -414,11 +562,14 @@ class Customer:
     aliases: tuple[str, ...] = attrs.field(default=(), converter=_text_tuple_aliases)
 
     def __attrs_post_init__(self) -> None:
-        if self.kind is CustomerKind.ORGANISATION and self.demographics is not None:
-            raise InvariantError(
-                f"customer {self.code!r} is an organisation but has demographics; "
-                "demographics apply to persons only."
-            )
+        if self.kind is CustomerKind.ORGANISATION:
+            for name in ("demographics", "marital_status"):
+                value = getattr(self, name)
+                if value is not None:
+                    raise InvariantError(
+                        f"customer {self.code!r} is an organisation but has {name}="
+                        f"{show(value)}; {name} apply to persons only."
+                    )
         dead = any(e.kind is LifeEventKind.DEATH for e in self.life_events)
         if dead and self.status is not CustomerStatus.DECEASED:
             raise InvariantError(
@@ -448,23 +599,35 @@ class Customer:
     def apply(self, event: LifeEvent) -> Customer:
         """Return the customer updated by a life event, with the event in its history.
 
-        A ``death`` sets ``status`` to ``deceased``; end the customer's relationships
-        with :meth:`crmkit.domain.Relationship.end_by_death`.
+        Updates by kind: ``moved`` sets ``address`` to the event's address (an event
+        without one clears it: the old address is known to be out of date);
+        ``income change`` sets the income band the same way; ``marriage`` sets
+        ``marital_status`` to married, ``divorce`` to divorced; ``death`` sets
+        ``status`` to deceased (end the customer's relationships with
+        :meth:`crmkit.domain.Relationship.end_by_death`). ``birth of a child`` and
+        ``other`` are recorded only.
 
         Raises
         ------
         InvalidValueError
             If the customer is already deceased, ``event`` is not a :class:`LifeEvent`,
             or the event predates the latest recorded one (apply events in date order).
+        InvariantError
+            If the update does not fit the customer (a marriage of an organisation).
 
         Examples
         --------
-        >>> c = Customer(code="C1", name="A").apply(LifeEvent(kind="death", on="2024-01-02"))
+        >>> c = Customer(code="C1", name="A", marital_status="single")
+        >>> c = c.apply(LifeEvent(kind="marriage", on="2022-05-01"))
+        >>> c = c.apply(LifeEvent(kind="income change", on="2023-01-01", income_band="Q4"))
+        >>> c.marital_status.value, c.demographics.income_band
+        ('married', 'Q4')
+        >>> c = c.apply(LifeEvent(kind="death", on="2024-01-02"))
         >>> c.status.value, len(c.life_events)
-        ('deceased', 1)
+        ('deceased', 3)
         """
         if not isinstance(event, LifeEvent):
-            raise InvalidValueError(f"event={event!r} must be a LifeEvent.")
+            raise InvalidValueError(f"event={show(event)} must be a LifeEvent.")
         if self.is_deceased:
             raise InvalidValueError(
                 f"customer {self.code!r} is deceased; no further life events can be applied."
@@ -474,8 +637,39 @@ class Customer:
                 f"event on {event.on} predates the latest recorded event "
                 f"({self.life_events[-1].on}); apply events in date order."
             )
-        status = CustomerStatus.DECEASED if event.kind is LifeEventKind.DEATH else self.status
-        return attrs.evolve(self, life_events=(*self.life_events, event), status=status)
+        kind = event.kind
+        updates: dict[str, Any] = {"life_events": (*self.life_events, event)}
+        if kind is LifeEventKind.MOVED:
+            updates["address"] = event.address
+        elif kind is LifeEventKind.INCOME_CHANGE:
+            demo = self.demographics or Demographics()
+            updates["demographics"] = attrs.evolve(demo, income_band=event.income_band)
+        elif kind is LifeEventKind.MARRIAGE:
+            updates["marital_status"] = MaritalStatus.MARRIED
+        elif kind is LifeEventKind.DIVORCE:
+            updates["marital_status"] = MaritalStatus.DIVORCED
+        elif kind is LifeEventKind.DEATH:
+            updates["status"] = CustomerStatus.DECEASED
+        return attrs.evolve(self, **updates)
+
+    def to_record(self) -> dict[str, Any]:
+        """JSON-safe record: one key per field; nested objects as nested records.
+
+        Enums become their values, dates ISO text, tuples lists, so
+        ``json.dumps(c.to_record())`` works and ``Customer.from_record`` reads it back
+        to an equal customer.
+
+        Examples
+        --------
+        >>> import json
+        >>> c = Customer(code="C1", name="Ali", tags=["vip"], acquired_on="2024-01-31")
+        >>> rec = c.to_record()
+        >>> rec["acquired_on"], rec["status"], rec["tags"]
+        ('2024-01-31', 'active', ['vip'])
+        >>> Customer.from_record(json.loads(json.dumps(rec))) == c
+        True
+        """
+        return _to_record(self)
 
     @classmethod
     def from_record(cls, record: Mapping[str, Any]) -> Customer:
@@ -484,7 +678,8 @@ class Customer:
         Keys are the field names; ``demographics`` may be a nested mapping or the flat
         keys ``birth_date``, ``age_band``, ``gender``, ``income_band``; ``email`` and
         ``phone`` (with optional ``default_country_code``) become contact points.
-        Missing values (``None``, NaN, empty strings) count as absent.
+        Missing values (``None``, NaN, empty strings) count as absent. The output of
+        :meth:`to_record` is read back to an equal customer.
 
         Raises
         ------
@@ -505,7 +700,12 @@ class Customer:
         cv.check_keys(cls, record, sorted(known))
         kw = {k: record[k] for k in fields if k in record and not _missing(record[k])}
         demo = {k: record[k] for k in flat_demo if k in record and not _missing(record[k])}
-        if demo and "demographics" not in kw:
+        if demo:
+            if "demographics" in kw:
+                raise InvalidValueError(
+                    f"Customer.from_record got both demographics and the flat key(s) "
+                    f"{sorted(demo)}; give the demographic fields one way."
+                )
             kw["demographics"] = Demographics.from_record(demo)
         contacts = cv.items("contacts", kw.get("contacts", ()))
         cc = record.get("default_country_code")

@@ -13,9 +13,11 @@ Examples
 from __future__ import annotations
 
 from crmkit.domain.quality.dedupe import BLOCKING_KEYS, EXACT_KEYS, blocking_key, find_duplicates
+from crmkit.domain.quality.index import CustomerIndex
 from crmkit.domain.quality.merge import (
     MergeResult,
     cluster_duplicates,
+    combine_relationships,
     merge_customer_frame,
     merge_customers,
     merge_records,
@@ -34,10 +36,12 @@ from crmkit.domain.quality.similarity import NgramIndex, jaro_winkler, ngram_jac
 __all__ = [
     "BLOCKING_KEYS",
     "EXACT_KEYS",
+    "CustomerIndex",
     "MergeResult",
     "NgramIndex",
     "blocking_key",
     "cluster_duplicates",
+    "combine_relationships",
     "find_duplicates",
     "jaro_winkler",
     "merge_customer_frame",

@@ -1,0 +1,108 @@
+"""Postal addresses of customers (private module; the class is public as
+:class:`crmkit.domain.Address`)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import attrs
+
+from crmkit._text import normalize_digits
+from crmkit.codes._base import show
+from crmkit.domain import _common as cv
+from crmkit.domain._records import to_record as _to_record
+from crmkit.exceptions import InvalidValueError
+
+__all__ = ["Address", "optional_address"]
+
+
+def _text_line(value: str) -> str:
+    return " ".join(cv.text("line")(value).split())
+
+
+def _optional_text_city(value: str | None) -> str | None:
+    text = cv.optional_text("city")(value)
+    return None if text is None else " ".join(text.split())
+
+
+def _optional_postal_code(value: str | None) -> str | None:
+    text = cv.optional_text("postal_code")(value)
+    return None if text is None else normalize_digits(text)
+
+
+def _optional_country(value: str | None) -> str | None:
+    text = cv.optional_text("country")(value)
+    if text is None:
+        return None
+    if not (len(text) == 2 and text.isascii() and text.isalpha()):
+        raise InvalidValueError(
+            f"country={show(value)} must be a two-letter ISO 3166-1 alpha-2 code such as "
+            "'IR' or 'DE'."
+        )
+    return text.upper()
+
+
+@attrs.frozen(kw_only=True)
+class Address:
+    """A postal address: one free-text line plus the parts used for analysis.
+
+    Addresses differ too much between countries for a fixed structure, so the street
+    part is one line of text (whitespace collapsed); ``city``, ``postal_code`` and
+    ``country`` are separate because they are what segmentation and de-duplication use.
+
+    Parameters
+    ----------
+    line : str
+        Street, number, unit ... as one line.
+    city : str, optional
+    postal_code : str, optional
+        Persian/Arabic-Indic digits become ASCII (Iranian postal codes have 10 digits;
+        the form is not checked, schemes differ by country).
+    country : str, optional
+        ISO 3166-1 alpha-2 code (``"IR"``), stored upper-case.
+
+    Raises
+    ------
+    InvalidValueError
+        Empty line or a country that is not two letters.
+
+    Examples
+    --------
+    >>> a = Address(
+    ...     line="  No. 5,  Hafez St ", city="Shiraz", postal_code="۷۱۳۴۸۱۴۳۳۶", country="ir"
+    ... )
+    >>> a.line, a.postal_code, a.country
+    ('No. 5, Hafez St', '7134814336', 'IR')
+    >>> Address.from_record(a.to_record()) == a
+    True
+    """
+
+    line: str = attrs.field(converter=_text_line)
+    city: str | None = attrs.field(default=None, converter=_optional_text_city)
+    postal_code: str | None = attrs.field(default=None, converter=_optional_postal_code)
+    country: str | None = attrs.field(default=None, converter=_optional_country)
+
+    def to_record(self) -> dict[str, Any]:
+        """JSON-safe record (keys ``line``, ``city``, ``postal_code``, ``country``)."""
+        return _to_record(self)
+
+    @classmethod
+    def from_record(cls, record: Mapping[str, Any]) -> Address:
+        """Build from a mapping with keys ``line`` [, ``city``, ``postal_code``, ``country``]."""
+        return cv.construct(cls, cv.record_fields(cls, record))
+
+
+def optional_address(value: Address | Mapping[str, Any] | str | None) -> Address | None:
+    if cv.is_missing(value) or (isinstance(value, str) and not value.strip()):
+        return None
+    if isinstance(value, Address):
+        return value
+    if isinstance(value, str):
+        return Address(line=value)
+    if isinstance(value, Mapping):
+        return Address.from_record(value)
+    raise InvalidValueError(
+        f"address={show(value)} must be an Address, a mapping of its fields or the address "
+        "as one line of text."
+    )
