@@ -213,6 +213,10 @@ def _int_array(values: Any, name: str) -> NDArray[np.int64]:
     return arr.astype(np.int64)
 
 
+def _plain(value: Any) -> Any:
+    return value.item() if isinstance(value, np.generic) else value
+
+
 def _preview(values: list[Any]) -> str:
     return ", ".join(repr(v) for v in values)
 
@@ -434,6 +438,10 @@ def _day_codes(dates: Any, name: str) -> tuple[NDArray[np.int64], bool, pd.Index
     index = dates.index if isinstance(dates, pd.Series) else None
     if isinstance(dates, pd.Series | pd.Index):
         values = dates
+    elif isinstance(dates, list | tuple) and not any(
+        isinstance(v, list | tuple | np.ndarray) for v in dates
+    ):
+        values = pd.Index(list(dates), dtype=object)
     else:
         arr = np.asarray(dates)
         if arr.ndim != 1:
@@ -455,7 +463,7 @@ def _day_codes(dates: Any, name: str) -> tuple[NDArray[np.int64], bool, pd.Index
                 else ""
             )
             raise InvalidValueError(
-                f"{name} must hold datetimes; found {odd!r} (dtype {values.dtype}).{hint}"
+                f"{name} must hold datetimes; found {_plain(odd)!r} (dtype {values.dtype}).{hint}"
             )
         try:
             values = pd.DatetimeIndex(items)
