@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from crmkit import jalali
+from crmkit import _jalali, jalali
 from crmkit.exceptions import InvalidValueError
 
 FIRST = int(np.datetime64("0622-03-22", "D").astype(np.int64))  # 1 Farvardin 1
@@ -280,7 +280,7 @@ def test_fiscal_period_labels_and_bounds() -> None:
     assert jalali.jalali_period(d, "Y").tolist() == ["1401", "1402", "1402", "1402", "1402"]
     # bounds of every quarter of 1402: Farvardin-Khordad, Tir-Shahrivar, Mehr-Azar, Dey-Esfand
     ords = np.arange(1402 * 4, 1402 * 4 + 4)
-    first, last = jalali.period_bounds(ords, "Q")
+    first, last = _jalali.period_bounds(ords, "Q")
     to_iso = [str(np.datetime64(int(x), "D")) for x in np.r_[first, last]]
     assert to_iso == [
         "2023-03-21",
@@ -300,6 +300,6 @@ def test_fiscal_period_labels_and_bounds() -> None:
 
 
 def test_check_calendar() -> None:
-    assert jalali.check_calendar("jalali") == "jalali"
+    assert _jalali.check_calendar("jalali") == "jalali"
     with pytest.raises(InvalidValueError, match="calendar='persian' is not 'gregorian'"):
-        jalali.check_calendar("persian")
+        _jalali.check_calendar("persian")

@@ -23,10 +23,10 @@ import attrs
 import numpy as np
 from numpy.typing import NDArray
 
+from crmkit._jalali import Calendar, days_to_jalali, period_bounds
 from crmkit._periods import DAY_NS, calendar_labels, period_start
 from crmkit._txprep import observation_day
 from crmkit.exceptions import InvalidValueError
-from crmkit.jalali import Calendar, days_to_jalali, period_bounds
 from crmkit.timeunits import TimeUnit
 
 __all__ = [

@@ -19,10 +19,10 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
+from crmkit._jalali import Calendar, check_calendar, period_text
+from crmkit._jalali import period_ordinals as jalali_ordinals
 from crmkit._validation import check_date_range
 from crmkit.exceptions import InvalidValueError
-from crmkit.jalali import Calendar, check_calendar, period_text
-from crmkit.jalali import period_ordinals as jalali_ordinals
 
 if TYPE_CHECKING:
     from crmkit.timeunits import TimeUnit

@@ -9,13 +9,15 @@ from the Hijra (1 Farvardin 1 AP = 22 March 622, proleptic Gregorian).
 **Arithmetic and its range.** Which years are leap is decided by the equinox, not by a
 rule. crmkit uses the arithmetic of Borkowski (1996): leap years follow a 33-year pattern
 (every fourth year, with a fifth-year step once a cycle) whose phase shifts at a fixed
-list of *break* years; that list was fitted to the equinox times computed with an
-analytical theory of the Earth's motion over AD 622-3800 and reproduces the astronomical
-calendar for the years 1 to 3177 AP (AD 622-3799), the range of this module. Dates
-outside it raise :class:`~crmkit.exceptions.InvalidValueError`. The same arithmetic is
-used by the jalaali-js and jalaali-python libraries; the simple 33-year cycle and the
-2820-year cycle of Birashk (1993) drift from the astronomical calendar (the 2820-year
-cycle already in 1404 AP, 2025).
+list of *break* years. Borkowski computed the equinox with an analytical theory of the
+Earth's motion from the Hijra to AD 3800 and built the break list to reconstruct the
+leap years of that astronomical calendar over about 3000 years; crmkit supports the
+years 1 to 3177 AP (22 March 622 to 19 March 3799) and refuses dates outside them with
+:class:`~crmkit.exceptions.InvalidValueError`. The same arithmetic is used by the
+jalaali-js and jalaali-python libraries. crmkit's tests check it against the equinox
+itself (Meeus 1998, chapter 27) for every year 1179-1579 AP. The simple 33-year cycle and
+the 2820-year cycle of Birashk (1993) drift from the astronomical calendar, the
+2820-year one already in 1404 AP (2025).
 
 Every conversion goes through one table of the Nowruz day of each year (3177 entries,
 built once from the 20 break years), so converting many dates costs a binary search and
@@ -40,6 +42,8 @@ Planets*, 74(3), 223-230.
 Heydari-Malayeri, M. (2004). A concise review of the Iranian calendar.
 arXiv:astro-ph/0409620.
 
+Meeus, J. (1998). *Astronomical Algorithms* (2nd ed.), chapter 27. Willmann-Bell.
+
 Examples
 --------
 >>> import pandas as pd
@@ -60,13 +64,30 @@ from __future__ import annotations
 
 import datetime as _dt
 import re
-from functools import cache
 from typing import Any, Final, Literal, NamedTuple, TypeAlias, overload
 
 import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
+from crmkit._jalali import (
+    JALALI_YEAR_MAX,
+    JALALI_YEAR_MIN,
+    MONTHS,
+    MONTHS_FA,
+    Calendar,
+    JalaliFreq,
+    check_freq,
+    check_years,
+    days_to_jalali,
+    int_array,
+    jalali_to_days,
+    month_lengths,
+    period_ordinals,
+    period_text,
+    preview,
+    year_table,
+)
 from crmkit.exceptions import InvalidValueError
 
 __all__ = [
@@ -86,65 +107,11 @@ __all__ = [
     "to_jalali",
 ]
 
-Calendar: TypeAlias = Literal["gregorian", "jalali"]
-"""A calendar option: ``"gregorian"`` (the default everywhere) or ``"jalali"``."""
-
-JalaliFreq: TypeAlias = Literal["M", "Q", "Y"]
-
-JALALI_YEAR_MIN: Final = 1
-"""First Solar Hijri year supported (1 Farvardin 1 AP = 22 March 622)."""
-
-JALALI_YEAR_MAX: Final = 3177
-"""Last Solar Hijri year supported (Borkowski's arithmetic is fitted up to it)."""
-
-MONTHS: Final[tuple[str, ...]] = (
-    "Farvardin",
-    "Ordibehesht",
-    "Khordad",
-    "Tir",
-    "Mordad",
-    "Shahrivar",
-    "Mehr",
-    "Aban",
-    "Azar",
-    "Dey",
-    "Bahman",
-    "Esfand",
-)
-"""The twelve Solar Hijri months in Latin transliteration."""
-
-MONTHS_FA: Final[tuple[str, ...]] = (
-    "فروردین",
-    "اردیبهشت",
-    "خرداد",
-    "تیر",
-    "مرداد",
-    "شهریور",
-    "مهر",
-    "آبان",
-    "آذر",
-    "دی",
-    "بهمن",
-    "اسفند",
-)
-"""The twelve Solar Hijri months in Persian script."""
-
-# Years in which the 33-year leap pattern restarts with a new phase (Borkowski 1996);
-# the last entry closes the valid range (years < 3178).
-_BREAKS: Final = np.array(
-    [-61, 9, 38, 199, 426, 686, 756, 818, 1111, 1181, 1210, 1635, 2060, 2097, 2192, 2262,
-     2324, 2394, 2456, 3178],
-    dtype=np.int64,
-)  # fmt: skip
-_DAY_NS: Final = 86_400 * 10**9
-_RANGE: Final = f"{JALALI_YEAR_MIN}-{JALALI_YEAR_MAX} AP (22 March 622 to 20 March 3799)"
 _PERSIAN_DIGITS: Final = "۰۱۲۳۴۵۶۷۸۹"
 _TO_LATIN: Final = str.maketrans("۰۱۲۳۴۵۶۷۸۹٠١٢٣٤٥٦٧٨٩", "01234567890123456789")
 _TO_PERSIAN: Final = str.maketrans("0123456789", _PERSIAN_DIGITS)
 _TEXT: Final = re.compile(r"^\s*(\d{1,4})\s*[-/.]\s*(\d{1,2})\s*[-/.]\s*(\d{1,2})\s*$")
 _GREGORIAN_LOOKING: Final = (1700, 2299)
-# Day of the year (0-based) on which each month starts.
-_MONTH_START: Final = np.array([0, 31, 62, 93, 124, 155, 186, 216, 246, 276, 306, 336])
 
 
 class JalaliDate(NamedTuple):
@@ -153,152 +120,6 @@ class JalaliDate(NamedTuple):
     year: int
     month: int
     day: int
-
-
-@cache
-def _table() -> tuple[NDArray[np.int64], NDArray[np.bool_]]:
-    """Day code (days since 1970-01-01) of 1 Farvardin of years 1..3178, and leap flags.
-
-    Borkowski's arithmetic, vectorised over the years: the leap years before a year are
-    counted per break interval (8 per full 33 years, one per 4 years of a partial cycle),
-    compared with the Gregorian leap days since AD 621 to give the March day of Nowruz.
-    """
-    jy = np.arange(JALALI_YEAR_MIN, JALALI_YEAR_MAX + 1, dtype=np.int64)
-    jumps = np.diff(_BREAKS)
-    # leap years accumulated from break to break (before each break year)
-    per_interval = (jumps // 33) * 8 + (jumps % 33) // 4
-    before = np.concatenate(([-14], -14 + np.cumsum(per_interval)))
-    k = np.searchsorted(_BREAKS, jy, side="right") - 1  # break interval of each year
-    start, jump = _BREAKS[k], jumps[k]
-    n = jy - start  # >= 0 in the valid range, so floor and truncated division agree
-    leap_j = before[k] + (n // 33) * 8 + ((n % 33) + 3) // 4
-    leap_j += ((jump % 33) == 4) & ((jump - n) == 4)
-    gy = jy + 621
-    leap_g = gy // 4 - ((gy // 100 + 1) * 3) // 4 - 150
-    march = 20 + leap_j - leap_g  # day of March of Nowruz
-    # years since the last leap year; 0 marks a leap year (every jump is >= 29, so the
-    # shifted n stays positive)
-    n_shift = np.where(jump - n < 6, n - jump + ((jump + 4) // 33) * 33, n)
-    leap = ((n_shift + 1) % 33 - 1) % 4 == 0
-    march1 = (gy - 1970).astype("M8[Y]").astype("M8[M]") + np.timedelta64(2, "M")
-    day = march1.astype("M8[D]").astype(np.int64) + march - 1
-    starts = np.concatenate((day, [day[-1] + 365 + int(leap[-1])]))
-    starts.setflags(write=False)
-    leap.setflags(write=False)
-    return starts, leap
-
-
-# ----------------------------------------------------------------------------- checks
-
-
-def _int_array(values: Any, name: str) -> NDArray[np.int64]:
-    arr = np.asarray(values)
-    if arr.dtype.kind == "b" or arr.dtype.kind not in "iuf":
-        if arr.dtype.kind == "O" and all(
-            isinstance(v, int | np.integer) and not isinstance(v, bool | np.bool_)
-            for v in arr.ravel()
-        ):
-            return arr.astype(np.int64)
-        raise InvalidValueError(
-            f"{name} must be whole numbers (got dtype {arr.dtype}: "
-            f"{_preview(arr.ravel()[:3].tolist())}); pass integers such as 1402."
-        )
-    if arr.dtype.kind == "f":
-        bad = ~np.isfinite(arr) | (arr != np.round(arr))
-        if bad.any():
-            raise InvalidValueError(
-                f"{name} must be whole numbers; got {_preview(arr[bad].ravel()[:3].tolist())}. "
-                "Pass integers (a missing value has no Jalali date)."
-            )
-    return arr.astype(np.int64)
-
-
-def _plain(value: Any) -> Any:
-    return value.item() if isinstance(value, np.generic) else value
-
-
-def _preview(values: list[Any]) -> str:
-    return ", ".join(repr(v) for v in values)
-
-
-def _check_years(years: NDArray[np.int64], name: str = "year") -> None:
-    bad = (years < JALALI_YEAR_MIN) | (years > JALALI_YEAR_MAX)
-    if bad.any():
-        raise InvalidValueError(
-            f"{name} {_preview(years[bad].ravel()[:3].tolist())} is outside the supported "
-            f"Solar Hijri years {_RANGE}; pass a year in that range (a Gregorian year "
-            "such as 2024 is not a Jalali year: use to_jalali to convert a date)."
-        )
-
-
-def _check_freq(freq: Any) -> JalaliFreq:
-    if not isinstance(freq, str) or freq not in ("M", "Q", "Y"):
-        raise InvalidValueError(
-            f"freq={freq!r} is not 'M', 'Q' or 'Y' (Jalali month, fiscal quarter or "
-            "fiscal year from 1 Farvardin)."
-        )
-    return freq  # type: ignore[return-value]
-
-
-# ------------------------------------------------------------------ day-code core
-
-
-def days_to_jalali(
-    days: NDArray[np.int64],
-) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]]:
-    """Jalali (year, month, day) of day codes (days since 1970-01-01); vectorised.
-
-    Raises :class:`~crmkit.exceptions.InvalidValueError` for days outside the range.
-    """
-    starts, _ = _table()
-    days = np.asarray(days, dtype=np.int64)
-    out_of_range = (days < starts[0]) | (days >= starts[-1])
-    if out_of_range.any():
-        shown = [str(np.datetime64(int(d), "D")) for d in days[out_of_range].ravel()[:3]]
-        raise InvalidValueError(
-            f"date(s) {', '.join(shown)} lie outside the Solar Hijri years {_RANGE} that "
-            "the arithmetic calendar covers; pass dates inside it."
-        )
-    k = np.searchsorted(starts, days, side="right") - 1
-    doy = days - starts[k]
-    first_half = doy < 186
-    month = np.where(first_half, doy // 31, 6 + (doy - 186) // 30) + 1
-    day = np.where(first_half, doy % 31, (doy - 186) % 30) + 1
-    return k + JALALI_YEAR_MIN, month, day
-
-
-def jalali_to_days(
-    year: NDArray[np.int64], month: NDArray[np.int64], day: NDArray[np.int64]
-) -> NDArray[np.int64]:
-    """Day codes (days since 1970-01-01) of Jalali dates, after checking each is valid."""
-    year, month, day = np.broadcast_arrays(year, month, day)
-    _check_years(year)
-    bad_m = (month < 1) | (month > 12)
-    if bad_m.any():
-        raise InvalidValueError(
-            f"month {_preview(month[bad_m].ravel()[:3].tolist())} is not 1-12 "
-            "(1 = Farvardin, ..., 12 = Esfand); pass a month number in that range."
-        )
-    length = _month_length(year, month)
-    bad_d = (day < 1) | (day > length)
-    if bad_d.any():
-        i = np.flatnonzero(bad_d.ravel())[0]
-        y, m, d = (int(a.ravel()[i]) for a in (year, month, day))
-        raise InvalidValueError(
-            f"day {d} does not exist in {MONTHS[m - 1]} {y} ({int(length.ravel()[i])} days"
-            f"{'; ' + str(y) + ' is not a leap year' if m == 12 and d == 30 else ''}); "
-            "pass a day within the month."
-        )
-    starts, _ = _table()
-    out: NDArray[np.int64] = starts[year - JALALI_YEAR_MIN] + _MONTH_START[month - 1] + day - 1
-    return out
-
-
-def _month_length(year: NDArray[np.int64], month: NDArray[np.int64]) -> NDArray[np.int64]:
-    _, leap = _table()
-    esfand = 29 + leap[year - JALALI_YEAR_MIN].astype(np.int64)
-    out: NDArray[np.int64] = np.where(month <= 6, 31, np.where(month <= 11, 30, esfand))
-    return out
 
 
 # ------------------------------------------------------------------ public scalars
@@ -332,9 +153,9 @@ def is_leap_jalali(year: Any) -> bool | NDArray[np.bool_]:
     >>> is_leap_jalali([1395, 1399, 1400]).tolist()
     [True, True, False]
     """
-    years = _int_array(year, "year")
-    _check_years(years)
-    _, leap = _table()
+    years = int_array(year, "year")
+    check_years(years)
+    _, leap = year_table()
     flags: NDArray[np.bool_] = leap[years - JALALI_YEAR_MIN]
     return bool(flags) if flags.ndim == 0 else flags
 
@@ -364,15 +185,15 @@ def month_length(year: Any, month: Any) -> int | NDArray[np.int64]:
     >>> month_length(1403, 12)
     30
     """
-    years, months = np.broadcast_arrays(_int_array(year, "year"), _int_array(month, "month"))
-    _check_years(years)
+    years, months = np.broadcast_arrays(int_array(year, "year"), int_array(month, "month"))
+    check_years(years)
     bad = (months < 1) | (months > 12)
     if bad.any():
         raise InvalidValueError(
-            f"month {_preview(months[bad].ravel()[:3].tolist())} is not 1-12 "
+            f"month {preview(months[bad].ravel()[:3].tolist())} is not 1-12 "
             "(1 = Farvardin, ..., 12 = Esfand); pass a month number in that range."
         )
-    out = _month_length(years, months)
+    out = month_lengths(years, months)
     return int(out) if out.ndim == 0 else out
 
 
@@ -400,10 +221,14 @@ def nowruz(year: Any) -> pd.Timestamp | pd.DatetimeIndex:
     >>> [str(d.date()) for d in nowruz([1, 1304, 1404])]
     ['0622-03-22', '1925-03-21', '2025-03-21']
     """
-    years = _int_array(year, "year")
-    _check_years(years)
-    starts, _ = _table()
+    years = int_array(year, "year")
+    check_years(years)
+    starts, _ = year_table()
     return _to_datetimes(starts[years - JALALI_YEAR_MIN])
+
+
+def _plain(value: Any) -> Any:
+    return value.item() if isinstance(value, np.generic) else value
 
 
 def _to_datetimes(days: NDArray[np.int64]) -> pd.Timestamp | pd.DatetimeIndex:
@@ -573,9 +398,9 @@ def from_jalali(year: Any, month: Any, day: Any) -> pd.Timestamp | pd.DatetimeIn
     ...
     crmkit.exceptions.InvalidValueError: day 30 does not exist in Esfand 1402 (29 days; ...
     """
-    y = _int_array(year, "year")
-    m = _int_array(month, "month")
-    d = _int_array(day, "day")
+    y = int_array(year, "year")
+    m = int_array(month, "month")
+    d = int_array(day, "day")
     return _to_datetimes(jalali_to_days(y, m, d))
 
 
@@ -748,53 +573,6 @@ def format_jalali(dates: Any, *, style: Style = "iso") -> str | pd.Index[str]:
 # ------------------------------------------------------------------ fiscal periods
 
 
-def period_ordinals(days: NDArray[np.int64], freq: JalaliFreq) -> NDArray[np.int64]:
-    """Consecutive integer codes of the Jalali month, quarter or year holding each day.
-
-    ``Y``: the year; ``Q``: ``4 * year + quarter - 1``; ``M``: ``12 * year + month - 1``.
-    """
-    year, month, _ = days_to_jalali(days)
-    if freq == "Y":
-        return year
-    if freq == "Q":
-        out: NDArray[np.int64] = year * 4 + (month - 1) // 3
-        return out
-    out = year * 12 + month - 1
-    return out
-
-
-def period_bounds(ordinals: Any, freq: JalaliFreq) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
-    """First and last day code of Jalali periods (codes of :func:`period_ordinals`)."""
-    ords = np.asarray(ordinals, dtype=np.int64)
-    if freq == "Y":
-        months, step = ords * 12, 12
-    elif freq == "Q":
-        months, step = (ords // 4) * 12 + (ords % 4) * 3, 3
-    else:
-        months, step = ords, 1
-    nxt = months + step
-    y0, m0 = np.divmod(months, 12)
-    y1, m1 = np.divmod(nxt, 12)
-    _check_years(y0, "period year")
-    starts, _ = _table()
-    first = starts[y0 - JALALI_YEAR_MIN] + _MONTH_START[m0]
-    last = starts[y1 - JALALI_YEAR_MIN] + _MONTH_START[m1] - 1
-    return first, last
-
-
-def period_text(ordinals: Any, freq: JalaliFreq) -> pd.Index[str]:
-    """Labels of Jalali periods: ``"1402"``, ``"1402-Q1"`` or ``"1402-01"``."""
-    ords = pd.Series(np.asarray(ordinals, dtype=np.int64))
-    if freq == "Y":
-        text = ords.astype(str)
-    elif freq == "Q":
-        text = (ords // 4).astype(str) + "-Q" + (ords % 4 + 1).astype(str)
-    else:
-        text = (ords // 12).astype(str) + "-" + (ords % 12 + 1).astype(str).str.zfill(2)
-    out: pd.Index[str] = pd.Index(text.to_numpy(dtype=object), dtype=object)
-    return out
-
-
 def jalali_period(dates: Any, freq: JalaliFreq = "Q") -> pd.Index[str]:
     """Iranian fiscal period (Jalali month, quarter or year) of each date, as a label.
 
@@ -822,7 +600,7 @@ def jalali_period(dates: Any, freq: JalaliFreq = "Q") -> pd.Index[str]:
     >>> jalali_period(d, "Y").tolist()
     ['1401', '1402', '1402', '1403']
     """
-    unit = _check_freq(freq)
+    unit = check_freq(freq)
     days, scalar, _ = _day_codes(dates, "dates")
     if scalar:
         raise InvalidValueError(
@@ -830,14 +608,3 @@ def jalali_period(dates: Any, freq: JalaliFreq = "Q") -> pd.Index[str]:
             "use to_jalali)."
         )
     return period_text(period_ordinals(days, unit), unit)
-
-
-def check_calendar(calendar: Any) -> Calendar:
-    """Validate a ``calendar=`` option."""
-    if not isinstance(calendar, str) or calendar not in ("gregorian", "jalali"):
-        raise InvalidValueError(
-            f"calendar={calendar!r} is not 'gregorian' (calendar months, quarters and "
-            "years) or 'jalali' (Solar Hijri months, Iranian fiscal quarters and years "
-            "from 1 Farvardin)."
-        )
-    return calendar  # type: ignore[return-value]
