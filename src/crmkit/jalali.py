@@ -15,7 +15,7 @@ leap years of that astronomical calendar over about 3000 years; crmkit supports 
 years 1 to 3177 AP (22 March 622 to 19 March 3799) and refuses dates outside them with
 :class:`~crmkit.exceptions.InvalidValueError`. The same arithmetic is used by the
 jalaali-js and jalaali-python libraries. crmkit's tests check it against the equinox
-itself (Meeus 1998, chapter 27) for every year 1179-1579 AP. The simple 33-year cycle and
+itself (Meeus 1998, chapter 27) over 1179-1579 AP (1800-2200). The simple 33-year cycle and
 the 2820-year cycle of Birashk (1993) drift from the astronomical calendar, the
 2820-year one already in 1404 AP (2025).
 
