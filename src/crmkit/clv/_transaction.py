@@ -29,6 +29,7 @@ from crmkit.clv._base import (
 )
 from crmkit.clv._boundary import beta_geo_boundary, pareto_boundary, search_box
 from crmkit.clv._checks import broadcast_values, check_generator, scalar_or_array
+from crmkit.clv._compress import all_distinct
 from crmkit.clv._data import SummaryArrays, summary_arrays
 from crmkit.clv._persist import Persistable
 from crmkit.clv._special import wdot
@@ -623,6 +624,8 @@ def _distinct_histories(x: Arr, tx: Arr, T: Arr, w: Arr) -> tuple[Arr, Arr, Arr,
     would cost more than the fit. Otherwise :func:`~crmkit.clv._base.compress_rows`
     returns the distinct rows in lexicographic order.
     """
+    if x.size >= 4096 and all_distinct(T):  # continuous T: a few linear passes
+        return x, tx, T, w
     if x.size >= 4096:
         codes = []
         sizes = []
@@ -710,6 +713,8 @@ def fit_transaction_model(
             names=names,
             n_obs=n,
             value_and_gradient=vg_fn,
+            # families whose objective also gives the exact Hessian (BG/NBD, MBG/NBD)
+            value_gradient_hessian=getattr(vg_fn, "value_gradient_hessian", None),
             strict=strict,
             family=family,
             bounds=search_box(default),
