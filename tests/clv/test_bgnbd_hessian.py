@@ -126,7 +126,8 @@ def test_newton_path_agrees_with_quasi_newton_path() -> None:
         value_gradient_hessian=obj.value_gradient_hessian,
         **common,
     )
-    assert plain.converged and fast.converged
+    assert plain.converged
+    assert fast.converged
     np.testing.assert_allclose(fast.params, plain.params, rtol=1e-6)
     assert fast.log_likelihood >= plain.log_likelihood - 1e-8
     # standard errors from the exact Hessian agree with the finite-difference ones
