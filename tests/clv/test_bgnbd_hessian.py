@@ -13,6 +13,7 @@ import json
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -22,6 +23,7 @@ from crmkit.clv._base import maximize_log_likelihood
 from crmkit.clv._bg_objective import BetaGeoObjective
 from crmkit.clv._compress import all_distinct
 from crmkit.clv._newton import cholesky_solve, newton_minimize
+from crmkit.exceptions import CrmkitError
 
 REF = json.loads(
     (Path(__file__).resolve().parents[1] / "reference" / "clv_bgnbd_hessian.json").read_text()
@@ -161,3 +163,41 @@ def test_all_distinct() -> None:
     assert all_distinct(np.array([]))
     assert not all_distinct(np.array([0.0, -0.0]))
     assert all_distinct(np.arange(1e6))  # regular spacing: still linear (hashed bits)
+
+
+def test_clean_summary_fast_path_matches_detailed_checks() -> None:
+    from crmkit.clv._data import _clean_arrays, summary_arrays
+
+    rng = np.random.default_rng(4)
+    n = 5000
+    T = rng.uniform(1.0, 50.0, n)
+    x = rng.integers(0, 6, n).astype(float)
+    tx = np.where(x > 0, rng.uniform(0.0, 1.0, n) * T, 0.0)
+    frame = pd.DataFrame({"frequency": x, "recency": tx, "T": T})
+    needed = ["frequency", "recency", "T"]
+    fast = _clean_arrays(frame, needed, False, True)
+    assert fast is not None
+    for name in ("frequency", "recency", "T"):
+        np.testing.assert_array_equal(getattr(fast, name), frame[name].to_numpy())
+    np.testing.assert_array_equal(fast.weights, np.ones(n))
+    # anything the detailed checks would refuse leaves the fast path
+    for col, i, bad in [
+        ("frequency", 3, 1.5),
+        ("recency", 5, np.nan),
+        ("T", 7, -1.0),
+        ("T", 9, np.inf),
+        ("recency", 11, 1e3),  # recency > T
+    ]:
+        broken = frame.copy()
+        broken.loc[i, col] = bad
+        assert _clean_arrays(broken, needed, False, True) is None
+        with pytest.raises(CrmkitError):
+            summary_arrays(broken)
+    ghost = frame.copy()
+    ghost.loc[np.flatnonzero(x == 0)[0], "recency"] = 1.0
+    assert _clean_arrays(ghost, needed, False, True) is None
+    with pytest.raises(CrmkitError, match="frequency 0 but recency > 0"):
+        summary_arrays(ghost)
+    # nullable integer columns take the detailed path
+    nullable = frame.assign(frequency=frame["frequency"].astype("Int64"))
+    assert _clean_arrays(nullable, needed, False, True) is None

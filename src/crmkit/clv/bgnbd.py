@@ -46,6 +46,19 @@ def beta_geo_objective(x: Arr, tx: Arr, T: Arr, w: Arr, shift: int) -> Objective
     return obj.value, obj
 
 
+def _count_index(x: Arr) -> tuple[NDArray[np.intp], Arr]:
+    """Whole-number counts as their own group codes (levels 0..max), else count_codes.
+
+    Codes without entries are harmless for :func:`~crmkit.clv._hyp_bg_value.discounted_q`;
+    using the count itself saves the relabelling pass over the entries.
+    """
+    if x.size and float(x.min()) >= 0 and float(x.max()) <= 4096:
+        xi = x.astype(np.intp)
+        if np.array_equal(xi, x):
+            return xi, np.arange(int(xi.max()) + 1, dtype=np.float64)
+    return count_codes(x)
+
+
 def beta_geo_start(x: Arr, tx: Arr, T: Arr, w: Arr) -> Arr:
     """Starting values: (r, alpha) by the NBD mean and zeros, a = 1, b = 3.
 
@@ -155,10 +168,10 @@ class BetaGeoMaths(TransactionMixin):
         )
 
     def _conditional_rows(self, t: Arr, x: Arr, tx: Arr, T: Arr) -> Arr:
-        if np.ndim(t) == 0 and np.ndim(x) == 1 and np.shape(T) == np.shape(x) and x.size > 4096:
+        one_d = np.ndim(x) == 1 and np.shape(T) == np.shape(tx) == np.shape(x)
+        if np.ndim(t) == 0 and one_d and x.size > 4096:
             # one horizon, many customers: Q interpolated per purchase count
-            Q = self._q_sum(np.array([float(t)]), np.ones(1), x, T)
-            return np.asarray(Q * self._p_alive_rows(x, tx, T), dtype=np.float64)
+            return self._alive_q_sum(np.array([float(t)]), np.ones(1), x, tx, T)
         _, Q = self._posterior_expectations(t, x, T, want_q=True, want_s=False)
         return np.asarray(Q * self._p_alive_rows(x, tx, T), dtype=np.float64)
 
@@ -166,8 +179,53 @@ class BetaGeoMaths(TransactionMixin):
         # sum_k d_k (E[X(t_k)] - E[X(t_(k-1))]) = P(alive) v G(v), G interpolated per x
         # (Abel summation; see crmkit.clv._hyp_bg_value)
         coefs = discount - np.append(discount[1:], 0.0)
-        G = self._q_sum(np.asarray(ends, np.float64), coefs, x, T)
-        return np.asarray(np.maximum(G, 0.0) * self._p_alive_rows(x, tx, T), dtype=np.float64)
+        return self._alive_q_sum(np.asarray(ends, np.float64), coefs, x, tx, T)
+
+    def _alive_q_sum(self, scales: Arr, coefs: Arr, x: Arr, tx: Arr, T: Arr) -> Arr:
+        """max(sum_k c_k Q(t_k / (alpha + T)), 0) P(alive) per customer (1-d arrays).
+
+        Purchase counts index the per-count tables directly (they are validated whole
+        numbers), and P(alive) is computed block by block with the interpolant.
+        """
+        pairs = unique_pairs(x, T)
+        if pairs is not None:  # few distinct (x, T): once per pair
+            xs, Ts, inverse = pairs
+            G = self._q_sum(scales, coefs, xs, Ts)[inverse]
+            return np.asarray(np.maximum(G, 0.0) * self._p_alive_rows(x, tx, T), np.float64)
+        groups, xu = _count_index(x)
+        r, alpha, s = self.r, self.alpha, self._shift
+        has2 = (xu + s) > 0
+        with np.errstate(divide="ignore"):
+            c_x = np.where(
+                has2, np.log(self.a) - np.log(np.where(has2, self.b + xu + s - 1.0, 1.0)), -np.inf
+            )
+
+        def alive(rows: NDArray[np.intp] | slice) -> Arr:
+            # 1 / (1 + exp(c_x + (r + x) log((alpha + T) / (alpha + t_x))))
+            xr, txr = x[rows], tx[rows]
+            lo = T[rows] - txr
+            txr = txr + alpha
+            lo /= txr
+            np.log1p(lo, out=lo)
+            xr = xr + r
+            lo *= xr
+            lo += c_x[groups[rows]]
+            with np.errstate(over="ignore"):
+                np.exp(lo, out=lo)
+            lo += 1.0
+            np.reciprocal(lo, out=lo)
+            return lo
+
+        return discounted_q(
+            r + xu,
+            np.full(xu.size, self.a),
+            self.b + xu + s,
+            groups,
+            1.0 / (alpha + T),
+            scales,
+            coefs,
+            multiplier=alive,
+        )
 
     def _q_sum(self, scales: Arr, coefs: Arr, x: Arr, T: Arr) -> Arr:
         """sum_k c_k Q(t_k / (alpha + T)) per customer (1-d x and T)."""
