@@ -4,10 +4,12 @@ A family module declares only its maths (parameter names, a vectorised weighted
 log-likelihood, starting values); this module owns the optimisation, the standard
 errors and the frozen :class:`FitResult`.
 
-Optimisation runs on the log of the (positive) parameters, so it is unconstrained,
-with BFGS on the total negative log-likelihood scaled by the number of customers.
-Standard errors come from a central-difference Hessian of the log-likelihood in
-log-parameter space, mapped to the natural scale by the delta method
+Optimisation runs on the log of the (positive) parameters inside a box, with L-BFGS-B
+on the total negative log-likelihood scaled by the number of customers; families that
+give the exact Hessian (BG/NBD, MBG/NBD) are first tried with damped Newton steps
+(:mod:`crmkit.clv._newton`). Standard errors come from the Hessian of the
+log-likelihood in log-parameter space (exact, or central differences of the gradient),
+mapped to the natural scale by the delta method
 (:math:`\\operatorname{Cov}(\\theta) = D\\,H^{-1} D`, :math:`D = \\operatorname{diag}(\\theta)`).
 """
 

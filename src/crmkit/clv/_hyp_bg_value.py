@@ -19,7 +19,8 @@ expectations.
 
 **Error bound.** Pieces are those of :func:`crmkit.clv._hyp_bg.beta_expectations` for
 the largest horizon, :math:`u = t_K v` (width :math:`0.05 / (m + 1)` in
-:math:`\\log(1 + u)`). In the Bernstein ellipse with foci :math:`v_0, v_1` and
+:math:`\\log(1 + u)`), laid over the range of *v* of all entries (the same for every
+group; two reductions instead of a minimum and maximum per group). In the Bernstein ellipse with foci :math:`v_0, v_1` and
 semi-major axis :math:`(v_1 - v_0)/2 + \\delta_v`, :math:`\\delta_v = (1/t_K + v_0)/(m +
 2)`, every argument :math:`t_k v` lies in the region where :math:`|R| \\le e\\, m`
 (:math:`t_k \\delta_v \\le (1 + t_k v_0)/(m + 2)` because :math:`t_k \\le t_K`), so

@@ -234,7 +234,10 @@ class TransactionMixin(Persistable):
         box, names the limit model in a :class:`~crmkit.exceptions.BoundaryWarning` and
         lists the parameters in ``FitResult.at_boundary``. ``converged`` is True only at
         a point with a small gradient and a negative definite Hessian; otherwise the fit
-        restarts (at most 3 times) from other data-scaled starts.
+        restarts (at most 3 times) from other data-scaled starts. BG/NBD and MBG/NBD
+        supply the exact Hessian of their log-likelihood: each start is first tried with
+        damped Newton steps (a handful of passes over the data), and L-BFGS-B takes over
+        only where those stop short of an interior maximum.
 
         Pareto/NBD summaries of 30,000 rows or more, without ``x0``, are first fitted on
         a seeded random subsample of 10,000 rows; a few quasi-Newton steps on the full
