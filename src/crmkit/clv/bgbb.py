@@ -51,6 +51,7 @@ from crmkit.timeunits import TimeUnit
 __all__ = ["BetaGeoBetaBinom"]
 
 _NAMES = ("alpha", "beta", "gamma", "delta")
+_NEAR_ONE = 1e-3  # |gamma - 1| below which the alive sum uses its series about gamma = 1
 _F = NDArray[np.float64]
 
 
@@ -384,9 +385,22 @@ class BetaGeoBetaBinom(Persistable):
         """The sum of :meth:`_alive_sum` divided by :math:`R(n)` (no underflow of R(n))."""
         g, d = self.gamma, self.delta
         x = d + n
-        if abs(g - 1.0) < 1e-8:
-            # R(n) = d / (d + n) and the sum is d (psi(d + n + m + 1) - psi(d + n + 1))
-            return np.asarray(x * digamma_diff(x + 1.0, m), dtype=np.float64)
+        eps = g - 1.0
+        if abs(eps) < _NEAR_ONE:
+            # [x - (x + m) Q] / eps with (x + m) Q / x = exp(-eps h), h = sum_k eps^k /
+            # (k + 1)! (psi^(k)(x + m + 1) - psi^(k)(x + 1)) (Taylor series of the log-gamma
+            # differences about gamma = 1): no cancellation near gamma = 1; at gamma = 1
+            # the sum is x (psi(x + m + 1) - psi(x + 1)). Five terms: the next is below
+            # 4 |eps|^5 / 6 < 7e-16 of the first (|psi^(k)(y)| <= 2 k! / y^k for y >= 1,
+            # and psi(x + m + 1) - psi(x + 1) >= 1 / (x + 1) for m >= 1).
+            h = digamma_diff(x + 1.0, m)
+            coef = 1.0
+            for k in range(1, 5):
+                coef *= eps / (k + 1)
+                h = h + coef * (special.polygamma(k, x + m + 1.0) - special.polygamma(k, x + 1.0))
+            if eps == 0.0:
+                return np.asarray(x * h, dtype=np.float64)
+            return np.asarray(x * -np.expm1(-eps * h) / eps, dtype=np.float64)
         log_q = _log_q(x, m, g)
         return np.asarray((-x * np.expm1(log_q) - m * np.exp(log_q)) / (g - 1.0), dtype=np.float64)
 
