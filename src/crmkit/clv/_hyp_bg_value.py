@@ -114,7 +114,8 @@ def discounted_q(
         return out
     done = _interpolated_sum(m_g, a_g, b_g, groups, v, scales, coefs, out, multiplier)
     # (done is None: every entry was interpolated; entries at v = 0 stay 0)
-    rows = np.flatnonzero(~done & (v > 0.0)) if done is not None else np.empty(0, np.intp)
+    rows = np.flatnonzero(~done) if done is not None else np.empty(0, np.intp)
+    rows = rows[v[rows] > 0.0]
     n_k = scales.size
     step = max(1, _DIRECT_ENTRIES // n_k)
     for start in range(0, rows.size, step):
