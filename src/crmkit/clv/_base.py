@@ -31,7 +31,7 @@ from crmkit._validation import check_callable, real_array, real_number
 from crmkit.clv._compress import compress_rows
 from crmkit.clv._derivatives import _central_gradient, _hessian_block, _is_positive_definite
 from crmkit.clv._fit_display import fit_display
-from crmkit.clv._newton import newton_minimize
+from crmkit.clv._newton import NewtonResult, newton_minimize
 from crmkit.clv._persist import Persistable
 from crmkit.exceptions import (
     BoundaryWarning,
@@ -258,8 +258,6 @@ def maximize_log_likelihood(
     >>> opt.converged, opt.at_boundary
     (True, ())
     """
-    from scipy import optimize  # imported on first fit: keeps `import crmkit` light
-
     names = list(names)
     k = len(names)
 
@@ -399,11 +397,11 @@ def maximize_log_likelihood(
                 z0,
                 zlo,
                 zhi,
-                progress=lambda z, f: progress(optimize.OptimizeResult(x=z, fun=f)),
+                progress=lambda z, f: progress(NewtonResult(x=z, fun=f)),
             )
             z0 = newton.z  # L-BFGS-B goes on from the best point reached
         if value_gradient_hessian is not None and newton.interior:
-            result = optimize.OptimizeResult(
+            result = NewtonResult(
                 x=newton.z, fun=newton.f, nit=newton.iterations, message=newton.message
             )
         else:
@@ -417,6 +415,8 @@ def maximize_log_likelihood(
         fun: Callable[[NDArray[np.float64]], Any] = (
             objective_and_jac if grad_z is not None else objective
         )
+        from scipy import optimize  # on first use: keeps `import crmkit` light
+
         result = optimize.minimize(
             fun,
             z0,

@@ -20,9 +20,10 @@ expectations.
 **Error bound.** Pieces are those of :func:`crmkit.clv._hyp_bg.beta_expectations` for
 the largest horizon, :math:`u = t_K v` (width :math:`0.05 / (m + 1)` in
 :math:`\\log(1 + u)`), laid over the range of *v* of all entries (the same for every
-group; two reductions instead of a minimum and maximum per group). In the Bernstein ellipse with foci :math:`v_0, v_1` and
-semi-major axis :math:`(v_1 - v_0)/2 + \\delta_v`, :math:`\\delta_v = (1/t_K + v_0)/(m +
-2)`, every argument :math:`t_k v` lies in the region where :math:`|R| \\le e\\, m`
+group; two reductions instead of a minimum and maximum per group). In the Bernstein
+ellipse with foci :math:`v_0, v_1` and semi-major axis :math:`(v_1 - v_0)/2 +
+\\delta_v`, :math:`\\delta_v = (1/t_K + v_0)/(m + 2)`, every argument :math:`t_k v` lies
+in the region where :math:`|R| \\le e\\, m`
 (:math:`t_k \\delta_v \\le (1 + t_k v_0)/(m + 2)` because :math:`t_k \\le t_K`), so
 :math:`|G| \\le M = e\\, m \\sum_k |c_k| t_k` and the interpolation error is at most
 :math:`4 M \\rho^{-8} / (\\rho - 1)` (Trefethen 2019, thm. 8.2). A piece is used only

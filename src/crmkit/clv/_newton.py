@@ -34,7 +34,14 @@ import attrs
 import numpy as np
 from numpy.typing import NDArray
 
-__all__ = ["MAX_ITER", "MAX_STEP", "NewtonOutcome", "cholesky_solve", "newton_minimize"]
+__all__ = [
+    "MAX_ITER",
+    "MAX_STEP",
+    "NewtonOutcome",
+    "NewtonResult",
+    "cholesky_solve",
+    "newton_minimize",
+]
 
 Arr = NDArray[np.float64]
 ValueGradientHessian = Callable[[Arr], tuple[float, Arr, Arr]]
@@ -54,6 +61,21 @@ class NewtonOutcome:
     iterations: int
     interior: bool
     message: str
+
+
+@attrs.frozen(kw_only=True)
+class NewtonResult:
+    """The optimiser result reported for a fit that the Newton steps finished.
+
+    Has the fields of :class:`scipy.optimize.OptimizeResult` that the fit driver and its
+    callers read (scipy's optimisers are then not even imported).
+    """
+
+    x: Arr = attrs.field(eq=False)
+    fun: float
+    nit: int = 0
+    message: str = ""
+    success: bool = True
 
 
 def cholesky_solve(H: Arr, g: Arr) -> Arr | None:
