@@ -201,3 +201,13 @@ def test_clean_summary_fast_path_matches_detailed_checks() -> None:
     # nullable integer columns take the detailed path
     nullable = frame.assign(frequency=frame["frequency"].astype("Int64"))
     assert _clean_arrays(nullable, needed, False, True) is None
+
+
+@pytest.mark.parametrize("cls", [BetaGeo, ModifiedBetaGeo])
+def test_cdnow_fit_finished_by_newton_steps(cls: type[BetaGeo]) -> None:
+    from crmkit.datasets import load_cdnow_summary
+
+    fit = cls.fit(load_cdnow_summary())
+    assert fit.converged
+    assert fit.message.startswith("Newton: converged")
+    assert fit.iterations <= 10  # 5 (BG/NBD) and 7 (MBG/NBD) Newton steps today
