@@ -211,3 +211,19 @@ def test_cdnow_fit_finished_by_newton_steps(cls: type[BetaGeo]) -> None:
     assert fit.converged
     assert fit.message.startswith("Newton: converged")
     assert fit.iterations <= 10  # 5 (BG/NBD) and 7 (MBG/NBD) Newton steps today
+
+
+def test_newton_minimize_evaluation_budget() -> None:
+    from crmkit.clv._newton import MAX_EVALS
+
+    rng = np.random.default_rng(0)
+    calls = []
+
+    def noisy(z: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
+        # values unrelated to the gradient: most line searches fail or crawl
+        calls.append(1)
+        return float(rng.uniform()), np.ones(2), np.eye(2)
+
+    out = newton_minimize(noisy, np.zeros(2), np.full(2, -1e9), np.full(2, 1e9))
+    assert len(calls) <= MAX_EVALS
+    assert not out.interior

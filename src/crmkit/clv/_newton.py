@@ -18,7 +18,7 @@ of the two dozen of L-BFGS-B and the eight of a finite-difference Hessian. The m
 It never handles the edge of the search box: a step that would leave the box, or a
 failure of the line search, ends it without a result, and the caller goes on with its
 bounded quasi-Newton optimiser from the best point reached. Every loop is bounded
-(:data:`MAX_ITER` iterations, 40 halvings, 12 shifts).
+(:data:`MAX_ITER` iterations, 40 halvings, 12 shifts, :data:`MAX_EVALS` evaluations).
 
 References
 ----------
@@ -35,6 +35,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 __all__ = [
+    "MAX_EVALS",
     "MAX_ITER",
     "MAX_STEP",
     "NewtonOutcome",
@@ -50,6 +51,8 @@ MAX_ITER = 60
 """Most Newton iterations."""
 MAX_STEP = 2.0
 """Largest change of any log-parameter in one iteration."""
+MAX_EVALS = 150
+"""Most evaluations (passes over the data) in all, line searches included."""
 
 
 @attrs.frozen(kw_only=True)
@@ -139,7 +142,16 @@ def newton_minimize(
     is below 1e-12 in every coordinate (or below rounding of the objective).
     """
     z = np.asarray(z0, dtype=np.float64).copy()
-    f, g, H = fgh(z)
+    evals = 0
+
+    def counted(point: Arr) -> tuple[float, Arr, Arr]:
+        nonlocal evals
+        evals += 1
+        if evals > MAX_EVALS:
+            return math.inf, np.zeros_like(point), np.full((point.size, point.size), np.nan)
+        return fgh(point)
+
+    f, g, H = counted(z)
     if not math.isfinite(f):
         return NewtonOutcome(z=z, f=f, iterations=0, interior=False, message="not finite")
     for it in range(MAX_ITER):
@@ -159,7 +171,7 @@ def newton_minimize(
         slope = float(g @ p)  # < 0
         if pure and -slope <= 1e-13 * max(1.0, abs(f)):
             # below rounding: keep a full step only if the gradient does not grow
-            fc, gc, Hc = fgh(z + p)
+            fc, gc, Hc = counted(z + p)
             ok = (
                 math.isfinite(fc)
                 and np.linalg.norm(gc) <= np.linalg.norm(g)
@@ -173,7 +185,7 @@ def newton_minimize(
         else:
             t = 1.0
             for _ in range(40):
-                fc, gc, Hc = fgh(z + t * p)
+                fc, gc, Hc = counted(z + t * p)
                 if math.isfinite(fc) and fc <= f + 1e-4 * t * slope:
                     break
                 t /= 2.0
