@@ -29,6 +29,7 @@ from crmkit.clv._base import (
 )
 from crmkit.clv._boundary import beta_geo_boundary, pareto_boundary, search_box
 from crmkit.clv._checks import broadcast_values, check_generator, scalar_or_array
+from crmkit.clv._compress import all_distinct
 from crmkit.clv._data import SummaryArrays, summary_arrays
 from crmkit.clv._persist import Persistable
 from crmkit.clv._special import wdot
@@ -233,7 +234,10 @@ class TransactionMixin(Persistable):
         box, names the limit model in a :class:`~crmkit.exceptions.BoundaryWarning` and
         lists the parameters in ``FitResult.at_boundary``. ``converged`` is True only at
         a point with a small gradient and a negative definite Hessian; otherwise the fit
-        restarts (at most 3 times) from other data-scaled starts.
+        restarts (at most 3 times) from other data-scaled starts. BG/NBD and MBG/NBD
+        supply the exact Hessian of their log-likelihood: each start is first tried with
+        damped Newton steps (a handful of passes over the data), and L-BFGS-B takes over
+        only where those stop short of an interior maximum.
 
         Pareto/NBD summaries of 30,000 rows or more, without ``x0``, are first fitted on
         a seeded random subsample of 10,000 rows; a few quasi-Newton steps on the full
@@ -623,6 +627,8 @@ def _distinct_histories(x: Arr, tx: Arr, T: Arr, w: Arr) -> tuple[Arr, Arr, Arr,
     would cost more than the fit. Otherwise :func:`~crmkit.clv._base.compress_rows`
     returns the distinct rows in lexicographic order.
     """
+    if x.size >= 4096 and all_distinct(T):  # continuous T: a few linear passes
+        return x, tx, T, w
     if x.size >= 4096:
         codes = []
         sizes = []
@@ -710,6 +716,8 @@ def fit_transaction_model(
             names=names,
             n_obs=n,
             value_and_gradient=vg_fn,
+            # families whose objective also gives the exact Hessian (BG/NBD, MBG/NBD)
+            value_gradient_hessian=getattr(vg_fn, "value_gradient_hessian", None),
             strict=strict,
             family=family,
             bounds=search_box(default),
