@@ -24,7 +24,6 @@ from crmkit.clv._base import (
     Optimum,
     Progress,
     ValueAndGradient,
-    compress_rows,
     maximize_log_likelihood,
 )
 from crmkit.clv._boundary import beta_geo_boundary, pareto_boundary, search_box
@@ -32,6 +31,7 @@ from crmkit.clv._checks import broadcast_values, check_generator, scalar_or_arra
 from crmkit.clv._data import SummaryArrays, summary_arrays
 from crmkit.clv._persist import Persistable
 from crmkit.clv._special import wdot
+from crmkit.clv._warm import distinct_histories as _distinct_histories
 from crmkit.clv._warm import warm_fit
 from crmkit.exceptions import (
     DegenerateDataWarning,
@@ -324,15 +324,21 @@ class TransactionMixin(Persistable):
 
     @classmethod
     def _fit_from(
-        cls, summary: pd.DataFrame, *, x0: ArrayLike | None = None, **kw: Any
+        cls,
+        summary: pd.DataFrame,
+        *,
+        x0: ArrayLike | None = None,
+        objective: Callable[[Arr, Arr, Arr, Arr], Objective] | None = None,
+        **kw: Any,
     ) -> FitResult[Self]:
-        """The fit from ``x0`` (or the default starts), without a warm start."""
+        """The fit from ``x0`` (or the default starts), without a warm start; ``objective``
+        replaces ``cls._objective`` (the warm start passes the one it built)."""
         return fit_transaction_model(
             cls,
             summary,
             names=cls._param_names,
             family=cls._family,
-            objective=cls._objective,
+            objective=cls._objective if objective is None else objective,
             start=cls._start,
             x0=x0,
             **kw,
@@ -613,31 +619,6 @@ def _boundary_handler(family: str, default: Arr) -> BoundaryHandler | None:
     if family in ("BG/NBD", "MBG/NBD"):
         return beta_geo_boundary(default, family)
     return None
-
-
-def _distinct_histories(x: Arr, tx: Arr, T: Arr, w: Arr) -> tuple[Arr, Arr, Arr, Arr]:
-    """The distinct (x, t_x, T) rows with summed weights (the likelihood's sufficient data).
-
-    Rows are first checked for being distinct already with unsorted hash codes (linear
-    time): continuous purchase times make every history distinct, and sorting them
-    would cost more than the fit. Otherwise :func:`~crmkit.clv._base.compress_rows`
-    returns the distinct rows in lexicographic order.
-    """
-    if x.size >= 4096:
-        codes = []
-        sizes = []
-        for arr in (T, tx, x):
-            code, lev = pd.factorize(arr)
-            codes.append(np.asarray(code, dtype=np.int64))
-            sizes.append(len(lev))
-            if len(lev) == x.size:  # one column already distinct: so are the rows
-                return x, tx, T, w
-        if sizes[0] * sizes[1] * sizes[2] < 2**62:
-            key = (codes[2] * sizes[1] + codes[1]) * sizes[0] + codes[0]
-            if len(pd.unique(key)) == x.size:
-                return x, tx, T, w
-    uniq, counts, _ = compress_rows({"x": x, "tx": tx, "T": T}, w)
-    return uniq["x"], uniq["tx"], uniq["T"], counts
 
 
 def fit_transaction_model(
