@@ -24,7 +24,7 @@ import crmkit.clv.paretonbd as pnbd_module
 from crmkit.clv import ParetoNBD
 from crmkit.clv import _chebyshev as chebyshev
 from crmkit.clv._chebyshev import grouped_interpolate
-from crmkit.clv._hyp_pareto import FAST_MIN_ROWS, pareto_log_ratio
+from crmkit.clv._pareto_ratio import FAST_MIN_ROWS, pareto_log_ratio
 from crmkit.exceptions import DegenerateDataWarning
 
 REFERENCE = Path(__file__).resolve().parents[1] / "reference" / "clv_pareto_grid.json"

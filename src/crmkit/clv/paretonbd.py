@@ -25,7 +25,8 @@ from numpy.typing import NDArray
 from scipy import special
 
 from crmkit.clv._checks import optional_time_unit, positive_finite, real_parameter
-from crmkit.clv._hyp_pareto import FAST_MIN_ROWS, log_hyp2f1_1b_rho, pareto_log_ratio
+from crmkit.clv._hyp_pareto import log_hyp2f1_1b_rho
+from crmkit.clv._pareto_ratio import FAST_MIN_ROWS, pareto_log_ratio
 from crmkit.clv._special import one_minus_exp_over, wdot
 from crmkit.clv._starts import nbd_moment_start
 from crmkit.clv._transaction import Objective, TransactionMixin
@@ -60,7 +61,7 @@ def pareto_objective(x: Arr, tx: Arr, T: Arr, w: Arr) -> Objective:
     """Weighted Pareto/NBD log-likelihood and analytic gradient.
 
     Per history, :math:`\\log L = \\log C + \\log A + \\operatorname{softplus}(R)` with *R*
-    from :func:`crmkit.clv._hyp_pareto.pareto_log_ratio` (bounded cost per history);
+    from :func:`crmkit.clv._pareto_ratio.pareto_log_ratio` (bounded cost per history);
     terms in x alone are evaluated once per distinct x.
     """
     # sorted by x once: the interpolated hypergeometric terms then need no reordering
