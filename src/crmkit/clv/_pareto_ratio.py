@@ -312,13 +312,16 @@ def interpolated_log_f(
     r, alpha, s, beta = theta
     n = x.size
     in_order = groups is not None or bool(np.all(x[1:] >= x[:-1]))
+    codes: NDArray[np.intp]
+    xu: Arr
     if groups is not None:
         codes, xu = groups
     elif in_order:  # the fit's objective sorts by x once
         new = np.concatenate([[True], x[1:] != x[:-1]])
-        codes, xu = np.cumsum(new) - 1, x[new]
+        codes, xu = np.asarray(np.cumsum(new) - 1, dtype=np.intp), x[new]
     else:
-        codes, xu = (np.asarray(a) for a in pd.factorize(x))
+        fc, fl = pd.factorize(x)
+        codes, xu = np.asarray(fc, dtype=np.intp), np.asarray(fl, dtype=np.float64)
     big, small = max(alpha, beta), min(alpha, beta)
     rho = [(small + y) / (big + y) for y in (tx, T)]
     u = [np.log(v) for v in rho]
