@@ -124,17 +124,27 @@ def main() -> None:
     args = parser.parse_args()
     data = simulate(max(args.n, args.n_predict))
     calls: list[int] = []
-    inner = pnbd_module.pareto_log_ratio
+    inner = pnbd_module.pareto_objective
 
-    def counted(*a: object, **k: object) -> object:
-        calls.append(np.size(a[4]))  # type: ignore[arg-type]
-        return inner(*a, **k)  # type: ignore[arg-type]
+    def counted(x: np.ndarray, *a: np.ndarray) -> object:
+        # every evaluation of the objective built on x.size histories is counted
+        ll, vg = inner(x, *a)
 
-    pnbd_module.pareto_log_ratio = counted  # type: ignore[assignment]
+        def ll_c(theta: np.ndarray) -> float:
+            calls.append(x.size)
+            return ll(theta)
+
+        def vg_c(theta: np.ndarray) -> tuple[float, np.ndarray]:
+            calls.append(x.size)
+            return vg(theta)
+
+        return ll_c, vg_c
+
+    pnbd_module.pareto_objective = counted  # type: ignore[assignment]
     t0 = time.perf_counter()
     fit = ParetoNBD.fit(data.iloc[: args.n])
     t_fit = time.perf_counter() - t0
-    pnbd_module.pareto_log_ratio = inner  # type: ignore[assignment]
+    pnbd_module.pareto_objective = inner
     full_evals = sum(1 for c in calls if c >= args.n)
     sub = ParetoNBD.fit(data.iloc[: args.n_peer])
     pred = data.iloc[: args.n_predict]

@@ -233,3 +233,36 @@ def test_interpolated_objective_gradient_matches_finite_differences(
         down[j] -= h
         fd = (value(up) - value(down)) / (2 * h)
         assert g[j] == pytest.approx(fd, rel=1e-6, abs=1e-3), (j, g[j], fd)
+
+
+@pytest.mark.parametrize(
+    "theta",
+    [
+        (0.55, 10.58, 0.61, 11.67),
+        (0.9, 8.0, 1.4, 3.0),
+        (2.0, 30.0, 0.3, 30.0),
+        (40.0, 2.0, 5.0, 900.0),
+    ],
+)
+def test_fused_objective_equals_the_direct_computation(
+    theta: tuple[float, ...], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The one-pass value and gradient sums (many histories) against the per-history
+    direct computation on the same rows (alpha >= beta and alpha < beta; weights;
+    histories with t_x = T and groups too small to interpolate, which are computed
+    directly inside the fused pass)."""
+    import crmkit.clv._pareto_objective as objective_module
+
+    data = _simulated(N, seed=7)
+    x, tx, T = (data[c].to_numpy().copy() for c in ("frequency", "recency", "T"))
+    tx[x == 3] = T[x == 3]  # whole group at t_x = T
+    x[:5] = 500.0  # a group of five rows: never interpolated
+    w = np.random.default_rng(8).integers(1, 5, N).astype(float)
+    th = np.asarray(theta)
+    value, vg = objective_module.pareto_objective(x, tx, T, w)
+    v_fast, g_fast = vg(th)
+    assert value(th) == pytest.approx(v_fast, rel=1e-15)
+    monkeypatch.setattr(objective_module, "FAST_MIN_ROWS", 10 * N)
+    v_direct, g_direct = objective_module.pareto_objective(x, tx, T, w)[1](th)
+    assert v_fast == pytest.approx(v_direct, rel=1e-13)
+    np.testing.assert_allclose(g_fast, g_direct, rtol=1e-9, atol=1e-9 * np.abs(g_direct).max())

@@ -26,13 +26,14 @@ from scipy import special
 
 from crmkit.clv._checks import optional_time_unit, positive_finite, real_parameter
 from crmkit.clv._hyp_pareto import log_hyp2f1_1b_rho
+from crmkit.clv._pareto_objective import pareto_objective
 from crmkit.clv._pareto_ratio import FAST_MIN_ROWS, pareto_log_ratio
 from crmkit.clv._special import one_minus_exp_over, wdot
 from crmkit.clv._starts import nbd_moment_start
 from crmkit.clv._transaction import Objective, TransactionMixin
 from crmkit.timeunits import TimeUnit
 
-__all__ = ["ParetoNBD"]
+__all__ = ["ParetoNBD", "pareto_objective"]
 
 Arr = NDArray[np.float64]
 WARM_MIN_ROWS = 30_000  # summaries with more rows are fitted from a subsample's estimate
@@ -55,46 +56,6 @@ def _log_c_a(r: float, alpha: float, s: float, beta: float, x: Arr, T: Arr) -> A
         - s * np.log1p(T / beta),
         dtype=np.float64,
     )
-
-
-def pareto_objective(x: Arr, tx: Arr, T: Arr, w: Arr) -> Objective:
-    """Weighted Pareto/NBD log-likelihood and analytic gradient.
-
-    Per history, :math:`\\log L = \\log C + \\log A + \\operatorname{softplus}(R)` with *R*
-    from :func:`crmkit.clv._pareto_ratio.pareto_log_ratio` (bounded cost per history);
-    terms in x alone are evaluated once per distinct x.
-    """
-    # sorted by x once: the interpolated hypergeometric terms then need no reordering
-    order = np.argsort(x, kind="stable")
-    x, tx, T, w = x[order], tx[order], T[order], w[order]
-    xu, xi = np.unique(x, return_inverse=True)
-    wx = np.bincount(xi.reshape(-1), weights=w, minlength=xu.size)
-    n = float(w.sum())
-
-    def core(theta: Arr, grad: bool) -> tuple[float, Arr]:
-        r, alpha, s, beta = (float(v) for v in theta)
-        R, dR = pareto_log_ratio(r, alpha, s, beta, x, tx, T, grad=grad)
-        la = np.log1p(T / alpha)
-        lb = np.log1p(T / beta)
-        value = (
-            wdot(wx, special.gammaln(r + xu))
-            - n * float(special.gammaln(r))
-            - r * wdot(w, la)
-            - wdot(w * x, np.log(alpha + T))
-            - s * wdot(w, lb)
-            + wdot(w, np.logaddexp(0.0, R))
-        )
-        if not grad or dR is None:
-            return value, np.zeros(4)
-        pd_ = w * special.expit(R)
-        out = np.array([wdot(pd_, dR[j]) for j in range(4)])
-        out[0] += wdot(wx, special.digamma(r + xu)) - n * float(special.digamma(r)) - wdot(w, la)
-        out[1] += r * wdot(w, T / (alpha * (alpha + T))) - wdot(w * x, 1.0 / (alpha + T))
-        out[2] += -wdot(w, lb)
-        out[3] += s * wdot(w, T / (beta * (beta + T)))
-        return value, out
-
-    return (lambda th: core(th, False)[0]), (lambda th: core(th, True))
 
 
 def pareto_start(x: Arr, tx: Arr, T: Arr, w: Arr) -> Arr:
