@@ -90,8 +90,8 @@ def pareto_objective(x: Arr, tx: Arr, T: Arr, w: Arr) -> Objective:
         return value, out
 
     def fused(theta: Arr, grad: bool) -> tuple[float, Arr]:
-        th = tuple(float(v) for v in theta)
-        r, alpha, s, beta = th
+        r, alpha, s, beta = (float(v) for v in theta)
+        th = (r, alpha, s, beta)
         F_tx, F_T, done = interpolated_log_f(th, x, tx, T, grad, groups=(codes, xu))
         value, gx = x_terms(r, grad)
         g = np.zeros(4)
