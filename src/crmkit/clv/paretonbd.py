@@ -215,6 +215,60 @@ class ParetoNBD(TransactionMixin):
         per_horizon = L if sm1 == 0.0 else np.expm1(-sm1 * L) / -sm1
         return np.asarray(per_customer * per_horizon, dtype=np.float64)
 
+    def _discounted_rows(self, ends: Arr, discount: Arr, x: Arr, tx: Arr, T: Arr) -> Arr:
+        # sum_k d_k (E[X(t_k)] - E[X(t_(k-1))]) = P(alive) (r + x)(beta + T)/(alpha + T)
+        # * G(T), G(T) = sum_k c_k H(t_k; beta + T), c_k = d_k - d_(k+1) (Abel summation):
+        # the horizons enter through one function of T, evaluated once per row
+        x, tx, T = (np.asarray(a, dtype=np.float64).ravel() for a in np.broadcast_arrays(x, tx, T))
+        coefs = discount - np.append(discount[1:], 0.0)
+        G = self._horizon_sum(np.asarray(ends, dtype=np.float64), coefs, T)
+        per_customer = (self.r + x) * (self.beta + T) / (self.alpha + T)
+        value = per_customer * self._p_alive_rows(x, tx, T) * G
+        return np.asarray(np.maximum(value, 0.0), dtype=np.float64)
+
+    def _horizon_sum(self, ends: Arr, coefs: Arr, T: Arr) -> Arr:
+        """:math:`\\sum_k c_k H(t_k)` per row, :math:`H(t) = \\int_0^t (\\frac{\\beta +
+        T}{\\beta + T + u})^s du / (\\beta + T)` (the horizon factor of
+        :meth:`_conditional_rows`).
+
+        As a function of :math:`v = \\log(\\beta + T)` it is analytic in the strip
+        :math:`|\\Im v| < \\pi` (its singularities lie at :math:`\\beta + T = -t_k`),
+        so on many distinct T it is interpolated by checked Chebyshev pieces
+        (:func:`crmkit.clv._chebyshev.grouped_interpolate`, one group); few distinct T,
+        small inputs and failed pieces are summed directly (bounded blocks).
+        """
+        from crmkit.clv._chebyshev import grouped_interpolate
+
+        sm1 = self.s - 1.0
+
+        def direct(bT: Arr) -> Arr:
+            out = np.empty(bT.size)
+            block = max(1, (1 << 19) // max(ends.size, 1))
+            for a in range(0, bT.size, block):  # bounded memory per block
+                L = np.log1p(ends[None, :] / bT[a : a + block, None])
+                H = L if sm1 == 0.0 else np.expm1(-sm1 * L) / -sm1
+                out[a : a + block] = np.einsum("ij,j->i", H, coefs)
+            return out
+
+        if T.size < FAST_MIN_ROWS:
+            return direct(self.beta + T)
+        codes, levels = pd.factorize(T)
+        if 4 * len(levels) < T.size:  # few distinct T: once per value
+            return direct(self.beta + np.asarray(levels, dtype=np.float64))[codes]
+        v = np.log(self.beta + T)
+        G, done = grouped_interpolate(
+            lambda g, u: direct(np.exp(u))[None],
+            np.zeros(T.size, dtype=np.intp),
+            v,
+            1,
+            rtol=np.array([1e-13]),
+        )
+        rest = np.flatnonzero(~done)
+        out = G[0]
+        if rest.size:
+            out[rest] = direct(self.beta + T[rest])
+        return np.asarray(out, dtype=np.float64)
+
     def _expected(self, t: Arr) -> Arr:
         L = np.log1p(t / self.beta)
         value = self.r * self.beta / self.alpha * L * one_minus_exp_over((self.s - 1.0) * L)
