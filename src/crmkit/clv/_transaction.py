@@ -329,16 +329,19 @@ class TransactionMixin(Persistable):
         *,
         x0: ArrayLike | None = None,
         objective: Callable[[Arr, Arr, Arr, Arr], Objective] | None = None,
+        histories: tuple[Arr, Arr, Arr, Arr] | None = None,
         **kw: Any,
     ) -> FitResult[Self]:
         """The fit from ``x0`` (or the default starts), without a warm start; ``objective``
-        replaces ``cls._objective`` (the warm start passes the one it built)."""
+        replaces ``cls._objective`` and ``histories`` are the summary's distinct rows
+        (the warm start passes the ones it built)."""
         return fit_transaction_model(
             cls,
             summary,
             names=cls._param_names,
             family=cls._family,
             objective=cls._objective if objective is None else objective,
+            histories=histories,
             start=cls._start,
             x0=x0,
             **kw,
@@ -638,23 +641,30 @@ def fit_transaction_model(
     nan_policy: str,
     strict: bool,
     callback: Progress | None = None,
+    histories: tuple[Arr, Arr, Arr, Arr] | None = None,
 ) -> FitResult[ModelT]:
-    """Validate, compress to unique (x, t_x, T) rows and maximise the likelihood."""
-    data = summary_arrays(
-        summary,
-        frequency_col=frequency_col,
-        recency_col=recency_col,
-        T_col=T_col,
-        weights_col=weights_col,
-        nan_policy=nan_policy,
-        family=family,
-    )
+    """Validate, compress to unique (x, t_x, T) rows and maximise the likelihood.
+
+    ``histories`` are the distinct rows and weights of this very summary when the caller
+    has already validated and compressed it (the warm start does).
+    """
+    if histories is None:
+        data = summary_arrays(
+            summary,
+            frequency_col=frequency_col,
+            recency_col=recency_col,
+            T_col=T_col,
+            weights_col=weights_col,
+            nan_policy=nan_policy,
+            family=family,
+        )
+        keep = data.weights > 0
+        histories = _distinct_histories(
+            data.frequency[keep], data.recency[keep], data.T[keep], data.weights[keep]
+        )
+    x, tx, T, w = histories
     unit = time_unit if time_unit is not None else summary.attrs.get("crmkit_time_unit")
     unit_checked: TimeUnit | None = None if unit is None else check_time_unit(str(unit))
-    keep = data.weights > 0
-    x, tx, T, w = _distinct_histories(
-        data.frequency[keep], data.recency[keep], data.T[keep], data.weights[keep]
-    )
     n = float(w.sum())
     if n <= 0:
         raise InvalidValueError(f"{family}: the weights sum to 0; nothing to fit.")

@@ -221,6 +221,7 @@ def warm_fit(
                 strict=True,
                 callback=callback,
                 objective=prepared.objective,
+                histories=prepared.data,
                 **kw,
             )
     except (CrmkitError, Warning):
