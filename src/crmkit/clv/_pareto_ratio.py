@@ -61,6 +61,7 @@ def pareto_log_ratio(
     *,
     grad: bool = False,
     fast: bool = True,
+    groups: tuple[NDArray[np.intp], Arr] | None = None,
 ) -> tuple[Arr, Arr | None]:
     """:math:`R = \\log(s D / A)` per history, and its gradient in :math:`(r, \\alpha, s, \\beta)`.
 
@@ -83,7 +84,9 @@ def pareto_log_ratio(
 
     With ``fast`` (default) and at least :data:`FAST_MIN_ROWS` histories, the
     hypergeometric terms are interpolated per purchase count (:func:`_fast_log_ratio`);
-    ``fast=False`` forces the direct computation on every history.
+    ``fast=False`` forces the direct computation on every history. ``groups`` =
+    ``(codes, x of each code)`` may give the purchase-count groups of histories already
+    sorted by code.
 
     Returns
     -------
@@ -105,7 +108,7 @@ def pareto_log_ratio(
     lr_a = np.log1p((TT - txx) / (alpha + txx))
     lr_b = np.log1p((TT - txx) / (beta + txx))
     if fast and n >= FAST_MIN_ROWS:
-        return _fast_log_ratio((r, alpha, s, beta), xx, txx, TT, lr_a, lr_b, grad)
+        return _fast_log_ratio((r, alpha, s, beta), xx, txx, TT, lr_a, lr_b, grad, groups)
     m = r + xx
     R = np.empty(n)
     dR = np.empty((4, n)) if grad else None
@@ -257,6 +260,7 @@ def _fast_log_ratio(
     lr_a: Arr,
     lr_b: Arr,
     grad: bool,
+    groups: tuple[NDArray[np.intp], Arr] | None = None,
 ) -> tuple[Arr, Arr | None]:
     """:func:`pareto_log_ratio` with the hypergeometric terms interpolated per *x*.
 
@@ -273,7 +277,7 @@ def _fast_log_ratio(
     """
     r, alpha, s, beta = theta
     n = x.size
-    parts = interpolated_log_f(theta, x, tx, T, grad)
+    parts = interpolated_log_f(theta, x, tx, T, grad, groups)
     R = np.empty(n)
     dR = np.empty((4, n)) if grad else None
     delta = np.empty(n)
@@ -305,7 +309,8 @@ def interpolated_log_f(
 
     Returns ``(F_tx, F_T, done)``: log 2F1 and (with ``grad``) its derivatives in B, C
     and z, shape ``(4 or 1, n)``, and the mask of rows interpolated at both points (the
-    others must be computed directly). ``groups`` = (codes, distinct x) when known.
+    others must be computed directly). ``groups`` = (codes, x of each code) when known,
+    for rows sorted by code.
     """
     from crmkit.clv._chebyshev import grouped_interpolate
 

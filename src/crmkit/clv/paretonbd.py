@@ -178,11 +178,17 @@ class ParetoNBD(TransactionMixin):
         if x.size < FAST_MIN_ROWS:
             return pareto_log_ratio(*theta, x, tx, T)[0].reshape(shape)
         # sorted by x: the interpolated path then evaluates contiguous groups
-        codes, levels = pd.factorize(x, sort=True)
-        key = codes.astype(np.int16) if len(levels) < 2**15 else codes  # radix sort
-        order = np.argsort(key, kind="stable")
+        groups = None
+        if float(x.min()) >= 0.0 and float(x.max()) < 2**15 and np.array_equal(x, np.floor(x)):
+            key = x.astype(np.int16)  # counts: their own group codes, radix-sorted
+            order = np.argsort(key, kind="stable")
+            codes = key[order].astype(np.intp)
+            groups = (codes, np.arange(int(codes[-1]) + 1, dtype=np.float64))
+        else:
+            fc, levels = pd.factorize(x, sort=True)
+            order = np.argsort(fc.astype(np.int16) if len(levels) < 2**15 else fc, kind="stable")
         R = np.empty(x.size)
-        R[order] = pareto_log_ratio(*theta, x[order], tx[order], T[order])[0]
+        R[order] = pareto_log_ratio(*theta, x[order], tx[order], T[order], groups=groups)[0]
         return R.reshape(shape)
 
     def _log_likelihood_rows(self, x: Arr, tx: Arr, T: Arr) -> Arr:
@@ -191,7 +197,10 @@ class ParetoNBD(TransactionMixin):
         return np.asarray(log_ca + np.logaddexp(0.0, self._log_ratio(x, tx, T)), np.float64)
 
     def _p_alive_rows(self, x: Arr, tx: Arr, T: Arr) -> Arr:
-        return np.asarray(special.expit(-self._log_ratio(x, tx, T)), dtype=np.float64)
+        # expit(-R) = 1 / (1 + e^R), accurate for every R (R = -inf where t_x = T)
+        R = self._log_ratio(x, tx, T)
+        with np.errstate(over="ignore"):  # e^R = inf: P(alive) = 0
+            return np.asarray(1.0 / (1.0 + np.exp(R)), dtype=np.float64)
 
     def _alive_survival(self, t: Arr, x: Arr, tx: Arr, T: Arr) -> Arr:
         return np.asarray(np.exp(-self.s * np.log1p(t / (self.beta + T))), dtype=np.float64)
