@@ -224,10 +224,14 @@ def main() -> None:
         params = peer["params"]
         assert isinstance(params, dict)
         diff = max(abs(sub.params[k] - v) / abs(v) for k, v in params.items())
+        worst = max(params, key=lambda k: abs(sub.params[k] - params[k]) / abs(params[k]))
+        peer_ll = float(ParetoNBD(**params).log_likelihood(data.iloc[: args.n_peer]))
         print(
             f"  lifetimes times scaled linearly from {args.n_peer:,} (fit) and "
             f"{peer['n_pred']:,} (predictions) customers; max relative parameter "
-            f"difference of the two fits on {args.n_peer:,} customers: {diff:.2e}"
+            f"difference of the two fits on {args.n_peer:,} customers: {diff:.2e} ({worst}); "
+            f"log-likelihood (evaluated by crmkit) at crmkit's estimate "
+            f"{sub.log_likelihood:.6f}, at lifetimes' {peer_ll:.6f}"
         )
 
 
