@@ -236,7 +236,7 @@ class TransactionMixin(Persistable):
         restarts (at most 3 times) from other data-scaled starts.
 
         Pareto/NBD summaries of 30,000 rows or more, without ``x0``, are first fitted on
-        a seeded random subsample of 10,000 rows; a few quasi-Newton steps on the full
+        a seeded random subsample of 5,000 rows; a few quasi-Newton steps on the full
         data refine that estimate, and the usual fit starts there, so the optimiser
         needs only a few full-data iterations. The result is always the full-data
         maximum that passed the convergence checks on the full data: if any step warns

@@ -35,7 +35,7 @@ __all__ = [
 Arr = NDArray[np.float64]
 _logger = logging.getLogger("crmkit.clv")
 
-WARM_SAMPLE = 10_000
+WARM_SAMPLE = 5_000
 """Rows of the seeded subsample fitted first."""
 REFINE_STEPS = 16
 """Most full-data evaluations of :func:`refine`."""
