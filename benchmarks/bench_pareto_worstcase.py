@@ -13,11 +13,11 @@ from one run:
 * **fit** of ``n`` customers: crmkit's time (median of three fits) and number of
   full-data likelihood evaluations (after an untimed warm-up fit on 5,000 customers:
   one-time costs such as the import of ``scipy.optimize`` on the first fit are not
-  counted, as lifetimes' imports are not); lifetimes 0.11.3's ``ParetoNBDFitter`` on the first ``n-peer``
-  customers, the median time of three fits (it starts Nelder-Mead from a random draw;
-  seeds 0, 1, 2) scaled linearly to ``n`` (its cost is linear in the rows); the
-  largest relative parameter difference of the two fits on those ``n-peer`` customers
-  and the log-likelihood at both estimates;
+  counted, as lifetimes' imports are not); lifetimes 0.11.3's ``ParetoNBDFitter`` on
+  the first ``n-peer`` customers, the median time of three fits (it starts Nelder-Mead
+  from a random draw; seeds 0, 1, 2) scaled linearly to ``n`` (its cost is linear in
+  the rows); the largest relative parameter difference of the two fits on those
+  ``n-peer`` customers and the log-likelihood at both estimates;
 * **predictions** on ``n-predict`` customers: P(alive) plus conditional expected
   purchases (12 weeks), and the customer lifetime value over one year at 1 % per month,
   spend 10 per purchase (crmkit: ``customer_lifetime_value`` in 52 weekly periods, as
