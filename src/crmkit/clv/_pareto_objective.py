@@ -33,7 +33,6 @@ Arr = NDArray[np.float64]
 Objective = tuple[Callable[[Arr], float], Callable[[Arr], tuple[float, Arr]]]
 
 _CHUNK = 16_384
-_LN2 = 0.6931471805599453
 
 
 def _dot(a: Arr, b: Arr) -> float:
@@ -66,7 +65,7 @@ def pareto_objective(x: Arr, tx: Arr, T: Arr, w: Arr) -> Objective:
     xu = x[new]
     wx = np.bincount(codes, weights=w, minlength=xu.size)
     n = float(w.sum())
-    w_x, w_T = w * x, w * T
+    w_x, w_T, dT = w * x, w * T, T - tx
 
     def x_terms(r: float, grad: bool) -> tuple[float, float]:
         value = wdot(wx, special.gammaln(r + xu)) - n * float(special.gammaln(r))
@@ -104,7 +103,12 @@ def pareto_objective(x: Arr, tx: Arr, T: Arr, w: Arr) -> Objective:
         for a in range(0, x.size, _CHUNK):  # chunks that stay in the processor cache
             c = slice(a, min(a + _CHUNK, x.size))
             v_c, g_c, bad = _chunk(
-                th, x[c], tx[c], T[c], w[c], F_tx[:, c], F_T[:, c], done[c], grad
+                th,
+                (x[c], tx[c], T[c], w[c], w_x[c], w_T[c], dT[c]),
+                F_tx[:, c],
+                F_T[:, c],
+                done[c],
+                grad,
             )
             value += v_c
             g += g_c
@@ -131,10 +135,7 @@ def pareto_objective(x: Arr, tx: Arr, T: Arr, w: Arr) -> Objective:
 
 def _chunk(
     theta: tuple[float, float, float, float],
-    x: Arr,
-    tx: Arr,
-    T: Arr,
-    w: Arr,
+    rows: tuple[Arr, Arr, Arr, Arr, Arr, Arr, Arr],
     F_tx: Arr,
     F_T: Arr,
     done: NDArray[np.bool_],
@@ -152,6 +153,7 @@ def _chunk(
     :math:`p_i = w_i\\,\\operatorname{expit}(R_i)`.
     """
     r, alpha, s, beta = theta
+    x, tx, T, w, w_x, w_T, dT = rows  # w_x = w x, w_T = w T, dT = T - t_x
     a_ge = alpha >= beta
     g = np.zeros(4)
     # log C + log A (every row): -r log(1 + T/alpha) - x log(alpha + T) - s log(1 + T/beta)
@@ -159,16 +161,13 @@ def _chunk(
     ib_T = 1.0 / (beta + T)
     la = np.log1p(T / alpha)
     lb = np.log1p(T / beta)
-    w_x = w * x
     value = -r * _dot(w, la) - _dot(w_x, np.log(alpha + T)) - s * _dot(w, lb)
     if grad:
-        w_T = w * T
         g[0] -= _dot(w, la)
         g[1] += r / alpha * _dot(w_T, ia_T) - _dot(w_x, ia_T)
         g[2] -= _dot(w, lb)
         g[3] += s / beta * _dot(w_T, ib_T)
     # the ratio R on the rows the interpolation covers
-    dT = T - tx
     ia_tx = 1.0 / (alpha + tx)
     ib_tx = 1.0 / (beta + tx)
     lr_a = np.log1p(dT * ia_tx)
@@ -186,14 +185,18 @@ def _chunk(
     b = m + s
     ratio = np.exp(delta)
     one_m = -np.expm1(delta)
-    l1m = np.where(delta < -_LN2, np.log1p(-ratio), np.log(one_m))
-    R = np.log(s) + t + F_tx[0] - np.log(b) + l1m
+    # log(1 - e^delta) with delta <= -DELTA_MIN here: log(-expm1(delta)) is accurate to
+    # rounding of R (it only loses relative accuracy where its value is below 1e-16)
+    R = np.log(s) + t + F_tx[0] - np.log(b) + np.log(one_m)
     if not a_ge:
         R += np.log1p((alpha - beta) * ib_T)
-    sp, ex = _softplus_expit(R)
-    value += _dot(w, sp)
+    # R is finite here: softplus and expit from e^min(R, 700) (no overflow)
+    Rc = np.minimum(R, 700.0)
+    e = np.exp(Rc)
+    value += _dot(w, np.log1p(e)) + _dot(w, R - Rc)
     if not grad:
         return value, g, bad
+    ex = e / (1.0 + e)
     p = w * ex
     q = p / one_m
     qr = q * ratio
