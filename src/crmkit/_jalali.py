@@ -229,18 +229,23 @@ def days_to_jalali(
     return k + JALALI_YEAR_MIN, month, day
 
 
+def check_months(month: NDArray[np.int64]) -> None:
+    """Refuse month numbers outside 1-12, showing a few of them."""
+    bad = (month < 1) | (month > 12)
+    if bad.any():
+        raise InvalidValueError(
+            f"month {preview(month[bad].ravel()[:3].tolist())} is not 1-12 "
+            "(1 = Farvardin, ..., 12 = Esfand); pass a month number in that range."
+        )
+
+
 def jalali_to_days(
     year: NDArray[np.int64], month: NDArray[np.int64], day: NDArray[np.int64]
 ) -> NDArray[np.int64]:
     """Day codes (days since 1970-01-01) of Jalali dates, after checking each is valid."""
     year, month, day = np.broadcast_arrays(year, month, day)
     check_years(year)
-    bad_m = (month < 1) | (month > 12)
-    if bad_m.any():
-        raise InvalidValueError(
-            f"month {preview(month[bad_m].ravel()[:3].tolist())} is not 1-12 "
-            "(1 = Farvardin, ..., 12 = Esfand); pass a month number in that range."
-        )
+    check_months(month)
     length = month_lengths(year, month)
     bad_d = (day < 1) | (day > length)
     if bad_d.any():

@@ -78,6 +78,7 @@ from crmkit._jalali import (
     Calendar,
     JalaliFreq,
     check_freq,
+    check_months,
     check_years,
     days_to_jalali,
     int_array,
@@ -85,7 +86,6 @@ from crmkit._jalali import (
     month_lengths,
     period_ordinals,
     period_text,
-    preview,
     year_table,
 )
 from crmkit.exceptions import InvalidValueError
@@ -187,12 +187,7 @@ def month_length(year: Any, month: Any) -> int | NDArray[np.int64]:
     """
     years, months = np.broadcast_arrays(int_array(year, "year"), int_array(month, "month"))
     check_years(years)
-    bad = (months < 1) | (months > 12)
-    if bad.any():
-        raise InvalidValueError(
-            f"month {preview(months[bad].ravel()[:3].tolist())} is not 1-12 "
-            "(1 = Farvardin, ..., 12 = Esfand); pass a month number in that range."
-        )
+    check_months(months)
     out = month_lengths(years, months)
     return int(out) if out.ndim == 0 else out
 
