@@ -41,6 +41,13 @@ from hypothesis import strategies as st
 import crmkit
 from crmkit.exceptions import CrmkitError
 
+
+@pytest.fixture(autouse=True)
+def _in_scratch_dir(tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Fuzzed path arguments (``to_csv(path_or_buf="qP")``) write into a temporary folder."""
+    monkeypatch.chdir(tmp_path)
+
+
 TIME_LIMIT = 5.0
 EXAMPLES = int(os.environ.get("CRMKIT_CONTRACT_EXAMPLES", "6"))
 
