@@ -82,10 +82,12 @@ def _canonical_column(
 ) -> pd.Series:
     """The registry's canonical code for every cell of ``values``.
 
-    A private adapter: it resolves each *distinct* code once (so its cost grows with
-    the number of distinct codes, not of rows) through
-    :func:`crmkit.domain._canon.canonical_code`. Codes the registry does not know are
-    all named in one :class:`~crmkit.codes.UnknownCodeError`; none is passed through.
+    :meth:`CodeRegistry.resolve_column <crmkit.codes.CodeRegistry.resolve_column>` does
+    the work, vectorised: each *distinct* code is resolved once (own codes in any form,
+    merged codes followed to their survivor, external codes of ``schemes`` only), so the
+    cost grows with the number of distinct codes, not of rows. Codes the registry does
+    not know are all named in one :class:`~crmkit.codes.UnknownCodeError`; none is
+    passed through.
     """
     texts = [v for v in pd.unique(values) if not isinstance(v, str)]
     if texts:
@@ -93,13 +95,8 @@ def _canonical_column(
             f"column {column!r} holds {show(texts[0])}, not text; codes are text (read "
             "CSV columns of codes with dtype=str)."
         )
-    mapping: dict[str, str] = {}
-    unknown: list[str] = []
-    for code in pd.unique(values):
-        try:
-            mapping[code] = _canon.canonical_code(registry, code, schemes=schemes, field=column)
-        except UnknownCodeError:
-            unknown.append(code)
+    canonical = registry.resolve_column(values, schemes=schemes, errors="coerce")
+    unknown = pd.unique(values[canonical.isna().to_numpy()]).tolist()
     if unknown:
         names = [s.name for s in schemes]
         raise UnknownCodeError(
@@ -112,7 +109,7 @@ def _canonical_column(
             scheme=None,
             reason="unknown",
         )
-    return values.map(mapping)
+    return canonical
 
 
 def complaints_per_item(
