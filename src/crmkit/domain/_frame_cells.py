@@ -34,12 +34,7 @@ def items_of(values: Iterable[Any], cls: type[T], name: str) -> list[T]:
 
 def the_frame(frame: Any) -> pd.DataFrame:
     """``frame`` if it is a DataFrame without repeated column names."""
-    if not isinstance(frame, pd.DataFrame):
-        raise InvalidValueError(f"frame={show(frame)} must be a pandas DataFrame.")
-    if frame.columns.duplicated().any():
-        dup = sorted({str(c) for c in frame.columns[frame.columns.duplicated()]})
-        raise InvalidValueError(f"the frame repeats column(s) {dup}; keep one of each.")
-    return frame
+    return cv.frame_arg("frame", frame)
 
 
 def rewrap(exc: CrmkitError, message: str) -> CrmkitError:

@@ -38,15 +38,6 @@ from crmkit.domain.opportunity import Opportunity, OpportunityStage
 from crmkit.exceptions import CrmkitError, InvalidValueError
 
 
-def _frame(name: str, value: Any) -> pd.DataFrame:
-    if not isinstance(value, pd.DataFrame):
-        raise InvalidValueError(f"{name}={show(value)} must be a pandas DataFrame.")
-    if value.columns.duplicated().any():
-        dup = sorted({str(c) for c in value.columns[value.columns.duplicated()]})
-        raise InvalidValueError(f"{name} repeats column(s) {dup}; keep one of each.")
-    return value
-
-
 @contextlib.contextmanager
 def _cells(name: str) -> Iterator[None]:
     """Turn pandas' errors on unusable cell contents into one crmkit error."""
@@ -190,7 +181,7 @@ def complaints_per_item(
     >>> out.index.tolist() == [tea], int(out["n_complaints"].iloc[0])
     (True, 3)
     """
-    complaints = _frame("complaints", complaints)
+    complaints = cv.frame_arg("complaints", complaints)
     if registry is not None:
         registry = _canon.check_registry(registry)
     use = _canon.check_schemes(schemes)
@@ -282,7 +273,7 @@ def complaint_stage_durations(
     >>> float(complaint_stage_durations(f, "h").loc["K1", "time_to_first_response"])
     12.0
     """
-    complaints = _frame("complaints", complaints)
+    complaints = cv.frame_arg("complaints", complaints)
     u = check_duration_unit(unit)
     require_columns(
         complaints, ["complaint_id", CUSTOMER_ID, "item_code", "step", "stage", DATETIME]
@@ -413,9 +404,9 @@ def contacts_before_first_purchase(
     A                            2       True
     B                            1      False
     """
-    interactions = _frame("interactions", interactions)
+    interactions = cv.frame_arg("interactions", interactions)
     if purchases is not None:
-        purchases = _frame("purchases", purchases)
+        purchases = cv.frame_arg("purchases", purchases)
     require_columns(interactions, [CUSTOMER_ID, DATETIME, "kind", "amount"])
     handle_nan(interactions, [CUSTOMER_ID, DATETIME], "raise")
     with _cells("interactions / purchases"):
@@ -535,7 +526,7 @@ def weighted_forecast(
         raise InvalidValueError(f"period={show(period)} must be 'M', 'Q' or 'Y'.")
     cv.check_flag("include_closed", include_closed)
     if isinstance(opportunities, pd.DataFrame):
-        frame = _frame("opportunities", opportunities)
+        frame = cv.frame_arg("opportunities", opportunities)
     else:
         frame = opportunities_to_frame(opportunities)
     with _cells("opportunities"):
