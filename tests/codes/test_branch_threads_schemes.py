@@ -112,3 +112,41 @@ def test_three_threads_leave_one_entry_per_item(round_: int) -> None:
     assert (log["action"] == "allocate").sum() == n
     assert set(log["actor"]) == {"import B0", "import B1", "import B2"}
     assert log["seq"].is_monotonic_increasing
+
+
+def _one_item(branch: str, name: str) -> pd.DataFrame:
+    return pd.DataFrame(
+        {"branch": [branch], "local_code": ["X1"], "item": [_gtin(7)], "name": [name]}
+    )
+
+
+@pytest.mark.parametrize("nameless_first", [True, False])
+def test_a_nameless_import_leaves_a_placeholder_a_later_name_replaces(
+    nameless_first: bool,
+) -> None:
+    reg = CodeRegistry()
+    runs = [("Shiraz", ""), ("Tehran", "چای ۵۰۰ گرم")]
+    if not nameless_first:
+        runs.reverse()
+    results = [
+        import_branch_codes(
+            _one_item(b, n), reg, kind="product", item_scheme=GTIN, label_col="name", actor=b
+        )
+        for b, n in runs
+    ]
+    assert not any(r.has_conflicts for r in results)  # a placeholder is not a name
+    (entry,) = reg.find("product")
+    assert entry.label == "چای ۵۰۰ گرم"  # whichever import ran first
+    log = reg.audit_log()
+    assert (log["action"] == "edit").sum() == (1 if nameless_first else 0)
+
+
+def test_a_registry_name_is_still_kept_and_a_different_one_reported() -> None:
+    reg = CodeRegistry()
+    import_branch_codes(_one_item("Tehran", "Tea"), reg, kind="product", item_scheme=GTIN,
+                        label_col="name")  # fmt: skip
+    res = import_branch_codes(
+        _one_item("Shiraz", "Coffee"), reg, kind="product", item_scheme=GTIN, label_col="name"
+    )
+    assert res.conflicts["conflict"].tolist() == ["label_mismatch"]
+    assert reg.find("product")[0].label == "Tea"
