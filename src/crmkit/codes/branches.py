@@ -364,15 +364,15 @@ def import_branch_codes(
             if blocked.iloc[i] or sch is None:
                 codes.append(None)
                 continue
-            name = first_label.get((sch.name, item))
+            named: str | None = first_label.get((sch.name, item))
             try:
                 entry = registry.lookup(item, scheme=sch)
             except UnknownCodeError:
-                entry = registry.allocate(k, label=name or item)
+                entry = registry.allocate(k, label=named or item)
                 entry = registry.link(entry.code, item, scheme=sch)
             else:
-                if name and entry.label == item != name:  # the placeholder of a nameless import
-                    entry = registry.edit(entry.code, label=name)
+                if named and entry.label == item != named:  # a nameless import's placeholder
+                    entry = registry.edit(entry.code, label=named)
             local_scheme = LocalCodeScheme(source=branch)
             try:
                 registry.lookup(local, scheme=local_scheme)
