@@ -25,6 +25,7 @@ from pathlib import Path
 __all__ = ["PEER_REQUIREMENTS", "peer_python"]
 
 PEER_REQUIREMENTS: dict[str, list[str]] = {
+    "jdatetime": ["jdatetime==6.1.1"],
     "lifetimes": ["lifetimes==0.11.3"],
     "pymc": ["pymc-marketing>=0.10"],
 }

@@ -10,10 +10,14 @@ s=.61, beta=11.67; Fader, Hardie & Lee 2005) with continuous t_x and T, so every
 customer is a distinct history and nothing can be compressed. Everything below comes
 from one run:
 
-* **fit** of ``n`` customers: crmkit's time and number of full-data likelihood
-  evaluations; lifetimes 0.11.3's ``ParetoNBDFitter`` on the first ``n-peer`` customers,
-  its time scaled linearly to ``n`` (its cost is linear in the rows); the largest
-  relative parameter difference of the two fits on those ``n-peer`` customers;
+* **fit** of ``n`` customers: crmkit's time (median of three fits) and number of
+  full-data likelihood evaluations (after an untimed warm-up fit on 5,000 customers:
+  one-time costs such as the import of ``scipy.optimize`` on the first fit are not
+  counted, as lifetimes' imports are not); lifetimes 0.11.3's ``ParetoNBDFitter`` on
+  the first ``n-peer`` customers, the median time of three fits (it starts Nelder-Mead
+  from a random draw; seeds 0, 1, 2) scaled linearly to ``n`` (its cost is linear in
+  the rows); the largest relative parameter difference of the two fits on those
+  ``n-peer`` customers and the log-likelihood at both estimates;
 * **predictions** on ``n-predict`` customers: P(alive) plus conditional expected
   purchases (12 weeks), and the customer lifetime value over one year at 1 % per month,
   spend 10 per purchase (crmkit: ``customer_lifetime_value`` in 52 weekly periods, as
@@ -59,10 +63,17 @@ from lifetimes import ParetoNBDFitter
 from lifetimes.utils import _customer_lifetime_value
 warnings.simplefilter("ignore")
 d = np.load(sys.argv[1]); n = int(sys.argv[2]); n_pred = int(sys.argv[3])
-pn = ParetoNBDFitter(penalizer_coef=0.0)
-t0 = time.perf_counter()
-pn.fit(d["x"][:n], d["tx"][:n], d["T"][:n])
-out = {"fit": time.perf_counter() - t0, "params": {k: float(v) for k, v in pn.params_.items()}}
+# lifetimes starts Nelder-Mead from np.random.normal(1, 0.05, 4): its time and end point
+# depend on the draw, so three seeded fits; the median time is reported
+fits = []
+for seed in (0, 1, 2):
+    np.random.seed(seed)
+    pn = ParetoNBDFitter(penalizer_coef=0.0)
+    t0 = time.perf_counter()
+    pn.fit(d["x"][:n], d["tx"][:n], d["T"][:n])
+    fits.append((time.perf_counter() - t0, {k: float(v) for k, v in pn.params_.items()}))
+fits.sort(key=lambda f: f[0])
+out = {"fit": fits[1][0], "fit_times": [f[0] for f in fits], "params": fits[1][1]}
 pn.params_ = pd.Series({"r": 0.55, "alpha": 10.58, "s": 0.61, "beta": 11.67})
 x, tx, T = d["x"][:n_pred], d["tx"][:n_pred], d["T"][:n_pred]
 t0 = time.perf_counter()
@@ -124,17 +135,32 @@ def main() -> None:
     args = parser.parse_args()
     data = simulate(max(args.n, args.n_predict))
     calls: list[int] = []
-    inner = pnbd_module.pareto_log_ratio
+    inner = pnbd_module.pareto_objective
 
-    def counted(*a: object, **k: object) -> object:
-        calls.append(np.size(a[4]))  # type: ignore[arg-type]
-        return inner(*a, **k)  # type: ignore[arg-type]
+    def counted(x: np.ndarray, *a: np.ndarray) -> object:
+        # every evaluation of the objective built on x.size histories is counted
+        ll, vg = inner(x, *a)
 
-    pnbd_module.pareto_log_ratio = counted  # type: ignore[assignment]
-    t0 = time.perf_counter()
-    fit = ParetoNBD.fit(data.iloc[: args.n])
-    t_fit = time.perf_counter() - t0
-    pnbd_module.pareto_log_ratio = inner  # type: ignore[assignment]
+        def ll_c(theta: np.ndarray) -> float:
+            calls.append(x.size)
+            return ll(theta)
+
+        def vg_c(theta: np.ndarray) -> tuple[float, np.ndarray]:
+            calls.append(x.size)
+            return vg(theta)
+
+        return ll_c, vg_c
+
+    ParetoNBD.fit(data.iloc[:5000])  # warm-up (untimed): first-fit imports
+    pnbd_module.pareto_objective = counted  # type: ignore[assignment]
+    fit_times = []
+    for _ in range(3):  # the fit is deterministic: median of three, as for lifetimes
+        calls.clear()
+        t0 = time.perf_counter()
+        fit = ParetoNBD.fit(data.iloc[: args.n])
+        fit_times.append(time.perf_counter() - t0)
+    t_fit = sorted(fit_times)[1]
+    pnbd_module.pareto_objective = inner
     full_evals = sum(1 for c in calls if c >= args.n)
     sub = ParetoNBD.fit(data.iloc[: args.n_peer])
     pred = data.iloc[: args.n_predict]
@@ -159,7 +185,8 @@ def main() -> None:
     floor = {"fit": 18 * chain_fit, "pred": 2 * chain_pred, "clv": chain_pred}
     print(f"Pareto/NBD, all-distinct histories (CDNOW estimates), fit n={args.n:,}")
     print(
-        f"  crmkit fit: {t_fit:.2f} s, {full_evals} full-data likelihood evaluations "
+        f"  crmkit fit: {t_fit:.2f} s (median of {', '.join(f'{t:.2f}' for t in fit_times)}), "
+        f"{full_evals} full-data likelihood evaluations "
         f"(+{len(calls) - full_evals} on the subsample); converged={fit.converged}, "
         f"params { {k: round(v, 6) for k, v in fit.params.items()} }"
     )
@@ -214,10 +241,16 @@ def main() -> None:
         params = peer["params"]
         assert isinstance(params, dict)
         diff = max(abs(sub.params[k] - v) / abs(v) for k, v in params.items())
+        worst = max(params, key=lambda k: abs(sub.params[k] - params[k]) / abs(params[k]))
+        peer_ll = float(ParetoNBD(**params).log_likelihood(data.iloc[: args.n_peer]))
+        times = ", ".join(f"{t:.2f}" for t in peer["fit_times"])  # type: ignore[union-attr]
+        print(f"  lifetimes fit times on {args.n_peer:,} customers (seeds 0-2): {times} s")
         print(
             f"  lifetimes times scaled linearly from {args.n_peer:,} (fit) and "
             f"{peer['n_pred']:,} (predictions) customers; max relative parameter "
-            f"difference of the two fits on {args.n_peer:,} customers: {diff:.2e}"
+            f"difference of the two fits on {args.n_peer:,} customers: {diff:.2e} ({worst}); "
+            f"log-likelihood (evaluated by crmkit) at crmkit's estimate "
+            f"{sub.log_likelihood:.6f}, at lifetimes' {peer_ll:.6f}"
         )
 
 

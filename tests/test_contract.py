@@ -53,6 +53,7 @@ PUBLIC_MODULES = [
     "crmkit.domain",
     "crmkit.domain.quality",
     "crmkit.exceptions",
+    "crmkit.jalali",
     "crmkit.lifecycle",
     "crmkit.maturity",
     "crmkit.metrics",

@@ -130,11 +130,11 @@ def test_reference_agrees_with_direct_quadrature() -> None:
 
 
 # Found by this test with more (random, 350) examples: with r near 1e8 and a purchase
-# rate r/alpha far above the data's scale, the log-likelihood is off by 2e-10 to 4e-9
-# relative (for the first point's family the error is 2e-12 at r = 1e7 and 6e-13 at
-# r = 1e6). Tracked here until the Pareto/NBD numerics handle it.
-LARGE_R_FAILURES = [
-    # (r, alpha, s, beta, x, t_x, T): mpmath (60 = 120 digits) vs crmkit
+# rate r/alpha far above the data's scale, log(C A) ~ -1e8 and R ~ +1e8 cancel, and the
+# log-likelihood was off by 2e-10 to 4e-9 relative; there it is now formed as
+# log(C s D) + log(1 + e^-R) with no large cancelling terms.
+LARGE_R_POINTS = [
+    # (r, alpha, s, beta, x, t_x, T): mpmath (60 = 120 digits) vs crmkit before the fix
     (1e8, 1.0, 1.0, 1.0, 0, 0.0, 1.0),  # -18.420680753952364 vs -18.42068076133728
     (1e8, 1.0, 0.5, 3.0, 0, 0.0, 10.0),  # -20.21244020818042 vs -20.212440252304077
     (  # 24.686554950239568 vs 24.686554946005344
@@ -146,11 +146,30 @@ LARGE_R_FAILURES = [
         2.338106476792787e-08,
         0.02338106476792787,
     ),
+    # r ~ 1e7 with many purchases: log Gamma(r + x) - log Gamma(r) through scipy's betaln
+    # was off by 2e-8 absolute (-0.3670080602228973 and -4.78977853310287 before)
+    (
+        11154670.336618548,
+        11154670.336618548,
+        1.0,
+        1e8,
+        214,
+        0.18452206677785354,
+        0.3690441335557071,
+    ),
+    (
+        2837878.985634613,
+        2837878.985634613,
+        2837878.985634613,
+        619.4646133614422,
+        1037,
+        0.0010865625705758985,
+        1086.5625705758985,
+    ),
 ]
 
 
-@pytest.mark.xfail(strict=True, reason="Pareto/NBD LL loses up to ~4e-9 relative at r ~ 1e8")
-@pytest.mark.parametrize("point", LARGE_R_FAILURES)
+@pytest.mark.parametrize("point", LARGE_R_POINTS)
 def test_pareto_log_likelihood_at_very_large_r(
     point: tuple[float, float, float, float, int, float, float],
 ) -> None:

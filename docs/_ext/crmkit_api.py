@@ -34,6 +34,7 @@ PUBLIC_MODULES: tuple[str, ...] = (
     "crmkit",
     "crmkit.transactions",
     "crmkit.timeunits",
+    "crmkit.jalali",
     "crmkit.columns",
     "crmkit.datasets",
     "crmkit.rfm",

@@ -23,7 +23,8 @@ import attrs
 import numpy as np
 from numpy.typing import NDArray
 
-from crmkit._periods import DAY_NS, period_start
+from crmkit._jalali import Calendar, days_to_jalali, period_bounds
+from crmkit._periods import DAY_NS, calendar_labels, period_start
 from crmkit._txprep import observation_day
 from crmkit.exceptions import InvalidValueError
 from crmkit.timeunits import TimeUnit
@@ -128,31 +129,35 @@ def _codes(ordinals: NDArray[np.int64], unit: TimeUnit) -> NDArray[np.int64]:
     return out
 
 
-def period_days(ordinals: Any, unit: TimeUnit) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
-    """First and last day code of each period (pandas ordinals of ``unit``)."""
+def period_days(
+    ordinals: Any, unit: TimeUnit, calendar: Calendar = "gregorian"
+) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    """First and last day code of each period (pandas ordinals of ``unit``, or Jalali codes)."""
+    if calendar == "jalali":
+        return period_bounds(ordinals, unit)  # type: ignore[arg-type]
     codes = _codes(np.asarray(ordinals, dtype=np.int64), unit)
     first = period_start(codes, unit) // DAY_NS
     last = period_start(codes + 1, unit) // DAY_NS - 1
     return first, last
 
 
-def complete_mask(ordinals: Any, unit: TimeUnit, cov: Coverage) -> NDArray[np.bool_]:
+def complete_mask(
+    ordinals: Any, unit: TimeUnit, cov: Coverage, calendar: Calendar = "gregorian"
+) -> NDArray[np.bool_]:
     """True for periods whose every day is covered."""
-    first, last = period_days(ordinals, unit)
+    first, last = period_days(ordinals, unit, calendar)
     out: NDArray[np.bool_] = (first >= cov.first_day) & (last <= cov.last_day)
     return out
 
 
 def partial_records(
-    ordinals: Any, unit: TimeUnit, cov: Coverage, action: str
+    ordinals: Any, unit: TimeUnit, cov: Coverage, action: str, calendar: Calendar = "gregorian"
 ) -> list[dict[str, str]]:
     """One record per incomplete period: its label, the days covered and what was done."""
-    from crmkit._periods import period_labels
-
     ords = np.asarray(ordinals, dtype=np.int64)
-    first, last = period_days(ords, unit)
+    first, last = period_days(ords, unit, calendar)
     out = []
-    labels = period_labels(ords, unit)
+    labels = calendar_labels(ords, unit, calendar)
     for i in np.flatnonzero((first < cov.first_day) | (last > cov.last_day)):
         out.append(
             {
@@ -166,12 +171,16 @@ def partial_records(
 
 
 def _keys(
-    ordinal: int, unit: TimeUnit, cov: Coverage
+    ordinal: int, unit: TimeUnit, cov: Coverage, calendar: Calendar = "gregorian"
 ) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
     """Covered days of one period and their calendar key (month in period, day of month)."""
-    first, last = period_days(np.array([ordinal]), unit)
+    first, last = period_days(np.array([ordinal]), unit, calendar)
     lo, hi = max(int(first[0]), cov.first_day), min(int(last[0]), cov.last_day)
     days = np.arange(lo, hi + 1, dtype=np.int64)  # at most 366 days
+    if calendar == "jalali":
+        y, m, d = days_to_jalali(np.r_[first[:1], days])
+        month = y * 12 + m - 1
+        return days, (month[1:] - month[0]) * 32 + d[1:] - 1
     months = days.astype("M8[D]").astype("M8[M]")
     month0 = np.datetime64(int(first[0]), "D").astype("M8[M]").astype(np.int64)
     month_in_period = months.astype(np.int64) - month0
@@ -180,7 +189,7 @@ def _keys(
 
 
 def same_days(
-    current: int, previous: int, unit: TimeUnit, cov: Coverage
+    current: int, previous: int, unit: TimeUnit, cov: Coverage, calendar: Calendar = "gregorian"
 ) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
     """The covered days of ``current`` and of ``previous`` that have a covered counterpart.
 
@@ -188,8 +197,8 @@ def same_days(
     (1 December 2010 with 1 December 2009; 31 August has no counterpart in a 30-day
     November and 29 February none in a common year, so such days are left out of both).
     """
-    cur_days, cur_keys = _keys(current, unit, cov)
-    prev_days, prev_keys = _keys(previous, unit, cov)
+    cur_days, cur_keys = _keys(current, unit, cov, calendar)
+    prev_days, prev_keys = _keys(previous, unit, cov, calendar)
     return cur_days[np.isin(cur_keys, prev_keys)], prev_days[np.isin(prev_keys, cur_keys)]
 
 

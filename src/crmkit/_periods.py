@@ -19,7 +19,10 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
+from crmkit._jalali import Calendar, check_calendar, period_text
+from crmkit._jalali import period_ordinals as jalali_ordinals
 from crmkit._validation import check_date_range
+from crmkit.exceptions import InvalidValueError
 
 if TYPE_CHECKING:
     from crmkit.timeunits import TimeUnit
@@ -27,6 +30,11 @@ if TYPE_CHECKING:
 __all__ = [
     "DAY_NS",
     "PERIOD_FREQ",
+    "calendar_labels",
+    "calendar_ordinals",
+    "calendar_unit",
+    "check_period_alias",
+    "dated_periods",
     "period_codes",
     "period_labels",
     "period_ordinals",
@@ -122,3 +130,92 @@ def period_labels(ordinals: Any, unit: TimeUnit) -> pd.PeriodIndex:
     # pandas-stubs lacks PeriodIndex.from_ordinals (pandas >= 2.2)
     build = pd.PeriodIndex.from_ordinals  # type: ignore[attr-defined]
     return pd.PeriodIndex(build(np.asarray(ordinals, dtype=np.int64), freq=PERIOD_FREQ[unit]))
+
+
+def calendar_unit(unit: TimeUnit, calendar: Any) -> Calendar:
+    """Validate a ``calendar=`` option for a time unit (Jalali periods are M, Q and Y)."""
+    cal = check_calendar(calendar)
+    if cal == "jalali" and unit not in ("M", "Q", "Y"):
+        raise InvalidValueError(
+            f"calendar='jalali' has months, fiscal quarters and fiscal years ('M', 'Q', "
+            f"'Y'), not {unit!r}: days and weeks are the same in both calendars, so pass "
+            "calendar='gregorian' for them."
+        )
+    return cal
+
+
+def calendar_ordinals(
+    ns: NDArray[np.int64], unit: TimeUnit, calendar: Calendar
+) -> NDArray[np.int64]:
+    """Period ordinals in either calendar: pandas ordinals (Gregorian) or Jalali codes.
+
+    Jalali codes (:func:`crmkit.jalali.period_ordinals`) are consecutive integers too, so
+    every computation on ordinals (differences, ranges, bincount) works unchanged.
+    """
+    if calendar == "jalali":
+        return jalali_ordinals(np.floor_divide(ns, DAY_NS), unit)  # type: ignore[arg-type]
+    return period_ordinals(ns, unit)
+
+
+def calendar_labels(ordinals: Any, unit: TimeUnit, calendar: Calendar) -> pd.Index[Any]:
+    """Labels of period ordinals: a PeriodIndex (Gregorian) or ``"1402-Q1"`` text (Jalali)."""
+    if calendar == "jalali":
+        return period_text(ordinals, unit)  # type: ignore[arg-type]
+    return period_labels(ordinals, unit)
+
+
+_MONTH_ABBR: Final = (
+    "JAN",
+    "FEB",
+    "MAR",
+    "APR",
+    "MAY",
+    "JUN",
+    "JUL",
+    "AUG",
+    "SEP",
+    "OCT",
+    "NOV",
+    "DEC",
+)
+PERIOD_ALIASES: Final[frozenset[str]] = frozenset(
+    ["M", "Q", "Y"] + [f"{p}-{m}" for p in ("Q", "Y") for m in _MONTH_ABBR]
+)
+"""pandas period aliases of calendar months, quarters and years, with fiscal years ending
+in a given month (``"Q-MAR"``: quarters of a fiscal year ending in March)."""
+
+
+def check_period_alias(period: Any, calendar: Any) -> Calendar:
+    """Validate a period alias (:data:`PERIOD_ALIASES`) and a ``calendar=`` option."""
+    cal = check_calendar(calendar)
+    allowed = ("M", "Q", "Y") if cal == "jalali" else PERIOD_ALIASES
+    if not isinstance(period, str) or period not in allowed:
+        raise InvalidValueError(
+            f"period={period!r} is not a period: pass 'M', 'Q' or 'Y' (calendar months, "
+            "quarters, years), "
+            + (
+                "which calendar='jalali' takes as Solar Hijri months and Iranian fiscal "
+                "quarters and years from 1 Farvardin."
+                if cal == "jalali"
+                else "or a fiscal year ending in a month such as 'Q-MAR' or 'Y-JUN' "
+                "(pandas period aliases)."
+            )
+        )
+    return cal
+
+
+def dated_periods(
+    dates: pd.Series[Any], period: str, calendar: Calendar
+) -> tuple[pd.Index[Any], pd.Index[Any]]:
+    """Period of each naive datetime and every period from the first to the last.
+
+    Gregorian: :class:`pandas.PeriodIndex` of ``period`` (any alias of
+    :data:`PERIOD_ALIASES`); Jalali: labels such as ``"1402-Q1"``.
+    """
+    if calendar == "jalali":
+        days = pd.DatetimeIndex(dates).to_numpy().astype("M8[D]").astype(np.int64)
+        ords = jalali_ordinals(days, period)  # type: ignore[arg-type]
+        full = np.arange(int(ords.min()), int(ords.max()) + 1, dtype=np.int64)
+        return period_text(ords, period), period_text(full, period)  # type: ignore[arg-type]
+    per = pd.PeriodIndex(dates.dt.to_period(period))
+    return per, pd.period_range(per.min(), per.max(), freq=period)

@@ -267,10 +267,17 @@ def check_datetime_column(frame: pd.DataFrame, column: str) -> None:
 
 
 def _date_range_error(name: str, bad: Sequence[Any]) -> InvalidValueError:
+    jalali = any(1200 <= getattr(v, "year", 0) < 1600 for v in bad)
     return InvalidValueError(
         f"{name} has date(s) outside the supported range {SUPPORTED_DATES}: "
         f"{_preview([str(v) for v in bad])}; crmkit computes in nanoseconds, which cannot "
         "hold them. Fix or drop those dates (a typo in the year?) before calling."
+        + (
+            " Years 1200-1599 look like Solar Hijri (Jalali) dates read as Gregorian: "
+            "read Jalali text with crmkit.jalali.parse_jalali."
+            if jalali
+            else ""
+        )
     )
 
 

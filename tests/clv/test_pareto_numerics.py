@@ -14,7 +14,8 @@ import pandas as pd
 import pytest
 
 from crmkit.clv import ParetoNBD
-from crmkit.clv._hyp_pareto import log_hyp2f1_1b_rho, log_power_integral, pareto_log_ratio
+from crmkit.clv._hyp_pareto import log_hyp2f1_1b_rho, log_power_integral
+from crmkit.clv._pareto_ratio import pareto_log_ratio
 from crmkit.clv._special import log_hyp2f1_1b, log_hyp2f1_1b_grad
 from crmkit.clv.paretonbd import pareto_objective
 

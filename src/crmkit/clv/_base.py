@@ -4,10 +4,12 @@ A family module declares only its maths (parameter names, a vectorised weighted
 log-likelihood, starting values); this module owns the optimisation, the standard
 errors and the frozen :class:`FitResult`.
 
-Optimisation runs on the log of the (positive) parameters, so it is unconstrained,
-with BFGS on the total negative log-likelihood scaled by the number of customers.
-Standard errors come from a central-difference Hessian of the log-likelihood in
-log-parameter space, mapped to the natural scale by the delta method
+Optimisation runs on the log of the (positive) parameters inside a box, with L-BFGS-B
+on the total negative log-likelihood scaled by the number of customers; families that
+give the exact Hessian (BG/NBD, MBG/NBD) are first tried with damped Newton steps
+(:mod:`crmkit.clv._newton`). Standard errors come from the Hessian of the
+log-likelihood in log-parameter space (exact, or central differences of the gradient),
+mapped to the natural scale by the delta method
 (:math:`\\operatorname{Cov}(\\theta) = D\\,H^{-1} D`, :math:`D = \\operatorname{diag}(\\theta)`).
 """
 
@@ -16,7 +18,7 @@ from __future__ import annotations
 import logging
 import math
 import warnings
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, Generic, TypeVar
 
 import attrs
@@ -26,8 +28,10 @@ from numpy.typing import NDArray
 from scipy import special
 
 from crmkit._validation import check_callable, real_array, real_number
+from crmkit.clv._compress import compress_rows
 from crmkit.clv._derivatives import _central_gradient, _hessian_block, _is_positive_definite
 from crmkit.clv._fit_display import fit_display
+from crmkit.clv._newton import NewtonResult, newton_minimize
 from crmkit.clv._persist import Persistable
 from crmkit.exceptions import (
     BoundaryWarning,
@@ -50,6 +54,9 @@ __all__ = [
 ModelT = TypeVar("ModelT")
 LogLikelihood = Callable[[NDArray[np.float64]], float]
 ValueAndGradient = Callable[[NDArray[np.float64]], tuple[float, NDArray[np.float64]]]
+ValueGradientHessian = Callable[
+    [NDArray[np.float64]], tuple[float, NDArray[np.float64], NDArray[np.float64]]
+]
 
 
 @attrs.frozen(kw_only=True)
@@ -148,6 +155,7 @@ def maximize_log_likelihood(
     n_obs: float,
     gradient: Callable[[NDArray[np.float64]], NDArray[np.float64]] | None = None,
     value_and_gradient: ValueAndGradient | None = None,
+    value_gradient_hessian: ValueGradientHessian | None = None,
     max_iter: int = 1000,
     gtol: float = 1e-9,
     strict: bool = True,
@@ -189,6 +197,11 @@ def maximize_log_likelihood(
         omitted (and ``value_and_gradient`` too), central finite differences are used.
     value_and_gradient : callable, optional
         ``value_and_gradient(params) -> (log_likelihood, gradient)`` computed together.
+    value_gradient_hessian : callable, optional
+        ``(log_likelihood, gradient, Hessian)`` at ``params``, exact. Each start is then
+        first tried with damped Newton steps (:mod:`crmkit.clv._newton`); L-BFGS-B runs
+        only from where they stop short of an interior maximum, and the polish and the
+        standard errors use this Hessian instead of finite differences.
     max_iter : int
         Iteration limit of each optimiser run.
     gtol : float
@@ -245,8 +258,6 @@ def maximize_log_likelihood(
     >>> opt.converged, opt.at_boundary
     (True, ())
     """
-    from scipy import optimize  # imported on first fit: keeps `import crmkit` light
-
     names = list(names)
     k = len(names)
 
@@ -314,6 +325,41 @@ def maximize_log_likelihood(
             return math.inf, np.zeros_like(z)
         return -value * scale, np.asarray(-g * theta * scale, dtype=np.float64)
 
+    hess_seen: dict[bytes, NDArray[np.float64]] = {}
+
+    def fgh_z(
+        z: NDArray[np.float64],
+    ) -> tuple[float, NDArray[np.float64], NDArray[np.float64]]:
+        # (f, gradient, Hessian) of the scaled objective in z = log(params)
+        assert value_gradient_hessian is not None
+        z = np.ascontiguousarray(z, dtype=np.float64)
+        key = z.tobytes()
+        if key in seen and key in hess_seen:
+            return seen[key][0], seen[key][1].copy(), hess_seen[key].copy()
+        theta = np.exp(z)
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            value, g, h = value_gradient_hessian(theta)
+        value = float(value)
+        ok = math.isfinite(value) and np.all(np.isfinite(g)) and np.all(np.isfinite(h))
+        if not ok:
+            return math.inf, np.zeros_like(z), np.full((k, k), np.nan)
+        gz = np.asarray(-g * theta * scale, dtype=np.float64)
+        hz = -(np.outer(theta, theta) * h + np.diag(theta * g)) * scale
+        for cache, item in ((seen, (-value * scale, gz.copy())), (hess_seen, hz)):
+            if len(cache) >= 8:
+                del cache[next(iter(cache))]
+            cache[key] = item  # type: ignore[assignment]
+        return -value * scale, gz, hz
+
+    def hessian_at(z: NDArray[np.float64], free: NDArray[np.intp]) -> NDArray[np.float64]:
+        if value_gradient_hessian is None:
+            return _hessian_block(objective, grad_z, z, free)
+        z = np.ascontiguousarray(z, dtype=np.float64)
+        hz = hess_seen.get(z.tobytes())
+        if hz is None:
+            hz = fgh_z(z)[2]
+        return np.asarray(hz[np.ix_(free, free)], dtype=np.float64)
+
     if vg_fn is not None or gradient is not None:
 
         def grad_z(z: NDArray[np.float64]) -> NDArray[np.float64]:
@@ -345,10 +391,32 @@ def maximize_log_likelihood(
             if callback is not None:
                 callback(total_iter, ll, dict(zip(names, theta.tolist(), strict=True)))
 
+        if value_gradient_hessian is not None:
+            newton = newton_minimize(
+                fgh_z,
+                z0,
+                zlo,
+                zhi,
+                progress=lambda z, f: progress(NewtonResult(x=z, fun=f)),
+            )
+            z0 = newton.z  # L-BFGS-B goes on from the best point reached
+        if value_gradient_hessian is not None and newton.interior:
+            result = NewtonResult(
+                x=newton.z, fun=newton.f, nit=newton.iterations, message=newton.message
+            )
+        else:
+            result = _lbfgsb(z0, progress)
+        z = np.clip(np.asarray(result.x, dtype=np.float64), zlo, zhi)
+        f, g = fun_and_grad(z)
+        return _checked(result, z, f, g)
+
+    def _lbfgsb(z0: NDArray[np.float64], progress: Callable[[Any], None]) -> Any:
         options = {"maxiter": max_iter, "ftol": 1e-15, "gtol": gtol, "maxcor": 20}
         fun: Callable[[NDArray[np.float64]], Any] = (
             objective_and_jac if grad_z is not None else objective
         )
+        from scipy import optimize  # on first use: keeps `import crmkit` light
+
         result = optimize.minimize(
             fun,
             z0,
@@ -358,8 +426,11 @@ def maximize_log_likelihood(
             callback=progress,
             options=options,
         )
-        z = np.clip(np.asarray(result.x, dtype=np.float64), zlo, zhi)
-        f, g = fun_and_grad(z)
+        return result
+
+    def _checked(
+        result: Any, z: NDArray[np.float64], f: float, g: NDArray[np.float64]
+    ) -> _Attempt:
         near = 1e-7 * np.maximum(1.0, np.abs(z))
         at_lo = (z <= zlo + near) & (g >= -_GRAD_TOL)
         at_hi = (z >= zhi - near) & (g <= _GRAD_TOL)
@@ -429,7 +500,7 @@ def maximize_log_likelihood(
         # a limit handler may have moved coordinates beyond the box: they stay there
         lo, hi = np.minimum(zlo, z), np.maximum(zhi, z)
         f, g = fun_and_grad(z)
-        hess = _hessian_block(objective, grad_z, z, free)
+        hess = hessian_at(z, free)
         for _ in range(6):
             if not (math.isfinite(f) and free.size and _is_positive_definite(hess)):
                 break
@@ -463,7 +534,7 @@ def maximize_log_likelihood(
             if not moved:
                 break
             if float(np.max(np.abs(t * step))) > _HESS_KEEP:
-                hess = _hessian_block(objective, grad_z, z, free)
+                hess = hessian_at(z, free)
         return z, f, g, hess
 
     starts = [start, *others]
@@ -479,7 +550,11 @@ def maximize_log_likelihood(
             elif any(a.converged for a in attempts):
                 break
         z0 = np.clip(np.log(s), zlo, zhi)
-        if not math.isfinite(fun_and_grad(z0)[0] if grad_z is not None else objective(z0)):
+        if value_gradient_hessian is not None:
+            f0 = fgh_z(z0)[0]  # the Newton iterations start with the same pass
+        else:
+            f0 = fun_and_grad(z0)[0] if grad_z is not None else objective(z0)
+        if not math.isfinite(f0):
             continue
         attempts.append(run(z0))
         logger.info(
@@ -717,67 +792,3 @@ class FitResult(Persistable, Generic[ModelT]):
             }
         )
         return table
-
-
-def compress_rows(
-    columns: Mapping[str, NDArray[np.float64]],
-    weights: NDArray[np.float64] | None = None,
-) -> tuple[dict[str, NDArray[np.float64]], NDArray[np.float64], NDArray[np.int64]]:
-    """Collapse identical rows into unique rows with integer weights.
-
-    Likelihoods of customer-base models depend on a few numbers per customer, so
-    fitting on the unique rows with weights gives the same answer at a fraction of
-    the cost.
-
-    Parameters
-    ----------
-    columns : mapping of str to 1-d array
-        Equal-length columns (the sufficient statistics).
-    weights : 1-d array, optional
-        Existing weights per row (default 1).
-
-    Returns
-    -------
-    unique : dict of str to array
-        The unique rows, column by column.
-    counts : numpy.ndarray
-        Summed weights per unique row.
-    inverse : numpy.ndarray
-        Index of each input row's unique row (``unique[c][inverse] == columns[c]``).
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> u, w, inv = compress_rows({"x": np.array([1.0, 0.0, 1.0]), "t": np.array([2.0, 0.0, 2.0])})
-    >>> u["x"].tolist(), w.tolist(), inv.tolist()
-    ([0.0, 1.0], [1.0, 2.0], [1, 0, 1])
-    """
-    names = list(columns)
-    arrays = [np.asarray(columns[n], dtype=np.float64).reshape(-1) for n in names]
-    # Factorise each column (a fast 1-d sort), then combine the codes into one integer
-    # key in mixed radix (first column most significant, so the order is lexicographic);
-    # np.unique(axis=0) on the stacked rows is an order of magnitude slower. NaN cannot
-    # occur here: summaries are validated before compression.
-    levels, codes = [], []
-    for arr in arrays:
-        code, lev = pd.factorize(arr, sort=True)  # hash-based, O(n)
-        levels.append(np.asarray(lev, dtype=np.float64))
-        codes.append(np.asarray(code, dtype=np.int64))
-    if math.prod(max(lev.size, 1) for lev in levels) < 2**62:
-        key = np.zeros(arrays[0].size, dtype=np.int64)
-        for lev, code in zip(levels, codes, strict=True):
-            key = key * lev.size + code
-        inverse_codes, key_levels = pd.factorize(key, sort=True)
-        keys, inverse = np.asarray(key_levels, dtype=np.int64), np.asarray(inverse_codes)
-        cols_out = []
-        for lev in reversed(levels):
-            cols_out.append(lev[keys % lev.size])
-            keys = keys // lev.size
-        uniq = np.column_stack(cols_out[::-1]) if cols_out else np.empty((0, 0))
-    else:
-        uniq, inverse = np.unique(np.column_stack(arrays), axis=0, return_inverse=True)
-    inverse = inverse.reshape(-1).astype(np.int64)
-    n_rows = arrays[0].size if arrays else 0
-    w = np.ones(n_rows) if weights is None else np.asarray(weights, dtype=np.float64)
-    counts = np.bincount(inverse, weights=w, minlength=uniq.shape[0]).astype(np.float64)
-    return {n: uniq[:, i].copy() for i, n in enumerate(names)}, counts, inverse

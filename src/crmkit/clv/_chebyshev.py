@@ -161,14 +161,17 @@ def grouped_interpolate(
     err = np.abs(approx - np.transpose(at_checks, (1, 2, 0)))
     ok = np.all(err <= tol[:, None, :], axis=(1, 2)) & np.all(np.isfinite(coefs), axis=(1, 2))
     # evaluate in group order (contiguous blocks), then undo the order once
-    out_s = np.zeros((ncols, n))
+    out_s = np.empty((ncols, n))
     done_s = np.zeros(n, dtype=bool)
     for b, k in enumerate(big):
         a0, a1 = int(starts[k]), int(starts[k + 1])
         ur = us[a0:a1]
         p0, np_ = int(first[b]), int(npieces[b])
         if np_ == 1:
-            if ok[p0]:
+            if ok[p0] and half[p0] == 0.0:  # one value of u in the group: its exact value
+                out_s[:, a0:a1] = at_nodes[:, p0, :1]
+                done_s[a0:a1] = True
+            elif ok[p0]:
                 _eval_piece(ur, mid[p0], half[p0], coefs[p0, : deg[p0] + 1], out_s[:, a0:a1])
                 done_s[a0:a1] = True
             continue
@@ -182,6 +185,8 @@ def grouped_interpolate(
             _eval_piece(ur[sel], mid[q], half[q], coefs[q, : deg[q] + 1], block)
             out_s[:, a0 + sel] = block
             done_s[a0 + sel] = True
+    if not done_s.all():  # zero where not interpolated (as documented)
+        out_s[:, ~done_s] = 0.0
     if order is None:
         return out_s, done_s
     inv = np.empty(n, dtype=np.intp)

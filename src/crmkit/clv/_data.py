@@ -146,6 +146,9 @@ def summary_arrays(
         )
     for col in needed:
         check_numeric_column(summary, col)
+    fast = _clean_arrays(summary, needed, weights_col is not None, integer_frequency)
+    if fast is not None:
+        return fast
     frame = handle_nan(summary, needed, nan_policy)
     require_nonempty(frame, name=f"the {family} summary after dropping missing values")
     x = frame[frequency_col].to_numpy(dtype=np.float64)
@@ -189,3 +192,31 @@ def summary_arrays(
             "frequency 0 but recency > 0; with no repeat purchase recency must be 0."
         )
     return SummaryArrays(frequency=x, recency=tx, T=T, weights=w, index=frame.index)
+
+
+def _clean_arrays(
+    summary: pd.DataFrame, needed: Sequence[str], weighted: bool, integer_frequency: bool
+) -> SummaryArrays | None:
+    """The arrays of a summary that passes every check, by a few whole-array reductions.
+
+    Returns None when any check might fail (or a column is not a plain numpy dtype); the
+    caller then runs the detailed checks, which name the offending rows. Finite,
+    non-negative values are recognised by their minimum and maximum (a NaN makes both
+    comparisons false), ``recency <= T`` exactly and no recency without a purchase, so
+    on large clean summaries validation costs a handful of array passes.
+    """
+    if not all(isinstance(summary[c].dtype, np.dtype) for c in needed):
+        return None
+    arrays = [summary[c].to_numpy(dtype=np.float64) for c in needed]
+    for arr in arrays:
+        if not (float(arr.min()) >= 0.0 and float(arr.max()) < np.inf):
+            return None
+    x, tx, T = arrays[:3]
+    if integer_frequency and not bool((np.floor(x) == x).all()):
+        return None
+    if not bool((tx <= T).all()):
+        return None
+    if float(np.max(np.where(x == 0.0, tx, 0.0))) > _TOL:
+        return None
+    w = arrays[3] if weighted else np.ones(x.size)
+    return SummaryArrays(frequency=x, recency=tx, T=T, weights=w, index=summary.index)

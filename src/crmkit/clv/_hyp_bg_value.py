@@ -19,9 +19,11 @@ expectations.
 
 **Error bound.** Pieces are those of :func:`crmkit.clv._hyp_bg.beta_expectations` for
 the largest horizon, :math:`u = t_K v` (width :math:`0.05 / (m + 1)` in
-:math:`\\log(1 + u)`). In the Bernstein ellipse with foci :math:`v_0, v_1` and
-semi-major axis :math:`(v_1 - v_0)/2 + \\delta_v`, :math:`\\delta_v = (1/t_K + v_0)/(m +
-2)`, every argument :math:`t_k v` lies in the region where :math:`|R| \\le e\\, m`
+:math:`\\log(1 + u)`), laid over the range of *v* of all entries (the same for every
+group; two reductions instead of a minimum and maximum per group). In the Bernstein
+ellipse with foci :math:`v_0, v_1` and semi-major axis :math:`(v_1 - v_0)/2 +
+\\delta_v`, :math:`\\delta_v = (1/t_K + v_0)/(m + 2)`, every argument :math:`t_k v` lies
+in the region where :math:`|R| \\le e\\, m`
 (:math:`t_k \\delta_v \\le (1 + t_k v_0)/(m + 2)` because :math:`t_k \\le t_K`), so
 :math:`|G| \\le M = e\\, m \\sum_k |c_k| t_k` and the interpolation error is at most
 :math:`4 M \\rho^{-8} / (\\rho - 1)` (Trefethen 2019, thm. 8.2). A piece is used only
@@ -40,6 +42,8 @@ References
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 import numpy as np
 from numpy.typing import NDArray
@@ -71,6 +75,7 @@ def discounted_q(
     v: Arr,
     scales: Arr,
     coefs: Arr,
+    multiplier: Callable[[NDArray[np.intp] | slice], Arr] | None = None,
 ) -> Arr:
     """:math:`\\sum_k c_k Q(m, a, b; t_k v)` for every entry (see the module docstring).
 
@@ -84,6 +89,11 @@ def discounted_q(
         :math:`v = 1 / (\\alpha + T) \\ge 0` of every entry.
     scales, coefs : numpy.ndarray
         The horizons :math:`t_k > 0` and weights :math:`c_k` (one each per horizon).
+    multiplier : callable, optional
+        ``multiplier(rows)`` gives a non-negative factor for the entries ``rows`` (a slice or
+        indices); the result is then :math:`\\max(\\sum_k \\dots, 0)` times it,
+        computed block by block while the block's values are in cache (e.g. P(alive)).
+        Groups with a code but no entry may occur (their parameters are ignored).
 
     Returns
     -------
@@ -103,8 +113,10 @@ def discounted_q(
     out = np.zeros(v.size)
     if v.size == 0:
         return out
-    done = _interpolated_sum(m_g, a_g, b_g, groups, v, scales, coefs, out)
-    rows = np.flatnonzero(~done & (v > 0.0)) if done is not None else np.flatnonzero(v > 0.0)
+    done = _interpolated_sum(m_g, a_g, b_g, groups, v, scales, coefs, out, multiplier)
+    # (done is None: every entry was interpolated; entries at v = 0 stay 0)
+    rows = np.flatnonzero(~done) if done is not None else np.empty(0, np.intp)
+    rows = rows[v[rows] > 0.0]
     n_k = scales.size
     step = max(1, _DIRECT_ENTRIES // n_k)
     for start in range(0, rows.size, step):
@@ -121,6 +133,8 @@ def discounted_q(
             interpolate=False,
         )
         out[sub] = np.einsum("ij,j->i", Q.reshape(sub.size, n_k), coefs)
+        if multiplier is not None:
+            out[sub] = np.maximum(out[sub], 0.0) * multiplier(sub)
     return out
 
 
@@ -133,6 +147,7 @@ def _interpolated_sum(
     scales: Arr,
     coefs: Arr,
     out: Arr,
+    multiplier: Callable[[NDArray[np.intp] | slice], Arr] | None = None,
 ) -> NDArray[np.bool_] | None:
     """Write the interpolated values of the entries of large groups into ``out``.
 
@@ -143,13 +158,13 @@ def _interpolated_sum(
     n_k = scales.size
     t_max = float(scales.max())
     n_groups = m_g.size
-    lu = np.log1p(t_max * v)
-    lo = np.full(n_groups, np.inf)
-    hi = np.full(n_groups, -np.inf)
-    np.minimum.at(lo, groups, lu)
-    np.maximum.at(hi, groups, lu)
     count = np.bincount(groups, minlength=n_groups)
     present = count > 0
+    # one range for all groups (two reductions instead of a scattered minimum and
+    # maximum per entry): a group's pieces may cover more than its own entries need
+    v_lo, v_hi = float(v.min()), float(v.max())
+    lo = np.where(present, np.log1p(t_max * v_lo), np.inf)
+    hi = np.where(present, np.log1p(t_max * v_hi), -np.inf)
     span = np.where(present, hi - lo, 0.0)
     # at least _MIN_PIECES: a group spanning a short range (small m) would otherwise get
     # one or two wide pieces whose bound just misses the tolerance
@@ -193,34 +208,51 @@ def _interpolated_sum(
     if not use_g.any():
         return np.zeros(v.size, dtype=bool)
     # per-entry work: piece index, local coordinate, Clenshaw; in blocks of _BLOCK
-    # entries so that the temporaries stay in cache
-    every = bool(np.all(use_g[present]))
-    done = None if every else use_g[groups]
-    idx = None if done is None else np.flatnonzero(done)
-    inv_pw = np.where(pw > 0.0, 1.0 / np.where(pw > 0.0, pw, 1.0), 0.0)
-    last = offset + np.maximum(n_pieces - 1, 0)
+    # entries (slices, so that the temporaries stay in cache and nothing is gathered
+    # twice). Each group's pieces are framed by copies of its first and last piece, so
+    # that a piece index rounded one below or above the range still finds the right
+    # local coordinate (then clipped to [-1, 1]): no per-entry clipping against the
+    # group's range. Entries of groups that are not interpolated get a zero piece and
+    # are overwritten by the caller.
+    inv_pw = np.where(use_g & (pw > 0.0), 1.0 / np.where(pw > 0.0, pw, 1.0), 0.0)
+    n_used = np.where(use_g, n_pieces, 0)
+    ext_n = np.where(use_g, n_used + 2, 1)
+    ext_start = np.concatenate([[0], np.cumsum(ext_n)[:-1]])
+    total_ext = int(ext_n.sum())
+    src = np.full(total_ext, -1, dtype=np.intp)  # original piece of each framed piece
+    for_g = np.repeat(np.arange(n_groups), ext_n)
+    j = np.arange(total_ext) - ext_start[for_g]
+    used_rows = use_g[for_g]
+    src[used_rows] = (offset[for_g] + np.clip(j - 1, 0, n_used[for_g] - 1))[used_rows]
+    base = np.where(use_g, ext_start + 1.0 - np.where(use_g, lo, 0.0) * inv_pw, ext_start + 0.5)
     width = u1 - u0
     safe = np.where(width > 0.0, width, 1.0)
-    slope = np.where(width > 0.0, 2.0 * t_max / safe, 0.0)
-    shift = np.where(width > 0.0, -2.0 * u0 / safe - 1.0, 1.0)
-    coef_t = np.ascontiguousarray((np.where(np.isfinite(g_n), g_n, 0.0) @ _CHEB.T).T)
-    n_done = v.size if idx is None else idx.size
-    for start in range(0, n_done, _BLOCK):
+    slope_p = np.where(width > 0.0, 2.0 * t_max / safe, 0.0)
+    shift_p = np.where(width > 0.0, -2.0 * u0 / safe - 1.0, 1.0)
+    coef_p = np.einsum("pj,kj->kp", np.where(np.isfinite(g_n), g_n, 0.0), _CHEB)
+    real = src >= 0
+    slope = np.where(real, slope_p[src], 0.0)
+    shift = np.where(real, shift_p[src], 0.0)
+    coef_t = np.ascontiguousarray(np.where(real[None, :], coef_p[:, src], 0.0))
+    max_x = float(np.log1p(t_max * v_hi))
+    for start in range(0, v.size, _BLOCK):
         sl = slice(start, start + _BLOCK)
-        sel = sl if idx is None else idx[sl]
-        g = groups[sel]
-        v_d = v[sel]
-        pid_f = lu[sel] - lo[g]
+        g = groups[sl]
+        v_d = v[sl]
+        pid_f = v_d * t_max
+        np.log1p(pid_f, out=pid_f)
+        np.minimum(pid_f, max_x, out=pid_f)  # (rounding of log1p(t v) at the maximum)
         pid_f *= inv_pw[g]
-        np.floor(pid_f, out=pid_f)
-        pid_f += offset[g]
-        np.minimum(pid_f, last[g], out=pid_f)
-        np.maximum(pid_f, offset[g], out=pid_f)
+        pid_f += base[g]
+        np.maximum(pid_f, 0.0, out=pid_f)
         pid = pid_f.astype(np.intp)
         x = v_d * slope[pid]
         x += shift[pid]
         np.clip(x, -1.0, 1.0, out=x)
         G = _clenshaw(coef_t, pid, x)
         G *= v_d
-        out[sel] = G
-    return done
+        if multiplier is not None:
+            np.maximum(G, 0.0, out=G)
+            G *= multiplier(sl)
+        out[sl] = G
+    return None if bool(np.all(use_g[present])) else use_g[groups]

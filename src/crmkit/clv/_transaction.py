@@ -24,7 +24,6 @@ from crmkit.clv._base import (
     Optimum,
     Progress,
     ValueAndGradient,
-    compress_rows,
     maximize_log_likelihood,
 )
 from crmkit.clv._boundary import beta_geo_boundary, pareto_boundary, search_box
@@ -32,6 +31,7 @@ from crmkit.clv._checks import broadcast_values, check_generator, scalar_or_arra
 from crmkit.clv._data import SummaryArrays, summary_arrays
 from crmkit.clv._persist import Persistable
 from crmkit.clv._special import wdot
+from crmkit.clv._warm import distinct_histories as _distinct_histories
 from crmkit.clv._warm import warm_fit
 from crmkit.exceptions import (
     DegenerateDataWarning,
@@ -233,10 +233,13 @@ class TransactionMixin(Persistable):
         box, names the limit model in a :class:`~crmkit.exceptions.BoundaryWarning` and
         lists the parameters in ``FitResult.at_boundary``. ``converged`` is True only at
         a point with a small gradient and a negative definite Hessian; otherwise the fit
-        restarts (at most 3 times) from other data-scaled starts.
+        restarts (at most 3 times) from other data-scaled starts. BG/NBD and MBG/NBD
+        supply the exact Hessian of their log-likelihood: each start is first tried with
+        damped Newton steps (a handful of passes over the data), and L-BFGS-B takes over
+        only where those stop short of an interior maximum.
 
         Pareto/NBD summaries of 30,000 rows or more, without ``x0``, are first fitted on
-        a seeded random subsample of 10,000 rows; a few quasi-Newton steps on the full
+        a seeded random subsample of 5,000 rows; a few quasi-Newton steps on the full
         data refine that estimate, and the usual fit starts there, so the optimiser
         needs only a few full-data iterations. The result is always the full-data
         maximum that passed the convergence checks on the full data: if any step warns
@@ -324,15 +327,24 @@ class TransactionMixin(Persistable):
 
     @classmethod
     def _fit_from(
-        cls, summary: pd.DataFrame, *, x0: ArrayLike | None = None, **kw: Any
+        cls,
+        summary: pd.DataFrame,
+        *,
+        x0: ArrayLike | None = None,
+        objective: Callable[[Arr, Arr, Arr, Arr], Objective] | None = None,
+        histories: tuple[Arr, Arr, Arr, Arr] | None = None,
+        **kw: Any,
     ) -> FitResult[Self]:
-        """The fit from ``x0`` (or the default starts), without a warm start."""
+        """The fit from ``x0`` (or the default starts), without a warm start; ``objective``
+        replaces ``cls._objective`` and ``histories`` are the summary's distinct rows
+        (the warm start passes the ones it built)."""
         return fit_transaction_model(
             cls,
             summary,
             names=cls._param_names,
             family=cls._family,
-            objective=cls._objective,
+            objective=cls._objective if objective is None else objective,
+            histories=histories,
             start=cls._start,
             x0=x0,
             **kw,
@@ -615,31 +627,6 @@ def _boundary_handler(family: str, default: Arr) -> BoundaryHandler | None:
     return None
 
 
-def _distinct_histories(x: Arr, tx: Arr, T: Arr, w: Arr) -> tuple[Arr, Arr, Arr, Arr]:
-    """The distinct (x, t_x, T) rows with summed weights (the likelihood's sufficient data).
-
-    Rows are first checked for being distinct already with unsorted hash codes (linear
-    time): continuous purchase times make every history distinct, and sorting them
-    would cost more than the fit. Otherwise :func:`~crmkit.clv._base.compress_rows`
-    returns the distinct rows in lexicographic order.
-    """
-    if x.size >= 4096:
-        codes = []
-        sizes = []
-        for arr in (T, tx, x):
-            code, lev = pd.factorize(arr)
-            codes.append(np.asarray(code, dtype=np.int64))
-            sizes.append(len(lev))
-            if len(lev) == x.size:  # one column already distinct: so are the rows
-                return x, tx, T, w
-        if sizes[0] * sizes[1] * sizes[2] < 2**62:
-            key = (codes[2] * sizes[1] + codes[1]) * sizes[0] + codes[0]
-            if len(pd.unique(key)) == x.size:
-                return x, tx, T, w
-    uniq, counts, _ = compress_rows({"x": x, "tx": tx, "T": T}, w)
-    return uniq["x"], uniq["tx"], uniq["T"], counts
-
-
 def fit_transaction_model(
     cls: Callable[..., ModelT],
     summary: pd.DataFrame,
@@ -657,23 +644,30 @@ def fit_transaction_model(
     nan_policy: str,
     strict: bool,
     callback: Progress | None = None,
+    histories: tuple[Arr, Arr, Arr, Arr] | None = None,
 ) -> FitResult[ModelT]:
-    """Validate, compress to unique (x, t_x, T) rows and maximise the likelihood."""
-    data = summary_arrays(
-        summary,
-        frequency_col=frequency_col,
-        recency_col=recency_col,
-        T_col=T_col,
-        weights_col=weights_col,
-        nan_policy=nan_policy,
-        family=family,
-    )
+    """Validate, compress to unique (x, t_x, T) rows and maximise the likelihood.
+
+    ``histories`` are the distinct rows and weights of this very summary when the caller
+    has already validated and compressed it (the warm start does).
+    """
+    if histories is None:
+        data = summary_arrays(
+            summary,
+            frequency_col=frequency_col,
+            recency_col=recency_col,
+            T_col=T_col,
+            weights_col=weights_col,
+            nan_policy=nan_policy,
+            family=family,
+        )
+        keep = data.weights > 0
+        histories = _distinct_histories(
+            data.frequency[keep], data.recency[keep], data.T[keep], data.weights[keep]
+        )
+    x, tx, T, w = histories
     unit = time_unit if time_unit is not None else summary.attrs.get("crmkit_time_unit")
     unit_checked: TimeUnit | None = None if unit is None else check_time_unit(str(unit))
-    keep = data.weights > 0
-    x, tx, T, w = _distinct_histories(
-        data.frequency[keep], data.recency[keep], data.T[keep], data.weights[keep]
-    )
     n = float(w.sum())
     if n <= 0:
         raise InvalidValueError(f"{family}: the weights sum to 0; nothing to fit.")
@@ -710,6 +704,8 @@ def fit_transaction_model(
             names=names,
             n_obs=n,
             value_and_gradient=vg_fn,
+            # families whose objective also gives the exact Hessian (BG/NBD, MBG/NBD)
+            value_gradient_hessian=getattr(vg_fn, "value_gradient_hessian", None),
             strict=strict,
             family=family,
             bounds=search_box(default),

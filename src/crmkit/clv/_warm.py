@@ -19,42 +19,102 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-from crmkit.clv._base import FitResult, Progress, compress_rows
+from crmkit.clv._base import FitResult, Progress
+from crmkit.clv._compress import all_distinct, compress_rows
 from crmkit.clv._data import summary_arrays
 from crmkit.exceptions import CrmkitError
 
-__all__ = ["REFINE_STEPS", "WARM_SAMPLE", "refine", "warm_fit"]
+__all__ = [
+    "REFINE_STEPS",
+    "REFINE_STOP",
+    "WARM_SAMPLE",
+    "distinct_histories",
+    "refine",
+    "warm_fit",
+]
 
 Arr = NDArray[np.float64]
 _logger = logging.getLogger("crmkit.clv")
 
-WARM_SAMPLE = 10_000
+WARM_SAMPLE = 5_000
 """Rows of the seeded subsample fitted first."""
 REFINE_STEPS = 16
 """Most full-data evaluations of :func:`refine`."""
+REFINE_STOP = 1e-9
+"""Largest step (in log-parameters) at which :func:`refine` stops: a tenth of the step
+above which the driver's polish recomputes its finite-difference Hessian."""
 
 
-def refine(
-    cls: Any,
-    summary: pd.DataFrame,
-    kw: dict[str, Any],
-    sub: FitResult[Any],
-    callback: Progress | None = None,
-) -> Arr:
-    """Quasi-Newton (BFGS) steps on the full data from a subsample's estimate.
+def distinct_histories(x: Arr, tx: Arr, T: Arr, w: Arr) -> tuple[Arr, Arr, Arr, Arr]:
+    """The distinct (x, t_x, T) rows with summed weights (the likelihood's sufficient data).
 
-    The subsample's covariance, scaled by the ratio of sample sizes, is the initial
-    inverse curvature (in log-parameters) of the full data's log-likelihood; BFGS
-    updates (Nocedal & Wright 2006, eq. 6.17) correct it from the full-data gradients,
-    so each step costs one full-data evaluation and the convergence is superlinear. At
-    most :data:`REFINE_STEPS` evaluations; stops when the step would change no
-    log-parameter by more than 1e-13 (so that the driver's Newton polish, which only
-    starts above 1e-12, has nothing left to do) or a step lowers the log-likelihood by
-    more than rounding, and returns the last accepted point (the fit driver then checks
-    it as any other start). Each accepted step is reported to ``callback`` (as
-    ``(step, log-likelihood, parameters)``) and to the ``crmkit.clv`` logger, so a fit on
-    millions of customers shows progress before the driver's own iterations.
+    Rows are first checked for being distinct already with unsorted hash codes (linear
+    time): continuous purchase times make every history distinct, and sorting them
+    would cost more than the fit. Otherwise :func:`~crmkit.clv._compress.compress_rows`
+    returns the distinct rows in lexicographic order.
     """
+    if x.size >= 4096 and all_distinct(T):  # continuous T: a few linear passes
+        return x, tx, T, w
+    if x.size >= 4096:
+        codes = []
+        sizes = []
+        for arr in (T, tx, x):
+            code, lev = pd.factorize(arr)
+            codes.append(np.asarray(code, dtype=np.int64))
+            sizes.append(len(lev))
+            if len(lev) == x.size:  # one column already distinct: so are the rows
+                return x, tx, T, w
+        if sizes[0] * sizes[1] * sizes[2] < 2**62:
+            key = (codes[2] * sizes[1] + codes[1]) * sizes[0] + codes[0]
+            if len(pd.unique(key)) == x.size:
+                return x, tx, T, w
+    uniq, counts, _ = compress_rows({"x": x, "tx": tx, "T": T}, w)
+    return uniq["x"], uniq["tx"], uniq["T"], counts
+
+
+def _canonical(z: Arr) -> Arr:
+    """Parameters ``exp(z)`` that the fit driver, starting from them, evaluates bit for bit
+    (it works on their logarithms: ``exp(log(theta))`` may differ from ``theta`` in the
+    last bit; at most three rounds)."""
+    theta = np.exp(z)
+    for _ in range(3):
+        back = np.exp(np.log(theta))
+        if np.array_equal(back, theta):
+            break
+        theta = back
+    return np.asarray(theta, dtype=np.float64)
+
+
+class _Prepared:
+    """The full-data objective built once for :func:`refine` and the fit that follows.
+
+    It remembers the data it was built on and the last evaluation of the refinement, so
+    the driver's first evaluation (at the refined point) is not repeated.
+    """
+
+    def __init__(self, cls: Any, data: tuple[Arr, Arr, Arr, Arr]) -> None:
+        self.cls = cls
+        self.data = data
+        self.ll_fn, self.vg_fn = cls._objective(*data)
+        self.last: tuple[bytes, float, Arr] | None = None
+
+    def value_and_gradient(self, theta: Arr) -> tuple[float, Arr]:
+        key = np.ascontiguousarray(theta, dtype=np.float64).tobytes()
+        if self.last is not None and self.last[0] == key:
+            return self.last[1], self.last[2].copy()
+        assert self.vg_fn is not None
+        v, g = self.vg_fn(theta)
+        self.last = (key, float(v), np.array(g, dtype=np.float64))
+        return float(v), np.asarray(g, dtype=np.float64)
+
+    def objective(self, x: Arr, tx: Arr, T: Arr, w: Arr) -> Any:
+        """``cls._objective`` that reuses the prepared one on the same data."""
+        if all(np.array_equal(a, b) for a, b in zip((x, tx, T, w), self.data, strict=True)):
+            return self.ll_fn, (None if self.vg_fn is None else self.value_and_gradient)
+        return self.cls._objective(x, tx, T, w)
+
+
+def _prepare(cls: Any, summary: pd.DataFrame, kw: dict[str, Any]) -> _Prepared:
     data = summary_arrays(
         summary,
         frequency_col=kw["frequency_col"],
@@ -65,32 +125,57 @@ def refine(
         family=cls._family,
     )
     keep = data.weights > 0
-    uniq, w, _ = compress_rows(
-        {"x": data.frequency[keep], "tx": data.recency[keep], "T": data.T[keep]},
-        data.weights[keep],
+    return _Prepared(
+        cls,
+        distinct_histories(
+            data.frequency[keep], data.recency[keep], data.T[keep], data.weights[keep]
+        ),
     )
-    vg = cls._objective(uniq["x"], uniq["tx"], uniq["T"], w)[1]
+
+
+def refine(
+    cls: Any,
+    prepared: _Prepared,
+    sub: FitResult[Any],
+    callback: Progress | None = None,
+) -> Arr:
+    """Quasi-Newton (BFGS) steps on the full data from a subsample's estimate.
+
+    The subsample's covariance, scaled by the ratio of sample sizes, is the initial
+    inverse curvature (in log-parameters) of the full data's log-likelihood; BFGS
+    updates (Nocedal & Wright 2006, eq. 6.17) correct it from the full-data gradients,
+    so each step costs one full-data evaluation and the convergence is superlinear. At
+    most :data:`REFINE_STEPS` evaluations; stops when the step would change no
+    log-parameter by more than :data:`REFINE_STOP` (the driver's Newton polish then
+    finishes with steps so small that its one finite-difference Hessian stays valid) or
+    a step lowers the log-likelihood by more than rounding, and returns the last
+    accepted point (the fit driver then checks it as any other start). Each accepted
+    step is reported to ``callback`` (as ``(step, log-likelihood, parameters)``) and to
+    the ``crmkit.clv`` logger, so a fit on millions of customers shows progress before
+    the driver's own iterations.
+    """
+    w = prepared.data[3]
     theta = np.asarray(sub.estimates, dtype=np.float64)
     n = float(w.sum())
     H = sub.covariance / np.outer(theta, theta) * (sub.n_customers / n)
-    if not np.all(np.isfinite(H)) or vg is None:
+    if not np.all(np.isfinite(H)) or prepared.vg_fn is None:
         return theta
 
     def evaluate(z: Arr) -> tuple[float, Arr]:
         with np.errstate(all="ignore"):
-            v, g = vg(np.exp(z))
+            v, g = prepared.value_and_gradient(_canonical(z))
         if not (np.isfinite(v) and np.all(np.isfinite(g))):
             return -np.inf, np.zeros(z.size)
         return float(v), np.asarray(g * np.exp(z), dtype=np.float64)
 
-    z = np.log(theta)
+    z = np.log(_canonical(np.log(theta)))
     v, g = evaluate(z)
     used = 1
     while used < REFINE_STEPS and np.isfinite(v):
         step = np.clip(H @ g, -1.0, 1.0)
-        if np.max(np.abs(step)) < 1e-13:
+        if np.max(np.abs(step)) < REFINE_STOP:
             break
-        z_new = z + step
+        z_new = np.log(_canonical(z + step))
         v_new, g_new = evaluate(z_new)
         used += 1
         # a step may lose up to rounding of the total (1e-13 relative): near the maximum
@@ -110,7 +195,7 @@ def refine(
         )
         if callback is not None:
             callback(used - 1, v, params)
-    return np.asarray(np.exp(z), dtype=np.float64)
+    return _canonical(z)
 
 
 def warm_fit(
@@ -131,7 +216,16 @@ def warm_fit(
         with warnings.catch_warnings():
             warnings.simplefilter("error")  # any warning: use the plain fit
             sub = plain(summary.iloc[np.sort(rows)], strict=True, **kw)
-            start = refine(cls, summary, kw, sub, callback)
-            return plain(summary, x0=start, strict=True, callback=callback, **kw)
+            prepared = _prepare(cls, summary, kw)
+            start = refine(cls, prepared, sub, callback)
+            return plain(
+                summary,
+                x0=start,
+                strict=True,
+                callback=callback,
+                objective=prepared.objective,
+                histories=prepared.data,
+                **kw,
+            )
     except (CrmkitError, Warning):
         return None

@@ -12,18 +12,17 @@ model (:mod:`crmkit.clv.mbgnbd`); both share the code below through ``_shift``.
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import ClassVar
 
 import attrs
 import numpy as np
-import pandas as pd
 from numpy.typing import NDArray
 from scipy import special
 
+from crmkit.clv._bg_objective import BetaGeoObjective, count_codes
 from crmkit.clv._checks import optional_time_unit, positive_finite, real_parameter
 from crmkit.clv._hyp_bg import beta_expectations, lgamma_ratio, log_beta_ratio
 from crmkit.clv._hyp_bg_value import discounted_q
-from crmkit.clv._special import wdot
 from crmkit.clv._starts import nbd_moment_start
 from crmkit.clv._transaction import (
     Objective,
@@ -37,187 +36,27 @@ __all__ = ["BetaGeo"]
 Arr = NDArray[np.float64]
 
 
-_BLOCK = 1 << 15  # rows per block of the likelihood's array work
-
-
 def beta_geo_objective(x: Arr, tx: Arr, T: Arr, w: Arr, shift: int) -> Objective:
     """Weighted BG/NBD (``shift=0``) or MBG/NBD (``shift=1``) log-likelihood and gradient.
 
-    With :math:`D = \\log((\\alpha + T) / (\\alpha + t_x))` and the per-*x* constants
-    :math:`c_x = \\log(a / (a + b + x + s - 1)) + \\log B(a, b + x + s - 1) - \\log B(a,
-    b + x + s)`, the log of eq. 6 of Fader, Hardie & Lee (2005) is
-
-    .. math::
-
-        \\log\\frac{\\Gamma(r + x)}{\\Gamma(r)}
-        + \\log\\frac{B(a, b + x + s)}{B(a, b)} - r \\log(1 + T / \\alpha)
-        - x \\log(\\alpha + T) + \\delta_{x + s > 0} \\operatorname{softplus}(c_x + (r + x) D),
-
-    so a history costs one exponential and one ``log1p`` per evaluation; the rest is a
-    sum per distinct *x* (``bincount``). Logarithms of :math:`\\alpha + T` and
-    :math:`\\alpha + t_x` depend on :math:`\\alpha` only and are kept for the last
-    :math:`\\alpha` (finite-difference Hessians move one parameter at a time). Customers
-    without a dropout chance (*x* = 0 in BG/NBD) only enter through
-    :math:`\\sum w \\log(\\alpha + T)`.
+    The second callable is a :class:`~crmkit.clv._bg_objective.BetaGeoObjective`, which
+    also gives the exact Hessian (see that module for the formulas).
     """
-    codes, levels = pd.factorize(x)
-    xu = np.asarray(levels, dtype=np.float64)
-    xi = np.asarray(codes, dtype=np.intp)
-    wx = np.bincount(xi, weights=w, minlength=xu.size)
-    n = float(w.sum())
-    has2u = (xu + shift) > 0
-    pos = (x + shift) > 0
-    xp, txp, Tp, wp = x[pos], tx[pos], T[pos], w[pos]
-    xip = xi[pos]
-    wxp = w * x
-    sum_wx = float(wxp.sum())
-    gap = Tp - txp  # >= 0
-    # T and t_x often take few distinct values (days): logs are then taken per level
-    few = T.size >= 64 and np.unique(T[: min(T.size, 4096)]).size * 4 < min(T.size, 4096)
-    if few:
-        T_code, T_lev = pd.factorize(T)
-        T_lev = np.asarray(T_lev, np.float64)
-        T_code = np.asarray(T_code, np.intp)
-    cache: dict[str, Any] = {}
-
-    zero = ~pos
-    T0, w0 = T[zero], w[zero]
-    wxp_p = wxp[pos]
-    D_buf = np.empty(xp.size)
-    dD_buf = np.empty(xp.size)
-
-    def alpha_terms(alpha: float) -> dict[str, Any]:
-        if cache.get("alpha") == alpha:
-            return cache
-        # log(1 + T / alpha) = log(alpha + T) - log(alpha), kept apart so that the
-        # r log(alpha) terms cancel analytically (large r and alpha)
-        if few:
-            inv_T = (1.0 / (alpha + T_lev))[T_code]
-            LT = np.log1p(T_lev / alpha)[T_code]
-            inv_t = 1.0 / (alpha + txp)
-            sums = [wdot(w, LT), wdot(wxp, LT), wdot(w, T * inv_T), wdot(wxp, inv_T)]
-            np.log1p(gap * inv_t, out=D_buf)
-            np.multiply(-gap * inv_t, inv_T[pos], out=dD_buf)
-        else:
-            # in blocks of _BLOCK rows, so that the temporaries stay in cache
-            sums = [0.0, 0.0, 0.0, 0.0]
-            for start in range(0, T0.size, _BLOCK):
-                t = T0[start : start + _BLOCK]
-                ww = w0[start : start + _BLOCK]
-                sums[0] += wdot(ww, np.log1p(t / alpha))
-                sums[2] += wdot(ww, t / (alpha + t))
-            for start in range(0, Tp.size, _BLOCK):
-                sl = slice(start, start + _BLOCK)
-                t, ww, wwx = Tp[sl], wp[sl], wxp_p[sl]
-                lt = np.log1p(t / alpha)
-                it = 1.0 / (alpha + t)
-                sums[0] += wdot(ww, lt)
-                sums[1] += wdot(wwx, lt)
-                sums[2] += wdot(ww, t * it)
-                sums[3] += wdot(wwx, it)
-                g = gap[sl] / (alpha + txp[sl])
-                np.log1p(g, out=D_buf[sl])
-                np.multiply(g, it, out=dD_buf[sl])
-                dD_buf[sl] *= -1.0
-        cache.clear()
-        cache.update(
-            alpha=alpha,
-            A0=sums[0],
-            A1=sums[1] + sum_wx * np.log(alpha),
-            B0=sums[2] / alpha,
-            B1=sums[3],
-            D=D_buf,
-            dD=dD_buf,
-        )
-        return cache
-
-    k1u = xu + shift
-    k2u = np.where(has2u, k1u - 1.0, 0.0)
-    deltas = np.concatenate([k1u, k2u])
-    nx = xu.size
-
-    def per_x_logs(r: float, a: float, b: float) -> tuple[Arr, Arr, Arr]:
-        # log_beta_ratio(a, b, x + s), log_beta_ratio(a, b, x + s - 1) and
-        # lgamma_ratio(r, x) for every distinct x, as one lgamma_ratio call (the same
-        # pairing of terms as log_beta_ratio; one call keeps the per-call overhead once)
-        two = 2 * nx
-        lead = np.concatenate(
-            [np.full(two, b), np.full(two, a + b), np.full(two, b), b + deltas, np.full(nx, r)]
-        )
-        step = np.concatenate([deltas, deltas, np.full(2 * two, a), xu])
-        lg = lgamma_ratio(lead, step)
-        by_delta = lg[:two] - lg[two : 2 * two]
-        by_a = lg[2 * two : 3 * two] - lg[3 * two : 4 * two]
-        lbr = np.where(deltas <= a, by_delta, by_a)
-        return lbr[:nx], lbr[nx:], lg[4 * two :]
-
-    def core(theta: Arr, grad: bool) -> tuple[float, Arr]:
-        r, alpha, a, b = (float(v) for v in theta)
-        at = alpha_terms(alpha)
-        b1, lb2, lgr = per_x_logs(r, a, b)
-        c = np.where(has2u, np.log(a) - np.log(a + b + k2u) + lb2 - b1, -np.inf)
-        D, dD = at["D"], at["dD"]
-        # the per-history terms, in blocks of _BLOCK rows (temporaries stay in cache)
-        soft_sum, s_D, s_dD = 0.0, 0.0, 0.0
-        g2 = np.zeros(nx)
-        for start in range(0, xp.size, _BLOCK):
-            sl = slice(start, start + _BLOCK)
-            rx = r + xp[sl]
-            zz = c[xip[sl]]
-            zz += rx * D[sl]
-            e = np.exp(-np.abs(zz))
-            soft = np.log1p(e)
-            soft += np.maximum(zz, 0.0)
-            soft_sum += wdot(wp[sl], soft)
-            if grad:
-                wp2 = np.where(zz >= 0.0, 1.0, e)  # expit(zz) = this / (1 + e)
-                e += 1.0
-                wp2 /= e
-                wp2 *= wp[sl]
-                s_D += wdot(wp2, D[sl])
-                s_dD += wdot(wp2 * rx, dD[sl])
-                g2 += np.bincount(xip[sl], weights=wp2, minlength=nx)
-        value = wdot(wx, lgr) + wdot(wx, b1) - r * at["A0"] - at["A1"] + soft_sum
-        if not grad:
-            return value, np.zeros(4)
-        dr = wdot(wx, special.digamma(r + xu)) - n * float(special.digamma(r)) - at["A0"] + s_D
-        dalpha = r * at["B0"] - at["B1"] + s_dD
-        g1 = wx - g2
-        dab, db_ = special.digamma(a + b), special.digamma(b)
-        dabx = special.digamma(a + b + xu + shift)
-        d1a = dab - dabx
-        d1b = special.digamma(b + xu + shift) - dabx - db_ + dab
-        d2a = special.digamma(a + 1.0) - special.digamma(a) + dab - dabx
-        d2b = np.where(has2u, special.digamma(b + xu + shift - 1.0), 0.0) - dabx - db_ + dab
-        da = wdot(g1, d1a) + wdot(g2, np.where(has2u, d2a, 0.0))
-        db = wdot(g1, d1b) + wdot(g2, np.where(has2u, d2b, 0.0))
-        return value, np.array([dr, dalpha, da, db])
-
-    return (lambda th: core(th, False)[0]), (lambda th: core(th, True))
+    obj = BetaGeoObjective(x, tx, T, w, shift)
+    return obj.value, obj
 
 
-def count_codes(x: Arr) -> tuple[NDArray[np.intp], Arr]:
-    """Codes 0, 1, ... of the distinct values of *x* and those values (by code).
+def _count_index(x: Arr) -> tuple[NDArray[np.intp], Arr]:
+    """Whole-number counts as their own group codes (levels 0..max), else count_codes.
 
-    Purchase counts are small whole numbers, so a lookup table indexed by the count is
-    built in linear time; other values are hashed (:func:`pandas.factorize`).
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> codes, levels = count_codes(np.array([3.0, 0.0, 3.0, 1.0]))
-    >>> codes.tolist(), levels.tolist()
-    ([2, 0, 2, 1], [0.0, 1.0, 3.0])
+    Codes without entries are harmless for :func:`~crmkit.clv._hyp_bg_value.discounted_q`;
+    using the count itself saves the relabelling pass over the entries.
     """
-    if x.size and float(x.min()) >= 0 and float(x.max()) <= 4 * x.size + 1024:
+    if x.size and float(x.min()) >= 0 and float(x.max()) <= 4096:
         xi = x.astype(np.intp)
         if np.array_equal(xi, x):
-            present = np.zeros(int(xi.max()) + 1, dtype=np.intp)
-            present[xi] = 1
-            levels = np.flatnonzero(present).astype(np.float64)
-            return np.asarray((np.cumsum(present) - 1)[xi], dtype=np.intp), levels
-    codes, uniques = pd.factorize(x)
-    return np.asarray(codes, dtype=np.intp), np.asarray(uniques, dtype=np.float64)
+            return xi, np.arange(int(xi.max()) + 1, dtype=np.float64)
+    return count_codes(x)
 
 
 def beta_geo_start(x: Arr, tx: Arr, T: Arr, w: Arr) -> Arr:
@@ -329,10 +168,10 @@ class BetaGeoMaths(TransactionMixin):
         )
 
     def _conditional_rows(self, t: Arr, x: Arr, tx: Arr, T: Arr) -> Arr:
-        if np.ndim(t) == 0 and np.ndim(x) == 1 and np.shape(T) == np.shape(x) and x.size > 4096:
+        one_d = np.ndim(x) == 1 and np.shape(T) == np.shape(tx) == np.shape(x)
+        if np.ndim(t) == 0 and one_d and x.size > 4096:
             # one horizon, many customers: Q interpolated per purchase count
-            Q = self._q_sum(np.array([float(t)]), np.ones(1), x, T)
-            return np.asarray(Q * self._p_alive_rows(x, tx, T), dtype=np.float64)
+            return self._alive_q_sum(np.array([float(t)]), np.ones(1), x, tx, T)
         _, Q = self._posterior_expectations(t, x, T, want_q=True, want_s=False)
         return np.asarray(Q * self._p_alive_rows(x, tx, T), dtype=np.float64)
 
@@ -340,8 +179,53 @@ class BetaGeoMaths(TransactionMixin):
         # sum_k d_k (E[X(t_k)] - E[X(t_(k-1))]) = P(alive) v G(v), G interpolated per x
         # (Abel summation; see crmkit.clv._hyp_bg_value)
         coefs = discount - np.append(discount[1:], 0.0)
-        G = self._q_sum(np.asarray(ends, np.float64), coefs, x, T)
-        return np.asarray(np.maximum(G, 0.0) * self._p_alive_rows(x, tx, T), dtype=np.float64)
+        return self._alive_q_sum(np.asarray(ends, np.float64), coefs, x, tx, T)
+
+    def _alive_q_sum(self, scales: Arr, coefs: Arr, x: Arr, tx: Arr, T: Arr) -> Arr:
+        """max(sum_k c_k Q(t_k / (alpha + T)), 0) P(alive) per customer (1-d arrays).
+
+        Purchase counts index the per-count tables directly (they are validated whole
+        numbers), and P(alive) is computed block by block with the interpolant.
+        """
+        pairs = unique_pairs(x, T)
+        if pairs is not None:  # few distinct (x, T): once per pair
+            xs, Ts, inverse = pairs
+            G = self._q_sum(scales, coefs, xs, Ts)[inverse]
+            return np.asarray(np.maximum(G, 0.0) * self._p_alive_rows(x, tx, T), np.float64)
+        groups, xu = _count_index(x)
+        r, alpha, s = self.r, self.alpha, self._shift
+        has2 = (xu + s) > 0
+        with np.errstate(divide="ignore"):
+            c_x = np.where(
+                has2, np.log(self.a) - np.log(np.where(has2, self.b + xu + s - 1.0, 1.0)), -np.inf
+            )
+
+        def alive(rows: NDArray[np.intp] | slice) -> Arr:
+            # 1 / (1 + exp(c_x + (r + x) log((alpha + T) / (alpha + t_x))))
+            xr, txr = x[rows], tx[rows]
+            lo = T[rows] - txr
+            txr = txr + alpha
+            lo /= txr
+            np.log1p(lo, out=lo)
+            xr = xr + r
+            lo *= xr
+            lo += c_x[groups[rows]]
+            with np.errstate(over="ignore"):
+                np.exp(lo, out=lo)
+            lo += 1.0
+            np.reciprocal(lo, out=lo)
+            return lo
+
+        return discounted_q(
+            r + xu,
+            np.full(xu.size, self.a),
+            self.b + xu + s,
+            groups,
+            1.0 / (alpha + T),
+            scales,
+            coefs,
+            multiplier=alive,
+        )
 
     def _q_sum(self, scales: Arr, coefs: Arr, x: Arr, T: Arr) -> Arr:
         """sum_k c_k Q(t_k / (alpha + T)) per customer (1-d x and T)."""

@@ -21,28 +21,48 @@ from typing import ClassVar
 import attrs
 import numpy as np
 import pandas as pd
-from numpy.typing import NDArray
+from numpy.typing import ArrayLike, NDArray
 from scipy import special
 
 from crmkit.clv._checks import optional_time_unit, positive_finite, real_parameter
-from crmkit.clv._hyp_pareto import FAST_MIN_ROWS, log_hyp2f1_1b_rho, pareto_log_ratio
+from crmkit.clv._hyp_pareto import log_hyp2f1_1b_rho, log_power_integral
+from crmkit.clv._pareto_objective import pareto_objective
+from crmkit.clv._pareto_ratio import FAST_MIN_ROWS, pareto_log_ratio
 from crmkit.clv._special import one_minus_exp_over, wdot
 from crmkit.clv._starts import nbd_moment_start
 from crmkit.clv._transaction import Objective, TransactionMixin
 from crmkit.timeunits import TimeUnit
 
-__all__ = ["ParetoNBD"]
+__all__ = ["ParetoNBD", "pareto_objective"]
 
 Arr = NDArray[np.float64]
 WARM_MIN_ROWS = 30_000  # summaries with more rows are fitted from a subsample's estimate
 _NODES, _WEIGHTS = np.polynomial.legendre.leggauss(128)
 
 
+_STIRLING_R = 1e4  # from here on log Gamma(r + x) - log Gamma(r) by Stirling's series
+
+
+def _stirling_tail(z: ArrayLike) -> Arr:
+    """log Gamma(z) - ((z - 1/2) log z - z + log(2 pi)/2) for z >= 1e4: the series
+    1/(12 z) - 1/(360 z^3) + 1/(1260 z^5) - 1/(1680 z^7), whose next term is below 1e-39."""
+    zi = 1.0 / np.asarray(z, dtype=np.float64)
+    z2 = zi * zi
+    return np.asarray(zi * (1 / 12 - z2 * (1 / 360 - z2 * (1 / 1260 - z2 / 1680))), np.float64)
+
+
 def _log_rising(r: float, x: Arr) -> Arr:
-    """log Gamma(r + x) - log Gamma(r), as log Gamma(x) - log B(r, x) for x > 0 (no
-    cancellation of two large gammaln values when r is large)."""
+    """log Gamma(r + x) - log Gamma(r) without cancelling large values: log Gamma(x) -
+    log B(r, x) for r < 1e4, and for larger r (where ``betaln`` loses up to 1e-11
+    relative) :math:`(r - 1/2)\\log(1 + x/r) + x \\log(r + x) - x` plus the difference
+    of the Stirling tails."""
     xs = np.where(x > 0, x, 1.0)
-    return np.asarray(np.where(x > 0, special.gammaln(xs) - special.betaln(r, xs), 0.0))
+    if r >= _STIRLING_R:
+        tail = _stirling_tail(r + xs) - _stirling_tail(r)
+        val = (r - 0.5) * np.log1p(xs / r) + xs * np.log(r + xs) - xs + tail
+    else:
+        val = special.gammaln(xs) - special.betaln(r, xs)
+    return np.asarray(np.where(x > 0, val, 0.0), dtype=np.float64)
 
 
 def _log_c_a(r: float, alpha: float, s: float, beta: float, x: Arr, T: Arr) -> Arr:
@@ -56,44 +76,28 @@ def _log_c_a(r: float, alpha: float, s: float, beta: float, x: Arr, T: Arr) -> A
     )
 
 
-def pareto_objective(x: Arr, tx: Arr, T: Arr, w: Arr) -> Objective:
-    """Weighted Pareto/NBD log-likelihood and analytic gradient.
-
-    Per history, :math:`\\log L = \\log C + \\log A + \\operatorname{softplus}(R)` with *R*
-    from :func:`crmkit.clv._hyp_pareto.pareto_log_ratio` (bounded cost per history);
-    terms in x alone are evaluated once per distinct x.
-    """
-    # sorted by x once: the interpolated hypergeometric terms then need no reordering
-    order = np.argsort(x, kind="stable")
-    x, tx, T, w = x[order], tx[order], T[order], w[order]
-    xu, xi = np.unique(x, return_inverse=True)
-    wx = np.bincount(xi.reshape(-1), weights=w, minlength=xu.size)
-    n = float(w.sum())
-
-    def core(theta: Arr, grad: bool) -> tuple[float, Arr]:
-        r, alpha, s, beta = (float(v) for v in theta)
-        R, dR = pareto_log_ratio(r, alpha, s, beta, x, tx, T, grad=grad)
-        la = np.log1p(T / alpha)
-        lb = np.log1p(T / beta)
-        value = (
-            wdot(wx, special.gammaln(r + xu))
-            - n * float(special.gammaln(r))
-            - r * wdot(w, la)
-            - wdot(w * x, np.log(alpha + T))
-            - s * wdot(w, lb)
-            + wdot(w, np.logaddexp(0.0, R))
-        )
-        if not grad or dR is None:
-            return value, np.zeros(4)
-        pd_ = w * special.expit(R)
-        out = np.array([wdot(pd_, dR[j]) for j in range(4)])
-        out[0] += wdot(wx, special.digamma(r + xu)) - n * float(special.digamma(r)) - wdot(w, la)
-        out[1] += r * wdot(w, T / (alpha * (alpha + T))) - wdot(w * x, 1.0 / (alpha + T))
-        out[2] += -wdot(w, lb)
-        out[3] += s * wdot(w, T / (beta * (beta + T)))
-        return value, out
-
-    return (lambda th: core(th, False)[0]), (lambda th: core(th, True))
+def _log_c_sd(r: float, alpha: float, s: float, beta: float, x: Arr, tx: Arr, T: Arr) -> Arr:
+    """log of Gamma(r+x) alpha^r beta^s / Gamma(r) * s D, D = int_{t_x}^T (alpha + y)^-(r+x)
+    (beta + y)^-(s+1) dy, without large cancelling terms (D by
+    :func:`crmkit.clv._hyp_pareto.log_power_integral`, bounded cost; t_x < T)."""
+    m = r + x
+    small, big = min(alpha, beta), max(alpha, beta)
+    v0 = small + tx
+    rho0 = v0 / (big + tx)
+    tau1 = np.log1p((T - tx) / v0)
+    p, q = (m, np.full(m.shape, s + 1.0)) if alpha <= beta else (np.full(m.shape, s + 1.0), m)
+    log_i = log_power_integral(p, q, rho0, tau1)[0].reshape(m.shape)
+    return np.asarray(
+        _log_rising(r, x)
+        - r * np.log1p(tx / alpha)
+        - x * np.log(alpha + tx)
+        - s * np.log1p(tx / beta)
+        - np.log(beta + tx)
+        + np.log(s)
+        + np.log(v0)
+        + log_i,
+        dtype=np.float64,
+    )
 
 
 def pareto_start(x: Arr, tx: Arr, T: Arr, w: Arr) -> Arr:
@@ -216,20 +220,38 @@ class ParetoNBD(TransactionMixin):
         if x.size < FAST_MIN_ROWS:
             return pareto_log_ratio(*theta, x, tx, T)[0].reshape(shape)
         # sorted by x: the interpolated path then evaluates contiguous groups
-        codes, levels = pd.factorize(x, sort=True)
-        key = codes.astype(np.int16) if len(levels) < 2**15 else codes  # radix sort
-        order = np.argsort(key, kind="stable")
+        groups = None
+        if float(x.min()) >= 0.0 and float(x.max()) < 2**15 and np.array_equal(x, np.floor(x)):
+            key = x.astype(np.int16)  # counts: their own group codes, radix-sorted
+            order = np.argsort(key, kind="stable")
+            codes = key[order].astype(np.intp)
+            groups = (codes, np.arange(int(codes[-1]) + 1, dtype=np.float64))
+        else:
+            fc, levels = pd.factorize(x, sort=True)
+            order = np.argsort(fc.astype(np.int16) if len(levels) < 2**15 else fc, kind="stable")
         R = np.empty(x.size)
-        R[order] = pareto_log_ratio(*theta, x[order], tx[order], T[order])[0]
+        R[order] = pareto_log_ratio(*theta, x[order], tx[order], T[order], groups=groups)[0]
         return R.reshape(shape)
 
     def _log_likelihood_rows(self, x: Arr, tx: Arr, T: Arr) -> Arr:
-        x, tx, T = np.broadcast_arrays(x, tx, T)
+        x, tx, T = (np.asarray(a, dtype=np.float64) for a in np.broadcast_arrays(x, tx, T))
         log_ca = _log_c_a(self.r, self.alpha, self.s, self.beta, x, T)
-        return np.asarray(log_ca + np.logaddexp(0.0, self._log_ratio(x, tx, T)), np.float64)
+        R = self._log_ratio(x, tx, T)
+        ll = np.asarray(log_ca + np.logaddexp(0.0, R), np.float64)
+        # log L = log(C A) + softplus(R) loses |log(C A)| * 1e-16 where the two nearly
+        # cancel (R ~ -log(C A) ~ 1e8 for r ~ 1e8): there log(C s D) is formed directly
+        # and log L = log(C s D) + log(1 + e^-R)
+        bad = (R > 0.0) & (np.abs(log_ca) > 1e3 * np.maximum(1.0, np.abs(ll)))
+        if np.any(bad):
+            log_csd = _log_c_sd(self.r, self.alpha, self.s, self.beta, x[bad], tx[bad], T[bad])
+            ll[bad] = log_csd + np.log1p(np.exp(-R[bad]))
+        return ll
 
     def _p_alive_rows(self, x: Arr, tx: Arr, T: Arr) -> Arr:
-        return np.asarray(special.expit(-self._log_ratio(x, tx, T)), dtype=np.float64)
+        # expit(-R) = 1 / (1 + e^R), accurate for every R (R = -inf where t_x = T)
+        R = self._log_ratio(x, tx, T)
+        with np.errstate(over="ignore"):  # e^R = inf: P(alive) = 0
+            return np.asarray(1.0 / (1.0 + np.exp(R)), dtype=np.float64)
 
     def _alive_survival(self, t: Arr, x: Arr, tx: Arr, T: Arr) -> Arr:
         return np.asarray(np.exp(-self.s * np.log1p(t / (self.beta + T))), dtype=np.float64)
@@ -252,6 +274,60 @@ class ParetoNBD(TransactionMixin):
         sm1 = self.s - 1.0
         per_horizon = L if sm1 == 0.0 else np.expm1(-sm1 * L) / -sm1
         return np.asarray(per_customer * per_horizon, dtype=np.float64)
+
+    def _discounted_rows(self, ends: Arr, discount: Arr, x: Arr, tx: Arr, T: Arr) -> Arr:
+        # sum_k d_k (E[X(t_k)] - E[X(t_(k-1))]) = P(alive) (r + x)(beta + T)/(alpha + T)
+        # * G(T), G(T) = sum_k c_k H(t_k; beta + T), c_k = d_k - d_(k+1) (Abel summation):
+        # the horizons enter through one function of T, evaluated once per row
+        x, tx, T = (np.asarray(a, dtype=np.float64).ravel() for a in np.broadcast_arrays(x, tx, T))
+        coefs = discount - np.append(discount[1:], 0.0)
+        G = self._horizon_sum(np.asarray(ends, dtype=np.float64), coefs, T)
+        per_customer = (self.r + x) * (self.beta + T) / (self.alpha + T)
+        value = per_customer * self._p_alive_rows(x, tx, T) * G
+        return np.asarray(np.maximum(value, 0.0), dtype=np.float64)
+
+    def _horizon_sum(self, ends: Arr, coefs: Arr, T: Arr) -> Arr:
+        """:math:`\\sum_k c_k H(t_k)` per row, :math:`H(t) = \\int_0^t (\\frac{\\beta +
+        T}{\\beta + T + u})^s du / (\\beta + T)` (the horizon factor of
+        :meth:`_conditional_rows`).
+
+        As a function of :math:`v = \\log(\\beta + T)` it is analytic in the strip
+        :math:`|\\Im v| < \\pi` (its singularities lie at :math:`\\beta + T = -t_k`),
+        so on many distinct T it is interpolated by checked Chebyshev pieces
+        (:func:`crmkit.clv._chebyshev.grouped_interpolate`, one group); few distinct T,
+        small inputs and failed pieces are summed directly (bounded blocks).
+        """
+        from crmkit.clv._chebyshev import grouped_interpolate
+
+        sm1 = self.s - 1.0
+
+        def direct(bT: Arr) -> Arr:
+            out = np.empty(bT.size)
+            block = max(1, (1 << 19) // max(ends.size, 1))
+            for a in range(0, bT.size, block):  # bounded memory per block
+                L = np.log1p(ends[None, :] / bT[a : a + block, None])
+                H = L if sm1 == 0.0 else np.expm1(-sm1 * L) / -sm1
+                out[a : a + block] = np.einsum("ij,j->i", H, coefs)
+            return out
+
+        if T.size < FAST_MIN_ROWS:
+            return direct(self.beta + T)
+        codes, levels = pd.factorize(T)
+        if 4 * len(levels) < T.size:  # few distinct T: once per value
+            return direct(self.beta + np.asarray(levels, dtype=np.float64))[codes]
+        v = np.log(self.beta + T)
+        G, done = grouped_interpolate(
+            lambda g, u: direct(np.exp(u))[None],
+            np.zeros(T.size, dtype=np.intp),
+            v,
+            1,
+            rtol=np.array([1e-13]),
+        )
+        rest = np.flatnonzero(~done)
+        out = G[0]
+        if rest.size:
+            out[rest] = direct(self.beta + T[rest])
+        return np.asarray(out, dtype=np.float64)
 
     def _expected(self, t: Arr) -> Arr:
         L = np.log1p(t / self.beta)

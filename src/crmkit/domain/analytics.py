@@ -25,7 +25,8 @@ import numpy as np
 import pandas as pd
 
 from crmkit._durations import check_duration_unit, duration
-from crmkit._validation import handle_nan, require_columns, require_nonempty
+from crmkit._periods import check_period_alias, dated_periods
+from crmkit._validation import check_date_range, handle_nan, require_columns, require_nonempty
 from crmkit.codes._base import CodeScheme, show
 from crmkit.codes.entries import UnknownCodeError
 from crmkit.codes.registry import CodeRegistry
@@ -36,6 +37,7 @@ from crmkit.domain.complaint import ComplaintStage
 from crmkit.domain.frames import opportunities_to_frame
 from crmkit.domain.opportunity import Opportunity, OpportunityStage
 from crmkit.exceptions import CrmkitError, InvalidValueError
+from crmkit.jalali import Calendar
 
 
 @contextlib.contextmanager
@@ -453,6 +455,7 @@ def weighted_forecast(
     period: str = "Q",
     *,
     include_closed: bool = True,
+    calendar: Calendar = "gregorian",
 ) -> pd.DataFrame:
     """Weighted sales forecast per expected-close period.
 
@@ -465,16 +468,23 @@ def weighted_forecast(
     opportunities : iterable of Opportunity or DataFrame
         Objects, or a frame from :func:`~crmkit.domain.opportunities_to_frame` (columns
         ``amount``, ``probability``, ``expected_close``, ``stage`` and ``currency``).
-    period : {"M", "Q", "Y"}, default "Q"
-        Calendar months, quarters or years.
+    period : str, default "Q"
+        ``"M"``, ``"Q"`` or ``"Y"``: calendar months, quarters or years; or a pandas
+        fiscal-year alias such as ``"Q-MAR"`` (quarters of a year ending in March) or
+        ``"Y-MAR"``.
     include_closed : bool, default True
         Count closed-won deals (probability 1) and closed-lost ones (0); with False
         only open opportunities are forecast.
+    calendar : {"gregorian", "jalali"}, default "gregorian"
+        ``"jalali"``: ``period`` ``"M"``, ``"Q"`` or ``"Y"`` is a Solar Hijri month,
+        Iranian fiscal quarter or fiscal year from 1 Farvardin (:mod:`crmkit.jalali`),
+        labelled ``"1402-01"``, ``"1402-Q1"`` or ``"1402"``.
 
     Returns
     -------
     pandas.DataFrame
-        Indexed by ``period`` (a :class:`pandas.PeriodIndex`, every period between the
+        Indexed by ``period`` (a :class:`pandas.PeriodIndex`, or Jalali labels; every
+        period between the
         first and last with an opportunity, empty ones as zeros), columns
 
         * ``n_opportunities``: every opportunity closing in the period (lost ones too);
@@ -521,19 +531,29 @@ def weighted_forecast(
     >>> lost = opps[1].advance("closed-lost", on="2024-03-31")
     >>> weighted_forecast([opps[0], lost], "Q").loc["2024Q1"].tolist()
     [2.0, 100.0, 50.0, 200.0]
+
+    Iranian fiscal quarters: 31 March 2024 is 12 Farvardin 1403, in the new fiscal year.
+
+    >>> weighted_forecast(opps, "Q", calendar="jalali")["weighted_amount"]
+    period
+    1402-Q4    50.0
+    1403-Q1    50.0
+    1403-Q2    40.0
+    Name: weighted_amount, dtype: float64
     """
-    if not isinstance(period, str) or period not in ("M", "Q", "Y"):
-        raise InvalidValueError(f"period={show(period)} must be 'M', 'Q' or 'Y'.")
+    cal = check_period_alias(period, calendar)
     cv.check_flag("include_closed", include_closed)
     if isinstance(opportunities, pd.DataFrame):
         frame = cv.frame_arg("opportunities", opportunities)
     else:
         frame = opportunities_to_frame(opportunities)
     with _cells("opportunities"):
-        return _forecast(frame, period, include_closed)
+        return _forecast(frame, period, include_closed, cal)
 
 
-def _forecast(frame: pd.DataFrame, period: str, include_closed: bool) -> pd.DataFrame:
+def _forecast(
+    frame: pd.DataFrame, period: str, include_closed: bool, calendar: Calendar = "gregorian"
+) -> pd.DataFrame:
 
     require_columns(frame, ["amount", "probability", "expected_close", "stage", "currency"])
     if not include_closed:
@@ -554,7 +574,9 @@ def _forecast(frame: pd.DataFrame, period: str, include_closed: bool) -> pd.Data
     close = pd.to_datetime(frame["expected_close"])
     if close.dt.tz is not None:  # the calendar period on the wall clock of the data's zone
         close = close.dt.tz_localize(None)
-    per = pd.PeriodIndex(close.dt.to_period(period), name="period")
+    check_date_range(close, name="expected_close")
+    per, full = dated_periods(close, period, calendar)
+    per = per.rename("period")
     amount = frame["amount"].to_numpy(dtype=float)
     lost = (frame["stage"] == OpportunityStage.CLOSED_LOST.value).to_numpy(dtype=bool)
     data = pd.DataFrame(
@@ -567,8 +589,7 @@ def _forecast(frame: pd.DataFrame, period: str, include_closed: bool) -> pd.Data
         index=per,
     )
     out = data.groupby(level="period").sum()
-    full = pd.period_range(out.index.min(), out.index.max(), freq=period, name="period")
-    return out.reindex(full, fill_value=0).astype(
+    return out.reindex(full.rename("period"), fill_value=0).astype(
         {
             "n_opportunities": "int64",
             "pipeline_amount": "float64",

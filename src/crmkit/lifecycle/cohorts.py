@@ -39,17 +39,16 @@ from crmkit._coverage import (
     partial_records,
 )
 from crmkit._display import Display, Displayable, frame_rows
-from crmkit._periods import DAY_NS
+from crmkit._periods import DAY_NS, calendar_labels, calendar_ordinals, calendar_unit
 from crmkit._validation import check_nan_policy
 from crmkit.columns import CUSTOMER_ID, DATETIME
 from crmkit.exceptions import InvalidValueError
+from crmkit.jalali import Calendar
 from crmkit.lifecycle._frames import (
     check_dask_nan,
     dense_codes,
     distinct_pairs,
     is_dask,
-    period_labels,
-    period_ordinals,
     prepare,
     tz_of,
     wall_ns,
@@ -71,8 +70,8 @@ class CohortRetention(Displayable):
     period : {"D", "W", "M", "Q", "Y"}
         The calendar period of cohorts and of the columns.
     sizes : pandas.Series
-        Customers acquired in each cohort (index: ``pandas.Period`` cohort, name
-        ``cohort``).
+        Customers acquired in each cohort (index: ``pandas.Period`` cohort, or a label
+        such as ``"1402-01"`` with ``calendar="jalali"``; name ``cohort``).
     active : pandas.DataFrame
         Customers of the cohort (rows) with a purchase ``k`` periods after acquisition
         (columns ``0, 1, ...``); NaN where not observable.
@@ -84,6 +83,9 @@ class CohortRetention(Displayable):
         (``"dropped"``: its cohort row and its cells are left out; ``"kept"``: they are
         in the tables and cover fewer days). Empty when every period is whole. The same
         list is in ``retention.attrs["crmkit_partial_periods"]``.
+    calendar : {"gregorian", "jalali"}
+        The calendar of the periods: ``"jalali"`` for Solar Hijri months and Iranian
+        fiscal quarters and years.
     """
 
     period: TimeUnit
@@ -91,6 +93,7 @@ class CohortRetention(Displayable):
     active: pd.DataFrame
     retention: pd.DataFrame
     partial_periods: tuple[dict[str, str], ...] = ()
+    calendar: Calendar = "gregorian"
 
     def _display(self) -> Display:
         table = self.retention.iloc[:, :8]
@@ -135,12 +138,12 @@ class CohortRetention(Displayable):
 
 
 def _cells_pandas(
-    tx: pd.DataFrame, cid: str, dtc: str, unit: TimeUnit
+    tx: pd.DataFrame, cid: str, dtc: str, unit: TimeUnit, calendar: Calendar
 ) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int64], int, int]:
     """(cohort ordinal, k, active count) per non-empty cell; first and last wall-clock ns."""
     codes, uniques = dense_codes(tx[cid])
     ns = wall_ns(tx[dtc])
-    ords = period_ordinals(ns, unit)
+    ords = calendar_ordinals(ns, unit, calendar)
     first = np.full(len(uniques), np.iinfo(np.int64).max, dtype=np.int64)
     np.minimum.at(first, codes, ords)
     k = ords - first[codes]
@@ -161,14 +164,21 @@ def _inside(part: pd.DataFrame, dtc: str, first_day: int, last_day: int) -> pd.D
 
 
 def _cells_dask(
-    tx: Any, cid: str, dtc: str, unit: TimeUnit, nan_counts: Any, nan_policy: str
+    tx: Any,
+    cid: str,
+    dtc: str,
+    unit: TimeUnit,
+    nan_counts: Any,
+    nan_policy: str,
+    calendar: Calendar,
 ) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int64], int, int]:
     """As :func:`_cells_pandas`, on a dask DataFrame."""
     import dask
 
     def to_pairs(part: pd.DataFrame) -> pd.DataFrame:
         return pd.DataFrame(
-            {cid: part[cid], "_p": period_ordinals(wall_ns(part[dtc]), unit)}, index=part.index
+            {cid: part[cid], "_p": calendar_ordinals(wall_ns(part[dtc]), unit, calendar)},
+            index=part.index,
         )
 
     meta = pd.DataFrame({cid: tx._meta[cid], "_p": pd.Series([], dtype=np.int64)})
@@ -210,6 +220,7 @@ def cohort_retention(
     customer_id_col: str = CUSTOMER_ID,
     datetime_col: str = DATETIME,
     nan_policy: str = "raise",
+    calendar: Calendar = "gregorian",
 ) -> CohortRetention:
     """Acquisition-cohort retention table: active share per period since acquisition.
 
@@ -235,6 +246,11 @@ def cohort_retention(
         Column names.
     nan_policy : {"raise", "omit"}
         Missing ids or dates.
+    calendar : {"gregorian", "jalali"}, default "gregorian"
+        ``"jalali"`` groups by Solar Hijri months, Iranian fiscal quarters
+        (Farvardin-Khordad, ...) or fiscal years from 1 Farvardin (``period`` "M", "Q"
+        or "Y"; :mod:`crmkit.jalali`); cohorts are then labelled ``"1402-01"``,
+        ``"1402-Q1"`` or ``"1402"``.
 
     Returns
     -------
@@ -295,8 +311,22 @@ def cohort_retention(
     [0.5, nan]
     >>> [(r["period"], r["covered_to"], r["action"]) for r in kept.partial_periods]
     [('2024-03', '2024-03-01', 'kept')]
+
+    Solar Hijri months: the purchases fall in Dey (10), Bahman (11) and Esfand (12) 1402
+    and, on 31 March 2024, in Farvardin 1403; customer 3 (a Bahman cohort) comes back in
+    Farvardin, two months later. The first and last months are only partly covered, kept:
+
+    >>> jal = cohort_retention(tx, period="M", calendar="jalali", partial="keep")
+    >>> jal.retention
+    k          0    1    2    3
+    cohort
+    1402-10  1.0  0.5  0.5  0.0
+    1402-11  1.0  0.0  1.0  NaN
+    >>> [(r["period"], r["covered_from"], r["covered_to"]) for r in jal.partial_periods]
+    [('1402-10', '2024-01-01', '2024-01-20'), ('1403-01', '2024-03-20', '2024-03-31')]
     """
     unit = check_time_unit(period)
+    cal = calendar_unit(unit, calendar)
     check_partial(partial, ("drop", "keep"))
     policy = "raise" if check_nan_policy(nan_policy) == "propagate" else nan_policy
     cols = {"id": customer_id_col, "datetime": datetime_col}
@@ -322,7 +352,7 @@ def cohort_retention(
             tx = _inside(tx, datetime_col, lo, hi)
     if is_dask(tx):
         coh, k, n, t_lo, t_hi = _cells_dask(
-            tx, customer_id_col, datetime_col, unit, nan_counts, policy
+            tx, customer_id_col, datetime_col, unit, nan_counts, policy, cal
         )
     else:
         if len(tx) == 0:
@@ -330,18 +360,20 @@ def cohort_retention(
                 f"no transactions between observation_start={observation_start!r} and "
                 f"observation_end={observation_end!r}; pass a wider window."
             )
-        coh, k, n, t_lo, t_hi = _cells_pandas(tx, customer_id_col, datetime_col, unit)
+        coh, k, n, t_lo, t_hi = _cells_pandas(tx, customer_id_col, datetime_col, unit, cal)
     cov = coverage(
         t_lo, t_hi, observation_start=observation_start, observation_end=observation_end, tz=tz
     )
-    edges = period_ordinals(np.array([cov.first_day, cov.last_day], dtype=np.int64) * DAY_NS, unit)
+    edges = calendar_ordinals(
+        np.array([cov.first_day, cov.last_day], dtype=np.int64) * DAY_NS, unit, cal
+    )
     first_ord, last = int(edges[0]), int(edges[1])
     edge_ords = np.unique(edges)
     whole = dict(
-        zip(edge_ords.tolist(), complete_mask(edge_ords, unit, cov).tolist(), strict=True)
+        zip(edge_ords.tolist(), complete_mask(edge_ords, unit, cov, cal).tolist(), strict=True)
     )
     records = tuple(
-        partial_records(edge_ords, unit, cov, "dropped" if partial == "drop" else "kept")
+        partial_records(edge_ords, unit, cov, "dropped" if partial == "drop" else "kept", cal)
     )
     cohorts = np.arange(int(coh.min()), int(coh.max()) + 1)
     if partial == "drop":
@@ -370,7 +402,7 @@ def cohort_retention(
     cohorts, grid, sizes = cohorts[keep], grid[keep], sizes[keep]
     unobserved = cohorts[:, None] + np.arange(n_k)[None, :] > last
     grid[unobserved] = np.nan
-    index = pd.Index(period_labels(cohorts, unit), name="cohort")
+    index = pd.Index(calendar_labels(cohorts, unit, cal), name="cohort")
     cols_k = pd.RangeIndex(n_k, name="k")
     active = pd.DataFrame(grid, index=index, columns=cols_k)
     retention = pd.DataFrame(grid / sizes[:, None], index=index, columns=cols_k)
@@ -383,4 +415,5 @@ def cohort_retention(
         active=active,
         retention=retention,
         partial_periods=records,
+        calendar=cal,
     )

@@ -36,8 +36,15 @@ from crmkit._coverage import (
     same_days,
     window_record,
 )
-from crmkit._periods import DAY_NS, period_labels, period_ordinals, wall_ns
+from crmkit._periods import (
+    DAY_NS,
+    calendar_labels,
+    calendar_ordinals,
+    calendar_unit,
+    wall_ns,
+)
 from crmkit.exceptions import InvalidValueError
+from crmkit.jalali import Calendar
 from crmkit.metrics._checks import dated_series
 from crmkit.timeunits import TimeUnit, check_time_unit
 
@@ -75,12 +82,14 @@ class _Dated:
         freq: str,
         observation_start: Any,
         observation_end: Any,
+        calendar: Any = "gregorian",
     ) -> None:
         if not isinstance(freq, str) or freq not in ("M", "Q", "Y"):
             raise InvalidValueError(
                 f"freq={freq!r} is not 'M', 'Q' or 'Y' (calendar month, quarter, year)."
             )
         self.unit: TimeUnit = check_time_unit(freq)
+        self.calendar: Calendar = calendar_unit(self.unit, calendar)
         checked = [(dated_series(s, name=name), name) for s, name in series]
         tz = pd.DatetimeIndex(checked[0][0].index).tz
         ns_all = [wall_ns(pd.DatetimeIndex(s.index)) for s, _ in checked]
@@ -91,9 +100,10 @@ class _Dated:
             observation_end=observation_end,
             tz=None if tz is None else str(tz),
         )
-        lo_hi = period_ordinals(
+        lo_hi = calendar_ordinals(
             np.array([self.cov.first_day, self.cov.last_day], dtype=np.int64) * DAY_NS,
             self.unit,
+            self.calendar,
         )
         self.lo, hi = int(lo_hi[0]), int(lo_hi[1])
         self.ordinals: NDArray[np.int64] = np.arange(self.lo, hi + 1, dtype=np.int64)
@@ -110,20 +120,22 @@ class _Dated:
             w: NDArray[np.float64] = np.asarray(
                 s.to_numpy(dtype=np.float64)[inside], dtype=np.float64
             )
-            ords = period_ordinals(ns[inside], self.unit)
+            ords = calendar_ordinals(ns[inside], self.unit, self.calendar)
             self.days.append(day_codes(ns[inside]))
             self.weights.append(w)
             sums: NDArray[np.float64] = np.bincount(
                 ords - self.lo, weights=w, minlength=self.ordinals.size
             ).astype(np.float64)
             self.sums.append(sums)
-        self.complete: NDArray[np.bool_] = complete_mask(self.ordinals, self.unit, self.cov)
+        self.complete: NDArray[np.bool_] = complete_mask(
+            self.ordinals, self.unit, self.cov, self.calendar
+        )
 
-    def labels(self, positions: Any) -> pd.PeriodIndex:
-        return period_labels(self.ordinals[positions], self.unit)
+    def labels(self, positions: Any) -> pd.Index[Any]:
+        return calendar_labels(self.ordinals[positions], self.unit, self.calendar)
 
     def records(self, partial: str) -> list[dict[str, str]]:
-        return partial_records(self.ordinals, self.unit, self.cov, _ACTION[partial])
+        return partial_records(self.ordinals, self.unit, self.cov, _ACTION[partial], self.calendar)
 
     def window_sum(self, k: int, days: NDArray[np.int64]) -> float:
         return float(self.weights[k][np.isin(self.days[k], days)].sum())
@@ -136,6 +148,7 @@ def period_totals(
     partial: Literal["keep", "drop"] = "keep",
     observation_start: Any = None,
     observation_end: Any = None,
+    calendar: Calendar = "gregorian",
 ) -> pd.Series[float]:
     """Sum dated amounts into consecutive calendar periods (empty periods are 0).
 
@@ -153,11 +166,17 @@ def period_totals(
         First and last calendar day observed (each whole day is inside: rows before
         ``observation_end + 1 day`` count). Default: the first and last day with data.
         Rows outside are ignored.
+    calendar : {"gregorian", "jalali"}, default "gregorian"
+        ``"jalali"`` sums into Solar Hijri months, Iranian fiscal quarters
+        (Farvardin-Khordad, Tir-Shahrivar, Mehr-Azar, Dey-Esfand) and fiscal years from
+        1 Farvardin (:mod:`crmkit.jalali`).
 
     Returns
     -------
     pandas.Series
-        Indexed by a consecutive :class:`pandas.PeriodIndex` over the covered days.
+        Indexed by a consecutive :class:`pandas.PeriodIndex` over the covered days (with
+        ``calendar="jalali"`` an index of labels such as ``"1402-Q1"``, ``"1402-01"`` or
+        ``"1402"``).
 
     Raises
     ------
@@ -181,9 +200,17 @@ def period_totals(
     [('2024Q1', '2024-01-03', '2024-03-31'), ('2024Q3', '2024-07-01', '2024-07-15')]
     >>> period_totals(s, freq="Q", partial="drop", observation_start="2024-01-01").tolist()
     [15.0, 0.0]
+
+    Iranian fiscal quarters (1402-Q4 is Dey-Esfand, 22 December 2023 to 19 March 2024):
+
+    >>> period_totals(s, freq="Q", calendar="jalali")
+    1402-Q4    15.0
+    1403-Q1     0.0
+    1403-Q2     7.0
+    dtype: float64
     """
     check_partial(partial, ("keep", "drop"))
-    data = _Dated([(values, "values")], freq, observation_start, observation_end)
+    data = _Dated([(values, "values")], freq, observation_start, observation_end, calendar)
     keep = data.complete if partial == "drop" else np.ones(data.ordinals.size, dtype=bool)
     if not keep.any():
         raise InvalidValueError(
@@ -245,7 +272,9 @@ def _compare(
         labels = data.labels(np.arange(n))
         for i in np.flatnonzero(~whole):
             c, p = int(cur[i]), int(cur[i]) - lag
-            cd, pd_ = same_days(int(data.ordinals[c]), int(data.ordinals[p]), data.unit, data.cov)
+            cd, pd_ = same_days(
+                int(data.ordinals[c]), int(data.ordinals[p]), data.unit, data.cov, data.calendar
+            )
             for k in range(len(data.sums)):
                 cur_sums[k][i] = data.window_sum(k, cd)
                 prev_sums[k][i] = data.window_sum(k, pd_)
@@ -265,6 +294,7 @@ def revenue_growth(
     partial: GrowthPartial = "drop",
     observation_start: Any = None,
     observation_end: Any = None,
+    calendar: Calendar = "gregorian",
 ) -> pd.DataFrame:
     r"""Growth of revenue from one calendar period to the one ``lag`` periods before.
 
@@ -299,6 +329,10 @@ def revenue_growth(
         ``observation_end + 1 day`` count). Default: the first and last day with data.
         Give them when the log is known to cover more (e.g. a quiet last day) or to
         cut the window; rows outside are ignored.
+    calendar : {"gregorian", "jalali"}, default "gregorian"
+        As in :func:`period_totals`: ``"jalali"`` compares Solar Hijri months, Iranian
+        fiscal quarters or fiscal years (``"same_days"`` then matches Jalali month and
+        day of month).
 
     Returns
     -------
@@ -350,7 +384,7 @@ def revenue_growth(
     """
     _check_lag(lag)
     check_partial(partial, ("drop", "same_days", "keep"))
-    data = _Dated([(revenue, "revenue")], freq, observation_start, observation_end)
+    data = _Dated([(revenue, "revenue")], freq, observation_start, observation_end, calendar)
     _, cur, prev, frame = _compare(data, lag, partial, "growth")
     out = pd.DataFrame(
         {
@@ -371,6 +405,7 @@ def quarter_over_quarter(
     partial: GrowthPartial = "drop",
     observation_start: Any = None,
     observation_end: Any = None,
+    calendar: Calendar = "gregorian",
 ) -> pd.DataFrame:
     r"""Revenue growth of each calendar quarter over the previous quarter.
 
@@ -384,8 +419,9 @@ def quarter_over_quarter(
     ----------
     revenue : pandas.Series
         Dated revenue (money) indexed by a DatetimeIndex.
-    partial, observation_start, observation_end
-        As in :func:`revenue_growth` (by default incomplete quarters are left out).
+    partial, observation_start, observation_end, calendar
+        As in :func:`revenue_growth` (by default incomplete quarters are left out;
+        ``calendar="jalali"`` compares Iranian fiscal quarters).
 
     Returns
     -------
@@ -410,6 +446,7 @@ def quarter_over_quarter(
         partial=partial,
         observation_start=observation_start,
         observation_end=observation_end,
+        calendar=calendar,
     )
 
 
@@ -419,6 +456,7 @@ def year_over_year(
     partial: GrowthPartial = "drop",
     observation_start: Any = None,
     observation_end: Any = None,
+    calendar: Calendar = "gregorian",
 ) -> pd.DataFrame:
     r"""Revenue growth of each calendar year over the previous year.
 
@@ -432,8 +470,9 @@ def year_over_year(
     ----------
     revenue : pandas.Series
         Dated revenue (money) indexed by a DatetimeIndex.
-    partial, observation_start, observation_end
-        As in :func:`revenue_growth` (by default incomplete years are left out).
+    partial, observation_start, observation_end, calendar
+        As in :func:`revenue_growth` (by default incomplete years are left out;
+        ``calendar="jalali"`` compares Iranian fiscal years from 1 Farvardin).
 
     Returns
     -------
@@ -456,6 +495,7 @@ def year_over_year(
         partial=partial,
         observation_start=observation_start,
         observation_end=observation_end,
+        calendar=calendar,
     )
 
 
@@ -468,6 +508,7 @@ def margin_growth(
     partial: GrowthPartial = "drop",
     observation_start: Any = None,
     observation_end: Any = None,
+    calendar: Calendar = "gregorian",
 ) -> pd.DataFrame:
     r"""Profit margin per calendar period and its change from ``lag`` periods before.
 
@@ -483,7 +524,7 @@ def margin_growth(
         Dated revenue and profit (money), each indexed by a DatetimeIndex; both are
         summed into the same calendar periods. The covered days run from the first to
         the last date of either series.
-    freq, lag, partial, observation_start, observation_end
+    freq, lag, partial, observation_start, observation_end, calendar
         As in :func:`revenue_growth`; with ``partial="same_days"`` revenue and profit
         are both restricted to the same days.
 
@@ -516,7 +557,11 @@ def margin_growth(
     _check_lag(lag)
     check_partial(partial, ("drop", "same_days", "keep"))
     data = _Dated(
-        [(revenue, "revenue"), (profit, "profit")], freq, observation_start, observation_end
+        [(revenue, "revenue"), (profit, "profit")],
+        freq,
+        observation_start,
+        observation_end,
+        calendar,
     )
     _, cur, prev, frame = _compare(data, lag, partial, "margin growth")
     with np.errstate(divide="ignore", invalid="ignore"):
