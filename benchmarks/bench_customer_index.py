@@ -19,8 +19,8 @@ checked against the scan's for every query.
 from __future__ import annotations
 
 import argparse
-import time
-from collections.abc import Callable
+import sys
+from pathlib import Path
 
 import numpy as np
 
@@ -28,6 +28,9 @@ from crmkit.domain import Channel, ContactPoint, Customer
 from crmkit.domain.quality import CustomerIndex
 
 PERSIAN = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
+
+sys.path.insert(0, str(Path(__file__).parent))
+from _timing import best  # noqa: E402
 
 
 def make_customers(n: int, seed: int = 2026) -> list[Customer]:
@@ -45,16 +48,6 @@ def make_customers(n: int, seed: int = 2026) -> list[Customer]:
         )
         for k in range(n)
     ]
-
-
-def best(fn: Callable[[], object], repeat: int = 3) -> tuple[float, object]:
-    """Best wall time of ``repeat`` runs and the last result."""
-    t, out = float("inf"), None
-    for _ in range(repeat):
-        start = time.perf_counter()
-        out = fn()
-        t = min(t, time.perf_counter() - start)
-    return t, out
 
 
 def main() -> None:

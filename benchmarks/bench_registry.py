@@ -14,9 +14,10 @@ runs because the machine may be shared.
 from __future__ import annotations
 
 import argparse
+import sys
 import time
-from collections.abc import Callable
 from datetime import UTC, datetime
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -24,15 +25,8 @@ import pandas as pd
 from crmkit._text import name_key
 from crmkit.codes import CodeRegistry
 
-
-def best(fn: Callable[[], object], repeat: int = 3) -> tuple[float, object]:
-    out: object = None
-    t = float("inf")
-    for _ in range(repeat):
-        start = time.perf_counter()
-        out = fn()
-        t = min(t, time.perf_counter() - start)
-    return t, out
+sys.path.insert(0, str(Path(__file__).parent))
+from _timing import best
 
 
 def main() -> None:

@@ -430,6 +430,46 @@ def _instances() -> dict[str, Any]:
             contacts=[{"channel": "e-mail", "value": "s@x.ir"}],
             demographics={"birth_date": "1990-01-01"},
         ),
+        "ContactPoint": lambda: crmkit.domain.ContactPoint(
+            channel="mobile", value="۰۹۱۲۳۴۵۶۷۸۹", default_country_code="98"
+        ),
+        "Address": lambda: crmkit.domain.Address(line="5 Hafez St", city="Shiraz"),
+        "Demographics": lambda: crmkit.domain.Demographics(birth_date="1990-01-01"),
+        "LifeEvent": lambda: crmkit.domain.LifeEvent(
+            kind="moved", on="2024-05-01", address="5 Hafez St"
+        ),
+        "Relationship": lambda: crmkit.domain.Relationship.start(
+            customer_code="C1", on="2023-01-01"
+        ).transition_to("maintenance", on="2023-06-01"),
+        "StageChange": lambda: crmkit.domain.StageChange(stage="acquaintance", on="2023-01-01"),
+        "Interaction": lambda: crmkit.domain.Interaction(
+            customer_code="C1",
+            at="2024-01-02T08:00:00+03:30",
+            channel="chat",
+            kind="service",
+            phase="after sale",
+            direction="inbound",
+            item_code="P1",
+            amount=10.0,
+        ),
+        "Complaint": lambda: crmkit.domain.Complaint.receive(
+            complaint_id="K1",
+            customer_code="C1",
+            item_code="P1",
+            at="2024-05-01T09:00:00+03:30",
+        ).advance("acknowledged", at="2024-05-01T10:00:00+03:30"),
+        "ComplaintStep": lambda: crmkit.domain.ComplaintStep(
+            stage="received", at="2024-05-01T09:00:00+03:30"
+        ),
+        "Opportunity": lambda: crmkit.domain.Opportunity.open(
+            opportunity_id="O1",
+            customer_code="C1",
+            amount=1000.0,
+            probability=0.3,
+            expected_close="2024-09-01",
+            on="2024-05-01",
+        ),
+        "PipelineStep": lambda: crmkit.domain.PipelineStep(stage="prospecting", on="2024-05-01"),
         "CustomerIndex": lambda: crmkit.domain.quality.CustomerIndex(
             [crmkit.domain.Customer(code="C1", name="Sara", national_id="0499370899")]
         ),

@@ -62,12 +62,14 @@ def strip_code_separators(text: str) -> str:
     return normalize_digits(text).translate(_SEPARATORS)
 
 
-_MARKS: Final[dict[int, int | None]] = {
+MARK_TABLE: Final[dict[int, int | None]] = {
     **dict.fromkeys(range(0x064B, 0x0653)),  # Arabic harakat
     0x0670: None,  # superscript alef
     0x0640: None,  # tatweel
 }
-_SPACES: Final = re.compile(r"[\s\u200c\u200d\u200e\u200f\u00a0]+")
+"""``str.translate`` table removing the marks :func:`name_key` drops (private to the package)."""
+NAME_SPACES: Final = re.compile(r"[\s\u200c\u200d\u200e\u200f\u00a0]+")
+"""The runs :func:`name_key` reads as one space (private to the package)."""
 
 
 def name_key(text: str) -> str:
@@ -86,5 +88,5 @@ def name_key(text: str) -> str:
     True
     """
     s = unicodedata.normalize("NFKC", text)
-    s = normalize_letters(normalize_digits(s)).translate(_MARKS)
-    return _SPACES.sub(" ", s).strip().casefold()
+    s = normalize_letters(normalize_digits(s)).translate(MARK_TABLE)
+    return NAME_SPACES.sub(" ", s).strip().casefold()

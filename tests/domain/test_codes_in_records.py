@@ -17,7 +17,6 @@ from crmkit.domain import (
     Complaint,
     Interaction,
     Opportunity,
-    analytics,
     complaints_per_item,
     complaints_to_frame,
 )
@@ -81,22 +80,32 @@ def test_unknown_codes_are_refused_not_dropped(
         complaints_per_item(frame, registry=reg)
 
 
-def test_each_distinct_code_is_resolved_once(
+def test_the_column_is_resolved_in_one_vectorised_call(
     registry: tuple[CodeRegistry, str, str, str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     reg, tea, old, _ = registry
-    calls: list[str] = []
-    real = analytics._canon.canonical_code
+    calls: list[list[str]] = []
+    real = CodeRegistry.resolve_column
 
-    def counting(*args: object, **kwargs: object) -> str:
-        calls.append(str(args[1]))
-        return real(*args, **kwargs)  # type: ignore[arg-type]
+    def counting(self: CodeRegistry, values: pd.Series, **kwargs: object) -> pd.Series:
+        calls.append(list(values))
+        return real(self, values, **kwargs)  # type: ignore[call-overload,no-any-return]
 
-    monkeypatch.setattr(analytics._canon, "canonical_code", counting)
+    monkeypatch.setattr(CodeRegistry, "resolve_column", counting)
     frame = complaints_to_frame([_complaint(f"K{k}", tea if k % 2 else old) for k in range(40)])
     out = complaints_per_item(frame, registry=reg)
     assert out.loc[tea, "n_complaints"] == 40
-    assert sorted(calls) == sorted([tea, old])
+    assert len(calls) == 1  # one call for the column; it resolves each distinct code once
+
+
+def test_without_schemes_external_codes_are_not_tried(
+    registry: tuple[CodeRegistry, str, str, str],
+) -> None:
+    reg, *_ = registry
+    frame = complaints_to_frame([_complaint("K1", GTIN_TEA)])
+    with pytest.raises(UnknownCodeError, match="not known to the registry"):
+        complaints_per_item(frame, registry=reg)  # the GTIN is linked, but no scheme given
+    assert len(complaints_per_item(frame, registry=reg, schemes=[GTIN])) == 1
 
 
 @pytest.mark.parametrize("junk", [None, "registry", {"a": 1}, 5])

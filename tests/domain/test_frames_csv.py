@@ -207,7 +207,7 @@ def test_corrupt_tuple_cells_are_named() -> None:
     with pytest.raises(InvalidValueError, match=r"contacts=.*cannot be read as a tuple"):
         customers_from_frame(frame)
     frame.loc["C1", "contacts"] = "(('e-mail', 'x@y.ir'),)"
-    with pytest.raises(InvalidValueError, match="tuple of 3 values"):
+    with pytest.raises(InvalidValueError, match="every item must be a tuple of 3"):
         customers_from_frame(frame)
 
 

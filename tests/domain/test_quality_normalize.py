@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from crmkit import testing
@@ -82,3 +82,22 @@ def test_vectorised_email_agrees_with_scalar(values: list[str]) -> None:
 def test_phone_normalisation_is_idempotent(p: str) -> None:
     once = normalize_phone(p)
     assert normalize_phone(once) == once == p
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(min_size=1, max_size=20))
+def test_one_name_key_serves_names_and_registry_labels(text: str) -> None:
+    """normalize_name, its vectorised twin and the registry's label key agree."""
+    from crmkit._text import name_key
+
+    key = name_key(text)
+    series = normalize_name_series(pd.Series([text]))[0]
+    if not key:
+        assert series is pd.NA
+        return
+    assert normalize_name(text) == key == series
+
+
+def test_names_match_by_case_folding() -> None:
+    assert normalize_name("Straße") == normalize_name("STRASSE") == "strasse"
+    assert normalize_name_series(pd.Series(["Straße", "STRASSE"])).tolist() == ["strasse"] * 2

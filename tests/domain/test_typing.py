@@ -3,8 +3,11 @@
 attrs' mypy plugin types each ``__init__`` parameter with the first parameter of the
 field's converter; converters typed ``Any`` made ``Customer(code=123)`` pass. One mypy
 run (the repository's configuration, a fresh cache in ``tmp_path``) checks two small
-files: ``tests/typing/customer_good.py`` must pass and every line of
-``tests/typing/customer_bad.py`` marked ``# E: <code>`` must get exactly that error.
+files per record family: ``tests/typing/*_good.py`` must pass and every line of
+``tests/typing/*_bad.py`` marked ``# E: <code>`` must get exactly that error (one wrong
+call at least per record class: customers, contact points, addresses, life events,
+demographics, relationships, stage changes, interactions, complaints and their steps,
+opportunities and their pipeline steps).
 """
 
 from __future__ import annotations
@@ -26,13 +29,15 @@ ERROR = re.compile(r"^(?P<file>[^:]+):(?P<line>\d+): error: .*\[(?P<code>[a-z-]+
 @pytest.mark.slow  # one cold mypy run over crmkit's types: about 10-30 s
 def test_mypy_rejects_bad_constructor_calls_and_accepts_good_ones(tmp_path: Path) -> None:
     pytest.importorskip("mypy")
-    bad, good = TYPING / "customer_bad.py", TYPING / "customer_good.py"
+    bads = [TYPING / "customer_bad.py", TYPING / "records_bad.py"]
+    goods = [TYPING / "customer_good.py", TYPING / "records_good.py"]
     expected = {
         (bad.name, k, m.group(1))
+        for bad in bads
         for k, line in enumerate(bad.read_text(encoding="utf-8").splitlines(), start=1)
         if (m := MARK.search(line))
     }
-    assert len(expected) >= 10
+    assert len(expected) >= 19
     env = {**os.environ, "MYPYPATH": str(ROOT / "src")}
     run = subprocess.run(
         [
@@ -46,8 +51,7 @@ def test_mypy_rejects_bad_constructor_calls_and_accepts_good_ones(tmp_path: Path
             "--no-error-summary",
             "--hide-error-context",
             "--show-error-codes",
-            str(bad),
-            str(good),
+            *map(str, bads + goods),
         ],
         capture_output=True,
         text=True,

@@ -78,9 +78,10 @@ def _schemes_arg(schemes: object, reg: _RegistryCore) -> list[CodeScheme]:
             f"schemes={show(schemes)}: pass a list of code schemes (e.g. [GTIN]) or None."
         )
     out = list(schemes)
-    if not out or not all(isinstance(s, CodeScheme) for s in out):
+    if not all(isinstance(s, CodeScheme) for s in out):
         raise InvalidValueError(
-            f"schemes={show(out)}: pass a non-empty list of code schemes (e.g. [GTIN])."
+            f"schemes={show(out)}: pass a list of code schemes (e.g. [GTIN]; [] for the "
+            "registry's own codes only)."
         )
     return out
 

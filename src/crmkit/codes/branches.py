@@ -27,7 +27,11 @@ reports conflicts instead of silently picking one side:
     after :meth:`~crmkit.codes.CodeRegistry.find`'s normalisation). The row is still
     mapped; the first label given (for a new item) or the registry's label (for a
     known one) is kept - an import never overwrites a label, use
-    :meth:`~crmkit.codes.CodeRegistry.edit` for that.
+    :meth:`~crmkit.codes.CodeRegistry.edit` for that. The one exception is the
+    placeholder an import gives an item allocated without a name (the item key
+    itself): it is no name, so a later import's name is not a mismatch and replaces
+    it (an ``edit`` in the audit log), and the entries end up the same whichever of
+    concurrent imports runs first.
 
 The whole import is one :meth:`~crmkit.codes.CodeRegistry.batch`: concurrent imports
 into one registry never allocate an item twice, and an import that fails part-way
@@ -360,11 +364,15 @@ def import_branch_codes(
             if blocked.iloc[i] or sch is None:
                 codes.append(None)
                 continue
+            named: str | None = first_label.get((sch.name, item))
             try:
                 entry = registry.lookup(item, scheme=sch)
             except UnknownCodeError:
-                entry = registry.allocate(k, label=first_label.get((sch.name, item), item))
+                entry = registry.allocate(k, label=named or item)
                 entry = registry.link(entry.code, item, scheme=sch)
+            else:
+                if named and entry.label == item != named:  # a nameless import's placeholder
+                    entry = registry.edit(entry.code, label=named)
             local_scheme = LocalCodeScheme(source=branch)
             try:
                 registry.lookup(local, scheme=local_scheme)
@@ -395,7 +403,8 @@ def _registry_conflicts(
             target: str | None = None
         else:
             target = owner.code
-            held[(sch.name, item)] = owner.label
+            if owner.label != item:  # the item key is a placeholder, not a name
+                held[(sch.name, item)] = owner.label
         try:
             linked = registry.lookup(local, scheme=LocalCodeScheme(source=branch))
         except UnknownCodeError:

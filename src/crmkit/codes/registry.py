@@ -395,8 +395,8 @@ class CodeRegistry(_RegistryPersistence):
         values : pandas.Series, pandas.Index, list or 1-D array of str
             The codes; not modified. Missing cells (None, NaN) count as unknown.
         schemes : iterable of CodeScheme, optional
-            The external schemes to try in step 2 (e.g. ``[GTIN]``); own codes are
-            always tried.
+            The external schemes to try in step 2 (e.g. ``[GTIN]``; ``[]``: none, own
+            codes only); own codes are always tried.
         errors : {"raise", "coerce"}, default "raise"
             What an unknown (or missing) value does: ``"raise"`` an
             :class:`~crmkit.codes.UnknownCodeError` listing a few of them;

@@ -52,7 +52,7 @@ from crmkit.domain.frames import (
     interactions_to_frame,
     opportunities_from_frame,
     opportunities_to_frame,
-    read_customers_csv,
+    read_frame_csv,
     relationships_from_frame,
     relationships_to_frame,
 )
@@ -111,7 +111,7 @@ __all__ = [
     "opportunities_from_frame",
     "opportunities_to_frame",
     "quality",
-    "read_customers_csv",
+    "read_frame_csv",
     "relationships_from_frame",
     "relationships_to_frame",
     "weighted_forecast",

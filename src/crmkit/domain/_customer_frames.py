@@ -1,6 +1,11 @@
-"""Customer frames: :func:`customers_to_frame`, :func:`customers_from_frame` and
-:func:`read_customers_csv` (private module; public through :mod:`crmkit.domain.frames`
-and :mod:`crmkit.domain`, which import it after defining the cell helpers it uses)."""
+"""Customer frames: :func:`customers_to_frame` and :func:`customers_from_frame` (private
+module; public through :mod:`crmkit.domain.frames` and :mod:`crmkit.domain`).
+
+The customers' frame follows the one file convention of every domain frame (see
+:mod:`crmkit.domain.frames`): its cells are read back by
+:func:`crmkit.domain._frame_io.decode` with :data:`CUSTOMER_SCHEMA`, whatever format the
+frame went through.
+"""
 
 from __future__ import annotations
 
@@ -14,22 +19,33 @@ import pandas as pd
 from crmkit._validation import require_columns
 from crmkit.codes._base import show
 from crmkit.columns import CUSTOMER_ID
-from crmkit.domain import _common as cv
+from crmkit.domain import _frame_cells as cells
+from crmkit.domain import _frame_io as fio
 from crmkit.domain.customer import ContactPoint, Customer, Demographics, LifeEvent
-from crmkit.domain.frames import (
-    CUSTOMER_COLUMNS,
-    _day,
-    _ev,
-    _frame,
-    _items,
-    _none,
-    _rows,
-    _tuple_cell,
-)
 from crmkit.domain.interaction import Channel
 from crmkit.exceptions import InvalidValueError
 
-__all__ = ["customers_from_frame", "customers_to_frame", "read_customers_csv"]
+__all__ = ["CUSTOMER_COLUMNS", "CUSTOMER_SCHEMA", "customers_from_frame", "customers_to_frame"]
+
+CUSTOMER_COLUMNS: Final = (
+    "name", "kind", "national_id", "birth_date", "age_band", "gender", "income_band",
+    "marital_status", "address_line", "address_city", "address_postal_code",
+    "address_country", "email", "phone", "contacts", "tags", "segment", "acquired_on",
+    "acquisition_channel", "status", "life_events", "aliases",
+)  # fmt: skip
+"""Columns of :func:`customers_to_frame`, in order (index ``customer_id``)."""
+
+_T, _D = fio.TEXT, fio.DATE
+CUSTOMER_SCHEMA: Final = {
+    CUSTOMER_ID: _T, "name": _T, "kind": _T, "national_id": _T, "birth_date": _D,
+    "age_band": _T, "gender": _T, "income_band": _T, "marital_status": _T,
+    "address_line": _T, "address_city": _T, "address_postal_code": _T,
+    "address_country": _T, "email": _T, "phone": _T, "contacts": fio.tuples(3),
+    "tags": fio.tuples(), "segment": _T, "acquired_on": _D, "acquisition_channel": _T,
+    "status": _T, "life_events": fio.tuples(), "aliases": fio.tuples(),
+}  # fmt: skip
+"""Column kinds of the customers' frame, read back by :func:`~crmkit.domain._frame_io.decode`
+(``life_events``: the JSON text of a list of records is read as that list)."""
 
 
 def customers_to_frame(customers: Iterable[Customer]) -> pd.DataFrame:
@@ -43,15 +59,13 @@ def customers_to_frame(customers: Iterable[Customer]) -> pd.DataFrame:
     the list of :meth:`LifeEvent.to_record <crmkit.domain.LifeEvent.to_record>` records
     (events carry nested values such as a new address, which a flat tuple cannot).
 
-    The frame survives the usual storage formats and reads back to equal customers
-    with :func:`customers_from_frame`:
-
-    * CSV: ``frame.to_csv(path)`` then :func:`read_customers_csv` (every column is
-      text, so it reads with ``dtype=str, keep_default_na=False``);
-    * Parquet: ``frame.to_parquet(path)`` then ``pandas.read_parquet(path)``;
-    * JSON: ``frame.to_json(path, orient="table")`` then
-      ``pandas.read_json(path, orient="table")`` (the table schema keeps dates and the
-      text codes), or ``json.dumps([c.to_record() for c in customers])``.
+    The frame follows the file convention of every domain frame (module docstring of
+    :mod:`crmkit.domain.frames`) and reads back to equal customers with
+    :func:`customers_from_frame`: CSV written with its index (``frame.to_csv(path)``,
+    so ``customer_id`` is a column) and read with
+    :func:`~crmkit.domain.read_frame_csv`; Parquet; JSON through
+    :func:`~crmkit.domain.frame_to_json` / :func:`~crmkit.domain.frame_from_json`.
+    A single customer also persists as ``json.dumps(customer.to_record())``.
 
     Raises
     ------
@@ -61,16 +75,14 @@ def customers_to_frame(customers: Iterable[Customer]) -> pd.DataFrame:
     Examples
     --------
     >>> import io
-    >>> from crmkit.domain import Customer, LifeEvent
+    >>> from crmkit.domain import Customer, LifeEvent, read_frame_csv
     >>> c = Customer(code="C1", name="Sara", national_id="0499370899", tags=["vip"])
     >>> c = c.apply(LifeEvent(kind="moved", on="2024-05-01", address="5 Hafez St"))
-    >>> buf = io.StringIO()
-    >>> customers_to_frame([c]).to_csv(buf)
-    >>> _ = buf.seek(0)
-    >>> read_customers_csv(buf) == (c,)
+    >>> text = customers_to_frame([c]).to_csv()
+    >>> customers_from_frame(read_frame_csv(io.StringIO(text))) == (c,)
     True
     """
-    items = _items(customers, Customer, "customers")
+    items = cells.items_of(customers, Customer, "customers")
     codes = [c.code for c in items]
     if len(set(codes)) != len(codes):
         dup = sorted({c for c in codes if codes.count(c) > 1})
@@ -86,11 +98,11 @@ def customers_to_frame(customers: Iterable[Customer]) -> pd.DataFrame:
                 "name": c.name,
                 "kind": c.kind.value,
                 "national_id": c.national_id,
-                "birth_date": _day(d.birth_date),
+                "birth_date": cells.day(d.birth_date),
                 "age_band": d.age_band,
-                "gender": _ev(d.gender),
+                "gender": cells.enum_value(d.gender),
                 "income_band": d.income_band,
-                "marital_status": _ev(c.marital_status),
+                "marital_status": cells.enum_value(c.marital_status),
                 "address_line": None if addr is None else addr.line,
                 "address_city": None if addr is None else addr.city,
                 "address_postal_code": None if addr is None else addr.postal_code,
@@ -102,8 +114,8 @@ def customers_to_frame(customers: Iterable[Customer]) -> pd.DataFrame:
                 ),
                 "tags": c.tags,
                 "segment": c.segment,
-                "acquired_on": _day(c.acquired_on),
-                "acquisition_channel": _ev(c.acquisition_channel),
+                "acquired_on": cells.day(c.acquired_on),
+                "acquisition_channel": cells.enum_value(c.acquisition_channel),
                 "status": c.status.value,
                 "life_events": json.dumps(
                     [e.to_record() for e in c.life_events], ensure_ascii=False
@@ -127,11 +139,11 @@ _ADDRESS_COLUMNS: Final = {
 }
 
 
-def _life_events_cell(value: Any) -> list[LifeEvent]:
-    """The ``life_events`` cell: JSON text of records (or its parsed list), or the
-    ``(kind, date, detail)`` tuples earlier versions wrote."""
+def _life_events(value: tuple[Any, ...]) -> list[LifeEvent]:
+    """The decoded ``life_events`` cell: records (from the JSON text or its parsed list),
+    or the ``(kind, date, detail)`` tuples earlier versions wrote."""
     out = []
-    for item in _tuple_cell("life_events", value, None):
+    for item in value:
         if isinstance(item, Mapping):
             out.append(LifeEvent.from_record(item))
             continue
@@ -143,21 +155,8 @@ def _life_events_cell(value: Any) -> list[LifeEvent]:
                 "(a JSON object with kind, on ...) or a (kind, date, detail) tuple."
             )
         kind, on, detail = item
-        out.append(LifeEvent(kind=kind, on=on, detail=_none(detail)))
+        out.append(LifeEvent(kind=kind, on=on, detail=cells.none(detail)))
     return out
-
-
-def _day_cell(column: str, value: Any) -> Any:
-    """A date cell; also the midnight ISO timestamp text JSON writers produce."""
-    value = _none(value)
-    if isinstance(value, str) and "T" in value:
-        day, _, time = value.strip().partition("T")
-        if time.rstrip("Z").replace("0", "").replace(":", "").replace(".", "") == "":
-            return day
-        raise InvalidValueError(
-            f"{column}={show(value)} has a time of day; the column holds calendar dates."
-        )
-    return value
 
 
 def customers_from_frame(
@@ -169,41 +168,42 @@ def customers_from_frame(
     every other column optional. When a ``contacts`` column is present it is the full
     list of contact points; otherwise ``email`` and ``phone`` become contact points,
     national phone numbers completed with ``default_country_code`` (``"98"`` for Iran).
-    The frame may come back from CSV (see :func:`read_customers_csv`), Parquet or JSON
-    (``orient="table"``): tuple columns may arrive as text, lists or arrays, dates as
-    ``datetime64`` or ISO text.
+    The frame may come back from CSV, Parquet or JSON as the module docstring of
+    :mod:`crmkit.domain.frames` says: every cell is read by its column's kind (text,
+    ISO date, tuple), so a CSV read with every cell as text, Parquet's arrays and
+    JSON's lists all give equal customers.
 
     Raises
     ------
     MissingColumnsError
         Without ``name``.
     InvalidValueError
-        For any invalid cell; the message names the row, field and value.
+        For any invalid cell; the message names the row, field and value (a code or
+        national ID read as a number names the fix: read the CSV with
+        :func:`~crmkit.domain.read_frame_csv`).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> plain = pd.DataFrame({"customer_id": ["C1"], "name": ["Sara"], "phone": ["۰۹۱۲۳۴۵۶۷۸۹"]})
+    >>> customers_from_frame(plain, default_country_code="98")[0].contacts[0].value
+    '+989123456789'
     """
-    frame = _frame(frame)
+    frame = cells.the_frame(frame)
     require_columns(frame, ["name"])
     df = frame.reset_index() if CUSTOMER_ID not in frame.columns else frame.reset_index(drop=True)
     if CUSTOMER_ID not in df.columns:
         raise InvalidValueError("customer codes must be the index or a 'customer_id' column.")
     df.index = frame.index  # error messages name the row by its own label
-
-    tuple_cols = {"contacts": 3, "tags": None, "aliases": None}
+    decoded = fio.decode(df, CUSTOMER_SCHEMA, what="customers")
 
     def build(r: dict[str, Any]) -> Customer:
-        rec: dict[str, Any] = {
-            k: _tuple_cell(k, v, tuple_cols[k]) if k in tuple_cols else _none(v)
-            for k, v in r.items()
-            if k != "life_events"
-        }
-        for k in ("birth_date", "acquired_on"):
-            rec[k] = _day_cell(k, r.get(k))
+        rec = {k: cells.none(v) if CUSTOMER_SCHEMA.get(k) == _T else v for k, v in r.items()}
         demo_keys = ("birth_date", "age_band", "gender", "income_band")
         demo = {k: rec.get(k) for k in demo_keys if rec.get(k) is not None}
-        if "contacts" in r and not cv.is_missing(r["contacts"]):
+        if rec.get("contacts"):  # the full list; else e-mail and phone columns
             contacts = [
-                ContactPoint.from_record(
-                    {"channel": ch, "value": v, "default_country_code": _none(cc)}
-                )
+                ContactPoint.from_record({"channel": ch, "value": v, "default_country_code": cc})
                 for ch, v, cc in rec["contacts"]
             ]
         else:
@@ -239,59 +239,13 @@ def customers_from_frame(
                 "acquired_on": rec.get("acquired_on"),
                 "acquisition_channel": rec.get("acquisition_channel"),
                 "status": rec.get("status") or "active",
-                "life_events": _life_events_cell(r.get("life_events")),
+                "life_events": _life_events(rec.get("life_events") or ()),
                 "aliases": rec.get("aliases") or (),
             }
         )
 
-    return _rows(df, build)
+    return cells.rows(decoded, build)
 
 
 def _present(fields: dict[str, Any]) -> str:
     return ", ".join(f"{k}={v!r}" for k, v in fields.items() if v is not None)
-
-
-def read_customers_csv(
-    source: Any, *, default_country_code: str | None = None
-) -> tuple[Customer, ...]:
-    """Read customers from a CSV file written by ``customers_to_frame(...).to_csv(...)``.
-
-    Every column is read as text (``dtype=str, keep_default_na=False``), so codes and
-    national IDs keep their leading zeros and texts such as ``"NA"`` stay text; empty
-    cells are missing. Use this instead of a bare ``pandas.read_csv``, whose type
-    guessing turns ``"0499370899"`` into the number 499370899.
-
-    Parameters
-    ----------
-    source : str, path or file-like
-        What :func:`pandas.read_csv` accepts.
-    default_country_code : str, optional
-        For national phone numbers when the file has no ``contacts`` column.
-
-    Returns
-    -------
-    tuple of Customer
-
-    Raises
-    ------
-    InvalidValueError
-        If the file cannot be read as CSV or a row is invalid (the message names it).
-    MissingColumnsError
-        If the file lacks ``customer_id`` or ``name``.
-
-    Examples
-    --------
-    >>> import io
-    >>> read_customers_csv(io.StringIO("customer_id,name,email\\nC1,Sara,S@X.IR\\n"))[0].contacts
-    (ContactPoint(channel=<Channel.EMAIL: 'e-mail'>, default_country_code=None, value='s@x.ir'),)
-    """
-    try:
-        frame = pd.read_csv(source, dtype=str, keep_default_na=False)
-    except (OSError, ValueError, TypeError, pd.errors.ParserError) as exc:
-        raise InvalidValueError(
-            f"source={show(source)} could not be read as CSV ({exc}); pass a path or an "
-            "open text file written by customers_to_frame(...).to_csv()."
-        ) from exc
-    require_columns(frame, [CUSTOMER_ID, "name"])
-    frame = frame.set_index(CUSTOMER_ID)
-    return customers_from_frame(frame, default_country_code=default_country_code)

@@ -7,9 +7,10 @@ went through. **The one convention** (documented on :mod:`crmkit.domain.frames`)
 =========  ===================================  ==============================================
 format     write                                read
 =========  ===================================  ==============================================
-CSV        ``frame.to_csv(path, index=False)``  ``pandas.read_csv(path, dtype=str,``
-                                                ``keep_default_na=False)`` (every cell as text,
-                                                so codes keep their leading zeros)
+CSV        ``frame.to_csv(path, index=False)``  :func:`read_frame_csv` (``pandas.read_csv``
+                                                with ``dtype=str, keep_default_na=False``:
+                                                every cell as text, so codes keep their
+                                                leading zeros)
 Parquet    ``frame.to_parquet(path)``           ``pandas.read_parquet(path)``
 JSON       ``frame_to_json(frame)``             ``frame_from_json(text)`` (exact floats;
                                                 pandas' ``to_json`` keeps 15 digits at most)
@@ -73,7 +74,7 @@ __all__ = [
     "frame_from_json",
     "frame_to_json",
     "local_time",
-    "read_csv",
+    "read_frame_csv",
     "tuples",
     "zone_name",
 ]
@@ -322,9 +323,44 @@ def decode(frame: pd.DataFrame, schema: Mapping[str, str], *, what: str) -> pd.D
 # ----------------------------------------------------------------- file formats
 
 
-def read_csv(source: Any) -> pd.DataFrame:
-    """``pandas.read_csv(source, **CSV_READ)``: a domain frame's CSV, every cell as text."""
-    frame: pd.DataFrame = pd.read_csv(source, **CSV_READ)
+def read_frame_csv(source: Any) -> pd.DataFrame:
+    """A domain frame's CSV file, every cell as text (the documented CSV convention).
+
+    ``pandas.read_csv(source, dtype=str, keep_default_na=False)``: codes and national IDs
+    keep their leading zeros and texts such as ``"NA"`` stay text; an empty cell is
+    missing. Pass the result to the matching ``*_from_frame`` (for example
+    :func:`~crmkit.domain.customers_from_frame`), which reads every column by its kind.
+    A bare ``pandas.read_csv`` guesses types, turning ``"0499370899"`` into the number
+    499370899, which ``*_from_frame`` then refuses.
+
+    Parameters
+    ----------
+    source : str, path or file-like
+        What :func:`pandas.read_csv` accepts.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Every column of ``object`` dtype holding text.
+
+    Raises
+    ------
+    InvalidValueError
+        If ``source`` cannot be opened or read as CSV; the message names it.
+
+    Examples
+    --------
+    >>> import io
+    >>> read_frame_csv(io.StringIO("customer_id,name\\n007,NA\\n")).values.tolist()
+    [['007', 'NA']]
+    """
+    try:
+        frame: pd.DataFrame = pd.read_csv(source, **CSV_READ)
+    except (OSError, ValueError, TypeError, pd.errors.ParserError) as exc:
+        raise InvalidValueError(
+            f"source={show(source)} could not be read as CSV ({exc}); pass a path or an "
+            "open text file written by a domain frame's to_csv()."
+        ) from exc
     return frame
 
 

@@ -40,15 +40,6 @@ from crmkit.exceptions import CrmkitError, InvalidValueError
 from crmkit.jalali import Calendar
 
 
-def _frame(name: str, value: Any) -> pd.DataFrame:
-    if not isinstance(value, pd.DataFrame):
-        raise InvalidValueError(f"{name}={show(value)} must be a pandas DataFrame.")
-    if value.columns.duplicated().any():
-        dup = sorted({str(c) for c in value.columns[value.columns.duplicated()]})
-        raise InvalidValueError(f"{name} repeats column(s) {dup}; keep one of each.")
-    return value
-
-
 @contextlib.contextmanager
 def _cells(name: str) -> Iterator[None]:
     """Turn pandas' errors on unusable cell contents into one crmkit error."""
@@ -84,10 +75,12 @@ def _canonical_column(
 ) -> pd.Series:
     """The registry's canonical code for every cell of ``values``.
 
-    A private adapter: it resolves each *distinct* code once (so its cost grows with
-    the number of distinct codes, not of rows) through
-    :func:`crmkit.domain._canon.canonical_code`. Codes the registry does not know are
-    all named in one :class:`~crmkit.codes.UnknownCodeError`; none is passed through.
+    :meth:`CodeRegistry.resolve_column <crmkit.codes.CodeRegistry.resolve_column>` does
+    the work, vectorised: each *distinct* code is resolved once (own codes in any form,
+    merged codes followed to their survivor, external codes of ``schemes`` only), so the
+    cost grows with the number of distinct codes, not of rows. Codes the registry does
+    not know are all named in one :class:`~crmkit.codes.UnknownCodeError`; none is
+    passed through.
     """
     texts = [v for v in pd.unique(values) if not isinstance(v, str)]
     if texts:
@@ -95,13 +88,8 @@ def _canonical_column(
             f"column {column!r} holds {show(texts[0])}, not text; codes are text (read "
             "CSV columns of codes with dtype=str)."
         )
-    mapping: dict[str, str] = {}
-    unknown: list[str] = []
-    for code in pd.unique(values):
-        try:
-            mapping[code] = _canon.canonical_code(registry, code, schemes=schemes, field=column)
-        except UnknownCodeError:
-            unknown.append(code)
+    canonical = registry.resolve_column(values, schemes=schemes, errors="coerce")
+    unknown = pd.unique(values[canonical.isna().to_numpy()]).tolist()
     if unknown:
         names = [s.name for s in schemes]
         raise UnknownCodeError(
@@ -114,7 +102,7 @@ def _canonical_column(
             scheme=None,
             reason="unknown",
         )
-    return values.map(mapping)
+    return canonical
 
 
 def complaints_per_item(
@@ -195,7 +183,7 @@ def complaints_per_item(
     >>> out.index.tolist() == [tea], int(out["n_complaints"].iloc[0])
     (True, 3)
     """
-    complaints = _frame("complaints", complaints)
+    complaints = cv.frame_arg("complaints", complaints)
     if registry is not None:
         registry = _canon.check_registry(registry)
     use = _canon.check_schemes(schemes)
@@ -287,7 +275,7 @@ def complaint_stage_durations(
     >>> float(complaint_stage_durations(f, "h").loc["K1", "time_to_first_response"])
     12.0
     """
-    complaints = _frame("complaints", complaints)
+    complaints = cv.frame_arg("complaints", complaints)
     u = check_duration_unit(unit)
     require_columns(
         complaints, ["complaint_id", CUSTOMER_ID, "item_code", "step", "stage", DATETIME]
@@ -418,9 +406,9 @@ def contacts_before_first_purchase(
     A                            2       True
     B                            1      False
     """
-    interactions = _frame("interactions", interactions)
+    interactions = cv.frame_arg("interactions", interactions)
     if purchases is not None:
-        purchases = _frame("purchases", purchases)
+        purchases = cv.frame_arg("purchases", purchases)
     require_columns(interactions, [CUSTOMER_ID, DATETIME, "kind", "amount"])
     handle_nan(interactions, [CUSTOMER_ID, DATETIME], "raise")
     with _cells("interactions / purchases"):
@@ -556,7 +544,7 @@ def weighted_forecast(
     cal = check_period_alias(period, calendar)
     cv.check_flag("include_closed", include_closed)
     if isinstance(opportunities, pd.DataFrame):
-        frame = _frame("opportunities", opportunities)
+        frame = cv.frame_arg("opportunities", opportunities)
     else:
         frame = opportunities_to_frame(opportunities)
     with _cells("opportunities"):

@@ -19,8 +19,8 @@ missing, or whose cells cannot be read, raises an error naming the row.
 =========  ===================================  =========================================
 format     write                                read, then ``*_from_frame``
 =========  ===================================  =========================================
-CSV        ``frame.to_csv(path, index=False)``  ``pandas.read_csv(path, dtype=str,``
-                                                ``keep_default_na=False)``
+CSV        ``frame.to_csv(path, index=False)``  :func:`read_frame_csv` (``pandas.read_csv``
+                                                with ``dtype=str, keep_default_na=False``)
 Parquet    ``frame.to_parquet(path)``           ``pandas.read_parquet(path)``
 JSON       :func:`frame_to_json`                :func:`frame_from_json`
 =========  ===================================  =========================================
@@ -31,9 +31,9 @@ CSV cells are read as text so that codes keep their leading zeros and texts such
 by the column's kind (an unreadable cell raises, naming row, column and value). A CSV
 read with numeric columns as numbers works too. For JSON use :func:`frame_to_json`:
 pandas' ``to_json`` keeps at most 15 significant digits, so amounts would not come back
-exactly. (The customer frame is indexed by ``customer_id``: write it with
-``index=True`` to CSV and set the index back after reading, or keep ``customer_id`` as
-a column; ``customers_from_frame`` accepts both.)
+exactly. The customers' frame is indexed by ``customer_id``: write it to CSV with its
+index (``frame.to_csv(path)``, which makes ``customer_id`` a column);
+:func:`customers_from_frame` takes the codes from the index or from that column.
 
 Examples
 --------
@@ -51,12 +51,10 @@ True
 
 from __future__ import annotations
 
-import ast
 import datetime as dt
-import json
 import numbers
-from collections.abc import Callable, Iterable, Sequence
-from typing import Any, Final, TypeVar
+from collections.abc import Iterable, Sequence
+from typing import Any, Final
 
 import numpy as np
 import pandas as pd
@@ -65,8 +63,14 @@ from crmkit._validation import require_columns
 from crmkit.codes._base import show
 from crmkit.columns import CUSTOMER_ID, DATETIME
 from crmkit.domain import _common as cv
+from crmkit.domain import _frame_cells as cells
 from crmkit.domain import _frame_io as fio
-from crmkit.domain._frame_io import frame_from_json, frame_to_json
+from crmkit.domain._customer_frames import (
+    CUSTOMER_COLUMNS,
+    customers_from_frame,
+    customers_to_frame,
+)
+from crmkit.domain._frame_io import frame_from_json, frame_to_json, read_frame_csv
 from crmkit.domain.complaint import Complaint, ComplaintStep
 from crmkit.domain.interaction import Interaction
 from crmkit.domain.opportunity import Opportunity, PipelineStep
@@ -89,18 +93,10 @@ __all__ = [
     "interactions_to_frame",
     "opportunities_from_frame",
     "opportunities_to_frame",
-    "read_customers_csv",
+    "read_frame_csv",
     "relationships_from_frame",
     "relationships_to_frame",
 ]
-
-CUSTOMER_COLUMNS: Final = (
-    "name", "kind", "national_id", "birth_date", "age_band", "gender", "income_band",
-    "marital_status", "address_line", "address_city", "address_postal_code",
-    "address_country", "email", "phone", "contacts", "tags", "segment", "acquired_on",
-    "acquisition_channel", "status", "life_events", "aliases",
-)  # fmt: skip
-"""Columns of :func:`customers_to_frame`, in order (index ``customer_id``)."""
 
 INTERACTION_COLUMNS: Final = (
     CUSTOMER_ID, DATETIME, "time_zone", "channel", "kind", "phase", "direction", "item_code",
@@ -152,87 +148,6 @@ def _at(instant: Any, zone: Any) -> Any:
     return fio.local_time(instant, zone)
 
 
-T = TypeVar("T")
-
-
-def _items(values: Iterable[Any], cls: type[T], name: str) -> list[T]:
-    out = cv.items(name, values)
-    bad = [v for v in out if not isinstance(v, cls)]
-    if bad:
-        raise InvalidValueError(f"{name} must hold {cls.__name__} objects; got {show(bad[0])}.")
-    return out
-
-
-def _frame(frame: Any) -> pd.DataFrame:
-    if not isinstance(frame, pd.DataFrame):
-        raise InvalidValueError(f"frame={show(frame)} must be a pandas DataFrame.")
-    if frame.columns.duplicated().any():
-        dup = sorted({str(c) for c in frame.columns[frame.columns.duplicated()]})
-        raise InvalidValueError(f"the frame repeats column(s) {dup}; keep one of each.")
-    return frame
-
-
-def _rewrap(exc: CrmkitError, message: str) -> CrmkitError:
-    """The same error class with ``message`` (InvalidValueError if it cannot be rebuilt)."""
-    try:
-        return type(exc)(message)
-    except Exception:  # error classes with extra required arguments
-        return InvalidValueError(message)
-
-
-_MAX_CELL = 1_000_000
-
-
-def _tuple_cell(column: str, value: Any, arity: int | None) -> tuple[Any, ...]:
-    """A tuple column's cell: a tuple/list, or the text ``to_csv`` wrote for one.
-
-    ``arity`` is the length of every item (None: items are plain strings).
-    """
-    if cv.is_missing(value) or (isinstance(value, str) and not value.strip()):
-        return ()
-    if isinstance(value, str):
-        if len(value) > _MAX_CELL:
-            raise InvalidValueError(f"{column}: the cell holds {len(value)} characters; too long.")
-        text = value.strip()
-        try:
-            parsed = json.loads(text) if text.startswith("[") else ast.literal_eval(text)
-        except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError) as exc:
-            raise InvalidValueError(
-                f"{column}={show(value)} cannot be read as a tuple; the column holds "
-                "tuples, written by to_csv as e.g. \"(('e-mail', 'a@b.ir', None),)\"."
-            ) from exc
-        value = parsed
-    if isinstance(value, np.ndarray):
-        value = value.tolist()
-    if not isinstance(value, tuple | list):
-        raise InvalidValueError(f"{column}={show(value)} must be a tuple.")
-    out = []
-    for item in value:
-        if arity is None:
-            out.append(item)
-            continue
-        if isinstance(item, np.ndarray):
-            item = item.tolist()
-        if not isinstance(item, tuple | list) or len(item) != arity:
-            raise InvalidValueError(
-                f"{column} holds {show(item)}; every item must be a tuple of {arity} values."
-            )
-        out.append(tuple(item))
-    return tuple(out)
-
-
-def _bool_cell(column: str, value: Any, default: bool) -> bool:
-    if cv.is_missing(value) or (isinstance(value, str) and not value.strip()):
-        return default
-    if isinstance(value, bool | np.bool_):
-        return bool(value)
-    if isinstance(value, str) and value.strip() in ("True", "False", "true", "false"):
-        return value.strip().lower() == "true"
-    raise InvalidValueError(
-        f"{column}={show(value)} must be True or False (not a number or other text)."
-    )
-
-
 def _int_cell(column: str, value: Any) -> int:
     if isinstance(value, bool | np.bool_) or not isinstance(value, numbers.Real):
         hint = " (read the CSV without dtype=str)" if isinstance(value, str) else ""
@@ -266,14 +181,6 @@ def _key_cell(column: str, value: Any) -> str:
     return cv.text(column)(value)
 
 
-def _ev(x: Any) -> Any:
-    return None if x is None else x.value
-
-
-def _day(x: dt.date | None) -> Any:
-    return pd.NaT if x is None else pd.Timestamp(x)
-
-
 def _stamps(values: list[dt.datetime]) -> pd.Series:
     """Tz-aware datetime column: the common zone if all agree, else UTC."""
     if not values:
@@ -283,25 +190,6 @@ def _stamps(values: list[dt.datetime]) -> pd.Series:
     if len(zones) == 1:
         return pd.Series(utc.tz_convert(values[0].tzinfo))
     return pd.Series(utc)
-
-
-def _rows(frame: pd.DataFrame, build: Callable[[dict[str, Any]], T]) -> tuple[T, ...]:
-    """Build one object per row; an invalid row's error names its position and label."""
-    records = [{str(k): v for k, v in r.items()} for r in frame.to_dict(orient="records")]
-    out = []
-    for pos, (label, rec) in enumerate(zip(frame.index, records, strict=True)):
-        try:
-            out.append(build(rec))
-        except CrmkitError as exc:
-            raise _rewrap(exc, f"row {pos} (index {show(label)}): {exc}") from exc
-    return tuple(out)
-
-
-def _none(value: Any) -> Any:
-    """Missing markers (NaN, NaT, None, and the empty text of a CSV cell) -> None."""
-    if cv.is_missing(value) or (isinstance(value, str) and not value.strip()):
-        return None
-    return value
 
 
 def _groups(
@@ -332,7 +220,7 @@ def _same_in_group(
     rows: list[dict[str, Any]], column: str, key: tuple[str, ...], what: str
 ) -> Any:
     """The one value of a per-object column across the rows of one object."""
-    values = [_none(r.get(column)) for r in rows]
+    values = [cells.none(r.get(column)) for r in rows]
     distinct: list[Any] = []
     for v in values:
         if not any(v is d or (type(v) is type(d) and v == d) for d in distinct):
@@ -368,7 +256,7 @@ def interactions_to_frame(interactions: Iterable[Interaction]) -> pd.DataFrame:
     >>> interactions_to_frame([i]).loc[0, ["customer_id", "channel", "phase"]].tolist()
     ['C1', 'chat', 'after sale']
     """
-    items = _items(interactions, Interaction, "interactions")
+    items = cells.items_of(interactions, Interaction, "interactions")
     frame = pd.DataFrame(
         {
             CUSTOMER_ID: [i.customer_code for i in items],
@@ -396,7 +284,7 @@ def interactions_from_frame(frame: pd.DataFrame) -> tuple[Interaction, ...]:
     With a ``time_zone`` column each timestamp is put back on that zone's wall clock;
     the frame may come from any of the formats of the module docstring.
     """
-    frame = _frame(frame)
+    frame = cells.the_frame(frame)
     required = [CUSTOMER_ID, DATETIME, "channel", "kind", "phase", "direction"]
     require_columns(frame, required)
     cols = [c for c in INTERACTION_COLUMNS if c in frame.columns]
@@ -407,7 +295,7 @@ def interactions_from_frame(frame: pd.DataFrame) -> tuple[Interaction, ...]:
         rec["at"] = _at(rec.pop(DATETIME), rec.pop("time_zone", None))
         return Interaction.from_record(rec)
 
-    return _rows(decoded, build)
+    return cells.rows(decoded, build)
 
 
 def complaints_to_frame(complaints: Iterable[Complaint]) -> pd.DataFrame:
@@ -435,13 +323,13 @@ def complaints_to_frame(complaints: Iterable[Complaint]) -> pd.DataFrame:
     >>> complaints_from_frame(f)[0].received_at.isoformat()
     '2024-05-01T09:00:00+03:30'
     """
-    items = _items(complaints, Complaint, "complaints")
+    items = cells.items_of(complaints, Complaint, "complaints")
     ids = [c.complaint_id for c in items]
     if len(set(ids)) != len(ids):
         raise InvalidValueError("complaint ids must be unique.")
     rows = [
         (c.complaint_id, c.customer_code, c.item_code, c.characteristic, k, s.stage.value,
-         _ev(s.channel), s.note)
+         cells.enum_value(s.channel), s.note)
         for c in items
         for k, s in enumerate(c.steps)
     ]  # fmt: skip
@@ -470,7 +358,7 @@ def complaints_from_frame(frame: pd.DataFrame) -> tuple[Complaint, ...]:
         For rows without a complaint id (all of them are named), conflicting rows or any
         invalid cell; the message names the row or complaint.
     """
-    frame = _frame(frame)
+    frame = cells.the_frame(frame)
     require_columns(
         frame, [c for c in COMPLAINT_COLUMNS if c not in ("characteristic", "note", "channel")]
     )
@@ -491,15 +379,15 @@ def complaints_from_frame(frame: pd.DataFrame) -> tuple[Complaint, ...]:
                         ComplaintStep(
                             stage=r["stage"],
                             at=_at(r[DATETIME], r.get("time_zone")),
-                            channel=_none(r.get("channel")),
-                            note=_none(r.get("note")),
+                            channel=cells.none(r.get("channel")),
+                            note=cells.none(r.get("note")),
                         )
                         for r in ordered
                     ],
                 )
             )
         except CrmkitError as exc:
-            raise _rewrap(exc, f"complaint {cid!r} (rows {positions[:10]}): {exc}") from exc
+            raise cells.rewrap(exc, f"complaint {cid!r} (rows {positions[:10]}): {exc}") from exc
     return tuple(out)
 
 
@@ -509,7 +397,7 @@ def opportunities_to_frame(opportunities: Iterable[Opportunity]) -> pd.DataFrame
     ``stage`` is the current stage, ``opened_on`` the first history date and
     ``history`` the full stage history as ``(stage, ISO date)`` tuples.
     """
-    items = _items(opportunities, Opportunity, "opportunities")
+    items = cells.items_of(opportunities, Opportunity, "opportunities")
     frame = pd.DataFrame(
         {
             "opportunity_id": [o.opportunity_id for o in items],
@@ -537,7 +425,7 @@ def opportunities_from_frame(frame: pd.DataFrame) -> tuple[Opportunity, ...]:
     Without a ``history`` column the history is ``prospecting`` on ``opened_on``
     followed by the current ``stage`` on ``opened_on`` (if different).
     """
-    frame = _frame(frame)
+    frame = cells.the_frame(frame)
     require_columns(
         frame, ["opportunity_id", CUSTOMER_ID, "amount", "probability", "stage",
                 "expected_close", "opened_on"],
@@ -560,7 +448,7 @@ def opportunities_from_frame(frame: pd.DataFrame) -> tuple[Opportunity, ...]:
             currency=r.get("currency"),
         )
 
-    return _rows(decoded, build)
+    return cells.rows(decoded, build)
 
 
 def relationships_to_frame(relationships: Iterable[Relationship]) -> pd.DataFrame:
@@ -577,7 +465,7 @@ def relationships_to_frame(relationships: Iterable[Relationship]) -> pd.DataFram
     >>> relationships_to_frame([r])[["customer_id", "step", "stage"]].values.tolist()
     [['C1', 0, 'acquaintance'], ['C1', 1, 'termination']]
     """
-    items = _items(relationships, Relationship, "relationships")
+    items = cells.items_of(relationships, Relationship, "relationships")
     keys = [(r.customer_code, r.counterparty) for r in items]
     if len(set(keys)) != len(keys):
         raise InvalidValueError(
@@ -606,7 +494,7 @@ def relationships_from_frame(frame: pd.DataFrame) -> tuple[Relationship, ...]:
     relationship that disagree on ``shape`` or repeat a ``step`` number.
     ``reactivation`` must be a bool (``True``/``False`` text after a CSV trip).
     """
-    frame = _frame(frame)
+    frame = cells.the_frame(frame)
     require_columns(frame, [CUSTOMER_ID, "counterparty", "shape", "step", "stage", "on"])
     frame = fio.decode(frame, _RELATIONSHIP_SCHEMA, what="relationships")
     records = [{str(k): v for k, v in r.items()} for r in frame.to_dict(orient="records")]
@@ -619,7 +507,7 @@ def relationships_from_frame(frame: pd.DataFrame) -> tuple[Relationship, ...]:
                 StageChange(
                     stage=r["stage"],
                     on=r["on"],
-                    reason=_none(r.get("reason")),
+                    reason=cells.none(r.get("reason")),
                     reactivation=bool(r.get("reactivation") or False),
                 )
                 for r in ordered
@@ -633,14 +521,5 @@ def relationships_from_frame(frame: pd.DataFrame) -> tuple[Relationship, ...]:
                 )
             )
         except CrmkitError as exc:
-            raise _rewrap(exc, f"relationship of {code!r} with {party!r}: {exc}") from exc
+            raise cells.rewrap(exc, f"relationship of {code!r} with {party!r}: {exc}") from exc
     return tuple(out)
-
-
-# The customer frames live in their own module so that neither passes 800 lines. They
-# use the cell helpers above, so they are imported after them (and re-exported here).
-from crmkit.domain._customer_frames import (  # noqa: E402
-    customers_from_frame,
-    customers_to_frame,
-    read_customers_csv,
-)

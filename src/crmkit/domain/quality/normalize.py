@@ -25,7 +25,14 @@ from typing import Final
 
 import pandas as pd
 
-from crmkit._text import DIGIT_TABLE, LETTER_TABLE, normalize_digits, normalize_letters
+from crmkit._text import (
+    DIGIT_TABLE,
+    LETTER_TABLE,
+    MARK_TABLE,
+    NAME_SPACES,
+    name_key,
+    normalize_digits,
+)
 from crmkit.codes._base import show
 from crmkit.exceptions import InvalidValueError
 
@@ -38,13 +45,6 @@ __all__ = [
     "normalize_phone_series",
 ]
 
-# Arabic diacritics (harakat, U+064B-U+0652), superscript alef and tatweel carry no identity.
-_MARKS: Final[dict[int, int | None]] = {
-    **dict.fromkeys(range(1611, 1619)),
-    0x0670: None,
-    0x0640: None,
-}
-_SPACES: Final = re.compile(r"[\s\u200c\u200d\u200e\u200f\u00a0]+")
 _EMAIL: Final = re.compile(
     r"^[a-z0-9!#$%&'*+/=?^_`{|}~.-]+@(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$"
 )
@@ -57,7 +57,9 @@ def normalize_name(name: str) -> str:
 
     Applies Unicode NFKC, Persian/Arabic-Indic digits to ASCII, Arabic letter variants to
     Persian (ي→ی, ى→ی, ك→ک), removes Arabic diacritics and tatweel, turns zero-width
-    non-joiners into spaces, collapses whitespace and lower-cases.
+    non-joiners into spaces, collapses whitespace and case-folds (Unicode case folding,
+    so ``"Straße"`` and ``"STRASSE"`` match): the same key as the code registry's label
+    look-ups use.
 
     Parameters
     ----------
@@ -84,16 +86,10 @@ def normalize_name(name: str) -> str:
     if not isinstance(name, str):
         raise InvalidValueError(f"name={show(name)} must be a string.")
     name = str.__str__(name)
-    out = _name_key(name)
+    out = name_key(name)
     if not out:
         raise InvalidValueError(f"name={name!r} is empty after normalisation; pass a name.")
     return out
-
-
-def _name_key(name: str) -> str:
-    s = unicodedata.normalize("NFKC", name)
-    s = normalize_letters(normalize_digits(s)).translate(_MARKS)
-    return _SPACES.sub(" ", s).strip().lower()
 
 
 def normalize_email(email: str) -> str:
@@ -237,8 +233,8 @@ def normalize_name_series(values: pd.Series) -> pd.Series:
     >>> normalize_name_series(pd.Series([" Ali  Rezaei", None, "  "])).tolist()
     ['ali rezaei', <NA>, <NA>]
     """
-    s = _as_text(values, {**DIGIT_TABLE, **LETTER_TABLE, **_MARKS})
-    s = s.str.replace(_SPACES.pattern, " ", regex=True).str.strip().str.lower()
+    s = _as_text(values, {**DIGIT_TABLE, **LETTER_TABLE, **MARK_TABLE})
+    s = s.str.replace(NAME_SPACES.pattern, " ", regex=True).str.strip().str.casefold()
     return s.mask(s == "")
 
 
