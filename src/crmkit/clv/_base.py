@@ -124,6 +124,10 @@ def generic_boundary(names: Sequence[str], family: str) -> BoundaryHandler:
     return handler
 
 
+class _Jump(NewtonResult):
+    """The optimiser result of a run cut short by a jump to the end of a ridge."""
+
+
 @attrs.frozen(kw_only=True)
 class _Attempt:
     z: NDArray[np.float64] = attrs.field(eq=False)
@@ -142,7 +146,7 @@ _GRAD_TOL = 1e-5  # max |gradient| of the per-customer log-likelihood in log-par
 _RIDGE_DECADES = 4.0  # a flat end point this close (in decades) to the box is on a limit ridge
 _STEP_TOL = 1e-4  # max |Newton step| in log-parameters: relative change of each parameter
 _MAX_RESTARTS = 3
-_JUMP_STEPS = 12  # Newton steps on the free coordinates after a jump to a ridge's end
+_JUMP_STEPS = 12  # Newton steps allowed in the polish after a jump to a ridge's end
 _JUMP_TRIES = 3  # jumps proposed per L-BFGS-B run (each costs two evaluations)
 # A polish step this small (in log-parameters) keeps the Hessian: it moves each entry by
 # about this much relative to its size, below the rounding error of the central
@@ -414,7 +418,7 @@ def maximize_log_likelihood(
             result = _lbfgsb(z0, progress, RidgeWatch())
         z = np.clip(np.asarray(result.x, dtype=np.float64), zlo, zhi)
         f, g = fun_and_grad(z)
-        return _checked(result, z, f, g)
+        return _checked(result, z, f, g, _JUMP_STEPS if isinstance(result, _Jump) else 6)
 
     def _lbfgsb(
         z0: NDArray[np.float64], progress: Callable[[Any], None], watch: RidgeWatch
@@ -453,16 +457,17 @@ def maximize_log_likelihood(
 
     def _ridge_jump(
         z: NDArray[np.float64], watch: RidgeWatch, progress: Callable[[Any], None]
-    ) -> NewtonResult | None:
+    ) -> _Jump | None:
         """Jump from an iterate on a ridge that walks out to a limit to the ridge's end.
 
         The point where the ridge direction (equal log-steps of the coordinates that
         moved, so their ratio is kept) meets the box is taken only if the objective there
         is no worse, the gradient does not pull the moved coordinates back inside and
-        the family's boundary handler names a limit there (holds some coordinates). Then
-        damped Newton steps on the coordinates it does not hold fit them at the limit,
-        where the problem is interior and does not walk. Returns None (L-BFGS-B goes on
-        undisturbed) when the jump is not taken.
+        the family's boundary handler names a limit there (holds some coordinates). The
+        end-point check then takes the handler's limit model and fits the coordinates it
+        does not hold with damped Newton steps (up to ``_JUMP_STEPS``): an interior
+        problem, nothing walks. Returns None (L-BFGS-B goes on undisturbed) when the
+        jump is not taken.
         """
         here = np.clip(z, zlo, zhi)
         direction = watch.direction()
@@ -480,13 +485,15 @@ def maximize_log_likelihood(
         if not hold:
             return None
         logger.debug("%s fit: ridge out to the limit, jumped to the box", family)
-        free = np.array([i for i in range(k) if i not in hold], dtype=np.intp)
-        z, f, _, _ = _polish(end, free, steps=_JUMP_STEPS)
-        progress(NewtonResult(x=z, fun=f))
-        return NewtonResult(x=z, fun=f, message="ridge out to the limit: jumped to the box")
+        progress(NewtonResult(x=end, fun=f_end))
+        return _Jump(x=end, fun=f_end, message="ridge out to the limit: jumped to the box")
 
     def _checked(
-        result: Any, z: NDArray[np.float64], f: float, g: NDArray[np.float64]
+        result: Any,
+        z: NDArray[np.float64],
+        f: float,
+        g: NDArray[np.float64],
+        steps: int = 6,
     ) -> _Attempt:
         near = 1e-7 * np.maximum(1.0, np.abs(z))
         at_lo = (z <= zlo + near) & (g >= -_GRAD_TOL)
@@ -495,7 +502,7 @@ def maximize_log_likelihood(
         free = np.arange(k, dtype=np.intp)
         if math.isfinite(f) and np.any(at_lo | at_hi):
             outcome, z, free = _to_limit(z, at_lo, at_hi)
-        z, f, g, hess = _polish(z, free)
+        z, f, g, hess = _polish(z, free, steps)
         nd = _is_positive_definite(hess)
         if math.isfinite(f) and not (nd and _newton(hess, g[free]) < _STEP_TOL):
             # A ridge towards a limit is often so flat that the optimiser stops on it
