@@ -148,3 +148,14 @@ def test_driver_jumps_on_a_closed_form_ridge() -> None:
     assert poisson - opt.log_likelihood < 1e-3
     # the walk out to the box: 27 iterations without the jump, 23 with it (measured)
     assert len(seen) <= 25
+
+
+def test_ridge_watch_spots_one_shape_to_zero_and_its_rate_to_infinity() -> None:
+    """The no-dropout limit: s -> 0 while beta -> infinity, at different speeds."""
+    w = RidgeWatch()
+    spotted = False
+    for i in range(6):
+        z = np.array([0.0, 2.0, -0.38 * i, 3.0 + 0.31 * i])
+        spotted = w.add(z, -1.0 - 1e-7 * (1 - 0.5**i))
+    assert spotted
+    assert w.direction().tolist() == [0.0, 0.0, -1.0, 1.0]

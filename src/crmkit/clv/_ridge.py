@@ -72,12 +72,16 @@ class RidgeWatch:
             return False
         if gains[-1] > 0.75 * max(gains[0], 1e-300):
             return False  # the gains must shrink: a ridge flattening towards its limit
-        if np.count_nonzero(moving) >= 2:
-            idx = np.flatnonzero(moving)
-            moved = steps[:, idx]
-            spread = moved.max(axis=1) - moved.min(axis=1)
-            if np.any(spread > _SHAPE * np.abs(moved).max(axis=1) + 0.05):
-                return False
+        # coordinates moving the same way keep their ratio on the ridge (one dropout
+        # rate, one dropout probability); one running to 0 while another runs to
+        # infinity is a limit where their ratio does not matter (no dropout)
+        for side in (steps[0] > 0, steps[0] < 0):
+            idx = np.flatnonzero(moving & side)
+            if idx.size >= 2:
+                moved = steps[:, idx]
+                spread = moved.max(axis=1) - moved.min(axis=1)
+                if np.any(spread > _SHAPE * np.abs(moved).max(axis=1) + 0.05):
+                    return False
         return True
 
     def direction(self) -> _F:
