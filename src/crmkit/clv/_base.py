@@ -33,6 +33,7 @@ from crmkit.clv._derivatives import _central_gradient, _hessian_block, _is_posit
 from crmkit.clv._fit_display import fit_display
 from crmkit.clv._newton import NewtonResult, newton_minimize
 from crmkit.clv._persist import Persistable
+from crmkit.clv._ridge import RidgeWatch, ridge_end
 from crmkit.exceptions import (
     BoundaryWarning,
     ConvergenceError,
@@ -123,6 +124,10 @@ def generic_boundary(names: Sequence[str], family: str) -> BoundaryHandler:
     return handler
 
 
+class _Jump(NewtonResult):
+    """The optimiser result of a run cut short by a jump to the end of a ridge."""
+
+
 @attrs.frozen(kw_only=True)
 class _Attempt:
     z: NDArray[np.float64] = attrs.field(eq=False)
@@ -141,6 +146,8 @@ _GRAD_TOL = 1e-5  # max |gradient| of the per-customer log-likelihood in log-par
 _RIDGE_DECADES = 4.0  # a flat end point this close (in decades) to the box is on a limit ridge
 _STEP_TOL = 1e-4  # max |Newton step| in log-parameters: relative change of each parameter
 _MAX_RESTARTS = 3
+_JUMP_STEPS = 12  # Newton steps allowed in the polish after a jump to a ridge's end
+_JUMP_TRIES = 3  # jumps proposed per L-BFGS-B run (each costs two evaluations)
 # A polish step this small (in log-parameters) keeps the Hessian: it moves each entry by
 # about this much relative to its size, below the rounding error of the central
 # difference of the gradient (step 1e-5; a relative gradient error of 1e-12 gives 5e-8).
@@ -171,7 +178,10 @@ def maximize_log_likelihood(
     The optimiser (L-BFGS-B) works on the log-parameters inside the box ``bounds``, so a
     likelihood whose supremum lies at the edge of the parameter space (a parameter
     running to 0 or infinity) ends at the box after a bounded number of iterations
-    instead of following the ridge. Interior end points are polished by a few Newton
+    instead of following the ridge; when the iterates are seen walking out along such a
+    ridge (parameters growing together with their ratio kept, each step gaining less),
+    the driver jumps to where the ridge meets the box and fits the other parameters
+    there (:mod:`crmkit.clv._ridge`). Interior end points are polished by a few Newton
     steps. An end point counts as *converged* only if the gradient of the per-customer
     log-likelihood in the log-parameters is below 1e-5 (components at the box excepted),
     the Hessian there is negative definite **and** the Newton step from it changes no
@@ -405,16 +415,33 @@ def maximize_log_likelihood(
                 x=newton.z, fun=newton.f, nit=newton.iterations, message=newton.message
             )
         else:
-            result = _lbfgsb(z0, progress)
+            result = _lbfgsb(z0, progress, RidgeWatch())
         z = np.clip(np.asarray(result.x, dtype=np.float64), zlo, zhi)
         f, g = fun_and_grad(z)
-        return _checked(result, z, f, g)
+        return _checked(result, z, f, g, _JUMP_STEPS if isinstance(result, _Jump) else 6)
 
-    def _lbfgsb(z0: NDArray[np.float64], progress: Callable[[Any], None]) -> Any:
+    def _lbfgsb(
+        z0: NDArray[np.float64], progress: Callable[[Any], None], watch: RidgeWatch
+    ) -> Any:
+        """L-BFGS-B from ``z0``, cut short by a jump when ``watch`` sees the iterates walk
+        out along a ridge to a limit (:func:`_ridge_jump`)."""
         options = {"maxiter": max_iter, "ftol": 1e-15, "gtol": gtol, "maxcor": 20}
         fun: Callable[[NDArray[np.float64]], Any] = (
             objective_and_jac if grad_z is not None else objective
         )
+        jumps: list[Any] = []
+        tries = [0]
+
+        def watched(intermediate_result: Any) -> None:
+            progress(intermediate_result)
+            z = np.asarray(intermediate_result.x, dtype=np.float64)
+            if tries[0] < _JUMP_TRIES and watch.add(z, float(intermediate_result.fun)):
+                tries[0] += 1
+                jumped = _ridge_jump(z, watch, progress)
+                if jumped is not None:
+                    jumps.append(jumped)
+                    raise StopIteration  # see _ridge.py
+
         from scipy import optimize  # on first use: keeps `import crmkit` light
 
         result = optimize.minimize(
@@ -423,13 +450,50 @@ def maximize_log_likelihood(
             jac=True if grad_z is not None else "3-point",
             method="L-BFGS-B",
             bounds=list(zip(zlo, zhi, strict=True)),
-            callback=progress,
+            callback=watched,
             options=options,
         )
-        return result
+        return jumps[0] if jumps else result
+
+    def _ridge_jump(
+        z: NDArray[np.float64], watch: RidgeWatch, progress: Callable[[Any], None]
+    ) -> _Jump | None:
+        """Jump from an iterate on a ridge that walks out to a limit to the ridge's end.
+
+        The point where the ridge direction (equal log-steps of the coordinates that
+        moved, so their ratio is kept) meets the box is taken only if the objective there
+        is no worse, the gradient does not pull the moved coordinates back inside and
+        the family's boundary handler names a limit there (holds some coordinates). The
+        end-point check then takes the handler's limit model and fits the coordinates it
+        does not hold with damped Newton steps (up to ``_JUMP_STEPS``): an interior
+        problem, nothing walks. Returns None (L-BFGS-B goes on undisturbed) when the
+        jump is not taken.
+        """
+        here = np.clip(z, zlo, zhi)
+        direction = watch.direction()
+        end = ridge_end(here, direction, zlo, zhi)
+        f_here, _ = fun_and_grad(here)
+        f_end, g_end = fun_and_grad(end)
+        moved = direction != 0
+        outward = bool(np.all(g_end[moved] * direction[moved] <= _GRAD_TOL))
+        near = 1e-7 * np.maximum(1.0, np.abs(end))
+        at_lo = moved & (direction < 0) & (end <= zlo + near)
+        at_hi = moved & (direction > 0) & (end >= zhi - near)
+        if not (math.isfinite(f_end) and f_end <= f_here and outward and np.any(at_lo | at_hi)):
+            return None
+        hold = handler(np.exp(end), at_lo, at_hi).hold
+        if not hold:
+            return None
+        logger.debug("%s fit: ridge out to the limit, jumped to the box", family)
+        progress(NewtonResult(x=end, fun=f_end))
+        return _Jump(x=end, fun=f_end, message="ridge out to the limit: jumped to the box")
 
     def _checked(
-        result: Any, z: NDArray[np.float64], f: float, g: NDArray[np.float64]
+        result: Any,
+        z: NDArray[np.float64],
+        f: float,
+        g: NDArray[np.float64],
+        steps: int = 6,
     ) -> _Attempt:
         near = 1e-7 * np.maximum(1.0, np.abs(z))
         at_lo = (z <= zlo + near) & (g >= -_GRAD_TOL)
@@ -438,7 +502,7 @@ def maximize_log_likelihood(
         free = np.arange(k, dtype=np.intp)
         if math.isfinite(f) and np.any(at_lo | at_hi):
             outcome, z, free = _to_limit(z, at_lo, at_hi)
-        z, f, g, hess = _polish(z, free)
+        z, f, g, hess = _polish(z, free, steps)
         nd = _is_positive_definite(hess)
         if math.isfinite(f) and not (nd and _newton(hess, g[free]) < _STEP_TOL):
             # A ridge towards a limit is often so flat that the optimiser stops on it
@@ -494,14 +558,14 @@ def maximize_log_likelihood(
         return outcome, moved, free
 
     def _polish(
-        z: NDArray[np.float64], free: NDArray[np.intp]
+        z: NDArray[np.float64], free: NDArray[np.intp], steps: int = 6
     ) -> tuple[NDArray[np.float64], float, NDArray[np.float64], NDArray[np.float64]]:
-        """A few damped Newton steps on the free coordinates (bounded: 6 steps)."""
+        """A few damped Newton steps on the free coordinates (at most ``steps``)."""
         # a limit handler may have moved coordinates beyond the box: they stay there
         lo, hi = np.minimum(zlo, z), np.maximum(zhi, z)
         f, g = fun_and_grad(z)
         hess = hessian_at(z, free)
-        for _ in range(6):
+        for _ in range(steps):
             if not (math.isfinite(f) and free.size and _is_positive_definite(hess)):
                 break
             step = -np.linalg.solve(hess, g[free])
