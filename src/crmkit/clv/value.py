@@ -40,6 +40,7 @@ from crmkit._validation import (
     with_unique_index,
 )
 from crmkit.clv._checks import resolve_model_unit
+from crmkit.clv._dask import scores_on_partitions
 from crmkit.clv._data import as_summary_frame
 from crmkit.clv._transaction import TransactionMixin
 from crmkit.clv.gammagamma import GammaGamma
@@ -110,6 +111,7 @@ def _spend_per_customer(spend: Any, summary: pd.DataFrame) -> NDArray[np.float64
     return values
 
 
+@scores_on_partitions
 def customer_lifetime_value(
     transaction_model: Any,
     spend: GammaGamma | pd.Series | float,
