@@ -59,7 +59,7 @@ def cluster_client() -> Iterator[Any]:
             n_workers=2,
             threads_per_worker=1,
             processes=True,
-            dashboard_address=None,
+            dashboard_address=":0",
             silence_logs=logging.ERROR,
         ) as cluster,
         distributed.Client(cluster, set_as_default=False) as client,
@@ -72,7 +72,9 @@ def on_cluster(client: Any) -> Iterator[None]:
     """Compute on ``client``; the task-based shuffle, faster than p2p on tiny data."""
     with (
         client.as_current(),
-        dask.config.set(scheduler=client, **{"dataframe.shuffle.method": "tasks"}),
+        # by name, not the client object: worker processes started inside this block
+        # receive the config, and a client cannot be pickled
+        dask.config.set({"scheduler": "dask.distributed", "dataframe.shuffle.method": "tasks"}),
     ):
         yield
 
