@@ -380,9 +380,7 @@ def test_dask_options_and_empty_partitions() -> None:
     expected = rfm_summary(tx, **kw, **kw_end)
     with dask.config.set(scheduler="synchronous"):
         # the last partition holds only customer 3, whose rows are all excluded
-        got = rfm_summary(
-            dd.from_pandas(tx, npartitions=3, sort=False), **kw, **kw_end
-        ).compute()
+        got = rfm_summary(dd.from_pandas(tx, npartitions=3, sort=False), **kw, **kw_end).compute()
         with pytest.raises(InvalidValueError, match="<= 0"):
             rfm_summary(dd.from_pandas(tx, npartitions=2), monetary_value_col="amount")
     pd.testing.assert_frame_equal(got.sort_index(), expected)

@@ -269,6 +269,23 @@ def rfm_summary(
     customer_id
     1                  1.0  1.428571  4.285714
     2                  0.0  0.000000  3.714286
+
+    A dask log gives a lazy summary (here on dask's single-process scheduler; on a
+    dask.distributed cluster the same call runs on its workers):
+
+    >>> import dask
+    >>> import dask.dataframe as dd
+    >>> with dask.config.set(scheduler="synchronous"):
+    ...     lazy = rfm_summary(
+    ...         dd.from_pandas(tx, npartitions=2),
+    ...         monetary_value_col="amount",
+    ...         observation_period_end="2024-01-31",
+    ...     )
+    ...     lazy.compute().sort_index()
+                 frequency  recency     T  monetary_value
+    customer_id
+    1                  1.0     10.0  30.0            20.0
+    2                  0.0      0.0  26.0             0.0
     """
     unit = check_time_unit(time_unit)
     per = unit if period is None else check_time_unit(period)

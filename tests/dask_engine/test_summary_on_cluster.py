@@ -1,4 +1,4 @@
-"""rfm_summary and calibration_and_holdout on a dask.distributed cluster equal pandas."""
+"""rfm_summary, calibration_and_holdout and rfm_scores on a dask.distributed cluster."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import pytest
 
 from crmkit import calibration_and_holdout, rfm_summary
 from crmkit.exceptions import InvalidValueError
+from crmkit.rfm import rfm_scores
 
 dask = pytest.importorskip("dask")
 
@@ -82,3 +83,22 @@ def test_peer_to_peer_shuffle_equals_pandas(ddf: Any, log_frame: pd.DataFrame) -
                 log_frame, calibration_period_end="2024-03-31", monetary_value_col="amount"
             ),
         )
+
+
+@pytest.mark.parametrize(("monetary_col", "n_scores"), [("total_spend", 5), ("monetary_value", 3)])
+def test_rfm_scores_equal_pandas(
+    ddf: Any, log_frame: pd.DataFrame, monetary_col: str, n_scores: int
+) -> None:
+    options = {"monetary_value_col": "amount", "totals": True, "time_unit": "W", "period": "D"}
+    expected = rfm_scores(
+        rfm_summary(log_frame, **options), monetary_col=monetary_col, n_scores=n_scores
+    )
+    got = rfm_scores(rfm_summary(ddf, **options), monetary_col=monetary_col, n_scores=n_scores)
+    pd.testing.assert_frame_equal(got.compute().sort_index(), expected, check_exact=True)
+
+
+def test_rfm_scores_refuse_missing_values(ddf: Any) -> None:
+    summary = rfm_summary(ddf, monetary_value_col="amount", totals=True)
+    holed = summary.assign(total_spend=summary["total_spend"].where(summary["frequency"] < 30))
+    with pytest.raises(InvalidValueError, match=r"NaN or infinite value\(s\) in 'total_spend'"):
+        rfm_scores(holed)
