@@ -127,3 +127,28 @@ def test_prediction_interval_equals_pandas(summaries: tuple[Any, pd.DataFrame]) 
     _same([(got, expected)])
     with pytest.raises(InvalidValueError, match="one dask Series per"):
         prediction_interval(fit, lambda m: m.probability_alive(lazy, [0, 4]), n_draws=3)
+
+
+class _Steady:
+    """A purchase model outside crmkit: 0.1 purchases per week for everyone."""
+
+    time_unit = "W"
+
+    def conditional_expected_purchases(self, t: float, summary: pd.DataFrame) -> pd.Series:
+        return pd.Series(0.1 * t, index=summary.index)
+
+
+def test_clv_of_another_model_is_scored_per_partition(
+    summaries: tuple[Any, pd.DataFrame],
+) -> None:
+    lazy, frame = summaries
+    kw = {"horizon": 8, "time_unit": "W", "discount_rate": 0.01}
+    spend = frame["monetary_value"] + 1.0  # a pandas Series of spend per customer
+    _same(
+        [
+            (
+                customer_lifetime_value(_Steady(), spend, lazy, **kw),
+                customer_lifetime_value(_Steady(), spend, frame, **kw),
+            )
+        ]
+    )

@@ -30,6 +30,7 @@ from crmkit.exceptions import InvalidValueError
 
 __all__ = [
     "WEIGHT",
+    "clv_on_dask",
     "distinct_rows",
     "interval_on_partitions",
     "is_dask",
@@ -178,3 +179,56 @@ def interval_on_partitions(point: Any, draws: list[Any], level: float) -> Any:
         )
     meta = _interval_block(point._meta, *[d._meta for d in draws], level)
     return point.map_partitions(_interval_block, *draws, level, meta=meta)
+
+
+_HISTORY = ["frequency", "recency", "T"]
+_VALUE = "__value"
+
+
+def _clv_partition(
+    part: pd.DataFrame, table: pd.DataFrame, spend: Any, margin: float
+) -> pd.Series:
+    from crmkit.clv.value import _spend_per_customer
+
+    if len(part) == 0:
+        return pd.Series([], index=part.index, name="clv", dtype=np.float64)
+    values = part[_HISTORY].merge(table, on=_HISTORY, how="left")[_VALUE].to_numpy()
+    spend_values = _spend_per_customer(spend, part)
+    return pd.Series(margin * spend_values * values, index=part.index, name="clv")
+
+
+def clv_on_dask(
+    fn: Callable[..., Any],
+    model: Any,
+    spend: Any,
+    summary: Any,
+    margin: float,
+    kwargs: dict[str, Any],
+) -> Any:
+    """``customer_lifetime_value`` of a dask summary (see its ``summary`` parameter).
+
+    A crmkit purchase model's value per unit of margin and spend depends on a customer
+    only through (frequency, recency, T): the distinct histories are counted on the
+    cluster, valued once by ``fn`` on the driver (the same arithmetic as the pandas
+    path, which values each distinct history too), and each partition multiplies its
+    customers' looked-up values by ``margin`` and their spend, in the pandas order.
+    Other models are scored partition by partition.
+    """
+    from crmkit._validation import check_in_range
+    from crmkit.clv._transaction import TransactionMixin
+
+    meta = pd.Series([], index=summary._meta.index, name="clv", dtype=np.float64)
+    # the arguments are checked at the call on dask's placeholder rows (a spend Series
+    # has no value for them: it is checked on every partition)
+    sample = summary._meta_nonempty
+    sample.attrs.update(summary._meta.attrs)
+    fn(model, 1.0 if isinstance(spend, pd.Series) else spend, sample, margin=margin, **kwargs)
+    columns = list(summary._meta.columns)
+    if not isinstance(model, TransactionMixin) or "n_periods" in columns:
+        call = _Call(fn, (model, spend, summary), {"margin": margin, **kwargs}, 2)
+        return summary.map_partitions(_score_partition, call, meta, meta=meta)
+    m = check_in_range(margin, name="margin")
+    history = distinct_rows(summary, _HISTORY, None, name="customer_lifetime_value")
+    per_history = fn(model, 1.0, history[_HISTORY], margin=1.0, **kwargs)
+    table = history[_HISTORY].assign(**{_VALUE: per_history.to_numpy(dtype=np.float64)})
+    return summary.map_partitions(_clv_partition, table, spend, m, meta=meta)
