@@ -13,6 +13,9 @@ level). Two patterns cover every model:
   with the same arguments (``map_partitions``), so each customer's value is the pandas
   value and the result stays a lazy dask Series or DataFrame with the summary's
   partitions.
+* **CLV** of a crmkit purchase model values each distinct (x, t_x, T) once on the
+  driver and looks the values up per partition (partition-wise compression would
+  repeat the valuation of nearly the same histories in every partition).
 """
 
 from __future__ import annotations
