@@ -152,3 +152,18 @@ def test_clv_of_another_model_is_scored_per_partition(
             )
         ]
     )
+
+
+def test_clv_with_a_spend_series_equals_pandas(summaries: tuple[Any, pd.DataFrame]) -> None:
+    lazy, frame = summaries
+    bg = BetaGeo.fit(frame).model
+    kw = {"horizon": 8, "time_unit": "W", "discount_rate": 0.01}
+    spend = frame["monetary_value"] + 1.0
+    _same(
+        [
+            (
+                customer_lifetime_value(bg, spend, lazy, **kw),
+                customer_lifetime_value(bg, spend, frame, **kw),
+            )
+        ]
+    )

@@ -234,4 +234,10 @@ def clv_on_dask(
     history = distinct_rows(summary, _HISTORY, None, name="customer_lifetime_value")
     per_history = fn(model, 1.0, history[_HISTORY], margin=1.0, **kwargs)
     table = history[_HISTORY].assign(**{_VALUE: per_history.to_numpy(dtype=np.float64)})
-    return summary.map_partitions(_clv_partition, table, spend, m, meta=meta)
+    import dask
+
+    # one task holds the table (a graph with a copy per partition would be large)
+    shared = dask.delayed(table, pure=True)  # type: ignore[attr-defined]
+    if isinstance(spend, pd.Series):
+        spend = dask.delayed(spend, pure=True)  # type: ignore[attr-defined]
+    return summary.map_partitions(_clv_partition, shared, spend, m, meta=meta)
