@@ -234,10 +234,26 @@ def clv_on_dask(
     history = distinct_rows(summary, _HISTORY, None, name="customer_lifetime_value")
     per_history = fn(model, 1.0, history[_HISTORY], margin=1.0, **kwargs)
     table = history[_HISTORY].assign(**{_VALUE: per_history.to_numpy(dtype=np.float64)})
+    shared = _shared(table)
+    if isinstance(spend, pd.Series):
+        spend = _shared(spend)
+    return summary.map_partitions(_clv_partition, shared, spend, m, meta=meta)
+
+
+def _shared(data: Any) -> Any:
+    """``data`` sent to the cluster once: scattered to the workers of a running
+    dask.distributed client (so the task graph stays small), else one delayed task."""
     import dask
 
-    # one task holds the table (a graph with a copy per partition would be large)
-    shared = dask.delayed(table, pure=True)  # type: ignore[attr-defined]
-    if isinstance(spend, pd.Series):
-        spend = dask.delayed(spend, pure=True)  # type: ignore[attr-defined]
-    return summary.map_partitions(_clv_partition, shared, spend, m, meta=meta)
+    try:
+        from distributed import default_client
+
+        client = default_client()  # type: ignore[no-untyped-call]
+    except (ImportError, ValueError):  # no distributed, or no client running
+        client = None
+    from dask.base import get_scheduler
+
+    scheduler = get_scheduler()  # type: ignore[no-untyped-call]
+    if client is None or scheduler != client.get:  # computed elsewhere
+        return dask.delayed(data, pure=True)  # type: ignore[attr-defined]
+    return client.scatter(data, broadcast=True, hash=True)
