@@ -1,75 +1,189 @@
-"""Dask path of :func:`crmkit.rfm_summary` (imported only when a dask frame is passed).
+"""Dask path of :func:`crmkit.rfm_summary` and :func:`crmkit.calibration_and_holdout`.
 
-Each partition is validated and reduced to rows per (customer, period) with the period
-spend, row count and earliest/latest timestamp; dask combines those across partitions
-(``groupby(...).agg``) and the small result goes through the same numpy core as pandas
-input. This module never imports dask itself: it only calls methods of the frame the
-user passed.
+Imported only when a dask DataFrame is passed. The transaction log never has to fit in
+one process:
+
+1. *Scan* (computed at once): every partition is validated exactly as a pandas log
+   (:func:`crmkit._txprep.prepare`) and reduced to one row of counts and the earliest
+   and latest timestamp. Bad input therefore raises when the function is called, with
+   the pandas message, and the observation end and the rows after it are known.
+2. *Rows* (lazy): every partition is validated again and reduced to the columns the
+   summary needs (customer id, wall-clock nanoseconds, amount), rows after the
+   observation end dropped.
+3. *Shuffle* (lazy): rows move so that all rows of a customer share one partition
+   (hash of the id; on dask.distributed the peer-to-peer shuffle, which spills to disk).
+4. *Summary* (lazy): each partition goes through the same numpy core as pandas input, so
+   each customer's row is the pandas row.
+
+The result is a dask DataFrame indexed by ``customer_id``, sorted within each partition
+but partitioned by hash (``.compute().sort_index()`` is the pandas result). This module
+never imports dask itself: it only calls methods of the frame the user passed.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+import attrs
 import numpy as np
 import pandas as pd
 
-from crmkit._summary_core import CustomerAggregates, aggregate, period_codes
-from crmkit._txprep import encode_ids, end_bound_ns, observation_day, prepare
-from crmkit._validation import check_datetime_column, require_columns
+from crmkit._txprep import Prepared, end_bound_ns, observation_day, prepare
+from crmkit._validation import _preview, check_datetime_column, require_columns
 from crmkit.exceptions import InvalidValueError
 from crmkit.timeunits import TimeUnit
 
-__all__ = ["dask_customer_aggregates"]
+__all__ = ["dask_calibration_and_holdout", "dask_rfm_summary"]
 
-_ID, _PERIOD, _NS, _AMOUNT, _LATE = "__id", "__period", "__ns", "__amount", "__late"
+_ID, _NS, _AMOUNT = "__id", "__ns", "__amount"
+_INT64_MAX = np.iinfo(np.int64).max
+_INT64_MIN = np.iinfo(np.int64).min
 
 
-def _partition(
-    frame: pd.DataFrame,
-    *,
-    customer_id_col: str,
-    datetime_col: str,
-    monetary_value_col: str | None,
-    nan_policy: str,
-    returns: str,
-    period: TimeUnit,
-    id_dtype: Any,
-    bound_ns: int | None,
-) -> pd.DataFrame:
-    empty = pd.DataFrame(
-        {
-            _ID: pd.Series([], dtype=id_dtype),
-            _PERIOD: np.array([], dtype=np.int64),
-            _LATE: np.array([], dtype=bool),
-            _NS: np.array([], dtype=np.int64),
-            _AMOUNT: np.array([], dtype=np.float64),
-        }
-    )
+@attrs.frozen(kw_only=True)
+class _Columns:
+    """The user's column names and row options, shared by every partition task."""
+
+    customer_id_col: str
+    datetime_col: str
+    monetary_value_col: str | None
+    nan_policy: str
+    returns: str
+
+    def names(self) -> list[str]:
+        out = [self.customer_id_col, self.datetime_col]
+        return out if self.monetary_value_col is None else [*out, self.monetary_value_col]
+
+    def prepare(self, frame: pd.DataFrame) -> Prepared:
+        return prepare(
+            frame,
+            customer_id_col=self.customer_id_col,
+            datetime_col=self.datetime_col,
+            monetary_value_col=self.monetary_value_col,
+            nan_policy=self.nan_policy,
+            returns=self.returns,
+            allow_empty=True,
+        )
+
+
+_SCAN_META = pd.DataFrame(
+    {
+        "rows": np.array([], dtype=np.int64),
+        "lo": np.array([], dtype=np.int64),
+        "hi": np.array([], dtype=np.int64),
+        "late": np.array([], dtype=np.int64),
+        "early": np.array([], dtype=np.int64),
+    }
+)
+
+
+def _scan(frame: pd.DataFrame, spec: _Columns, late_ns: int | None, early_ns: int | None) -> Any:
+    """One row: kept rows, min/max ns, rows at/after ``late_ns``, rows before ``early_ns``."""
     if len(frame) == 0:
-        return empty
-    prep = prepare(
-        frame,
-        customer_id_col=customer_id_col,
-        datetime_col=datetime_col,
-        monetary_value_col=monetary_value_col,
-        nan_policy=nan_policy,
-        returns=returns,
-        allow_empty=True,
-    )
-    amount = np.zeros(prep.ns.size) if prep.amount is None else prep.amount
+        return _SCAN_META
+    ns = spec.prepare(frame).ns
     return pd.DataFrame(
         {
-            _ID: prep.ids.to_numpy(),
-            _PERIOD: period_codes(prep.ns, period),
-            _LATE: np.zeros(prep.ns.size, bool) if bound_ns is None else prep.ns >= bound_ns,
-            _NS: prep.ns,
-            _AMOUNT: amount,
+            "rows": [ns.size],
+            "lo": [int(ns.min()) if ns.size else _INT64_MAX],
+            "hi": [int(ns.max()) if ns.size else _INT64_MIN],
+            "late": [0 if late_ns is None else int(np.count_nonzero(ns >= late_ns))],
+            "early": [0 if early_ns is None else int(np.count_nonzero(ns < early_ns))],
         }
     )
 
 
-def dask_customer_aggregates(
+def _rows(frame: pd.DataFrame, spec: _Columns, id_dtype: Any, bound_ns: int | None) -> Any:
+    """The validated rows' id, wall-clock ns and amount, rows at/after ``bound_ns`` dropped."""
+    if len(frame) == 0:
+        prep = Prepared(
+            ids=pd.Series([], dtype=id_dtype),
+            ns=np.array([], dtype=np.int64),
+            amount=None if spec.monetary_value_col is None else np.array([], dtype=np.float64),
+            tz=None,
+        )
+    else:
+        prep = spec.prepare(frame)
+    data: dict[str, Any] = {_ID: prep.ids.to_numpy(), _NS: prep.ns}
+    if prep.amount is not None:
+        data[_AMOUNT] = prep.amount
+    out = pd.DataFrame(data)
+    if bound_ns is not None:
+        out = out.loc[out[_NS].to_numpy() < bound_ns]
+    return out
+
+
+def _prepared(rows: pd.DataFrame, tz: str | None) -> Prepared:
+    return Prepared(
+        ids=rows[_ID].reset_index(drop=True),
+        ns=rows[_NS].to_numpy(dtype=np.int64),
+        amount=rows[_AMOUNT].to_numpy(dtype=np.float64) if _AMOUNT in rows.columns else None,
+        tz=tz,
+    )
+
+
+def _check_meta(ddf: Any, spec: _Columns) -> str | None:
+    meta = ddf._meta  # the empty pandas frame describing every partition
+    require_columns(meta, spec.names())
+    check_datetime_column(meta, spec.datetime_col)
+    tz = getattr(meta[spec.datetime_col].dt, "tz", None)
+    return None if tz is None else str(tz)
+
+
+def _scan_totals(ddf: Any, spec: _Columns, late_ns: int | None, early_ns: int | None) -> Any:
+    parts = (
+        ddf[spec.names()].map_partitions(_scan, spec, late_ns, early_ns, meta=_SCAN_META).compute()
+    )
+    rows = int(parts["rows"].sum())
+    if rows == 0:
+        raise InvalidValueError(
+            "transactions is empty (0 rows after the nan_policy and returns options); "
+            "pass at least one row."
+        )
+    return rows, int(parts["lo"].min()), int(parts["hi"].max()), parts
+
+
+def _partitioned_rows(
+    ddf: Any, spec: _Columns, bound_ns: int | None, npartitions: int | None
+) -> Any:
+    id_dtype = ddf._meta[spec.customer_id_col].dtype
+    meta = _rows(ddf._meta[spec.names()].iloc[:0], spec, id_dtype, None)
+    rows = ddf[spec.names()].map_partitions(_rows, spec, id_dtype, bound_ns, meta=meta)
+    n = ddf.npartitions if npartitions is None else npartitions
+    return rows.shuffle(on=_ID, npartitions=n)
+
+
+def _summary_partition(
+    rows: pd.DataFrame,
+    *,
+    end_code: int,
+    tz: str | None,
+    per: TimeUnit,
+    unit: TimeUnit,
+    include_first: bool,
+    totals: bool,
+) -> pd.DataFrame:
+    from crmkit.transactions import _UNIT_ATTR, _aggregate_rows, _sorted, _summary_frame
+
+    agg, ids = _aggregate_rows(
+        _prepared(rows, tz), per, totals=totals, include_first=include_first
+    )
+    out = _summary_frame(
+        agg,
+        ids,
+        end_code,
+        period=per,
+        unit=unit,
+        include_first_transaction=include_first,
+        totals=totals,
+        tz=tz,
+    )
+    out = _sorted(out)
+    out.attrs[_UNIT_ATTR] = unit
+    return out
+
+
+def dask_rfm_summary(
     ddf: Any,
     *,
     customer_id_col: str,
@@ -77,72 +191,130 @@ def dask_customer_aggregates(
     monetary_value_col: str | None,
     observation_period_end: Any,
     period: TimeUnit,
+    unit: TimeUnit,
+    include_first: bool,
+    totals: bool,
     nan_policy: str,
     returns: str,
     after_observation_end: str,
-) -> tuple[CustomerAggregates, pd.Index[Any], int, str | None]:
-    """Reduce a dask transaction frame to per-customer aggregates (see module doc)."""
-    meta = ddf._meta  # the empty pandas frame describing every partition
-    cols = [customer_id_col, datetime_col]
-    if monetary_value_col is not None:
-        cols.append(monetary_value_col)
-    require_columns(meta, cols)
-    check_datetime_column(meta, datetime_col)
-    tz = getattr(meta[datetime_col].dt, "tz", None)
-    tz_name = None if tz is None else str(tz)
+) -> Any:
+    """The lazy per-customer summary of a dask transaction log (see the module doc)."""
+    from crmkit._summary_core import period_codes
+    from crmkit.transactions import _after_end
+
+    spec = _Columns(
+        customer_id_col=customer_id_col,
+        datetime_col=datetime_col,
+        monetary_value_col=monetary_value_col,
+        nan_policy=nan_policy,
+        returns=returns,
+    )
+    tz = _check_meta(ddf, spec)
     day = None
     if observation_period_end is not None:
-        day = observation_day(observation_period_end, tz_name, name="observation_period_end")
-    kwargs: dict[str, Any] = {
-        "customer_id_col": customer_id_col,
-        "datetime_col": datetime_col,
-        "monetary_value_col": monetary_value_col,
-        "nan_policy": nan_policy,
-        "returns": returns,
-        "period": period,
-        "id_dtype": meta[customer_id_col].dtype,
-        "bound_ns": None if day is None else end_bound_ns(day),
-    }
-    reduced_meta = _partition(meta.iloc[:0], **kwargs)
-    rows = ddf[cols].map_partitions(_partition, meta=reduced_meta, **kwargs)
-    pairs = (
-        rows.groupby([_ID, _PERIOD, _LATE])
-        .agg({_AMOUNT: "sum", _NS: ["count", "min", "max"]})
-        .compute()
-    )
-    if len(pairs) == 0:
-        raise InvalidValueError("transactions is empty (0 rows); pass at least one row.")
-    pairs.columns = ["amount", "count", "lo", "hi"]
-    pairs = pairs.reset_index()
-    codes = pairs[_PERIOD].to_numpy(dtype=np.int64)
+        day = observation_day(observation_period_end, tz, name="observation_period_end")
+    bound = None if day is None else end_bound_ns(day)
+    rows, _, hi, parts = _scan_totals(ddf, spec, bound, None)
     if day is None:
-        end_code = int(codes.max())
+        end_code = int(period_codes(np.array([hi], dtype=np.int64), period)[0])
     else:
+        n_late = int(parts["late"].sum())
+        _after_end(n_late, day, "transaction(s)", after_observation_end)
+        if n_late == rows:
+            raise InvalidValueError(
+                f"every transaction is after observation_period_end={day.date()}; "
+                "pass a later date."
+            )
         end_code = int(period_codes(np.array([day.value], dtype=np.int64), period)[0])
-        late = pairs[_LATE].to_numpy(dtype=bool)
-        if late.any():
-            if after_observation_end == "raise":
-                raise InvalidValueError(
-                    f"{int(pairs['count'].to_numpy()[late].sum())} transaction(s) dated after "
-                    f"the observation end {day.date()} (the whole day included); pass a later "
-                    "observation_period_end, or after_observation_end='exclude' to leave them "
-                    "out (lifetimes truncates them silently)."
-                )
-            pairs = pairs.loc[~late]
-            codes = codes[~late]
-            if len(pairs) == 0:
-                raise InvalidValueError(
-                    f"every transaction is after observation_period_end={day.date()}; "
-                    "pass a later date."
-                )
-    cust, ids = encode_ids(pairs[_ID])
-    agg = aggregate(
-        cust,
-        len(ids),
-        codes,
-        amount=None if monetary_value_col is None else pairs["amount"].to_numpy(np.float64),
-        row_count=pairs["count"].to_numpy(np.int64),
-        first_ns=pairs["lo"].to_numpy(np.int64),
-        last_ns=pairs["hi"].to_numpy(np.int64),
+    kw: dict[str, Any] = {
+        "end_code": end_code,
+        "tz": tz,
+        "per": period,
+        "unit": unit,
+        "include_first": include_first,
+        "totals": totals,
+    }
+    shuffled = _partitioned_rows(ddf, spec, bound, None)
+    meta = _summary_partition(shuffled._meta, **kw)
+    return shuffled.map_partitions(_summary_partition, meta=meta, **kw)
+
+
+def _holdout_partition(
+    rows: pd.DataFrame,
+    *,
+    cal_end: pd.Timestamp,
+    obs_end: pd.Timestamp,
+    tz: str | None,
+    per: TimeUnit,
+    unit: TimeUnit,
+    include_first: bool,
+    monetary: bool,
+) -> pd.DataFrame:
+    from crmkit.transactions import _calibration_frame
+
+    prep = _prepared(rows, tz)
+    return _calibration_frame(
+        prep,
+        cal_end,
+        obs_end,
+        per=per,
+        unit=unit,
+        include_first=include_first,
+        monetary=monetary,
     )
-    return agg, ids, end_code, tz_name
+
+
+def dask_calibration_and_holdout(
+    ddf: Any,
+    *,
+    customer_id_col: str,
+    datetime_col: str,
+    monetary_value_col: str | None,
+    calibration_period_end: Any,
+    observation_period_end: Any,
+    period: TimeUnit,
+    unit: TimeUnit,
+    include_first: bool,
+    nan_policy: str,
+    returns: str,
+    after_observation_end: str,
+) -> Any:
+    """The lazy calibration/holdout summary of a dask transaction log (module doc)."""
+    from crmkit.transactions import _after_end, _check_calibration_dates
+
+    spec = _Columns(
+        customer_id_col=customer_id_col,
+        datetime_col=datetime_col,
+        monetary_value_col=monetary_value_col,
+        nan_policy=nan_policy,
+        returns=returns,
+    )
+    tz = _check_meta(ddf, spec)
+    cal_end = observation_day(calibration_period_end, tz, name="calibration_period_end")
+    obs_end = None
+    if observation_period_end is not None:
+        obs_end = observation_day(observation_period_end, tz, name="observation_period_end")
+        _check_calibration_dates(cal_end, obs_end)
+    late_bound = None if obs_end is None else end_bound_ns(obs_end)
+    _, lo, hi, parts = _scan_totals(ddf, spec, late_bound, end_bound_ns(cal_end))
+    if obs_end is None:
+        obs_end = pd.Timestamp(hi).normalize()
+        _check_calibration_dates(cal_end, obs_end)
+    _after_end(int(parts["late"].sum()), obs_end, "transaction(s)", after_observation_end)
+    if int(parts["early"].sum()) == 0:
+        raise InvalidValueError(
+            f"no transaction on or before calibration_period_end={cal_end.date()}; the first "
+            f"is {_preview([pd.Timestamp(lo)])}. Pass a later date."
+        )
+    kw: dict[str, Any] = {
+        "cal_end": cal_end,
+        "obs_end": obs_end,
+        "tz": tz,
+        "per": period,
+        "unit": unit,
+        "include_first": include_first,
+        "monetary": monetary_value_col is not None,
+    }
+    shuffled = _partitioned_rows(ddf, spec, end_bound_ns(obs_end), None)
+    meta = _holdout_partition(shuffled._meta, **kw)
+    return shuffled.map_partitions(_holdout_partition, meta=meta, **kw)

@@ -216,6 +216,9 @@ def rfm_scores(
     summary : pandas.DataFrame
         Output of :func:`crmkit.rfm_summary` (``totals=True`` for ``total_spend``),
         indexed by customer, with ``frequency``, ``recency``, ``T`` and ``monetary_col``.
+        A dask summary is scored on the cluster: the customers of each distinct value
+        are counted there, and each partition looks its scores up in the small table
+        (a lazy dask DataFrame comes back, equal to the pandas scores).
     monetary_col : str, default "total_spend"
         Spend column to score (``"monetary_value"`` scores mean repeat spend instead).
     n_scores : int, default 5
@@ -253,6 +256,13 @@ def rfm_scores(
     2                  80.0              2                2               2  222
     3                   5.0              3                3               3  333
     """
+    if type(summary).__module__.split(".")[0] in ("dask", "dask_expr"):
+        from crmkit._dask_rfm import dask_rfm_scores
+
+        n_scores = check_whole(n_scores, name="n_scores", low=2, high=10)
+        # a dask DataFrame (dask has no type information): the same columns, lazily
+        lazy: pd.DataFrame = dask_rfm_scores(summary, monetary_col=monetary_col, n_scores=n_scores)
+        return lazy
     require_columns(summary, [cols.FREQUENCY, cols.RECENCY, cols.T, monetary_col])
     inactivity = summary[cols.T] - summary[cols.RECENCY]
     if bool((inactivity < 0).any()):

@@ -182,8 +182,10 @@ def rfm_summary(
     Parameters
     ----------
     transactions : pandas.DataFrame or dask.dataframe.DataFrame
-        One row per transaction (line). A dask frame is reduced per (customer, period) on
-        the cluster and gives the same result as pandas.
+        One row per transaction (line). A dask frame is validated when the function is
+        called (one pass over the data) and summarised lazily on the cluster: the rows
+        are shuffled so that each customer's rows share a partition, and every partition
+        goes through the same computation as a pandas log (see Returns).
     customer_id_col : str, default "customer_id"
         Column of customer ids (any hashable dtype).
     datetime_col : str, default "datetime"
@@ -224,6 +226,12 @@ def rfm_summary(
         models fitted on the summary know their unit (see
         :func:`crmkit.clv.customer_lifetime_value`).
 
+        For a dask frame: a dask DataFrame with the same columns, partitioned by a hash
+        of the customer id (as many partitions as the input) and sorted within each
+        partition, so ``.compute().sort_index()`` is the pandas result (counts and
+        durations exactly, sums of money up to the order of addition). Each partition
+        carries the time unit in ``attrs``; the CLV models accept it directly.
+
     Raises
     ------
     MissingColumnsError
@@ -261,6 +269,23 @@ def rfm_summary(
     customer_id
     1                  1.0  1.428571  4.285714
     2                  0.0  0.000000  3.714286
+
+    A dask log gives a lazy summary (here on dask's single-process scheduler; on a
+    dask.distributed cluster the same call runs on its workers):
+
+    >>> import dask
+    >>> import dask.dataframe as dd
+    >>> with dask.config.set(scheduler="synchronous"):
+    ...     lazy = rfm_summary(
+    ...         dd.from_pandas(tx, npartitions=2),
+    ...         monetary_value_col="amount",
+    ...         observation_period_end="2024-01-31",
+    ...     )
+    ...     lazy.compute().sort_index()
+                 frequency  recency     T  monetary_value
+    customer_id
+    1                  1.0     10.0  30.0            20.0
+    2                  0.0      0.0  26.0             0.0
     """
     unit = check_time_unit(time_unit)
     per = unit if period is None else check_time_unit(period)
@@ -268,37 +293,41 @@ def rfm_summary(
     check_flag(totals, name="totals")
     check_flag(include_first_transaction, name="include_first_transaction")
     if _is_dask(transactions):
-        from crmkit._dask_summary import dask_customer_aggregates
+        from crmkit._dask_summary import dask_rfm_summary
 
-        agg, ids, end_code, tz = dask_customer_aggregates(
+        # a dask DataFrame (dask has no type information): the same columns, lazily
+        lazy: pd.DataFrame = dask_rfm_summary(
             transactions,
             customer_id_col=customer_id_col,
             datetime_col=datetime_col,
             monetary_value_col=monetary_value_col,
             observation_period_end=observation_period_end,
             period=per,
+            unit=unit,
+            include_first=include_first_transaction,
+            totals=totals,
             nan_policy=nan_policy,
             returns=returns,
             after_observation_end=after,
         )
-    else:
-        prep = prepare(
-            transactions,
-            customer_id_col=customer_id_col,
-            datetime_col=datetime_col,
-            monetary_value_col=monetary_value_col,
-            nan_policy=nan_policy,
-            returns=returns,
-        )
-        agg, ids, end_code = _aggregate_prepared(
-            prep,
-            observation_period_end,
-            per,
-            after,
-            totals=totals,
-            include_first=include_first_transaction,
-        )
-        tz = prep.tz
+        return lazy
+    prep = prepare(
+        transactions,
+        customer_id_col=customer_id_col,
+        datetime_col=datetime_col,
+        monetary_value_col=monetary_value_col,
+        nan_policy=nan_policy,
+        returns=returns,
+    )
+    agg, ids, end_code = _aggregate_prepared(
+        prep,
+        observation_period_end,
+        per,
+        after,
+        totals=totals,
+        include_first=include_first_transaction,
+    )
+    tz = prep.tz
     out = _summary_frame(
         agg,
         ids,
@@ -323,9 +352,9 @@ def _aggregate_prepared(
     totals: bool = False,
     include_first: bool = False,
 ) -> tuple[CustomerAggregates, pd.Index[Any], int]:
-    codes = period_codes(prep.ns, per)
     if end is None:
-        end_code = int(codes.max())
+        # period codes are monotone in time: the latest row's period is the last one
+        end_code = int(period_codes(np.array([prep.ns.max()], dtype=np.int64), per)[0])
     else:
         day = observation_day(end, prep.tz, name="observation_period_end")
         end_code = int(period_codes(np.array([day.value], dtype=np.int64), per)[0])
@@ -340,7 +369,15 @@ def _aggregate_prepared(
                     "pass a later date."
                 )
             prep = _subset(prep, keep)
-            codes = codes[keep]
+    agg, ids = _aggregate_rows(prep, per, totals=totals, include_first=include_first)
+    return agg, ids, end_code
+
+
+def _aggregate_rows(
+    prep: Prepared, per: TimeUnit, *, totals: bool = False, include_first: bool = False
+) -> tuple[CustomerAggregates, pd.Index[Any]]:
+    """Per-customer aggregates of validated rows (no row may be after the end)."""
+    codes = period_codes(prep.ns, per)
     cust, ids = encode_ids(prep.ids)
     ns = prep.ns if totals else None  # first/last purchase instants only for totals
     agg = aggregate(
@@ -353,7 +390,61 @@ def _aggregate_prepared(
         need_rows=totals,
         need_total=totals or include_first,
     )
-    return agg, ids, end_code
+    return agg, ids
+
+
+def _check_calibration_dates(cal_end: pd.Timestamp, obs_end: pd.Timestamp) -> None:
+    if cal_end >= obs_end:
+        raise InvalidValueError(
+            f"calibration_period_end={cal_end.date()} must be before observation_period_end="
+            f"{obs_end.date()} (both are calendar dates whose whole day counts); the "
+            "holdout period would be empty."
+        )
+
+
+def _calibration_frame(
+    prep: Prepared,
+    cal_end: pd.Timestamp,
+    obs_end: pd.Timestamp,
+    *,
+    per: TimeUnit,
+    unit: TimeUnit,
+    include_first: bool,
+    monetary: bool,
+) -> pd.DataFrame:
+    """Calibration summary and holdout columns of rows up to the observation end.
+
+    Rows of customers without a calibration row are ignored; with no calibration row at
+    all (a dask partition) the result is an empty frame with the same columns.
+    """
+    in_cal = prep.ns < end_bound_ns(cal_end)
+    cal = _subset(prep, in_cal)
+    end_code = int(period_codes(np.array([cal_end.value], dtype=np.int64), per)[0])
+    agg, ids = _aggregate_rows(cal, per, include_first=include_first)
+    out = _summary_frame(
+        agg,
+        ids,
+        end_code,
+        period=per,
+        unit=unit,
+        include_first_transaction=include_first,
+        totals=False,
+        tz=prep.tz,
+    )
+    hold = _subset(prep, ~in_cal)
+    pos = ids.get_indexer(pd.Index(hold.ids))
+    known = pos >= 0
+    hold_codes = period_codes(hold.ns[known], per)
+    amount = None if hold.amount is None else hold.amount[known]
+    h = aggregate(pos[known].astype(np.intp), len(ids), hold_codes, amount=amount)
+    out[cols.FREQUENCY_HOLDOUT] = h.n_periods.astype(np.float64)
+    if monetary and h.total is not None:
+        out[cols.MONETARY_VALUE_HOLDOUT] = _mean(h.total, h.n_periods)
+    ends = period_codes(np.array([cal_end.value, obs_end.value], dtype=np.int64), per)
+    out[cols.DURATION_HOLDOUT] = float(period_elapsed(ends[:1], ends[1:], per, unit)[0])
+    out = _sorted(out)
+    out.attrs[_UNIT_ATTR] = unit
+    return out
 
 
 def calibration_and_holdout(
@@ -384,8 +475,9 @@ def calibration_and_holdout(
 
     Parameters
     ----------
-    transactions : pandas.DataFrame
-        Transaction log, as for :func:`rfm_summary`.
+    transactions : pandas.DataFrame or dask.dataframe.DataFrame
+        Transaction log, as for :func:`rfm_summary` (a dask frame is validated at once
+        and split lazily on the cluster).
     customer_id_col, datetime_col, monetary_value_col : str
         Column names, as for :func:`rfm_summary`.
     calibration_period_end : date-like
@@ -407,7 +499,8 @@ def calibration_and_holdout(
         calibration end's period to the observation end's period, ``time_unit``), all
         float64. The names match :func:`crmkit.datasets.load_cdnow_summary`; lifetimes
         calls them ``frequency_cal`` etc. and averages holdout spend over raw rows
-        instead of purchase periods.
+        instead of purchase periods. For a dask frame: a dask DataFrame partitioned by
+        customer, as :func:`rfm_summary` returns.
 
     Raises
     ------
@@ -443,10 +536,24 @@ def calibration_and_holdout(
     after = check_after_end(after_observation_end)
     check_flag(include_first_transaction, name="include_first_transaction")
     if _is_dask(transactions):
-        raise InvalidValueError(
-            "calibration_and_holdout takes a pandas DataFrame; call .compute() on the dask "
-            "frame, or use rfm_summary on two date ranges of it."
+        from crmkit._dask_summary import dask_calibration_and_holdout
+
+        # a dask DataFrame (dask has no type information): the same columns, lazily
+        lazy: pd.DataFrame = dask_calibration_and_holdout(
+            transactions,
+            customer_id_col=customer_id_col,
+            datetime_col=datetime_col,
+            monetary_value_col=monetary_value_col,
+            calibration_period_end=calibration_period_end,
+            observation_period_end=observation_period_end,
+            period=per,
+            unit=unit,
+            include_first=include_first_transaction,
+            nan_policy=nan_policy,
+            returns=returns,
+            after_observation_end=after,
         )
+        return lazy
     prep = prepare(
         transactions,
         customer_id_col=customer_id_col,
@@ -460,12 +567,7 @@ def calibration_and_holdout(
         obs_end = pd.Timestamp(int(prep.ns.max())).normalize()
     else:
         obs_end = observation_day(observation_period_end, prep.tz, name="observation_period_end")
-    if cal_end >= obs_end:
-        raise InvalidValueError(
-            f"calibration_period_end={cal_end.date()} must be before observation_period_end="
-            f"{obs_end.date()} (both are calendar dates whose whole day counts); the "
-            "holdout period would be empty."
-        )
+    _check_calibration_dates(cal_end, obs_end)
     late = prep.ns >= end_bound_ns(obs_end)
     _after_end(int(np.count_nonzero(late)), obs_end, "transaction(s)", after)
     in_cal = prep.ns < end_bound_ns(cal_end)
@@ -474,34 +576,15 @@ def calibration_and_holdout(
             f"no transaction on or before calibration_period_end={cal_end.date()}; the first "
             f"is {_preview([pd.Timestamp(int(prep.ns.min()))])}. Pass a later date."
         )
-    cal = _subset(prep, in_cal)
-    agg, ids, end_code = _aggregate_prepared(
-        cal, cal_end, per, "raise", include_first=include_first_transaction
-    )
-    out = _summary_frame(
-        agg,
-        ids,
-        end_code,
-        period=per,
+    return _calibration_frame(
+        _subset(prep, ~late),
+        cal_end,
+        obs_end,
+        per=per,
         unit=unit,
-        include_first_transaction=include_first_transaction,
-        totals=False,
-        tz=prep.tz,
+        include_first=include_first_transaction,
+        monetary=monetary_value_col is not None,
     )
-    hold = _subset(prep, ~in_cal & ~late)
-    pos = ids.get_indexer(pd.Index(hold.ids))
-    known = pos >= 0
-    hold_codes = period_codes(hold.ns[known], per)
-    amount = None if hold.amount is None else hold.amount[known]
-    h = aggregate(pos[known].astype(np.intp), len(ids), hold_codes, amount=amount)
-    out[cols.FREQUENCY_HOLDOUT] = h.n_periods.astype(np.float64)
-    if h.total is not None:
-        out[cols.MONETARY_VALUE_HOLDOUT] = _mean(h.total, h.n_periods)
-    ends = period_codes(np.array([cal_end.value, obs_end.value], dtype=np.int64), per)
-    out[cols.DURATION_HOLDOUT] = float(period_elapsed(ends[:1], ends[1:], per, unit)[0])
-    out = _sorted(out)
-    out.attrs[_UNIT_ATTR] = unit
-    return out
 
 
 def _subset(prep: Prepared, mask: NDArray[np.bool_]) -> Prepared:

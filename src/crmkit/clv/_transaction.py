@@ -28,6 +28,7 @@ from crmkit.clv._base import (
 )
 from crmkit.clv._boundary import beta_geo_boundary, pareto_boundary, search_box
 from crmkit.clv._checks import broadcast_values, check_generator, scalar_or_array
+from crmkit.clv._dask import WEIGHT, distinct_rows, is_dask, scores_on_partitions
 from crmkit.clv._data import SummaryArrays, summary_arrays
 from crmkit.clv._persist import Persistable
 from crmkit.clv._special import wdot
@@ -309,6 +310,10 @@ class TransactionMixin(Persistable):
         >>> {k: round(v, 2) for k, v in ParetoNBD.fit(load_cdnow_summary()).params.items()}
         {'r': 0.55, 'alpha': 10.58, 's': 0.61, 'beta': 11.67}
         """
+        if is_dask(summary):  # the cluster reduces the customers to distinct histories
+            keys = [frequency_col, recency_col, T_col]
+            summary = distinct_rows(summary, keys, weights_col, name=cls._family)
+            weights_col = WEIGHT
         kw: dict[str, Any] = {
             "frequency_col": frequency_col,
             "recency_col": recency_col,
@@ -407,6 +412,10 @@ class TransactionMixin(Persistable):
         >>> round(bg.log_likelihood(s), 4)
         -10.0133
         """
+        if is_dask(summary):  # the cluster reduces the customers to distinct histories
+            keys = [frequency_col, recency_col, T_col]
+            summary = distinct_rows(summary, keys, weights_col, name=self._family)
+            weights_col = WEIGHT
         data = self._arrays(
             summary,
             frequency_col=frequency_col,
@@ -471,6 +480,7 @@ class TransactionMixin(Persistable):
         kk, tt = np.broadcast_arrays(kk, tt)
         return scalar_or_array(np.clip(self._pmf(kk, tt), 0.0, 1.0))
 
+    @scores_on_partitions
     def conditional_expected_purchases(
         self,
         t: ArrayLike,
@@ -506,6 +516,7 @@ class TransactionMixin(Persistable):
         values = np.maximum(self._conditional_rows(*self._grid(tt, data)), 0.0)
         return _frame_result(values, tt, data.index, "conditional_expected_purchases")
 
+    @scores_on_partitions
     def probability_alive(
         self,
         summary: pd.DataFrame,
@@ -537,6 +548,7 @@ class TransactionMixin(Persistable):
         values = self._p_alive_rows(x, tx, T) * self._alive_survival(tg, x, tx, T)
         return _frame_result(np.clip(values, 0.0, 1.0), tt, data.index, "probability_alive")
 
+    @scores_on_partitions
     def probability_no_purchase(
         self,
         t: ArrayLike,

@@ -40,6 +40,7 @@ from crmkit.clv._checks import (
     real_parameter,
     scalar_or_array,
 )
+from crmkit.clv._dask import scores_on_partitions
 from crmkit.clv._data import as_summary_frame
 from crmkit.clv._persist import Persistable
 from crmkit.clv._pochhammer import digamma_diff, log_beta_ratio, log_beta_ratio_grad, log_poch
@@ -458,6 +459,7 @@ class BetaGeoBetaBinom(Persistable):
     ) -> NDArray[np.float64]:
         return self._log_likelihood_rows(np.array(list(self.params.values())), x, tx, n)
 
+    @scores_on_partitions
     def probability_alive(self, summary: pd.DataFrame, *, m: int = 1, **kwargs: Any) -> pd.Series:
         """P(alive at opportunity n + m | x, t_x, n) for each row of ``summary``.
 
@@ -494,6 +496,7 @@ class BetaGeoBetaBinom(Persistable):
         p = np.clip(np.exp(log_num - self._log_l(x, tx, n)), 0.0, 1.0)
         return pd.Series(p[inverse], index=index, name="probability_alive")
 
+    @scores_on_partitions
     def conditional_expected_purchases(
         self, t: float, summary: pd.DataFrame, **kwargs: Any
     ) -> pd.Series:

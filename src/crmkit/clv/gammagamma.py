@@ -38,6 +38,7 @@ from crmkit.clv._checks import (
     positive_finite,
     real_parameter,
 )
+from crmkit.clv._dask import WEIGHT, distinct_rows, is_dask, scores_on_partitions
 from crmkit.clv._data import as_summary_frame
 from crmkit.clv._persist import Persistable
 from crmkit.clv._pochhammer import digamma_diff, log_poch
@@ -238,6 +239,10 @@ class GammaGamma(Persistable):
             If fewer than 10 repeat buyers or a single distinct spend value: the
             estimates are then poorly identified.
         """
+        if is_dask(summary):  # the cluster reduces the customers to distinct (x, zbar)
+            keys = [frequency_col, monetary_value_col]
+            summary = distinct_rows(summary, keys, weights_col, name="Gamma-Gamma")
+            weights_col = WEIGHT
         x, m, w, _ = _spend_arrays(
             summary,
             frequency_col=frequency_col,
@@ -363,6 +368,7 @@ class GammaGamma(Persistable):
             )
         return self.p * self.v / (self.q - 1.0)
 
+    @scores_on_partitions
     def conditional_expected_spend(
         self,
         summary: pd.DataFrame,

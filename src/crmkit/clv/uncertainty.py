@@ -26,6 +26,7 @@ import pandas as pd
 
 from crmkit._validation import check_in_range
 from crmkit.clv._base import FitResult
+from crmkit.clv._dask import interval_on_partitions, is_dask
 from crmkit.exceptions import InvalidValueError
 
 __all__ = ["parameter_draws", "prediction_interval"]
@@ -127,7 +128,11 @@ def prediction_interval(
     pandas.DataFrame
         One row per predicted value (indexed like the Series ``predict`` returns, else
         0..n-1), columns ``estimate`` (at the fitted parameters), ``stderr`` (standard
-        deviation over the draws), ``lower`` and ``upper``.
+        deviation over the draws), ``lower`` and ``upper``. When ``predict`` returns a
+        dask Series (a prediction on a dask summary), a dask DataFrame partitioned like
+        it, equal to the pandas result: every partition is scored under the same
+        drawn models, and holds ``n_draws`` values per customer while it is computed
+        (``n_draws * 8`` bytes per customer of the partition).
 
     Examples
     --------
@@ -148,6 +153,10 @@ def prediction_interval(
     lvl = check_in_range(level, name="level", low=0.0, high=1.0, low_inclusive=False,
                          high_inclusive=False)  # fmt: skip
     point = predict(fit.model)
+    if is_dask(point):  # per customer on the cluster, with the same draws everywhere
+        models = parameter_draws(fit, n_draws, rng=rng)
+        lazy: pd.DataFrame = interval_on_partitions(point, [predict(m) for m in models], lvl)
+        return lazy
     index = point.index if isinstance(point, pd.Series) else None
     base = np.atleast_1d(np.asarray(point, dtype=np.float64)).ravel()
     draws = np.empty((n_draws, base.size))

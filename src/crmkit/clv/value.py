@@ -40,6 +40,7 @@ from crmkit._validation import (
     with_unique_index,
 )
 from crmkit.clv._checks import resolve_model_unit
+from crmkit.clv._dask import clv_on_dask, is_dask
 from crmkit.clv._data import as_summary_frame
 from crmkit.clv._transaction import TransactionMixin
 from crmkit.clv.gammagamma import GammaGamma
@@ -149,6 +150,10 @@ def customer_lifetime_value(
     summary : pandas.DataFrame
         One row per customer, indexed by customer_id, with the columns the model needs
         (or one customer's row, ``summary.loc[customer]``).
+        A dask summary gives a lazy dask Series partitioned like it: a crmkit purchase
+        model values each distinct (frequency, recency, T) once on the driver (the
+        histories are counted on the cluster) and every partition looks its customers'
+        values up; any other model scores each partition. Equal to the pandas result.
     horizon : int
         Number of whole periods of ``time_unit`` (>= 1).
     time_unit : {"D", "W", "M", "Q", "Y"}
@@ -201,6 +206,20 @@ def customer_lifetime_value(
     >>> v.round(4).tolist()
     [58.8196, 58.8196]
     """
+    if is_dask(summary):  # valued once per distinct history, looked up per partition
+        kwargs = {
+            "horizon": horizon,
+            "time_unit": time_unit,
+            "discount_rate": discount_rate,
+            "model_time_unit": model_time_unit,
+            "compress": compress,
+            "chunk_size": chunk_size,
+            "progress": progress,
+        }
+        lazy: pd.Series = clv_on_dask(
+            customer_lifetime_value, transaction_model, spend, summary, margin, kwargs
+        )
+        return lazy
     if not callable(getattr(transaction_model, "conditional_expected_purchases", None)):
         raise InvalidValueError(
             f"{type(transaction_model).__name__} has no conditional_expected_purchases(t, "
