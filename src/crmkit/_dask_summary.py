@@ -163,24 +163,21 @@ def _summary_partition(
     include_first: bool,
     totals: bool,
 ) -> pd.DataFrame:
-    from crmkit.transactions import _UNIT_ATTR, _aggregate_rows, _sorted, _summary_frame
+    from crmkit.transactions import _aggregate_rows, _finished_summary
 
     agg, ids = _aggregate_rows(
         _prepared(rows, tz), per, totals=totals, include_first=include_first
     )
-    out = _summary_frame(
+    return _finished_summary(
         agg,
         ids,
         end_code,
-        period=per,
+        per=per,
         unit=unit,
-        include_first_transaction=include_first,
+        include_first=include_first,
         totals=totals,
         tz=tz,
     )
-    out = _sorted(out)
-    out.attrs[_UNIT_ATTR] = unit
-    return out
 
 
 def dask_rfm_summary(

@@ -127,6 +127,37 @@ _UNIT_ATTR = "crmkit_time_unit"
 """``frame.attrs`` key recording the time unit of a summary; the CLV models read it."""
 
 
+def _finished_summary(
+    agg: Any,
+    ids: Any,
+    end_code: Any,
+    *,
+    per: TimeUnit,
+    unit: TimeUnit,
+    include_first: bool,
+    totals: bool,
+    tz: Any,
+) -> pd.DataFrame:
+    """The summary frame of aggregated rows, sorted by customer, its unit recorded.
+
+    The pandas path and each partition of the dask path end here.
+    """
+    out = _sorted(
+        _summary_frame(
+            agg,
+            ids,
+            end_code,
+            period=per,
+            unit=unit,
+            include_first_transaction=include_first,
+            totals=totals,
+            tz=tz,
+        )
+    )
+    out.attrs[_UNIT_ATTR] = unit
+    return out
+
+
 def _sorted(frame: pd.DataFrame) -> pd.DataFrame:
     try:
         return frame if frame.index.is_monotonic_increasing else frame.sort_index()
@@ -327,20 +358,16 @@ def rfm_summary(
         totals=totals,
         include_first=include_first_transaction,
     )
-    tz = prep.tz
-    out = _summary_frame(
+    return _finished_summary(
         agg,
         ids,
         end_code,
-        period=per,
+        per=per,
         unit=unit,
-        include_first_transaction=include_first_transaction,
+        include_first=include_first_transaction,
         totals=totals,
-        tz=tz,
+        tz=prep.tz,
     )
-    out = _sorted(out)
-    out.attrs[_UNIT_ATTR] = unit
-    return out
 
 
 def _aggregate_prepared(
