@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 
 from crmkit._txprep import Prepared, end_bound_ns, observation_day, prepare
-from crmkit._validation import _preview, check_datetime_column, require_columns
+from crmkit._validation import check_datetime_column, preview, require_columns
 from crmkit.exceptions import InvalidValueError
 from crmkit.timeunits import TimeUnit
 
@@ -301,7 +301,7 @@ def dask_calibration_and_holdout(
     if int(parts["early"].sum()) == 0:
         raise InvalidValueError(
             f"no transaction on or before calibration_period_end={cal_end.date()}; the first "
-            f"is {_preview([pd.Timestamp(lo)])}. Pass a later date."
+            f"is {preview([pd.Timestamp(lo)])}. Pass a later date."
         )
     kw: dict[str, Any] = {
         "cal_end": cal_end,

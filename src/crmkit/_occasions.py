@@ -23,9 +23,9 @@ from numpy.typing import NDArray
 from crmkit._display import Display
 from crmkit._periods import DAY_NS, wall_ns
 from crmkit._validation import (
-    _preview,
     check_datetime_column,
     check_numeric_column,
+    preview,
     require_columns,
     require_nonempty,
 )
@@ -228,7 +228,7 @@ def _numeric(frame: pd.DataFrame, col: str) -> NDArray[np.float64]:
     if bad.any():
         raise InvalidValueError(
             f"column {col!r} has {int(bad.sum())} missing or infinite value(s) at index "
-            f"{_preview(frame.index[bad])}; fix or drop those lines first."
+            f"{preview(frame.index[bad])}; fix or drop those lines first."
         )
     return values
 
@@ -238,7 +238,7 @@ def _no_missing(frame: pd.DataFrame, col: str) -> None:
     if bad.any():
         raise InvalidValueError(
             f"column {col!r} has {int(bad.sum())} missing value(s) at index "
-            f"{_preview(frame.index[bad])}; a line without it cannot be placed in an "
+            f"{preview(frame.index[bad])}; a line without it cannot be placed in an "
             "occasion. Fill or drop those lines first."
         )
 
@@ -562,7 +562,7 @@ def purchase_occasions(
         if missing_ids == "raise":
             _raise_count(
                 int(missing.sum()),
-                f"have no {customer_id_col!r} (first at index {_preview(lines.index[missing])})",
+                f"have no {customer_id_col!r} (first at index {preview(lines.index[missing])})",
                 "missing_ids='drop'",
                 "to remove them and report them in .quality",
             )
@@ -595,7 +595,7 @@ def purchase_occasions(
             _raise_count(
                 int(worthless.sum()),
                 "are worth nothing: a unit price <= 0 or a zero quantity/amount (first at "
-                f"index {_preview(lines.index[worthless])})",
+                f"index {preview(lines.index[worthless])})",
                 "nonpositive_prices='drop'",
                 "to remove them and report them in .quality",
             )

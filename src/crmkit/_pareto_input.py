@@ -15,9 +15,9 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from crmkit._validation import (
-    _preview,
     check_nan_policy,
     check_numeric_column,
+    preview,
     real_array,
     require_columns,
 )
@@ -72,7 +72,7 @@ def _from_frame(
     if bool(keys.isna().any()):
         raise InvalidValueError(
             f"column {group_col!r} has {int(keys.isna().sum())} missing value(s) at index "
-            f"{_preview(data.index[keys.isna().to_numpy()])}; fill or drop them first so "
+            f"{preview(data.index[keys.isna().to_numpy()])}; fill or drop them first so "
             "that no value is silently left out of the groups."
         )
     codes, labels = pd.factorize(keys, sort=True)
@@ -128,7 +128,7 @@ def unit_values(
         if policy == "raise":
             where = np.flatnonzero(nan).tolist() if labels is None else labels[nan]
             raise InvalidValueError(
-                f"values have {int(nan.sum())} missing value(s) at {_preview(where)}; fill "
+                f"values have {int(nan.sum())} missing value(s) at {preview(where)}; fill "
                 "or drop them, or pass nan_policy='omit' to drop them explicitly."
             )
         keep = ~nan
@@ -139,7 +139,7 @@ def unit_values(
         if negative == "raise":
             where = np.flatnonzero(neg).tolist() if labels is None else labels[neg]
             raise InvalidValueError(
-                f"{int(neg.sum())} unit(s) have a negative value (at {_preview(where)}); pass "
+                f"{int(neg.sum())} unit(s) have a negative value (at {preview(where)}); pass "
                 "negative='clip' to count them as 0, 'exclude' to remove them, or 'keep' "
                 "to keep them (shares may then leave [0, 1])."
             )

@@ -16,12 +16,12 @@ from numpy.typing import NDArray
 
 from crmkit._periods import DAY_NS, wall_ns
 from crmkit._validation import (
-    _preview,
     check_datetime_column,
     check_nan_policy,
     check_numeric_column,
     handle_nan,
     parse_date,
+    preview,
     require_columns,
     require_nonempty,
 )
@@ -182,14 +182,14 @@ def prepare(
         if bad.any():
             raise InvalidValueError(
                 f"column {monetary_value_col!r} has {int(bad.sum())} infinite value(s) at "
-                f"index {_preview(frame.index[bad])}; fix or drop those rows."
+                f"index {preview(frame.index[bad])}; fix or drop those rows."
             )
         nonpos = amount <= 0
         if nonpos.any() and returns_policy == "raise":
             raise InvalidValueError(
                 f"column {monetary_value_col!r} has {int(nonpos.sum())} value(s) <= 0 "
                 f"(returns, cancellations or free items) at index "
-                f"{_preview(frame.index[nonpos])}; pass returns='keep' to add them to their "
+                f"{preview(frame.index[nonpos])}; pass returns='keep' to add them to their "
                 "period's spend (as lifetimes does) or returns='exclude' to leave those rows "
                 "out of the summary."
             )

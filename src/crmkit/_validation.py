@@ -21,6 +21,7 @@ __all__ = [
     "DATE_END",
     "DATE_MIN",
     "NanPolicy",
+    "as_generator",
     "check_callable",
     "check_date_range",
     "check_datetime_column",
@@ -28,6 +29,7 @@ __all__ = [
     "check_in_range",
     "check_nan_policy",
     "check_numeric_column",
+    "check_option",
     "check_probability",
     "check_text",
     "check_unique_index",
@@ -36,6 +38,7 @@ __all__ = [
     "items_of",
     "optional_column",
     "parse_date",
+    "preview",
     "require_columns",
     "require_frame",
     "require_nonempty",
@@ -68,7 +71,14 @@ SUPPORTED_DATES: Final = "1678-01-01 to 2261-12-31"
 """The supported date range, as written in error messages."""
 
 
-def _preview(values: Sequence[Any] | pd.Index[Any], limit: int = 5) -> str:
+def preview(values: Sequence[Any] | pd.Index[Any], limit: int = 5) -> str:
+    """The first ``limit`` values and how many more, for error messages.
+
+    Examples
+    --------
+    >>> preview(["a", "b", "c"], limit=2)
+    "['a', 'b', ... (1 more)]"
+    """
     shown = [repr(v) for v in list(values)[:limit]]
     more = len(values) - limit
     return "[" + ", ".join(shown) + (f", ... ({more} more)" if more > 0 else "") + "]"
@@ -219,7 +229,7 @@ def handle_nan(
         if bad.any():
             raise InvalidValueError(
                 f"column {col!r} has {int(bad.sum())} missing value(s) at index "
-                f"{_preview(frame.index[bad])}; fill or drop them first, or pass "
+                f"{preview(frame.index[bad])}; fill or drop them first, or pass "
                 "nan_policy='omit' to drop those rows explicitly."
             )
     return frame  # pragma: no cover - loop above always raises
@@ -240,7 +250,7 @@ def check_numeric_column(frame: pd.DataFrame, column: str) -> None:
     if not pd.api.types.is_numeric_dtype(dtype) or pd.api.types.is_bool_dtype(dtype):
         raise InvalidValueError(
             f"column {column!r} must be numeric, got dtype {dtype} "
-            f"(first values {_preview(frame[column].head().tolist())}); convert it with "
+            f"(first values {preview(frame[column].head().tolist())}); convert it with "
             "pandas.to_numeric(...)."
         )
 
@@ -260,7 +270,7 @@ def check_datetime_column(frame: pd.DataFrame, column: str) -> None:
     if not pd.api.types.is_datetime64_any_dtype(dtype):
         raise InvalidValueError(
             f"column {column!r} must be datetime64, got dtype {dtype} "
-            f"(first values {_preview(frame[column].head().tolist())}); convert it with "
+            f"(first values {preview(frame[column].head().tolist())}); convert it with "
             "pandas.to_datetime(...), giving format= for non-ISO strings."
         )
     check_date_range(frame[column], name=f"column {column!r}")
@@ -270,7 +280,7 @@ def _date_range_error(name: str, bad: Sequence[Any]) -> InvalidValueError:
     jalali = any(1200 <= getattr(v, "year", 0) < 1600 for v in bad)
     return InvalidValueError(
         f"{name} has date(s) outside the supported range {SUPPORTED_DATES}: "
-        f"{_preview([str(v) for v in bad])}; crmkit computes in nanoseconds, which cannot "
+        f"{preview([str(v) for v in bad])}; crmkit computes in nanoseconds, which cannot "
         "hold them. Fix or drop those dates (a typo in the year?) before calling."
         + (
             " Years 1200-1599 look like Solar Hijri (Jalali) dates read as Gregorian: "
@@ -463,7 +473,7 @@ def real_array(values: Any, *, name: str) -> NDArray[np.float64]:
         count = int(arr.size)
     raise InvalidValueError(
         f"{name} holds {count} entry(ies) that are not real numbers, e.g. "
-        f"{_preview(shown)} (dtype {arr.dtype}); numeric strings are not converted (see the "
+        f"{preview(shown)} (dtype {arr.dtype}); numeric strings are not converted (see the "
         "coercion policy in crmkit.exceptions): convert with pandas.to_numeric(...) first."
     )
 
@@ -610,7 +620,7 @@ def check_finite(values: ArrayLike, *, name: str) -> NDArray[np.float64]:
         pos = np.flatnonzero(bad.ravel())
         raise InvalidValueError(
             f"{name} has {pos.size} non-finite value(s) at position(s) "
-            f"{_preview(pos.tolist())}; remove or fill NaN/inf values first."
+            f"{preview(pos.tolist())}; remove or fill NaN/inf values first."
         )
     return arr
 
@@ -681,7 +691,7 @@ def check_unique_index(frame: pd.DataFrame | pd.Series[Any], *, name: str = "ind
     if dup.any():
         labels = frame.index[dup].unique()
         raise InvalidValueError(
-            f"{name} has {len(labels)} duplicated label(s): {_preview(labels)}; "
+            f"{name} has {len(labels)} duplicated label(s): {preview(labels)}; "
             "aggregate or de-duplicate before calling."
         )
 
@@ -778,3 +788,82 @@ def optional_column(frame: Any, column: Any, *, name: str) -> Any:
     if isinstance(frame, pd.DataFrame) and column in frame.columns:
         return column
     return None
+
+
+def check_option(value: Any, options: Iterable[Any], *, name: str, hint: str = "") -> Any:
+    """Return ``value`` if it is one of ``options``; otherwise raise naming the parameter.
+
+    The one check for every keyword that takes one of a fixed set of values (a
+    ``Literal`` type): the message names the parameter the user passed, shows the value
+    and lists the choices.
+
+    Parameters
+    ----------
+    value : object
+        What the user passed.
+    options : iterable
+        The accepted values, in the order the message lists them.
+    name : str
+        The public parameter name, as the user wrote it.
+    hint : str, optional
+        A sentence appended to the message (what each choice means, what to do).
+
+    Returns
+    -------
+    object
+        ``value`` unchanged (callers narrow it to their ``Literal`` alias).
+
+    Raises
+    ------
+    InvalidValueError
+        When ``value`` is not one of ``options`` (compared by equality; unhashable
+        values and NaN never match).
+
+    Examples
+    --------
+    >>> check_option("W", ("D", "W", "M"), name="time_unit")
+    'W'
+    >>> check_option("H", ("D", "W", "M"), name="period")
+    Traceback (most recent call last):
+    ...
+    crmkit.exceptions.InvalidValueError: period='H' is not one of ['D', 'W', 'M'].
+    """
+    choices = list(options)
+    try:
+        ok = any(type(value) is type(c) and value == c for c in choices)
+    except (TypeError, ValueError):
+        ok = False
+    if not ok:
+        message = f"{name}={_short_repr(value)} is not one of {choices}."
+        raise InvalidValueError(message + (f" {hint}" if hint else ""))
+    return value
+
+
+def as_generator(rng: Any, *, name: str = "rng") -> np.random.Generator:
+    """The random generator for ``rng``: a Generator as is, an int seed, or None.
+
+    crmkit never touches numpy's global random state. ``None`` draws fresh entropy from
+    the operating system (not reproducible); an integer ``>= 0`` seeds
+    :func:`numpy.random.default_rng`, so the same seed gives the same results.
+
+    Examples
+    --------
+    >>> g = as_generator(42)
+    >>> as_generator(g) is g
+    True
+    >>> as_generator(-1)
+    Traceback (most recent call last):
+    ...
+    crmkit.exceptions.InvalidValueError: rng=-1 must be a numpy.random.Generator ...
+    """
+    if isinstance(rng, np.random.Generator):
+        return rng
+    if rng is None:
+        return np.random.default_rng()
+    if isinstance(rng, int | np.integer) and not isinstance(rng, bool) and int(rng) >= 0:
+        return np.random.default_rng(int(rng))
+    raise InvalidValueError(
+        f"{name}={_short_repr(rng)} must be a numpy.random.Generator (e.g. "
+        "numpy.random.default_rng(42)), an integer seed >= 0 or None; crmkit never uses "
+        "numpy's global random state."
+    )

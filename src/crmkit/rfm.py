@@ -36,11 +36,11 @@ import pandas as pd
 
 from crmkit import columns as cols
 from crmkit._validation import (
-    _preview,
     check_flag,
     check_text,
     check_whole,
     items_of,
+    preview,
     real_array,
     require_columns,
 )
@@ -267,7 +267,7 @@ def rfm_scores(
     inactivity = summary[cols.T] - summary[cols.RECENCY]
     if bool((inactivity < 0).any()):
         raise InvalidValueError(
-            f"recency > T for customers {_preview(summary.index[(inactivity < 0).to_numpy()])}; "
+            f"recency > T for customers {preview(summary.index[(inactivity < 0).to_numpy()])}; "
             "the summary is inconsistent: rebuild it with crmkit.rfm_summary."
         )
     out = pd.DataFrame({"inactivity": inactivity.astype(np.float64)}, index=summary.index)
@@ -372,7 +372,7 @@ def assign_segments(
             cells = scores.loc[missing, list(_SCORE_COLS)].drop_duplicates()
             raise InvalidValueError(
                 f"{int(missing.sum())} customer(s) match no segment rule, e.g. scores "
-                f"(R, F, M) {_preview([tuple(x) for x in cells.to_numpy().tolist()])}; add "
+                f"(R, F, M) {preview([tuple(x) for x in cells.to_numpy().tolist()])}; add "
                 "a rule covering them or pass unmatched='other'."
             )
         if unmatched not in names:

@@ -59,7 +59,7 @@ from crmkit._txprep import (
     observation_day,
     prepare,
 )
-from crmkit._validation import _preview, check_flag
+from crmkit._validation import check_flag, preview
 from crmkit.exceptions import InvalidValueError
 from crmkit.timeunits import TimeUnit, check_time_unit
 
@@ -165,7 +165,7 @@ def _sorted(frame: pd.DataFrame) -> pd.DataFrame:
         kinds = sorted({type(v).__name__ for v in frame.index})
         raise InvalidValueError(
             f"customer ids mix types that cannot be ordered ({', '.join(kinds)}), e.g. "
-            f"{_preview(list(frame.index[:5]))}; the id 1 and the id '1' would count as two "
+            f"{preview(list(frame.index[:5]))}; the id 1 and the id '1' would count as two "
             "customers. Convert the id column to one type first, e.g. .astype(str)."
         ) from exc
 
@@ -601,7 +601,7 @@ def calibration_and_holdout(
     if not in_cal.any():
         raise InvalidValueError(
             f"no transaction on or before calibration_period_end={cal_end.date()}; the first "
-            f"is {_preview([pd.Timestamp(int(prep.ns.min()))])}. Pass a later date."
+            f"is {preview([pd.Timestamp(int(prep.ns.min()))])}. Pass a later date."
         )
     return _calibration_frame(
         _subset(prep, ~late),
