@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from crmkit._dates import check_datetime_column
 from crmkit._validation import (
-    check_datetime_column,
     check_finite,
     check_in_range,
     check_nan_policy,

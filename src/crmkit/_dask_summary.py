@@ -28,8 +28,9 @@ import attrs
 import numpy as np
 import pandas as pd
 
+from crmkit._dates import check_datetime_column
 from crmkit._txprep import Prepared, end_bound_ns, observation_day, prepare
-from crmkit._validation import check_datetime_column, preview, require_columns
+from crmkit._validation import preview, require_columns
 from crmkit.exceptions import InvalidValueError
 from crmkit.timeunits import TimeUnit
 

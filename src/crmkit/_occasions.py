@@ -20,15 +20,10 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
+from crmkit._dates import check_datetime_column
 from crmkit._display import Display
 from crmkit._periods import DAY_NS, wall_ns
-from crmkit._validation import (
-    check_datetime_column,
-    check_numeric_column,
-    preview,
-    require_columns,
-    require_nonempty,
-)
+from crmkit._validation import check_numeric_column, preview, require_columns, require_nonempty
 from crmkit.exceptions import InvalidValueError
 
 __all__ = ["REASONS", "DataQuality", "PurchaseOccasions", "purchase_occasions"]

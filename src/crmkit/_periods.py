@@ -19,9 +19,9 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
+from crmkit._dates import check_date_range
 from crmkit._jalali import Calendar, check_calendar, period_text
 from crmkit._jalali import period_ordinals as jalali_ordinals
-from crmkit._validation import check_date_range
 from crmkit.exceptions import InvalidValueError
 
 if TYPE_CHECKING:
@@ -58,7 +58,7 @@ def wall_ns(
     """Wall-clock nanoseconds of datetimes (tz-aware values read in their own zone).
 
     Raises :class:`~crmkit.exceptions.InvalidValueError` for dates outside the supported
-    range (:data:`crmkit._validation.DATE_MIN` to ``DATE_END``) instead of wrapping around.
+    range (:data:`crmkit._dates.DATE_MIN` to ``DATE_END``) instead of wrapping around.
     """
     idx = pd.DatetimeIndex(values)
     if idx.tz is not None:

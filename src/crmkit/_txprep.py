@@ -14,13 +14,12 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
+from crmkit._dates import check_datetime_column, parse_date
 from crmkit._periods import DAY_NS, wall_ns
 from crmkit._validation import (
-    check_datetime_column,
     check_nan_policy,
     check_numeric_column,
     handle_nan,
-    parse_date,
     preview,
     require_columns,
     require_nonempty,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numbers
 from collections.abc import Iterable, Sequence
-from typing import Any, Final, Literal, TypeAlias
+from typing import Any, Literal, TypeAlias
 
 import numpy as np
 import pandas as pd
@@ -18,13 +18,9 @@ from numpy.typing import ArrayLike, NDArray
 from crmkit.exceptions import InvalidValueError, MissingColumnsError
 
 __all__ = [
-    "DATE_END",
-    "DATE_MIN",
     "NanPolicy",
     "as_generator",
     "check_callable",
-    "check_date_range",
-    "check_datetime_column",
     "check_finite",
     "check_in_range",
     "check_nan_policy",
@@ -37,7 +33,6 @@ __all__ = [
     "handle_nan",
     "items_of",
     "optional_column",
-    "parse_date",
     "preview",
     "require_columns",
     "require_frame",
@@ -53,22 +48,6 @@ the column and the first offending rows; ``"omit"`` drops those rows explicitly;
 ``"propagate"`` lets NaN flow through to the result."""
 
 _NAN_POLICIES: tuple[str, ...] = ("raise", "omit", "propagate")
-
-DATE_MIN: Final = pd.Timestamp("1678-01-01")
-"""First instant crmkit accepts in a date or datetime (inclusive)."""
-DATE_END: Final = pd.Timestamp("2262-01-01")
-"""First instant after the dates crmkit accepts (exclusive).
-
-crmkit computes with nanoseconds since 1970 in int64, which hold 1677-09-21 to
-2262-04-11. The supported range is the whole calendar years inside that span,
-1678-01-01 to 2261-12-31, so that every period boundary derived from a supported date
-(the end of its day, week, month, quarter or year) is representable too. pandas 3 reads
-dates outside that span at a coarser resolution (``datetime64[us]``, ``[s]``); crmkit
-refuses them with :class:`~crmkit.exceptions.InvalidValueError` rather than letting a
-cast to nanoseconds wrap around.
-"""
-SUPPORTED_DATES: Final = "1678-01-01 to 2261-12-31"
-"""The supported date range, as written in error messages."""
 
 
 def preview(values: Sequence[Any] | pd.Index[Any], limit: int = 5) -> str:
@@ -253,110 +232,6 @@ def check_numeric_column(frame: pd.DataFrame, column: str) -> None:
             f"(first values {preview(frame[column].head().tolist())}); convert it with "
             "pandas.to_numeric(...)."
         )
-
-
-def check_datetime_column(frame: pd.DataFrame, column: str) -> None:
-    """Raise if ``frame[column]`` is not a ``datetime64`` dtype (naive or tz-aware).
-
-    Examples
-    --------
-    >>> import pandas as pd
-    >>> check_datetime_column(pd.DataFrame({"date": ["2024-01-01"]}), "date")
-    Traceback (most recent call last):
-    ...
-    crmkit.exceptions.InvalidValueError: column 'date' must be datetime64, got dtype ...
-    """
-    dtype = frame[column].dtype
-    if not pd.api.types.is_datetime64_any_dtype(dtype):
-        raise InvalidValueError(
-            f"column {column!r} must be datetime64, got dtype {dtype} "
-            f"(first values {preview(frame[column].head().tolist())}); convert it with "
-            "pandas.to_datetime(...), giving format= for non-ISO strings."
-        )
-    check_date_range(frame[column], name=f"column {column!r}")
-
-
-def _date_range_error(name: str, bad: Sequence[Any]) -> InvalidValueError:
-    jalali = any(1200 <= getattr(v, "year", 0) < 1600 for v in bad)
-    return InvalidValueError(
-        f"{name} has date(s) outside the supported range {SUPPORTED_DATES}: "
-        f"{preview([str(v) for v in bad])}; crmkit computes in nanoseconds, which cannot "
-        "hold them. Fix or drop those dates (a typo in the year?) before calling."
-        + (
-            " Years 1200-1599 look like Solar Hijri (Jalali) dates read as Gregorian: "
-            "read Jalali text with crmkit.jalali.parse_jalali."
-            if jalali
-            else ""
-        )
-    )
-
-
-def check_date_range(values: Any, *, name: str) -> None:
-    """Raise if any timestamp lies outside ``DATE_MIN <= t < DATE_END`` (NaT is ignored).
-
-    ``values`` is a :class:`pandas.Timestamp`, a datetime64 Series or index of any
-    resolution, or a numpy ``datetime64`` array. tz-aware values are judged on their own
-    wall clock.
-
-    Examples
-    --------
-    >>> import pandas as pd
-    >>> check_date_range(pd.Series(pd.to_datetime(["2024-01-01"])), name="date")
-    >>> check_date_range(pd.Series(pd.to_datetime(["2024-01-01", "2999-12-31"])), name="date")
-    Traceback (most recent call last):
-    ...
-    crmkit.exceptions.InvalidValueError: date has date(s) outside the supported range ...
-    """
-    if isinstance(values, pd.Timestamp):
-        wall = values.tz_localize(None) if values.tzinfo is not None else values
-        if not DATE_MIN <= wall < DATE_END:
-            raise _date_range_error(name, [values])
-        return
-    idx = pd.DatetimeIndex(values)
-    if len(idx) == 0:
-        return
-    if idx.tz is not None:
-        idx = idx.tz_localize(None)
-    lo, hi = idx.min(), idx.max()
-    if pd.isna(lo) or (lo >= DATE_MIN and hi < DATE_END):
-        return
-    bad = np.asarray((idx < DATE_MIN) | (idx >= DATE_END))
-    raise _date_range_error(name, list(idx[bad][:5]))
-
-
-def parse_date(value: Any, *, name: str) -> pd.Timestamp:
-    """Read one user-given date or datetime as a :class:`pandas.Timestamp`, or raise.
-
-    Accepts a Timestamp, a :class:`datetime.datetime` / :class:`datetime.date`, a numpy
-    ``datetime64`` or a date string; refuses numbers (an integer is not read as
-    nanoseconds since 1970), None, NaT and dates outside the supported range.
-
-    Examples
-    --------
-    >>> parse_date("2024-01-31", name="as_of")
-    Timestamp('2024-01-31 00:00:00')
-    >>> parse_date("3000-01-01", name="as_of")
-    Traceback (most recent call last):
-    ...
-    crmkit.exceptions.InvalidValueError: as_of has date(s) outside the supported range ...
-    """
-    if isinstance(value, bool | int | float | complex | np.number | bytes) or value is None:
-        raise InvalidValueError(
-            f"{name}={value!r} is not a date; pass a pandas.Timestamp, a datetime or an "
-            "ISO string such as '1997-09-30' (numbers are not read as dates)."
-        )
-    try:
-        ts = pd.Timestamp(value)
-    except (TypeError, ValueError, OverflowError) as exc:
-        # pandas' OutOfBoundsDatetime and DateParseError are ValueErrors
-        raise InvalidValueError(
-            f"{name}={value!r} is not a date in the supported range {SUPPORTED_DATES}; "
-            "pass a pandas.Timestamp, a datetime or an ISO string such as '1997-09-30'."
-        ) from exc
-    if pd.isna(ts):
-        raise InvalidValueError(f"{name} is NaT; pass a real date.")
-    check_date_range(ts, name=name)
-    return ts
 
 
 def _not_a_number(name: str, value: Any) -> InvalidValueError:

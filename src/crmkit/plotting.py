@@ -22,11 +22,11 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from crmkit._dates import parse_date
 from crmkit._validation import (
     check_in_range,
     check_text,
     check_whole,
-    parse_date,
     real_array,
     real_number,
     require_frame,

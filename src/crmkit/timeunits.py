@@ -48,8 +48,9 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
+from crmkit._dates import DATE_END, DATE_MIN, SUPPORTED_DATES
 from crmkit._periods import DAY_NS, wall_ns
-from crmkit._validation import DATE_END, DATE_MIN, SUPPORTED_DATES, real_number
+from crmkit._validation import real_number
 from crmkit.exceptions import InvalidValueError
 
 __all__ = [

@@ -22,15 +22,9 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from crmkit import columns as cols
+from crmkit._dates import check_datetime_column, parse_date
 from crmkit._display import Display, Displayable, fmt_number
-from crmkit._validation import (
-    check_datetime_column,
-    check_numeric_column,
-    handle_nan,
-    parse_date,
-    require_columns,
-    require_nonempty,
-)
+from crmkit._validation import check_numeric_column, handle_nan, require_columns, require_nonempty
 from crmkit.clv._checks import labels_of, resolve_model_unit
 from crmkit.exceptions import InvalidValueError
 from crmkit.timeunits import add, check_time_unit, elapsed

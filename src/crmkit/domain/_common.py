@@ -18,7 +18,7 @@ import attrs
 import numpy as np
 import pandas as pd
 
-from crmkit._validation import SUPPORTED_DATES
+from crmkit._dates import SUPPORTED_DATES
 from crmkit.codes._base import show
 from crmkit.exceptions import InvalidValueError
 

@@ -24,9 +24,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from crmkit._dates import check_date_range
 from crmkit._durations import check_duration_unit, duration
 from crmkit._periods import check_period_alias, dated_periods
-from crmkit._validation import check_date_range, handle_nan, require_columns, require_nonempty
+from crmkit._validation import handle_nan, require_columns, require_nonempty
 from crmkit.codes._base import CodeScheme, show
 from crmkit.codes.entries import UnknownCodeError
 from crmkit.codes.registry import CodeRegistry

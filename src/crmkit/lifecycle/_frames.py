@@ -13,11 +13,10 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
+from crmkit._dates import check_date_range, check_datetime_column
 from crmkit._periods import PERIOD_FREQ, period_labels, period_ordinals, wall_ns
 from crmkit._txprep import observation_day
 from crmkit._validation import (
-    check_date_range,
-    check_datetime_column,
     check_nan_policy,
     check_numeric_column,
     handle_nan,

@@ -9,8 +9,8 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 
+from crmkit._dates import check_date_range
 from crmkit._validation import (
-    check_date_range,
     check_finite,
     check_in_range,
     overflow_scale,

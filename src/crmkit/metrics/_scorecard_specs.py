@@ -14,12 +14,8 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-from crmkit._validation import (
-    check_datetime_column,
-    check_numeric_column,
-    require_columns,
-    require_frame,
-)
+from crmkit._dates import check_datetime_column
+from crmkit._validation import check_numeric_column, require_columns, require_frame
 from crmkit.columns import CUSTOMER_ID, DATETIME, MONETARY, PRODUCT_ID
 from crmkit.exceptions import InvalidValueError
 from crmkit.metrics import complaints as cm

@@ -31,14 +31,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from crmkit._dates import check_datetime_column
 from crmkit._durations import DurationUnit, check_duration_unit, duration
-from crmkit._validation import (
-    check_datetime_column,
-    check_finite,
-    handle_nan,
-    require_columns,
-    require_nonempty,
-)
+from crmkit._validation import check_finite, handle_nan, require_columns, require_nonempty
 from crmkit.exceptions import InvalidValueError, InvariantError
 from crmkit.metrics._checks import labelled_values
 

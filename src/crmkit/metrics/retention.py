@@ -23,14 +23,9 @@ import numpy as np
 import pandas as pd
 
 from crmkit._coverage import check_partial, complete_mask, coverage, partial_records
+from crmkit._dates import check_datetime_column
 from crmkit._periods import DAY_NS, period_labels, period_ordinals, wall_ns
-from crmkit._validation import (
-    check_datetime_column,
-    check_in_range,
-    handle_nan,
-    require_columns,
-    require_nonempty,
-)
+from crmkit._validation import check_in_range, handle_nan, require_columns, require_nonempty
 from crmkit.columns import CUSTOMER_ID, DATETIME
 from crmkit.exceptions import InvalidValueError, InvariantError
 from crmkit.timeunits import check_time_unit

@@ -15,14 +15,8 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike
 
-from crmkit._validation import (
-    check_datetime_column,
-    check_in_range,
-    handle_nan,
-    parse_date,
-    require_columns,
-    require_nonempty,
-)
+from crmkit._dates import check_datetime_column, parse_date
+from crmkit._validation import check_in_range, handle_nan, require_columns, require_nonempty
 from crmkit.columns import CUSTOMER_ID, DATETIME, PRODUCT_ID
 from crmkit.exceptions import InvalidValueError
 from crmkit.metrics._checks import check_count, survey_answers

@@ -18,8 +18,9 @@ import numpy as np
 import pandas as pd
 
 from crmkit import lifecycle, pareto
+from crmkit._dates import check_datetime_column
 from crmkit._display import Display, Displayable
-from crmkit._validation import check_datetime_column, check_numeric_column, require_columns
+from crmkit._validation import check_numeric_column, require_columns
 from crmkit.exceptions import CrmkitWarning, InvalidValueError
 from crmkit.metrics import Scorecard
 from crmkit.report._clv_section import (
