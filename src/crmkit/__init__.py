@@ -26,26 +26,10 @@ import time as _time
 
 _import_started = _time.perf_counter()
 
+import importlib
 from importlib.metadata import PackageNotFoundError, version
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from crmkit import (
-    clv,
-    codes,
-    columns,
-    datasets,
-    domain,
-    exceptions,
-    jalali,
-    lifecycle,
-    maturity,
-    metrics,
-    pareto,
-    rfm,
-    segmentation,
-    timeunits,
-    transactions,
-)
 from crmkit.exceptions import (
     ConvergenceError,
     ConvergenceWarning,
@@ -54,14 +38,64 @@ from crmkit.exceptions import (
     DegenerateDataWarning,
     ValidationError,
 )
-from crmkit.timeunits import TimeUnit
-from crmkit.transactions import (
-    DataQuality,
-    PurchaseOccasions,
-    calibration_and_holdout,
-    purchase_occasions,
-    rfm_summary,
+
+if TYPE_CHECKING:  # type checkers see every name; at run time they load on first use
+    from crmkit import (
+        clv,
+        codes,
+        columns,
+        datasets,
+        domain,
+        exceptions,
+        jalali,
+        lifecycle,
+        maturity,
+        metrics,
+        pareto,
+        rfm,
+        segmentation,
+        timeunits,
+        transactions,
+    )
+    from crmkit.timeunits import TimeUnit
+    from crmkit.transactions import (
+        DataQuality,
+        PurchaseOccasions,
+        calibration_and_holdout,
+        purchase_occasions,
+        rfm_summary,
+    )
+
+_SUBPACKAGES = frozenset(
+    {
+        "clv",
+        "codes",
+        "columns",
+        "datasets",
+        "domain",
+        "exceptions",
+        "jalali",
+        "lifecycle",
+        "maturity",
+        "metrics",
+        "pareto",
+        "rfm",
+        "segmentation",
+        "timeunits",
+        "transactions",
+    }
 )
+"""Subpackages loaded on first attribute access (PEP 562), so ``import crmkit`` stays cheap."""
+
+_LAZY_NAMES = {
+    "TimeUnit": "crmkit.timeunits",
+    "DataQuality": "crmkit.transactions",
+    "PurchaseOccasions": "crmkit.transactions",
+    "calibration_and_holdout": "crmkit.transactions",
+    "purchase_occasions": "crmkit.transactions",
+    "rfm_summary": "crmkit.transactions",
+}
+"""Top-level shortcuts and the module each is loaded from on first use."""
 
 __all__ = [
     "ConvergenceError",
@@ -99,9 +133,19 @@ _import_seconds = _time.perf_counter() - _import_started
 
 
 def __getattr__(name: str) -> Any:
+    if name in _SUBPACKAGES:
+        return importlib.import_module(f"crmkit.{name}")
+    if name in _LAZY_NAMES:
+        value = getattr(importlib.import_module(_LAZY_NAMES[name]), name)
+        globals()[name] = value
+        return value
     if name == "__version__":
         try:
             return version("crmkit")
         except PackageNotFoundError:  # pragma: no cover - running from a source tree
             return "0+unknown"
     raise AttributeError(f"module 'crmkit' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
