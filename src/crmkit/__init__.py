@@ -27,7 +27,6 @@ import time as _time
 _import_started = _time.perf_counter()
 
 import importlib
-from importlib.metadata import PackageNotFoundError, version
 from typing import TYPE_CHECKING, Any
 
 from crmkit.exceptions import (
@@ -140,10 +139,9 @@ def __getattr__(name: str) -> Any:
         globals()[name] = value
         return value
     if name == "__version__":
-        try:
-            return version("crmkit")
-        except PackageNotFoundError:  # pragma: no cover - running from a source tree
-            return "0+unknown"
+        from crmkit._version import crmkit_version
+
+        return crmkit_version()
     raise AttributeError(f"module 'crmkit' has no attribute {name!r}")
 
 

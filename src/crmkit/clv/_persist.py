@@ -59,9 +59,9 @@ def _families() -> dict[str, type[Any]]:
 
 
 def _version() -> str:
-    import crmkit
+    from crmkit._version import crmkit_version
 
-    return str(crmkit.__version__)
+    return crmkit_version()
 
 
 def _encode_float(value: float) -> float | str:

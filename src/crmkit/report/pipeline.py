@@ -639,7 +639,9 @@ def build_report(
         index=False,
     )
     ctx.highlights[:0] = [f"{k}: {v}" for k, v in ctx.headline.items()]
-    from crmkit import __version__
+    from crmkit._version import crmkit_version
+
+    __version__ = crmkit_version()
 
     timings["headline and page"] = time.perf_counter() - started
     timings = {**dict(spent or {}), **timings}
