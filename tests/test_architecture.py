@@ -199,7 +199,6 @@ DEFERRED_CYCLES_ALLOWED = {
     "crmkit._periods",  # the time-units package change
     "crmkit._dask_summary",  # the transactions package change
     "crmkit.transactions",
-    "crmkit.clv._persist",  # the family registry for loading saved fits
     "crmkit.clv._dask",
     "crmkit.clv._pareto_ratio",
     "crmkit.clv._special",

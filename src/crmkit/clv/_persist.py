@@ -38,24 +38,30 @@ _NON_FINITE = {"inf": math.inf, "-inf": -math.inf, "nan": math.nan}
 _KINDS = ("model", "fit_result")
 
 
-def _families() -> dict[str, type[Any]]:
-    # imported here: the model modules import this one for the Persistable mixin
-    from crmkit.clv.bgbb import BetaGeoBetaBinom
-    from crmkit.clv.bgnbd import BetaGeo
-    from crmkit.clv.gammagamma import GammaGamma
-    from crmkit.clv.mbgnbd import ModifiedBetaGeo
-    from crmkit.clv.paretonbd import ParetoNBD
-    from crmkit.clv.sbg import ShiftedBetaGeometric
+_FAMILY_NAMES = frozenset(
+    {
+        "BetaGeo",
+        "BetaGeoBetaBinom",
+        "GammaGamma",
+        "ModifiedBetaGeo",
+        "ParetoNBD",
+        "ShiftedBetaGeometric",
+    }
+)
+"""The model families a document may name; nothing else is ever created by loading."""
 
-    classes: tuple[type[Any], ...] = (
-        BetaGeo,
-        BetaGeoBetaBinom,
-        GammaGamma,
-        ModifiedBetaGeo,
-        ParetoNBD,
-        ShiftedBetaGeometric,
-    )
-    return {cls.__name__: cls for cls in classes}
+_REGISTRY: dict[str, type[Any]] = {}
+
+
+def _families() -> dict[str, type[Any]]:
+    # each family registers itself when its class is defined (Persistable.__init_subclass__);
+    # importing any crmkit.clv module runs crmkit/clv/__init__.py, which defines them all
+    missing = _FAMILY_NAMES - _REGISTRY.keys()
+    if missing:  # pragma: no cover - only if a family module failed to load
+        raise InvalidValueError(
+            f"the model families {sorted(missing)} are not loaded; import crmkit.clv first."
+        )
+    return {name: _REGISTRY[name] for name in _FAMILY_NAMES}
 
 
 def _version() -> str:
@@ -146,8 +152,7 @@ def to_dict(obj: Any) -> dict[str, Any]:
     >>> from_dict(d) == BetaGeo(r=0.243, alpha=4.414, a=0.793, b=2.426, time_unit="W")
     True
     """
-    from crmkit.clv._base import FitResult
-
+    FitResult = _REGISTRY["FitResult"]  # the class, registered when it is defined
     header = {"schema": SCHEMA_VERSION, "version": _version()}
     if isinstance(obj, FitResult):
         if not _is_model(obj.model):
@@ -252,8 +257,7 @@ def _str_list(data: Mapping[str, Any], key: str) -> tuple[str, ...]:
 
 
 def _fit_from_dict(data: Mapping[str, Any]) -> Any:
-    from crmkit.clv._base import FitResult
-
+    FitResult = _REGISTRY["FitResult"]  # the class, registered when it is defined
     model = _model_from_body(_require(data, "model", "the fit result"), "the fit result's model")
     names = _str_list(data, "param_names")
     raw = _require(data, "estimates", "the fit result")
@@ -380,6 +384,13 @@ class Persistable:
     """Mixin: ``to_dict`` / ``from_dict`` / ``to_json`` / ``from_json`` on a class."""
 
     __slots__ = ()
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        # attrs' slotted classes are created twice; the last definition (the real class) wins
+        registered = _FAMILY_NAMES | {"FitResult"}
+        if cls.__name__ in registered and cls.__module__.startswith("crmkit.clv."):
+            _REGISTRY[cls.__name__] = cls
 
     def to_dict(self) -> dict[str, Any]:
         """Return this object as a dictionary of JSON types (see ``from_dict``)."""
