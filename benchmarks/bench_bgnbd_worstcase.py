@@ -106,13 +106,13 @@ def main() -> None:
     ours: dict[str, float] = {}
     params: dict[str, dict[str, float]] = {}
     warm = cases["cont"][1].iloc[:10]
-    model.conditional_expected_purchases(39.0, warm)
+    model.conditional_expected_purchases(warm, t=39.0)
     customer_lifetime_value(model, gg, warm, horizon=12, time_unit="W", discount_rate=0.01)
     for case, (fit_df, pred_df) in cases.items():
         fit, ours[case + "_fit"] = timed(lambda df=fit_df: BetaGeo.fit(df, time_unit="W"))
         params[case] = fit.params
         _, ours[case + "_pred"] = timed(
-            lambda df=pred_df: model.conditional_expected_purchases(39.0, df)
+            lambda df=pred_df: model.conditional_expected_purchases(df, t=39.0)
         )
         _, ours[case + "_clv"] = timed(
             lambda df=pred_df: customer_lifetime_value(

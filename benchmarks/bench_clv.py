@@ -124,7 +124,7 @@ def run_crmkit(data: dict[str, np.ndarray]) -> dict[str, object]:
     out["bg_params"] = bg.params
     out["bg_unique"] = bg.n_unique
     t0 = time.perf_counter()
-    bg.model.conditional_expected_purchases(12.0, bg_df)
+    bg.model.conditional_expected_purchases(bg_df, t=12.0)
     out["bg_predict"] = time.perf_counter() - t0
     t0 = time.perf_counter()
     pn = ParetoNBD.fit(pn_df)

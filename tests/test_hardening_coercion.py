@@ -74,7 +74,7 @@ def test_horizons_must_be_real_numbers() -> None:
     with pytest.raises(InvalidValueError, match="boolean"):
         bg.expected_purchases(np.array([True]))
     with pytest.raises(InvalidValueError, match="not a real number"):
-        bg.conditional_expected_purchases("5", s)
+        bg.conditional_expected_purchases(s, t="5")
     with pytest.raises(InvalidValueError, match="not real numbers"):
         bg.probability_of_purchases(["1"], 5)
     bgbb = clv.BetaGeoBetaBinom(alpha=1.2, beta=0.75, gamma=0.66, delta=2.78)

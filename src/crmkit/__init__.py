@@ -56,6 +56,7 @@ if TYPE_CHECKING:  # type checkers see every name; at run time they load on firs
         timeunits,
         transactions,
     )
+    from crmkit._intervals import ConfidenceInterval
     from crmkit.timeunits import TimeUnit
     from crmkit.transactions import (
         DataQuality,
@@ -87,6 +88,7 @@ _SUBPACKAGES = frozenset(
 """Subpackages loaded on first attribute access (PEP 562), so ``import crmkit`` stays cheap."""
 
 _LAZY_NAMES = {
+    "ConfidenceInterval": "crmkit._intervals",
     "TimeUnit": "crmkit.timeunits",
     "DataQuality": "crmkit.transactions",
     "PurchaseOccasions": "crmkit.transactions",
@@ -97,6 +99,7 @@ _LAZY_NAMES = {
 """Top-level shortcuts and the module each is loaded from on first use."""
 
 __all__ = [
+    "ConfidenceInterval",
     "ConvergenceError",
     "ConvergenceWarning",
     "CrmkitError",

@@ -9,11 +9,12 @@ code written against crmkit 0.1).
 from __future__ import annotations
 
 import functools
+import inspect
 import warnings
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-__all__ = ["renamed_keywords"]
+__all__ = ["call_with_horizon", "horizon_keyword", "renamed_keywords"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -78,3 +79,102 @@ def renamed_keywords(**renames: str) -> Callable[[F], F]:
         return wrapper  # type: ignore[return-value]
 
     return decorate
+
+
+def _is_frame(value: Any) -> bool:
+    """A pandas or dask frame (anything with columns), i.e. the data of a prediction."""
+    return hasattr(value, "columns") and hasattr(value, "index")
+
+
+def horizon_keyword(method: F) -> F:
+    """Accept the crmkit 0.1 call shapes of a prediction method for one release.
+
+    In crmkit 0.1 some predictions took the horizon first (``model.m(t, summary)``) and
+    others second (``model.m(summary, t)``). The method now takes the data first and
+    the horizon as the keyword ``t=``. A call with the horizon passed by position,
+    before or after the data, still works, warns with a :class:`DeprecationWarning`
+    naming the new form, and is passed on as ``m(summary, t=...)``.
+
+    Examples
+    --------
+    >>> import warnings
+    >>> import pandas as pd
+    >>> class Model:
+    ...     @horizon_keyword
+    ...     def predict(self, summary, *, t):
+    ...         return len(summary), t
+    >>> s = pd.DataFrame({"frequency": [1, 2]})
+    >>> Model().predict(s, t=39)
+    (2, 39)
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     Model().predict(39, s)
+    (2, 39)
+    >>> str(caught[0].message).split(";")[1]
+    ' call predict(summary, t=...) instead.'
+    """
+    name = method.__name__
+
+    @functools.wraps(method)
+    def wrapper(self: Any, *args: Any, **kwargs: Any) -> Any:
+        frames = [a for a in args if _is_frame(a)]
+        others = [a for a in args if not _is_frame(a)]
+        data_by_name = len(args) == 1 and not frames and "summary" in kwargs
+        if not (data_by_name or (len(frames) == 1 and len(others) == 1 and len(args) == 2)):
+            return method(self, *args, **kwargs)
+        if "t" in kwargs:
+            raise TypeError(f"{name}() got the horizon twice: by position and as t=.")
+        if data_by_name:
+            shape = "t, summary=..."
+            data = kwargs.pop("summary")
+        else:
+            shape = "t, summary" if args[0] is others[0] else "summary, t"
+            data = frames[0]
+        warnings.warn(
+            f"{name}({shape}) with the horizon by position is deprecated and will stop "
+            f"working in crmkit {REMOVED_IN}; call {name}(summary, t=...) instead.",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return method(self, data, t=others[0], **kwargs)
+
+    wrapper.__crmkit_horizon_keyword__ = True  # type: ignore[attr-defined]
+    return wrapper  # type: ignore[return-value]
+
+
+def call_with_horizon(method: Callable[..., Any], data: Any, t: Any) -> Any:
+    """Call a model's prediction ``method(data, t=t)``, also for a user's model written
+    for crmkit 0.1, whose methods took the horizon first (``method(t, data)``).
+
+    Such a method (first parameter named ``t``, not keyword-only) is still called the old
+    way for one release, with a :class:`DeprecationWarning` saying how to update it.
+
+    Examples
+    --------
+    >>> import warnings
+    >>> class Old:
+    ...     def conditional_expected_purchases(self, t, summary):
+    ...         return t * len(summary)
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     call_with_horizon(Old().conditional_expected_purchases, [1, 2], 10)
+    20
+    >>> "conditional_expected_purchases(self, summary, *, t)" in str(caught[0].message)
+    True
+    """
+    try:
+        params = list(inspect.signature(method).parameters.values())
+    except (TypeError, ValueError):  # builtins without a signature: assume the new form
+        return method(data, t=t)
+    first = next((p for p in params if p.kind is not inspect.Parameter.VAR_KEYWORD), None)
+    if first is None or first.name != "t" or first.kind is inspect.Parameter.KEYWORD_ONLY:
+        return method(data, t=t)
+    name = getattr(method, "__name__", "method")
+    warnings.warn(
+        f"{getattr(method, '__qualname__', name)} takes the horizon first, as crmkit 0.1 "
+        f"models did; define it as {name}(self, summary, *, t) (the data first, the horizon "
+        f"as the keyword t). The old order stops working in crmkit {REMOVED_IN}.",
+        DeprecationWarning,
+        stacklevel=3,
+    )
+    return method(t, data)

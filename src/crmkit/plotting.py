@@ -305,7 +305,7 @@ def frequency_recency_matrix(
         z = np.asarray(model.probability_alive(grid), dtype=np.float64)
         label, vmax = "P(alive)", 1.0
     else:
-        z = np.asarray(model.conditional_expected_purchases(t, grid), dtype=np.float64)
+        z = np.asarray(model.conditional_expected_purchases(grid, t=t), dtype=np.float64)
         label, vmax = f"expected purchases in next {t:g}", float(np.max(z))
     ax = _axes(ax)
     image = ax.imshow(

@@ -31,7 +31,7 @@ class PoissonNoChurn:
     def expected_purchases(self, t: object) -> np.ndarray:
         return self.rate * np.asarray(t, dtype=np.float64)
 
-    def conditional_expected_purchases(self, t: float, summary: pd.DataFrame) -> pd.Series:
+    def conditional_expected_purchases(self, summary: pd.DataFrame, *, t: float) -> pd.Series:
         return pd.Series(self.rate * float(t), index=summary.index)
 
     def probability_alive(self, summary: pd.DataFrame) -> pd.Series:
@@ -62,7 +62,7 @@ def _check_lifetimes_predictions(model: Any, lt: dict[str, Any], *, pmf: bool = 
         model.expected_purchases(horizons), list(lt["expected_purchases"].values()), rtol=rtol
     )
     np.testing.assert_allclose(
-        model.conditional_expected_purchases(39.0, cust).to_numpy(),
+        model.conditional_expected_purchases(cust, t=39.0).to_numpy(),
         lt["conditional_expected_purchases_39"],
         rtol=rtol,
     )

@@ -62,7 +62,7 @@ def test_published_predictions(fitted, donations: pd.DataFrame, reference_dir: P
     fit_tab = ref["expected_donors_with_x_repeat"]
     expected = 11104 * model.probability_of_purchases(fit_tab["x"], 6)
     np.testing.assert_allclose(expected, fit_tab["value"], atol=tol["expected_donors_abs"])
-    total = (model.conditional_expected_purchases(5, donations) * donations["weights"]).sum()
+    total = (model.conditional_expected_purchases(donations, t=5) * donations["weights"]).sum()
     assert total == pytest.approx(
         ref["conditional_expected_total_2002_2006"]["value"], abs=tol["conditional_total_abs"]
     )
@@ -76,7 +76,7 @@ def test_matches_lifetimes(fitted, reference_dir: Path) -> None:  # type: ignore
     data = pd.DataFrame(ref["inputs"])
     rel = ref["tolerance"]["predictions_rel"]
     np.testing.assert_allclose(
-        model.conditional_expected_purchases(5, data),
+        model.conditional_expected_purchases(data, t=5),
         ref["conditional_expected_purchases_5"],
         rtol=rel,
     )
@@ -112,8 +112,8 @@ def test_gamma_one_is_the_limit() -> None:
         float(near.expected_purchases(10)), rel=1e-6
     )
     np.testing.assert_allclose(
-        at_one.conditional_expected_purchases(5, data),
-        near.conditional_expected_purchases(5, data),
+        at_one.conditional_expected_purchases(data, t=5),
+        near.conditional_expected_purchases(data, t=5),
         rtol=1e-6,
     )
 
@@ -184,7 +184,7 @@ def test_probability_alive_in_unit_interval(params, n, data) -> None:  # type: i
     e = model.expected_purchases(np.arange(n + 1))
     assert e[0] == 0.0
     assert np.all(np.diff(e) >= -1e-12)
-    c = float(model.conditional_expected_purchases(3, frame).iloc[0])
+    c = float(model.conditional_expected_purchases(frame, t=3).iloc[0])
     assert 0.0 <= c <= 3.0
 
 
@@ -194,7 +194,7 @@ def test_no_repeat_buyers_warns_degenerate() -> None:
         warnings.simplefilter("always")
         fit = BetaGeoBetaBinom.fit(data)
     assert any(issubclass(w.category, DegenerateDataWarning) for w in caught)
-    predicted = fit.model.conditional_expected_purchases(5, data)
+    predicted = fit.model.conditional_expected_purchases(data, t=5)
     assert np.all(np.isfinite(predicted))
     assert float(predicted.iloc[0]) < 0.01
 

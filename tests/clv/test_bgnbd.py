@@ -51,7 +51,7 @@ def test_published_conditional_expectation(ref: dict) -> None:
     inp = ex["inputs"]
     model = BetaGeo(**inp["params"])
     s = pd.DataFrame({"frequency": [inp["x"]], "recency": [inp["t_x"]], "T": [inp["T"]]})
-    got = model.conditional_expected_purchases(inp["t"], s).iloc[0]
+    got = model.conditional_expected_purchases(s, t=inp["t"]).iloc[0]
     assert got == pytest.approx(ex["value"], abs=ex["tolerance"]["abs"])
 
 
@@ -76,7 +76,7 @@ def test_mpmath_hard_points(reference_dir: Path) -> None:
         assert model.probability_alive(s).iloc[0] == pytest.approx(
             e["probability_alive"], rel=rtol, abs=1e-12
         )
-        assert model.conditional_expected_purchases(e["t"], s).iloc[0] == pytest.approx(
+        assert model.conditional_expected_purchases(s, t=e["t"]).iloc[0] == pytest.approx(
             e["conditional_expected_purchases"], rel=rtol, abs=1e-12
         )
 
@@ -113,11 +113,11 @@ def test_future_alive_and_no_purchase_by_direct_integration() -> None:
     base = _posterior_integral(model, x, T, lambda lam, p: 1.0)
     later = _posterior_integral(model, x, T, lambda lam, p: np.exp(-lam * p * t))
     silent = _posterior_integral(model, x, T, lambda lam, p: np.exp(-lam * t))
-    assert model.probability_alive(s, t).iloc[0] == pytest.approx(
+    assert model.probability_alive(s, t=t).iloc[0] == pytest.approx(
         alive_now * later / base, rel=1e-6
     )
     expected_np = 1.0 - alive_now + alive_now * silent / base
-    assert model.probability_no_purchase(t, s).iloc[0] == pytest.approx(expected_np, rel=1e-6)
+    assert model.probability_no_purchase(s, t=t).iloc[0] == pytest.approx(expected_np, rel=1e-6)
 
 
 def test_parameter_recovery_100k() -> None:
@@ -142,14 +142,14 @@ def test_repeat_frequency_table(cdnow: pd.DataFrame) -> None:
 
 def test_output_shapes_and_index(cdnow: pd.DataFrame) -> None:
     head = cdnow.head(5)
-    series = PUBLISHED.conditional_expected_purchases(12, head)
+    series = PUBLISHED.conditional_expected_purchases(head, t=12)
     assert isinstance(series, pd.Series)
     assert series.index.equals(head.index)
-    frame = PUBLISHED.conditional_expected_purchases([0, 12, 52], head)
+    frame = PUBLISHED.conditional_expected_purchases(head, t=[0, 12, 52])
     assert isinstance(frame, pd.DataFrame)
     assert frame.shape == (5, 3)
     assert (frame[0.0] == 0).all()
-    alive = PUBLISHED.probability_alive(head, [0, 10])
+    alive = PUBLISHED.probability_alive(head, t=[0, 10])
     assert (alive[10.0] <= alive[0.0]).all()
 
 
@@ -177,7 +177,7 @@ def test_all_one_time_buyers_warns_not_nan() -> None:
         fit = BetaGeo.fit(s)
     assert all(np.isfinite(v) for v in fit.params.values())
     assert not fit.converged
-    assert np.all(np.isfinite(fit.model.conditional_expected_purchases(10, s)))
+    assert np.all(np.isfinite(fit.model.conditional_expected_purchases(s, t=10)))
 
 
 @pytest.mark.parametrize(
@@ -199,7 +199,7 @@ def test_bad_input_raises(frame: pd.DataFrame, error: type[Exception]) -> None:
 
 def test_bad_horizon_raises(cdnow: pd.DataFrame) -> None:
     with pytest.raises(InvalidValueError, match="t="):
-        PUBLISHED.conditional_expected_purchases(-1.0, cdnow)
+        PUBLISHED.conditional_expected_purchases(cdnow, t=-1.0)
     with pytest.raises(InvalidValueError):
         PUBLISHED.probability_of_purchases(1.5, 10.0)
 

@@ -39,9 +39,9 @@ def test_mpmath_grid() -> None:
         got = {
             "log_likelihood": model.log_likelihood(s),
             "p_alive": float(model.probability_alive(s).iloc[0]),
-            "p_alive_at_t": float(model.probability_alive(s, pt["t"]).iloc[0]),
+            "p_alive_at_t": float(model.probability_alive(s, t=pt["t"]).iloc[0]),
             "conditional_expected_purchases": float(
-                model.conditional_expected_purchases(pt["t"], s).iloc[0]
+                model.conditional_expected_purchases(s, t=pt["t"]).iloc[0]
             ),
         }
         for key, value in got.items():
@@ -77,7 +77,7 @@ def test_measured_case_large_a_b() -> None:
         assert want == pytest.approx(_mp_conditional(0.589, 2.79, a, b, 1, 5, 20, 10, 50))
         start = time.perf_counter()
         got = float(
-            BetaGeo(r=0.589, alpha=2.79, a=a, b=b).conditional_expected_purchases(10, s).iloc[0]
+            BetaGeo(r=0.589, alpha=2.79, a=a, b=b).conditional_expected_purchases(s, t=10).iloc[0]
         )
         assert time.perf_counter() - start < 0.5
         assert got == pytest.approx(want, rel=1e-10)
@@ -100,9 +100,9 @@ def test_huge_and_tiny_parameters_are_finite_and_fast(cls: type[BetaGeo]) -> Non
         model = cls(r=r, alpha=alpha, a=a, b=b)
         start = time.perf_counter()
         out = [
-            model.conditional_expected_purchases([0.0, 1.0, 1e4], s).to_numpy(),
-            model.probability_alive(s, [0.0, 10.0]).to_numpy(),
-            model.probability_no_purchase(10.0, s).to_numpy(),
+            model.conditional_expected_purchases(s, t=[0.0, 1.0, 1e4]).to_numpy(),
+            model.probability_alive(s, t=[0.0, 10.0]).to_numpy(),
+            model.probability_no_purchase(s, t=10.0).to_numpy(),
             np.asarray(model.expected_purchases([1.0, 1e4])),
             np.asarray(model.probability_of_purchases([0, 3], 10.0)),
         ]
@@ -139,8 +139,8 @@ def test_fixed_p_limit(cls: type[BetaGeo], p: float) -> None:
         model = cls(r=r, alpha=alpha, a=p * n, b=(1 - p) * n)
         alive, alive_t, cond = _fixed_p(r, alpha, p, x, tx, T, t, cls._shift)
         assert float(model.probability_alive(s).iloc[0]) == pytest.approx(alive, rel=1e-8)
-        assert float(model.probability_alive(s, t).iloc[0]) == pytest.approx(alive_t, rel=1e-8)
-        got = float(model.conditional_expected_purchases(t, s).iloc[0])
+        assert float(model.probability_alive(s, t=t).iloc[0]) == pytest.approx(alive_t, rel=1e-8)
+        got = float(model.conditional_expected_purchases(s, t=t).iloc[0])
         assert got == pytest.approx(cond, rel=1e-8)
         new = (1.0 - (alpha / (alpha + p * t)) ** r) / p * (1.0 - p if cls._shift else 1.0)
         assert float(model.expected_purchases(t)) == pytest.approx(new, rel=1e-8)

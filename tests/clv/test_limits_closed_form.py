@@ -207,12 +207,12 @@ def _assert_bgbb_is_limit(m: BetaGeoBetaBinom, data: pd.DataFrame, p: float, th:
         assert np.allclose(m.probability_of_purchases(k, nn), dist, rtol=TOL, atol=0)
     for ahead in (1, 4):
         alive = p**x * (1 - p) ** (n - x) * (1 - th) ** (n + ahead) / lik
-        got = m.probability_alive(data, m=ahead).to_numpy()
+        got = m.probability_alive(data, t=ahead).to_numpy()
         assert np.allclose(got, alive, rtol=TOL, atol=0)
     for horizon in (1, 10):
         future = sum((1 - th) ** (n + s) for s in range(1, horizon + 1))
         cond = p ** (x + 1) * (1 - p) ** (n - x) * future / lik
-        got = m.conditional_expected_purchases(horizon, data).to_numpy()
+        got = m.conditional_expected_purchases(data, t=horizon).to_numpy()
         assert np.allclose(got, cond, rtol=TOL, atol=0)
 
 
@@ -342,7 +342,7 @@ def test_bgbb_one_dropout_probability_with_heterogeneous_purchasing() -> None:
     assert np.allclose(m.probability_alive(data).to_numpy(), alive, rtol=TOL, atol=0)
     future = sum((1 - th) ** (n + s) for s in range(1, 6))
     cond = _beta_ratio(a, b, x + 1, n - x) * future / row_lik
-    got = m.conditional_expected_purchases(5, data).to_numpy()
+    got = m.conditional_expected_purchases(data, t=5).to_numpy()
     assert np.allclose(got, cond, rtol=TOL, atol=0)
 
 
@@ -383,9 +383,9 @@ def test_bgbb_without_dropout_is_the_beta_binomial() -> None:
         k = np.arange(nn + 1, dtype=float)
         dist = special.comb(nn, k) * _beta_ratio(a, b, k, nn - k)
         assert np.allclose(m.probability_of_purchases(k, nn), dist, rtol=TOL, atol=0)
-    assert np.allclose(m.probability_alive(data, m=3).to_numpy(), 1.0, rtol=TOL, atol=0)
+    assert np.allclose(m.probability_alive(data, t=3).to_numpy(), 1.0, rtol=TOL, atol=0)
     cond = 5.0 * (a + xf) / (a + b + 8.0)  # posterior mean of p times 5 opportunities
-    got = m.conditional_expected_purchases(5, data).to_numpy()
+    got = m.conditional_expected_purchases(data, t=5).to_numpy()
     assert np.allclose(got, cond, rtol=TOL, atol=0)
 
 

@@ -96,9 +96,9 @@ def test_predictions_bounded_and_finite(
     r, alpha, a, b = params
     model = ModifiedBetaGeo(r=r, alpha=alpha, a=a, b=b)
     s = pd.DataFrame({"frequency": [x], "recency": [frac * T if x else 0.0], "T": [T]})
-    alive = model.probability_alive(s, [0.0, t]).to_numpy()
+    alive = model.probability_alive(s, t=[0.0, t]).to_numpy()
     assert np.all((alive >= 0) & (alive <= 1))
-    cond = model.conditional_expected_purchases(t, s).iloc[0]
+    cond = model.conditional_expected_purchases(s, t=t).iloc[0]
     assert np.isfinite(cond)
     assert cond >= 0
     values = model.expected_purchases([0.0, t / 2, t])

@@ -46,7 +46,7 @@ def _predict(model: ParetoNBD, x: float, tx: float, T: float) -> tuple[float, fl
     frame = _frame(x, tx, T)
     pa = float(model.probability_alive(frame).iloc[0])
     cond = [
-        float(np.asarray(model.conditional_expected_purchases(t, frame)).ravel()[0])
+        float(np.asarray(model.conditional_expected_purchases(frame, t=t)).ravel()[0])
         for t in GRID.T_HORIZONS
     ]
     return ll, pa, cond
@@ -129,7 +129,7 @@ def test_limit_constant_dropout_rate(x: float, tx: float, T: float) -> None:
     model = ParetoNBD(r=0.8, alpha=4.0, s=mu * beta, beta=beta)
     frame = _frame(x, tx, T)
     assert float(model.probability_alive(frame).iloc[0]) == pytest.approx(float(p_lim), abs=1e-8)
-    got = float(np.asarray(model.conditional_expected_purchases(1.0, frame)).ravel()[0])
+    got = float(np.asarray(model.conditional_expected_purchases(frame, t=1.0)).ravel()[0])
     assert got == pytest.approx(float(e_lim), rel=1e-8)
 
 
@@ -146,7 +146,7 @@ def test_limit_no_dropout_is_nbd(s: float, beta: float) -> None:
         frame = _frame(x, tx, T)
         assert float(model.probability_alive(frame).iloc[0]) == pytest.approx(1.0, abs=1e-8)
         for t in (1.0, 10.0):
-            got = float(np.asarray(model.conditional_expected_purchases(t, frame)).ravel()[0])
+            got = float(np.asarray(model.conditional_expected_purchases(frame, t=t)).ravel()[0])
             assert got == pytest.approx((r + x) * t / (alpha + T), rel=1e-8)
         ll = float(model._log_likelihood_rows(np.array([x]), np.array([tx]), np.array([T]))[0])
         mp.mp.dps = 30
@@ -184,10 +184,10 @@ def test_extreme_parameters_finite(r: float, alpha: float, s: float, beta: float
     assert np.isfinite(pa).all()
     assert (pa >= 0).all()
     assert (pa <= 1).all()
-    ce = np.asarray(model.conditional_expected_purchases(10.0, frame))
+    ce = np.asarray(model.conditional_expected_purchases(frame, t=10.0))
     assert np.isfinite(ce).all()
     assert (ce >= 0).all()
-    pn = np.asarray(model.probability_no_purchase(10.0, frame))
+    pn = np.asarray(model.probability_no_purchase(frame, t=10.0))
     assert np.isfinite(pn).all()
     assert (pn >= 0).all()
     assert (pn <= 1 + 1e-12).all()

@@ -93,7 +93,7 @@ def test_future_alive_and_no_purchase_by_direct_integration() -> None:
     alive_now = float(model.probability_alive(s).iloc[0])
     base = _alive_integral(model, x, T, lambda lam, mu: 1.0)
     later = _alive_integral(model, x, T, lambda lam, mu: np.exp(-mu * t))
-    assert model.probability_alive(s, t).iloc[0] == pytest.approx(
+    assert model.probability_alive(s, t=t).iloc[0] == pytest.approx(
         alive_now * later / base, rel=1e-6
     )
 
@@ -102,7 +102,7 @@ def test_future_alive_and_no_purchase_by_direct_integration() -> None:
         return float(mu / rate + lam / rate * np.exp(-rate * t))
 
     expected = 1.0 - alive_now + alive_now * _alive_integral(model, x, T, silent) / base
-    assert model.probability_no_purchase(t, s).iloc[0] == pytest.approx(expected, rel=1e-6)
+    assert model.probability_no_purchase(s, t=t).iloc[0] == pytest.approx(expected, rel=1e-6)
 
 
 def test_pmf_is_a_distribution_with_the_right_mean() -> None:
@@ -162,9 +162,9 @@ def test_heavy_buyers_stay_finite() -> None:
     )
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        cond = PUBLISHED.conditional_expected_purchases([1.0, 52.0], s)
-        alive = PUBLISHED.probability_alive(s, [0.0, 52.0])
-        quiet = PUBLISHED.probability_no_purchase(52.0, s)
+        cond = PUBLISHED.conditional_expected_purchases(s, t=[1.0, 52.0])
+        alive = PUBLISHED.probability_alive(s, t=[0.0, 52.0])
+        quiet = PUBLISHED.probability_no_purchase(s, t=52.0)
         ll = PUBLISHED.log_likelihood(s)
     assert np.all(np.isfinite(cond.to_numpy()))
     assert np.all(np.isfinite(alive.to_numpy()))

@@ -104,8 +104,8 @@ def test_loaded_model_predicts_the_same(fits: dict[str, FitResult[Any]], tmp_pat
     path.write_text(fits["bgnbd"].model.to_json())
     model = BetaGeo.from_json(path.read_text())
     summary = load_cdnow_summary()
-    a = fits["bgnbd"].model.conditional_expected_purchases(39, summary)
-    b = model.conditional_expected_purchases(39, summary)
+    a = fits["bgnbd"].model.conditional_expected_purchases(summary, t=39)
+    b = model.conditional_expected_purchases(summary, t=39)
     np.testing.assert_array_equal(a.to_numpy(), b.to_numpy())
 
 

@@ -67,10 +67,10 @@ def _check_nonnegative(values: Any, name: str) -> None:
 
 def _transaction_calls(model: Any, summary: pd.DataFrame, t: float) -> None:
     _check_probability(model.probability_alive(summary), "probability_alive")
-    _check_probability(model.probability_alive(summary, [0.0, t]), "probability_alive(t)")
-    _check_probability(model.probability_no_purchase(t, summary), "probability_no_purchase")
+    _check_probability(model.probability_alive(summary, t=[0.0, t]), "probability_alive(t)")
+    _check_probability(model.probability_no_purchase(summary, t=t), "probability_no_purchase")
     _check_nonnegative(
-        model.conditional_expected_purchases(t, summary), "conditional_expected_purchases"
+        model.conditional_expected_purchases(summary, t=t), "conditional_expected_purchases"
     )
     _check_nonnegative(model.expected_purchases([0.0, t]), "expected_purchases")
     _check_probability(model.probability_of_purchases([0, 1, 10], t), "probability_of_purchases")
@@ -161,7 +161,7 @@ def test_bgbb_public_calls(
     data = pd.DataFrame({"frequency": x, "recency": rec, "n_periods": [n] * len(x)})
     _check_probability(model.probability_alive(data), "probability_alive")
     _check_nonnegative(
-        model.conditional_expected_purchases(t, data), "conditional_expected_purchases"
+        model.conditional_expected_purchases(data, t=t), "conditional_expected_purchases"
     )
     _check_nonnegative(model.expected_purchases([0, t]), "expected_purchases")
     _check_probability(

@@ -25,9 +25,9 @@ def summary() -> pd.DataFrame:
 
 def _calls(model: Any) -> dict[str, Any]:
     return {
-        "conditional_expected_purchases": lambda s: model.conditional_expected_purchases(39, s),
+        "conditional_expected_purchases": lambda s: model.conditional_expected_purchases(s, t=39),
         "probability_alive": model.probability_alive,
-        "probability_no_purchase": lambda s: model.probability_no_purchase(10, s),
+        "probability_no_purchase": lambda s: model.probability_no_purchase(s, t=10),
     }
 
 

@@ -47,12 +47,12 @@ def test_predictions_bounded_and_finite(
     x, frac, T = hist
     tx = frac * T if x > 0 else 0.0
     frame = pd.DataFrame({"frequency": [x], "recency": [tx], "T": [T]})
-    alive = model.probability_alive(frame, [0.0, t]).to_numpy()
+    alive = model.probability_alive(frame, t=[0.0, t]).to_numpy()
     assert np.all((alive >= 0) & (alive <= 1))
-    cond = model.conditional_expected_purchases(t, frame).iloc[0]
+    cond = model.conditional_expected_purchases(frame, t=t).iloc[0]
     assert np.isfinite(cond)
     assert cond >= 0
-    assert 0.0 <= model.probability_no_purchase(t, frame).iloc[0] <= 1.0
+    assert 0.0 <= model.probability_no_purchase(frame, t=t).iloc[0] <= 1.0
     assert np.isfinite(model.log_likelihood(frame))
 
 

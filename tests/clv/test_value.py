@@ -101,8 +101,8 @@ def test_gamma_gamma_spend_and_compression() -> None:
     spend = gg.conditional_expected_spend(summary)
     by_hand = sum(
         (
-            bb.conditional_expected_purchases(k, summary)
-            - bb.conditional_expected_purchases(k - 1, summary)
+            bb.conditional_expected_purchases(summary, t=k)
+            - bb.conditional_expected_purchases(summary, t=k - 1)
         )
         / 1.1**k
         for k in range(1, 4)
@@ -198,7 +198,7 @@ def test_crmkit_models_value_all_periods_in_one_call() -> None:
     ):
         got = customer_lifetime_value(model, 10.0, s, horizon=5, time_unit="W", discount_rate=0.02)
         cum = np.column_stack(
-            [model.conditional_expected_purchases(float(k), s).to_numpy() for k in range(6)]
+            [model.conditional_expected_purchases(s, t=float(k)).to_numpy() for k in range(6)]
         )
         want = 10.0 * (np.diff(cum, axis=1) @ (1.02 ** -np.arange(1.0, 6.0)))
         np.testing.assert_allclose(got.to_numpy(), want, rtol=1e-12)

@@ -82,16 +82,16 @@ def test_predictions_equal_pandas(summaries: tuple[Any, pd.DataFrame], family: A
     _same(
         [
             (
-                m.conditional_expected_purchases(13, lazy),
-                m.conditional_expected_purchases(13, frame),
+                m.conditional_expected_purchases(lazy, t=13),
+                m.conditional_expected_purchases(frame, t=13),
             ),
             (
-                m.conditional_expected_purchases([4, 52], summary=lazy),
-                m.conditional_expected_purchases([4, 52], frame),
+                m.conditional_expected_purchases(lazy, t=[4, 52]),
+                m.conditional_expected_purchases(frame, t=[4, 52]),
             ),
             (m.probability_alive(lazy), m.probability_alive(frame)),
-            (m.probability_alive(lazy, [0, 26]), m.probability_alive(frame, [0, 26])),
-            (m.probability_no_purchase(8, summary=lazy), m.probability_no_purchase(8, frame)),
+            (m.probability_alive(lazy, t=[0, 26]), m.probability_alive(frame, t=[0, 26])),
+            (m.probability_no_purchase(lazy, t=8), m.probability_no_purchase(frame, t=8)),
         ]
     )
 
@@ -126,7 +126,7 @@ def test_prediction_interval_equals_pandas(summaries: tuple[Any, pd.DataFrame]) 
     expected = prediction_interval(fit, lambda m: m.probability_alive(frame), n_draws=40, rng=7)
     _same([(got, expected)])
     with pytest.raises(InvalidValueError, match="one dask Series per"):
-        prediction_interval(fit, lambda m: m.probability_alive(lazy, [0, 4]), n_draws=3)
+        prediction_interval(fit, lambda m: m.probability_alive(lazy, t=[0, 4]), n_draws=3)
 
 
 class _Steady:
@@ -134,7 +134,7 @@ class _Steady:
 
     time_unit = "W"
 
-    def conditional_expected_purchases(self, t: float, summary: pd.DataFrame) -> pd.Series:
+    def conditional_expected_purchases(self, summary: pd.DataFrame, *, t: float) -> pd.Series:
         return pd.Series(0.1 * t, index=summary.index)
 
 

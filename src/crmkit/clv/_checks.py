@@ -1,4 +1,5 @@
-"""Small argument checks and output helpers shared by the CLV families."""
+"""Small argument checks and output helpers shared by the CLV families: parameters,
+horizons, random generators, simulation sizes, and the Series/DataFrame of a prediction."""
 
 from __future__ import annotations
 
@@ -8,15 +9,18 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from numpy.typing import NDArray
+from numpy.typing import ArrayLike, NDArray
 
-from crmkit._validation import real_array, real_number
+from crmkit import columns as cols
+from crmkit._validation import check_whole, real_array, real_number
 from crmkit.exceptions import InvalidValueError
 from crmkit.timeunits import TimeUnit, check_time_unit
 
 __all__ = [
     "broadcast_values",
     "check_generator",
+    "check_horizon",
+    "frame_result",
     "labels_of",
     "optional_time_unit",
     "positive_count",
@@ -24,7 +28,11 @@ __all__ = [
     "real_parameter",
     "resolve_model_unit",
     "scalar_or_array",
+    "simulation_frame",
+    "simulation_times",
 ]
+
+Arr = NDArray[np.float64]
 
 
 def real_parameter(value: Any) -> float:
@@ -125,3 +133,42 @@ def resolve_model_unit(model: Any, model_time_unit: str | None) -> TimeUnit | No
         )
     declared = model_time_unit if model_time_unit is not None else carried
     return None if declared is None else check_time_unit(str(declared))
+
+
+def check_horizon(t: ArrayLike, *, name: str = "t") -> Arr:
+    """Return ``t`` as a float array after checking it is finite and >= 0."""
+    arr = real_array(t, name=name)
+    if arr.ndim > 1:
+        raise InvalidValueError(f"{name} must be a scalar or a 1-d array; got shape {arr.shape}.")
+    if not np.all(np.isfinite(arr)) or np.any(arr < 0):
+        raise InvalidValueError(
+            f"{name}={arr.tolist()!r} must be finite and >= 0 (a duration in the model's time "
+            "unit)."
+        )
+    return arr
+
+
+def frame_result(values: Arr, t: Arr, index: pd.Index, name: str) -> pd.Series | pd.DataFrame:
+    if t.ndim == 0:
+        return pd.Series(values, index=index, name=name)
+    return pd.DataFrame(values, index=index, columns=pd.Index(t, name="t"))
+
+
+def simulation_frame(x: Arr, tx: Arr, T: Arr, time_unit: TimeUnit | None) -> pd.DataFrame:
+    """Wrap simulated sufficient statistics in a summary frame indexed by customer_id."""
+    frame = pd.DataFrame(
+        {cols.FREQUENCY: x, cols.RECENCY: tx, cols.T: T},
+        index=pd.RangeIndex(x.size, name=cols.CUSTOMER_ID),
+    )
+    if time_unit is not None:
+        frame.attrs["crmkit_time_unit"] = time_unit
+    return frame
+
+
+def simulation_times(n_customers: int, T: ArrayLike) -> Arr:
+    """Broadcast and check the observation lengths of a simulation."""
+    n_customers = check_whole(n_customers, name="n_customers", low=1, high=10**8)
+    arr = broadcast_values(T, n_customers, name="T")
+    if not np.all(np.isfinite(arr)) or np.any(arr <= 0) or np.any(arr > 1e6):
+        raise InvalidValueError("T must be > 0 and at most 1e6 for every simulated customer.")
+    return arr

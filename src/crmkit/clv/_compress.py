@@ -1,4 +1,5 @@
-"""Collapse identical summary rows into unique rows with weights (private)."""
+"""Collapse identical summary rows into unique rows with weights, and long arrays into
+their distinct pairs (private)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,9 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-__all__ = ["compress_rows"]
+__all__ = ["compress_rows", "unique_pairs"]
+
+Arr = NDArray[np.float64]
 
 
 def compress_rows(
@@ -108,3 +111,33 @@ def all_distinct(values: NDArray[np.float64]) -> bool:
         counts = np.bincount(h, minlength=1 << nbits)
         keys = keys[counts[h] > 1]
     return bool(np.unique(keys).size == keys.size)
+
+
+def unique_pairs(a: Arr, b: Arr) -> tuple[Arr, Arr, NDArray[np.intp]] | None:
+    """Distinct (a, b) pairs of two long 1-d arrays and the inverse index, or None.
+
+    Predictions that depend on a customer only through (x, T) or (x, t_x) are computed
+    once per distinct pair: transaction logs record days, so a million customers have a
+    few thousand distinct pairs. Returns None when compression would not pay (short or
+    multi-dimensional input).
+    """
+    if a.ndim != 1 or a.shape != b.shape or a.size < 4096:
+        return None
+    # continuous values (every b distinct) are recognised on an evenly spaced sample of
+    # 4096 entries: with k levels the sample repeats a value unless k >> 4096^2 / 2, so
+    # a sample without repeats means compression cannot pay, at a fraction of the cost
+    sample = b[:: max(1, b.size // 4096)][:4096]
+    if len(pd.unique(sample)) == sample.size:
+        return None
+    b_code, bu = pd.factorize(b)
+    if len(bu) > a.size // 2:  # at least as many distinct pairs as distinct b: no gain
+        return None
+    a_code, au = pd.factorize(a)
+    key = np.asarray(a_code, dtype=np.int64) * len(bu) + np.asarray(b_code, dtype=np.int64)
+    inverse, keys = pd.factorize(key, sort=False)
+    keys = np.asarray(keys, dtype=np.int64)
+    if keys.size > a.size // 2:
+        return None
+    a_levels = np.asarray(au, dtype=np.float64)
+    b_levels = np.asarray(bu, dtype=np.float64)
+    return a_levels[keys // len(bu)], b_levels[keys % len(bu)], np.asarray(inverse, np.intp)

@@ -45,7 +45,7 @@ class TransactionModel(CLVModel, Protocol):
         """Expected repeat purchases in (0, t] of a randomly chosen new customer."""
         ...
 
-    def conditional_expected_purchases(self, t: ArrayLike, summary: pd.DataFrame) -> pd.Series:
+    def conditional_expected_purchases(self, summary: pd.DataFrame, *, t: ArrayLike) -> pd.Series:
         """Expected purchases in (T, T + t] for each customer given their history."""
         ...
 

@@ -1,14 +1,15 @@
-"""Pieces shared by the continuous-time purchase models (BG/NBD, MBG/NBD, Pareto/NBD).
+"""The abstract base of the continuous-time purchase models (BG/NBD, MBG/NBD, Pareto/NBD).
 
-A family defines its maths on arrays (``_log_likelihood_rows``, ``_p_alive_rows``, ...);
-:class:`TransactionMixin` adds the validated pandas shell (summary in, Series or
-DataFrame indexed by ``customer_id`` out), the fit-check table and simulation output,
-and :func:`fit_transaction_model` runs the compressed maximum-likelihood fit.
+A family defines its maths on arrays (``_log_likelihood_rows``, ``_p_alive_rows``, ...:
+the abstract methods of :class:`TransactionModel`); the base adds the validated pandas
+shell (summary in, Series or DataFrame indexed by ``customer_id`` out), the fit-check
+table and simulation output. The fit itself runs in
+:func:`crmkit.clv._transaction_fit.fit_transaction_model`.
 """
 
 from __future__ import annotations
 
-import warnings
+import abc
 from collections.abc import Callable
 from typing import Any, ClassVar, Self, TypeVar
 
@@ -17,31 +18,39 @@ import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 
 from crmkit import columns as cols
+from crmkit._compat import horizon_keyword
 from crmkit._validation import check_whole, real_array, require_columns
 from crmkit.clv._base import (
-    BoundaryHandler,
     FitResult,
-    Optimum,
     Progress,
-    ValueAndGradient,
-    maximize_log_likelihood,
 )
-from crmkit.clv._boundary import beta_geo_boundary, pareto_boundary, search_box
-from crmkit.clv._checks import broadcast_values, check_generator, scalar_or_array
+from crmkit.clv._checks import (
+    check_generator,
+    check_horizon,
+    frame_result,
+    scalar_or_array,
+    simulation_frame,
+    simulation_times,
+)
+from crmkit.clv._compress import unique_pairs
 from crmkit.clv._dask import WEIGHT, distinct_rows, is_dask, scores_on_partitions
 from crmkit.clv._data import SummaryArrays, summary_arrays
 from crmkit.clv._persist import Persistable
 from crmkit.clv._special import wdot
+from crmkit.clv._transaction_fit import Objective, fit_transaction_model
 from crmkit.clv._warm import distinct_histories as _distinct_histories
 from crmkit.clv._warm import warm_fit
 from crmkit.exceptions import (
-    DegenerateDataWarning,
     InvalidValueError,
 )
-from crmkit.timeunits import TimeUnit, check_time_unit
+from crmkit.timeunits import TimeUnit
 
 __all__ = [
+    # re-exported for the family modules until they import from the new homes
+    "Objective",
     "TransactionMixin",
+    "TransactionModel",
+    "_distinct_histories",
     "check_horizon",
     "fit_transaction_model",
     "simulation_frame",
@@ -50,85 +59,19 @@ __all__ = [
 
 ModelT = TypeVar("ModelT")
 Arr = NDArray[np.float64]
-Objective = tuple[Callable[[Arr], float], ValueAndGradient | None]
 
 
-def check_horizon(t: ArrayLike, *, name: str = "t") -> Arr:
-    """Return ``t`` as a float array after checking it is finite and >= 0."""
-    arr = real_array(t, name=name)
-    if arr.ndim > 1:
-        raise InvalidValueError(f"{name} must be a scalar or a 1-d array; got shape {arr.shape}.")
-    if not np.all(np.isfinite(arr)) or np.any(arr < 0):
-        raise InvalidValueError(
-            f"{name}={arr.tolist()!r} must be finite and >= 0 (a duration in the model's time "
-            "unit)."
-        )
-    return arr
+class TransactionModel(Persistable, abc.ABC):
+    """The abstract base of a continuous-time purchase-count model.
 
-
-def unique_pairs(a: Arr, b: Arr) -> tuple[Arr, Arr, NDArray[np.intp]] | None:
-    """Distinct (a, b) pairs of two long 1-d arrays and the inverse index, or None.
-
-    Predictions that depend on a customer only through (x, T) or (x, t_x) are computed
-    once per distinct pair: transaction logs record days, so a million customers have a
-    few thousand distinct pairs. Returns None when compression would not pay (short or
-    multi-dimensional input).
-    """
-    if a.ndim != 1 or a.shape != b.shape or a.size < 4096:
-        return None
-    # continuous values (every b distinct) are recognised on an evenly spaced sample of
-    # 4096 entries: with k levels the sample repeats a value unless k >> 4096^2 / 2, so
-    # a sample without repeats means compression cannot pay, at a fraction of the cost
-    sample = b[:: max(1, b.size // 4096)][:4096]
-    if len(pd.unique(sample)) == sample.size:
-        return None
-    b_code, bu = pd.factorize(b)
-    if len(bu) > a.size // 2:  # at least as many distinct pairs as distinct b: no gain
-        return None
-    a_code, au = pd.factorize(a)
-    key = np.asarray(a_code, dtype=np.int64) * len(bu) + np.asarray(b_code, dtype=np.int64)
-    inverse, keys = pd.factorize(key, sort=False)
-    keys = np.asarray(keys, dtype=np.int64)
-    if keys.size > a.size // 2:
-        return None
-    a_levels = np.asarray(au, dtype=np.float64)
-    b_levels = np.asarray(bu, dtype=np.float64)
-    return a_levels[keys // len(bu)], b_levels[keys % len(bu)], np.asarray(inverse, np.intp)
-
-
-def _frame_result(values: Arr, t: Arr, index: pd.Index, name: str) -> pd.Series | pd.DataFrame:
-    if t.ndim == 0:
-        return pd.Series(values, index=index, name=name)
-    return pd.DataFrame(values, index=index, columns=pd.Index(t, name="t"))
-
-
-def simulation_frame(x: Arr, tx: Arr, T: Arr, time_unit: TimeUnit | None) -> pd.DataFrame:
-    """Wrap simulated sufficient statistics in a summary frame indexed by customer_id."""
-    frame = pd.DataFrame(
-        {cols.FREQUENCY: x, cols.RECENCY: tx, cols.T: T},
-        index=pd.RangeIndex(x.size, name=cols.CUSTOMER_ID),
-    )
-    if time_unit is not None:
-        frame.attrs["crmkit_time_unit"] = time_unit
-    return frame
-
-
-def simulation_times(n_customers: int, T: ArrayLike) -> Arr:
-    """Broadcast and check the observation lengths of a simulation."""
-    n_customers = check_whole(n_customers, name="n_customers", low=1, high=10**8)
-    arr = broadcast_values(T, n_customers, name="T")
-    if not np.all(np.isfinite(arr)) or np.any(arr <= 0) or np.any(arr > 1e6):
-        raise InvalidValueError("T must be > 0 and at most 1e6 for every simulated customer.")
-    return arr
-
-
-class TransactionMixin(Persistable):
-    """The pandas-facing prediction methods of a purchase-count model.
-
-    Subclasses provide the array core: ``_log_likelihood_rows(x, tx, T)``,
+    A family implements the array core, the abstract methods below:
+    ``_objective`` (log-likelihood and gradient for the fit), ``_start`` (data-scaled
+    starting values), ``_simulate_arrays``, ``_log_likelihood_rows(x, tx, T)``,
     ``_p_alive_rows(x, tx, T)``, ``_alive_survival(t, x, tx, T)`` (P(alive at T + t |
     alive at T, history)), ``_no_purchase_if_alive(t, x, tx, T)``,
-    ``_conditional_rows(t, x, tx, T)``, ``_expected(t)`` and ``_pmf(k, t)``.
+    ``_conditional_rows(t, x, tx, T)``, ``_expected(t)`` and ``_pmf(k, t)``. The base
+    turns them into the validated pandas methods (``fit``, ``probability_alive``,
+    ``conditional_expected_purchases``, ...), identical for every family.
     """
 
     _family: ClassVar[str] = "model"
@@ -144,31 +87,40 @@ class TransactionMixin(Persistable):
     """Summaries this long (and no ``x0``) are fitted from a subsample's estimate."""
 
     @classmethod
+    @abc.abstractmethod
     def _objective(cls, x: Arr, tx: Arr, T: Arr, w: Arr) -> Objective:
         raise NotImplementedError
 
     @staticmethod
+    @abc.abstractmethod
     def _start(x: Arr, tx: Arr, T: Arr, w: Arr) -> Arr:
         raise NotImplementedError
 
+    @abc.abstractmethod
     def _simulate_arrays(self, T: Arr, rng: np.random.Generator) -> tuple[Arr, Arr]:
         raise NotImplementedError
 
+    @abc.abstractmethod
     def _log_likelihood_rows(self, x: Arr, tx: Arr, T: Arr) -> Arr:
         raise NotImplementedError
 
+    @abc.abstractmethod
     def _p_alive_rows(self, x: Arr, tx: Arr, T: Arr) -> Arr:
         raise NotImplementedError
 
+    @abc.abstractmethod
     def _alive_survival(self, t: Arr, x: Arr, tx: Arr, T: Arr) -> Arr:
         raise NotImplementedError
 
+    @abc.abstractmethod
     def _no_purchase_if_alive(self, t: Arr, x: Arr, tx: Arr, T: Arr) -> Arr:
         raise NotImplementedError
 
+    @abc.abstractmethod
     def _conditional_rows(self, t: Arr, x: Arr, tx: Arr, T: Arr) -> Arr:
         raise NotImplementedError
 
+    @abc.abstractmethod
     def _expected(self, t: Arr) -> Arr:
         raise NotImplementedError
 
@@ -189,6 +141,7 @@ class TransactionMixin(Persistable):
             out[sl] = np.einsum("ij,j->i", steps, discount)
         return out
 
+    @abc.abstractmethod
     def _pmf(self, k: Arr, t: Arr) -> Arr:
         raise NotImplementedError
 
@@ -480,12 +433,13 @@ class TransactionMixin(Persistable):
         kk, tt = np.broadcast_arrays(kk, tt)
         return scalar_or_array(np.clip(self._pmf(kk, tt), 0.0, 1.0))
 
+    @horizon_keyword
     @scores_on_partitions
     def conditional_expected_purchases(
         self,
-        t: ArrayLike,
         summary: pd.DataFrame,
         *,
+        t: ArrayLike,
         frequency_col: str = cols.FREQUENCY,
         recency_col: str = cols.RECENCY,
         T_col: str = cols.T,
@@ -506,7 +460,7 @@ class TransactionMixin(Persistable):
         >>> from crmkit.clv import BetaGeo
         >>> bg = BetaGeo(r=0.243, alpha=4.414, a=0.793, b=2.426)
         >>> s = pd.DataFrame({"frequency": [2, 0], "recency": [30.43, 0.0], "T": [38.86, 38.86]})
-        >>> bg.conditional_expected_purchases(39, s).round(3).tolist()
+        >>> bg.conditional_expected_purchases(s, t=39).round(3).tolist()
         [1.226, 0.195]
         """
         tt = check_horizon(t)
@@ -514,14 +468,15 @@ class TransactionMixin(Persistable):
             summary, frequency_col=frequency_col, recency_col=recency_col, T_col=T_col
         )
         values = np.maximum(self._conditional_rows(*self._grid(tt, data)), 0.0)
-        return _frame_result(values, tt, data.index, "conditional_expected_purchases")
+        return frame_result(values, tt, data.index, "conditional_expected_purchases")
 
+    @horizon_keyword
     @scores_on_partitions
     def probability_alive(
         self,
         summary: pd.DataFrame,
-        t: ArrayLike = 0.0,
         *,
+        t: ArrayLike = 0.0,
         frequency_col: str = cols.FREQUENCY,
         recency_col: str = cols.RECENCY,
         T_col: str = cols.T,
@@ -537,7 +492,7 @@ class TransactionMixin(Persistable):
         >>> from crmkit.clv import BetaGeo
         >>> bg = BetaGeo(r=0.243, alpha=4.414, a=0.793, b=2.426)
         >>> s = pd.DataFrame({"frequency": [2, 0], "recency": [30.43, 0.0], "T": [38.86, 38.86]})
-        >>> bg.probability_alive(s, [0, 52]).round(3).to_numpy().tolist()
+        >>> bg.probability_alive(s, t=[0, 52]).round(3).to_numpy().tolist()
         [[0.727, 0.532], [1.0, 0.944]]
         """
         tt = check_horizon(t)
@@ -546,14 +501,15 @@ class TransactionMixin(Persistable):
         )
         tg, x, tx, T = self._grid(tt, data)
         values = self._p_alive_rows(x, tx, T) * self._alive_survival(tg, x, tx, T)
-        return _frame_result(np.clip(values, 0.0, 1.0), tt, data.index, "probability_alive")
+        return frame_result(np.clip(values, 0.0, 1.0), tt, data.index, "probability_alive")
 
+    @horizon_keyword
     @scores_on_partitions
     def probability_no_purchase(
         self,
-        t: ArrayLike,
         summary: pd.DataFrame,
         *,
+        t: ArrayLike,
         frequency_col: str = cols.FREQUENCY,
         recency_col: str = cols.RECENCY,
         T_col: str = cols.T,
@@ -570,7 +526,7 @@ class TransactionMixin(Persistable):
         >>> from crmkit.clv import BetaGeo
         >>> bg = BetaGeo(r=0.243, alpha=4.414, a=0.793, b=2.426)
         >>> s = pd.DataFrame({"frequency": [2, 0], "recency": [30.43, 0.0], "T": [38.86, 38.86]})
-        >>> bg.probability_no_purchase(39, s).round(3).tolist()
+        >>> bg.probability_no_purchase(s, t=39).round(3).tolist()
         [0.445, 0.855]
         """
         tt = check_horizon(t)
@@ -580,7 +536,7 @@ class TransactionMixin(Persistable):
         tg, x, tx, T = self._grid(tt, data)
         alive = self._p_alive_rows(x, tx, T)
         values = 1.0 - alive * (1.0 - self._no_purchase_if_alive(tg, x, tx, T))
-        return _frame_result(np.clip(values, 0.0, 1.0), tt, data.index, "probability_no_purchase")
+        return frame_result(np.clip(values, 0.0, 1.0), tt, data.index, "probability_no_purchase")
 
     def expected_repeat_frequency(
         self,
@@ -631,103 +587,5 @@ class TransactionMixin(Persistable):
         )
 
 
-def _boundary_handler(family: str, default: Arr) -> BoundaryHandler | None:
-    if family == "Pareto/NBD":
-        return pareto_boundary(default)
-    if family in ("BG/NBD", "MBG/NBD"):
-        return beta_geo_boundary(default, family)
-    return None
-
-
-def fit_transaction_model(
-    cls: Callable[..., ModelT],
-    summary: pd.DataFrame,
-    *,
-    names: tuple[str, ...],
-    family: str,
-    objective: Callable[[Arr, Arr, Arr, Arr], Objective],
-    start: Callable[[Arr, Arr, Arr, Arr], Arr],
-    frequency_col: str,
-    recency_col: str,
-    T_col: str,
-    weights_col: str | None,
-    x0: ArrayLike | None,
-    time_unit: str | None,
-    nan_policy: str,
-    strict: bool,
-    callback: Progress | None = None,
-    histories: tuple[Arr, Arr, Arr, Arr] | None = None,
-) -> FitResult[ModelT]:
-    """Validate, compress to unique (x, t_x, T) rows and maximise the likelihood.
-
-    ``histories`` are the distinct rows and weights of this very summary when the caller
-    has already validated and compressed it (the warm start does).
-    """
-    if histories is None:
-        data = summary_arrays(
-            summary,
-            frequency_col=frequency_col,
-            recency_col=recency_col,
-            T_col=T_col,
-            weights_col=weights_col,
-            nan_policy=nan_policy,
-            family=family,
-        )
-        keep = data.weights > 0
-        histories = _distinct_histories(
-            data.frequency[keep], data.recency[keep], data.T[keep], data.weights[keep]
-        )
-    x, tx, T, w = histories
-    unit = time_unit if time_unit is not None else summary.attrs.get("crmkit_time_unit")
-    unit_checked: TimeUnit | None = None if unit is None else check_time_unit(str(unit))
-    n = float(w.sum())
-    if n <= 0:
-        raise InvalidValueError(f"{family}: the weights sum to 0; nothing to fit.")
-    ll_fn, vg_fn = objective(x, tx, T, w)
-    default = np.asarray(start(x, tx, T, w), dtype=np.float64)
-    start_values = default if x0 is None else np.asarray(x0, dtype=np.float64)
-    # other data-scaled starts, tried when an end point fails the convergence checks
-    others = [default * 0.3, default * 3.0]
-    restarts = others if x0 is None else [default, *others]
-    if not np.any(x > 0):
-        warnings.warn(
-            f"{family}: no customer made a repeat purchase, so the purchase rate's maximum "
-            "likelihood is at its boundary (0) and the other parameters are not identified. "
-            "The returned parameters are the data-scaled starting values (not estimates), "
-            "with infinite standard errors and converged=False. Collect a longer "
-            "calibration period before using this model.",
-            DegenerateDataWarning,
-            stacklevel=3,
-        )
-        k = len(names)
-        opt = Optimum(
-            params=np.asarray(start_values, dtype=np.float64),
-            log_likelihood=float(ll_fn(np.asarray(start_values, dtype=np.float64))),
-            covariance=np.full((k, k), np.inf),
-            converged=False,
-            iterations=0,
-            message="degenerate data: no repeat purchases",
-            result=None,
-        )
-    else:
-        opt = maximize_log_likelihood(
-            ll_fn,
-            start_values,
-            names=names,
-            n_obs=n,
-            value_and_gradient=vg_fn,
-            # families whose objective also gives the exact Hessian (BG/NBD, MBG/NBD)
-            value_gradient_hessian=getattr(vg_fn, "value_gradient_hessian", None),
-            strict=strict,
-            family=family,
-            bounds=search_box(default),
-            boundary=_boundary_handler(family, default),
-            restarts=restarts,
-            user_start=x0 is not None,
-            callback=callback,
-        )
-    fitted = dict(zip(names, (float(v) for v in opt.params), strict=True))
-    model = cls(**fitted, time_unit=unit_checked)
-    return FitResult.from_optimum(
-        model, opt, names=names, n_customers=round(n), n_unique=int(x.size)
-    )
+TransactionMixin = TransactionModel
+"""The former name of :class:`TransactionModel`, kept while the family modules move over."""

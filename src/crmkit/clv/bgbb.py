@@ -21,6 +21,7 @@ from numpy.typing import ArrayLike, NDArray
 from scipy import special
 
 from crmkit import columns as cols
+from crmkit._compat import horizon_keyword, renamed_keywords
 from crmkit._validation import (
     check_numeric_column,
     handle_nan,
@@ -459,23 +460,25 @@ class BetaGeoBetaBinom(Persistable):
     ) -> NDArray[np.float64]:
         return self._log_likelihood_rows(np.array(list(self.params.values())), x, tx, n)
 
+    @horizon_keyword
+    @renamed_keywords(m="t")
     @scores_on_partitions
-    def probability_alive(self, summary: pd.DataFrame, *, m: int = 1, **kwargs: Any) -> pd.Series:
-        """P(alive at opportunity n + m | x, t_x, n) for each row of ``summary``.
+    def probability_alive(self, summary: pd.DataFrame, *, t: int = 1, **kwargs: Any) -> pd.Series:
+        """P(alive at opportunity n + t | x, t_x, n) for each row of ``summary``.
 
         .. math::
 
-            P(\\text{alive at } n+m) = \\frac{B(\\alpha+x,\\beta+n-x)}{B(\\alpha,\\beta)}
-            \\frac{B(\\gamma,\\delta+n+m)}{B(\\gamma,\\delta)} \\Big/ L(\\cdot\\mid x,t_x,n)
+            P(\\text{alive at } n+t) = \\frac{B(\\alpha+x,\\beta+n-x)}{B(\\alpha,\\beta)}
+            \\frac{B(\\gamma,\\delta+n+t)}{B(\\gamma,\\delta)} \\Big/ L(\\cdot\\mid x,t_x,n)
 
-        With the default ``m=1`` this is FHS 2010, eq. 11 (alive in the next period).
+        With the default ``t=1`` this is FHS 2010, eq. 11 (alive in the next period).
 
         Parameters
         ----------
         summary : pandas.DataFrame
             Columns ``frequency``, ``recency``, ``n_periods`` (names as in :meth:`fit`).
-        m : int
-            Opportunities ahead (>= 1).
+        t : int
+            Opportunities ahead (>= 1), the horizon (called ``m`` in crmkit 0.1).
 
         Returns
         -------
@@ -490,15 +493,16 @@ class BetaGeoBetaBinom(Persistable):
         >>> m.probability_alive(d).iloc[[0]].round(2).tolist()
         [0.11]
         """
-        m = positive_count(m, name="m")
+        ahead = positive_count(t, name="t")
         x, tx, n, inverse, index = self._history(summary, kwargs)
-        log_num = log_beta_ratio(self.alpha, self.beta, x, n - x) + self._log_alive(n + m)
+        log_num = log_beta_ratio(self.alpha, self.beta, x, n - x) + self._log_alive(n + ahead)
         p = np.clip(np.exp(log_num - self._log_l(x, tx, n)), 0.0, 1.0)
         return pd.Series(p[inverse], index=index, name="probability_alive")
 
+    @horizon_keyword
     @scores_on_partitions
     def conditional_expected_purchases(
-        self, t: float, summary: pd.DataFrame, **kwargs: Any
+        self, summary: pd.DataFrame, *, t: int, **kwargs: Any
     ) -> pd.Series:
         """Expected transactions in the next *t* opportunities, n+1 .. n+t, given history.
 
@@ -512,22 +516,22 @@ class BetaGeoBetaBinom(Persistable):
 
         Parameters
         ----------
-        t : int
-            Number of future opportunities n* (>= 0).
         summary : pandas.DataFrame
             Columns ``frequency``, ``recency``, ``n_periods``.
+        t : int
+            Number of future opportunities n* (>= 0), the horizon.
 
         Returns
         -------
         pandas.Series
-            Named ``expected_purchases``, indexed like ``summary``.
+            Named ``conditional_expected_purchases``, indexed like ``summary``.
 
         Examples
         --------
         >>> from crmkit.datasets import load_donations
         >>> m = BetaGeoBetaBinom(alpha=1.204, beta=0.750, gamma=0.657, delta=2.783)
         >>> d = load_donations()
-        >>> round(float((m.conditional_expected_purchases(5, d) * d["weights"]).sum()))
+        >>> round(float((m.conditional_expected_purchases(d, t=5) * d["weights"]).sum()))
         12882
         """
         horizon = _whole(t, "t")
@@ -538,7 +542,7 @@ class BetaGeoBetaBinom(Persistable):
         log_num = log_beta_ratio(self.alpha, self.beta, x + 1.0, n - x) + self._log_alive(n)
         ratio = np.exp(np.minimum(log_num - self._log_l(x, tx, n), 0.0))
         out = ratio * self._alive_sum_over_r(n, np.full_like(n, float(horizon)))
-        return pd.Series(out[inverse], index=index, name="expected_purchases")
+        return pd.Series(out[inverse], index=index, name="conditional_expected_purchases")
 
     # --------------------------------------------------------------- simulation
     def simulate(self, n_customers: int, T: int, rng: Any) -> pd.DataFrame:

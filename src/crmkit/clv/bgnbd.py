@@ -346,7 +346,7 @@ class BetaGeo(BetaGeoMaths):
     1.1967
     >>> import pandas as pd
     >>> s = pd.DataFrame({"frequency": [2], "recency": [30.43], "T": [38.86]})
-    >>> round(float(bg.conditional_expected_purchases(39, s).iloc[0]), 3)
+    >>> round(float(bg.conditional_expected_purchases(s, t=39).iloc[0]), 3)
     1.226
     """
 

@@ -22,6 +22,7 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from crmkit import columns as cols
+from crmkit._compat import call_with_horizon
 from crmkit._dates import check_datetime_column, parse_date
 from crmkit._display import Display, Displayable, fmt_number
 from crmkit._validation import check_numeric_column, handle_nan, require_columns, require_nonempty
@@ -102,7 +103,7 @@ def evaluate_holdout(
         \\text{RMSE} = \\sqrt{\\tfrac1N\\sum_i (\\hat y_i - y_i)^2},\\quad
         \\text{bias} = \\tfrac1N\\sum_i (\\hat y_i - y_i)
 
-    with :math:`\\hat y_i` = ``model.conditional_expected_purchases(duration_i, ...)``.
+    with :math:`\\hat y_i` = ``model.conditional_expected_purchases(..., t=duration_i)``.
 
     Parameters
     ----------
@@ -123,7 +124,7 @@ def evaluate_holdout(
     --------
     >>> import pandas as pd
     >>> class TwoPerWeek:
-    ...     def conditional_expected_purchases(self, t, summary):
+    ...     def conditional_expected_purchases(self, summary, *, t):
     ...         return pd.Series(2.0 * t, index=summary.index)
     >>> s = pd.DataFrame({"frequency_holdout": [1, 3], "duration_holdout": [1.0, 1.0]})
     >>> ev = evaluate_holdout(TwoPerWeek(), s)
@@ -147,7 +148,7 @@ def evaluate_holdout(
     for value in np.unique(duration):  # usually one holdout length for everybody
         rows = np.flatnonzero(duration == value)
         t: float | int = int(value) if value == round(value) else float(value)
-        part = model.conditional_expected_purchases(t, summary.iloc[rows])
+        part = call_with_horizon(model.conditional_expected_purchases, summary.iloc[rows], t)
         predicted[rows] = np.asarray(part, dtype=np.float64)
     error = predicted - actual
     frame = pd.DataFrame(

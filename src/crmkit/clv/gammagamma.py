@@ -21,6 +21,7 @@ from numpy.typing import ArrayLike, NDArray
 from scipy import special
 
 from crmkit import columns as cols
+from crmkit._compat import renamed_keywords
 from crmkit._validation import (
     check_numeric_column,
     handle_nan,
@@ -384,7 +385,7 @@ class GammaGamma(Persistable):
         Returns
         -------
         pandas.Series
-            Named ``expected_spend``, indexed like ``summary``.
+            Named ``conditional_expected_spend``, indexed like ``summary``.
 
         Examples
         --------
@@ -409,10 +410,11 @@ class GammaGamma(Persistable):
             )
         m_eff = np.where(x > 0, m, 0.0)
         out = self.p * (self.v + x * m_eff) / denom
-        return pd.Series(out, index=index, name="expected_spend")
+        return pd.Series(out, index=index, name="conditional_expected_spend")
 
-    def simulate(self, n_customers: int, T: ArrayLike, rng: Any) -> pd.DataFrame:
-        """Draw the mean spend of ``n_customers`` customers making ``T`` transactions each.
+    @renamed_keywords(T="n_transactions")
+    def simulate(self, n_customers: int, n_transactions: ArrayLike, rng: Any) -> pd.DataFrame:
+        """Draw the mean spend of ``n_customers`` customers making ``n_transactions`` each.
 
         ν ~ Gamma(q, rate v) per customer; each transaction ~ Gamma(p, rate ν), so the
         sum of x transactions is Gamma(p x, rate ν).
@@ -420,8 +422,9 @@ class GammaGamma(Persistable):
         Parameters
         ----------
         n_customers : int
-        T : int or array-like of int
-            Number of transactions per customer (>= 1), broadcast to ``n_customers``.
+        n_transactions : int or array-like of int
+            Number of transactions per customer (>= 1), broadcast to ``n_customers``
+            (called ``T`` in crmkit 0.1).
         rng : numpy.random.Generator
 
         Returns
@@ -438,9 +441,11 @@ class GammaGamma(Persistable):
         """
         size = positive_count(n_customers, name="n_customers")
         gen = check_generator(rng)
-        x = broadcast_values(T, size, name="T")
+        x = broadcast_values(n_transactions, size, name="n_transactions")
         if np.any(x < 1) or np.any(x != np.round(x)):
-            raise InvalidValueError(f"T={T!r} must be whole numbers of transactions >= 1.")
+            raise InvalidValueError(
+                f"n_transactions={n_transactions!r} must be whole numbers of transactions >= 1."
+            )
         nu = gen.gamma(self.q, 1.0 / self.v, size)
         total = gen.gamma(self.p * x, 1.0 / nu)
         return pd.DataFrame(

@@ -3,7 +3,7 @@
 Two tools:
 
 - :func:`customer_lifetime_value` combines any purchase model implementing
-  ``conditional_expected_purchases(t, summary)`` (BG/NBD, MBG/NBD, Pareto/NBD, BG/BB or
+  ``conditional_expected_purchases(summary, t=...)`` (BG/NBD, MBG/NBD, Pareto/NBD, BG/BB or
   your own) with a spend model or known spend per transaction, and discounts the
   expected margin period by period;
 - :func:`simple_clv` is the textbook retention formula for users without transaction
@@ -31,6 +31,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 
+from crmkit._compat import call_with_horizon
 from crmkit._validation import (
     check_callable,
     check_in_range,
@@ -142,7 +143,7 @@ def customer_lifetime_value(
     Parameters
     ----------
     transaction_model : TransactionModel
-        Any object with ``conditional_expected_purchases(t, summary) -> Series``.
+        Any object with ``conditional_expected_purchases(summary, t=...) -> Series``.
     spend : GammaGamma, pandas.Series or float
         A Gamma-Gamma model (its :meth:`~crmkit.clv.GammaGamma.conditional_expected_spend`
         is used, which needs ``monetary_value``), a Series of spend per transaction indexed
@@ -197,7 +198,7 @@ def customer_lifetime_value(
 
     >>> import pandas as pd
     >>> class Steady:
-    ...     def conditional_expected_purchases(self, t, summary):
+    ...     def conditional_expected_purchases(self, summary, *, t):
     ...         return pd.Series(2.0 * t, index=summary.index)
     >>> s = pd.DataFrame({"frequency": [1, 4]}, index=pd.Index([7, 8], name="customer_id"))
     >>> v = customer_lifetime_value(
@@ -222,8 +223,8 @@ def customer_lifetime_value(
         return lazy
     if not callable(getattr(transaction_model, "conditional_expected_purchases", None)):
         raise InvalidValueError(
-            f"{type(transaction_model).__name__} has no conditional_expected_purchases(t, "
-            "summary) method; pass a fitted purchase model such as BetaGeo or ParetoNBD."
+            f"{type(transaction_model).__name__} has no conditional_expected_purchases(summary, "
+            "t=...) method; pass a fitted purchase model such as BetaGeo or ParetoNBD."
         )
     if isinstance(horizon, bool) or not isinstance(horizon, int | np.integer) or horizon < 1:
         raise InvalidValueError(f"horizon={horizon!r} must be a whole number of periods >= 1.")
@@ -296,7 +297,8 @@ def customer_lifetime_value(
         for k in range(1, horizon + 1):
             t = float(ends[k]) if step != round(step) else int(np.rint(ends[k]))
             current = np.asarray(
-                transaction_model.conditional_expected_purchases(t, chunk), dtype=np.float64
+                call_with_horizon(transaction_model.conditional_expected_purchases, chunk, t),
+                dtype=np.float64,
             )
             total += (current - previous) * discount[k - 1]
             previous = current

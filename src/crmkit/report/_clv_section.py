@@ -206,7 +206,7 @@ def _clv(ctx: _Context, full_summary: pd.DataFrame) -> pd.Series[Any] | None:
         model_time_unit=o.time_unit,
     )
     alive = full.model.probability_alive(full_summary)
-    expected = full.model.conditional_expected_purchases(o.horizon, full_summary)
+    expected = full.model.conditional_expected_purchases(full_summary, t=o.horizon)
     table = full_summary[["frequency", "recency", "T", "monetary_value"]].assign(
         p_alive=alive, expected_purchases=expected, spend_per_purchase=per_customer, clv=value
     )
