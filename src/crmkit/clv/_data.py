@@ -16,6 +16,7 @@ from numpy.typing import NDArray
 
 from crmkit import columns as cols
 from crmkit._validation import (
+    NanPolicy,
     check_nan_policy,
     check_numeric_column,
     handle_nan,
@@ -90,7 +91,7 @@ def summary_arrays(
     recency_col: str = cols.RECENCY,
     T_col: str = cols.T,
     weights_col: str | None = None,
-    nan_policy: str = "raise",
+    nan_policy: NanPolicy = "raise",
     family: str = "model",
     integer_frequency: bool = True,
 ) -> SummaryArrays:

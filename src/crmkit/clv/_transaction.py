@@ -19,7 +19,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from crmkit import columns as cols
 from crmkit._compat import horizon_keyword
-from crmkit._validation import check_whole, real_array, require_columns
+from crmkit._validation import NanPolicy, check_whole, real_array, require_columns
 from crmkit.clv._base import (
     FitResult,
     Progress,
@@ -175,7 +175,7 @@ class TransactionModel(Persistable, abc.ABC):
         weights_col: str | None = None,
         x0: ArrayLike | None = None,
         time_unit: TimeUnit | None = None,
-        nan_policy: str = "raise",
+        nan_policy: NanPolicy = "raise",
         strict: bool = True,
         callback: Progress | None = None,
     ) -> FitResult[Self]:

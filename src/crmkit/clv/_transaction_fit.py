@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 
+from crmkit._validation import NanPolicy
 from crmkit.clv._base import (
     BoundaryHandler,
     FitResult,
@@ -57,7 +58,7 @@ def fit_transaction_model(
     weights_col: str | None,
     x0: ArrayLike | None,
     time_unit: str | None,
-    nan_policy: str,
+    nan_policy: NanPolicy,
     strict: bool,
     callback: Progress | None = None,
     histories: tuple[Arr, Arr, Arr, Arr] | None = None,

@@ -23,6 +23,7 @@ from scipy import special
 from crmkit import columns as cols
 from crmkit._compat import horizon_keyword, renamed_keywords
 from crmkit._validation import (
+    NanPolicy,
     check_numeric_column,
     handle_nan,
     optional_column,
@@ -63,7 +64,7 @@ def _pattern_arrays(
     recency_col: str,
     n_periods_col: str,
     weights_col: str | None,
-    nan_policy: str = "raise",
+    nan_policy: NanPolicy = "raise",
 ) -> tuple[
     NDArray[np.float64], NDArray[np.float64], NDArray[np.float64], NDArray[np.float64], pd.Index
 ]:
@@ -227,9 +228,9 @@ class BetaGeoBetaBinom(Persistable):
         recency_col: str = cols.RECENCY,
         n_periods_col: str = cols.N_PERIODS,
         weights_col: str | None = cols.WEIGHTS,
-        time_unit: str | None = None,
+        time_unit: TimeUnit | None = None,
         x0: ArrayLike | None = None,
-        nan_policy: str = "raise",
+        nan_policy: NanPolicy = "raise",
         strict: bool = True,
         callback: Progress | None = None,
     ) -> FitResult[Self]:
@@ -358,7 +359,7 @@ class BetaGeoBetaBinom(Persistable):
         return float(wdot(w, self._log_likelihood_rows(theta, x, tx, n)))
 
     @staticmethod
-    def _cols(kwargs: dict[str, Any]) -> dict[str, str]:
+    def _cols(kwargs: dict[str, Any]) -> dict[str, Any]:
         return {
             "frequency_col": kwargs.get("frequency_col", cols.FREQUENCY),
             "recency_col": kwargs.get("recency_col", cols.RECENCY),

@@ -28,7 +28,7 @@ from crmkit._display import Display, Displayable, fmt_number
 from crmkit._validation import check_numeric_column, handle_nan, require_columns, require_nonempty
 from crmkit.clv._checks import labels_of, resolve_model_unit
 from crmkit.exceptions import InvalidValueError
-from crmkit.timeunits import add, check_time_unit, elapsed
+from crmkit.timeunits import TimeUnit, add, check_time_unit, elapsed
 
 __all__ = [
     "HoldoutEvaluation",
@@ -172,7 +172,7 @@ def tracking_series(
     datetime_col: str = cols.DATETIME,
     start: pd.Timestamp | str | None = None,
     end: pd.Timestamp | str | None = None,
-    model_time_unit: str | None = None,
+    model_time_unit: TimeUnit | None = None,
 ) -> pd.DataFrame:
     """Expected versus actual repeat purchases of a cohort, period by period.
 

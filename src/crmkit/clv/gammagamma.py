@@ -23,6 +23,7 @@ from scipy import special
 from crmkit import columns as cols
 from crmkit._compat import renamed_keywords
 from crmkit._validation import (
+    NanPolicy,
     check_numeric_column,
     handle_nan,
     real_array,
@@ -70,7 +71,7 @@ def _spend_arrays(
     *,
     frequency_col: str,
     monetary_value_col: str,
-    nan_policy: str = "raise",
+    nan_policy: NanPolicy = "raise",
     require_repeat: bool,
     weights_col: str | None = None,
 ) -> tuple[_F, _F, _F, pd.Index]:
@@ -190,7 +191,7 @@ class GammaGamma(Persistable):
         monetary_value_col: str = cols.MONETARY_VALUE,
         weights_col: str | None = None,
         x0: ArrayLike | None = None,
-        nan_policy: str = "raise",
+        nan_policy: NanPolicy = "raise",
         strict: bool = True,
         callback: Progress | None = None,
     ) -> FitResult[Self]:

@@ -158,7 +158,7 @@ class ShiftedBetaGeometric(Persistable):
         period_col: str = "period",
         n_alive_col: str = "n_alive",
         cohort_col: str | None = None,
-        time_unit: str | None = None,
+        time_unit: TimeUnit | None = None,
         x0: ArrayLike | None = None,
         strict: bool = True,
         callback: Progress | None = None,

@@ -121,7 +121,7 @@ def customer_lifetime_value(
     time_unit: str,
     discount_rate: float,
     margin: float = 1.0,
-    model_time_unit: str | None = None,
+    model_time_unit: TimeUnit | None = None,
     compress: bool = True,
     chunk_size: int = 1_000_000,
     progress: Callable[[str], None] | None = None,
