@@ -293,8 +293,11 @@ def test_fiscal_period_labels_and_bounds() -> None:
         "2024-03-19",
     ]
     assert (last - first + 1).tolist() == [93, 93, 90, 89]
-    with pytest.raises(InvalidValueError, match="freq='W'"):
+    with pytest.raises(InvalidValueError, match="period='W' is not one of"):
         jalali.jalali_period(d, "W")  # type: ignore[arg-type]
+    with pytest.warns(DeprecationWarning, match=r"jalali_period\(freq=\.\.\.\) is deprecated"):
+        old = jalali.jalali_period(d, freq="M")
+    assert old.tolist() == jalali.jalali_period(d, period="M").tolist()
     with pytest.raises(InvalidValueError, match="labels many dates"):
         jalali.jalali_period(d[0], "Q")
 

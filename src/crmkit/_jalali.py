@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
+from crmkit._validation import check_option
 from crmkit.exceptions import InvalidValueError
 
 __all__ = [
@@ -29,7 +30,7 @@ __all__ = [
     "Calendar",
     "JalaliFreq",
     "check_calendar",
-    "check_freq",
+    "check_period",
     "check_years",
     "days_to_jalali",
     "int_array",
@@ -193,13 +194,15 @@ def check_years(years: NDArray[np.int64], name: str = "year") -> None:
         )
 
 
-def check_freq(freq: Any) -> JalaliFreq:
-    if not isinstance(freq, str) or freq not in ("M", "Q", "Y"):
-        raise InvalidValueError(
-            f"freq={freq!r} is not 'M', 'Q' or 'Y' (Jalali month, fiscal quarter or "
-            "fiscal year from 1 Farvardin)."
-        )
-    return freq  # type: ignore[return-value]
+def check_period(period: Any, *, name: str = "period") -> JalaliFreq:
+    """Return a Jalali period ("M", "Q" or "Y") or raise naming the user's parameter."""
+    value: JalaliFreq = check_option(
+        period,
+        ("M", "Q", "Y"),
+        name=name,
+        hint="Jalali month, fiscal quarter or fiscal year from 1 Farvardin.",
+    )
+    return value
 
 
 # ------------------------------------------------------------------ day-code core

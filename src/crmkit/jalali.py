@@ -70,6 +70,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
+from crmkit._compat import renamed_keywords
 from crmkit._jalali import (
     JALALI_YEAR_MAX,
     JALALI_YEAR_MIN,
@@ -77,8 +78,8 @@ from crmkit._jalali import (
     MONTHS_FA,
     Calendar,
     JalaliFreq,
-    check_freq,
     check_months,
+    check_period,
     check_years,
     days_to_jalali,
     int_array,
@@ -568,7 +569,8 @@ def format_jalali(dates: Any, *, style: Style = "iso") -> str | pd.Index[str]:
 # ------------------------------------------------------------------ fiscal periods
 
 
-def jalali_period(dates: Any, freq: JalaliFreq = "Q") -> pd.Index[str]:
+@renamed_keywords(freq="period")
+def jalali_period(dates: Any, period: JalaliFreq = "Q") -> pd.Index[str]:
     """Iranian fiscal period (Jalali month, quarter or year) of each date, as a label.
 
     The Iranian fiscal year runs from 1 Farvardin (Nowruz, about 21 March) to the end of
@@ -578,7 +580,7 @@ def jalali_period(dates: Any, freq: JalaliFreq = "Q") -> pd.Index[str]:
     ----------
     dates : array-like of datetimes
         As in :func:`to_jalali` (Series, index, array or list).
-    freq : {"M", "Q", "Y"}, default "Q"
+    period : {"M", "Q", "Y"}, default "Q"
         Jalali month (``"1402-01"``), fiscal quarter (``"1402-Q1"``) or fiscal year
         (``"1402"``). The labels sort in time order.
 
@@ -595,7 +597,7 @@ def jalali_period(dates: Any, freq: JalaliFreq = "Q") -> pd.Index[str]:
     >>> jalali_period(d, "Y").tolist()
     ['1401', '1402', '1402', '1403']
     """
-    unit = check_freq(freq)
+    unit = check_period(period)
     days, scalar, _ = _day_codes(dates, "dates")
     if scalar:
         raise InvalidValueError(
