@@ -25,6 +25,7 @@ import pandas as pd
 from crmkit._dates import parse_date
 from crmkit._validation import (
     check_in_range,
+    check_option,
     check_text,
     check_whole,
     real_array,
@@ -273,10 +274,7 @@ def frequency_recency_matrix(
     max_frequency : int, optional
         Largest frequency shown (default: about ``T``, at least 10).
     """
-    if not isinstance(kind, str) or kind not in ("probability_alive", "expected_purchases"):
-        raise InvalidValueError(
-            f"kind={kind!r} is not one of ['probability_alive', 'expected_purchases']."
-        )
+    check_option(kind, ("probability_alive", "expected_purchases"), name="kind")
     if not callable(
         getattr(
             model, kind if kind == "probability_alive" else "conditional_expected_purchases", None

@@ -27,6 +27,7 @@ from typing import Any, Self
 import attrs
 import numpy as np
 
+from crmkit._validation import check_option
 from crmkit.exceptions import InvalidValueError
 
 __all__ = ["SCHEMA_VERSION", "Persistable", "from_dict", "from_json", "to_dict", "to_json"]
@@ -202,9 +203,7 @@ def _check_header(data: Any) -> str:
             "Upgrade crmkit to load it."
         )
     kind = _require(data, "kind", "the document")
-    if kind not in _KINDS:
-        raise InvalidValueError(f"kind={kind!r} is not one of {list(_KINDS)}.")
-    return str(kind)
+    return str(check_option(kind, _KINDS, name="kind"))
 
 
 def _model_from_body(body: Any, where: str) -> Any:

@@ -7,7 +7,7 @@ from typing import Any, Literal, TypeAlias
 import attrs
 import pandas as pd
 
-from crmkit._validation import check_in_range
+from crmkit._validation import check_in_range, check_option
 from crmkit.exceptions import InvalidValueError
 from crmkit.timeunits import TimeUnit, check_time_unit
 
@@ -29,8 +29,7 @@ def _opt_timestamp(value: object) -> pd.Timestamp | None:
 
 
 def _check_model(_: object, __: attrs.Attribute[str], value: str) -> None:
-    if not isinstance(value, str) or value not in _MODELS:
-        raise InvalidValueError(f"model={value!r} is not one of {list(_MODELS)}.")
+    check_option(value, _MODELS, name="model")
 
 
 _MISSING: tuple[str, ...] = ("raise", "drop")
@@ -39,8 +38,7 @@ _RETURNS: tuple[str, ...] = ("raise", "exclude", "net")
 
 def _choice(name: str, allowed: tuple[str, ...]) -> Any:
     def check(_: object, __: attrs.Attribute[str], value: str) -> None:
-        if not isinstance(value, str) or value not in allowed:
-            raise InvalidValueError(f"{name}={value!r} is not one of {list(allowed)}.")
+        check_option(value, allowed, name=name)
 
     return check
 
