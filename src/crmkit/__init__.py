@@ -66,27 +66,6 @@ if TYPE_CHECKING:  # type checkers see every name; at run time they load on firs
         rfm_summary,
     )
 
-_SUBPACKAGES = frozenset(
-    {
-        "clv",
-        "codes",
-        "columns",
-        "datasets",
-        "domain",
-        "exceptions",
-        "jalali",
-        "lifecycle",
-        "maturity",
-        "metrics",
-        "pareto",
-        "rfm",
-        "segmentation",
-        "timeunits",
-        "transactions",
-    }
-)
-"""Subpackages loaded on first attribute access (PEP 562), so ``import crmkit`` stays cheap."""
-
 _LAZY_NAMES = {
     "ConfidenceInterval": "crmkit._intervals",
     "TimeUnit": "crmkit.timeunits",
@@ -135,12 +114,14 @@ _import_seconds = _time.perf_counter() - _import_started
 
 
 def __getattr__(name: str) -> Any:
-    if name in _SUBPACKAGES:
-        return importlib.import_module(f"crmkit.{name}")
+    # PEP 562: a public name not bound yet is a shortcut from _LAZY_NAMES or, for every
+    # other name in __all__, a subpackage, imported now (so ``import crmkit`` stays cheap)
     if name in _LAZY_NAMES:
         value = getattr(importlib.import_module(_LAZY_NAMES[name]), name)
         globals()[name] = value
         return value
+    if name in __all__ and name != "__version__":
+        return importlib.import_module(f"crmkit.{name}")
     if name == "__version__":
         from crmkit._version import crmkit_version
 
