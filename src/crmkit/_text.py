@@ -11,7 +11,13 @@ import re
 import unicodedata
 from typing import Final
 
-__all__ = ["name_key", "normalize_digits", "normalize_letters", "strip_code_separators"]
+__all__ = [
+    "name_key",
+    "normalize_digits",
+    "normalize_letters",
+    "show",
+    "strip_code_separators",
+]
 
 DIGIT_TABLE: Final[dict[int, int | None]] = {
     **{0x06F0 + i: ord("0") + i for i in range(10)},  # Persian ۰-۹
@@ -90,3 +96,36 @@ def name_key(text: str) -> str:
     s = unicodedata.normalize("NFKC", text)
     s = normalize_letters(normalize_digits(s)).translate(MARK_TABLE)
     return NAME_SPACES.sub(" ", s).strip().casefold()
+
+
+_SHOW_LIMIT = 60
+
+
+def show(value: object) -> str:
+    """A short, never-raising ``repr`` of ``value`` for error messages.
+
+    Long reprs are cut to about 60 characters (a 5,000-digit code stays readable) and
+    a ``repr`` that fails (huge ints beyond Python's conversion limit, objects whose
+    ``__repr__`` raises) is replaced by the type name.
+
+    Examples
+    --------
+    >>> show("1" * 100)
+    "'111111111111111111111111111...111111111111111111111111111111' (100 characters)"
+    >>> show(None), show(10**400)
+    ('None', '<int of about 401 digits>')
+    """
+    try:
+        if isinstance(value, int) and not isinstance(value, bool) and abs(value) > 10**_SHOW_LIMIT:
+            return f"<int of about {int(value.bit_length() * 0.30103) + 1} digits>"
+        if isinstance(value, str):
+            text = repr(str.__str__(value))
+            if len(value) > _SHOW_LIMIT:
+                return f"{text[:28]}...{text[-31:]} ({len(value)} characters)"
+            return text
+        text = repr(value)
+    except Exception:  # a repr must never hide the real error
+        return f"<{type(value).__name__} object>"
+    if len(text) > _SHOW_LIMIT:
+        return f"{text[:28]}...{text[-28:]}"
+    return text
