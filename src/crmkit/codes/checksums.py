@@ -4,9 +4,10 @@ Each family has a ``*_check_digit`` (or ``*_check_digits``) function that comput
 check character(s) for a payload and an ``*_is_valid`` function that tests a complete
 code (payload followed by its check character). The functions take ASCII strings;
 normalising Persian digits or separators is the job of the code schemes
-(:mod:`crmkit.codes.schemes_gs1`, :mod:`crmkit.codes.schemes_iran`). A payload with
-characters outside the algorithm's alphabet raises
-:class:`~crmkit.exceptions.InvalidCodeError`; the ``*_is_valid`` functions never raise.
+(:mod:`crmkit.codes.schemes_gs1`, :mod:`crmkit.codes.iban`,
+:mod:`crmkit.codes.schemes_iran`). A payload with characters outside the algorithm's
+alphabet raises :class:`~crmkit.exceptions.InvalidCodeError`; the ``*_is_valid``
+functions never raise.
 
 The Iranian national and legal IDs are in :mod:`crmkit.codes.checksums_iran`.
 
