@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import Any, Protocol, runtime_checkable
 
 from crmkit._text import show, strip_code_separators
-from crmkit.exceptions import InvalidCodeError, InvalidValueError
+from crmkit.exceptions import CrmkitError, InvalidCodeError, InvalidValueError
 
 __all__ = [
     "CodeScheme",
@@ -174,9 +174,14 @@ class NeverRaisesMixin:
         raise NotImplementedError
 
     def is_valid(self, code: object) -> bool:
-        """Whether ``code`` validates; never raises, whatever ``code`` is."""
+        """Whether ``code`` validates; never raises for any input, whatever ``code`` is.
+
+        Only crmkit's own errors (:class:`~crmkit.exceptions.CrmkitError`: the scheme
+        rejecting the code) mean False; any other exception is a bug in the scheme and
+        propagates instead of being reported as an invalid code.
+        """
         try:
             self.validate(code)  # type: ignore[arg-type]  # any object is rejected cleanly
-        except Exception:  # is_valid must never raise, whatever the input
+        except CrmkitError:  # the scheme's verdict; other errors are bugs and propagate
             return False
         return True

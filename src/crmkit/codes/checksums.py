@@ -71,7 +71,7 @@ from collections.abc import Callable
 from typing import Final
 
 from crmkit.codes._base import plain_str, show
-from crmkit.exceptions import InvalidCodeError
+from crmkit.exceptions import CrmkitError, InvalidCodeError
 
 __all__ = [
     "gs1_check_digit",
@@ -130,7 +130,7 @@ def passes_check_digit(
         return False
     try:
         return check_digit(text[:-1]) == text[-1]
-    except Exception:  # is_valid never raises, whatever the input
+    except CrmkitError:  # the algorithm's verdict on the input; other errors are bugs
         return False
 
 
@@ -321,7 +321,7 @@ def mod97_10_is_valid(code: str) -> bool:
     try:
         text = plain_str(code)
         return text is not None and len(text) >= 3 and _mod97(text, "ISO 7064 MOD 97-10") == 1
-    except Exception:  # is_valid never raises, whatever the input
+    except CrmkitError:  # the algorithm's verdict on the input; other errors are bugs
         return False
 
 
