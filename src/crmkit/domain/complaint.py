@@ -337,6 +337,25 @@ class Complaint:
         last = max(i for i, s in enumerate(self.steps) if s.stage is ComplaintStage.RESOLVED)
         return _span(self.steps[0].at, self.steps[last].at, unit)
 
+    @_canon.resolve_codes_doc(
+        record="complaint",
+        fields="``item_code`` and, with ``customer=True``, ``customer_code`` are",
+        example="""
+>>> import datetime as dt
+>>> from crmkit.codes import GTIN, CodeRegistry
+>>> reg = CodeRegistry()
+>>> tea = reg.allocate("product", label="Tea").code
+>>> _ = reg.link(tea, "6261234567897", scheme=GTIN)
+>>> c = Complaint.receive(
+...     complaint_id="K1",
+...     customer_code="C1",
+...     item_code="۶۲۶۱۲۳۴۵۶۷۸۹۷",
+...     at=dt.datetime(2024, 5, 1, tzinfo=dt.UTC),
+... )
+>>> c.resolve_codes(reg, schemes=[GTIN], customer=False).item_code == tea
+True
+""",
+    )
     def resolve_codes(
         self,
         registry: CodeRegistry,
@@ -344,42 +363,9 @@ class Complaint:
         schemes: Iterable[CodeScheme] = (),
         customer: bool = True,
     ) -> Complaint:
-        """The same complaint with its codes replaced by the registry's canonical ones.
-
-        ``item_code`` (and, with ``customer=True``, ``customer_code``) is resolved as a
-        registry code followed through merges, else as an external code of one of
-        ``schemes`` (e.g. :data:`crmkit.codes.GTIN`, normalising Persian digits and
-        dashes) looked up in the registry.
-
-        Raises
-        ------
-        UnknownCodeError
-            If a code is not known to the registry (nothing is left unresolved).
-
-        Examples
-        --------
-        >>> import datetime as dt
-        >>> from crmkit.codes import GTIN, CodeRegistry
-        >>> reg = CodeRegistry()
-        >>> tea = reg.allocate("product", label="Tea").code
-        >>> _ = reg.link(tea, "6261234567897", scheme=GTIN)
-        >>> c = Complaint.receive(
-        ...     complaint_id="K1",
-        ...     customer_code="C1",
-        ...     item_code="۶۲۶۱۲۳۴۵۶۷۸۹۷",
-        ...     at=dt.datetime(2024, 5, 1, tzinfo=dt.UTC),
-        ... )
-        >>> c.resolve_codes(reg, schemes=[GTIN], customer=False).item_code == tea
-        True
-        """
-        reg = _canon.check_registry(registry)
-        use = _canon.check_schemes(schemes)
         cv.check_flag("customer", customer)
-        item = _canon.canonical_code(reg, self.item_code, schemes=use, field="item_code")
-        who = self.customer_code
-        if customer:
-            who = _canon.canonical_code(reg, who, schemes=use, field="customer_code")
-        return attrs.evolve(self, item_code=item, customer_code=who)
+        fields = ("item_code", "customer_code") if customer else ("item_code",)
+        return _canon.resolved(self, registry, schemes, fields)
 
     def to_record(self) -> dict[str, Any]:
         """JSON-safe dict (``steps`` as a list of step records); see :meth:`from_record`.

@@ -232,6 +232,26 @@ class Interaction:
         """
         return attrs.evolve(self, customer_code=customer_code)
 
+    @_canon.resolve_codes_doc(
+        record="interaction",
+        fields="``item_code`` (when set) and, with ``customer=True``, ``customer_code`` are",
+        example="""
+>>> from crmkit.codes import CodeRegistry
+>>> reg = CodeRegistry()
+>>> a, b = reg.allocate("customer").code, reg.allocate("customer").code
+>>> _ = reg.merge(b, into=a)
+>>> i = Interaction(
+...     customer_code=b,
+...     at="2024-01-01T08:00:00+00:00",
+...     channel="chat",
+...     kind="service",
+...     phase="after sale",
+...     direction="inbound",
+... )
+>>> i.resolve_codes(reg).customer_code == a
+True
+""",
+    )
     def resolve_codes(
         self,
         registry: CodeRegistry,
@@ -239,44 +259,9 @@ class Interaction:
         schemes: Iterable[CodeScheme] = (),
         customer: bool = True,
     ) -> Interaction:
-        """The same interaction with its codes replaced by the registry's canonical ones.
-
-        ``item_code`` (when set) and, with ``customer=True``, ``customer_code`` are
-        resolved as in :meth:`crmkit.domain.Complaint.resolve_codes` (merges followed,
-        external codes of ``schemes`` looked up).
-
-        Raises
-        ------
-        UnknownCodeError
-            If a code is not known to the registry.
-
-        Examples
-        --------
-        >>> from crmkit.codes import CodeRegistry
-        >>> reg = CodeRegistry()
-        >>> a, b = reg.allocate("customer").code, reg.allocate("customer").code
-        >>> _ = reg.merge(b, into=a)
-        >>> i = Interaction(
-        ...     customer_code=b,
-        ...     at="2024-01-01T08:00:00+00:00",
-        ...     channel="chat",
-        ...     kind="service",
-        ...     phase="after sale",
-        ...     direction="inbound",
-        ... )
-        >>> i.resolve_codes(reg).customer_code == a
-        True
-        """
-        reg = _canon.check_registry(registry)
-        use = _canon.check_schemes(schemes)
         cv.check_flag("customer", customer)
-        item = self.item_code
-        if item is not None:
-            item = _canon.canonical_code(reg, item, schemes=use, field="item_code")
-        who = self.customer_code
-        if customer:
-            who = _canon.canonical_code(reg, who, schemes=use, field="customer_code")
-        return attrs.evolve(self, item_code=item, customer_code=who)
+        fields = ("item_code", "customer_code") if customer else ("item_code",)
+        return _canon.resolved(self, registry, schemes, fields)
 
     def to_record(self) -> dict[str, Any]:
         """JSON-safe dict (enum values, ``at`` as ISO text with its offset).

@@ -310,40 +310,29 @@ class Opportunity:
             expected_close=self.expected_close if close is None else close,
         )
 
+    @_canon.resolve_codes_doc(
+        record="opportunity",
+        fields="``customer_code`` is",
+        example="""
+>>> from crmkit.codes import IRAN_NATIONAL_ID, CodeRegistry
+>>> reg = CodeRegistry()
+>>> sara = reg.register("0499370899", kind="customer", scheme=IRAN_NATIONAL_ID).code
+>>> o = Opportunity.open(
+...     opportunity_id="O1",
+...     customer_code="۰۴۹-۹۳۷۰۸۹-۹",
+...     amount=10.0,
+...     probability=0.5,
+...     expected_close="2024-05-31",
+...     on="2024-01-10",
+... )
+>>> o.resolve_codes(reg, schemes=[IRAN_NATIONAL_ID]).customer_code == sara
+True
+""",
+    )
     def resolve_codes(
         self, registry: CodeRegistry, *, schemes: Iterable[CodeScheme] = ()
     ) -> Opportunity:
-        """The same opportunity with ``customer_code`` replaced by the registry's code.
-
-        Merged customer codes are followed to the surviving entry; external codes of
-        ``schemes`` (e.g. an Iranian national ID) are looked up.
-
-        Raises
-        ------
-        UnknownCodeError
-            If the code is not known to the registry.
-
-        Examples
-        --------
-        >>> from crmkit.codes import CodeRegistry
-        >>> reg = CodeRegistry()
-        >>> a, b = reg.allocate("customer").code, reg.allocate("customer").code
-        >>> _ = reg.merge(b, into=a)
-        >>> o = Opportunity.open(
-        ...     opportunity_id="O1",
-        ...     customer_code=b,
-        ...     amount=10.0,
-        ...     probability=0.5,
-        ...     expected_close="2024-05-31",
-        ...     on="2024-01-10",
-        ... )
-        >>> o.resolve_codes(reg).customer_code == a
-        True
-        """
-        reg = _canon.check_registry(registry)
-        use = _canon.check_schemes(schemes)
-        who = _canon.canonical_code(reg, self.customer_code, schemes=use, field="customer_code")
-        return attrs.evolve(self, customer_code=who)
+        return _canon.resolved(self, registry, schemes, ("customer_code",))
 
     def to_record(self) -> dict[str, Any]:
         """JSON-safe dict (``history`` as a list of step records, dates as ISO text).
