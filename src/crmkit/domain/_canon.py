@@ -21,15 +21,14 @@ from typing import Any, TypeVar
 import attrs
 
 from crmkit.codes._base import CodeScheme, show
+from crmkit.codes._lookup import check_schemes
 from crmkit.codes.entries import UnknownCodeError
 from crmkit.codes.registry import CodeRegistry
-from crmkit.domain import _common as cv
 from crmkit.exceptions import InvalidCodeError, InvalidValueError
 
 __all__ = [
     "canonical_code",
     "check_registry",
-    "check_schemes",
     "resolve_codes_doc",
     "resolved",
 ]
@@ -46,21 +45,6 @@ def check_registry(registry: Any) -> CodeRegistry:
             "that issued, merged and linked the codes)."
         )
     return registry
-
-
-def check_schemes(schemes: Any) -> tuple[CodeScheme, ...]:
-    """``schemes`` as a tuple of code schemes (``()`` for None)."""
-    if schemes is None:
-        return ()
-    if isinstance(schemes, CodeScheme):
-        return (schemes,)
-    out = cv.items("schemes", schemes)
-    bad = [s for s in out if not isinstance(s, CodeScheme)]
-    if bad:
-        raise InvalidValueError(
-            f"schemes holds {show(bad[0])}; pass code schemes such as crmkit.codes.GTIN."
-        )
-    return tuple(out)
 
 
 def canonical_code(
@@ -121,7 +105,7 @@ def resolved(record: R, registry: Any, schemes: Any, fields: Iterable[str]) -> R
     with :func:`canonical_code`; the first unknown code raises.
     """
     reg = check_registry(registry)
-    use = check_schemes(schemes)
+    use = check_schemes(schemes, reg)
     new = {
         name: canonical_code(reg, getattr(record, name), schemes=use, field=name)
         for name in fields
@@ -141,8 +125,9 @@ Parameters
 ----------
 registry : CodeRegistry
     The registry that issued, merged and linked the codes.
-schemes : iterable of CodeScheme, default ()
-    External schemes the codes may be written in.{customer}
+schemes : iterable of CodeScheme or None, default ()
+    External schemes the codes may be written in; ``()``: the registry's own codes
+    only; None: every scheme the registry knows.{customer}
 
 Returns
 -------

@@ -29,6 +29,7 @@ from crmkit._durations import check_duration_unit, duration
 from crmkit._periods import check_period_alias, dated_periods
 from crmkit._validation import handle_nan, require_columns, require_nonempty
 from crmkit.codes._base import CodeScheme, show
+from crmkit.codes._lookup import check_schemes
 from crmkit.codes.entries import UnknownCodeError
 from crmkit.codes.registry import CodeRegistry
 from crmkit.columns import CUSTOMER_ID, DATETIME
@@ -124,10 +125,10 @@ def complaints_per_item(
         (merged codes followed to the surviving entry) or, failing that, looked up as
         an external code of one of ``schemes``. Without it, codes are counted as
         written.
-    schemes : iterable of CodeScheme, default ()
+    schemes : iterable of CodeScheme or None, default ()
         External schemes the item codes may be written in, e.g.
         ``[crmkit.codes.GTIN]``; each scheme normalises its codes first (Persian or
-        Arabic digits, spaces and dashes).
+        Arabic digits, spaces and dashes). None: every scheme the registry knows.
 
     Returns
     -------
@@ -187,7 +188,7 @@ def complaints_per_item(
     complaints = cv.frame_arg("complaints", complaints)
     if registry is not None:
         registry = _canon.check_registry(registry)
-    use = _canon.check_schemes(schemes)
+    use = check_schemes(schemes, registry)
     require_columns(complaints, ["complaint_id", CUSTOMER_ID, "item_code", "step", "stage"])
     require_nonempty(complaints, name="complaints")
     handle_nan(complaints, ["complaint_id", "item_code", "step"], "raise")

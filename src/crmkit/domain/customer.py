@@ -57,13 +57,12 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-import unicodedata
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 import attrs
 
-from crmkit._text import normalize_digits, strip_code_separators
+from crmkit._text import normalize_text, strip_code_separators
 from crmkit.codes import IRAN_NATIONAL_ID
 from crmkit.codes._base import show
 from crmkit.domain import _common as cv
@@ -208,7 +207,7 @@ def _optional_national_id(value: str | None) -> str | None:
     text = cv.optional_text("national_id")(value)
     if text is None:
         return None
-    text = normalize_digits(unicodedata.normalize("NFKC", text))
+    text = normalize_text(text)
     compact = strip_code_separators(text)
     if not (compact.isascii() and compact.isdigit()):
         return text  # letters: a foreign ID or passport number, kept as written
