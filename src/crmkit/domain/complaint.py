@@ -53,7 +53,8 @@ from typing import Any, Final
 import attrs
 import pandas as pd
 
-from crmkit._durations import duration
+from crmkit._compat import renamed_keywords
+from crmkit._durations import DurationUnit, check_duration_unit, duration
 from crmkit.codes._base import CodeScheme
 from crmkit.codes.registry import CodeRegistry
 from crmkit.domain import _canon
@@ -308,10 +309,13 @@ class Complaint:
         """Reopen a resolved or closed complaint."""
         return self.advance(ComplaintStage.REOPENED, at=at, channel=channel, note=note)
 
-    def time_to_first_response(self, unit: str = "D") -> float | None:
-        """Time from receipt to the first later step, in ``unit``; ``None`` if none yet.
+    @renamed_keywords(unit="time_unit")
+    def time_to_first_response(self, time_unit: DurationUnit = "D") -> float | None:
+        """Time from receipt to the first later step, in ``time_unit``; ``None`` if none yet.
 
-        ``unit`` is ``"h"`` (exact hours) or a unit of :mod:`crmkit.timeunits`.
+        ``time_unit`` is ``"h"`` (exact hours) or a unit of :mod:`crmkit.timeunits`; it
+        was named ``unit`` before crmkit 0.2 (the old name works, with a
+        :class:`DeprecationWarning`, until 0.3).
 
         Examples
         --------
@@ -324,10 +328,11 @@ class Complaint:
         """
         if len(self.steps) < 2:
             return None
-        return _span(self.steps[0].at, self.steps[1].at, unit)
+        return _span(self.steps[0].at, self.steps[1].at, time_unit)
 
-    def time_to_resolution(self, unit: str = "D") -> float | None:
-        """Time from receipt to the latest ``resolved`` step, in ``unit``.
+    @renamed_keywords(unit="time_unit")
+    def time_to_resolution(self, time_unit: DurationUnit = "D") -> float | None:
+        """Time from receipt to the latest ``resolved`` step, in ``time_unit``.
 
         ``None`` while the complaint is open (never resolved, or reopened and not yet
         resolved again).
@@ -335,7 +340,7 @@ class Complaint:
         if self.is_open:
             return None
         last = max(i for i, s in enumerate(self.steps) if s.stage is ComplaintStage.RESOLVED)
-        return _span(self.steps[0].at, self.steps[last].at, unit)
+        return _span(self.steps[0].at, self.steps[last].at, time_unit)
 
     @_canon.resolve_codes_doc(
         record="complaint",
@@ -393,6 +398,7 @@ True
         return cv.construct(cls, rec)
 
 
-def _span(start: dt.datetime, end: dt.datetime, unit: str) -> float:
+def _span(start: dt.datetime, end: dt.datetime, time_unit: str) -> float:
+    u = check_duration_unit(time_unit, name="time_unit")
     s, e = pd.Timestamp(start).tz_convert("UTC"), pd.Timestamp(end).tz_convert("UTC")
-    return float(duration(s, e, unit))
+    return float(duration(s, e, u))

@@ -40,7 +40,8 @@ from typing import Any, Final
 import attrs
 import pandas as pd
 
-from crmkit._durations import check_duration_unit, duration
+from crmkit._compat import renamed_keywords
+from crmkit._durations import DurationUnit, check_duration_unit, duration
 from crmkit.codes._base import show as cv_show
 from crmkit.domain import _common as cv
 from crmkit.domain._records import to_record
@@ -351,20 +352,27 @@ class Relationship:
             return self
         return self.terminate(on=deaths[0].on, reason="death")
 
-    def tenure(self, as_of: dt.date | str, unit: str = "D") -> float:
-        """Time from the first stage change to ``as_of`` in ``unit``.
+    @renamed_keywords(unit="time_unit")
+    def tenure(self, as_of: dt.date | str, time_unit: DurationUnit = "D") -> float:
+        """Time from the first stage change to ``as_of`` in ``time_unit``.
 
-        ``unit`` is ``"h"`` (hours) or one of the calendar units of
-        :mod:`crmkit.timeunits` (``"D"``, ``"W"``, ``"M"``, ``"Q"``, ``"Y"``).
+        ``time_unit`` is ``"h"`` (hours) or one of the calendar units of
+        :mod:`crmkit.timeunits` (``"D"``, ``"W"``, ``"M"``, ``"Q"``, ``"Y"``); it was
+        named ``unit`` before crmkit 0.2 (the old name works, with a
+        :class:`DeprecationWarning`, until 0.3).
 
         The tenure counts calendar time since the relationship started, including any
         terminated spells; it stops growing at termination only in the sense that you pass
         the termination date as ``as_of``.
         """
-        return self._since(self.started_on, as_of, unit, "the start of the relationship")
+        return self._since(self.started_on, as_of, time_unit, "the start of the relationship")
 
-    def time_in_stage(self, as_of: dt.date | str, unit: str = "D") -> float:
-        """Time spent in the current stage up to ``as_of``, in ``unit`` (``"h"`` too).
+    @renamed_keywords(unit="time_unit")
+    def time_in_stage(self, as_of: dt.date | str, time_unit: DurationUnit = "D") -> float:
+        """Time spent in the current stage up to ``as_of``, in ``time_unit`` (``"h"`` too).
+
+        ``time_unit`` was named ``unit`` before crmkit 0.2 (the old name works, with a
+        :class:`DeprecationWarning`, until 0.3).
 
         Examples
         --------
@@ -378,10 +386,10 @@ class Relationship:
         stage 'acquaintance' on 2024-01-01; a duration is never negative, pass an as_of ...
         """
         what = f"the start of the current stage {self.stage.value!r}"
-        return self._since(self.stage_since, as_of, unit, what)
+        return self._since(self.stage_since, as_of, time_unit, what)
 
-    def _since(self, start: dt.date, as_of: dt.date | str, unit: str, what: str) -> float:
-        u = check_duration_unit(unit)
+    def _since(self, start: dt.date, as_of: dt.date | str, time_unit: str, what: str) -> float:
+        u = check_duration_unit(time_unit, name="time_unit")
         end = cv.date("as_of")(as_of)
         if end < start:
             raise InvalidValueError(
