@@ -60,7 +60,7 @@ from crmkit.codes.registry import CodeRegistry
 from crmkit.domain import _canon
 from crmkit.domain import _common as cv
 from crmkit.domain._records import to_record
-from crmkit.domain.interaction import Channel
+from crmkit.domain.interaction import Channel, to_optional_channel
 from crmkit.exceptions import InvalidTransitionError, InvalidValueError, InvariantError
 
 __all__ = ["Complaint", "ComplaintStage", "ComplaintStep"]
@@ -88,45 +88,14 @@ ALLOWED: Final[dict[ComplaintStage, tuple[ComplaintStage, ...]]] = {
 }
 
 
-# Named converters (the mypy attrs plugin needs named functions, not factories). Their
-# first parameter's annotation is the type of the __init__ argument under mypy, so it
-# states what callers may pass; the body still checks at run time.
-def _aware_at(value: dt.datetime | str) -> dt.datetime:
-    return cv.aware("at")(value)
+# Converters of the enum and record fields: they need no field name (the validator
+# cv.named names the field); the shared ones (text, dates ...) live in domain._common.
+def _to_stage(value: ComplaintStage | str) -> ComplaintStage:
+    return cv.to_member(ComplaintStage, value)
 
 
-def _member_stage(value: ComplaintStage | str) -> ComplaintStage:
-    return cv.member(ComplaintStage, "stage")(value)
-
-
-def _optional_member_channel(value: Channel | str | None) -> Channel | None:
-    return cv.optional_member(Channel, "channel")(value)
-
-
-def _optional_text_characteristic(value: str | None) -> str | None:
-    return cv.optional_text("characteristic")(value)
-
-
-def _optional_text_note(value: str | None) -> str | None:
-    return cv.optional_text("note")(value)
-
-
-def _text_complaint_id(value: str) -> str:
-    return cv.text("complaint_id")(value)
-
-
-def _text_customer_code(value: str) -> str:
-    return cv.text("customer_code")(value)
-
-
-def _text_item_code(value: str) -> str:
-    return cv.text("item_code")(value)
-
-
-def _tuple_of_steps(
-    value: Iterable[ComplaintStep | Mapping[str, Any]],
-) -> tuple[ComplaintStep, ...]:
-    return cv.tuple_of(ComplaintStep, "steps")(value)
+def _to_steps(value: Iterable[ComplaintStep | Mapping[str, Any]]) -> tuple[ComplaintStep, ...]:
+    return cv.to_records(ComplaintStep, value)
 
 
 @attrs.frozen(kw_only=True)
@@ -149,10 +118,12 @@ class ComplaintStep:
     'in progress'
     """
 
-    stage: ComplaintStage = attrs.field(converter=_member_stage)
-    at: dt.datetime = attrs.field(converter=_aware_at)
-    channel: Channel | None = attrs.field(default=None, converter=_optional_member_channel)
-    note: str | None = attrs.field(default=None, converter=_optional_text_note)
+    stage: ComplaintStage = attrs.field(converter=_to_stage, validator=cv.named)
+    at: dt.datetime = attrs.field(converter=cv.to_aware, validator=cv.named)
+    channel: Channel | None = attrs.field(
+        default=None, converter=to_optional_channel, validator=cv.named
+    )
+    note: str | None = attrs.field(default=None, converter=cv.to_optional_text, validator=cv.named)
 
     def to_record(self) -> dict[str, Any]:
         """JSON-safe dict (``at`` as ISO text with its offset); see :meth:`from_record`.
@@ -228,13 +199,15 @@ class Complaint:
         If the steps do not start with ``received`` or go back in time.
     """
 
-    complaint_id: str = attrs.field(converter=_text_complaint_id)
-    customer_code: str = attrs.field(converter=_text_customer_code)
-    item_code: str = attrs.field(converter=_text_item_code)
+    complaint_id: str = attrs.field(converter=cv.to_text, validator=cv.named)
+    customer_code: str = attrs.field(converter=cv.to_text, validator=cv.named)
+    item_code: str = attrs.field(converter=cv.to_text, validator=cv.named)
     steps: tuple[ComplaintStep, ...] = attrs.field(
-        converter=_tuple_of_steps, validator=_check_steps
+        converter=_to_steps, validator=[cv.named, _check_steps]
     )
-    characteristic: str | None = attrs.field(default=None, converter=_optional_text_characteristic)
+    characteristic: str | None = attrs.field(
+        default=None, converter=cv.to_optional_text, validator=cv.named
+    )
 
     @classmethod
     def receive(

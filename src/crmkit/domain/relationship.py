@@ -76,37 +76,18 @@ ALLOWED: Final[dict[RelationshipStage, tuple[RelationshipStage, ...]]] = {
 _REACTIVATE_TO: Final = (_S.ACQUAINTANCE, _S.MAINTENANCE)
 
 
-# Named converters (the mypy attrs plugin needs named functions, not factories). Their
-# first parameter's annotation is the type of the __init__ argument under mypy, so it
-# states what callers may pass; the body still checks at run time.
-def _date_on(value: dt.date | str) -> dt.date:
-    return cv.date("on")(value)
+# Converters of the enum and record fields: they need no field name (the validator
+# cv.named names the field); the shared ones (text, dates ...) live in domain._common.
+def _to_stage(value: RelationshipStage | str) -> RelationshipStage:
+    return cv.to_member(RelationshipStage, value)
 
 
-def _member_shape(value: RelationshipShape | str) -> RelationshipShape:
-    return cv.member(RelationshipShape, "shape")(value)
+def _to_shape(value: RelationshipShape | str) -> RelationshipShape:
+    return cv.to_member(RelationshipShape, value)
 
 
-def _member_stage(value: RelationshipStage | str) -> RelationshipStage:
-    return cv.member(RelationshipStage, "stage")(value)
-
-
-def _optional_text_reason(value: str | None) -> str | None:
-    return cv.optional_text("reason")(value)
-
-
-def _text_counterparty(value: str) -> str:
-    return cv.text("counterparty")(value)
-
-
-def _text_customer_code(value: str) -> str:
-    return cv.text("customer_code")(value)
-
-
-def _tuple_of_history(
-    value: Iterable[StageChange | Mapping[str, Any]],
-) -> tuple[StageChange, ...]:
-    return cv.tuple_of(StageChange, "history")(value)
+def _to_history(value: Iterable[StageChange | Mapping[str, Any]]) -> tuple[StageChange, ...]:
+    return cv.to_records(StageChange, value)
 
 
 @attrs.frozen(kw_only=True)
@@ -130,10 +111,12 @@ class StageChange:
     'termination'
     """
 
-    stage: RelationshipStage = attrs.field(converter=_member_stage)
-    on: dt.date = attrs.field(converter=_date_on)
-    reason: str | None = attrs.field(default=None, converter=_optional_text_reason)
-    reactivation: bool = attrs.field(default=False, validator=cv.flag("reactivation"))
+    stage: RelationshipStage = attrs.field(converter=_to_stage, validator=cv.named)
+    on: dt.date = attrs.field(converter=cv.to_date, validator=cv.named)
+    reason: str | None = attrs.field(
+        default=None, converter=cv.to_optional_text, validator=cv.named
+    )
+    reactivation: bool = attrs.field(default=False, validator=cv.flag)
 
     def to_record(self) -> dict[str, Any]:
         """JSON-safe dict (enum values, ISO dates); :meth:`from_record` reads it back.
@@ -222,13 +205,15 @@ class Relationship:
     ('one-network-one', 'acquaintance', datetime.date(2020, 1, 1))
     """
 
-    customer_code: str = attrs.field(converter=_text_customer_code)
-    counterparty: str = attrs.field(default="organisation", converter=_text_counterparty)
+    customer_code: str = attrs.field(converter=cv.to_text, validator=cv.named)
+    counterparty: str = attrs.field(
+        default="organisation", converter=cv.to_text, validator=cv.named
+    )
     shape: RelationshipShape = attrs.field(
-        default=RelationshipShape.ONE_TO_ONE, converter=_member_shape
+        default=RelationshipShape.ONE_TO_ONE, converter=_to_shape, validator=cv.named
     )
     history: tuple[StageChange, ...] = attrs.field(
-        converter=_tuple_of_history, validator=_check_history
+        converter=_to_history, validator=[cv.named, _check_history]
     )
 
     @classmethod
