@@ -14,7 +14,7 @@ from crmkit.domain import _common as cv
 from crmkit.domain._records import to_record as _to_record
 from crmkit.exceptions import InvalidValueError
 
-__all__ = ["Address", "optional_address"]
+__all__ = ["Address", "check_optional_address", "to_optional_address"]
 
 
 # Converters: they need no field name (the validator cv.named names the field).
@@ -112,7 +112,8 @@ class Address:
         return cv.construct(cls, cv.record_fields(cls, record))
 
 
-def optional_address(value: Address | Mapping[str, Any] | str | None) -> Address | None:
+def check_optional_address(field: str, value: Any) -> Address | None:
+    """``None``/missing/blank, or an :class:`Address` from itself, a mapping or one line."""
     if cv.is_missing(value) or (isinstance(value, str) and not value.strip()):
         return None
     if isinstance(value, Address):
@@ -122,6 +123,11 @@ def optional_address(value: Address | Mapping[str, Any] | str | None) -> Address
     if isinstance(value, Mapping):
         return Address.from_record(value)
     raise InvalidValueError(
-        f"address={show(value)} must be an Address, a mapping of its fields or the address "
+        f"{field}={show(value)} must be an Address, a mapping of its fields or the address "
         "as one line of text."
     )
+
+
+def to_optional_address(value: Address | Mapping[str, Any] | str | None) -> Address | None:
+    """Converter of an optional address field (the validator cv.named names the field)."""
+    return cv.soft(check_optional_address, value)

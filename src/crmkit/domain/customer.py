@@ -66,7 +66,7 @@ from crmkit._text import normalize_text, strip_code_separators
 from crmkit.codes import IRAN_NATIONAL_ID
 from crmkit.codes._base import show
 from crmkit.domain import _common as cv
-from crmkit.domain._address import Address, optional_address
+from crmkit.domain._address import Address, to_optional_address
 from crmkit.domain._records import to_record as _to_record
 from crmkit.domain.interaction import Channel, to_channel, to_optional_channel
 from crmkit.domain.quality.normalize import normalize_email, normalize_phone
@@ -379,7 +379,9 @@ class LifeEvent:
     detail: str | None = attrs.field(
         default=None, converter=cv.to_optional_text, validator=cv.named
     )
-    address: Address | None = attrs.field(default=None, converter=optional_address)
+    address: Address | None = attrs.field(
+        default=None, converter=to_optional_address, validator=cv.named
+    )
     income_band: str | None = attrs.field(
         default=None, converter=cv.to_optional_text, validator=cv.named
     )
@@ -408,14 +410,18 @@ class LifeEvent:
         return cv.construct(cls, _pick(record, keys, cls))
 
 
-def _demographics(value: Demographics | Mapping[str, Any] | None) -> Demographics | None:
+def _check_demographics(field: str, value: Any) -> Demographics | None:
     if value is None:
         return None
     if isinstance(value, Mapping):
         value = Demographics.from_record(value)
     if not isinstance(value, Demographics):
-        raise InvalidValueError(f"demographics={show(value)} must be a Demographics or a mapping.")
+        raise InvalidValueError(f"{field}={show(value)} must be a Demographics or a mapping.")
     return None if value == Demographics() else value
+
+
+def _to_demographics(value: Demographics | Mapping[str, Any] | None) -> Demographics | None:
+    return cv.soft(_check_demographics, value)
 
 
 def _events_sorted(instance: Customer, attribute: Any, value: tuple[LifeEvent, ...]) -> None:
@@ -496,11 +502,15 @@ class Customer:
     kind: CustomerKind = attrs.field(
         default=CustomerKind.PERSON, converter=_to_kind, validator=cv.named
     )
-    demographics: Demographics | None = attrs.field(default=None, converter=_demographics)
+    demographics: Demographics | None = attrs.field(
+        default=None, converter=_to_demographics, validator=cv.named
+    )
     marital_status: MaritalStatus | None = attrs.field(
         default=None, converter=_to_marital_status, validator=cv.named
     )
-    address: Address | None = attrs.field(default=None, converter=optional_address)
+    address: Address | None = attrs.field(
+        default=None, converter=to_optional_address, validator=cv.named
+    )
     contacts: tuple[ContactPoint, ...] = attrs.field(
         default=(), converter=_to_contacts, validator=cv.named
     )
