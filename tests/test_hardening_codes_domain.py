@@ -392,12 +392,12 @@ def _good_calls() -> dict[str, dict[str, Any]]:
         "domain.Relationship.start": {"customer_code": "C1", "on": "2023-01-01"},
         "domain.Relationship#transition_to": {"stage": "maintenance", "on": "2023-06-01"},
         "domain.Relationship#terminate": {"on": "2024-01-01", "reason": "moved"},
-        "domain.Relationship#tenure": {"as_of": "2024-01-01", "unit": "M"},
+        "domain.Relationship#tenure": {"as_of": "2024-01-01", "time_unit": "M"},
         "domain.Customer#apply": {"event": domain.LifeEvent(kind="marriage", on="2024-01-01")},
         "domain.complaint_stage_durations": {
             "complaints": domain.complaints_to_frame([comp]),
-            "unit": "D",
-            "as_of": T + dt.timedelta(days=2),
+            "time_unit": "D",
+            "observation_end": T + dt.timedelta(days=2),
         },
         "domain.complaints_per_item": {"complaints": domain.complaints_to_frame([comp])},
         "domain.weighted_forecast": {

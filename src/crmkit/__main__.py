@@ -22,12 +22,9 @@ from pathlib import Path
 import pandas as pd
 
 from crmkit.exceptions import CrmkitError
+from crmkit.exceptions import FileReadError as _ReadError
 
 __all__ = ["main"]
-
-
-class _ReadError(CrmkitError):
-    """A file that cannot be read (missing, truncated, not a table)."""
 
 
 def _read(path: Path, id_col: str, datetime_col: str) -> pd.DataFrame:

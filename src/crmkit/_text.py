@@ -1,17 +1,31 @@
-"""Text normalisation shared by the code schemes and the data-quality tools.
+"""Text normalisation shared by the code schemes and the domain records (private).
 
-Persian (U+06F0-U+06F9) and Arabic-Indic (U+0660-U+0669) digits become ASCII digits;
-the Arabic letter variants Yeh (U+064A) and Kaf (U+0643) become their Persian forms
-(U+06CC, U+06A9); zero-width non-joiners are kept in names but removed from codes.
+The one place for these rules: :mod:`crmkit.codes` and :mod:`crmkit.domain` (records,
+data quality) import them and keep no copies. Persian (U+06F0-U+06F9) and Arabic-Indic
+(U+0660-U+0669) digits become ASCII digits; the Arabic letter variants Yeh (U+064A) and
+Kaf (U+0643) become their Persian forms (U+06CC, U+06A9); zero-width non-joiners are
+kept in names but removed from codes. :func:`show` formats any value for an error
+message.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
-__all__ = ["name_key", "normalize_digits", "normalize_letters", "strip_code_separators"]
+if TYPE_CHECKING:  # pandas is not imported at run time: the caller holds a Series already
+    import pandas as pd
+
+__all__ = [
+    "name_key",
+    "normalize_digits",
+    "normalize_letters",
+    "normalize_series",
+    "normalize_text",
+    "show",
+    "strip_code_separators",
+]
 
 DIGIT_TABLE: Final[dict[int, int | None]] = {
     **{0x06F0 + i: ord("0") + i for i in range(10)},  # Persian ۰-۹
@@ -27,6 +41,8 @@ LETTER_TABLE: Final[dict[int, int | None]] = {
 CODE_SEPARATORS: Final = " -._/\u200c\u200f\u200e\t\n\r\u00a0"
 """Characters :func:`strip_code_separators` drops (private to the package)."""
 _SEPARATORS: Final = {ord(c): None for c in CODE_SEPARATORS}
+CODE_SEPARATOR_PATTERN: Final = "[" + re.escape(CODE_SEPARATORS) + "]"
+"""Regular expression (one character) of :data:`CODE_SEPARATORS`, for pandas ``str.replace``."""
 
 
 def normalize_digits(text: str) -> str:
@@ -38,6 +54,37 @@ def normalize_digits(text: str) -> str:
     '0912-345'
     """
     return text.translate(DIGIT_TABLE)
+
+
+def normalize_text(text: str) -> str:
+    """Unicode NFKC, then Persian and Arabic-Indic digits to ASCII (e-mails, phones, IDs).
+
+    Examples
+    --------
+    >>> normalize_text("\uff21\uff22-۱۲٣")  # full-width letters, Persian and Arabic digits
+    'AB-123'
+    """
+    return normalize_digits(unicodedata.normalize("NFKC", text))
+
+
+def normalize_series(values: pd.Series, table: dict[int, int | None]) -> pd.Series:
+    """Vectorised :func:`normalize_text` with ``table``: NFKC, then ``str.translate``.
+
+    ``values`` is a string-dtype Series; only its non-ASCII rows are touched (the fast
+    path: ASCII text is already in NFKC and holds no character of the tables).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> normalize_series(pd.Series(["a-1", "۱۲", None], dtype="string"), DIGIT_TABLE).tolist()
+    ['a-1', '12', <NA>]
+    """
+    wide = values.str.contains(r"[^\x00-\x7f]", regex=True).fillna(False).astype(bool)
+    if not wide.any():
+        return values
+    out = values.copy()
+    out[wide] = out[wide].str.normalize("NFKC").str.translate(table)
+    return out
 
 
 def normalize_letters(text: str) -> str:
@@ -90,3 +137,36 @@ def name_key(text: str) -> str:
     s = unicodedata.normalize("NFKC", text)
     s = normalize_letters(normalize_digits(s)).translate(MARK_TABLE)
     return NAME_SPACES.sub(" ", s).strip().casefold()
+
+
+_SHOW_LIMIT = 60
+
+
+def show(value: object) -> str:
+    """A short, never-raising ``repr`` of ``value`` for error messages.
+
+    Long reprs are cut to about 60 characters (a 5,000-digit code stays readable) and
+    a ``repr`` that fails (huge ints beyond Python's conversion limit, objects whose
+    ``__repr__`` raises) is replaced by the type name.
+
+    Examples
+    --------
+    >>> show("1" * 100)
+    "'111111111111111111111111111...111111111111111111111111111111' (100 characters)"
+    >>> show(None), show(10**400)
+    ('None', '<int of about 401 digits>')
+    """
+    try:
+        if isinstance(value, int) and not isinstance(value, bool) and abs(value) > 10**_SHOW_LIMIT:
+            return f"<int of about {int(value.bit_length() * 0.30103) + 1} digits>"
+        if isinstance(value, str):
+            text = repr(str.__str__(value))
+            if len(value) > _SHOW_LIMIT:
+                return f"{text[:28]}...{text[-31:]} ({len(value)} characters)"
+            return text
+        text = repr(value)
+    except Exception:  # a repr must never hide the real error
+        return f"<{type(value).__name__} object>"
+    if len(text) > _SHOW_LIMIT:
+        return f"{text[:28]}...{text[-28:]}"
+    return text

@@ -51,8 +51,10 @@ columns or pass the matching *_col argument.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
+
+from crmkit._text import show
 
 __all__ = [
     "BoundaryWarning",
@@ -61,11 +63,15 @@ __all__ = [
     "CrmkitError",
     "CrmkitWarning",
     "DegenerateDataWarning",
+    "FileReadError",
     "InvalidCodeError",
     "InvalidTransitionError",
     "InvalidValueError",
     "InvariantError",
     "MissingColumnsError",
+    "RegistryLoadError",
+    "SpendFrequencyCorrelationWarning",
+    "UnknownCodeError",
     "ValidationError",
 ]
 
@@ -145,6 +151,47 @@ class InvalidCodeError(ValidationError):
         super().__init__(message)
 
 
+class UnknownCodeError(InvalidCodeError, LookupError):
+    """A code that the registry does not hold (``reason="unknown"``).
+
+    Also importable as :class:`crmkit.codes.UnknownCodeError`.
+    """
+
+
+class RegistryLoadError(InvalidValueError):
+    """Records (or frame rows) that cannot be loaded into a registry; nothing was loaded.
+
+    Also importable as :class:`crmkit.codes.RegistryLoadError`.
+
+    Attributes
+    ----------
+    problems : tuple of (position, code, reason)
+        Every bad record: its position in the input (0-based record number or frame
+        row), its code if one could be read (else None), and what is wrong with it.
+    total : int
+        Number of records in the input.
+    """
+
+    def __init__(self, problems: Sequence[tuple[int, str | None, str]], total: int) -> None:
+        self.problems = tuple(problems)
+        self.total = total
+        shown = [
+            f"  record {pos}" + (f" (code {show(code)})" if code is not None else "") + f": {why}"
+            for pos, code, why in self.problems[:100]
+        ]
+        more = len(self.problems) - len(shown)
+        if more:
+            shown.append(f"  ... and {more} more (see the error's .problems)")
+        bad = len({pos for pos, _, _ in self.problems})
+        super().__init__(
+            f"cannot load the registry: {bad} of {total} record(s) are invalid and nothing "
+            "was loaded. Fix these records and load again:\n" + "\n".join(shown)
+        )
+
+    def __reduce__(self) -> tuple[type[RegistryLoadError], tuple[Any, ...]]:
+        return (type(self), (self.problems, self.total))
+
+
 class InvalidTransitionError(ValidationError):
     """A stage change that the stage model does not allow."""
 
@@ -166,6 +213,10 @@ class ConvergenceError(CrmkitError, RuntimeError):
         super().__init__(message)
 
 
+class FileReadError(CrmkitError):
+    """A file that cannot be read (missing, truncated, not a table); raised by the command line."""
+
+
 class CrmkitWarning(UserWarning):
     """Root of every warning crmkit emits."""
 
@@ -185,3 +236,10 @@ class BoundaryWarning(CrmkitWarning):
 
 class DegenerateDataWarning(CrmkitWarning):
     """The data is legal but cannot inform part of the answer (e.g. no repeat buyers)."""
+
+
+class SpendFrequencyCorrelationWarning(CrmkitWarning):
+    """Frequency and mean spend are correlated, against the Gamma-Gamma assumption.
+
+    Also importable as :class:`crmkit.clv.SpendFrequencyCorrelationWarning`.
+    """

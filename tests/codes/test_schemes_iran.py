@@ -155,3 +155,16 @@ def test_is_valid_never_raises(value: Any) -> None:
 def test_iban_country_option_is_checked() -> None:
     with pytest.raises(ValueError, match="ISO 3166"):
         IbanScheme(country="ir")
+
+
+def test_iban_lives_in_its_own_module_and_stays_importable_from_the_old_paths() -> None:
+    # ISO 13616 is international: the scheme is crmkit.codes.iban; the old paths keep working
+    import crmkit.codes
+    import crmkit.codes.iban
+    import crmkit.codes.schemes_iran
+
+    assert crmkit.codes.IBAN is crmkit.codes.iban.IBAN is crmkit.codes.schemes_iran.IBAN
+    assert crmkit.codes.IbanScheme is crmkit.codes.iban.IbanScheme
+    assert crmkit.codes.schemes_iran.IbanScheme is crmkit.codes.iban.IbanScheme
+    assert crmkit.codes.IbanScheme.__module__ == "crmkit.codes.iban"
+    assert crmkit.codes.iban.IbanScheme(country="IR") == crmkit.codes.SHEBA

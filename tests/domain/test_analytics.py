@@ -56,7 +56,7 @@ def test_stage_durations_hand_computed() -> None:
     d = complaint_stage_durations(complaints_to_frame(_complaints()), "D")
     k1 = d.loc["K1"]
     # received 12 h, acknowledged 12 h, in progress 48 h + 12 h, resolved 24 h + 24 h,
-    # reopened 12 h, closed: current stage (no as_of) -> 0
+    # reopened 12 h, closed: current stage (no observation_end) -> 0
     assert k1["received"] == 0.5
     assert k1["acknowledged"] == 0.5
     assert k1["in progress"] == 2.5
@@ -70,18 +70,20 @@ def test_stage_durations_hand_computed() -> None:
     assert d.loc["K3", "received"] == 2.0
     frame = complaints_to_frame(_complaints())
     open_ones = frame[frame["complaint_id"].isin(["K2", "K3"])]
-    with_end = complaint_stage_durations(open_ones, "D", as_of=pd.Timestamp(T0 + 96 * H))
+    with_end = complaint_stage_durations(open_ones, "D", observation_end=pd.Timestamp(T0 + 96 * H))
     assert with_end.loc["K2", "received"] == 4.0
     assert with_end.loc["K3", "in progress"] == 2.0
     # K1's last step is after T0 + 96 h: its current stage would get a negative time
-    with pytest.raises(InvalidValueError, match=r"as_of=2024-.* precedes the last step .*'K1' at"):
-        complaint_stage_durations(frame, "D", as_of=pd.Timestamp(T0 + 96 * H))
+    with pytest.raises(
+        InvalidValueError, match=r"observation_end=2024-.* precedes the last step .*'K1' at"
+    ):
+        complaint_stage_durations(frame, "D", observation_end=pd.Timestamp(T0 + 96 * H))
 
 
-def test_stage_durations_refuse_naive_as_of() -> None:
+def test_stage_durations_refuse_naive_observation_end() -> None:
     with pytest.raises(InvalidValueError, match="naive"):
         complaint_stage_durations(
-            complaints_to_frame(_complaints()), as_of=pd.Timestamp("2024-02-01")
+            complaints_to_frame(_complaints()), observation_end=pd.Timestamp("2024-02-01")
         )
 
 

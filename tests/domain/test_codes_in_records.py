@@ -151,3 +151,19 @@ def test_records_resolve_their_codes(registry: tuple[CodeRegistry, str, str, str
     assert o.resolve_codes(reg).customer_code == cust_a
     with pytest.raises(UnknownCodeError, match="customer_code='C9'"):
         _complaint("K2", tea, "C9").resolve_codes(reg)
+
+
+def test_resolve_codes_has_one_docstring_shared_by_every_record() -> None:
+    # one text (crmkit.domain._canon), each record's own example; numpydoc sections present
+    from crmkit.domain import Complaint, Interaction, Opportunity
+
+    docs = [cls.resolve_codes.__doc__ or "" for cls in (Complaint, Interaction, Opportunity)]
+    shared = "followed\nthrough merges to the surviving entry"
+    for doc, cls in zip(docs, ("Complaint", "Interaction", "Opportunity"), strict=True):
+        assert shared in doc
+        for section in ("Parameters", "Returns", "Raises", "Examples"):
+            assert f"\n{section}\n" in doc
+        assert f"\n{cls}\n    A new record" in doc
+    assert "customer : bool" in docs[0]
+    assert "customer : bool" not in docs[2]
+    assert len({d.split("Examples")[1] for d in docs}) == 3  # own example each

@@ -98,15 +98,15 @@ def test_durations_are_never_negative() -> None:
     frame = complaints_to_frame([c])
     with pytest.raises(
         InvalidValueError,
-        match=r"as_of=2024-05-03T09:00:00 UTC precedes the last step .*'K1' at "
+        match=r"observation_end=2024-05-03T09:00:00 UTC precedes the last step .*'K1' at "
         r"2024-05-05T13:00:00 UTC",
     ):
-        complaint_stage_durations(frame, as_of=T + 48 * H)
+        complaint_stage_durations(frame, observation_end=T + 48 * H)
     backwards = frame.copy()
     backwards.loc[1, "datetime"] = pd.Timestamp(T - H)
     with pytest.raises(InvalidValueError, match="followed by a step at an earlier time"):
         complaint_stage_durations(backwards)
-    ok = complaint_stage_durations(frame, "D", as_of=T + 124 * H)
+    ok = complaint_stage_durations(frame, "D", observation_end=T + 124 * H)
     assert ok.loc["K1", "in progress"] == 1.0
 
 
@@ -115,7 +115,7 @@ def test_durations_are_never_negative() -> None:
 def test_stage_durations_are_non_negative(items: list[Complaint]) -> None:
     frame = complaints_to_frame(items)
     end = max(s.at for c in items for s in c.steps) + H
-    d = complaint_stage_durations(frame, "h", as_of=end)
+    d = complaint_stage_durations(frame, "h", observation_end=end)
     stages = [c for c in d.columns if c not in ("item_code", "customer_id", "stage")]
     values = d[stages].to_numpy(dtype=float)
     assert np.all(values[~np.isnan(values)] >= 0)

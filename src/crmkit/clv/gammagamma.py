@@ -47,9 +47,9 @@ from crmkit.clv._pochhammer import digamma_diff, log_poch
 from crmkit.clv._special import wdot
 from crmkit.clv._starts import gamma_gamma_moment_start
 from crmkit.exceptions import (
-    CrmkitWarning,
     DegenerateDataWarning,
     InvalidValueError,
+    SpendFrequencyCorrelationWarning,
 )
 
 __all__ = ["CORRELATION_THRESHOLD", "GammaGamma", "SpendFrequencyCorrelationWarning"]
@@ -60,10 +60,6 @@ _F = NDArray[np.float64]
 CORRELATION_THRESHOLD: Final = 0.3
 """Absolute Pearson correlation of frequency and mean spend (repeat buyers) above
 which :meth:`GammaGamma.fit` warns that the independence assumption is doubtful."""
-
-
-class SpendFrequencyCorrelationWarning(CrmkitWarning):
-    """Frequency and mean spend are correlated, against the Gamma-Gamma assumption."""
 
 
 def _spend_arrays(

@@ -7,7 +7,8 @@ offers:
 * check-digit functions (:mod:`crmkit.codes.checksums`): GS1 mod 10, Luhn, ISO 7064
   MOD 97-10 and MOD 11-2, Iranian national and legal IDs;
 * code schemes sharing the :class:`CodeScheme` protocol: GS1 keys (:data:`GTIN`,
-  :data:`GLN`, :data:`SSCC`), Iranian codes (:data:`IRAN_NATIONAL_ID`,
+  :data:`GLN`, :data:`SSCC`), international bank account numbers (:data:`IBAN`,
+  ISO 13616, in :mod:`crmkit.codes.iban`), Iranian codes (:data:`IRAN_NATIONAL_ID`,
   :data:`IRAN_LEGAL_ID`, :data:`SHEBA`, :data:`IRAN_CODE_PRODUCT`,
   :data:`IRAN_CODE_SERVICE`) and internal schemes (:class:`PrefixedScheme`);
 * :class:`CodeRegistry` - allocate, register, link, edit, get, resolve, retire, merge,
@@ -59,6 +60,7 @@ from crmkit.codes.entries import (
     RegistryLoadError,
     UnknownCodeError,
 )
+from crmkit.codes.iban import IBAN, IbanScheme
 from crmkit.codes.internal import LocalCodeScheme, PrefixedScheme
 from crmkit.codes.registry import CodeRegistry
 from crmkit.codes.schemes_gs1 import (
@@ -78,13 +80,11 @@ from crmkit.codes.schemes_gs1 import (
     lookup_gs1_prefix,
 )
 from crmkit.codes.schemes_iran import (
-    IBAN,
     IRAN_CODE_PRODUCT,
     IRAN_CODE_SERVICE,
     IRAN_LEGAL_ID,
     IRAN_NATIONAL_ID,
     SHEBA,
-    IbanScheme,
     IranCodeProduct,
     IranCodeService,
     IranLegalID,

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, Protocol, runtime_checkable
 
-from crmkit._text import strip_code_separators
-from crmkit.exceptions import InvalidCodeError, InvalidValueError
+from crmkit._text import show, strip_code_separators
+from crmkit.exceptions import CrmkitError, InvalidCodeError, InvalidValueError
 
 __all__ = [
     "CodeScheme",
@@ -20,38 +20,6 @@ __all__ = [
     "require_digits",
     "show",
 ]
-
-_SHOW_LIMIT = 60
-
-
-def show(value: object) -> str:
-    """A short, never-raising ``repr`` of ``value`` for error messages.
-
-    Long reprs are cut to about 60 characters (a 5,000-digit code stays readable) and
-    a ``repr`` that fails (huge ints beyond Python's conversion limit, objects whose
-    ``__repr__`` raises) is replaced by the type name.
-
-    Examples
-    --------
-    >>> show("1" * 100)
-    "'111111111111111111111111111...111111111111111111111111111111' (100 characters)"
-    >>> show(None), show(10**400)
-    ('None', '<int of about 401 digits>')
-    """
-    try:
-        if isinstance(value, int) and not isinstance(value, bool) and abs(value) > 10**_SHOW_LIMIT:
-            return f"<int of about {int(value.bit_length() * 0.30103) + 1} digits>"
-        if isinstance(value, str):
-            text = repr(str.__str__(value))
-            if len(value) > _SHOW_LIMIT:
-                return f"{text[:28]}...{text[-31:]} ({len(value)} characters)"
-            return text
-        text = repr(value)
-    except Exception:  # a repr must never hide the real error
-        return f"<{type(value).__name__} object>"
-    if len(text) > _SHOW_LIMIT:
-        return f"{text[:28]}...{text[-28:]}"
-    return text
 
 
 def plain_str(value: object) -> str | None:
@@ -206,9 +174,14 @@ class NeverRaisesMixin:
         raise NotImplementedError
 
     def is_valid(self, code: object) -> bool:
-        """Whether ``code`` validates; never raises, whatever ``code`` is."""
+        """Whether ``code`` validates; never raises for any input, whatever ``code`` is.
+
+        Only crmkit's own errors (:class:`~crmkit.exceptions.CrmkitError`: the scheme
+        rejecting the code) mean False; any other exception is a bug in the scheme and
+        propagates instead of being reported as an invalid code.
+        """
         try:
             self.validate(code)  # type: ignore[arg-type]  # any object is rejected cleanly
-        except Exception:  # is_valid must never raise, whatever the input
+        except CrmkitError:  # the scheme's verdict; other errors are bugs and propagate
             return False
         return True

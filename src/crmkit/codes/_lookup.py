@@ -18,7 +18,7 @@ from crmkit.codes._store import IndexKey, _RegistryCore, kind_arg, value_key
 from crmkit.codes.entries import CodeEntry, EntryStatus, UnknownCodeError, _to_attributes
 from crmkit.exceptions import InvalidValueError, InvariantError
 
-__all__ = ["find_codes", "resolve_values"]
+__all__ = ["check_schemes", "find_codes", "resolve_values"]
 
 
 def find_codes(
@@ -68,25 +68,51 @@ def _survivor(reg: _RegistryCore, code: str) -> CodeEntry:
     raise InvariantError(f"the merges from {code!r} form a cycle.")
 
 
-def _schemes_arg(schemes: object, reg: _RegistryCore) -> list[CodeScheme]:
+def check_schemes(schemes: object, registry: _RegistryCore | None) -> tuple[CodeScheme, ...]:
+    """The one check of a ``schemes=`` argument: registry look-ups and domain records.
+
+    ``None`` means every scheme ``registry`` knows (GS1, Iranian, ``local:<branch>`` and
+    those registered or linked; none without a registry); one scheme means a list of
+    that scheme; a collection (list, tuple, generator) must hold code schemes only
+    (``[]``: no external scheme, the registry's own codes only). Text, bytes, mappings,
+    frames and other non-collections are refused with
+    :class:`~crmkit.exceptions.InvalidValueError` naming ``schemes=``.
+
+    Examples
+    --------
+    >>> from crmkit.codes import GTIN, CodeRegistry
+    >>> [s.name for s in check_schemes(GTIN, None)], check_schemes(None, None)
+    (['GTIN'], ())
+    >>> len(check_schemes(None, CodeRegistry())) > 5
+    True
+    >>> check_schemes("GTIN", None)
+    Traceback (most recent call last):
+    ...
+    crmkit.exceptions.InvalidValueError: schemes='GTIN' is not a collection of code schemes; ...
+    """
     if schemes is None:
-        return list(reg._named.values())
+        return () if registry is None else tuple(registry._named.values())
     if isinstance(schemes, CodeScheme):
-        return [schemes]
-    if isinstance(schemes, str | bytes | Mapping) or not isinstance(schemes, Iterable):
+        return (schemes,)
+    if isinstance(schemes, str | bytes | Mapping | pd.DataFrame) or not isinstance(
+        schemes, Iterable
+    ):
         raise InvalidValueError(
-            f"schemes={show(schemes)}: pass a list of code schemes (e.g. [GTIN]) or None."
+            f"schemes={show(schemes)} is not a collection of code schemes; pass a list "
+            "such as [crmkit.codes.GTIN], [] for the registry's own codes only, or None "
+            "for every scheme the registry knows."
         )
-    out = list(schemes)
-    if not all(isinstance(s, CodeScheme) for s in out):
+    out = tuple(schemes)
+    bad = [s for s in out if not isinstance(s, CodeScheme)]
+    if bad:
         raise InvalidValueError(
-            f"schemes={show(out)}: pass a list of code schemes (e.g. [GTIN]; [] for the "
-            "registry's own codes only)."
+            f"schemes={show(out)} holds {show(bad[0])}, which is not a code scheme; pass "
+            "code schemes such as crmkit.codes.GTIN ([] for the registry's own codes only)."
         )
     return out
 
 
-def _one(reg: _RegistryCore, value: str, schemes: list[CodeScheme]) -> CodeEntry | None:
+def _one(reg: _RegistryCore, value: str, schemes: tuple[CodeScheme, ...]) -> CodeEntry | None:
     """The survivor that ``value`` names, None if none; ambiguity raises."""
     code = value if value in reg._entries else None
     if code is None:
@@ -142,7 +168,7 @@ def resolve_values(
         )
     if not isinstance(details, bool):
         raise InvalidValueError(f"details={show(details)} must be True or False.")
-    use = _schemes_arg(schemes, reg)
+    use = check_schemes(schemes, reg)
     series = _as_series(values)
     codes, uniques = pd.factorize(series.astype(object), use_na_sentinel=True)
     found: list[CodeEntry | None] = []

@@ -74,7 +74,7 @@ class _RegistryPersistence(_RegistryCore):
         >>> CodeRegistry.from_records([rec])
         Traceback (most recent call last):
         ...
-        crmkit.codes.entries.RegistryLoadError: cannot load the registry: 1 of 1 record(s) \
+        crmkit.exceptions.RegistryLoadError: cannot load the registry: 1 of 1 record(s) \
         are invalid and nothing was loaded. Fix these records and load again:
           record 0 (code 'CUST-000001-8'): merged into 'CUST-000009-9', which is not among \
         the records.

@@ -20,10 +20,10 @@ from crmkit._text import name_key
 from crmkit.codes._audit import AuditAction, AuditRow, check_actor
 from crmkit.codes._base import CodeScheme, show
 from crmkit.codes.entries import AttributeValue, CodeEntry, CodeKind
+from crmkit.codes.iban import IBAN
 from crmkit.codes.internal import PrefixedScheme
 from crmkit.codes.schemes_gs1 import EAN8, GLN, GTIN, GTIN12, GTIN13, GTIN14, SSCC
 from crmkit.codes.schemes_iran import (
-    IBAN,
     IRAN_CODE_PRODUCT,
     IRAN_CODE_SERVICE,
     IRAN_LEGAL_ID,

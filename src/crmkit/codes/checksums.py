@@ -4,9 +4,10 @@ Each family has a ``*_check_digit`` (or ``*_check_digits``) function that comput
 check character(s) for a payload and an ``*_is_valid`` function that tests a complete
 code (payload followed by its check character). The functions take ASCII strings;
 normalising Persian digits or separators is the job of the code schemes
-(:mod:`crmkit.codes.schemes_gs1`, :mod:`crmkit.codes.schemes_iran`). A payload with
-characters outside the algorithm's alphabet raises
-:class:`~crmkit.exceptions.InvalidCodeError`; the ``*_is_valid`` functions never raise.
+(:mod:`crmkit.codes.schemes_gs1`, :mod:`crmkit.codes.iban`,
+:mod:`crmkit.codes.schemes_iran`). A payload with characters outside the algorithm's
+alphabet raises :class:`~crmkit.exceptions.InvalidCodeError`; the ``*_is_valid``
+functions never raise.
 
 The Iranian national and legal IDs are in :mod:`crmkit.codes.checksums_iran`.
 
@@ -70,7 +71,7 @@ from collections.abc import Callable
 from typing import Final
 
 from crmkit.codes._base import plain_str, show
-from crmkit.exceptions import InvalidCodeError
+from crmkit.exceptions import CrmkitError, InvalidCodeError
 
 __all__ = [
     "gs1_check_digit",
@@ -129,7 +130,7 @@ def passes_check_digit(
         return False
     try:
         return check_digit(text[:-1]) == text[-1]
-    except Exception:  # is_valid never raises, whatever the input
+    except CrmkitError:  # the algorithm's verdict on the input; other errors are bugs
         return False
 
 
@@ -320,7 +321,7 @@ def mod97_10_is_valid(code: str) -> bool:
     try:
         text = plain_str(code)
         return text is not None and len(text) >= 3 and _mod97(text, "ISO 7064 MOD 97-10") == 1
-    except Exception:  # is_valid never raises, whatever the input
+    except CrmkitError:  # the algorithm's verdict on the input; other errors are bugs
         return False
 
 

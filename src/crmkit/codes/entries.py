@@ -20,14 +20,19 @@ from __future__ import annotations
 
 import enum
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
 import attrs
 
 from crmkit.codes._base import show
-from crmkit.exceptions import InvalidCodeError, InvalidValueError, InvariantError
+from crmkit.exceptions import (
+    InvalidValueError,
+    InvariantError,
+    RegistryLoadError,
+    UnknownCodeError,
+)
 
 __all__ = [
     "AttributeValue",
@@ -60,42 +65,6 @@ class EntryStatus(enum.StrEnum):
     ACTIVE = "active"
     RETIRED = "retired"
     MERGED = "merged"
-
-
-class UnknownCodeError(InvalidCodeError, LookupError):
-    """A code that the registry does not hold (``reason="unknown"``)."""
-
-
-class RegistryLoadError(InvalidValueError):
-    """Records (or frame rows) that cannot be loaded into a registry; nothing was loaded.
-
-    Attributes
-    ----------
-    problems : tuple of (position, code, reason)
-        Every bad record: its position in the input (0-based record number or frame
-        row), its code if one could be read (else None), and what is wrong with it.
-    total : int
-        Number of records in the input.
-    """
-
-    def __init__(self, problems: Sequence[tuple[int, str | None, str]], total: int) -> None:
-        self.problems = tuple(problems)
-        self.total = total
-        shown = [
-            f"  record {pos}" + (f" (code {show(code)})" if code is not None else "") + f": {why}"
-            for pos, code, why in self.problems[:100]
-        ]
-        more = len(self.problems) - len(shown)
-        if more:
-            shown.append(f"  ... and {more} more (see the error's .problems)")
-        bad = len({pos for pos, _, _ in self.problems})
-        super().__init__(
-            f"cannot load the registry: {bad} of {total} record(s) are invalid and nothing "
-            "was loaded. Fix these records and load again:\n" + "\n".join(shown)
-        )
-
-    def __reduce__(self) -> tuple[type[RegistryLoadError], tuple[Any, ...]]:
-        return (type(self), (self.problems, self.total))
 
 
 def _to_kind(value: str) -> CodeKind:

@@ -436,7 +436,7 @@ class CodeRegistry(_RegistryPersistence):
         >>> reg.resolve_column(col)
         Traceback (most recent call last):
         ...
-        crmkit.codes.entries.UnknownCodeError: 1 distinct value(s) of the column name no \
+        crmkit.exceptions.UnknownCodeError: 1 distinct value(s) of the column name no \
         entry of the registry: ['X']. Register or link them, or pass errors='coerce' to \
         map them to None.
         """

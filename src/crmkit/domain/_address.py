@@ -14,33 +14,50 @@ from crmkit.domain import _common as cv
 from crmkit.domain._records import to_record as _to_record
 from crmkit.exceptions import InvalidValueError
 
-__all__ = ["Address", "optional_address"]
+__all__ = ["Address", "check_optional_address", "to_optional_address"]
 
 
-def _text_line(value: str) -> str:
-    return " ".join(cv.text("line")(value).split())
+# Converters: they need no field name (the validator cv.named names the field).
+def _check_line(field: str, value: Any) -> str:
+    return " ".join(cv.check_text(field, value).split())
 
 
-def _optional_text_city(value: str | None) -> str | None:
-    text = cv.optional_text("city")(value)
+def _check_city(field: str, value: Any) -> str | None:
+    text = cv.check_optional_text(field, value)
     return None if text is None else " ".join(text.split())
 
 
-def _optional_postal_code(value: str | None) -> str | None:
-    text = cv.optional_text("postal_code")(value)
+def _check_postal_code(field: str, value: Any) -> str | None:
+    text = cv.check_optional_text(field, value)
     return None if text is None else normalize_digits(text)
 
 
-def _optional_country(value: str | None) -> str | None:
-    text = cv.optional_text("country")(value)
+def _check_country(field: str, value: Any) -> str | None:
+    text = cv.check_optional_text(field, value)
     if text is None:
         return None
     if not (len(text) == 2 and text.isascii() and text.isalpha()):
         raise InvalidValueError(
-            f"country={show(value)} must be a two-letter ISO 3166-1 alpha-2 code such as "
+            f"{field}={show(value)} must be a two-letter ISO 3166-1 alpha-2 code such as "
             "'IR' or 'DE'."
         )
     return text.upper()
+
+
+def _to_line(value: str) -> str:
+    return cv.soft(_check_line, value)
+
+
+def _to_city(value: str | None) -> str | None:
+    return cv.soft(_check_city, value)
+
+
+def _to_postal_code(value: str | None) -> str | None:
+    return cv.soft(_check_postal_code, value)
+
+
+def _to_country(value: str | None) -> str | None:
+    return cv.soft(_check_country, value)
 
 
 @attrs.frozen(kw_only=True)
@@ -78,10 +95,12 @@ class Address:
     True
     """
 
-    line: str = attrs.field(converter=_text_line)
-    city: str | None = attrs.field(default=None, converter=_optional_text_city)
-    postal_code: str | None = attrs.field(default=None, converter=_optional_postal_code)
-    country: str | None = attrs.field(default=None, converter=_optional_country)
+    line: str = attrs.field(converter=_to_line, validator=cv.named)
+    city: str | None = attrs.field(default=None, converter=_to_city, validator=cv.named)
+    postal_code: str | None = attrs.field(
+        default=None, converter=_to_postal_code, validator=cv.named
+    )
+    country: str | None = attrs.field(default=None, converter=_to_country, validator=cv.named)
 
     def to_record(self) -> dict[str, Any]:
         """JSON-safe record (keys ``line``, ``city``, ``postal_code``, ``country``)."""
@@ -93,7 +112,8 @@ class Address:
         return cv.construct(cls, cv.record_fields(cls, record))
 
 
-def optional_address(value: Address | Mapping[str, Any] | str | None) -> Address | None:
+def check_optional_address(field: str, value: Any) -> Address | None:
+    """``None``/missing/blank, or an :class:`Address` from itself, a mapping or one line."""
     if cv.is_missing(value) or (isinstance(value, str) and not value.strip()):
         return None
     if isinstance(value, Address):
@@ -103,6 +123,11 @@ def optional_address(value: Address | Mapping[str, Any] | str | None) -> Address
     if isinstance(value, Mapping):
         return Address.from_record(value)
     raise InvalidValueError(
-        f"address={show(value)} must be an Address, a mapping of its fields or the address "
+        f"{field}={show(value)} must be an Address, a mapping of its fields or the address "
         "as one line of text."
     )
+
+
+def to_optional_address(value: Address | Mapping[str, Any] | str | None) -> Address | None:
+    """Converter of an optional address field (the validator cv.named names the field)."""
+    return cv.soft(check_optional_address, value)

@@ -15,16 +15,26 @@ ever passed through unresolved (private module).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Callable, Iterable
+from typing import Any, TypeVar
+
+import attrs
 
 from crmkit.codes._base import CodeScheme, show
+from crmkit.codes._lookup import check_schemes
 from crmkit.codes.entries import UnknownCodeError
 from crmkit.codes.registry import CodeRegistry
-from crmkit.domain import _common as cv
 from crmkit.exceptions import InvalidCodeError, InvalidValueError
 
-__all__ = ["canonical_code", "check_registry", "check_schemes"]
+__all__ = [
+    "canonical_code",
+    "check_registry",
+    "resolve_codes_doc",
+    "resolved",
+]
+
+R = TypeVar("R")
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 def check_registry(registry: Any) -> CodeRegistry:
@@ -35,21 +45,6 @@ def check_registry(registry: Any) -> CodeRegistry:
             "that issued, merged and linked the codes)."
         )
     return registry
-
-
-def check_schemes(schemes: Any) -> tuple[CodeScheme, ...]:
-    """``schemes`` as a tuple of code schemes (``()`` for None)."""
-    if schemes is None:
-        return ()
-    if isinstance(schemes, CodeScheme):
-        return (schemes,)
-    out = cv.items("schemes", schemes)
-    bad = [s for s in out if not isinstance(s, CodeScheme)]
-    if bad:
-        raise InvalidValueError(
-            f"schemes holds {show(bad[0])}; pass code schemes such as crmkit.codes.GTIN."
-        )
-    return tuple(out)
 
 
 def canonical_code(
@@ -100,3 +95,81 @@ def canonical_code(
         scheme=None,
         reason="unknown",
     )
+
+
+def resolved(record: R, registry: Any, schemes: Any, fields: Iterable[str]) -> R:
+    """``record`` with each code field of ``fields`` (in that order) made canonical.
+
+    The one implementation behind every record's ``resolve_codes``: the arguments are
+    checked, then each field that holds a code (``None`` is left as it is) is resolved
+    with :func:`canonical_code`; the first unknown code raises.
+    """
+    reg = check_registry(registry)
+    use = check_schemes(schemes, reg)
+    new = {
+        name: canonical_code(reg, getattr(record, name), schemes=use, field=name)
+        for name in fields
+        if getattr(record, name) is not None
+    }
+    return attrs.evolve(record, **new)  # type: ignore[misc]
+
+
+_RESOLVE_CODES_DOC = """The same {record} with its codes replaced by the registry's canonical ones.
+
+{fields} resolved the same way: as a registry code in any accepted spelling, followed
+through merges to the surviving entry, else as an external code of one of ``schemes``
+(e.g. :data:`crmkit.codes.GTIN`; the scheme normalises it first: Persian or Arabic-Indic
+digits, spaces, dashes) looked up in the registry. No code is left unresolved.
+
+Parameters
+----------
+registry : CodeRegistry
+    The registry that issued, merged and linked the codes.
+schemes : iterable of CodeScheme or None, default ()
+    External schemes the codes may be written in; ``()``: the registry's own codes
+    only; None: every scheme the registry knows.{customer}
+
+Returns
+-------
+{cls}
+    A new record (records are immutable; this one is unchanged).
+
+Raises
+------
+UnknownCodeError
+    If a code is not known to the registry; the message names the field, the code and
+    the fix (register or link it, or pass its scheme in ``schemes``).
+InvalidValueError
+    If ``registry`` is not a :class:`~crmkit.codes.CodeRegistry` or ``schemes`` holds
+    something that is not a code scheme.
+
+Examples
+--------
+{example}"""
+
+_CUSTOMER_PARAM = """
+customer : bool, default True
+    Resolve ``customer_code`` too; False leaves it as written."""
+
+
+def resolve_codes_doc(*, record: str, fields: str, example: str) -> Callable[[F], F]:
+    """Give a ``resolve_codes`` method the one shared docstring, with its own example.
+
+    ``record`` names the record ("complaint"), ``fields`` says which codes are resolved
+    and ``example`` is the method's doctest (``>>>`` lines, no indentation). A method
+    with a ``customer`` parameter gets it documented.
+    """
+
+    def apply(method: F) -> F:
+        cls = method.__qualname__.split(".")[0]
+        takes_customer = "customer" in method.__code__.co_varnames
+        method.__doc__ = _RESOLVE_CODES_DOC.format(
+            record=record,
+            fields=fields,
+            cls=cls,
+            customer=_CUSTOMER_PARAM if takes_customer else "",
+            example=example.strip("\n"),
+        )
+        return method
+
+    return apply

@@ -24,11 +24,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from crmkit._compat import renamed_keywords
 from crmkit._dates import check_date_range
-from crmkit._durations import check_duration_unit, duration
+from crmkit._durations import DurationUnit, check_duration_unit, duration
 from crmkit._periods import check_period_alias, dated_periods
 from crmkit._validation import handle_nan, require_columns, require_nonempty
 from crmkit.codes._base import CodeScheme, show
+from crmkit.codes._lookup import check_schemes
 from crmkit.codes.entries import UnknownCodeError
 from crmkit.codes.registry import CodeRegistry
 from crmkit.columns import CUSTOMER_ID, DATETIME
@@ -124,10 +126,10 @@ def complaints_per_item(
         (merged codes followed to the surviving entry) or, failing that, looked up as
         an external code of one of ``schemes``. Without it, codes are counted as
         written.
-    schemes : iterable of CodeScheme, default ()
+    schemes : iterable of CodeScheme or None, default ()
         External schemes the item codes may be written in, e.g.
         ``[crmkit.codes.GTIN]``; each scheme normalises its codes first (Persian or
-        Arabic digits, spaces and dashes).
+        Arabic digits, spaces and dashes). None: every scheme the registry knows.
 
     Returns
     -------
@@ -187,7 +189,7 @@ def complaints_per_item(
     complaints = cv.frame_arg("complaints", complaints)
     if registry is not None:
         registry = _canon.check_registry(registry)
-    use = _canon.check_schemes(schemes)
+    use = check_schemes(schemes, registry)
     require_columns(complaints, ["complaint_id", CUSTOMER_ID, "item_code", "step", "stage"])
     require_nonempty(complaints, name="complaints")
     handle_nan(complaints, ["complaint_id", "item_code", "step"], "raise")
@@ -220,11 +222,12 @@ def complaints_per_item(
     return out.set_index("item_code")
 
 
+@renamed_keywords(unit="time_unit", as_of="observation_end")
 def complaint_stage_durations(
     complaints: pd.DataFrame,
-    unit: str = "D",
+    time_unit: DurationUnit = "D",
     *,
-    as_of: pd.Timestamp | dt.datetime | str | None = None,
+    observation_end: pd.Timestamp | dt.datetime | str | None = None,
 ) -> pd.DataFrame:
     """Time each complaint spent in each response stage, and the headline durations.
 
@@ -232,13 +235,16 @@ def complaint_stage_durations(
     ----------
     complaints : pandas.DataFrame
         Long form from :func:`~crmkit.domain.complaints_to_frame`.
-    unit : {"h", "D", "W", "M", "Q", "Y"}, default "D"
+    time_unit : {"h", "D", "W", "M", "Q", "Y"}, default "D"
         Unit of every duration: ``"h"`` exact hours, the others as in
-        :mod:`crmkit.timeunits`.
-    as_of : pandas.Timestamp, datetime or ISO text, optional
-        Tz-aware end of observation; when given, the time in each complaint's *current*
-        stage runs to ``as_of``; otherwise only stages already left are counted. It
-        may not precede any complaint's last step (durations are never negative).
+        :mod:`crmkit.timeunits`. (Named ``unit`` before crmkit 0.2; the old name
+        still works, with a :class:`DeprecationWarning`, until 0.3.)
+    observation_end : pandas.Timestamp, datetime or ISO text, optional
+        Tz-aware instant at which observation of the complaints ends; when given, the
+        time in each complaint's *current* stage runs to it; otherwise only stages
+        already left are counted. It may not precede any complaint's last step
+        (durations are never negative). (Named ``as_of`` before crmkit 0.2; the old
+        name still works, with a :class:`DeprecationWarning`, until 0.3.)
 
     Returns
     -------
@@ -252,8 +258,9 @@ def complaint_stage_durations(
     Raises
     ------
     InvalidValueError
-        Unknown unit, naive timestamps or ``as_of``, an ``as_of`` before a complaint's
-        last step, or steps whose times go back (both times named).
+        Unknown time unit, naive timestamps or ``observation_end``, an
+        ``observation_end`` before a complaint's last step, or steps whose times go
+        back (both times named).
 
     Examples
     --------
@@ -277,17 +284,17 @@ def complaint_stage_durations(
     12.0
     """
     complaints = cv.frame_arg("complaints", complaints)
-    u = check_duration_unit(unit)
+    u = check_duration_unit(time_unit, name="time_unit")
     require_columns(
         complaints, ["complaint_id", CUSTOMER_ID, "item_code", "step", "stage", DATETIME]
     )
     require_nonempty(complaints, name="complaints")
     handle_nan(complaints, ["complaint_id", "step", DATETIME], "raise")
     with _cells("complaints"):
-        return _stage_durations(complaints, u, as_of)
+        return _stage_durations(complaints, u, observation_end)
 
 
-def _stage_durations(complaints: pd.DataFrame, u: Any, as_of: Any) -> pd.DataFrame:
+def _stage_durations(complaints: pd.DataFrame, u: Any, end_at: Any) -> pd.DataFrame:
     f = complaints.sort_values(["complaint_id", "step"], kind="stable")
     stamps = pd.to_datetime(f[DATETIME])
     if stamps.dt.tz is None:
@@ -306,16 +313,16 @@ def _stage_durations(complaints: pd.DataFrame, u: Any, as_of: Any) -> pd.DataFra
             f"({pd.Timestamp(nxt.iloc[k]).isoformat()} UTC); order the steps in time "
             "(a duration is never negative)."
         )
-    if as_of is not None:
-        end = pd.Timestamp(cv.aware("as_of")(as_of)).tz_convert("UTC").tz_localize(None)
+    if end_at is not None:
+        end = pd.Timestamp(cv.aware("observation_end")(end_at)).tz_convert("UTC").tz_localize(None)
         last_t = utc.groupby(ids, sort=False).max()
         late = last_t[last_t > end]
         if len(late):
             raise InvalidValueError(
-                f"as_of={pd.Timestamp(end).isoformat()} UTC precedes the last step of "
+                f"observation_end={pd.Timestamp(end).isoformat()} UTC precedes the last step of "
                 f"{len(late)} complaint(s), e.g. {show(late.index[0])} at "
                 f"{pd.Timestamp(late.iloc[0]).isoformat()} UTC; a duration is never "
-                "negative: pass an as_of on or after every complaint's last step."
+                "negative: pass an observation_end on or after every complaint's last step."
             )
         nxt = nxt.fillna(end)
     left = nxt.notna().to_numpy()

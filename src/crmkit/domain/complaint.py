@@ -53,13 +53,14 @@ from typing import Any, Final
 import attrs
 import pandas as pd
 
-from crmkit._durations import duration
+from crmkit._compat import renamed_keywords
+from crmkit._durations import DurationUnit, check_duration_unit, duration
 from crmkit.codes._base import CodeScheme
 from crmkit.codes.registry import CodeRegistry
 from crmkit.domain import _canon
 from crmkit.domain import _common as cv
 from crmkit.domain._records import to_record
-from crmkit.domain.interaction import Channel
+from crmkit.domain.interaction import Channel, to_optional_channel
 from crmkit.exceptions import InvalidTransitionError, InvalidValueError, InvariantError
 
 __all__ = ["Complaint", "ComplaintStage", "ComplaintStep"]
@@ -87,45 +88,14 @@ ALLOWED: Final[dict[ComplaintStage, tuple[ComplaintStage, ...]]] = {
 }
 
 
-# Named converters (the mypy attrs plugin needs named functions, not factories). Their
-# first parameter's annotation is the type of the __init__ argument under mypy, so it
-# states what callers may pass; the body still checks at run time.
-def _aware_at(value: dt.datetime | str) -> dt.datetime:
-    return cv.aware("at")(value)
+# Converters of the enum and record fields: they need no field name (the validator
+# cv.named names the field); the shared ones (text, dates ...) live in domain._common.
+def _to_stage(value: ComplaintStage | str) -> ComplaintStage:
+    return cv.to_member(ComplaintStage, value)
 
 
-def _member_stage(value: ComplaintStage | str) -> ComplaintStage:
-    return cv.member(ComplaintStage, "stage")(value)
-
-
-def _optional_member_channel(value: Channel | str | None) -> Channel | None:
-    return cv.optional_member(Channel, "channel")(value)
-
-
-def _optional_text_characteristic(value: str | None) -> str | None:
-    return cv.optional_text("characteristic")(value)
-
-
-def _optional_text_note(value: str | None) -> str | None:
-    return cv.optional_text("note")(value)
-
-
-def _text_complaint_id(value: str) -> str:
-    return cv.text("complaint_id")(value)
-
-
-def _text_customer_code(value: str) -> str:
-    return cv.text("customer_code")(value)
-
-
-def _text_item_code(value: str) -> str:
-    return cv.text("item_code")(value)
-
-
-def _tuple_of_steps(
-    value: Iterable[ComplaintStep | Mapping[str, Any]],
-) -> tuple[ComplaintStep, ...]:
-    return cv.tuple_of(ComplaintStep, "steps")(value)
+def _to_steps(value: Iterable[ComplaintStep | Mapping[str, Any]]) -> tuple[ComplaintStep, ...]:
+    return cv.to_records(ComplaintStep, value)
 
 
 @attrs.frozen(kw_only=True)
@@ -148,10 +118,12 @@ class ComplaintStep:
     'in progress'
     """
 
-    stage: ComplaintStage = attrs.field(converter=_member_stage)
-    at: dt.datetime = attrs.field(converter=_aware_at)
-    channel: Channel | None = attrs.field(default=None, converter=_optional_member_channel)
-    note: str | None = attrs.field(default=None, converter=_optional_text_note)
+    stage: ComplaintStage = attrs.field(converter=_to_stage, validator=cv.named)
+    at: dt.datetime = attrs.field(converter=cv.to_aware, validator=cv.named)
+    channel: Channel | None = attrs.field(
+        default=None, converter=to_optional_channel, validator=cv.named
+    )
+    note: str | None = attrs.field(default=None, converter=cv.to_optional_text, validator=cv.named)
 
     def to_record(self) -> dict[str, Any]:
         """JSON-safe dict (``at`` as ISO text with its offset); see :meth:`from_record`.
@@ -227,13 +199,15 @@ class Complaint:
         If the steps do not start with ``received`` or go back in time.
     """
 
-    complaint_id: str = attrs.field(converter=_text_complaint_id)
-    customer_code: str = attrs.field(converter=_text_customer_code)
-    item_code: str = attrs.field(converter=_text_item_code)
+    complaint_id: str = attrs.field(converter=cv.to_text, validator=cv.named)
+    customer_code: str = attrs.field(converter=cv.to_text, validator=cv.named)
+    item_code: str = attrs.field(converter=cv.to_text, validator=cv.named)
     steps: tuple[ComplaintStep, ...] = attrs.field(
-        converter=_tuple_of_steps, validator=_check_steps
+        converter=_to_steps, validator=[cv.named, _check_steps]
     )
-    characteristic: str | None = attrs.field(default=None, converter=_optional_text_characteristic)
+    characteristic: str | None = attrs.field(
+        default=None, converter=cv.to_optional_text, validator=cv.named
+    )
 
     @classmethod
     def receive(
@@ -308,10 +282,13 @@ class Complaint:
         """Reopen a resolved or closed complaint."""
         return self.advance(ComplaintStage.REOPENED, at=at, channel=channel, note=note)
 
-    def time_to_first_response(self, unit: str = "D") -> float | None:
-        """Time from receipt to the first later step, in ``unit``; ``None`` if none yet.
+    @renamed_keywords(unit="time_unit")
+    def time_to_first_response(self, time_unit: DurationUnit = "D") -> float | None:
+        """Time from receipt to the first later step, in ``time_unit``; ``None`` if none yet.
 
-        ``unit`` is ``"h"`` (exact hours) or a unit of :mod:`crmkit.timeunits`.
+        ``time_unit`` is ``"h"`` (exact hours) or a unit of :mod:`crmkit.timeunits`; it
+        was named ``unit`` before crmkit 0.2 (the old name works, with a
+        :class:`DeprecationWarning`, until 0.3).
 
         Examples
         --------
@@ -324,10 +301,11 @@ class Complaint:
         """
         if len(self.steps) < 2:
             return None
-        return _span(self.steps[0].at, self.steps[1].at, unit)
+        return _span(self.steps[0].at, self.steps[1].at, time_unit)
 
-    def time_to_resolution(self, unit: str = "D") -> float | None:
-        """Time from receipt to the latest ``resolved`` step, in ``unit``.
+    @renamed_keywords(unit="time_unit")
+    def time_to_resolution(self, time_unit: DurationUnit = "D") -> float | None:
+        """Time from receipt to the latest ``resolved`` step, in ``time_unit``.
 
         ``None`` while the complaint is open (never resolved, or reopened and not yet
         resolved again).
@@ -335,8 +313,27 @@ class Complaint:
         if self.is_open:
             return None
         last = max(i for i, s in enumerate(self.steps) if s.stage is ComplaintStage.RESOLVED)
-        return _span(self.steps[0].at, self.steps[last].at, unit)
+        return _span(self.steps[0].at, self.steps[last].at, time_unit)
 
+    @_canon.resolve_codes_doc(
+        record="complaint",
+        fields="``item_code`` and, with ``customer=True``, ``customer_code`` are",
+        example="""
+>>> import datetime as dt
+>>> from crmkit.codes import GTIN, CodeRegistry
+>>> reg = CodeRegistry()
+>>> tea = reg.allocate("product", label="Tea").code
+>>> _ = reg.link(tea, "6261234567897", scheme=GTIN)
+>>> c = Complaint.receive(
+...     complaint_id="K1",
+...     customer_code="C1",
+...     item_code="۶۲۶۱۲۳۴۵۶۷۸۹۷",
+...     at=dt.datetime(2024, 5, 1, tzinfo=dt.UTC),
+... )
+>>> c.resolve_codes(reg, schemes=[GTIN], customer=False).item_code == tea
+True
+""",
+    )
     def resolve_codes(
         self,
         registry: CodeRegistry,
@@ -344,42 +341,9 @@ class Complaint:
         schemes: Iterable[CodeScheme] = (),
         customer: bool = True,
     ) -> Complaint:
-        """The same complaint with its codes replaced by the registry's canonical ones.
-
-        ``item_code`` (and, with ``customer=True``, ``customer_code``) is resolved as a
-        registry code followed through merges, else as an external code of one of
-        ``schemes`` (e.g. :data:`crmkit.codes.GTIN`, normalising Persian digits and
-        dashes) looked up in the registry.
-
-        Raises
-        ------
-        UnknownCodeError
-            If a code is not known to the registry (nothing is left unresolved).
-
-        Examples
-        --------
-        >>> import datetime as dt
-        >>> from crmkit.codes import GTIN, CodeRegistry
-        >>> reg = CodeRegistry()
-        >>> tea = reg.allocate("product", label="Tea").code
-        >>> _ = reg.link(tea, "6261234567897", scheme=GTIN)
-        >>> c = Complaint.receive(
-        ...     complaint_id="K1",
-        ...     customer_code="C1",
-        ...     item_code="۶۲۶۱۲۳۴۵۶۷۸۹۷",
-        ...     at=dt.datetime(2024, 5, 1, tzinfo=dt.UTC),
-        ... )
-        >>> c.resolve_codes(reg, schemes=[GTIN], customer=False).item_code == tea
-        True
-        """
-        reg = _canon.check_registry(registry)
-        use = _canon.check_schemes(schemes)
         cv.check_flag("customer", customer)
-        item = _canon.canonical_code(reg, self.item_code, schemes=use, field="item_code")
-        who = self.customer_code
-        if customer:
-            who = _canon.canonical_code(reg, who, schemes=use, field="customer_code")
-        return attrs.evolve(self, item_code=item, customer_code=who)
+        fields = ("item_code", "customer_code") if customer else ("item_code",)
+        return _canon.resolved(self, registry, schemes, fields)
 
     def to_record(self) -> dict[str, Any]:
         """JSON-safe dict (``steps`` as a list of step records); see :meth:`from_record`.
@@ -407,6 +371,7 @@ class Complaint:
         return cv.construct(cls, rec)
 
 
-def _span(start: dt.datetime, end: dt.datetime, unit: str) -> float:
+def _span(start: dt.datetime, end: dt.datetime, time_unit: str) -> float:
+    u = check_duration_unit(time_unit, name="time_unit")
     s, e = pd.Timestamp(start).tz_convert("UTC"), pd.Timestamp(end).tz_convert("UTC")
-    return float(duration(s, e, unit))
+    return float(duration(s, e, u))

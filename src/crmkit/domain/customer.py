@@ -57,19 +57,18 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-import unicodedata
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 import attrs
 
-from crmkit._text import normalize_digits, strip_code_separators
+from crmkit._text import normalize_text, strip_code_separators
 from crmkit.codes import IRAN_NATIONAL_ID
 from crmkit.codes._base import show
 from crmkit.domain import _common as cv
-from crmkit.domain._address import Address, optional_address
+from crmkit.domain._address import Address, to_optional_address
 from crmkit.domain._records import to_record as _to_record
-from crmkit.domain.interaction import Channel
+from crmkit.domain.interaction import Channel, to_channel, to_optional_channel
 from crmkit.domain.quality.normalize import normalize_email, normalize_phone
 from crmkit.exceptions import CrmkitError, InvalidValueError, InvariantError
 
@@ -140,75 +139,33 @@ def _contact_value(channel: Channel, value: str, default_country_code: str | Non
     return value
 
 
-# Named converters (the mypy attrs plugin needs named functions, not factories). Their
-# parameter types are what the generated ``__init__`` accepts, so they are precise:
-# ``mypy --strict`` then rejects e.g. ``Customer(code=123)``. Runtime checks stay for
-# callers without a type checker.
-def _date_on(value: dt.date | str) -> dt.date:
-    return cv.date("on")(value)
+# Converters of the enum and record fields: they need no field name (the validator
+# cv.named names the field); the shared ones (text, dates ...) live in domain._common.
+def _to_event_kind(value: LifeEventKind | str) -> LifeEventKind:
+    return cv.to_member(LifeEventKind, value)
 
 
-def _member_channel(value: Channel | str) -> Channel:
-    return cv.member(Channel, "channel")(value)
+def _to_kind(value: CustomerKind | str) -> CustomerKind:
+    return cv.to_member(CustomerKind, value)
 
 
-def _member_event_kind(value: LifeEventKind | str) -> LifeEventKind:
-    return cv.member(LifeEventKind, "kind")(value)
+def _to_status(value: CustomerStatus | str) -> CustomerStatus:
+    return cv.to_member(CustomerStatus, value)
 
 
-def _member_kind(value: CustomerKind | str) -> CustomerKind:
-    return cv.member(CustomerKind, "kind")(value)
+def _to_marital_status(value: MaritalStatus | str | None) -> MaritalStatus | None:
+    return cv.to_optional_member(MaritalStatus, value)
 
 
-def _member_status(value: CustomerStatus | str) -> CustomerStatus:
-    return cv.member(CustomerStatus, "status")(value)
+def _to_gender(value: Gender | str | None) -> Gender | None:
+    return cv.to_optional_member(Gender, value)
 
 
-def _optional_member_marital_status(value: MaritalStatus | str | None) -> MaritalStatus | None:
-    return cv.optional_member(MaritalStatus, "marital_status")(value)
-
-
-def _optional_date_acquired_on(value: dt.date | str | None) -> dt.date | None:
-    return cv.optional_date("acquired_on")(value)
-
-
-def _optional_date_birth_date(value: dt.date | str | None) -> dt.date | None:
-    return cv.optional_date("birth_date")(value)
-
-
-def _optional_member_acquisition_channel(value: Channel | str | None) -> Channel | None:
-    return cv.optional_member(Channel, "acquisition_channel")(value)
-
-
-def _optional_member_gender(value: Gender | str | None) -> Gender | None:
-    return cv.optional_member(Gender, "gender")(value)
-
-
-def _text_value(value: str) -> str:
-    return cv.text("value")(value)
-
-
-def _optional_text_age_band(value: str | None) -> str | None:
-    return cv.optional_text("age_band")(value)
-
-
-def _optional_text_default_country_code(value: str | None) -> str | None:
-    return cv.optional_text("default_country_code")(value)
-
-
-def _optional_text_detail(value: str | None) -> str | None:
-    return cv.optional_text("detail")(value)
-
-
-def _optional_text_income_band(value: str | None) -> str | None:
-    return cv.optional_text("income_band")(value)
-
-
-def _optional_national_id(value: str | None) -> str | None:
-    text = cv.optional_text("national_id")(value)
+def check_national_id(field: str, value: Any) -> str | None:
+    text = cv.check_optional_text(field, value)
     if text is None:
         return None
-    text = normalize_digits(unicodedata.normalize("NFKC", text))
+    text = normalize_text(text)
     compact = strip_code_separators(text)
     if not (compact.isascii() and compact.isdigit()):
         return text  # letters: a foreign ID or passport number, kept as written
@@ -216,45 +173,30 @@ def _optional_national_id(value: str | None) -> str | None:
         return IRAN_NATIONAL_ID.validate(compact)
     except CrmkitError as exc:
         raise InvalidValueError(
-            f"national_id={show(value)} is written only with digits, so it is read as an "
+            f"{field}={show(value)} is written only with digits, so it is read as an "
             f"Iranian national ID, and it is not one: {exc} For another country's ID, "
             "write it with its ISO 3166 country prefix (e.g. 'DE-12345678')."
         ) from exc
 
 
-def _optional_text_segment(value: str | None) -> str | None:
-    return cv.optional_text("segment")(value)
+def _to_national_id(value: str | None) -> str | None:
+    return cv.soft(check_national_id, value)
 
 
-def _text_code(value: str) -> str:
-    return cv.text("code")(value)
-
-
-def _text_name(value: str) -> str:
-    return cv.text("name")(value)
-
-
-def _text_tuple_aliases(value: Iterable[str] | None) -> tuple[str, ...]:
-    return cv.text_tuple("aliases")(value)
-
-
-def _text_tuple_tags(value: Iterable[str] | None) -> tuple[str, ...]:
-    return cv.text_tuple("tags")(value)
-
-
-def _tuple_of_contacts(
+def _to_contacts(
     value: Iterable[ContactPoint | Mapping[str, Any]] | None,
 ) -> tuple[ContactPoint, ...]:
-    points: tuple[ContactPoint, ...] = cv.tuple_of(ContactPoint, "contacts")(value)
+    points = cv.to_records(ContactPoint, value)
+    if isinstance(points, cv.Invalid):
+        return points  # the validator raises its error
     # one entry per (channel, normalised value): 'A@X.IR' and 'a@x.ir' are one address
     return tuple({(p.channel, p.value): p for p in reversed(points)}.values())[::-1]
 
 
-def _tuple_of_life_events(
+def _to_life_events(
     value: Iterable[LifeEvent | Mapping[str, Any]] | None,
 ) -> tuple[LifeEvent, ...]:
-    events: tuple[LifeEvent, ...] = cv.tuple_of(LifeEvent, "life_events")(value)
-    return events
+    return cv.to_records(LifeEvent, value)
 
 
 @attrs.frozen(kw_only=True)
@@ -286,11 +228,11 @@ class ContactPoint:
     '+989121234567'
     """
 
-    channel: Channel = attrs.field(converter=_member_channel)
+    channel: Channel = attrs.field(converter=to_channel, validator=cv.named)
     default_country_code: str | None = attrs.field(
-        default=None, converter=_optional_text_default_country_code
+        default=None, converter=cv.to_optional_text, validator=cv.named
     )
-    value: str = attrs.field(converter=_text_value)
+    value: str = attrs.field(converter=cv.to_text, validator=cv.named)
 
     def __attrs_post_init__(self) -> None:
         # Normalising depends on the channel, so it runs after every field is set.
@@ -337,10 +279,16 @@ class Demographics:
     datetime.date(1990, 4, 1)
     """
 
-    birth_date: dt.date | None = attrs.field(default=None, converter=_optional_date_birth_date)
-    age_band: str | None = attrs.field(default=None, converter=_optional_text_age_band)
-    gender: Gender | None = attrs.field(default=None, converter=_optional_member_gender)
-    income_band: str | None = attrs.field(default=None, converter=_optional_text_income_band)
+    birth_date: dt.date | None = attrs.field(
+        default=None, converter=cv.to_optional_date, validator=cv.named
+    )
+    age_band: str | None = attrs.field(
+        default=None, converter=cv.to_optional_text, validator=cv.named
+    )
+    gender: Gender | None = attrs.field(default=None, converter=_to_gender, validator=cv.named)
+    income_band: str | None = attrs.field(
+        default=None, converter=cv.to_optional_text, validator=cv.named
+    )
 
     def __attrs_post_init__(self) -> None:
         if self.birth_date is not None and self.age_band is not None:
@@ -426,11 +374,17 @@ class LifeEvent:
     ('2024-05-01', '5 Hafez St')
     """
 
-    kind: LifeEventKind = attrs.field(converter=_member_event_kind)
-    on: dt.date = attrs.field(converter=_date_on)
-    detail: str | None = attrs.field(default=None, converter=_optional_text_detail)
-    address: Address | None = attrs.field(default=None, converter=optional_address)
-    income_band: str | None = attrs.field(default=None, converter=_optional_text_income_band)
+    kind: LifeEventKind = attrs.field(converter=_to_event_kind, validator=cv.named)
+    on: dt.date = attrs.field(converter=cv.to_date, validator=cv.named)
+    detail: str | None = attrs.field(
+        default=None, converter=cv.to_optional_text, validator=cv.named
+    )
+    address: Address | None = attrs.field(
+        default=None, converter=to_optional_address, validator=cv.named
+    )
+    income_band: str | None = attrs.field(
+        default=None, converter=cv.to_optional_text, validator=cv.named
+    )
 
     def __attrs_post_init__(self) -> None:
         carried = (
@@ -456,14 +410,18 @@ class LifeEvent:
         return cv.construct(cls, _pick(record, keys, cls))
 
 
-def _demographics(value: Demographics | Mapping[str, Any] | None) -> Demographics | None:
+def _check_demographics(field: str, value: Any) -> Demographics | None:
     if value is None:
         return None
     if isinstance(value, Mapping):
         value = Demographics.from_record(value)
     if not isinstance(value, Demographics):
-        raise InvalidValueError(f"demographics={show(value)} must be a Demographics or a mapping.")
+        raise InvalidValueError(f"{field}={show(value)} must be a Demographics or a mapping.")
     return None if value == Demographics() else value
+
+
+def _to_demographics(value: Demographics | Mapping[str, Any] | None) -> Demographics | None:
+    return cv.soft(_check_demographics, value)
 
 
 def _events_sorted(instance: Customer, attribute: Any, value: tuple[LifeEvent, ...]) -> None:
@@ -539,27 +497,45 @@ class Customer:
     crmkit.exceptions.InvalidValueError: national_id='1234' is written only with digits, ...
     """
 
-    code: str = attrs.field(converter=_text_code)
-    name: str = attrs.field(converter=_text_name)
-    kind: CustomerKind = attrs.field(default=CustomerKind.PERSON, converter=_member_kind)
-    demographics: Demographics | None = attrs.field(default=None, converter=_demographics)
+    code: str = attrs.field(converter=cv.to_text, validator=cv.named)
+    name: str = attrs.field(converter=cv.to_text, validator=cv.named)
+    kind: CustomerKind = attrs.field(
+        default=CustomerKind.PERSON, converter=_to_kind, validator=cv.named
+    )
+    demographics: Demographics | None = attrs.field(
+        default=None, converter=_to_demographics, validator=cv.named
+    )
     marital_status: MaritalStatus | None = attrs.field(
-        default=None, converter=_optional_member_marital_status
+        default=None, converter=_to_marital_status, validator=cv.named
     )
-    address: Address | None = attrs.field(default=None, converter=optional_address)
-    contacts: tuple[ContactPoint, ...] = attrs.field(default=(), converter=_tuple_of_contacts)
-    tags: tuple[str, ...] = attrs.field(default=(), converter=_text_tuple_tags)
-    segment: str | None = attrs.field(default=None, converter=_optional_text_segment)
-    national_id: str | None = attrs.field(default=None, converter=_optional_national_id)
-    acquired_on: dt.date | None = attrs.field(default=None, converter=_optional_date_acquired_on)
+    address: Address | None = attrs.field(
+        default=None, converter=to_optional_address, validator=cv.named
+    )
+    contacts: tuple[ContactPoint, ...] = attrs.field(
+        default=(), converter=_to_contacts, validator=cv.named
+    )
+    tags: tuple[str, ...] = attrs.field(default=(), converter=cv.to_text_tuple, validator=cv.named)
+    segment: str | None = attrs.field(
+        default=None, converter=cv.to_optional_text, validator=cv.named
+    )
+    national_id: str | None = attrs.field(
+        default=None, converter=_to_national_id, validator=cv.named
+    )
+    acquired_on: dt.date | None = attrs.field(
+        default=None, converter=cv.to_optional_date, validator=cv.named
+    )
     acquisition_channel: Channel | None = attrs.field(
-        default=None, converter=_optional_member_acquisition_channel
+        default=None, converter=to_optional_channel, validator=cv.named
     )
-    status: CustomerStatus = attrs.field(default=CustomerStatus.ACTIVE, converter=_member_status)
+    status: CustomerStatus = attrs.field(
+        default=CustomerStatus.ACTIVE, converter=_to_status, validator=cv.named
+    )
     life_events: tuple[LifeEvent, ...] = attrs.field(
-        default=(), converter=_tuple_of_life_events, validator=_events_sorted
+        default=(), converter=_to_life_events, validator=[cv.named, _events_sorted]
     )
-    aliases: tuple[str, ...] = attrs.field(default=(), converter=_text_tuple_aliases)
+    aliases: tuple[str, ...] = attrs.field(
+        default=(), converter=cv.to_text_tuple, validator=cv.named
+    )
 
     def __attrs_post_init__(self) -> None:
         if self.kind is CustomerKind.ORGANISATION:

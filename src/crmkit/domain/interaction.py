@@ -35,7 +35,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 from collections.abc import Iterable, Mapping
-from typing import Any, SupportsFloat
+from typing import Any
 
 import attrs
 
@@ -91,51 +91,28 @@ class Direction(enum.Enum):
     OUTBOUND = "outbound"
 
 
-# Named converters (the mypy attrs plugin needs named functions, not factories). Their
-# first parameter's annotation is the type of the __init__ argument under mypy, so it
-# states what callers may pass; the body still checks at run time.
-def _aware_at(value: dt.datetime | str) -> dt.datetime:
-    return cv.aware("at")(value)
+# Converters of the enum fields: they need no field name (the validator cv.named names
+# the field); the shared ones (text, dates ...) live in domain._common.
+def to_channel(value: Channel | str) -> Channel:
+    """Converter of a channel field (also used by customers and complaints)."""
+    return cv.to_member(Channel, value)
 
 
-def _member_channel(value: Channel | str) -> Channel:
-    return cv.member(Channel, "channel")(value)
+def to_optional_channel(value: Channel | str | None) -> Channel | None:
+    """Converter of an optional channel field."""
+    return cv.to_optional_member(Channel, value)
 
 
-def _member_direction(value: Direction | str) -> Direction:
-    return cv.member(Direction, "direction")(value)
+def _to_direction(value: Direction | str) -> Direction:
+    return cv.to_member(Direction, value)
 
 
-def _member_kind(value: InteractionKind | str) -> InteractionKind:
-    return cv.member(InteractionKind, "kind")(value)
+def _to_kind(value: InteractionKind | str) -> InteractionKind:
+    return cv.to_member(InteractionKind, value)
 
 
-def _member_phase(value: SalePhase | str) -> SalePhase:
-    return cv.member(SalePhase, "phase")(value)
-
-
-def _optional_number_amount(value: SupportsFloat | None) -> float | None:
-    return cv.optional_number("amount", minimum=0.0)(value)
-
-
-def _optional_text_currency(value: str | None) -> str | None:
-    return cv.optional_text("currency")(value)
-
-
-def _optional_text_interaction_id(value: str | None) -> str | None:
-    return cv.optional_text("interaction_id")(value)
-
-
-def _optional_text_item_code(value: str | None) -> str | None:
-    return cv.optional_text("item_code")(value)
-
-
-def _optional_text_outcome(value: str | None) -> str | None:
-    return cv.optional_text("outcome")(value)
-
-
-def _text_customer_code(value: str) -> str:
-    return cv.text("customer_code")(value)
+def _to_phase(value: SalePhase | str) -> SalePhase:
+    return cv.to_member(SalePhase, value)
 
 
 @attrs.frozen(kw_only=True)
@@ -190,17 +167,27 @@ class Interaction:
     (True, datetime.timedelta(seconds=12600))
     """
 
-    customer_code: str = attrs.field(converter=_text_customer_code)
-    at: dt.datetime = attrs.field(converter=_aware_at)
-    channel: Channel = attrs.field(converter=_member_channel)
-    kind: InteractionKind = attrs.field(converter=_member_kind)
-    phase: SalePhase = attrs.field(converter=_member_phase)
-    direction: Direction = attrs.field(converter=_member_direction)
-    item_code: str | None = attrs.field(default=None, converter=_optional_text_item_code)
-    amount: float | None = attrs.field(default=None, converter=_optional_number_amount)
-    currency: str | None = attrs.field(default=None, converter=_optional_text_currency)
-    outcome: str | None = attrs.field(default=None, converter=_optional_text_outcome)
-    interaction_id: str | None = attrs.field(default=None, converter=_optional_text_interaction_id)
+    customer_code: str = attrs.field(converter=cv.to_text, validator=cv.named)
+    at: dt.datetime = attrs.field(converter=cv.to_aware, validator=cv.named)
+    channel: Channel = attrs.field(converter=to_channel, validator=cv.named)
+    kind: InteractionKind = attrs.field(converter=_to_kind, validator=cv.named)
+    phase: SalePhase = attrs.field(converter=_to_phase, validator=cv.named)
+    direction: Direction = attrs.field(converter=_to_direction, validator=cv.named)
+    item_code: str | None = attrs.field(
+        default=None, converter=cv.to_optional_text, validator=cv.named
+    )
+    amount: float | None = attrs.field(
+        default=None, converter=cv.to_optional_amount, validator=cv.named
+    )
+    currency: str | None = attrs.field(
+        default=None, converter=cv.to_optional_text, validator=cv.named
+    )
+    outcome: str | None = attrs.field(
+        default=None, converter=cv.to_optional_text, validator=cv.named
+    )
+    interaction_id: str | None = attrs.field(
+        default=None, converter=cv.to_optional_text, validator=cv.named
+    )
 
     def __attrs_post_init__(self) -> None:
         if self.currency is not None and self.amount is None:
@@ -232,6 +219,26 @@ class Interaction:
         """
         return attrs.evolve(self, customer_code=customer_code)
 
+    @_canon.resolve_codes_doc(
+        record="interaction",
+        fields="``item_code`` (when set) and, with ``customer=True``, ``customer_code`` are",
+        example="""
+>>> from crmkit.codes import CodeRegistry
+>>> reg = CodeRegistry()
+>>> a, b = reg.allocate("customer").code, reg.allocate("customer").code
+>>> _ = reg.merge(b, into=a)
+>>> i = Interaction(
+...     customer_code=b,
+...     at="2024-01-01T08:00:00+00:00",
+...     channel="chat",
+...     kind="service",
+...     phase="after sale",
+...     direction="inbound",
+... )
+>>> i.resolve_codes(reg).customer_code == a
+True
+""",
+    )
     def resolve_codes(
         self,
         registry: CodeRegistry,
@@ -239,44 +246,9 @@ class Interaction:
         schemes: Iterable[CodeScheme] = (),
         customer: bool = True,
     ) -> Interaction:
-        """The same interaction with its codes replaced by the registry's canonical ones.
-
-        ``item_code`` (when set) and, with ``customer=True``, ``customer_code`` are
-        resolved as in :meth:`crmkit.domain.Complaint.resolve_codes` (merges followed,
-        external codes of ``schemes`` looked up).
-
-        Raises
-        ------
-        UnknownCodeError
-            If a code is not known to the registry.
-
-        Examples
-        --------
-        >>> from crmkit.codes import CodeRegistry
-        >>> reg = CodeRegistry()
-        >>> a, b = reg.allocate("customer").code, reg.allocate("customer").code
-        >>> _ = reg.merge(b, into=a)
-        >>> i = Interaction(
-        ...     customer_code=b,
-        ...     at="2024-01-01T08:00:00+00:00",
-        ...     channel="chat",
-        ...     kind="service",
-        ...     phase="after sale",
-        ...     direction="inbound",
-        ... )
-        >>> i.resolve_codes(reg).customer_code == a
-        True
-        """
-        reg = _canon.check_registry(registry)
-        use = _canon.check_schemes(schemes)
         cv.check_flag("customer", customer)
-        item = self.item_code
-        if item is not None:
-            item = _canon.canonical_code(reg, item, schemes=use, field="item_code")
-        who = self.customer_code
-        if customer:
-            who = _canon.canonical_code(reg, who, schemes=use, field="customer_code")
-        return attrs.evolve(self, item_code=item, customer_code=who)
+        fields = ("item_code", "customer_code") if customer else ("item_code",)
+        return _canon.resolved(self, registry, schemes, fields)
 
     def to_record(self) -> dict[str, Any]:
         """JSON-safe dict (enum values, ``at`` as ISO text with its offset).

@@ -38,7 +38,7 @@ import datetime as dt
 import enum
 import itertools
 from collections.abc import Iterable, Mapping
-from typing import Any, Final, SupportsFloat
+from typing import Any, Final
 
 import attrs
 
@@ -75,45 +75,14 @@ def _allowed(stage: OpportunityStage) -> tuple[OpportunityStage, ...]:
     return (*_OPEN[_OPEN.index(stage) + 1 :], *_CLOSED)
 
 
-# Named converters (the mypy attrs plugin needs named functions, not factories). Their
-# first parameter's annotation is the type of the __init__ argument under mypy, so it
-# states what callers may pass; the body still checks at run time.
-def _date_expected_close(value: dt.date | str) -> dt.date:
-    return cv.date("expected_close")(value)
+# Converters of the enum and record fields: they need no field name (the validator
+# cv.named names the field); the shared ones (text, dates ...) live in domain._common.
+def _to_stage(value: OpportunityStage | str) -> OpportunityStage:
+    return cv.to_member(OpportunityStage, value)
 
 
-def _date_on(value: dt.date | str) -> dt.date:
-    return cv.date("on")(value)
-
-
-def _member_stage(value: OpportunityStage | str) -> OpportunityStage:
-    return cv.member(OpportunityStage, "stage")(value)
-
-
-def _number_amount(value: SupportsFloat) -> float:
-    return cv.number("amount", minimum=0.0)(value)
-
-
-def _optional_text_currency(value: str | None) -> str | None:
-    return cv.optional_text("currency")(value)
-
-
-def _probability_probability(value: SupportsFloat) -> float:
-    return cv.probability("probability")(value)
-
-
-def _text_customer_code(value: str) -> str:
-    return cv.text("customer_code")(value)
-
-
-def _text_opportunity_id(value: str) -> str:
-    return cv.text("opportunity_id")(value)
-
-
-def _tuple_of_history(
-    value: Iterable[PipelineStep | Mapping[str, Any]],
-) -> tuple[PipelineStep, ...]:
-    return cv.tuple_of(PipelineStep, "history")(value)
+def _to_history(value: Iterable[PipelineStep | Mapping[str, Any]]) -> tuple[PipelineStep, ...]:
+    return cv.to_records(PipelineStep, value)
 
 
 @attrs.frozen(kw_only=True)
@@ -126,8 +95,8 @@ class PipelineStep:
     'proposal'
     """
 
-    stage: OpportunityStage = attrs.field(converter=_member_stage)
-    on: dt.date = attrs.field(converter=_date_on)
+    stage: OpportunityStage = attrs.field(converter=_to_stage, validator=cv.named)
+    on: dt.date = attrs.field(converter=cv.to_date, validator=cv.named)
 
     def to_record(self) -> dict[str, Any]:
         """JSON-safe dict; :meth:`from_record` reads it back.
@@ -197,15 +166,17 @@ class Opportunity:
         An ``expected_close`` before the opening date, or an empty history.
     """
 
-    opportunity_id: str = attrs.field(converter=_text_opportunity_id)
-    customer_code: str = attrs.field(converter=_text_customer_code)
-    amount: float = attrs.field(converter=_number_amount)
-    probability: float = attrs.field(converter=_probability_probability)
-    expected_close: dt.date = attrs.field(converter=_date_expected_close)
+    opportunity_id: str = attrs.field(converter=cv.to_text, validator=cv.named)
+    customer_code: str = attrs.field(converter=cv.to_text, validator=cv.named)
+    amount: float = attrs.field(converter=cv.to_amount, validator=cv.named)
+    probability: float = attrs.field(converter=cv.to_probability, validator=cv.named)
+    expected_close: dt.date = attrs.field(converter=cv.to_date, validator=cv.named)
     history: tuple[PipelineStep, ...] = attrs.field(
-        converter=_tuple_of_history, validator=_check_history
+        converter=_to_history, validator=[cv.named, _check_history]
     )
-    currency: str | None = attrs.field(default=None, converter=_optional_text_currency)
+    currency: str | None = attrs.field(
+        default=None, converter=cv.to_optional_text, validator=cv.named
+    )
 
     def __attrs_post_init__(self) -> None:
         if not self.history:
@@ -310,40 +281,29 @@ class Opportunity:
             expected_close=self.expected_close if close is None else close,
         )
 
+    @_canon.resolve_codes_doc(
+        record="opportunity",
+        fields="``customer_code`` is",
+        example="""
+>>> from crmkit.codes import IRAN_NATIONAL_ID, CodeRegistry
+>>> reg = CodeRegistry()
+>>> sara = reg.register("0499370899", kind="customer", scheme=IRAN_NATIONAL_ID).code
+>>> o = Opportunity.open(
+...     opportunity_id="O1",
+...     customer_code="۰۴۹-۹۳۷۰۸۹-۹",
+...     amount=10.0,
+...     probability=0.5,
+...     expected_close="2024-05-31",
+...     on="2024-01-10",
+... )
+>>> o.resolve_codes(reg, schemes=[IRAN_NATIONAL_ID]).customer_code == sara
+True
+""",
+    )
     def resolve_codes(
         self, registry: CodeRegistry, *, schemes: Iterable[CodeScheme] = ()
     ) -> Opportunity:
-        """The same opportunity with ``customer_code`` replaced by the registry's code.
-
-        Merged customer codes are followed to the surviving entry; external codes of
-        ``schemes`` (e.g. an Iranian national ID) are looked up.
-
-        Raises
-        ------
-        UnknownCodeError
-            If the code is not known to the registry.
-
-        Examples
-        --------
-        >>> from crmkit.codes import CodeRegistry
-        >>> reg = CodeRegistry()
-        >>> a, b = reg.allocate("customer").code, reg.allocate("customer").code
-        >>> _ = reg.merge(b, into=a)
-        >>> o = Opportunity.open(
-        ...     opportunity_id="O1",
-        ...     customer_code=b,
-        ...     amount=10.0,
-        ...     probability=0.5,
-        ...     expected_close="2024-05-31",
-        ...     on="2024-01-10",
-        ... )
-        >>> o.resolve_codes(reg).customer_code == a
-        True
-        """
-        reg = _canon.check_registry(registry)
-        use = _canon.check_schemes(schemes)
-        who = _canon.canonical_code(reg, self.customer_code, schemes=use, field="customer_code")
-        return attrs.evolve(self, customer_code=who)
+        return _canon.resolved(self, registry, schemes, ("customer_code",))
 
     def to_record(self) -> dict[str, Any]:
         """JSON-safe dict (``history`` as a list of step records, dates as ISO text).

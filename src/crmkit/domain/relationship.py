@@ -40,7 +40,8 @@ from typing import Any, Final
 import attrs
 import pandas as pd
 
-from crmkit._durations import check_duration_unit, duration
+from crmkit._compat import renamed_keywords
+from crmkit._durations import DurationUnit, check_duration_unit, duration
 from crmkit.codes._base import show as cv_show
 from crmkit.domain import _common as cv
 from crmkit.domain._records import to_record
@@ -75,37 +76,18 @@ ALLOWED: Final[dict[RelationshipStage, tuple[RelationshipStage, ...]]] = {
 _REACTIVATE_TO: Final = (_S.ACQUAINTANCE, _S.MAINTENANCE)
 
 
-# Named converters (the mypy attrs plugin needs named functions, not factories). Their
-# first parameter's annotation is the type of the __init__ argument under mypy, so it
-# states what callers may pass; the body still checks at run time.
-def _date_on(value: dt.date | str) -> dt.date:
-    return cv.date("on")(value)
+# Converters of the enum and record fields: they need no field name (the validator
+# cv.named names the field); the shared ones (text, dates ...) live in domain._common.
+def _to_stage(value: RelationshipStage | str) -> RelationshipStage:
+    return cv.to_member(RelationshipStage, value)
 
 
-def _member_shape(value: RelationshipShape | str) -> RelationshipShape:
-    return cv.member(RelationshipShape, "shape")(value)
+def _to_shape(value: RelationshipShape | str) -> RelationshipShape:
+    return cv.to_member(RelationshipShape, value)
 
 
-def _member_stage(value: RelationshipStage | str) -> RelationshipStage:
-    return cv.member(RelationshipStage, "stage")(value)
-
-
-def _optional_text_reason(value: str | None) -> str | None:
-    return cv.optional_text("reason")(value)
-
-
-def _text_counterparty(value: str) -> str:
-    return cv.text("counterparty")(value)
-
-
-def _text_customer_code(value: str) -> str:
-    return cv.text("customer_code")(value)
-
-
-def _tuple_of_history(
-    value: Iterable[StageChange | Mapping[str, Any]],
-) -> tuple[StageChange, ...]:
-    return cv.tuple_of(StageChange, "history")(value)
+def _to_history(value: Iterable[StageChange | Mapping[str, Any]]) -> tuple[StageChange, ...]:
+    return cv.to_records(StageChange, value)
 
 
 @attrs.frozen(kw_only=True)
@@ -129,10 +111,12 @@ class StageChange:
     'termination'
     """
 
-    stage: RelationshipStage = attrs.field(converter=_member_stage)
-    on: dt.date = attrs.field(converter=_date_on)
-    reason: str | None = attrs.field(default=None, converter=_optional_text_reason)
-    reactivation: bool = attrs.field(default=False, validator=cv.flag("reactivation"))
+    stage: RelationshipStage = attrs.field(converter=_to_stage, validator=cv.named)
+    on: dt.date = attrs.field(converter=cv.to_date, validator=cv.named)
+    reason: str | None = attrs.field(
+        default=None, converter=cv.to_optional_text, validator=cv.named
+    )
+    reactivation: bool = attrs.field(default=False, validator=cv.flag)
 
     def to_record(self) -> dict[str, Any]:
         """JSON-safe dict (enum values, ISO dates); :meth:`from_record` reads it back.
@@ -221,13 +205,15 @@ class Relationship:
     ('one-network-one', 'acquaintance', datetime.date(2020, 1, 1))
     """
 
-    customer_code: str = attrs.field(converter=_text_customer_code)
-    counterparty: str = attrs.field(default="organisation", converter=_text_counterparty)
+    customer_code: str = attrs.field(converter=cv.to_text, validator=cv.named)
+    counterparty: str = attrs.field(
+        default="organisation", converter=cv.to_text, validator=cv.named
+    )
     shape: RelationshipShape = attrs.field(
-        default=RelationshipShape.ONE_TO_ONE, converter=_member_shape
+        default=RelationshipShape.ONE_TO_ONE, converter=_to_shape, validator=cv.named
     )
     history: tuple[StageChange, ...] = attrs.field(
-        converter=_tuple_of_history, validator=_check_history
+        converter=_to_history, validator=[cv.named, _check_history]
     )
 
     @classmethod
@@ -351,20 +337,27 @@ class Relationship:
             return self
         return self.terminate(on=deaths[0].on, reason="death")
 
-    def tenure(self, as_of: dt.date | str, unit: str = "D") -> float:
-        """Time from the first stage change to ``as_of`` in ``unit``.
+    @renamed_keywords(unit="time_unit")
+    def tenure(self, as_of: dt.date | str, time_unit: DurationUnit = "D") -> float:
+        """Time from the first stage change to ``as_of`` in ``time_unit``.
 
-        ``unit`` is ``"h"`` (hours) or one of the calendar units of
-        :mod:`crmkit.timeunits` (``"D"``, ``"W"``, ``"M"``, ``"Q"``, ``"Y"``).
+        ``time_unit`` is ``"h"`` (hours) or one of the calendar units of
+        :mod:`crmkit.timeunits` (``"D"``, ``"W"``, ``"M"``, ``"Q"``, ``"Y"``); it was
+        named ``unit`` before crmkit 0.2 (the old name works, with a
+        :class:`DeprecationWarning`, until 0.3).
 
         The tenure counts calendar time since the relationship started, including any
         terminated spells; it stops growing at termination only in the sense that you pass
         the termination date as ``as_of``.
         """
-        return self._since(self.started_on, as_of, unit, "the start of the relationship")
+        return self._since(self.started_on, as_of, time_unit, "the start of the relationship")
 
-    def time_in_stage(self, as_of: dt.date | str, unit: str = "D") -> float:
-        """Time spent in the current stage up to ``as_of``, in ``unit`` (``"h"`` too).
+    @renamed_keywords(unit="time_unit")
+    def time_in_stage(self, as_of: dt.date | str, time_unit: DurationUnit = "D") -> float:
+        """Time spent in the current stage up to ``as_of``, in ``time_unit`` (``"h"`` too).
+
+        ``time_unit`` was named ``unit`` before crmkit 0.2 (the old name works, with a
+        :class:`DeprecationWarning`, until 0.3).
 
         Examples
         --------
@@ -378,10 +371,10 @@ class Relationship:
         stage 'acquaintance' on 2024-01-01; a duration is never negative, pass an as_of ...
         """
         what = f"the start of the current stage {self.stage.value!r}"
-        return self._since(self.stage_since, as_of, unit, what)
+        return self._since(self.stage_since, as_of, time_unit, what)
 
-    def _since(self, start: dt.date, as_of: dt.date | str, unit: str, what: str) -> float:
-        u = check_duration_unit(unit)
+    def _since(self, start: dt.date, as_of: dt.date | str, time_unit: str, what: str) -> float:
+        u = check_duration_unit(time_unit, name="time_unit")
         end = cv.date("as_of")(as_of)
         if end < start:
             raise InvalidValueError(

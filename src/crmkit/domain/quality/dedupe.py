@@ -46,11 +46,13 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
+from crmkit._text import CODE_SEPARATOR_PATTERN, DIGIT_TABLE
 from crmkit._validation import check_callable, require_columns
 from crmkit.codes._base import show
 from crmkit.columns import CUSTOMER_ID
 from crmkit.domain import _common as cv
 from crmkit.domain.quality.normalize import (
+    _as_text,
     normalize_email_series,
     normalize_name_series,
     normalize_phone_series,
@@ -68,14 +70,10 @@ EXACT_KEYS: Final = ("national_id", "email", "phone")
 BLOCKING_KEYS: Final = ("phone_suffix", "initials_birth_year")
 """Built-in blocking keys; any other name is taken as a column holding a key."""
 
-_DIGITS: Final = {
-    **{0x06F0 + i: ord("0") + i for i in range(10)},
-    **{0x0660 + i: ord("0") + i for i in range(10)},
-}
-
 
 def _national_id(values: pd.Series) -> pd.Series:
-    s = values.astype("string").str.translate(_DIGITS).str.replace(r"[\s\-./]", "", regex=True)
+    # the scalar rule of Customer.national_id (crmkit._text.strip_code_separators), vectorised
+    s = _as_text(values, DIGIT_TABLE).str.replace(CODE_SEPARATOR_PATTERN, "", regex=True)
     return s.mask(s == "")
 
 
@@ -117,7 +115,7 @@ def blocking_key(frame: pd.DataFrame, key: str, *, names: pd.Series | None = Non
             )
     if key == "phone_suffix":
         require_columns(frame, ["phone"])
-        digits = frame["phone"].astype("string").str.translate(_DIGITS)
+        digits = frame["phone"].astype("string").str.translate(DIGIT_TABLE)
         digits = digits.str.replace(r"\D", "", regex=True)
         return digits.str.slice(-7).where(digits.str.len() >= 7)
     if key == "initials_birth_year":

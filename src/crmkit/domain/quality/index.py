@@ -27,7 +27,7 @@ import pandas as pd
 
 from crmkit.codes._base import show
 from crmkit.domain import _common as cv
-from crmkit.domain.customer import Customer, _optional_national_id
+from crmkit.domain.customer import Customer, check_national_id
 from crmkit.domain.interaction import Channel
 from crmkit.domain.quality.normalize import normalize_email, normalize_phone
 from crmkit.exceptions import InvalidValueError
@@ -180,7 +180,7 @@ class CustomerIndex:
         """
         if not isinstance(national_id, str):
             raise InvalidValueError(f"national_id={show(national_id)} must be a string.")
-        key: Any = _optional_national_id(national_id)
+        key: Any = check_national_id("national_id", national_id)
         if key is None:
             raise InvalidValueError("national_id is empty; pass the ID to look up.")
         return self._ids.get(key, ())

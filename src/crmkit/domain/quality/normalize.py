@@ -20,7 +20,6 @@ True
 from __future__ import annotations
 
 import re
-import unicodedata
 from typing import Final
 
 import pandas as pd
@@ -32,6 +31,8 @@ from crmkit._text import (
     NAME_SPACES,
     name_key,
     normalize_digits,
+    normalize_series,
+    normalize_text,
 )
 from crmkit.codes._base import show
 from crmkit.exceptions import InvalidValueError
@@ -127,7 +128,7 @@ def normalize_email(email: str) -> str:
 
 
 def _email_key(email: str) -> str:
-    return normalize_digits(unicodedata.normalize("NFKC", email)).strip().lower()
+    return normalize_text(email).strip().lower()
 
 
 def normalize_phone(phone: str, *, default_country_code: str | None = None) -> str:
@@ -176,7 +177,7 @@ def normalize_phone(phone: str, *, default_country_code: str | None = None) -> s
         raise InvalidValueError(f"phone={phone!r} must be a string.")
     phone = str.__str__(phone)
     cc = _check_country_code(default_country_code)
-    s = _PHONE_JUNK.sub("", normalize_digits(unicodedata.normalize("NFKC", phone)).strip())
+    s = _PHONE_JUNK.sub("", normalize_text(phone).strip())
     if s.startswith("00"):
         s = "+" + s[2:]
     elif s.startswith("0"):
@@ -216,12 +217,7 @@ def _as_text(values: pd.Series, table: dict[int, int | None]) -> pd.Series:
     """String series with NFKC and ``table`` applied to the non-ASCII rows only (fast path)."""
     if not isinstance(values, pd.Series):
         raise InvalidValueError(f"expected a pandas Series, got {type(values).__name__}.")
-    s = values.astype("string")
-    wide = s.str.contains(r"[^\x00-\x7f]", regex=True).fillna(False).astype(bool)
-    if wide.any():
-        s = s.copy()
-        s[wide] = s[wide].str.normalize("NFKC").str.translate(table)
-    return s
+    return normalize_series(values.astype("string"), table)
 
 
 def normalize_name_series(values: pd.Series) -> pd.Series:
