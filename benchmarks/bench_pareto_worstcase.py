@@ -165,7 +165,10 @@ def main() -> None:
     sub = ParetoNBD.fit(data.iloc[: args.n_peer])
     pred = data.iloc[: args.n_predict]
     t_pred = best_of(
-        lambda: (MODEL.probability_alive(pred), MODEL.conditional_expected_purchases(pred, t=12.0)),
+        lambda: (
+            MODEL.probability_alive(pred),
+            MODEL.conditional_expected_purchases(pred, t=12.0),
+        ),
         repeat=2,
     )
     t_clv = best_of(

@@ -34,6 +34,7 @@ CONTRACT = {
     "_dates",
     "_compat",
     "_intervals",
+    "_text",
     "_version",
     "timeunits",
 }

@@ -45,7 +45,7 @@ def test_bare_import_loads_no_subpackage_and_no_scipy() -> None:
     heavy = [m for m in loaded if m.split(".")[0] in {"scipy", "matplotlib", "dask"}]
     assert not heavy, f"import crmkit loaded {heavy[:5]}"
     sub = sorted(m for m in loaded if m.startswith("crmkit."))
-    assert sub == ["crmkit.exceptions"], sub
+    assert sub == ["crmkit._text", "crmkit.exceptions"], sub
 
 
 def test_first_use_loads_the_subpackage() -> None:

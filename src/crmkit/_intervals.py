@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Iterator
 from typing import Any
 
@@ -13,11 +14,27 @@ from crmkit.exceptions import InvalidValueError
 __all__ = ["ConfidenceInterval"]
 
 
+def _to_float(value: Any) -> float:
+    """Real numbers (not bools) as float; anything else raises (named by the validator)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise InvalidValueError(
+            f"ConfidenceInterval: {value!r} is not a real number; estimate, lower and upper "
+            "are numbers."
+        )
+    return float(value)
+
+
 def _finite_or_nan(instance: Any, attribute: attrs.Attribute[float], value: float) -> None:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise InvalidValueError(f"ConfidenceInterval {attribute.name}={value!r} is not a number.")
     if math.isinf(value) and attribute.name == "estimate":
         raise InvalidValueError(f"ConfidenceInterval estimate={value!r} must be finite.")
+
+
+def _text(instance: Any, attribute: attrs.Attribute[str], value: str) -> None:
+    if not isinstance(value, str) or not value:
+        raise InvalidValueError(
+            f"ConfidenceInterval {attribute.name}={value!r} must be a non-empty text naming "
+            "how the interval was computed (e.g. 'percentile bootstrap')."
+        )
 
 
 def _level(instance: Any, attribute: attrs.Attribute[float], value: float) -> None:
@@ -59,11 +76,11 @@ class ConfidenceInterval:
     0.62 (95% CI 0.58 to 0.66, percentile bootstrap)
     """
 
-    estimate: float = attrs.field(converter=float, validator=_finite_or_nan)
-    lower: float = attrs.field(converter=float, validator=_finite_or_nan)
-    upper: float = attrs.field(converter=float, validator=_finite_or_nan)
+    estimate: float = attrs.field(converter=_to_float, validator=_finite_or_nan)
+    lower: float = attrs.field(converter=_to_float, validator=_finite_or_nan)
+    upper: float = attrs.field(converter=_to_float, validator=_finite_or_nan)
     level: float = attrs.field(kw_only=True, validator=_level)
-    method: str = attrs.field(kw_only=True)
+    method: str = attrs.field(kw_only=True, validator=_text)
 
     def __attrs_post_init__(self) -> None:
         if self.lower > self.upper:
