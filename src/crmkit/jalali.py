@@ -89,6 +89,7 @@ from crmkit._jalali import (
     period_text,
     year_table,
 )
+from crmkit._text import DIGIT_TABLE
 from crmkit.exceptions import InvalidValueError
 
 __all__ = [
@@ -109,7 +110,6 @@ __all__ = [
 ]
 
 _PERSIAN_DIGITS: Final = "۰۱۲۳۴۵۶۷۸۹"
-_TO_LATIN: Final = str.maketrans("۰۱۲۳۴۵۶۷۸۹٠١٢٣٤٥٦٧٨٩", "01234567890123456789")
 _TO_PERSIAN: Final = str.maketrans("0123456789", _PERSIAN_DIGITS)
 _TEXT: Final = re.compile(r"^\s*(\d{1,4})\s*[-/.]\s*(\d{1,2})\s*[-/.]\s*(\d{1,2})\s*$")
 _GREGORIAN_LOOKING: Final = (1700, 2299)
@@ -409,7 +409,7 @@ def _parse_one(text: Any, name: str) -> tuple[int, int, int]:
             f"{name} must be text such as '1402-01-01' or '۱۴۰۲/۰۱/۰۱'; got {text!r}."
         )
     s = text.decode() if isinstance(text, bytes) else str(text)
-    match = _TEXT.match(s.translate(_TO_LATIN))
+    match = _TEXT.match(s.translate(DIGIT_TABLE))
     if match is None:
         raise InvalidValueError(
             f"{name} {text!r} is not a Jalali date written year-month-day (such as "
@@ -477,7 +477,9 @@ def parse_jalali(text: Any, *, guard_gregorian: bool = True) -> pd.Timestamp | p
     if not is_text.all():
         i = int(np.flatnonzero(~is_text)[0])
         _parse_one(items[i], f"text[{i}]")  # raises, naming the value
-    latin = s.map(lambda v: (v.decode() if isinstance(v, bytes) else str(v)).translate(_TO_LATIN))
+    latin = s.map(
+        lambda v: (v.decode() if isinstance(v, bytes) else str(v)).translate(DIGIT_TABLE)
+    )
     parts = latin.str.extract(_TEXT)
     bad = parts.isna().any(axis=1).to_numpy()
     if bad.any():
