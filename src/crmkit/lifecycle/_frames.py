@@ -14,7 +14,6 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from crmkit._dates import check_date_range, check_datetime_column
-from crmkit._periods import PERIOD_FREQ, period_labels, period_ordinals, wall_ns
 from crmkit._txprep import observation_day
 from crmkit._validation import (
     check_nan_policy,
@@ -26,6 +25,7 @@ from crmkit._validation import (
 from crmkit.columns import FIRST_PURCHASE, LAST_PURCHASE, TOTAL_SPEND
 from crmkit.exceptions import InvalidValueError
 from crmkit.timeunits import TimeUnit, check_time_unit
+from crmkit.timeunits._periods import PERIOD_FREQ, period_labels, period_ordinals, wall_ns
 
 __all__ = [
     "FEATURE_COLUMNS",

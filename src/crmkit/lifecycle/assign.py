@@ -25,7 +25,6 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-from crmkit._periods import DAY_NS
 from crmkit._validation import (
     check_nan_policy,
     check_unique_index,
@@ -39,6 +38,7 @@ from crmkit.exceptions import InvalidValueError
 from crmkit.lifecycle._frames import customer_features, prepare, to_timestamp, tz_of, wall_ns
 from crmkit.lifecycle.models import FUNNEL, StageModel
 from crmkit.timeunits import TimeUnit, add, check_time_unit
+from crmkit.timeunits._periods import DAY_NS
 
 __all__ = ["AssignmentRules", "assign_stages", "assign_stages_from_summary"]
 

@@ -39,7 +39,6 @@ from crmkit._coverage import (
     partial_records,
 )
 from crmkit._display import Display, Displayable, frame_rows
-from crmkit._periods import DAY_NS, calendar_labels, calendar_ordinals, calendar_unit
 from crmkit._validation import check_nan_policy
 from crmkit.columns import CUSTOMER_ID, DATETIME
 from crmkit.exceptions import InvalidValueError
@@ -54,6 +53,7 @@ from crmkit.lifecycle._frames import (
     wall_ns,
 )
 from crmkit.timeunits import TimeUnit, check_time_unit
+from crmkit.timeunits._periods import DAY_NS, calendar_labels, calendar_ordinals, calendar_unit
 
 __all__ = ["CohortRetention", "cohort_retention"]
 

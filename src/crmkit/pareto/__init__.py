@@ -31,7 +31,7 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from crmkit._display import Display, Displayable, VerdictHtml, fmt_number
-from crmkit._pareto_input import NegativePolicy, unit_values
+from crmkit.pareto._input import NegativePolicy, unit_values
 from crmkit._validation import check_probability, check_whole, items_of
 from crmkit.exceptions import InvalidValueError
 

@@ -1,4 +1,4 @@
-"""Input handling for :mod:`crmkit.pareto`: values per unit from arrays, frames or dask.
+"""Input handling of :mod:`crmkit.pareto`: values per unit from arrays, frames or dask.
 
 Private. Turns whatever the user passed (a list, an array, a Series, a transaction
 DataFrame with a value and an optional group column, or a dask DataFrame) into one

@@ -42,16 +42,16 @@ Timestamp('2025-02-28 00:00:00')
 
 from __future__ import annotations
 
-from typing import Any, Final, Literal, TypeAlias, overload
+from typing import Any, Final, overload
 
 import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
 from crmkit._dates import DATE_END, DATE_MIN, SUPPORTED_DATES
-from crmkit._periods import DAY_NS, wall_ns
 from crmkit._validation import real_number
 from crmkit.exceptions import InvalidValueError
+from crmkit.timeunits._periods import DAY_NS, DAY_STEPS, MONTH_STEPS, TimeUnit, wall_ns
 
 __all__ = [
     "TIME_UNITS",
@@ -63,9 +63,6 @@ __all__ = [
     "unit_name",
 ]
 
-TimeUnit: TypeAlias = Literal["D", "W", "M", "Q", "Y"]
-"""A time unit: days, weeks, calendar months, calendar quarters or calendar years."""
-
 TIME_UNITS: Final[tuple[TimeUnit, ...]] = ("D", "W", "M", "Q", "Y")
 
 _NAMES: Final[dict[str, str]] = {
@@ -75,8 +72,7 @@ _NAMES: Final[dict[str, str]] = {
     "Q": "quarters",
     "Y": "years",
 }
-_FIXED_NS: Final[dict[str, int]] = {"D": DAY_NS, "W": 7 * DAY_NS}
-_MONTH_STEPS: Final[dict[str, int]] = {"M": 1, "Q": 3, "Y": 12}
+_FIXED_NS: Final[dict[str, int]] = {u: days * DAY_NS for u, days in DAY_STEPS.items()}
 
 
 def check_time_unit(unit: str) -> TimeUnit:
@@ -172,11 +168,11 @@ def _elapsed_ns(
         # split into (day, ns of day): end - start in ns would overflow int64 beyond
         # 292 years, and the supported range spans 584
         s_day, e_day = np.floor_divide(start, DAY_NS), np.floor_divide(end, DAY_NS)
-        step_days = _FIXED_NS[unit] // DAY_NS
+        step_days = DAY_STEPS[unit]
         tod = (end - e_day * DAY_NS) - (start - s_day * DAY_NS)
         fixed: NDArray[np.float64] = (e_day - s_day) / step_days + tod / _FIXED_NS[unit]
         return fixed
-    step = _MONTH_STEPS[unit]
+    step = MONTH_STEPS[unit]
     s_month = start.view("M8[ns]").astype("M8[M]").astype(np.int64)
     e_month = end.view("M8[ns]").astype("M8[M]").astype(np.int64)
     k = np.floor_divide(e_month - s_month, step)
@@ -290,7 +286,7 @@ def add(
     scalar = isinstance(start, pd.Timestamp)
     ns, tz = _wall_ns(start, name="start")
     span_days = _DAY_END - _DAY_MIN
-    steps = int(n) * (_FIXED_NS[u] // DAY_NS if u in _FIXED_NS else _MONTH_STEPS[u])
+    steps = int(n) * (DAY_STEPS[u] if u in DAY_STEPS else MONTH_STEPS[u])
     if abs(steps) > (span_days if u in _FIXED_NS else span_days // 28):
         raise InvalidValueError(
             f"adding n={n!r} {unit_name(u)} leaves the supported date range "
@@ -319,8 +315,8 @@ def add(
     return idx[0] if scalar else idx
 
 
-_PER_YEAR: Final[dict[str, int]] = {"M": 12, "Q": 4, "Y": 1}
-_PER_WEEK: Final[dict[str, int]] = {"D": 7, "W": 1}
+_PER_YEAR: Final[dict[str, int]] = {u: 12 // months for u, months in MONTH_STEPS.items()}
+_PER_WEEK: Final[dict[str, int]] = {u: 7 // days for u, days in DAY_STEPS.items()}
 
 
 def convert_rate(
