@@ -31,9 +31,9 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from crmkit._display import Display, Displayable, VerdictHtml, fmt_number
-from crmkit.pareto._input import NegativePolicy, unit_values
-from crmkit._validation import check_probability, check_whole, items_of
+from crmkit._validation import as_generator, check_probability, check_whole, items_of
 from crmkit.exceptions import InvalidValueError
+from crmkit.pareto._input import NegativePolicy, unit_values
 
 __all__ = [
     "Concentration",
@@ -315,15 +315,7 @@ class Concentration(Displayable):
         lvl = check_probability(level, name="level")
         check_probability(p, name="p")
         n_resamples = check_whole(n_resamples, name="n_resamples", low=10, high=10**6)
-        if not (
-            rng is None
-            or isinstance(rng, np.random.Generator)
-            or (isinstance(rng, int | np.integer) and not isinstance(rng, bool) and rng >= 0)
-        ):
-            raise InvalidValueError(
-                f"rng={rng!r:.40} must be a numpy.random.Generator, a seed >= 0 or None."
-            )
-        gen = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
+        gen = as_generator(rng)
         stats = np.empty(n_resamples)
         for i in range(n_resamples):  # one vectorised sort per resample, not per unit
             sample = _from_values(self.values[gen.integers(0, self.n_units, self.n_units)])
