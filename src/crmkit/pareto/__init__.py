@@ -23,7 +23,7 @@ customer or per product); a dask DataFrame is reduced on the cluster. Negative v
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeAlias
 
 import attrs
 import numpy as np
@@ -33,7 +33,8 @@ from numpy.typing import NDArray
 from crmkit._display import Display, Displayable, VerdictHtml, fmt_number
 from crmkit._validation import as_generator, check_probability, check_whole, items_of
 from crmkit.exceptions import InvalidValueError
-from crmkit.pareto._input import NegativePolicy, unit_values
+from crmkit.pareto import _input
+from crmkit.pareto._input import unit_values
 
 __all__ = [
     "Concentration",
@@ -46,6 +47,11 @@ __all__ = [
     "share_for",
     "top_share",
 ]
+
+
+NegativePolicy: TypeAlias = _input.NegativePolicy
+"""What to do with units whose value is negative (net returns, loss-making customers):
+``"raise"`` (the default), ``"clip"`` them to 0, ``"exclude"`` them or ``"keep"`` them."""
 
 
 @attrs.frozen(kw_only=True)

@@ -42,7 +42,7 @@ Timestamp('2025-02-28 00:00:00')
 
 from __future__ import annotations
 
-from typing import Any, Final, overload
+from typing import Any, Final, TypeAlias, overload
 
 import numpy as np
 import pandas as pd
@@ -51,7 +51,8 @@ from numpy.typing import NDArray
 from crmkit._dates import DATE_END, DATE_MIN, SUPPORTED_DATES
 from crmkit._validation import real_number
 from crmkit.exceptions import InvalidValueError
-from crmkit.timeunits._periods import DAY_NS, DAY_STEPS, MONTH_STEPS, TimeUnit, wall_ns
+from crmkit.timeunits import _periods
+from crmkit.timeunits._periods import DAY_NS, DAY_STEPS, MONTH_STEPS, wall_ns
 
 __all__ = [
     "TIME_UNITS",
@@ -62,6 +63,9 @@ __all__ = [
     "elapsed",
     "unit_name",
 ]
+
+TimeUnit: TypeAlias = _periods.TimeUnit
+"""A time unit: days, weeks, calendar months, calendar quarters or calendar years."""
 
 TIME_UNITS: Final[tuple[TimeUnit, ...]] = ("D", "W", "M", "Q", "Y")
 
