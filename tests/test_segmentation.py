@@ -271,37 +271,3 @@ def test_old_seed_keyword_still_works_with_a_deprecation_warning(call: Any) -> N
         np.testing.assert_array_equal(np.asarray(old.labels), np.asarray(new.labels))
     with pytest.raises(TypeError, match="got both seed"):
         call(X, seed=4, rng=4)
-
-
-def test_randomness_is_named_rng_in_every_public_signature() -> None:
-    import importlib
-    import inspect
-
-    found = []
-    for modname in (
-        "crmkit.clv",
-        "crmkit.lifecycle",
-        "crmkit.metrics",
-        "crmkit.pareto",
-        "crmkit.rfm",
-        "crmkit.segmentation",
-        "crmkit.transactions",
-        "crmkit.domain",
-        "crmkit.codes",
-        "crmkit.maturity",
-    ):
-        module = importlib.import_module(modname)
-        for name in module.__all__:
-            obj = getattr(module, name)
-            members = [obj]
-            if inspect.isclass(obj):
-                members += [m for k, m in vars(obj).items() if callable(m) and k[0] != "_"]
-            for member in members:
-                try:
-                    params = inspect.signature(member).parameters
-                except (TypeError, ValueError):
-                    continue
-                found += [
-                    f"{modname}.{name}({p}=)" for p in params if p in ("seed", "random_state")
-                ]
-    assert not found, f"name the random source rng=, not: {sorted(set(found))}"
