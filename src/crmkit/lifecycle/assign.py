@@ -48,6 +48,11 @@ def _positive_int(instance: Any, attribute: attrs.Attribute[Any], value: Any) ->
         raise InvalidValueError(f"{attribute.name}={value!r} must be a positive whole number.")
 
 
+def _time_unit(value: str) -> TimeUnit:
+    """attrs converter: a valid time unit (a named function, as mypy's attrs plugin needs)."""
+    return check_time_unit(value)
+
+
 @attrs.frozen(kw_only=True)
 class AssignmentRules:
     """The documented, configurable rules that place a purchase history on the funnel.
@@ -82,8 +87,8 @@ inactivity=12, inactivity_unit='M', purchase_unit='D')
     loyal_min_purchases: int = attrs.field(default=4, validator=_positive_int)
     high_value_quantile: float | None = attrs.field(default=0.8)
     inactivity: int | None = attrs.field(default=None)
-    inactivity_unit: TimeUnit = attrs.field(default="D", converter=check_time_unit)
-    purchase_unit: TimeUnit = attrs.field(default="D", converter=check_time_unit)
+    inactivity_unit: TimeUnit = attrs.field(default="D", converter=_time_unit)
+    purchase_unit: TimeUnit = attrs.field(default="D", converter=_time_unit)
 
     @repeat_min_purchases.validator
     def _check_repeat(self, attribute: attrs.Attribute[Any], value: int) -> None:
