@@ -168,6 +168,20 @@ def distinct_pairs(
     return out
 
 
+def _no_features(tx: Any, customer_id_col: str, datetime_col: str) -> pd.DataFrame:
+    """The features of a log without rows: no customer, the columns' dtypes kept."""
+    meta = tx._meta if is_dask(tx) else tx
+    return pd.DataFrame(
+        {
+            "n_purchases": pd.Series([], dtype=np.int64),
+            TOTAL_SPEND: pd.Series([], dtype=np.float64),
+            FIRST_PURCHASE: pd.Series([], dtype=meta[datetime_col].dtype),
+            LAST_PURCHASE: pd.Series([], dtype=meta[datetime_col].dtype),
+        },
+        index=pd.Index(meta[customer_id_col].iloc[:0], name=customer_id_col),
+    )
+
+
 def customer_features(
     tx: Any,
     *,
@@ -191,32 +205,30 @@ def customer_features(
     """
     unit = check_time_unit(purchase_unit)
     dask = is_dask(tx)
-    if not dask and until is not None:
-        tx = tx[tx[datetime_col] < day_end(until)]
+    if until is not None:
+        # "not after" rather than "before": a missing date stays for the NaN check
+        tx = tx[~(tx[datetime_col] >= day_end(until))]
     if not dask and len(tx) == 0:
-        empty = pd.DataFrame(
-            {
-                "n_purchases": pd.Series([], dtype=np.int64),
-                TOTAL_SPEND: pd.Series([], dtype=np.float64),
-                FIRST_PURCHASE: pd.Series([], dtype=tx[datetime_col].dtype),
-                LAST_PURCHASE: pd.Series([], dtype=tx[datetime_col].dtype),
-            },
-            index=pd.Index(tx[customer_id_col].iloc[:0], name=customer_id_col),
+        return _no_features(tx, customer_id_col, datetime_col)
+    try:
+        result: Any = rfm_summary(  # a lazy dask frame for a dask log
+            tx,
+            customer_id_col,
+            datetime_col,
+            monetary_col,
+            observation_period_end=until,
+            time_unit=unit,
+            include_first_transaction=True,
+            totals=True,
+            nan_policy=nan_policy,
+            returns="keep",
+            after_observation_end="exclude",
         )
-        return empty
-    result: Any = rfm_summary(  # a lazy dask frame for a dask log
-        tx,
-        customer_id_col,
-        datetime_col,
-        monetary_col,
-        observation_period_end=until,
-        time_unit=unit,
-        include_first_transaction=True,
-        totals=True,
-        nan_policy=nan_policy,
-        returns="keep",
-        after_observation_end="exclude",
-    )
+    except InvalidValueError:
+        # a dask log with no row up to ``until`` (counted only on this path: one pass)
+        if dask and until is not None and len(tx.index) == 0:
+            return _no_features(tx, customer_id_col, datetime_col)
+        raise
     # the dask result is small (one row per customer): finished in pandas
     summary: pd.DataFrame = result.compute().sort_index() if dask else result
     dtype = (tx._meta if dask else tx)[datetime_col].dtype
