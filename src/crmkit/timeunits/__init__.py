@@ -105,7 +105,7 @@ def check_time_unit(time_unit: str) -> TimeUnit:
 
 
 @renamed_keywords(unit="time_unit")
-def unit_name(time_unit: str) -> str:
+def unit_name(time_unit: TimeUnit) -> str:
     """Plural English name of a time unit, for labels and messages.
 
     Examples
@@ -202,11 +202,11 @@ def _elapsed_ns(
 
 
 @overload
-def elapsed(start: pd.Timestamp, end: pd.Timestamp, time_unit: str) -> float: ...
+def elapsed(start: pd.Timestamp, end: pd.Timestamp, time_unit: TimeUnit) -> float: ...
 @overload
-def elapsed(start: Any, end: Any, time_unit: str) -> NDArray[np.float64] | float: ...
+def elapsed(start: Any, end: Any, time_unit: TimeUnit) -> NDArray[np.float64] | float: ...
 @renamed_keywords(unit="time_unit")
-def elapsed(start: Any, end: Any, time_unit: str) -> NDArray[np.float64] | float:
+def elapsed(start: Any, end: Any, time_unit: TimeUnit) -> NDArray[np.float64] | float:
     """Duration from ``start`` to ``end`` in ``time_unit``, exact and calendar-aware.
 
     Parameters
@@ -262,12 +262,12 @@ def elapsed(start: Any, end: Any, time_unit: str) -> NDArray[np.float64] | float
 
 
 @overload
-def add(start: pd.Timestamp, n: int, time_unit: str) -> pd.Timestamp: ...
+def add(start: pd.Timestamp, n: int, time_unit: TimeUnit) -> pd.Timestamp: ...
 @overload
-def add(start: pd.DatetimeIndex, n: int, time_unit: str) -> pd.DatetimeIndex: ...
+def add(start: pd.DatetimeIndex, n: int, time_unit: TimeUnit) -> pd.DatetimeIndex: ...
 @renamed_keywords(unit="time_unit")
 def add(
-    start: pd.Timestamp | pd.DatetimeIndex, n: int, time_unit: str
+    start: pd.Timestamp | pd.DatetimeIndex, n: int, time_unit: TimeUnit
 ) -> pd.Timestamp | pd.DatetimeIndex:
     """Add ``n`` whole units to timestamps on the calendar (wall clock, clamped month ends).
 
