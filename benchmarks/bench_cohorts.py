@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 
 from crmkit.lifecycle import SOWALSKIE, AssignmentRules, assign_stages, cohort_retention
-from crmkit.lifecycle._frames import dense_codes
+from crmkit.transactions._prep import encode_ids as dense_codes
 
 
 def make_log(n_rows: int, n_customers: int, seed: int = 0) -> pd.DataFrame:
