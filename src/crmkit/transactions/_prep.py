@@ -238,8 +238,8 @@ def check_log(
     """
     policy = check_nan_policy(nan_policy)
     meta = frame._meta if is_dask(frame) else frame
-    cols = list(dict.fromkeys(columns.values()))
     require_columns(meta, list(columns.values()), hint=hint)  # refuses unhashable names first
+    cols = list(dict.fromkeys(columns.values()))
     if not allow_empty and not is_dask(frame):
         require_nonempty(frame, name=name)
     check_datetime_column(meta, columns["datetime"])
