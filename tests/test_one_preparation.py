@@ -27,6 +27,7 @@ from crmkit.lifecycle import (
     profit_by_tenure,
     transition_matrix,
 )
+from crmkit.metrics import repeat_purchase_rate, retention_by_period
 from crmkit.transactions import calibration_and_holdout, rfm_summary
 from crmkit.transactions._prep import encode_ids
 
@@ -114,6 +115,12 @@ CALLS = {
         tx, margin=1.0, acquisition_cost=0.0, observation_end=end
     ),
     "cohort_retention": lambda tx, end: cohort_retention(tx, period="D", observation_end=end),
+    "metrics.retention_by_period": lambda tx, end: retention_by_period(
+        tx, freq="M", observation_end=end, partial="keep"
+    ),
+    "metrics.repeat_purchase_rate": lambda tx, end: repeat_purchase_rate(
+        tx, start="2024-01-01", end=end
+    ),
 }
 
 

@@ -15,11 +15,12 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike
 
-from crmkit._dates import check_datetime_column, parse_date
+from crmkit._dates import check_datetime_column
 from crmkit._validation import check_in_range, handle_nan, require_columns, require_nonempty
 from crmkit.columns import CUSTOMER_ID, DATETIME, PRODUCT_ID
 from crmkit.exceptions import InvalidValueError
 from crmkit.metrics._checks import check_count, survey_answers
+from crmkit.transactions._prep import tz_of, zoned_instant
 
 __all__ = [
     "ces",
@@ -256,15 +257,8 @@ def repeat_purchase_rate(
     """
     tx = _purchases(transactions, [customer_id_col, datetime_col], datetime_col)
     dt = tx[datetime_col]
-    a, b = parse_date(start, name="start"), parse_date(end, name="end")
-    if dt.dt.tz is not None:
-        a = a.tz_localize(dt.dt.tz) if a.tzinfo is None else a
-        b = b.tz_localize(dt.dt.tz) if b.tzinfo is None else b
-    elif a.tzinfo is not None or b.tzinfo is not None:
-        raise InvalidValueError(
-            f"start/end are time-zone aware but column {datetime_col!r} is naive; pass "
-            "naive start/end or localise the column with .dt.tz_localize(...)."
-        )
+    tz = tz_of(tx, datetime_col)
+    a, b = zoned_instant(start, tz, name="start"), zoned_instant(end, tz, name="end")
     if b <= a:
         raise InvalidValueError(f"end={end!r} must be after start={start!r}.")
     counts = tx.loc[((dt >= a) & (dt < b)).to_numpy(), customer_id_col].value_counts()

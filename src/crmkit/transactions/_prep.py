@@ -55,6 +55,7 @@ __all__ = [
     "tz_of",
     "wall_ns",
     "zoned_day",
+    "zoned_instant",
 ]
 
 ReturnsPolicy: TypeAlias = Literal["raise", "keep", "exclude"]
@@ -135,11 +136,29 @@ def to_timestamp(value: Any, tz: str | None, *, name: str) -> pd.Timestamp:
     if ts.tzinfo is not None:
         if tz is None:
             raise InvalidValueError(
-                f"{name}={ts} is tz-aware but the datetime column is naive; pass a naive "
-                "date or localise the column with Series.dt.tz_localize(...)."
+                f"{name}={ts} is tz-aware but the datetime column is naive (no time "
+                "zone); pass a naive date, or make the column time-zone aware with "
+                "Series.dt.tz_localize(...)."
             )
         ts = ts.tz_convert(tz).tz_localize(None)
     return pd.Timestamp(ts).as_unit("ns")
+
+
+def zoned_instant(value: Any, tz: str | None, *, name: str) -> pd.Timestamp:
+    """:func:`to_timestamp` as a timestamp that compares with the datetime column.
+
+    The instant keeps its time of day (for half-open windows ``[start, end)``); a naive
+    value is read on the column's wall clock, as everywhere.
+
+    Examples
+    --------
+    >>> zoned_instant("2024-03-01 08:00", "Asia/Tehran", name="start")
+    Timestamp('2024-03-01 08:00:00+0330', tz='Asia/Tehran')
+    """
+    ts = to_timestamp(value, tz, name=name)
+    if tz is None:
+        return ts
+    return ts.tz_localize(tz, ambiguous=True, nonexistent="shift_forward")
 
 
 def observation_day(value: Any, tz: str | None, *, name: str) -> pd.Timestamp:
