@@ -24,6 +24,7 @@ from crmkit.lifecycle import (
     AssignmentRules,
     assign_stages,
     cohort_retention,
+    contacts_before_purchase,
     profit_by_tenure,
     transition_matrix,
 )
@@ -154,6 +155,19 @@ def test_every_function_encodes_and_orders_ids_alike(kind: str) -> None:
     tenure = profit_by_tenure(tx, margin=1.0, acquisition_cost=0.0, observation_end=end)
     assert stages.tolist() == summary.tolist()
     assert tenure.customer_profit.index.tolist() == summary.tolist()
+
+
+@pytest.mark.parametrize("kind", sorted(ID_KINDS))
+def test_contacts_per_purchase_follow_id_order_whatever_the_row_order(kind: str) -> None:
+    tx = _log(None, ID_KINDS[kind])
+    contacts = tx.assign(datetime=tx["datetime"] - pd.Timedelta(hours=1))[
+        ["customer_id", "datetime"]
+    ]
+    got = contacts_before_purchase(contacts, tx).per_purchase
+    again = contacts_before_purchase(contacts.iloc[::-1], tx.iloc[::-1]).per_purchase
+    pd.testing.assert_frame_equal(got, again)
+    ids = got["customer_id"].tolist()
+    assert ids == sorted(ids)
 
 
 @given(st.lists(st.one_of(st.integers(-(2**40), 2**40), st.integers(0, 50)), min_size=1))

@@ -92,7 +92,7 @@ def _join(
             f"the {dtc!r} columns of interactions and transactions are in different time "
             "zones; convert them to one zone first."
         )
-    codes, ids = encode_ids(pd.concat([tx[cid], it[cid]], ignore_index=True))
+    codes, ids = encode_ids(pd.concat([tx[cid], it[cid]], ignore_index=True), sort=True)
     p = pd.DataFrame({"code": codes[: len(tx)].astype(np.int64), "t": wall_ns(tx[dtc])})
     p = p.drop_duplicates().sort_values(["code", "t"], kind="stable", ignore_index=True)
     p_code = p["code"].to_numpy()
@@ -183,7 +183,8 @@ class ContactCounts(Displayable):
     ----------
     per_purchase : pandas.DataFrame
         One row per measured purchase occasion: ``customer_id``, ``datetime`` (wall
-        clock), ``kind`` (``"new"`` or ``"existing"``), ``contacts``.
+        clock), ``kind`` (``"new"`` or ``"existing"``), ``contacts``; in customer-id
+        order, then time.
     table : pandas.DataFrame
         Indexed by kind (``new``, ``existing``): ``purchases``, ``mean_contacts``,
         ``median_contacts``.
