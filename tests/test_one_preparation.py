@@ -88,6 +88,21 @@ def test_a_naive_end_date_is_read_on_the_columns_wall_clock_everywhere(tz: str |
     assert len(seen["transition_matrix"]) == len(OBSERVED)
 
 
+@pytest.mark.dask
+@pytest.mark.parametrize("tz", ["America/New_York", "Asia/Tehran"])
+def test_the_dask_paths_read_the_end_date_alike(tz: str) -> None:
+    dask = pytest.importorskip("dask")
+    dd = pytest.importorskip("dask.dataframe")
+    ddf = dd.from_pandas(_log(tz), npartitions=3)
+    with dask.config.set(scheduler="synchronous"):
+        summary = rfm_summary(ddf, observation_period_end=END, after_observation_end="exclude")
+        stages = assign_stages(ddf, as_of=END, rules=NO_HIGH_VALUE)
+        cohorts = cohort_retention(ddf, period="D", observation_end=END, partial="keep")
+        assert sorted(summary.compute().index) == OBSERVED
+    assert stages.index.tolist() == OBSERVED
+    assert int(cohorts.sizes.sum()) == len(OBSERVED)
+
+
 def test_a_time_of_day_in_the_end_is_ignored_everywhere() -> None:
     assert _customers_seen(_log("Europe/Berlin"), END + " 08:00") == _customers_seen(
         _log("Europe/Berlin"), END
