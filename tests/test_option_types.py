@@ -66,19 +66,9 @@ PENDING: frozenset[tuple[str, str]] = frozenset(
         ("tenure_unit", "crmkit.lifecycle.tenure.profit_by_tenure"),
         ("missing_ids", "ReportOptions.__init__"),
         ("returns", "ReportOptions.__init__"),
-        ("nan_policy", "crmkit.transactions.rfm_summary"),
-        ("time_unit", "crmkit.transactions.rfm_summary"),
-        ("returns", "crmkit.transactions.rfm_summary"),
-        ("period", "crmkit.transactions.rfm_summary"),
-        ("period", "crmkit.transactions.calibration_and_holdout"),
         ("tenure_unit", "ProfitByTenure.__init__"),
         ("tenure_unit", "SecondYearVerdict.__init__"),
         ("time_unit", "crmkit.lifecycle.assign.assign_stages_from_summary"),
-        ("after_observation_end", "crmkit.transactions.rfm_summary"),
-        ("nan_policy", "crmkit.transactions.calibration_and_holdout"),
-        ("time_unit", "crmkit.transactions.calibration_and_holdout"),
-        ("returns", "crmkit.transactions.calibration_and_holdout"),
-        ("after_observation_end", "crmkit.transactions.calibration_and_holdout"),
     }
 )
 

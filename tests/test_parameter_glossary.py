@@ -39,9 +39,6 @@ UPGRADE = ROOT / "docs" / "howto" / "upgrade-renames.rst"
 #: come; each finished rename removes its entries here.
 PENDING: frozenset[tuple[str, str]] = frozenset(
     {
-        ("observation_period_end", "crmkit.transactions.rfm_summary"),
-        ("observation_period_end", "crmkit.transactions.calibration_and_holdout"),
-        ("calibration_period_end", "crmkit.transactions.calibration_and_holdout"),
         ("unit", "DataQuality.__init__"),
         ("unit", "PurchaseOccasions.__init__"),
         ("tenure_unit", "ProfitByTenure.__init__"),

@@ -21,7 +21,7 @@ def tx() -> pd.DataFrame:
 
 @pytest.fixture(scope="module")
 def objects(tx: pd.DataFrame) -> dict[str, Any]:
-    summary = crmkit.rfm_summary(tx, monetary_value_col="amount", returns="exclude")
+    summary = crmkit.rfm_summary(tx, amount_col="amount", non_positive="exclude")
     cdnow = load_cdnow_summary()
     return {
         "concentration": pareto.concentration(tx, value_col="amount", group_col="customer_id"),

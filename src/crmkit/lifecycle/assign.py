@@ -52,6 +52,7 @@ from crmkit.timeunits import TimeUnit, add, check_time_unit
 from crmkit.timeunits._periods import DAY_NS
 from crmkit.transactions import rfm_summary
 from crmkit.transactions._prep import (
+    LogNanPolicy,
     check_log,
     day_end,
     tz_of,
@@ -209,7 +210,7 @@ def prepare_stage_input(
     datetime_col: str,
     monetary_col: str | None,
     nan_policy: str,
-) -> tuple[Any, AssignmentRules, str]:
+) -> tuple[Any, AssignmentRules, LogNanPolicy]:
     """Checks shared by stage assignment and transitions: model, rules, columns and NaN.
 
     Returns the prepared transactions, the rules (defaults when None) and the NaN
@@ -225,7 +226,7 @@ def prepare_stage_input(
     cols = {"id": customer_id_col, "datetime": datetime_col}
     if monetary_col is not None:
         cols["monetary"] = monetary_col
-    policy = "raise" if check_nan_policy(nan_policy) == "propagate" else nan_policy
+    policy: LogNanPolicy = "omit" if check_nan_policy(nan_policy) == "omit" else "raise"
     numeric = ("monetary",) if monetary_col is not None else ()
     tx = check_log(transactions, cols, numeric=numeric, nan_policy=policy)
     return tx, rules, policy
@@ -505,7 +506,7 @@ def customer_features(
     datetime_col: str,
     monetary_col: str | None,
     purchase_unit: str,
-    nan_policy: str = "raise",
+    nan_policy: LogNanPolicy = "raise",
 ) -> pd.DataFrame:
     """One row per customer with a purchase on or before the day ``until`` (all when None).
 
@@ -517,7 +518,7 @@ def customer_features(
     ``tx`` must have passed :func:`~crmkit.transactions._prep.check_log`. The figures are
     those of :func:`crmkit.rfm_summary` with ``totals=True`` (one pipeline):
     ``n_purchases`` is its ``frequency`` counting the first period, every row counts
-    (``returns="keep"``) and rows after ``until`` are left out.
+    (``non_positive="keep"``) and rows after ``until`` are left out.
     """
     unit = check_time_unit(purchase_unit)
     dask = is_dask(tx)
@@ -532,12 +533,12 @@ def customer_features(
             customer_id_col,
             datetime_col,
             monetary_col,
-            observation_period_end=until,
+            observation_end=until,
             time_unit=unit,
             include_first_transaction=True,
             totals=True,
             nan_policy=nan_policy,
-            returns="keep",
+            non_positive="keep",
             after_observation_end="exclude",
         )
     except InvalidValueError:

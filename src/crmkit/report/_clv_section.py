@@ -46,12 +46,12 @@ def _holdout_split(ctx: _Context) -> pd.DataFrame:
     o = ctx.options
     split = calibration_and_holdout(
         ctx.tx,
-        calibration_period_end=ctx.calibration_end,
-        observation_period_end=ctx.observation_end,
-        monetary_value_col="monetary",
+        calibration_end=ctx.calibration_end,
+        observation_end=ctx.observation_end,
+        amount_col="monetary",
         time_unit=o.time_unit,
         period="D",
-        returns="keep",
+        non_positive="keep",
     )
     cal_end = ctx.calibration_end + pd.Timedelta(days=1)
     cal_tx = ctx.tx.loc[ctx.tx["datetime"] < cal_end]
