@@ -132,7 +132,7 @@ CALLS = {
     ),
     "cohort_retention": lambda tx, end: cohort_retention(tx, period="D", observation_end=end),
     "metrics.retention_by_period": lambda tx, end: retention_by_period(
-        tx, freq="M", observation_end=end, partial="keep"
+        tx, period="M", observation_end=end, partial="keep"
     ),
     "metrics.repeat_purchase_rate": lambda tx, end: repeat_purchase_rate(
         tx, start="2024-01-01", end=end

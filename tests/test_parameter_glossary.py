@@ -45,11 +45,6 @@ PENDING: frozenset[tuple[str, str]] = frozenset(
         ("tenure_unit", "SecondYearVerdict.__init__"),
         ("tenure_unit", "crmkit.lifecycle.claims.evaluate_claims"),
         ("tenure_unit", "crmkit.lifecycle.tenure.profit_by_tenure"),
-        ("freq", "crmkit.metrics.growth.margin_growth"),
-        ("freq", "crmkit.metrics.growth.period_totals"),
-        ("freq", "crmkit.metrics.growth.revenue_growth"),
-        ("freq", "crmkit.metrics.retention.cohort_retention"),
-        ("freq", "crmkit.metrics.retention.retention_by_period"),
         ("unit", "crmkit.report.pipeline.lapsed_customers"),
     }
 )
