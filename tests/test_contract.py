@@ -277,7 +277,6 @@ def _baselines() -> dict[str, Any]:
         "unit": "M",
         "from_unit": "Y",
         "to_unit": "Q",
-        "tenure_unit": "Q",
         "n": 2,
         "k": 2,
         "t": 4.0,
@@ -399,7 +398,7 @@ def _instances() -> dict[str, Any]:
             tx, customer_id_col="customer_id", datetime_col="datetime", amount_col="amount"
         ),
         "TransitionMatrix": lambda: crmkit.lifecycle.transition_matrix(
-            tx, start="2024-02-01", end="2024-06-30", monetary_col="monetary"
+            tx, start="2024-02-01", end="2024-06-30", amount_col="monetary"
         ),
         "MaturityAssessment": lambda: crmkit.maturity.assess_capabilities(["unique_codes"]),
         "RiskRegister": lambda: crmkit.maturity.RiskRegister(entries=()),

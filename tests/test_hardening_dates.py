@@ -188,11 +188,11 @@ def test_lifecycle_refuses_dates_outside_range() -> None:
     with _refused(RANGE):
         lifecycle.cohort_retention(tx)
     with _refused(RANGE):
-        lifecycle.assign_stages(tx, as_of="2024-06-01", monetary_col="amount")
+        lifecycle.assign_stages(tx, as_of="2024-06-01", amount_col="amount")
     with _refused(f"as_of.*{RANGE}"):
-        lifecycle.assign_stages(_log("2024-03-01"), as_of="2999-01-01", monetary_col="amount")
+        lifecycle.assign_stages(_log("2024-03-01"), as_of="2999-01-01", amount_col="amount")
     with _refused(RANGE):
-        lifecycle.profit_by_tenure(tx, acquisition_cost=1.0, monetary_col="amount", margin=0.5)
+        lifecycle.profit_by_tenure(tx, acquisition_cost=1.0, amount_col="amount", margin=0.5)
 
 
 def test_purchase_occasions_refuses_dates_outside_range() -> None:

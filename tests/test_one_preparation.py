@@ -62,7 +62,7 @@ def _customers_seen(tx: pd.DataFrame, end: Any) -> dict[str, list[Any]]:
     summary = rfm_summary(tx, observation_end=end, after_observation_end="exclude")
     stages = assign_stages(tx, as_of=end, rules=NO_HIGH_VALUE)
     tenure = profit_by_tenure(
-        tx, margin=1.0, acquisition_cost=0.0, observation_end=end, tenure_unit="D"
+        tx, margin=1.0, acquisition_cost=0.0, observation_end=end, time_unit="D"
     )
     cohorts = cohort_retention(tx, period="D", observation_end=end, partial="keep")
     moves = transition_matrix(tx, start="2024-01-01", end=end, rules=NO_HIGH_VALUE)

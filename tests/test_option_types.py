@@ -52,23 +52,12 @@ NOT_OPTIONS = frozenset(
 #: Options still typed ``str`` (to be converted; the list may only shrink).
 PENDING: frozenset[tuple[str, str]] = frozenset(
     {
-        ("nan_policy", "crmkit.lifecycle.assign.assign_stages"),
-        ("nan_policy", "crmkit.lifecycle.cohorts.cohort_retention"),
-        ("nan_policy", "crmkit.lifecycle.contacts.acquisition_retention_cost_ratio"),
-        ("nan_policy", "crmkit.lifecycle.contacts.contacts_before_purchase"),
-        ("nan_policy", "crmkit.lifecycle.transitions.transition_matrix"),
         ("nan_policy", "crmkit.pareto.concentration"),
         ("negative", "crmkit.pareto.concentration"),
-        ("period", "crmkit.lifecycle.cohorts.cohort_retention"),
         ("period", "crmkit.domain.analytics.weighted_forecast"),
         ("statistic", "Concentration.bootstrap"),
-        ("tenure_unit", "crmkit.lifecycle.claims.evaluate_claims"),
-        ("tenure_unit", "crmkit.lifecycle.tenure.profit_by_tenure"),
         ("missing_ids", "ReportOptions.__init__"),
         ("returns", "ReportOptions.__init__"),
-        ("tenure_unit", "ProfitByTenure.__init__"),
-        ("tenure_unit", "SecondYearVerdict.__init__"),
-        ("time_unit", "crmkit.lifecycle.assign.assign_stages_from_summary"),
     }
 )
 

@@ -41,10 +41,6 @@ PENDING: frozenset[tuple[str, str]] = frozenset(
     {
         ("unit", "DataQuality.__init__"),
         ("unit", "PurchaseOccasions.__init__"),
-        ("tenure_unit", "ProfitByTenure.__init__"),
-        ("tenure_unit", "SecondYearVerdict.__init__"),
-        ("tenure_unit", "crmkit.lifecycle.claims.evaluate_claims"),
-        ("tenure_unit", "crmkit.lifecycle.tenure.profit_by_tenure"),
         ("unit", "crmkit.report.pipeline.lapsed_customers"),
     }
 )
