@@ -128,21 +128,20 @@ def _layout(u_lo: float, u_hi: float, ratio: float) -> tuple[int, int, float, fl
     histories, so that the derivative bound accepts them (the check is per row anyway).
     """
     u_abs = max(abs(u_lo), abs(u_hi))
-    best: tuple[float, int, int, float, float] | None = None
     P = 1
-    while P <= _P_MAX:
+    while P <= _P_MAX:  # the fewest pieces (rows spanning two pieces lose the derivative)
         h = (u_hi - u_lo) / (2.0 * P)
         for d in range(_D_MIN, _D_MAX + 1):
             err, de = _bounds(h, u_abs, d)
-            if err <= _E_TARGET and de * ratio <= TOL:
-                cost = d * (1.0 if P == 1 else 1.6) + (0.0 if P == 1 else 6.0)
-                if best is None or cost < best[0]:
-                    best = (cost, P, d, err, de)
-                break
+            if err > _E_TARGET:
+                continue
+            for d2 in range(d, _D_MAX + 1):  # a higher degree if the derivative needs it
+                err2, de2 = _bounds(h, u_abs, d2)
+                if de2 * ratio <= TOL:
+                    return P, d2, err2, de2
+            return P, d, err, de
         P *= 2
-    if best is None:
-        return None
-    return best[1], best[2], best[3], best[4]
+    return None
 
 
 def _cheb_to_monomial(d: int) -> Arr:
@@ -164,9 +163,10 @@ def _tables(
     P: int,
     d: int,
     h: float,
-) -> tuple[Arr, float, float]:
+) -> tuple[Arr, float, float, float]:
     """Monomial coefficients (d + 1, len(xu) * P) of f per code and piece (NaN where not
-    built), the bound on the node values' error and the largest sum of |coefficients|."""
+    built), the bound on the node values' error and the largest sums of |a_k| and of
+    k |a_k| over the pieces (for rounding bounds)."""
     r, alpha, s, beta = theta
     n_codes = xu.size
     j = np.arange(d + 1)
@@ -194,8 +194,10 @@ def _tables(
     coefs[:, flat] = mono.reshape(-1, d + 1).T
     ok = np.isfinite(mono).all(axis=2).ravel()
     coefs[:, flat[~ok]] = np.nan
-    abs_sum = float(np.abs(mono[np.isfinite(mono).all(axis=2)]).sum(axis=-1).max(initial=0.0))
-    return coefs, val_err, abs_sum
+    fine = np.abs(mono[np.isfinite(mono).all(axis=2)])  # (pieces, d + 1)
+    abs_sum = float(fine.sum(axis=-1).max(initial=0.0))
+    k_sum = float((fine * np.arange(d + 1)).sum(axis=-1).max(initial=0.0))
+    return coefs, val_err, abs_sum, k_sum
 
 
 def _codes_of(x: Arr, per_code: int, P: int) -> tuple[NDArray[np.intp], int] | None:
@@ -286,7 +288,7 @@ def tabled_predict(
     width = (u_hi - u_lo) / P
     h = width / 2.0
     xu = np.arange(n_codes, dtype=np.float64)
-    coefs, val_err, abs_sum = _tables(theta, codes, xu, u_lo, P, d, h)
+    coefs, val_err, abs_sum, k_sum = _tables(theta, codes, xu, u_lo, P, d, h)
     # the node values' error reaches the interpolant times its Lebesgue constant, and
     # its derivative times d^2 more (Markov); Horner adds 2d eps times the |coefficients|
     lam = 2.0 / math.pi * math.log(d + 1.0) + 1.0
@@ -294,8 +296,12 @@ def tabled_predict(
     derr += (d * d * lam * val_err / h) if h > 0.0 else 0.0
     if err > _E_TARGET * 10.0:  # the direct values are not accurate enough
         return None
-    rounding = 2.0 * (4.0 * d * _EPS * abs_sum)  # both Horner values of delta f
-    kern = _Kernel(theta, coefs, xu, P, d, u_lo, width, derr, rounding)
+    if P == 1:  # delta f = (s_tx - s_T) p[s_tx, s_T]: rounding relative to du
+        derr += (2.0 / width if width > 0.0 else 0.0) * 4.0 * d * _EPS * k_sum
+        rounding = 0.0
+    else:  # delta f as a difference of two Horner values
+        rounding = 2.0 * (4.0 * d * _EPS * abs_sum)
+    kern = _Kernel(theta, coefs, xu, P, d, u_lo, width, derr, rounding, err)
     out = np.empty(n)
     ok = np.empty(n, dtype=bool)
     with np.errstate(all="ignore"):  # rows with inf or nan values fail their check
@@ -319,6 +325,7 @@ class _Kernel:
         width: float,
         derr: float,
         rounding: float,
+        err: float,
     ) -> None:
         r, alpha, s, beta = theta
         self.theta = theta
@@ -330,6 +337,7 @@ class _Kernel:
         self.inv_h = 2.0 / width if width > 0.0 else 0.0
         self.derr = derr
         self.rounding = rounding
+        self.two = 2.0 * err
         self.a_small = alpha < beta
         m = r + xu
         self.m = m
@@ -371,7 +379,9 @@ class _Kernel:
         if self.P == 1:
             U -= self.mid
             U *= self.inv_h
-            p = self._horner(g, g, U)
+            f_tx, dd = self._horner_dd(g, U)
+            dfv = dd * du  # f(t_x) - f(T) = (s_tx - s_T) p[s_tx, s_T]
+            dfv *= -self.inv_h
         else:
             U -= self.u_lo
             U *= self.inv_w
@@ -379,12 +389,12 @@ class _Kernel:
             U -= j
             U *= 2.0
             U -= 1.0
-            interp[j[0] != j[1]] = np.inf  # two interpolants: no derivative bound
+            interp[j[0] != j[1]] = self.two  # two interpolants: their two errors
             j += g * self.P
             p = self._horner(j[0], j[1], U)
-        tot = p[0] - p[1]
-        tot += ell  # = log G(t_x) - log G(T) >= 0
-        kq += p[0]  # R = log(s / (m + s)) + kq + log(1 - e^-tot)
+            f_tx, dfv = p[0], p[0] - p[1]
+        tot = ell + dfv  # = log G(t_x) - log G(T) >= 0
+        kq += f_tx  # R = log(s / (m + s)) + kq + log(1 - e^-tot)
         if what == "log_ratio":
             kq += np.log(-np.expm1(-tot))
             kq += self.log_share[g]
@@ -412,19 +422,29 @@ class _Kernel:
         bound += self.rounding
         if self.has_neg:
             bound += self.neg[g] * lr_a
-        np.less_equal(bound, self.tol * tot, out=ok)
+        np.less(bound, self.tol * tot, out=ok)  # t_x = T (tot = 0): direct
         ok &= g == x  # whole purchase counts only
+
+    def _horner_dd(self, g: NDArray[np.intp], U: Arr) -> tuple[Arr, Arr]:
+        """p(U[0]) and the divided difference p[U[0], U[1]] of the tabled polynomials of
+        rows g, by Horner's rule and its companion recurrence B_k = B_(k+1) U[1] +
+        A_(k+1) (whose rounding error is relative to the difference, not to p)."""
+        c = self.coefs
+        s1, s2 = U[0], U[1]
+        A = c[self.d][g]
+        B = A.copy()
+        A *= s1
+        A += c[self.d - 1][g]
+        for k in range(self.d - 2, -1, -1):
+            B *= s2
+            B += A
+            A *= s1
+            A += c[k][g]
+        return A, B
 
     def _horner(self, i0: NDArray[np.intp], i1: NDArray[np.intp], U: Arr) -> Arr:
         """The tabled polynomials (rows i0 at U[0], i1 at U[1]), by Horner's rule."""
         c = self.coefs
-        if i0 is i1:  # one piece: one gather per coefficient for both points
-            p: Arr = c[self.d][i0] * U
-            for k in range(self.d - 1, -1, -1):
-                p += c[k][i0]
-                if k:
-                    p *= U
-            return p
         p = np.stack([c[self.d][i0], c[self.d][i1]])
         p *= U
         for k in range(self.d - 1, -1, -1):
