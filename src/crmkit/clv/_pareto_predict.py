@@ -92,6 +92,7 @@ _P_MAX = 64
 _CHUNK = 8_192
 _MAX_CODES = 1 << 18  # (largest purchase count + 1) x pieces: the tables' rows
 _SIGMAS = np.geomspace(1.01, 1e6, 400)
+_THETAS = np.pi * np.array([0.5, 0.6, 0.7, 0.8, 0.9])  # semi-minor axes (in u) tried
 
 
 def _bounds(h: float, u_abs: float, d: int) -> tuple[float, float]:
@@ -105,20 +106,23 @@ def _bounds(h: float, u_abs: float, d: int) -> tuple[float, float]:
     """
     if h == 0.0:
         return 0.0, 0.0
-    q = math.pi / h
-    rho = (q + math.sqrt(q * q + 4.0)) / 2.0  # rho - 1/rho = pi / h
-    ext = h * ((rho + 1.0 / rho) / 2.0 - 1.0)  # the ellipse beyond the piece, on the axis
-    M = u_abs + ext + 0.5 * math.log(2.0) + math.pi / 2.0
-    err = 4.0 * M * rho ** (-d) / (rho - 1.0)
-    sig = _SIGMAS[rho / 1.01 > _SIGMAS]
-    ratio = sig / rho
+    best_err, best_de = math.inf, math.inf
     k = np.arange(d + 1, d + 2001, dtype=np.float64)
-    with np.errstate(under="ignore"):
-        de = 4.0 * M * ratio ** (d + 1) / (1.0 - ratio) * 2.0 * sig / (sig - 1.0) ** 2
-        dk = 4.0 * M * float(np.sum(k * k * np.exp(-k * math.log(rho))))
-    if rho ** (-(d + 2001)) * (d + 2001.0) ** 2 > 1e-300:  # slow decay: sum not converged
-        dk = np.inf
-    return err, min(float(de.min(initial=np.inf)), dk) / h
+    for theta in _THETAS:  # every ellipse inside the strip gives a valid bound
+        q = 2.0 * theta / h
+        rho = (q + math.sqrt(q * q + 4.0)) / 2.0  # semi-minor axis theta (in u)
+        ext = h * ((rho + 1.0 / rho) / 2.0 - 1.0)  # the ellipse beyond the piece
+        M = u_abs + ext - math.log(math.cos(theta / 2.0)) + theta
+        best_err = min(best_err, 4.0 * M * rho ** (-d) / (rho - 1.0))
+        sig = _SIGMAS[rho / 1.01 > _SIGMAS]
+        ratio = sig / rho
+        with np.errstate(under="ignore"):
+            de = 4.0 * M * ratio ** (d + 1) / (1.0 - ratio) * 2.0 * sig / (sig - 1.0) ** 2
+            dk = 4.0 * M * float(np.sum(k * k * np.exp(-k * math.log(rho))))
+        if rho ** (-(d + 2001)) * (d + 2001.0) ** 2 > 1e-300:  # sum not converged
+            dk = math.inf
+        best_de = min(best_de, float(de.min(initial=math.inf)), dk)
+    return best_err, best_de / h
 
 
 def _layout(u_lo: float, u_hi: float, ratio: float) -> tuple[int, int, float, float] | None:
@@ -344,11 +348,11 @@ class _Kernel:
         self.log_share = np.log(s) - np.log(m + s)
         # l = c_a lr_a + c_b lr_b with c_a = m - 1, c_b = s + 1 (alpha < beta) or m, s
         self.c_a = m - 1.0 if self.a_small else m
+        self.shift_a = r - 1.0 if self.a_small else r  # c_a = x + shift_a
         self.c_b = s + 1.0 if self.a_small else s
         # rounding of l + delta f: 8 eps (|l_1| + l_2 + delta f) = 8 eps (tot + 2 |c_a|-
         # part where c_a < 0); the first is folded into the tolerance
-        self.neg = (16.0 * _EPS) * np.maximum(0.0, -self.c_a)
-        self.has_neg = bool(self.neg.any())
+        self.neg = (16.0 * _EPS) * float(np.maximum(0.0, -self.c_a).max(initial=0.0))
         self.tol = TOL - 8.0 * _EPS
 
     def block(
@@ -372,7 +376,8 @@ class _Kernel:
         np.log(U[0], out=U[0])
         np.maximum(du, 0.0, out=du)
         np.add(U[0], du, out=U[1])
-        ell = self.c_a[g] * lr_a
+        ell = x + self.shift_a
+        ell *= lr_a
         ell += self.c_b * lr_b
         kq = U[1] + ell if self.a_small else ell.copy()  # kappa + l
         interp = self.derr * du
@@ -420,8 +425,8 @@ class _Kernel:
                 out[:] = val
         bound = interp
         bound += self.rounding
-        if self.has_neg:
-            bound += self.neg[g] * lr_a
+        if self.neg > 0.0:  # (the largest over the codes: no gather)
+            bound += self.neg * lr_a
         np.less(bound, self.tol * tot, out=ok)  # t_x = T (tot = 0): direct
         ok &= g == x  # whole purchase counts only
 
