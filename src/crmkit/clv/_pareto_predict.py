@@ -1,10 +1,11 @@
-"""The Pareto/NBD log-ratio *R* of many histories at a few array passes each (private).
+"""Pareto/NBD predictions of many histories at a few array passes each (private).
 
-:func:`tabled_log_ratio` forms :math:`R = \\log(s D / A)` of the Pareto/NBD likelihood
-(Fader & Hardie 2005, note 009, eqs. 19-22), from which :math:`P(\\text{alive}) = 1 / (1
-+ e^R)`, with a cost per history that does not depend on the parameters, and a proven
-error bound per history; histories whose bound is not small enough are reported back
-for the direct computation of :mod:`crmkit.clv._pareto_ratio`.
+:func:`tabled_predict` forms :math:`R = \\log(s D / A)` of the Pareto/NBD likelihood
+(Fader & Hardie 2005, note 009, eqs. 19-22), :math:`P(\\text{alive}) = 1 / (1 + e^R)`
+(eq. 18) or the conditional expected purchases (eq. 41), with a cost per history that
+does not depend on the parameters and a proven error bound per history; histories whose
+bound is not small enough are reported back for the direct computation of
+:mod:`crmkit.clv._pareto_ratio`.
 
 The hypergeometric term. With :math:`m = r + x`, :math:`a \\le b` the two shifts
 :math:`\\min(\\alpha, \\beta) \\le \\max(\\alpha, \\beta)` and, at a time *y*,
@@ -23,34 +24,37 @@ dv` is an elementary factor times :math:`F = {}_2F_1(1, B; C; z)` with :math:`C 
     F(z) = \\int_0^1 \\frac{d\\mu(t)}{1 - z t}, \\qquad \\mu = \\text{Beta}(B, C - B),
 
 a Stieltjes function. For fixed parameters, :math:`f = \\log F` depends on a history only
-through its purchase count *x* and :math:`u`. For :math:`|\\Im u| \\le \\pi/2`,
-:math:`1 - z t = (1 - t) + t e^u` lies in the sector between 1 and :math:`e^u`, which
-gives, with :math:`\\theta = |\\Im u|`,
+through its purchase count *x* and :math:`u`. For :math:`\\theta = |\\Im u| < \\pi`,
+:math:`1 - z t = (1 - t) + t e^u` lies on the segment from 1 to :math:`e^u`, whose
+distance from 0 is at least :math:`\\min(1, e^{\\Re u}) \\cos(\\theta/2)`; with the
+mean over :math:`\\mu` this gives
 
 .. math::
 
     \\frac{\\cos(\\theta/2)}{\\max(1, e^{\\Re u})} \\le |F| \\le
     \\frac{1}{\\min(1, e^{\\Re u}) \\cos(\\theta/2)}, \\qquad |\\arg F| \\le \\theta,
 
-so :math:`|f| \\le M = |\\Re u| + \\tfrac12 \\log 2 + \\pi/2` there. On a piece of
-half-width *h* of the data's range of *u*, *f* is thus analytic and bounded by *M*
-inside the Bernstein ellipse :math:`E_\\rho` of semi-minor axis :math:`\\pi/2`
-(:math:`\\rho - 1/\\rho = \\pi/h`), and its Chebyshev interpolant of degree *d* errs by
-at most :math:`4 M \\rho^{-d}/(\\rho - 1)` (Trefethen 2013, thm. 8.2). The difference
-:math:`f(u_{t_x}) - f(u_T)` needs more: the interpolation error :math:`e` is bounded by
-:math:`4M(\\sigma/\\rho)^{d+1}/(1 - \\sigma/\\rho)` on any smaller ellipse
-:math:`E_\\sigma`, so by Cauchy's estimate :math:`|e'| \\le` that bound times
-:math:`2\\sigma/(\\sigma - 1)^2` (per unit of the normalised variable) on the interval.
+so :math:`|f| \\le M = |\\Re u| - \\log\\cos(\\theta_0/2) + \\theta_0` on the strip
+:math:`|\\Im u| \\le \\theta_0`. On a piece of half-width *h* of the data's range of
+*u*, *f* is thus analytic and bounded by *M* inside the Bernstein ellipse
+:math:`E_\\rho` of semi-minor axis :math:`\\theta_0` (:math:`\\rho - 1/\\rho = 2
+\\theta_0 / h`; :math:`\\theta_0` from :math:`\\pi/2` to :math:`0.9\\pi`, the best
+bound is used), and its Chebyshev interpolant of degree *d* errs by at most :math:`4 M
+\\rho^{-d}/(\\rho - 1)` (Trefethen 2013, thm. 8.2). The difference :math:`f(u_{t_x}) -
+f(u_T)` needs a bound on the derivative of the error: :math:`4 M \\sum_{k > d} k^2
+\\rho^{-k}` (Markov's :math:`|T_k'| \\le k^2`), or Cauchy's estimate on a smaller
+ellipse (:func:`_bounds`).
 
 Per purchase count, :func:`_tables` evaluates *f* directly
 (:func:`crmkit.clv._hyp_pareto.log_hyp2f1_1b_rho`) at the Chebyshev points of every
-piece and stores the interpolant as monomial coefficients, with the degree and the
-number of pieces chosen from the bounds above (they depend only on the range of *u*).
-Per history, :func:`tabled_log_ratio` then needs two ``log1p``, one ``log``, one
-``expm1`` and one more ``log``, two Horner evaluations and a few products, in blocks that
-stay in the processor cache. With :math:`\\ell` the elementary part of :math:`\\log
-G(t_x) - \\log G(T)` (sums of ``log1p`` terms) and :math:`\\Delta f = f(u_{t_x}) -
-f(u_T)`,
+piece and stores the interpolant as monomial coefficients, with the number of pieces and
+the degree chosen from the bounds above (they depend only on the range of *u*). Per
+history, :func:`tabled_predict` then needs two ``log1p``, one ``log``, ``exp``,
+``expm1``, one Horner evaluation of the value at :math:`t_x` and of the divided
+difference to *T* (whose rounding error is relative to the difference), and some 30
+cheap operations, in blocks that stay in the processor cache. With :math:`\\ell` the
+elementary part of :math:`\\log G(t_x) - \\log G(T)` (``log1p`` terms) and
+:math:`\\Delta f = f(u_{t_x}) - f(u_T)`,
 
 .. math::
 
@@ -60,8 +64,9 @@ f(u_T)`,
 (:math:`\\kappa = u(T)` when :math:`\\alpha < \\beta`, else 0): the difference of the two
 tail integrals is never formed, so no cancellation amplifies the table error when
 :math:`t_x` is close to *T*. A history is accepted when the bound on the relative error
-of :math:`\\ell + \\Delta f` (table, derivative and rounding terms) is below
-:data:`TOL`.
+of :math:`\\ell + \\Delta f` (table derivative, node values and rounding) is below
+:data:`TOL`; then :math:`|\\Delta R| \\le` TOL + the table error, below 1e-10, and the
+relative error of P(alive) is at most :math:`(1 - P)|\\Delta R|`.
 
 References
 ----------

@@ -12,6 +12,12 @@ a difference of two logarithms whose Gaussian hypergeometric functions are rewri
 Euler's transformation into series of positive terms
 (:func:`crmkit.clv._special.log_hyp2f1_1b`), so it stays finite and accurate for
 frequencies and horizons of 10,000 periods and more (where lifetimes overflows).
+
+Predictions for many customers at once (P(alive), conditional expected purchases,
+customer lifetime value, the log-likelihood of a summary) read that hypergeometric term
+from Chebyshev tables per purchase count (:mod:`crmkit.clv._pareto_predict`): a few
+array passes per customer, with a proven error bound per customer (relative error of
+P(alive) below 1e-10); customers outside the bound are computed directly.
 """
 
 from __future__ import annotations
@@ -235,7 +241,7 @@ class ParetoNBD(TransactionMixin):
         if got is None:
             return None
         values, ok = got
-        rest = np.flatnonzero(~ok)
+        rest = np.flatnonzero(~ok) if not ok.all() else np.empty(0, dtype=np.intp)
         if rest.size:
             xr, Tr = x[rest], T[rest]
             R = self._log_ratio_many(xr, tx[rest], Tr)
