@@ -345,6 +345,7 @@ class _Kernel:
         self.mid = u_lo + width / 2.0
         self.inv_h = 2.0 / width if width > 0.0 else 0.0
         self.derr = derr
+        self.derr_s = derr * width / 2.0  # per unit of the normalised variable
         self.rounding = rounding
         self.two = 2.0 * err
         self.a_small = alpha < beta
@@ -369,9 +370,15 @@ class _Kernel:
         gap = T - tx
         at = tx + alpha
         bt = tx + beta
-        lr_a = np.log1p(gap / at)
-        lr_b = np.log1p(gap / bt)
-        U = np.empty((2, x.size))  # u at t_x and at T
+        lr_a = gap / at
+        np.log1p(lr_a, out=lr_a)
+        lr_b = np.divide(gap, bt, out=gap)
+        np.log1p(lr_b, out=lr_b)
+        ell = x + self.shift_a
+        ell *= lr_a
+        kq = self.c_b * lr_b
+        ell += kq  # l = c_a lr_a + c_b lr_b
+        U = np.empty((2, x.size))  # u (scaled) at t_x and at T
         if self.a_small:
             np.divide(at, bt, out=U[0])
             du = lr_a - lr_b
@@ -379,31 +386,37 @@ class _Kernel:
             np.divide(bt, at, out=U[0])
             du = lr_b - lr_a
         np.log(U[0], out=U[0])
-        np.maximum(du, 0.0, out=du)
-        np.add(U[0], du, out=U[1])
-        ell = x + self.shift_a
-        ell *= lr_a
-        ell += self.c_b * lr_b
-        kq = U[1] + ell if self.a_small else ell.copy()  # kappa + l
-        interp = self.derr * du
-        if self.P == 1:
-            U -= self.mid
-            U *= self.inv_h
-            f_tx, dd = self._horner_dd(g, U)
-            dfv = dd * du  # f(t_x) - f(T) = (s_tx - s_T) p[s_tx, s_T]
-            dfv *= -self.inv_h
+        np.maximum(du, 0.0, out=du)  # u(T) - u(t_x) >= 0
+        if self.a_small:  # kappa + l with kappa = u(T)
+            np.add(U[0], du, out=kq)
+            kq += ell
         else:
+            kq[:] = ell
+        if self.P == 1:
+            U[0] -= self.mid
+            U[0] *= self.inv_h
+            du *= self.inv_h  # in units of the normalised variable from here on
+            np.add(U[0], du, out=U[1])
+            f_tx, dd = self._horner_dd(g, U)
+            dd *= du  # f(T) - f(t_x) = (s_T - s_tx) p[s_tx, s_T]
+            tot = np.subtract(ell, dd, out=dd)  # = log G(t_x) - log G(T) >= 0
+            bound = du * self.derr_s
+        else:
+            np.add(U[0], du, out=U[1])
+            bound = du * self.derr
             U -= self.u_lo
             U *= self.inv_w
             j = np.clip(U.astype(np.intp), 0, self.P - 1)
             U -= j
             U *= 2.0
             U -= 1.0
-            interp[j[0] != j[1]] = self.two  # two interpolants: their two errors
+            bound[j[0] != j[1]] = self.two  # two interpolants: their two errors
+            bound += self.rounding
             j += g * self.P
             p = self._horner(j[0], j[1], U)
-            f_tx, dfv = p[0], p[0] - p[1]
-        tot = ell + dfv  # = log G(t_x) - log G(T) >= 0
+            f_tx = p[0]
+            tot = p[0] - p[1]
+            tot += ell
         kq += f_tx  # R = log(s / (m + s)) + kq + log(1 - e^-tot)
         if what == "log_ratio":
             kq += np.log(-np.expm1(-tot))
@@ -428,8 +441,6 @@ class _Kernel:
                 val /= e_r
                 val *= hor
                 out[:] = val
-        bound = interp
-        bound += self.rounding
         if self.neg > 0.0:  # (the largest over the codes: no gather)
             bound += self.neg * lr_a
         np.less(bound, self.tol * tot, out=ok)  # t_x = T (tot = 0): direct
