@@ -172,7 +172,7 @@ def main() -> None:
         f"alone {t_ce:.3f} s; per call: summary validation {t_arrays:.3f} s, log-ratio "
         f"kernel {t_kernel:.3f} s"
     )
-    print(f"  numpy floors: eight-op chain x2 {chain:.3f} s; scipy hyp2f1 x4 {hyp:.3f} s")
+    print(f"  numpy floors: elementary chain x2 {chain:.3f} s; scipy hyp2f1 x4 {hyp:.3f} s")
     floor_pub, c_floor_pub = chain + 2 * t_arrays, c_chain + 2 * c_arrays
     print(
         f"  floor of the two public calls (chain x2 + the summary validation each call "

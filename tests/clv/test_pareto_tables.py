@@ -161,3 +161,34 @@ def test_interpolation_error_is_within_its_bound(
     bound, _ = _bounds(h, max(abs(u_lo), abs(u_hi)), d)
     assert err <= bound + 1e-14
     assert math.isfinite(bound)
+
+
+def test_public_predictions_go_through_the_tables(monkeypatch: pytest.MonkeyPatch) -> None:
+    """probability_alive and conditional_expected_purchases on a large simulated CDNOW
+    summary use the tables (every row accepted) and agree with the direct route."""
+    import crmkit.clv.paretonbd as pnbd_module
+
+    calls: list[tuple[str, float]] = []
+    inner = pnbd_module.tabled_predict
+
+    def recorded(*args: Any, **kw: Any) -> Any:
+        got = inner(*args, **kw)
+        assert got is not None
+        calls.append((kw["what"], float(got[1].mean())))
+        return got
+
+    monkeypatch.setattr(pnbd_module, "tabled_predict", recorded)
+    model = ParetoNBD(r=0.55, alpha=10.58, s=0.61, beta=11.67)
+    rng = np.random.default_rng(3)
+    data = model.simulate(N, rng.uniform(27.0, 39.0, N), rng)
+    pa = model.probability_alive(data)
+    ce = model.conditional_expected_purchases(data, t=12.0)
+    assert [c[0] for c in calls] == ["p_alive", "conditional"]
+    assert min(c[1] for c in calls) == 1.0
+    x, tx, T = (data[c].to_numpy() for c in ("frequency", "recency", "T"))
+    R = model._log_ratio_many(x, tx, T)  # the route without tables
+    pa0 = 1.0 / (1.0 + np.exp(R))
+    far = T - tx >= 1e-3 * T  # (the direct route forms a difference for shorter gaps)
+    np.testing.assert_allclose(pa.to_numpy()[far], pa0[far], rtol=1e-10)
+    ce0 = model._per_customer(12.0, x, T, pa0)
+    np.testing.assert_allclose(ce.to_numpy()[far], ce0[far], rtol=1e-10)
