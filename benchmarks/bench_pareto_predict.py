@@ -6,7 +6,7 @@ Usage (from the repository root)::
 
 Histories are simulated from the published CDNOW estimates (r=.55, alpha=10.58,
 s=.61, beta=11.67; Fader, Hardie & Lee 2005) with continuous t_x and T, so every
-customer is a distinct history. The task is the one of the issue: ``probability_alive``
+customer is a distinct history. The task: ``probability_alive``
 plus ``conditional_expected_purchases`` (12 weeks) on ``n`` customers, through the
 public methods (the summary frame in, Series out: validation and wrapping included).
 lifetimes 0.11.3 runs ``conditional_probability_alive`` plus
