@@ -73,11 +73,12 @@ def test_batched_predictions_match_mpmath(entry: dict[str, Any]) -> None:
 
 @pytest.mark.parametrize("index", range(8))
 def test_tables_accept_the_reference_histories(index: int) -> None:
-    """The mpmath test above goes through the tables. Where one table piece covers the
-    batch (the first three batches: moderate alpha/beta), every history with t_x < T is
-    accepted, gaps of 1e-9 T included (the difference of the tail integrals is never
-    formed), t_x = T is left to the direct computation and almost every row is
-    accepted; with several pieces (wide ranges of u) most rows still are."""
+    """The mpmath test above goes through the tables: every reference history with t_x
+    < T is accepted, gaps of 1e-9 T included (the difference of the tail integrals is
+    never formed), and t_x = T is left to the direct computation. Where one table piece
+    covers the batch (the first three: moderate alpha/beta) almost every row is
+    accepted; with several pieces (wide ranges of u) rows whose t_x and T lie in two
+    pieces need both table errors small against the difference, and 90 % pass."""
     entry = DOC["batches"][index]
     theta = tuple(float(v) for v in entry["theta"])
     x, tx, T = _batch(entry)
@@ -85,12 +86,8 @@ def test_tables_accept_the_reference_histories(index: int) -> None:
     assert got is not None
     values, ok = got
     k = len(entry["histories"])
-    if index < 3:
-        np.testing.assert_array_equal(ok[:k], tx[:k] < T[:k])
-        assert ok.mean() >= 0.999
-    else:
-        assert ok.mean() >= 0.85
-    assert not ok[:k][tx[:k] == T[:k]].any()
+    np.testing.assert_array_equal(ok[:k], tx[:k] < T[:k])
+    assert ok.mean() >= (0.999 if index < 3 else 0.9)
     for i, h in enumerate(entry["histories"]):
         if ok[i]:
             assert _close(values[i], h["probability_alive"]), (h, values[i])

@@ -52,7 +52,9 @@ the degree chosen from the bounds above (they depend only on the range of *u*). 
 history, :func:`tabled_predict` then needs two ``log1p``, one ``log``, ``exp``,
 ``expm1``, one Horner evaluation of the value at :math:`t_x` and of the divided
 difference to *T* (whose rounding error is relative to the difference), and some 30
-cheap operations, in blocks that stay in the processor cache. With :math:`\\ell` the
+cheap operations, in blocks that stay in the processor cache (where t_x and T lie in
+two pieces, :math:`f(u_T)` comes from its own piece and the bound is the two table
+errors). With :math:`\\ell` the
 elementary part of :math:`\\log G(t_x) - \\log G(T)` (``log1p`` terms) and
 :math:`\\Delta f = f(u_{t_x}) - f(u_T)`,
 
@@ -305,11 +307,10 @@ def tabled_predict(
     derr += (d * d * lam * val_err / h) if h > 0.0 else 0.0
     if err > _E_TARGET * 10.0:  # the direct values are not accurate enough
         return None
-    if P == 1:  # delta f = (s_tx - s_T) p[s_tx, s_T]: rounding relative to du
-        derr += (2.0 / width if width > 0.0 else 0.0) * 4.0 * d * _EPS * k_sum
-        rounding = 0.0
-    else:  # delta f as a difference of two Horner values
-        rounding = 2.0 * (4.0 * d * _EPS * abs_sum)
+    # delta f = (s_tx - s_T) p[s_tx, s_T] (rounding relative to du); where t_x and T lie
+    # in two pieces, the difference of two Horner values (rounding relative to p)
+    derr += (2.0 / width if width > 0.0 else 0.0) * 4.0 * d * _EPS * k_sum
+    rounding = 2.0 * (4.0 * d * _EPS * abs_sum)
     kern = _Kernel(theta, coefs, xu, P, d, u_lo, width, derr, rounding, err)
     out = np.empty(n)
     ok = np.empty(n, dtype=bool)
@@ -347,7 +348,7 @@ class _Kernel:
         self.derr = derr
         self.derr_s = derr * width / 2.0  # per unit of the normalised variable
         self.rounding = rounding
-        self.two = 2.0 * err
+        self.two = 2.0 * err + rounding
         self.a_small = alpha < beta
         m = r + xu
         self.m = m
@@ -392,31 +393,35 @@ class _Kernel:
             kq += ell
         else:
             kq[:] = ell
+        span = None
         if self.P == 1:
             U[0] -= self.mid
             U[0] *= self.inv_h
-            du *= self.inv_h  # in units of the normalised variable from here on
-            np.add(U[0], du, out=U[1])
-            f_tx, dd = self._horner_dd(g, U)
-            dd *= du  # f(T) - f(t_x) = (s_T - s_tx) p[s_tx, s_T]
-            tot = np.subtract(ell, dd, out=dd)  # = log G(t_x) - log G(T) >= 0
-            bound = du * self.derr_s
-        else:
-            np.add(U[0], du, out=U[1])
-            bound = du * self.derr
-            U -= self.u_lo
-            U *= self.inv_w
-            j = np.clip(U.astype(np.intp), 0, self.P - 1)
-            U -= j
-            U *= 2.0
-            U -= 1.0
-            bound[j[0] != j[1]] = self.two  # two interpolants: their two errors
-            bound += self.rounding
-            j += g * self.P
-            p = self._horner(j[0], j[1], U)
-            f_tx = p[0]
-            tot = p[0] - p[1]
-            tot += ell
+            idx = g
+        else:  # the piece of t_x, and whether T lies in another one
+            q = U[0] - self.u_lo
+            q *= self.inv_w
+            j0 = np.clip(q.astype(np.intp), 0, self.P - 1)
+            q_T = du * self.inv_w
+            q_T += q
+            j1 = np.clip(q_T.astype(np.intp), 0, self.P - 1)
+            span = np.flatnonzero(j0 != j1)
+            np.subtract(q, j0, out=U[0])
+            U[0] *= 2.0
+            U[0] -= 1.0
+            idx = g * self.P
+            idx += j0
+        du *= self.inv_h  # in units of the normalised variable from here on
+        np.add(U[0], du, out=U[1])
+        f_tx, dd = self._horner_dd(idx, U)
+        dd *= du  # f(T) - f(t_x) = (s_T - s_tx) p[s_tx, s_T]
+        tot = np.subtract(ell, dd, out=dd)  # = log G(t_x) - log G(T) >= 0
+        bound = du * self.derr_s
+        if span is not None and span.size:  # T in another piece: its own interpolant
+            s_T = 2.0 * (q_T[span] - j1[span]) - 1.0
+            f_T = self._horner1(g[span] * self.P + j1[span], s_T)
+            tot[span] = ell[span] + (f_tx[span] - f_T)
+            bound[span] = self.two  # the two interpolants' errors and their rounding
         kq += f_tx  # R = log(s / (m + s)) + kq + log(1 - e^-tot)
         if what == "log_ratio":
             kq += np.log(-np.expm1(-tot))
@@ -463,14 +468,12 @@ class _Kernel:
             A += c[k][g]
         return A, B
 
-    def _horner(self, i0: NDArray[np.intp], i1: NDArray[np.intp], U: Arr) -> Arr:
-        """The tabled polynomials (rows i0 at U[0], i1 at U[1]), by Horner's rule."""
+    def _horner1(self, i: NDArray[np.intp], s: Arr) -> Arr:
+        """The tabled polynomials of rows i at s, by Horner's rule."""
         c = self.coefs
-        p = np.stack([c[self.d][i0], c[self.d][i1]])
-        p *= U
-        for k in range(self.d - 1, -1, -1):
-            p[0] += c[k][i0]
-            p[1] += c[k][i1]
-            if k:
-                p *= U
+        p: Arr = c[self.d][i] * s
+        for k in range(self.d - 1, 0, -1):
+            p += c[k][i]
+            p *= s
+        p += c[0][i]
         return p
