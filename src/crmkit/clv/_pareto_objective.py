@@ -19,6 +19,7 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy import special
 
+from crmkit.clv._pareto_hessian import pareto_hessian
 from crmkit.clv._pareto_ratio import (
     DELTA_MIN,
     FAST_MIN_ROWS,
@@ -130,7 +131,25 @@ def pareto_objective(x: Arr, tx: Arr, T: Arr, w: Arr) -> Objective:
             return direct(theta, grad)
         return fused(theta, grad)
 
-    return (lambda th: core(th, False)[0]), (lambda th: core(th, True))
+    return (lambda th: core(th, False)[0]), _ValueGradient(
+        lambda th: core(th, True), pareto_hessian(x, tx, T, w)
+    )
+
+
+class _ValueGradient:
+    """``theta -> (value, gradient)``, with ``value_gradient_hessian`` for the fit driver
+    (the exact Hessian of :mod:`crmkit.clv._pareto_hessian`; NaN where it is not exact)."""
+
+    def __init__(
+        self,
+        vg: Callable[[Arr], tuple[float, Arr]],
+        fgh: Callable[[Arr], tuple[float, Arr, Arr]],
+    ) -> None:
+        self._vg = vg
+        self.value_gradient_hessian = fgh
+
+    def __call__(self, theta: Arr) -> tuple[float, Arr]:
+        return self._vg(theta)
 
 
 def _chunk(

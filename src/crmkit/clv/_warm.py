@@ -40,6 +40,7 @@ WARM_SAMPLE = 5_000
 """Rows of the seeded subsample fitted first."""
 REFINE_STEPS = 16
 """Most full-data evaluations of :func:`refine`."""
+NEWTON_HANDOVER = 1e-2
 REFINE_STOP = 1e-9
 """Largest step (in log-parameters) at which :func:`refine` stops: a tenth of the step
 above which the driver's polish recomputes its finite-difference Hessian."""
@@ -97,6 +98,9 @@ class _Prepared:
         self.data = data
         self.ll_fn, self.vg_fn = cls._objective(*data)
         self.last: tuple[bytes, float, Arr] | None = None
+        # the exact Hessian of families that give one: the driver's Newton steps then
+        # refine the subsample's estimate (no quasi-Newton refinement)
+        self.fgh = getattr(self.vg_fn, "value_gradient_hessian", None)
 
     def value_and_gradient(self, theta: Arr) -> tuple[float, Arr]:
         key = np.ascontiguousarray(theta, dtype=np.float64).tobytes()
@@ -110,8 +114,22 @@ class _Prepared:
     def objective(self, x: Arr, tx: Arr, T: Arr, w: Arr) -> Any:
         """``cls._objective`` that reuses the prepared one on the same data."""
         if all(np.array_equal(a, b) for a, b in zip((x, tx, T, w), self.data, strict=True)):
-            return self.ll_fn, (None if self.vg_fn is None else self.value_and_gradient)
+            if self.vg_fn is None:
+                return self.ll_fn, None
+            return self.ll_fn, _WithHessian(self.value_and_gradient, self.fgh)
         return self.cls._objective(x, tx, T, w)
+
+
+class _WithHessian:
+    """A value-and-gradient function that also carries ``value_gradient_hessian``."""
+
+    def __init__(self, vg: Callable[[Arr], tuple[float, Arr]], fgh: Any) -> None:
+        self._vg = vg
+        if fgh is not None:
+            self.value_gradient_hessian = fgh
+
+    def __call__(self, theta: Arr) -> tuple[float, Arr]:
+        return self._vg(theta)
 
 
 def _prepare(cls: Any, summary: pd.DataFrame, kw: dict[str, Any]) -> _Prepared:
@@ -160,6 +178,9 @@ def refine(
     H = sub.covariance / np.outer(theta, theta) * (sub.n_customers / n)
     if not np.all(np.isfinite(H)) or prepared.vg_fn is None:
         return theta
+    stop = REFINE_STOP
+    if prepared.fgh is not None:
+        stop = NEWTON_HANDOVER
 
     def evaluate(z: Arr) -> tuple[float, Arr]:
         with np.errstate(all="ignore"):
@@ -173,7 +194,7 @@ def refine(
     used = 1
     while used < REFINE_STEPS and np.isfinite(v):
         step = np.clip(H @ g, -1.0, 1.0)
-        if np.max(np.abs(step)) < REFINE_STOP:
+        if np.max(np.abs(step)) < stop:
             break
         z_new = np.log(_canonical(z + step))
         v_new, g_new = evaluate(z_new)
