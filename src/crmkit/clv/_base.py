@@ -155,6 +155,7 @@ def maximize_log_likelihood(
     restarts: Sequence[Sequence[float] | NDArray[np.float64]] = (),
     user_start: bool = False,
     callback: Progress | None = None,
+    newton_keep_partial: bool = True,
 ) -> Optimum:
     """Maximise a log-likelihood over positive parameters inside a box.
 
@@ -220,6 +221,10 @@ def maximize_log_likelihood(
     callback : callable, optional
         ``callback(iteration, log_likelihood, params)`` after every optimiser iteration,
         ``params`` a dict by name; iterations are counted across restarts.
+    newton_keep_partial : bool
+        Whether L-BFGS-B goes on from where the Newton steps stopped short of an interior
+        maximum (True) or from the start itself (False: a fit whose maximum is on the
+        edge then follows the same path as without the Hessian).
 
     Returns
     -------
@@ -401,7 +406,8 @@ def maximize_log_likelihood(
                 zhi,
                 progress=lambda z, f: progress(NewtonResult(x=z, fun=f)),
             )
-            z0 = newton.z  # L-BFGS-B goes on from the best point reached
+            if newton_keep_partial or newton.interior:
+                z0 = newton.z  # L-BFGS-B goes on from the best point reached
         if value_gradient_hessian is not None and newton.interior:
             result = NewtonResult(
                 x=newton.z, fun=newton.f, nit=newton.iterations, message=newton.message

@@ -138,7 +138,14 @@ def pareto_objective(x: Arr, tx: Arr, T: Arr, w: Arr) -> Objective:
 
 class _ValueGradient:
     """``theta -> (value, gradient)``, with ``value_gradient_hessian`` for the fit driver
-    (the exact Hessian of :mod:`crmkit.clv._pareto_hessian`; NaN where it is not exact)."""
+    (the exact Hessian of :mod:`crmkit.clv._pareto_hessian`; NaN where it is not exact).
+
+    ``newton_keep_partial`` is False: Newton steps that stop short of an interior maximum
+    (the Hessian is not exact near a limit such as beta -> infinity) are dropped, and the
+    quasi-Newton run with its ridge jumps starts from the start itself.
+    """
+
+    newton_keep_partial = False
 
     def __init__(
         self,

@@ -116,17 +116,21 @@ class _Prepared:
         if all(np.array_equal(a, b) for a, b in zip((x, tx, T, w), self.data, strict=True)):
             if self.vg_fn is None:
                 return self.ll_fn, None
-            return self.ll_fn, _WithHessian(self.value_and_gradient, self.fgh)
+            keep = getattr(self.vg_fn, "newton_keep_partial", True)
+            return self.ll_fn, _WithHessian(self.value_and_gradient, self.fgh, keep)
         return self.cls._objective(x, tx, T, w)
 
 
 class _WithHessian:
     """A value-and-gradient function that also carries ``value_gradient_hessian``."""
 
-    def __init__(self, vg: Callable[[Arr], tuple[float, Arr]], fgh: Any) -> None:
+    def __init__(
+        self, vg: Callable[[Arr], tuple[float, Arr]], fgh: Any, keep_partial: bool
+    ) -> None:
         self._vg = vg
         if fgh is not None:
             self.value_gradient_hessian = fgh
+            self.newton_keep_partial = keep_partial
 
     def __call__(self, theta: Arr) -> tuple[float, Arr]:
         return self._vg(theta)
