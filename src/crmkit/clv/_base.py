@@ -156,6 +156,7 @@ def maximize_log_likelihood(
     user_start: bool = False,
     callback: Progress | None = None,
     newton_keep_partial: bool = True,
+    newton_step_tol: float = 1e-12,
 ) -> Optimum:
     """Maximise a log-likelihood over positive parameters inside a box.
 
@@ -225,6 +226,10 @@ def maximize_log_likelihood(
         Whether L-BFGS-B goes on from where the Newton steps stopped short of an interior
         maximum (True) or from the start itself (False: a fit whose maximum is on the
         edge then follows the same path as without the Hessian).
+    newton_step_tol : float
+        The Newton steps end when the next one would change no log-parameter by more
+        than this (default 1e-12); the polish then takes the last step, from a pass
+        without the Hessian when the step is below rounding of the objective.
 
     Returns
     -------
@@ -405,6 +410,7 @@ def maximize_log_likelihood(
                 zlo,
                 zhi,
                 progress=lambda z, f: progress(NewtonResult(x=z, fun=f)),
+                step_tol=newton_step_tol,
             )
             if newton_keep_partial or newton.interior:
                 z0 = newton.z  # L-BFGS-B goes on from the best point reached

@@ -53,6 +53,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy import special
 
+from crmkit.clv._hyp_bg import lgamma_ratio
 from crmkit.clv._hyp_pareto import SERIES_Z_MAX
 from crmkit.clv._pareto_ratio import DELTA_MIN, FAST_MIN_ROWS
 
@@ -436,7 +437,7 @@ def pareto_hessian(x: Arr, tx: Arr, T: Arr, w: Arr) -> ValueGradientHessian:
         th = (float(theta[0]), float(theta[1]), float(theta[2]), float(theta[3]))
         r, alpha, _, beta = th
         n = x.size
-        value = float(wx @ special.gammaln(r + xu)) - n_w * float(special.gammaln(r))
+        value = float(wx @ lgamma_ratio(r, xu))  # no cancellation of large log-gammas
         g = np.zeros(4)
         H = np.zeros((4, 4))
         g[0] = float(wx @ special.digamma(r + xu)) - n_w * float(special.digamma(r))

@@ -19,6 +19,7 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy import special
 
+from crmkit.clv._hyp_bg import lgamma_ratio
 from crmkit.clv._pareto_hessian import pareto_hessian
 from crmkit.clv._pareto_ratio import (
     DELTA_MIN,
@@ -69,7 +70,9 @@ def pareto_objective(x: Arr, tx: Arr, T: Arr, w: Arr) -> Objective:
     w_x, w_T, dT = w * x, w * T, T - tx
 
     def x_terms(r: float, grad: bool) -> tuple[float, float]:
-        value = wdot(wx, special.gammaln(r + xu)) - n * float(special.gammaln(r))
+        # sum of w (log Gamma(r + x) - log Gamma(r)), each difference formed without
+        # cancelling the two log-gammas (at r = 1e8 they are 1.7e9 each)
+        value = wdot(wx, lgamma_ratio(r, xu))
         if not grad:
             return value, 0.0
         return value, wdot(wx, special.digamma(r + xu)) - n * float(special.digamma(r))
@@ -146,6 +149,9 @@ class _ValueGradient:
     """
 
     newton_keep_partial = False
+    # Newton steps end below 1e-8 (log-parameters): the polish takes the last step from
+    # a gradient pass and keeps this Hessian (its step is below the driver's 1e-8)
+    newton_step_tol = 1e-8
 
     def __init__(
         self,

@@ -125,6 +125,7 @@ def fit_transaction_model(
             # Pareto/NBD)
             value_gradient_hessian=getattr(vg_fn, "value_gradient_hessian", None),
             newton_keep_partial=getattr(vg_fn, "newton_keep_partial", True),
+            newton_step_tol=getattr(vg_fn, "newton_step_tol", 1e-12),
             strict=strict,
             family=family,
             bounds=search_box(default),
