@@ -161,6 +161,9 @@ def main() -> None:
                 return out
 
             vg_c.value_gradient_hessian = fgh_c  # type: ignore[attr-defined]
+        for option in ("newton_keep_partial", "newton_step_tol"):  # the fit's options
+            if hasattr(vg, option):
+                setattr(vg_c, option, getattr(vg, option))
         return ll_c, vg_c
 
     ParetoNBD.fit(data.iloc[:5000])  # warm-up (untimed): first-fit imports
