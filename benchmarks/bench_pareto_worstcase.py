@@ -154,7 +154,7 @@ def main() -> None:
         if fgh is not None:  # the exact Hessian (one pass; NaN where not exact)
 
             def fgh_c(theta: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
-                out = fgh(theta)
+                out: tuple[float, np.ndarray, np.ndarray] = fgh(theta)
                 if np.isfinite(out[0]):
                     calls.append(x.size)
                     hessian_calls.append(x.size)
