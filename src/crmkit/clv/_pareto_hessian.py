@@ -400,8 +400,9 @@ def pareto_hessian(x: Arr, tx: Arr, T: Arr, w: Arr) -> ValueGradientHessian:
     exact (:func:`supported` false) all three are NaN: the caller then uses its
     value-and-gradient function and differences of the gradient.
     """
-    order = np.argsort(x, kind="stable")
-    x, tx, T, w = x[order], tx[order], T[order], w[order]
+    if not bool(np.all(x[1:] >= x[:-1])):  # the fit's objective passes them sorted
+        order = np.argsort(x, kind="stable")
+        x, tx, T, w = x[order], tx[order], T[order], w[order]
     new = np.concatenate([[True], x[1:] != x[:-1]]) if x.size else np.zeros(0, bool)
     codes = np.asarray(np.cumsum(new) - 1, dtype=np.intp)
     xu = x[new]
