@@ -26,7 +26,6 @@ from crmkit.clv._data import summary_arrays
 from crmkit.exceptions import CrmkitError
 
 __all__ = [
-    "NEWTON_HANDOVER",
     "REFINE_STEPS",
     "REFINE_STOP",
     "WARM_SAMPLE",
@@ -42,10 +41,6 @@ WARM_SAMPLE = 5_000
 """Rows of the seeded subsample fitted first."""
 REFINE_STEPS = 16
 """Most full-data evaluations of :func:`refine`."""
-NEWTON_HANDOVER = 1e-2
-"""Largest step (in log-parameters) at which :func:`refine` stops when the family gives
-the exact Hessian: from about this close the Newton steps converge in three or four
-passes (at 300,000 distinct histories: 2 quasi-Newton steps, then 4 Newton passes)."""
 REFINE_STOP = 1e-9
 """Largest step (in log-parameters) at which :func:`refine` stops: a tenth of the step
 above which the driver's polish recomputes its finite-difference Hessian."""
@@ -180,14 +175,16 @@ def refine(
     so each step costs one full-data evaluation and the convergence is superlinear. At
     most :data:`REFINE_STEPS` evaluations; stops when the step would change no
     log-parameter by more than :data:`REFINE_STOP` (the driver's Newton polish then
-    finishes with steps so small that its one finite-difference Hessian stays valid;
-    :data:`NEWTON_HANDOVER` when the family gives the exact Hessian: the driver's Newton
-    steps then converge quadratically from there) or a step lowers the log-likelihood by
-    more than rounding, and returns the last
+    finishes with steps so small that its one finite-difference Hessian stays valid) or
+    a step lowers the log-likelihood by more than rounding, and returns the last
     accepted point (the fit driver then checks it as any other start). Each accepted
     step is reported to ``callback`` (as ``(step, log-likelihood, parameters)``) and to
     the ``crmkit.clv`` logger, so a fit on millions of customers shows progress before
-    the driver's own iterations.
+    the driver's own iterations. When the family gives the exact Hessian
+    (``value_gradient_hessian``), the points after the first are evaluated with it and
+    the refinement stops after the first accepted step where it is exact: the driver's
+    Newton steps converge quadratically from there, and its first pass is that one (at
+    300,000 distinct histories: one gradient pass, then three passes with the Hessian).
     """
     w = prepared.data[3]
     theta = np.asarray(sub.estimates, dtype=np.float64)
@@ -195,13 +192,17 @@ def refine(
     H = sub.covariance / np.outer(theta, theta) * (sub.n_customers / n)
     if not np.all(np.isfinite(H)) or prepared.vg_fn is None:
         return theta
-    stop = REFINE_STOP
-    if prepared.fgh is not None:
-        stop = NEWTON_HANDOVER
+    exact = [False]  # whether the last evaluation had the exact Hessian
 
-    def evaluate(z: Arr) -> tuple[float, Arr]:
+    def evaluate(z: Arr, hessian: bool = False) -> tuple[float, Arr]:
+        exact[0] = False
         with np.errstate(all="ignore"):
-            v, g = prepared.value_and_gradient(_canonical(z))
+            if hessian and prepared.fgh is not None:
+                # the family's function keeps this result for the driver's first pass
+                v, g, h = prepared.fgh(_canonical(z))
+                exact[0] = bool(np.isfinite(v) and np.all(np.isfinite(h)))
+            if not exact[0]:
+                v, g = prepared.value_and_gradient(_canonical(z))
         if not (np.isfinite(v) and np.all(np.isfinite(g))):
             return -np.inf, np.zeros(z.size)
         return float(v), np.asarray(g * np.exp(z), dtype=np.float64)
@@ -211,10 +212,10 @@ def refine(
     used = 1
     while used < REFINE_STEPS and np.isfinite(v):
         step = np.clip(H @ g, -1.0, 1.0)
-        if np.max(np.abs(step)) < stop:
+        if np.max(np.abs(step)) < REFINE_STOP:
             break
         z_new = np.log(_canonical(z + step))
-        v_new, g_new = evaluate(z_new)
+        v_new, g_new = evaluate(z_new, hessian=True)
         used += 1
         # a step may lose up to rounding of the total (1e-13 relative): near the maximum
         # the true change is below it, and the gradient still improves
@@ -233,6 +234,8 @@ def refine(
         )
         if callback is not None:
             callback(used - 1, v, params)
+        if exact[0]:
+            break  # the driver's Newton steps go on from here (quadratic convergence)
     return _canonical(z)
 
 
