@@ -52,10 +52,7 @@ NOT_OPTIONS = frozenset(
 #: Options still typed ``str`` (to be converted; the list may only shrink).
 PENDING: frozenset[tuple[str, str]] = frozenset(
     {
-        ("nan_policy", "crmkit.pareto.concentration"),
-        ("negative", "crmkit.pareto.concentration"),
         ("period", "crmkit.domain.analytics.weighted_forecast"),
-        ("statistic", "Concentration.bootstrap"),
         ("missing_ids", "ReportOptions.__init__"),
         ("returns", "ReportOptions.__init__"),
     }
