@@ -18,10 +18,9 @@ import numpy as np
 import pandas as pd
 
 from crmkit import lifecycle, pareto
-from crmkit._dates import check_datetime_column
 from crmkit._display import Display, Displayable
-from crmkit._validation import check_numeric_column, require_columns
 from crmkit.exceptions import CrmkitWarning, InvalidValueError
+from crmkit.lifecycle._frames import is_dask
 from crmkit.metrics import Scorecard
 from crmkit.report._clv_section import (
     _clv,
@@ -36,8 +35,9 @@ from crmkit.report._context import (
     _pct,
     _plot,
 )
+from crmkit.report._dask_engine import Totals
 from crmkit.report._html import HtmlReport
-from crmkit.report._prep import prepare_occasions
+from crmkit.report._prep import _check_lines, prepare_occasions
 from crmkit.report.options import ReportOptions
 from crmkit.rfm import rfm_segments
 
@@ -77,43 +77,6 @@ class ReportOutputs(Displayable):
             [*self.highlights[:8], f"{len(self.csv)} CSV files in {self.directory}"]
             + ([f"{total:.1f} s in all"] if self.timings else []),
         )
-
-
-def _check_lines(lines: pd.DataFrame, o: ReportOptions) -> None:
-    """Columns exist and have usable types, before any preparation."""
-    money = (
-        [o.monetary_col]
-        if o.monetary_col is not None
-        else [c for c in (o.quantity_col, o.price_col) if c is not None]
-    )
-    if o.monetary_col is None and (o.quantity_col is None or o.price_col is None):
-        raise InvalidValueError(
-            "no money column: pass --monetary-col, or --quantity-col and --price-col "
-            "(money = quantity x price)."
-        )
-    wanted = [o.customer_id_col, o.datetime_col, *money]
-    if o.invoice_col is not None:
-        wanted.append(o.invoice_col)
-    require_columns(
-        lines,
-        wanted,
-        hint="Name them with --customer-id-col, --datetime-col, --monetary-col (or "
-        "--quantity-col and --price-col) and --invoice-col.",
-    )
-    check_datetime_column(lines, o.datetime_col)
-    n_no_date = int(lines[o.datetime_col].isna().sum())
-    if n_no_date:
-        raise InvalidValueError(
-            f"{n_no_date:,} row(s) have no {o.datetime_col!r}; fill or remove them first."
-        )
-    for col in money:
-        check_numeric_column(lines, col)
-        values = lines[col].to_numpy(dtype=np.float64)
-        bad = int(np.sum(~np.isfinite(values)))
-        if bad:
-            raise InvalidValueError(
-                f"{bad:,} row(s) have a missing or infinite {col!r}; fix them first."
-            )
 
 
 _QTY_NAMES = ("quantity", "qty", "units", "quantities")
@@ -171,29 +134,28 @@ def unit_price_warning(lines: pd.DataFrame, o: ReportOptions) -> str | None:
     return None
 
 
-def _quality(ctx: _Context, prep: Any, after_end: pd.DataFrame) -> None:
+def _quality(ctx: _Context, q: Any, after_end: tuple[int, float] | None) -> None:
     o = ctx.options
-    q = prep.quality
     removed = q.removed.copy()
-    if len(after_end):
+    if after_end is not None:
         removed.loc[f"after the observation end {ctx.observation_end:%Y-%m-%d}"] = [
             np.nan,
-            after_end[o.customer_id_col].nunique(),
-            float(after_end["amount"].sum()),
+            after_end[0],
+            after_end[1],
         ]
     removed.index.name = "reason"
-    tx = ctx.tx
+    t = ctx.totals
     rows_word = "invoice lines" if o.invoice_col is not None else "transaction rows"
     used = {
         f"rows read ({rows_word})": _count(q.rows_in),
         "rows used": _count(q.rows_out),
         "customers in the file": _count(q.customers_in),
-        "customers kept": _count(tx["customer_id"].nunique()),
+        "customers kept": _count(t.customers),
         f"revenue in the file ({ctx.money})": _money(q.revenue_in),
-        f"revenue kept ({ctx.money})": _money(float(tx["monetary"].sum())),
-        f"purchases ({ctx.occasion_unit}s)": _count(len(tx)),
-        "first purchase": f"{tx['datetime'].min():%Y-%m-%d %H:%M}",
-        "last purchase": f"{tx['datetime'].max():%Y-%m-%d %H:%M}",
+        f"revenue kept ({ctx.money})": _money(t.revenue),
+        f"purchases ({ctx.occasion_unit}s)": _count(t.purchases),
+        "first purchase": f"{t.first:%Y-%m-%d %H:%M}",
+        "last purchase": f"{t.last:%Y-%m-%d %H:%M}",
         "observation end (whole day inside)": f"{ctx.observation_end:%Y-%m-%d}",
         "calibration end (holdout check)": f"{ctx.calibration_end:%Y-%m-%d}",
     }
@@ -225,6 +187,9 @@ def _quality(ctx: _Context, prep: Any, after_end: pd.DataFrame) -> None:
 
 def _summaries(ctx: _Context) -> pd.DataFrame:
     """The per-customer RFM summary with frequency and spend counted per occasion."""
+    if ctx.dask is not None:
+        summary: pd.DataFrame = ctx.dask.summary.copy()
+        return summary
     return _occasion_summary(ctx.tx, ctx.observation_end, ctx.options.time_unit)
 
 
@@ -314,7 +279,7 @@ def lapsed_customers(summary: pd.DataFrame, unit: str) -> pd.Series[bool]:
 
 
 def _lifecycle(ctx: _Context, summary: pd.DataFrame) -> None:
-    tx = ctx.tx
+    tx = ctx.log  # a dask frame on the dask engine: crmkit.lifecycle reduces it there
     stages = lifecycle.assign_stages(tx, as_of=ctx.observation_end, model=lifecycle.FUNNEL)
     lapsed = lapsed_customers(summary, ctx.options.time_unit).reindex(stages.index)
     stages["lapsed"] = lapsed.fillna(False).astype(bool)
@@ -391,12 +356,15 @@ def _mask_partial_cells(retention: pd.DataFrame, ctx: _Context) -> tuple[pd.Data
 
 def _metrics(ctx: _Context, value: pd.Series[Any] | None) -> None:
     o = ctx.options
-    card = (
-        Scorecard.compute(transactions=ctx.tx)
-        if value is None
-        else Scorecard.compute(transactions=ctx.tx, clv=value)
-    )
-    table, left_out = _whole_quarter_rows(card.table, ctx)
+    if ctx.dask is not None:
+        table, left_out = _dask_scorecard(ctx, value)
+    else:
+        card = (
+            Scorecard.compute(transactions=ctx.tx)
+            if value is None
+            else Scorecard.compute(transactions=ctx.tx, clv=value)
+        )
+        table, left_out = _whole_quarter_rows(card.table, ctx)
     formats = {
         "repeat_purchase_rate": _pct,
         "revenue_per_purchase": _money,
@@ -435,13 +403,38 @@ def _metrics(ctx: _Context, value: pd.Series[Any] | None) -> None:
         ctx.page.bullets(needs)
 
 
+def _dask_scorecard(ctx: _Context, value: pd.Series[Any] | None) -> tuple[pd.DataFrame, list[str]]:
+    """The scorecard rows the dask engine computes: whole-window rates and the CLV rows.
+
+    Repeat-purchase rate and revenue per purchase over the whole window come from the
+    occasion totals (the share of customers with 2+ occasions; revenue / occasions).
+    """
+    t = ctx.totals
+    rows = pd.DataFrame(
+        {
+            "metric": ["repeat_purchase_rate", "revenue_per_purchase"],
+            "category": ["customer satisfaction", "customer profit"],
+            "value": [t.repeat_customers / t.customers, t.revenue / t.purchases],
+            "unit": ["fraction of period's buyers", "money per purchase"],
+            "period": ["all", "all"],
+        }
+    )
+    if value is not None:
+        rows = pd.concat([rows, Scorecard.compute(clv=value).table], ignore_index=True)
+    notes = [
+        "revenue growth, retention and churn per quarter (the dask engine does not compute "
+        "them yet; run the report with --engine pandas for them)"
+    ]
+    return rows, notes
+
+
 def _whole_quarter_rows(table: pd.DataFrame, ctx: _Context) -> tuple[pd.DataFrame, list[str]]:
     """Growth and retention rows recomputed on the last whole quarter; partial ones named.
 
     A quarter is whole when the data cover it from its first to its last day. The
     quarter-over-quarter and year-over-year comparisons need both quarters whole.
     """
-    first = ctx.tx["datetime"].min().normalize()
+    first = ctx.totals.first.normalize()
     obs = ctx.observation_end
 
     def whole(q: pd.Period) -> bool:
@@ -479,27 +472,25 @@ def _whole_quarter_rows(table: pd.DataFrame, ctx: _Context) -> tuple[pd.DataFram
 
 def _headline(ctx: _Context, summary: pd.DataFrame) -> None:
     """The headline numbers, first on the page and in the console."""
-    tx = ctx.tx
-    n_customers = int(tx["customer_id"].nunique())
-    revenue = float(tx["monetary"].sum())
-    counts = tx.groupby("customer_id").size()
-    rate = float((counts >= 2).mean())
-    per = revenue / len(tx)
+    t = ctx.totals
+    n_customers = t.customers
+    revenue = t.revenue
+    rate = t.repeat_customers / n_customers
+    per = revenue / t.purchases
     head = {
         "customers": _count(n_customers),
         f"revenue ({ctx.money})": _money(revenue),
-        f"purchases ({ctx.occasion_unit}s)": _count(len(tx)),
+        f"purchases ({ctx.occasion_unit}s)": _count(t.purchases),
         f"repeat-purchase rate ({ctx.per})": _pct(rate),
         f"revenue per purchase ({ctx.per}, {ctx.money})": _money(per),
         "top 20% of customers' share of revenue": _pct(ctx.top_share),
-        "observation window (whole days)": f"{tx['datetime'].min():%Y-%m-%d} to "
-        f"{ctx.observation_end:%Y-%m-%d}",
+        "observation window (whole days)": f"{t.first:%Y-%m-%d} to {ctx.observation_end:%Y-%m-%d}",
     }
     ctx.headline.update(head)
     exact: list[object] = [
         n_customers,
         round(revenue, 2),
-        len(tx),
+        t.purchases,
         rate,
         per,
         ctx.top_share,
@@ -552,27 +543,50 @@ def build_report(
     say = progress or (lambda _msg: None)
     o = options
     timings: dict[str, float] = {}
-    _check_lines(transactions, o)
-    money_warning = unit_price_warning(transactions, o)
+    on_dask = is_dask(transactions)
+    # on dask the lines are checked partition by partition on the cluster; the unit-price
+    # heuristic looks at the first partition
+    first_lines = transactions.partitions[0].compute() if on_dask else transactions
+    _check_lines(first_lines, o)
+    money_warning = unit_price_warning(first_lines, o)
     if money_warning is not None:
         warnings.warn(money_warning, CrmkitWarning, stacklevel=2)
     n_steps = 8 if o.figures else 7
     started = time.perf_counter()
     say(f"[1/{n_steps}] data preparation ...")
-    prep = prepare_occasions(transactions, o)
-    occ = prep.occasions
-    if len(occ) == 0:
-        raise InvalidValueError("no purchase is left after the data preparation.")
-    tx = pd.DataFrame(
-        {
-            "customer_id": occ[o.customer_id_col],
-            "datetime": occ[o.datetime_col],
-            "monetary": occ["amount"].to_numpy(dtype=np.float64),
-        }
-    )
-    cal, obs = o.resolve_dates(tx["datetime"])
-    inside = (tx["datetime"] < obs + pd.Timedelta(days=1)).to_numpy()
-    after_end = occ.loc[~inside]
+    tables = None
+    if on_dask:
+        from crmkit.report._dask_engine import dask_tables
+
+        tables = dask_tables(transactions, o)
+        quality, unit = tables.quality, tables.unit
+        cal, obs = tables.calibration_end, tables.observation_end
+        totals = tables.totals
+        after = tables.after_end if tables.after_end[0] else None
+        inside_tx = pd.DataFrame({c: [] for c in ("customer_id", "datetime", "monetary")})
+    else:
+        prep = prepare_occasions(transactions, o)
+        occ = prep.occasions
+        if len(occ) == 0:
+            raise InvalidValueError("no purchase is left after the data preparation.")
+        tx = pd.DataFrame(
+            {
+                "customer_id": occ[o.customer_id_col],
+                "datetime": occ[o.datetime_col],
+                "monetary": occ["amount"].to_numpy(dtype=np.float64),
+            }
+        )
+        cal, obs = o.resolve_dates(tx["datetime"])
+        inside = (tx["datetime"] < obs + pd.Timedelta(days=1)).to_numpy()
+        after_end = occ.loc[~inside]
+        after = (
+            (int(after_end[o.customer_id_col].nunique()), float(after_end["amount"].sum()))
+            if len(after_end)
+            else None
+        )
+        quality, unit = prep.quality, prep.unit
+        inside_tx = tx.loc[inside].reset_index(drop=True)
+        totals = Totals.of(inside_tx)
     out = Path(output_dir)
     out.mkdir(parents=True, exist_ok=True)
     timings["data preparation"] = _done(say, 1, n_steps, "data preparation", started)
@@ -589,15 +603,17 @@ def build_report(
             figures = False
         timings["plotting set-up"] = _done(say, 2, n_steps, "plotting set-up", started)
     ctx = _Context(
-        tx=tx.loc[inside].reset_index(drop=True),
+        tx=inside_tx,
         options=o,
         out=out,
         page=HtmlReport(title=title),
         progress=say,
         calibration_end=cal,
         observation_end=obs,
-        occasion_unit="invoice" if prep.unit == "invoice" else "customer-day",
+        occasion_unit="invoice" if unit == "invoice" else "customer-day",
         figures=figures,
+        totals=totals,
+        dask=tables,
     )
     if not figures and o.figures:
         ctx.page.note(
@@ -607,7 +623,7 @@ def build_report(
         ctx.page.note(f"Warning: {money_warning}")
     steps: list[tuple[str, Callable[[], Any]]] = []
     state: dict[str, Any] = {}
-    steps.append(("data quality", lambda: _quality(ctx, prep, after_end)))
+    steps.append(("data quality", lambda: _quality(ctx, quality, after)))
     steps.append(("RFM summary and segments", lambda: state.__setitem__("summary", _rfm(ctx))))
     steps.append(("Pareto concentration", lambda: _pareto(ctx, state["summary"])))
     steps.append(("lifecycle and cohorts", lambda: _lifecycle(ctx, state["summary"])))
