@@ -4,7 +4,7 @@ Imported only for a dask frame. One scan finds the observation end (unless given
 earliest purchase and the missing values; the number of tenure periods ``K`` follows
 from the earliest purchase (no customer observes more whole periods than the earliest
 one). The rows then move so that all rows of a customer share a partition, and each
-partition runs the pandas core (:func:`crmkit.lifecycle.tenure.customer_periods`) on its
+partition runs the pandas core (:func:`crmkit.lifecycle._tenure_core.customer_periods`) on its
 customers: the per-period sums add up over partitions, and the per-customer profit stays
 a dask frame (one row per customer, columns ``0..K-1``).
 """
@@ -18,6 +18,12 @@ import pandas as pd
 
 from crmkit.exceptions import InvalidValueError
 from crmkit.lifecycle._frames import check_dask_nan, day_end, to_timestamp, tz_of, wall_ns
+from crmkit.lifecycle._tenure_core import (
+    customer_periods,
+    period_sums,
+    table_from_sums,
+    whole_periods,
+)
 from crmkit.timeunits import TimeUnit
 
 __all__ = ["profit_by_tenure_dask", "verdict_sums"]
@@ -52,8 +58,6 @@ def _customers(
     empty: pd.DataFrame,
 ) -> pd.DataFrame:
     """One partition's customers: profit per period (NaN where not fully observed)."""
-    from crmkit.lifecycle.tenure import customer_periods
-
     if len(part) == 0:
         return empty
     part = part.sort_values(_ROW, kind="stable")
@@ -75,8 +79,6 @@ def _active_names(K: int) -> list[str]:
 
 
 def _sums(part: pd.DataFrame, K: int) -> pd.DataFrame:
-    from crmkit.lifecycle.tenure import period_sums
-
     grid = part[list(range(K))].to_numpy(dtype=np.float64)
     observed = ~np.isnan(grid)
     active = part[_active_names(K)].to_numpy(dtype=bool)
@@ -97,8 +99,6 @@ def profit_by_tenure_dask(
 ) -> tuple[pd.Timestamp, pd.DataFrame, Any]:
     """The end, the per-period table and the lazy per-customer profit of a dask log."""
     import dask
-
-    from crmkit.lifecycle.tenure import table_from_sums, whole_periods
 
     cid, dtc = cols["id"], cols["datetime"]
     tz = tz_of(tx, dtc)
