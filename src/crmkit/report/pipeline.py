@@ -512,10 +512,14 @@ def build_report(
 
     Parameters
     ----------
-    transactions : pandas.DataFrame
+    transactions : pandas.DataFrame or dask.dataframe.DataFrame
         The transaction log or invoice lines, with the columns named in ``options``; it
         is prepared into purchase occasions (one per invoice with ``invoice_col``, else
-        one per customer-day) and every count in the report is per occasion.
+        one per customer-day) and every count in the report is per occasion. A dask
+        frame is prepared, summarised and scored on the current dask client (lines
+        shuffled by customer, the pandas code per partition); only per-customer tables
+        and small reductions come back, and the scorecard leaves out the quarterly
+        growth, retention and churn rows.
     options : ReportOptions
         Column names, time unit, dates, model and valuation settings.
     output_dir : str or pathlib.Path
