@@ -147,6 +147,13 @@ def test_errors_name_the_problem(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     assert code == 2
     assert "column 'customer_id' is" in err
     assert "string in b.parquet but int64 in" in err
+    frame.to_csv(tmp_path / "in" / "c.csv", index=False)
+    code, _, err = _run([*base, "--input", str(tmp_path / "in" / "*")])
+    assert code == 2
+    assert "reads Parquet files only; 'c.csv' is not one" in err
+    code, _, err = _run(base)
+    assert code == 2
+    assert "--engine dask needs --input" in err
     monkeypatch.setitem(sys.modules, "distributed", None)  # as if the extra were missing
     code, _, err = _run([*base, "--input", str(tmp_path / "in" / "a.parquet")])
     assert code == 2
