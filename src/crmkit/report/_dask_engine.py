@@ -258,7 +258,15 @@ def _prep_part(lines: pd.DataFrame, o: ReportOptions) -> tuple[pd.DataFrame, _Pa
     # the pandas engine sums them (the shuffle mixes the order of the partitions)
     lines = lines.sort_values(_ROW, kind="stable").drop(columns=_ROW).reset_index(drop=True)
     _check_lines(lines, o)
-    prep = prepare_occasions(lines, o)
+    try:
+        prep = prepare_occasions(lines, o)
+    except InvalidValueError as exc:
+        if "no purchase occasion is left" not in str(exc):
+            raise
+        # every line of this partition is removed (or a zero-value purchase, which the
+        # pandas engine keeps as an occasion only beside other purchases): prepare it
+        # beside one sentinel purchase, then take the sentinel out again
+        prep = _prepared_with_sentinel(lines, o)
     occ = prep.occasions
     tx = pd.DataFrame(
         {
@@ -283,6 +291,48 @@ def _prep_part(lines: pd.DataFrame, o: ReportOptions) -> tuple[pd.DataFrame, _Pa
         occasions=q.occasions,
         removed=q.removed,
     )
+
+
+def _sentinel_value(values: pd.Series[Any]) -> Any:
+    """A value of the column's type that none of ``values`` has."""
+    if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
+        top = values.max()
+        return 1 if pd.isna(top) else top + 1
+    taken = set(values.dropna().astype(str))
+    name = "__crmkit_sentinel"
+    while name in taken:
+        name += "_"
+    return name
+
+
+def _prepared_with_sentinel(lines: pd.DataFrame, o: ReportOptions) -> Any:
+    """prepare_occasions of ``lines`` plus one purchase of a new customer, taken out."""
+    from crmkit.report._prep import prepare_occasions
+
+    row: dict[str, Any] = {o.customer_id_col: _sentinel_value(lines[o.customer_id_col])}
+    row[o.datetime_col] = lines[o.datetime_col].iloc[0]
+    for col in (o.monetary_col, o.quantity_col, o.price_col):
+        if col is not None:
+            row[col] = 1
+    if o.invoice_col is not None:
+        row[o.invoice_col] = _sentinel_value(lines[o.invoice_col])
+    extra = pd.DataFrame({c: [row.get(c)] for c in lines.columns})
+    extra = extra.astype({c: lines[c].dtype for c in row}, errors="ignore")
+    prep = prepare_occasions(pd.concat([lines, extra], ignore_index=True), o)
+    occ = prep.occasions
+    mine = (occ[o.customer_id_col] == row[o.customer_id_col]).to_numpy()
+    q = prep.quality
+    quality = attrs.evolve(
+        q,
+        rows_in=q.rows_in - 1,
+        rows_out=q.rows_out - 1,
+        customers_in=q.customers_in - 1,
+        customers_out=q.customers_out - 1,
+        revenue_in=q.revenue_in - 1.0,
+        revenue_out=q.revenue_out - 1.0,
+        occasions=q.occasions - 1,
+    )
+    return attrs.evolve(prep, occasions=occ.loc[~mine].reset_index(drop=True), quality=quality)
 
 
 def _merged_quality(parts: list[_PartQuality], unit: str) -> Any:
