@@ -489,6 +489,22 @@ class DaskTables:
         out: pd.DataFrame = pd.concat(dask.compute(*parts), ignore_index=True)
         return out.sort_values("customer_id", kind="stable").reset_index(drop=True)
 
+    def scorecard_log(self, quarters: list[pd.Period]) -> pd.DataFrame:
+        """A small stand-in log with the scorecard's growth and retention of the occasions.
+
+        Per partition and calendar day, one row with the day's revenue at its first
+        time, under a customer who bought that day; and per customer and quarter of
+        ``quarters`` they bought in, one row of value 0 at their first time in it. Revenue
+        per day, the days covered and the customers active in each of ``quarters`` are
+        those of the occasions (the rows of other quarters name only customers who did
+        buy then), so quarterly growth and the retention of ``quarters`` are unchanged.
+        """
+        dask, _ = _dask()
+
+        parts = [dask.delayed(_scorecard_rows)(p, quarters) for p in self._inside]
+        out: pd.DataFrame = pd.concat(dask.compute(*parts), ignore_index=True)
+        return out.sort_values(["datetime", "customer_id"], kind="stable", ignore_index=True)
+
     def repeats_per_period(
         self, end: pd.Timestamp, ends: np.ndarray[Any, Any]
     ) -> np.ndarray[Any, Any]:
@@ -499,6 +515,34 @@ class DaskTables:
         parts = [dask.delayed(_repeats)(p, cal, end, ends) for p in self._inside]
         total: np.ndarray[Any, Any] = np.sum(dask.compute(*parts), axis=0)
         return total
+
+
+def _scorecard_rows(tx: pd.DataFrame, quarters: list[pd.Period]) -> pd.DataFrame:
+    """One partition's stand-in rows for the scorecard (see DaskTables.scorecard_log)."""
+    if len(tx) == 0:
+        return tx
+    when = tx["datetime"]
+    naive = when.dt.tz_localize(None) if getattr(when.dt, "tz", None) is not None else when
+    quarter = naive.dt.to_period("Q")
+    recent = quarter.isin(quarters).to_numpy()
+    active = (
+        tx.loc[recent]
+        .groupby([tx["customer_id"].loc[recent], quarter.loc[recent]], sort=False)["datetime"]
+        .min()
+        .reset_index(level=0)
+        .reset_index(drop=True)
+        .assign(monetary=0.0)
+    )
+    days = tx.groupby(naive.dt.normalize(), sort=True)
+    revenue = pd.DataFrame(
+        {
+            "customer_id": days["customer_id"].first().to_numpy(),
+            "datetime": days["datetime"].min().to_numpy(),
+            "monetary": days["monetary"].sum().to_numpy(),
+        }
+    ).astype({"customer_id": tx["customer_id"].dtype, "datetime": when.dtype})
+    out: pd.DataFrame = pd.concat([active, revenue], ignore_index=True)
+    return out
 
 
 def _apply(fn: Callable[[pd.DataFrame], pd.DataFrame], summary: Any) -> Any:

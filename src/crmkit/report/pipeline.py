@@ -404,31 +404,35 @@ def _metrics(ctx: _Context, value: pd.Series[Any] | None) -> None:
 
 
 def _dask_scorecard(ctx: _Context, value: pd.Series[Any] | None) -> tuple[pd.DataFrame, list[str]]:
-    """The scorecard rows the dask engine computes: whole-window rates and the CLV rows.
+    """The scorecard on the dask engine, from a stand-in log built on the cluster.
 
-    Repeat-purchase rate and revenue per purchase over the whole window come from the
-    occasion totals (the share of customers with 2+ occasions; revenue / occasions).
+    The stand-in (:meth:`DaskTables.scorecard_log`) has the day-by-day revenue and each
+    customer's activity in the last quarters, which is all the growth and retention
+    rows read; repeat-purchase rate and revenue per purchase over the whole window come
+    from the occasion totals instead (the share of customers with 2+ occasions;
+    revenue / occasions).
     """
     t = ctx.totals
-    rows = pd.DataFrame(
-        {
-            "metric": ["repeat_purchase_rate", "revenue_per_purchase"],
-            "category": ["customer satisfaction", "customer profit"],
-            "value": [t.repeat_customers / t.customers, t.revenue / t.purchases],
-            "unit": ["fraction of period's buyers", "money per purchase"],
-            "period": ["all", "all"],
-        }
+    last = pd.Period(max(ctx.observation_end, t.last), freq="Q")
+    log = ctx.dask.scorecard_log([last - k for k in range(6)])
+    card = (
+        Scorecard.compute(transactions=log)
+        if value is None
+        else Scorecard.compute(transactions=log, clv=value)
     )
-    if value is not None:
-        rows = pd.concat([rows, Scorecard.compute(clv=value).table], ignore_index=True)
-    notes = [
-        "revenue growth, retention and churn per quarter (the dask engine does not compute "
-        "them yet; run the report with --engine pandas for them)"
-    ]
-    return rows, notes
+    table = card.table.copy()
+    whole_window = {
+        "repeat_purchase_rate": t.repeat_customers / t.customers,
+        "revenue_per_purchase": t.revenue / t.purchases,
+    }
+    for metric, number in whole_window.items():
+        table.loc[table["metric"] == metric, "value"] = number
+    return _whole_quarter_rows(table, ctx, log)
 
 
-def _whole_quarter_rows(table: pd.DataFrame, ctx: _Context) -> tuple[pd.DataFrame, list[str]]:
+def _whole_quarter_rows(
+    table: pd.DataFrame, ctx: _Context, log: pd.DataFrame | None = None
+) -> tuple[pd.DataFrame, list[str]]:
     """Growth and retention rows recomputed on the last whole quarter; partial ones named.
 
     A quarter is whole when the data cover it from its first to its last day. The
@@ -452,7 +456,7 @@ def _whole_quarter_rows(table: pd.DataFrame, ctx: _Context) -> tuple[pd.DataFram
     keep = table.loc[~period_rows]
     if not whole(last):
         return keep.reset_index(drop=True), notes
-    card = Scorecard.compute(transactions=ctx.tx, period=str(last))
+    card = Scorecard.compute(transactions=ctx.tx if log is None else log, period=str(last))
     rows = card.table.loc[card.table["metric"].isin(table.loc[period_rows, "metric"])]
     compared = {"revenue_growth_qoq": last - 1, "revenue_growth_yoy": last - 4}
     shown = []
@@ -518,8 +522,7 @@ def build_report(
         one per customer-day) and every count in the report is per occasion. A dask
         frame is prepared, summarised and scored on the current dask client (lines
         shuffled by customer, the pandas code per partition); only per-customer tables
-        and small reductions come back, and the scorecard leaves out the quarterly
-        growth, retention and churn rows.
+        and small reductions come back.
     options : ReportOptions
         Column names, time unit, dates, model and valuation settings.
     output_dir : str or pathlib.Path
