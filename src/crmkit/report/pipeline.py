@@ -407,14 +407,17 @@ def _dask_scorecard(ctx: _Context, value: pd.Series[Any] | None) -> tuple[pd.Dat
     """The scorecard on the dask engine, from a stand-in log built on the cluster.
 
     The stand-in (:meth:`DaskTables.scorecard_log`) has the day-by-day revenue and each
-    customer's activity in the last quarters, which is all the growth and retention
-    rows read; repeat-purchase rate and revenue per purchase over the whole window come
-    from the occasion totals instead (the share of customers with 2+ occasions;
-    revenue / occasions).
+    customer's activity in the quarters the retention rows compare, which is all the
+    growth and retention rows read; repeat-purchase rate and revenue per purchase over
+    the whole window come from the occasion totals instead (the share of customers with
+    2+ occasions; revenue / occasions).
     """
     t = ctx.totals
-    last = pd.Period(max(ctx.observation_end, t.last), freq="Q")
-    log = ctx.dask.scorecard_log([last - k for k in range(6)])
+    # the quarters whose retention the scorecard reads: the data's last quarter and the
+    # observation end's last whole one, each with the quarter before it
+    obs_q, data_q = pd.Period(ctx.observation_end, freq="Q"), pd.Period(t.last, freq="Q")
+    quarters = {obs_q, obs_q - 1, obs_q - 2, data_q, data_q - 1}
+    log = ctx.dask.scorecard_log(sorted(quarters))
     card = (
         Scorecard.compute(transactions=log)
         if value is None
