@@ -81,12 +81,9 @@ def main_bench() -> None:
         b = pd.read_csv(root / "dk" / "headline.csv")
         x = pd.to_numeric(a["exact"], errors="coerce")
         y = pd.to_numeric(b["exact"], errors="coerce")
-        close = bool(
-            ((x - y).abs() <= 1e-12 * x.abs()).where(x.notna(), a["exact"] == b["exact"]).all()
-        )
-        print(
-            f"headline figures equal (to 1e-12 relative): {close and a['value'].equals(b['value'])}"
-        )
+        near = ((x - y).abs() <= 1e-12 * x.abs()).where(x.notna(), a["exact"] == b["exact"])
+        same = bool(near.all()) and a["value"].equals(b["value"])
+        print(f"headline figures equal (to 1e-12 relative): {same}")
     finally:
         if not args.keep:
             shutil.rmtree(root, ignore_errors=True)
