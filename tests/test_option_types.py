@@ -44,6 +44,8 @@ NOT_OPTIONS = frozenset(
     {
         ("period", "Scorecard.__init__"),  # the label of the period scored, e.g. "2024Q1"
         ("period", "Scorecard.compute"),
+        # the checker of a time unit takes any string: it is what turns one into an option
+        ("time_unit", "crmkit.timeunits.check_time_unit"),
     }
 )
 

@@ -14,6 +14,7 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from crmkit.timeunits import TimeUnit, elapsed
+from crmkit.transactions._prep import encode_ids
 
 __all__ = ["customer_periods", "period_sums", "table_from_sums", "whole_periods"]
 
@@ -39,7 +40,7 @@ def customer_periods(
     ``K`` periods (default: the most any customer has fully observed, at least 1);
     each customer's numbers depend on their own transactions only.
     """
-    codes, uniques = pd.factorize(ids, sort=True)
+    codes, uniques = encode_ids(ids, sort=True)
     first = pd.Series(ns).groupby(codes).min().to_numpy()
     k_tx = np.floor(elapsed(first[codes].view("M8[ns]"), ns.view("M8[ns]"), unit)).astype(np.int64)
     n_obs = whole_periods(first, end_ns, unit)  # whole periods observed per customer

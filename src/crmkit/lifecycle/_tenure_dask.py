@@ -17,7 +17,6 @@ import numpy as np
 import pandas as pd
 
 from crmkit.exceptions import InvalidValueError
-from crmkit.lifecycle._frames import check_dask_nan, day_end, to_timestamp, tz_of, wall_ns
 from crmkit.lifecycle._tenure_core import (
     customer_periods,
     period_sums,
@@ -25,6 +24,7 @@ from crmkit.lifecycle._tenure_core import (
     whole_periods,
 )
 from crmkit.timeunits import TimeUnit
+from crmkit.transactions._prep import check_dask_nan, day_end, tz_of, wall_ns, zoned_day
 
 __all__ = ["profit_by_tenure_dask", "verdict_sums"]
 
@@ -109,9 +109,9 @@ def profit_by_tenure_dask(
             tx[dtc].max(), nan_counts
         )
         check_dask_nan(nans, "raise")
-        end = to_timestamp(last, tz=tz, name="end")
+        end = zoned_day(last, tz, name="end")
     else:
-        end = to_timestamp(observation_end, tz=tz, name="observation_end")
+        end = zoned_day(observation_end, tz, name="observation_end")
         check_dask_nan(nan_counts.compute(), "raise")
         tx = tx[tx[dtc] < day_end(end)]
     scan = tx.map_partitions(_scan, dtc, meta=_SCAN).compute()

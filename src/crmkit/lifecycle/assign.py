@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-from crmkit._periods import DAY_NS
+from crmkit._engines import is_dask
 from crmkit._validation import (
     check_nan_policy,
     check_unique_index,
@@ -34,11 +34,30 @@ from crmkit._validation import (
     real_number,
     require_columns,
 )
-from crmkit.columns import CUSTOMER_ID, DATETIME, FREQUENCY, MONETARY, MONETARY_VALUE, RECENCY, T
+from crmkit.columns import (
+    CUSTOMER_ID,
+    DATETIME,
+    FIRST_PURCHASE,
+    FREQUENCY,
+    LAST_PURCHASE,
+    MONETARY,
+    MONETARY_VALUE,
+    RECENCY,
+    TOTAL_SPEND,
+    T,
+)
 from crmkit.exceptions import InvalidValueError
-from crmkit.lifecycle._frames import customer_features, prepare, to_timestamp, tz_of, wall_ns
 from crmkit.lifecycle.models import FUNNEL, StageModel
 from crmkit.timeunits import TimeUnit, add, check_time_unit
+from crmkit.timeunits._periods import DAY_NS
+from crmkit.transactions import rfm_summary
+from crmkit.transactions._prep import (
+    check_log,
+    day_end,
+    tz_of,
+    wall_ns,
+    zoned_day,
+)
 
 __all__ = ["AssignmentRules", "assign_stages", "assign_stages_from_summary"]
 
@@ -46,6 +65,11 @@ __all__ = ["AssignmentRules", "assign_stages", "assign_stages_from_summary"]
 def _positive_int(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
     if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
         raise InvalidValueError(f"{attribute.name}={value!r} must be a positive whole number.")
+
+
+def _time_unit(value: str) -> TimeUnit:
+    """attrs converter: a valid time unit (a named function, as mypy's attrs plugin needs)."""
+    return check_time_unit(value)
 
 
 @attrs.frozen(kw_only=True)
@@ -82,8 +106,8 @@ inactivity=12, inactivity_unit='M', purchase_unit='D')
     loyal_min_purchases: int = attrs.field(default=4, validator=_positive_int)
     high_value_quantile: float | None = attrs.field(default=0.8)
     inactivity: int | None = attrs.field(default=None)
-    inactivity_unit: TimeUnit = attrs.field(default="D", converter=check_time_unit)
-    purchase_unit: TimeUnit = attrs.field(default="D", converter=check_time_unit)
+    inactivity_unit: TimeUnit = attrs.field(default="D", converter=_time_unit)
+    purchase_unit: TimeUnit = attrs.field(default="D", converter=_time_unit)
 
     @repeat_min_purchases.validator
     def _check_repeat(self, attribute: attrs.Attribute[Any], value: int) -> None:
@@ -203,7 +227,7 @@ def prepare_stage_input(
         cols["monetary"] = monetary_col
     policy = "raise" if check_nan_policy(nan_policy) == "propagate" else nan_policy
     numeric = ("monetary",) if monetary_col is not None else ()
-    tx = prepare(transactions, cols, numeric=numeric, nan_policy=policy)
+    tx = check_log(transactions, cols, numeric=numeric, nan_policy=policy)
     return tx, rules, policy
 
 
@@ -297,7 +321,7 @@ def assign_stages(
         monetary_col=monetary_col,
         nan_policy=nan_policy,
     )
-    ts = to_timestamp(as_of, tz=tz_of(tx, datetime_col), name="as_of")
+    ts = zoned_day(as_of, tz_of(tx, datetime_col), name="as_of")
     feats = customer_features(
         tx,
         until=ts,
@@ -457,3 +481,84 @@ def assign_stages_from_summary(
         },
         index=summary.index,
     )
+
+
+def _no_features(tx: Any, customer_id_col: str, datetime_col: str) -> pd.DataFrame:
+    """The features of a log without rows: no customer, the columns' dtypes kept."""
+    meta = tx._meta if is_dask(tx) else tx
+    return pd.DataFrame(
+        {
+            "n_purchases": pd.Series([], dtype=np.int64),
+            TOTAL_SPEND: pd.Series([], dtype=np.float64),
+            FIRST_PURCHASE: pd.Series([], dtype=meta[datetime_col].dtype),
+            LAST_PURCHASE: pd.Series([], dtype=meta[datetime_col].dtype),
+        },
+        index=pd.Index(meta[customer_id_col].iloc[:0], name=customer_id_col),
+    )
+
+
+def customer_features(
+    tx: Any,
+    *,
+    until: pd.Timestamp | None,
+    customer_id_col: str,
+    datetime_col: str,
+    monetary_col: str | None,
+    purchase_unit: str,
+    nan_policy: str = "raise",
+) -> pd.DataFrame:
+    """One row per customer with a purchase on or before the day ``until`` (all when None).
+
+    ``until`` comes from :func:`~crmkit.transactions._prep.zoned_day`: every row of its
+    calendar day counts.
+
+    Columns (in order): ``n_purchases`` (distinct ``purchase_unit`` periods with a
+    purchase), ``total_spend``, ``first_purchase``, ``last_purchase``; index sorted.
+    ``tx`` must have passed :func:`~crmkit.transactions._prep.check_log`. The figures are
+    those of :func:`crmkit.rfm_summary` with ``totals=True`` (one pipeline):
+    ``n_purchases`` is its ``frequency`` counting the first period, every row counts
+    (``returns="keep"``) and rows after ``until`` are left out.
+    """
+    unit = check_time_unit(purchase_unit)
+    dask = is_dask(tx)
+    if until is not None:
+        # "not after" rather than "before": a missing date stays for the NaN check
+        tx = tx[~(tx[datetime_col] >= day_end(until))]
+    if not dask and len(tx) == 0:
+        return _no_features(tx, customer_id_col, datetime_col)
+    try:
+        result: Any = rfm_summary(  # a lazy dask frame for a dask log
+            tx,
+            customer_id_col,
+            datetime_col,
+            monetary_col,
+            observation_period_end=until,
+            time_unit=unit,
+            include_first_transaction=True,
+            totals=True,
+            nan_policy=nan_policy,
+            returns="keep",
+            after_observation_end="exclude",
+        )
+    except InvalidValueError:
+        # a dask log with no row up to ``until`` (counted only on this path: one pass)
+        if dask and until is not None and len(tx.index) == 0:
+            return _no_features(tx, customer_id_col, datetime_col)
+        raise
+    # the dask result is small (one row per customer): finished in pandas
+    summary: pd.DataFrame = result.compute().sort_index() if dask else result
+    dtype = (tx._meta if dask else tx)[datetime_col].dtype
+    out = pd.DataFrame(
+        {
+            "n_purchases": summary[FREQUENCY].astype(np.int64),
+            TOTAL_SPEND: (
+                summary[TOTAL_SPEND].astype(np.float64)
+                if monetary_col is not None
+                else pd.Series(0.0, index=summary.index)
+            ),
+            FIRST_PURCHASE: summary[FIRST_PURCHASE].astype(dtype),
+            LAST_PURCHASE: summary[LAST_PURCHASE].astype(dtype),
+        }
+    )
+    out.index.name = customer_id_col
+    return out

@@ -25,12 +25,13 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from crmkit._display import Display, Displayable, VerdictHtml, fmt_number, frame_rows
+from crmkit._engines import is_dask
 from crmkit._validation import check_in_range
 from crmkit.columns import CUSTOMER_ID, DATETIME, MONETARY
 from crmkit.exceptions import InvalidValueError
-from crmkit.lifecycle._frames import day_end, is_dask, prepare, to_timestamp, tz_of, wall_ns
 from crmkit.lifecycle._tenure_core import customer_periods, period_sums, table_from_sums
 from crmkit.timeunits import TimeUnit, check_time_unit, unit_name
+from crmkit.transactions._prep import check_log, day_end, tz_of, wall_ns, zoned_day
 
 __all__ = ["ProfitByTenure", "SecondYearVerdict", "profit_by_tenure"]
 
@@ -141,8 +142,8 @@ class ProfitByTenure(Displayable):
     def _no_second_period(self) -> InvalidValueError:
         return InvalidValueError(
             "no customer is observed for two whole "
-            f"{unit_name(self.tenure_unit)}; the second-period claim cannot be tested on "
-            "this data (use longer data or a shorter tenure_unit)."
+            f"{unit_name(check_time_unit(self.tenure_unit))}; the second-period claim cannot "
+            "be tested on this data (use longer data or a shorter tenure_unit)."
         )
 
     def _verdict_dask(self, prof: Any) -> SecondYearVerdict:
@@ -181,11 +182,7 @@ class ProfitByTenure(Displayable):
         if is_dask(prof):
             return self._verdict_dask(prof)
         if prof.shape[1] < 2 or not prof[1].notna().any():
-            raise InvalidValueError(
-                "no customer is observed for two whole "
-                f"{unit_name(self.tenure_unit)}; the second-period claim cannot be tested on "
-                "this data (use longer data or a shorter tenure_unit)."
-            )
+            raise self._no_second_period()
         both = prof.loc[prof[1].notna(), [0, 1]].to_numpy(dtype=np.float64)
         cum0, cum1 = both[:, 0], both[:, 0] + both[:, 1]
         c0, c1 = float(cum0.mean()), float(cum1.mean())
@@ -289,7 +286,7 @@ def profit_by_tenure(
     value_col = monetary_col if profit_col is None else profit_col
     factor = 1.0 if margin is None else check_in_range(margin, name="margin", low=0.0, high=1.0)
     cols = {"id": customer_id_col, "datetime": datetime_col, "value": value_col}
-    tx = prepare(transactions, cols, numeric=("value",))
+    tx = check_log(transactions, cols, numeric=("value",))
     if is_dask(tx):  # reduced on the cluster; customer_profit stays a dask frame
         from crmkit.lifecycle._tenure_dask import profit_by_tenure_dask
 
@@ -304,9 +301,9 @@ def profit_by_tenure(
             customer_profit=profit,
         )
     if observation_end is None:
-        end = to_timestamp(tx[datetime_col].max(), tz=tz_of(tx, datetime_col), name="end")
+        end = zoned_day(tx[datetime_col].max(), tz_of(tx, datetime_col), name="end")
     else:
-        end = to_timestamp(observation_end, tz=tz_of(tx, datetime_col), name="observation_end")
+        end = zoned_day(observation_end, tz_of(tx, datetime_col), name="observation_end")
         tx = tx[tx[datetime_col] < day_end(end)]
         if len(tx) == 0:
             raise InvalidValueError(f"no transactions on or before observation_end={end}.")

@@ -32,7 +32,6 @@ import attrs
 import numpy as np
 import pandas as pd
 
-from crmkit._occasions import REASONS
 from crmkit._validation import preview, require_columns
 from crmkit.exceptions import (
     FileReadError,
@@ -41,6 +40,7 @@ from crmkit.exceptions import (
     MissingDependencyError,
 )
 from crmkit.report.options import ReportOptions
+from crmkit.transactions._occasions import REASONS
 
 __all__ = ["DaskTables", "Totals", "cluster", "dask_tables", "input_files", "read_parquet_lines"]
 
@@ -336,7 +336,7 @@ def _prepared_with_sentinel(lines: pd.DataFrame, o: ReportOptions) -> Any:
 
 
 def _merged_quality(parts: list[_PartQuality], unit: str) -> Any:
-    from crmkit._occasions import DataQuality
+    from crmkit.transactions._occasions import DataQuality
 
     frames = [p.removed for p in parts if len(p.removed)]
     if frames:

@@ -19,8 +19,8 @@ import pandas as pd
 
 from crmkit import lifecycle, pareto
 from crmkit._display import Display, Displayable
+from crmkit._engines import is_dask
 from crmkit.exceptions import CrmkitWarning, InvalidValueError
-from crmkit.lifecycle._frames import is_dask
 from crmkit.metrics import Scorecard
 from crmkit.report._clv_section import (
     _clv,

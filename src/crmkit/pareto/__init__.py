@@ -23,7 +23,7 @@ customer or per product); a dask DataFrame is reduced on the cluster. Negative v
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeAlias
 
 import attrs
 import numpy as np
@@ -31,9 +31,10 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from crmkit._display import Display, Displayable, VerdictHtml, fmt_number
-from crmkit._pareto_input import NegativePolicy, unit_values
-from crmkit._validation import check_probability, check_whole, items_of
+from crmkit._validation import as_generator, check_probability, check_whole, items_of
 from crmkit.exceptions import InvalidValueError
+from crmkit.pareto import _input
+from crmkit.pareto._input import unit_values
 
 __all__ = [
     "Concentration",
@@ -46,6 +47,11 @@ __all__ = [
     "share_for",
     "top_share",
 ]
+
+
+NegativePolicy: TypeAlias = _input.NegativePolicy
+"""What to do with units whose value is negative (net returns, loss-making customers):
+``"raise"`` (the default), ``"clip"`` them to 0, ``"exclude"`` them or ``"keep"`` them."""
 
 
 @attrs.frozen(kw_only=True)
@@ -315,15 +321,7 @@ class Concentration(Displayable):
         lvl = check_probability(level, name="level")
         check_probability(p, name="p")
         n_resamples = check_whole(n_resamples, name="n_resamples", low=10, high=10**6)
-        if not (
-            rng is None
-            or isinstance(rng, np.random.Generator)
-            or (isinstance(rng, int | np.integer) and not isinstance(rng, bool) and rng >= 0)
-        ):
-            raise InvalidValueError(
-                f"rng={rng!r:.40} must be a numpy.random.Generator, a seed >= 0 or None."
-            )
-        gen = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
+        gen = as_generator(rng)
         stats = np.empty(n_resamples)
         for i in range(n_resamples):  # one vectorised sort per resample, not per unit
             sample = _from_values(self.values[gen.integers(0, self.n_units, self.n_units)])
