@@ -217,7 +217,7 @@ def _clean_arrays(
         return None
     if not bool((tx <= T).all()):
         return None
-    if float(np.max(np.where(x == 0.0, tx, 0.0))) > _TOL:
+    if bool(((x == 0.0) & (tx > _TOL)).any()):  # boolean passes: no float temporaries
         return None
     w = arrays[3] if weighted else np.ones(x.size)
     return SummaryArrays(frequency=x, recency=tx, T=T, weights=w, index=summary.index)
