@@ -27,11 +27,13 @@ from numpy.typing import NDArray
 
 from crmkit._compat import REMOVED_IN, renamed_keywords
 from crmkit._display import Display, Displayable, VerdictHtml, fmt_number, frame_rows
+from crmkit._engines import is_dask
 from crmkit._validation import check_in_range
 from crmkit.columns import CUSTOMER_ID, DATETIME, MONETARY
 from crmkit.exceptions import InvalidValueError
-from crmkit.timeunits import TimeUnit, check_time_unit, elapsed, unit_name
-from crmkit.transactions._prep import check_log, day_end, encode_ids, tz_of, wall_ns, zoned_day
+from crmkit.lifecycle._tenure_core import customer_periods, period_sums, table_from_sums
+from crmkit.timeunits import TimeUnit, check_time_unit, unit_name
+from crmkit.transactions._prep import check_log, day_end, tz_of, wall_ns, zoned_day
 
 __all__ = ["ProfitByTenure", "SecondYearVerdict", "profit_by_tenure"]
 
@@ -129,9 +131,10 @@ class ProfitByTenure(Displayable):
         (their total profit, net of acquisition costs in period 0), ``mean_profit`` (per
         customer), ``mean_profit_active`` (per active customer), ``cumulative_mean_profit``
         and ``share_profitable`` (cumulative profit > 0).
-    customer_profit : pandas.DataFrame
+    customer_profit : pandas.DataFrame or dask.dataframe.DataFrame
         Per customer (index) and period (columns ``0..K-1``): profit, NaN where the
-        period is not fully observed.
+        period is not fully observed. For a dask log a lazy dask frame, one row per
+        customer, partitioned by customer.
     """
 
     time_unit: TimeUnit
@@ -158,6 +161,37 @@ class ProfitByTenure(Displayable):
             [note],
         )
 
+    def _no_second_period(self) -> InvalidValueError:
+        return InvalidValueError(
+            "no customer is observed for two whole "
+            f"{unit_name(check_time_unit(self.time_unit))}; the second-period claim cannot "
+            "be tested on this data (use longer data or a shorter time_unit)."
+        )
+
+    def _verdict_dask(self, prof: Any) -> SecondYearVerdict:
+        from crmkit.lifecycle._tenure_dask import verdict_sums
+
+        if len(prof.columns) < 2:
+            raise self._no_second_period()
+        s = verdict_sums(prof)
+        n = float(s["n"])
+        if n == 0:
+            raise self._no_second_period()
+        c0, c1 = float(s["cum0"]) / n, float(s["cum1"]) / n
+        return SecondYearVerdict(
+            time_unit=self.time_unit,
+            acquisition_cost=self.acquisition_cost,
+            n_customers=int(n),
+            mean_profit_first=c0,
+            mean_profit_second=float(s["p1"]) / n,
+            cumulative_mean_first=c0,
+            cumulative_mean_second=c1,
+            share_profitable_first=float(s["first"]) / n,
+            share_profitable_only_second=float(s["only_second"]) / n,
+            share_not_profitable=float(s["never"]) / n,
+            holds=bool(c0 <= 0 < c1),
+        )
+
     def verdict(self) -> SecondYearVerdict:
         """Test the second-year claim on customers observed for two whole periods.
 
@@ -167,12 +201,10 @@ class ProfitByTenure(Displayable):
             If no customer is observed for two whole tenure periods.
         """
         prof = self.customer_profit
+        if is_dask(prof):
+            return self._verdict_dask(prof)
         if prof.shape[1] < 2 or not prof[1].notna().any():
-            raise InvalidValueError(
-                "no customer is observed for two whole "
-                f"{unit_name(check_time_unit(self.time_unit))}; the second-period claim cannot "
-                "be tested on this data (use longer data or a shorter time_unit)."
-            )
+            raise self._no_second_period()
         both = prof.loc[prof[1].notna(), [0, 1]].to_numpy(dtype=np.float64)
         cum0, cum1 = both[:, 0], both[:, 0] + both[:, 1]
         c0, c1 = float(cum0.mean()), float(cum1.mean())
@@ -208,8 +240,10 @@ def profit_by_tenure(
 
     Parameters
     ----------
-    transactions : pandas.DataFrame
-        One row per purchase (line).
+    transactions : pandas.DataFrame or dask.dataframe.DataFrame
+        One row per purchase (line). A dask frame is reduced on its cluster (rows moved
+        so that each customer's rows share a partition); ``.table`` is then computed
+        and ``.customer_profit`` stays a lazy dask frame.
     acquisition_cost : float
         Cost of acquiring one customer, >= 0, in the money unit of the data.
     margin : float, optional
@@ -276,6 +310,19 @@ def profit_by_tenure(
     factor = 1.0 if margin is None else check_in_range(margin, name="margin", low=0.0, high=1.0)
     cols = {"id": customer_id_col, "datetime": datetime_col, "value": value_col}
     tx = check_log(transactions, cols, numeric=("value",))
+    if is_dask(tx):  # reduced on the cluster; customer_profit stays a dask frame
+        from crmkit.lifecycle._tenure_dask import profit_by_tenure_dask
+
+        end, table, profit = profit_by_tenure_dask(
+            tx, cols=cols, factor=factor, cost=cost, unit=unit, observation_end=observation_end
+        )
+        return ProfitByTenure(
+            time_unit=unit,
+            acquisition_cost=cost,
+            observation_end=pd.Timestamp(end),
+            table=table,
+            customer_profit=profit,
+        )
     if observation_end is None:
         end = zoned_day(tx[datetime_col].max(), tz_of(tx, datetime_col), name="end")
     else:
@@ -283,28 +330,16 @@ def profit_by_tenure(
         tx = tx[tx[datetime_col] < day_end(end)]
         if len(tx) == 0:
             raise InvalidValueError(f"no transactions on or before observation_end={end}.")
-    codes, uniques = encode_ids(tx[customer_id_col], sort=True)
-    ns = wall_ns(tx[datetime_col])
-    first = pd.Series(ns).groupby(codes).min().to_numpy()
     end_ns = int(wall_ns(pd.Series([day_end(end)]))[0])  # the end date's whole day observed
-    k_tx = np.floor(elapsed(first[codes].view("M8[ns]"), ns.view("M8[ns]"), unit)).astype(np.int64)
-    n_obs = np.floor(elapsed(first.view("M8[ns]"), np.datetime64(end_ns, "ns"), unit))
-    n_obs = n_obs.astype(np.int64)  # whole periods observed per customer
-    K = max(int(n_obs.max()), 1)
-    n = len(uniques)
-    keep = k_tx < K
     profit_tx = tx[value_col].to_numpy(dtype=np.float64) * factor
-    cell = codes[keep] * K + k_tx[keep]
-    grid = np.asarray(np.bincount(cell, weights=profit_tx[keep], minlength=n * K), np.float64)
-    grid = grid.reshape(n, K)
-    active = np.bincount(codes[keep] * K + k_tx[keep], minlength=n * K).reshape(n, K) > 0
-    grid[:, 0] -= cost
-    observed = np.arange(K)[None, :] < n_obs[:, None]
+    uniques, grid, active, observed = customer_periods(
+        tx[customer_id_col], wall_ns(tx[datetime_col]), profit_tx, end_ns, unit, cost, None
+    )
     table = _period_table(grid, active, observed)
     profit = pd.DataFrame(
         np.where(observed, grid, np.nan),
         index=pd.Index(uniques, name=customer_id_col),
-        columns=pd.RangeIndex(K, name="k"),
+        columns=pd.RangeIndex(grid.shape[1], name="k"),
     )
     return ProfitByTenure(
         time_unit=unit,
@@ -318,29 +353,4 @@ def profit_by_tenure(
 def _period_table(
     grid: NDArray[np.float64], active: NDArray[np.bool_], observed: NDArray[np.bool_]
 ) -> pd.DataFrame:
-    K = grid.shape[1]
-    customers = observed.sum(axis=0)
-    act = (active & observed).sum(axis=0)
-    profit = np.where(observed, grid, 0.0).sum(axis=0)
-    profit_active = np.where(observed & active, grid, 0.0).sum(axis=0)
-    cum = np.cumsum(grid, axis=1)
-    cum_sum = np.where(observed, cum, 0.0).sum(axis=0)
-    pos = (observed & (cum > 0)).sum(axis=0)
-
-    def ratio(a: NDArray[Any], b: NDArray[Any]) -> NDArray[np.float64]:
-        out = np.full(K, np.nan)
-        np.divide(a, b, out=out, where=b > 0)
-        return out
-
-    return pd.DataFrame(
-        {
-            "customers": customers.astype(np.int64),
-            "active": act.astype(np.int64),
-            "profit": profit,
-            "mean_profit": ratio(profit, customers),
-            "mean_profit_active": ratio(profit_active, act),
-            "cumulative_mean_profit": ratio(cum_sum, customers),
-            "share_profitable": ratio(pos, customers),
-        },
-        index=pd.RangeIndex(K, name="k"),
-    )
+    return table_from_sums(period_sums(grid, active, observed))

@@ -93,6 +93,13 @@ class _Context:
     headline_exact: dict[str, object] = attrs.field(factory=dict)
     top_share: float = float("nan")
     figures: bool = True
+    totals: Any = None  # _dask_engine.Totals of the occasions inside the window
+    dask: Any = None  # _dask_engine.DaskTables on the dask engine, else None
+
+    @property
+    def log(self) -> Any:
+        """The occasions inside the window: ``tx``, or the dask frame on the dask engine."""
+        return self.tx if self.dask is None else self.dask.occasions
 
     @property
     def unit(self) -> str:
