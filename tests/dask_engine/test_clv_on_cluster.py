@@ -23,7 +23,7 @@ from .conftest import on_cluster
 
 pytestmark = pytest.mark.dask
 
-OPTIONS = {"monetary_value_col": "amount", "time_unit": "W", "period": "D"}
+OPTIONS = {"amount_col": "amount", "time_unit": "W", "period": "D"}
 
 
 @pytest.fixture(scope="module")

@@ -18,8 +18,8 @@ pytestmark = pytest.mark.dask
 @pytest.mark.parametrize(
     "options",
     [
-        {"acquisition_cost": 40.0, "margin": 0.3, "tenure_unit": "M"},
-        {"acquisition_cost": 10.0, "margin": 0.2, "tenure_unit": "Q",
+        {"acquisition_cost": 40.0, "margin": 0.3, "time_unit": "M"},
+        {"acquisition_cost": 10.0, "margin": 0.2, "time_unit": "Q",
          "observation_end": "2024-06-30"},
     ],
 )  # fmt: skip
@@ -28,8 +28,8 @@ def test_profit_by_tenure_equals_pandas(
 ) -> None:
     # the Parquet files hold log_frame's rows in order: the cluster sums each customer's
     # profits in the pandas order, so per-customer figures are equal bit for bit
-    lazy = profit_by_tenure(ddf, monetary_col="amount", **options)
-    frame = profit_by_tenure(log_frame, monetary_col="amount", **options)
+    lazy = profit_by_tenure(ddf, amount_col="amount", **options)
+    frame = profit_by_tenure(log_frame, amount_col="amount", **options)
     assert lazy.observation_end == frame.observation_end
     pd.testing.assert_frame_equal(lazy.table, frame.table, check_exact=False, rtol=1e-12)
     for col in ("customers", "active"):
@@ -45,7 +45,7 @@ def test_profit_by_tenure_equals_pandas(
 
 
 def test_profit_by_tenure_errors_as_on_pandas(ddf: Any, log_frame: pd.DataFrame) -> None:
-    kw = {"acquisition_cost": 10.0, "margin": 0.2, "monetary_col": "amount"}
+    kw = {"acquisition_cost": 10.0, "margin": 0.2, "amount_col": "amount"}
     with pytest.raises(InvalidValueError, match="no transactions on or before"):
         profit_by_tenure(ddf, observation_end="2020-01-01", **kw)
     holes = ddf.assign(amount=ddf["amount"].where(ddf["customer_id"] != 11, np.nan))

@@ -17,6 +17,7 @@ of observation (otherwise their profit in it is not yet known).
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import attrs
@@ -24,6 +25,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
+from crmkit._compat import REMOVED_IN, renamed_keywords
 from crmkit._display import Display, Displayable, VerdictHtml, fmt_number, frame_rows
 from crmkit._engines import is_dask
 from crmkit._validation import check_in_range
@@ -41,6 +43,15 @@ SECOND_YEAR_CLAIM = (
 )
 
 
+def _warn_renamed_field(obj: Any, old: str, new: str) -> None:
+    warnings.warn(
+        f"{type(obj).__name__}.{old} is deprecated and will stop working in crmkit "
+        f"{REMOVED_IN}; read .{new} instead.",
+        DeprecationWarning,
+        stacklevel=3,
+    )
+
+
 @attrs.frozen(kw_only=True)
 class SecondYearVerdict(VerdictHtml):
     """What the data says about the second-year profitability claim.
@@ -55,7 +66,7 @@ class SecondYearVerdict(VerdictHtml):
     ----------
     claim : str
         The claim tested.
-    tenure_unit : str
+    time_unit : {"D", "W", "M", "Q", "Y"}
         Unit of the tenure periods (``"Y"`` for the claim as stated).
     acquisition_cost : float
         Cost charged to every customer in period 0.
@@ -76,7 +87,7 @@ class SecondYearVerdict(VerdictHtml):
     """
 
     claim: str = SECOND_YEAR_CLAIM
-    tenure_unit: str
+    time_unit: TimeUnit
     acquisition_cost: float
     n_customers: int
     mean_profit_first: float
@@ -88,9 +99,15 @@ class SecondYearVerdict(VerdictHtml):
     share_not_profitable: float
     holds: bool
 
+    @property
+    def tenure_unit(self) -> TimeUnit:
+        """Deprecated name of :attr:`time_unit` (warns; removed in crmkit 0.3)."""
+        _warn_renamed_field(self, "tenure_unit", "time_unit")
+        return self.time_unit
+
     def measured(self) -> dict[str, float]:
         """The measured figures by name (for a claims table)."""
-        skip = {"claim", "tenure_unit", "holds"}
+        skip = {"claim", "time_unit", "holds"}
         return {
             f.name: getattr(self, f.name) for f in attrs.fields(type(self)) if f.name not in skip
         }
@@ -102,7 +119,7 @@ class ProfitByTenure(Displayable):
 
     Attributes
     ----------
-    tenure_unit : str
+    time_unit : {"D", "W", "M", "Q", "Y"}
         Unit of the tenure periods.
     acquisition_cost : float
         Cost charged in period 0.
@@ -120,19 +137,24 @@ class ProfitByTenure(Displayable):
         customer, partitioned by customer.
     """
 
-    tenure_unit: str
+    time_unit: TimeUnit
     acquisition_cost: float
     observation_end: pd.Timestamp
     table: pd.DataFrame
     customer_profit: pd.DataFrame
 
+    @property
+    def tenure_unit(self) -> TimeUnit:
+        """Deprecated name of :attr:`time_unit` (warns; removed in crmkit 0.3)."""
+        _warn_renamed_field(self, "tenure_unit", "time_unit")
+        return self.time_unit
+
     def _display(self) -> Display:
         cols = ["customers", "active", "mean_profit", "cumulative_mean_profit"]
         columns, rows, note = frame_rows(self.table[cols], max_rows=10)
-        columns[0] = f"tenure ({self.tenure_unit})"
+        columns[0] = f"tenure ({self.time_unit})"
         return Display(
-            f"Profit by tenure per {self.tenure_unit}, observed to "
-            f"{self.observation_end:%Y-%m-%d}",
+            f"Profit by tenure per {self.time_unit}, observed to {self.observation_end:%Y-%m-%d}",
             [f"acquisition cost {fmt_number(self.acquisition_cost)} in period 0"],
             columns,
             rows,
@@ -142,8 +164,8 @@ class ProfitByTenure(Displayable):
     def _no_second_period(self) -> InvalidValueError:
         return InvalidValueError(
             "no customer is observed for two whole "
-            f"{unit_name(check_time_unit(self.tenure_unit))}; the second-period claim cannot "
-            "be tested on this data (use longer data or a shorter tenure_unit)."
+            f"{unit_name(check_time_unit(self.time_unit))}; the second-period claim cannot "
+            "be tested on this data (use longer data or a shorter time_unit)."
         )
 
     def _verdict_dask(self, prof: Any) -> SecondYearVerdict:
@@ -157,7 +179,7 @@ class ProfitByTenure(Displayable):
             raise self._no_second_period()
         c0, c1 = float(s["cum0"]) / n, float(s["cum1"]) / n
         return SecondYearVerdict(
-            tenure_unit=self.tenure_unit,
+            time_unit=self.time_unit,
             acquisition_cost=self.acquisition_cost,
             n_customers=int(n),
             mean_profit_first=c0,
@@ -187,7 +209,7 @@ class ProfitByTenure(Displayable):
         cum0, cum1 = both[:, 0], both[:, 0] + both[:, 1]
         c0, c1 = float(cum0.mean()), float(cum1.mean())
         return SecondYearVerdict(
-            tenure_unit=self.tenure_unit,
+            time_unit=self.time_unit,
             acquisition_cost=self.acquisition_cost,
             n_customers=int(both.shape[0]),
             mean_profit_first=c0,
@@ -201,17 +223,18 @@ class ProfitByTenure(Displayable):
         )
 
 
+@renamed_keywords(tenure_unit="time_unit", monetary_col="amount_col")
 def profit_by_tenure(
     transactions: pd.DataFrame,
     *,
     acquisition_cost: float,
     margin: float | None = None,
     profit_col: str | None = None,
-    tenure_unit: str = "Y",
+    time_unit: TimeUnit = "Y",
     observation_end: Any = None,
     customer_id_col: str = CUSTOMER_ID,
     datetime_col: str = DATETIME,
-    monetary_col: str = MONETARY,
+    amount_col: str = MONETARY,
 ) -> ProfitByTenure:
     """Profit per tenure period (year by default) given an acquisition cost.
 
@@ -224,17 +247,17 @@ def profit_by_tenure(
     acquisition_cost : float
         Cost of acquiring one customer, >= 0, in the money unit of the data.
     margin : float, optional
-        Profit as a share of ``monetary_col`` (e.g. 0.3 for a 30 % gross margin).
+        Profit as a share of ``amount_col`` (e.g. 0.3 for a 30 % gross margin).
     profit_col : str, optional
         A column holding each transaction's profit; give exactly one of ``margin`` and
         ``profit_col``.
-    tenure_unit : {"D", "W", "M", "Q", "Y"}, default "Y"
+    time_unit : {"D", "W", "M", "Q", "Y"}, default "Y"
         Length of a tenure period (calendar-exact).
     observation_end : timestamp-like, optional
         Last calendar date observed (its whole day counts, a time of day is ignored);
         defaults to the date of the last transaction; later rows are ignored.
-    customer_id_col, datetime_col, monetary_col : str
-        Column names (``monetary_col`` is read only with ``margin``).
+    customer_id_col, datetime_col, amount_col : str
+        Column names (``amount_col`` is read only with ``margin``).
 
     Returns
     -------
@@ -277,13 +300,13 @@ def profit_by_tenure(
     True
     """
     cost = check_in_range(acquisition_cost, name="acquisition_cost", low=0.0)
-    unit: TimeUnit = check_time_unit(tenure_unit)
+    unit: TimeUnit = check_time_unit(time_unit)
     if (margin is None) == (profit_col is None):
         raise InvalidValueError(
-            "give exactly one of margin= (profit as a share of monetary_col) or "
+            "give exactly one of margin= (profit as a share of amount_col) or "
             "profit_col= (a per-transaction profit column)."
         )
-    value_col = monetary_col if profit_col is None else profit_col
+    value_col = amount_col if profit_col is None else profit_col
     factor = 1.0 if margin is None else check_in_range(margin, name="margin", low=0.0, high=1.0)
     cols = {"id": customer_id_col, "datetime": datetime_col, "value": value_col}
     tx = check_log(transactions, cols, numeric=("value",))
@@ -294,7 +317,7 @@ def profit_by_tenure(
             tx, cols=cols, factor=factor, cost=cost, unit=unit, observation_end=observation_end
         )
         return ProfitByTenure(
-            tenure_unit=unit,
+            time_unit=unit,
             acquisition_cost=cost,
             observation_end=pd.Timestamp(end),
             table=table,
@@ -319,7 +342,7 @@ def profit_by_tenure(
         columns=pd.RangeIndex(grid.shape[1], name="k"),
     )
     return ProfitByTenure(
-        tenure_unit=unit,
+        time_unit=unit,
         acquisition_cost=cost,
         observation_end=pd.Timestamp(end),
         table=table,

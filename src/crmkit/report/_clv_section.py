@@ -21,7 +21,7 @@ from crmkit.report._context import (
     _plot,
 )
 from crmkit.report.options import ReportOptions
-from crmkit.timeunits import convert_rate, unit_name
+from crmkit.timeunits import check_time_unit, convert_rate, unit_name
 from crmkit.transactions import calibration_and_holdout
 
 _MODEL_CLASSES = {"bgnbd": "BetaGeo", "mbgnbd": "ModifiedBetaGeo", "paretonbd": "ParetoNBD"}
@@ -49,12 +49,12 @@ def holdout_split(
     """calibration_and_holdout of occasions ``tx`` with purchases counted per occasion."""
     split = calibration_and_holdout(
         tx,
-        calibration_period_end=cal_end_day,
-        observation_period_end=obs_end,
-        monetary_value_col="monetary",
-        time_unit=unit,
+        calibration_end=cal_end_day,
+        observation_end=obs_end,
+        amount_col="monetary",
+        time_unit=check_time_unit(unit),
         period="D",
-        returns="keep",
+        non_positive="keep",
     )
     cal_end = cal_end_day + pd.Timedelta(days=1)
     cal_tx = tx.loc[tx["datetime"] < cal_end]
