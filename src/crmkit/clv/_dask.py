@@ -214,7 +214,7 @@ def clv_on_dask(
     Other models are scored partition by partition.
     """
     from crmkit._validation import check_in_range
-    from crmkit.clv._transaction import TransactionMixin
+    from crmkit.clv._transaction import TransactionModel
 
     meta = pd.Series([], index=summary._meta.index, name="clv", dtype=np.float64)
     # the arguments are checked at the call on dask's placeholder rows (a spend Series
@@ -224,7 +224,7 @@ def clv_on_dask(
     fn(model, 1.0 if isinstance(spend, pd.Series) else spend, sample, margin=margin, **kwargs)
     columns = list(summary._meta.columns)
     unique = _unique_ids(summary)
-    if not isinstance(model, TransactionMixin) or "n_periods" in columns:
+    if not isinstance(model, TransactionModel) or "n_periods" in columns:
         call = _Call(fn, (model, spend, summary), {"margin": margin, **kwargs}, 2)
         return summary.map_partitions(
             _after_check, unique, _score_partition, call, meta, meta=meta

@@ -32,30 +32,18 @@ from crmkit.clv._checks import (
     simulation_frame,
     simulation_times,
 )
-from crmkit.clv._compress import unique_pairs
 from crmkit.clv._dask import WEIGHT, distinct_rows, is_dask, scores_on_partitions
 from crmkit.clv._data import SummaryArrays, summary_arrays
 from crmkit.clv._persist import Persistable
 from crmkit.clv._special import wdot
 from crmkit.clv._transaction_fit import Objective, fit_transaction_model
-from crmkit.clv._warm import distinct_histories as _distinct_histories
 from crmkit.clv._warm import warm_fit
 from crmkit.exceptions import (
     InvalidValueError,
 )
 from crmkit.timeunits import TimeUnit
 
-__all__ = [
-    # re-exported for the family modules until they import from the new homes
-    "Objective",
-    "TransactionMixin",
-    "TransactionModel",
-    "_distinct_histories",
-    "check_horizon",
-    "fit_transaction_model",
-    "simulation_frame",
-    "unique_pairs",
-]
+__all__ = ["TransactionModel"]
 
 ModelT = TypeVar("ModelT")
 Arr = NDArray[np.float64]
@@ -585,7 +573,3 @@ class TransactionModel(Persistable, abc.ABC):
             index=pd.Index(np.arange(int(max_frequency) + 1), name="frequency"),
             name="expected_customers",
         )
-
-
-TransactionMixin = TransactionModel
-"""The former name of :class:`TransactionModel`, kept while the family modules move over."""
