@@ -217,7 +217,14 @@ def customer_lifetime_value(
             "progress": progress,
         }
         lazy: pd.Series = clv_on_dask(
-            customer_lifetime_value, transaction_model, spend, summary, margin, kwargs
+            customer_lifetime_value,
+            transaction_model,
+            spend,
+            summary,
+            margin,
+            kwargs,
+            by_history=isinstance(transaction_model, TransactionModel),
+            spend_per_customer=_spend_per_customer,
         )
         return lazy
     if not callable(getattr(transaction_model, "conditional_expected_purchases", None)):
