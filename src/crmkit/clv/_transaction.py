@@ -19,13 +19,12 @@ from numpy.typing import ArrayLike, NDArray
 
 from crmkit import columns as cols
 from crmkit._compat import horizon_keyword
-from crmkit._validation import NanPolicy, check_whole, real_array, require_columns
+from crmkit._validation import NanPolicy, as_generator, check_whole, real_array, require_columns
 from crmkit.clv._base import (
     FitResult,
     Progress,
 )
 from crmkit.clv._checks import (
-    check_generator,
     check_horizon,
     frame_result,
     scalar_or_array,
@@ -323,7 +322,7 @@ class TransactionModel(Persistable, abc.ABC):
         >>> list(sim.columns), len(sim)
         (['frequency', 'recency', 'T'], 5)
         """
-        generator = check_generator(rng)
+        generator = as_generator(rng, allow_none=False)
         TT = simulation_times(n_customers, T)
         x, tx = self._simulate_arrays(TT, generator)
         return simulation_frame(x, tx, TT, self.time_unit)
