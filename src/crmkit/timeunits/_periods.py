@@ -32,7 +32,6 @@ __all__ = [
     "DAY_STEPS",
     "MONTH_STEPS",
     "PERIOD_FREQ",
-    "PeriodFreq",
     "TimeUnit",
     "calendar_labels",
     "calendar_ordinals",
@@ -48,9 +47,6 @@ __all__ = [
 
 TimeUnit: TypeAlias = Literal["D", "W", "M", "Q", "Y"]
 """A time unit: days, weeks, calendar months, calendar quarters or calendar years."""
-
-PeriodFreq: TypeAlias = Literal["M", "Q", "Y"]
-"""A calendar period of reports: months, quarters or years."""
 
 DAY_NS: Final = 86_400 * 10**9
 """Nanoseconds in a day."""
