@@ -467,7 +467,8 @@ class TransactionModel(Persistable, abc.ABC):
         data = self._arrays(
             summary, frequency_col=frequency_col, recency_col=recency_col, T_col=T_col
         )
-        values = np.maximum(self._conditional_rows(*self._grid(tt, data)), 0.0)
+        values = np.asarray(self._conditional_rows(*self._grid(tt, data)), dtype=np.float64)
+        values = np.maximum(values, 0.0, out=values if values.base is None else None)
         return frame_result(values, tt, data.index, "conditional_expected_purchases")
 
     @horizon_keyword
@@ -500,8 +501,12 @@ class TransactionModel(Persistable, abc.ABC):
             summary, frequency_col=frequency_col, recency_col=recency_col, T_col=T_col
         )
         tg, x, tx, T = self._grid(tt, data)
-        values = self._p_alive_rows(x, tx, T) * self._alive_survival(tg, x, tx, T)
-        return frame_result(np.clip(values, 0.0, 1.0), tt, data.index, "probability_alive")
+        if tt.ndim == 0 and float(tt) == 0.0:  # alive now: the survival factor is 1
+            values = np.asarray(self._p_alive_rows(x, tx, T), dtype=np.float64)
+        else:
+            values = self._p_alive_rows(x, tx, T) * self._alive_survival(tg, x, tx, T)
+        values = np.clip(values, 0.0, 1.0, out=values if values.base is None else None)
+        return frame_result(values, tt, data.index, "probability_alive")
 
     @horizon_keyword
     @scores_on_partitions
