@@ -24,11 +24,12 @@ and the Bernstein ellipse with foci :math:`u_0, u_1` and semi-major axis
 for every :math:`p, s \\in [0, 1]`, so :math:`|Q(u)| = |u|\\, |m \\int_0^1 E[(1 + p u
 s)^{-m-1}] ds| \\le e\\, m\\, (u_1 + \\delta) = M` inside it and the interpolation error
 is at most :math:`4 M \\rho^{-N} / (\\rho - 1)`. Relative to :math:`Q(u_0)`, the smallest
-value on the piece (*Q* increases), this plus a bound on the rounding of the conversion
-to a local power basis and of Horner's rule (:math:`(3N + 4)\\,\\mathrm{eps}\\sum_j |c_j|
-\\lVert T_j \\rVert_1` for Chebyshev coefficients :math:`c_j` and the sums
-:math:`\\lVert T_j \\rVert_1` of the absolute power-basis coefficients of
-:math:`T_j`) must be below :data:`TOL`; a count with any piece that fails, or with too
+value on the piece (*Q* increases), this plus a bound on the rounding of the Chebyshev
+coefficients :math:`c_j` from the node values, of their conversion to powers of
+:math:`\\sigma = (v - v_0) / h \\in [0, 2]` (*h* the half-width) and of Horner's rule
+(:math:`(3N + 4)\\,\\mathrm{eps}\\sum_j |c_j| \\sum_k |t_{jk}| 2^k` for the power
+coefficients :math:`t_{jk}` of :math:`T_j(\\sigma - 1)`) must be below :data:`TOL`; a
+count with any piece that fails, or with too
 few customers to pay for its pieces, is left to the caller's direct path (the
 quadrature of every entry). The node values carry the quadrature's own error, passed
 on multiplied by at most the Lebesgue constant :math:`1 + (2/\\pi)\\log(N + 1) < 2.3`.
@@ -37,8 +38,9 @@ Cost: per entry about forty vectorised array operations (no loop whose length de
 on the parameters); per count at most about :math:`4 \\log(v_{max} / v_{min}) /
 \\epsilon_x + 1` pieces of :data:`DEGREE` + 1 quadratures each, built only when these
 quadratures are at most the count's customers / ``_PAY``. Within a piece the local
-variable :math:`d = v - v_{mid}` is exact (Sterbenz: both in one binade or adjacent), and
-every *v* lies in its piece by construction (the bits of the double select it).
+variable :math:`d = v - v_0` (:math:`v_0`: *v* with the bits below ``sh`` cleared, the
+piece's left end) is exact (Sterbenz: :math:`v_0 \\le v < 2 v_0`), and every *v* lies in
+its piece by construction (the bits of the double select it).
 
 References
 ----------
@@ -54,6 +56,7 @@ from __future__ import annotations
 
 import numpy as np
 from numpy.polynomial import chebyshev as npcheb
+from numpy.polynomial import polynomial as npoly
 from numpy.typing import NDArray
 
 from crmkit.clv._hyp_bg import _cheb_matrix, beta_expectations
@@ -70,17 +73,24 @@ TOL = 1e-13
 """Proven bound on interpolation plus rounding error, relative to the value."""
 
 _WIDTH = 0.027  # relative piece width times (m + 2): rho >= 4 / 0.027 ~ 150
-_PAY = 2  # a count's pieces are built if (DEGREE + 1) * pieces * _PAY <= its customers
+_PAY = 1  # a count's pieces are built if (DEGREE + 1) * pieces * _PAY <= its customers
 _MAX_COUNT = 4096  # larger purchase counts: the caller's direct path
 _BLOCK = 1 << 15
 _EPS = float(np.finfo(np.float64).eps)
 _CHEB = _cheb_matrix(DEGREE)
 _CHEB_X = np.cos(np.pi * np.arange(DEGREE + 1) / DEGREE)  # from +1 down to -1
-# power-basis coefficients of T_0 .. T_N (rows) and their absolute sums
+# power-basis coefficients of T_0(sigma - 1) .. T_N(sigma - 1) (rows; sigma in [0, 2] is the
+# local variable measured from the piece's left end) and their sums |coefficient| 2^k
+_SHIFT = npoly.Polynomial([-1.0, 1.0])
 _TO_POWER = np.array(
-    [np.pad(npcheb.cheb2poly(np.eye(DEGREE + 1)[j]), (0, DEGREE - j)) for j in range(DEGREE + 1)]
+    [
+        np.pad(
+            npoly.Polynomial(npcheb.cheb2poly(np.eye(DEGREE + 1)[j]))(_SHIFT).coef, (0, DEGREE - j)
+        )
+        for j in range(DEGREE + 1)
+    ]
 )
-_T_NORM1 = np.abs(_TO_POWER).sum(axis=1)
+_T_NORM1 = np.abs(_TO_POWER) @ (2.0 ** np.arange(DEGREE + 1))
 
 
 def alive_q_one_horizon(
@@ -127,28 +137,30 @@ def alive_q_one_horizon(
     n_groups = counts.size
     v_lo = 1.0 / (float(T.max()) + alpha)
     v_hi = 1.0 / (float(T.min()) + alpha)
-    sh, off, tables, use = _tables(r, alpha, a, b, shift, t, counts, v_lo, v_hi)
+    packed, coefs, use = _tables(r, alpha, a, b, shift, t, counts, v_lo, v_hi)
     lg = np.arange(n_groups, dtype=np.float64) + shift
     with np.errstate(divide="ignore"):
         c_x = np.where(lg > 0, np.log(a) - np.log(np.where(lg > 0, b + lg - 1.0, 1.0)), -np.inf)
-    vmid, coefs = tables[0], tables[1:]
-    buf = np.empty((4, min(n, _BLOCK)))
-    ibuf = np.empty((2, min(n, _BLOCK)), dtype=np.int64)
+    buf = np.empty((3, min(n, _BLOCK)))
+    ibuf = np.empty((3, min(n, _BLOCK)), dtype=np.int64)
     for start in range(0, n, _BLOCK):
         sl = slice(start, start + _BLOCK)
         g = xi[sl]
         k = g.size
-        w, v, acc, tmp = (row[:k] for row in buf)
-        pid, itmp = (row[:k] for row in ibuf)
+        w, v, acc = (row[:k] for row in buf)
+        pid, sh, itmp = (row[:k] for row in ibuf)
         np.add(T[sl], alpha, out=w)
         np.divide(1.0, w, out=v)
-        # piece: leading bits of v, shifted per count, plus the count's first piece
-        np.take(sh, g, out=itmp, mode="wrap")
-        np.right_shift(v.view(np.int64), itmp, out=pid)
-        np.take(off, g, out=itmp, mode="wrap")
+        # piece: the leading bits of v, shifted per count, plus the count's piece offset;
+        # the piece's left end v0 is v with the bits below the shift cleared
+        np.take(packed, g, out=itmp, mode="wrap")
+        np.bitwise_and(itmp, 63, out=sh)
+        np.right_shift(v.view(np.int64), sh, out=pid)
+        np.left_shift(pid, sh, out=sh)
+        np.subtract(v, sh.view(np.float64), out=v)  # d = v - v0, exact (one binade)
+        itmp >>= 6
         pid += itmp
-        np.take(vmid, pid, out=tmp, mode="wrap")
-        np.subtract(v, tmp, out=v)  # local variable d = v - midpoint (exact: same octave)
+        tmp = sh.view(np.float64)  # (buffer reused)
         np.take(coefs[DEGREE], pid, out=acc, mode="wrap")
         for deg in range(DEGREE - 1, -1, -1):
             acc *= v
@@ -162,6 +174,8 @@ def alive_q_one_horizon(
         w *= tmp
         np.take(c_x, g, out=tmp, mode="wrap")
         w += tmp
+        # exact: 1 + exp(w) is 1 for w < -700; keeps exp off its slow path for -inf
+        np.maximum(w, -700.0, out=w)
         with np.errstate(over="ignore"):
             np.exp(w, out=w)
         w += 1.0
@@ -181,9 +195,10 @@ def _tables(
     counts: NDArray[np.intp],
     v_lo: float,
     v_hi: float,
-) -> tuple[NDArray[np.int64], NDArray[np.int64], Arr, NDArray[np.bool_]]:
-    """Per count: the bit shift, the piece offset; per piece: midpoint and local power
-    coefficients (rows 1..DEGREE + 1), with one last all-zero piece for counts left over.
+) -> tuple[NDArray[np.int64], Arr, NDArray[np.bool_]]:
+    """Per count: piece offset * 64 + bit shift; per piece: the power coefficients in
+    ``v - v0`` (rows 0..DEGREE), with one last all-zero piece for counts left over; and
+    the mask of the counts interpolated.
     """
     n_groups = counts.size
     m_g = r + np.arange(n_groups, dtype=np.float64)
@@ -199,9 +214,8 @@ def _tables(
     use = (counts > 0) & ((DEGREE + 1) * n_pieces * _PAY <= counts) & (t > 0.0) & (v_lo > 0.0)
     n_used = np.where(use, n_pieces, 0)
     total = int(n_used.sum())
-    tables = np.zeros((DEGREE + 2, 1))
     if total == 0:
-        return np.full(n_groups, 63, np.int64), np.zeros(n_groups, np.int64), tables, use
+        return np.full(n_groups, 63, np.int64), np.zeros((DEGREE + 1, 1)), use
     pg = np.repeat(np.arange(n_groups), n_used)
     first = np.concatenate([[0], np.cumsum(n_used)[:-1]]).astype(np.int64)
     j = np.arange(total, dtype=np.int64) - first[pg] + j_lo[pg]
@@ -235,7 +249,10 @@ def _tables(
             4.0 * np.e * mg * (u1 + delta) * rho ** (-float(DEGREE)) / (rho - 1.0),
             0.0,
         )
-        rounding = (3 * DEGREE + 4) * _EPS * (np.abs(cheb) @ _T_NORM1)
+        # rounding: the coefficients from the node values, the conversion to powers of
+        # v - v0 and Horner's rule (|v - v0| <= 2 hw)
+        from_nodes = (DEGREE + 1) * _EPS * (np.abs(qn) @ np.abs(_CHEB).T).sum(axis=1)
+        rounding = from_nodes + (3 * DEGREE + 4) * _EPS * (np.abs(cheb) @ _T_NORM1)
         err = (interp + rounding) / qn[:, -1]
     ok = (qn[:, -1] > 0.0) & (err <= TOL) & np.all(np.isfinite(cheb), axis=1)
     # a count is interpolated only if every one of its pieces passed
@@ -244,12 +261,11 @@ def _tables(
     n_used = np.where(use, n_pieces, 0)
     total = int(n_used.sum())
     first = np.concatenate([[0], np.cumsum(n_used)[:-1]]).astype(np.int64)
-    tables = np.zeros((DEGREE + 2, total + 1))
-    power = cheb[keep] @ _TO_POWER  # coefficients of s^k
+    coefs = np.zeros((DEGREE + 1, total + 1))  # the last piece is zero (counts left over)
+    power = cheb[keep] @ _TO_POWER  # coefficients of sigma^k, sigma = (v - v0) / hw
     scale = 1.0 / hw[keep]
     for k in range(DEGREE + 1):
-        tables[k + 1, :total] = power[:, k] * scale**k  # coefficients of d^k, d = v - mid
-    tables[0, :total] = mid[keep]
+        coefs[k, :total] = power[:, k] * scale**k  # of (v - v0)^k
     off = np.where(use, first - j_lo, total).astype(np.int64)
     sh_out = np.where(use, sh, 63).astype(np.int64)  # bits >> 63 = 0: the zero piece
-    return sh_out, off, tables, use
+    return off * 64 + sh_out, coefs, use

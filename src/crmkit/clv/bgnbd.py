@@ -97,14 +97,25 @@ def _p_alive_blocks(
         np.log1p(lo, out=lo)
         np.add(xs, r, out=tmp)
         lo *= tmp
-        # + log a - log(b + x + s - 1), -inf where x + s = 0
-        np.add(xs, shift - 1.0, out=tmp)  # whole numbers: exact, then one rounding
-        tmp += b
-        if shift == 0:
-            tmp[xs == 0.0] = np.inf
-        np.log(tmp, out=tmp)
-        lo -= tmp
+        # + log a - log(b + x + s - 1); at x + s = 0 (no dropout chance yet) odds 0
+        if shift == 0:  # BG/NBD: log(max(x, 1) - 1 + b) is finite, and x = 0 gets -1e300
+            np.maximum(xs, 1.0, out=tmp)
+            tmp -= 1.0  # whole numbers: exact, then one rounding
+            tmp += b
+            np.log(tmp, out=tmp)
+            lo -= tmp
+            np.minimum(xs, 1.0, out=tmp)
+            tmp -= 1.0
+            tmp *= 1e300
+            lo += tmp
+        else:
+            np.add(xs, b, out=tmp)
+            np.log(tmp, out=tmp)
+            lo -= tmp
         lo += log_a
+        # exp(-700) < 1e-304: 1 + exp(lo) rounds to 1 below -700, so clipping there is
+        # exact, and it keeps exp away from the slow path of -inf and underflow
+        np.maximum(lo, -700.0, out=lo)
         with np.errstate(over="ignore"):
             np.exp(lo, out=lo)
         lo += 1.0
@@ -210,8 +221,9 @@ class BetaGeoMaths(TransactionMixin):
         one_d = np.ndim(x) == 1 and np.shape(T) == np.shape(tx) == np.shape(x)
         if np.ndim(t) == 0 and one_d and x.size > 4096:
             # one horizon, many customers: Q interpolated per purchase count
-            if float(t) > 0.0 and unique_pairs(x, T) is None:
-                # all-distinct (x, T): fused piecewise polynomials, the rest directly
+            if float(t) > 0.0:
+                # fused piecewise polynomials per purchase count (cheaper than grouping
+                # distinct (x, T) pairs even when there are few); the rest directly
                 r, alpha, a, b = self.r, self.alpha, self.a, self.b
                 out, rest = alive_q_one_horizon(r, alpha, a, b, self._shift, float(t), x, tx, T)
                 if rest.size:
@@ -257,6 +269,7 @@ class BetaGeoMaths(TransactionMixin):
             xr = xr + r
             lo *= xr
             lo += c_x[groups[rows]]
+            np.maximum(lo, -700.0, out=lo)  # exact (1 + e^-700 = 1); avoids exp(-inf)
             with np.errstate(over="ignore"):
                 np.exp(lo, out=lo)
             lo += 1.0
