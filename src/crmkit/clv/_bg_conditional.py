@@ -76,6 +76,7 @@ _WIDTH = 0.027  # relative piece width times (m + 2): rho >= 4 / 0.027 ~ 150
 _PAY = 1  # a count's pieces are built if (DEGREE + 1) * pieces * _PAY <= its customers
 _MAX_COUNT = 4096  # larger purchase counts: the caller's direct path
 _BLOCK = 1 << 15
+_SAMPLE = 8
 _EPS = float(np.finfo(np.float64).eps)
 _CHEB = _cheb_matrix(DEGREE)
 _CHEB_X = np.cos(np.pi * np.arange(DEGREE + 1) / DEGREE)  # from +1 down to -1
@@ -113,9 +114,10 @@ def alive_q_one_horizon(
     Returns
     -------
     tuple
-        The values (zero at the rows left over) and the indices of the rows whose
-        purchase count was not interpolated (see the module docstring); the caller
-        computes those directly.
+        The values (zero at the rows left over) and the indices of the rows left to the
+        caller: those whose purchase count was not interpolated (see the module
+        docstring) and any whose value underflowed to 0. The caller computes them
+        directly.
 
     Examples
     --------
@@ -129,11 +131,12 @@ def alive_q_one_horizon(
     """
     n = x.size
     out = np.empty(n)
-    xi = x.astype(np.intp)
-    top = int(xi.max())
+    top = int(x.max())
     if top > _MAX_COUNT:
         return np.zeros(n), np.arange(n, dtype=np.intp)
-    counts = np.bincount(xi, minlength=top + 1)
+    # customers per count, estimated from every _SAMPLE-th row: the estimate only decides
+    # which counts are worth their pieces (the others are left to the caller)
+    counts = np.bincount(x[::_SAMPLE].astype(np.intp), minlength=top + 1) * _SAMPLE
     n_groups = counts.size
     v_lo = 1.0 / (float(T.max()) + alpha)
     v_hi = 1.0 / (float(T.min()) + alpha)
@@ -142,13 +145,13 @@ def alive_q_one_horizon(
     with np.errstate(divide="ignore"):
         c_x = np.where(lg > 0, np.log(a) - np.log(np.where(lg > 0, b + lg - 1.0, 1.0)), -np.inf)
     buf = np.empty((3, min(n, _BLOCK)))
-    ibuf = np.empty((3, min(n, _BLOCK)), dtype=np.int64)
+    ibuf = np.empty((4, min(n, _BLOCK)), dtype=np.int64)
     for start in range(0, n, _BLOCK):
         sl = slice(start, start + _BLOCK)
-        g = xi[sl]
-        k = g.size
+        k = min(_BLOCK, n - start)
         w, v, acc = (row[:k] for row in buf)
-        pid, sh, itmp = (row[:k] for row in ibuf)
+        pid, sh, itmp, g = (row[:k] for row in ibuf)
+        np.copyto(g, x[sl], casting="unsafe")  # the count as a table index
         np.add(T[sl], alpha, out=w)
         np.divide(1.0, w, out=v)
         # piece: the leading bits of v, shifted per count, plus the count's piece offset;
@@ -180,9 +183,11 @@ def alive_q_one_horizon(
             np.exp(w, out=w)
         w += 1.0
         np.divide(acc, w, out=out[sl])
-    rest = np.flatnonzero(~use[xi]) if not use[counts > 0].all() else np.empty(0, np.intp)
-    out[rest] = 0.0
-    return out, rest
+    if use.all():
+        return out, np.empty(0, np.intp)
+    # counts without pieces met the all-zero piece; a zero is otherwise only an underflow
+    # of P(alive), which the caller's direct path gives again
+    return out, np.flatnonzero(out == 0.0)
 
 
 def _tables(
