@@ -61,6 +61,15 @@ ModelT = TypeVar("ModelT")
 Arr = NDArray[np.float64]
 
 
+def _scratch(values: Arr, data: SummaryArrays) -> Arr | None:
+    """``values`` if a prediction may be finished in place (an array of its own, not the
+    summary's columns), else None (numpy then allocates the result)."""
+    owned = values.base is None and values.flags.writeable
+    for col in (data.frequency, data.recency, data.T):
+        owned = owned and not np.may_share_memory(values, col)
+    return values if owned else None
+
+
 class TransactionModel(Persistable, abc.ABC):
     """The abstract base of a continuous-time purchase-count model.
 
@@ -468,7 +477,7 @@ class TransactionModel(Persistable, abc.ABC):
             summary, frequency_col=frequency_col, recency_col=recency_col, T_col=T_col
         )
         values = np.asarray(self._conditional_rows(*self._grid(tt, data)), dtype=np.float64)
-        values = np.maximum(values, 0.0, out=values if values.base is None else None)
+        values = np.maximum(values, 0.0, out=_scratch(values, data))
         return frame_result(values, tt, data.index, "conditional_expected_purchases")
 
     @horizon_keyword
@@ -505,7 +514,7 @@ class TransactionModel(Persistable, abc.ABC):
             values = np.asarray(self._p_alive_rows(x, tx, T), dtype=np.float64)
         else:
             values = self._p_alive_rows(x, tx, T) * self._alive_survival(tg, x, tx, T)
-        values = np.clip(values, 0.0, 1.0, out=values if values.base is None else None)
+        values = np.clip(values, 0.0, 1.0, out=_scratch(values, data))
         return frame_result(values, tt, data.index, "probability_alive")
 
     @horizon_keyword
