@@ -248,3 +248,17 @@ def test_recency_without_purchase_late_in_a_large_summary() -> None:
     with pytest.raises(InvariantError, match="frequency 0 but recency > 0") as info:
         ModifiedBetaGeo(r=0.243, alpha=4.414, a=0.793, b=2.426).probability_alive(summary)
     assert str(row) in str(info.value)
+
+
+@pytest.mark.parametrize("cls", [BetaGeo, ModifiedBetaGeo])
+def test_daily_summaries_match_the_grouped_pairs_path(cls: type[BetaGeo]) -> None:
+    """Compressible data (T, t_x in whole days) also take the fused path: same numbers
+    as the per-distinct-(x, T) computation."""
+    model = cls(r=0.243, alpha=4.414, a=0.793, b=2.426)
+    rng = np.random.default_rng(13)
+    x, tx, T = _distinct(rng, 100_000, [0.0, 1.0, 2.0, 5.0, 9.0], 27.0, 39.0)
+    T = np.round(T * 7.0) / 7.0
+    tx = np.minimum(np.round(tx * 7.0) / 7.0, T)
+    fused = model._conditional_rows(np.float64(39.0), x, tx, T)
+    grouped = model._alive_q_sum(np.array([39.0]), np.ones(1), x, tx, T)
+    np.testing.assert_allclose(fused, grouped, rtol=1e-10, atol=1e-300)

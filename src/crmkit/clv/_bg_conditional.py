@@ -1,4 +1,4 @@
-"""One-horizon BG/NBD and MBG/NBD conditional expectations for many distinct customers.
+"""One-horizon BG/NBD and MBG/NBD conditional expectations for many customers at once.
 
 Fader, Hardie & Lee (2005, eq. 10) give the expected purchases in :math:`(T, T + t]` as
 :math:`P(\\text{alive})\\, Q(t v)` with :math:`v = 1 / (\\alpha + T)` and *Q* of
@@ -14,7 +14,7 @@ binary representation of the double *v* changes in its leading bits: a piece hol
 entry is ``(bits(v) >> sh) + offset`` (no logarithm, no search), and a piece's relative
 width is at most :math:`2^{sh - 52}`, chosen below :math:`\\epsilon_x = c\\,(1 + u_{max}) /
 (u_{max} (m + 2))` (:math:`u_{max} = t v_{max}`), which keeps the ellipse parameter
-:math:`\\rho` of the bound below at about :math:`4 / c` or more.
+:math:`\\rho` of the bound (next paragraph) at about :math:`4 / c` or more.
 
 **Error bound.** On a piece :math:`[v_0, v_1]` the interpolant of degree
 :data:`DEGREE` at Chebyshev points of the second kind is compared with the bound of
@@ -29,15 +29,16 @@ coefficients :math:`c_j` from the node values, of their conversion to powers of
 :math:`\\sigma = (v - v_0) / h \\in [0, 2]` (*h* the half-width) and of Horner's rule
 (:math:`(3N + 4)\\,\\mathrm{eps}\\sum_j |c_j| \\sum_k |t_{jk}| 2^k` for the power
 coefficients :math:`t_{jk}` of :math:`T_j(\\sigma - 1)`) must be below :data:`TOL`; a
-count with any piece that fails, or with too
-few customers to pay for its pieces, is left to the caller's direct path (the
-quadrature of every entry). The node values carry the quadrature's own error, passed
-on multiplied by at most the Lebesgue constant :math:`1 + (2/\\pi)\\log(N + 1) < 2.3`.
+count with any piece that fails, with too few customers to pay for its pieces or above
+4,096 is left to the caller's direct path (the quadrature of every entry). The node
+values carry the quadrature's own error, passed on multiplied by at most the Lebesgue
+constant :math:`1 + (2/\\pi)\\log(N + 1) < 2.3`.
 
 Cost: per entry about forty vectorised array operations (no loop whose length depends
 on the parameters); per count at most about :math:`4 \\log(v_{max} / v_{min}) /
 \\epsilon_x + 1` pieces of :data:`DEGREE` + 1 quadratures each, built only when these
-quadratures are at most the count's customers / ``_PAY``. Within a piece the local
+quadratures are at most the count's customers (estimated from every 8th row; the
+estimate decides only which path a count takes). Within a piece the local
 variable :math:`d = v - v_0` (:math:`v_0`: *v* with the bits below ``sh`` cleared, the
 piece's left end) is exact (Sterbenz: :math:`v_0 \\le v < 2 v_0`), and every *v* lies in
 its piece by construction (the bits of the double select it).
