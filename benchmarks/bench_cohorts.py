@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 
 from crmkit.lifecycle import SOWALSKIE, AssignmentRules, assign_stages, cohort_retention
-from crmkit.lifecycle._frames import dense_codes
+from crmkit.transactions._prep import encode_ids
 
 
 def make_log(n_rows: int, n_customers: int, seed: int = 0) -> pd.DataFrame:
@@ -78,7 +78,7 @@ def naive_features(tx: pd.DataFrame, as_of: str) -> pd.DataFrame:
 
 
 def floor(tx: pd.DataFrame) -> None:
-    codes, uniq = dense_codes(tx["customer_id"])  # the fastest id -> 0..n-1 mapping we have
+    codes, uniq = encode_ids(tx["customer_id"])  # the fastest id -> 0..n-1 mapping we have
     np.bincount(codes, weights=tx["monetary"].to_numpy(), minlength=len(uniq))
 
 

@@ -3,14 +3,12 @@
 The import-time budget itself (at most 0.15 s over ``import pandas``) is measured in
 ``benchmarks/bench_import.py``, not asserted here: timings are noisy. These tests check
 the mechanism: what a bare import loads, that every public name still resolves and is
-listed by ``dir()``, and that type checkers still see the lazily loaded names.
+listed by ``dir()``. What type checkers see is checked in ``tests/test_static_types.py``.
 """
 
 from __future__ import annotations
 
 import json
-import os
-import re
 import subprocess
 import sys
 from pathlib import Path
@@ -74,50 +72,3 @@ def test_shortcuts_are_the_subpackage_objects() -> None:
 def test_unknown_attribute_raises_attribute_error() -> None:
     with pytest.raises(AttributeError, match="no attribute 'no_such_thing'"):
         _ = crmkit.no_such_thing  # type: ignore[attr-defined]
-
-
-@pytest.mark.slow  # one mypy run over crmkit's types: about 10-30 s
-def test_type_checkers_see_the_lazy_names(tmp_path: Path) -> None:
-    pytest.importorskip("mypy")
-    target = ROOT / "tests" / "typing" / "lazy_top_level.py"
-    lines = target.read_text(encoding="utf-8").splitlines()
-    run = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "mypy",
-            "--config-file",
-            str(ROOT / "pyproject.toml"),
-            "--cache-dir",
-            str(tmp_path / "mypy-cache"),
-            "--no-error-summary",
-            "--hide-error-context",
-            "--show-error-codes",
-            str(target),
-        ],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        env={**os.environ, "MYPYPATH": str(ROOT / "src")},
-        timeout=300,
-    )
-    errors = {int(m.group(1)) for m in re.finditer(r"^[^:]+:(\d+): error:", run.stdout, re.M)}
-    mark = re.compile(r"\S.*#\s*E:\s*[a-z-]+$")
-    marked = {k for k, line in enumerate(lines, start=1) if mark.search(line)}
-    assert errors == marked, run.stdout
-    by_line: dict[int, list[str]] = {}
-    for row in run.stdout.splitlines():
-        m = re.match(r"^[^:]+:(\d+): (error|note): (.*)$", row)
-        if m:
-            by_line.setdefault(int(m.group(1)), []).append(m.group(3))
-    for k, line in enumerate(lines, start=1):
-        if (want := re.search(r"#\s*R:\s*(\S+)", line)) is not None:
-            notes = " ".join(by_line.get(k, []))
-            assert "Revealed type" in notes, (k, run.stdout)
-            assert want.group(1) in notes, (k, notes)
-            assert "Any" not in notes.split("Revealed type is", 1)[1][:12], notes
-        if (code := re.search(r"#\s*E:\s*([a-z-]+)", line)) is not None:
-            assert any(f"[{code.group(1)}]" in msg for msg in by_line.get(k, [])), (
-                k,
-                run.stdout,
-            )

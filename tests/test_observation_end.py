@@ -15,7 +15,6 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from crmkit._txprep import end_of_observation
 from crmkit.exceptions import InvalidValueError
 from crmkit.lifecycle import (
     assign_stages,
@@ -24,6 +23,7 @@ from crmkit.lifecycle import (
     transition_matrix,
 )
 from crmkit.transactions import calibration_and_holdout, rfm_summary
+from crmkit.transactions._prep import end_of_observation
 
 END = "2024-01-31"
 

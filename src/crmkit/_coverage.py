@@ -25,9 +25,9 @@ from numpy.typing import NDArray
 
 from crmkit._jalali import Calendar, days_to_jalali, period_bounds
 from crmkit._periods import DAY_NS, calendar_labels, period_start
-from crmkit._txprep import observation_day
 from crmkit.exceptions import InvalidValueError
 from crmkit.timeunits import TimeUnit
+from crmkit.transactions._prep import observation_day
 
 __all__ = [
     "Coverage",
@@ -64,9 +64,9 @@ def check_partial(partial: Any, allowed: tuple[str, ...]) -> str:
 def inclusive_day(value: Any, *, tz: str | None, name: str) -> int:
     """Day code of a calendar-date bound (its whole day is inside the observation).
 
-    The one rule of :func:`crmkit._txprep.observation_day`: the time of day is ignored, a
-    naive value is a calendar date of the data's own wall clock, a tz-aware value is first
-    converted to the data's zone ``tz``.
+    The one rule of :func:`crmkit.transactions._prep.observation_day`: the time of day is
+    ignored, a naive value is a calendar date of the data's own wall clock, a tz-aware
+    value is first converted to the data's zone ``tz``.
     """
     return int(observation_day(value, tz, name=name).value // DAY_NS)
 

@@ -11,10 +11,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from crmkit._periods import period_ordinals, wall_ns
 from crmkit.datasets import load_cdnow_transactions
 from crmkit.exceptions import InvalidValueError, MissingColumnsError
 from crmkit.lifecycle import AssignmentRules, cohort_retention
-from crmkit.lifecycle._frames import period_ordinals, wall_ns
 
 
 def _tx() -> pd.DataFrame:
@@ -148,13 +148,14 @@ def test_retention_invariants(rows: list[tuple[int, int]], unit: str) -> None:
 
 
 def test_sort_and_bitmap_paths_agree(monkeypatch: pytest.MonkeyPatch) -> None:
-    from crmkit.lifecycle import _frames, assign_stages
+    from crmkit.lifecycle import assign_stages
+    from crmkit.transactions import _core
 
     tx = load_cdnow_transactions()
     dense_table = cohort_retention(tx, period="W", datetime_col="date")
     dense_st = assign_stages(tx, as_of="1998-01-01", datetime_col="date", monetary_col=None,
                              rules=AssignmentRules(high_value_quantile=None))  # fmt: skip
-    monkeypatch.setattr(_frames, "_DENSE_LIMIT", 0)
+    monkeypatch.setattr(_core, "_DENSE_LIMIT", 0)
     sorted_table = cohort_retention(tx, period="W", datetime_col="date")
     sorted_st = assign_stages(tx, as_of="1998-01-01", datetime_col="date", monetary_col=None,
                               rules=AssignmentRules(high_value_quantile=None))  # fmt: skip

@@ -1,4 +1,4 @@
-"""Calls ``mypy --strict`` must reject (checked by tests/domain/test_typing.py).
+"""Calls ``mypy --strict`` must reject (checked by tests/test_static_types.py).
 
 Each bad line ends with a marker comment naming the error code mypy must report on it.
 The calls sit in a function that is never run: importing this module is harmless.

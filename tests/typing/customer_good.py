@@ -1,4 +1,4 @@
-"""Calls ``mypy --strict`` must accept (checked by tests/domain/test_typing.py)."""
+"""Calls ``mypy --strict`` must accept (checked by tests/test_static_types.py)."""
 
 from __future__ import annotations
 

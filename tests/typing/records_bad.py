@@ -1,5 +1,5 @@
 """Calls ``mypy --strict`` must reject: one wrong argument per record class (checked by
-tests/domain/test_typing.py together with customer_bad.py).
+tests/test_static_types.py together with customer_bad.py).
 
 Each bad line ends with a marker comment naming the error code mypy must report on it.
 The calls sit in a function that is never run: importing this module is harmless.

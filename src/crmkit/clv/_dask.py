@@ -28,6 +28,7 @@ from typing import Any, TypeVar, cast
 import numpy as np
 import pandas as pd
 
+from crmkit._engines import is_dask
 from crmkit._validation import require_columns
 from crmkit.exceptions import InvalidValueError
 
@@ -46,11 +47,6 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 WEIGHT = "__customers"
 """Column of customer counts in the frame of distinct rows (a name no summary uses)."""
-
-
-def is_dask(obj: Any) -> bool:
-    """True for a dask DataFrame or Series (checked without importing dask)."""
-    return type(obj).__module__.split(".")[0] in ("dask", "dask_expr")
 
 
 def time_unit_of(summary: Any) -> str | None:

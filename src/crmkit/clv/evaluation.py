@@ -167,7 +167,7 @@ def tracking_series(
     model: Any,
     transactions: pd.DataFrame,
     *,
-    time_unit: str,
+    time_unit: TimeUnit,
     customer_id_col: str = cols.CUSTOMER_ID,
     datetime_col: str = cols.DATETIME,
     start: pd.Timestamp | str | None = None,

@@ -118,7 +118,7 @@ def customer_lifetime_value(
     summary: pd.DataFrame,
     *,
     horizon: int,
-    time_unit: str,
+    time_unit: TimeUnit,
     discount_rate: float,
     margin: float = 1.0,
     model_time_unit: TimeUnit | None = None,

@@ -25,7 +25,9 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-from crmkit._periods import DAY_NS
+from crmkit._dates import check_date_range
+from crmkit._engines import is_dask
+from crmkit._periods import DAY_NS, period_ordinals
 from crmkit._validation import (
     check_nan_policy,
     check_unique_index,
@@ -34,13 +36,35 @@ from crmkit._validation import (
     real_number,
     require_columns,
 )
-from crmkit.columns import CUSTOMER_ID, DATETIME, FREQUENCY, MONETARY, MONETARY_VALUE, RECENCY, T
+from crmkit.columns import (
+    CUSTOMER_ID,
+    DATETIME,
+    FIRST_PURCHASE,
+    FREQUENCY,
+    LAST_PURCHASE,
+    MONETARY,
+    MONETARY_VALUE,
+    RECENCY,
+    TOTAL_SPEND,
+    T,
+)
 from crmkit.exceptions import InvalidValueError
-from crmkit.lifecycle._frames import customer_features, prepare, to_timestamp, tz_of, wall_ns
 from crmkit.lifecycle.models import FUNNEL, StageModel
 from crmkit.timeunits import TimeUnit, add, check_time_unit
+from crmkit.transactions._core import distinct_pairs
+from crmkit.transactions._prep import (
+    check_dask_nan,
+    check_log,
+    day_end,
+    encode_ids,
+    tz_of,
+    wall_ns,
+    zoned_day,
+)
 
 __all__ = ["AssignmentRules", "assign_stages", "assign_stages_from_summary"]
+
+FEATURE_COLUMNS = ("n_purchases", TOTAL_SPEND, FIRST_PURCHASE, LAST_PURCHASE)
 
 
 def _positive_int(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
@@ -203,7 +227,7 @@ def prepare_stage_input(
         cols["monetary"] = monetary_col
     policy = "raise" if check_nan_policy(nan_policy) == "propagate" else nan_policy
     numeric = ("monetary",) if monetary_col is not None else ()
-    tx = prepare(transactions, cols, numeric=numeric, nan_policy=policy)
+    tx = check_log(transactions, cols, numeric=numeric, nan_policy=policy)
     return tx, rules, policy
 
 
@@ -297,7 +321,7 @@ def assign_stages(
         monetary_col=monetary_col,
         nan_policy=nan_policy,
     )
-    ts = to_timestamp(as_of, tz=tz_of(tx, datetime_col), name="as_of")
+    ts = zoned_day(as_of, tz_of(tx, datetime_col), name="as_of")
     feats = customer_features(
         tx,
         until=ts,
@@ -457,3 +481,125 @@ def assign_stages_from_summary(
         },
         index=summary.index,
     )
+
+
+def instant_ns(values: pd.Series[Any]) -> NDArray[np.int64]:
+    """Nanoseconds since the epoch of the instants (UTC for tz-aware values)."""
+    check_date_range(values, name=f"column {values.name!r}")
+    if values.dt.tz is not None:
+        values = values.dt.tz_convert("UTC").dt.tz_localize(None)
+    out: NDArray[np.int64] = values.to_numpy(dtype="datetime64[ns]").view(np.int64)
+    return out
+
+
+def from_instant_ns(ns: NDArray[np.int64], like: pd.Series[Any]) -> NDArray[Any] | pd.Index:
+    """Timestamps from :func:`instant_ns` values, in the dtype of ``like``."""
+    idx = pd.DatetimeIndex(ns.view("M8[ns]"))
+    if like.dt.tz is not None:
+        idx = idx.tz_localize("UTC").tz_convert(like.dt.tz)
+    return idx.astype(like.dtype)
+
+
+def _features_pandas(
+    tx: pd.DataFrame, cid: str, dtc: str, mon: str | None, unit: TimeUnit
+) -> pd.DataFrame:
+    codes, uniques = encode_ids(tx[cid], sort=True)
+    wall = wall_ns(tx[dtc])
+    ords = period_ordinals(wall, unit)
+    n_cust = len(uniques)
+    base = int(ords.min())
+    span = int(ords.max()) - base + 1
+    distinct = distinct_pairs(codes, ords - base, span, n_cust)
+    n_purchases = np.bincount(distinct // span, minlength=n_cust)
+    if mon is None:
+        spend: NDArray[np.float64] = np.zeros(n_cust)
+    else:
+        weights = tx[mon].to_numpy(dtype=np.float64)
+        spend = np.asarray(np.bincount(codes, weights=weights, minlength=n_cust), np.float64)
+    inst = wall if tx[dtc].dt.tz is None else instant_ns(tx[dtc])
+    first = np.full(n_cust, np.iinfo(np.int64).max, dtype=np.int64)
+    last = np.full(n_cust, np.iinfo(np.int64).min, dtype=np.int64)
+    np.minimum.at(first, codes, inst)
+    np.maximum.at(last, codes, inst)
+    out = pd.DataFrame(
+        {
+            "n_purchases": n_purchases.astype(np.int64),
+            TOTAL_SPEND: spend,
+            FIRST_PURCHASE: from_instant_ns(first, tx[dtc]),
+            LAST_PURCHASE: from_instant_ns(last, tx[dtc]),
+        },
+        index=pd.Index(uniques, name=cid),
+    )
+    return out
+
+
+def _features_dask(
+    tx: Any, cid: str, dtc: str, mon: str | None, unit: TimeUnit, nan_counts: Any, policy: str
+) -> pd.DataFrame:
+    import dask
+
+    def add_period(part: pd.DataFrame) -> pd.DataFrame:
+        return pd.DataFrame(
+            {cid: part[cid], "_p": period_ordinals(wall_ns(part[dtc]), unit)}, index=part.index
+        )
+
+    meta = pd.DataFrame({cid: tx._meta[cid], "_p": pd.Series([], dtype=np.int64)})
+    pairs = tx.map_partitions(add_period, meta=meta).drop_duplicates()
+    n_purchases = pairs.groupby(cid).size()
+    spec: dict[str, Any] = {FIRST_PURCHASE: (dtc, "min"), LAST_PURCHASE: (dtc, "max")}
+    if mon is not None:
+        spec[TOTAL_SPEND] = (mon, "sum")
+    agg = tx.groupby(cid).agg(**spec)
+    # dask ships no type information for its top-level compute()
+    counts, agg_pd, nans = dask.compute(  # type: ignore[attr-defined,no-untyped-call]
+        n_purchases, agg, nan_counts
+    )
+    check_dask_nan(nans, policy)
+    agg_pd = agg_pd.sort_index()
+    if mon is None:
+        agg_pd[TOTAL_SPEND] = 0.0
+    agg_pd["n_purchases"] = counts.reindex(agg_pd.index).to_numpy(dtype=np.int64)
+    agg_pd.index.name = cid
+    out: pd.DataFrame = agg_pd.loc[:, list(FEATURE_COLUMNS)].astype({TOTAL_SPEND: np.float64})
+    return out
+
+
+def customer_features(
+    tx: Any,
+    *,
+    until: pd.Timestamp | None,
+    customer_id_col: str,
+    datetime_col: str,
+    monetary_col: str | None,
+    purchase_unit: str,
+    nan_policy: str = "raise",
+) -> pd.DataFrame:
+    """One row per customer with a purchase on or before the day ``until`` (all when None).
+
+    ``until`` comes from :func:`~crmkit.transactions._prep.zoned_day`: every row of its
+    calendar day counts.
+
+    Columns (in order): ``n_purchases`` (distinct ``purchase_unit`` periods with a
+    purchase), ``total_spend``, ``first_purchase``, ``last_purchase``; index sorted.
+    ``tx`` must have passed :func:`~crmkit.transactions._prep.check_log`.
+    """
+    unit = check_time_unit(purchase_unit)
+    nan_counts = tx.isna().sum() if is_dask(tx) else None
+    if until is not None:
+        tx = tx[tx[datetime_col] < day_end(until)]
+    if is_dask(tx):
+        return _features_dask(
+            tx, customer_id_col, datetime_col, monetary_col, unit, nan_counts, nan_policy
+        )
+    if len(tx) == 0:
+        empty = pd.DataFrame(
+            {
+                "n_purchases": pd.Series([], dtype=np.int64),
+                TOTAL_SPEND: pd.Series([], dtype=np.float64),
+                FIRST_PURCHASE: pd.Series([], dtype=tx[datetime_col].dtype),
+                LAST_PURCHASE: pd.Series([], dtype=tx[datetime_col].dtype),
+            },
+            index=pd.Index(tx[customer_id_col].iloc[:0], name=customer_id_col),
+        )
+        return empty
+    return _features_pandas(tx, customer_id_col, datetime_col, monetary_col, unit)

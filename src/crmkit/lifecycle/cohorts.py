@@ -39,21 +39,15 @@ from crmkit._coverage import (
     partial_records,
 )
 from crmkit._display import Display, Displayable, frame_rows
+from crmkit._engines import is_dask
 from crmkit._periods import DAY_NS, calendar_labels, calendar_ordinals, calendar_unit
 from crmkit._validation import check_nan_policy
 from crmkit.columns import CUSTOMER_ID, DATETIME
 from crmkit.exceptions import InvalidValueError
 from crmkit.jalali import Calendar
-from crmkit.lifecycle._frames import (
-    check_dask_nan,
-    dense_codes,
-    distinct_pairs,
-    is_dask,
-    prepare,
-    tz_of,
-    wall_ns,
-)
 from crmkit.timeunits import TimeUnit, check_time_unit
+from crmkit.transactions._core import distinct_pairs
+from crmkit.transactions._prep import check_dask_nan, check_log, encode_ids, tz_of, wall_ns
 
 __all__ = ["CohortRetention", "cohort_retention"]
 
@@ -141,7 +135,7 @@ def _cells_pandas(
     tx: pd.DataFrame, cid: str, dtc: str, unit: TimeUnit, calendar: Calendar
 ) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int64], int, int]:
     """(cohort ordinal, k, active count) per non-empty cell; first and last wall-clock ns."""
-    codes, uniques = dense_codes(tx[cid])
+    codes, uniques = encode_ids(tx[cid])
     ns = wall_ns(tx[dtc])
     ords = calendar_ordinals(ns, unit, calendar)
     first = np.full(len(uniques), np.iinfo(np.int64).max, dtype=np.int64)
@@ -330,7 +324,7 @@ def cohort_retention(
     check_partial(partial, ("drop", "keep"))
     policy = "raise" if check_nan_policy(nan_policy) == "propagate" else nan_policy
     cols = {"id": customer_id_col, "datetime": datetime_col}
-    tx = prepare(transactions, cols, nan_policy=policy)
+    tx = check_log(transactions, cols, nan_policy=policy)
     nan_counts = tx.isna().sum() if is_dask(tx) else None
     tz = tz_of(tx, datetime_col)
     bound_lo = (

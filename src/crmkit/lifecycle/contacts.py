@@ -23,7 +23,7 @@ from crmkit._display import Display, Displayable, VerdictHtml, frame_rows
 from crmkit._validation import items_of, real_number
 from crmkit.columns import CUSTOMER_ID, DATETIME
 from crmkit.exceptions import InvalidValueError
-from crmkit.lifecycle._frames import prepare, tz_of, wall_ns
+from crmkit.transactions._prep import check_log, encode_ids, tz_of, wall_ns
 
 __all__ = [
     "ContactCounts",
@@ -78,9 +78,9 @@ def _join(
     cost_col: str | None,
     nan_policy: str,
 ) -> tuple[_Joined, NDArray[np.float64]]:
-    tx = prepare(transactions, {"id": cid, "datetime": dtc}, nan_policy=nan_policy)
+    tx = check_log(transactions, {"id": cid, "datetime": dtc}, nan_policy=nan_policy)
     icols = {"id": cid, "datetime": dtc} | ({"cost": cost_col} if cost_col is not None else {})
-    it = prepare(
+    it = check_log(
         interactions,
         icols,
         numeric=("cost",) if cost_col is not None else (),
@@ -92,7 +92,7 @@ def _join(
             f"the {dtc!r} columns of interactions and transactions are in different time "
             "zones; convert them to one zone first."
         )
-    codes, ids = pd.factorize(pd.concat([tx[cid], it[cid]], ignore_index=True))
+    codes, ids = encode_ids(pd.concat([tx[cid], it[cid]], ignore_index=True), sort=True)
     p = pd.DataFrame({"code": codes[: len(tx)].astype(np.int64), "t": wall_ns(tx[dtc])})
     p = p.drop_duplicates().sort_values(["code", "t"], kind="stable", ignore_index=True)
     p_code = p["code"].to_numpy()
@@ -183,7 +183,8 @@ class ContactCounts(Displayable):
     ----------
     per_purchase : pandas.DataFrame
         One row per measured purchase occasion: ``customer_id``, ``datetime`` (wall
-        clock), ``kind`` (``"new"`` or ``"existing"``), ``contacts``.
+        clock), ``kind`` (``"new"`` or ``"existing"``), ``contacts``; in customer-id
+        order, then time.
     table : pandas.DataFrame
         Indexed by kind (``new``, ``existing``): ``purchases``, ``mean_contacts``,
         ``median_contacts``.

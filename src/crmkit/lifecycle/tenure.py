@@ -28,8 +28,8 @@ from crmkit._display import Display, Displayable, VerdictHtml, fmt_number, frame
 from crmkit._validation import check_in_range
 from crmkit.columns import CUSTOMER_ID, DATETIME, MONETARY
 from crmkit.exceptions import InvalidValueError
-from crmkit.lifecycle._frames import day_end, prepare, to_timestamp, tz_of, wall_ns
 from crmkit.timeunits import TimeUnit, check_time_unit, elapsed, unit_name
+from crmkit.transactions._prep import check_log, day_end, encode_ids, tz_of, wall_ns, zoned_day
 
 __all__ = ["ProfitByTenure", "SecondYearVerdict", "profit_by_tenure"]
 
@@ -252,15 +252,15 @@ def profit_by_tenure(
     value_col = monetary_col if profit_col is None else profit_col
     factor = 1.0 if margin is None else check_in_range(margin, name="margin", low=0.0, high=1.0)
     cols = {"id": customer_id_col, "datetime": datetime_col, "value": value_col}
-    tx = prepare(transactions, cols, numeric=("value",))
+    tx = check_log(transactions, cols, numeric=("value",))
     if observation_end is None:
-        end = to_timestamp(tx[datetime_col].max(), tz=tz_of(tx, datetime_col), name="end")
+        end = zoned_day(tx[datetime_col].max(), tz_of(tx, datetime_col), name="end")
     else:
-        end = to_timestamp(observation_end, tz=tz_of(tx, datetime_col), name="observation_end")
+        end = zoned_day(observation_end, tz_of(tx, datetime_col), name="observation_end")
         tx = tx[tx[datetime_col] < day_end(end)]
         if len(tx) == 0:
             raise InvalidValueError(f"no transactions on or before observation_end={end}.")
-    codes, uniques = pd.factorize(tx[customer_id_col], sort=True)
+    codes, uniques = encode_ids(tx[customer_id_col], sort=True)
     ns = wall_ns(tx[datetime_col])
     first = pd.Series(ns).groupby(codes).min().to_numpy()
     end_ns = int(wall_ns(pd.Series([day_end(end)]))[0])  # the end date's whole day observed

@@ -25,9 +25,14 @@ from crmkit._display import Display, Displayable, frame_rows
 from crmkit._validation import items_of, require_columns
 from crmkit.columns import CUSTOMER_ID, DATETIME, MONETARY
 from crmkit.exceptions import InvalidValueError
-from crmkit.lifecycle._frames import customer_features, to_timestamp, tz_of
-from crmkit.lifecycle.assign import AssignmentRules, prepare_stage_input, stages_from_features
+from crmkit.lifecycle.assign import (
+    AssignmentRules,
+    customer_features,
+    prepare_stage_input,
+    stages_from_features,
+)
 from crmkit.lifecycle.models import FUNNEL, StageModel
+from crmkit.transactions._prep import tz_of, zoned_day
 
 __all__ = ["TransitionMatrix", "funnel_conversion", "transition_matrix"]
 
@@ -158,8 +163,8 @@ def transition_matrix(
         nan_policy=nan_policy,
     )
     tz = tz_of(tx, datetime_col)
-    t0 = to_timestamp(start, tz=tz, name="start")
-    t1 = to_timestamp(end, tz=tz, name="end")
+    t0 = zoned_day(start, tz, name="start")
+    t1 = zoned_day(end, tz, name="end")
     if not t0 < t1:
         raise InvalidValueError(f"end={end!r} must be after start={start!r}.")
     kwargs: dict[str, Any] = {

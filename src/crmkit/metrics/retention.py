@@ -23,12 +23,12 @@ import numpy as np
 import pandas as pd
 
 from crmkit._coverage import check_partial, complete_mask, coverage, partial_records
-from crmkit._dates import check_datetime_column
 from crmkit._periods import DAY_NS, period_labels, period_ordinals, wall_ns
-from crmkit._validation import check_in_range, handle_nan, require_columns, require_nonempty
+from crmkit._validation import check_in_range
 from crmkit.columns import CUSTOMER_ID, DATETIME
 from crmkit.exceptions import InvalidValueError, InvariantError
 from crmkit.timeunits import check_time_unit
+from crmkit.transactions._prep import check_log, tz_of
 
 __all__ = ["churn_rate", "cohort_retention", "retention_by_period", "retention_rate"]
 
@@ -123,19 +123,15 @@ def _activity(
     complete, and the records of the incomplete ones (action to be filled in).
     """
     _check_freq(freq)
-    require_columns(transactions, [customer_id_col, datetime_col])
-    require_nonempty(transactions, name="transactions")
-    check_datetime_column(transactions, datetime_col)
-    tx = handle_nan(transactions, [customer_id_col, datetime_col])
+    tx = check_log(transactions, {"id": customer_id_col, "datetime": datetime_col})
     unit = check_time_unit(freq)
     ns = wall_ns(tx[datetime_col])
-    tz = getattr(tx[datetime_col].dtype, "tz", None)
     cov = coverage(
         int(ns.min()),
         int(ns.max()),
         observation_start=observation_start,
         observation_end=observation_end,
-        tz=None if tz is None else str(tz),
+        tz=tz_of(tx, datetime_col),
     )
     inside = cov.mask(ns)
     if not inside.any():

@@ -15,11 +15,11 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike
 
-from crmkit._dates import check_datetime_column, parse_date
 from crmkit._validation import check_in_range, handle_nan, require_columns, require_nonempty
 from crmkit.columns import CUSTOMER_ID, DATETIME, PRODUCT_ID
 from crmkit.exceptions import InvalidValueError
 from crmkit.metrics._checks import check_count, survey_answers
+from crmkit.transactions._prep import check_log, tz_of, zoned_instant
 
 __all__ = [
     "ces",
@@ -193,13 +193,10 @@ def ces(scores: ArrayLike, *, scale: int = 7) -> float:
     return float(np.mean(survey_answers(scores, low=1, high=top, name="CES")))
 
 
-def _purchases(
-    transactions: pd.DataFrame, columns: list[str], datetime_col: str | None
-) -> pd.DataFrame:
+def _purchases(transactions: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    """Columns, emptiness and NaN of an undated purchase log (a dated one: check_log)."""
     require_columns(transactions, columns)
     require_nonempty(transactions, name="transactions")
-    if datetime_col is not None:
-        check_datetime_column(transactions, datetime_col)
     return handle_nan(transactions, columns)
 
 
@@ -254,17 +251,10 @@ def repeat_purchase_rate(
     >>> repeat_purchase_rate(tx, start="2024-01-01", end="2024-04-01")
     0.5
     """
-    tx = _purchases(transactions, [customer_id_col, datetime_col], datetime_col)
+    tx = check_log(transactions, {"id": customer_id_col, "datetime": datetime_col})
     dt = tx[datetime_col]
-    a, b = parse_date(start, name="start"), parse_date(end, name="end")
-    if dt.dt.tz is not None:
-        a = a.tz_localize(dt.dt.tz) if a.tzinfo is None else a
-        b = b.tz_localize(dt.dt.tz) if b.tzinfo is None else b
-    elif a.tzinfo is not None or b.tzinfo is not None:
-        raise InvalidValueError(
-            f"start/end are time-zone aware but column {datetime_col!r} is naive; pass "
-            "naive start/end or localise the column with .dt.tz_localize(...)."
-        )
+    tz = tz_of(tx, datetime_col)
+    a, b = zoned_instant(start, tz, name="start"), zoned_instant(end, tz, name="end")
     if b <= a:
         raise InvalidValueError(f"end={end!r} must be after start={start!r}.")
     counts = tx.loc[((dt >= a) & (dt < b)).to_numpy(), customer_id_col].value_counts()
@@ -316,7 +306,7 @@ def product_penetration(
     >>> product_penetration(tx, n_customers=4).to_dict()
     {'x': 0.75, 'y': 0.25}
     """
-    tx = _purchases(transactions, [customer_id_col, product_col], None)
+    tx = _purchases(transactions, [customer_id_col, product_col])
     buyers = tx.groupby(product_col, sort=True)[customer_id_col].nunique()
     n_seen = int(tx[customer_id_col].nunique())
     n = n_seen if n_customers is None else check_count(n_customers, name="n_customers")
@@ -365,5 +355,5 @@ def products_per_customer(
     >>> products_per_customer(tx)
     1.5
     """
-    tx = _purchases(transactions, [customer_id_col, product_col], None)
+    tx = _purchases(transactions, [customer_id_col, product_col])
     return float(tx.groupby(customer_id_col)[product_col].nunique().mean())

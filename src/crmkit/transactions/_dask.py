@@ -4,7 +4,7 @@ Imported only when a dask DataFrame is passed. The transaction log never has to 
 one process:
 
 1. *Scan* (computed at once): every partition is validated exactly as a pandas log
-   (:func:`crmkit._txprep.prepare`) and reduced to one row of counts and the earliest
+   (:func:`crmkit.transactions._prep.prepare`) and reduced to one row of counts and the earliest
    and latest timestamp. Bad input therefore raises when the function is called, with
    the pandas message, and the observation end and the rows after it are known.
 2. *Rows* (lazy): every partition is validated again and reduced to the columns the
@@ -29,10 +29,23 @@ import numpy as np
 import pandas as pd
 
 from crmkit._dates import check_datetime_column
-from crmkit._txprep import Prepared, end_bound_ns, observation_day, prepare
 from crmkit._validation import preview, require_columns
 from crmkit.exceptions import InvalidValueError
 from crmkit.timeunits import TimeUnit
+from crmkit.transactions._core import period_codes
+from crmkit.transactions._prep import (
+    Prepared,
+    check_rows_after_end,
+    end_bound_ns,
+    observation_day,
+    prepare,
+)
+from crmkit.transactions._summary import (
+    aggregate_rows,
+    calibration_frame,
+    check_calibration_dates,
+    finished_summary,
+)
 
 __all__ = ["dask_calibration_and_holdout", "dask_rfm_summary"]
 
@@ -164,12 +177,8 @@ def _summary_partition(
     include_first: bool,
     totals: bool,
 ) -> pd.DataFrame:
-    from crmkit.transactions import _aggregate_rows, _finished_summary
-
-    agg, ids = _aggregate_rows(
-        _prepared(rows, tz), per, totals=totals, include_first=include_first
-    )
-    return _finished_summary(
+    agg, ids = aggregate_rows(_prepared(rows, tz), per, totals=totals, include_first=include_first)
+    return finished_summary(
         agg,
         ids,
         end_code,
@@ -197,9 +206,6 @@ def dask_rfm_summary(
     after_observation_end: str,
 ) -> Any:
     """The lazy per-customer summary of a dask transaction log (see the module doc)."""
-    from crmkit._summary_core import period_codes
-    from crmkit.transactions import _after_end
-
     spec = _Columns(
         customer_id_col=customer_id_col,
         datetime_col=datetime_col,
@@ -217,12 +223,7 @@ def dask_rfm_summary(
         end_code = int(period_codes(np.array([hi], dtype=np.int64), period)[0])
     else:
         n_late = int(parts["late"].sum())
-        _after_end(n_late, day, "transaction(s)", after_observation_end)
-        if n_late == rows:
-            raise InvalidValueError(
-                f"every transaction is after observation_period_end={day.date()}; "
-                "pass a later date."
-            )
+        check_rows_after_end(n_late, day, after_observation_end, n_rows=rows)
         end_code = int(period_codes(np.array([day.value], dtype=np.int64), period)[0])
     kw: dict[str, Any] = {
         "end_code": end_code,
@@ -248,10 +249,8 @@ def _holdout_partition(
     include_first: bool,
     monetary: bool,
 ) -> pd.DataFrame:
-    from crmkit.transactions import _calibration_frame
-
     prep = _prepared(rows, tz)
-    return _calibration_frame(
+    return calibration_frame(
         prep,
         cal_end,
         obs_end,
@@ -278,8 +277,6 @@ def dask_calibration_and_holdout(
     after_observation_end: str,
 ) -> Any:
     """The lazy calibration/holdout summary of a dask transaction log (module doc)."""
-    from crmkit.transactions import _after_end, _check_calibration_dates
-
     spec = _Columns(
         customer_id_col=customer_id_col,
         datetime_col=datetime_col,
@@ -292,13 +289,13 @@ def dask_calibration_and_holdout(
     obs_end = None
     if observation_period_end is not None:
         obs_end = observation_day(observation_period_end, tz, name="observation_period_end")
-        _check_calibration_dates(cal_end, obs_end)
+        check_calibration_dates(cal_end, obs_end)
     late_bound = None if obs_end is None else end_bound_ns(obs_end)
     _, lo, hi, parts = _scan_totals(ddf, spec, late_bound, end_bound_ns(cal_end))
     if obs_end is None:
         obs_end = pd.Timestamp(hi).normalize()
-        _check_calibration_dates(cal_end, obs_end)
-    _after_end(int(parts["late"].sum()), obs_end, "transaction(s)", after_observation_end)
+        check_calibration_dates(cal_end, obs_end)
+    check_rows_after_end(int(parts["late"].sum()), obs_end, after_observation_end)
     if int(parts["early"].sum()) == 0:
         raise InvalidValueError(
             f"no transaction on or before calibration_period_end={cal_end.date()}; the first "

@@ -41,27 +41,29 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from numpy.typing import NDArray
 
 from crmkit import columns as cols
-from crmkit._occasions import DataQuality, PurchaseOccasions, purchase_occasions
-from crmkit._summary_core import (
-    CustomerAggregates,
-    aggregate,
-    period_codes,
-    period_elapsed,
-)
-from crmkit._txprep import (
+from crmkit._engines import is_dask
+from crmkit._validation import check_flag, preview
+from crmkit.exceptions import InvalidValueError
+from crmkit.timeunits import TimeUnit, check_time_unit
+from crmkit.transactions._core import CustomerAggregates, period_codes
+from crmkit.transactions._occasions import DataQuality, PurchaseOccasions, purchase_occasions
+from crmkit.transactions._prep import (
     Prepared,
     check_after_end,
-    encode_ids,
+    check_rows_after_end,
     end_bound_ns,
     observation_day,
     prepare,
 )
-from crmkit._validation import check_flag, preview
-from crmkit.exceptions import InvalidValueError
-from crmkit.timeunits import TimeUnit, check_time_unit
+from crmkit.transactions._summary import (
+    aggregate_rows,
+    calibration_frame,
+    check_calibration_dates,
+    finished_summary,
+    subset,
+)
 
 __all__ = [
     "DataQuality",
@@ -70,113 +72,6 @@ __all__ = [
     "purchase_occasions",
     "rfm_summary",
 ]
-
-
-def _is_dask(obj: Any) -> bool:
-    return type(obj).__module__.split(".")[0] in ("dask", "dask_expr")
-
-
-def _mean(total: NDArray[np.float64], count: NDArray[np.int64]) -> NDArray[np.float64]:
-    out = np.zeros(total.shape, dtype=np.float64)
-    np.divide(total, count, out=out, where=count > 0)
-    return out
-
-
-def _wall_to_series(ns: NDArray[np.int64], tz: str | None, index: pd.Index[Any]) -> pd.Series:
-    values = pd.DatetimeIndex(ns.view("M8[ns]"))
-    if tz is not None:
-        values = values.tz_localize(tz)
-    return pd.Series(values, index=index)
-
-
-def _summary_frame(
-    agg: CustomerAggregates,
-    ids: pd.Index[Any],
-    end_code: int,
-    *,
-    period: TimeUnit,
-    unit: TimeUnit,
-    include_first_transaction: bool,
-    totals: bool,
-    tz: str | None,
-) -> pd.DataFrame:
-    index = pd.Index(ids, name=cols.CUSTOMER_ID)
-    n = agg.n_periods
-    data: dict[str, Any] = {
-        cols.FREQUENCY: (n if include_first_transaction else n - 1).astype(np.float64),
-        cols.RECENCY: period_elapsed(agg.first_period, agg.last_period, period, unit),
-        cols.T: period_elapsed(agg.first_period, np.full_like(n, end_code), period, unit),
-    }
-    if include_first_transaction and agg.total is not None:
-        data[cols.MONETARY_VALUE] = _mean(agg.total, n)
-    elif agg.repeat_total is not None:
-        data[cols.MONETARY_VALUE] = _mean(agg.repeat_total, n - 1)
-    out = pd.DataFrame(data, index=index)
-    if totals:
-        if agg.n_rows is not None:
-            out[cols.N_TRANSACTIONS] = agg.n_rows
-        if agg.total is not None:
-            out[cols.TOTAL_SPEND] = agg.total
-        if agg.first_ns is not None and agg.last_ns is not None:
-            out[cols.FIRST_PURCHASE] = _wall_to_series(agg.first_ns, tz, index)
-            out[cols.LAST_PURCHASE] = _wall_to_series(agg.last_ns, tz, index)
-    return out
-
-
-_UNIT_ATTR = "crmkit_time_unit"
-"""``frame.attrs`` key recording the time unit of a summary; the CLV models read it."""
-
-
-def _finished_summary(
-    agg: Any,
-    ids: Any,
-    end_code: Any,
-    *,
-    per: TimeUnit,
-    unit: TimeUnit,
-    include_first: bool,
-    totals: bool,
-    tz: Any,
-) -> pd.DataFrame:
-    """The summary frame of aggregated rows, sorted by customer, its unit recorded.
-
-    The pandas path and each partition of the dask path end here.
-    """
-    out = _sorted(
-        _summary_frame(
-            agg,
-            ids,
-            end_code,
-            period=per,
-            unit=unit,
-            include_first_transaction=include_first,
-            totals=totals,
-            tz=tz,
-        )
-    )
-    out.attrs[_UNIT_ATTR] = unit
-    return out
-
-
-def _sorted(frame: pd.DataFrame) -> pd.DataFrame:
-    try:
-        return frame if frame.index.is_monotonic_increasing else frame.sort_index()
-    except TypeError as exc:  # ids that cannot be ordered, e.g. a mix of int and str
-        kinds = sorted({type(v).__name__ for v in frame.index})
-        raise InvalidValueError(
-            f"customer ids mix types that cannot be ordered ({', '.join(kinds)}), e.g. "
-            f"{preview(list(frame.index[:5]))}; the id 1 and the id '1' would count as two "
-            "customers. Convert the id column to one type first, e.g. .astype(str)."
-        ) from exc
-
-
-def _after_end(count: int, end: pd.Timestamp, what: str, policy: str) -> None:
-    if count and policy == "raise":
-        raise InvalidValueError(
-            f"{count} {what} dated after the observation end {end.date()} (the whole "
-            "day included); pass a later observation_period_end, or after_observation_end="
-            "'exclude' to leave them out (lifetimes truncates them silently)."
-        )
 
 
 def rfm_summary(
@@ -323,8 +218,8 @@ def rfm_summary(
     after = check_after_end(after_observation_end)
     check_flag(totals, name="totals")
     check_flag(include_first_transaction, name="include_first_transaction")
-    if _is_dask(transactions):
-        from crmkit._dask_summary import dask_rfm_summary
+    if is_dask(transactions):
+        from crmkit.transactions._dask import dask_rfm_summary
 
         # a dask DataFrame (dask has no type information): the same columns, lazily
         lazy: pd.DataFrame = dask_rfm_summary(
@@ -358,7 +253,7 @@ def rfm_summary(
         totals=totals,
         include_first=include_first_transaction,
     )
-    return _finished_summary(
+    return finished_summary(
         agg,
         ids,
         end_code,
@@ -387,91 +282,11 @@ def _aggregate_prepared(
         end_code = int(period_codes(np.array([day.value], dtype=np.int64), per)[0])
         late = prep.ns >= end_bound_ns(day)
         n_late = int(np.count_nonzero(late))
-        _after_end(n_late, day, "transaction(s)", after)
+        check_rows_after_end(n_late, day, after, n_rows=late.size)
         if n_late:
-            keep = ~late
-            if not keep.any():
-                raise InvalidValueError(
-                    f"every transaction is after observation_period_end={day.date()}; "
-                    "pass a later date."
-                )
-            prep = _subset(prep, keep)
-    agg, ids = _aggregate_rows(prep, per, totals=totals, include_first=include_first)
+            prep = subset(prep, ~late)
+    agg, ids = aggregate_rows(prep, per, totals=totals, include_first=include_first)
     return agg, ids, end_code
-
-
-def _aggregate_rows(
-    prep: Prepared, per: TimeUnit, *, totals: bool = False, include_first: bool = False
-) -> tuple[CustomerAggregates, pd.Index[Any]]:
-    """Per-customer aggregates of validated rows (no row may be after the end)."""
-    codes = period_codes(prep.ns, per)
-    cust, ids = encode_ids(prep.ids)
-    ns = prep.ns if totals else None  # first/last purchase instants only for totals
-    agg = aggregate(
-        cust,
-        len(ids),
-        codes,
-        amount=prep.amount,
-        first_ns=ns,
-        last_ns=ns,
-        need_rows=totals,
-        need_total=totals or include_first,
-    )
-    return agg, ids
-
-
-def _check_calibration_dates(cal_end: pd.Timestamp, obs_end: pd.Timestamp) -> None:
-    if cal_end >= obs_end:
-        raise InvalidValueError(
-            f"calibration_period_end={cal_end.date()} must be before observation_period_end="
-            f"{obs_end.date()} (both are calendar dates whose whole day counts); the "
-            "holdout period would be empty."
-        )
-
-
-def _calibration_frame(
-    prep: Prepared,
-    cal_end: pd.Timestamp,
-    obs_end: pd.Timestamp,
-    *,
-    per: TimeUnit,
-    unit: TimeUnit,
-    include_first: bool,
-    monetary: bool,
-) -> pd.DataFrame:
-    """Calibration summary and holdout columns of rows up to the observation end.
-
-    Rows of customers without a calibration row are ignored; with no calibration row at
-    all (a dask partition) the result is an empty frame with the same columns.
-    """
-    in_cal = prep.ns < end_bound_ns(cal_end)
-    cal = _subset(prep, in_cal)
-    end_code = int(period_codes(np.array([cal_end.value], dtype=np.int64), per)[0])
-    agg, ids = _aggregate_rows(cal, per, include_first=include_first)
-    out = _summary_frame(
-        agg,
-        ids,
-        end_code,
-        period=per,
-        unit=unit,
-        include_first_transaction=include_first,
-        totals=False,
-        tz=prep.tz,
-    )
-    hold = _subset(prep, ~in_cal)
-    pos = ids.get_indexer(pd.Index(hold.ids))
-    known = pos >= 0
-    hold_codes = period_codes(hold.ns[known], per)
-    amount = None if hold.amount is None else hold.amount[known]
-    h = aggregate(pos[known].astype(np.intp), len(ids), hold_codes, amount=amount)
-    out[cols.FREQUENCY_HOLDOUT] = h.n_periods.astype(np.float64)
-    if monetary and h.total is not None:
-        out[cols.MONETARY_VALUE_HOLDOUT] = _mean(h.total, h.n_periods)
-    ends = period_codes(np.array([cal_end.value, obs_end.value], dtype=np.int64), per)
-    out[cols.DURATION_HOLDOUT] = float(period_elapsed(ends[:1], ends[1:], per, unit)[0])
-    out = _sorted(out)
-    out.attrs[_UNIT_ATTR] = unit
-    return out
 
 
 def calibration_and_holdout(
@@ -562,8 +377,8 @@ def calibration_and_holdout(
     per = unit if period is None else check_time_unit(period)
     after = check_after_end(after_observation_end)
     check_flag(include_first_transaction, name="include_first_transaction")
-    if _is_dask(transactions):
-        from crmkit._dask_summary import dask_calibration_and_holdout
+    if is_dask(transactions):
+        from crmkit.transactions._dask import dask_calibration_and_holdout
 
         # a dask DataFrame (dask has no type information): the same columns, lazily
         lazy: pd.DataFrame = dask_calibration_and_holdout(
@@ -594,30 +409,21 @@ def calibration_and_holdout(
         obs_end = pd.Timestamp(int(prep.ns.max())).normalize()
     else:
         obs_end = observation_day(observation_period_end, prep.tz, name="observation_period_end")
-    _check_calibration_dates(cal_end, obs_end)
+    check_calibration_dates(cal_end, obs_end)
     late = prep.ns >= end_bound_ns(obs_end)
-    _after_end(int(np.count_nonzero(late)), obs_end, "transaction(s)", after)
+    check_rows_after_end(int(np.count_nonzero(late)), obs_end, after)
     in_cal = prep.ns < end_bound_ns(cal_end)
     if not in_cal.any():
         raise InvalidValueError(
             f"no transaction on or before calibration_period_end={cal_end.date()}; the first "
             f"is {preview([pd.Timestamp(int(prep.ns.min()))])}. Pass a later date."
         )
-    return _calibration_frame(
-        _subset(prep, ~late),
+    return calibration_frame(
+        subset(prep, ~late),
         cal_end,
         obs_end,
         per=per,
         unit=unit,
         include_first=include_first_transaction,
         monetary=monetary_value_col is not None,
-    )
-
-
-def _subset(prep: Prepared, mask: NDArray[np.bool_]) -> Prepared:
-    return Prepared(
-        ids=prep.ids[mask],
-        ns=prep.ns[mask],
-        amount=None if prep.amount is None else prep.amount[mask],
-        tz=prep.tz,
     )

@@ -10,6 +10,9 @@ customer's first and last period come from one :func:`numpy.sort` of a combined
 The same reductions accept rows that were already pre-aggregated per
 (customer, period) by an out-of-core engine (dask), with a row count per input row and
 separate earliest/latest timestamps, so the pandas and the dask paths share one core.
+
+:func:`distinct_pairs` is the same reduction for callers that need the distinct
+(customer, period) keys themselves (the life-cycle stages and cohorts).
 """
 
 from __future__ import annotations
@@ -25,8 +28,16 @@ from crmkit._validation import overflow_scale
 from crmkit.exceptions import InvalidValueError
 from crmkit.timeunits import TimeUnit, elapsed
 
-__all__ = ["CustomerAggregates", "aggregate", "period_codes", "period_elapsed", "period_start"]
+__all__ = [
+    "CustomerAggregates",
+    "aggregate",
+    "distinct_pairs",
+    "period_codes",
+    "period_elapsed",
+    "period_start",
+]
 
+_DENSE_LIMIT: Final = 1 << 27
 _INT64_MAX: Final = np.iinfo(np.int64).max
 _INT64_MIN: Final = np.iinfo(np.int64).min
 
@@ -103,6 +114,27 @@ def _distinct_periods(
     first = np.where(has, periods[np.clip(first_pos, 0, periods.size - 1)], 0)
     last = np.where(has, periods[np.clip(last_pos, 0, periods.size - 1)], 0)
     return counts, first, last
+
+
+def distinct_pairs(
+    codes: NDArray[np.int64], values: NDArray[np.int64], span: int, n_codes: int
+) -> NDArray[np.int64]:
+    """Sorted distinct keys ``code * span + value``, codes < ``n_codes``, values < ``span``.
+
+    A presence bitmap when the key space is small (at most 2**27 cells), else a sort.
+    """
+    keys = codes * span + values
+    if n_codes * span <= _DENSE_LIMIT:
+        present = np.zeros(n_codes * span, dtype=bool)
+        present[keys] = True
+        dense: NDArray[np.int64] = np.flatnonzero(present).astype(np.int64, copy=False)
+        return dense
+    keys.sort()
+    keep = np.empty(keys.size, dtype=bool)
+    keep[:1] = True
+    np.not_equal(keys[1:], keys[:-1], out=keep[1:])
+    out: NDArray[np.int64] = keys[keep]
+    return out
 
 
 def aggregate(

@@ -35,6 +35,7 @@ import numpy as np
 import pandas as pd
 
 from crmkit import columns as cols
+from crmkit._engines import is_dask
 from crmkit._validation import (
     check_flag,
     check_text,
@@ -256,8 +257,8 @@ def rfm_scores(
     2                  80.0              2                2               2  222
     3                   5.0              3                3               3  333
     """
-    if type(summary).__module__.split(".")[0] in ("dask", "dask_expr"):
-        from crmkit._dask_rfm import dask_rfm_scores
+    if is_dask(summary):
+        from crmkit.rfm._dask import dask_rfm_scores
 
         n_scores = check_whole(n_scores, name="n_scores", low=2, high=10)
         # a dask DataFrame (dask has no type information): the same columns, lazily
