@@ -44,6 +44,8 @@ NOT_OPTIONS = frozenset(
     {
         ("period", "Scorecard.__init__"),  # the label of the period scored, e.g. "2024Q1"
         ("period", "Scorecard.compute"),
+        # the checker of a time unit takes any string: it is what turns one into an option
+        ("time_unit", "crmkit.timeunits.check_time_unit"),
     }
 )
 
@@ -55,11 +57,8 @@ PENDING: frozenset[tuple[str, str]] = frozenset(
         ("nan_policy", "crmkit.lifecycle.contacts.acquisition_retention_cost_ratio"),
         ("nan_policy", "crmkit.lifecycle.contacts.contacts_before_purchase"),
         ("nan_policy", "crmkit.lifecycle.transitions.transition_matrix"),
-        ("nan_policy", "crmkit.pareto.concentration"),
-        ("negative", "crmkit.pareto.concentration"),
         ("period", "crmkit.lifecycle.cohorts.cohort_retention"),
         ("period", "crmkit.domain.analytics.weighted_forecast"),
-        ("statistic", "Concentration.bootstrap"),
         ("tenure_unit", "crmkit.lifecycle.claims.evaluate_claims"),
         ("tenure_unit", "crmkit.lifecycle.tenure.profit_by_tenure"),
         ("missing_ids", "ReportOptions.__init__"),

@@ -135,21 +135,35 @@ def test_verdict_and_bootstrap() -> None:
     assert v.measured_share == pytest.approx(c.top_share(0.2))
     assert v.units_needed == pytest.approx(c.share_for(0.8))
     assert v.holds == (v.measured_share >= 0.8)
-    assert v.ci_low is not None
-    assert v.ci_high is not None
-    assert v.ci_low <= v.measured_share <= v.ci_high
+    ci = v.interval
+    assert ci is not None
+    assert ci.lower <= v.measured_share <= ci.upper
+    assert ci.estimate == v.measured_share
+    assert (ci.level, ci.method) == (0.9, "percentile bootstrap")
     assert "top 20%" in str(v)
     assert "CI" in str(v)
     again = c.verdict(0.2, 0.8, level=0.9, n_resamples=200, rng=1)
-    assert (again.ci_low, again.ci_high) == (v.ci_low, v.ci_high)
+    assert again.interval == ci
     lo, hi = c.bootstrap("gini", n_resamples=100, rng=np.random.default_rng(3))
     assert lo <= c.gini <= hi
+    assert c.bootstrap("gini", n_resamples=100, rng=3).estimate == c.gini
     plain = concentration([9.0, 1.0]).verdict(0.5, 0.8)
     assert plain.holds
     assert not plain.conclusive
-    assert plain.ci_low is None
+    assert plain.interval is None
     with pytest.raises(InvalidValueError, match="statistic"):
         c.bootstrap("mean")
+
+
+def test_old_interval_fields_warn_and_still_answer() -> None:
+    v = concentration(np.arange(1.0, 101.0)).verdict(0.2, 0.8, level=0.9, n_resamples=50)
+    assert v.interval is not None
+    with pytest.warns(DeprecationWarning, match="interval.lower"):
+        assert v.ci_low == v.interval.lower
+    with pytest.warns(DeprecationWarning, match="interval.upper"):
+        assert v.ci_high == v.interval.upper
+    with pytest.warns(DeprecationWarning, match="interval.level"):
+        assert v.level == 0.9
 
 
 def test_dask_equals_pandas() -> None:

@@ -1,4 +1,4 @@
-"""Tests for crmkit._periods (the one period-code / wall-clock implementation)."""
+"""Tests for crmkit.timeunits._periods (the one period-code / wall-clock implementation)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,8 @@ import pandas as pd
 from hypothesis import given
 from hypothesis import strategies as st
 
-from crmkit._periods import (
+from crmkit.timeunits import TimeUnit
+from crmkit.timeunits._periods import (
     PERIOD_FREQ,
     period_codes,
     period_labels,
@@ -15,7 +16,6 @@ from crmkit._periods import (
     period_start,
     wall_ns,
 )
-from crmkit.timeunits import TimeUnit
 
 _UNITS = ("D", "W", "M", "Q", "Y")
 

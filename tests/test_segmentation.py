@@ -69,14 +69,14 @@ def test_kmeans_inertia_no_worse_than_sklearn(ref: dict[str, Any], cdnow_feature
     X, _ = cdnow_features
     rel = ref["tolerance"]["inertia_relative"]
     for k, want in ref["expected"]["kmeans_inertia_n_init10_random_state0"].items():
-        got = kmeans(X, int(k), seed=0, n_init=10).inertia
+        got = kmeans(X, int(k), rng=0, n_init=10).inertia
         assert got <= want * (1 + rel), (k, got, want)
 
 
 def test_kmeans_blobs_equal_sklearn(ref: dict[str, Any]) -> None:
     rng = np.random.default_rng(20261123)
     blobs = np.concatenate([rng.normal(c, 0.3, size=(50, 2)) for c in ((0, 0), (4, 0), (0, 4))])
-    res = kmeans(blobs, 3, seed=5)
+    res = kmeans(blobs, 3, rng=5)
     assert res.converged
     assert res.inertia == pytest.approx(ref["expected"]["blobs_kmeans_inertia"], rel=1e-9)
     assert silhouette_score(blobs, res.labels) == pytest.approx(
@@ -87,10 +87,10 @@ def test_kmeans_blobs_equal_sklearn(ref: dict[str, Any]) -> None:
 
 def test_kmeans_hand_case_and_determinism() -> None:
     X = np.array([[0.0], [2.0], [10.0], [12.0]])
-    res = kmeans(X, 2, seed=3)
+    res = kmeans(X, 2, rng=3)
     assert sorted(res.centers[:, 0].tolist()) == [1.0, 11.0]
     assert res.inertia == pytest.approx(4.0)  # 4 points, each 1 from its centre
-    again = kmeans(X, 2, seed=3)
+    again = kmeans(X, 2, rng=3)
     np.testing.assert_array_equal(res.labels, again.labels)
     one = kmeans(X, 1)
     assert one.centers[0, 0] == 6.0
@@ -106,8 +106,8 @@ def test_kmeans_errors_and_warning() -> None:
         kmeans(np.array([[np.nan, 1.0]]), 1)
     with pytest.raises(InvalidValueError, match="2-d"):
         kmeans(np.arange(3.0), 1)
-    with pytest.raises(InvalidValueError, match="seed"):
-        kmeans(X, 2, seed=-1)
+    with pytest.raises(InvalidValueError, match="rng=-1"):
+        kmeans(X, 2, rng=-1)
     rng = np.random.default_rng(0)
     data = rng.normal(size=(200, 2))
     with pytest.warns(ConvergenceWarning, match="did not converge"):
@@ -126,8 +126,8 @@ def test_silhouette_hand_case_and_errors() -> None:
 
 def test_sampled_silhouette_is_seeded(cdnow_features: Any) -> None:
     X, labels = cdnow_features
-    a = silhouette_score(X, labels, sample_size=500, seed=1)
-    b = silhouette_score(X, labels, sample_size=500, seed=1)
+    a = silhouette_score(X, labels, sample_size=500, rng=1)
+    b = silhouette_score(X, labels, sample_size=500, rng=1)
     assert a == b
     assert abs(a - silhouette_score(X, labels)) < 0.05
 
@@ -135,7 +135,7 @@ def test_sampled_silhouette_is_seeded(cdnow_features: Any) -> None:
 def test_kmeans_selection_finds_three_blobs() -> None:
     rng = np.random.default_rng(1)
     X = np.concatenate([rng.normal(c, 0.2, size=(40, 2)) for c in ((0, 0), (3, 3), (6, 0))])
-    table = kmeans_selection(X, [2, 3, 4, 5], seed=0, silhouette_sample=None)
+    table = kmeans_selection(X, [2, 3, 4, 5], rng=0, silhouette_sample=None)
     assert table.index.tolist() == [2, 3, 4, 5]
     assert table.columns.tolist() == ["inertia", "inertia_drop", "silhouette"]
     assert int(table["silhouette"].idxmax()) == 3
@@ -147,7 +147,7 @@ def test_kmeans_selection_finds_three_blobs() -> None:
 
 def test_segment_customers_and_profile_on_cdnow() -> None:
     s = load_cdnow_summary()[["frequency", "recency", "T", "monetary_value"]]
-    seg = segment_customers(s, 4, seed=0)
+    seg = segment_customers(s, 4, rng=0)
     assert seg.labels.index.equals(s.index)
     assert set(seg.labels) == {0, 1, 2, 3}
     score = seg.centers["frequency"] + seg.centers["monetary_value"] - seg.centers["since_last"]
@@ -202,8 +202,8 @@ def test_select_top() -> None:
 def test_kmeans_invariants(X: np.ndarray, k: int, seed: int) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
-        res = kmeans(X, k, seed=seed, n_init=2)
-        again = kmeans(X, k, seed=seed, n_init=2)
+        res = kmeans(X, k, rng=seed, n_init=2)
+        again = kmeans(X, k, rng=seed, n_init=2)
     np.testing.assert_array_equal(res.labels, again.labels)
     assert res.labels.min() >= 0
     assert res.labels.max() < k
@@ -225,4 +225,49 @@ def test_select_top_share_is_not_inflated_by_float_noise() -> None:
 def test_silhouette_score_checks_label_length_before_sampling() -> None:
     X = np.arange(20.0).reshape(10, 2)
     with pytest.raises(InvalidValueError, match="labels has 8 entries for 10 rows"):
-        silhouette_score(X, [0, 1] * 4, sample_size=5, seed=0)
+        silhouette_score(X, [0, 1] * 4, sample_size=5, rng=0)
+
+
+def test_rng_takes_a_seed_or_a_generator() -> None:
+    X = np.random.default_rng(7).normal(size=(60, 2))
+    by_seed = kmeans(X, 3, rng=11, n_init=3)
+    by_generator = kmeans(X, 3, rng=np.random.default_rng(11), n_init=3)
+    np.testing.assert_array_equal(by_seed.labels, by_generator.labels)
+    labels = by_seed.labels
+    a = silhouette_score(X, labels, sample_size=20, rng=np.random.default_rng(2))
+    assert a == silhouette_score(X, labels, sample_size=20, rng=2)
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda X, **kw: kmeans(X, 2, **kw),
+        lambda X, **kw: silhouette_score(X, [0, 1] * 10, sample_size=10, **kw),
+        lambda X, **kw: kmeans_selection(X, [2], **kw),
+        lambda X, **kw: segment_customers(
+            pd.DataFrame(
+                {
+                    "frequency": np.arange(20) % 5,
+                    "recency": np.arange(20.0),
+                    "T": np.full(20, 30.0),
+                    "monetary_value": np.arange(20.0) % 7,
+                }
+            ),
+            2,
+            **kw,
+        ),
+    ],
+)
+def test_old_seed_keyword_still_works_with_a_deprecation_warning(call: Any) -> None:
+    X = np.random.default_rng(3).normal(size=(20, 2))
+    new = call(X, rng=4)
+    with pytest.warns(DeprecationWarning, match=r"seed=\.\.\.\) is deprecated.*pass rng="):
+        old = call(X, seed=4)
+    if isinstance(new, float):
+        assert old == new
+    elif isinstance(new, pd.DataFrame):
+        pd.testing.assert_frame_equal(old, new)
+    else:
+        np.testing.assert_array_equal(np.asarray(old.labels), np.asarray(new.labels))
+    with pytest.raises(TypeError, match="got both seed"):
+        call(X, seed=4, rng=4)

@@ -154,3 +154,19 @@ def test_convert_rate() -> None:
         convert_rate(0.1, "M", "D")
     with pytest.raises(InvalidValueError, match="> -1"):
         convert_rate(-1.0, "Y", "M")
+
+
+def test_old_unit_keyword_still_works_with_a_deprecation_warning() -> None:
+    start, end = pd.Timestamp("2024-01-31"), pd.Timestamp("2024-03-15")
+    calls = [
+        (lambda **kw: elapsed(start, end, **kw), "M"),
+        (lambda **kw: add(start, 1, **kw), "M"),
+        (lambda **kw: check_time_unit(**kw), "W"),
+        (lambda **kw: unit_name(**kw), "Q"),
+    ]
+    for call, unit in calls:
+        with pytest.warns(DeprecationWarning, match=r"\(unit=\.\.\.\) is deprecated.*time_unit="):
+            old = call(unit=unit)
+        assert old == call(time_unit=unit)
+        with pytest.raises(TypeError, match="got both unit"):
+            call(unit=unit, time_unit=unit)

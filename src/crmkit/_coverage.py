@@ -24,9 +24,9 @@ import numpy as np
 from numpy.typing import NDArray
 
 from crmkit._jalali import Calendar, days_to_jalali, period_bounds
-from crmkit._periods import DAY_NS, calendar_labels, period_start
 from crmkit.exceptions import InvalidValueError
 from crmkit.timeunits import TimeUnit
+from crmkit.timeunits._periods import DAY_NS, calendar_labels, period_start
 from crmkit.transactions._prep import observation_day
 
 __all__ = [

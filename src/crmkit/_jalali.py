@@ -1,7 +1,7 @@
 """Solar Hijri (Jalali) calendar arithmetic on integer day codes (private).
 
 The public interface is :mod:`crmkit.jalali`; this module holds what the period machinery
-of :mod:`crmkit._periods` and :mod:`crmkit._coverage` needs: the Nowruz table of every
+of :mod:`crmkit.timeunits._periods` and :mod:`crmkit._coverage` needs: the Nowruz table of every
 year 1-3177 AP from Borkowski's (1996) break years, day codes (days since 1970-01-01) to
 and from (year, month, day), and the codes, bounds and labels of Jalali months, fiscal
 quarters and fiscal years. Every function is vectorised and costs O(n log 3177).

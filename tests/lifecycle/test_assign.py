@@ -230,3 +230,16 @@ def test_assignment_total_and_deterministic(
     assert a.index.tolist() == customers  # every known customer, once
     assert a["stage"].notna().all()
     assert set(a["stage"]) <= set(model.names)
+
+
+def test_infinite_amount_is_refused_as_rfm_summary_refuses_it() -> None:
+    # the stage features come from rfm_summary(totals=True): the same checks apply
+    tx = pd.DataFrame(
+        {
+            "customer_id": [1, 1, 2],
+            "datetime": pd.to_datetime(["2024-01-01", "2024-02-01", "2024-01-05"]),
+            "amount": [1.0, np.inf, 2.0],
+        }
+    )
+    with pytest.raises(InvalidValueError, match="infinite"):
+        assign_stages(tx, as_of="2024-03-01", monetary_col="amount")

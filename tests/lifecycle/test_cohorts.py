@@ -11,10 +11,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from crmkit._periods import period_ordinals, wall_ns
 from crmkit.datasets import load_cdnow_transactions
 from crmkit.exceptions import InvalidValueError, MissingColumnsError
 from crmkit.lifecycle import AssignmentRules, cohort_retention
+from crmkit.timeunits._periods import period_ordinals, wall_ns
 
 
 def _tx() -> pd.DataFrame:

@@ -87,3 +87,12 @@ def test_dask_errors(cdnow: pd.DataFrame) -> None:
     assert omitted.sizes.sum() == cdnow["customer_id"].nunique() - 0  # the row's id repeats
     with pytest.raises(MissingColumnsError):
         cohort_retention(dd.from_pandas(cdnow.drop(columns="datetime"), npartitions=2))
+
+
+def test_transition_from_before_the_first_purchase_equal(cdnow: pd.DataFrame) -> None:
+    # at a start before every purchase nobody has bought yet: everyone is a prospect
+    kw = {"start": "1996-12-31", "end": "1997-03-31", "model": SOWALSKIE}
+    a = transition_matrix(cdnow, **kw)  # type: ignore[arg-type]
+    b = transition_matrix(dd.from_pandas(cdnow, npartitions=3), **kw)  # type: ignore[arg-type]
+    pd.testing.assert_frame_equal(a.counts, b.counts)
+    assert int(a.counts.sum().sum()) == cdnow["customer_id"].nunique()

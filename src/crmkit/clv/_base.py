@@ -6,7 +6,7 @@ errors and the frozen :class:`FitResult`.
 
 Optimisation runs on the log of the (positive) parameters inside a box, with L-BFGS-B
 on the total negative log-likelihood scaled by the number of customers; families that
-give the exact Hessian (BG/NBD, MBG/NBD) are first tried with damped Newton steps
+give the exact Hessian (BG/NBD, MBG/NBD, Pareto/NBD) are first tried with damped Newton steps
 (:mod:`crmkit.clv._newton`). Standard errors come from the Hessian of the
 log-likelihood in log-parameter space (exact, or central differences of the gradient),
 mapped to the natural scale by the delta method
@@ -155,6 +155,8 @@ def maximize_log_likelihood(
     restarts: Sequence[Sequence[float] | NDArray[np.float64]] = (),
     user_start: bool = False,
     callback: Progress | None = None,
+    newton_keep_partial: bool = True,
+    newton_step_tol: float = 1e-12,
 ) -> Optimum:
     """Maximise a log-likelihood over positive parameters inside a box.
 
@@ -194,7 +196,9 @@ def maximize_log_likelihood(
         ``(log_likelihood, gradient, Hessian)`` at ``params``, exact. Each start is then
         first tried with damped Newton steps (:mod:`crmkit.clv._newton`); L-BFGS-B runs
         only from where they stop short of an interior maximum, and the polish and the
-        standard errors use this Hessian instead of finite differences.
+        standard errors use this Hessian instead of finite differences. A NaN log-likelihood
+        means "no exact Hessian at this point": the value and gradient then come from
+        ``value_and_gradient``, the Newton steps stop and the Hessian there is differenced.
     max_iter : int
         Iteration limit of each optimiser run.
     gtol : float
@@ -218,6 +222,14 @@ def maximize_log_likelihood(
     callback : callable, optional
         ``callback(iteration, log_likelihood, params)`` after every optimiser iteration,
         ``params`` a dict by name; iterations are counted across restarts.
+    newton_keep_partial : bool
+        Whether L-BFGS-B goes on from where the Newton steps stopped short of an interior
+        maximum (True) or from the start itself (False: a fit whose maximum is on the
+        edge then follows the same path as without the Hessian).
+    newton_step_tol : float
+        The Newton steps end when the next one would change no log-parameter by more
+        than this (default 1e-12); the polish then takes the last step, from a pass
+        without the Hessian when the step is below rounding of the objective.
 
     Returns
     -------
@@ -333,6 +345,11 @@ def maximize_log_likelihood(
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
             value, g, h = value_gradient_hessian(theta)
         value = float(value)
+        if math.isnan(value):
+            # no exact Hessian here (the family returns NaN): value and gradient from
+            # the ordinary path, a NaN Hessian (Newton stops, the polish differences)
+            f, gz = objective_and_jac(z)
+            return f, gz, np.full((k, k), np.nan)
         ok = math.isfinite(value) and np.all(np.isfinite(g)) and np.all(np.isfinite(h))
         if not ok:
             return math.inf, np.zeros_like(z), np.full((k, k), np.nan)
@@ -351,6 +368,8 @@ def maximize_log_likelihood(
         hz = hess_seen.get(z.tobytes())
         if hz is None:
             hz = fgh_z(z)[2]
+        if not np.all(np.isfinite(hz)):  # not available here: differences of the gradient
+            return _hessian_block(objective, grad_z, z, free)
         return np.asarray(hz[np.ix_(free, free)], dtype=np.float64)
 
     if vg_fn is not None or gradient is not None:
@@ -391,8 +410,10 @@ def maximize_log_likelihood(
                 zlo,
                 zhi,
                 progress=lambda z, f: progress(NewtonResult(x=z, fun=f)),
+                step_tol=newton_step_tol,
             )
-            z0 = newton.z  # L-BFGS-B goes on from the best point reached
+            if newton_keep_partial or newton.interior:
+                z0 = newton.z  # L-BFGS-B goes on from the best point reached
         if value_gradient_hessian is not None and newton.interior:
             result = NewtonResult(
                 x=newton.z, fun=newton.f, nit=newton.iterations, message=newton.message

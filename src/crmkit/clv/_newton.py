@@ -134,12 +134,15 @@ def newton_minimize(
     hi: Arr,
     *,
     progress: Callable[[Arr, float], None] | None = None,
+    step_tol: float = 1e-12,
 ) -> NewtonOutcome:
     """Minimise ``fgh(z) -> (f, g, H)`` from ``z0`` inside the box ``[lo, hi]``.
 
     Returns the last accepted point; ``interior`` is True only if the iterations stopped
     at a point inside the box where the Hessian is positive definite and the Newton step
-    is below 1e-12 in every coordinate (or below rounding of the objective).
+    is below ``step_tol`` (default 1e-12) in every coordinate (or below rounding of the
+    objective). A larger ``step_tol`` saves the last pass when the caller finishes with
+    its own (cheaper) step.
     """
     z = np.asarray(z0, dtype=np.float64).copy()
     evals = 0
@@ -160,7 +163,7 @@ def newton_minimize(
             return NewtonOutcome(z=z, f=f, iterations=it, interior=False, message="no direction")
         pure = cholesky_solve(H, g) is not None
         size = float(np.max(np.abs(p)))
-        if pure and size < 1e-12:
+        if pure and size < step_tol:
             return NewtonOutcome(
                 z=z, f=f, iterations=it, interior=True, message="Newton: converged"
             )

@@ -19,6 +19,8 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy import special
 
+from crmkit.clv._hyp_bg import lgamma_ratio
+from crmkit.clv._pareto_hessian import pareto_hessian
 from crmkit.clv._pareto_ratio import (
     DELTA_MIN,
     FAST_MIN_ROWS,
@@ -68,7 +70,9 @@ def pareto_objective(x: Arr, tx: Arr, T: Arr, w: Arr) -> Objective:
     w_x, w_T, dT = w * x, w * T, T - tx
 
     def x_terms(r: float, grad: bool) -> tuple[float, float]:
-        value = wdot(wx, special.gammaln(r + xu)) - n * float(special.gammaln(r))
+        # sum of w (log Gamma(r + x) - log Gamma(r)), each difference formed without
+        # cancelling the two log-gammas (at r = 1e8 they are 1.7e9 each)
+        value = wdot(wx, lgamma_ratio(r, xu))
         if not grad:
             return value, 0.0
         return value, wdot(wx, special.digamma(r + xu)) - n * float(special.digamma(r))
@@ -130,7 +134,35 @@ def pareto_objective(x: Arr, tx: Arr, T: Arr, w: Arr) -> Objective:
             return direct(theta, grad)
         return fused(theta, grad)
 
-    return (lambda th: core(th, False)[0]), (lambda th: core(th, True))
+    return (lambda th: core(th, False)[0]), _ValueGradient(
+        lambda th: core(th, True), pareto_hessian(x, tx, T, w)
+    )
+
+
+class _ValueGradient:
+    """``theta -> (value, gradient)``, with ``value_gradient_hessian`` for the fit driver
+    (the exact Hessian of :mod:`crmkit.clv._pareto_hessian`; NaN where it is not exact).
+
+    ``newton_keep_partial`` is False: Newton steps that stop short of an interior maximum
+    (the Hessian is not exact near a limit such as beta -> infinity) are dropped, and the
+    quasi-Newton run with its ridge jumps starts from the start itself.
+    """
+
+    newton_keep_partial = False
+    # Newton steps end below 1e-8 (log-parameters): the polish takes the last step from
+    # a gradient pass and keeps this Hessian (its step is below the driver's 1e-8)
+    newton_step_tol = 1e-8
+
+    def __init__(
+        self,
+        vg: Callable[[Arr], tuple[float, Arr]],
+        fgh: Callable[[Arr], tuple[float, Arr, Arr]],
+    ) -> None:
+        self._vg = vg
+        self.value_gradient_hessian = fgh
+
+    def __call__(self, theta: Arr) -> tuple[float, Arr]:
+        return self._vg(theta)
 
 
 def _chunk(

@@ -121,8 +121,11 @@ def fit_transaction_model(
             names=names,
             n_obs=n,
             value_and_gradient=vg_fn,
-            # families whose objective also gives the exact Hessian (BG/NBD, MBG/NBD)
+            # families whose objective also gives the exact Hessian (BG/NBD, MBG/NBD,
+            # Pareto/NBD)
             value_gradient_hessian=getattr(vg_fn, "value_gradient_hessian", None),
+            newton_keep_partial=getattr(vg_fn, "newton_keep_partial", True),
+            newton_step_tol=getattr(vg_fn, "newton_step_tol", 1e-12),
             strict=strict,
             family=family,
             bounds=search_box(default),

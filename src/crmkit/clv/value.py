@@ -47,19 +47,18 @@ from crmkit.clv._transaction import TransactionMixin
 from crmkit.clv.gammagamma import GammaGamma
 from crmkit.exceptions import InvalidValueError
 from crmkit.timeunits import TimeUnit, check_time_unit
+from crmkit.timeunits._periods import DAY_STEPS, MONTH_STEPS
 
 __all__ = ["customer_lifetime_value", "simple_clv"]
 
 _logger = logging.getLogger("crmkit.clv")
 
-_DAYS: Final = {"D": 1, "W": 7}
-_MONTHS: Final = {"M": 1, "Q": 3, "Y": 12}
 _SUFFICIENT: Final = ("frequency", "recency", "T", "n_periods")
 
 
 def _period_length(unit: TimeUnit, model_unit: TimeUnit) -> float:
     """Length of one ``unit`` in ``model_unit`` when the conversion is exact, else raise."""
-    for table in (_DAYS, _MONTHS):
+    for table in (DAY_STEPS, MONTH_STEPS):
         if unit in table and model_unit in table:
             return table[unit] / table[model_unit]
     raise InvalidValueError(

@@ -27,7 +27,6 @@ import pandas as pd
 from crmkit._compat import renamed_keywords
 from crmkit._dates import check_date_range
 from crmkit._durations import DurationUnit, check_duration_unit, duration
-from crmkit._periods import check_period_alias, dated_periods
 from crmkit._validation import handle_nan, require_columns, require_nonempty
 from crmkit.codes._base import CodeScheme, show
 from crmkit.codes._lookup import check_schemes
@@ -41,6 +40,7 @@ from crmkit.domain.frames import opportunities_to_frame
 from crmkit.domain.opportunity import Opportunity, OpportunityStage
 from crmkit.exceptions import CrmkitError, InvalidValueError
 from crmkit.jalali import Calendar
+from crmkit.timeunits._periods import check_period_alias, dated_periods
 
 
 @contextlib.contextmanager

@@ -25,9 +25,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-from crmkit._dates import check_date_range
 from crmkit._engines import is_dask
-from crmkit._periods import DAY_NS, period_ordinals
 from crmkit._validation import (
     check_nan_policy,
     check_unique_index,
@@ -51,12 +49,11 @@ from crmkit.columns import (
 from crmkit.exceptions import InvalidValueError
 from crmkit.lifecycle.models import FUNNEL, StageModel
 from crmkit.timeunits import TimeUnit, add, check_time_unit
-from crmkit.transactions._core import distinct_pairs
+from crmkit.timeunits._periods import DAY_NS
+from crmkit.transactions import rfm_summary
 from crmkit.transactions._prep import (
-    check_dask_nan,
     check_log,
     day_end,
-    encode_ids,
     tz_of,
     wall_ns,
     zoned_day,
@@ -64,12 +61,15 @@ from crmkit.transactions._prep import (
 
 __all__ = ["AssignmentRules", "assign_stages", "assign_stages_from_summary"]
 
-FEATURE_COLUMNS = ("n_purchases", TOTAL_SPEND, FIRST_PURCHASE, LAST_PURCHASE)
-
 
 def _positive_int(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
     if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
         raise InvalidValueError(f"{attribute.name}={value!r} must be a positive whole number.")
+
+
+def _time_unit(value: str) -> TimeUnit:
+    """attrs converter: a valid time unit (a named function, as mypy's attrs plugin needs)."""
+    return check_time_unit(value)
 
 
 @attrs.frozen(kw_only=True)
@@ -106,8 +106,8 @@ inactivity=12, inactivity_unit='M', purchase_unit='D')
     loyal_min_purchases: int = attrs.field(default=4, validator=_positive_int)
     high_value_quantile: float | None = attrs.field(default=0.8)
     inactivity: int | None = attrs.field(default=None)
-    inactivity_unit: TimeUnit = attrs.field(default="D", converter=check_time_unit)
-    purchase_unit: TimeUnit = attrs.field(default="D", converter=check_time_unit)
+    inactivity_unit: TimeUnit = attrs.field(default="D", converter=_time_unit)
+    purchase_unit: TimeUnit = attrs.field(default="D", converter=_time_unit)
 
     @repeat_min_purchases.validator
     def _check_repeat(self, attribute: attrs.Attribute[Any], value: int) -> None:
@@ -483,85 +483,18 @@ def assign_stages_from_summary(
     )
 
 
-def instant_ns(values: pd.Series[Any]) -> NDArray[np.int64]:
-    """Nanoseconds since the epoch of the instants (UTC for tz-aware values)."""
-    check_date_range(values, name=f"column {values.name!r}")
-    if values.dt.tz is not None:
-        values = values.dt.tz_convert("UTC").dt.tz_localize(None)
-    out: NDArray[np.int64] = values.to_numpy(dtype="datetime64[ns]").view(np.int64)
-    return out
-
-
-def from_instant_ns(ns: NDArray[np.int64], like: pd.Series[Any]) -> NDArray[Any] | pd.Index:
-    """Timestamps from :func:`instant_ns` values, in the dtype of ``like``."""
-    idx = pd.DatetimeIndex(ns.view("M8[ns]"))
-    if like.dt.tz is not None:
-        idx = idx.tz_localize("UTC").tz_convert(like.dt.tz)
-    return idx.astype(like.dtype)
-
-
-def _features_pandas(
-    tx: pd.DataFrame, cid: str, dtc: str, mon: str | None, unit: TimeUnit
-) -> pd.DataFrame:
-    codes, uniques = encode_ids(tx[cid], sort=True)
-    wall = wall_ns(tx[dtc])
-    ords = period_ordinals(wall, unit)
-    n_cust = len(uniques)
-    base = int(ords.min())
-    span = int(ords.max()) - base + 1
-    distinct = distinct_pairs(codes, ords - base, span, n_cust)
-    n_purchases = np.bincount(distinct // span, minlength=n_cust)
-    if mon is None:
-        spend: NDArray[np.float64] = np.zeros(n_cust)
-    else:
-        weights = tx[mon].to_numpy(dtype=np.float64)
-        spend = np.asarray(np.bincount(codes, weights=weights, minlength=n_cust), np.float64)
-    inst = wall if tx[dtc].dt.tz is None else instant_ns(tx[dtc])
-    first = np.full(n_cust, np.iinfo(np.int64).max, dtype=np.int64)
-    last = np.full(n_cust, np.iinfo(np.int64).min, dtype=np.int64)
-    np.minimum.at(first, codes, inst)
-    np.maximum.at(last, codes, inst)
-    out = pd.DataFrame(
+def _no_features(tx: Any, customer_id_col: str, datetime_col: str) -> pd.DataFrame:
+    """The features of a log without rows: no customer, the columns' dtypes kept."""
+    meta = tx._meta if is_dask(tx) else tx
+    return pd.DataFrame(
         {
-            "n_purchases": n_purchases.astype(np.int64),
-            TOTAL_SPEND: spend,
-            FIRST_PURCHASE: from_instant_ns(first, tx[dtc]),
-            LAST_PURCHASE: from_instant_ns(last, tx[dtc]),
+            "n_purchases": pd.Series([], dtype=np.int64),
+            TOTAL_SPEND: pd.Series([], dtype=np.float64),
+            FIRST_PURCHASE: pd.Series([], dtype=meta[datetime_col].dtype),
+            LAST_PURCHASE: pd.Series([], dtype=meta[datetime_col].dtype),
         },
-        index=pd.Index(uniques, name=cid),
+        index=pd.Index(meta[customer_id_col].iloc[:0], name=customer_id_col),
     )
-    return out
-
-
-def _features_dask(
-    tx: Any, cid: str, dtc: str, mon: str | None, unit: TimeUnit, nan_counts: Any, policy: str
-) -> pd.DataFrame:
-    import dask
-
-    def add_period(part: pd.DataFrame) -> pd.DataFrame:
-        return pd.DataFrame(
-            {cid: part[cid], "_p": period_ordinals(wall_ns(part[dtc]), unit)}, index=part.index
-        )
-
-    meta = pd.DataFrame({cid: tx._meta[cid], "_p": pd.Series([], dtype=np.int64)})
-    pairs = tx.map_partitions(add_period, meta=meta).drop_duplicates()
-    n_purchases = pairs.groupby(cid).size()
-    spec: dict[str, Any] = {FIRST_PURCHASE: (dtc, "min"), LAST_PURCHASE: (dtc, "max")}
-    if mon is not None:
-        spec[TOTAL_SPEND] = (mon, "sum")
-    agg = tx.groupby(cid).agg(**spec)
-    # dask ships no type information for its top-level compute()
-    counts, agg_pd, nans = dask.compute(  # type: ignore[attr-defined,no-untyped-call]
-        n_purchases, agg, nan_counts
-    )
-    check_dask_nan(nans, policy)
-    agg_pd = agg_pd.sort_index()
-    if mon is None:
-        agg_pd[TOTAL_SPEND] = 0.0
-    agg_pd["n_purchases"] = counts.reindex(agg_pd.index).to_numpy(dtype=np.int64)
-    agg_pd.index.name = cid
-    out: pd.DataFrame = agg_pd.loc[:, list(FEATURE_COLUMNS)].astype({TOTAL_SPEND: np.float64})
-    return out
 
 
 def customer_features(
@@ -581,25 +514,51 @@ def customer_features(
 
     Columns (in order): ``n_purchases`` (distinct ``purchase_unit`` periods with a
     purchase), ``total_spend``, ``first_purchase``, ``last_purchase``; index sorted.
-    ``tx`` must have passed :func:`~crmkit.transactions._prep.check_log`.
+    ``tx`` must have passed :func:`~crmkit.transactions._prep.check_log`. The figures are
+    those of :func:`crmkit.rfm_summary` with ``totals=True`` (one pipeline):
+    ``n_purchases`` is its ``frequency`` counting the first period, every row counts
+    (``returns="keep"``) and rows after ``until`` are left out.
     """
     unit = check_time_unit(purchase_unit)
-    nan_counts = tx.isna().sum() if is_dask(tx) else None
+    dask = is_dask(tx)
     if until is not None:
-        tx = tx[tx[datetime_col] < day_end(until)]
-    if is_dask(tx):
-        return _features_dask(
-            tx, customer_id_col, datetime_col, monetary_col, unit, nan_counts, nan_policy
+        # "not after" rather than "before": a missing date stays for the NaN check
+        tx = tx[~(tx[datetime_col] >= day_end(until))]
+    if not dask and len(tx) == 0:
+        return _no_features(tx, customer_id_col, datetime_col)
+    try:
+        result: Any = rfm_summary(  # a lazy dask frame for a dask log
+            tx,
+            customer_id_col,
+            datetime_col,
+            monetary_col,
+            observation_period_end=until,
+            time_unit=unit,
+            include_first_transaction=True,
+            totals=True,
+            nan_policy=nan_policy,
+            returns="keep",
+            after_observation_end="exclude",
         )
-    if len(tx) == 0:
-        empty = pd.DataFrame(
-            {
-                "n_purchases": pd.Series([], dtype=np.int64),
-                TOTAL_SPEND: pd.Series([], dtype=np.float64),
-                FIRST_PURCHASE: pd.Series([], dtype=tx[datetime_col].dtype),
-                LAST_PURCHASE: pd.Series([], dtype=tx[datetime_col].dtype),
-            },
-            index=pd.Index(tx[customer_id_col].iloc[:0], name=customer_id_col),
-        )
-        return empty
-    return _features_pandas(tx, customer_id_col, datetime_col, monetary_col, unit)
+    except InvalidValueError:
+        # a dask log with no row up to ``until`` (counted only on this path: one pass)
+        if dask and until is not None and len(tx.index) == 0:
+            return _no_features(tx, customer_id_col, datetime_col)
+        raise
+    # the dask result is small (one row per customer): finished in pandas
+    summary: pd.DataFrame = result.compute().sort_index() if dask else result
+    dtype = (tx._meta if dask else tx)[datetime_col].dtype
+    out = pd.DataFrame(
+        {
+            "n_purchases": summary[FREQUENCY].astype(np.int64),
+            TOTAL_SPEND: (
+                summary[TOTAL_SPEND].astype(np.float64)
+                if monetary_col is not None
+                else pd.Series(0.0, index=summary.index)
+            ),
+            FIRST_PURCHASE: summary[FIRST_PURCHASE].astype(dtype),
+            LAST_PURCHASE: summary[LAST_PURCHASE].astype(dtype),
+        }
+    )
+    out.index.name = customer_id_col
+    return out

@@ -40,12 +40,12 @@ from crmkit._coverage import (
 )
 from crmkit._display import Display, Displayable, frame_rows
 from crmkit._engines import is_dask
-from crmkit._periods import DAY_NS, calendar_labels, calendar_ordinals, calendar_unit
 from crmkit._validation import check_nan_policy
 from crmkit.columns import CUSTOMER_ID, DATETIME
 from crmkit.exceptions import InvalidValueError
 from crmkit.jalali import Calendar
 from crmkit.timeunits import TimeUnit, check_time_unit
+from crmkit.timeunits._periods import DAY_NS, calendar_labels, calendar_ordinals, calendar_unit
 from crmkit.transactions._core import distinct_pairs
 from crmkit.transactions._prep import check_dask_nan, check_log, encode_ids, tz_of, wall_ns
 

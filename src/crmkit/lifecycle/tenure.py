@@ -148,8 +148,8 @@ class ProfitByTenure(Displayable):
         if prof.shape[1] < 2 or not prof[1].notna().any():
             raise InvalidValueError(
                 "no customer is observed for two whole "
-                f"{unit_name(self.tenure_unit)}; the second-period claim cannot be tested on "
-                "this data (use longer data or a shorter tenure_unit)."
+                f"{unit_name(check_time_unit(self.tenure_unit))}; the second-period claim cannot "
+                "be tested on this data (use longer data or a shorter tenure_unit)."
             )
         both = prof.loc[prof[1].notna(), [0, 1]].to_numpy(dtype=np.float64)
         cum0, cum1 = both[:, 0], both[:, 0] + both[:, 1]

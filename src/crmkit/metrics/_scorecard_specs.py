@@ -21,6 +21,7 @@ from crmkit.exceptions import InvalidValueError
 from crmkit.metrics import complaints as cm
 from crmkit.metrics import costs, finance, growth, market, profit, retention, satisfaction
 from crmkit.metrics._checks import labelled_values, scaled_total
+from crmkit.timeunits._periods import MONTH_STEPS
 
 __all__ = ["SPECS", "Ctx", "freq_of"]
 
@@ -116,7 +117,7 @@ def _qoq(ctx: Ctx) -> tuple[float, str]:
 
 
 def _yoy_lag(ctx: Ctx) -> int:
-    return {"Q": 4, "M": 12, "Y": 1}[ctx.freq]
+    return 12 // MONTH_STEPS[ctx.freq]  # periods in a year
 
 
 def _yoy(ctx: Ctx) -> tuple[float, str]:

@@ -36,17 +36,18 @@ from crmkit._coverage import (
     same_days,
     window_record,
 )
-from crmkit._periods import (
+from crmkit.exceptions import InvalidValueError
+from crmkit.jalali import Calendar
+from crmkit.metrics._checks import dated_series
+from crmkit.timeunits import TimeUnit, check_time_unit
+from crmkit.timeunits._periods import (
     DAY_NS,
+    PeriodFreq,
     calendar_labels,
     calendar_ordinals,
     calendar_unit,
     wall_ns,
 )
-from crmkit.exceptions import InvalidValueError
-from crmkit.jalali import Calendar
-from crmkit.metrics._checks import dated_series
-from crmkit.timeunits import TimeUnit, check_time_unit
 
 __all__ = [
     "PARTIAL_PERIODS",
@@ -58,7 +59,6 @@ __all__ = [
     "year_over_year",
 ]
 
-PeriodFreq = Literal["M", "Q", "Y"]
 GrowthPartial = Literal["drop", "same_days", "keep"]
 
 PARTIAL_PERIODS = "crmkit_partial_periods"

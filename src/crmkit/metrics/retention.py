@@ -23,16 +23,20 @@ import numpy as np
 import pandas as pd
 
 from crmkit._coverage import check_partial, complete_mask, coverage, partial_records
-from crmkit._periods import DAY_NS, period_labels, period_ordinals, wall_ns
 from crmkit._validation import check_in_range
 from crmkit.columns import CUSTOMER_ID, DATETIME
 from crmkit.exceptions import InvalidValueError, InvariantError
 from crmkit.timeunits import check_time_unit
+from crmkit.timeunits._periods import (
+    DAY_NS,
+    PeriodFreq,
+    period_labels,
+    period_ordinals,
+    wall_ns,
+)
 from crmkit.transactions._prep import check_log, tz_of
 
 __all__ = ["churn_rate", "cohort_retention", "retention_by_period", "retention_rate"]
-
-PeriodFreq = Literal["M", "Q", "Y"]
 
 
 def retention_rate(n_start: float, n_retained: float) -> float:

@@ -273,9 +273,10 @@ def _pareto(ctx: _Context, summary: pd.DataFrame) -> None:
     abc = conc.abc()
     counts = abc.value_counts().reindex(["A", "B", "C"]).fillna(0)
     ctx.top_share = float(verdict.measured_share)
+    ci = verdict.interval
+    ci_text = "" if ci is None else f" (95% bootstrap CI {ci.lower:.1%} - {ci.upper:.1%})"
     stats = {
-        "top 20% of customers' share of revenue": f"{verdict.measured_share:.1%} "
-        f"(95% bootstrap CI {verdict.ci_low:.1%} - {verdict.ci_high:.1%})",
+        "top 20% of customers' share of revenue": f"{verdict.measured_share:.1%}{ci_text}",
         "share of customers needed for 80% of revenue": f"{conc.share_for(0.8):.1%}",
         "Gini coefficient": f"{conc.gini:.3f}",
         "claim '20% of customers give 80% of revenue'": "holds"

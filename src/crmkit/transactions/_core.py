@@ -23,10 +23,10 @@ import attrs
 import numpy as np
 from numpy.typing import NDArray
 
-from crmkit._periods import DAY_NS, period_codes, period_start
 from crmkit._validation import overflow_scale
 from crmkit.exceptions import InvalidValueError
 from crmkit.timeunits import TimeUnit, elapsed
+from crmkit.timeunits._periods import DAY_NS, period_codes, period_start
 
 __all__ = [
     "CustomerAggregates",

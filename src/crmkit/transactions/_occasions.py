@@ -22,9 +22,9 @@ from numpy.typing import NDArray
 
 from crmkit._dates import check_datetime_column
 from crmkit._display import Display
-from crmkit._periods import DAY_NS, wall_ns
 from crmkit._validation import check_numeric_column, preview, require_columns, require_nonempty
 from crmkit.exceptions import InvalidValueError
+from crmkit.timeunits._periods import DAY_NS, wall_ns
 
 __all__ = ["REASONS", "DataQuality", "PurchaseOccasions", "purchase_occasions"]
 

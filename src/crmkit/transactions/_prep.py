@@ -28,7 +28,6 @@ from numpy.typing import NDArray
 
 from crmkit._dates import check_datetime_column, parse_date
 from crmkit._engines import is_dask
-from crmkit._periods import DAY_NS, wall_ns
 from crmkit._validation import (
     check_nan_policy,
     check_numeric_column,
@@ -38,6 +37,7 @@ from crmkit._validation import (
     require_nonempty,
 )
 from crmkit.exceptions import InvalidValueError
+from crmkit.timeunits._periods import DAY_NS, wall_ns
 
 __all__ = [
     "AfterEndPolicy",

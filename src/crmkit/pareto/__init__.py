@@ -23,7 +23,8 @@ customer or per product); a dask DataFrame is reduced on the cluster. Negative v
 
 from __future__ import annotations
 
-from typing import Any
+import warnings
+from typing import Any, Literal, TypeAlias
 
 import attrs
 import numpy as np
@@ -31,14 +32,17 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from crmkit._display import Display, Displayable, VerdictHtml, fmt_number
-from crmkit._pareto_input import NegativePolicy, unit_values
-from crmkit._validation import check_probability, check_whole, items_of
+from crmkit._intervals import ConfidenceInterval
+from crmkit._validation import NanPolicy, as_generator, check_probability, check_whole, items_of
 from crmkit.exceptions import InvalidValueError
+from crmkit.pareto import _input
+from crmkit.pareto._input import unit_values
 
 __all__ = [
     "Concentration",
     "NegativePolicy",
     "ParetoVerdict",
+    "Statistic",
     "abc_classes",
     "concentration",
     "gini",
@@ -46,6 +50,24 @@ __all__ = [
     "share_for",
     "top_share",
 ]
+
+
+NegativePolicy: TypeAlias = _input.NegativePolicy
+"""What to do with units whose value is negative (net returns, loss-making customers):
+``"raise"`` (the default), ``"clip"`` them to 0, ``"exclude"`` them or ``"keep"`` them."""
+
+
+Statistic: TypeAlias = Literal["top_share", "share_for", "gini"]
+"""A concentration statistic :meth:`Concentration.bootstrap` can resample."""
+
+
+def _deprecated_field(old: str, new: str) -> None:
+    warnings.warn(
+        f"ParetoVerdict.{old} is deprecated and will be removed in crmkit 0.3; use "
+        f"ParetoVerdict.{new} instead.",
+        DeprecationWarning,
+        stacklevel=3,
+    )
 
 
 @attrs.frozen(kw_only=True)
@@ -66,10 +88,8 @@ class ParetoVerdict(VerdictHtml):
         ``measured_share >= claimed_share``.
     n_units : int
         Number of units measured.
-    ci_low, ci_high : float or None
-        Bootstrap percentile interval of ``measured_share`` (None without bootstrap).
-    level : float or None
-        Confidence level of the interval.
+    interval : ConfidenceInterval or None
+        Percentile bootstrap interval of ``measured_share`` (None without bootstrap).
     """
 
     top: float
@@ -78,9 +98,25 @@ class ParetoVerdict(VerdictHtml):
     units_needed: float
     holds: bool
     n_units: int
-    ci_low: float | None = None
-    ci_high: float | None = None
-    level: float | None = None
+    interval: ConfidenceInterval | None = None
+
+    @property
+    def ci_low(self) -> float | None:
+        """Deprecated: ``interval.lower``."""
+        _deprecated_field("ci_low", "interval.lower")
+        return None if self.interval is None else self.interval.lower
+
+    @property
+    def ci_high(self) -> float | None:
+        """Deprecated: ``interval.upper``."""
+        _deprecated_field("ci_high", "interval.upper")
+        return None if self.interval is None else self.interval.upper
+
+    @property
+    def level(self) -> float | None:
+        """Deprecated: ``interval.level``."""
+        _deprecated_field("level", "interval.level")
+        return None if self.interval is None else self.interval.level
 
     @property
     def claim(self) -> str:
@@ -94,16 +130,18 @@ class ParetoVerdict(VerdictHtml):
             "units_needed": self.units_needed,
             "n_units": float(self.n_units),
         }
-        if self.ci_low is not None and self.ci_high is not None:
-            out.update(ci_low=self.ci_low, ci_high=self.ci_high)
+        if self.interval is not None:
+            out.update(ci_low=self.interval.lower, ci_high=self.interval.upper)
         return out
 
     @property
     def conclusive(self) -> bool:
         """True when the interval lies wholly on one side of the claim (False without one)."""
-        if self.ci_low is None or self.ci_high is None:
+        if self.interval is None:
             return False
-        return self.ci_low >= self.claimed_share or self.ci_high < self.claimed_share
+        return (
+            self.interval.lower >= self.claimed_share or self.interval.upper < self.claimed_share
+        )
 
     def __str__(self) -> str:
         verb = "holds" if self.holds else "fails"
@@ -112,8 +150,8 @@ class ParetoVerdict(VerdictHtml):
             f"{self.top:.0%} of {self.n_units} units give {self.measured_share:.1%}; "
             f"{self.claimed_share:.0%} needs the top {self.units_needed:.1%}"
         )
-        if self.ci_low is not None and self.level is not None:
-            text += f" ({self.level:.0%} CI {self.ci_low:.1%}-{self.ci_high:.1%})"
+        if (ci := self.interval) is not None:
+            text += f" ({ci.level:.0%} CI {ci.lower:.1%}-{ci.upper:.1%})"
         return text
 
 
@@ -286,13 +324,13 @@ class Concentration(Displayable):
 
     def bootstrap(
         self,
-        statistic: str = "top_share",
+        statistic: Statistic = "top_share",
         *,
         p: float = 0.2,
         level: float = 0.95,
         n_resamples: int = 999,
         rng: np.random.Generator | int | None = 0,
-    ) -> tuple[float, float]:
+    ) -> ConfidenceInterval:
         """Percentile bootstrap interval of ``"top_share"`` (at ``p``), ``"share_for"``
         (at target ``p``) or ``"gini"``, resampling units with replacement.
 
@@ -307,6 +345,22 @@ class Concentration(Displayable):
             Number of bootstrap samples (each costs one sort of n values).
         rng : numpy.random.Generator or int, default 0
             Seeded generator (or seed) for reproducible intervals.
+
+        Returns
+        -------
+        ConfidenceInterval
+            The statistic on all units as ``estimate``, the percentile interval as
+            ``lower`` and ``upper`` (it unpacks as ``lower, upper``).
+
+        Examples
+        --------
+        >>> c = concentration([1.0, 2.0, 3.0, 4.0, 50.0])
+        >>> ci = c.bootstrap("top_share", p=0.2, n_resamples=200, rng=1)
+        >>> ci.method, ci.level, round(ci.estimate, 3)
+        ('percentile bootstrap', 0.95, 0.833)
+        >>> lower, upper = ci
+        >>> bool(lower <= upper)
+        True
         """
         if not isinstance(statistic, str) or statistic not in ("top_share", "share_for", "gini"):
             raise InvalidValueError(
@@ -315,15 +369,7 @@ class Concentration(Displayable):
         lvl = check_probability(level, name="level")
         check_probability(p, name="p")
         n_resamples = check_whole(n_resamples, name="n_resamples", low=10, high=10**6)
-        if not (
-            rng is None
-            or isinstance(rng, np.random.Generator)
-            or (isinstance(rng, int | np.integer) and not isinstance(rng, bool) and rng >= 0)
-        ):
-            raise InvalidValueError(
-                f"rng={rng!r:.40} must be a numpy.random.Generator, a seed >= 0 or None."
-            )
-        gen = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
+        gen = as_generator(rng)
         stats = np.empty(n_resamples)
         for i in range(n_resamples):  # one vectorised sort per resample, not per unit
             sample = _from_values(self.values[gen.integers(0, self.n_units, self.n_units)])
@@ -334,7 +380,15 @@ class Concentration(Displayable):
             else:
                 stats[i] = sample.top_share(p)
         lo, hi = np.quantile(stats, [(1 - lvl) / 2, (1 + lvl) / 2])
-        return float(lo), float(hi)
+        if statistic == "gini":
+            estimate = self.gini
+        elif statistic == "share_for":
+            estimate = self.share_for(p)
+        else:
+            estimate = self.top_share(p)
+        return ConfidenceInterval(
+            estimate, float(lo), float(hi), level=lvl, method="percentile bootstrap"
+        )
 
     def verdict(
         self,
@@ -352,9 +406,9 @@ class Concentration(Displayable):
         top_q = check_probability(top, name="top")
         claimed = check_probability(share, name="share")
         measured = self.top_share(top_q)
-        lo = hi = None
+        interval = None
         if level is not None:
-            lo, hi = self.bootstrap(
+            interval = self.bootstrap(
                 "top_share", p=top_q, level=level, n_resamples=n_resamples, rng=rng
             )
         return ParetoVerdict(
@@ -364,9 +418,7 @@ class Concentration(Displayable):
             units_needed=self.share_for(claimed),
             holds=bool(measured >= claimed),
             n_units=self.n_units,
-            ci_low=lo,
-            ci_high=hi,
-            level=level,
+            interval=interval,
         )
 
 
@@ -399,8 +451,8 @@ def concentration(
     *,
     value_col: str | None = None,
     group_col: str | None = None,
-    negative: str = "raise",
-    nan_policy: str = "raise",
+    negative: NegativePolicy = "raise",
+    nan_policy: NanPolicy = "raise",
 ) -> Concentration:
     """Measure how concentrated value is over units (customers, products).
 

@@ -1,9 +1,12 @@
-"""Calendar periods of wall-clock timestamps, in numpy (private, shared by the whole package).
+"""Calendar periods of wall-clock timestamps, in numpy (private to :mod:`crmkit.timeunits`).
 
 Time is handled as int64 *wall-clock* nanoseconds: a tz-aware timestamp is read in its
 own zone (``2024-03-31 23:30+02:00`` lies in March), which is how a calendar period of a
-purchase is meant. One implementation serves the RFM summary (:mod:`crmkit.transactions`),
-:mod:`crmkit.lifecycle` and :mod:`crmkit.metrics`.
+purchase is meant. One implementation serves the durations of :mod:`crmkit.timeunits`,
+the RFM summary (:mod:`crmkit.transactions`), :mod:`crmkit.lifecycle` and
+:mod:`crmkit.metrics`. It also holds the vocabulary they share (:data:`TimeUnit`, the
+period aliases and the one table of calendar steps, ``MONTH_STEPS``), so it imports
+nothing from the public module above it.
 
 Period *codes* count periods since the one holding 1970-01-01 (floored, so earlier dates
 work): ``D`` days, ``W`` weeks Monday to Sunday, ``M``/``Q``/``Y`` calendar months,
@@ -13,7 +16,7 @@ weeks, which pandas counts from the week after (``ordinal = code + 1``).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Final
+from typing import Any, Final, Literal, TypeAlias
 
 import numpy as np
 import pandas as pd
@@ -24,12 +27,13 @@ from crmkit._jalali import Calendar, check_calendar, period_text
 from crmkit._jalali import period_ordinals as jalali_ordinals
 from crmkit.exceptions import InvalidValueError
 
-if TYPE_CHECKING:
-    from crmkit.timeunits import TimeUnit
-
 __all__ = [
     "DAY_NS",
+    "DAY_STEPS",
+    "MONTH_STEPS",
     "PERIOD_FREQ",
+    "PeriodFreq",
+    "TimeUnit",
     "calendar_labels",
     "calendar_ordinals",
     "calendar_unit",
@@ -42,13 +46,24 @@ __all__ = [
     "wall_ns",
 ]
 
+TimeUnit: TypeAlias = Literal["D", "W", "M", "Q", "Y"]
+"""A time unit: days, weeks, calendar months, calendar quarters or calendar years."""
+
+PeriodFreq: TypeAlias = Literal["M", "Q", "Y"]
+"""A calendar period of reports: months, quarters or years."""
+
 DAY_NS: Final = 86_400 * 10**9
 """Nanoseconds in a day."""
+
+DAY_STEPS: Final[dict[str, int]] = {"D": 1, "W": 7}
+"""Length in days of the units of fixed length."""
+
+MONTH_STEPS: Final[dict[str, int]] = {"M": 1, "Q": 3, "Y": 12}
+"""Length in calendar months of the calendar units (the one month-step table)."""
 
 PERIOD_FREQ: Final[dict[str, str]] = {"D": "D", "W": "W-SUN", "M": "M", "Q": "Q-DEC", "Y": "Y-DEC"}
 """pandas period frequency of each time unit (weeks run Monday to Sunday)."""
 
-_MONTH_STEP: Final[dict[str, int]] = {"M": 1, "Q": 3, "Y": 12}
 _TABLE_SPAN: Final = 10_000_000
 
 
@@ -70,7 +85,7 @@ def wall_ns(
 
 def _calendar_codes(days: NDArray[np.int64], unit: TimeUnit) -> NDArray[np.int64]:
     months = days.view("M8[D]").astype("M8[M]").astype(np.int64)
-    out: NDArray[np.int64] = np.floor_divide(months, _MONTH_STEP[unit])
+    out: NDArray[np.int64] = np.floor_divide(months, MONTH_STEPS[unit])
     return out
 
 
@@ -107,7 +122,7 @@ def period_start(codes: NDArray[np.int64], unit: TimeUnit) -> NDArray[np.int64]:
     if unit == "W":
         out = (codes * 7 - 3) * DAY_NS
         return out
-    months = (codes * _MONTH_STEP[unit]).astype("m8[M]")
+    months = (codes * MONTH_STEPS[unit]).astype("m8[M]")
     out = (np.datetime64(0, "M") + months).astype("M8[ns]").astype(np.int64)
     return out
 

@@ -42,16 +42,18 @@ Timestamp('2025-02-28 00:00:00')
 
 from __future__ import annotations
 
-from typing import Any, Final, Literal, TypeAlias, overload
+from typing import Any, Final, TypeAlias, overload
 
 import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
+from crmkit._compat import renamed_keywords
 from crmkit._dates import DATE_END, DATE_MIN, SUPPORTED_DATES
-from crmkit._periods import DAY_NS, wall_ns
 from crmkit._validation import real_number
 from crmkit.exceptions import InvalidValueError
+from crmkit.timeunits import _periods
+from crmkit.timeunits._periods import DAY_NS, DAY_STEPS, MONTH_STEPS, wall_ns
 
 __all__ = [
     "TIME_UNITS",
@@ -63,7 +65,7 @@ __all__ = [
     "unit_name",
 ]
 
-TimeUnit: TypeAlias = Literal["D", "W", "M", "Q", "Y"]
+TimeUnit: TypeAlias = _periods.TimeUnit
 """A time unit: days, weeks, calendar months, calendar quarters or calendar years."""
 
 TIME_UNITS: Final[tuple[TimeUnit, ...]] = ("D", "W", "M", "Q", "Y")
@@ -75,12 +77,15 @@ _NAMES: Final[dict[str, str]] = {
     "Q": "quarters",
     "Y": "years",
 }
-_FIXED_NS: Final[dict[str, int]] = {"D": DAY_NS, "W": 7 * DAY_NS}
-_MONTH_STEPS: Final[dict[str, int]] = {"M": 1, "Q": 3, "Y": 12}
+_FIXED_NS: Final[dict[str, int]] = {u: days * DAY_NS for u, days in DAY_STEPS.items()}
 
 
-def check_time_unit(unit: str) -> TimeUnit:
-    """Return ``unit`` if it is a valid :data:`TimeUnit`, else raise.
+@renamed_keywords(unit="time_unit")
+def check_time_unit(time_unit: str) -> TimeUnit:
+    """Return ``time_unit`` if it is a valid :data:`TimeUnit`, else raise.
+
+    (The parameter was named ``unit`` before crmkit 0.2; the old keyword still works
+    for one release.)
 
     Examples
     --------
@@ -91,23 +96,24 @@ def check_time_unit(unit: str) -> TimeUnit:
     ...
     crmkit.exceptions.InvalidValueError: time_unit='month' is not one of ...
     """
-    if not isinstance(unit, str) or unit not in _NAMES:
+    if not isinstance(time_unit, str) or time_unit not in _NAMES:
         raise InvalidValueError(
-            f"time_unit={unit!r} is not one of {list(TIME_UNITS)}; use 'D' (days), "
+            f"time_unit={time_unit!r} is not one of {list(TIME_UNITS)}; use 'D' (days), "
             "'W' (weeks), 'M' (calendar months), 'Q' (quarters) or 'Y' (years)."
         )
-    return unit  # type: ignore[return-value]  # narrowed by the membership test
+    return time_unit  # type: ignore[return-value]  # narrowed by the membership test
 
 
-def unit_name(unit: str) -> str:
-    """Plural English name of a unit, for labels and messages.
+@renamed_keywords(unit="time_unit")
+def unit_name(time_unit: TimeUnit) -> str:
+    """Plural English name of a time unit, for labels and messages.
 
     Examples
     --------
     >>> unit_name("Q")
     'quarters'
     """
-    return _NAMES[check_time_unit(unit)]
+    return _NAMES[check_time_unit(time_unit)]
 
 
 def _wall_ns(values: Any, *, name: str) -> tuple[NDArray[np.int64], str | None]:
@@ -172,11 +178,11 @@ def _elapsed_ns(
         # split into (day, ns of day): end - start in ns would overflow int64 beyond
         # 292 years, and the supported range spans 584
         s_day, e_day = np.floor_divide(start, DAY_NS), np.floor_divide(end, DAY_NS)
-        step_days = _FIXED_NS[unit] // DAY_NS
+        step_days = DAY_STEPS[unit]
         tod = (end - e_day * DAY_NS) - (start - s_day * DAY_NS)
         fixed: NDArray[np.float64] = (e_day - s_day) / step_days + tod / _FIXED_NS[unit]
         return fixed
-    step = _MONTH_STEPS[unit]
+    step = MONTH_STEPS[unit]
     s_month = start.view("M8[ns]").astype("M8[M]").astype(np.int64)
     e_month = end.view("M8[ns]").astype("M8[M]").astype(np.int64)
     k = np.floor_divide(e_month - s_month, step)
@@ -196,18 +202,20 @@ def _elapsed_ns(
 
 
 @overload
-def elapsed(start: pd.Timestamp, end: pd.Timestamp, unit: str) -> float: ...
+def elapsed(start: pd.Timestamp, end: pd.Timestamp, time_unit: TimeUnit) -> float: ...
 @overload
-def elapsed(start: Any, end: Any, unit: str) -> NDArray[np.float64] | float: ...
-def elapsed(start: Any, end: Any, unit: str) -> NDArray[np.float64] | float:
-    """Duration from ``start`` to ``end`` in ``unit``, exact and calendar-aware.
+def elapsed(start: Any, end: Any, time_unit: TimeUnit) -> NDArray[np.float64] | float: ...
+@renamed_keywords(unit="time_unit")
+def elapsed(start: Any, end: Any, time_unit: TimeUnit) -> NDArray[np.float64] | float:
+    """Duration from ``start`` to ``end`` in ``time_unit``, exact and calendar-aware.
 
     Parameters
     ----------
     start, end : timestamp-like or array-like of timestamps
         Broadcast against each other. Both naive, or both in the same time zone.
-    unit : {"D", "W", "M", "Q", "Y"}
-        The unit of the result. See the module docstring for how partial months,
+    time_unit : {"D", "W", "M", "Q", "Y"}
+        The unit of the result (named ``unit`` before crmkit 0.2; the old keyword still
+        works for one release). See the module docstring for how partial months,
         quarters and years count.
 
     Returns
@@ -233,7 +241,7 @@ def elapsed(start: Any, end: Any, unit: str) -> NDArray[np.float64] | float:
     >>> elapsed(["2024-01-01", "2024-01-01"], ["2024-04-01", "2024-07-01"], "Q")
     array([1., 2.])
     """
-    u = check_time_unit(unit)
+    u = check_time_unit(time_unit)
     scalar = np.ndim(start) == 0 and np.ndim(end) == 0
     s, tz_s = _wall_ns(start, name="start")
     e, tz_e = _wall_ns(end, name="end")
@@ -254,11 +262,12 @@ def elapsed(start: Any, end: Any, unit: str) -> NDArray[np.float64] | float:
 
 
 @overload
-def add(start: pd.Timestamp, n: int, unit: str) -> pd.Timestamp: ...
+def add(start: pd.Timestamp, n: int, time_unit: TimeUnit) -> pd.Timestamp: ...
 @overload
-def add(start: pd.DatetimeIndex, n: int, unit: str) -> pd.DatetimeIndex: ...
+def add(start: pd.DatetimeIndex, n: int, time_unit: TimeUnit) -> pd.DatetimeIndex: ...
+@renamed_keywords(unit="time_unit")
 def add(
-    start: pd.Timestamp | pd.DatetimeIndex, n: int, unit: str
+    start: pd.Timestamp | pd.DatetimeIndex, n: int, time_unit: TimeUnit
 ) -> pd.Timestamp | pd.DatetimeIndex:
     """Add ``n`` whole units to timestamps on the calendar (wall clock, clamped month ends).
 
@@ -268,7 +277,8 @@ def add(
         Naive or tz-aware; the result keeps the time zone.
     n : int
         Number of units to add (may be negative).
-    unit : {"D", "W", "M", "Q", "Y"}
+    time_unit : {"D", "W", "M", "Q", "Y"}
+        Named ``unit`` before crmkit 0.2 (the old keyword still works for one release).
 
     Notes
     -----
@@ -284,13 +294,13 @@ def add(
     >>> add(pd.Timestamp("2024-03-09 12:00", tz="America/New_York"), 1, "D")
     Timestamp('2024-03-10 12:00:00-0400', tz='America/New_York')
     """
-    u = check_time_unit(unit)
+    u = check_time_unit(time_unit)
     if isinstance(n, bool) or not isinstance(n, int | np.integer):
         raise InvalidValueError(f"n={n!r} must be a whole number of {unit_name(u)}.")
     scalar = isinstance(start, pd.Timestamp)
     ns, tz = _wall_ns(start, name="start")
     span_days = _DAY_END - _DAY_MIN
-    steps = int(n) * (_FIXED_NS[u] // DAY_NS if u in _FIXED_NS else _MONTH_STEPS[u])
+    steps = int(n) * (DAY_STEPS[u] if u in DAY_STEPS else MONTH_STEPS[u])
     if abs(steps) > (span_days if u in _FIXED_NS else span_days // 28):
         raise InvalidValueError(
             f"adding n={n!r} {unit_name(u)} leaves the supported date range "
@@ -319,8 +329,8 @@ def add(
     return idx[0] if scalar else idx
 
 
-_PER_YEAR: Final[dict[str, int]] = {"M": 12, "Q": 4, "Y": 1}
-_PER_WEEK: Final[dict[str, int]] = {"D": 7, "W": 1}
+_PER_YEAR: Final[dict[str, int]] = {u: 12 // months for u, months in MONTH_STEPS.items()}
+_PER_WEEK: Final[dict[str, int]] = {u: 7 // days for u, days in DAY_STEPS.items()}
 
 
 def convert_rate(

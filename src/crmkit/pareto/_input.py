@@ -1,4 +1,4 @@
-"""Input handling for :mod:`crmkit.pareto`: values per unit from arrays, frames or dask.
+"""Input handling of :mod:`crmkit.pareto`: values per unit from arrays, frames or dask.
 
 Private. Turns whatever the user passed (a list, an array, a Series, a transaction
 DataFrame with a value and an optional group column, or a dask DataFrame) into one
@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
+from crmkit._engines import is_dask
 from crmkit._validation import (
     check_nan_policy,
     check_numeric_column,
@@ -31,10 +32,6 @@ NegativePolicy: TypeAlias = Literal["raise", "clip", "exclude", "keep"]
 _NEGATIVE = ("raise", "clip", "exclude", "keep")
 
 
-def _is_dask(obj: Any) -> bool:
-    return type(obj).__module__.split(".")[0] in ("dask", "dask_expr")
-
-
 def _from_frame(
     data: Any, value_col: str | None, group_col: str | None
 ) -> tuple[NDArray[np.float64], pd.Index[Any] | None]:
@@ -44,7 +41,7 @@ def _from_frame(
             "it per customer or product first)."
         )
     wanted = [value_col] if group_col is None else [group_col, value_col]
-    dask = _is_dask(data)
+    dask = is_dask(data)
     meta = data._meta if dask else data  # dask keeps an empty pandas frame as _meta
     require_columns(meta, wanted)
     check_numeric_column(meta, value_col)
@@ -105,7 +102,7 @@ def unit_values(
             "undefined; use 'raise' or 'omit'."
         )
     labels: pd.Index[Any] | None
-    if isinstance(data, pd.DataFrame) or _is_dask(data):
+    if isinstance(data, pd.DataFrame) or is_dask(data):
         values, labels = _from_frame(data, value_col, group_col)
     elif group_col is not None or value_col is not None:
         raise InvalidValueError("value_col= and group_col= apply to DataFrame input only.")
