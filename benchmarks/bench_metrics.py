@@ -57,13 +57,13 @@ def main() -> None:
     flows = [np.concatenate([[-1000.0], rng.uniform(50, 400, size=10)]) for _ in range(300)]
     rows: list[tuple[str, float, float, str]] = []
 
-    t_ck = best_of(lambda: retention_by_period(tx, freq="M"))
+    t_ck = best_of(lambda: retention_by_period(tx, period="M"))
     t_nv = best_of(lambda: naive_retention(tx), repeat=1)
     rows.append((f"retention_by_period M, CDNOW {len(tx)} rows", t_ck, t_nv, "naive loop"))
     rows.append(
         (
             "cohort_retention M, CDNOW",
-            best_of(lambda: cohort_retention(tx, freq="M")),
+            best_of(lambda: cohort_retention(tx, period="M")),
             float("nan"),
             "-",
         )

@@ -56,7 +56,7 @@ def load_summary(data_dir: Path) -> pd.DataFrame:
         lines,
         customer_id_col="CustomerID",
         datetime_col="InvoiceDate",
-        observation_period_end="2011-12-09",
+        observation_end="2011-12-09",
         period="D",
         time_unit="D",
     )

@@ -121,7 +121,7 @@ def worker(kind: str, path: str) -> None:
             from crmkit.transactions import rfm_summary
 
             def run() -> object:
-                return rfm_summary(frame, monetary_value_col="amount")
+                return rfm_summary(frame, amount_col="amount")
         else:
             from lifetimes.utils import (  # type: ignore[import-not-found]
                 summary_data_from_transaction_data,

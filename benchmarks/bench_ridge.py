@@ -44,8 +44,8 @@ def retail_ii(data_dir: Path, period: str) -> pd.DataFrame:
         lines,
         customer_id_col="Customer ID",
         datetime_col="InvoiceDate",
-        monetary_value_col="amount",
-        observation_period_end="2010-12-09",
+        amount_col="amount",
+        observation_end="2010-12-09",
         period=period,
         time_unit=period,
     )
@@ -62,7 +62,7 @@ def retail_i(data_dir: Path) -> pd.DataFrame:
         lines,
         customer_id_col="CustomerID",
         datetime_col="InvoiceDate",
-        observation_period_end="2011-12-09",
+        observation_end="2011-12-09",
         period="D",
         time_unit="D",
     )

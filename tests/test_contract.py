@@ -268,8 +268,8 @@ def _baselines() -> dict[str, Any]:
         "spend": crmkit.clv.GammaGamma(p=6.0, q=4.0, v=15.0),
         "customer_id_col": "customer_id",
         "datetime_col": "datetime",
-        "calibration_period_end": "2024-03-01",
-        "observation_period_end": "2024-06-30",
+        "calibration_end": "2024-03-01",
+        "observation_end": "2024-06-30",
         "as_of": "2024-06-30",
         "start": "2024-01-01",
         "end": "2024-06-30",
@@ -277,7 +277,6 @@ def _baselines() -> dict[str, Any]:
         "unit": "M",
         "from_unit": "Y",
         "to_unit": "Q",
-        "tenure_unit": "Q",
         "n": 2,
         "k": 2,
         "t": 4.0,
@@ -399,7 +398,7 @@ def _instances() -> dict[str, Any]:
             tx, customer_id_col="customer_id", datetime_col="datetime", amount_col="amount"
         ),
         "TransitionMatrix": lambda: crmkit.lifecycle.transition_matrix(
-            tx, start="2024-02-01", end="2024-06-30", monetary_col="monetary"
+            tx, start="2024-02-01", end="2024-06-30", amount_col="monetary"
         ),
         "MaturityAssessment": lambda: crmkit.maturity.assess_capabilities(["unique_codes"]),
         "RiskRegister": lambda: crmkit.maturity.RiskRegister(entries=()),

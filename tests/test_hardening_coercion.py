@@ -190,7 +190,7 @@ def test_total_spend_near_the_float_limit() -> None:
         amount=[1.5e308, 1.5e308, -1.4e308],
         datetime=pd.to_datetime(["2024-01-01", "2024-01-01", "2024-01-05"]),
     )
-    s = ck.rfm_summary(tx, "customer_id", "datetime", "amount", totals=True, returns="keep")
+    s = ck.rfm_summary(tx, "customer_id", "datetime", "amount", totals=True, non_positive="keep")
     assert s.loc[1, "total_spend"] == pytest.approx(1.6e308, rel=1e-15)
     assert math.isfinite(s.loc[1, "monetary_value"])
 

@@ -54,24 +54,24 @@ def test_rfm_summary_dask_refuses_dates_outside_range() -> None:
 
 
 @pytest.mark.parametrize("end", ["3000-01-01", "1500-06-01", "2262-01-01"])
-def test_observation_period_end_outside_range(end: str) -> None:
+def test_observation_end_outside_range(end: str) -> None:
     # issue case: observation_period_end="3000-01-01" raised pandas' OutOfBoundsDatetime
     tx = _log("2024-03-01")
-    with _refused(f"observation_period_end.*{RANGE}"):
-        ck.rfm_summary(tx, "customer_id", "datetime", observation_period_end=end)
+    with _refused(f"observation_end.*{RANGE}"):
+        ck.rfm_summary(tx, "customer_id", "datetime", observation_end=end)
 
 
 @pytest.mark.parametrize("end", [20240101, 1.5, True, b"2024-01-01"])
-def test_observation_period_end_number_is_not_a_date(end: object) -> None:
+def test_observation_end_number_is_not_a_date(end: object) -> None:
     tx = _log("2024-03-01")
-    with _refused("observation_period_end"):
-        ck.rfm_summary(tx, "customer_id", "datetime", observation_period_end=end)
+    with _refused("observation_end"):
+        ck.rfm_summary(tx, "customer_id", "datetime", observation_end=end)
 
 
 def test_calibration_end_outside_range() -> None:
     tx = _log("2024-03-01")
-    with _refused(f"calibration_period_end.*{RANGE}"):
-        ck.calibration_and_holdout(tx, calibration_period_end="2999-01-01")
+    with _refused(f"calibration_end.*{RANGE}"):
+        ck.calibration_and_holdout(tx, calibration_end="2999-01-01")
 
 
 def test_elapsed_refuses_dates_outside_range() -> None:
@@ -188,11 +188,11 @@ def test_lifecycle_refuses_dates_outside_range() -> None:
     with _refused(RANGE):
         lifecycle.cohort_retention(tx)
     with _refused(RANGE):
-        lifecycle.assign_stages(tx, as_of="2024-06-01", monetary_col="amount")
+        lifecycle.assign_stages(tx, as_of="2024-06-01", amount_col="amount")
     with _refused(f"as_of.*{RANGE}"):
-        lifecycle.assign_stages(_log("2024-03-01"), as_of="2999-01-01", monetary_col="amount")
+        lifecycle.assign_stages(_log("2024-03-01"), as_of="2999-01-01", amount_col="amount")
     with _refused(RANGE):
-        lifecycle.profit_by_tenure(tx, acquisition_cost=1.0, monetary_col="amount", margin=0.5)
+        lifecycle.profit_by_tenure(tx, acquisition_cost=1.0, amount_col="amount", margin=0.5)
 
 
 def test_purchase_occasions_refuses_dates_outside_range() -> None:

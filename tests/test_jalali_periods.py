@@ -43,7 +43,7 @@ def _by_jalali(s: pd.Series, freq: str) -> pd.Series:
 @pytest.mark.parametrize("freq", ["M", "Q", "Y"])
 def test_period_totals_equal_a_direct_groupby(freq: str) -> None:
     s = _daily("2019-01-05", "2024-11-18")
-    got = period_totals(s, freq=freq, calendar="jalali")  # type: ignore[arg-type]
+    got = period_totals(s, period=freq, calendar="jalali")  # type: ignore[arg-type]
     want = _by_jalali(s, freq)
     assert list(got.index) == list(want.index)
     np.testing.assert_allclose(got.to_numpy(), want.to_numpy(), rtol=1e-12)
@@ -52,7 +52,7 @@ def test_period_totals_equal_a_direct_groupby(freq: str) -> None:
     assert len(partial) == 2
     assert partial[0]["covered_from"] == "2019-01-05"
     assert partial[-1]["covered_to"] == "2024-11-18"
-    dropped = period_totals(s, freq=freq, calendar="jalali", partial="drop")  # type: ignore[arg-type]
+    dropped = period_totals(s, period=freq, calendar="jalali", partial="drop")  # type: ignore[arg-type]
     assert list(dropped.index) == list(want.index[1:-1])
 
 
@@ -63,7 +63,7 @@ def test_fiscal_year_totals_match_the_equinox_table(reference_dir: Path) -> None
     years = [y for y in range(1396, 1403) if y in nowruz and y + 1 in nowruz]
     s = _daily(str(nowruz[years[0]].date()), str((nowruz[years[-1] + 1]).date()))
     s = s[s.index < nowruz[years[-1] + 1]]
-    got = period_totals(s, freq="Y", calendar="jalali")
+    got = period_totals(s, period="Y", calendar="jalali")
     want = [s[(s.index >= nowruz[y]) & (s.index < nowruz[y + 1])].sum() for y in years]
     assert list(got.index) == [str(y) for y in years]
     np.testing.assert_allclose(got.to_numpy(), want, rtol=1e-12)
@@ -85,11 +85,11 @@ def test_growth_per_fiscal_year_and_quarter() -> None:
     q = _by_jalali(s, "Q")
     assert list(qoq.index) == list(q.index[1:])
     np.testing.assert_allclose(qoq["growth"], q.iloc[1:].to_numpy() / q.iloc[:-1].to_numpy() - 1)
-    lag4 = revenue_growth(s, freq="Q", lag=4, calendar="jalali")
+    lag4 = revenue_growth(s, period="Q", lag=4, calendar="jalali")
     assert lag4.index[0] == "1400-Q1"
     np.testing.assert_allclose(lag4["previous"].iloc[0], q["1399-Q1"])
     profit = s * 0.25
-    mg = margin_growth(s, profit, freq="Y", calendar="jalali")
+    mg = margin_growth(s, profit, period="Y", calendar="jalali")
     np.testing.assert_allclose(mg["margin"], 0.25)
 
 

@@ -87,18 +87,18 @@ def _direct(tx: pd.DataFrame, end: str) -> pd.DataFrame:
 @pytest.mark.parametrize("tz", [None, "Asia/Tehran", "America/New_York"])
 def test_whole_end_day_counts(tz: str | None) -> None:
     tx = _tx(tz)
-    got = rfm_summary(tx, monetary_value_col="amount", observation_period_end=END)
+    got = rfm_summary(tx, amount_col="amount", observation_end=END)
     expected = _direct(tx, END)
     pd.testing.assert_frame_equal(got, expected, check_exact=False, rtol=1e-12)
     assert got.loc["c", "T"] == 0.0  # first purchase at 22:00 on the end date
     # default end: the date of the last transaction
-    pd.testing.assert_frame_equal(rfm_summary(tx, monetary_value_col="amount"), got)
+    pd.testing.assert_frame_equal(rfm_summary(tx, amount_col="amount"), got)
 
 
 @pytest.mark.parametrize("tz", [None, "Asia/Tehran"])
 def test_time_of_day_and_zone_of_the_end_value(tz: str | None) -> None:
     tx = _tx(tz)
-    ref = rfm_summary(tx, observation_period_end=END)
+    ref = rfm_summary(tx, observation_end=END)
     values: list[object] = [
         "2024-01-31 06:00",
         pd.Timestamp("2024-01-31 23:59:59"),
@@ -107,29 +107,27 @@ def test_time_of_day_and_zone_of_the_end_value(tz: str | None) -> None:
     if tz is not None:  # a tz-aware end is read in the column's zone first
         values += [pd.Timestamp(END, tz=tz), pd.Timestamp(END, tz=tz).tz_convert("UTC")]
     for value in values:
-        pd.testing.assert_frame_equal(rfm_summary(tx, observation_period_end=value), ref)
+        pd.testing.assert_frame_equal(rfm_summary(tx, observation_end=value), ref)
     if tz is None:
         with pytest.raises(InvalidValueError, match="tz-aware"):
-            rfm_summary(tx, observation_period_end=pd.Timestamp(END, tz="UTC"))
+            rfm_summary(tx, observation_end=pd.Timestamp(END, tz="UTC"))
 
 
 @pytest.mark.parametrize("tz", [None, "Asia/Tehran"])
 def test_rows_after_the_end_day(tz: str | None) -> None:
     tx = _late(tz)
     with pytest.raises(InvalidValueError, match=r"2 transaction\(s\) dated after"):
-        rfm_summary(tx, observation_period_end=END)
-    got = rfm_summary(tx, observation_period_end=END, after_observation_end="exclude")
-    pd.testing.assert_frame_equal(got, rfm_summary(_tx(tz), observation_period_end=END))
+        rfm_summary(tx, observation_end=END)
+    got = rfm_summary(tx, observation_end=END, after_observation_end="exclude")
+    pd.testing.assert_frame_equal(got, rfm_summary(_tx(tz), observation_end=END))
 
 
 def test_coarser_periods_cut_at_the_date_not_the_period() -> None:
     # 2024-01-31 is a Wednesday: the Thursday row of the same week is after the end
     tx = _late()
     with pytest.raises(InvalidValueError, match="after the observation end 2024-01-31"):
-        rfm_summary(tx, observation_period_end=END, time_unit="W")
-    got = rfm_summary(
-        tx, observation_period_end=END, time_unit="W", after_observation_end="exclude"
-    )
+        rfm_summary(tx, observation_end=END, time_unit="W")
+    got = rfm_summary(tx, observation_end=END, time_unit="W", after_observation_end="exclude")
     inside = _tx()
     weeks = inside["datetime"].dt.to_period("W")
     first = weeks.groupby(inside["customer_id"]).min()
@@ -143,7 +141,7 @@ def test_dask_agrees_on_the_end_day() -> None:
     dask = pytest.importorskip("dask")
     dd = pytest.importorskip("dask.dataframe")
     tx = _late("Asia/Tehran")
-    kw = {"monetary_value_col": "amount", "observation_period_end": END}
+    kw = {"amount_col": "amount", "observation_end": END}
     expected = rfm_summary(tx, **kw, after_observation_end="exclude", totals=True)
     with dask.config.set(scheduler="synchronous"):
         ddf = dd.from_pandas(tx, npartitions=2)
@@ -159,9 +157,9 @@ def test_calibration_end_day_is_in_calibration(tz: str | None) -> None:
     cal_end = "2024-01-15"  # b bought at 09:00 and 18:30 that day
     got = calibration_and_holdout(
         tx,
-        calibration_period_end=cal_end,
-        observation_period_end="2024-02-01",
-        monetary_value_col="amount",
+        calibration_end=cal_end,
+        observation_end="2024-02-01",
+        amount_col="amount",
         after_observation_end="exclude",
     )
     wall = tx["datetime"].dt.tz_localize(None) if tz else tx["datetime"]
@@ -178,15 +176,15 @@ def test_calibration_end_day_is_in_calibration(tz: str | None) -> None:
     assert got["duration_holdout"].unique().tolist() == [17.0]
     same = calibration_and_holdout(
         tx,
-        calibration_period_end="2024-01-15 09:00",
-        observation_period_end="2024-02-01",
-        monetary_value_col="amount",
+        calibration_end="2024-01-15 09:00",
+        observation_end="2024-02-01",
+        amount_col="amount",
         after_observation_end="exclude",
     )
     pd.testing.assert_frame_equal(same, got)
     with pytest.raises(InvalidValueError, match="must be before"):
         calibration_and_holdout(
-            tx, calibration_period_end="2024-01-15 01:00", observation_period_end="2024-01-15"
+            tx, calibration_end="2024-01-15 01:00", observation_end="2024-01-15"
         )
 
 
@@ -280,13 +278,13 @@ def test_online_retail_last_day_is_kept(
     tx = retail[name]
     last_day = tx["datetime"].dt.normalize() == pd.Timestamp(end)
     assert last_day.sum() > 500  # hundreds of lines on the last day, until the evening
-    s = rfm_summary(tx, monetary_value_col="amount", observation_period_end=end, totals=True)
+    s = rfm_summary(tx, amount_col="amount", observation_end=end, totals=True)
     assert int(s["n_transactions"].sum()) == len(tx)
     assert s["total_spend"].sum() == pytest.approx(tx["amount"].sum(), rel=1e-12)
     split = calibration_and_holdout(
         tx,
-        calibration_period_end=pd.Timestamp(end) - pd.Timedelta(days=90),
-        observation_period_end=end,
+        calibration_end=pd.Timestamp(end) - pd.Timedelta(days=90),
+        observation_end=end,
     )
     wall = tx["datetime"]
     hold = tx[wall >= pd.Timestamp(end) - pd.Timedelta(days=89)]
@@ -321,22 +319,22 @@ def test_end_date_equals_filtering_rows_before_the_next_midnight(
     cal = pd.Timestamp("2018-10-25") + pd.Timedelta(days=min(cal_offset, end_offset - 1))
     local = tx["datetime"].dt.tz_localize(None) if tz else tx["datetime"]
     inside = tx[local < end + pd.Timedelta(days=1)]
-    kw = {"monetary_value_col": "amount", "time_unit": unit}
+    kw = {"amount_col": "amount", "time_unit": unit}
     if len(inside) == 0:
         with pytest.raises(InvalidValueError, match="every transaction"):
-            rfm_summary(tx, observation_period_end=end, after_observation_end="exclude", **kw)
+            rfm_summary(tx, observation_end=end, after_observation_end="exclude", **kw)
         return
-    got = rfm_summary(tx, observation_period_end=end, after_observation_end="exclude", **kw)
-    pd.testing.assert_frame_equal(got, rfm_summary(inside, observation_period_end=end, **kw))
+    got = rfm_summary(tx, observation_end=end, after_observation_end="exclude", **kw)
+    pd.testing.assert_frame_equal(got, rfm_summary(inside, observation_end=end, **kw))
     cal_rows = tx[local < cal + pd.Timedelta(days=1)]
     if end_offset == 0 or len(cal_rows) == 0:
         return
     split = calibration_and_holdout(
         tx,
-        calibration_period_end=cal,
-        observation_period_end=end,
+        calibration_end=cal,
+        observation_end=end,
         after_observation_end="exclude",
         **kw,
     )
-    expected = rfm_summary(cal_rows, observation_period_end=cal, **kw)
+    expected = rfm_summary(cal_rows, observation_end=cal, **kw)
     pd.testing.assert_frame_equal(split[expected.columns.tolist()], expected)

@@ -338,8 +338,8 @@ def test_rfm_summary_on_occasions() -> None:
         occ,
         customer_id_col=CID,
         datetime_col=DT,
-        monetary_value_col="amount",
-        observation_period_end="2010-12-09",
+        amount_col="amount",
+        observation_end="2010-12-09",
         totals=True,
     )
     days = occ.assign(day=occ[DT].dt.normalize())
@@ -432,8 +432,8 @@ def test_online_retail_ii_invoices(retail_ii: pd.DataFrame) -> None:
         o,
         customer_id_col=CID,
         datetime_col=DT,
-        monetary_value_col="amount",
-        observation_period_end="2010-12-09",
+        amount_col="amount",
+        observation_end="2010-12-09",
         totals=True,
     )
     assert s["total_spend"].sum() == pytest.approx(revenue, rel=1e-12)

@@ -59,10 +59,10 @@ def _log(tz: str | None, ids: list[Any] | None = None) -> pd.DataFrame:
 
 def _customers_seen(tx: pd.DataFrame, end: Any) -> dict[str, list[Any]]:
     """The customers each function observes up to ``end``."""
-    summary = rfm_summary(tx, observation_period_end=end, after_observation_end="exclude")
+    summary = rfm_summary(tx, observation_end=end, after_observation_end="exclude")
     stages = assign_stages(tx, as_of=end, rules=NO_HIGH_VALUE)
     tenure = profit_by_tenure(
-        tx, margin=1.0, acquisition_cost=0.0, observation_end=end, tenure_unit="D"
+        tx, margin=1.0, acquisition_cost=0.0, observation_end=end, time_unit="D"
     )
     cohorts = cohort_retention(tx, period="D", observation_end=end, partial="keep")
     moves = transition_matrix(tx, start="2024-01-01", end=end, rules=NO_HIGH_VALUE)
@@ -95,7 +95,7 @@ def test_the_dask_paths_read_the_end_date_alike(tz: str) -> None:
     dd = pytest.importorskip("dask.dataframe")
     ddf = dd.from_pandas(_log(tz), npartitions=3)
     with dask.config.set(scheduler="synchronous"):
-        summary = rfm_summary(ddf, observation_period_end=END, after_observation_end="exclude")
+        summary = rfm_summary(ddf, observation_end=END, after_observation_end="exclude")
         stages = assign_stages(ddf, as_of=END, rules=NO_HIGH_VALUE)
         cohorts = cohort_retention(ddf, period="D", observation_end=END, partial="keep")
         assert sorted(summary.compute().index) == OBSERVED
@@ -119,9 +119,9 @@ def test_a_tz_aware_end_is_converted_to_the_columns_zone_everywhere() -> None:
 
 
 CALLS = {
-    "rfm_summary": lambda tx, end: rfm_summary(tx, observation_period_end=end),
+    "rfm_summary": lambda tx, end: rfm_summary(tx, observation_end=end),
     "calibration_and_holdout": lambda tx, end: calibration_and_holdout(
-        tx, calibration_period_end="2024-02-01", observation_period_end=end
+        tx, calibration_end="2024-02-01", observation_end=end
     ),
     "assign_stages": lambda tx, end: assign_stages(tx, as_of=end, rules=NO_HIGH_VALUE),
     "transition_matrix": lambda tx, end: transition_matrix(
@@ -132,7 +132,7 @@ CALLS = {
     ),
     "cohort_retention": lambda tx, end: cohort_retention(tx, period="D", observation_end=end),
     "metrics.retention_by_period": lambda tx, end: retention_by_period(
-        tx, freq="M", observation_end=end, partial="keep"
+        tx, period="M", observation_end=end, partial="keep"
     ),
     "metrics.repeat_purchase_rate": lambda tx, end: repeat_purchase_rate(
         tx, start="2024-01-01", end=end
@@ -163,7 +163,7 @@ ID_KINDS: dict[str, list[Any]] = {
 def test_every_function_encodes_and_orders_ids_alike(kind: str) -> None:
     tx = _log("Europe/Berlin", ID_KINDS[kind])
     end = "2024-04-30"
-    summary = rfm_summary(tx, observation_period_end=end).index
+    summary = rfm_summary(tx, observation_end=end).index
     expected = pd.Index(sorted(set(ID_KINDS[kind])))
     assert summary.tolist() == expected.tolist()
     stages = assign_stages(tx, as_of=end, rules=NO_HIGH_VALUE).index

@@ -52,30 +52,9 @@ NOT_OPTIONS = frozenset(
 #: Options still typed ``str`` (to be converted; the list may only shrink).
 PENDING: frozenset[tuple[str, str]] = frozenset(
     {
-        ("nan_policy", "crmkit.lifecycle.assign.assign_stages"),
-        ("nan_policy", "crmkit.lifecycle.cohorts.cohort_retention"),
-        ("nan_policy", "crmkit.lifecycle.contacts.acquisition_retention_cost_ratio"),
-        ("nan_policy", "crmkit.lifecycle.contacts.contacts_before_purchase"),
-        ("nan_policy", "crmkit.lifecycle.transitions.transition_matrix"),
-        ("period", "crmkit.lifecycle.cohorts.cohort_retention"),
         ("period", "crmkit.domain.analytics.weighted_forecast"),
-        ("tenure_unit", "crmkit.lifecycle.claims.evaluate_claims"),
-        ("tenure_unit", "crmkit.lifecycle.tenure.profit_by_tenure"),
         ("missing_ids", "ReportOptions.__init__"),
         ("returns", "ReportOptions.__init__"),
-        ("nan_policy", "crmkit.transactions.rfm_summary"),
-        ("time_unit", "crmkit.transactions.rfm_summary"),
-        ("returns", "crmkit.transactions.rfm_summary"),
-        ("period", "crmkit.transactions.rfm_summary"),
-        ("period", "crmkit.transactions.calibration_and_holdout"),
-        ("tenure_unit", "ProfitByTenure.__init__"),
-        ("tenure_unit", "SecondYearVerdict.__init__"),
-        ("time_unit", "crmkit.lifecycle.assign.assign_stages_from_summary"),
-        ("after_observation_end", "crmkit.transactions.rfm_summary"),
-        ("nan_policy", "crmkit.transactions.calibration_and_holdout"),
-        ("time_unit", "crmkit.transactions.calibration_and_holdout"),
-        ("returns", "crmkit.transactions.calibration_and_holdout"),
-        ("after_observation_end", "crmkit.transactions.calibration_and_holdout"),
     }
 )
 

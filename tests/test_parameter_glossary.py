@@ -39,20 +39,8 @@ UPGRADE = ROOT / "docs" / "howto" / "upgrade-renames.rst"
 #: come; each finished rename removes its entries here.
 PENDING: frozenset[tuple[str, str]] = frozenset(
     {
-        ("observation_period_end", "crmkit.transactions.rfm_summary"),
-        ("observation_period_end", "crmkit.transactions.calibration_and_holdout"),
-        ("calibration_period_end", "crmkit.transactions.calibration_and_holdout"),
         ("unit", "DataQuality.__init__"),
         ("unit", "PurchaseOccasions.__init__"),
-        ("tenure_unit", "ProfitByTenure.__init__"),
-        ("tenure_unit", "SecondYearVerdict.__init__"),
-        ("tenure_unit", "crmkit.lifecycle.claims.evaluate_claims"),
-        ("tenure_unit", "crmkit.lifecycle.tenure.profit_by_tenure"),
-        ("freq", "crmkit.metrics.growth.margin_growth"),
-        ("freq", "crmkit.metrics.growth.period_totals"),
-        ("freq", "crmkit.metrics.growth.revenue_growth"),
-        ("freq", "crmkit.metrics.retention.cohort_retention"),
-        ("freq", "crmkit.metrics.retention.retention_by_period"),
         ("unit", "crmkit.report.pipeline.lapsed_customers"),
     }
 )

@@ -64,24 +64,24 @@ def test_report_numbers_come_from_library_calls(
     tx = sample_tx.rename(columns={"date": "datetime", "dollar_value": "monetary"})
     summary = rfm_summary(
         tx,
-        monetary_value_col="monetary",
-        observation_period_end=datasets.CDNOW_OBSERVATION_END,
+        amount_col="monetary",
+        observation_end=datasets.CDNOW_OBSERVATION_END,
         time_unit="W",
         period="D",
         totals=True,
-        returns="keep",
+        non_positive="keep",
     )
     share = pareto.top_share(summary["total_spend"].clip(lower=0).to_numpy(), 0.2)
     assert any(f"{share:.1%}" in line for line in result.highlights)  # type: ignore[attr-defined]
 
     split = calibration_and_holdout(
         tx,
-        calibration_period_end=datasets.CDNOW_CALIBRATION_END,
-        observation_period_end=datasets.CDNOW_OBSERVATION_END,
-        monetary_value_col="monetary",
+        calibration_end=datasets.CDNOW_CALIBRATION_END,
+        observation_end=datasets.CDNOW_OBSERVATION_END,
+        amount_col="monetary",
         time_unit="W",
         period="D",
-        returns="keep",
+        non_positive="keep",
     )
     fit = clv.BetaGeo.fit(split)
     params = pd.read_csv(out / "clv_parameters_calibration.csv", index_col=0)

@@ -21,7 +21,7 @@ def tx() -> pd.DataFrame:
 
 @pytest.fixture(scope="module")
 def objects(tx: pd.DataFrame) -> dict[str, Any]:
-    summary = crmkit.rfm_summary(tx, monetary_value_col="amount", returns="exclude")
+    summary = crmkit.rfm_summary(tx, amount_col="amount", non_positive="exclude")
     cdnow = load_cdnow_summary()
     return {
         "concentration": pareto.concentration(tx, value_col="amount", group_col="customer_id"),
@@ -30,10 +30,10 @@ def objects(tx: pd.DataFrame) -> dict[str, Any]:
         ),
         "cohorts": lifecycle.cohort_retention(tx, period="M"),
         "transitions": lifecycle.transition_matrix(
-            tx, start="1997-06-30", end="1997-12-31", monetary_col="amount"
+            tx, start="1997-06-30", end="1997-12-31", amount_col="amount"
         ),
         "tenure": lifecycle.profit_by_tenure(
-            tx, tenure_unit="Q", acquisition_cost=5.0, monetary_col="amount", margin=0.3
+            tx, time_unit="Q", acquisition_cost=5.0, amount_col="amount", margin=0.3
         ),
         "segments": segmentation.segment_customers(summary[summary["frequency"] > 0], 4),
         "assessment": maturity.assess_capabilities(["unique_codes", "customer_database"]),

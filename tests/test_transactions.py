@@ -56,7 +56,13 @@ def _assert_equal(got: pd.DataFrame, ref: pd.DataFrame, cols: list[str]) -> None
 def test_cdnow_equals_lifetimes(cdnow: pd.DataFrame, reference_dir: Path, unit: str) -> None:
     ref = _reference(reference_dir, f"lifetimes_cdnow_summary_{unit}.csv.gz")
     got = rfm_summary(
-        cdnow, "customer_id", "date", "dollar_value", "1998-06-30", time_unit=unit, returns="keep"
+        cdnow,
+        "customer_id",
+        "date",
+        "dollar_value",
+        "1998-06-30",
+        time_unit=unit,
+        non_positive="keep",
     )
     _assert_equal(got, ref, LIFETIMES_COLS)
 
@@ -73,7 +79,7 @@ def test_cdnow_days_in_weeks_equals_lifetimes_multiplier(
         "1997-09-30",
         time_unit="W",
         period="D",
-        returns="keep",
+        non_positive="keep",
         after_observation_end="exclude",
     )
     assert got.index.tolist() == ref.index.tolist()
@@ -93,7 +99,7 @@ def test_online_retail_equals_lifetimes(
 ) -> None:
     ref = _reference(reference_dir, f"lifetimes_online_retail_summary_{name}.csv.gz")
     got = rfm_summary(
-        online_retail, "CustomerID", "InvoiceDate", "amount", returns="keep", **kwargs
+        online_retail, "CustomerID", "InvoiceDate", "amount", non_positive="keep", **kwargs
     )
     _assert_equal(got, ref, LIFETIMES_COLS)
 
@@ -107,11 +113,11 @@ def test_calibration_holdout_equals_lifetimes(
         cdnow,
         "customer_id",
         "date",
-        calibration_period_end="1997-09-30",
-        observation_period_end="1998-06-30",
-        monetary_value_col="dollar_value",
+        calibration_end="1997-09-30",
+        observation_end="1998-06-30",
+        amount_col="dollar_value",
         time_unit=unit,
-        returns="keep",
+        non_positive="keep",
     )
     cols = [*LIFETIMES_COLS, "frequency_holdout", "duration_holdout"]
     ref_cols = ["frequency_cal", "recency_cal", "T_cal", "monetary_value_cal"]
@@ -134,7 +140,7 @@ def test_reproduces_published_cdnow_summary() -> None:
         "1997-09-30",
         time_unit="W",
         period="D",
-        returns="keep",
+        non_positive="keep",
         after_observation_end="exclude",
     )
     published = load_cdnow_summary(holdout=False)
@@ -145,7 +151,7 @@ def test_reproduces_published_cdnow_summary() -> None:
 def test_week_periods_follow_pandas_w_sun() -> None:
     days = pd.date_range("1969-12-20", "1970-02-10", freq="D")
     tx = pd.DataFrame({"customer_id": np.arange(days.size), "datetime": days})
-    got = rfm_summary(tx, time_unit="W", observation_period_end="1970-02-10")
+    got = rfm_summary(tx, time_unit="W", observation_end="1970-02-10")
     expected = (pd.Period("1970-02-10", "W") - days.to_period("W")).map(lambda d: d.n)
     np.testing.assert_array_equal(got["T"].to_numpy(), expected.to_numpy(dtype=float))
 
@@ -158,19 +164,17 @@ def test_calendar_units_hand_computed() -> None:
             "amount": [10.0, 5.0, 20.0, 1.0],
         }
     )
-    m = rfm_summary(
-        tx, monetary_value_col="amount", time_unit="M", observation_period_end="2024-12-31"
-    )
+    m = rfm_summary(tx, amount_col="amount", time_unit="M", observation_end="2024-12-31")
     # a: months Jan (2 purchases, 15) and Mar (20); b: May only
     assert m.loc["a"].tolist() == [1.0, 2.0, 11.0, 20.0]
     assert m.loc["b"].tolist() == [0.0, 0.0, 7.0, 0.0]
-    q = rfm_summary(tx, time_unit="Q", observation_period_end="2024-12-31")
+    q = rfm_summary(tx, time_unit="Q", observation_end="2024-12-31")
     assert q.loc["a"].tolist() == [0.0, 0.0, 3.0]
-    y = rfm_summary(tx, time_unit="Y", observation_period_end="2025-01-01")
+    y = rfm_summary(tx, time_unit="Y", observation_end="2025-01-01")
     assert y.loc["b"].tolist() == [0.0, 0.0, 1.0]
     # daily periods in calendar months: 2024-01-02 -> 02-02 is 1 month, then 28 of the
     # 29 days 02-02 -> 03-02 (leap year)
-    md = rfm_summary(tx, time_unit="M", period="D", observation_period_end="2024-12-31")
+    md = rfm_summary(tx, time_unit="M", period="D", observation_end="2024-12-31")
     assert md.loc["a", "recency"] == pytest.approx(1 + 28 / 29, rel=1e-14)
     assert md.loc["a", "frequency"] == 2.0
 
@@ -185,7 +189,7 @@ def test_totals_and_tz() -> None:
             "amount": [3.0, 4.0, 5.0],
         }
     )
-    s = rfm_summary(tx, monetary_value_col="amount", totals=True)
+    s = rfm_summary(tx, amount_col="amount", totals=True)
     assert s.columns.tolist() == [
         "frequency",
         "recency",
@@ -218,7 +222,7 @@ def _tx(**extra: object) -> pd.DataFrame:
 
 def test_validation_errors() -> None:
     with pytest.raises(MissingColumnsError, match="amountx"):
-        rfm_summary(_tx(), monetary_value_col="amountx")
+        rfm_summary(_tx(), amount_col="amountx")
     with pytest.raises(InvalidValueError, match="must be datetime64"):
         rfm_summary(_tx(datetime=["2024-01-01", "2024-01-02", "2024-01-03"]))
     with pytest.raises(InvalidValueError, match="missing value"):
@@ -229,7 +233,7 @@ def test_validation_errors() -> None:
     with pytest.raises(InvalidValueError, match="propagate"):
         rfm_summary(_tx(), nan_policy="propagate")
     with pytest.raises(InvalidValueError, match="infinite"):
-        rfm_summary(_tx(amount=[1.0, np.inf, 2.0]), monetary_value_col="amount")
+        rfm_summary(_tx(amount=[1.0, np.inf, 2.0]), amount_col="amount")
     with pytest.raises(InvalidValueError, match="empty"):
         rfm_summary(_tx().iloc[:0])
     with pytest.raises(InvalidValueError, match="time_unit"):
@@ -239,38 +243,67 @@ def test_validation_errors() -> None:
 def test_returns_policy() -> None:
     tx = _tx(amount=[1.0, -2.0, 0.0])
     with pytest.raises(InvalidValueError, match=r"2 value\(s\) <= 0"):
-        rfm_summary(tx, monetary_value_col="amount")
-    kept = rfm_summary(tx, monetary_value_col="amount", returns="keep")
+        rfm_summary(tx, amount_col="amount")
+    kept = rfm_summary(tx, amount_col="amount", non_positive="keep")
     assert kept["frequency"].tolist() == [1.0, 0.0]
     assert kept["monetary_value"].tolist() == [-2.0, 0.0]
-    excluded = rfm_summary(tx, monetary_value_col="amount", returns="exclude")
+    excluded = rfm_summary(tx, amount_col="amount", non_positive="exclude")
     assert excluded.index.tolist() == [1]
     assert excluded["frequency"].tolist() == [0.0]
-    with pytest.raises(InvalidValueError, match="returns="):
-        rfm_summary(tx, monetary_value_col="amount", returns="drop")
+    with pytest.raises(InvalidValueError, match="non_positive="):
+        rfm_summary(tx, amount_col="amount", non_positive="drop")
+
+
+def test_invalid_period_is_reported_as_period() -> None:
+    with pytest.raises(InvalidValueError, match=r"^period='H' is not one of"):
+        rfm_summary(_tx(), period="H")  # type: ignore[arg-type]
+    with pytest.raises(InvalidValueError, match=r"^period='H' is not one of"):
+        calibration_and_holdout(_tx(), calibration_end="2024-01-01", period="H")  # type: ignore[arg-type]
+
+
+def test_old_keyword_names_still_work_with_a_warning() -> None:
+    tx = _tx(amount=[1.0, -2.0, 3.0])
+    new = rfm_summary(tx, amount_col="amount", observation_end="2024-01-31", non_positive="keep")
+    with pytest.warns(DeprecationWarning, match="is deprecated") as caught:
+        old = rfm_summary(
+            tx, monetary_value_col="amount", observation_period_end="2024-01-31", returns="keep"
+        )
+    news = sorted(str(w.message).split("; pass ")[1] for w in caught)
+    assert news == [
+        "amount_col=... instead.",
+        "non_positive=... instead.",
+        "observation_end=... instead.",
+    ]
+    pd.testing.assert_frame_equal(old, new)
+    new_ch = calibration_and_holdout(tx, calibration_end="2024-01-01", non_positive="keep")
+    with pytest.warns(DeprecationWarning, match="is deprecated"):
+        old_ch = calibration_and_holdout(tx, calibration_period_end="2024-01-01", returns="keep")
+    pd.testing.assert_frame_equal(old_ch, new_ch)
+    with pytest.raises(TypeError, match="got both"):
+        rfm_summary(tx, observation_end="2024-01-31", observation_period_end="2024-01-31")
 
 
 def test_after_observation_end() -> None:
     with pytest.raises(InvalidValueError, match="1 transaction"):
-        rfm_summary(_tx(), observation_period_end="2024-01-02")
-    s = rfm_summary(_tx(), observation_period_end="2024-01-02", after_observation_end="exclude")
+        rfm_summary(_tx(), observation_end="2024-01-02")
+    s = rfm_summary(_tx(), observation_end="2024-01-02", after_observation_end="exclude")
     assert s["frequency"].tolist() == [0.0, 0.0]
     assert s["T"].tolist() == [1.0, 0.0]
     with pytest.raises(InvalidValueError, match="every transaction"):
-        rfm_summary(_tx(), observation_period_end="2023-01-01", after_observation_end="exclude")
+        rfm_summary(_tx(), observation_end="2023-01-01", after_observation_end="exclude")
 
 
 def test_calibration_errors() -> None:
     with pytest.raises(InvalidValueError, match="must be before"):
-        calibration_and_holdout(_tx(), calibration_period_end="2024-02-01")
+        calibration_and_holdout(_tx(), calibration_end="2024-02-01")
     with pytest.raises(InvalidValueError, match="no transaction"):
-        calibration_and_holdout(_tx(), calibration_period_end="2023-01-01")
+        calibration_and_holdout(_tx(), calibration_end="2023-01-01")
 
 
 def test_input_not_mutated() -> None:
     tx = _tx()
     before = tx.copy()
-    rfm_summary(tx, monetary_value_col="amount", totals=True)
+    rfm_summary(tx, amount_col="amount", totals=True)
     pd.testing.assert_frame_equal(tx, before)
 
 
@@ -278,14 +311,16 @@ def test_dask_equals_pandas(online_retail: pd.DataFrame) -> None:
     dask = pytest.importorskip("dask")
     dd = pytest.importorskip("dask.dataframe")
     tx = online_retail.iloc[:40_000]
-    expected = rfm_summary(tx, "CustomerID", "InvoiceDate", "amount", returns="keep", totals=True)
+    expected = rfm_summary(
+        tx, "CustomerID", "InvoiceDate", "amount", non_positive="keep", totals=True
+    )
     with dask.config.set(scheduler="synchronous"):
         got = rfm_summary(
             dd.from_pandas(tx, npartitions=3),
             "CustomerID",
             "InvoiceDate",
             "amount",
-            returns="keep",
+            non_positive="keep",
             totals=True,
         ).compute()
         with pytest.raises(InvalidValueError, match="after the observation end"):
@@ -293,7 +328,7 @@ def test_dask_equals_pandas(online_retail: pd.DataFrame) -> None:
                 dd.from_pandas(tx, npartitions=2),
                 "CustomerID",
                 "InvoiceDate",
-                observation_period_end="2011-01-01",
+                observation_end="2011-01-01",
             )
     pd.testing.assert_frame_equal(got.sort_index(), expected, check_exact=False, rtol=1e-12)
 
@@ -320,10 +355,10 @@ def test_properties(rows: list[tuple[int, int, float]], unit: str, seed: int) ->
             "amount": amounts,
         }
     )
-    s = rfm_summary(tx, monetary_value_col="amount", time_unit=unit, totals=True)
+    s = rfm_summary(tx, amount_col="amount", time_unit=unit, totals=True)
     shuffled = tx.sample(frac=1.0, random_state=seed)
     pd.testing.assert_frame_equal(
-        rfm_summary(shuffled, monetary_value_col="amount", time_unit=unit, totals=True),
+        rfm_summary(shuffled, amount_col="amount", time_unit=unit, totals=True),
         s,
         check_exact=False,
         rtol=1e-12,
@@ -339,13 +374,15 @@ def test_hashed_ids_equal_lifetimes(cdnow: pd.DataFrame, reference_dir: Path) ->
     """Sparse or string ids take the hashing path; the result is the same, sorted by id."""
     ref = _reference(reference_dir, "lifetimes_cdnow_summary_W.csv.gz")
     tx = cdnow.assign(customer_id=cdnow["customer_id"] * 1_000_003)  # sparse int ids
-    got = rfm_summary(tx, "customer_id", "date", "dollar_value", time_unit="W", returns="keep")
+    got = rfm_summary(
+        tx, "customer_id", "date", "dollar_value", time_unit="W", non_positive="keep"
+    )
     assert got.index.is_monotonic_increasing
     got.index = got.index // 1_000_003
     _assert_equal(got, ref, LIFETIMES_COLS)
     named = cdnow.assign(customer_id="c" + cdnow["customer_id"].astype(str))
     ch = calibration_and_holdout(
-        named, "customer_id", "date", calibration_period_end="1997-09-30", time_unit="W"
+        named, "customer_id", "date", calibration_end="1997-09-30", time_unit="W"
     )
     assert ch.index.is_monotonic_increasing
     ch.index = ch.index.str[1:].astype(np.int64)
@@ -375,14 +412,14 @@ def test_dask_options_and_empty_partitions() -> None:
             "amount": [5.0, -1.0, 3.0, 4.0, 0.0, 0.0],
         }
     )
-    kw = {"monetary_value_col": "amount", "returns": "exclude", "totals": True}
-    kw_end = {"observation_period_end": "2024-01-31", "after_observation_end": "exclude"}
+    kw = {"amount_col": "amount", "non_positive": "exclude", "totals": True}
+    kw_end = {"observation_end": "2024-01-31", "after_observation_end": "exclude"}
     expected = rfm_summary(tx, **kw, **kw_end)
     with dask.config.set(scheduler="synchronous"):
         # the last partition holds only customer 3, whose rows are all excluded
         got = rfm_summary(dd.from_pandas(tx, npartitions=3, sort=False), **kw, **kw_end).compute()
         with pytest.raises(InvalidValueError, match="<= 0"):
-            rfm_summary(dd.from_pandas(tx, npartitions=2), monetary_value_col="amount")
+            rfm_summary(dd.from_pandas(tx, npartitions=2), amount_col="amount")
     pd.testing.assert_frame_equal(got.sort_index(), expected)
     assert expected.index.tolist() == [1, 2]
 
@@ -407,15 +444,13 @@ def test_calibration_equals_summary_of_calibration_rows(
         return
     ch = calibration_and_holdout(
         tx,
-        calibration_period_end=cal_end,
-        observation_period_end=end,
-        monetary_value_col="amount",
+        calibration_end=cal_end,
+        observation_end=end,
+        amount_col="amount",
         time_unit=unit,
     )
     cal_rows = tx.loc[tx["datetime"] <= cal_end]
-    expected = rfm_summary(
-        cal_rows, monetary_value_col="amount", observation_period_end=cal_end, time_unit=unit
-    )
+    expected = rfm_summary(cal_rows, amount_col="amount", observation_end=cal_end, time_unit=unit)
     pd.testing.assert_frame_equal(ch[expected.columns], expected)
     hold = tx.loc[tx["datetime"] > cal_end]
     hold = hold.loc[hold["customer_id"].isin(ch.index)]
@@ -434,7 +469,7 @@ def test_summaries_record_their_time_unit_for_the_models() -> None:
     kw = {"customer_id_col": "customer_id", "datetime_col": "date", "time_unit": "W"}
     summary = ck.rfm_summary(tx, **kw)
     assert summary.attrs["crmkit_time_unit"] == "W"
-    split = ck.calibration_and_holdout(tx, calibration_period_end="1997-09-30", **kw)
+    split = ck.calibration_and_holdout(tx, calibration_end="1997-09-30", **kw)
     assert split.attrs["crmkit_time_unit"] == "W"
     fit = ck.clv.BetaGeo.fit(split)
     assert fit.model.time_unit == "W"

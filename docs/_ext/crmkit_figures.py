@@ -29,10 +29,10 @@ def landing_figure(path: Path) -> None:
         "customer_id",
         "date",
         "dollar_value",
-        observation_period_end=ck.datasets.CDNOW_CALIBRATION_END,
+        observation_end=ck.datasets.CDNOW_CALIBRATION_END,
         period="D",
         time_unit="W",
-        returns="keep",
+        non_positive="keep",
         after_observation_end="exclude",
     )
     fit = ck.clv.BetaGeo.fit(cal, time_unit="W")

@@ -18,6 +18,7 @@ import warnings
 import zlib
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -94,7 +95,12 @@ def _parser() -> argparse.ArgumentParser:
         description="Data quality, RFM segments, Pareto concentration, lifecycle stages "
         "and cohorts, a CLV model with a holdout check, and success metrics.",
     )
-    rep.add_argument("--input", type=Path, help="CSV/Parquet transaction file (default: CDNOW)")
+    rep.add_argument(
+        "--input",
+        type=Path,
+        help="CSV/Parquet transaction file (default: CDNOW); with --engine dask a Parquet "
+        "file, folder or quoted glob such as 'folder/*.parquet'",
+    )
     rep.add_argument("--output", type=Path, default=Path("crmkit-report"), help="output folder")
     rep.add_argument("--customer-id-col", default=None, help="customer id column")
     rep.add_argument("--datetime-col", default=None, help="purchase date-time column")
@@ -129,6 +135,27 @@ def _parser() -> argparse.ArgumentParser:
     rep.add_argument("--horizon", type=int, default=52, help="CLV horizon in time units")
     rep.add_argument("--discount-rate", type=float, default=0.10, help="annual rate")
     rep.add_argument("--margin", type=float, default=0.30, help="margin share of revenue")
+    rep.add_argument(
+        "--engine",
+        default="pandas",
+        choices=["pandas", "dask"],
+        help="pandas (in memory, default) or dask: lines prepared and summarised on a "
+        "dask.distributed cluster, only per-customer tables come back",
+    )
+    rep.add_argument(
+        "--scheduler",
+        default=None,
+        help="with --engine dask: address of a running scheduler (tcp://host:8786); "
+        "default: a local cluster started and stopped by the command",
+    )
+    rep.add_argument(
+        "--workers", type=int, default=2, help="with --engine dask: local worker processes"
+    )
+    rep.add_argument(
+        "--memory-limit",
+        default="auto",
+        help="with --engine dask: memory per local worker (e.g. 3GiB); beyond it, spill",
+    )
     rep.add_argument("--no-figures", action="store_true", help="skip the figures")
     rep.add_argument("--quiet", action="store_true", help="no progress messages or warnings")
     return parser
@@ -211,23 +238,12 @@ def _report(args: argparse.Namespace, say: _Progress) -> int:
             "monetary_col": None if uses_price else "monetary",
         }
         cal, obs = args.calibration_end, args.observation_end
-        title = f"crmkit report: {args.input.name}"
+        title = f"crmkit report: {args.input.name if args.engine == 'pandas' else args.input}"
         currency = args.currency
     columns = {
         key: getattr(args, key) if getattr(args, key) is not None else default
         for key, default in defaults.items()
     }
-    clock = time.perf_counter()
-    say(f"reading {'the bundled CDNOW log' if args.input is None else args.input} ...")
-    if args.input is None:
-        tx = datasets.load_cdnow_transactions()
-    else:
-        tx = _read(args.input, str(columns["customer_id_col"]), str(columns["datetime_col"]))
-    timings["reading"] = time.perf_counter() - clock
-    say(
-        f"reading done in {timings['reading']:.1f}s ({len(tx):,} rows; "
-        f"imports {timings['imports']:.1f}s)"
-    )
     options = ReportOptions(
         customer_id_col=str(columns["customer_id_col"]),
         datetime_col=str(columns["datetime_col"]),
@@ -248,7 +264,21 @@ def _report(args: argparse.Namespace, say: _Progress) -> int:
         margin=args.margin,
         figures=not args.no_figures,
     )
-    outputs = build_report(tx, options, args.output, title=title, progress=say, spent=timings)
+    clock = time.perf_counter()
+    say(f"reading {'the bundled CDNOW log' if args.input is None else args.input} ...")
+    if args.engine == "dask":
+        outputs = _dask_report(args, options, title, say, timings, clock)
+    else:
+        if args.input is None:
+            tx = datasets.load_cdnow_transactions()
+        else:
+            tx = _read(args.input, options.customer_id_col, options.datetime_col)
+        timings["reading"] = time.perf_counter() - clock
+        say(
+            f"reading done in {timings['reading']:.1f}s ({len(tx):,} rows; "
+            f"imports {timings['imports']:.1f}s)"
+        )
+        outputs = build_report(tx, options, args.output, title=title, progress=say, spent=timings)
     say.finish()
     timings = outputs.timings
     print(title)
@@ -262,6 +292,38 @@ def _report(args: argparse.Namespace, say: _Progress) -> int:
         + ")"
     )
     return 0
+
+
+def _dask_report(
+    args: argparse.Namespace,
+    options: Any,
+    title: str,
+    say: _Progress,
+    timings: dict[str, float],
+    clock: float,
+) -> Any:
+    """The report with the lines read, prepared and summarised on a dask cluster."""
+    from crmkit.report import build_report
+    from crmkit.report._dask_engine import cluster, input_files, read_parquet_lines
+
+    if args.input is None:
+        raise _ReadError(
+            "--engine dask needs --input: Parquet files, a folder of them or a quoted glob "
+            "such as 'folder/*.parquet'."
+        )
+    if args.workers < 1:
+        raise _ReadError(f"--workers must be at least 1, got {args.workers}.")
+    files = input_files(str(args.input))  # before a cluster starts: fail fast
+    with cluster(args.scheduler, workers=args.workers, memory_limit=args.memory_limit):
+        lines = read_parquet_lines(files, options)
+        timings["reading"] = time.perf_counter() - clock
+        where = args.scheduler or f"a local cluster of {args.workers} workers"
+        say(
+            f"reading done in {timings['reading']:.1f}s ({len(files):,} files, "
+            f"{lines.npartitions:,} partitions "
+            f"on {where}; imports {timings['imports']:.1f}s)"
+        )
+        return build_report(lines, options, args.output, title=title, progress=say, spent=timings)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

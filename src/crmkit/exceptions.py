@@ -69,6 +69,7 @@ __all__ = [
     "InvalidValueError",
     "InvariantError",
     "MissingColumnsError",
+    "MissingDependencyError",
     "RegistryLoadError",
     "SpendFrequencyCorrelationWarning",
     "UnknownCodeError",
@@ -215,6 +216,10 @@ class ConvergenceError(CrmkitError, RuntimeError):
 
 class FileReadError(CrmkitError):
     """A file that cannot be read (missing, truncated, not a table); raised by the command line."""
+
+
+class MissingDependencyError(CrmkitError, ImportError):
+    """An optional dependency is not installed; the message names the extra to install."""
 
 
 class CrmkitWarning(UserWarning):

@@ -79,7 +79,7 @@ def test_pareto_nbd_on_online_retail_ends_at_no_dropout_limit(shared_datasets: P
         lines,
         customer_id_col="CustomerID",
         datetime_col="InvoiceDate",
-        observation_period_end="2011-12-09",
+        observation_end="2011-12-09",
         period="D",
         time_unit="D",
     )

@@ -40,7 +40,7 @@ def _retail_ii_daily(shared_datasets: Path) -> pd.DataFrame:
         lines,
         customer_id_col="Customer ID",
         datetime_col="InvoiceDate",
-        observation_period_end="2010-12-09",
+        observation_end="2010-12-09",
         period="D",
         time_unit="D",
     )

@@ -23,7 +23,7 @@ from .conftest import on_cluster
 
 pytestmark = pytest.mark.dask
 
-OPTIONS = {"monetary_value_col": "amount", "time_unit": "W", "period": "D"}
+OPTIONS = {"amount_col": "amount", "time_unit": "W", "period": "D"}
 
 
 @pytest.fixture(scope="module")
@@ -167,3 +167,24 @@ def test_clv_with_a_spend_series_equals_pandas(summaries: tuple[Any, pd.DataFram
             )
         ]
     )
+
+
+def test_a_customer_in_two_partitions_is_an_error(summaries: tuple[Any, pd.DataFrame]) -> None:
+    import dask.dataframe as dd
+
+    lazy, frame = summaries
+    # rfm_summary's shuffle gives each customer one row although their transactions are
+    # spread over every file of the log
+    assert lazy.npartitions > 1
+    assert int(lazy.index.nunique().compute()) == len(frame) == len(lazy)
+    bg = BetaGeo.fit(frame).model
+    gg = GammaGamma.fit(frame).model
+    kw = {"horizon": 12, "time_unit": "W", "discount_rate": 0.01, "margin": 0.3}
+    again = frame.iloc[[0, 5, 9]]
+    twice = dd.concat([lazy, dd.from_pandas(again, npartitions=1)])
+    with pytest.raises(InvalidValueError, match=r"3 duplicated label\(s\).*one row"):
+        customer_lifetime_value(bg, gg, twice, **kw).compute()
+    with pytest.raises(InvalidValueError, match=r"3 duplicated label\(s\).*one row"):
+        customer_lifetime_value(bg, 25.0, twice, **kw).compute()
+    with pytest.raises(InvalidValueError, match=r"3 duplicated label\(s\)"):
+        customer_lifetime_value(bg, gg, pd.concat([frame, again]), **kw)  # as on pandas

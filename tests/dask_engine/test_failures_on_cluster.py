@@ -68,11 +68,11 @@ def test_worker_death_mid_summary_is_recomputed(
     armed = tmp_path / "armed"
     fragile = ddf.map_partitions(_die_when_armed, str(armed), meta=ddf._meta)
     with _own_cluster(allowed_failures=1):
-        lazy = rfm_summary(fragile, monetary_value_col="amount", totals=True)  # no death yet
+        lazy = rfm_summary(fragile, amount_col="amount", totals=True)  # no death yet
         armed.touch()
         got = lazy.compute()
     assert not armed.exists()  # a worker did die during the computation
-    expected = rfm_summary(log_frame, monetary_value_col="amount", totals=True)
+    expected = rfm_summary(log_frame, amount_col="amount", totals=True)
     pd.testing.assert_frame_equal(got.sort_index(), expected, check_exact=False, rtol=1e-12)
 
 

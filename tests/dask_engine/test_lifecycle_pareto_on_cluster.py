@@ -38,7 +38,7 @@ def test_assign_stages_equals_pandas(ddf: Any, log_frame: pd.DataFrame) -> None:
         "as_of": "2024-06-30",
         "model": KALAKOTA,
         "rules": AssignmentRules(inactivity=13, inactivity_unit="W"),
-        "monetary_col": "amount",
+        "amount_col": "amount",
         **KW,
     }
     expected = assign_stages(log_frame, **kw)  # type: ignore[arg-type]

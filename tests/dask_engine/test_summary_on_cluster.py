@@ -27,10 +27,10 @@ def _equal(got: Any, expected: pd.DataFrame) -> None:
 @pytest.mark.parametrize(
     "options",
     [
-        {"monetary_value_col": "amount", "totals": True},
-        {"time_unit": "W", "period": "D", "monetary_value_col": "amount"},
-        {"time_unit": "M", "include_first_transaction": True, "monetary_value_col": "amount"},
-        {"observation_period_end": "2024-06-30", "after_observation_end": "exclude"},
+        {"amount_col": "amount", "totals": True},
+        {"time_unit": "W", "period": "D", "amount_col": "amount"},
+        {"time_unit": "M", "include_first_transaction": True, "amount_col": "amount"},
+        {"observation_end": "2024-06-30", "after_observation_end": "exclude"},
     ],
 )
 def test_rfm_summary_equals_pandas(ddf: Any, log_frame: pd.DataFrame, options: Any) -> None:
@@ -42,46 +42,40 @@ def test_rfm_summary_equals_pandas(ddf: Any, log_frame: pd.DataFrame, options: A
 
 def test_rfm_summary_raises_when_called(ddf: Any) -> None:
     with pytest.raises(InvalidValueError, match="dated after the observation end 2024-06-30"):
-        rfm_summary(ddf, observation_period_end="2024-06-30")
+        rfm_summary(ddf, observation_end="2024-06-30")
     with pytest.raises(InvalidValueError, match="every transaction is after"):
-        rfm_summary(ddf, observation_period_end="2020-01-01", after_observation_end="exclude")
+        rfm_summary(ddf, observation_end="2020-01-01", after_observation_end="exclude")
 
 
 @pytest.mark.parametrize(
     "options",
     [
-        {"monetary_value_col": "amount"},
-        {"time_unit": "W", "period": "D", "observation_period_end": "2024-10-31"},
+        {"amount_col": "amount"},
+        {"time_unit": "W", "period": "D", "observation_end": "2024-10-31"},
     ],
 )
 def test_calibration_and_holdout_equals_pandas(
     ddf: Any, log_frame: pd.DataFrame, options: Any
 ) -> None:
-    kw = {"calibration_period_end": "2024-03-31", "after_observation_end": "exclude", **options}
+    kw = {"calibration_end": "2024-03-31", "after_observation_end": "exclude", **options}
     expected = calibration_and_holdout(log_frame, **kw)
     _equal(calibration_and_holdout(ddf, **kw), expected)
 
 
 def test_calibration_and_holdout_checks_dates(ddf: Any) -> None:
-    with pytest.raises(InvalidValueError, match="must be before observation_period_end"):
-        calibration_and_holdout(
-            ddf, calibration_period_end="2024-03-31", observation_period_end="2024-03-31"
-        )
+    with pytest.raises(InvalidValueError, match="must be before observation_end"):
+        calibration_and_holdout(ddf, calibration_end="2024-03-31", observation_end="2024-03-31")
     with pytest.raises(InvalidValueError, match="no transaction on or before"):
-        calibration_and_holdout(ddf, calibration_period_end="2020-01-01")
+        calibration_and_holdout(ddf, calibration_end="2020-01-01")
 
 
 def test_peer_to_peer_shuffle_equals_pandas(ddf: Any, log_frame: pd.DataFrame) -> None:
     """The out-of-core shuffle of dask.distributed (the default there) gives the same rows."""
     with dask.config.set({"dataframe.shuffle.method": "p2p"}):
-        got = calibration_and_holdout(
-            ddf, calibration_period_end="2024-03-31", monetary_value_col="amount"
-        )
+        got = calibration_and_holdout(ddf, calibration_end="2024-03-31", amount_col="amount")
         _equal(
             got,
-            calibration_and_holdout(
-                log_frame, calibration_period_end="2024-03-31", monetary_value_col="amount"
-            ),
+            calibration_and_holdout(log_frame, calibration_end="2024-03-31", amount_col="amount"),
         )
 
 
@@ -89,7 +83,7 @@ def test_peer_to_peer_shuffle_equals_pandas(ddf: Any, log_frame: pd.DataFrame) -
 def test_rfm_scores_equal_pandas(
     ddf: Any, log_frame: pd.DataFrame, monetary_col: str, n_scores: int
 ) -> None:
-    options = {"monetary_value_col": "amount", "totals": True, "time_unit": "W", "period": "D"}
+    options = {"amount_col": "amount", "totals": True, "time_unit": "W", "period": "D"}
     expected = rfm_scores(
         rfm_summary(log_frame, **options), monetary_col=monetary_col, n_scores=n_scores
     )
@@ -98,7 +92,7 @@ def test_rfm_scores_equal_pandas(
 
 
 def test_rfm_scores_refuse_missing_values(ddf: Any) -> None:
-    summary = rfm_summary(ddf, monetary_value_col="amount", totals=True)
+    summary = rfm_summary(ddf, amount_col="amount", totals=True)
     holed = summary.assign(total_spend=summary["total_spend"].where(summary["frequency"] < 30))
     with pytest.raises(InvalidValueError, match=r"NaN or infinite value\(s\) in 'total_spend'"):
         rfm_scores(holed)

@@ -121,7 +121,7 @@ def test_input_errors() -> None:
     with pytest.raises(MissingColumnsError, match="monetary"):
         assign_stages(tx.drop(columns="monetary"), as_of="2024-03-31")
     with pytest.raises(InvalidValueError, match="high-value rule needs spend"):
-        assign_stages(tx, as_of="2024-03-31", monetary_col=None)
+        assign_stages(tx, as_of="2024-03-31", amount_col=None)
     bad = tx.copy()
     bad.loc[3, "customer_id"] = None
     with pytest.raises(InvalidValueError, match="missing value"):
@@ -136,7 +136,7 @@ def test_input_errors() -> None:
     s = assign_stages(
         tx,
         as_of="2024-03-31",
-        monetary_col=None,
+        amount_col=None,
         rules=AssignmentRules(high_value_quantile=None),
     )
     assert s["stage"].tolist() == ["first purchase", "repeat", "loyal", "loyal"]
@@ -180,7 +180,7 @@ def test_cdnow_repeat_buyers_match_published_count(reference_dir: Path) -> None:
         as_of="1997-09-30",
         rules=AssignmentRules(high_value_quantile=None),
         datetime_col="date",
-        monetary_col="dollar_value",
+        amount_col="dollar_value",
     )
     assert len(s) == ref["n_customers"]
     assert int((s["level"] >= 2).sum()) == ref["n_repeat_buyers_by_calibration_end"]
@@ -199,7 +199,7 @@ def test_online_retail_snapshot_is_total(shared_datasets: Path) -> None:
         as_of="2011-01-31",
         customer_id_col="CustomerID",
         datetime_col="InvoiceDate",
-        monetary_col="amount",
+        amount_col="amount",
         model=KALAKOTA,
     )
     assert s.index.is_unique
@@ -242,4 +242,4 @@ def test_infinite_amount_is_refused_as_rfm_summary_refuses_it() -> None:
         }
     )
     with pytest.raises(InvalidValueError, match="infinite"):
-        assign_stages(tx, as_of="2024-03-01", monetary_col="amount")
+        assign_stages(tx, as_of="2024-03-01", amount_col="amount")

@@ -84,7 +84,7 @@ def test_period_ordinals_equal_pandas_periods() -> None:
 def test_errors() -> None:
     with pytest.raises(MissingColumnsError):
         cohort_retention(_tx().rename(columns={"datetime": "date"}))
-    with pytest.raises(InvalidValueError, match="time_unit"):
+    with pytest.raises(InvalidValueError, match=r"^period=.month. is not one of"):
         cohort_retention(_tx(), period="month")
     bad = _tx().astype({"datetime": str})
     with pytest.raises(InvalidValueError, match="datetime64"):
@@ -153,11 +153,11 @@ def test_sort_and_bitmap_paths_agree(monkeypatch: pytest.MonkeyPatch) -> None:
 
     tx = load_cdnow_transactions()
     dense_table = cohort_retention(tx, period="W", datetime_col="date")
-    dense_st = assign_stages(tx, as_of="1998-01-01", datetime_col="date", monetary_col=None,
+    dense_st = assign_stages(tx, as_of="1998-01-01", datetime_col="date", amount_col=None,
                              rules=AssignmentRules(high_value_quantile=None))  # fmt: skip
     monkeypatch.setattr(_core, "_DENSE_LIMIT", 0)
     sorted_table = cohort_retention(tx, period="W", datetime_col="date")
-    sorted_st = assign_stages(tx, as_of="1998-01-01", datetime_col="date", monetary_col=None,
+    sorted_st = assign_stages(tx, as_of="1998-01-01", datetime_col="date", amount_col=None,
                               rules=AssignmentRules(high_value_quantile=None))  # fmt: skip
     pd.testing.assert_frame_equal(dense_table.active, sorted_table.active)
     pd.testing.assert_frame_equal(dense_st, sorted_st)

@@ -60,7 +60,7 @@ def test_claim_can_fail() -> None:
 
 def test_profit_column_and_quarters() -> None:
     tx = _tx().assign(profit=[10.0, 10.0, 10.0, 10.0, 10.0, 10.0])
-    res = profit_by_tenure(tx, acquisition_cost=0.0, profit_col="profit", tenure_unit="Q")
+    res = profit_by_tenure(tx, acquisition_cost=0.0, profit_col="profit", time_unit="Q")
     assert res.table.index.name == "k"
     # customer 1's quarters: 2020-01-01 q0, 2020-06-01 q1, 2021-03-01 q4
     assert res.customer_profit.loc[1, [0, 1, 2, 3, 4]].tolist() == [10.0, 10.0, 0.0, 0.0, 10.0]
@@ -80,7 +80,7 @@ def test_errors() -> None:
 def test_cdnow_is_too_short_for_the_claim_in_years() -> None:
     tx = load_cdnow_transactions()
     res = profit_by_tenure(
-        tx, acquisition_cost=20.0, margin=0.3, datetime_col="date", monetary_col="dollar_value"
+        tx, acquisition_cost=20.0, margin=0.3, datetime_col="date", amount_col="dollar_value"
     )
     # every customer joined in 1997Q1 and the data end 1998-06-30: one whole year each
     assert res.table["customers"].tolist() == [23570]
@@ -90,9 +90,9 @@ def test_cdnow_is_too_short_for_the_claim_in_years() -> None:
         tx,
         acquisition_cost=20.0,
         margin=0.3,
-        tenure_unit="Q",
+        time_unit="Q",
         datetime_col="date",
-        monetary_col="dollar_value",
+        amount_col="dollar_value",
     )
     assert q.verdict().n_customers == 23570
 
@@ -111,7 +111,7 @@ def test_online_retail_ii_matches_dateoffset_windows(shared_datasets: Path) -> N
             "monetary": raw["Quantity"] * raw["Price"],
         }
     )
-    res = profit_by_tenure(tx, acquisition_cost=40.0, margin=0.25, tenure_unit="Q")
+    res = profit_by_tenure(tx, acquisition_cost=40.0, margin=0.25, time_unit="Q")
     end = tx["datetime"].max()
     first = tx.groupby("customer_id")["datetime"].transform("min")
     for k in (0, 1, 2):
@@ -126,3 +126,21 @@ def test_online_retail_ii_matches_dateoffset_windows(shared_datasets: Path) -> N
         assert row["customers"] == len(observed)
         assert row["active"] == tx.loc[mask, "customer_id"].nunique()
         assert row["profit"] == pytest.approx(profit, rel=1e-9)
+
+
+def test_old_names_still_work_with_a_warning() -> None:
+    kw = {"acquisition_cost": 150.0, "margin": 0.5, "observation_end": "2022-07-01"}
+    new = profit_by_tenure(_tx(), time_unit="Y", amount_col="monetary", **kw)  # type: ignore[arg-type]
+    with pytest.warns(DeprecationWarning, match="is deprecated") as caught:
+        old = profit_by_tenure(_tx(), tenure_unit="Y", monetary_col="monetary", **kw)  # type: ignore[arg-type]
+    assert sorted(str(w.message).split("; pass ")[1] for w in caught) == [
+        "amount_col=... instead.",
+        "time_unit=... instead.",
+    ]
+    pd.testing.assert_frame_equal(old.table, new.table)
+    with pytest.warns(DeprecationWarning, match=r"ProfitByTenure.tenure_unit .*read .time_unit"):
+        assert new.tenure_unit == new.time_unit == "Y"
+    verdict = new.verdict()
+    with pytest.warns(DeprecationWarning, match=r"SecondYearVerdict.tenure_unit"):
+        assert verdict.tenure_unit == "Y"
+    assert "time_unit" not in verdict.measured()

@@ -25,7 +25,7 @@ def revenue() -> pd.Series:
 
 
 def test_period_totals_calendar_quarters_with_gap(revenue: pd.Series) -> None:
-    q = period_totals(revenue, freq="Q")
+    q = period_totals(revenue, period="Q")
     assert [str(p) for p in q.index] == [
         "2023Q1",
         "2023Q2",
@@ -35,7 +35,7 @@ def test_period_totals_calendar_quarters_with_gap(revenue: pd.Series) -> None:
         "2024Q2",
     ]
     assert q.tolist() == [100.0, 120.0, 0.0, 80.0, 110.0, 132.0]
-    y = period_totals(revenue, freq="Y")
+    y = period_totals(revenue, period="Y")
     assert y.tolist() == [300.0, 242.0]
 
 
@@ -58,14 +58,14 @@ def test_yoy_and_same_quarter_last_year(revenue: pd.Series) -> None:
     assert kept["complete"].tolist() == [False]
     with pytest.raises(InvalidValueError, match="no two whole Y periods"):
         year_over_year(revenue)
-    lag4 = revenue_growth(revenue, freq="Q", lag=4, partial="keep")
+    lag4 = revenue_growth(revenue, period="Q", lag=4, partial="keep")
     assert [str(p) for p in lag4.index] == ["2024Q1", "2024Q2"]
     np.testing.assert_allclose(lag4["growth"].to_numpy(), [0.1, 0.1])
 
 
 def test_margin_growth_hand_computed(revenue: pd.Series) -> None:
     profit = pd.Series([10.0, 30.0], index=pd.to_datetime(["2023-02-01", "2023-05-01"]))
-    out = margin_growth(revenue, profit, freq="Q", partial="keep")
+    out = margin_growth(revenue, profit, period="Q", partial="keep")
     assert out.loc[pd.Period("2023Q2"), "margin"] == pytest.approx(0.25)
     assert out.loc[pd.Period("2023Q2"), "margin_change"] == pytest.approx(0.15)
     assert out.loc[pd.Period("2023Q2"), "margin_growth"] == pytest.approx(1.5)
@@ -89,7 +89,14 @@ def test_bad_input() -> None:
     s = pd.Series([1.0, 2.0], index=pd.to_datetime(["2024-01-01", "2024-05-01"]))
     with pytest.raises(InvalidValueError, match="lag"):
         revenue_growth(s, lag=0)
-    with pytest.raises(InvalidValueError, match="freq"):
-        revenue_growth(s, freq="W")  # type: ignore[arg-type]
+    with pytest.raises(InvalidValueError, match=r"^period=.W. is not"):
+        revenue_growth(s, period="W")  # type: ignore[arg-type]
     with pytest.raises(InvalidValueError, match="non-finite"):
         period_totals(pd.Series([np.nan], index=pd.to_datetime(["2024-01-01"])))
+
+
+def test_old_freq_keyword_still_works_with_a_warning() -> None:
+    s = pd.Series([1.0, 2.0], index=pd.to_datetime(["2024-01-01", "2024-05-01"]))
+    with pytest.warns(DeprecationWarning, match=r"pass period=\.\.\. instead"):
+        old = period_totals(s, freq="M")  # type: ignore[call-arg]
+    pd.testing.assert_series_equal(old, period_totals(s, period="M"))

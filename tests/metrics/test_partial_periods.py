@@ -77,7 +77,7 @@ def test_keep_is_the_plain_comparison_flagged(daily: pd.Series) -> None:
 
 
 def test_same_days_year_over_year_by_quarter(daily: pd.Series) -> None:
-    out = revenue_growth(daily, freq="Q", lag=4, partial="same_days")
+    out = revenue_growth(daily, period="Q", lag=4, partial="same_days")
     assert [str(p) for p in out.index] == ["2024Q1", "2024Q2", "2024Q3"]
     # 2024Q1 vs 2023Q1 (covered from 15 Feb): 15 Feb - 31 Mar of both years, without
     # 29 Feb 2024, which has no counterpart in 2023.
@@ -139,7 +139,7 @@ def test_year_over_year_and_margin_same_days(daily: pd.Series) -> None:
     with pytest.raises(InvalidValueError, match="partial='same_days'"):
         year_over_year(daily)
     profit = daily * 0.25 + pd.Series(np.arange(daily.size) % 7, index=daily.index)
-    m = margin_growth(daily, profit, freq="Y", partial="same_days")
+    m = margin_growth(daily, profit, period="Y", partial="same_days")
     pcur = _between(profit, "2024-02-15", "2024-08-20") - profit["2024-02-29"]
     pprev = _between(profit, "2023-02-15", "2023-08-20")
     assert m["margin"].tolist() == pytest.approx([pcur / cur])
@@ -213,13 +213,13 @@ def _active_sets(tx: pd.DataFrame, freq: str) -> dict[pd.Period, set[str]]:
 
 def test_retention_by_period_drops_partial_last_month(tx: pd.DataFrame) -> None:
     sets = _active_sets(tx, "M")
-    out = retention_by_period(tx, freq="M")
+    out = retention_by_period(tx, period="M")
     assert [str(p) for p in out.index] == ["2024-02", "2024-03"]
     for p in out.index:
         prev, cur = sets[p - 1], sets[p]
         assert out.loc[p, "retained"] == len(prev & cur)
         assert out.loc[p, "retention_rate"] == pytest.approx(len(prev & cur) / len(prev))
-    kept = retention_by_period(tx, freq="M", partial="keep")
+    kept = retention_by_period(tx, period="M", partial="keep")
     april = kept.loc[pd.Period("2024-04")]
     assert not april["complete"]
     assert april["retention_rate"] == pytest.approx(
@@ -234,14 +234,14 @@ def test_retention_by_period_drops_partial_last_month(tx: pd.DataFrame) -> None:
         }
     ]
     # Declaring April observed in whole (nothing else bought) makes it complete.
-    whole = retention_by_period(tx, freq="M", observation_end="2024-04-30")
+    whole = retention_by_period(tx, period="M", observation_end="2024-04-30")
     pd.testing.assert_frame_equal(whole, kept.assign(complete=True), check_like=True)
 
 
 def test_cohorts_leave_out_partial_last_month(tx: pd.DataFrame) -> None:
     first = tx.groupby("customer_id")["datetime"].min().dt.to_period("M")
     sets = _active_sets(tx, "M")
-    out = cohort_retention(tx, freq="M")
+    out = cohort_retention(tx, period="M")
     # cohorts Jan {a,b,c}, Feb {d}, Mar {e}; April (9 days) is left out: cohort {f} and
     # every April cell.
     assert [str(p) for p in out.index] == ["2024-01", "2024-02", "2024-03"]
@@ -256,7 +256,7 @@ def test_cohorts_leave_out_partial_last_month(tx: pd.DataFrame) -> None:
             else:
                 assert out.loc[g, k] == pytest.approx(len(members & sets[p]) / len(members))
     assert [r["action"] for r in out.attrs["crmkit_partial_periods"]] == ["dropped"]
-    kept = cohort_retention(tx, freq="M", partial="keep")
+    kept = cohort_retention(tx, period="M", partial="keep")
     assert list(kept.index.astype(str)) == ["2024-01", "2024-02", "2024-03", "2024-04"]
     assert kept.loc[pd.Period("2024-01"), 3] == pytest.approx(1 / 3)  # a in April
     assert kept.attrs["crmkit_partial_periods"][0]["action"] == "kept"
@@ -312,21 +312,21 @@ def test_whole_periods_drop_equals_keep(rows: list[tuple[int, int, float]], freq
         }
     )
     rev = pd.Series(tx["monetary"].to_numpy(), index=pd.DatetimeIndex(tx["datetime"]))
-    base = revenue_growth(rev, freq=freq, partial="keep")  # type: ignore[arg-type]
+    base = revenue_growth(rev, period=freq, partial="keep")  # type: ignore[arg-type]
     assert base["complete"].all()
     assert base.attrs["crmkit_partial_periods"] == []
     for partial in ("drop", "same_days"):
         pd.testing.assert_frame_equal(
-            revenue_growth(rev, freq=freq, partial=partial),  # type: ignore[arg-type]
+            revenue_growth(rev, period=freq, partial=partial),  # type: ignore[arg-type]
             base,
         )
     pd.testing.assert_frame_equal(
-        retention_by_period(tx, freq=freq),  # type: ignore[arg-type]
-        retention_by_period(tx, freq=freq, partial="keep"),  # type: ignore[arg-type]
+        retention_by_period(tx, period=freq),  # type: ignore[arg-type]
+        retention_by_period(tx, period=freq, partial="keep"),  # type: ignore[arg-type]
     )
     pd.testing.assert_frame_equal(
-        cohort_retention(tx, freq=freq),  # type: ignore[arg-type]
-        cohort_retention(tx, freq=freq, partial="keep"),  # type: ignore[arg-type]
+        cohort_retention(tx, period=freq),  # type: ignore[arg-type]
+        cohort_retention(tx, period=freq, partial="keep"),  # type: ignore[arg-type]
     )
 
 
@@ -361,7 +361,7 @@ def test_online_retail_ii_year_over_year_same_days(online_retail_ii: pd.DataFram
     expected = (dec10 - dec09) / dec09
     for out in (
         year_over_year(rev, partial="same_days"),
-        revenue_growth(rev, freq="Q", lag=4, partial="same_days"),
+        revenue_growth(rev, period="Q", lag=4, partial="same_days"),
     ):
         assert out["revenue"].tolist() == pytest.approx([dec10], rel=1e-12)
         assert out["previous"].tolist() == pytest.approx([dec09], rel=1e-12)
@@ -375,11 +375,11 @@ def test_online_retail_ii_year_over_year_same_days(online_retail_ii: pd.DataFram
         )
     # The silent whole-quarter comparison (10 weeks of 2010Q4 against one month of
     # 2009Q4) is only available on request, flagged.
-    kept = revenue_growth(rev, freq="Q", lag=4, partial="keep")
+    kept = revenue_growth(rev, period="Q", lag=4, partial="keep")
     assert not kept["complete"].any()
     assert kept["growth"].iloc[0] > 2.0 > expected
     with pytest.raises(InvalidValueError, match="2010Q4 \\(2010-10-01 to 2010-12-09\\)"):
-        revenue_growth(rev, freq="Q", lag=4)
+        revenue_growth(rev, period="Q", lag=4)
 
 
 def test_online_retail_ii_last_cohort_month_left_out(online_retail_ii: pd.DataFrame) -> None:
@@ -418,11 +418,11 @@ def test_online_retail_ii_recorded_reference(
     want, rel = ref["expected"], ref["tolerance"]["rel"]
     tx = online_retail_ii
     rev = pd.Series(tx["monetary"].to_numpy(), index=pd.DatetimeIndex(tx["datetime"]))
-    same = revenue_growth(rev, freq="Q", lag=4, partial="same_days").iloc[0]
+    same = revenue_growth(rev, period="Q", lag=4, partial="same_days").iloc[0]
     assert same["revenue"] == pytest.approx(want["revenue_2010_12_01_to_09"], rel=rel)
     assert same["previous"] == pytest.approx(want["revenue_2009_12_01_to_09"], rel=rel)
     assert same["growth"] == pytest.approx(want["yoy_same_days"], rel=rel)
-    kept = revenue_growth(rev, freq="Q", lag=4, partial="keep").iloc[0]
+    kept = revenue_growth(rev, period="Q", lag=4, partial="keep").iloc[0]
     assert kept["growth"] == pytest.approx(want["yoy_quarter_as_is"], rel=rel)
     table = lifecycle_cohorts(tx, period="M")
     assert int(table.sizes.iloc[0]) == want["cohort_2009_12_size"]
@@ -452,7 +452,7 @@ def test_same_days_on_constant_sales_is_zero_growth(
     n_periods = days.to_period(freq).nunique()
     if n_periods <= lag:
         return
-    out = revenue_growth(daily, freq=freq, lag=lag, partial="same_days")  # type: ignore[arg-type]
+    out = revenue_growth(daily, period=freq, lag=lag, partial="same_days")  # type: ignore[arg-type]
 
     def n_days(p: pd.Period) -> int:
         return int((p.end_time.normalize() - p.start_time).days) + 1

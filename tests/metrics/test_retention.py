@@ -46,11 +46,11 @@ def tx() -> pd.DataFrame:
 
 def test_retention_by_period_hand_computed(tx: pd.DataFrame) -> None:
     # The log covers 2024-01-05 .. 2024-12-24: 2024Q1 and 2024Q4 are incomplete.
-    out = retention_by_period(tx, freq="Q", partial="keep")
+    out = retention_by_period(tx, period="Q", partial="keep")
     # Q1 {a,b,c}, Q2 {a,c,d}, Q3 {}, Q4 {a,d,b}
     assert [str(p) for p in out.index] == ["2024Q2", "2024Q3", "2024Q4"]
     assert out["complete"].tolist() == [False, True, False]
-    dropped = retention_by_period(tx, freq="Q")
+    dropped = retention_by_period(tx, period="Q")
     assert [str(p) for p in dropped.index] == ["2024Q3"]
     assert dropped["retention_rate"].tolist() == [0.0]
     assert out["active_previous"].tolist() == [3, 3, 0]
@@ -60,7 +60,7 @@ def test_retention_by_period_hand_computed(tx: pd.DataFrame) -> None:
 
 
 def test_cohort_retention_hand_computed(tx: pd.DataFrame) -> None:
-    out = cohort_retention(tx, freq="Q", partial="keep")
+    out = cohort_retention(tx, period="Q", partial="keep")
     # cohorts: Q1 {a,b,c}; Q2 {d}
     assert out["size"].tolist() == [3, 1]
     np.testing.assert_allclose(
@@ -73,9 +73,9 @@ def test_cohort_retention_hand_computed(tx: pd.DataFrame) -> None:
 
 def test_bad_input(tx: pd.DataFrame) -> None:
     with pytest.raises(InvalidValueError, match="one period"):
-        retention_by_period(tx.iloc[:2], freq="Y")
-    with pytest.raises(InvalidValueError, match="freq"):
-        retention_by_period(tx, freq="W")  # type: ignore[arg-type]
+        retention_by_period(tx.iloc[:2], period="Y")
+    with pytest.raises(InvalidValueError, match=r"^period=.W. is not"):
+        retention_by_period(tx, period="W")  # type: ignore[arg-type]
     with pytest.raises(InvalidValueError, match="empty"):
         cohort_retention(tx.iloc[:0])
 
@@ -99,7 +99,7 @@ def test_cdnow_sample_matches_set_based_count() -> None:
     frame = pd.DataFrame(
         {"customer_id": raw["customer_id"], "datetime": pd.to_datetime(raw["date"])}
     )
-    out = retention_by_period(frame, freq="M")
+    out = retention_by_period(frame, period="M")
     naive = _naive_retention(frame, "M")
     got = {str(p): r for p, r in out["retention_rate"].items() if not np.isnan(r)}
     assert got.keys() == naive.keys()
@@ -133,7 +133,7 @@ def test_cohort_retention_keeps_observed_zero_ages() -> None:
             "datetime": pd.to_datetime(["2024-01-10", "2024-07-01"]),
         }
     )
-    out = cohort_retention(tx, freq="Q", partial="keep")
+    out = cohort_retention(tx, period="Q", partial="keep")
     assert list(out.columns) == ["size", 0, 1, 2]
     assert out.loc[pd.Period("2024Q1"), [0, 1, 2]].tolist() == [1.0, 0.0, 0.0]
     assert out.loc[pd.Period("2024Q3"), 0] == 1.0
@@ -145,7 +145,7 @@ def test_cohort_retention_equals_lifecycle_table() -> None:
 
     tx = load_cdnow_transactions()
     for freq in ("M", "Q", "Y"):
-        flat = cohort_retention(tx, freq=freq, datetime_col="date")
+        flat = cohort_retention(tx, period=freq, datetime_col="date")
         table = lifecycle_cohorts(tx, period=freq, datetime_col="date")
         np.testing.assert_array_equal(flat["size"].to_numpy(), table.sizes.to_numpy())
         np.testing.assert_allclose(

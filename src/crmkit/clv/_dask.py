@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 
 from crmkit._engines import is_dask
-from crmkit._validation import require_columns
+from crmkit._validation import preview, require_columns
 from crmkit.exceptions import InvalidValueError
 
 __all__ = [
@@ -223,9 +223,12 @@ def clv_on_dask(
     sample.attrs.update(summary._meta.attrs)
     fn(model, 1.0 if isinstance(spend, pd.Series) else spend, sample, margin=margin, **kwargs)
     columns = list(summary._meta.columns)
+    unique = _unique_ids(summary)
     if not isinstance(model, TransactionMixin) or "n_periods" in columns:
         call = _Call(fn, (model, spend, summary), {"margin": margin, **kwargs}, 2)
-        return summary.map_partitions(_score_partition, call, meta, meta=meta)
+        return summary.map_partitions(
+            _after_check, unique, _score_partition, call, meta, meta=meta
+        )
     m = check_in_range(margin, name="margin")
     history = distinct_rows(summary, _HISTORY, None, name="customer_lifetime_value")
     per_history = fn(model, 1.0, history[_HISTORY], margin=1.0, **kwargs)
@@ -233,7 +236,42 @@ def clv_on_dask(
     shared = _shared(table)
     if isinstance(spend, pd.Series):
         spend = _shared(spend)
-    return summary.map_partitions(_clv_partition, shared, spend, m, meta=meta)
+    return summary.map_partitions(
+        _after_check, unique, _clv_partition, shared, spend, m, meta=meta
+    )
+
+
+def _duplicates(counts: pd.Series, name: str) -> None:
+    """Raise if a customer id was counted more than once (in several partitions)."""
+    twice = counts.loc[counts.to_numpy() > 1]
+    if len(twice):
+        raise InvalidValueError(
+            f"{name} has {len(twice)} duplicated label(s): {preview(twice.index)}; a "
+            "customer must have one row (dask summaries concatenated from several runs or "
+            "files repeat customers). Aggregate or de-duplicate before calling: "
+            "crmkit.rfm_summary gives every customer one row in one partition."
+        )
+
+
+def _unique_ids(summary: Any) -> Any:
+    """A lazy check (a dask Delayed) that raises if a customer id is in two rows.
+
+    Every scored partition waits for it, so ``compute()`` raises before any value is
+    returned; the ids are counted by dask's tree reduction (one pass over the index).
+    """
+    import dask
+
+    ids = summary.index.to_series()
+    # counted in hash partitions of the ids: no task holds every id at once
+    counts = ids.value_counts(split_out=max(1, summary.npartitions))
+    repeated = counts[counts > 1]
+    return dask.delayed(_duplicates)(  # type: ignore[attr-defined]
+        repeated, "the summary index (customer_id)"
+    )
+
+
+def _after_check(part: pd.DataFrame, _checked: None, fn: Callable[..., Any], *args: Any) -> Any:
+    return fn(part, *args)
 
 
 def _shared(data: Any) -> Any:

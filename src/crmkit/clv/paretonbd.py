@@ -12,6 +12,12 @@ a difference of two logarithms whose Gaussian hypergeometric functions are rewri
 Euler's transformation into series of positive terms
 (:func:`crmkit.clv._special.log_hyp2f1_1b`), so it stays finite and accurate for
 frequencies and horizons of 10,000 periods and more (where lifetimes overflows).
+
+Predictions for many customers at once (P(alive), conditional expected purchases,
+customer lifetime value, the log-likelihood of a summary) read that hypergeometric term
+from Chebyshev tables per purchase count (:mod:`crmkit.clv._pareto_predict`): a few
+array passes per customer, with a proven error bound per customer (relative error of
+P(alive) below 1e-10); customers outside the bound are computed directly.
 """
 
 from __future__ import annotations
@@ -27,6 +33,7 @@ from scipy import special
 from crmkit.clv._checks import optional_time_unit, positive_finite, real_parameter
 from crmkit.clv._hyp_pareto import log_hyp2f1_1b_rho, log_power_integral
 from crmkit.clv._pareto_objective import pareto_objective
+from crmkit.clv._pareto_predict import tabled_predict
 from crmkit.clv._pareto_ratio import FAST_MIN_ROWS, pareto_log_ratio
 from crmkit.clv._special import one_minus_exp_over, wdot
 from crmkit.clv._starts import nbd_moment_start
@@ -219,6 +226,38 @@ class ParetoNBD(TransactionMixin):
         theta = (self.r, self.alpha, self.s, self.beta)
         if x.size < FAST_MIN_ROWS:
             return pareto_log_ratio(*theta, x, tx, T)[0].reshape(shape)
+        got = self._tabled("log_ratio", x, tx, T)
+        return (got if got is not None else self._log_ratio_many(x, tx, T)).reshape(shape)
+
+    def _tabled(self, what: str, x: Arr, tx: Arr, T: Arr, t: float = 0.0) -> Arr | None:
+        """Many 1-d histories: ``what`` of :func:`tabled_predict` (tables per purchase
+        count with a proven error bound per row), the rows outside the bound from R
+        computed directly; None where the tables do not apply."""
+        if x.ndim != 1 or x.size < FAST_MIN_ROWS or not (x.shape == tx.shape == T.shape):
+            return None
+        x, tx, T = (np.asarray(a, dtype=np.float64) for a in (x, tx, T))
+        theta = (self.r, self.alpha, self.s, self.beta)
+        got = tabled_predict(theta, x, tx, T, what=what, t=t)
+        if got is None:
+            return None
+        values, ok = got
+        rest = np.flatnonzero(~ok) if not ok.all() else np.empty(0, dtype=np.intp)
+        if rest.size:
+            xr, Tr = x[rest], T[rest]
+            R = self._log_ratio_many(xr, tx[rest], Tr)
+            if what == "log_ratio":
+                values[rest] = R
+            else:
+                with np.errstate(over="ignore"):  # e^R = inf: P(alive) = 0
+                    pa = 1.0 / (1.0 + np.exp(R))
+                values[rest] = pa if what == "p_alive" else self._per_customer(t, xr, Tr, pa)
+        return values
+
+    def _log_ratio_many(self, x: Arr, tx: Arr, T: Arr) -> Arr:
+        """R of 1-d arrays by :func:`pareto_log_ratio` (interpolated from FAST_MIN_ROWS on)."""
+        theta = (self.r, self.alpha, self.s, self.beta)
+        if x.size < FAST_MIN_ROWS:
+            return pareto_log_ratio(*theta, x, tx, T)[0]
         # sorted by x: the interpolated path then evaluates contiguous groups
         groups = None
         if float(x.min()) >= 0.0 and float(x.max()) < 2**15 and np.array_equal(x, np.floor(x)):
@@ -231,7 +270,7 @@ class ParetoNBD(TransactionMixin):
             order = np.argsort(fc.astype(np.int16) if len(levels) < 2**15 else fc, kind="stable")
         R = np.empty(x.size)
         R[order] = pareto_log_ratio(*theta, x[order], tx[order], T[order], groups=groups)[0]
-        return R.reshape(shape)
+        return R
 
     def _log_likelihood_rows(self, x: Arr, tx: Arr, T: Arr) -> Arr:
         x, tx, T = (np.asarray(a, dtype=np.float64) for a in np.broadcast_arrays(x, tx, T))
@@ -248,12 +287,17 @@ class ParetoNBD(TransactionMixin):
         return ll
 
     def _p_alive_rows(self, x: Arr, tx: Arr, T: Arr) -> Arr:
+        got = self._tabled("p_alive", x, tx, T)
+        if got is not None:
+            return got
         # expit(-R) = 1 / (1 + e^R), accurate for every R (R = -inf where t_x = T)
         R = self._log_ratio(x, tx, T)
         with np.errstate(over="ignore"):  # e^R = inf: P(alive) = 0
             return np.asarray(1.0 / (1.0 + np.exp(R)), dtype=np.float64)
 
     def _alive_survival(self, t: Arr, x: Arr, tx: Arr, T: Arr) -> Arr:
+        if np.ndim(t) == 0 and float(t) == 0.0:  # alive now: no factor
+            return np.asarray(1.0)
         return np.asarray(np.exp(-self.s * np.log1p(t / (self.beta + T))), dtype=np.float64)
 
     def _no_purchase_if_alive(self, t: Arr, x: Arr, tx: Arr, T: Arr) -> Arr:
@@ -265,11 +309,17 @@ class ParetoNBD(TransactionMixin):
         return np.asarray(1.0 - share_now + np.exp(log_d) * share_later, dtype=np.float64)
 
     def _conditional_rows(self, t: Arr, x: Arr, tx: Arr, T: Arr) -> Arr:
-        # per customer: rate (r + x) / (alpha + T) times (beta + T) times P(alive); per
-        # horizon: int_0^t ((beta + T) / (beta + T + u))^s du / (beta + T)
-        # = L * (1 - e^{-(s - 1) L}) / ((s - 1) L) with L = log(1 + t / (beta + T))
-        per_customer = (self.r + x) * (self.beta + T) / (self.alpha + T)
-        per_customer = per_customer * self._p_alive_rows(x, tx, T)
+        if np.ndim(t) == 0:
+            got = self._tabled("conditional", x, tx, T, float(t))
+            if got is not None:
+                return got
+        return self._per_customer(t, x, T, self._p_alive_rows(x, tx, T))
+
+    def _per_customer(self, t: Arr | float, x: Arr, T: Arr, p_alive: Arr) -> Arr:
+        """Note 009, eq. 41 from P(alive): the rate (r + x) / (alpha + T) times (beta + T)
+        times P(alive), times per horizon int_0^t ((beta + T) / (beta + T + u))^s du /
+        (beta + T) = L (1 - e^{-(s - 1) L}) / ((s - 1) L), L = log(1 + t / (beta + T))."""
+        per_customer = (self.r + x) * (self.beta + T) / (self.alpha + T) * p_alive
         L = np.log1p(t / (self.beta + T))
         sm1 = self.s - 1.0
         per_horizon = L if sm1 == 0.0 else np.expm1(-sm1 * L) / -sm1

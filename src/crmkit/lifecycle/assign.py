@@ -25,8 +25,10 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
+from crmkit._compat import renamed_keywords
 from crmkit._engines import is_dask
 from crmkit._validation import (
+    NanPolicy,
     check_nan_policy,
     check_unique_index,
     handle_nan,
@@ -52,6 +54,7 @@ from crmkit.timeunits import TimeUnit, add, check_time_unit
 from crmkit.timeunits._periods import DAY_NS
 from crmkit.transactions import rfm_summary
 from crmkit.transactions._prep import (
+    LogNanPolicy,
     check_log,
     day_end,
     tz_of,
@@ -207,9 +210,9 @@ def prepare_stage_input(
     rules: AssignmentRules | None,
     customer_id_col: str,
     datetime_col: str,
-    monetary_col: str | None,
+    amount_col: str | None,
     nan_policy: str,
-) -> tuple[Any, AssignmentRules, str]:
+) -> tuple[Any, AssignmentRules, LogNanPolicy]:
     """Checks shared by stage assignment and transitions: model, rules, columns and NaN.
 
     Returns the prepared transactions, the rules (defaults when None) and the NaN
@@ -217,20 +220,21 @@ def prepare_stage_input(
     """
     _check_model(model)
     rules = _rules(rules)
-    if monetary_col is None and rules.high_value_quantile is not None:
+    if amount_col is None and rules.high_value_quantile is not None:
         raise InvalidValueError(
-            "the high-value rule needs spend: pass monetary_col, or use "
+            "the high-value rule needs spend: pass amount_col, or use "
             "AssignmentRules(high_value_quantile=None)."
         )
     cols = {"id": customer_id_col, "datetime": datetime_col}
-    if monetary_col is not None:
-        cols["monetary"] = monetary_col
-    policy = "raise" if check_nan_policy(nan_policy) == "propagate" else nan_policy
-    numeric = ("monetary",) if monetary_col is not None else ()
+    if amount_col is not None:
+        cols["monetary"] = amount_col
+    policy: LogNanPolicy = "omit" if check_nan_policy(nan_policy) == "omit" else "raise"
+    numeric = ("monetary",) if amount_col is not None else ()
     tx = check_log(transactions, cols, numeric=numeric, nan_policy=policy)
     return tx, rules, policy
 
 
+@renamed_keywords(monetary_col="amount_col")
 def assign_stages(
     transactions: Any,
     *,
@@ -240,8 +244,8 @@ def assign_stages(
     customers: Iterable[Any] | None = None,
     customer_id_col: str = CUSTOMER_ID,
     datetime_col: str = DATETIME,
-    monetary_col: str | None = MONETARY,
-    nan_policy: str = "raise",
+    amount_col: str | None = MONETARY,
+    nan_policy: NanPolicy = "raise",
 ) -> pd.DataFrame:
     """Stage of every customer at ``as_of`` under a life-cycle model.
 
@@ -263,8 +267,8 @@ def assign_stages(
         Known customer ids (e.g. the whole customer database). Those without a purchase
         by ``as_of`` are prospects (funnel level 0). Without it, the population is the
         customers with at least one purchase by ``as_of``.
-    customer_id_col, datetime_col, monetary_col : str
-        Column names; ``monetary_col=None`` is allowed only with
+    customer_id_col, datetime_col, amount_col : str
+        Column names; ``amount_col=None`` is allowed only with
         ``rules.high_value_quantile=None``.
     nan_policy : {"raise", "omit", "propagate"}
         Missing ids, dates or amounts; "propagate" is treated as "raise" for ids and dates.
@@ -318,7 +322,7 @@ def assign_stages(
         rules=rules,
         customer_id_col=customer_id_col,
         datetime_col=datetime_col,
-        monetary_col=monetary_col,
+        amount_col=amount_col,
         nan_policy=nan_policy,
     )
     ts = zoned_day(as_of, tz_of(tx, datetime_col), name="as_of")
@@ -327,7 +331,7 @@ def assign_stages(
         until=ts,
         customer_id_col=customer_id_col,
         datetime_col=datetime_col,
-        monetary_col=monetary_col,
+        amount_col=amount_col,
         purchase_unit=rules.purchase_unit,
         nan_policy=policy,
     )
@@ -382,7 +386,7 @@ def stages_from_features(
 def assign_stages_from_summary(
     summary: pd.DataFrame,
     *,
-    time_unit: str,
+    time_unit: TimeUnit,
     model: StageModel = FUNNEL,
     rules: AssignmentRules | None = None,
     frequency_col: str = FREQUENCY,
@@ -503,9 +507,9 @@ def customer_features(
     until: pd.Timestamp | None,
     customer_id_col: str,
     datetime_col: str,
-    monetary_col: str | None,
+    amount_col: str | None,
     purchase_unit: str,
-    nan_policy: str = "raise",
+    nan_policy: LogNanPolicy = "raise",
 ) -> pd.DataFrame:
     """One row per customer with a purchase on or before the day ``until`` (all when None).
 
@@ -517,7 +521,7 @@ def customer_features(
     ``tx`` must have passed :func:`~crmkit.transactions._prep.check_log`. The figures are
     those of :func:`crmkit.rfm_summary` with ``totals=True`` (one pipeline):
     ``n_purchases`` is its ``frequency`` counting the first period, every row counts
-    (``returns="keep"``) and rows after ``until`` are left out.
+    (``non_positive="keep"``) and rows after ``until`` are left out.
     """
     unit = check_time_unit(purchase_unit)
     dask = is_dask(tx)
@@ -531,13 +535,13 @@ def customer_features(
             tx,
             customer_id_col,
             datetime_col,
-            monetary_col,
-            observation_period_end=until,
+            amount_col,
+            observation_end=until,
             time_unit=unit,
             include_first_transaction=True,
             totals=True,
             nan_policy=nan_policy,
-            returns="keep",
+            non_positive="keep",
             after_observation_end="exclude",
         )
     except InvalidValueError:
@@ -553,7 +557,7 @@ def customer_features(
             "n_purchases": summary[FREQUENCY].astype(np.int64),
             TOTAL_SPEND: (
                 summary[TOTAL_SPEND].astype(np.float64)
-                if monetary_col is not None
+                if amount_col is not None
                 else pd.Series(0.0, index=summary.index)
             ),
             FIRST_PURCHASE: summary[FIRST_PURCHASE].astype(dtype),

@@ -19,6 +19,7 @@ from typing import Any, Protocol, runtime_checkable
 import attrs
 import pandas as pd
 
+from crmkit._compat import renamed_keywords
 from crmkit._display import Display, Displayable
 from crmkit._validation import items_of
 from crmkit.columns import CUSTOMER_ID, DATETIME, MONETARY
@@ -30,6 +31,7 @@ from crmkit.lifecycle.contacts import (
     contacts_before_purchase,
 )
 from crmkit.lifecycle.tenure import SECOND_YEAR_CLAIM, profit_by_tenure
+from crmkit.timeunits import TimeUnit
 
 __all__ = ["ClaimVerdict", "ClaimsReport", "claims_table", "evaluate_claims"]
 
@@ -134,19 +136,20 @@ class ClaimsReport(Displayable):
         return pd.concat([t, extra]) if len(extra) else t
 
 
+@renamed_keywords(tenure_unit="time_unit", monetary_col="amount_col")
 def evaluate_claims(
     transactions: pd.DataFrame,
     *,
     acquisition_cost: float,
     margin: float | None = None,
     profit_col: str | None = None,
-    tenure_unit: str = "Y",
+    time_unit: TimeUnit = "Y",
     observation_end: Any = None,
     interactions: pd.DataFrame | None = None,
     contact_cost_col: str | None = None,
     customer_id_col: str = CUSTOMER_ID,
     datetime_col: str = DATETIME,
-    monetary_col: str = MONETARY,
+    amount_col: str = MONETARY,
 ) -> ClaimsReport:
     """Test the CRM rules of thumb that the given data can speak to.
 
@@ -163,13 +166,13 @@ def evaluate_claims(
     ----------
     transactions : pandas.DataFrame
         The transaction log.
-    acquisition_cost, margin, profit_col, tenure_unit, observation_end
+    acquisition_cost, margin, profit_col, time_unit, observation_end
         As in :func:`~crmkit.lifecycle.profit_by_tenure`.
     interactions : pandas.DataFrame, optional
         Contact log (customer id, datetime[, cost]) with the same column names.
     contact_cost_col : str, optional
         Cost column of ``interactions`` for the cost ratio (else each contact costs 1).
-    customer_id_col, datetime_col, monetary_col : str
+    customer_id_col, datetime_col, amount_col : str
         Column names.
 
     Returns
@@ -201,11 +204,11 @@ def evaluate_claims(
         acquisition_cost=acquisition_cost,
         margin=margin,
         profit_col=profit_col,
-        tenure_unit=tenure_unit,
+        time_unit=time_unit,
         observation_end=observation_end,
         customer_id_col=customer_id_col,
         datetime_col=datetime_col,
-        monetary_col=monetary_col,
+        amount_col=amount_col,
     )
     try:
         verdicts.append(tenure.verdict())

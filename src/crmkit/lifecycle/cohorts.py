@@ -40,14 +40,21 @@ from crmkit._coverage import (
 )
 from crmkit._display import Display, Displayable, frame_rows
 from crmkit._engines import is_dask
-from crmkit._validation import check_nan_policy
+from crmkit._validation import check_nan_policy, check_option
 from crmkit.columns import CUSTOMER_ID, DATETIME
 from crmkit.exceptions import InvalidValueError
 from crmkit.jalali import Calendar
-from crmkit.timeunits import TimeUnit, check_time_unit
+from crmkit.timeunits import TIME_UNITS, TimeUnit
 from crmkit.timeunits._periods import DAY_NS, calendar_labels, calendar_ordinals, calendar_unit
 from crmkit.transactions._core import distinct_pairs
-from crmkit.transactions._prep import check_dask_nan, check_log, encode_ids, tz_of, wall_ns
+from crmkit.transactions._prep import (
+    LogNanPolicy,
+    check_dask_nan,
+    check_log,
+    encode_ids,
+    tz_of,
+    wall_ns,
+)
 
 __all__ = ["CohortRetention", "cohort_retention"]
 
@@ -207,13 +214,13 @@ def _cells_dask(
 def cohort_retention(
     transactions: Any,
     *,
-    period: str = "M",
+    period: TimeUnit = "M",
     observation_start: Any = None,
     observation_end: Any = None,
     partial: Literal["drop", "keep"] = "drop",
     customer_id_col: str = CUSTOMER_ID,
     datetime_col: str = DATETIME,
-    nan_policy: str = "raise",
+    nan_policy: LogNanPolicy = "raise",
     calendar: Calendar = "gregorian",
 ) -> CohortRetention:
     """Acquisition-cohort retention table: active share per period since acquisition.
@@ -319,7 +326,12 @@ def cohort_retention(
     >>> [(r["period"], r["covered_from"], r["covered_to"]) for r in jal.partial_periods]
     [('1402-10', '2024-01-01', '2024-01-20'), ('1403-01', '2024-03-20', '2024-03-31')]
     """
-    unit = check_time_unit(period)
+    unit: TimeUnit = check_option(
+        period,
+        TIME_UNITS,
+        name="period",
+        hint="use 'D', 'W', 'M' (calendar months), 'Q' (quarters) or 'Y' (years).",
+    )
     cal = calendar_unit(unit, calendar)
     check_partial(partial, ("drop", "keep"))
     policy = "raise" if check_nan_policy(nan_policy) == "propagate" else nan_policy

@@ -23,7 +23,7 @@ from crmkit._display import Display, Displayable, VerdictHtml, frame_rows
 from crmkit._validation import items_of, real_number
 from crmkit.columns import CUSTOMER_ID, DATETIME
 from crmkit.exceptions import InvalidValueError
-from crmkit.transactions._prep import check_log, encode_ids, tz_of, wall_ns
+from crmkit.transactions._prep import LogNanPolicy, check_log, encode_ids, tz_of, wall_ns
 
 __all__ = [
     "ContactCounts",
@@ -255,7 +255,7 @@ def contacts_before_purchase(
     *,
     customer_id_col: str = CUSTOMER_ID,
     datetime_col: str = DATETIME,
-    nan_policy: str = "raise",
+    nan_policy: LogNanPolicy = "raise",
 ) -> ContactCounts:
     """Count the contacts before every sale, for new and for existing customers.
 
@@ -396,7 +396,7 @@ def acquisition_retention_cost_ratio(
     claimed: tuple[float, float] = (5.0, 10.0),
     customer_id_col: str = CUSTOMER_ID,
     datetime_col: str = DATETIME,
-    nan_policy: str = "raise",
+    nan_policy: LogNanPolicy = "raise",
 ) -> CostRatioVerdict:
     """Cost of acquiring a customer relative to the cost of a repeat sale.
 

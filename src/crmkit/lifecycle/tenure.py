@@ -17,6 +17,7 @@ of observation (otherwise their profit in it is not yet known).
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import attrs
@@ -24,12 +25,15 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
+from crmkit._compat import REMOVED_IN, renamed_keywords
 from crmkit._display import Display, Displayable, VerdictHtml, fmt_number, frame_rows
+from crmkit._engines import is_dask
 from crmkit._validation import check_in_range
 from crmkit.columns import CUSTOMER_ID, DATETIME, MONETARY
 from crmkit.exceptions import InvalidValueError
-from crmkit.timeunits import TimeUnit, check_time_unit, elapsed, unit_name
-from crmkit.transactions._prep import check_log, day_end, encode_ids, tz_of, wall_ns, zoned_day
+from crmkit.lifecycle._tenure_core import customer_periods, period_sums, table_from_sums
+from crmkit.timeunits import TimeUnit, check_time_unit, unit_name
+from crmkit.transactions._prep import check_log, day_end, tz_of, wall_ns, zoned_day
 
 __all__ = ["ProfitByTenure", "SecondYearVerdict", "profit_by_tenure"]
 
@@ -37,6 +41,15 @@ SECOND_YEAR_CLAIM = (
     "Reichheld & Sasser (1990): most customers become profitable only in their second "
     "year with the company (acquisition costs come first)."
 )
+
+
+def _warn_renamed_field(obj: Any, old: str, new: str) -> None:
+    warnings.warn(
+        f"{type(obj).__name__}.{old} is deprecated and will stop working in crmkit "
+        f"{REMOVED_IN}; read .{new} instead.",
+        DeprecationWarning,
+        stacklevel=3,
+    )
 
 
 @attrs.frozen(kw_only=True)
@@ -53,7 +66,7 @@ class SecondYearVerdict(VerdictHtml):
     ----------
     claim : str
         The claim tested.
-    tenure_unit : str
+    time_unit : {"D", "W", "M", "Q", "Y"}
         Unit of the tenure periods (``"Y"`` for the claim as stated).
     acquisition_cost : float
         Cost charged to every customer in period 0.
@@ -74,7 +87,7 @@ class SecondYearVerdict(VerdictHtml):
     """
 
     claim: str = SECOND_YEAR_CLAIM
-    tenure_unit: str
+    time_unit: TimeUnit
     acquisition_cost: float
     n_customers: int
     mean_profit_first: float
@@ -86,9 +99,15 @@ class SecondYearVerdict(VerdictHtml):
     share_not_profitable: float
     holds: bool
 
+    @property
+    def tenure_unit(self) -> TimeUnit:
+        """Deprecated name of :attr:`time_unit` (warns; removed in crmkit 0.3)."""
+        _warn_renamed_field(self, "tenure_unit", "time_unit")
+        return self.time_unit
+
     def measured(self) -> dict[str, float]:
         """The measured figures by name (for a claims table)."""
-        skip = {"claim", "tenure_unit", "holds"}
+        skip = {"claim", "time_unit", "holds"}
         return {
             f.name: getattr(self, f.name) for f in attrs.fields(type(self)) if f.name not in skip
         }
@@ -100,7 +119,7 @@ class ProfitByTenure(Displayable):
 
     Attributes
     ----------
-    tenure_unit : str
+    time_unit : {"D", "W", "M", "Q", "Y"}
         Unit of the tenure periods.
     acquisition_cost : float
         Cost charged in period 0.
@@ -112,28 +131,65 @@ class ProfitByTenure(Displayable):
         (their total profit, net of acquisition costs in period 0), ``mean_profit`` (per
         customer), ``mean_profit_active`` (per active customer), ``cumulative_mean_profit``
         and ``share_profitable`` (cumulative profit > 0).
-    customer_profit : pandas.DataFrame
+    customer_profit : pandas.DataFrame or dask.dataframe.DataFrame
         Per customer (index) and period (columns ``0..K-1``): profit, NaN where the
-        period is not fully observed.
+        period is not fully observed. For a dask log a lazy dask frame, one row per
+        customer, partitioned by customer.
     """
 
-    tenure_unit: str
+    time_unit: TimeUnit
     acquisition_cost: float
     observation_end: pd.Timestamp
     table: pd.DataFrame
     customer_profit: pd.DataFrame
 
+    @property
+    def tenure_unit(self) -> TimeUnit:
+        """Deprecated name of :attr:`time_unit` (warns; removed in crmkit 0.3)."""
+        _warn_renamed_field(self, "tenure_unit", "time_unit")
+        return self.time_unit
+
     def _display(self) -> Display:
         cols = ["customers", "active", "mean_profit", "cumulative_mean_profit"]
         columns, rows, note = frame_rows(self.table[cols], max_rows=10)
-        columns[0] = f"tenure ({self.tenure_unit})"
+        columns[0] = f"tenure ({self.time_unit})"
         return Display(
-            f"Profit by tenure per {self.tenure_unit}, observed to "
-            f"{self.observation_end:%Y-%m-%d}",
+            f"Profit by tenure per {self.time_unit}, observed to {self.observation_end:%Y-%m-%d}",
             [f"acquisition cost {fmt_number(self.acquisition_cost)} in period 0"],
             columns,
             rows,
             [note],
+        )
+
+    def _no_second_period(self) -> InvalidValueError:
+        return InvalidValueError(
+            "no customer is observed for two whole "
+            f"{unit_name(check_time_unit(self.time_unit))}; the second-period claim cannot "
+            "be tested on this data (use longer data or a shorter time_unit)."
+        )
+
+    def _verdict_dask(self, prof: Any) -> SecondYearVerdict:
+        from crmkit.lifecycle._tenure_dask import verdict_sums
+
+        if len(prof.columns) < 2:
+            raise self._no_second_period()
+        s = verdict_sums(prof)
+        n = float(s["n"])
+        if n == 0:
+            raise self._no_second_period()
+        c0, c1 = float(s["cum0"]) / n, float(s["cum1"]) / n
+        return SecondYearVerdict(
+            time_unit=self.time_unit,
+            acquisition_cost=self.acquisition_cost,
+            n_customers=int(n),
+            mean_profit_first=c0,
+            mean_profit_second=float(s["p1"]) / n,
+            cumulative_mean_first=c0,
+            cumulative_mean_second=c1,
+            share_profitable_first=float(s["first"]) / n,
+            share_profitable_only_second=float(s["only_second"]) / n,
+            share_not_profitable=float(s["never"]) / n,
+            holds=bool(c0 <= 0 < c1),
         )
 
     def verdict(self) -> SecondYearVerdict:
@@ -145,17 +201,15 @@ class ProfitByTenure(Displayable):
             If no customer is observed for two whole tenure periods.
         """
         prof = self.customer_profit
+        if is_dask(prof):
+            return self._verdict_dask(prof)
         if prof.shape[1] < 2 or not prof[1].notna().any():
-            raise InvalidValueError(
-                "no customer is observed for two whole "
-                f"{unit_name(check_time_unit(self.tenure_unit))}; the second-period claim cannot "
-                "be tested on this data (use longer data or a shorter tenure_unit)."
-            )
+            raise self._no_second_period()
         both = prof.loc[prof[1].notna(), [0, 1]].to_numpy(dtype=np.float64)
         cum0, cum1 = both[:, 0], both[:, 0] + both[:, 1]
         c0, c1 = float(cum0.mean()), float(cum1.mean())
         return SecondYearVerdict(
-            tenure_unit=self.tenure_unit,
+            time_unit=self.time_unit,
             acquisition_cost=self.acquisition_cost,
             n_customers=int(both.shape[0]),
             mean_profit_first=c0,
@@ -169,38 +223,41 @@ class ProfitByTenure(Displayable):
         )
 
 
+@renamed_keywords(tenure_unit="time_unit", monetary_col="amount_col")
 def profit_by_tenure(
     transactions: pd.DataFrame,
     *,
     acquisition_cost: float,
     margin: float | None = None,
     profit_col: str | None = None,
-    tenure_unit: str = "Y",
+    time_unit: TimeUnit = "Y",
     observation_end: Any = None,
     customer_id_col: str = CUSTOMER_ID,
     datetime_col: str = DATETIME,
-    monetary_col: str = MONETARY,
+    amount_col: str = MONETARY,
 ) -> ProfitByTenure:
     """Profit per tenure period (year by default) given an acquisition cost.
 
     Parameters
     ----------
-    transactions : pandas.DataFrame
-        One row per purchase (line).
+    transactions : pandas.DataFrame or dask.dataframe.DataFrame
+        One row per purchase (line). A dask frame is reduced on its cluster (rows moved
+        so that each customer's rows share a partition); ``.table`` is then computed
+        and ``.customer_profit`` stays a lazy dask frame.
     acquisition_cost : float
         Cost of acquiring one customer, >= 0, in the money unit of the data.
     margin : float, optional
-        Profit as a share of ``monetary_col`` (e.g. 0.3 for a 30 % gross margin).
+        Profit as a share of ``amount_col`` (e.g. 0.3 for a 30 % gross margin).
     profit_col : str, optional
         A column holding each transaction's profit; give exactly one of ``margin`` and
         ``profit_col``.
-    tenure_unit : {"D", "W", "M", "Q", "Y"}, default "Y"
+    time_unit : {"D", "W", "M", "Q", "Y"}, default "Y"
         Length of a tenure period (calendar-exact).
     observation_end : timestamp-like, optional
         Last calendar date observed (its whole day counts, a time of day is ignored);
         defaults to the date of the last transaction; later rows are ignored.
-    customer_id_col, datetime_col, monetary_col : str
-        Column names (``monetary_col`` is read only with ``margin``).
+    customer_id_col, datetime_col, amount_col : str
+        Column names (``amount_col`` is read only with ``margin``).
 
     Returns
     -------
@@ -243,16 +300,29 @@ def profit_by_tenure(
     True
     """
     cost = check_in_range(acquisition_cost, name="acquisition_cost", low=0.0)
-    unit: TimeUnit = check_time_unit(tenure_unit)
+    unit: TimeUnit = check_time_unit(time_unit)
     if (margin is None) == (profit_col is None):
         raise InvalidValueError(
-            "give exactly one of margin= (profit as a share of monetary_col) or "
+            "give exactly one of margin= (profit as a share of amount_col) or "
             "profit_col= (a per-transaction profit column)."
         )
-    value_col = monetary_col if profit_col is None else profit_col
+    value_col = amount_col if profit_col is None else profit_col
     factor = 1.0 if margin is None else check_in_range(margin, name="margin", low=0.0, high=1.0)
     cols = {"id": customer_id_col, "datetime": datetime_col, "value": value_col}
     tx = check_log(transactions, cols, numeric=("value",))
+    if is_dask(tx):  # reduced on the cluster; customer_profit stays a dask frame
+        from crmkit.lifecycle._tenure_dask import profit_by_tenure_dask
+
+        end, table, profit = profit_by_tenure_dask(
+            tx, cols=cols, factor=factor, cost=cost, unit=unit, observation_end=observation_end
+        )
+        return ProfitByTenure(
+            time_unit=unit,
+            acquisition_cost=cost,
+            observation_end=pd.Timestamp(end),
+            table=table,
+            customer_profit=profit,
+        )
     if observation_end is None:
         end = zoned_day(tx[datetime_col].max(), tz_of(tx, datetime_col), name="end")
     else:
@@ -260,31 +330,19 @@ def profit_by_tenure(
         tx = tx[tx[datetime_col] < day_end(end)]
         if len(tx) == 0:
             raise InvalidValueError(f"no transactions on or before observation_end={end}.")
-    codes, uniques = encode_ids(tx[customer_id_col], sort=True)
-    ns = wall_ns(tx[datetime_col])
-    first = pd.Series(ns).groupby(codes).min().to_numpy()
     end_ns = int(wall_ns(pd.Series([day_end(end)]))[0])  # the end date's whole day observed
-    k_tx = np.floor(elapsed(first[codes].view("M8[ns]"), ns.view("M8[ns]"), unit)).astype(np.int64)
-    n_obs = np.floor(elapsed(first.view("M8[ns]"), np.datetime64(end_ns, "ns"), unit))
-    n_obs = n_obs.astype(np.int64)  # whole periods observed per customer
-    K = max(int(n_obs.max()), 1)
-    n = len(uniques)
-    keep = k_tx < K
     profit_tx = tx[value_col].to_numpy(dtype=np.float64) * factor
-    cell = codes[keep] * K + k_tx[keep]
-    grid = np.asarray(np.bincount(cell, weights=profit_tx[keep], minlength=n * K), np.float64)
-    grid = grid.reshape(n, K)
-    active = np.bincount(codes[keep] * K + k_tx[keep], minlength=n * K).reshape(n, K) > 0
-    grid[:, 0] -= cost
-    observed = np.arange(K)[None, :] < n_obs[:, None]
+    uniques, grid, active, observed = customer_periods(
+        tx[customer_id_col], wall_ns(tx[datetime_col]), profit_tx, end_ns, unit, cost, None
+    )
     table = _period_table(grid, active, observed)
     profit = pd.DataFrame(
         np.where(observed, grid, np.nan),
         index=pd.Index(uniques, name=customer_id_col),
-        columns=pd.RangeIndex(K, name="k"),
+        columns=pd.RangeIndex(grid.shape[1], name="k"),
     )
     return ProfitByTenure(
-        tenure_unit=unit,
+        time_unit=unit,
         acquisition_cost=cost,
         observation_end=pd.Timestamp(end),
         table=table,
@@ -295,29 +353,4 @@ def profit_by_tenure(
 def _period_table(
     grid: NDArray[np.float64], active: NDArray[np.bool_], observed: NDArray[np.bool_]
 ) -> pd.DataFrame:
-    K = grid.shape[1]
-    customers = observed.sum(axis=0)
-    act = (active & observed).sum(axis=0)
-    profit = np.where(observed, grid, 0.0).sum(axis=0)
-    profit_active = np.where(observed & active, grid, 0.0).sum(axis=0)
-    cum = np.cumsum(grid, axis=1)
-    cum_sum = np.where(observed, cum, 0.0).sum(axis=0)
-    pos = (observed & (cum > 0)).sum(axis=0)
-
-    def ratio(a: NDArray[Any], b: NDArray[Any]) -> NDArray[np.float64]:
-        out = np.full(K, np.nan)
-        np.divide(a, b, out=out, where=b > 0)
-        return out
-
-    return pd.DataFrame(
-        {
-            "customers": customers.astype(np.int64),
-            "active": act.astype(np.int64),
-            "profit": profit,
-            "mean_profit": ratio(profit, customers),
-            "mean_profit_active": ratio(profit_active, act),
-            "cumulative_mean_profit": ratio(cum_sum, customers),
-            "share_profitable": ratio(pos, customers),
-        },
-        index=pd.RangeIndex(K, name="k"),
-    )
+    return table_from_sums(period_sums(grid, active, observed))

@@ -21,8 +21,9 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
+from crmkit._compat import renamed_keywords
 from crmkit._display import Display, Displayable, frame_rows
-from crmkit._validation import items_of, require_columns
+from crmkit._validation import NanPolicy, items_of, require_columns
 from crmkit.columns import CUSTOMER_ID, DATETIME, MONETARY
 from crmkit.exceptions import InvalidValueError
 from crmkit.lifecycle.assign import (
@@ -84,6 +85,7 @@ class TransitionMatrix(Displayable):
         )
 
 
+@renamed_keywords(monetary_col="amount_col")
 def transition_matrix(
     transactions: Any,
     *,
@@ -94,8 +96,8 @@ def transition_matrix(
     customers: Iterable[Any] | None = None,
     customer_id_col: str = CUSTOMER_ID,
     datetime_col: str = DATETIME,
-    monetary_col: str | None = MONETARY,
-    nan_policy: str = "raise",
+    amount_col: str | None = MONETARY,
+    nan_policy: NanPolicy = "raise",
 ) -> TransitionMatrix:
     """Stage transition counts and row-normalised rates between ``start`` and ``end``.
 
@@ -110,7 +112,7 @@ def transition_matrix(
     start, end : timestamp-like
         Snapshot dates, ``start < end``; each includes its whole calendar day, as
         ``as_of`` in :func:`~crmkit.lifecycle.assign_stages`.
-    model, rules, customers, customer_id_col, datetime_col, monetary_col, nan_policy
+    model, rules, customers, customer_id_col, datetime_col, amount_col, nan_policy
         As in :func:`~crmkit.lifecycle.assign_stages`.
 
     Returns
@@ -159,7 +161,7 @@ def transition_matrix(
         rules=rules,
         customer_id_col=customer_id_col,
         datetime_col=datetime_col,
-        monetary_col=monetary_col,
+        amount_col=amount_col,
         nan_policy=nan_policy,
     )
     tz = tz_of(tx, datetime_col)
@@ -170,7 +172,7 @@ def transition_matrix(
     kwargs: dict[str, Any] = {
         "customer_id_col": customer_id_col,
         "datetime_col": datetime_col,
-        "monetary_col": monetary_col,
+        "amount_col": amount_col,
         "purchase_unit": rules.purchase_unit,
         "nan_policy": policy,
     }

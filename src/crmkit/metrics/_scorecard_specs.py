@@ -112,7 +112,7 @@ def _growth_row(frame: pd.DataFrame, ctx: Ctx, column: str, lag: int) -> tuple[f
 def _qoq(ctx: Ctx) -> tuple[float, str]:
     if ctx.freq != "Q" and ctx.period is not None:
         raise InvalidValueError("quarter-over-quarter growth needs a quarterly period.")
-    frame = growth.revenue_growth(_revenue(ctx), freq="Q", partial="same_days")
+    frame = growth.revenue_growth(_revenue(ctx), period="Q", partial="same_days")
     return _growth_row(frame, ctx, "growth", 1)
 
 
@@ -122,7 +122,7 @@ def _yoy_lag(ctx: Ctx) -> int:
 
 def _yoy(ctx: Ctx) -> tuple[float, str]:
     lag = _yoy_lag(ctx)
-    frame = growth.revenue_growth(_revenue(ctx), freq=ctx.freq, lag=lag, partial="same_days")  # type: ignore[arg-type]  # freq is M/Q/Y by freq_of
+    frame = growth.revenue_growth(_revenue(ctx), period=ctx.freq, lag=lag, partial="same_days")  # type: ignore[arg-type]  # freq is M/Q/Y by freq_of
     return _growth_row(frame, ctx, "growth", lag)
 
 
@@ -130,7 +130,7 @@ def _margin(ctx: Ctx, lag: int) -> tuple[float, str]:
     frame = growth.margin_growth(
         _revenue(ctx),
         ctx.data["profit"],
-        freq=ctx.freq,  # type: ignore[arg-type]  # freq is M/Q/Y
+        period=ctx.freq,  # type: ignore[arg-type]  # freq is M/Q/Y
         lag=lag,
         partial="same_days",
     )
@@ -139,7 +139,7 @@ def _margin(ctx: Ctx, lag: int) -> tuple[float, str]:
 
 def _retention(ctx: Ctx, column: str) -> tuple[float, str]:
     # incomplete first/last periods are left out: the default period is the last whole one
-    frame = retention.retention_by_period(ctx.data["transactions"], freq=ctx.freq)  # type: ignore[arg-type]  # freq is M/Q/Y
+    frame = retention.retention_by_period(ctx.data["transactions"], period=ctx.freq)  # type: ignore[arg-type]  # freq is M/Q/Y
     return _growth_row(frame, ctx, column, 1)
 
 

@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
+from crmkit._compat import renamed_keywords
 from crmkit._coverage import (
     Coverage,
     check_partial,
@@ -79,16 +80,16 @@ class _Dated:
     def __init__(
         self,
         series: list[tuple[pd.Series[Any], str]],
-        freq: str,
+        period: str,
         observation_start: Any,
         observation_end: Any,
         calendar: Any = "gregorian",
     ) -> None:
-        if not isinstance(freq, str) or freq not in ("M", "Q", "Y"):
+        if not isinstance(period, str) or period not in ("M", "Q", "Y"):
             raise InvalidValueError(
-                f"freq={freq!r} is not 'M', 'Q' or 'Y' (calendar month, quarter, year)."
+                f"period={period!r} is not 'M', 'Q' or 'Y' (calendar month, quarter, year)."
             )
-        self.unit: TimeUnit = check_time_unit(freq)
+        self.unit: TimeUnit = check_time_unit(period)
         self.calendar: Calendar = calendar_unit(self.unit, calendar)
         checked = [(dated_series(s, name=name), name) for s, name in series]
         tz = pd.DatetimeIndex(checked[0][0].index).tz
@@ -141,10 +142,11 @@ class _Dated:
         return float(self.weights[k][np.isin(self.days[k], days)].sum())
 
 
+@renamed_keywords(freq="period")
 def period_totals(
     values: pd.Series[Any],
     *,
-    freq: PeriodFreq = "Q",
+    period: PeriodFreq = "Q",
     partial: Literal["keep", "drop"] = "keep",
     observation_start: Any = None,
     observation_end: Any = None,
@@ -156,7 +158,7 @@ def period_totals(
     ----------
     values : pandas.Series
         Amounts indexed by a DatetimeIndex.
-    freq : {"M", "Q", "Y"}, default "Q"
+    period : {"M", "Q", "Y"}, default "Q"
         Calendar month, quarter or year.
     partial : {"keep", "drop"}, default "keep"
         An incomplete first or last period (not every day of it covered) is kept (its
@@ -181,7 +183,7 @@ def period_totals(
     Raises
     ------
     InvalidValueError
-        Empty series, non-datetime index, NaN/inf amounts, unknown ``freq`` or
+        Empty series, non-datetime index, NaN/inf amounts, unknown ``period`` or
         ``partial``, no data in the window, or nothing left after ``partial="drop"``.
 
     Examples
@@ -190,7 +192,7 @@ def period_totals(
     >>> s = pd.Series(
     ...     [10.0, 5.0, 7.0], index=pd.to_datetime(["2024-01-03", "2024-02-01", "2024-07-15"])
     ... )
-    >>> totals = period_totals(s, freq="Q")
+    >>> totals = period_totals(s, period="Q")
     >>> [str(p) for p in totals.index], totals.tolist()
     (['2024Q1', '2024Q2', '2024Q3'], [15.0, 0.0, 7.0])
     >>> [
@@ -198,19 +200,19 @@ def period_totals(
     ...     for r in totals.attrs["crmkit_partial_periods"]
     ... ]
     [('2024Q1', '2024-01-03', '2024-03-31'), ('2024Q3', '2024-07-01', '2024-07-15')]
-    >>> period_totals(s, freq="Q", partial="drop", observation_start="2024-01-01").tolist()
+    >>> period_totals(s, period="Q", partial="drop", observation_start="2024-01-01").tolist()
     [15.0, 0.0]
 
     Iranian fiscal quarters (1402-Q4 is Dey-Esfand, 22 December 2023 to 19 March 2024):
 
-    >>> period_totals(s, freq="Q", calendar="jalali")
+    >>> period_totals(s, period="Q", calendar="jalali")
     1402-Q4    15.0
     1403-Q1     0.0
     1403-Q2     7.0
     dtype: float64
     """
     check_partial(partial, ("keep", "drop"))
-    data = _Dated([(values, "values")], freq, observation_start, observation_end, calendar)
+    data = _Dated([(values, "values")], period, observation_start, observation_end, calendar)
     keep = data.complete if partial == "drop" else np.ones(data.ordinals.size, dtype=bool)
     if not keep.any():
         raise InvalidValueError(
@@ -286,10 +288,11 @@ def _compare(
     return cur, cur_sums, prev_sums, frame
 
 
+@renamed_keywords(freq="period")
 def revenue_growth(
     revenue: pd.Series[Any],
     *,
-    freq: PeriodFreq = "Q",
+    period: PeriodFreq = "Q",
     lag: int = 1,
     partial: GrowthPartial = "drop",
     observation_start: Any = None,
@@ -306,10 +309,10 @@ def revenue_growth(
     ----------
     revenue : pandas.Series
         Dated revenue (money) indexed by a DatetimeIndex.
-    freq : {"M", "Q", "Y"}, default "Q"
-        Period length: quarter-over-quarter is ``freq="Q", lag=1``; year-over-year is
-        ``freq="Y", lag=1``; a quarter against the same quarter a year earlier is
-        ``freq="Q", lag=4``.
+    period : {"M", "Q", "Y"}, default "Q"
+        Period length: quarter-over-quarter is ``period="Q", lag=1``; year-over-year is
+        ``period="Y", lag=1``; a quarter against the same quarter a year earlier is
+        ``period="Q", lag=4``.
     lag : int, default 1
         How many periods back the comparison period lies, >= 1.
     partial : {"drop", "same_days", "keep"}, default "drop"
@@ -346,7 +349,7 @@ def revenue_growth(
     Raises
     ------
     InvalidValueError
-        Empty or malformed series, bad ``freq``, ``lag`` or ``partial``, fewer than
+        Empty or malformed series, bad ``period``, ``lag`` or ``partial``, fewer than
         ``lag + 1`` periods of data, or (``"drop"``) no two whole periods to compare.
 
     Examples
@@ -374,7 +377,7 @@ def revenue_growth(
 
     >>> days = pd.date_range("2023-03-01", "2024-03-10", freq="D")
     >>> daily = pd.Series(1.0, index=days).where(days < "2024-01-01", 2.0)
-    >>> out = revenue_growth(daily, freq="Q", lag=4, partial="same_days")
+    >>> out = revenue_growth(daily, period="Q", lag=4, partial="same_days")
     >>> out[["revenue", "previous", "growth", "complete"]]
             revenue  previous  growth  complete
     2024Q1     20.0      10.0     1.0     False
@@ -384,7 +387,7 @@ def revenue_growth(
     """
     _check_lag(lag)
     check_partial(partial, ("drop", "same_days", "keep"))
-    data = _Dated([(revenue, "revenue")], freq, observation_start, observation_end, calendar)
+    data = _Dated([(revenue, "revenue")], period, observation_start, observation_end, calendar)
     _, cur, prev, frame = _compare(data, lag, partial, "growth")
     out = pd.DataFrame(
         {
@@ -413,7 +416,7 @@ def quarter_over_quarter(
 
         g_q = \frac{R_q - R_{q-1}}{|R_{q-1}|}
 
-    Same as ``revenue_growth(revenue, freq="Q", lag=1, ...)``.
+    Same as ``revenue_growth(revenue, period="Q", lag=1, ...)``.
 
     Parameters
     ----------
@@ -441,7 +444,7 @@ def quarter_over_quarter(
     """
     return revenue_growth(
         revenue,
-        freq="Q",
+        period="Q",
         lag=1,
         partial=partial,
         observation_start=observation_start,
@@ -464,7 +467,7 @@ def year_over_year(
 
         g_y = \frac{R_y - R_{y-1}}{|R_{y-1}|}
 
-    Same as ``revenue_growth(revenue, freq="Y", lag=1, ...)``.
+    Same as ``revenue_growth(revenue, period="Y", lag=1, ...)``.
 
     Parameters
     ----------
@@ -490,7 +493,7 @@ def year_over_year(
     """
     return revenue_growth(
         revenue,
-        freq="Y",
+        period="Y",
         lag=1,
         partial=partial,
         observation_start=observation_start,
@@ -499,11 +502,12 @@ def year_over_year(
     )
 
 
+@renamed_keywords(freq="period")
 def margin_growth(
     revenue: pd.Series[Any],
     profit: pd.Series[Any],
     *,
-    freq: PeriodFreq = "Q",
+    period: PeriodFreq = "Q",
     lag: int = 1,
     partial: GrowthPartial = "drop",
     observation_start: Any = None,
@@ -524,7 +528,7 @@ def margin_growth(
         Dated revenue and profit (money), each indexed by a DatetimeIndex; both are
         summed into the same calendar periods. The covered days run from the first to
         the last date of either series.
-    freq, lag, partial, observation_start, observation_end, calendar
+    period, lag, partial, observation_start, observation_end, calendar
         As in :func:`revenue_growth`; with ``partial="same_days"`` revenue and profit
         are both restricted to the same days.
 
@@ -558,7 +562,7 @@ def margin_growth(
     check_partial(partial, ("drop", "same_days", "keep"))
     data = _Dated(
         [(revenue, "revenue"), (profit, "profit")],
-        freq,
+        period,
         observation_start,
         observation_end,
         calendar,

@@ -22,6 +22,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from crmkit._compat import renamed_keywords
 from crmkit._coverage import check_partial, complete_mask, coverage, partial_records
 from crmkit._validation import check_in_range
 from crmkit.columns import CUSTOMER_ID, DATETIME
@@ -108,14 +109,14 @@ def churn_rate(n_start: float, n_retained: float) -> float:
     return 1.0 - retention_rate(n_start, n_retained)
 
 
-def _check_freq(freq: str) -> None:
-    if not isinstance(freq, str) or freq not in ("M", "Q", "Y"):
-        raise InvalidValueError(f"freq={freq!r} is not 'M', 'Q' or 'Y'.")
+def _check_period(period: str) -> None:
+    if not isinstance(period, str) or period not in ("M", "Q", "Y"):
+        raise InvalidValueError(f"period={period!r} is not 'M', 'Q' or 'Y'.")
 
 
 def _activity(
     transactions: pd.DataFrame,
-    freq: str,
+    period: str,
     customer_id_col: str,
     datetime_col: str,
     observation_start: Any,
@@ -126,9 +127,9 @@ def _activity(
     Also returns the first and last covered period ordinals, whether each of them is
     complete, and the records of the incomplete ones (action to be filled in).
     """
-    _check_freq(freq)
+    _check_period(period)
     tx = check_log(transactions, {"id": customer_id_col, "datetime": datetime_col})
-    unit = check_time_unit(freq)
+    unit = check_time_unit(period)
     ns = wall_ns(tx[datetime_col])
     cov = coverage(
         int(ns.min()),
@@ -152,10 +153,11 @@ def _activity(
     return pairs.drop_duplicates(ignore_index=True), lo, hi, whole, records
 
 
+@renamed_keywords(freq="period")
 def retention_by_period(
     transactions: pd.DataFrame,
     *,
-    freq: PeriodFreq = "Q",
+    period: PeriodFreq = "Q",
     partial: Literal["drop", "keep"] = "drop",
     observation_start: Any = None,
     observation_end: Any = None,
@@ -174,7 +176,7 @@ def retention_by_period(
     ----------
     transactions : pandas.DataFrame
         One row per purchase with ``customer_id_col`` and ``datetime_col`` (datetime64).
-    freq : {"M", "Q", "Y"}, default "Q"
+    period : {"M", "Q", "Y"}, default "Q"
         Period length; the rates are per period of this length.
     partial : {"drop", "keep"}, default "drop"
         A row whose period ``p`` or ``p - 1`` is not covered in whole by the data (the
@@ -199,7 +201,7 @@ def retention_by_period(
     Raises
     ------
     MissingColumnsError, InvalidValueError
-        Missing columns, NaN, non-datetime column, unknown ``freq`` or ``partial``, data
+        Missing columns, NaN, non-datetime column, unknown ``period`` or ``partial``, data
         in one period only, or no two consecutive whole periods with ``"drop"``.
 
     Examples
@@ -235,7 +237,7 @@ def retention_by_period(
     """
     check_partial(partial, ("drop", "keep"))
     pairs, lo, hi, whole_edges, records = _activity(
-        transactions, freq, customer_id_col, datetime_col, observation_start, observation_end
+        transactions, period, customer_id_col, datetime_col, observation_start, observation_end
     )
     action = "dropped" if partial == "drop" else "kept"
     for r in records:
@@ -253,7 +255,7 @@ def retention_by_period(
     prev = active[:-1].astype(np.float64)
     with np.errstate(divide="ignore", invalid="ignore"):
         rate = np.where(prev > 0, retained[1:] / np.where(prev > 0, prev, 1.0), np.nan)
-    index = period_labels(ords[1:], check_time_unit(freq))
+    index = period_labels(ords[1:], check_time_unit(period))
     complete = np.ones(ords.size - 1, dtype=bool)
     complete[0] &= bool(whole_edges[0])
     complete[-1] &= bool(whole_edges[1])
@@ -274,7 +276,7 @@ def retention_by_period(
                 f"{r['period']} ({r['covered_from']} to {r['covered_to']})" for r in records
             )
             raise InvalidValueError(
-                f"no two consecutive whole {freq} periods: incomplete period(s) {covered} "
+                f"no two consecutive whole {period} periods: incomplete period(s) {covered} "
                 "are left out with partial='drop'. Pass partial='keep' to compare them "
                 "(flagged complete=False), observation_start/observation_end if the log "
                 "covers more days than its first and last purchase, or a longer log."
@@ -284,10 +286,11 @@ def retention_by_period(
     return out
 
 
+@renamed_keywords(freq="period")
 def cohort_retention(
     transactions: pd.DataFrame,
     *,
-    freq: PeriodFreq = "Q",
+    period: PeriodFreq = "Q",
     partial: Literal["drop", "keep"] = "drop",
     observation_start: Any = None,
     observation_end: Any = None,
@@ -311,7 +314,7 @@ def cohort_retention(
     transactions : pandas.DataFrame
         One row per purchase, all of each customer's history (the first purchase defines
         the cohort).
-    freq : {"M", "Q", "Y"}, default "Q"
+    period : {"M", "Q", "Y"}, default "Q"
         Period length of cohorts and of the ages ``k``.
     partial : {"drop", "keep"}, default "drop"
         An incomplete first or last period (not covered in whole by the data): its
@@ -362,13 +365,13 @@ def cohort_retention(
     ... ]
     [('2024Q1', '2024-01-05', '2024-03-31'), ('2024Q2', '2024-04-01', '2024-05-01')]
     """
-    _check_freq(freq)
+    _check_period(period)
     # lazy import: crmkit.lifecycle is the one implementation of the cohort table
     from crmkit.lifecycle.cohorts import cohort_retention as _lifecycle_cohorts
 
     table = _lifecycle_cohorts(
         transactions,
-        period=freq,
+        period=period,
         partial=partial,
         observation_start=observation_start,
         observation_end=observation_end,

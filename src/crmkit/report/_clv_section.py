@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import warnings
 from typing import Any
 
@@ -19,7 +20,8 @@ from crmkit.report._context import (
     _pct,
     _plot,
 )
-from crmkit.timeunits import convert_rate, unit_name
+from crmkit.report.options import ReportOptions
+from crmkit.timeunits import check_time_unit, convert_rate, unit_name
 from crmkit.transactions import calibration_and_holdout
 
 _MODEL_CLASSES = {"bgnbd": "BetaGeo", "mbgnbd": "ModifiedBetaGeo", "paretonbd": "ParetoNBD"}
@@ -41,44 +43,110 @@ def _fit(family: Any, data: pd.DataFrame) -> tuple[Any, list[str]]:
     return fit, [str(w.message) for w in caught if issubclass(w.category, CrmkitWarning)]
 
 
-def _holdout_split(ctx: _Context) -> pd.DataFrame:
-    """calibration_and_holdout with purchases counted per occasion."""
-    o = ctx.options
+def holdout_split(
+    tx: pd.DataFrame, cal_end_day: pd.Timestamp, obs_end: pd.Timestamp, unit: str
+) -> pd.DataFrame:
+    """calibration_and_holdout of occasions ``tx`` with purchases counted per occasion."""
     split = calibration_and_holdout(
-        ctx.tx,
-        calibration_period_end=ctx.calibration_end,
-        observation_period_end=ctx.observation_end,
-        monetary_value_col="monetary",
-        time_unit=o.time_unit,
+        tx,
+        calibration_end=cal_end_day,
+        observation_end=obs_end,
+        amount_col="monetary",
+        time_unit=check_time_unit(unit),
         period="D",
-        returns="keep",
+        non_positive="keep",
     )
-    cal_end = ctx.calibration_end + pd.Timedelta(days=1)
-    cal_tx = ctx.tx.loc[ctx.tx["datetime"] < cal_end]
-    cal = _occasion_summary(cal_tx, ctx.calibration_end, o.time_unit).reindex(split.index)
+    cal_end = cal_end_day + pd.Timedelta(days=1)
+    cal_tx = tx.loc[tx["datetime"] < cal_end]
+    cal = _occasion_summary(cal_tx, cal_end_day, unit).reindex(split.index)
     split["frequency"] = cal["frequency"].to_numpy()
     split["monetary_value"] = cal["monetary_value"].to_numpy()
-    hold = ctx.tx.loc[ctx.tx["datetime"] >= cal_end]
+    hold = tx.loc[tx["datetime"] >= cal_end]
     per = hold.groupby("customer_id")["monetary"].agg(["size", "mean"]).reindex(split.index)
     split["frequency_holdout"] = per["size"].fillna(0).to_numpy(dtype=np.float64)
     split["monetary_value_holdout"] = per["mean"].fillna(0.0).to_numpy(dtype=np.float64)
     return split
 
 
-def _tracking(ctx: _Context, model: Any, cal_tx: pd.DataFrame) -> pd.DataFrame:
+def _holdout_split(ctx: _Context) -> pd.DataFrame:
+    if ctx.dask is not None:
+        split: pd.DataFrame = ctx.dask.split.copy()
+        return split
+    return holdout_split(ctx.tx, ctx.calibration_end, ctx.observation_end, ctx.options.time_unit)
+
+
+def repeats_per_period(
+    cal_tx: pd.DataFrame, ends: np.ndarray[Any, Any]
+) -> np.ndarray[Any, np.dtype[np.float64]]:
+    """Repeat occasions (each customer's occasions after the first) per period ``ends``."""
+    ordered = cal_tx.sort_values(["customer_id", "datetime"], kind="stable")
+    repeats = ordered.loc[ordered.duplicated("customer_id"), "datetime"].to_numpy()
+    k = np.searchsorted(ends, repeats, side="right")
+    return np.bincount(k[k < len(ends)], minlength=len(ends)).astype(np.float64)
+
+
+def _tracking(ctx: _Context, model: Any, ids: pd.Index) -> pd.DataFrame:
     """tracking_series, with the actual repeat purchases counted one per occasion."""
     o = ctx.options
+    if ctx.dask is not None:
+        cal_tx = ctx.dask.first_purchases(ctx.end_instant)
+    else:
+        cal_tx = ctx.tx.loc[
+            ctx.tx["customer_id"].isin(ids) & (ctx.tx["datetime"] <= ctx.end_instant)
+        ]
+    # the expected curve depends on each customer's first purchase only
     tracking = clv.tracking_series(
         model, cal_tx, time_unit=o.time_unit, end=ctx.end_instant, model_time_unit=o.time_unit
     )
-    ordered = cal_tx.sort_values(["customer_id", "datetime"], kind="stable")
-    repeats = ordered.loc[ordered.duplicated("customer_id"), "datetime"].to_numpy()
     ends = tracking["period_end"].to_numpy()
-    k = np.searchsorted(ends, repeats, side="right")
-    actual = np.bincount(k[k < len(ends)], minlength=len(ends)).astype(np.float64)
+    if ctx.dask is not None:
+        actual = ctx.dask.repeats_per_period(ctx.end_instant, ends)
+    else:
+        actual = repeats_per_period(cal_tx, ends)
     tracking["actual"] = actual
     tracking["actual_cumulative"] = np.cumsum(actual)
     return tracking
+
+
+def score_customers(
+    summary: pd.DataFrame,
+    *,
+    model: Any,
+    spend_model: Any,
+    mean_spend: float,
+    options: ReportOptions,
+    rate: float,
+) -> pd.DataFrame:
+    """The CLV table of ``summary``'s customers: P(alive), expected purchases, spend, CLV.
+
+    Every column is computed customer by customer, so scoring parts of the summary and
+    concatenating them gives the table of the whole summary.
+    """
+    o = options
+    if spend_model is not None:
+        positive = ((summary["frequency"] > 0) & (summary["monetary_value"] > 0)).to_numpy()
+        per_customer = pd.Series(spend_model.expected_spend(), index=summary.index)
+        if positive.any():
+            per_customer.loc[positive] = spend_model.conditional_expected_spend(
+                summary.loc[positive]
+            )
+    else:
+        per_customer = pd.Series(mean_spend, index=summary.index)
+    value = clv.customer_lifetime_value(
+        model,
+        per_customer,
+        summary,
+        horizon=o.horizon,
+        time_unit=o.time_unit,
+        discount_rate=rate,
+        margin=o.margin,
+        model_time_unit=o.time_unit,
+    )
+    alive = model.probability_alive(summary)
+    expected = model.conditional_expected_purchases(summary, t=o.horizon)
+    return summary[["frequency", "recency", "T", "monetary_value"]].assign(
+        p_alive=alive, expected_purchases=expected, spend_per_purchase=per_customer, clv=value
+    )
 
 
 def _params_frame(fit: Any) -> pd.DataFrame:
@@ -108,10 +176,7 @@ def _clv(ctx: _Context, full_summary: pd.DataFrame) -> pd.Series[Any] | None:
         return None
     ev = clv.evaluate_holdout(cal_fit.model, split)
     freq_table = clv.repeat_frequency_table(cal_fit.model, split)
-    cal_tx = ctx.tx.loc[
-        ctx.tx["customer_id"].isin(split.index) & (ctx.tx["datetime"] <= ctx.end_instant)
-    ]
-    tracking = _tracking(ctx, cal_fit.model, cal_tx)
+    tracking = _tracking(ctx, cal_fit.model, split.index)
 
     ctx.page.heading(f"Customer lifetime value ({title} + Gamma-Gamma)")
     ctx.page.paragraph(
@@ -180,8 +245,7 @@ def _clv(ctx: _Context, full_summary: pd.DataFrame) -> pd.Series[Any] | None:
     ]
     spend, spend_warnings = _fit(clv.GammaGamma, spend_data)
     if spend is not None:
-        per_customer = pd.Series(spend.model.expected_spend(), index=full_summary.index)
-        per_customer.loc[spend_data.index] = spend.model.conditional_expected_spend(spend_data)
+        mean_spend = float("nan")
         spend_text = (
             "Spend per purchase is the Gamma-Gamma posterior mean; the "
             f"{len(full_summary) - len(spend_data):,} customers without a positive mean "
@@ -189,27 +253,22 @@ def _clv(ctx: _Context, full_summary: pd.DataFrame) -> pd.Series[Any] | None:
         )
     else:
         mean_spend = float(spend_data["monetary_value"].mean()) if len(spend_data) else 0.0
-        per_customer = pd.Series(mean_spend, index=full_summary.index)
         spend_text = (
             "The Gamma-Gamma spend model could not be fitted (see the note above), so every "
             f"customer's spend per purchase is the mean repeat spend, {mean_spend:,.2f}."
         )
     rate = convert_rate(o.annual_discount_rate, "Y", o.time_unit, days_per_year=365.2425)
-    value = clv.customer_lifetime_value(
-        full.model,
-        per_customer,
-        full_summary,
-        horizon=o.horizon,
-        time_unit=o.time_unit,
-        discount_rate=rate,
-        margin=o.margin,
-        model_time_unit=o.time_unit,
+    scoring = functools.partial(
+        score_customers,
+        model=full.model,
+        spend_model=None if spend is None else spend.model,
+        mean_spend=mean_spend,
+        options=o,
+        rate=rate,
     )
-    alive = full.model.probability_alive(full_summary)
-    expected = full.model.conditional_expected_purchases(full_summary, t=o.horizon)
-    table = full_summary[["frequency", "recency", "T", "monetary_value"]].assign(
-        p_alive=alive, expected_purchases=expected, spend_per_purchase=per_customer, clv=value
-    )
+    # on the dask engine every partition's customers are scored on the cluster
+    table = scoring(full_summary) if ctx.dask is None else ctx.dask.score(scoring)
+    value = table["clv"]
     spend_params = (
         _params_frame(spend)
         if spend is not None

@@ -12,7 +12,7 @@ import pandas as pd
 
 from crmkit.report._html import HtmlReport
 from crmkit.report.options import ReportOptions
-from crmkit.timeunits import unit_name
+from crmkit.timeunits import check_time_unit, unit_name
 from crmkit.transactions import rfm_summary
 
 Progress = Callable[[str], None]
@@ -93,6 +93,13 @@ class _Context:
     headline_exact: dict[str, object] = attrs.field(factory=dict)
     top_share: float = float("nan")
     figures: bool = True
+    totals: Any = None  # _dask_engine.Totals of the occasions inside the window
+    dask: Any = None  # _dask_engine.DaskTables on the dask engine, else None
+
+    @property
+    def log(self) -> Any:
+        """The occasions inside the window: ``tx``, or the dask frame on the dask engine."""
+        return self.tx if self.dask is None else self.dask.occasions
 
     @property
     def unit(self) -> str:
@@ -155,12 +162,12 @@ def _occasion_summary(tx: pd.DataFrame, end: pd.Timestamp, unit: str) -> pd.Data
     """
     summary = rfm_summary(
         tx,
-        monetary_value_col="monetary",
-        observation_period_end=end,
-        time_unit=unit,
+        amount_col="monetary",
+        observation_end=end,
+        time_unit=check_time_unit(unit),
         period="D",
         totals=True,
-        returns="keep",
+        non_positive="keep",
     )
     ordered = tx.sort_values(["customer_id", "datetime"], kind="stable")
     grouped = ordered.groupby("customer_id", sort=False)

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import attrs
+import numpy as np
 import pandas as pd
 
+from crmkit._dates import check_datetime_column
+from crmkit._validation import check_numeric_column, require_columns
 from crmkit.exceptions import InvalidValueError
 from crmkit.report.options import ReportOptions
 from crmkit.transactions import PurchaseOccasions, purchase_occasions
@@ -51,6 +54,43 @@ def _call(lines: pd.DataFrame, o: ReportOptions) -> PurchaseOccasions:
         duplicates="keep",
         occasion="invoice" if o.invoice_col is not None else "day",
     )
+
+
+def _check_lines(lines: pd.DataFrame, o: ReportOptions) -> None:
+    """Columns exist and have usable types, before any preparation."""
+    money = (
+        [o.monetary_col]
+        if o.monetary_col is not None
+        else [c for c in (o.quantity_col, o.price_col) if c is not None]
+    )
+    if o.monetary_col is None and (o.quantity_col is None or o.price_col is None):
+        raise InvalidValueError(
+            "no money column: pass --monetary-col, or --quantity-col and --price-col "
+            "(money = quantity x price)."
+        )
+    wanted = [o.customer_id_col, o.datetime_col, *money]
+    if o.invoice_col is not None:
+        wanted.append(o.invoice_col)
+    require_columns(
+        lines,
+        wanted,
+        hint="Name them with --customer-id-col, --datetime-col, --monetary-col (or "
+        "--quantity-col and --price-col) and --invoice-col.",
+    )
+    check_datetime_column(lines, o.datetime_col)
+    n_no_date = int(lines[o.datetime_col].isna().sum())
+    if n_no_date:
+        raise InvalidValueError(
+            f"{n_no_date:,} row(s) have no {o.datetime_col!r}; fill or remove them first."
+        )
+    for col in money:
+        check_numeric_column(lines, col)
+        values = lines[col].to_numpy(dtype=np.float64)
+        bad = int(np.sum(~np.isfinite(values)))
+        if bad:
+            raise InvalidValueError(
+                f"{bad:,} row(s) have a missing or infinite {col!r}; fix them first."
+            )
 
 
 def prepare_occasions(lines: pd.DataFrame, o: ReportOptions) -> PurchaseOccasions:

@@ -18,9 +18,8 @@ import numpy as np
 import pandas as pd
 
 from crmkit import lifecycle, pareto
-from crmkit._dates import check_datetime_column
 from crmkit._display import Display, Displayable
-from crmkit._validation import check_numeric_column, require_columns
+from crmkit._engines import is_dask
 from crmkit.exceptions import CrmkitWarning, InvalidValueError
 from crmkit.metrics import Scorecard
 from crmkit.report._clv_section import (
@@ -36,8 +35,9 @@ from crmkit.report._context import (
     _pct,
     _plot,
 )
+from crmkit.report._dask_engine import Totals
 from crmkit.report._html import HtmlReport
-from crmkit.report._prep import prepare_occasions
+from crmkit.report._prep import _check_lines, prepare_occasions
 from crmkit.report.options import ReportOptions
 from crmkit.rfm import rfm_segments
 
@@ -77,43 +77,6 @@ class ReportOutputs(Displayable):
             [*self.highlights[:8], f"{len(self.csv)} CSV files in {self.directory}"]
             + ([f"{total:.1f} s in all"] if self.timings else []),
         )
-
-
-def _check_lines(lines: pd.DataFrame, o: ReportOptions) -> None:
-    """Columns exist and have usable types, before any preparation."""
-    money = (
-        [o.monetary_col]
-        if o.monetary_col is not None
-        else [c for c in (o.quantity_col, o.price_col) if c is not None]
-    )
-    if o.monetary_col is None and (o.quantity_col is None or o.price_col is None):
-        raise InvalidValueError(
-            "no money column: pass --monetary-col, or --quantity-col and --price-col "
-            "(money = quantity x price)."
-        )
-    wanted = [o.customer_id_col, o.datetime_col, *money]
-    if o.invoice_col is not None:
-        wanted.append(o.invoice_col)
-    require_columns(
-        lines,
-        wanted,
-        hint="Name them with --customer-id-col, --datetime-col, --monetary-col (or "
-        "--quantity-col and --price-col) and --invoice-col.",
-    )
-    check_datetime_column(lines, o.datetime_col)
-    n_no_date = int(lines[o.datetime_col].isna().sum())
-    if n_no_date:
-        raise InvalidValueError(
-            f"{n_no_date:,} row(s) have no {o.datetime_col!r}; fill or remove them first."
-        )
-    for col in money:
-        check_numeric_column(lines, col)
-        values = lines[col].to_numpy(dtype=np.float64)
-        bad = int(np.sum(~np.isfinite(values)))
-        if bad:
-            raise InvalidValueError(
-                f"{bad:,} row(s) have a missing or infinite {col!r}; fix them first."
-            )
 
 
 _QTY_NAMES = ("quantity", "qty", "units", "quantities")
@@ -171,29 +134,28 @@ def unit_price_warning(lines: pd.DataFrame, o: ReportOptions) -> str | None:
     return None
 
 
-def _quality(ctx: _Context, prep: Any, after_end: pd.DataFrame) -> None:
+def _quality(ctx: _Context, q: Any, after_end: tuple[int, float] | None) -> None:
     o = ctx.options
-    q = prep.quality
     removed = q.removed.copy()
-    if len(after_end):
+    if after_end is not None:
         removed.loc[f"after the observation end {ctx.observation_end:%Y-%m-%d}"] = [
             np.nan,
-            after_end[o.customer_id_col].nunique(),
-            float(after_end["amount"].sum()),
+            after_end[0],
+            after_end[1],
         ]
     removed.index.name = "reason"
-    tx = ctx.tx
+    t = ctx.totals
     rows_word = "invoice lines" if o.invoice_col is not None else "transaction rows"
     used = {
         f"rows read ({rows_word})": _count(q.rows_in),
         "rows used": _count(q.rows_out),
         "customers in the file": _count(q.customers_in),
-        "customers kept": _count(tx["customer_id"].nunique()),
+        "customers kept": _count(t.customers),
         f"revenue in the file ({ctx.money})": _money(q.revenue_in),
-        f"revenue kept ({ctx.money})": _money(float(tx["monetary"].sum())),
-        f"purchases ({ctx.occasion_unit}s)": _count(len(tx)),
-        "first purchase": f"{tx['datetime'].min():%Y-%m-%d %H:%M}",
-        "last purchase": f"{tx['datetime'].max():%Y-%m-%d %H:%M}",
+        f"revenue kept ({ctx.money})": _money(t.revenue),
+        f"purchases ({ctx.occasion_unit}s)": _count(t.purchases),
+        "first purchase": f"{t.first:%Y-%m-%d %H:%M}",
+        "last purchase": f"{t.last:%Y-%m-%d %H:%M}",
         "observation end (whole day inside)": f"{ctx.observation_end:%Y-%m-%d}",
         "calibration end (holdout check)": f"{ctx.calibration_end:%Y-%m-%d}",
     }
@@ -225,6 +187,9 @@ def _quality(ctx: _Context, prep: Any, after_end: pd.DataFrame) -> None:
 
 def _summaries(ctx: _Context) -> pd.DataFrame:
     """The per-customer RFM summary with frequency and spend counted per occasion."""
+    if ctx.dask is not None:
+        summary: pd.DataFrame = ctx.dask.summary.copy()
+        return summary
     return _occasion_summary(ctx.tx, ctx.observation_end, ctx.options.time_unit)
 
 
@@ -315,7 +280,7 @@ def lapsed_customers(summary: pd.DataFrame, unit: str) -> pd.Series[bool]:
 
 
 def _lifecycle(ctx: _Context, summary: pd.DataFrame) -> None:
-    tx = ctx.tx
+    tx = ctx.log  # a dask frame on the dask engine: crmkit.lifecycle reduces it there
     stages = lifecycle.assign_stages(tx, as_of=ctx.observation_end, model=lifecycle.FUNNEL)
     lapsed = lapsed_customers(summary, ctx.options.time_unit).reindex(stages.index)
     stages["lapsed"] = lapsed.fillna(False).astype(bool)
@@ -392,12 +357,15 @@ def _mask_partial_cells(retention: pd.DataFrame, ctx: _Context) -> tuple[pd.Data
 
 def _metrics(ctx: _Context, value: pd.Series[Any] | None) -> None:
     o = ctx.options
-    card = (
-        Scorecard.compute(transactions=ctx.tx)
-        if value is None
-        else Scorecard.compute(transactions=ctx.tx, clv=value)
-    )
-    table, left_out = _whole_quarter_rows(card.table, ctx)
+    if ctx.dask is not None:
+        table, left_out = _dask_scorecard(ctx, value)
+    else:
+        card = (
+            Scorecard.compute(transactions=ctx.tx)
+            if value is None
+            else Scorecard.compute(transactions=ctx.tx, clv=value)
+        )
+        table, left_out = _whole_quarter_rows(card.table, ctx)
     formats = {
         "repeat_purchase_rate": _pct,
         "revenue_per_purchase": _money,
@@ -436,13 +404,45 @@ def _metrics(ctx: _Context, value: pd.Series[Any] | None) -> None:
         ctx.page.bullets(needs)
 
 
-def _whole_quarter_rows(table: pd.DataFrame, ctx: _Context) -> tuple[pd.DataFrame, list[str]]:
+def _dask_scorecard(ctx: _Context, value: pd.Series[Any] | None) -> tuple[pd.DataFrame, list[str]]:
+    """The scorecard on the dask engine, from a stand-in log built on the cluster.
+
+    The stand-in (:meth:`DaskTables.scorecard_log`) has the day-by-day revenue and each
+    customer's activity in the quarters the retention rows compare, which is all the
+    growth and retention rows read; repeat-purchase rate and revenue per purchase over
+    the whole window come from the occasion totals instead (the share of customers with
+    2+ occasions; revenue / occasions).
+    """
+    t = ctx.totals
+    # the quarters whose retention the scorecard reads: the data's last quarter and the
+    # observation end's last whole one, each with the quarter before it
+    obs_q, data_q = pd.Period(ctx.observation_end, freq="Q"), pd.Period(t.last, freq="Q")
+    quarters = {obs_q, obs_q - 1, obs_q - 2, data_q, data_q - 1}
+    log = ctx.dask.scorecard_log(sorted(quarters))
+    card = (
+        Scorecard.compute(transactions=log)
+        if value is None
+        else Scorecard.compute(transactions=log, clv=value)
+    )
+    table = card.table.copy()
+    whole_window = {
+        "repeat_purchase_rate": t.repeat_customers / t.customers,
+        "revenue_per_purchase": t.revenue / t.purchases,
+    }
+    for metric, number in whole_window.items():
+        table.loc[table["metric"] == metric, "value"] = number
+    return _whole_quarter_rows(table, ctx, log)
+
+
+def _whole_quarter_rows(
+    table: pd.DataFrame, ctx: _Context, log: pd.DataFrame | None = None
+) -> tuple[pd.DataFrame, list[str]]:
     """Growth and retention rows recomputed on the last whole quarter; partial ones named.
 
     A quarter is whole when the data cover it from its first to its last day. The
     quarter-over-quarter and year-over-year comparisons need both quarters whole.
     """
-    first = ctx.tx["datetime"].min().normalize()
+    first = ctx.totals.first.normalize()
     obs = ctx.observation_end
 
     def whole(q: pd.Period) -> bool:
@@ -460,7 +460,7 @@ def _whole_quarter_rows(table: pd.DataFrame, ctx: _Context) -> tuple[pd.DataFram
     keep = table.loc[~period_rows]
     if not whole(last):
         return keep.reset_index(drop=True), notes
-    card = Scorecard.compute(transactions=ctx.tx, period=str(last))
+    card = Scorecard.compute(transactions=ctx.tx if log is None else log, period=str(last))
     rows = card.table.loc[card.table["metric"].isin(table.loc[period_rows, "metric"])]
     compared = {"revenue_growth_qoq": last - 1, "revenue_growth_yoy": last - 4}
     shown = []
@@ -480,27 +480,25 @@ def _whole_quarter_rows(table: pd.DataFrame, ctx: _Context) -> tuple[pd.DataFram
 
 def _headline(ctx: _Context, summary: pd.DataFrame) -> None:
     """The headline numbers, first on the page and in the console."""
-    tx = ctx.tx
-    n_customers = int(tx["customer_id"].nunique())
-    revenue = float(tx["monetary"].sum())
-    counts = tx.groupby("customer_id").size()
-    rate = float((counts >= 2).mean())
-    per = revenue / len(tx)
+    t = ctx.totals
+    n_customers = t.customers
+    revenue = t.revenue
+    rate = t.repeat_customers / n_customers
+    per = revenue / t.purchases
     head = {
         "customers": _count(n_customers),
         f"revenue ({ctx.money})": _money(revenue),
-        f"purchases ({ctx.occasion_unit}s)": _count(len(tx)),
+        f"purchases ({ctx.occasion_unit}s)": _count(t.purchases),
         f"repeat-purchase rate ({ctx.per})": _pct(rate),
         f"revenue per purchase ({ctx.per}, {ctx.money})": _money(per),
         "top 20% of customers' share of revenue": _pct(ctx.top_share),
-        "observation window (whole days)": f"{tx['datetime'].min():%Y-%m-%d} to "
-        f"{ctx.observation_end:%Y-%m-%d}",
+        "observation window (whole days)": f"{t.first:%Y-%m-%d} to {ctx.observation_end:%Y-%m-%d}",
     }
     ctx.headline.update(head)
     exact: list[object] = [
         n_customers,
         round(revenue, 2),
-        len(tx),
+        t.purchases,
         rate,
         per,
         ctx.top_share,
@@ -522,10 +520,13 @@ def build_report(
 
     Parameters
     ----------
-    transactions : pandas.DataFrame
+    transactions : pandas.DataFrame or dask.dataframe.DataFrame
         The transaction log or invoice lines, with the columns named in ``options``; it
         is prepared into purchase occasions (one per invoice with ``invoice_col``, else
-        one per customer-day) and every count in the report is per occasion.
+        one per customer-day) and every count in the report is per occasion. A dask
+        frame is prepared, summarised and scored on the current dask client (lines
+        shuffled by customer, the pandas code per partition); only per-customer tables
+        and small reductions come back.
     options : ReportOptions
         Column names, time unit, dates, model and valuation settings.
     output_dir : str or pathlib.Path
@@ -553,27 +554,50 @@ def build_report(
     say = progress or (lambda _msg: None)
     o = options
     timings: dict[str, float] = {}
-    _check_lines(transactions, o)
-    money_warning = unit_price_warning(transactions, o)
+    on_dask = is_dask(transactions)
+    # on dask the lines are checked partition by partition on the cluster; the unit-price
+    # heuristic looks at the first partition
+    first_lines = transactions.partitions[0].compute() if on_dask else transactions
+    _check_lines(first_lines, o)
+    money_warning = unit_price_warning(first_lines, o)
     if money_warning is not None:
         warnings.warn(money_warning, CrmkitWarning, stacklevel=2)
     n_steps = 8 if o.figures else 7
     started = time.perf_counter()
     say(f"[1/{n_steps}] data preparation ...")
-    prep = prepare_occasions(transactions, o)
-    occ = prep.occasions
-    if len(occ) == 0:
-        raise InvalidValueError("no purchase is left after the data preparation.")
-    tx = pd.DataFrame(
-        {
-            "customer_id": occ[o.customer_id_col],
-            "datetime": occ[o.datetime_col],
-            "monetary": occ["amount"].to_numpy(dtype=np.float64),
-        }
-    )
-    cal, obs = o.resolve_dates(tx["datetime"])
-    inside = (tx["datetime"] < obs + pd.Timedelta(days=1)).to_numpy()
-    after_end = occ.loc[~inside]
+    tables = None
+    if on_dask:
+        from crmkit.report._dask_engine import dask_tables
+
+        tables = dask_tables(transactions, o)
+        quality, unit = tables.quality, tables.unit
+        cal, obs = tables.calibration_end, tables.observation_end
+        totals = tables.totals
+        after = tables.after_end if tables.after_end[0] else None
+        inside_tx = pd.DataFrame({c: [] for c in ("customer_id", "datetime", "monetary")})
+    else:
+        prep = prepare_occasions(transactions, o)
+        occ = prep.occasions
+        if len(occ) == 0:
+            raise InvalidValueError("no purchase is left after the data preparation.")
+        tx = pd.DataFrame(
+            {
+                "customer_id": occ[o.customer_id_col],
+                "datetime": occ[o.datetime_col],
+                "monetary": occ["amount"].to_numpy(dtype=np.float64),
+            }
+        )
+        cal, obs = o.resolve_dates(tx["datetime"])
+        inside = (tx["datetime"] < obs + pd.Timedelta(days=1)).to_numpy()
+        after_end = occ.loc[~inside]
+        after = (
+            (int(after_end[o.customer_id_col].nunique()), float(after_end["amount"].sum()))
+            if len(after_end)
+            else None
+        )
+        quality, unit = prep.quality, prep.unit
+        inside_tx = tx.loc[inside].reset_index(drop=True)
+        totals = Totals.of(inside_tx)
     out = Path(output_dir)
     out.mkdir(parents=True, exist_ok=True)
     timings["data preparation"] = _done(say, 1, n_steps, "data preparation", started)
@@ -590,15 +614,17 @@ def build_report(
             figures = False
         timings["plotting set-up"] = _done(say, 2, n_steps, "plotting set-up", started)
     ctx = _Context(
-        tx=tx.loc[inside].reset_index(drop=True),
+        tx=inside_tx,
         options=o,
         out=out,
         page=HtmlReport(title=title),
         progress=say,
         calibration_end=cal,
         observation_end=obs,
-        occasion_unit="invoice" if prep.unit == "invoice" else "customer-day",
+        occasion_unit="invoice" if unit == "invoice" else "customer-day",
         figures=figures,
+        totals=totals,
+        dask=tables,
     )
     if not figures and o.figures:
         ctx.page.note(
@@ -608,7 +634,7 @@ def build_report(
         ctx.page.note(f"Warning: {money_warning}")
     steps: list[tuple[str, Callable[[], Any]]] = []
     state: dict[str, Any] = {}
-    steps.append(("data quality", lambda: _quality(ctx, prep, after_end)))
+    steps.append(("data quality", lambda: _quality(ctx, quality, after)))
     steps.append(("RFM summary and segments", lambda: state.__setitem__("summary", _rfm(ctx))))
     steps.append(("Pareto concentration", lambda: _pareto(ctx, state["summary"])))
     steps.append(("lifecycle and cohorts", lambda: _lifecycle(ctx, state["summary"])))

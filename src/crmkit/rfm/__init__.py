@@ -402,7 +402,7 @@ def rfm_segments(
     >>> from crmkit.transactions import rfm_summary
     >>> tx = ds.load_cdnow_transactions()
     >>> summary = rfm_summary(
-    ...     tx, datetime_col="date", monetary_value_col="dollar_value", totals=True, returns="keep"
+    ...     tx, datetime_col="date", amount_col="dollar_value", totals=True, non_positive="keep"
     ... )
     >>> seg = rfm_segments(summary)
     >>> seg["segment"].value_counts().head(3).to_dict()

@@ -17,15 +17,15 @@ weeks exact, months calendar-aware). ``period="D", time_unit="W"`` gives days ex
 in weeks, lifetimes' ``freq="D", freq_multiplier=7``, the convention of the published
 CDNOW summary.
 
-**Observation end.** An observation end (``observation_period_end``,
-``calibration_period_end``) is a calendar *date* whose whole day is observed: every row
+**Observation end.** An observation end (``observation_end``,
+``calibration_end``) is a calendar *date* whose whole day is observed: every row
 with a timestamp before the next midnight counts, whatever its time of day, and a time
 of day in the given value is ignored (``"2010-12-09 12:00"`` means the whole of
 2010-12-09). The default is the date of the latest transaction. A naive date is read on
 the wall clock of a tz-aware column. Rows after that day are an error unless
 ``after_observation_end="exclude"`` -- also rows later in the same week, month, ... when
 ``period`` is coarser than a day. Durations run to the start of the period holding the
-end date, so ``T`` is lifetimes' (which reads ``observation_period_end`` at its period):
+end date, so ``T`` is lifetimes' (which reads its ``observation_period_end`` at its period):
 with daily periods a customer whose first purchase is on the end date has ``T = 0``.
 The same rule holds in :mod:`crmkit.lifecycle` (``as_of``, ``observation_end``).
 
@@ -43,13 +43,17 @@ import numpy as np
 import pandas as pd
 
 from crmkit import columns as cols
+from crmkit._compat import renamed_keywords
 from crmkit._engines import is_dask
-from crmkit._validation import check_flag, preview
+from crmkit._validation import check_flag, check_option, preview
 from crmkit.exceptions import InvalidValueError
-from crmkit.timeunits import TimeUnit, check_time_unit
+from crmkit.timeunits import TIME_UNITS, TimeUnit, check_time_unit
 from crmkit.transactions._core import CustomerAggregates, period_codes
 from crmkit.transactions._occasions import DataQuality, PurchaseOccasions, purchase_occasions
 from crmkit.transactions._prep import (
+    AfterEndPolicy,
+    LogNanPolicy,
+    NonPositivePolicy,
     Prepared,
     check_after_end,
     check_rows_after_end,
@@ -74,20 +78,25 @@ __all__ = [
 ]
 
 
+@renamed_keywords(
+    observation_period_end="observation_end",
+    monetary_value_col="amount_col",
+    returns="non_positive",
+)
 def rfm_summary(
     transactions: Any,
     customer_id_col: str = cols.CUSTOMER_ID,
     datetime_col: str = cols.DATETIME,
-    monetary_value_col: str | None = None,
-    observation_period_end: Any = None,
+    amount_col: str | None = None,
+    observation_end: Any = None,
     *,
-    time_unit: str = "D",
-    period: str | None = None,
+    time_unit: TimeUnit = "D",
+    period: TimeUnit | None = None,
     include_first_transaction: bool = False,
     totals: bool = False,
-    nan_policy: str = "raise",
-    returns: str = "raise",
-    after_observation_end: str = "raise",
+    nan_policy: LogNanPolicy = "raise",
+    non_positive: NonPositivePolicy = "raise",
+    after_observation_end: AfterEndPolicy = "raise",
 ) -> pd.DataFrame:
     r"""Summarise a transaction log into one row per customer: frequency, recency, T, spend.
 
@@ -117,9 +126,9 @@ def rfm_summary(
     datetime_col : str, default "datetime"
         Column of purchase times, ``datetime64`` (naive or tz-aware; tz-aware times are
         bucketed on their own wall clock).
-    monetary_value_col : str, optional
+    amount_col : str, optional
         Column of amounts (any currency; the same unit comes out).
-    observation_period_end : date-like, optional
+    observation_end : date-like, optional
         Last calendar date of observation: rows before the following midnight count (a
         time of day in the value is ignored); default the date of the latest
         transaction. A naive date is read on the wall clock of a tz-aware column.
@@ -135,18 +144,22 @@ def rfm_summary(
         ``last_purchase`` (exact timestamps).
     nan_policy : {"raise", "omit"}, default "raise"
         Missing ids, dates or amounts raise, or with ``"omit"`` their rows are dropped.
-    returns : {"raise", "keep", "exclude"}, default "raise"
+    non_positive : {"raise", "keep", "exclude"}, default "raise"
         Rows with amount <= 0 (returns, cancellations, free items) raise; ``"keep"``
         adds them to their period's spend and counts the period as a purchase (what
         lifetimes does); ``"exclude"`` removes the rows first.
     after_observation_end : {"raise", "exclude"}, default "raise"
         Rows dated after the observation end's day raise, or are left out.
 
+        (Before crmkit 0.2 ``amount_col``, ``observation_end`` and ``non_positive``
+        were named ``monetary_value_col``, ``observation_period_end`` and ``returns``;
+        the old keywords still work for one release, with a :class:`DeprecationWarning`.)
+
     Returns
     -------
     pandas.DataFrame
         Indexed by ``customer_id`` (sorted), columns ``frequency``, ``recency``, ``T``
-        (float64, ``time_unit``), ``monetary_value`` (if ``monetary_value_col``), then
+        (float64, ``time_unit``), ``monetary_value`` (if ``amount_col``), then
         with ``totals`` ``n_transactions``, ``total_spend``, ``first_purchase``,
         ``last_purchase``. ``frame.attrs["crmkit_time_unit"]`` records ``time_unit``, so
         models fitted on the summary know their unit (see
@@ -185,12 +198,12 @@ def rfm_summary(
     ...         "amount": [10.0, 5.0, 20.0, 7.0],
     ...     }
     ... )
-    >>> rfm_summary(tx, monetary_value_col="amount", observation_period_end="2024-01-31")
+    >>> rfm_summary(tx, amount_col="amount", observation_end="2024-01-31")
                  frequency  recency     T  monetary_value
     customer_id
     1                  1.0     10.0  30.0            20.0
     2                  0.0      0.0  26.0             0.0
-    >>> rfm_summary(tx, time_unit="W", period="D", observation_period_end="2024-01-31")
+    >>> rfm_summary(tx, time_unit="W", period="D", observation_end="2024-01-31")
                  frequency   recency         T
     customer_id
     1                  1.0  1.428571  4.285714
@@ -204,8 +217,8 @@ def rfm_summary(
     >>> with dask.config.set(scheduler="synchronous"):
     ...     lazy = rfm_summary(
     ...         dd.from_pandas(tx, npartitions=2),
-    ...         monetary_value_col="amount",
-    ...         observation_period_end="2024-01-31",
+    ...         amount_col="amount",
+    ...         observation_end="2024-01-31",
     ...     )
     ...     lazy.compute().sort_index()
                  frequency  recency     T  monetary_value
@@ -214,7 +227,7 @@ def rfm_summary(
     2                  0.0      0.0  26.0             0.0
     """
     unit = check_time_unit(time_unit)
-    per = unit if period is None else check_time_unit(period)
+    per = unit if period is None else _check_period(period)
     after = check_after_end(after_observation_end)
     check_flag(totals, name="totals")
     check_flag(include_first_transaction, name="include_first_transaction")
@@ -226,14 +239,14 @@ def rfm_summary(
             transactions,
             customer_id_col=customer_id_col,
             datetime_col=datetime_col,
-            monetary_value_col=monetary_value_col,
-            observation_period_end=observation_period_end,
+            amount_col=amount_col,
+            observation_end=observation_end,
             period=per,
             unit=unit,
             include_first=include_first_transaction,
             totals=totals,
             nan_policy=nan_policy,
-            returns=returns,
+            non_positive=non_positive,
             after_observation_end=after,
         )
         return lazy
@@ -241,13 +254,13 @@ def rfm_summary(
         transactions,
         customer_id_col=customer_id_col,
         datetime_col=datetime_col,
-        monetary_value_col=monetary_value_col,
+        amount_col=amount_col,
         nan_policy=nan_policy,
-        returns=returns,
+        non_positive=non_positive,
     )
     agg, ids, end_code = _aggregate_prepared(
         prep,
-        observation_period_end,
+        observation_end,
         per,
         after,
         totals=totals,
@@ -265,6 +278,18 @@ def rfm_summary(
     )
 
 
+def _check_period(period: str) -> TimeUnit:
+    """Validate ``period`` (a time unit used as the purchase bucket), naming it."""
+    checked: TimeUnit = check_option(
+        period,
+        TIME_UNITS,
+        name="period",
+        hint="use 'D' (days), 'W' (weeks), 'M' (calendar months), 'Q' (quarters) or "
+        "'Y' (years), or leave it out to bucket by time_unit.",
+    )
+    return checked
+
+
 def _aggregate_prepared(
     prep: Prepared,
     end: Any,
@@ -278,7 +303,7 @@ def _aggregate_prepared(
         # period codes are monotone in time: the latest row's period is the last one
         end_code = int(period_codes(np.array([prep.ns.max()], dtype=np.int64), per)[0])
     else:
-        day = observation_day(end, prep.tz, name="observation_period_end")
+        day = observation_day(end, prep.tz, name="observation_end")
         end_code = int(period_codes(np.array([day.value], dtype=np.int64), per)[0])
         late = prep.ns >= end_bound_ns(day)
         n_late = int(np.count_nonzero(late))
@@ -289,30 +314,36 @@ def _aggregate_prepared(
     return agg, ids, end_code
 
 
+@renamed_keywords(
+    observation_period_end="observation_end",
+    calibration_period_end="calibration_end",
+    monetary_value_col="amount_col",
+    returns="non_positive",
+)
 def calibration_and_holdout(
     transactions: pd.DataFrame,
     customer_id_col: str = cols.CUSTOMER_ID,
     datetime_col: str = cols.DATETIME,
     *,
-    calibration_period_end: Any,
-    observation_period_end: Any = None,
-    monetary_value_col: str | None = None,
-    time_unit: str = "D",
-    period: str | None = None,
+    calibration_end: Any,
+    observation_end: Any = None,
+    amount_col: str | None = None,
+    time_unit: TimeUnit = "D",
+    period: TimeUnit | None = None,
     include_first_transaction: bool = False,
-    nan_policy: str = "raise",
-    returns: str = "raise",
-    after_observation_end: str = "raise",
+    nan_policy: LogNanPolicy = "raise",
+    non_positive: NonPositivePolicy = "raise",
+    after_observation_end: AfterEndPolicy = "raise",
 ) -> pd.DataFrame:
     """Split a transaction log at a date into a calibration summary and holdout counts.
 
     Both ends are calendar dates whose whole day counts (see the module docstring):
-    rows dated on or before ``calibration_period_end`` (any time of that day) form the
+    rows dated on or before ``calibration_end`` (any time of that day) form the
     calibration summary, exactly as :func:`rfm_summary` with
-    ``observation_period_end=calibration_period_end``; rows on the following days up to
-    and including ``observation_period_end`` are the holdout. On data without times of
+    ``observation_end=calibration_end``; rows on the following days up to
+    and including ``observation_end`` are the holdout. On data without times of
     day this is lifetimes' ``calibration_and_holdout_data``, which compares raw
-    timestamps (so a midnight ``calibration_period_end`` puts the rest of that day into
+    timestamps (so a midnight ``calibration_end`` puts the rest of that day into
     the holdout there). Only customers seen in the calibration period are returned.
 
     Parameters
@@ -320,16 +351,21 @@ def calibration_and_holdout(
     transactions : pandas.DataFrame or dask.dataframe.DataFrame
         Transaction log, as for :func:`rfm_summary` (a dask frame is validated at once
         and split lazily on the cluster).
-    customer_id_col, datetime_col, monetary_value_col : str
+    customer_id_col, datetime_col, amount_col : str
         Column names, as for :func:`rfm_summary`.
-    calibration_period_end : date-like
+    calibration_end : date-like
         Last calendar date of the calibration period (its whole day is in it).
-    observation_period_end : date-like, optional
+    observation_end : date-like, optional
         Last calendar date of the holdout period; default the date of the latest
         transaction.
-    time_unit, period, include_first_transaction, nan_policy, returns : see rfm_summary
+    time_unit, period, include_first_transaction, nan_policy, non_positive : see rfm_summary
     after_observation_end : {"raise", "exclude"}, default "raise"
-        Rows after ``observation_period_end`` raise, or are left out.
+        Rows after ``observation_end`` raise, or are left out.
+
+        (Before crmkit 0.2 ``calibration_end``, ``observation_end``, ``amount_col`` and
+        ``non_positive`` were named ``calibration_period_end``, ``observation_period_end``,
+        ``monetary_value_col`` and ``returns``; the old keywords still work for one
+        release, with a :class:`DeprecationWarning`.)
 
     Returns
     -------
@@ -347,8 +383,8 @@ def calibration_and_holdout(
     Raises
     ------
     InvalidValueError
-        As :func:`rfm_summary`, and if ``calibration_period_end`` is not before
-        ``observation_period_end`` or no row falls in the calibration period.
+        As :func:`rfm_summary`, and if ``calibration_end`` is not before
+        ``observation_end`` or no row falls in the calibration period.
 
     References
     ----------
@@ -365,16 +401,14 @@ def calibration_and_holdout(
     ...         ),
     ...     }
     ... )
-    >>> calibration_and_holdout(
-    ...     tx, calibration_period_end="2024-01-31", observation_period_end="2024-02-29"
-    ... )
+    >>> calibration_and_holdout(tx, calibration_end="2024-01-31", observation_end="2024-02-29")
                  frequency  recency     T  frequency_holdout  duration_holdout
     customer_id
     1                  1.0      4.0  30.0                1.0              29.0
     2                  0.0      0.0  11.0                0.0              29.0
     """
     unit = check_time_unit(time_unit)
-    per = unit if period is None else check_time_unit(period)
+    per = unit if period is None else _check_period(period)
     after = check_after_end(after_observation_end)
     check_flag(include_first_transaction, name="include_first_transaction")
     if is_dask(transactions):
@@ -385,14 +419,14 @@ def calibration_and_holdout(
             transactions,
             customer_id_col=customer_id_col,
             datetime_col=datetime_col,
-            monetary_value_col=monetary_value_col,
-            calibration_period_end=calibration_period_end,
-            observation_period_end=observation_period_end,
+            amount_col=amount_col,
+            calibration_end=calibration_end,
+            observation_end=observation_end,
             period=per,
             unit=unit,
             include_first=include_first_transaction,
             nan_policy=nan_policy,
-            returns=returns,
+            non_positive=non_positive,
             after_observation_end=after,
         )
         return lazy
@@ -400,22 +434,22 @@ def calibration_and_holdout(
         transactions,
         customer_id_col=customer_id_col,
         datetime_col=datetime_col,
-        monetary_value_col=monetary_value_col,
+        amount_col=amount_col,
         nan_policy=nan_policy,
-        returns=returns,
+        non_positive=non_positive,
     )
-    cal_end = observation_day(calibration_period_end, prep.tz, name="calibration_period_end")
-    if observation_period_end is None:
+    cal_end = observation_day(calibration_end, prep.tz, name="calibration_end")
+    if observation_end is None:
         obs_end = pd.Timestamp(int(prep.ns.max())).normalize()
     else:
-        obs_end = observation_day(observation_period_end, prep.tz, name="observation_period_end")
+        obs_end = observation_day(observation_end, prep.tz, name="observation_end")
     check_calibration_dates(cal_end, obs_end)
     late = prep.ns >= end_bound_ns(obs_end)
     check_rows_after_end(int(np.count_nonzero(late)), obs_end, after)
     in_cal = prep.ns < end_bound_ns(cal_end)
     if not in_cal.any():
         raise InvalidValueError(
-            f"no transaction on or before calibration_period_end={cal_end.date()}; the first "
+            f"no transaction on or before calibration_end={cal_end.date()}; the first "
             f"is {preview([pd.Timestamp(int(prep.ns.min()))])}. Pass a later date."
         )
     return calibration_frame(
@@ -425,5 +459,5 @@ def calibration_and_holdout(
         per=per,
         unit=unit,
         include_first=include_first_transaction,
-        monetary=monetary_value_col is not None,
+        monetary=amount_col is not None,
     )

@@ -60,22 +60,22 @@ class _Columns:
 
     customer_id_col: str
     datetime_col: str
-    monetary_value_col: str | None
+    amount_col: str | None
     nan_policy: str
-    returns: str
+    non_positive: str
 
     def names(self) -> list[str]:
         out = [self.customer_id_col, self.datetime_col]
-        return out if self.monetary_value_col is None else [*out, self.monetary_value_col]
+        return out if self.amount_col is None else [*out, self.amount_col]
 
     def prepare(self, frame: pd.DataFrame) -> Prepared:
         return prepare(
             frame,
             customer_id_col=self.customer_id_col,
             datetime_col=self.datetime_col,
-            monetary_value_col=self.monetary_value_col,
+            amount_col=self.amount_col,
             nan_policy=self.nan_policy,
-            returns=self.returns,
+            non_positive=self.non_positive,
             allow_empty=True,
         )
 
@@ -113,7 +113,7 @@ def _rows(frame: pd.DataFrame, spec: _Columns, id_dtype: Any, bound_ns: int | No
         prep = Prepared(
             ids=pd.Series([], dtype=id_dtype),
             ns=np.array([], dtype=np.int64),
-            amount=None if spec.monetary_value_col is None else np.array([], dtype=np.float64),
+            amount=None if spec.amount_col is None else np.array([], dtype=np.float64),
             tz=None,
         )
     else:
@@ -151,7 +151,7 @@ def _scan_totals(ddf: Any, spec: _Columns, late_ns: int | None, early_ns: int | 
     rows = int(parts["rows"].sum())
     if rows == 0:
         raise InvalidValueError(
-            "transactions is empty (0 rows after the nan_policy and returns options); "
+            "transactions is empty (0 rows after the nan_policy and non_positive options); "
             "pass at least one row."
         )
     return rows, int(parts["lo"].min()), int(parts["hi"].max()), parts
@@ -195,28 +195,28 @@ def dask_rfm_summary(
     *,
     customer_id_col: str,
     datetime_col: str,
-    monetary_value_col: str | None,
-    observation_period_end: Any,
+    amount_col: str | None,
+    observation_end: Any,
     period: TimeUnit,
     unit: TimeUnit,
     include_first: bool,
     totals: bool,
     nan_policy: str,
-    returns: str,
+    non_positive: str,
     after_observation_end: str,
 ) -> Any:
     """The lazy per-customer summary of a dask transaction log (see the module doc)."""
     spec = _Columns(
         customer_id_col=customer_id_col,
         datetime_col=datetime_col,
-        monetary_value_col=monetary_value_col,
+        amount_col=amount_col,
         nan_policy=nan_policy,
-        returns=returns,
+        non_positive=non_positive,
     )
     tz = _check_meta(ddf, spec)
     day = None
-    if observation_period_end is not None:
-        day = observation_day(observation_period_end, tz, name="observation_period_end")
+    if observation_end is not None:
+        day = observation_day(observation_end, tz, name="observation_end")
     bound = None if day is None else end_bound_ns(day)
     rows, _, hi, parts = _scan_totals(ddf, spec, bound, None)
     if day is None:
@@ -266,29 +266,29 @@ def dask_calibration_and_holdout(
     *,
     customer_id_col: str,
     datetime_col: str,
-    monetary_value_col: str | None,
-    calibration_period_end: Any,
-    observation_period_end: Any,
+    amount_col: str | None,
+    calibration_end: Any,
+    observation_end: Any,
     period: TimeUnit,
     unit: TimeUnit,
     include_first: bool,
     nan_policy: str,
-    returns: str,
+    non_positive: str,
     after_observation_end: str,
 ) -> Any:
     """The lazy calibration/holdout summary of a dask transaction log (module doc)."""
     spec = _Columns(
         customer_id_col=customer_id_col,
         datetime_col=datetime_col,
-        monetary_value_col=monetary_value_col,
+        amount_col=amount_col,
         nan_policy=nan_policy,
-        returns=returns,
+        non_positive=non_positive,
     )
     tz = _check_meta(ddf, spec)
-    cal_end = observation_day(calibration_period_end, tz, name="calibration_period_end")
+    cal_end = observation_day(calibration_end, tz, name="calibration_end")
     obs_end = None
-    if observation_period_end is not None:
-        obs_end = observation_day(observation_period_end, tz, name="observation_period_end")
+    if observation_end is not None:
+        obs_end = observation_day(observation_end, tz, name="observation_end")
         check_calibration_dates(cal_end, obs_end)
     late_bound = None if obs_end is None else end_bound_ns(obs_end)
     _, lo, hi, parts = _scan_totals(ddf, spec, late_bound, end_bound_ns(cal_end))
@@ -298,7 +298,7 @@ def dask_calibration_and_holdout(
     check_rows_after_end(int(parts["late"].sum()), obs_end, after_observation_end)
     if int(parts["early"].sum()) == 0:
         raise InvalidValueError(
-            f"no transaction on or before calibration_period_end={cal_end.date()}; the first "
+            f"no transaction on or before calibration_end={cal_end.date()}; the first "
             f"is {preview([pd.Timestamp(lo)])}. Pass a later date."
         )
     kw: dict[str, Any] = {
@@ -308,7 +308,7 @@ def dask_calibration_and_holdout(
         "per": period,
         "unit": unit,
         "include_first": include_first,
-        "monetary": monetary_value_col is not None,
+        "monetary": amount_col is not None,
     }
     shuffled = _partitioned_rows(ddf, spec, end_bound_ns(obs_end), None)
     meta = _holdout_partition(shuffled._meta, **kw)

@@ -412,7 +412,7 @@ def purchase_occasions(
     Notes
     -----
     **Feeding the RFM summary and the models.** Pass ``.occasions`` to
-    :func:`crmkit.rfm_summary` with ``monetary_value_col="amount"``. The summary buckets
+    :func:`crmkit.rfm_summary` with ``amount_col="amount"``. The summary buckets
     purchases into periods (``period``, default ``time_unit``: days), so two invoices of
     one customer on one day count as one repeat purchase worth their sum, the
     convention of the customer-base models (Fader, Hardie & Lee 2005). The number of

@@ -3,7 +3,7 @@
 Every function of crmkit that reads a transaction log takes its rules from here:
 
 * the column contract and the NaN policy (:func:`check_log`, pandas or dask frames);
-* finite and positive amounts (the ``returns`` policy) and the arrays of a pandas log
+* finite and positive amounts (the ``non_positive`` policy) and the arrays of a pandas log
   (:func:`prepare`: wall-clock nanoseconds, amounts);
 * the time-zone rule of a user-given date: a naive date is read on the wall clock of a
   tz-aware column, a tz-aware date is converted to the column's zone, a tz-aware date on
@@ -41,8 +41,9 @@ from crmkit.timeunits._periods import DAY_NS, wall_ns
 
 __all__ = [
     "AfterEndPolicy",
+    "LogNanPolicy",
+    "NonPositivePolicy",
     "Prepared",
-    "ReturnsPolicy",
     "check_dask_nan",
     "check_log",
     "check_rows_after_end",
@@ -58,10 +59,12 @@ __all__ = [
     "zoned_instant",
 ]
 
-ReturnsPolicy: TypeAlias = Literal["raise", "keep", "exclude"]
+NonPositivePolicy: TypeAlias = Literal["raise", "keep", "exclude"]
 """What to do with rows whose amount is <= 0 (returns, cancellations, free items)."""
 AfterEndPolicy: TypeAlias = Literal["raise", "exclude"]
 """What to do with rows dated after the observation end."""
+LogNanPolicy: TypeAlias = Literal["raise", "omit"]
+"""What to do with rows of a log missing a customer id, a date or an amount."""
 
 
 @attrs.frozen(kw_only=True)
@@ -79,16 +82,16 @@ def _check_option(value: str, name: str, allowed: tuple[str, ...], meaning: str)
         raise InvalidValueError(f"{name}={value!r} is not one of {list(allowed)}; {meaning}")
 
 
-def check_returns(returns: str) -> ReturnsPolicy:
-    """Validate the ``returns`` option."""
+def check_non_positive(non_positive: str) -> NonPositivePolicy:
+    """Validate the ``non_positive`` option."""
     _check_option(
-        returns,
-        "returns",
+        non_positive,
+        "non_positive",
         ("raise", "keep", "exclude"),
         "'keep' adds rows with amount <= 0 to their period's spend (lifetimes' behaviour), "
         "'exclude' removes them before summarising.",
     )
-    return returns  # type: ignore[return-value]  # narrowed by the membership check
+    return non_positive  # type: ignore[return-value]  # narrowed by the membership check
 
 
 def check_after_end(after: str) -> AfterEndPolicy:
@@ -114,13 +117,13 @@ def check_rows_after_end(
     if n_late and policy == "raise":
         raise InvalidValueError(
             f"{n_late} transaction(s) dated after the observation end {day.date()} (the "
-            "whole day included); pass a later observation_period_end, or "
+            "whole day included); pass a later observation_end, or "
             "after_observation_end='exclude' to leave them out (lifetimes truncates them "
             "silently)."
         )
     if n_late and n_late == n_rows:
         raise InvalidValueError(
-            f"every transaction is after observation_period_end={day.date()}; pass a later date."
+            f"every transaction is after observation_end={day.date()}; pass a later date."
         )
 
 
@@ -166,7 +169,7 @@ def observation_day(value: Any, tz: str | None, *, name: str) -> pd.Timestamp:
 
     This is crmkit's one meaning of an observation (or calibration) end: a calendar
     date whose whole day is observed. A time of day in ``value`` is ignored (the date it
-    falls on counts, as lifetimes reads ``observation_period_end`` at its period); a
+    falls on counts, as lifetimes reads its ``observation_period_end`` at its period); a
     naive value is read on the wall clock of a tz-aware column, a tz-aware value is
     converted to the column's zone first.
     """
@@ -290,9 +293,9 @@ def prepare(
     *,
     customer_id_col: str,
     datetime_col: str,
-    monetary_value_col: str | None,
+    amount_col: str | None,
     nan_policy: str,
-    returns: str,
+    non_positive: str,
     allow_empty: bool = False,
 ) -> Prepared:
     """Validate a pandas transaction log and extract its columns as arrays.
@@ -306,42 +309,42 @@ def prepare(
             "nan_policy='propagate' is not supported for transaction logs: a row without "
             "customer, date or amount cannot be summarised; use 'raise' or 'omit'."
         )
-    returns_policy = check_returns(returns)
+    returns_policy = check_non_positive(non_positive)
     columns = {"id": customer_id_col, "datetime": datetime_col}
-    if monetary_value_col is not None:
-        columns["amount"] = monetary_value_col
+    if amount_col is not None:
+        columns["amount"] = amount_col
     frame = check_log(
         frame,
         columns,
-        numeric=("amount",) if monetary_value_col is not None else (),
+        numeric=("amount",) if amount_col is not None else (),
         nan_policy=policy,
         hint="name them with customer_id_col=, datetime_col=, ...",
         allow_empty=allow_empty,
         narrow=False,
     )
     amount = None
-    if monetary_value_col is not None:
-        amount = frame[monetary_value_col].to_numpy(dtype=np.float64)
+    if amount_col is not None:
+        amount = frame[amount_col].to_numpy(dtype=np.float64)
         bad = ~np.isfinite(amount)
         if bad.any():
             raise InvalidValueError(
-                f"column {monetary_value_col!r} has {int(bad.sum())} infinite value(s) at "
+                f"column {amount_col!r} has {int(bad.sum())} infinite value(s) at "
                 f"index {preview(frame.index[bad])}; fix or drop those rows."
             )
         nonpos = amount <= 0
         if nonpos.any() and returns_policy == "raise":
             raise InvalidValueError(
-                f"column {monetary_value_col!r} has {int(nonpos.sum())} value(s) <= 0 "
+                f"column {amount_col!r} has {int(nonpos.sum())} value(s) <= 0 "
                 f"(returns, cancellations or free items) at index "
-                f"{preview(frame.index[nonpos])}; pass returns='keep' to add them to their "
-                "period's spend (as lifetimes does) or returns='exclude' to leave those rows "
+                f"{preview(frame.index[nonpos])}; pass non_positive='keep' to add them to their "
+                "period's spend (as lifetimes does) or non_positive='exclude' to leave those rows "
                 "out of the summary."
             )
         if nonpos.any() and returns_policy == "exclude":
             frame = frame.loc[~nonpos]
             amount = amount[~nonpos]
             if not allow_empty:
-                require_nonempty(frame, name="transactions after returns='exclude'")
+                require_nonempty(frame, name="transactions after non_positive='exclude'")
     ns, tz = to_wall(frame[datetime_col])
     return Prepared(ids=frame[customer_id_col], ns=ns, amount=amount, tz=tz)
 

@@ -149,7 +149,7 @@ def aggregate_rows(
 def check_calibration_dates(cal_end: pd.Timestamp, obs_end: pd.Timestamp) -> None:
     if cal_end >= obs_end:
         raise InvalidValueError(
-            f"calibration_period_end={cal_end.date()} must be before observation_period_end="
+            f"calibration_end={cal_end.date()} must be before observation_end="
             f"{obs_end.date()} (both are calendar dates whose whole day counts); the "
             "holdout period would be empty."
         )
