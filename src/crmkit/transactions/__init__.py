@@ -49,7 +49,14 @@ from crmkit._validation import check_flag, check_option, preview
 from crmkit.exceptions import InvalidValueError
 from crmkit.timeunits import TIME_UNITS, TimeUnit, check_time_unit
 from crmkit.transactions._core import CustomerAggregates, period_codes
-from crmkit.transactions._occasions import DataQuality, PurchaseOccasions, purchase_occasions
+from crmkit.transactions._occasions import (
+    CancellationPolicy,
+    DataQuality,
+    MissingIdPolicy,
+    OccasionUnit,
+    PurchaseOccasions,
+    purchase_occasions,
+)
 from crmkit.transactions._prep import (
     AfterEndPolicy,
     LogNanPolicy,
@@ -70,7 +77,10 @@ from crmkit.transactions._summary import (
 )
 
 __all__ = [
+    "CancellationPolicy",
     "DataQuality",
+    "MissingIdPolicy",
+    "OccasionUnit",
     "PurchaseOccasions",
     "calibration_and_holdout",
     "purchase_occasions",
