@@ -28,6 +28,8 @@ OPTIONS = frozenset(
         "period",
         "calendar",
         "returns",
+        "cancellations",
+        "occasion_unit",
         "after_observation_end",
         "missing_ids",
         "negative",
@@ -53,8 +55,6 @@ NOT_OPTIONS = frozenset(
 PENDING: frozenset[tuple[str, str]] = frozenset(
     {
         ("period", "crmkit.domain.analytics.weighted_forecast"),
-        ("missing_ids", "ReportOptions.__init__"),
-        ("returns", "ReportOptions.__init__"),
     }
 )
 
