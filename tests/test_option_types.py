@@ -48,15 +48,13 @@ NOT_OPTIONS = frozenset(
         ("period", "Scorecard.compute"),
         # the checker of a time unit takes any string: it is what turns one into an option
         ("time_unit", "crmkit.timeunits.check_time_unit"),
+        # an open set: "M", "Q", "Y" or any pandas fiscal alias such as "Q-MAR" or "Y-JUN"
+        ("period", "crmkit.domain.analytics.weighted_forecast"),
     }
 )
 
 #: Options still typed ``str`` (to be converted; the list may only shrink).
-PENDING: frozenset[tuple[str, str]] = frozenset(
-    {
-        ("period", "crmkit.domain.analytics.weighted_forecast"),
-    }
-)
+PENDING: frozenset[tuple[str, str]] = frozenset()
 
 
 def _is_literal(annotation: Any, namespace: dict[str, Any]) -> bool:
