@@ -97,9 +97,9 @@ def main() -> None:
     print(f"{len(d):,} lines, {d['Customer ID'].nunique():,} customers")
     rows = {
         "crmkit exclude": timed(
-            lambda: purchase_occasions(d, **KW, returns="exclude"), args.repeat
+            lambda: purchase_occasions(d, **KW, cancellations="exclude"), args.repeat
         ),
-        "crmkit net": timed(lambda: purchase_occasions(d, **KW, returns="net"), args.repeat),
+        "crmkit net": timed(lambda: purchase_occasions(d, **KW, cancellations="net"), args.repeat),
         "pandas recipe": timed(lambda: pandas_recipe(d), args.repeat),
         "floor": timed(lambda: floor(d), args.repeat),
     }

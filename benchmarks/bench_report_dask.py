@@ -62,7 +62,7 @@ def main_bench() -> None:
         rows = write_log(root / "log", args.customers, args.rows, args.chunk_customers, args.seed)
         files = sorted((root / "log").glob("*.parquet"))
         pd.concat([pd.read_parquet(f) for f in files]).to_parquet(root / "all.parquet")
-        common = ["report", "--monetary-col", "amount", "--no-figures", "--quiet"]
+        common = ["report", "--amount-col", "amount", "--no-figures", "--quiet"]
         print(f"{rows:,} rows of {args.customers:,} customers in {len(files)} Parquet files")
         t_pd, slow_pd = run(
             [*common, "--input", str(root / "all.parquet"), "--output", str(root / "pd")]

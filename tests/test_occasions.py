@@ -57,7 +57,7 @@ def _lines() -> pd.DataFrame:
 
 
 def _expected(
-    d: pd.DataFrame, *, returns: str, duplicates: str, occasion: str
+    d: pd.DataFrame, *, cancellations: str, duplicates: str, occasion: str
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.Series]:
     """Occasions, removed table and per-line value by the documented rules, in pandas."""
     is_ret = d[INV].astype(str).str.startswith("C") | (d[QTY] < 0)
@@ -68,7 +68,7 @@ def _expected(
         reason[mask & reason.isna()] = name
 
     mark(d[CID].isna(), REASONS[0])
-    if returns == "exclude":
+    if cancellations == "exclude":
         mark(is_ret, REASONS[1])
     mark(d[PRICE] <= 0, REASONS[2])
     mark((d[QTY] == 0) & ~is_ret, REASONS[3])
@@ -86,7 +86,7 @@ def _expected(
     absorbed = 0.0  # cancellation value carried back into kept occasions
     member = buys.merge(occ[[*key, "occ"]], on=key, how="left")["occ"].to_numpy()
     members = pd.Series(member, index=buys.index)
-    if returns == "net":
+    if cancellations == "net":
         rets = live[is_ret[live.index]].sort_values(DT, kind="stable")
         right = occ.sort_values(["start", INV if occasion == "invoice" else "occ"])
         hit = pd.merge_asof(
@@ -168,30 +168,30 @@ def _check(got: PurchaseOccasions, d: pd.DataFrame, **opts: str) -> None:
     assert q.revenue_in == pytest.approx(q.revenue_out + q.removed["revenue"].sum(), rel=1e-12)
 
 
-@pytest.mark.parametrize("returns", ["exclude", "net"])
+@pytest.mark.parametrize("cancellations", ["exclude", "net"])
 @pytest.mark.parametrize("duplicates", ["keep", "drop"])
 @pytest.mark.parametrize("occasion", ["invoice", "day"])
-def test_fixture_equals_direct_pandas(returns: str, duplicates: str, occasion: str) -> None:
+def test_fixture_equals_direct_pandas(cancellations: str, duplicates: str, occasion: str) -> None:
     d = _lines()
     got = purchase_occasions(
-        d, **LINES_KW, returns=returns, duplicates=duplicates, occasion=occasion
+        d, **LINES_KW, cancellations=cancellations, duplicates=duplicates, occasion=occasion
     )
-    _check(got, d, returns=returns, duplicates=duplicates, occasion=occasion)
-    assert got.unit == ("invoice" if occasion == "invoice" else "customer-day")
+    _check(got, d, cancellations=cancellations, duplicates=duplicates, occasion=occasion)
+    assert got.occasion_unit == ("invoice" if occasion == "invoice" else "customer-day")
     assert (got.occasions["amount"] > 0).all()
 
 
 def test_fixture_hand_checked_points() -> None:
     """A few numbers worked out by hand from the CSV, independent of _expected."""
     d = _lines()
-    net = purchase_occasions(d, **LINES_KW, returns="net").occasions.set_index(INV)
+    net = purchase_occasions(d, **LINES_KW, cancellations="net").occasions.set_index(INV)
     # 13085's 12 cat bowls (30.60) less 4 cancelled (10.20) and the C489470 manual 10.00
     assert net.loc["489435", "amount"] == pytest.approx(30.60 - 10.20 - 10.00)
     # 12346's 489450 is cancelled in full by C489451: no occasion left
     assert "489450" not in net.index
     # 489460 (4 x 12.75 + 6 x 4.95) less C489461 (2 x 4.95) and the return 489462 (4.25)
     assert net.loc["489460", "amount"] == pytest.approx(51.0 + 29.7 - 9.9 - 4.25)
-    excl = purchase_occasions(d, **LINES_KW, returns="exclude").occasions
+    excl = purchase_occasions(d, **LINES_KW, cancellations="exclude").occasions
     last_day = excl[excl[DT].dt.normalize() == pd.Timestamp("2010-12-09")]
     assert last_day[INV].tolist() == ["538171", "538172", "538175", "538173"]
     assert last_day[DT].max() == pd.Timestamp("2010-12-09 20:01")
@@ -209,7 +209,7 @@ def test_net_carries_cancellations_back_last_in_first_out() -> None:
             PRICE: [100.0, 50.0, 70.0, 10.0, 30.0],
         }
     )
-    got = purchase_occasions(lines, **LINES_KW, returns="net")
+    got = purchase_occasions(lines, **LINES_KW, cancellations="net")
     # customer 1: C3 (70) wipes invoice 2 (50) and takes the other 20 from invoice 1;
     # customer 2: C5 (30) wipes invoice 4 (10), 20 is left that no purchase absorbs
     assert got.occasions[INV].tolist() == ["1"]
@@ -222,13 +222,13 @@ def test_net_carries_cancellations_back_last_in_first_out() -> None:
 
 def test_default_occasion_and_day_without_invoices() -> None:
     d = _lines()
-    assert purchase_occasions(d, **LINES_KW, returns="exclude").unit == "invoice"
+    assert purchase_occasions(d, **LINES_KW, cancellations="exclude").occasion_unit == "invoice"
     kw = {k: v for k, v in LINES_KW.items() if k not in ("invoice_col", "cancel_prefix")}
-    by_day = purchase_occasions(d[~d[INV].str.startswith("C")], **kw, returns="exclude")
-    assert by_day.unit == "customer-day"
+    by_day = purchase_occasions(d[~d[INV].str.startswith("C")], **kw, cancellations="exclude")
+    assert by_day.occasion_unit == "customer-day"
     assert by_day.occasions.columns.tolist() == [CID, DT, "amount"]
     with_inv = purchase_occasions(
-        d[~d[INV].str.startswith("C")], **LINES_KW, returns="exclude", occasion="day"
+        d[~d[INV].str.startswith("C")], **LINES_KW, cancellations="exclude", occasion="day"
     )
     pd.testing.assert_frame_equal(by_day.occasions, with_inv.occasions[[CID, DT, "amount"]])
 
@@ -236,9 +236,9 @@ def test_default_occasion_and_day_without_invoices() -> None:
 def test_amount_column_equals_quantity_times_price() -> None:
     d = _lines()
     d = d[d[PRICE] > 0].assign(value=lambda f: f[QTY] * f[PRICE])
-    a = purchase_occasions(d, **LINES_KW, returns="net")
+    a = purchase_occasions(d, **LINES_KW, cancellations="net")
     kw = {k: v for k, v in LINES_KW.items() if k not in ("quantity_col", "price_col")}
-    b = purchase_occasions(d, **kw, amount_col="value", returns="net")
+    b = purchase_occasions(d, **kw, amount_col="value", cancellations="net")
     pd.testing.assert_frame_equal(a.occasions, b.occasions)
     pd.testing.assert_frame_equal(a.quality.to_frame(), b.quality.to_frame())
 
@@ -248,7 +248,7 @@ def test_options_raise_with_counts() -> None:
     base = {k: v for k, v in LINES_KW.items() if k not in ("missing_ids", "nonpositive_prices")}
     n_missing = int(d[CID].isna().sum())
     with pytest.raises(InvalidValueError, match=f"{n_missing} line.*missing_ids='drop'"):
-        purchase_occasions(d, **base, returns="exclude")
+        purchase_occasions(d, **base, cancellations="exclude")
     ids = d[d[CID].notna()]
     is_ret = ids[INV].str.startswith("C") | (ids[QTY] < 0)
     n_prefix = int(ids[INV].str.startswith("C").sum())
@@ -258,15 +258,15 @@ def test_options_raise_with_counts() -> None:
         purchase_occasions(ids, **base)
     n_worthless = int(((ids[PRICE] <= 0) | (ids[QTY] == 0))[~is_ret].sum())
     with pytest.raises(InvalidValueError, match=f"{n_worthless} line.*nonpositive_prices"):
-        purchase_occasions(ids, **base, returns="exclude")
+        purchase_occasions(ids, **base, cancellations="exclude")
 
 
 def test_argument_errors() -> None:
     d = _lines()
     with pytest.raises(MissingColumnsError, match="Qty"):
-        purchase_occasions(d, **{**LINES_KW, "quantity_col": "Qty"}, returns="exclude")
+        purchase_occasions(d, **{**LINES_KW, "quantity_col": "Qty"}, cancellations="exclude")
     with pytest.raises(InvalidValueError, match="not both"):
-        purchase_occasions(d, **LINES_KW, amount_col=PRICE, returns="exclude")
+        purchase_occasions(d, **LINES_KW, amount_col=PRICE, cancellations="exclude")
     with pytest.raises(InvalidValueError, match="give amount_col"):
         purchase_occasions(d, customer_id_col=CID, datetime_col=DT, quantity_col=QTY)
     with pytest.raises(InvalidValueError, match="needs invoice_col"):
@@ -278,7 +278,7 @@ def test_argument_errors() -> None:
             d, customer_id_col=CID, datetime_col=DT, amount_col=PRICE, cancel_prefix="C"
         )
     for option, bad in [
-        ("returns", "keep"),
+        ("cancellations", "keep"),
         ("missing_ids", "omit"),
         ("duplicates", "first"),
         ("nonpositive_prices", "keep"),
@@ -287,20 +287,20 @@ def test_argument_errors() -> None:
         with pytest.raises(InvalidValueError, match=option):
             purchase_occasions(d, **{**LINES_KW, option: bad})
     with pytest.raises(InvalidValueError, match="datetime64"):
-        purchase_occasions(d.assign(**{DT: d[DT].astype(str)}), **LINES_KW, returns="net")
+        purchase_occasions(d.assign(**{DT: d[DT].astype(str)}), **LINES_KW, cancellations="net")
     with pytest.raises(InvalidValueError, match="missing or infinite"):
-        purchase_occasions(d.assign(**{PRICE: np.inf}), **LINES_KW, returns="net")
+        purchase_occasions(d.assign(**{PRICE: np.inf}), **LINES_KW, cancellations="net")
     with pytest.raises(InvalidValueError, match="empty"):
-        purchase_occasions(d.iloc[:0], **LINES_KW, returns="net")
+        purchase_occasions(d.iloc[:0], **LINES_KW, cancellations="net")
     only_missing = d[d[CID].isna()]
     with pytest.raises(InvalidValueError, match="no purchase occasion is left"):
-        purchase_occasions(only_missing, **LINES_KW, returns="net")
+        purchase_occasions(only_missing, **LINES_KW, cancellations="net")
 
 
 def test_input_not_mutated_and_result_objects() -> None:
     d = _lines()
     before = d.copy()
-    got = purchase_occasions(d, **LINES_KW, returns="net", duplicates="drop")
+    got = purchase_occasions(d, **LINES_KW, cancellations="net", duplicates="drop")
     pd.testing.assert_frame_equal(d, before)
     assert isinstance(got.quality, DataQuality)
     assert ck.purchase_occasions is purchase_occasions
@@ -321,9 +321,9 @@ def test_input_not_mutated_and_result_objects() -> None:
 def test_tz_aware_days_on_the_wall_clock() -> None:
     d = _lines()
     d[DT] = d[DT].dt.tz_localize("Asia/Tehran")
-    got = purchase_occasions(d, **LINES_KW, returns="net", occasion="day")
+    got = purchase_occasions(d, **LINES_KW, cancellations="net", occasion="day")
     assert got.occasions[DT].dtype == d[DT].dtype
-    naive = purchase_occasions(_lines(), **LINES_KW, returns="net", occasion="day")
+    naive = purchase_occasions(_lines(), **LINES_KW, cancellations="net", occasion="day")
     np.testing.assert_array_equal(
         got.occasions[DT].dt.tz_localize(None).to_numpy(), naive.occasions[DT].to_numpy()
     )
@@ -333,7 +333,7 @@ def test_tz_aware_days_on_the_wall_clock() -> None:
 def test_rfm_summary_on_occasions() -> None:
     """Occasions feed rfm_summary: daily periods merge same-day invoices; totals count them."""
     d = _lines()
-    occ = purchase_occasions(d, **LINES_KW, returns="exclude", duplicates="drop").occasions
+    occ = purchase_occasions(d, **LINES_KW, cancellations="exclude", duplicates="drop").occasions
     s = rfm_summary(
         occ,
         customer_id_col=CID,
@@ -373,21 +373,21 @@ def _random_lines(seed: int, n: int) -> pd.DataFrame:
 @given(
     seed=st.integers(0, 2**31 - 1),
     n=st.integers(1, 60),
-    returns=st.sampled_from(["exclude", "net"]),
+    cancellations=st.sampled_from(["exclude", "net"]),
     duplicates=st.sampled_from(["keep", "drop"]),
     occasion=st.sampled_from(["invoice", "day"]),
 )
 def test_random_lines_equal_direct_pandas(
-    seed: int, n: int, returns: str, duplicates: str, occasion: str
+    seed: int, n: int, cancellations: str, duplicates: str, occasion: str
 ) -> None:
     d = _random_lines(seed, n)
-    opts = {"returns": returns, "duplicates": duplicates, "occasion": occasion}
+    opts = {"cancellations": cancellations, "duplicates": duplicates, "occasion": occasion}
     if len(_expected(d, **opts)[0]) == 0:
         with pytest.raises(InvalidValueError, match="no purchase occasion is left"):
             purchase_occasions(d, **LINES_KW, **opts)
         return
     got = purchase_occasions(d, **LINES_KW, **opts)
-    _check(got, d, returns=returns, duplicates=duplicates, occasion=occasion)
+    _check(got, d, cancellations=cancellations, duplicates=duplicates, occasion=occasion)
     shuffled = d.sample(frac=1.0, random_state=seed % 1000)
     again = purchase_occasions(shuffled, **LINES_KW, **opts)
     pd.testing.assert_frame_equal(
@@ -407,7 +407,7 @@ def test_online_retail_ii_invoices(retail_ii: pd.DataFrame) -> None:
     """Customers, revenue, repeat share and revenue per invoice equal plain pandas."""
     d = retail_ii
     start = time.perf_counter()
-    got = purchase_occasions(d, **LINES_KW, returns="exclude")
+    got = purchase_occasions(d, **LINES_KW, cancellations="exclude")
     elapsed = time.perf_counter() - start
     assert elapsed > 0  # measured in benchmarks/bench_occasions.py, not asserted here
     keep = d[CID].notna() & ~d[INV].str.startswith("C") & (d[QTY] > 0) & (d[PRICE] > 0)

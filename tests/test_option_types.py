@@ -28,6 +28,8 @@ OPTIONS = frozenset(
         "period",
         "calendar",
         "returns",
+        "cancellations",
+        "occasion_unit",
         "after_observation_end",
         "missing_ids",
         "negative",
@@ -46,17 +48,13 @@ NOT_OPTIONS = frozenset(
         ("period", "Scorecard.compute"),
         # the checker of a time unit takes any string: it is what turns one into an option
         ("time_unit", "crmkit.timeunits.check_time_unit"),
+        # an open set: "M", "Q", "Y" or any pandas fiscal alias such as "Q-MAR" or "Y-JUN"
+        ("period", "crmkit.domain.analytics.weighted_forecast"),
     }
 )
 
 #: Options still typed ``str`` (to be converted; the list may only shrink).
-PENDING: frozenset[tuple[str, str]] = frozenset(
-    {
-        ("period", "crmkit.domain.analytics.weighted_forecast"),
-        ("missing_ids", "ReportOptions.__init__"),
-        ("returns", "ReportOptions.__init__"),
-    }
-)
+PENDING: frozenset[tuple[str, str]] = frozenset()
 
 
 def _is_literal(annotation: Any, namespace: dict[str, Any]) -> bool:

@@ -34,16 +34,10 @@ GLOSSARY = ROOT / "docs" / "glossary.rst"
 CHANGELOG = ROOT / "CHANGELOG.md"
 UPGRADE = ROOT / "docs" / "howto" / "upgrade-renames.rst"
 
-#: Public signatures that still use a retired name: (name, qualified callable). The
-#: renames of the transactions, life-cycle, metrics and report vocabulary are still to
-#: come; each finished rename removes its entries here.
-PENDING: frozenset[tuple[str, str]] = frozenset(
-    {
-        ("unit", "DataQuality.__init__"),
-        ("unit", "PurchaseOccasions.__init__"),
-        ("unit", "crmkit.report.pipeline.lapsed_customers"),
-    }
-)
+#: Public signatures that still use a retired name: (name, qualified callable). None is
+#: left; a rename that cannot be finished at once lists its sites here, and each finished
+#: rename removes its entries.
+PENDING: frozenset[tuple[str, str]] = frozenset()
 
 
 def _public_modules() -> Iterator[str]:
@@ -150,7 +144,10 @@ def _renames() -> list[tuple[str, str, str]]:
     for label, func in _callables().items():
         pairs = getattr(func, "__crmkit_renamed__", None)
         if pairs:
-            out.extend((label.rsplit(".", 1)[-1], old, new) for old, new in pairs.items())
+            parts = label.split(".")
+            # a constructor is called by its class's name: ReportOptions(old=)
+            func_name = parts[-2] if parts[-1] == "__init__" else parts[-1]
+            out.extend((func_name, old, new) for old, new in pairs.items())
     return sorted(set(out))
 
 

@@ -111,7 +111,7 @@ def test_cli_on_user_csv(
     code = main(
         [
             "report", "--input", str(path), "--customer-id-col", "cid", "--datetime-col", "when",
-            "--monetary-col", "amt", "--output", str(tmp_path / "out"), "--no-figures", "--quiet",
+            "--amount-col", "amt", "--output", str(tmp_path / "out"), "--no-figures", "--quiet",
             "--calibration-end", "1997-09-30",
         ]
     )  # fmt: skip

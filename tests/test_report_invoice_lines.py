@@ -27,7 +27,7 @@ DATA = Path(__file__).parent / "data" / "report_invoice_lines.csv"
 BASE = [
     "report", "--input", str(DATA), "--customer-id-col", "Customer ID",
     "--datetime-col", "InvoiceDate", "--invoice-col", "Invoice", "--quantity-col", "Quantity",
-    "--price-col", "Price", "--missing-ids", "drop", "--returns", "exclude",
+    "--price-col", "Price", "--missing-ids", "drop", "--cancellations", "exclude",
     "--cancel-prefix", "C", "--currency", "EUR",
 ]  # fmt: skip
 
@@ -231,12 +231,12 @@ def test_unit_price_warning() -> None:
             "Price": [2.0 + i % 6 for i in range(60)],
         }
     )
-    opts = ReportOptions(customer_id_col="c", datetime_col="d", monetary_col="Price")
+    opts = ReportOptions(customer_id_col="c", datetime_col="d", amount_col="Price")
     message = unit_price_warning(lines, opts)
     assert message is not None
     assert "--quantity-col Quantity --price-col Price" in message
     totals = lines.assign(Total=lines["Quantity"] * lines["Price"])
-    opts = ReportOptions(customer_id_col="c", datetime_col="d", monetary_col="Total")
+    opts = ReportOptions(customer_id_col="c", datetime_col="d", amount_col="Total")
     assert unit_price_warning(totals, opts) is None
 
 
@@ -269,16 +269,16 @@ def test_error_paths_are_one_line_exit_2(
     # the unit-price warning never precedes the error line
     err = _one_error_line(
         capsys, "report", "--input", str(DATA), "--customer-id-col", "Customer ID",
-        "--datetime-col", "InvoiceDate", "--monetary-col", "Price", *out,
+        "--datetime-col", "InvoiceDate", "--amount-col", "Price", *out,
     )  # fmt: skip
     assert "--missing-ids drop" in err
-    # returns without --returns
+    # cancellations without --cancellations
     err = _one_error_line(
         capsys, "report", "--input", str(DATA), "--customer-id-col", "Customer ID",
         "--datetime-col", "InvoiceDate", "--invoice-col", "Invoice", "--quantity-col",
         "Quantity", "--price-col", "Price", "--missing-ids", "drop", *out,
     )  # fmt: skip
-    assert "--returns exclude" in err
+    assert "--cancellations exclude" in err
     # Parquet without pyarrow names the extra
     parquet = tmp_path / "lines.parquet"
     parquet.write_bytes(b"PAR1")
@@ -292,13 +292,13 @@ def test_unit_price_warning_printed_after_output_and_quiet_silences_it(
 ) -> None:
     args = [
         "report", "--input", str(DATA), "--customer-id-col", "Customer ID",
-        "--datetime-col", "InvoiceDate", "--monetary-col", "Price", "--missing-ids", "drop",
-        "--returns", "exclude", "--cancel-prefix", "C", "--invoice-col", "Invoice",
+        "--datetime-col", "InvoiceDate", "--amount-col", "Price", "--missing-ids", "drop",
+        "--cancellations", "exclude", "--cancel-prefix", "C", "--invoice-col", "Invoice",
         "--output", str(tmp_path), "--no-figures",
     ]  # fmt: skip
     assert main(args) == 0
     captured = capsys.readouterr()
-    assert "crmkit: warning: --monetary-col 'Price' looks like a unit price" in captured.err
+    assert "crmkit: warning: --amount-col 'Price' looks like a unit price" in captured.err
     assert "looks like a unit price" in (tmp_path / "report.html").read_text(encoding="utf-8")
     assert main([*args, "--quiet"]) == 0
     assert capsys.readouterr().err == ""
@@ -323,7 +323,7 @@ def test_online_retail_ii_headline_equals_pandas(
     args = [
         "report", "--input", str(path), "--customer-id-col", "Customer ID",
         "--datetime-col", "InvoiceDate", "--invoice-col", "Invoice", "--quantity-col",
-        "Quantity", "--price-col", "Price", "--missing-ids", "drop", "--returns", "exclude",
+        "Quantity", "--price-col", "Price", "--missing-ids", "drop", "--cancellations", "exclude",
         "--cancel-prefix", "C", "--currency", "GBP", "--output", str(tmp_path),
         "--no-figures", "--quiet",
     ]  # fmt: skip

@@ -38,9 +38,9 @@ def test_partitions_add_up_to_the_whole(returns: str) -> None:
     )
     lines = pd.concat([lines, extra], ignore_index=True)
     o = ReportOptions(
-        customer_id_col="Customer ID", datetime_col="InvoiceDate", monetary_col=None,
+        customer_id_col="Customer ID", datetime_col="InvoiceDate", amount_col=None,
         quantity_col="Quantity", price_col="Price", invoice_col="Invoice",
-        missing_ids="drop", returns=returns, cancel_prefix="C",
+        missing_ids="drop", cancellations=returns, cancel_prefix="C",
     )  # fmt: skip
     whole = prepare_occasions(lines, o)
     ids = lines["Customer ID"]
@@ -57,7 +57,7 @@ def test_partitions_add_up_to_the_whole(returns: str) -> None:
     assert tx["customer_id"].tolist() == want["Customer ID"].tolist()
     assert tx["datetime"].tolist() == want["InvoiceDate"].tolist()
     np.testing.assert_allclose(tx["monetary"], want["amount"], rtol=1e-12)
-    got, ref = _merged_quality([p[1] for p in parts], whole.unit), whole.quality
+    got, ref = _merged_quality([p[1] for p in parts], whole.occasion_unit), whole.quality
     for field in ("rows_in", "rows_out", "customers_in", "customers_out", "occasions"):
         assert getattr(got, field) == getattr(ref, field), field
     assert got.revenue_in == pytest.approx(ref.revenue_in, rel=1e-12)

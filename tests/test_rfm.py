@@ -131,6 +131,25 @@ def test_rfm_scores_from_summary() -> None:
         rfm_scores(summary.drop(columns="total_spend"))
 
 
+def test_spend_col_and_its_old_name() -> None:
+    summary = pd.DataFrame(
+        {
+            "frequency": [0.0, 1.0, 2.0],
+            "recency": [0.0, 10.0, 50.0],
+            "T": [100.0, 100.0, 100.0],
+            "monetary_value": [0.0, 50.0, 20.0],
+        }
+    )
+    new = rfm_scores(summary, spend_col="monetary_value", n_scores=3)
+    assert new["monetary_score"].tolist() == [1, 3, 2]
+    with pytest.warns(DeprecationWarning, match=r"rfm_scores\(monetary_col=\.\.\.\)"):
+        old = rfm_scores(summary, monetary_col="monetary_value", n_scores=3)
+    assert old.equals(new)
+    with pytest.warns(DeprecationWarning, match=r"pass spend_col=\.\.\. instead"):
+        seg = rfm_segments(summary, monetary_col="monetary_value", n_scores=3)
+    assert seg.drop(columns="segment").equals(new)
+
+
 def test_assign_segments_unmatched_label_may_name_an_existing_segment() -> None:
     rules = (SegmentRule(name="top", recency=(5, 5)), SegmentRule(name="rest", recency=(3, 4)))
     scores = pd.DataFrame(

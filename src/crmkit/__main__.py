@@ -4,7 +4,7 @@ Without ``--input`` the report runs on the bundled CDNOW data (23,570 customers,
 January 1997 - June 1998, calibration to 1997-09-30). With ``--input`` it reads a CSV
 (optionally gzipped) or Parquet file of transactions or invoice lines; name its columns
 with the ``--*-col`` options and say how to prepare it (``--missing-ids``,
-``--returns``, ``--cancel-prefix``). Every failure prints one ``crmkit: error: ...``
+``--cancellations``, ``--cancel-prefix``). Every failure prints one ``crmkit: error: ...``
 line and exits with status 2.
 """
 
@@ -22,7 +22,7 @@ from typing import Any
 
 import pandas as pd
 
-from crmkit.exceptions import CrmkitError
+from crmkit.exceptions import CrmkitError, InvalidValueError
 from crmkit.exceptions import FileReadError as _ReadError
 
 __all__ = ["main"]
@@ -86,6 +86,31 @@ def _float_ids(ids: pd.Series) -> pd.Series:
     return ids
 
 
+#: New flag -> (its crmkit 0.1 spelling, the choices).
+_RENAMED_FLAGS: dict[str, tuple[str, list[str] | None]] = {
+    "--amount-col": ("--monetary-col", None),
+    "--cancellations": ("--returns", ["raise", "exclude", "net"]),
+}
+
+
+def _renamed_flags(args: argparse.Namespace) -> list[str]:
+    """Move the values of old flag spellings to the new ones; one warning line per use."""
+    notes = []
+    for new, (old, _) in _RENAMED_FLAGS.items():
+        new_dest, old_dest = new[2:].replace("-", "_"), old[2:].replace("-", "_")
+        value = getattr(args, old_dest)
+        if value is None:
+            continue
+        if getattr(args, new_dest) is not None:
+            raise InvalidValueError(f"{old} and {new} both given; pass only {new}.")
+        setattr(args, new_dest, value)
+        notes.append(
+            f"crmkit: warning: {old} is deprecated and will stop working in crmkit 0.3; "
+            f"pass {new} instead."
+        )
+    return notes
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="crmkit", description=__doc__.split("\n\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -105,7 +130,7 @@ def _parser() -> argparse.ArgumentParser:
     rep.add_argument("--customer-id-col", default=None, help="customer id column")
     rep.add_argument("--datetime-col", default=None, help="purchase date-time column")
     rep.add_argument(
-        "--monetary-col", default=None, help="money per row (or give quantity and price)"
+        "--amount-col", default=None, help="money per row (or give quantity and price)"
     )
     rep.add_argument(
         "--invoice-col", default=None, help="invoice column: count purchases per invoice"
@@ -119,11 +144,14 @@ def _parser() -> argparse.ArgumentParser:
         help="rows without a customer id: error (default) or drop them",
     )
     rep.add_argument(
-        "--returns",
-        default="raise",
+        "--cancellations",
+        default=None,
         choices=["raise", "exclude", "net"],
-        help="returns/cancellations: error (default), exclude them, or net them",
+        help="cancellation and return lines: error (default), exclude them, or net them",
     )
+    # the crmkit 0.1 spellings, accepted with a warning until crmkit 0.3
+    for old, choices in _RENAMED_FLAGS.values():
+        rep.add_argument(old, default=None, choices=choices, help=argparse.SUPPRESS)
     rep.add_argument(
         "--cancel-prefix", default=None, help="invoice prefix of cancellations, e.g. C"
     )
@@ -224,7 +252,7 @@ def _report(args: argparse.Namespace, say: _Progress) -> int:
         defaults: dict[str, str | None] = {
             "customer_id_col": "customer_id",
             "datetime_col": "date",
-            "monetary_col": "dollar_value",
+            "amount_col": "dollar_value",
         }
         cal = args.calibration_end or datasets.CDNOW_CALIBRATION_END
         obs = args.observation_end or datasets.CDNOW_OBSERVATION_END
@@ -235,7 +263,7 @@ def _report(args: argparse.Namespace, say: _Progress) -> int:
         defaults = {
             "customer_id_col": "customer_id",
             "datetime_col": "datetime",
-            "monetary_col": None if uses_price else "monetary",
+            "amount_col": None if uses_price else "monetary",
         }
         cal, obs = args.calibration_end, args.observation_end
         title = f"crmkit report: {args.input.name if args.engine == 'pandas' else args.input}"
@@ -247,12 +275,12 @@ def _report(args: argparse.Namespace, say: _Progress) -> int:
     options = ReportOptions(
         customer_id_col=str(columns["customer_id_col"]),
         datetime_col=str(columns["datetime_col"]),
-        monetary_col=columns["monetary_col"],
+        amount_col=columns["amount_col"],
         invoice_col=args.invoice_col,
         quantity_col=args.quantity_col,
         price_col=args.price_col,
         missing_ids=args.missing_ids,
-        returns=args.returns,
+        cancellations=args.cancellations or "raise",
         cancel_prefix=args.cancel_prefix,
         currency=currency,
         time_unit=args.time_unit,
@@ -334,6 +362,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     ``crmkit: error: ...`` line on stderr and exit status 2.
     """
     args = _parser().parse_args(argv)
+    try:
+        notes = _renamed_flags(args)
+    except CrmkitError as exc:
+        print(f"crmkit: error: {exc}", file=sys.stderr)
+        return 2
+    for note in notes if not args.quiet else []:
+        print(note, file=sys.stderr)
     progress = _Progress(quiet=args.quiet)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")

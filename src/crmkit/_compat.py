@@ -14,7 +14,7 @@ import warnings
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-__all__ = ["call_with_horizon", "horizon_keyword", "renamed_keywords"]
+__all__ = ["call_with_horizon", "horizon_keyword", "renamed_fields", "renamed_keywords"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -56,6 +56,8 @@ def renamed_keywords(**renames: str) -> Callable[[F], F]:
 
     def decorate(func: F) -> F:
         name = func.__name__
+        if name == "__init__":  # a class's constructor: name the class, as users call it
+            name = func.__qualname__.rsplit(".", 2)[-2]
 
         @functools.wraps(func)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -77,6 +79,41 @@ def renamed_keywords(**renames: str) -> Callable[[F], F]:
 
         wrapper.__crmkit_renamed__ = dict(renames)  # type: ignore[attr-defined]
         return wrapper  # type: ignore[return-value]
+
+    return decorate
+
+
+C = TypeVar("C", bound=type)
+
+
+def renamed_fields(**renames: str) -> Callable[[C], C]:
+    """Accept each ``old=new`` keyword of a class's constructor under its old name.
+
+    For attrs classes whose fields were renamed: the constructor takes the old keyword
+    with a :class:`DeprecationWarning`, as :func:`renamed_keywords` does for functions
+    (apply it above ``@attrs.frozen``). Reading the old attribute is a separate
+    property of the class.
+
+    Examples
+    --------
+    >>> import warnings
+    >>> import attrs
+    >>> @renamed_fields(unit="time_unit")
+    ... @attrs.frozen(kw_only=True)
+    ... class Span:
+    ...     time_unit: str
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     Span(unit="W")
+    Span(time_unit='W')
+    >>> str(caught[0].message).split(";")[0]
+    'Span(unit=...) is deprecated and will stop working in crmkit 0.3'
+    """
+
+    def decorate(cls: C) -> C:
+        init = renamed_keywords(**renames)(vars(cls)["__init__"])
+        type.__setattr__(cls, "__init__", init)
+        return cls
 
     return decorate
 

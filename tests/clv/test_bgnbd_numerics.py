@@ -157,6 +157,7 @@ def _mp_expectations(m: float, a: float, b: float, u: float, dps: int) -> tuple[
 @settings(max_examples=40, deadline=None)
 @example(m=1.5, a=543.0, b=113.0, u=2.0)  # mpmath at 30/50 digits agree and are both wrong
 @example(m=694.0, a=10.0, b=1.0, u=2.0)  # a trapezoid step of 2 pi d / 34 was 1e-10 off
+@example(m=8.5, a=456.0, b=946.0, u=10.0)  # mpmath at 60 digits wrong in the 10th digit
 @given(
     m=st.floats(1e-3, 1e3),
     a=st.floats(1e-3, 1e3),
@@ -172,9 +173,11 @@ def test_expectations_match_mpmath(m: float, a: float, b: float, u: float) -> No
     S, Q = beta_expectations(m, a, b, u)
     # mpmath's 2F1 at -u loses digits to cancellation for large a, b: at 30 and 50
     # digits it can agree with itself and still be wrong in the 10th digit (m=1.5,
-    # a=543, b=113, u=2), so the two reference precisions are 60 and 120 digits.
-    rS, rQ = _mp_expectations(m, a, b, u, 60)
-    rS50, rQ50 = _mp_expectations(m, a, b, u, 120)
+    # a=543, b=113, u=2), and at 60 digits it was wrong in the 10th digit for m=8.5,
+    # a=456, b=946, u=10 (120 and 200 digits agree with crmkit to 2e-15), so the two
+    # reference precisions are 120 and 240 digits.
+    rS, rQ = _mp_expectations(m, a, b, u, 120)
+    rS50, rQ50 = _mp_expectations(m, a, b, u, 240)
     assert rS == pytest.approx(rS50, rel=1e-13)
     assert rQ == pytest.approx(rQ50, rel=1e-13)
     assert float(S) == pytest.approx(rS, rel=1e-10, abs=1e-300)

@@ -76,7 +76,7 @@ def test_transaction_log_on_a_local_cluster_equals_pandas(
 ) -> None:
     # the command starts (and stops) its own LocalCluster of two workers here
     whole = _write_parts(log_frame, tmp_path / "parts", 5, seed=1)
-    common = ["report", "--monetary-col", "amount", "--no-figures", "--quiet"]
+    common = ["report", "--amount-col", "amount", "--no-figures", "--quiet"]
     code, out_pd, err = _run([*common, "--input", str(whole), "--output", str(tmp_path / "pd")])
     assert code == 0, err
     code, out_dk, err = _run(
@@ -102,7 +102,7 @@ def test_invoice_lines_on_a_running_scheduler_equal_pandas(
     common = [
         "report", "--customer-id-col", "Customer ID", "--datetime-col", "InvoiceDate",
         "--invoice-col", "Invoice", "--quantity-col", "Quantity", "--price-col", "Price",
-        "--missing-ids", "drop", "--returns", "net", "--cancel-prefix", "C",
+        "--missing-ids", "drop", "--cancellations", "net", "--cancel-prefix", "C",
         "--no-figures", "--quiet",
     ]  # fmt: skip
     code, _, err = _run([*common, "--input", str(whole), "--output", str(tmp_path / "pd")])
@@ -119,7 +119,7 @@ def test_invoice_lines_on_a_running_scheduler_equal_pandas(
 
 
 def test_errors_name_the_problem(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    base = ["report", "--monetary-col", "amount", "--engine", "dask", "--output", str(tmp_path)]
+    base = ["report", "--amount-col", "amount", "--engine", "dask", "--output", str(tmp_path)]
     code, _, err = _run([*base, "--input", str(tmp_path / "nothing" / "*.parquet")])
     assert code == 2
     assert "no file matches" in err

@@ -79,15 +79,15 @@ def test_peer_to_peer_shuffle_equals_pandas(ddf: Any, log_frame: pd.DataFrame) -
         )
 
 
-@pytest.mark.parametrize(("monetary_col", "n_scores"), [("total_spend", 5), ("monetary_value", 3)])
+@pytest.mark.parametrize(("spend_col", "n_scores"), [("total_spend", 5), ("monetary_value", 3)])
 def test_rfm_scores_equal_pandas(
-    ddf: Any, log_frame: pd.DataFrame, monetary_col: str, n_scores: int
+    ddf: Any, log_frame: pd.DataFrame, spend_col: str, n_scores: int
 ) -> None:
     options = {"amount_col": "amount", "totals": True, "time_unit": "W", "period": "D"}
     expected = rfm_scores(
-        rfm_summary(log_frame, **options), monetary_col=monetary_col, n_scores=n_scores
+        rfm_summary(log_frame, **options), spend_col=spend_col, n_scores=n_scores
     )
-    got = rfm_scores(rfm_summary(ddf, **options), monetary_col=monetary_col, n_scores=n_scores)
+    got = rfm_scores(rfm_summary(ddf, **options), spend_col=spend_col, n_scores=n_scores)
     pd.testing.assert_frame_equal(got.compute().sort_index(), expected, check_exact=True)
 
 

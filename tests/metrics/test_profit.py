@@ -18,7 +18,10 @@ from crmkit.metrics import (
 def test_revenue_per_purchase() -> None:
     tx = pd.DataFrame({"monetary": [10.0, 20.0, 60.0]})
     assert revenue_per_purchase(tx) == 30.0
-    assert revenue_per_purchase(tx.rename(columns={"monetary": "amt"}), monetary_col="amt") == 30
+    assert revenue_per_purchase(tx.rename(columns={"monetary": "amt"}), amount_col="amt") == 30
+    with pytest.warns(DeprecationWarning, match=r"pass amount_col=\.\.\. instead"):
+        old = revenue_per_purchase(tx.rename(columns={"monetary": "amt"}), monetary_col="amt")
+    assert old == 30
     with pytest.raises(MissingColumnsError):
         revenue_per_purchase(pd.DataFrame({"x": [1.0]}))
     with pytest.raises(InvalidValueError, match="missing value"):

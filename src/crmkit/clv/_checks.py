@@ -136,9 +136,10 @@ def check_horizon(t: ArrayLike, *, name: str = "t") -> Arr:
 
 
 def frame_result(values: Arr, t: Arr, index: pd.Index, name: str) -> pd.Series | pd.DataFrame:
+    """Wrap a prediction computed into a new array (not copied again) by horizon."""
     if t.ndim == 0:
-        return pd.Series(values, index=index, name=name)
-    return pd.DataFrame(values, index=index, columns=pd.Index(t, name="t"))
+        return pd.Series(values, index=index, name=name, copy=False)
+    return pd.DataFrame(values, index=index, columns=pd.Index(t, name="t"), copy=False)
 
 
 def simulation_frame(x: Arr, tx: Arr, T: Arr, time_unit: TimeUnit | None) -> pd.DataFrame:

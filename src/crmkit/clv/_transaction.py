@@ -48,6 +48,15 @@ ModelT = TypeVar("ModelT")
 Arr = NDArray[np.float64]
 
 
+def _scratch(values: Arr, data: SummaryArrays) -> Arr | None:
+    """``values`` if a prediction may be finished in place (an array of its own, not the
+    summary's columns), else None (numpy then allocates the result)."""
+    owned = values.base is None and values.flags.writeable
+    for col in (data.frequency, data.recency, data.T):
+        owned = owned and not np.may_share_memory(values, col)
+    return values if owned else None
+
+
 class TransactionModel(Persistable, abc.ABC):
     """The abstract base of a continuous-time purchase-count model.
 
@@ -454,7 +463,8 @@ class TransactionModel(Persistable, abc.ABC):
         data = self._arrays(
             summary, frequency_col=frequency_col, recency_col=recency_col, T_col=T_col
         )
-        values = np.maximum(self._conditional_rows(*self._grid(tt, data)), 0.0)
+        values = np.asarray(self._conditional_rows(*self._grid(tt, data)), dtype=np.float64)
+        values = np.maximum(values, 0.0, out=_scratch(values, data))
         return frame_result(values, tt, data.index, "conditional_expected_purchases")
 
     @horizon_keyword
@@ -487,8 +497,12 @@ class TransactionModel(Persistable, abc.ABC):
             summary, frequency_col=frequency_col, recency_col=recency_col, T_col=T_col
         )
         tg, x, tx, T = self._grid(tt, data)
-        values = self._p_alive_rows(x, tx, T) * self._alive_survival(tg, x, tx, T)
-        return frame_result(np.clip(values, 0.0, 1.0), tt, data.index, "probability_alive")
+        if tt.ndim == 0 and float(tt) == 0.0:  # alive now: the survival factor is 1
+            values = np.asarray(self._p_alive_rows(x, tx, T), dtype=np.float64)
+        else:
+            values = self._p_alive_rows(x, tx, T) * self._alive_survival(tg, x, tx, T)
+        values = np.clip(values, 0.0, 1.0, out=_scratch(values, data))
+        return frame_result(values, tt, data.index, "probability_alive")
 
     @horizon_keyword
     @scores_on_partitions

@@ -19,6 +19,7 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy import special
 
+from crmkit.clv._bg_conditional import alive_q_one_horizon
 from crmkit.clv._bg_objective import BetaGeoObjective, count_codes
 from crmkit.clv._checks import optional_time_unit, positive_finite, real_parameter
 from crmkit.clv._compress import unique_pairs
@@ -66,6 +67,60 @@ def beta_geo_start(x: Arr, tx: Arr, T: Arr, w: Arr) -> Arr:
     return np.array([r, alpha, 1.0, 3.0])
 
 
+_ALIVE_BLOCK = 1 << 15
+
+
+def _p_alive_blocks(
+    r: float, alpha: float, a: float, b: float, shift: int, x: Arr, tx: Arr, T: Arr
+) -> Arr:
+    """P(alive) of long 1-d arrays, block by block with in-place operations.
+
+    :math:`1 / (1 + \\frac{a}{b + x + s - 1} (\\frac{\\alpha + T}{\\alpha + t_x})^{r + x})`
+    with the odds written as one exponential; rows without a dropout opportunity
+    (:math:`x + s = 0`) get odds 0. The temporaries of a block stay in cache.
+    """
+    n = x.size
+    out = np.empty(n)
+    step = min(n, _ALIVE_BLOCK)
+    buf = np.empty((2, step))
+    log_a = float(np.log(a))
+    for start in range(0, n, step):
+        sl = slice(start, start + step)
+        xs = x[sl]
+        lo, tmp = (row[: xs.size] for row in buf)
+        # (r + x) log1p((T - t_x) / (alpha + t_x))
+        np.subtract(T[sl], tx[sl], out=lo)
+        np.add(tx[sl], alpha, out=tmp)
+        lo /= tmp
+        np.log1p(lo, out=lo)
+        np.add(xs, r, out=tmp)
+        lo *= tmp
+        # + log a - log(b + x + s - 1); at x + s = 0 (no dropout chance yet) odds 0
+        if shift == 0:  # BG/NBD: log(max(x, 1) - 1 + b) is finite, and x = 0 gets -1e300
+            np.maximum(xs, 1.0, out=tmp)
+            tmp -= 1.0  # whole numbers: exact, then one rounding
+            tmp += b
+            np.log(tmp, out=tmp)
+            lo -= tmp
+            np.minimum(xs, 1.0, out=tmp)
+            tmp -= 1.0
+            tmp *= 1e300
+            lo += tmp
+        else:
+            np.add(xs, b, out=tmp)
+            np.log(tmp, out=tmp)
+            lo -= tmp
+        lo += log_a
+        # exp(-700) < 1e-304: 1 + exp(lo) rounds to 1 below -700, so clipping there is
+        # exact, and it keeps exp away from the slow path of -inf and underflow
+        np.maximum(lo, -700.0, out=lo)
+        with np.errstate(over="ignore"):
+            np.exp(lo, out=lo)
+        lo += 1.0
+        np.reciprocal(lo, out=out[sl])
+    return out
+
+
 class BetaGeoMaths(TransactionModel):
     """Array core shared by BG/NBD (``_shift = 0``) and MBG/NBD (``_shift = 1``)."""
 
@@ -109,18 +164,13 @@ class BetaGeoMaths(TransactionModel):
     def _log_odds_dead(self, x: Arr, tx: Arr, T: Arr) -> Arr:
         a, b, s = self.a, self.b, self._shift
         has2 = (x + s) > 0
-        denom = np.where(has2, b + x + s - 1.0, 1.0)
+        denom = np.where(has2, (x + (s - 1.0)) + b, 1.0)  # one rounding for small b
         lo = np.log(a) - np.log(denom) + (self.r + x) * np.log1p((T - tx) / (self.alpha + tx))
         return np.asarray(np.where(has2, lo, -np.inf), dtype=np.float64)
 
     def _p_alive_rows(self, x: Arr, tx: Arr, T: Arr) -> Arr:
         if np.ndim(x) == 1 and np.shape(tx) == np.shape(T) == np.shape(x) and x.size > 65536:
-            # long 1-d input: in blocks, so that the temporaries stay in cache
-            out = np.empty(x.size)
-            for start in range(0, x.size, 32768):
-                sl = slice(start, start + 32768)
-                out[sl] = special.expit(-self._log_odds_dead(x[sl], tx[sl], T[sl]))
-            return out
+            return _p_alive_blocks(self.r, self.alpha, self.a, self.b, self._shift, x, tx, T)
         return np.asarray(special.expit(-self._log_odds_dead(x, tx, T)), dtype=np.float64)
 
     def _posterior_expectations(
@@ -169,6 +219,15 @@ class BetaGeoMaths(TransactionModel):
         one_d = np.ndim(x) == 1 and np.shape(T) == np.shape(tx) == np.shape(x)
         if np.ndim(t) == 0 and one_d and x.size > 4096:
             # one horizon, many customers: Q interpolated per purchase count
+            if float(t) > 0.0:
+                # fused piecewise polynomials per purchase count (cheaper than grouping
+                # distinct (x, T) pairs even when there are few); the rest directly
+                r, alpha, a, b = self.r, self.alpha, self.a, self.b
+                out, rest = alive_q_one_horizon(r, alpha, a, b, self._shift, float(t), x, tx, T)
+                if rest.size:
+                    xr, txr, Tr = x[rest], tx[rest], T[rest]
+                    out[rest] = self._alive_q_sum(np.array([float(t)]), np.ones(1), xr, txr, Tr)
+                return out
             return self._alive_q_sum(np.array([float(t)]), np.ones(1), x, tx, T)
         _, Q = self._posterior_expectations(t, x, T, want_q=True, want_s=False)
         return np.asarray(Q * self._p_alive_rows(x, tx, T), dtype=np.float64)
@@ -208,6 +267,7 @@ class BetaGeoMaths(TransactionModel):
             xr = xr + r
             lo *= xr
             lo += c_x[groups[rows]]
+            np.maximum(lo, -700.0, out=lo)  # exact (1 + e^-700 = 1); avoids exp(-inf)
             with np.errstate(over="ignore"):
                 np.exp(lo, out=lo)
             lo += 1.0

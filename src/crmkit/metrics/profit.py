@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike
 
+from crmkit._compat import renamed_keywords
 from crmkit._validation import (
     check_finite,
     check_in_range,
@@ -32,7 +33,8 @@ __all__ = [
 ]
 
 
-def revenue_per_purchase(transactions: pd.DataFrame, *, monetary_col: str = MONETARY) -> float:
+@renamed_keywords(monetary_col="amount_col")
+def revenue_per_purchase(transactions: pd.DataFrame, *, amount_col: str = MONETARY) -> float:
     r"""Average revenue per purchase over the rows given.
 
     .. math::
@@ -43,9 +45,10 @@ def revenue_per_purchase(transactions: pd.DataFrame, *, monetary_col: str = MONE
     ----------
     transactions : pandas.DataFrame
         One row per purchase (filter it to the period of interest first) with a numeric
-        ``monetary_col`` (money per purchase; refunds may be negative).
-    monetary_col : str, default ``"monetary"``
-        Amount column.
+        ``amount_col`` (money per purchase; refunds may be negative).
+    amount_col : str, default ``"monetary"``
+        Per-transaction amount column (named ``monetary_col`` before crmkit 0.2; the old
+        keyword still works for one release, with a :class:`DeprecationWarning`).
 
     Returns
     -------
@@ -63,11 +66,11 @@ def revenue_per_purchase(transactions: pd.DataFrame, *, monetary_col: str = MONE
     >>> revenue_per_purchase(pd.DataFrame({"monetary": [10.0, 30.0, 20.0]}))
     20.0
     """
-    require_columns(transactions, [monetary_col])
+    require_columns(transactions, [amount_col])
     require_nonempty(transactions, name="transactions")
-    check_numeric_column(transactions, monetary_col)
-    tx = handle_nan(transactions, [monetary_col])
-    values = check_finite(tx[monetary_col].to_numpy(dtype=np.float64), name=monetary_col)
+    check_numeric_column(transactions, amount_col)
+    tx = handle_nan(transactions, [amount_col])
+    values = check_finite(tx[amount_col].to_numpy(dtype=np.float64), name=amount_col)
     return float(values.mean())
 
 

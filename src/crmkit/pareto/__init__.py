@@ -102,19 +102,19 @@ class ParetoVerdict(VerdictHtml):
 
     @property
     def ci_low(self) -> float | None:
-        """Deprecated: ``interval.lower``."""
+        """The lower end of ``interval`` (deprecated, use ``interval.lower``)."""
         _deprecated_field("ci_low", "interval.lower")
         return None if self.interval is None else self.interval.lower
 
     @property
     def ci_high(self) -> float | None:
-        """Deprecated: ``interval.upper``."""
+        """The upper end of ``interval`` (deprecated, use ``interval.upper``)."""
         _deprecated_field("ci_high", "interval.upper")
         return None if self.interval is None else self.interval.upper
 
     @property
     def level(self) -> float | None:
-        """Deprecated: ``interval.level``."""
+        """The confidence level of ``interval`` (deprecated, use ``interval.level``)."""
         _deprecated_field("level", "interval.level")
         return None if self.interval is None else self.interval.level
 

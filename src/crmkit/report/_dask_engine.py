@@ -40,7 +40,7 @@ from crmkit.exceptions import (
     MissingDependencyError,
 )
 from crmkit.report.options import ReportOptions
-from crmkit.transactions._occasions import REASONS
+from crmkit.transactions._occasions import REASONS, OccasionUnit
 
 __all__ = ["DaskTables", "Totals", "cluster", "dask_tables", "input_files", "read_parquet_lines"]
 
@@ -311,7 +311,7 @@ def _prepared_with_sentinel(lines: pd.DataFrame, o: ReportOptions) -> Any:
 
     row: dict[str, Any] = {o.customer_id_col: _sentinel_value(lines[o.customer_id_col])}
     row[o.datetime_col] = lines[o.datetime_col].iloc[0]
-    for col in (o.monetary_col, o.quantity_col, o.price_col):
+    for col in (o.amount_col, o.quantity_col, o.price_col):
         if col is not None:
             row[col] = 1
     if o.invoice_col is not None:
@@ -335,7 +335,7 @@ def _prepared_with_sentinel(lines: pd.DataFrame, o: ReportOptions) -> Any:
     return attrs.evolve(prep, occasions=occ.loc[~mine].reset_index(drop=True), quality=quality)
 
 
-def _merged_quality(parts: list[_PartQuality], unit: str) -> Any:
+def _merged_quality(parts: list[_PartQuality], unit: OccasionUnit) -> Any:
     from crmkit.transactions._occasions import DataQuality
 
     frames = [p.removed for p in parts if len(p.removed)]
@@ -354,7 +354,7 @@ def _merged_quality(parts: list[_PartQuality], unit: str) -> Any:
         revenue_in=float(sum(p.revenue_in for p in parts)),
         revenue_out=float(sum(p.revenue_out for p in parts)),
         occasions=sum(p.occasions for p in parts),
-        unit=unit,
+        occasion_unit=unit,
         removed=removed,
     )
 
@@ -461,7 +461,7 @@ class DaskTables:
     """What the report needs from a dask log: small tables plus the occasions' handle."""
 
     quality: Any
-    unit: str
+    occasion_unit: OccasionUnit
     calibration_end: pd.Timestamp
     observation_end: pd.Timestamp
     totals: Totals
@@ -563,7 +563,7 @@ def dask_tables(lines: Any, o: ReportOptions) -> DaskTables:
     occ_parts = [p[0] for p in prep]
     quality_parts = [p[1] for p in prep]
     occ_parts = list(dask.persist(*occ_parts))
-    unit = "invoice" if o.invoice_col is not None else "customer-day"
+    unit: OccasionUnit = "invoice" if o.invoice_col is not None else "customer-day"
     quality = _merged_quality(list(dask.compute(*quality_parts)), unit)
     if quality.occasions == 0:
         raise InvalidValueError("no purchase is left after the data preparation.")
@@ -585,7 +585,7 @@ def dask_tables(lines: Any, o: ReportOptions) -> DaskTables:
     meta = _empty_tx(lines._meta, o)
     return DaskTables(
         quality=quality,
-        unit=unit,
+        occasion_unit=unit,
         calibration_end=cal,
         observation_end=obs,
         totals=Totals.merged([t for t in totals if t is not None]),

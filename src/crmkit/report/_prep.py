@@ -19,8 +19,8 @@ _ZERO_REASON = "missing customer id"
 
 _CLI_WORDS = (
     ("missing_ids='drop'", "--missing-ids drop"),
-    ("returns='exclude'", "--returns exclude"),
-    ("returns='net'", "--returns net"),
+    ("cancellations='exclude'", "--cancellations exclude"),
+    ("cancellations='net'", "--cancellations net"),
     ("report them in .quality", "count them in the report's data-quality table"),
     ("cancel_prefix=", "--cancel-prefix "),
     ("invoice_col=", "--invoice-col"),
@@ -43,12 +43,12 @@ def _call(lines: pd.DataFrame, o: ReportOptions) -> PurchaseOccasions:
         lines,
         customer_id_col=o.customer_id_col,
         datetime_col=o.datetime_col,
-        amount_col=o.monetary_col,
+        amount_col=o.amount_col,
         quantity_col=o.quantity_col,
         price_col=o.price_col,
         invoice_col=o.invoice_col,
-        missing_ids=o.missing_ids,  # type: ignore[arg-type]  # validated by ReportOptions
-        returns=o.returns,  # type: ignore[arg-type]
+        missing_ids=o.missing_ids,
+        cancellations=o.cancellations,
         cancel_prefix=o.cancel_prefix,
         nonpositive_prices="drop",
         duplicates="keep",
@@ -59,13 +59,13 @@ def _call(lines: pd.DataFrame, o: ReportOptions) -> PurchaseOccasions:
 def _check_lines(lines: pd.DataFrame, o: ReportOptions) -> None:
     """Columns exist and have usable types, before any preparation."""
     money = (
-        [o.monetary_col]
-        if o.monetary_col is not None
+        [o.amount_col]
+        if o.amount_col is not None
         else [c for c in (o.quantity_col, o.price_col) if c is not None]
     )
-    if o.monetary_col is None and (o.quantity_col is None or o.price_col is None):
+    if o.amount_col is None and (o.quantity_col is None or o.price_col is None):
         raise InvalidValueError(
-            "no money column: pass --monetary-col, or --quantity-col and --price-col "
+            "no money column: pass --amount-col, or --quantity-col and --price-col "
             "(money = quantity x price)."
         )
     wanted = [o.customer_id_col, o.datetime_col, *money]
@@ -74,7 +74,7 @@ def _check_lines(lines: pd.DataFrame, o: ReportOptions) -> None:
     require_columns(
         lines,
         wanted,
-        hint="Name them with --customer-id-col, --datetime-col, --monetary-col (or "
+        hint="Name them with --customer-id-col, --datetime-col, --amount-col (or "
         "--quantity-col and --price-col) and --invoice-col.",
     )
     check_datetime_column(lines, o.datetime_col)
@@ -102,9 +102,9 @@ def prepare_occasions(lines: pd.DataFrame, o: ReportOptions) -> PurchaseOccasion
     count them): it forms an occasion of value zero unless the customer bought something
     else in the same occasion.
     """
-    if o.monetary_col is None:
+    if o.amount_col is None:
         return _occasions(lines, o)
-    zero = (lines[o.monetary_col] == 0).to_numpy(dtype=bool, copy=True)
+    zero = (lines[o.amount_col] == 0).to_numpy(dtype=bool, copy=True)
     if o.cancel_prefix is not None and o.invoice_col is not None:
         cancel = lines[o.invoice_col].astype("string").str.startswith(o.cancel_prefix)
         zero &= ~cancel.fillna(False).to_numpy(dtype=bool)
@@ -120,7 +120,7 @@ def prepare_occasions(lines: pd.DataFrame, o: ReportOptions) -> PurchaseOccasion
         )
     zl = zl.loc[~no_id]
     occ = prep.occasions
-    key = o.invoice_col if prep.unit == "invoice" else None
+    key = o.invoice_col if prep.occasion_unit == "invoice" else None
     found = pd.DataFrame(
         {
             "cid": zl[o.customer_id_col].to_numpy(),

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import warnings
 from typing import Any, Literal, TypeAlias
 
 import attrs
 import pandas as pd
 
+from crmkit._compat import REMOVED_IN, renamed_fields
 from crmkit._validation import check_in_range, check_option
 from crmkit.exceptions import InvalidValueError
 from crmkit.timeunits import TimeUnit, check_time_unit
+from crmkit.transactions import CancellationPolicy, MissingIdPolicy
 
 __all__ = ["ModelName", "ReportOptions"]
 
@@ -33,7 +36,7 @@ def _check_model(_: object, __: attrs.Attribute[str], value: str) -> None:
 
 
 _MISSING: tuple[str, ...] = ("raise", "drop")
-_RETURNS: tuple[str, ...] = ("raise", "exclude", "net")
+_CANCELLATIONS: tuple[str, ...] = ("raise", "exclude", "net")
 
 
 def _choice(name: str, allowed: tuple[str, ...]) -> Any:
@@ -43,10 +46,20 @@ def _choice(name: str, allowed: tuple[str, ...]) -> Any:
     return check
 
 
+def _warn_renamed(obj: object, old: str, new: str) -> None:
+    warnings.warn(
+        f"{type(obj).__name__}.{old} is deprecated and will stop working in crmkit "
+        f"{REMOVED_IN}; read .{new} instead.",
+        DeprecationWarning,
+        stacklevel=3,
+    )
+
+
 def _check_unit(_: object, __: attrs.Attribute[str], value: str) -> None:
     check_time_unit(value)
 
 
+@renamed_fields(monetary_col="amount_col", returns="cancellations")
 @attrs.frozen(kw_only=True)
 class ReportOptions:
     """What the report reads and how it models the customers.
@@ -55,20 +68,22 @@ class ReportOptions:
     ----------
     customer_id_col, datetime_col : str
         Column names in the transaction file (defaults: the bundled CDNOW names).
-    monetary_col : str, optional
-        Money per row. ``None`` with ``quantity_col`` and ``price_col``: quantity x price.
+    amount_col : str, optional
+        Money per row (named ``monetary_col`` before crmkit 0.2). ``None`` with
+        ``quantity_col`` and ``price_col``: quantity x price.
     invoice_col : str, optional
         Invoice (order) number. Given: one purchase is one invoice; otherwise one
         purchase is one customer-day (all rows of a customer on one calendar day).
     quantity_col, price_col : str, optional
         Quantity and unit price per line; their product is the line's money when
-        ``monetary_col`` is not given.
+        ``amount_col`` is not given.
     missing_ids : {"raise", "drop"}
         Rows without a customer id: an error, or removed (and counted in the data-quality
         table).
-    returns : {"raise", "exclude", "net"}
-        Return lines (negative quantity or money, or an invoice starting with
-        ``cancel_prefix``): an error, removed, or netted against the purchases.
+    cancellations : {"raise", "exclude", "net"}
+        Cancellation and return lines (negative quantity or money, or an invoice
+        starting with ``cancel_prefix``): an error, removed, or netted against the
+        purchases (named ``returns`` before crmkit 0.2).
     cancel_prefix : str, optional
         Invoice numbers starting with this text are cancellations (Online Retail: "C").
     currency : str, optional
@@ -99,12 +114,16 @@ class ReportOptions:
 
     customer_id_col: str = "customer_id"
     datetime_col: str = "date"
-    monetary_col: str | None = "dollar_value"
+    amount_col: str | None = "dollar_value"
     invoice_col: str | None = None
     quantity_col: str | None = None
     price_col: str | None = None
-    missing_ids: str = attrs.field(default="raise", validator=_choice("missing_ids", _MISSING))
-    returns: str = attrs.field(default="raise", validator=_choice("returns", _RETURNS))
+    missing_ids: MissingIdPolicy = attrs.field(
+        default="raise", validator=_choice("missing_ids", _MISSING)
+    )
+    cancellations: CancellationPolicy = attrs.field(
+        default="raise", validator=_choice("cancellations", _CANCELLATIONS)
+    )
     cancel_prefix: str | None = None
     currency: str | None = None
     time_unit: TimeUnit = attrs.field(default="W", validator=_check_unit)
@@ -124,6 +143,18 @@ class ReportOptions:
             self.annual_discount_rate, name="annual_discount_rate", low=-1, low_inclusive=False
         )
         check_in_range(self.margin, name="margin", low=0, high=1, low_inclusive=False)
+
+    @property
+    def monetary_col(self) -> str | None:
+        """Deprecated name of :attr:`amount_col` (warns; removed in crmkit 0.3)."""
+        _warn_renamed(self, "monetary_col", "amount_col")
+        return self.amount_col
+
+    @property
+    def returns(self) -> CancellationPolicy:
+        """Deprecated name of :attr:`cancellations` (warns; removed in crmkit 0.3)."""
+        _warn_renamed(self, "returns", "cancellations")
+        return self.cancellations
 
     @property
     def money(self) -> str:

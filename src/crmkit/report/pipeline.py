@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from crmkit import lifecycle, pareto
+from crmkit._compat import renamed_keywords
 from crmkit._display import Display, Displayable
 from crmkit._engines import is_dask
 from crmkit.exceptions import CrmkitWarning, InvalidValueError
@@ -40,6 +41,7 @@ from crmkit.report._html import HtmlReport
 from crmkit.report._prep import _check_lines, prepare_occasions
 from crmkit.report.options import ReportOptions
 from crmkit.rfm import rfm_segments
+from crmkit.timeunits import TimeUnit
 from crmkit.timeunits._periods import GREGORIAN_YEAR_DAYS, unit_days
 
 __all__ = ["ReportOutputs", "build_report", "lapsed_customers", "unit_price_warning"]
@@ -92,45 +94,45 @@ def _find_col(lines: pd.DataFrame, names: tuple[str, ...]) -> str | None:
 
 
 def unit_price_warning(lines: pd.DataFrame, o: ReportOptions) -> str | None:
-    """A warning when ``monetary_col`` looks like a unit price rather than a line total.
+    """A warning when ``amount_col`` looks like a unit price rather than a line total.
 
     The rule: among products (a stock-code/product column) sold in at least two different
     quantities, for at least half of them one and the same money value comes with
     different quantities (a line total grows with the quantity; a unit price does not).
     Without a product column, the money column's name containing "price" is the signal.
     """
-    if o.monetary_col is None:
+    if o.amount_col is None:
         return None
     qty = o.quantity_col or _find_col(lines, _QTY_NAMES)
-    if qty is None or qty == o.monetary_col:
+    if qty is None or qty == o.amount_col:
         return None
     product = _find_col(lines, _PRODUCT_NAMES)
     if product is not None and pd.api.types.is_numeric_dtype(lines[qty]):
-        sub = lines[[product, qty, o.monetary_col]].dropna()
-        sub = sub.loc[(sub[qty] > 0) & (sub[o.monetary_col] > 0)]
+        sub = lines[[product, qty, o.amount_col]].dropna()
+        sub = sub.loc[(sub[qty] > 0) & (sub[o.amount_col] > 0)]
         varied = sub.groupby(product, sort=False, observed=True)[qty].nunique()
         varied = varied.loc[varied >= 2]
         if len(varied) >= 5:
             sub = sub.loc[sub[product].isin(varied.index)]
-            per_value = sub.groupby([product, o.monetary_col], sort=False, observed=True)[
+            per_value = sub.groupby([product, o.amount_col], sort=False, observed=True)[
                 qty
             ].nunique()
             repeated = per_value.loc[per_value >= 2].index.get_level_values(0).unique()
             share = len(repeated) / len(varied)
             if share >= 0.5:
                 return (
-                    f"--monetary-col {o.monetary_col!r} looks like a unit price, not the money "
+                    f"--amount-col {o.amount_col!r} looks like a unit price, not the money "
                     f"of a line: for {share:.0%} of the {len(varied):,} products sold in "
-                    f"different quantities ({qty!r}), the same {o.monetary_col!r} value "
+                    f"different quantities ({qty!r}), the same {o.amount_col!r} value "
                     f"comes with different quantities. Pass --quantity-col {qty} "
-                    f"--price-col {o.monetary_col} to use quantity x price."
+                    f"--price-col {o.amount_col} to use quantity x price."
                 )
         return None
-    if "price" in o.monetary_col.lower():
+    if "price" in o.amount_col.lower():
         return (
-            f"--monetary-col {o.monetary_col!r} is named like a unit price and the file has a "
+            f"--amount-col {o.amount_col!r} is named like a unit price and the file has a "
             f"quantity column {qty!r}; if it is a price, pass --quantity-col {qty} "
-            f"--price-col {o.monetary_col} to use quantity x price."
+            f"--price-col {o.amount_col} to use quantity x price."
         )
     return None
 
@@ -170,7 +172,7 @@ def _quality(ctx: _Context, q: Any, after_end: tuple[int, float] | None) -> None
         "invoices."
     )
     money_text = (
-        f"{o.quantity_col} x {o.price_col}" if o.monetary_col is None else f"{o.monetary_col!r}"
+        f"{o.quantity_col} x {o.price_col}" if o.amount_col is None else f"{o.amount_col!r}"
     )
     ctx.page.paragraph(f"{unit_text} Money is {money_text}, {ctx.money}.")
     ctx.page.key_values(used)
@@ -265,13 +267,15 @@ LAPSE_MIN_DAYS = 90
 LAPSE_GAP_MULTIPLE = 3
 
 
-def lapsed_customers(summary: pd.DataFrame, unit: str) -> pd.Series[bool]:
+@renamed_keywords(unit="time_unit")
+def lapsed_customers(summary: pd.DataFrame, time_unit: TimeUnit) -> pd.Series[bool]:
     """Customers gone quiet: no purchase for more than max(90 days, 3 x their mean gap).
 
     The mean gap between purchases is recency / frequency for repeat buyers; one-time
-    buyers have only the 90-day floor.
+    buyers have only the 90-day floor. ``summary`` durations are in ``time_unit``
+    (named ``unit`` before crmkit 0.2).
     """
-    days = unit_days(unit, days_per_year=GREGORIAN_YEAR_DAYS)
+    days = unit_days(time_unit, days_per_year=GREGORIAN_YEAR_DAYS)
     idle = (summary["T"] - summary["recency"]).to_numpy() * days
     gap = np.zeros(len(summary))
     freq = summary["frequency"].to_numpy(dtype=np.float64)
@@ -549,7 +553,8 @@ def build_report(
     ------
     MissingColumnsError, InvalidValueError
         For missing columns, non-datetime dates, non-numeric amounts, missing ids
-        (unless ``missing_ids="drop"``), returns (unless ``returns`` says what to do),
+        (unless ``missing_ids="drop"``), cancellations (unless ``cancellations`` says what
+        to do),
         missing dates and impossible calibration dates.
     """
     say = progress or (lambda _msg: None)
@@ -571,7 +576,7 @@ def build_report(
         from crmkit.report._dask_engine import dask_tables
 
         tables = dask_tables(transactions, o)
-        quality, unit = tables.quality, tables.unit
+        quality, unit = tables.quality, tables.occasion_unit
         cal, obs = tables.calibration_end, tables.observation_end
         totals = tables.totals
         after = tables.after_end if tables.after_end[0] else None
@@ -596,7 +601,7 @@ def build_report(
             if len(after_end)
             else None
         )
-        quality, unit = prep.quality, prep.unit
+        quality, unit = prep.quality, prep.occasion_unit
         inside_tx = tx.loc[inside].reset_index(drop=True)
         totals = Totals.of(inside_tx)
     out = Path(output_dir)

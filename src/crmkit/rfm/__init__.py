@@ -35,6 +35,7 @@ import numpy as np
 import pandas as pd
 
 from crmkit import columns as cols
+from crmkit._compat import renamed_keywords
 from crmkit._engines import is_dask
 from crmkit._validation import (
     check_flag,
@@ -204,10 +205,11 @@ def quantile_scores(values: Any, n_scores: int = 5, *, higher_is_better: bool = 
     return scores
 
 
+@renamed_keywords(monetary_col="spend_col")
 def rfm_scores(
     summary: pd.DataFrame,
     *,
-    monetary_col: str = cols.TOTAL_SPEND,
+    spend_col: str = cols.TOTAL_SPEND,
     n_scores: int = 5,
 ) -> pd.DataFrame:
     """Recency, frequency and monetary quantile scores of every customer.
@@ -216,12 +218,14 @@ def rfm_scores(
     ----------
     summary : pandas.DataFrame
         Output of :func:`crmkit.rfm_summary` (``totals=True`` for ``total_spend``),
-        indexed by customer, with ``frequency``, ``recency``, ``T`` and ``monetary_col``.
+        indexed by customer, with ``frequency``, ``recency``, ``T`` and ``spend_col``.
         A dask summary is scored on the cluster: the customers of each distinct value
         are counted there, and each partition looks its scores up in the small table
         (a lazy dask DataFrame comes back, equal to the pandas scores).
-    monetary_col : str, default "total_spend"
-        Spend column to score (``"monetary_value"`` scores mean repeat spend instead).
+    spend_col : str, default "total_spend"
+        Per-customer spend column to score (``"monetary_value"`` scores mean repeat spend
+        instead). Named ``monetary_col`` before crmkit 0.2; the old keyword still works
+        for one release, with a :class:`DeprecationWarning`.
     n_scores : int, default 5
 
     Returns
@@ -262,9 +266,9 @@ def rfm_scores(
 
         n_scores = check_whole(n_scores, name="n_scores", low=2, high=10)
         # a dask DataFrame (dask has no type information): the same columns, lazily
-        lazy: pd.DataFrame = dask_rfm_scores(summary, monetary_col=monetary_col, n_scores=n_scores)
+        lazy: pd.DataFrame = dask_rfm_scores(summary, spend_col=spend_col, n_scores=n_scores)
         return lazy
-    require_columns(summary, [cols.FREQUENCY, cols.RECENCY, cols.T, monetary_col])
+    require_columns(summary, [cols.FREQUENCY, cols.RECENCY, cols.T, spend_col])
     inactivity = summary[cols.T] - summary[cols.RECENCY]
     if bool((inactivity < 0).any()):
         raise InvalidValueError(
@@ -274,7 +278,7 @@ def rfm_scores(
     out = pd.DataFrame({"inactivity": inactivity.astype(np.float64)}, index=summary.index)
     out["recency_score"] = quantile_scores(inactivity, n_scores, higher_is_better=False)
     out["frequency_score"] = quantile_scores(summary[cols.FREQUENCY], n_scores)
-    out["monetary_score"] = quantile_scores(summary[monetary_col], n_scores)
+    out["monetary_score"] = quantile_scores(summary[spend_col], n_scores)
     out["rfm"] = (
         out["recency_score"].astype(str)
         + out["frequency_score"].astype(str)
@@ -386,15 +390,19 @@ def assign_segments(
     )
 
 
+@renamed_keywords(monetary_col="spend_col")
 def rfm_segments(
     summary: pd.DataFrame,
     rules: Sequence[SegmentRule] | pd.DataFrame = DEFAULT_SEGMENTS,
     *,
-    monetary_col: str = cols.TOTAL_SPEND,
+    spend_col: str = cols.TOTAL_SPEND,
     n_scores: int = 5,
     unmatched: str | None = None,
 ) -> pd.DataFrame:
     """:func:`rfm_scores` plus a ``segment`` column from :func:`assign_segments`.
+
+    ``spend_col`` was named ``monetary_col`` before crmkit 0.2 (the old keyword still
+    works for one release, with a :class:`DeprecationWarning`).
 
     Examples
     --------
@@ -408,6 +416,6 @@ def rfm_segments(
     >>> seg["segment"].value_counts().head(3).to_dict()
     {'lost': 4470, 'hibernating': 4209, 'champions': 4118}
     """
-    scores = rfm_scores(summary, monetary_col=monetary_col, n_scores=n_scores)
+    scores = rfm_scores(summary, spend_col=spend_col, n_scores=n_scores)
     scores["segment"] = assign_segments(scores, rules, unmatched=unmatched)
     return scores

@@ -53,13 +53,13 @@ def _lookup(column: pd.Series, values: np.ndarray[Any, Any], scores: np.ndarray[
 
 
 def _partition(
-    part: pd.DataFrame, tables: dict[str, tuple[Any, Any]], monetary_col: str
+    part: pd.DataFrame, tables: dict[str, tuple[Any, Any]], spend_col: str
 ) -> pd.DataFrame:
     inactivity = (part[cols.T] - part[cols.RECENCY]).astype(np.float64)
     out = pd.DataFrame({"inactivity": inactivity}, index=part.index)
     out["recency_score"] = _lookup(inactivity, *tables["inactivity"])
     out["frequency_score"] = _lookup(part[cols.FREQUENCY], *tables[cols.FREQUENCY])
-    out["monetary_score"] = _lookup(part[monetary_col], *tables[monetary_col])
+    out["monetary_score"] = _lookup(part[spend_col], *tables[spend_col])
     out["rfm"] = (
         out["recency_score"].astype(str)
         + out["frequency_score"].astype(str)
@@ -68,28 +68,28 @@ def _partition(
     return out
 
 
-def dask_rfm_scores(summary: Any, *, monetary_col: str, n_scores: int) -> Any:
+def dask_rfm_scores(summary: Any, *, spend_col: str, n_scores: int) -> Any:
     """Lazy RFM scores of a dask summary, equal to the pandas scores (module doc)."""
     import dask
 
-    require_columns(summary._meta, [cols.FREQUENCY, cols.RECENCY, cols.T, monetary_col])
+    require_columns(summary._meta, [cols.FREQUENCY, cols.RECENCY, cols.T, spend_col])
     inactivity = summary[cols.T] - summary[cols.RECENCY]
     # dask ships no type information for its top-level compute()
     n_negative, *counts = dask.compute(  # type: ignore[attr-defined,no-untyped-call]
         (inactivity < 0).sum(),
         inactivity.value_counts(dropna=False),
         summary[cols.FREQUENCY].value_counts(dropna=False),
-        summary[monetary_col].value_counts(dropna=False),
+        summary[spend_col].value_counts(dropna=False),
     )
     if int(n_negative):
         raise InvalidValueError(
             f"recency > T for {int(n_negative)} customer(s); the summary is inconsistent: "
             "rebuild it with crmkit.rfm_summary."
         )
-    names = ["inactivity", cols.FREQUENCY, monetary_col]
+    names = ["inactivity", cols.FREQUENCY, spend_col]
     tables: dict[str, tuple[Any, Any]] = {}
     for name, count in zip(names, counts, strict=True):
         _check_finite(count, name)
         tables[name] = _score_table(count, n_scores, higher_is_better=name != "inactivity")
-    meta = _partition(summary._meta, tables, monetary_col)
-    return summary.map_partitions(_partition, tables, monetary_col, meta=meta)
+    meta = _partition(summary._meta, tables, spend_col)
+    return summary.map_partitions(_partition, tables, spend_col, meta=meta)

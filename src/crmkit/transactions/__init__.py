@@ -37,7 +37,7 @@ cancellations and missing ids) build purchase occasions first with
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeAlias
 
 import numpy as np
 import pandas as pd
@@ -48,6 +48,7 @@ from crmkit._engines import is_dask
 from crmkit._validation import check_flag, check_option, preview
 from crmkit.exceptions import InvalidValueError
 from crmkit.timeunits import TIME_UNITS, TimeUnit, check_time_unit
+from crmkit.transactions import _occasions
 from crmkit.transactions._core import CustomerAggregates, period_codes
 from crmkit.transactions._occasions import DataQuality, PurchaseOccasions, purchase_occasions
 from crmkit.transactions._prep import (
@@ -70,12 +71,25 @@ from crmkit.transactions._summary import (
 )
 
 __all__ = [
+    "CancellationPolicy",
     "DataQuality",
+    "MissingIdPolicy",
+    "OccasionUnit",
     "PurchaseOccasions",
     "calibration_and_holdout",
     "purchase_occasions",
     "rfm_summary",
 ]
+
+CancellationPolicy: TypeAlias = _occasions.CancellationPolicy
+"""What :func:`purchase_occasions` does with cancellation and return lines: ``"raise"``,
+``"exclude"`` (remove them) or ``"net"`` (subtract them from the customer's earlier
+purchases)."""
+MissingIdPolicy: TypeAlias = _occasions.MissingIdPolicy
+"""What :func:`purchase_occasions` does with lines without a customer id: ``"raise"`` or
+``"drop"``."""
+OccasionUnit: TypeAlias = _occasions.OccasionUnit
+"""What one purchase occasion is: ``"invoice"`` or ``"customer-day"``."""
 
 
 @renamed_keywords(

@@ -13,20 +13,37 @@ Everything is vectorised: dense integer codes for customers, invoices and days, 
 
 from __future__ import annotations
 
-from typing import Any, Final, Literal
+import warnings
+from typing import Any, Final, Literal, TypeAlias
 
 import attrs
 import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
+from crmkit._compat import REMOVED_IN, renamed_fields, renamed_keywords
 from crmkit._dates import check_datetime_column
 from crmkit._display import Display
 from crmkit._validation import check_numeric_column, preview, require_columns, require_nonempty
 from crmkit.exceptions import InvalidValueError
 from crmkit.timeunits._periods import DAY_NS, wall_ns
 
-__all__ = ["REASONS", "DataQuality", "PurchaseOccasions", "purchase_occasions"]
+__all__ = [
+    "REASONS",
+    "CancellationPolicy",
+    "DataQuality",
+    "MissingIdPolicy",
+    "OccasionUnit",
+    "PurchaseOccasions",
+    "purchase_occasions",
+]
+
+CancellationPolicy: TypeAlias = Literal["raise", "exclude", "net"]
+"""What to do with cancellation and return lines: an error, removed, or netted."""
+MissingIdPolicy: TypeAlias = Literal["raise", "drop"]
+"""What to do with lines without a customer id: an error, or removed."""
+OccasionUnit: TypeAlias = Literal["invoice", "customer-day"]
+"""What one purchase occasion is: an invoice, or a customer's calendar day."""
 
 MISSING_ID: Final = "missing customer id"
 RETURN: Final = "cancellation/return"
@@ -49,7 +66,7 @@ _PHRASES: Final[dict[str, str]] = {
     NETTED: "of purchases cancelled in full (net value zero or below after netting)",
 }
 
-_UNITS: Final[dict[str, str]] = {"invoice": "invoice", "day": "customer-day"}
+_UNITS: Final[dict[str, OccasionUnit]] = {"invoice": "invoice", "day": "customer-day"}
 _KEPT: Final = -1
 
 
@@ -57,10 +74,20 @@ def _fmt_money(value: float) -> str:
     return f"{value:,.2f}"
 
 
+def _warn_renamed_field(obj: Any, old: str, new: str) -> None:
+    warnings.warn(
+        f"{type(obj).__name__}.{old} is deprecated and will stop working in crmkit "
+        f"{REMOVED_IN}; read .{new} instead.",
+        DeprecationWarning,
+        stacklevel=3,
+    )
+
+
 def _count(n: int, word: str) -> str:
     return f"{n:,} {word}" + ("" if n == 1 else "s")
 
 
+@renamed_fields(unit="occasion_unit")
 @attrs.frozen(kw_only=True)
 class DataQuality:
     """Accounting of the lines read and removed by :func:`purchase_occasions`.
@@ -74,7 +101,7 @@ class DataQuality:
     ----------
     rows_in, rows_out : int
         Lines read, and lines that ended in a purchase occasion (kept purchase lines and,
-        with ``returns="net"``, the cancellation lines netted into an occasion).
+        with ``cancellations="net"``, the cancellation lines netted into an occasion).
     customers_in, customers_out : int
         Distinct customer ids among the lines read (missing ids not counted), and among
         the occasions.
@@ -83,8 +110,9 @@ class DataQuality:
         return lines count negative), and sum of the occasions' amounts.
     occasions : int
         Number of purchase occasions.
-    unit : str
-        ``"invoice"`` or ``"customer-day"``.
+    occasion_unit : {"invoice", "customer-day"}
+        What one occasion is (named ``unit`` before crmkit 0.2; the old name still
+        reads, with a :class:`DeprecationWarning`).
     removed : pandas.DataFrame
         Indexed by ``reason`` (only reasons that removed at least one line, in the order
         of :data:`REASONS`): ``rows``, ``customers`` (distinct known ids among them) and
@@ -101,8 +129,14 @@ class DataQuality:
     revenue_in: float
     revenue_out: float
     occasions: int
-    unit: str
+    occasion_unit: OccasionUnit
     removed: pd.DataFrame = attrs.field(eq=False, repr=False)
+
+    @property
+    def unit(self) -> OccasionUnit:
+        """Deprecated name of :attr:`occasion_unit` (warns; removed in crmkit 0.3)."""
+        _warn_renamed_field(self, "unit", "occasion_unit")
+        return self.occasion_unit
 
     def to_frame(self) -> pd.DataFrame:
         """The accounting as one table: ``input``, each removal reason, then ``output``.
@@ -147,7 +181,7 @@ class DataQuality:
             )
         kept = _count(self.occasions, "purchase occasion")
         lines.append(
-            f"Kept {_count(self.rows_out, 'line')} as {kept} (one per {self.unit}) of "
+            f"Kept {_count(self.rows_out, 'line')} as {kept} (one per {self.occasion_unit}) of "
             f"{_count(self.customers_out, 'customer')} worth {_fmt_money(self.revenue_out)}."
         )
         return lines
@@ -161,11 +195,12 @@ class DataQuality:
             f"DataQuality(rows {self.rows_in:,} -> {self.rows_out:,}, customers "
             f"{self.customers_in:,} -> {self.customers_out:,},\n"
             f"  revenue {_fmt_money(self.revenue_in)} -> {_fmt_money(self.revenue_out)}, "
-            f"{self.occasions:,} occasions per {self.unit};\n"
+            f"{self.occasions:,} occasions per {self.occasion_unit};\n"
             f"  removed: {removed or 'nothing'})"
         )
 
 
+@renamed_fields(unit="occasion_unit")
 @attrs.frozen(kw_only=True)
 class PurchaseOccasions:
     """Purchase occasions built from invoice lines, with the accounting of the lines.
@@ -178,8 +213,9 @@ class PurchaseOccasions:
         input), ``amount`` (float64, > 0) and, when an invoice column was given, that
         column (the occasion's invoice; for day occasions the invoice of the day's first
         line). A fresh ``RangeIndex``.
-    unit : str
-        ``"invoice"`` or ``"customer-day"``: what one occasion is, for labels.
+    occasion_unit : {"invoice", "customer-day"}
+        What one occasion is, for labels (named ``unit`` before crmkit 0.2; the old
+        name still reads, with a :class:`DeprecationWarning`).
     quality : DataQuality
         Lines read, removed (per reason) and kept.
     customer_id_col, datetime_col : str
@@ -189,11 +225,17 @@ class PurchaseOccasions:
     """
 
     occasions: pd.DataFrame = attrs.field(eq=False, repr=False)
-    unit: str
+    occasion_unit: OccasionUnit
     quality: DataQuality
     customer_id_col: str
     datetime_col: str
     invoice_col: str | None = None
+
+    @property
+    def unit(self) -> OccasionUnit:
+        """Deprecated name of :attr:`occasion_unit` (warns; removed in crmkit 0.3)."""
+        _warn_renamed_field(self, "unit", "occasion_unit")
+        return self.occasion_unit
 
     def _repr_html_(self) -> str:
         title = " ".join(repr(self)[len("PurchaseOccasions(") : -1].split())
@@ -205,7 +247,7 @@ class PurchaseOccasions:
         span = f"{dt.min():%Y-%m-%d} to {dt.max():%Y-%m-%d}" if len(dt) else "no dates"
         removed = q.rows_in - q.rows_out
         return (
-            f"PurchaseOccasions({q.occasions:,} occasions (one per {self.unit}) of\n"
+            f"PurchaseOccasions({q.occasions:,} occasions (one per {self.occasion_unit}) of\n"
             f"  {q.customers_out:,} customers, {span}, revenue {_fmt_money(q.revenue_out)};\n"
             f"  {removed:,} of {q.rows_in:,} lines removed, see .quality.summary())"
         )
@@ -310,6 +352,7 @@ def _raise_count(count: int, what: str, option: str, choices: str) -> None:
     raise InvalidValueError(f"{count:,} line(s) {what}; pass {option} ({choices}).")
 
 
+@renamed_keywords(returns="cancellations")
 def purchase_occasions(
     lines: pd.DataFrame,
     *,
@@ -319,8 +362,8 @@ def purchase_occasions(
     quantity_col: str | None = None,
     price_col: str | None = None,
     invoice_col: str | None = None,
-    missing_ids: Literal["raise", "drop"] = "raise",
-    returns: Literal["raise", "exclude", "net"] = "raise",
+    missing_ids: MissingIdPolicy = "raise",
+    cancellations: CancellationPolicy = "raise",
     cancel_prefix: str | None = None,
     nonpositive_prices: Literal["raise", "drop"] = "raise",
     duplicates: Literal["keep", "drop"] = "keep",
@@ -339,14 +382,14 @@ def purchase_occasions(
     1. ``missing customer id`` (``missing_ids="drop"``; ``"raise"`` stops).
     2. ``cancellation/return``: lines whose invoice starts with ``cancel_prefix``, or
        with a negative quantity (negative amount when ``amount_col`` is given).
-       ``returns="raise"`` stops, ``"exclude"`` removes them, ``"net"`` keeps them for
+       ``cancellations="raise"`` stops, ``"exclude"`` removes them, ``"net"`` keeps them for
        step 5.
     3. ``non-positive price`` (unit price <= 0), then ``zero quantity or amount``:
        lines worth nothing that are not returns (``nonpositive_prices="drop"`` removes
        them, ``"raise"`` stops).
     4. ``exact duplicate``: with ``duplicates="drop"``, a line equal in *every* column
        of ``lines`` to an earlier line (the first copy is kept).
-    5. With ``returns="net"``, cancellations undo the customer's most recent purchases
+    5. With ``cancellations="net"``, cancellations undo the customer's most recent purchases
        (last in, first out). Each cancellation or return line is subtracted from the
        same customer's most recent purchase occasion starting at or before it (for day
        occasions: the occasion of the same or an earlier day); what exceeds that
@@ -376,8 +419,10 @@ def purchase_occasions(
         Invoice (order) id. Needed for ``occasion="invoice"`` and ``cancel_prefix``.
     missing_ids : {"raise", "drop"}, default "raise"
         Lines without a customer id raise, or are removed.
-    returns : {"raise", "exclude", "net"}, default "raise"
+    cancellations : {"raise", "exclude", "net"}, default "raise"
         Cancellation and return lines raise, are removed, or are netted (step 5).
+        (Named ``returns`` before crmkit 0.2; the old keyword still works for one
+        release, with a :class:`DeprecationWarning`.)
     cancel_prefix : str, optional
         Invoices whose id (as text) starts with this mark cancellations, e.g. ``"C"`` in
         the Online Retail exports of Chen, Sain & Guo (2012).
@@ -395,7 +440,7 @@ def purchase_occasions(
     -------
     PurchaseOccasions
         ``.occasions`` (one row per occasion: customer id, first timestamp, ``amount``
-        [, invoice]), ``.unit`` and ``.quality`` (a :class:`DataQuality`).
+        [, invoice]), ``.occasion_unit`` and ``.quality`` (a :class:`DataQuality`).
 
     Raises
     ------
@@ -455,7 +500,7 @@ def purchase_occasions(
     ...     price_col="price",
     ...     invoice_col="invoice",
     ...     missing_ids="drop",
-    ...     returns="exclude",
+    ...     cancellations="exclude",
     ...     cancel_prefix="C",
     ... )
     >>> occ.occasions
@@ -471,8 +516,8 @@ def purchase_occasions(
     """
     _check_option(missing_ids, "missing_ids", ("raise", "drop"), "'drop' removes those lines.")
     _check_option(
-        returns,
-        "returns",
+        cancellations,
+        "cancellations",
         ("raise", "exclude", "net"),
         "'exclude' removes cancellation/return lines, 'net' subtracts them from the same "
         "customer's most recent earlier purchase.",
@@ -565,7 +610,7 @@ def purchase_occasions(
     # 2. returns
     live_returns = is_return & (reason == _KEPT)
     if live_returns.any():
-        if returns == "raise":
+        if cancellations == "raise":
             n_prefix = int(np.count_nonzero(live_returns & prefixed))
             what = "are cancellations or returns ("
             what += (
@@ -575,11 +620,11 @@ def purchase_occasions(
             _raise_count(
                 int(live_returns.sum()),
                 what,
-                "returns='exclude' or returns='net'",
+                "cancellations='exclude' or cancellations='net'",
                 "'exclude' removes them, 'net' subtracts them from the customer's most "
                 "recent earlier purchase",
             )
-        if returns == "exclude":
+        if cancellations == "exclude":
             _mark(reason, live_returns, REASONS.index(RETURN))
     # 3./4. worthless lines
     bad_price = (price <= 0) if price is not None else np.zeros(len(lines), dtype=bool)
@@ -632,7 +677,7 @@ def purchase_occasions(
         line_occ, weights=value[purchase], minlength=n_occ
     ).astype(np.float64)
 
-    if returns == "net":
+    if cancellations == "net":
         rets = np.flatnonzero((reason == _KEPT) & is_return)
         # occasions' start for matching: first time (invoice) or day start (day)
         o_time = (
@@ -697,12 +742,12 @@ def purchase_occasions(
         revenue_in=float(value.sum()),
         revenue_out=float(amount.sum()),
         occasions=n_occ,
-        unit=_UNITS[kind],
+        occasion_unit=_UNITS[kind],
         removed=removed,
     )
     return PurchaseOccasions(
         occasions=occasions,
-        unit=_UNITS[kind],
+        occasion_unit=_UNITS[kind],
         quality=quality,
         customer_id_col=customer_id_col,
         datetime_col=datetime_col,
