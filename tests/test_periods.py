@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -53,3 +54,15 @@ def test_wall_clock_of_tz_aware_values() -> None:
     s = pd.Series(pd.to_datetime(["2024-03-31 23:30"])).dt.tz_localize("Asia/Tehran")
     assert period_labels(period_ordinals(wall_ns(s), "M"), "M")[0] == pd.Period("2024-03")
     assert period_codes(np.array([], dtype=np.int64), "M").size == 0
+
+
+def test_unit_days_is_the_one_days_per_unit_table() -> None:
+    from crmkit.exceptions import InvalidValueError
+    from crmkit.timeunits._periods import GREGORIAN_YEAR_DAYS, unit_days
+
+    # the values the report's lapse rule used before it read this table
+    expected = {"D": 1.0, "W": 7.0, "M": 365.2425 / 12, "Q": 365.2425 / 4, "Y": 365.2425}
+    for unit, days in expected.items():
+        assert unit_days(unit, days_per_year=GREGORIAN_YEAR_DAYS) == days
+    with pytest.raises(InvalidValueError, match="needs days_per_year"):
+        unit_days("M", days_per_year=None)

@@ -8,7 +8,7 @@ period boundary derived from one, must fit in that span. These helpers raise
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, Final
+from typing import Any, Final, Literal, TypeAlias
 
 import numpy as np
 import pandas as pd
@@ -20,10 +20,14 @@ __all__ = [
     "DATE_END",
     "DATE_MIN",
     "SUPPORTED_DATES",
+    "PeriodFreq",
     "check_date_range",
     "check_datetime_column",
     "parse_date",
 ]
+
+PeriodFreq: TypeAlias = Literal["M", "Q", "Y"]
+"""A calendar period of reports: months, quarters or years (Gregorian or Solar Hijri)."""
 
 DATE_MIN: Final = pd.Timestamp("1678-01-01")
 """First instant crmkit accepts in a date or datetime (inclusive)."""

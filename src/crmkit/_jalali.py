@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
+from crmkit._dates import PeriodFreq
 from crmkit._validation import check_option
 from crmkit.exceptions import InvalidValueError
 
@@ -28,7 +29,6 @@ __all__ = [
     "MONTHS",
     "MONTHS_FA",
     "Calendar",
-    "JalaliFreq",
     "check_calendar",
     "check_period",
     "check_years",
@@ -45,8 +45,6 @@ __all__ = [
 
 Calendar: TypeAlias = Literal["gregorian", "jalali"]
 """A calendar option: ``"gregorian"`` (the default everywhere) or ``"jalali"``."""
-
-JalaliFreq: TypeAlias = Literal["M", "Q", "Y"]
 
 JALALI_YEAR_MIN: Final = 1
 """First Solar Hijri year supported (1 Farvardin 1 AP = 22 March 622)."""
@@ -194,9 +192,9 @@ def check_years(years: NDArray[np.int64], name: str = "year") -> None:
         )
 
 
-def check_period(period: Any, *, name: str = "period") -> JalaliFreq:
+def check_period(period: Any, *, name: str = "period") -> PeriodFreq:
     """Return a Jalali period ("M", "Q" or "Y") or raise naming the user's parameter."""
-    value: JalaliFreq = check_option(
+    value: PeriodFreq = check_option(
         period,
         ("M", "Q", "Y"),
         name=name,
@@ -271,7 +269,7 @@ def month_lengths(year: NDArray[np.int64], month: NDArray[np.int64]) -> NDArray[
     return out
 
 
-def period_ordinals(days: NDArray[np.int64], freq: JalaliFreq) -> NDArray[np.int64]:
+def period_ordinals(days: NDArray[np.int64], freq: PeriodFreq) -> NDArray[np.int64]:
     """Consecutive integer codes of the Jalali month, quarter or year holding each day.
 
     ``Y``: the year; ``Q``: ``4 * year + quarter - 1``; ``M``: ``12 * year + month - 1``.
@@ -286,7 +284,7 @@ def period_ordinals(days: NDArray[np.int64], freq: JalaliFreq) -> NDArray[np.int
     return out
 
 
-def period_bounds(ordinals: Any, freq: JalaliFreq) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+def period_bounds(ordinals: Any, freq: PeriodFreq) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
     """First and last day code of Jalali periods (codes of :func:`period_ordinals`)."""
     ords = np.asarray(ordinals, dtype=np.int64)
     if freq == "Y":
@@ -305,7 +303,7 @@ def period_bounds(ordinals: Any, freq: JalaliFreq) -> tuple[NDArray[np.int64], N
     return first, last
 
 
-def period_text(ordinals: Any, freq: JalaliFreq) -> pd.Index[str]:
+def period_text(ordinals: Any, freq: PeriodFreq) -> pd.Index[str]:
     """Labels of Jalali periods: ``"1402"``, ``"1402-Q1"`` or ``"1402-01"``."""
     ords = pd.Series(np.asarray(ordinals, dtype=np.int64))
     if freq == "Y":

@@ -714,12 +714,14 @@ def check_option(value: Any, options: Iterable[Any], *, name: str, hint: str = "
     return value
 
 
-def as_generator(rng: Any, *, name: str = "rng") -> np.random.Generator:
+def as_generator(rng: Any, *, name: str = "rng", allow_none: bool = True) -> np.random.Generator:
     """The random generator for ``rng``: a Generator as is, an int seed, or None.
 
     crmkit never touches numpy's global random state. ``None`` draws fresh entropy from
     the operating system (not reproducible); an integer ``>= 0`` seeds
-    :func:`numpy.random.default_rng`, so the same seed gives the same results.
+    :func:`numpy.random.default_rng`, so the same seed gives the same results. With
+    ``allow_none=False`` (the simulators, whose output must be reproducible) ``None`` is
+    refused too.
 
     Examples
     --------
@@ -733,12 +735,13 @@ def as_generator(rng: Any, *, name: str = "rng") -> np.random.Generator:
     """
     if isinstance(rng, np.random.Generator):
         return rng
-    if rng is None:
+    if rng is None and allow_none:
         return np.random.default_rng()
     if isinstance(rng, int | np.integer) and not isinstance(rng, bool) and int(rng) >= 0:
         return np.random.default_rng(int(rng))
+    seeds = "an integer seed >= 0 or None" if allow_none else "or an integer seed >= 0"
     raise InvalidValueError(
         f"{name}={_short_repr(rng)} must be a numpy.random.Generator (e.g. "
-        "numpy.random.default_rng(42)), an integer seed >= 0 or None; crmkit never uses "
-        "numpy's global random state."
+        f"numpy.random.default_rng(42)), {seeds}; crmkit never uses numpy's global "
+        "random state."
     )

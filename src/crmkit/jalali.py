@@ -71,13 +71,13 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from crmkit._compat import renamed_keywords
+from crmkit._dates import PeriodFreq
 from crmkit._jalali import (
     JALALI_YEAR_MAX,
     JALALI_YEAR_MIN,
     MONTHS,
     MONTHS_FA,
     Calendar,
-    JalaliFreq,
     check_months,
     check_period,
     check_years,
@@ -572,7 +572,7 @@ def format_jalali(dates: Any, *, style: Style = "iso") -> str | pd.Index[str]:
 
 
 @renamed_keywords(freq="period")
-def jalali_period(dates: Any, period: JalaliFreq = "Q") -> pd.Index[str]:
+def jalali_period(dates: Any, period: PeriodFreq = "Q") -> pd.Index[str]:
     """Iranian fiscal period (Jalali month, quarter or year) of each date, as a label.
 
     The Iranian fiscal year runs from 1 Farvardin (Nowruz, about 21 March) to the end of

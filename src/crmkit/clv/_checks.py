@@ -18,7 +18,6 @@ from crmkit.timeunits import TimeUnit, check_time_unit
 
 __all__ = [
     "broadcast_values",
-    "check_generator",
     "check_horizon",
     "frame_result",
     "labels_of",
@@ -85,18 +84,6 @@ def broadcast_values(values: Any, size: int, *, name: str) -> NDArray[np.float64
         raise InvalidValueError(
             f"{name} has shape {arr.shape}; give one number or one per customer ({size})."
         ) from exc
-
-
-def check_generator(rng: Any) -> np.random.Generator:
-    """Return ``rng`` if it is a :class:`numpy.random.Generator`; an int seeds a new one."""
-    if isinstance(rng, np.random.Generator):
-        return rng
-    if isinstance(rng, int | np.integer) and not isinstance(rng, bool) and rng >= 0:
-        return np.random.default_rng(int(rng))
-    raise InvalidValueError(
-        f"rng={rng!r:.40} must be a numpy.random.Generator (e.g. numpy.random.default_rng(42)) "
-        "or an integer seed >= 0; crmkit never uses the global random state."
-    )
 
 
 def labels_of(index: pd.Index, mask: NDArray[np.bool_]) -> str:

@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 
 from crmkit._engines import is_dask
-from crmkit._validation import preview, require_columns
+from crmkit._validation import check_in_range, preview, require_columns
 from crmkit.exceptions import InvalidValueError
 
 __all__ = [
@@ -185,14 +185,16 @@ _VALUE = "__value"
 
 
 def _clv_partition(
-    part: pd.DataFrame, table: pd.DataFrame, spend: Any, margin: float
+    part: pd.DataFrame,
+    table: pd.DataFrame,
+    spend: Any,
+    margin: float,
+    spend_per_customer: Callable[[Any, pd.DataFrame], Any],
 ) -> pd.Series:
-    from crmkit.clv.value import _spend_per_customer
-
     if len(part) == 0:
         return pd.Series([], index=part.index, name="clv", dtype=np.float64)
     values = part[_HISTORY].merge(table, on=_HISTORY, how="left")[_VALUE].to_numpy()
-    spend_values = _spend_per_customer(spend, part)
+    spend_values = spend_per_customer(spend, part)
     return pd.Series(margin * spend_values * values, index=part.index, name="clv")
 
 
@@ -203,6 +205,9 @@ def clv_on_dask(
     summary: Any,
     margin: float,
     kwargs: dict[str, Any],
+    *,
+    by_history: bool,
+    spend_per_customer: Callable[[Any, pd.DataFrame], Any],
 ) -> Any:
     """``customer_lifetime_value`` of a dask summary (see its ``summary`` parameter).
 
@@ -211,11 +216,9 @@ def clv_on_dask(
     cluster, valued once by ``fn`` on the driver (the same arithmetic as the pandas
     path, which values each distinct history too), and each partition multiplies its
     customers' looked-up values by ``margin`` and their spend, in the pandas order.
-    Other models are scored partition by partition.
+    Other models (``by_history`` false) are scored partition by partition;
+    ``spend_per_customer(spend, part)`` gives a partition's spend per customer.
     """
-    from crmkit._validation import check_in_range
-    from crmkit.clv._transaction import TransactionMixin
-
     meta = pd.Series([], index=summary._meta.index, name="clv", dtype=np.float64)
     # the arguments are checked at the call on dask's placeholder rows (a spend Series
     # has no value for them: it is checked on every partition)
@@ -224,7 +227,7 @@ def clv_on_dask(
     fn(model, 1.0 if isinstance(spend, pd.Series) else spend, sample, margin=margin, **kwargs)
     columns = list(summary._meta.columns)
     unique = _unique_ids(summary)
-    if not isinstance(model, TransactionMixin) or "n_periods" in columns:
+    if not by_history or "n_periods" in columns:
         call = _Call(fn, (model, spend, summary), {"margin": margin, **kwargs}, 2)
         return summary.map_partitions(
             _after_check, unique, _score_partition, call, meta, meta=meta
@@ -237,7 +240,7 @@ def clv_on_dask(
     if isinstance(spend, pd.Series):
         spend = _shared(spend)
     return summary.map_partitions(
-        _after_check, unique, _clv_partition, shared, spend, m, meta=meta
+        _after_check, unique, _clv_partition, shared, spend, m, spend_per_customer, meta=meta
     )
 
 

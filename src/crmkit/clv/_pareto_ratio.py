@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 
+from crmkit.clv._compress import unique_pairs
 from crmkit.clv._hyp_pareto import (
     SERIES_Z_MAX,
     _series_1b,
@@ -40,8 +41,6 @@ _EMPTY = np.empty(0)
 
 def _pairs_log_f(B: Arr, C: Arr, z: Arr, x: Arr, y: Arr, grad: bool) -> tuple[Arr, Arr, Arr, Arr]:
     """log 2F1(1, B; C; z) on the series range, evaluated once per distinct (x, y)."""
-    from crmkit.clv._transaction import unique_pairs  # local: _transaction imports models
-
     pairs = unique_pairs(x, y) if x.ndim == 1 else None
     if pairs is None:
         return _series_1b(B, C, z, grad=grad)

@@ -21,6 +21,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy import special
 
+from crmkit.clv._hyp_bg import beta_expectations
 from crmkit.clv._hyp_pareto import _series_1b, log_hyp2f1_1b, log_hyp2f1_1b_grad
 
 __all__ = [
@@ -170,8 +171,6 @@ def hyp2f1_minus_one_over_b(
         pfaff = (b_j > 0.0) & (c_j > b_j) & (c_j > a_j)
         out_j = np.zeros(jdx.size)
         if pfaff.any():
-            from crmkit.clv._hyp_bg import beta_expectations
-
             bp, cp, ap, zp = b_j[pfaff], c_j[pfaff], a_j[pfaff], z_j[pfaff]
             S, _ = beta_expectations(cp - ap, bp, cp - bp, zp / (1.0 - zp), want_q=False)
             # (F - 1)/B with F = (1 - z)^-B S: (e^{-B log(1-z)} - 1)/B * S + (S - 1)/B

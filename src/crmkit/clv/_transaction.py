@@ -19,43 +19,30 @@ from numpy.typing import ArrayLike, NDArray
 
 from crmkit import columns as cols
 from crmkit._compat import horizon_keyword
-from crmkit._validation import NanPolicy, check_whole, real_array, require_columns
+from crmkit._validation import NanPolicy, as_generator, check_whole, real_array, require_columns
 from crmkit.clv._base import (
     FitResult,
     Progress,
 )
 from crmkit.clv._checks import (
-    check_generator,
     check_horizon,
     frame_result,
     scalar_or_array,
     simulation_frame,
     simulation_times,
 )
-from crmkit.clv._compress import unique_pairs
 from crmkit.clv._dask import WEIGHT, distinct_rows, is_dask, scores_on_partitions
 from crmkit.clv._data import SummaryArrays, summary_arrays
 from crmkit.clv._persist import Persistable
 from crmkit.clv._special import wdot
 from crmkit.clv._transaction_fit import Objective, fit_transaction_model
-from crmkit.clv._warm import distinct_histories as _distinct_histories
 from crmkit.clv._warm import warm_fit
 from crmkit.exceptions import (
     InvalidValueError,
 )
 from crmkit.timeunits import TimeUnit
 
-__all__ = [
-    # re-exported for the family modules until they import from the new homes
-    "Objective",
-    "TransactionMixin",
-    "TransactionModel",
-    "_distinct_histories",
-    "check_horizon",
-    "fit_transaction_model",
-    "simulation_frame",
-    "unique_pairs",
-]
+__all__ = ["TransactionModel"]
 
 ModelT = TypeVar("ModelT")
 Arr = NDArray[np.float64]
@@ -344,7 +331,7 @@ class TransactionModel(Persistable, abc.ABC):
         >>> list(sim.columns), len(sim)
         (['frequency', 'recency', 'T'], 5)
         """
-        generator = check_generator(rng)
+        generator = as_generator(rng, allow_none=False)
         TT = simulation_times(n_customers, T)
         x, tx = self._simulate_arrays(TT, generator)
         return simulation_frame(x, tx, TT, self.time_unit)
@@ -599,7 +586,3 @@ class TransactionModel(Persistable, abc.ABC):
             index=pd.Index(np.arange(int(max_frequency) + 1), name="frequency"),
             name="expected_customers",
         )
-
-
-TransactionMixin = TransactionModel
-"""The former name of :class:`TransactionModel`, kept while the family modules move over."""

@@ -24,6 +24,7 @@ from crmkit import columns as cols
 from crmkit._compat import horizon_keyword, renamed_keywords
 from crmkit._validation import (
     NanPolicy,
+    as_generator,
     check_numeric_column,
     handle_nan,
     optional_column,
@@ -34,7 +35,6 @@ from crmkit._validation import (
 from crmkit.clv._base import FitResult, Progress, maximize_log_likelihood
 from crmkit.clv._boundary import bgbb_boundary, search_box
 from crmkit.clv._checks import (
-    check_generator,
     labels_of,
     optional_time_unit,
     positive_count,
@@ -569,7 +569,7 @@ class BetaGeoBetaBinom(Persistable):
         """
         size = positive_count(n_customers, name="n_customers")
         n = positive_count(T, name="T")
-        gen = check_generator(rng)
+        gen = as_generator(rng, allow_none=False)
         p = gen.beta(self.alpha, self.beta, size)
         theta = gen.beta(self.gamma, self.delta, size)
         lifetime = gen.geometric(np.clip(theta, 1e-300, 1.0)) - 1  # P(L >= t) = (1-θ)^t

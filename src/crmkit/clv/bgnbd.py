@@ -22,14 +22,12 @@ from scipy import special
 from crmkit.clv._bg_conditional import alive_q_one_horizon
 from crmkit.clv._bg_objective import BetaGeoObjective, count_codes
 from crmkit.clv._checks import optional_time_unit, positive_finite, real_parameter
+from crmkit.clv._compress import unique_pairs
 from crmkit.clv._hyp_bg import beta_expectations, lgamma_ratio, log_beta_ratio
 from crmkit.clv._hyp_bg_value import discounted_q
 from crmkit.clv._starts import nbd_moment_start
-from crmkit.clv._transaction import (
-    Objective,
-    TransactionMixin,
-    unique_pairs,
-)
+from crmkit.clv._transaction import TransactionModel
+from crmkit.clv._transaction_fit import Objective
 from crmkit.timeunits import TimeUnit
 
 __all__ = ["BetaGeo"]
@@ -123,7 +121,7 @@ def _p_alive_blocks(
     return out
 
 
-class BetaGeoMaths(TransactionMixin):
+class BetaGeoMaths(TransactionModel):
     """Array core shared by BG/NBD (``_shift = 0``) and MBG/NBD (``_shift = 1``)."""
 
     __slots__ = ()

@@ -24,6 +24,7 @@ from crmkit import columns as cols
 from crmkit._compat import renamed_keywords
 from crmkit._validation import (
     NanPolicy,
+    as_generator,
     check_numeric_column,
     handle_nan,
     real_array,
@@ -34,7 +35,6 @@ from crmkit.clv._base import FitResult, Progress, maximize_log_likelihood
 from crmkit.clv._boundary import gamma_gamma_boundary, search_box
 from crmkit.clv._checks import (
     broadcast_values,
-    check_generator,
     labels_of,
     positive_count,
     positive_finite,
@@ -437,7 +437,7 @@ class GammaGamma(Persistable):
         (['frequency', 'monetary_value'], True)
         """
         size = positive_count(n_customers, name="n_customers")
-        gen = check_generator(rng)
+        gen = as_generator(rng, allow_none=False)
         x = broadcast_values(n_transactions, size, name="n_transactions")
         if np.any(x < 1) or np.any(x != np.round(x)):
             raise InvalidValueError(

@@ -16,11 +16,16 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 
-from crmkit._validation import check_in_range, real_array, require_columns, require_nonempty
+from crmkit._validation import (
+    as_generator,
+    check_in_range,
+    real_array,
+    require_columns,
+    require_nonempty,
+)
 from crmkit.clv._base import FitResult, Progress, maximize_log_likelihood
 from crmkit.clv._boundary import sbg_boundary, search_box
 from crmkit.clv._checks import (
-    check_generator,
     optional_time_unit,
     positive_count,
     positive_finite,
@@ -413,7 +418,7 @@ class ShiftedBetaGeometric(Persistable):
         """
         size = positive_count(n_customers, name="n_customers")
         horizon = positive_count(T, name="T")
-        gen = check_generator(rng)
+        gen = as_generator(rng, allow_none=False)
         theta = np.clip(gen.beta(self.alpha, self.beta, size), 1e-300, 1.0)
         churn_period = gen.geometric(theta)
         return pd.DataFrame(

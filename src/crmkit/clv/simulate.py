@@ -26,7 +26,8 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike
 
-from crmkit.clv._checks import check_generator, positive_count
+from crmkit._validation import as_generator
+from crmkit.clv._checks import positive_count
 from crmkit.exceptions import InvalidValueError
 
 __all__ = ["simulate"]
@@ -81,7 +82,7 @@ def simulate(
             "pass a crmkit model such as BetaGeoBetaBinom or ShiftedBetaGeometric."
         )
     size = positive_count(n_customers, name="n_customers")
-    generator = check_generator(rng)
+    generator = as_generator(rng, allow_none=False)
     out = method(size, T, generator)
     if not isinstance(out, pd.DataFrame):
         raise InvalidValueError(

@@ -24,7 +24,7 @@ import attrs
 import numpy as np
 import pandas as pd
 
-from crmkit._validation import check_in_range
+from crmkit._validation import as_generator, check_in_range
 from crmkit.clv._base import FitResult
 from crmkit.clv._dask import interval_on_partitions, is_dask
 from crmkit.exceptions import InvalidValueError
@@ -32,10 +32,6 @@ from crmkit.exceptions import InvalidValueError
 __all__ = ["parameter_draws", "prediction_interval"]
 
 M = TypeVar("M")
-
-
-def _generator(rng: np.random.Generator | int | None) -> np.random.Generator:
-    return rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
 
 
 def _check_fit(fit: Any) -> None:
@@ -90,7 +86,7 @@ def parameter_draws(
             "no sampling distribution to draw from; check fit.converged and the data."
         )
     cov_log = cov / np.outer(est, est)
-    logs = _generator(rng).multivariate_normal(np.log(est), cov_log, size=n_draws, method="eigh")
+    logs = as_generator(rng).multivariate_normal(np.log(est), cov_log, size=n_draws, method="eigh")
     values = np.exp(logs)
     names = fit.param_names
     return [

@@ -37,13 +37,13 @@ from crmkit._coverage import (
     same_days,
     window_record,
 )
+from crmkit._dates import PeriodFreq
 from crmkit.exceptions import InvalidValueError
 from crmkit.jalali import Calendar
 from crmkit.metrics._checks import dated_series
 from crmkit.timeunits import TimeUnit, check_time_unit
 from crmkit.timeunits._periods import (
     DAY_NS,
-    PeriodFreq,
     calendar_labels,
     calendar_ordinals,
     calendar_unit,

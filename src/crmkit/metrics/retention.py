@@ -24,13 +24,13 @@ import pandas as pd
 
 from crmkit._compat import renamed_keywords
 from crmkit._coverage import check_partial, complete_mask, coverage, partial_records
+from crmkit._dates import PeriodFreq
 from crmkit._validation import check_in_range
 from crmkit.columns import CUSTOMER_ID, DATETIME
 from crmkit.exceptions import InvalidValueError, InvariantError
 from crmkit.timeunits import check_time_unit
 from crmkit.timeunits._periods import (
     DAY_NS,
-    PeriodFreq,
     period_labels,
     period_ordinals,
     wall_ns,

@@ -22,6 +22,7 @@ from crmkit.report._context import (
 )
 from crmkit.report.options import ReportOptions
 from crmkit.timeunits import check_time_unit, convert_rate, unit_name
+from crmkit.timeunits._periods import GREGORIAN_YEAR_DAYS
 from crmkit.transactions import calibration_and_holdout
 
 _MODEL_CLASSES = {"bgnbd": "BetaGeo", "mbgnbd": "ModifiedBetaGeo", "paretonbd": "ParetoNBD"}
@@ -257,7 +258,9 @@ def _clv(ctx: _Context, full_summary: pd.DataFrame) -> pd.Series[Any] | None:
             "The Gamma-Gamma spend model could not be fitted (see the note above), so every "
             f"customer's spend per purchase is the mean repeat spend, {mean_spend:,.2f}."
         )
-    rate = convert_rate(o.annual_discount_rate, "Y", o.time_unit, days_per_year=365.2425)
+    rate = convert_rate(
+        o.annual_discount_rate, "Y", o.time_unit, days_per_year=GREGORIAN_YEAR_DAYS
+    )
     scoring = functools.partial(
         score_customers,
         model=full.model,

@@ -42,6 +42,7 @@ from crmkit.report._prep import _check_lines, prepare_occasions
 from crmkit.report.options import ReportOptions
 from crmkit.rfm import rfm_segments
 from crmkit.timeunits import TimeUnit
+from crmkit.timeunits._periods import GREGORIAN_YEAR_DAYS, unit_days
 
 __all__ = ["ReportOutputs", "build_report", "lapsed_customers", "unit_price_warning"]
 
@@ -274,7 +275,7 @@ def lapsed_customers(summary: pd.DataFrame, time_unit: TimeUnit) -> pd.Series[bo
     buyers have only the 90-day floor. ``summary`` durations are in ``time_unit``
     (named ``unit`` before crmkit 0.2).
     """
-    days = {"D": 1.0, "W": 7.0, "M": 365.2425 / 12, "Q": 365.2425 / 4, "Y": 365.2425}[time_unit]
+    days = unit_days(time_unit, days_per_year=GREGORIAN_YEAR_DAYS)
     idle = (summary["T"] - summary["recency"]).to_numpy() * days
     gap = np.zeros(len(summary))
     freq = summary["frequency"].to_numpy(dtype=np.float64)

@@ -53,7 +53,7 @@ from crmkit._dates import DATE_END, DATE_MIN, SUPPORTED_DATES
 from crmkit._validation import real_number
 from crmkit.exceptions import InvalidValueError
 from crmkit.timeunits import _periods
-from crmkit.timeunits._periods import DAY_NS, DAY_STEPS, MONTH_STEPS, wall_ns
+from crmkit.timeunits._periods import DAY_NS, DAY_STEPS, MONTH_STEPS, unit_days, wall_ns
 
 __all__ = [
     "TIME_UNITS",
@@ -370,12 +370,6 @@ def convert_rate(
     if not np.isfinite(real_number(rate, name="rate")) or rate <= -1:
         raise InvalidValueError(f"rate={rate!r} must be a finite number > -1.")
 
-    def in_days(u: str) -> float:
-        if u in _PER_WEEK:
-            return 7.0 / _PER_WEEK[u]
-        assert days_per_year is not None
-        return days_per_year / _PER_YEAR[u]
-
     if (f in _PER_WEEK) == (t in _PER_WEEK):
         table = _PER_WEEK if f in _PER_WEEK else _PER_YEAR
         ratio = table[f] / table[t]
@@ -386,7 +380,9 @@ def convert_rate(
                 "calendar months and years have no fixed number of days. Or state the rate "
                 "in the unit of your model."
             )
-        ratio = in_days(t) / in_days(f)
+        ratio = unit_days(t, days_per_year=days_per_year) / unit_days(
+            f, days_per_year=days_per_year
+        )
     try:
         out = float((1.0 + rate) ** ratio - 1.0)
     except OverflowError:

@@ -30,9 +30,9 @@ from crmkit.exceptions import InvalidValueError
 __all__ = [
     "DAY_NS",
     "DAY_STEPS",
+    "GREGORIAN_YEAR_DAYS",
     "MONTH_STEPS",
     "PERIOD_FREQ",
-    "PeriodFreq",
     "TimeUnit",
     "calendar_labels",
     "calendar_ordinals",
@@ -43,14 +43,12 @@ __all__ = [
     "period_labels",
     "period_ordinals",
     "period_start",
+    "unit_days",
     "wall_ns",
 ]
 
 TimeUnit: TypeAlias = Literal["D", "W", "M", "Q", "Y"]
 """A time unit: days, weeks, calendar months, calendar quarters or calendar years."""
-
-PeriodFreq: TypeAlias = Literal["M", "Q", "Y"]
-"""A calendar period of reports: months, quarters or years."""
 
 DAY_NS: Final = 86_400 * 10**9
 """Nanoseconds in a day."""
@@ -60,6 +58,27 @@ DAY_STEPS: Final[dict[str, int]] = {"D": 1, "W": 7}
 
 MONTH_STEPS: Final[dict[str, int]] = {"M": 1, "Q": 3, "Y": 12}
 """Length in calendar months of the calendar units (the one month-step table)."""
+
+GREGORIAN_YEAR_DAYS: Final = 365.2425
+"""The Gregorian mean year in days (97 leap years in 400), for callers that state a mean."""
+
+
+def unit_days(unit: str, *, days_per_year: float | None) -> float:
+    """Length of one ``unit`` in days: exact for D and W; a month-based unit is its share
+    of ``days_per_year``, a mean the caller states (``None`` is refused for M, Q, Y).
+
+    >>> unit_days("W", days_per_year=None), unit_days("Q", days_per_year=GREGORIAN_YEAR_DAYS)
+    (7.0, 91.310625)
+    """
+    if unit in DAY_STEPS:
+        return float(DAY_STEPS[unit])
+    if days_per_year is None:
+        raise InvalidValueError(
+            f"the length of one {unit!r} in days needs days_per_year (e.g. 365.2425): "
+            "calendar months and years have no fixed number of days."
+        )
+    return days_per_year / (12 // MONTH_STEPS[unit])
+
 
 PERIOD_FREQ: Final[dict[str, str]] = {"D": "D", "W": "W-SUN", "M": "M", "Q": "Q-DEC", "Y": "Y-DEC"}
 """pandas period frequency of each time unit (weeks run Monday to Sunday)."""
