@@ -36,7 +36,8 @@ def test_the_pattern_catches_machine_paths() -> None:
     assert MACHINE_PATH.search(f'peer = "/{_ROOTS[1]}/.venvs/lifetimes/bin/python"')
     assert MACHINE_PATH.search(f"data = '/{_ROOTS[0]}/shared/datasets/cdnow'")
     assert MACHINE_PATH.search(r"C:\Users\ana\data.csv")
-    assert not MACHINE_PATH.search(f"see https://example.org/{_ROOTS[0]}/ and ~/.cache/crmkit-bench/")
+    url_and_home = f"see https://example.org/{_ROOTS[0]}/ and ~/.cache/crmkit-bench/"
+    assert not MACHINE_PATH.search(url_and_home)
 
 
 def test_no_committed_file_names_a_machine_path() -> None:
