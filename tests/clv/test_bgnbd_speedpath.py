@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from crmkit.clv import BetaGeo, ModifiedBetaGeo, customer_lifetime_value
 from crmkit.clv._base import compress_rows
 from crmkit.clv._hyp_bg import beta_expectations
-from crmkit.clv._transaction import TransactionModel
+from crmkit.clv._transaction import TransactionFamily
 from crmkit.clv._warm import distinct_histories as _distinct_histories
 from crmkit.clv.bgnbd import beta_geo_objective
 
@@ -210,7 +210,7 @@ def test_clv_all_distinct_equals_compressed_path() -> None:
     b = customer_lifetime_value(model, 10.0, summary, compress=False, **kw)  # type: ignore[arg-type]
     ends = np.arange(1.0, 13.0)
     disc = 1.01**-ends
-    direct = 10.0 * TransactionModel._discounted_rows(model, ends, disc, x, tx, T)
+    direct = 10.0 * TransactionFamily._discounted_rows(model, ends, disc, x, tx, T)
     np.testing.assert_allclose(a.to_numpy(), direct, rtol=1e-10)
     np.testing.assert_array_equal(a.to_numpy(), b.to_numpy())
 

@@ -277,7 +277,7 @@ def test_pareto_discounted_sum_equals_the_per_period_sum(
 ) -> None:
     """The CLV sum through one interpolated function of T (Abel summation) against the
     per-period differences of the conditional expectation (the generic route)."""
-    from crmkit.clv._transaction import TransactionModel
+    from crmkit.clv._transaction import TransactionFamily
 
     model = ParetoNBD(r=theta[0], alpha=theta[1], s=theta[2], beta=theta[3])
     data = _simulated(N if kind != "small" else 300, seed=11)
@@ -288,6 +288,6 @@ def test_pareto_discounted_sum_equals_the_per_period_sum(
     ends = np.arange(1, 53, dtype=float) * 0.75
     disc = 1.003 ** -np.arange(1, 53, dtype=float)
     fast = model._discounted_rows(ends, disc, x, tx, T)
-    generic = TransactionModel._discounted_rows(model, ends, disc, x, tx, T)
+    generic = TransactionFamily._discounted_rows(model, ends, disc, x, tx, T)
     # both carry the interpolated P(alive) (relative error up to ~1e-11 by design)
     np.testing.assert_allclose(fast, generic, rtol=1e-10)

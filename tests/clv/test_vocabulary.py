@@ -20,7 +20,7 @@ from crmkit.clv import (
     ParetoNBD,
     customer_lifetime_value,
 )
-from crmkit.clv._transaction import TransactionModel
+from crmkit.clv._transaction import TransactionFamily
 
 SUMMARY = pd.DataFrame(
     {"frequency": [2.0, 0.0, 5.0], "recency": [30.43, 0.0, 20.0], "T": [38.86, 38.86, 30.0]},
@@ -37,7 +37,7 @@ BGBB_DATA = pd.DataFrame({"frequency": [3, 0, 6], "recency": [4, 0, 6], "n_perio
 
 @pytest.mark.parametrize("model", FAMILIES, ids=lambda m: type(m).__name__)
 @pytest.mark.parametrize("method", ["conditional_expected_purchases", "probability_no_purchase"])
-def test_horizon_first_still_works_with_a_warning(model: TransactionModel, method: str) -> None:
+def test_horizon_first_still_works_with_a_warning(model: TransactionFamily, method: str) -> None:
     new = getattr(model, method)(SUMMARY, t=10.0)
     with pytest.warns(DeprecationWarning, match=rf"{method}\(summary, t=\.\.\.\)"):
         old = getattr(model, method)(10.0, SUMMARY)
@@ -49,7 +49,7 @@ def test_horizon_first_still_works_with_a_warning(model: TransactionModel, metho
 
 
 @pytest.mark.parametrize("model", FAMILIES, ids=lambda m: type(m).__name__)
-def test_probability_alive_horizon_by_position_warns(model: TransactionModel) -> None:
+def test_probability_alive_horizon_by_position_warns(model: TransactionFamily) -> None:
     new = model.probability_alive(SUMMARY, t=[0.0, 5.0])
     with pytest.warns(DeprecationWarning, match=r"probability_alive\(summary, t\)"):
         old = model.probability_alive(SUMMARY, [0.0, 5.0])
@@ -119,9 +119,9 @@ def test_a_user_model_written_for_the_old_order_still_scores() -> None:
 
 def test_the_base_is_abstract() -> None:
     with pytest.raises(TypeError, match="abstract"):
-        TransactionModel()  # type: ignore[abstract]
-    hooks = TransactionModel.__abstractmethods__
+        TransactionFamily()  # type: ignore[abstract]
+    hooks = TransactionFamily.__abstractmethods__
     assert {"_log_likelihood_rows", "_p_alive_rows", "_conditional_rows", "_pmf"} <= hooks
     for family in FAMILIES:
-        assert isinstance(family, TransactionModel)
+        assert isinstance(family, TransactionFamily)
         assert not type(family).__abstractmethods__

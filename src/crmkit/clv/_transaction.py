@@ -1,7 +1,7 @@
 """The abstract base of the continuous-time purchase models (BG/NBD, MBG/NBD, Pareto/NBD).
 
 A family defines its maths on arrays (``_log_likelihood_rows``, ``_p_alive_rows``, ...:
-the abstract methods of :class:`TransactionModel`); the base adds the validated pandas
+the abstract methods of :class:`TransactionFamily`); the base adds the validated pandas
 shell (summary in, Series or DataFrame indexed by ``customer_id`` out), the fit-check
 table and simulation output. The fit itself runs in
 :func:`crmkit.clv._transaction_fit.fit_transaction_model`.
@@ -42,7 +42,7 @@ from crmkit.exceptions import (
 )
 from crmkit.timeunits import TimeUnit
 
-__all__ = ["TransactionModel"]
+__all__ = ["TransactionFamily"]
 
 ModelT = TypeVar("ModelT")
 Arr = NDArray[np.float64]
@@ -57,7 +57,7 @@ def _scratch(values: Arr, data: SummaryArrays) -> Arr | None:
     return values if owned else None
 
 
-class TransactionModel(Persistable, abc.ABC):
+class TransactionFamily(Persistable, abc.ABC):
     """The abstract base of a continuous-time purchase-count model.
 
     A family implements the array core, the abstract methods below:

@@ -26,7 +26,7 @@ from crmkit.clv._compress import unique_pairs
 from crmkit.clv._hyp_bg import beta_expectations, lgamma_ratio, log_beta_ratio
 from crmkit.clv._hyp_bg_value import discounted_q
 from crmkit.clv._starts import nbd_moment_start
-from crmkit.clv._transaction import TransactionModel
+from crmkit.clv._transaction import TransactionFamily
 from crmkit.clv._transaction_fit import Objective
 from crmkit.timeunits import TimeUnit
 
@@ -121,7 +121,7 @@ def _p_alive_blocks(
     return out
 
 
-class BetaGeoMaths(TransactionModel):
+class BetaGeoMaths(TransactionFamily):
     """Array core shared by BG/NBD (``_shift = 0``) and MBG/NBD (``_shift = 1``)."""
 
     __slots__ = ()

@@ -37,7 +37,7 @@ from crmkit.clv._pareto_predict import tabled_predict
 from crmkit.clv._pareto_ratio import FAST_MIN_ROWS, pareto_log_ratio
 from crmkit.clv._special import one_minus_exp_over, wdot
 from crmkit.clv._starts import nbd_moment_start
-from crmkit.clv._transaction import TransactionModel
+from crmkit.clv._transaction import TransactionFamily
 from crmkit.clv._transaction_fit import Objective
 from crmkit.timeunits import TimeUnit
 
@@ -139,7 +139,7 @@ def _share_lambda(A: Arr, S: float, a1: Arr, b1: Arr) -> Arr:
 
 
 @attrs.frozen(kw_only=True)
-class ParetoNBD(TransactionModel):
+class ParetoNBD(TransactionFamily):
     """The Pareto/NBD model as a value: build it from published parameters or fit it.
 
     .. math::

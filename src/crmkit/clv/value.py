@@ -43,7 +43,7 @@ from crmkit._validation import (
 from crmkit.clv._checks import resolve_model_unit
 from crmkit.clv._dask import clv_on_dask, is_dask
 from crmkit.clv._data import as_summary_frame
-from crmkit.clv._transaction import TransactionModel
+from crmkit.clv._transaction import TransactionFamily
 from crmkit.clv.gammagamma import GammaGamma
 from crmkit.exceptions import InvalidValueError
 from crmkit.timeunits import TimeUnit, check_time_unit
@@ -223,7 +223,7 @@ def customer_lifetime_value(
             summary,
             margin,
             kwargs,
-            by_history=isinstance(transaction_model, TransactionModel),
+            by_history=isinstance(transaction_model, TransactionFamily),
             spend_per_customer=_spend_per_customer,
         )
         return lazy
@@ -284,7 +284,7 @@ def customer_lifetime_value(
     ends = np.arange(horizon + 1, dtype=np.float64) * step
     discount = (1.0 + d) ** -np.arange(1, horizon + 1, dtype=np.float64)
     value = np.empty(len(data))
-    if isinstance(transaction_model, TransactionModel):
+    if isinstance(transaction_model, TransactionFamily):
         # crmkit's own families value all period ends at once on validated arrays
         # (BG/NBD and MBG/NBD interpolate the discounted sum per purchase count)
         arrays = transaction_model._arrays(data)
