@@ -307,10 +307,11 @@ def probability_alive_history(
         :class:`~crmkit.clv.ParetoNBD`, :class:`~crmkit.clv.BetaGeoBetaBinom`, any model
         with ``probability_alive(summary)`` on ``frequency``, ``recency``, ``T``, or the
         :class:`~crmkit.clv.FitResult` of one.
-    transactions : pandas.DataFrame, pandas.Series, DatetimeIndex or sequence of datetimes
+    transactions : pandas.DataFrame, pandas.Series, pandas.DatetimeIndex or sequence
         The customer's purchases: rows of a transaction log (with ``customer_id_col`` and
         several customers, ``customer_id`` picks one; without that column all rows are
-        one customer's), or their purchase datetimes (datetime64, naive or tz-aware).
+        one customer's), or their purchase datetimes (a sequence of datetimes,
+        datetime64, naive or tz-aware).
     customer_id : hashable, optional
         The customer to pick from a log of several.
     customer_id_col, datetime_col : str
