@@ -141,3 +141,35 @@ def test_maturity_radar(tmp_path: Path) -> None:
     _check_image(
         "radar", lambda a: plotting.maturity_radar(scores, a), tmp_path, projection="polar"
     )
+
+
+def test_alive_history_plot_draws_the_path_and_the_purchases(tmp_path: Path) -> None:
+    dates = pd.to_datetime(["1997-01-01", "1997-02-12", "1997-02-12", "1997-03-05"])
+    bg = clv.BetaGeo(r=0.2426, alpha=4.4136, a=0.7930, b=2.4259, time_unit="W")
+    history = clv.probability_alive_history(bg, dates, observation_end="1997-06-30", period="D")
+    ax = plotting.alive_history_plot(history)
+    (curve,) = ax.get_lines()
+    np.testing.assert_allclose(curve.get_ydata(), history.probability_alive.to_numpy())
+    assert len(ax.collections[0].get_segments()) == 3  # distinct purchase times
+    assert ax.get_ylim() == (0.0, 1.05)
+    with pytest.raises(InvalidValueError, match="AliveHistory"):
+        plotting.alive_history_plot(history.table)  # type: ignore[arg-type]
+    _check_image("alive_history", lambda a: plotting.alive_history_plot(history, ax=a), tmp_path)
+
+
+def test_holdout_by_frequency_plot_draws_both_means(tmp_path: Path) -> None:
+    from crmkit.datasets import load_cdnow_summary
+
+    result = clv.holdout_by_frequency(BGNBD, load_cdnow_summary())
+    ax = plotting.holdout_by_frequency_plot(result)
+    actual, predicted = ax.get_lines()
+    np.testing.assert_allclose(actual.get_ydata(), result.table["actual"].to_numpy())
+    np.testing.assert_allclose(predicted.get_ydata(), result.table["predicted"].to_numpy())
+    assert [t.get_text() for t in ax.get_xticklabels()] == result.table.index.tolist()
+    with pytest.raises(InvalidValueError, match="HoldoutByFrequency"):
+        plotting.holdout_by_frequency_plot(result.table)  # type: ignore[arg-type]
+    _check_image(
+        "holdout_by_frequency",
+        lambda a: plotting.holdout_by_frequency_plot(result, ax=a),
+        tmp_path,
+    )

@@ -37,12 +37,15 @@ from crmkit.exceptions import InvalidValueError
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
+    from crmkit.clv import AliveHistory, HoldoutByFrequency
     from crmkit.pareto import Concentration
 
 __all__ = [
+    "alive_history_plot",
     "cohort_heatmap",
     "frequency_recency_matrix",
     "funnel",
+    "holdout_by_frequency_plot",
     "lorenz_curve",
     "maturity_radar",
     "pareto_chart",
@@ -418,4 +421,91 @@ def maturity_radar(
     ax.set_xticks(angles, [str(i) for i in series.index], fontsize=8)
     ax.set_ylim(0, max_score)
     ax.set_title("CRM maturity profile")
+    return ax
+
+
+def alive_history_plot(history: AliveHistory, *, ax: Axes | None = None) -> Axes:
+    """P(alive) of one customer through time, with their purchases marked.
+
+    Draws ``history.table["probability_alive"]`` over the grid dates of an
+    :class:`~crmkit.clv.AliveHistory` (from :func:`crmkit.clv.probability_alive_history`)
+    and a dotted vertical line at each (distinct) purchase time.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from crmkit import clv, plotting
+    >>> bg = clv.BetaGeo(r=0.2426, alpha=4.4136, a=0.7930, b=2.4259, time_unit="W")
+    >>> dates = pd.to_datetime(["1997-01-01", "1997-02-12", "1997-03-05"])
+    >>> history = clv.probability_alive_history(bg, dates, observation_end="1997-06-30")
+    >>> ax = plotting.alive_history_plot(history)
+    >>> len(ax.collections[0].get_segments()), ax.get_ylabel()  # one line per purchase
+    (3, 'P(alive)')
+    """
+    from crmkit.clv import AliveHistory
+
+    if not isinstance(history, AliveHistory):
+        raise InvalidValueError(
+            "history must be an AliveHistory from crmkit.clv.probability_alive_history(...), "
+            f"got {type(history).__name__}."
+        )
+    ax = _axes(ax)
+    table = history.table
+    ax.plot(
+        table.index, table["probability_alive"].to_numpy(), color=_BLUE, linewidth=2,
+        label="P(alive)",
+    )  # fmt: skip
+    ax.vlines(
+        history.purchases.to_numpy(), 0.0, 1.0, transform=ax.get_xaxis_transform(),
+        colors=_ORANGE, linestyles=":", linewidth=1.2, label="purchase",
+    )  # fmt: skip
+    ax.set_ylim(0.0, 1.05)
+    ax.set_ylabel("P(alive)")
+    ax.set_xlabel("date")
+    for tick in ax.get_xticklabels():
+        tick.set_rotation(30)
+        tick.set_horizontalalignment("right")
+    who = "" if history.customer_id is None else f" of customer {history.customer_id}"
+    ax.set_title(f"P(alive) history{who} ({type(history.model).__name__})")
+    ax.legend(frameon=False, loc="lower left")
+    return ax
+
+
+def holdout_by_frequency_plot(result: HoldoutByFrequency, *, ax: Axes | None = None) -> Axes:
+    """Mean actual and predicted holdout purchases by calibration frequency.
+
+    The conditional-expectation chart of Fader, Hardie & Lee (2005, Figure 4), from a
+    :class:`~crmkit.clv.HoldoutByFrequency` (:func:`crmkit.clv.holdout_by_frequency`):
+    one line for the actual means, one for the model's.
+
+    Examples
+    --------
+    >>> from crmkit import clv, plotting
+    >>> from crmkit.datasets import load_cdnow_summary
+    >>> bg = clv.BetaGeo(r=0.2426, alpha=4.4136, a=0.7930, b=2.4259)
+    >>> result = clv.holdout_by_frequency(bg, load_cdnow_summary())
+    >>> ax = plotting.holdout_by_frequency_plot(result)
+    >>> [t.get_text() for t in ax.get_xticklabels()][-1]
+    '7+'
+    """
+    from crmkit.clv import HoldoutByFrequency
+
+    if not isinstance(result, HoldoutByFrequency):
+        raise InvalidValueError(
+            "result must be a HoldoutByFrequency from crmkit.clv.holdout_by_frequency(...), "
+            f"got {type(result).__name__}."
+        )
+    ax = _axes(ax)
+    table = result.table
+    pos = np.arange(len(table))
+    ax.plot(pos, table["actual"].to_numpy(), color=_BLUE, linewidth=2, marker="o", label="actual")
+    ax.plot(
+        pos, table["predicted"].to_numpy(), color=_ORANGE, linestyle="--", marker="s",
+        label=type(result.model).__name__,
+    )  # fmt: skip
+    ax.set_xticks(pos, [str(i) for i in table.index])
+    ax.set_xlabel("repeat purchases in calibration period")
+    ax.set_ylabel("mean purchases in holdout period")
+    ax.set_title("Calibration vs holdout: conditional expectations")
+    ax.legend(frameon=False)
     return ax

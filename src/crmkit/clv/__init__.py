@@ -9,6 +9,7 @@ from __future__ import annotations
 from crmkit.clv._base import FitResult
 from crmkit.clv._persist import from_dict, from_json, to_dict, to_json
 from crmkit.clv._protocol import CLVModel, TransactionModel
+from crmkit.clv.alive_history import AliveHistory, probability_alive_history
 from crmkit.clv.bgbb import BetaGeoBetaBinom
 from crmkit.clv.bgnbd import BetaGeo
 from crmkit.clv.evaluation import (
@@ -18,6 +19,7 @@ from crmkit.clv.evaluation import (
     tracking_series,
 )
 from crmkit.clv.gammagamma import GammaGamma, SpendFrequencyCorrelationWarning
+from crmkit.clv.holdout import HoldoutByFrequency, holdout_by_frequency
 from crmkit.clv.mbgnbd import ModifiedBetaGeo
 from crmkit.clv.paretonbd import ParetoNBD
 from crmkit.clv.sbg import ShiftedBetaGeometric
@@ -26,11 +28,13 @@ from crmkit.clv.uncertainty import parameter_draws, prediction_interval
 from crmkit.clv.value import customer_lifetime_value, simple_clv
 
 __all__ = [
+    "AliveHistory",
     "BetaGeo",
     "BetaGeoBetaBinom",
     "CLVModel",
     "FitResult",
     "GammaGamma",
+    "HoldoutByFrequency",
     "HoldoutEvaluation",
     "ModifiedBetaGeo",
     "ParetoNBD",
@@ -41,8 +45,10 @@ __all__ = [
     "evaluate_holdout",
     "from_dict",
     "from_json",
+    "holdout_by_frequency",
     "parameter_draws",
     "prediction_interval",
+    "probability_alive_history",
     "repeat_frequency_table",
     "simple_clv",
     "simulate",
