@@ -533,9 +533,9 @@ def customer_features(
     try:
         result: Any = rfm_summary(  # a lazy dask frame for a dask log
             tx,
-            customer_id_col,
-            datetime_col,
-            amount_col,
+            customer_id_col=customer_id_col,
+            datetime_col=datetime_col,
+            amount_col=amount_col,
             observation_end=until,
             time_unit=unit,
             include_first_transaction=True,

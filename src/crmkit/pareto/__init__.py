@@ -31,6 +31,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
+from crmkit._compat import positional_options
 from crmkit._display import Display, Displayable, VerdictHtml, fmt_number
 from crmkit._intervals import ConfidenceInterval
 from crmkit._validation import NanPolicy, as_generator, check_probability, check_whole, items_of
@@ -573,8 +574,9 @@ def share_for(data: Any, target: float, **kwargs: Any) -> float:
     return concentration(data, **kwargs).share_for(target)
 
 
+@positional_options("points")
 def lorenz(
-    data: Any, points: int | None = None, **kwargs: Any
+    data: Any, *, points: int | None = None, **kwargs: Any
 ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """Lorenz curve ``(population_share, value_share)``, see :meth:`Concentration.lorenz`.
 
@@ -638,8 +640,9 @@ def gini(data: Any, **kwargs: Any) -> float:
     return concentration(data, **kwargs).gini
 
 
+@positional_options("thresholds")
 def abc_classes(
-    data: Any, thresholds: tuple[float, float] = (0.8, 0.95), **kwargs: Any
+    data: Any, *, thresholds: tuple[float, float] = (0.8, 0.95), **kwargs: Any
 ) -> pd.Series:
     """ABC class per unit, see :meth:`Concentration.abc`.
 
