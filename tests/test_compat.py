@@ -27,7 +27,7 @@ def test_keyword_use_does_not_warn() -> None:
 
 
 def test_positional_use_warns_and_gives_the_same_result() -> None:
-    with pytest.warns(DeprecationWarning) as caught:
+    with pytest.warns(DeprecationWarning, match="by position") as caught:
         got = _combine(1, 20, 30, d=40)
     assert got == _combine(1, b=20, c=30, d=40)
     (message,) = [str(w.message) for w in caught]
@@ -74,7 +74,7 @@ def test_stacked_with_a_rename_both_warnings_point_at_the_caller() -> None:
     def f(a: int, *, b: int = 2, c: int = 3) -> int:
         return a + 10 * b + 100 * c
 
-    with pytest.warns(DeprecationWarning) as caught:
+    with pytest.warns(DeprecationWarning, match="deprecated") as caught:
         assert f(1, 2, old=3) == 321
     assert len(caught) == 2
     assert {w.filename for w in caught} == {__file__}

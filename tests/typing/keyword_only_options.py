@@ -8,6 +8,8 @@ The calls sit in a function that is never run: importing this module is harmless
 
 from __future__ import annotations
 
+from typing import reveal_type
+
 import pandas as pd
 
 from crmkit import rfm_summary

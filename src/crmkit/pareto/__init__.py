@@ -34,7 +34,14 @@ from numpy.typing import NDArray
 from crmkit._compat import positional_options
 from crmkit._display import Display, Displayable, VerdictHtml, fmt_number
 from crmkit._intervals import ConfidenceInterval
-from crmkit._validation import NanPolicy, as_generator, check_probability, check_whole, items_of
+from crmkit._validation import (
+    NanPolicy,
+    as_generator,
+    check_option,
+    check_probability,
+    check_whole,
+    items_of,
+)
 from crmkit.exceptions import InvalidValueError
 from crmkit.pareto import _input
 from crmkit.pareto._input import unit_values
@@ -363,10 +370,7 @@ class Concentration(Displayable):
         >>> bool(lower <= upper)
         True
         """
-        if not isinstance(statistic, str) or statistic not in ("top_share", "share_for", "gini"):
-            raise InvalidValueError(
-                f"statistic={statistic!r} is not one of ['top_share', 'share_for', 'gini']."
-            )
+        check_option(statistic, ("top_share", "share_for", "gini"), name="statistic")
         lvl = check_probability(level, name="level")
         check_probability(p, name="p")
         n_resamples = check_whole(n_resamples, name="n_resamples", low=10, high=10**6)

@@ -24,7 +24,13 @@ from numpy.typing import NDArray
 from crmkit._compat import REMOVED_IN, renamed_fields, renamed_keywords
 from crmkit._dates import check_datetime_column
 from crmkit._display import Display
-from crmkit._validation import check_numeric_column, preview, require_columns, require_nonempty
+from crmkit._validation import (
+    check_numeric_column,
+    check_option,
+    preview,
+    require_columns,
+    require_nonempty,
+)
 from crmkit.exceptions import InvalidValueError
 from crmkit.timeunits._periods import DAY_NS, wall_ns
 
@@ -251,11 +257,6 @@ class PurchaseOccasions:
             f"  {q.customers_out:,} customers, {span}, revenue {_fmt_money(q.revenue_out)};\n"
             f"  {removed:,} of {q.rows_in:,} lines removed, see .quality.summary())"
         )
-
-
-def _check_option(value: Any, name: str, allowed: tuple[str | None, ...], meaning: str) -> None:
-    if not (value is None or isinstance(value, str)) or value not in allowed:
-        raise InvalidValueError(f"{name}={value!r} is not one of {list(allowed)}; {meaning}")
 
 
 def _numeric(frame: pd.DataFrame, col: str) -> NDArray[np.float64]:
@@ -514,28 +515,33 @@ def purchase_occasions(
     Removed 1 line of cancellations or returns (1 customer, worth -2.50).
     Kept 3 lines as 2 purchase occasions (one per invoice) of 1 customer worth 30.00.
     """
-    _check_option(missing_ids, "missing_ids", ("raise", "drop"), "'drop' removes those lines.")
-    _check_option(
+    check_option(
+        missing_ids, ("raise", "drop"), name="missing_ids", hint="'drop' removes those lines."
+    )
+    check_option(
         cancellations,
-        "cancellations",
         ("raise", "exclude", "net"),
-        "'exclude' removes cancellation/return lines, 'net' subtracts them from the same "
-        "customer's most recent earlier purchase.",
+        name="cancellations",
+        hint="'exclude' removes cancellation/return lines, 'net' subtracts them from the "
+        "same customer's most recent earlier purchase.",
     )
-    _check_option(
+    check_option(
         nonpositive_prices,
-        "nonpositive_prices",
         ("raise", "drop"),
-        "'drop' removes lines with a price <= 0 or a zero quantity/amount.",
+        name="nonpositive_prices",
+        hint="'drop' removes lines with a price <= 0 or a zero quantity/amount.",
     )
-    _check_option(
-        duplicates, "duplicates", ("keep", "drop"), "'drop' removes exact duplicate lines."
+    check_option(
+        duplicates,
+        ("keep", "drop"),
+        name="duplicates",
+        hint="'drop' removes exact duplicate lines.",
     )
-    _check_option(
+    check_option(
         occasion,
-        "occasion",
         ("invoice", "day", None),
-        "'invoice' makes one occasion per customer and invoice, 'day' one per customer "
+        name="occasion",
+        hint="'invoice' makes one occasion per customer and invoice, 'day' one per customer "
         "and calendar day.",
     )
     if amount_col is not None and (quantity_col is not None or price_col is not None):
