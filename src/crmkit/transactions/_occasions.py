@@ -353,7 +353,7 @@ def _raise_count(count: int, what: str, option: str, choices: str) -> None:
     raise InvalidValueError(f"{count:,} line(s) {what}; pass {option} ({choices}).")
 
 
-@renamed_keywords(returns="cancellations")
+@renamed_keywords(returns="cancellations", nonpositive_prices="non_positive_prices")
 def purchase_occasions(
     lines: pd.DataFrame,
     *,
@@ -366,7 +366,7 @@ def purchase_occasions(
     missing_ids: MissingIdPolicy = "raise",
     cancellations: CancellationPolicy = "raise",
     cancel_prefix: str | None = None,
-    nonpositive_prices: Literal["raise", "drop"] = "raise",
+    non_positive_prices: Literal["raise", "drop"] = "raise",
     duplicates: Literal["keep", "drop"] = "keep",
     occasion: Literal["invoice", "day"] | None = None,
 ) -> PurchaseOccasions:
@@ -386,7 +386,7 @@ def purchase_occasions(
        ``cancellations="raise"`` stops, ``"exclude"`` removes them, ``"net"`` keeps them for
        step 5.
     3. ``non-positive price`` (unit price <= 0), then ``zero quantity or amount``:
-       lines worth nothing that are not returns (``nonpositive_prices="drop"`` removes
+       lines worth nothing that are not returns (``non_positive_prices="drop"`` removes
        them, ``"raise"`` stops).
     4. ``exact duplicate``: with ``duplicates="drop"``, a line equal in *every* column
        of ``lines`` to an earlier line (the first copy is kept).
@@ -427,9 +427,11 @@ def purchase_occasions(
     cancel_prefix : str, optional
         Invoices whose id (as text) starts with this mark cancellations, e.g. ``"C"`` in
         the Online Retail exports of Chen, Sain & Guo (2012).
-    nonpositive_prices : {"raise", "drop"}, default "raise"
+    non_positive_prices : {"raise", "drop"}, default "raise"
         Lines with a unit price <= 0, a quantity of 0 or an amount of 0 (free items,
-        write-offs, bad-debt adjustments) raise, or are removed.
+        write-offs, bad-debt adjustments) raise, or are removed. (Named
+        ``nonpositive_prices`` before crmkit 0.2; the old keyword still works for one
+        release, with a :class:`DeprecationWarning`.)
     duplicates : {"keep", "drop"}, default "keep"
         Keep exact duplicate lines (a real order may list a product twice) or remove them
         as export artefacts.
@@ -526,9 +528,9 @@ def purchase_occasions(
         "same customer's most recent earlier purchase.",
     )
     check_option(
-        nonpositive_prices,
+        non_positive_prices,
         ("raise", "drop"),
-        name="nonpositive_prices",
+        name="non_positive_prices",
         hint="'drop' removes lines with a price <= 0 or a zero quantity/amount.",
     )
     check_option(
@@ -637,12 +639,12 @@ def purchase_occasions(
     zero = is_zero & ~is_return & ~bad_price
     worthless = (bad_price | zero) & (reason == _KEPT)
     if worthless.any():
-        if nonpositive_prices == "raise":
+        if non_positive_prices == "raise":
             _raise_count(
                 int(worthless.sum()),
                 "are worth nothing: a unit price <= 0 or a zero quantity/amount (first at "
                 f"index {preview(lines.index[worthless])})",
-                "nonpositive_prices='drop'",
+                "non_positive_prices='drop'",
                 "to remove them and report them in .quality",
             )
         _mark(reason, bad_price, REASONS.index(PRICE))
