@@ -168,7 +168,9 @@ def rfm_summary(
 
         (Before crmkit 0.2 ``amount_col``, ``observation_end`` and ``non_positive``
         were named ``monetary_value_col``, ``observation_period_end`` and ``returns``;
-        the old keywords still work for one release, with a :class:`DeprecationWarning`.)
+        the old keywords still work for one release, with a :class:`DeprecationWarning`.
+        The four column and end options were positional, in lifetimes' order; passing
+        them by position likewise still works until crmkit 0.3, with a warning.)
 
     Returns
     -------
@@ -381,7 +383,9 @@ def calibration_and_holdout(
         (Before crmkit 0.2 ``calibration_end``, ``observation_end``, ``amount_col`` and
         ``non_positive`` were named ``calibration_period_end``, ``observation_period_end``,
         ``monetary_value_col`` and ``returns``; the old keywords still work for one
-        release, with a :class:`DeprecationWarning`.)
+        release, with a :class:`DeprecationWarning`. ``customer_id_col`` and
+        ``datetime_col`` were positional; by position they likewise still work until
+        crmkit 0.3, with a warning.)
 
     Returns
     -------
