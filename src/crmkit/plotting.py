@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from crmkit._compat import positional_options
 from crmkit._dates import parse_date
 from crmkit._validation import (
     check_in_range,
@@ -103,10 +104,11 @@ def _numeric_frame(frame: Any, *, name: str, columns: tuple[str, ...] = ()) -> p
     return out
 
 
+@positional_options("ax")
 def lorenz_curve(
     conc: Concentration,
-    ax: Axes | None = None,
     *,
+    ax: Axes | None = None,
     unit_label: str = "customers",
     mark: float = 0.2,
 ) -> Axes:
@@ -140,10 +142,11 @@ def lorenz_curve(
     return ax
 
 
+@positional_options("ax")
 def pareto_chart(
     conc: Concentration,
-    ax: Axes | None = None,
     *,
+    ax: Axes | None = None,
     bins: int = 50,
     unit_label: str = "customers",
 ) -> Axes:
@@ -169,7 +172,8 @@ def pareto_chart(
     return ax
 
 
-def funnel(table: pd.DataFrame, ax: Axes | None = None, *, column: str = "reached") -> Axes:
+@positional_options("ax")
+def funnel(table: pd.DataFrame, *, ax: Axes | None = None, column: str = "reached") -> Axes:
     """Funnel of customers reaching each stage, from :func:`crmkit.lifecycle.funnel_conversion`.
 
     Bars are labelled with the count and the conversion from the previous stage.
@@ -225,7 +229,8 @@ def _heatmap(
                 )  # fmt: skip
 
 
-def transition_heatmap(rates: pd.DataFrame, ax: Axes | None = None) -> Axes:
+@positional_options("ax")
+def transition_heatmap(rates: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     """Stage-to-stage transition rates (rows: stage at start, columns: stage at end)."""
     _numeric_frame(rates, name="rates")
     ax = _axes(ax)
@@ -241,7 +246,8 @@ def _period_word(retention: pd.DataFrame) -> str:
     return {"M": "months", "Q": "quarters", "Y": "years"}.get(freq[:1], "periods")
 
 
-def cohort_heatmap(retention: pd.DataFrame, ax: Axes | None = None) -> Axes:
+@positional_options("ax")
+def cohort_heatmap(retention: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     """Acquisition-cohort retention (rows: cohorts, columns: periods since acquisition)."""
     _numeric_frame(retention, name="retention")
     ax = _axes(ax)
@@ -331,10 +337,11 @@ def frequency_recency_matrix(
     return ax
 
 
+@positional_options("ax")
 def tracking_plot(
     tracking: pd.DataFrame,
-    ax: Axes | None = None,
     *,
+    ax: Axes | None = None,
     actual: str = "actual",
     expected: str = "expected",
     calibration_end: Any = None,
@@ -365,10 +372,11 @@ def tracking_plot(
     return ax
 
 
+@positional_options("ax")
 def repeat_frequency_chart(
     table: pd.DataFrame,
-    ax: Axes | None = None,
     *,
+    ax: Axes | None = None,
     actual: str = "actual",
     expected: str = "expected",
 ) -> Axes:
@@ -388,10 +396,11 @@ def repeat_frequency_chart(
     return ax
 
 
+@positional_options("ax")
 def maturity_radar(
     scores: Mapping[str, float] | pd.Series,
-    ax: Axes | None = None,
     *,
+    ax: Axes | None = None,
     max_score: float = 1.0,
 ) -> Axes:
     """Radar (spider) chart of scores per maturity level or dimension, 0..``max_score``."""

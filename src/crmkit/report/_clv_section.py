@@ -246,7 +246,7 @@ def _clv(ctx: _Context, full_summary: pd.DataFrame) -> pd.Series[Any] | None:
         formats={"actual": _count, "expected": _dec(1)},
     )
     ctx.figure(
-        lambda ax: _plot("repeat_frequency_chart", freq_table, ax),
+        lambda ax: _plot("repeat_frequency_chart", freq_table, ax=ax),
         f"Repeat-frequency fit ({ctx.occasion_unit}s)",
     )
     by_frequency_finding = _holdout_by_frequency(ctx, by_frequency)
@@ -254,7 +254,7 @@ def _clv(ctx: _Context, full_summary: pd.DataFrame) -> pd.Series[Any] | None:
         lambda ax: _plot(
             "tracking_plot",
             tracking.set_index("period_end").rename_axis(f"end of {unit_name(o.time_unit)[:-1]}"),
-            ax,
+            ax=ax,
             actual="actual_cumulative",
             expected="expected_cumulative",
             calibration_end=ctx.calibration_end,
