@@ -56,8 +56,8 @@ def test_each_grid_value_is_probability_alive_of_rfm_summary(
     for day in table.index[:: max(1, len(table) // 25)].append(table.index[-1:]):
         summary = rfm_summary(
             rows,
-            "customer_id",
-            "date",
+            customer_id_col="customer_id",
+            datetime_col="date",
             observation_end=day,
             time_unit="W",
             period=period,

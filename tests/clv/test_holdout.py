@@ -42,8 +42,8 @@ def test_cdnow_39_plus_39_weeks_equals_lifetimes(reference: dict[str, Any]) -> N
     tx = load_cdnow_transactions()
     ch = calibration_and_holdout(
         tx,
-        "customer_id",
-        "date",
+        customer_id_col="customer_id",
+        datetime_col="date",
         calibration_end="1997-09-30",
         observation_end="1998-06-30",
         time_unit="D",
