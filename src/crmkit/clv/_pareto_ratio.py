@@ -24,6 +24,7 @@ from crmkit.clv._hyp_pareto import (
     log_hyp2f1_1b_rho,
     log_power_integral,
 )
+from crmkit.clv._pareto_far import far_log_ratio, far_rows
 
 __all__ = ["DELTA_MIN", "FAST_MIN_ROWS", "interpolated_log_f", "pareto_log_ratio"]
 
@@ -77,9 +78,11 @@ def pareto_log_ratio(
     (:math:`\\log((\\alpha + T)/(\\alpha + t_x))` by ``log1p``), so no large logarithm
     such as :math:`s \\log \\beta` cancels. Where :math:`z = |\\alpha - \\beta| / (\\max(\\alpha,
     \\beta) + t_x) \\le 0.9` the two Euler-transformed hypergeometric terms of eq. 22 are
-    summed as short series; elsewhere *D* is integrated directly by
-    :func:`log_power_integral`. The cost per history is bounded for any positive
-    parameters.
+    summed as short series; where :math:`\\beta - \\alpha \\ge 2(\\alpha + T)` (and the
+    binomial series does not cancel) *D* is expanded in :math:`1/(\\beta - \\alpha)`
+    (:func:`crmkit.clv._pareto_far.far_log_ratio`); elsewhere *D* is integrated
+    directly by :func:`log_power_integral`. The cost per history is bounded for any
+    positive parameters.
 
     With ``fast`` (default) and at least :data:`FAST_MIN_ROWS` histories, the
     hypergeometric terms are interpolated per purchase count (:func:`_fast_log_ratio`);
@@ -113,11 +116,17 @@ def pareto_log_ratio(
     dR = np.empty((4, n)) if grad else None
     big, small = max(alpha, beta), min(alpha, beta)
     d = big - small
-    easy = d / (big + txx) <= SERIES_Z_MAX
+    far = far_rows(alpha, s, beta, TT)
+    f = np.flatnonzero(far)
+    if f.size:  # beta far above alpha + T: the expansion in 1 / (beta - alpha)
+        R[f], dRf = far_log_ratio(r, alpha, s, beta, xx[f], txx[f], TT[f], grad=grad)
+        if dR is not None and dRf is not None:
+            dR[:, f] = dRf
+    easy = (d / (big + txx) <= SERIES_Z_MAX) & ~far
     i = np.flatnonzero(easy)
     if i.size:
         _easy_rows(r, alpha, s, beta, xx[i], txx[i], TT[i], lr_a[i], lr_b[i], R, dR, i)
-    j = np.flatnonzero(~easy)
+    j = np.flatnonzero(~easy & ~far)
     if j.size:
         tj, Tj = txx[j], TT[j]
         mj = m[j]
