@@ -78,34 +78,33 @@ def far_rows(alpha: float, s: float, beta: float, T: Arr) -> NDArray[np.bool_]:
     return np.asarray((eps <= EPS_MAX) & (cancel <= _CANCEL_MAX), dtype=bool)
 
 
-def _log_exprel(x: Arr) -> Arr:
-    """log((e^x - 1)/x), 0 at x = 0, without overflow for large x."""
-    out = np.empty_like(x)
-    big = x > 1.0
-    xb = x[big]
-    out[big] = xb - np.log(xb) + np.log(-np.expm1(-xb))
-    xs = x[~big]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        ratio = np.where(xs == 0.0, 1.0, np.expm1(xs) / np.where(xs == 0.0, 1.0, xs))
-    out[~big] = np.log(ratio)
-    return out
+def _scaled_exprel(A: Arr) -> Arr:
+    """:math:`(1 - e^{-|A|})/|A|` (1 at 0), so that :math:`(e^A - 1)/A = e^{\\max(A, 0)}`
+    times it; in (0, 1], to rounding."""
+    a = np.maximum(np.abs(A), 1e-300)
+    return np.asarray(-np.expm1(-a) / a, dtype=np.float64)
 
 
 # g(x) = 1/(1 - e^-x) - 1/x = d log((e^x - 1)/x) / dx: Bernoulli series near 0
 _G_SERIES = (0.5, 1.0 / 12.0, 0.0, -1.0 / 720.0, 0.0, 1.0 / 30240.0, 0.0, -1.0 / 1209600.0)
 
 
-def _dlog_exprel(x: Arr) -> Arr:
-    """d/dx log((e^x - 1)/x) = 1/(1 - e^-x) - 1/x, in [0, 1]."""
-    small = np.abs(x) < 0.25
-    xs = np.where(small, 1.0, x)
-    with np.errstate(over="ignore", divide="ignore"):
-        direct = 1.0 / -np.expm1(-xs) - 1.0 / xs
-    # |x| < 0.25: the series to x^7 leaves |x|^9/47900160 < 1e-13 of 1/2, below 5e-17
-    ser = np.zeros_like(x)
-    for c in reversed(_G_SERIES):
-        ser = ser * x + c
-    return np.asarray(np.where(small, ser, direct), dtype=np.float64)
+def _dlog_exprel(A: Arr, scaled: Arr) -> Arr:
+    """:math:`g(A) = d/dA \\log((e^A - 1)/A) = 1/(1 - e^{-A}) - 1/A \\in (0, 1)` from
+    ``scaled`` = :func:`_scaled_exprel` (A): :math:`h = (1 - \\tilde E)/(|A| \\tilde E)`
+    is *g* for :math:`A > 0` and :math:`1 - g` for :math:`A < 0`."""
+    a = np.maximum(np.abs(A), 1e-300)
+    h = (1.0 - scaled) / (a * scaled)
+    g = np.where(A > 0.0, h, 1.0 - h)
+    small = np.flatnonzero(a < 0.25)
+    if small.size:
+        # |A| < 0.25: the series to A^7 leaves |A|^9/47900160 < 1e-13 of 1/2 (< 5e-17)
+        xs = A[small]
+        ser = np.zeros_like(xs)
+        for c in reversed(_G_SERIES):
+            ser = ser * xs + c
+        g[small] = ser
+    return np.asarray(g, dtype=np.float64)
 
 
 def far_log_ratio(
@@ -122,7 +121,14 @@ def far_log_ratio(
     """:math:`R = \\log(s D / A)` and its gradient by the expansion of the module docstring.
 
     Only for histories :func:`far_rows` selects (:math:`\\beta > \\alpha`,
-    :math:`\\varepsilon \\le 1/2`, bounded cancellation); at most :data:`K_MAX` terms.
+    :math:`\\varepsilon \\le 1/2`, bounded cancellation). Rows are taken in decreasing
+    :math:`\\varepsilon` and each stops once its own tail bound is met (at most
+    :data:`K_MAX` terms). With :math:`A_k = (m - 1 - k) L`, :math:`(e^{A} - 1)/A =
+    e^{\\max(A, 0)} \\tilde E(A)`, :math:`\\tilde E(A) = (1 - e^{-|A|})/|A| \\in (0, 1]`,
+    so :math:`v_k = c_k \\varepsilon^k e^{-\\min(kL, \\max(A_0, 0))} \\tilde E(A_k) /
+    \\tilde E(A_0)` (no overflow, one ``expm1`` per term); the *L*-derivative of the sum
+    is its boundary term, :math:`\\sum_k (-1)^k c_k (\\varepsilon e^{-L})^k = (1 +
+    W_0/d)^{-s-1}`.
 
     Returns
     -------
@@ -144,58 +150,65 @@ def far_log_ratio(
     )
     n = xx.size
     d = beta - alpha
+    eps_all = (alpha + TT) / d
+    order = np.argsort(-eps_all, kind="stable")  # the tail bound grows with eps
+    xx, txx, TT, eps = xx[order], txx[order], TT[order], eps_all[order]
     W0, W1 = alpha + txx, alpha + TT
     L = np.log1p((TT - txx) / W0)
     live = L > 0.0
     Ls = np.where(live, L, 1.0)
-    eps = W1 / d
     m = r + xx
-    a0 = (m - 1.0) * Ls
-    le0 = _log_exprel(a0)
-    # v_k = c_k eps^k exprel((m - 1 - k) L) / exprel((m - 1) L), summed with signs
+    A0 = (m - 1.0) * Ls
+    E0 = _scaled_exprel(A0)
+    iE0 = 1.0 / E0
+    f0 = np.exp(-np.maximum(A0, 0.0))  # e^{-max(A_0, 0)}
+    decay = np.exp(-Ls)
     V = np.ones(n)
     if grad:
         sum_k = np.zeros(n)  # sum (-1)^k k v_k
         sum_h = np.zeros(n)  # sum (-1)^k H_k v_k, H_k = sum_{j<k} 1/(s + 1 + j)
-        sum_g = _dlog_exprel(a0)  # sum (-1)^k g((m-1-k)L) v_k  (k = 0 term)
-        sum_q = np.ones(n)  # sum (-1)^k v_k q((m-1-k)L) / q((m-1)L), q = e^{aL}/E(a)
+        sum_g = _dlog_exprel(A0, E0)  # sum (-1)^k g(A_k) v_k
     ce = np.ones(n)  # c_k eps^k
+    pw = np.ones(n)  # e^{-kL}
     H = 0.0
-    # terms needed: c_K eps^K (K + 1) (1 + eps)^(s+1) / (1 - rho'_K) <= _TAIL
-    lead = (s + 1.0) * np.log1p(eps)
+    lead = (s + 1.0) * np.log1p(eps)  # 1/V <= (1 + eps)^(s+1)
+    log_tail = math.log(_TAIL)
     sign = 1.0
-    # e^{aL}/E(a) = 1 / (L exprel(-aL)), relative to its k = 0 value
-    lq0 = _log_exprel(-a0)
+    act = n  # rows still summing: a prefix (decreasing eps)
     for k in range(1, K_MAX + 1):
-        rho = (s + k) / k * eps  # c_k eps^k / (c_{k-1} eps^{k-1})
-        ce = ce * rho
+        if act == 0:
+            break
+        a = slice(0, act)
+        ce[a] *= (s + k) / k * eps[a]  # c_k eps^k from c_{k-1} eps^{k-1}
+        pw[a] *= decay[a]
         sign = -sign
-        a = a0 - k * Ls
-        vk = ce * np.exp(_log_exprel(a) - le0)
-        V += sign * vk
+        Ak = A0[a] - k * Ls[a]
+        Ek = _scaled_exprel(Ak)
+        vk = ce[a] * np.maximum(pw[a], f0[a]) * Ek * iE0[a]
+        V[a] += sign * vk
         if grad:
             H += 1.0 / (s + k)
-            sum_k += sign * k * vk
-            sum_h += sign * H * vk
-            sum_g += sign * _dlog_exprel(a) * vk
-            sum_q += sign * np.exp(lq0 - _log_exprel(-a)) * vk
-        # tail bound after this term (terms k + 1, ...), weighted by k + 2
-        rk = (s + k + 1.0) / (k + 1.0) * eps
+            sum_k[a] += (sign * k) * vk
+            sum_h[a] += (sign * H) * vk
+            sum_g[a] += sign * _dlog_exprel(Ak, Ek) * vk
+        # tail bound after this term (terms k + 1, ...), weighted by k + 2 (derivatives)
+        rk = (s + k + 1.0) / (k + 1.0) * eps[a]
         r2 = rk * (k + 3.0) / (k + 2.0)
-        with np.errstate(divide="ignore"):
-            bound = ce * rk * (k + 2.0) / np.maximum(1.0 - r2, 1e-300)
-        if float(np.max(np.where(r2 < 1.0, np.log(bound) + lead, np.inf))) <= math.log(_TAIL):
-            break
-    logE0 = np.log(Ls) + le0
+        with np.errstate(divide="ignore", invalid="ignore"):
+            lb = np.log(ce[a] * rk * (k + 2.0) / (1.0 - r2)) + lead[a]
+        act = int(np.count_nonzero(~((r2 < 1.0) & (lb <= log_tail))))
     with np.errstate(divide="ignore"):
+        logE0 = np.log(Ls) + np.maximum(A0, 0.0) + np.log(E0)
         R = math.log(s) + np.log(W1 / d) + s * np.log1p(eps) + logE0 + np.log(V)
     R = np.where(live, R, -np.inf)
+    inv = np.empty(n, dtype=np.intp)
+    inv[order] = np.arange(n)
     if not grad:
-        return R, None
+        return R[inv], None
     iV = 1.0 / V
     K1 = sum_k * iV  # d log V / d log eps (at fixed L)
-    # d/dL of log E(m-1-k): e^{aL}/E(a) = 1/(L exprel(-aL))
-    QL = sum_q * iV / (Ls * np.exp(lq0))
+    # d/dL of the sum: its boundary term e^{(m-1)L} (1 + W_0/d)^(-s-1), over E(m - 1) V
+    QL = np.exp(np.minimum(A0, 0.0) - (s + 1.0) * np.log1p(W0 / d)) * iE0 / Ls * iV
     Mm = Ls * sum_g * iV  # d/dm of log E(m - 1) + log V
     ia0, ia1 = 1.0 / W0, 1.0 / W1
     dR = np.empty((4, n))
@@ -204,4 +217,4 @@ def far_log_ratio(
     dR[2] = 1.0 / s + np.log1p(eps) + sum_h * iV
     dR[3] = -(1.0 + K1) / d - s * W1 / ((beta + TT) * d)
     dR = np.where(live, dR, 0.0)
-    return R, dR
+    return R[inv], dR[:, inv]

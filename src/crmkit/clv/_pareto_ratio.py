@@ -26,7 +26,13 @@ from crmkit.clv._hyp_pareto import (
 )
 from crmkit.clv._pareto_far import far_log_ratio, far_rows
 
-__all__ = ["DELTA_MIN", "FAST_MIN_ROWS", "interpolated_log_f", "pareto_log_ratio"]
+__all__ = [
+    "DELTA_MIN",
+    "FAST_MIN_ROWS",
+    "distinct_pairs",
+    "interpolated_log_f",
+    "pareto_log_ratio",
+]
 
 Arr = NDArray[np.float64]
 
@@ -40,11 +46,33 @@ _EMPTY = np.empty(0)
 # The Pareto/NBD likelihood ratio
 
 
+def distinct_pairs(a: Arr, b: Arr) -> tuple[NDArray[np.intp], NDArray[np.intp]]:
+    """Indices of the first of each distinct (a, b) pair and the inverse index (by a sort).
+
+    Terms that depend on a history only through (x, t_x) or (x, T) are computed once
+    per distinct pair: transaction logs record days, so pairs repeat.
+    """
+    order = np.lexsort((b, a))
+    sa, sb = a[order], b[order]
+    new = np.empty(a.size, dtype=bool)
+    new[:1] = True
+    new[1:] = (sa[1:] != sa[:-1]) | (sb[1:] != sb[:-1])
+    inverse = np.empty(a.size, dtype=np.intp)
+    inverse[order] = np.cumsum(new) - 1
+    return order[new], inverse
+
+
 def _pairs_log_f(B: Arr, C: Arr, z: Arr, x: Arr, y: Arr, grad: bool) -> tuple[Arr, Arr, Arr, Arr]:
     """log 2F1(1, B; C; z) on the series range, evaluated once per distinct (x, y)."""
     pairs = unique_pairs(x, y) if x.ndim == 1 else None
     if pairs is None:
-        return _series_1b(B, C, z, grad=grad)
+        if x.ndim != 1:
+            return _series_1b(B, C, z, grad=grad)
+        first, inverse = distinct_pairs(x, y)
+        if first.size > 0.8 * x.size:  # too few repeats to pay for the gather
+            return _series_1b(B, C, z, grad=grad)
+        res = _series_1b(B[first], C[first], z[first], grad=grad)
+        return tuple(v[inverse] if v.size else v for v in res)  # type: ignore[return-value]
     first = np.unique(pairs[2], return_index=True)[1]
     res = _series_1b(B[first], C[first], z[first], grad=grad)
     return tuple(v[pairs[2]] if v.size else v for v in res)  # type: ignore[return-value]
