@@ -416,11 +416,14 @@ def pareto_hessian(x: Arr, tx: Arr, T: Arr, w: Arr) -> ValueGradientHessian:
         # both points at once, each distinct (x, y) once (B, C depend on x, z on y)
         xy = np.concatenate([x[idx], x[idx]])
         yy = np.concatenate([tx[idx], T[idx]])
-        first, inverse = distinct_pairs(xy, yy)
-        xf = xy[first]
-        B = r + xf if alpha >= beta else np.full(first.size, s + 1.0)
-        C = r + xf + s + 1.0
-        out = series_1b_hessian(B, C, _z_terms(alpha, beta, yy[first])[0])[:, inverse]
+        if idx.size < FAST_MIN_ROWS:  # short: the sort is cheap next to the series
+            first, inverse = distinct_pairs(xy, yy)
+            xy, yy = xy[first], yy[first]
+        B = r + xy if alpha >= beta else np.full(xy.size, s + 1.0)
+        C = r + xy + s + 1.0
+        out = series_1b_hessian(B, C, _z_terms(alpha, beta, yy)[0])
+        if idx.size < FAST_MIN_ROWS:
+            out = out[:, inverse]
         return out[:, : idx.size], out[:, idx.size :]
 
     last: list[tuple[bytes, tuple[float, Arr, Arr]]] = []

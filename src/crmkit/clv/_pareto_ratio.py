@@ -66,7 +66,7 @@ def _pairs_log_f(B: Arr, C: Arr, z: Arr, x: Arr, y: Arr, grad: bool) -> tuple[Ar
     """log 2F1(1, B; C; z) on the series range, evaluated once per distinct (x, y)."""
     pairs = unique_pairs(x, y) if x.ndim == 1 else None
     if pairs is None:
-        if x.ndim != 1:
+        if x.ndim != 1 or x.size >= 2 * FAST_MIN_ROWS:  # long: unique_pairs judged it
             return _series_1b(B, C, z, grad=grad)
         first, inverse = distinct_pairs(x, y)
         if first.size > 0.8 * x.size:  # too few repeats to pay for the gather
