@@ -32,7 +32,8 @@ def test_mpmath_reference(route: str) -> None:
     assert len(DOC["points"]) >= 50
     for p in DOC["points"]:
         theta, rows = _args(p)
-        assert far_rows(p["alpha"], p["s"], p["beta"], np.array([p["T"]]))[0], p
+        x, tx, T = (np.array(v) for v in rows)
+        assert far_rows(*theta, x, tx, T)[0], p
         if route == "expansion":
             R, dR = far_log_ratio(*theta, *rows, grad=True)
         else:
@@ -51,11 +52,19 @@ def test_rows_and_bounds() -> None:
     """Only beta > alpha with eps <= 1/2 and bounded cancellation; the documented worst case
     needs at most K_MAX terms (the tail bound of the module docstring)."""
     T = np.array([0.0, 10.0, 100.0, 1000.0])
-    assert not far_rows(5.0, 0.5, 5.0, T).any()
-    assert not far_rows(5.0, 0.5, 1.0, T).any()
-    np.testing.assert_array_equal(far_rows(1.0, 0.5, 1.0 + 2.0 * 101.0, T), [1, 1, 1, 0])
+    tx = np.zeros(4)
+    assert not far_rows(1.0, 5.0, 0.5, 5.0, tx, tx, T).any()
+    assert not far_rows(1.0, 5.0, 0.5, 1.0, tx, tx, T).any()
+    np.testing.assert_array_equal(
+        far_rows(1.0, 1.0, 0.5, 1.0 + 2.0 * 101.0, tx, tx, T), [1, 1, 1, 0]
+    )
     # s = 1e6: only eps = 1e-6 keeps the cancellation ((1 + eps)/(1 - eps))^(s + 1) <= 30
-    np.testing.assert_array_equal(far_rows(1.0, 1e6, 1e6, T), [1, 0, 0, 0])
+    np.testing.assert_array_equal(far_rows(1.0, 1.0, 1e6, 1e6, tx, tx, T), [1, 0, 0, 0])
+    # (r + x)(T - t_x) below 1e-5 (alpha + T), but not 0: left to the other methods
+    gaps = np.array([100.0, 100.0 - 1e-4, 100.0 - 1e-2])
+    np.testing.assert_array_equal(
+        far_rows(1.0, 1.0, 0.5, 1e4, np.ones(3), gaps, np.full(3, 100.0)), [1, 0, 1]
+    )
     s = math.log(30.0) / math.log(3.0) - 1.0  # the largest s at eps = 1/2
     ce, need = 1.0, None
     for k in range(1, K_MAX + 1):
@@ -87,7 +96,7 @@ def test_matches_other_routes(
     its gradient with central differences of R."""
     beta = alpha + (alpha + T) / eps
     tx = frac * T if x > 0 else 0.0
-    if not far_rows(alpha, s, beta, np.array([T]))[0]:
+    if not far_rows(r, alpha, s, beta, np.array([x]), np.array([tx]), np.array([T]))[0]:
         return
     R, dR = far_log_ratio(r, alpha, s, beta, [x], [tx], [T], grad=True)
     assert dR is not None

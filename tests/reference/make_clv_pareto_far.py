@@ -16,9 +16,10 @@ only if both precisions agree to 1e-15 relative in every quantity. Stored:
 The grid covers the range of the expansion in 1/(beta - alpha)
 (``crmkit.clv._pareto_far``): eps = (alpha + T)/(beta - alpha) log-uniform in
 [1e-9, 0.5], s log-uniform in [1e-15, 30] (kept where ((1 + eps)/(1 - eps))^(s + 1)
-<= 30), r in [1e-3, 1e3], alpha in [1e-4, 1e4], T in [0.1, 1e4], x in {0, 1, 2, 7, 40,
-300, 10000}; plus corners (eps = 1/2 at the largest s, integer m - 1, t_x = T, the
-Online Retail limit point).
+<= 30), r in [1e-3, 1e3], alpha in [1e-4, 1e8], T in [0.1, 1e4], x in {0, 1, 2, 7, 40,
+300, 10000}, kept where (r + x)(T - t_x) >= 1e-5 (alpha + T) or t_x = T (the
+expansion's range); plus corners (eps = 1/2 at the largest s, integer m - 1, t_x = T,
+the Online Retail limit point, T - t_x near the smallest gap expanded).
 
 Run from the repository root: ``python tests/reference/make_clv_pareto_far.py``
 (about a minute).
@@ -94,7 +95,7 @@ def grid() -> list[dict[str, float]]:
     points: list[dict[str, float]] = []
     while len(points) < 48:
         r = float(10.0 ** rng.uniform(-3, 3))
-        alpha = float(10.0 ** rng.uniform(-4, 4))
+        alpha = float(10.0 ** rng.uniform(-4, 8))
         s = float(10.0 ** rng.uniform(-15, math.log10(30.0)))
         eps = float(10.0 ** rng.uniform(-9, math.log10(0.5)))
         if (s + 1.0) * math.log((1.0 + eps) / (1.0 - eps)) > math.log(30.0):
@@ -102,6 +103,8 @@ def grid() -> list[dict[str, float]]:
         x = float(rng.choice([0, 1, 2, 7, 40, 300, 10_000]))
         T = float(10.0 ** rng.uniform(-1, 4))
         tx = 0.0 if x == 0 else float(T * rng.uniform(0.0, 1.0))
+        if (r + x) * (T - tx) < 1e-5 * (alpha + T):
+            continue  # left to the other methods (cancellation in the alpha-derivative)
         beta = alpha + (alpha + T) / eps
         points.append({"r": r, "alpha": alpha, "s": s, "beta": beta, "x": x, "t_x": tx, "T": T})
     s_max = math.log(30.0) / math.log(3.0) - 1.0
@@ -113,6 +116,8 @@ def grid() -> list[dict[str, float]]:
         (3.0, 2.0, 0.5, 1e4, 0, 0.0, 100.0),  # m - 1 - k = 0 at k = 2
         (0.5, 1e-4, 0.3, 1e6, 0, 0.0, 1e4),  # alpha small: L = log(1 + T/alpha) = 18.4
         (0.5, 10.0, 0.3, 1e6, 7, 50.0, 50.0),  # t_x = T
+        (2.0, 1e8, 0.1, 1e16, 1, 0.0, 400.0),  # (r + x)(T - t_x) = 1.2e-5 (alpha + T)
+        (2.0, 1e6, 0.1, 1e14, 3, 50.0, 52.5),  # (r + x)(T - t_x) = 1.25e-5 (alpha + T)
     ]
     for r, alpha, s, beta, x, tx, T in corners:
         points.append({"r": r, "alpha": alpha, "s": s, "beta": beta, "x": x, "t_x": tx, "T": T})

@@ -63,19 +63,32 @@ _CANCEL_MAX = math.log(30.0)
 """Largest log of the cancellation factor ((1 + eps)/(1 - eps))^(s + 1)."""
 _TAIL = 1e-17
 """Truncation: (k-weighted) tail bound relative to the lower bound of V."""
+_GAP_MIN = 1e-5
+"""Smallest (r + x)(T - t_x)/(alpha + T) expanded (t_x = T aside)."""
 K_MAX = 128
 """Most terms: the tail bound at EPS_MAX and the largest s allowed there (s + 1 <=
 log(30)/log(3)) is below 1e-17 after 77 terms; smaller eps need fewer."""
 
 
-def far_rows(alpha: float, s: float, beta: float, T: Arr) -> NDArray[np.bool_]:
-    """Mask of the histories :func:`far_log_ratio` covers (see the module docstring)."""
+def far_rows(
+    r: float, alpha: float, s: float, beta: float, x: Arr, tx: Arr, T: Arr
+) -> NDArray[np.bool_]:
+    """Mask of the histories :func:`far_log_ratio` covers (see the module docstring).
+
+    Also left out: :math:`0 < (r + x)(T - t_x) < 10^{-5} (\\alpha + T)`. There the
+    :math:`\\alpha`-derivative, :math:`-\\frac{m}{W_1} \\mathrm{E}[(T - u)/(\\alpha +
+    u)]` (a mean under the integrand of *D*), is formed as a difference of terms about
+    :math:`(\\alpha + T)/(m (T - t_x))` times larger, and would lose more than
+    :math:`10^{-10}` (relative).
+    """
     if not beta > alpha:
         return np.zeros(np.shape(T), dtype=bool)
     eps = (alpha + T) / (beta - alpha)
     with np.errstate(divide="ignore", invalid="ignore"):  # eps >= 1: NaN, not far
         cancel = (s + 1.0) * (np.log1p(eps) - np.log1p(-eps))
-    return np.asarray((eps <= EPS_MAX) & (cancel <= _CANCEL_MAX), dtype=bool)
+    gap = T - tx
+    wide = (gap == 0.0) | ((r + x) * gap >= _GAP_MIN * (alpha + T))
+    return np.asarray((eps <= EPS_MAX) & (cancel <= _CANCEL_MAX) & wide, dtype=bool)
 
 
 def _scaled_exprel(A: Arr) -> Arr:
@@ -211,10 +224,11 @@ def far_log_ratio(
     QL = np.exp(np.minimum(A0, 0.0) - (s + 1.0) * np.log1p(W0 / d)) * iE0 / Ls * iV
     Mm = Ls * sum_g * iV  # d/dm of log E(m - 1) + log V
     ia0, ia1 = 1.0 / W0, 1.0 / W1
+    ga = -(TT - txx) * ia0 * ia1  # 1/W1 - 1/W0 without cancellation
     dR = np.empty((4, n))
     dR[0] = Mm
-    dR[1] = ia1 + (1.0 + s) / d + K1 * (ia1 + 1.0 / d) + QL * (ia1 - ia0)
+    dR[1] = ia1 + (1.0 + s) / d + K1 * (ia1 + 1.0 / d) + QL * ga
     dR[2] = 1.0 / s + np.log1p(eps) + sum_h * iV
-    dR[3] = -(1.0 + K1) / d - s * W1 / ((beta + TT) * d)
+    dR[3] = -(1.0 + K1) / d - s * eps / (beta + TT)
     dR = np.where(live, dR, 0.0)
     return R[inv], dR[:, inv]

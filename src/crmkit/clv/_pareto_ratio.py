@@ -144,7 +144,7 @@ def pareto_log_ratio(
     dR = np.empty((4, n)) if grad else None
     big, small = max(alpha, beta), min(alpha, beta)
     d = big - small
-    far = far_rows(alpha, s, beta, TT)
+    far = far_rows(r, alpha, s, beta, xx, txx, TT)
     f = np.flatnonzero(far)
     if f.size:  # beta far above alpha + T: the expansion in 1 / (beta - alpha)
         R[f], dRf = far_log_ratio(r, alpha, s, beta, xx[f], txx[f], TT[f], grad=grad)
