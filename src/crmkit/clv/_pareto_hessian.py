@@ -55,7 +55,7 @@ from scipy import special
 
 from crmkit.clv._hyp_bg import lgamma_ratio
 from crmkit.clv._hyp_pareto import SERIES_Z_MAX
-from crmkit.clv._pareto_ratio import DELTA_MIN, FAST_MIN_ROWS
+from crmkit.clv._pareto_ratio import DELTA_MIN, FAST_MIN_ROWS, distinct_pairs
 
 __all__ = ["pareto_hessian", "series_1b_hessian"]
 
@@ -413,13 +413,18 @@ def pareto_hessian(x: Arr, tx: Arr, T: Arr, w: Arr) -> ValueGradientHessian:
 
     def direct(th: tuple[float, float, float, float], idx: NDArray[np.intp]) -> tuple[Arr, Arr]:
         r, alpha, s, beta = th
-        B = r + x[idx] if alpha >= beta else np.full(idx.size, s + 1.0)
-        C = r + x[idx] + s + 1.0
-        out = []
-        for y in (tx[idx], T[idx]):
-            z = _z_terms(alpha, beta, y)[0]
-            out.append(series_1b_hessian(B, C, z))
-        return out[0], out[1]
+        # both points at once, each distinct (x, y) once (B, C depend on x, z on y)
+        xy = np.concatenate([x[idx], x[idx]])
+        yy = np.concatenate([tx[idx], T[idx]])
+        if idx.size < FAST_MIN_ROWS:  # short: the sort is cheap next to the series
+            first, inverse = distinct_pairs(xy, yy)
+            xy, yy = xy[first], yy[first]
+        B = r + xy if alpha >= beta else np.full(xy.size, s + 1.0)
+        C = r + xy + s + 1.0
+        out = series_1b_hessian(B, C, _z_terms(alpha, beta, yy)[0])
+        if idx.size < FAST_MIN_ROWS:
+            out = out[:, inverse]
+        return out[:, : idx.size], out[:, idx.size :]
 
     last: list[tuple[bytes, tuple[float, Arr, Arr]]] = []
 

@@ -24,8 +24,15 @@ from crmkit.clv._hyp_pareto import (
     log_hyp2f1_1b_rho,
     log_power_integral,
 )
+from crmkit.clv._pareto_far import far_log_ratio, far_rows
 
-__all__ = ["DELTA_MIN", "FAST_MIN_ROWS", "interpolated_log_f", "pareto_log_ratio"]
+__all__ = [
+    "DELTA_MIN",
+    "FAST_MIN_ROWS",
+    "distinct_pairs",
+    "interpolated_log_f",
+    "pareto_log_ratio",
+]
 
 Arr = NDArray[np.float64]
 
@@ -39,11 +46,33 @@ _EMPTY = np.empty(0)
 # The Pareto/NBD likelihood ratio
 
 
+def distinct_pairs(a: Arr, b: Arr) -> tuple[NDArray[np.intp], NDArray[np.intp]]:
+    """Indices of the first of each distinct (a, b) pair and the inverse index (by a sort).
+
+    Terms that depend on a history only through (x, t_x) or (x, T) are computed once
+    per distinct pair: transaction logs record days, so pairs repeat.
+    """
+    order = np.lexsort((b, a))
+    sa, sb = a[order], b[order]
+    new = np.empty(a.size, dtype=bool)
+    new[:1] = True
+    new[1:] = (sa[1:] != sa[:-1]) | (sb[1:] != sb[:-1])
+    inverse = np.empty(a.size, dtype=np.intp)
+    inverse[order] = np.cumsum(new) - 1
+    return order[new], inverse
+
+
 def _pairs_log_f(B: Arr, C: Arr, z: Arr, x: Arr, y: Arr, grad: bool) -> tuple[Arr, Arr, Arr, Arr]:
     """log 2F1(1, B; C; z) on the series range, evaluated once per distinct (x, y)."""
     pairs = unique_pairs(x, y) if x.ndim == 1 else None
     if pairs is None:
-        return _series_1b(B, C, z, grad=grad)
+        if x.ndim != 1 or x.size >= 2 * FAST_MIN_ROWS:  # long: unique_pairs judged it
+            return _series_1b(B, C, z, grad=grad)
+        first, inverse = distinct_pairs(x, y)
+        if first.size > 0.8 * x.size:  # too few repeats to pay for the gather
+            return _series_1b(B, C, z, grad=grad)
+        res = _series_1b(B[first], C[first], z[first], grad=grad)
+        return tuple(v[inverse] if v.size else v for v in res)  # type: ignore[return-value]
     first = np.unique(pairs[2], return_index=True)[1]
     res = _series_1b(B[first], C[first], z[first], grad=grad)
     return tuple(v[pairs[2]] if v.size else v for v in res)  # type: ignore[return-value]
@@ -77,9 +106,11 @@ def pareto_log_ratio(
     (:math:`\\log((\\alpha + T)/(\\alpha + t_x))` by ``log1p``), so no large logarithm
     such as :math:`s \\log \\beta` cancels. Where :math:`z = |\\alpha - \\beta| / (\\max(\\alpha,
     \\beta) + t_x) \\le 0.9` the two Euler-transformed hypergeometric terms of eq. 22 are
-    summed as short series; elsewhere *D* is integrated directly by
-    :func:`log_power_integral`. The cost per history is bounded for any positive
-    parameters.
+    summed as short series; where :math:`\\beta - \\alpha \\ge 2(\\alpha + T)` (and the
+    binomial series does not cancel) *D* is expanded in :math:`1/(\\beta - \\alpha)`
+    (:func:`crmkit.clv._pareto_far.far_log_ratio`); elsewhere *D* is integrated
+    directly by :func:`log_power_integral`. The cost per history is bounded for any
+    positive parameters.
 
     With ``fast`` (default) and at least :data:`FAST_MIN_ROWS` histories, the
     hypergeometric terms are interpolated per purchase count (:func:`_fast_log_ratio`);
@@ -113,11 +144,17 @@ def pareto_log_ratio(
     dR = np.empty((4, n)) if grad else None
     big, small = max(alpha, beta), min(alpha, beta)
     d = big - small
-    easy = d / (big + txx) <= SERIES_Z_MAX
+    far = far_rows(r, alpha, s, beta, xx, txx, TT)
+    f = np.flatnonzero(far)
+    if f.size:  # beta far above alpha + T: the expansion in 1 / (beta - alpha)
+        R[f], dRf = far_log_ratio(r, alpha, s, beta, xx[f], txx[f], TT[f], grad=grad)
+        if dR is not None and dRf is not None:
+            dR[:, f] = dRf
+    easy = (d / (big + txx) <= SERIES_Z_MAX) & ~far
     i = np.flatnonzero(easy)
     if i.size:
         _easy_rows(r, alpha, s, beta, xx[i], txx[i], TT[i], lr_a[i], lr_b[i], R, dR, i)
-    j = np.flatnonzero(~easy)
+    j = np.flatnonzero(~easy & ~far)
     if j.size:
         tj, Tj = txx[j], TT[j]
         mj = m[j]
