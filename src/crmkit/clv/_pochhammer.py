@@ -35,6 +35,9 @@ asymptotic series :math:`\\psi(y) = \\log y - \\frac{1}{2y} - \\sum_k
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy import special
@@ -90,6 +93,19 @@ def log_poch(x: ArrayLike, m: ArrayLike) -> Arr:
     return out
 
 
+def _trigamma(y: ArrayLike) -> Arr:
+    """psi_1(y) as the Hurwitz zeta function zeta(2, y) (``polygamma`` without its wrapper)."""
+    return np.asarray(special.zeta(2.0, y), dtype=np.float64)
+
+
+def _plain_diff(fn: Callable[[ArrayLike], Any], x: ArrayLike, xs: Arr, ms: Arr) -> Arr:
+    """fn(x + m) - fn(x) where x is small (no cancellation worth avoiding); a scalar x
+    (one shape, many counts) is evaluated once."""
+    if np.ndim(x) == 0:
+        return np.asarray(fn(xs + ms) - fn(float(np.asarray(x))), dtype=np.float64)
+    return np.asarray(fn(xs + ms) - fn(xs), dtype=np.float64)
+
+
 def _digamma_remainder(y: Arr) -> Arr:
     """psi(y) - log(y) + 1/(2y), A&S 6.3.18 (k = 1..7)."""
     inv2 = 1.0 / (y * y)
@@ -114,8 +130,7 @@ def digamma_diff(x: ArrayLike, m: ArrayLike) -> Arr:
     out = np.empty(xa.shape, dtype=np.float64)
     big = xa >= _STIRLING_FROM
     if np.any(~big):
-        xs, ms = xa[~big], ma[~big]
-        out[~big] = special.digamma(xs + ms) - special.digamma(xs)
+        out[~big] = _plain_diff(special.digamma, x, xa[~big], ma[~big])
     if np.any(big):
         xb, mb = xa[big], ma[big]
         y = xb + mb
@@ -162,8 +177,7 @@ def trigamma_diff(x: ArrayLike, m: ArrayLike) -> Arr:
     out = np.empty(xa.shape, dtype=np.float64)
     big = xa >= _STIRLING_FROM
     if np.any(~big):
-        xs, ms = xa[~big], ma[~big]
-        out[~big] = special.polygamma(1, xs + ms) - special.polygamma(1, xs)
+        out[~big] = _plain_diff(_trigamma, x, xa[~big], ma[~big])
     if np.any(big):
         xb, mb = xa[big], ma[big]
         y = xb + mb
