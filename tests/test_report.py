@@ -165,3 +165,46 @@ def test_report_shows_holdout_by_calibration_frequency(
         line.startswith("BG/NBD holdout by calibration frequency: largest gap at")
         for line in result.highlights  # type: ignore[attr-defined]
     )
+
+
+def _one_dropout_probability_log(n: int, p: float, seed: int) -> pd.DataFrame:
+    """A transaction log where every customer drops out with the same probability p after
+    each repeat purchase (BG/NBD with a point mass at p; weekly Poisson purchasing with a
+    gamma-distributed rate), first purchases spread over 2020, observed to 2021-12-31."""
+    rng = np.random.default_rng(seed)
+    first = rng.uniform(0.0, 52.0, n)
+    lam = rng.gamma(0.8, 1.0 / 6.0, n)
+    ids, weeks = [], []
+    for i in range(n):
+        t = first[i]
+        ids.append(i)
+        weeks.append(t)
+        while True:
+            t += rng.exponential(1.0 / lam[i])
+            if t > 104.0:
+                break
+            ids.append(i)
+            weeks.append(t)
+            if rng.random() < p:
+                break
+    return pd.DataFrame(
+        {
+            "customer_id": ids,
+            "date": pd.Timestamp("2020-01-01") + pd.to_timedelta(np.array(weeks) * 7.0, unit="D"),
+            "dollar_value": rng.gamma(3.0, 10.0, len(ids)).round(2),
+        }
+    )
+
+
+@pytest.mark.parametrize("model", ["bgnbd", "mbgnbd"])
+def test_report_on_one_dropout_probability_names_the_limit(model: str, tmp_path: Path) -> None:
+    """The fits end on the fixed-p limit (a, b -> infinity): the report used to run for
+    minutes with no output there; now it finishes in seconds and states the limit."""
+    tx = _one_dropout_probability_log(3000, 0.3, seed=2)
+    opts = ReportOptions(
+        calibration_end="2021-06-30", observation_end="2021-12-31", model=model, figures=False
+    )
+    build_report(tx, opts, tmp_path, progress=lambda message: None)
+    html = (tmp_path / "report.html").read_text(encoding="utf-8")
+    # the calibration and the full-period fit both name the limit
+    assert html.count("every customer has the same dropout probability") >= 2

@@ -85,6 +85,65 @@ def test_hessian_matches_gradient_differences(
     np.testing.assert_allclose(fd, hz, rtol=0, atol=1e-6 * np.max(np.abs(hz)))
 
 
+def _fixed_p_log_likelihood(
+    r: float,
+    alpha: float,
+    p: float,
+    x: np.ndarray,
+    tx: np.ndarray,
+    T: np.ndarray,
+    w: np.ndarray,
+    shift: int,
+) -> float:
+    """The likelihood with one dropout probability p for everyone (FHL 2005 eq. 6 with a
+    point mass at p; shift 1: the MBG/NBD, Batislam et al. 2007 eq. 3), in closed form."""
+    from scipy import special
+
+    k = x + shift
+    log_a = special.gammaln(r + x) - special.gammaln(r) + r * np.log(alpha)
+    first = k * np.log1p(-p) + log_a - (r + x) * np.log(alpha + T)
+    second = np.where(
+        k > 0,
+        np.log(p) + np.maximum(k - 1.0, 0.0) * np.log1p(-p) + log_a - (r + x) * np.log(alpha + tx),
+        -np.inf,
+    )
+    return float(w @ np.logaddexp(first, second))
+
+
+@pytest.mark.parametrize("shift", [0, 1])
+@pytest.mark.parametrize("total", [1e8, 1e11, 1e14, 1e16])
+def test_derivatives_on_the_fixed_p_ridge(shift: int, total: float) -> None:
+    """On a, b -> infinity with a/(a+b) = p the gradient and Hessian stay exact.
+
+    The derivative in p (a + b fixed) is the closed form's, by central differences; the
+    one along the ridge (log a and log b together) vanishes like 1/(a + b); the Hessian
+    matches central differences of the gradient. Digamma differences of the beta ratio
+    used to cancel here (a gradient of 1e3 per data set at a + b = 1e14).
+    """
+    x, tx, T, w = _histories(5, 2000)
+    r, alpha, p = 0.7, 40.0, 0.02
+    obj = BetaGeoObjective(x, tx, T, w, shift)
+    theta = np.array([r, alpha, p * total, (1.0 - p) * total])
+    _, g, hess = obj.value_gradient_hessian(theta)
+    h = 1e-6
+    dp = (
+        _fixed_p_log_likelihood(r, alpha, p + h, x, tx, T, w, shift)
+        - _fixed_p_log_likelihood(r, alpha, p - h, x, tx, T, w, shift)
+    ) / (2.0 * h)
+    # the model approaches the limit like (count) / (a + b): 3e-6 relative at 1e8
+    assert total * (g[2] - g[3]) == pytest.approx(dp, rel=max(1e-7, 1e3 / total))
+    along = g[2] * theta[2] + g[3] * theta[3]
+    assert abs(along) < 1e-3 * np.sum(w) * max(1.0, 1e8 / total)
+    hz = hess * np.outer(theta, theta)
+    fd = np.empty((4, 4))
+    for j in range(4):
+        up, down = theta.copy(), theta.copy()
+        up[j] *= np.exp(1e-5)
+        down[j] *= np.exp(-1e-5)
+        fd[:, j] = (obj(up)[1] * theta - obj(down)[1] * theta) / 2e-5
+    np.testing.assert_allclose(fd, hz, rtol=0, atol=1e-6 * np.max(np.abs(hz)))
+
+
 def test_cholesky_solve_matches_numpy() -> None:
     rng = np.random.default_rng(1)
     for k in (1, 2, 4, 6):

@@ -11,9 +11,16 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from crmkit.clv import BetaGeo, ModifiedBetaGeo, ParetoNBD
+from crmkit.clv import (
+    BetaGeo,
+    BetaGeoBetaBinom,
+    GammaGamma,
+    ModifiedBetaGeo,
+    ParetoNBD,
+    ShiftedBetaGeometric,
+)
 from crmkit.clv._base import maximize_log_likelihood
-from crmkit.datasets import load_cdnow_summary
+from crmkit.datasets import load_cdnow_summary, load_donations
 from crmkit.exceptions import ConvergenceError, ConvergenceWarning
 
 REF = Path(__file__).resolve().parents[1] / "reference"
@@ -71,6 +78,31 @@ def test_callback_and_logging_report_progress(
     assert lls[-1] == pytest.approx(fit.log_likelihood, abs=1e-3)
     records = [r for r in caplog.records if r.name == "crmkit.clv"]
     assert any("iteration" in r.getMessage() for r in records)
+
+
+def _family_data(name: str) -> Any:
+    if name == "BetaGeoBetaBinom":
+        return load_donations()
+    if name == "ShiftedBetaGeometric":  # FH 2007 "regular" cohort, years 0-7
+        return json.loads((REF / "clv_sbg_fh2007.json").read_text())["inputs"]["regular"][:8]
+    return load_cdnow_summary()
+
+
+@pytest.mark.parametrize(
+    "cls",
+    [BetaGeo, ModifiedBetaGeo, ParetoNBD, GammaGamma, BetaGeoBetaBinom, ShiftedBetaGeometric],
+)
+def test_every_family_reports_progress(cls: Any, caplog: pytest.LogCaptureFixture) -> None:
+    """Every fit takes ``callback=`` and logs its iterations (issue: progress of long fits)."""
+    calls: list[tuple[int, float, dict[str, float]]] = []
+    with caplog.at_level(logging.DEBUG, logger="crmkit.clv"):
+        fit = cls.fit(_family_data(cls.__name__), callback=lambda *c: calls.append(c))
+    assert [c[0] for c in calls] == list(range(1, fit.iterations + 1))
+    assert fit.iterations > 0
+    assert set(calls[-1][2]) == set(fit.params)
+    assert all(np.isfinite(c[1]) for c in calls)
+    logged = [r.getMessage() for r in caplog.records if r.name == "crmkit.clv"]
+    assert sum("iteration" in m for m in logged) == fit.iterations
 
 
 def test_silent_by_default(cdnow: pd.DataFrame, capsys: pytest.CaptureFixture[str]) -> None:

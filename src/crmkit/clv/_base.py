@@ -130,7 +130,7 @@ _RIDGE_DECADES = 4.0  # a flat end point this close (in decades) to the box is o
 _STEP_TOL = 1e-4  # max |Newton step| in log-parameters: relative change of each parameter
 _MAX_RESTARTS = 3
 _JUMP_STEPS = 12  # Newton steps allowed in the polish after a jump to a ridge's end
-_JUMP_TRIES = 3  # jumps proposed per L-BFGS-B run (each costs two evaluations)
+_JUMP_TRIES = 3  # jumps proposed per Newton or L-BFGS-B run (each costs two evaluations)
 # A polish step this small (in log-parameters) keeps the Hessian: it moves each entry by
 # about this much relative to its size, below the rounding error of the central
 # difference of the gradient (step 1e-5; a relative gradient error of 1e-12 gives 5e-8).
@@ -163,8 +163,9 @@ def maximize_log_likelihood(
     The optimiser (L-BFGS-B) works on the log-parameters inside the box ``bounds``, so a
     likelihood whose supremum lies at the edge of the parameter space (a parameter
     running to 0 or infinity) ends at the box after a bounded number of iterations
-    instead of following the ridge; when the iterates are seen walking out along such a
-    ridge (parameters growing together with their ratio kept, each step gaining less),
+    instead of following the ridge; when the iterates (of L-BFGS-B or of the Newton
+    steps) are seen walking out along such a ridge (parameters growing together with
+    their ratio kept, each step gaining less),
     the driver jumps to where the ridge meets the box and fits the other parameters
     there (:mod:`crmkit.clv._ridge`). Interior end points are polished by a few Newton
     steps. An end point counts as *converged* only if the gradient of the per-customer
@@ -403,22 +404,31 @@ def maximize_log_likelihood(
             if callback is not None:
                 callback(total_iter, ll, dict(zip(names, theta.tolist(), strict=True)))
 
+        result: Any = None
         if value_gradient_hessian is not None:
-            newton = newton_minimize(
-                fgh_z,
-                z0,
-                zlo,
-                zhi,
-                progress=lambda z, f: progress(NewtonResult(x=z, fun=f)),
-                step_tol=newton_step_tol,
-            )
-            if newton_keep_partial or newton.interior:
-                z0 = newton.z  # L-BFGS-B goes on from the best point reached
-        if value_gradient_hessian is not None and newton.interior:
-            result = NewtonResult(
-                x=newton.z, fun=newton.f, nit=newton.iterations, message=newton.message
-            )
-        else:
+            # the Newton iterations walk out along a ridge to a limit as L-BFGS-B does
+            # (each step capped at a factor e^2), so they are watched the same way
+            jumps: list[_Jump] = []
+            watched = _watched(RidgeWatch(), progress, jumps)
+            try:
+                newton = newton_minimize(
+                    fgh_z,
+                    z0,
+                    zlo,
+                    zhi,
+                    progress=lambda z, f: watched(NewtonResult(x=z, fun=f)),
+                    step_tol=newton_step_tol,
+                )
+            except StopIteration:  # jumped to the end of a ridge
+                result = jumps[0]
+            else:
+                if newton_keep_partial or newton.interior:
+                    z0 = newton.z  # L-BFGS-B goes on from the best point reached
+                if newton.interior:
+                    result = NewtonResult(
+                        x=newton.z, fun=newton.f, nit=newton.iterations, message=newton.message
+                    )
+        if result is None:
             result = _lbfgsb(z0, progress, RidgeWatch())
         z = np.clip(np.asarray(result.x, dtype=np.float64), zlo, zhi)
         f, g = fun_and_grad(z)
@@ -433,18 +443,8 @@ def maximize_log_likelihood(
         fun: Callable[[NDArray[np.float64]], Any] = (
             objective_and_jac if grad_z is not None else objective
         )
-        jumps: list[Any] = []
-        tries = [0]
-
-        def watched(intermediate_result: Any) -> None:
-            progress(intermediate_result)
-            z = np.asarray(intermediate_result.x, dtype=np.float64)
-            if tries[0] < _JUMP_TRIES and watch.add(z, float(intermediate_result.fun)):
-                tries[0] += 1
-                jumped = _ridge_jump(z, watch, progress)
-                if jumped is not None:
-                    jumps.append(jumped)
-                    raise StopIteration  # see _ridge.py
+        jumps: list[_Jump] = []
+        watched = _watched(watch, progress, jumps)
 
         from scipy import optimize  # on first use: keeps `import crmkit` light
 
@@ -458,6 +458,26 @@ def maximize_log_likelihood(
             options=options,
         )
         return jumps[0] if jumps else result
+
+    def _watched(
+        watch: RidgeWatch, progress: Callable[[Any], None], jumps: list[_Jump]
+    ) -> Callable[[Any], None]:
+        """An optimiser callback: report progress, and when ``watch`` sees the iterates
+        walk out along a ridge (at most ``_JUMP_TRIES`` times), try the jump to its end;
+        a jump taken is appended to ``jumps`` and ends the optimiser (StopIteration)."""
+        tries = [0]
+
+        def watched(intermediate_result: Any) -> None:
+            progress(intermediate_result)
+            z = np.asarray(intermediate_result.x, dtype=np.float64)
+            if tries[0] < _JUMP_TRIES and watch.add(z, float(intermediate_result.fun)):
+                tries[0] += 1
+                jumped = _ridge_jump(z, watch, progress)
+                if jumped is not None:
+                    jumps.append(jumped)
+                    raise StopIteration  # see _ridge.py
+
+        return watched
 
     def _ridge_jump(
         z: NDArray[np.float64], watch: RidgeWatch, progress: Callable[[Any], None]

@@ -25,7 +25,9 @@ t_x))`, the softplus term contributes :math:`\\sigma \\nabla z` to the gradient 
 non-zero second derivatives :math:`z_{r\\alpha} = D_1`, :math:`z_{\\alpha\\alpha} = (r +
 x) D_2`, :math:`z_{aa} = -1/a^2`, :math:`z_{bb} = 1/(b + k - 1)^2`. The other terms
 give digamma and trigamma differences per distinct *x* (:math:`\\psi(r + x) - \\psi(r)`,
-:math:`\\psi_1(r + x) - \\psi_1(r)`, and those of the beta function ratio) and sums over
+:math:`\\psi_1(r + x) - \\psi_1(r)`, and those of the beta function ratio, written
+without cancellation by :mod:`crmkit.clv._pochhammer` so that they stay exact on the
+one-dropout-probability limit :math:`a, b \\to \\infty`) and sums over
 the histories of :math:`\\log(1 + T/\\alpha)`, :math:`T / (\\alpha(\\alpha + T))`,
 :math:`x / (\\alpha + T)`, :math:`T (2 \\alpha + T) / (\\alpha^2 (\\alpha + T)^2)` and
 :math:`x / (\\alpha + T)^2`. The Hessian is checked against central differences of the
@@ -47,6 +49,7 @@ from numpy.typing import NDArray
 from scipy import special
 
 from crmkit.clv._hyp_bg import lgamma_ratio
+from crmkit.clv._pochhammer import digamma_diff, trigamma_diff
 from crmkit.clv._special import wdot
 
 __all__ = ["BetaGeoObjective", "count_codes"]
@@ -54,6 +57,8 @@ __all__ = ["BetaGeoObjective", "count_codes"]
 Arr = NDArray[np.float64]
 
 _BLOCK = 1 << 15  # rows per block of the array work (temporaries stay in cache)
+_STABLE_FROM = 1e4
+"""a + b from which the beta ratio's derivatives are taken without cancellation."""
 
 
 def count_codes(x: Arr) -> tuple[NDArray[np.intp], Arr]:
@@ -281,19 +286,33 @@ class BetaGeoObjective:
         if order == 0:
             return value, np.zeros(4), np.zeros((4, 4))
         xu, k1 = self.xu, self.k1u
-        ab, abk = a + b, a + b + k1
+        ab = a + b
         dr = wdot(wx, special.digamma(r + xu)) - n * float(special.digamma(r)) - at["A0"] + s[1]
         dalpha = r * at["B0"] - at["B1"] + s[2]
-        lb_a = float(special.digamma(ab)) - special.digamma(abk)  # d/da log B(a,b+k)/B(a,b)
-        lb_b = special.digamma(b + k1) - float(special.digamma(b)) + lb_a
+        # d/da and d/db of log B(a, b + k) / B(a, b): digamma differences, of order
+        # k / (a + b). Towards the one-dropout-probability limit (a, b -> infinity)
+        # they sink below the rounding of the digamma values and are taken without
+        # cancellation; below _STABLE_FROM the plain differences lose at most 1e-11
+        # relative and cost less.
+        stable = ab >= _STABLE_FROM
+        if stable:
+            lb_a = -digamma_diff(ab, k1)
+            lb_b = digamma_diff(b, k1) + lb_a
+        else:
+            lb_a = float(special.digamma(ab)) - special.digamma(ab + k1)
+            lb_b = special.digamma(b + k1) - float(special.digamma(b)) + lb_a
         da = wdot(wx, lb_a) + s[3] / a
         db = wdot(wx, lb_b) + s[4]
         grad = np.array([dr, dalpha, da, db])
         if order < 2:
             return value, grad, np.zeros((4, 4))
         tri = special.polygamma
-        lb_aa = float(tri(1, ab)) - tri(1, abk)
-        lb_bb = tri(1, b + k1) - float(tri(1, b)) + lb_aa
+        if stable:
+            lb_aa = -trigamma_diff(ab, k1)
+            lb_bb = trigamma_diff(b, k1) + lb_aa
+        else:
+            lb_aa = float(tri(1, ab)) - tri(1, ab + k1)
+            lb_bb = tri(1, b + k1) - float(tri(1, b)) + lb_aa
         h_rr = wdot(wx, tri(1, r + xu)) - n * float(tri(1, r)) + s[5]
         h_ra = at["B0"] + s[6] + s[7]
         h_aa = -r * at["C0"] + at["C1"] + s[8] + s[9]

@@ -17,7 +17,9 @@ The limits (derived from the mixing distributions):
 - BG/NBD and MBG/NBD, :math:`p \\sim \\text{Beta}(a, b)`: :math:`a \\to 0` (or
   :math:`b \\to \\infty` alone) puts all mass at :math:`p = 0`: no dropout, the NBD
   again (reported at :math:`a = 10^{-15}`). :math:`a, b \\to \\infty` with
-  :math:`a/(a+b)` fixed makes the dropout probability the same number *p* for everyone.
+  :math:`a/(a+b)` fixed makes the dropout probability the same number *p* for everyone
+  (reported at :math:`a + b =` :data:`LIMIT_SUM`, ``a`` held and ``b`` free so that the
+  polish still fits *p*).
 - Any family's gamma-distributed rate with shape and rate both to infinity (ratio
   fixed) is a single rate for everyone (e.g. Poisson purchasing with
   :math:`\\lambda = r/\\alpha`; in Gamma-Gamma :math:`q, v \\to \\infty` gives one
@@ -168,9 +170,9 @@ def beta_geo_boundary(default_start: Sequence[float] | Arr, family: str) -> Boun
     def handler(theta: Arr, at_lo: Mask, at_hi: Mask) -> BoundaryOutcome:
         rep = _Report(("r", "alpha", "a", "b"), theta)
         if _both_large(theta, d, 2, 3, at_hi):
-            p = theta[2] / (theta[2] + theta[3])
+            p = _to_one_probability(rep, 2, 3)
             rep.add(
-                [n for n, hit in (("a", at_hi[2]), ("b", at_hi[3])) if hit],
+                ["a"],
                 ["a", "b"],
                 f"a, b -> infinity with a/(a+b) = {p:.6g}: every customer has the same "
                 f"dropout probability p = {p:.6g}; the model is the {family} with a fixed p "

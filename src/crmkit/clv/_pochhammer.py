@@ -27,16 +27,22 @@ a few units in the last place of :math:`\\log\\Gamma(x + m)`).
 The derivatives use :math:`\\psi(x + m) - \\psi(x)` in the same way, from the
 asymptotic series :math:`\\psi(y) = \\log y - \\frac{1}{2y} - \\sum_k
 \\frac{B_{2k}}{2k\\,y^{2k}}` (A&S 6.3.18; seven terms, error below
-:math:`10^{-16}` for :math:`y \\ge 10`).
+:math:`10^{-16}` for :math:`y \\ge 10`), and the second derivatives
+:math:`\\psi_1(x + m) - \\psi_1(x)` from
+:math:`\\psi_1(y) = \\frac1y + \\frac{1}{2y^2} + \\sum_k \\frac{B_{2k}}{y^{2k + 1}}`
+(A&S 6.4.12; eight terms).
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy import special
 
-__all__ = ["digamma_diff", "log_beta_ratio", "log_beta_ratio_grad", "log_poch"]
+__all__ = ["digamma_diff", "log_beta_ratio", "log_beta_ratio_grad", "log_poch", "trigamma_diff"]
 
 Arr = NDArray[np.float64]
 
@@ -87,6 +93,19 @@ def log_poch(x: ArrayLike, m: ArrayLike) -> Arr:
     return out
 
 
+def _trigamma(y: ArrayLike) -> Arr:
+    """psi_1(y) as the Hurwitz zeta function zeta(2, y) (``polygamma`` without its wrapper)."""
+    return np.asarray(special.zeta(2.0, y), dtype=np.float64)
+
+
+def _plain_diff(fn: Callable[[ArrayLike], Any], x: ArrayLike, xs: Arr, ms: Arr) -> Arr:
+    """fn(x + m) - fn(x) where x is small (no cancellation worth avoiding); a scalar x
+    (one shape, many counts) is evaluated once."""
+    if np.ndim(x) == 0:
+        return np.asarray(fn(xs + ms) - fn(float(np.asarray(x))), dtype=np.float64)
+    return np.asarray(fn(xs + ms) - fn(xs), dtype=np.float64)
+
+
 def _digamma_remainder(y: Arr) -> Arr:
     """psi(y) - log(y) + 1/(2y), A&S 6.3.18 (k = 1..7)."""
     inv2 = 1.0 / (y * y)
@@ -111,8 +130,7 @@ def digamma_diff(x: ArrayLike, m: ArrayLike) -> Arr:
     out = np.empty(xa.shape, dtype=np.float64)
     big = xa >= _STIRLING_FROM
     if np.any(~big):
-        xs, ms = xa[~big], ma[~big]
-        out[~big] = special.digamma(xs + ms) - special.digamma(xs)
+        out[~big] = _plain_diff(special.digamma, x, xa[~big], ma[~big])
     if np.any(big):
         xb, mb = xa[big], ma[big]
         y = xb + mb
@@ -120,6 +138,53 @@ def digamma_diff(x: ArrayLike, m: ArrayLike) -> Arr:
             np.log1p(mb / xb)
             + 0.5 * mb / (xb * y)
             + (_digamma_remainder(y) - _digamma_remainder(xb))
+        )
+    return out
+
+
+def _trigamma_remainder(y: Arr) -> Arr:
+    """psi_1(y) - 1/y - 1/(2 y^2), A&S 6.4.12 (k = 1..8)."""
+    inv = 1.0 / y
+    inv2 = inv * inv
+    coef = (
+        1.0 / 6,
+        -1.0 / 30,
+        1.0 / 42,
+        -1.0 / 30,
+        5.0 / 66,
+        -691.0 / 2730,
+        7.0 / 6,
+        -3617.0 / 510,
+    )
+    acc = np.zeros_like(y)
+    for c in reversed(coef):
+        acc = acc * inv2 + c
+    return inv * inv2 * acc
+
+
+def trigamma_diff(x: ArrayLike, m: ArrayLike) -> Arr:
+    """Return :math:`\\psi_1(x + m) - \\psi_1(x)` (:math:`x > 0`, :math:`m \\ge 0`) exactly.
+
+    Examples
+    --------
+    >>> float(trigamma_diff(2.0, 1.0))  # psi_1(3) - psi_1(2) = -1/4
+    -0.25
+    >>> x = 1e12  # -1/x^2 + O(1/x^3): the difference of polygamma values is all rounding
+    >>> bool(abs(float(trigamma_diff(x, 1.0)) * x * x + 1.0) < 1e-11)
+    True
+    """
+    xa, ma = np.broadcast_arrays(np.asarray(x, dtype=np.float64), np.asarray(m, dtype=np.float64))
+    out = np.empty(xa.shape, dtype=np.float64)
+    big = xa >= _STIRLING_FROM
+    if np.any(~big):
+        out[~big] = _plain_diff(_trigamma, x, xa[~big], ma[~big])
+    if np.any(big):
+        xb, mb = xa[big], ma[big]
+        y = xb + mb
+        out[big] = (
+            -mb / (xb * y)
+            - 0.5 * mb * (xb + y) / ((xb * y) * (xb * y))
+            + (_trigamma_remainder(y) - _trigamma_remainder(xb))
         )
     return out
 
