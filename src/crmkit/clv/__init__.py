@@ -9,6 +9,12 @@ from __future__ import annotations
 from crmkit.clv._base import FitResult
 from crmkit.clv._persist import from_dict, from_json, to_dict, to_json
 from crmkit.clv._protocol import CLVModel, TransactionModel
+from crmkit.clv.aggregates import (
+    aggregate_interval,
+    forecast_intervals,
+    predictive_interval,
+    segment_intervals,
+)
 from crmkit.clv.bgbb import BetaGeoBetaBinom
 from crmkit.clv.bgnbd import BetaGeo
 from crmkit.clv.evaluation import (
@@ -17,6 +23,7 @@ from crmkit.clv.evaluation import (
     repeat_frequency_table,
     tracking_series,
 )
+from crmkit.clv.forecast import PeriodForecast, forecast_purchases
 from crmkit.clv.gammagamma import GammaGamma, SpendFrequencyCorrelationWarning
 from crmkit.clv.mbgnbd import ModifiedBetaGeo
 from crmkit.clv.paretonbd import ParetoNBD
@@ -34,16 +41,22 @@ __all__ = [
     "HoldoutEvaluation",
     "ModifiedBetaGeo",
     "ParetoNBD",
+    "PeriodForecast",
     "ShiftedBetaGeometric",
     "SpendFrequencyCorrelationWarning",
     "TransactionModel",
+    "aggregate_interval",
     "customer_lifetime_value",
     "evaluate_holdout",
+    "forecast_intervals",
+    "forecast_purchases",
     "from_dict",
     "from_json",
     "parameter_draws",
     "prediction_interval",
+    "predictive_interval",
     "repeat_frequency_table",
+    "segment_intervals",
     "simple_clv",
     "simulate",
     "to_dict",
