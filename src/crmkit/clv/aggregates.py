@@ -348,7 +348,8 @@ def _simulate_future(
     alive = gen.random(x.size) < p_alive
     if isinstance(model, BetaGeoMaths):
         lam = gen.gamma(model.r + x, 1.0 / (model.alpha + T))
-        p = gen.beta(model.a, model.b + x + model._shift)
+        # a p that underflows to 0 means no dropout; 1e-12 gives ~1e12 purchases first
+        p = np.maximum(gen.beta(model.a, model.b + x + model._shift), 1e-12)
         out = np.minimum(gen.geometric(p), gen.poisson(lam * t)).astype(np.float64)
     else:
         lam = gen.gamma(model.r + x, 1.0 / (model.alpha + T))
