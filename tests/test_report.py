@@ -136,3 +136,32 @@ def test_cli_errors_are_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[s
     other.write_bytes(b"\x00")
     assert main(["report", "--input", str(other), "--quiet"]) == 2
     assert "use a .csv" in capsys.readouterr().err
+
+
+def test_report_forecasts_the_next_12_months_with_intervals(
+    report: tuple[Path, object], sample_tx: pd.DataFrame
+) -> None:
+    out, result = report
+    band = pd.read_csv(out / "forecast.csv", index_col=0)
+    assert band.index.tolist() == [str(p) for p in pd.period_range("1998-07", "1999-06", freq="M")]
+    assert (band["purchases_lower"] <= band["purchases"]).all()
+    assert (band["purchases"] <= band["purchases_upper"]).all()
+    assert (band["spend_lower"] < band["spend_upper"]).all()
+    # the point forecast is the library's, from the full-period summary and fit
+    tx = sample_tx.rename(columns={"date": "datetime", "dollar_value": "monetary"})
+    summary = rfm_summary(
+        tx,
+        amount_col="monetary",
+        observation_end=datasets.CDNOW_OBSERVATION_END,
+        time_unit="W",
+        period="D",
+        non_positive="keep",
+    )
+    fit = clv.BetaGeo.fit(summary)
+    point = clv.forecast_purchases(
+        fit.model, summary, observation_end="1998-07-01", horizon=12, period="M"
+    )
+    np.testing.assert_allclose(band["purchases"], point.table["total"], rtol=1e-6)
+    html = (out / "report.html").read_text(encoding="utf-8")
+    assert "Forecast: the next 12 months" in html
+    assert any("forecast, next 12 months" in h for h in result.highlights)  # type: ignore[attr-defined]

@@ -2,8 +2,8 @@
 
 Two different questions get two different intervals; say which one you answer.
 
-**Confidence interval of the aggregate expectation** (:func:`aggregate_interval`,
-:func:`segment_intervals`, :func:`forecast_intervals`). A sum over customers of any
+**Confidence interval of the aggregate expectation** (:func:`~crmkit.clv.aggregate_interval`,
+:func:`~crmkit.clv.segment_intervals`, :func:`~crmkit.clv.forecast_intervals`). A sum over customers of any
 prediction (expected purchases, expected spend, CLV, the period forecasts of
 :func:`crmkit.clv.forecast_purchases`) is a function of the fitted parameters. Models
 drawn from the asymptotic normal distribution of the maximum-likelihood estimates
@@ -14,7 +14,7 @@ at the true parameters about 95% of the time. It does **not** contain the random
 variation of the purchases customers will actually make: the realised total scatters
 around its expectation even when the parameters are known exactly.
 
-**Predictive interval of the realised total** (:func:`predictive_interval`). For the
+**Predictive interval of the realised total** (:func:`~crmkit.clv.predictive_interval`). For the
 purchases a group of existing customers will actually make in the next ``t`` time units,
 each parameter draw is followed by one simulated future per customer: alive or not at
 the end of the observation window (with the model's P(alive)), then the purchase rate and
@@ -224,7 +224,7 @@ def aggregate_interval(
     over ``n_draws`` parameter draws :math:`\\theta^{(b)}` from the asymptotic normal
     distribution of the estimates (:func:`crmkit.clv.parameter_draws`). It covers the
     parameter uncertainty of the **expected** total, not the process noise of the total
-    customers will actually realise (:func:`predictive_interval` adds that).
+    customers will actually realise (:func:`~crmkit.clv.predictive_interval` adds that).
 
     Parameters
     ----------
@@ -267,7 +267,7 @@ def aggregate_interval(
 
     The customers bought more than the interval's upper end: it covers the parameters'
     sampling error under the model, not the process noise of the realised total
-    (:func:`predictive_interval`) nor the model's own misfit.
+    (:func:`~crmkit.clv.predictive_interval`) nor the model's own misfit.
     """
     lvl = _level(level)
     point, draws, _ = _sums_over_draws(
@@ -290,13 +290,13 @@ def segment_intervals(
 ) -> pd.DataFrame:
     """Confidence intervals of the sums of a prediction per segment or cohort.
 
-    The same interval as :func:`aggregate_interval` for every group at once, all from the
+    The same interval as :func:`~crmkit.clv.aggregate_interval` for every group at once, all from the
     same parameter draws (so the groups' intervals are jointly consistent).
 
     Parameters
     ----------
     fit, predict, spend_fit, level, n_draws, rng
-        As in :func:`aggregate_interval`; ``predict`` must return a Series indexed by
+        As in :func:`~crmkit.clv.aggregate_interval`; ``predict`` must return a Series indexed by
         customer_id.
     by : pandas.Series
         A group label per customer_id (a segment, an acquisition cohort ...).
@@ -375,7 +375,7 @@ def predictive_interval(
     customer over the next ``t`` time units (alive or not, then rate and dropout from
     their posterior given the history; see the module notes), and the interval is the
     percentile interval of the simulated totals. It covers the parameter uncertainty
-    **and** the process noise of the realised total, unlike :func:`aggregate_interval`.
+    **and** the process noise of the realised total, unlike :func:`~crmkit.clv.aggregate_interval`.
 
     Parameters
     ----------
@@ -386,9 +386,9 @@ def predictive_interval(
     t : float
         Horizon (> 0) in the model's time unit.
     customers : boolean mask, list of customer ids or None
-        The group (as in :func:`aggregate_interval`); None for everybody.
+        The group (as in :func:`~crmkit.clv.aggregate_interval`); None for everybody.
     level, n_draws, rng
-        As in :func:`aggregate_interval`.
+        As in :func:`~crmkit.clv.aggregate_interval`.
 
     Returns
     -------
@@ -443,7 +443,7 @@ def forecast_intervals(
 
     :func:`crmkit.clv.forecast_purchases` at the fitted parameters and for each parameter
     draw; the percentile interval of each period's total (existing customers plus new
-    cohorts) and of the window's cumulative total. Like :func:`aggregate_interval` it
+    cohorts) and of the window's cumulative total. Like :func:`~crmkit.clv.aggregate_interval` it
     covers the parameter uncertainty of the expected totals, not the process noise.
 
     Parameters
@@ -455,7 +455,7 @@ def forecast_intervals(
     spend_fit : FitResult, optional
         A fitted Gamma-Gamma model: adds the spend columns.
     level, n_draws, rng
-        As in :func:`aggregate_interval`.
+        As in :func:`~crmkit.clv.aggregate_interval`.
 
     Returns
     -------

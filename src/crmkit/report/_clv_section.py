@@ -20,6 +20,7 @@ from crmkit.report._context import (
     _pct,
     _plot,
 )
+from crmkit.report._forecast_section import forecast_section
 from crmkit.report.options import ReportOptions
 from crmkit.timeunits import check_time_unit, convert_rate, unit_name
 from crmkit.timeunits._periods import GREGORIAN_YEAR_DAYS
@@ -322,6 +323,7 @@ def _clv(ctx: _Context, full_summary: pd.DataFrame) -> pd.Series[Any] | None:
         ),
         "P(alive) by frequency and recency for the oldest customers (full-period fit)",
     )
+    forecast_section(ctx, full, spend, full_summary)
     ctx.save("clv", table)
     ctx.save("clv_parameters_calibration", cal_params)
     ctx.save("clv_parameters_full", full_params)
