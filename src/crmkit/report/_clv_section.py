@@ -323,7 +323,6 @@ def _clv(ctx: _Context, full_summary: pd.DataFrame) -> pd.Series[Any] | None:
         ),
         "P(alive) by frequency and recency for the oldest customers (full-period fit)",
     )
-    forecast_section(ctx, full, spend, full_summary)
     ctx.save("clv", table)
     ctx.save("clv_parameters_calibration", cal_params)
     ctx.save("clv_parameters_full", full_params)
@@ -337,6 +336,7 @@ def _clv(ctx: _Context, full_summary: pd.DataFrame) -> pd.Series[Any] | None:
         f"{ev.total_predicted:,.0f} vs actual {ev.total_actual:,.0f} (MAE {ev.mae:.2f}); "
         f"total CLV over the next {o.horizon} {ctx.unit}: {total:,.0f} {currency}"
     )
+    forecast_section(ctx, full, spend, full_summary)
     for text in cal_warnings + full_warnings + spend_warnings:
         ctx.highlights.append(f"warning: {text}")
     return value
