@@ -214,3 +214,15 @@ def test_coverage_on_simulated_data_sets() -> None:
     assert hits["cohort95"] >= 34, hits
     assert 10 <= hits["cohort50"] <= 30, hits
     assert hits["pred95"] >= 34, hits
+
+
+def test_a_dropout_probability_that_underflows_means_no_dropout() -> None:
+    # Beta(0.001, b) draws underflow to 0 for most customers: they never drop out
+    model = clv.BetaGeo(r=0.243, alpha=4.414, a=0.001, b=2.426)
+    history = pd.DataFrame(
+        {"frequency": [3.0] * 2000, "recency": [20.0] * 2000, "T": [30.0] * 2000}
+    )
+    sims = _simulate_future(model, history, 10.0, np.random.default_rng(0))
+    assert np.isfinite(sims).all()
+    expected = float(model.conditional_expected_purchases(history.iloc[:1], t=10.0).iloc[0])
+    assert sims.mean() == pytest.approx(expected, rel=0.1)

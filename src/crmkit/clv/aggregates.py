@@ -480,6 +480,9 @@ def forecast_intervals(
     1997-11      206.0            195.0            218.0
     1997-12      189.0            178.0            202.0
     """
+    _check_fit(fit, "fit")
+    if spend_fit is not None:
+        _check_fit(spend_fit, "spend_fit")
     lvl = _level(level)
 
     def predict(model: Any, spend_model: Any = None) -> pd.Series:
