@@ -192,3 +192,12 @@ def test_bad_input_raises_with_the_fix() -> None:
         )
     with pytest.raises(InvalidValueError, match="time_unit"):
         forecast_purchases(BG_W, SUMMARY, observation_end="1997-09-30", horizon=3, period="month")
+
+
+def test_a_midnight_skipped_by_dst_starts_the_period_at_the_first_valid_instant() -> None:
+    # Chile moved its clocks from 00:00 to 01:00 on 2022-09-11 (a Sunday): the week
+    # starting Monday 12 September is unaffected, the day 2022-09-11 starts at 01:00
+    start = pd.Timestamp("2022-09-10 12:00", tz="America/Santiago")
+    fc = forecast_purchases(BG_W, SUMMARY, observation_end=start, horizon=2, period="D")
+    assert fc.table["start"].iloc[1] == pd.Timestamp("2022-09-11 01:00", tz="America/Santiago")
+    assert fc.total_purchases > 0

@@ -143,7 +143,11 @@ def _window_edges(
     wall = np.concatenate([[ns[0]], inner, [ns[1]]]).astype(np.int64)
     edges = pd.DatetimeIndex(wall.view("M8[ns]"))
     if tz is not None:
-        edges = edges.tz_localize(tz)
+        # a calendar boundary that a DST change skips or repeats (midnight in a few
+        # zones) is taken at the first valid instant, in standard time
+        edges = edges.tz_localize(
+            tz, nonexistent="shift_forward", ambiguous=np.zeros(len(edges), dtype=bool)
+        )
     labels = period_labels(period_ordinals(wall[:-1], period), period)
     return edges, pd.PeriodIndex(labels, name="period")
 
