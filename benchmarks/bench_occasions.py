@@ -42,7 +42,7 @@ KW: dict[str, Any] = {
     "invoice_col": "Invoice",
     "missing_ids": "drop",
     "cancel_prefix": "C",
-    "nonpositive_prices": "drop",
+    "non_positive_prices": "drop",
 }
 
 

@@ -273,6 +273,17 @@ ONE_HOME = {
     "dense_codes": "crmkit.transactions._prep",
     "observation_day": "crmkit.transactions._prep",
     "check_rows_after_end": "crmkit.transactions._prep",
+    # one option checker: every "is not one of" message of a fixed choice is built there
+    "check_option": "crmkit._validation",
+    "_check_option": "crmkit._validation",
+    "check_nan_policy": "crmkit._validation",
+    "check_time_unit": "crmkit.timeunits",
+    # one deprecation home for renamed keywords and keyword-only options
+    "renamed_keywords": "crmkit._compat",
+    "positional_options": "crmkit._compat",
+    # one record of the invoice-line accounting, also summed over dask partitions
+    "DataQuality": "crmkit.transactions._occasions",
+    "_PartQuality": "crmkit.transactions._occasions",
 }
 # definitions still to remove, in modules another layout change moves
 ONE_HOME_MOVING: set[str] = set()
@@ -283,7 +294,7 @@ def test_shared_helpers_are_defined_once() -> None:
     for name, path in MODULES.items():
         tree = ast.parse(path.read_text(encoding="utf-8"))
         for node in ast.walk(tree):
-            if not isinstance(node, ast.FunctionDef):
+            if not isinstance(node, ast.FunctionDef | ast.ClassDef):
                 continue
             if node.name in ONE_HOME and name != ONE_HOME[node.name]:
                 extra.add(f"{name}: {node.name}")

@@ -126,23 +126,42 @@ def test_pareto_refuses_strings_and_bools() -> None:
 
 def test_rfm_summary_flags_ids_and_columns() -> None:
     with pytest.raises(InvalidValueError, match="totals='no' must be True or False"):
-        ck.rfm_summary(_tx(), "customer_id", "datetime", "amount", totals="no")
+        ck.rfm_summary(
+            _tx(),
+            customer_id_col="customer_id",
+            datetime_col="datetime",
+            amount_col="amount",
+            totals="no",
+        )
     with pytest.raises(InvalidValueError, match="include_first_transaction"):
-        ck.rfm_summary(_tx(), "customer_id", "datetime", include_first_transaction=1)
+        ck.rfm_summary(
+            _tx(),
+            customer_id_col="customer_id",
+            datetime_col="datetime",
+            include_first_transaction=1,
+        )
     mixed = _tx(customer_id=[1, "a", 2])
     with pytest.raises(InvalidValueError, match=r"mix types.*\(int, str\)"):
-        ck.rfm_summary(mixed, "customer_id", "datetime", "amount")  # was TypeError
+        ck.rfm_summary(
+            mixed, customer_id_col="customer_id", datetime_col="datetime", amount_col="amount"
+        )  # was TypeError
     dup = pd.DataFrame(
         [[1, pd.Timestamp("2024-01-01"), 1.0, 2.0]],
         columns=["customer_id", "datetime", "amount", "amount"],
     )
     with pytest.raises(InvalidValueError, match=r"\['amount'\] appear more than once"):
-        ck.rfm_summary(dup, "customer_id", "datetime", "amount")  # was AttributeError
+        ck.rfm_summary(
+            dup, customer_id_col="customer_id", datetime_col="datetime", amount_col="amount"
+        )  # was AttributeError
     with pytest.raises(InvalidValueError, match="not a column name"):
-        ck.rfm_summary(_tx(), "customer_id", datetime_col=["datetime"])  # was TypeError
+        ck.rfm_summary(
+            _tx(), customer_id_col="customer_id", datetime_col=["datetime"]
+        )  # was TypeError
     huge = _tx(amount=[10**400, 1, 1])
     with pytest.raises(InvalidValueError, match="must be numeric"):
-        ck.rfm_summary(huge, "customer_id", "datetime", "amount")
+        ck.rfm_summary(
+            huge, customer_id_col="customer_id", datetime_col="datetime", amount_col="amount"
+        )
 
 
 def test_scorecard_period_is_invalid_value() -> None:
@@ -183,14 +202,27 @@ def test_gini_near_the_float_limit() -> None:
 def test_total_spend_near_the_float_limit() -> None:
     tx = _tx(amount=[1e308, 1e308, 1.0])
     with pytest.raises(InvalidValueError, match="spend of 1 customer"):
-        ck.rfm_summary(tx, "customer_id", "datetime", "amount", totals=True)  # was inf
+        ck.rfm_summary(
+            tx,
+            customer_id_col="customer_id",
+            datetime_col="datetime",
+            amount_col="amount",
+            totals=True,
+        )  # was inf
     # a total that fits is exact although the running sum would overflow
     tx = _tx(
         customer_id=[1, 1, 1],
         amount=[1.5e308, 1.5e308, -1.4e308],
         datetime=pd.to_datetime(["2024-01-01", "2024-01-01", "2024-01-05"]),
     )
-    s = ck.rfm_summary(tx, "customer_id", "datetime", "amount", totals=True, non_positive="keep")
+    s = ck.rfm_summary(
+        tx,
+        customer_id_col="customer_id",
+        datetime_col="datetime",
+        amount_col="amount",
+        totals=True,
+        non_positive="keep",
+    )
     assert s.loc[1, "total_spend"] == pytest.approx(1.6e308, rel=1e-15)
     assert math.isfinite(s.loc[1, "monetary_value"])
 

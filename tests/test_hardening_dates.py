@@ -43,14 +43,18 @@ def test_rfm_summary_refuses_dates_outside_range(bad: str) -> None:
     # issue case: a row dated 2999-12-31 gave recency 70532 and a first purchase in 1830
     tx = _log(bad)
     with _refused(f"column 'datetime'.*{RANGE}.*{bad}"):
-        ck.rfm_summary(tx, "customer_id", "datetime", "amount")
+        ck.rfm_summary(
+            tx, customer_id_col="customer_id", datetime_col="datetime", amount_col="amount"
+        )
 
 
 def test_rfm_summary_dask_refuses_dates_outside_range() -> None:
     dd = pytest.importorskip("dask.dataframe")
     tx = dd.from_pandas(_log("2999-12-31"), npartitions=2)
     with _refused(RANGE):
-        ck.rfm_summary(tx, "customer_id", "datetime", "amount").compute()
+        ck.rfm_summary(
+            tx, customer_id_col="customer_id", datetime_col="datetime", amount_col="amount"
+        ).compute()
 
 
 @pytest.mark.parametrize("end", ["3000-01-01", "1500-06-01", "2262-01-01"])
@@ -58,14 +62,18 @@ def test_observation_end_outside_range(end: str) -> None:
     # issue case: observation_period_end="3000-01-01" raised pandas' OutOfBoundsDatetime
     tx = _log("2024-03-01")
     with _refused(f"observation_end.*{RANGE}"):
-        ck.rfm_summary(tx, "customer_id", "datetime", observation_end=end)
+        ck.rfm_summary(
+            tx, customer_id_col="customer_id", datetime_col="datetime", observation_end=end
+        )
 
 
 @pytest.mark.parametrize("end", [20240101, 1.5, True, b"2024-01-01"])
 def test_observation_end_number_is_not_a_date(end: object) -> None:
     tx = _log("2024-03-01")
     with _refused("observation_end"):
-        ck.rfm_summary(tx, "customer_id", "datetime", observation_end=end)
+        ck.rfm_summary(
+            tx, customer_id_col="customer_id", datetime_col="datetime", observation_end=end
+        )
 
 
 def test_calibration_end_outside_range() -> None:
@@ -142,7 +150,13 @@ def test_elapsed_across_more_than_292_years() -> None:
             "amount": [1.0, 1.0],
         }
     )
-    s = ck.rfm_summary(tx, "customer_id", "datetime", "amount", time_unit="D")
+    s = ck.rfm_summary(
+        tx,
+        customer_id_col="customer_id",
+        datetime_col="datetime",
+        amount_col="amount",
+        time_unit="D",
+    )
     assert s.loc[1, "recency"] == -days
     assert s.loc[1, "T"] == -days
 
@@ -150,11 +164,16 @@ def test_elapsed_across_more_than_292_years() -> None:
 def test_coarse_resolution_inside_range_matches_nanoseconds() -> None:
     """A datetime64[s] log in range gives the same summary as the same log in ns."""
     tx = _log("2024-03-01")
-    ns = ck.rfm_summary(tx, "customer_id", "datetime", "amount")
+    ns = ck.rfm_summary(
+        tx, customer_id_col="customer_id", datetime_col="datetime", amount_col="amount"
+    )
     for unit in ("s", "ms", "us"):
         coarse = tx.assign(datetime=tx["datetime"].astype(f"datetime64[{unit}]"))
         pd.testing.assert_frame_equal(
-            ck.rfm_summary(coarse, "customer_id", "datetime", "amount"), ns
+            ck.rfm_summary(
+                coarse, customer_id_col="customer_id", datetime_col="datetime", amount_col="amount"
+            ),
+            ns,
         )
 
 
@@ -207,7 +226,9 @@ def test_tz_aware_dates_outside_range() -> None:
     tx = _log("2999-12-31")
     tx["datetime"] = tx["datetime"].dt.tz_localize("Asia/Tehran")
     with _refused(RANGE):
-        ck.rfm_summary(tx, "customer_id", "datetime", "amount")
+        ck.rfm_summary(
+            tx, customer_id_col="customer_id", datetime_col="datetime", amount_col="amount"
+        )
 
 
 def test_add_into_a_repeated_dst_hour_takes_the_first_occurrence() -> None:

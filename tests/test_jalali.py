@@ -154,7 +154,7 @@ def test_inputs_are_not_mutated() -> None:
     copy = s.copy()
     jalali.to_jalali(s)
     jalali.format_jalali(s)
-    jalali.jalali_period(s, "M")
+    jalali.jalali_period(s, period="M")
     pd.testing.assert_series_equal(s, copy)
 
 
@@ -263,21 +263,21 @@ def test_month_names() -> None:
 
 def test_fiscal_period_labels_and_bounds() -> None:
     d = pd.to_datetime(["2023-03-20", "2023-03-21", "2023-06-21", "2023-06-22", "2024-03-19"])
-    assert jalali.jalali_period(d, "Q").tolist() == [
+    assert jalali.jalali_period(d, period="Q").tolist() == [
         "1401-Q4",
         "1402-Q1",
         "1402-Q1",
         "1402-Q2",
         "1402-Q4",
     ]
-    assert jalali.jalali_period(d, "M").tolist() == [
+    assert jalali.jalali_period(d, period="M").tolist() == [
         "1401-12",
         "1402-01",
         "1402-03",
         "1402-04",
         "1402-12",
     ]
-    assert jalali.jalali_period(d, "Y").tolist() == ["1401", "1402", "1402", "1402", "1402"]
+    assert jalali.jalali_period(d, period="Y").tolist() == ["1401", "1402", "1402", "1402", "1402"]
     # bounds of every quarter of 1402: Farvardin-Khordad, Tir-Shahrivar, Mehr-Azar, Dey-Esfand
     ords = np.arange(1402 * 4, 1402 * 4 + 4)
     first, last = _jalali.period_bounds(ords, "Q")
@@ -294,12 +294,12 @@ def test_fiscal_period_labels_and_bounds() -> None:
     ]
     assert (last - first + 1).tolist() == [93, 93, 90, 89]
     with pytest.raises(InvalidValueError, match="period='W' is not one of"):
-        jalali.jalali_period(d, "W")  # type: ignore[arg-type]
+        jalali.jalali_period(d, period="W")  # type: ignore[arg-type]
     with pytest.warns(DeprecationWarning, match=r"jalali_period\(freq=\.\.\.\) is deprecated"):
         old = jalali.jalali_period(d, freq="M")
     assert old.tolist() == jalali.jalali_period(d, period="M").tolist()
     with pytest.raises(InvalidValueError, match="labels many dates"):
-        jalali.jalali_period(d[0], "Q")
+        jalali.jalali_period(d[0], period="Q")
 
 
 def test_check_calendar() -> None:

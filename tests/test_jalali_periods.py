@@ -188,7 +188,7 @@ def test_weighted_forecast_fiscal_quarters_ending_march_and_jalali() -> None:
         [100.0, 200.0, 50.0, 80.0],
         [0.5, 0.25, 1.0, 0.5],
     )
-    fy = weighted_forecast(opps, "Q-MAR")
+    fy = weighted_forecast(opps, period="Q-MAR")
     close = pd.DatetimeIndex(opps["expected_close"])
     want = (
         pd.Series(opps["amount"].to_numpy() * opps["probability"].to_numpy(), index=close)
@@ -197,17 +197,20 @@ def test_weighted_forecast_fiscal_quarters_ending_march_and_jalali() -> None:
     )
     assert [str(p) for p in fy.index] == ["2024Q4", "2025Q1", "2025Q2"]
     assert fy["weighted_amount"].tolist() == want.tolist()
-    assert weighted_forecast(opps, "Y-MAR")["n_opportunities"].tolist() == [2, 2]
-    jal = weighted_forecast(opps, "Q", calendar="jalali")
+    assert weighted_forecast(opps, period="Y-MAR")["n_opportunities"].tolist() == [2, 2]
+    jal = weighted_forecast(opps, period="Q", calendar="jalali")
     # 20 March 2024 is 1 Farvardin 1403; 30 September 2024 is 9 Mehr 1403 (Q3)
     assert list(jal.index) == ["1402-Q4", "1403-Q1", "1403-Q2", "1403-Q3"]
     assert jal["weighted_amount"].tolist() == [50.0, 100.0, 0.0, 40.0]
     assert jal.index.name == "period"
-    assert weighted_forecast(opps, "Y", calendar="jalali")["n_opportunities"].tolist() == [1, 3]
+    assert weighted_forecast(opps, period="Y", calendar="jalali")["n_opportunities"].tolist() == [
+        1,
+        3,
+    ]
     with pytest.raises(InvalidValueError, match=r"period='Q-MAR' is not a period.*jalali"):
-        weighted_forecast(opps, "Q-MAR", calendar="jalali")
+        weighted_forecast(opps, period="Q-MAR", calendar="jalali")
     with pytest.raises(InvalidValueError, match=r"period='W' is not a period.*'Q-MAR'"):
-        weighted_forecast(opps, "W")
+        weighted_forecast(opps, period="W")
 
 
 def test_forecast_refuses_jalali_text_read_as_gregorian() -> None:

@@ -48,7 +48,7 @@ LINES_KW: dict[str, Any] = {
     "invoice_col": INV,
     "missing_ids": "drop",
     "cancel_prefix": "C",
-    "nonpositive_prices": "drop",
+    "non_positive_prices": "drop",
 }
 
 
@@ -245,7 +245,7 @@ def test_amount_column_equals_quantity_times_price() -> None:
 
 def test_options_raise_with_counts() -> None:
     d = _lines()
-    base = {k: v for k, v in LINES_KW.items() if k not in ("missing_ids", "nonpositive_prices")}
+    base = {k: v for k, v in LINES_KW.items() if k not in ("missing_ids", "non_positive_prices")}
     n_missing = int(d[CID].isna().sum())
     with pytest.raises(InvalidValueError, match=f"{n_missing} line.*missing_ids='drop'"):
         purchase_occasions(d, **base, cancellations="exclude")
@@ -257,7 +257,7 @@ def test_options_raise_with_counts() -> None:
     ):
         purchase_occasions(ids, **base)
     n_worthless = int(((ids[PRICE] <= 0) | (ids[QTY] == 0))[~is_ret].sum())
-    with pytest.raises(InvalidValueError, match=f"{n_worthless} line.*nonpositive_prices"):
+    with pytest.raises(InvalidValueError, match=f"{n_worthless} line.*non_positive_prices"):
         purchase_occasions(ids, **base, cancellations="exclude")
 
 
@@ -281,7 +281,7 @@ def test_argument_errors() -> None:
         ("cancellations", "keep"),
         ("missing_ids", "omit"),
         ("duplicates", "first"),
-        ("nonpositive_prices", "keep"),
+        ("non_positive_prices", "keep"),
         ("occasion", "week"),
     ]:
         with pytest.raises(InvalidValueError, match=option):

@@ -63,7 +63,7 @@ def test_lorenz_curve_draws_the_lorenz_points(tmp_path: Path) -> None:
     np.testing.assert_allclose(curve.get_xdata(), x)
     np.testing.assert_allclose(curve.get_ydata(), y)
     assert f"{conc.gini:.3f}" in curve.get_label()
-    _check_image("lorenz", lambda a: plotting.lorenz_curve(conc, a), tmp_path)
+    _check_image("lorenz", lambda a: plotting.lorenz_curve(conc, ax=a), tmp_path)
 
 
 def test_pareto_chart_bars_sum_to_one(tmp_path: Path) -> None:
@@ -74,7 +74,7 @@ def test_pareto_chart_bars_sum_to_one(tmp_path: Path) -> None:
     assert heights[0] == pytest.approx(conc.top_share(0.1))
     with pytest.raises(InvalidValueError):
         plotting.pareto_chart(conc, bins=1)
-    _check_image("pareto_chart", lambda a: plotting.pareto_chart(conc, a, bins=10), tmp_path)
+    _check_image("pareto_chart", lambda a: plotting.pareto_chart(conc, ax=a, bins=10), tmp_path)
 
 
 def test_funnel_and_heatmaps(tmp_path: Path) -> None:
@@ -94,8 +94,8 @@ def test_funnel_and_heatmaps(tmp_path: Path) -> None:
     )
     ax = plotting.cohort_heatmap(retention)
     assert np.ma.is_masked(ax.images[0].get_array()[1, 2])
-    _check_image("funnel", lambda a: plotting.funnel(table, a), tmp_path)
-    _check_image("cohort", lambda a: plotting.cohort_heatmap(retention, a), tmp_path)
+    _check_image("funnel", lambda a: plotting.funnel(table, ax=a), tmp_path)
+    _check_image("cohort", lambda a: plotting.cohort_heatmap(retention, ax=a), tmp_path)
 
 
 def test_frequency_recency_matrix_uses_the_model(tmp_path: Path) -> None:
@@ -127,7 +127,9 @@ def test_tracking_and_repeat_frequency(tmp_path: Path) -> None:
     )
     ax = plotting.repeat_frequency_chart(table)
     assert [p.get_height() for p in ax.patches][:3] == [50, 30, 20]
-    _check_image("repeat_frequency", lambda a: plotting.repeat_frequency_chart(table, a), tmp_path)
+    _check_image(
+        "repeat_frequency", lambda a: plotting.repeat_frequency_chart(table, ax=a), tmp_path
+    )
 
 
 def test_maturity_radar(tmp_path: Path) -> None:
@@ -139,5 +141,37 @@ def test_maturity_radar(tmp_path: Path) -> None:
     with pytest.raises(InvalidValueError, match="at least one"):
         plotting.maturity_radar({})
     _check_image(
-        "radar", lambda a: plotting.maturity_radar(scores, a), tmp_path, projection="polar"
+        "radar", lambda a: plotting.maturity_radar(scores, ax=a), tmp_path, projection="polar"
+    )
+
+
+def test_alive_history_plot_draws_the_path_and_the_purchases(tmp_path: Path) -> None:
+    dates = pd.to_datetime(["1997-01-01", "1997-02-12", "1997-02-12", "1997-03-05"])
+    bg = clv.BetaGeo(r=0.2426, alpha=4.4136, a=0.7930, b=2.4259, time_unit="W")
+    history = clv.probability_alive_history(bg, dates, observation_end="1997-06-30", period="D")
+    ax = plotting.alive_history_plot(history)
+    (curve,) = ax.get_lines()
+    np.testing.assert_allclose(curve.get_ydata(), history.probability_alive.to_numpy())
+    assert len(ax.collections[0].get_segments()) == 3  # distinct purchase times
+    assert ax.get_ylim() == (0.0, 1.05)
+    with pytest.raises(InvalidValueError, match="AliveHistory"):
+        plotting.alive_history_plot(history.table)  # type: ignore[arg-type]
+    _check_image("alive_history", lambda a: plotting.alive_history_plot(history, ax=a), tmp_path)
+
+
+def test_holdout_by_frequency_plot_draws_both_means(tmp_path: Path) -> None:
+    from crmkit.datasets import load_cdnow_summary
+
+    result = clv.holdout_by_frequency(BGNBD, load_cdnow_summary())
+    ax = plotting.holdout_by_frequency_plot(result)
+    actual, predicted = ax.get_lines()
+    np.testing.assert_allclose(actual.get_ydata(), result.table["actual"].to_numpy())
+    np.testing.assert_allclose(predicted.get_ydata(), result.table["predicted"].to_numpy())
+    assert [t.get_text() for t in ax.get_xticklabels()] == result.table.index.tolist()
+    with pytest.raises(InvalidValueError, match="HoldoutByFrequency"):
+        plotting.holdout_by_frequency_plot(result.table)  # type: ignore[arg-type]
+    _check_image(
+        "holdout_by_frequency",
+        lambda a: plotting.holdout_by_frequency_plot(result, ax=a),
+        tmp_path,
     )

@@ -57,9 +57,9 @@ def _fit() -> object:
 
 def test_resampling_options_take_none_and_refuse_bad_values() -> None:
     fit = _fit()
-    assert len(parameter_draws(fit, 5, rng=None)) == 5  # type: ignore[arg-type]
+    assert len(parameter_draws(fit, n_draws=5, rng=None)) == 5  # type: ignore[arg-type]
     with pytest.raises(InvalidValueError, match=r"rng=-1 .* an integer seed >= 0 or None"):
-        parameter_draws(fit, 5, rng=-1)  # type: ignore[arg-type]
+        parameter_draws(fit, n_draws=5, rng=-1)  # type: ignore[arg-type]
     c = crmkit.pareto.concentration(pd.Series([5.0, 1.0, 1.0, 3.0, 9.0, 2.0]))
     with pytest.raises(InvalidValueError, match=r"rng='x' .* an integer seed >= 0 or None"):
         c.bootstrap("top_share", p=0.2, n_resamples=20, rng="x")

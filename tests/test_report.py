@@ -118,6 +118,8 @@ def test_cli_on_user_csv(
     captured = capsys.readouterr()
     assert code == 0, captured.err
     assert "report:" in captured.out
+    assert "holdout by calibration frequency: largest gap at" in captured.out
+    assert (tmp_path / "out" / "holdout_by_frequency.csv").is_file()
     assert (tmp_path / "out" / "report.html").is_file()
 
 
@@ -136,6 +138,33 @@ def test_cli_errors_are_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[s
     other.write_bytes(b"\x00")
     assert main(["report", "--input", str(other), "--quiet"]) == 2
     assert "use a .csv" in capsys.readouterr().err
+
+
+def test_report_shows_holdout_by_calibration_frequency(
+    report: tuple[Path, object], sample_tx: pd.DataFrame
+) -> None:
+    out, result = report
+    tx = sample_tx.rename(columns={"date": "datetime", "dollar_value": "monetary"})
+    split = calibration_and_holdout(
+        tx,
+        calibration_end=datasets.CDNOW_CALIBRATION_END,
+        observation_end=datasets.CDNOW_OBSERVATION_END,
+        time_unit="W",
+        period="D",
+    )  # CDNOW has one occasion per customer-day: the report's counts are these
+    expected = clv.holdout_by_frequency(clv.BetaGeo.fit(split), split).table
+    saved = pd.read_csv(out / "holdout_by_frequency.csv", index_col=0, dtype={"frequency": str})
+    assert saved.index.tolist() == ["0", "1", "2", "3", "4", "5", "6", "7+"]
+    assert saved["n_customers"].tolist() == expected["n_customers"].tolist()
+    np.testing.assert_allclose(saved["actual"], expected["actual"], rtol=1e-12)
+    np.testing.assert_allclose(saved["predicted"], expected["predicted"], rtol=1e-6)
+    html = (out / "report.html").read_text(encoding="utf-8")
+    assert "per customer by calibration frequency" in html
+    assert "Mean holdout purchases" in html  # the figure's caption
+    assert any(  # the console's highlights
+        line.startswith("BG/NBD holdout by calibration frequency: largest gap at")
+        for line in result.highlights  # type: ignore[attr-defined]
+    )
 
 
 def test_report_forecasts_the_next_12_months_with_intervals(

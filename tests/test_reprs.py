@@ -49,7 +49,7 @@ def objects(tx: pd.DataFrame) -> dict[str, Any]:
             datetime_col="datetime",
             amount_col="amount",
             invoice_col="invoice",
-            nonpositive_prices="drop",
+            non_positive_prices="drop",
         ),
     }
 

@@ -37,10 +37,10 @@ def test_tie_rule_hand_computed() -> None:
     values = [3, 3, 3, 4, 5, 6, 6, 8, 9, 10]
     assert quantile_scores(values).tolist() == [1, 1, 1, 2, 3, 3, 3, 4, 5, 5]
     assert quantile_scores([7.0] * 6).tolist() == [1] * 6
-    s = quantile_scores(pd.Series([1.0, 2.0], index=["a", "b"]), 2)
+    s = quantile_scores(pd.Series([1.0, 2.0], index=["a", "b"]), n_scores=2)
     assert s.to_dict() == {"a": 1, "b": 2}
     with pytest.raises(InvalidValueError, match="n_scores"):
-        quantile_scores([1, 2], 11)
+        quantile_scores([1, 2], n_scores=11)
     with pytest.raises(InvalidValueError, match="NaN"):
         quantile_scores([1.0, np.nan])
 
@@ -48,7 +48,7 @@ def test_tie_rule_hand_computed() -> None:
 @settings(max_examples=60, deadline=None)
 @given(values=st.lists(st.integers(0, 20), min_size=1, max_size=80), k=st.integers(2, 10))
 def test_score_properties(values: list[int], k: int) -> None:
-    scores = quantile_scores(values, k)
+    scores = quantile_scores(values, n_scores=k)
     arr = np.asarray(values)
     assert scores.min() >= 1
     assert scores.max() <= k
@@ -94,8 +94,8 @@ def test_custom_rules_and_unmatched() -> None:
         }
     )
     with pytest.raises(InvalidValueError, match=r"match no segment rule.*\(3, 3, 1\)"):
-        assign_segments(sc, table)
-    seg = assign_segments(sc, table, unmatched="other")
+        assign_segments(sc, rules=table)
+    seg = assign_segments(sc, rules=table, unmatched="other")
     assert seg.tolist() == ["big recent", "big", "other"]
     assert list(seg.cat.categories) == ["big recent", "big", "other"]
     assert rules_from_frame(table)[0] == SegmentRule(
@@ -104,7 +104,7 @@ def test_custom_rules_and_unmatched() -> None:
     with pytest.raises(InvalidValueError, match="low <= high"):
         SegmentRule(name="bad", recency=(4, 2))
     with pytest.raises(InvalidValueError, match="empty"):
-        assign_segments(sc, ())
+        assign_segments(sc, rules=())
 
 
 def test_rfm_scores_from_summary() -> None:
@@ -155,6 +155,6 @@ def test_assign_segments_unmatched_label_may_name_an_existing_segment() -> None:
     scores = pd.DataFrame(
         {"recency_score": [5, 4, 1], "frequency_score": [1, 1, 1], "monetary_score": [1, 1, 1]}
     )
-    seg = assign_segments(scores, rules, unmatched="rest")
+    seg = assign_segments(scores, rules=rules, unmatched="rest")
     assert seg.tolist() == ["top", "rest", "rest"]
     assert list(seg.cat.categories) == ["top", "rest"]

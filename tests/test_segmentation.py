@@ -135,14 +135,14 @@ def test_sampled_silhouette_is_seeded(cdnow_features: Any) -> None:
 def test_kmeans_selection_finds_three_blobs() -> None:
     rng = np.random.default_rng(1)
     X = np.concatenate([rng.normal(c, 0.2, size=(40, 2)) for c in ((0, 0), (3, 3), (6, 0))])
-    table = kmeans_selection(X, [2, 3, 4, 5], rng=0, silhouette_sample=None)
+    table = kmeans_selection(X, ks=[2, 3, 4, 5], rng=0, silhouette_sample=None)
     assert table.index.tolist() == [2, 3, 4, 5]
     assert table.columns.tolist() == ["inertia", "inertia_drop", "silhouette"]
     assert int(table["silhouette"].idxmax()) == 3
     assert table["inertia"].is_monotonic_decreasing
     assert np.isnan(table["inertia_drop"].iloc[0])
     with pytest.raises(InvalidValueError, match=">= 2"):
-        kmeans_selection(X, [1])
+        kmeans_selection(X, ks=[1])
 
 
 def test_segment_customers_and_profile_on_cdnow() -> None:
@@ -243,7 +243,7 @@ def test_rng_takes_a_seed_or_a_generator() -> None:
     [
         lambda X, **kw: kmeans(X, 2, **kw),
         lambda X, **kw: silhouette_score(X, [0, 1] * 10, sample_size=10, **kw),
-        lambda X, **kw: kmeans_selection(X, [2], **kw),
+        lambda X, **kw: kmeans_selection(X, ks=[2], **kw),
         lambda X, **kw: segment_customers(
             pd.DataFrame(
                 {

@@ -57,10 +57,10 @@ def test_cdnow_equals_lifetimes(cdnow: pd.DataFrame, reference_dir: Path, unit: 
     ref = _reference(reference_dir, f"lifetimes_cdnow_summary_{unit}.csv.gz")
     got = rfm_summary(
         cdnow,
-        "customer_id",
-        "date",
-        "dollar_value",
-        "1998-06-30",
+        customer_id_col="customer_id",
+        datetime_col="date",
+        amount_col="dollar_value",
+        observation_end="1998-06-30",
         time_unit=unit,
         non_positive="keep",
     )
@@ -73,10 +73,10 @@ def test_cdnow_days_in_weeks_equals_lifetimes_multiplier(
     ref = _reference(reference_dir, "lifetimes_cdnow_summary_D_x7_cal.csv.gz")
     got = rfm_summary(
         cdnow,
-        "customer_id",
-        "date",
-        "dollar_value",
-        "1997-09-30",
+        customer_id_col="customer_id",
+        datetime_col="date",
+        amount_col="dollar_value",
+        observation_end="1997-09-30",
         time_unit="W",
         period="D",
         non_positive="keep",
@@ -99,7 +99,12 @@ def test_online_retail_equals_lifetimes(
 ) -> None:
     ref = _reference(reference_dir, f"lifetimes_online_retail_summary_{name}.csv.gz")
     got = rfm_summary(
-        online_retail, "CustomerID", "InvoiceDate", "amount", non_positive="keep", **kwargs
+        online_retail,
+        customer_id_col="CustomerID",
+        datetime_col="InvoiceDate",
+        amount_col="amount",
+        non_positive="keep",
+        **kwargs,
     )
     _assert_equal(got, ref, LIFETIMES_COLS)
 
@@ -111,8 +116,8 @@ def test_calibration_holdout_equals_lifetimes(
     ref = _reference(reference_dir, f"lifetimes_cdnow_calhold_{unit}.csv.gz")
     got = calibration_and_holdout(
         cdnow,
-        "customer_id",
-        "date",
+        customer_id_col="customer_id",
+        datetime_col="date",
         calibration_end="1997-09-30",
         observation_end="1998-06-30",
         amount_col="dollar_value",
@@ -134,10 +139,10 @@ def test_reproduces_published_cdnow_summary() -> None:
     tx = load_cdnow_transactions(sample=True)
     got = rfm_summary(
         tx,
-        "sample_id",
-        "date",
-        "dollar_value",
-        "1997-09-30",
+        customer_id_col="sample_id",
+        datetime_col="date",
+        amount_col="dollar_value",
+        observation_end="1997-09-30",
         time_unit="W",
         period="D",
         non_positive="keep",
@@ -312,22 +317,27 @@ def test_dask_equals_pandas(online_retail: pd.DataFrame) -> None:
     dd = pytest.importorskip("dask.dataframe")
     tx = online_retail.iloc[:40_000]
     expected = rfm_summary(
-        tx, "CustomerID", "InvoiceDate", "amount", non_positive="keep", totals=True
+        tx,
+        customer_id_col="CustomerID",
+        datetime_col="InvoiceDate",
+        amount_col="amount",
+        non_positive="keep",
+        totals=True,
     )
     with dask.config.set(scheduler="synchronous"):
         got = rfm_summary(
             dd.from_pandas(tx, npartitions=3),
-            "CustomerID",
-            "InvoiceDate",
-            "amount",
+            customer_id_col="CustomerID",
+            datetime_col="InvoiceDate",
+            amount_col="amount",
             non_positive="keep",
             totals=True,
         ).compute()
         with pytest.raises(InvalidValueError, match="after the observation end"):
             rfm_summary(
                 dd.from_pandas(tx, npartitions=2),
-                "CustomerID",
-                "InvoiceDate",
+                customer_id_col="CustomerID",
+                datetime_col="InvoiceDate",
                 observation_end="2011-01-01",
             )
     pd.testing.assert_frame_equal(got.sort_index(), expected, check_exact=False, rtol=1e-12)
@@ -375,14 +385,23 @@ def test_hashed_ids_equal_lifetimes(cdnow: pd.DataFrame, reference_dir: Path) ->
     ref = _reference(reference_dir, "lifetimes_cdnow_summary_W.csv.gz")
     tx = cdnow.assign(customer_id=cdnow["customer_id"] * 1_000_003)  # sparse int ids
     got = rfm_summary(
-        tx, "customer_id", "date", "dollar_value", time_unit="W", non_positive="keep"
+        tx,
+        customer_id_col="customer_id",
+        datetime_col="date",
+        amount_col="dollar_value",
+        time_unit="W",
+        non_positive="keep",
     )
     assert got.index.is_monotonic_increasing
     got.index = got.index // 1_000_003
     _assert_equal(got, ref, LIFETIMES_COLS)
     named = cdnow.assign(customer_id="c" + cdnow["customer_id"].astype(str))
     ch = calibration_and_holdout(
-        named, "customer_id", "date", calibration_end="1997-09-30", time_unit="W"
+        named,
+        customer_id_col="customer_id",
+        datetime_col="date",
+        calibration_end="1997-09-30",
+        time_unit="W",
     )
     assert ch.index.is_monotonic_increasing
     ch.index = ch.index.str[1:].astype(np.int64)

@@ -2,22 +2,28 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
+
 import numpy as np
 import pandas as pd
 import pytest
 
+import crmkit as ck
 from crmkit._dates import check_datetime_column
 from crmkit._validation import (
     check_finite,
     check_in_range,
     check_nan_policy,
     check_numeric_column,
+    check_option,
     check_unique_index,
     handle_nan,
     require_columns,
     require_nonempty,
 )
 from crmkit.exceptions import InvalidValueError, MissingColumnsError
+from crmkit.timeunits import TIME_UNITS, check_time_unit, convert_rate
 
 
 def test_require_columns_reports_every_missing_column() -> None:
@@ -87,3 +93,62 @@ def test_unique_index() -> None:
     check_unique_index(pd.Series([1, 2], index=["a", "b"]))
     with pytest.raises(InvalidValueError, match="duplicated"):
         check_unique_index(pd.DataFrame({"a": [1, 2]}, index=[5, 5]))
+
+
+# -- one option checker: the message names the parameter the user passed -------------------
+
+
+def _log() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "customer_id": [1, 1, 2],
+            "datetime": pd.to_datetime(["2024-01-01", "2024-02-05", "2024-03-03"]),
+        }
+    )
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (lambda: ck.rfm_summary(_log(), period="H"), "period='H' is not one of"),
+        (lambda: ck.rfm_summary(_log(), time_unit="H"), "time_unit='H' is not one of"),
+        (
+            lambda: ck.metrics.retention_by_period(_log(), period="H"),
+            "period='H' is not one of ['M', 'Q', 'Y']",
+        ),
+        (
+            lambda: ck.metrics.revenue_growth(
+                pd.Series([1.0], index=[pd.Timestamp("2024-01-01")]), period="H"
+            ),
+            "period='H' is not one of ['M', 'Q', 'Y']",
+        ),
+        (
+            lambda: ck.lifecycle.AssignmentRules(purchase_unit="H"),
+            "purchase_unit='H' is not one of",
+        ),
+        (lambda: convert_rate(0.1, "Y", "H"), "to_unit='H' is not one of"),
+        (lambda: ck.rfm_summary(_log(), nan_policy="drop"), "nan_policy='drop' is not one of"),
+        (lambda: ck.rfm_summary(_log(), non_positive="drop"), "non_positive='drop' is not one"),
+    ],
+)
+def test_an_invalid_option_is_reported_under_the_name_the_user_passed(
+    call: Callable[[], object], message: str
+) -> None:
+    with pytest.raises(InvalidValueError, match=re.escape(message)):
+        call()
+
+
+def test_the_option_message_is_built_in_one_place() -> None:
+    with pytest.raises(InvalidValueError) as by_period:
+        ck.rfm_summary(_log(), period="H")
+    with pytest.raises(InvalidValueError) as direct:
+        check_option("H", TIME_UNITS, name="period")
+    assert str(by_period.value).startswith(str(direct.value))
+
+
+def test_string_subclasses_are_accepted_as_the_plain_option() -> None:
+    assert type(check_option(np.str_("W"), TIME_UNITS, name="time_unit")) is str
+    assert type(check_time_unit(np.str_("W"))) is str
+    assert check_nan_policy(np.str_("omit")) == "omit"
+    with pytest.raises(InvalidValueError, match="flag=1 is not one of"):
+        check_option(1, (True, False), name="flag")  # 1 == True, but not the same kind

@@ -26,9 +26,9 @@ def landing_figure(path: Path) -> None:
     tx = ck.datasets.load_cdnow_transactions()
     cal = ck.rfm_summary(
         tx,
-        "customer_id",
-        "date",
-        "dollar_value",
+        customer_id_col="customer_id",
+        datetime_col="date",
+        amount_col="dollar_value",
         observation_end=ck.datasets.CDNOW_CALIBRATION_END,
         period="D",
         time_unit="W",
@@ -45,14 +45,14 @@ def landing_figure(path: Path) -> None:
     weeks.index.name = "week ending"
     plotting.tracking_plot(
         weeks,
-        left,
+        ax=left,
         actual="actual_cumulative",
         expected="expected_cumulative",
         calibration_end=ck.datasets.CDNOW_CALIBRATION_END,
     )
     left.set_title("BG/NBD fitted on 39 weeks of CDNOW, tracked for 39 more")
     left.set_ylabel("cumulative repeat purchases")
-    plotting.lorenz_curve(conc, right)
+    plotting.lorenz_curve(conc, ax=right)
     right.set_title(f"Top 20% of customers bring {conc.top_share(0.2):.0%} of revenue")
     fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)

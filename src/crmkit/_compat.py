@@ -2,6 +2,8 @@
 
 A renamed keyword stays accepted under its old name until the next minor release: the
 call still works, warns once per call site, and the message names the new keyword.
+Likewise an option that became keyword-only (data first, then keyword-only options)
+is still accepted by position for one release (:func:`positional_options`).
 Type checkers see only the new signature (the old names are a run-time courtesy for
 code written against crmkit 0.1).
 """
@@ -10,16 +12,34 @@ from __future__ import annotations
 
 import functools
 import inspect
+import sys
 import warnings
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, ParamSpec, TypeVar, cast
 
-__all__ = ["call_with_horizon", "horizon_keyword", "renamed_fields", "renamed_keywords"]
+__all__ = [
+    "call_with_horizon",
+    "horizon_keyword",
+    "positional_options",
+    "renamed_fields",
+    "renamed_keywords",
+]
 
 F = TypeVar("F", bound=Callable[..., Any])
+P = ParamSpec("P")
+R = TypeVar("R")
 
 #: The release in which the old keyword names stop working.
 REMOVED_IN = "0.3"
+
+
+def _deprecated(message: str) -> None:
+    """Warn with a :class:`DeprecationWarning` attributed to the first caller outside
+    this module, so stacked decorators still point at the user's line."""
+    level, frame = 2, sys._getframe(1)  # stacklevel 2 is the frame calling this helper
+    while frame.f_code.co_filename == __file__ and frame.f_back is not None:
+        level, frame = level + 1, frame.f_back
+    warnings.warn(message, DeprecationWarning, stacklevel=level)
 
 
 def renamed_keywords(**renames: str) -> Callable[[F], F]:
@@ -68,17 +88,107 @@ def renamed_keywords(**renames: str) -> Callable[[F], F]:
                     raise TypeError(
                         f"{name}() got both {old} (deprecated) and {new}; pass only {new}."
                     )
-                warnings.warn(
+                _deprecated(
                     f"{name}({old}=...) is deprecated and will stop working in crmkit "
-                    f"{REMOVED_IN}; pass {new}=... instead.",
-                    DeprecationWarning,
-                    stacklevel=2,
+                    f"{REMOVED_IN}; pass {new}=... instead."
                 )
                 kwargs[new] = kwargs.pop(old)
             return func(*args, **kwargs)
 
         wrapper.__crmkit_renamed__ = dict(renames)  # type: ignore[attr-defined]
         return wrapper  # type: ignore[return-value]
+
+    return decorate
+
+
+def positional_options(*names: str) -> Callable[[Callable[P, R]], Callable[P, R]]:
+    """Accept options that became keyword-only by position, with a warning, for one release.
+
+    The decorated function declares its options keyword-only (after ``*``); ``names``
+    are those that crmkit 0.1 took by position, in their old order. A call passing
+    them by position still works: the extra positional values are passed on as
+    keywords, and a :class:`DeprecationWarning` names the function, the parameters and
+    the fix. More positional values than the old signature took remain a
+    :class:`TypeError`.
+
+    Parameters
+    ----------
+    *names : str
+        The keyword-only parameters that used to follow the positional ones, in their
+        former positional order.
+
+    Returns
+    -------
+    callable
+        A decorator that keeps the function's type, docstring and signature
+        (``inspect.signature`` follows ``__wrapped__``: the keyword-only one).
+
+    Raises
+    ------
+    TypeError
+        At decoration, if a name is not a keyword-only parameter of the function.
+
+    Examples
+    --------
+    >>> import warnings
+    >>> @positional_options("observation_end")
+    ... def tally(data, *, observation_end=None):
+    ...     return observation_end
+    >>> tally([], observation_end="2011-12-09")
+    '2011-12-09'
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     tally([], "2011-12-09")
+    '2011-12-09'
+    >>> for part in str(caught[0].message).split("; "):
+    ...     print(part)
+    tally(): passing observation_end by position is deprecated and will stop working in crmkit 0.3
+    pass observation_end=... by keyword.
+    >>> tally([], "2011-12-09", "extra")
+    Traceback (most recent call last):
+    ...
+    TypeError: tally() takes 1 positional argument but 3 were given; pass the options ...
+    """
+
+    def decorate(func: Callable[P, R]) -> Callable[P, R]:
+        label = getattr(func, "__name__", "function")
+        params = inspect.signature(func).parameters
+        keyword_only = [n for n, p in params.items() if p.kind is p.KEYWORD_ONLY]
+        unknown = [n for n in names if n not in keyword_only]
+        if unknown or not names:
+            raise TypeError(
+                f"positional_options{names!r} on {label}(): {unknown} are not keyword-only "
+                f"parameters (those are {keyword_only})."
+            )
+        n_positional = sum(
+            p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) for p in params.values()
+        )
+
+        @functools.wraps(func)
+        def wrapper(*args: Any, **kwargs: Any) -> R:
+            extra = args[n_positional:]
+            if not extra:
+                return func(*args, **kwargs)
+            if len(extra) > len(names):
+                raise TypeError(
+                    f"{label}() takes {n_positional} positional argument"
+                    f"{'s' if n_positional != 1 else ''} but {len(args)} were given; pass "
+                    f"the options ({', '.join(keyword_only)}) by keyword."
+                )
+            moved = names[: len(extra)]
+            twice = [n for n in moved if n in kwargs]
+            if twice:
+                raise TypeError(f"{label}() got multiple values for argument {twice[0]!r}")
+            _deprecated(
+                f"{label}(): passing {', '.join(moved)} by position is deprecated and will "
+                f"stop working in crmkit {REMOVED_IN}; pass "
+                f"{', '.join(n + '=...' for n in moved)} by keyword."
+            )
+            kwargs.update(zip(moved, extra, strict=True))
+            return func(*args[:n_positional], **kwargs)
+
+        wrapper.__crmkit_positional__ = names  # type: ignore[attr-defined]
+        return cast("Callable[P, R]", wrapper)
 
     return decorate
 

@@ -24,6 +24,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from crmkit._jalali import Calendar, days_to_jalali, period_bounds
+from crmkit._validation import check_option
 from crmkit.exceptions import InvalidValueError
 from crmkit.timeunits import TimeUnit
 from crmkit.timeunits._periods import DAY_NS, calendar_labels, period_start
@@ -46,19 +47,20 @@ PartialPolicy = Literal["drop", "same_days", "keep"]
 
 def check_partial(partial: Any, allowed: tuple[str, ...]) -> str:
     """Validate a ``partial=`` policy argument."""
-    if not isinstance(partial, str) or partial not in allowed:
-        names = ", ".join(repr(a) for a in allowed)
-        raise InvalidValueError(
-            f"partial={partial!r} is not one of {names}: how to treat an incomplete first "
-            "or last period ('drop' leaves it out, 'keep' keeps it flagged complete=False"
-            + (
-                ", 'same_days' compares the same days of both periods"
-                if "same_days" in allowed
-                else ""
-            )
-            + ")."
+    checked: str = check_option(
+        partial,
+        allowed,
+        name="partial",
+        hint="It says how to treat an incomplete first or last period: 'drop' leaves it "
+        "out, 'keep' keeps it flagged complete=False"
+        + (
+            ", 'same_days' compares the same days of both periods"
+            if "same_days" in allowed
+            else ""
         )
-    return partial
+        + ".",
+    )
+    return checked
 
 
 def inclusive_day(value: Any, *, tz: str | None, name: str) -> int:

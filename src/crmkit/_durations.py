@@ -22,7 +22,7 @@ from typing import Any, Final, Literal, TypeAlias
 import numpy as np
 import pandas as pd
 
-from crmkit.codes._base import show
+from crmkit._validation import check_option
 from crmkit.exceptions import InvalidValueError
 from crmkit.timeunits import TIME_UNITS, elapsed
 
@@ -45,14 +45,15 @@ def check_duration_unit(unit: Any, name: str = "unit") -> DurationUnit:
     Traceback (most recent call last):
     ...
     crmkit.exceptions.InvalidValueError: unit='hours' is not one of ['h', 'D', 'W', 'M', \
-'Q', 'Y']; use 'h' (hours), 'D' (days), 'W' (weeks), 'M' (calendar months), 'Q' or 'Y'.
+'Q', 'Y']. Use 'h' (hours), 'D' (days), 'W' (weeks), 'M' (calendar months), 'Q' or 'Y'.
     """
-    if not isinstance(unit, str) or unit not in DURATION_UNITS:
-        raise InvalidValueError(
-            f"{name}={show(unit)} is not one of {list(DURATION_UNITS)}; use 'h' (hours), "
-            "'D' (days), 'W' (weeks), 'M' (calendar months), 'Q' or 'Y'."
-        )
-    return unit  # type: ignore[return-value]  # narrowed by the membership test
+    checked: DurationUnit = check_option(
+        unit,
+        DURATION_UNITS,
+        name=name,
+        hint="Use 'h' (hours), 'D' (days), 'W' (weeks), 'M' (calendar months), 'Q' or 'Y'.",
+    )
+    return checked
 
 
 def duration(start: Any, end: Any, unit: str) -> Any:

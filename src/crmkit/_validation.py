@@ -147,8 +147,8 @@ def require_nonempty(frame: pd.DataFrame | pd.Series[Any], *, name: str = "data"
         raise InvalidValueError(f"{name} is empty (0 rows); pass at least one row.")
 
 
-def check_nan_policy(nan_policy: str) -> NanPolicy:
-    """Validate a ``nan_policy`` argument and return it typed.
+def check_nan_policy(nan_policy: str, *, name: str = "nan_policy") -> NanPolicy:
+    """Validate a ``nan_policy`` argument and return it typed (:func:`check_option`).
 
     Examples
     --------
@@ -159,12 +159,10 @@ def check_nan_policy(nan_policy: str) -> NanPolicy:
     ...
     crmkit.exceptions.InvalidValueError: nan_policy='drop' is not one of ...
     """
-    if not isinstance(nan_policy, str) or nan_policy not in _NAN_POLICIES:
-        raise InvalidValueError(
-            f"nan_policy={nan_policy!r} is not one of {list(_NAN_POLICIES)}; "
-            "use 'raise' (default), 'omit' or 'propagate'."
-        )
-    return nan_policy  # type: ignore[return-value]  # narrowed by the membership test
+    checked: NanPolicy = check_option(
+        nan_policy, _NAN_POLICIES, name=name, hint="Use 'raise' (default), 'omit' or 'propagate'."
+    )
+    return checked
 
 
 def handle_nan(
@@ -686,13 +684,15 @@ def check_option(value: Any, options: Iterable[Any], *, name: str, hint: str = "
     Returns
     -------
     object
-        ``value`` unchanged (callers narrow it to their ``Literal`` alias).
+        The option equal to ``value`` (callers narrow it to their ``Literal`` alias): a
+        ``str`` subclass such as :class:`numpy.str_` comes back as the plain ``str``.
 
     Raises
     ------
     InvalidValueError
-        When ``value`` is not one of ``options`` (compared by equality; unhashable
-        values and NaN never match).
+        When ``value`` is not one of ``options`` (compared by equality and type, so
+        ``True`` is not ``1``; a string matches a string option whatever its ``str``
+        subclass; unhashable values and NaN never match).
 
     Examples
     --------
@@ -704,14 +704,17 @@ def check_option(value: Any, options: Iterable[Any], *, name: str, hint: str = "
     crmkit.exceptions.InvalidValueError: period='H' is not one of ['D', 'W', 'M'].
     """
     choices = list(options)
-    try:
-        ok = any(type(value) is type(c) and value == c for c in choices)
-    except (TypeError, ValueError):
-        ok = False
-    if not ok:
-        message = f"{name}={_short_repr(value)} is not one of {choices}."
-        raise InvalidValueError(message + (f" {hint}" if hint else ""))
-    return value
+    for choice in choices:
+        same_kind = type(value) is type(choice) or (
+            isinstance(value, str) and isinstance(choice, str)
+        )
+        try:
+            if same_kind and value == choice:
+                return choice
+        except (TypeError, ValueError):  # an array or a frame compared elementwise
+            break
+    message = f"{name}={_short_repr(value)} is not one of {choices}."
+    raise InvalidValueError(message + (f" {hint}" if hint else ""))
 
 
 def as_generator(rng: Any, *, name: str = "rng", allow_none: bool = True) -> np.random.Generator:

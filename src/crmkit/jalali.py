@@ -56,7 +56,7 @@ Timestamp('2024-03-19 00:00:00')
 Timestamp('2023-03-21 00:00:00')
 >>> jalali.format_jalali(pd.Timestamp("2023-03-21"), style="persian")
 '۱ فروردین ۱۴۰۲'
->>> jalali.jalali_period(pd.to_datetime(["2023-03-20", "2023-03-21", "2023-06-22"]), "Q")
+>>> jalali.jalali_period(pd.to_datetime(["2023-03-20", "2023-03-21", "2023-06-22"]), period="Q")
 Index(['1401-Q4', '1402-Q1', '1402-Q2'], dtype='object')
 """
 
@@ -70,7 +70,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-from crmkit._compat import renamed_keywords
+from crmkit._compat import positional_options, renamed_keywords
 from crmkit._dates import PeriodFreq
 from crmkit._jalali import (
     JALALI_YEAR_MAX,
@@ -571,8 +571,9 @@ def format_jalali(dates: Any, *, style: Style = "iso") -> str | pd.Index[str]:
 # ------------------------------------------------------------------ fiscal periods
 
 
+@positional_options("period")
 @renamed_keywords(freq="period")
-def jalali_period(dates: Any, period: PeriodFreq = "Q") -> pd.Index[str]:
+def jalali_period(dates: Any, *, period: PeriodFreq = "Q") -> pd.Index[str]:
     """Iranian fiscal period (Jalali month, quarter or year) of each date, as a label.
 
     The Iranian fiscal year runs from 1 Farvardin (Nowruz, about 21 March) to the end of
@@ -594,9 +595,9 @@ def jalali_period(dates: Any, period: PeriodFreq = "Q") -> pd.Index[str]:
     --------
     >>> import pandas as pd
     >>> d = pd.to_datetime(["2023-03-20", "2023-03-21", "2023-12-22", "2024-03-20"])
-    >>> jalali_period(d, "M").tolist()
+    >>> jalali_period(d, period="M").tolist()
     ['1401-12', '1402-01', '1402-10', '1403-01']
-    >>> jalali_period(d, "Y").tolist()
+    >>> jalali_period(d, period="Y").tolist()
     ['1401', '1402', '1402', '1403']
     """
     unit = check_period(period)

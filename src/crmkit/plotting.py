@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from crmkit._compat import positional_options
 from crmkit._dates import parse_date
 from crmkit._validation import (
     check_in_range,
@@ -37,13 +38,16 @@ from crmkit.exceptions import InvalidValueError
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
+    from crmkit.clv import AliveHistory, HoldoutByFrequency
     from crmkit.clv.forecast import PeriodForecast
     from crmkit.pareto import Concentration
 
 __all__ = [
+    "alive_history_plot",
     "cohort_heatmap",
     "frequency_recency_matrix",
     "funnel",
+    "holdout_by_frequency_plot",
     "lorenz_curve",
     "maturity_radar",
     "pareto_chart",
@@ -102,10 +106,11 @@ def _numeric_frame(frame: Any, *, name: str, columns: tuple[str, ...] = ()) -> p
     return out
 
 
+@positional_options("ax")
 def lorenz_curve(
     conc: Concentration,
-    ax: Axes | None = None,
     *,
+    ax: Axes | None = None,
     unit_label: str = "customers",
     mark: float = 0.2,
 ) -> Axes:
@@ -139,10 +144,11 @@ def lorenz_curve(
     return ax
 
 
+@positional_options("ax")
 def pareto_chart(
     conc: Concentration,
-    ax: Axes | None = None,
     *,
+    ax: Axes | None = None,
     bins: int = 50,
     unit_label: str = "customers",
 ) -> Axes:
@@ -168,7 +174,8 @@ def pareto_chart(
     return ax
 
 
-def funnel(table: pd.DataFrame, ax: Axes | None = None, *, column: str = "reached") -> Axes:
+@positional_options("ax")
+def funnel(table: pd.DataFrame, *, ax: Axes | None = None, column: str = "reached") -> Axes:
     """Funnel of customers reaching each stage, from :func:`crmkit.lifecycle.funnel_conversion`.
 
     Bars are labelled with the count and the conversion from the previous stage.
@@ -224,7 +231,8 @@ def _heatmap(
                 )  # fmt: skip
 
 
-def transition_heatmap(rates: pd.DataFrame, ax: Axes | None = None) -> Axes:
+@positional_options("ax")
+def transition_heatmap(rates: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     """Stage-to-stage transition rates (rows: stage at start, columns: stage at end)."""
     _numeric_frame(rates, name="rates")
     ax = _axes(ax)
@@ -240,7 +248,8 @@ def _period_word(retention: pd.DataFrame) -> str:
     return {"M": "months", "Q": "quarters", "Y": "years"}.get(freq[:1], "periods")
 
 
-def cohort_heatmap(retention: pd.DataFrame, ax: Axes | None = None) -> Axes:
+@positional_options("ax")
+def cohort_heatmap(retention: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     """Acquisition-cohort retention (rows: cohorts, columns: periods since acquisition)."""
     _numeric_frame(retention, name="retention")
     ax = _axes(ax)
@@ -330,10 +339,11 @@ def frequency_recency_matrix(
     return ax
 
 
+@positional_options("ax")
 def tracking_plot(
     tracking: pd.DataFrame,
-    ax: Axes | None = None,
     *,
+    ax: Axes | None = None,
     actual: str = "actual",
     expected: str = "expected",
     calibration_end: Any = None,
@@ -364,10 +374,11 @@ def tracking_plot(
     return ax
 
 
+@positional_options("ax")
 def repeat_frequency_chart(
     table: pd.DataFrame,
-    ax: Axes | None = None,
     *,
+    ax: Axes | None = None,
     actual: str = "actual",
     expected: str = "expected",
 ) -> Axes:
@@ -387,10 +398,11 @@ def repeat_frequency_chart(
     return ax
 
 
+@positional_options("ax")
 def maturity_radar(
     scores: Mapping[str, float] | pd.Series,
-    ax: Axes | None = None,
     *,
+    ax: Axes | None = None,
     max_score: float = 1.0,
 ) -> Axes:
     """Radar (spider) chart of scores per maturity level or dimension, 0..``max_score``."""
@@ -420,6 +432,93 @@ def maturity_radar(
     ax.set_xticks(angles, [str(i) for i in series.index], fontsize=8)
     ax.set_ylim(0, max_score)
     ax.set_title("CRM maturity profile")
+    return ax
+
+
+def alive_history_plot(history: AliveHistory, *, ax: Axes | None = None) -> Axes:
+    """P(alive) of one customer through time, with their purchases marked.
+
+    Draws ``history.table["probability_alive"]`` over the grid dates of an
+    :class:`~crmkit.clv.AliveHistory` (from :func:`crmkit.clv.probability_alive_history`)
+    and a dotted vertical line at each (distinct) purchase time.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from crmkit import clv, plotting
+    >>> bg = clv.BetaGeo(r=0.2426, alpha=4.4136, a=0.7930, b=2.4259, time_unit="W")
+    >>> dates = pd.to_datetime(["1997-01-01", "1997-02-12", "1997-03-05"])
+    >>> history = clv.probability_alive_history(bg, dates, observation_end="1997-06-30")
+    >>> ax = plotting.alive_history_plot(history)
+    >>> len(ax.collections[0].get_segments()), ax.get_ylabel()  # one line per purchase
+    (3, 'P(alive)')
+    """
+    from crmkit.clv import AliveHistory
+
+    if not isinstance(history, AliveHistory):
+        raise InvalidValueError(
+            "history must be an AliveHistory from crmkit.clv.probability_alive_history(...), "
+            f"got {type(history).__name__}."
+        )
+    ax = _axes(ax)
+    table = history.table
+    ax.plot(
+        table.index, table["probability_alive"].to_numpy(), color=_BLUE, linewidth=2,
+        label="P(alive)",
+    )  # fmt: skip
+    ax.vlines(
+        history.purchases.to_numpy(), 0.0, 1.0, transform=ax.get_xaxis_transform(),
+        colors=_ORANGE, linestyles=":", linewidth=1.2, label="purchase",
+    )  # fmt: skip
+    ax.set_ylim(0.0, 1.05)
+    ax.set_ylabel("P(alive)")
+    ax.set_xlabel("date")
+    for tick in ax.get_xticklabels():
+        tick.set_rotation(30)
+        tick.set_horizontalalignment("right")
+    who = "" if history.customer_id is None else f" of customer {history.customer_id}"
+    ax.set_title(f"P(alive) history{who} ({type(history.model).__name__})")
+    ax.legend(frameon=False, loc="lower left")
+    return ax
+
+
+def holdout_by_frequency_plot(result: HoldoutByFrequency, *, ax: Axes | None = None) -> Axes:
+    """Mean actual and predicted holdout purchases by calibration frequency.
+
+    The conditional-expectation chart of Fader, Hardie & Lee (2005, Figure 4), from a
+    :class:`~crmkit.clv.HoldoutByFrequency` (:func:`crmkit.clv.holdout_by_frequency`):
+    one line for the actual means, one for the model's.
+
+    Examples
+    --------
+    >>> from crmkit import clv, plotting
+    >>> from crmkit.datasets import load_cdnow_summary
+    >>> bg = clv.BetaGeo(r=0.2426, alpha=4.4136, a=0.7930, b=2.4259)
+    >>> result = clv.holdout_by_frequency(bg, load_cdnow_summary())
+    >>> ax = plotting.holdout_by_frequency_plot(result)
+    >>> [t.get_text() for t in ax.get_xticklabels()][-1]
+    '7+'
+    """
+    from crmkit.clv import HoldoutByFrequency
+
+    if not isinstance(result, HoldoutByFrequency):
+        raise InvalidValueError(
+            "result must be a HoldoutByFrequency from crmkit.clv.holdout_by_frequency(...), "
+            f"got {type(result).__name__}."
+        )
+    ax = _axes(ax)
+    table = result.table
+    pos = np.arange(len(table))
+    ax.plot(pos, table["actual"].to_numpy(), color=_BLUE, linewidth=2, marker="o", label="actual")
+    ax.plot(
+        pos, table["predicted"].to_numpy(), color=_ORANGE, linestyle="--", marker="s",
+        label=type(result.model).__name__,
+    )  # fmt: skip
+    ax.set_xticks(pos, [str(i) for i in table.index])
+    ax.set_xlabel("repeat purchases in calibration period")
+    ax.set_ylabel("mean purchases in holdout period")
+    ax.set_title("Calibration vs holdout: conditional expectations")
+    ax.legend(frameon=False)
     return ax
 
 

@@ -66,17 +66,17 @@ def test_series_predictions_keep_the_index_and_bracket_the_estimate(
 
 def test_draws_keep_the_family_and_time_unit(summary: pd.DataFrame) -> None:
     fit = clv.BetaGeo.fit(summary, time_unit="W")
-    draws = parameter_draws(fit, 10, rng=np.random.default_rng(0))
+    draws = parameter_draws(fit, n_draws=10, rng=np.random.default_rng(0))
     assert all(isinstance(d, clv.BetaGeo) and d.time_unit == "W" for d in draws)
     assert len({d.r for d in draws}) == 10
 
 
 def test_bad_input(fit: clv.FitResult[clv.BetaGeo], summary: pd.DataFrame) -> None:
     with pytest.raises(InvalidValueError, match="n_draws"):
-        parameter_draws(fit, 1)
+        parameter_draws(fit, n_draws=1)
     broken = attrs.evolve(fit, covariance=np.full((4, 4), np.nan))
     with pytest.raises(InvalidValueError, match="covariance"):
-        parameter_draws(broken, 10)
+        parameter_draws(broken, n_draws=10)
     with pytest.raises(InvalidValueError, match="level"):
         prediction_interval(fit, lambda m: m.r, level=1.0)
     calls = iter([[1.0, 2.0]] + [[1.0]] * 10)

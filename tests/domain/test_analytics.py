@@ -53,7 +53,7 @@ def test_complaints_per_item_hand_counted() -> None:
 
 
 def test_stage_durations_hand_computed() -> None:
-    d = complaint_stage_durations(complaints_to_frame(_complaints()), "D")
+    d = complaint_stage_durations(complaints_to_frame(_complaints()), time_unit="D")
     k1 = d.loc["K1"]
     # received 12 h, acknowledged 12 h, in progress 48 h + 12 h, resolved 24 h + 24 h,
     # reopened 12 h, closed: current stage (no observation_end) -> 0
@@ -70,14 +70,16 @@ def test_stage_durations_hand_computed() -> None:
     assert d.loc["K3", "received"] == 2.0
     frame = complaints_to_frame(_complaints())
     open_ones = frame[frame["complaint_id"].isin(["K2", "K3"])]
-    with_end = complaint_stage_durations(open_ones, "D", observation_end=pd.Timestamp(T0 + 96 * H))
+    with_end = complaint_stage_durations(
+        open_ones, time_unit="D", observation_end=pd.Timestamp(T0 + 96 * H)
+    )
     assert with_end.loc["K2", "received"] == 4.0
     assert with_end.loc["K3", "in progress"] == 2.0
     # K1's last step is after T0 + 96 h: its current stage would get a negative time
     with pytest.raises(
         InvalidValueError, match=r"observation_end=2024-.* precedes the last step .*'K1' at"
     ):
-        complaint_stage_durations(frame, "D", observation_end=pd.Timestamp(T0 + 96 * H))
+        complaint_stage_durations(frame, time_unit="D", observation_end=pd.Timestamp(T0 + 96 * H))
 
 
 def test_stage_durations_refuse_naive_observation_end() -> None:
@@ -90,7 +92,7 @@ def test_stage_durations_refuse_naive_observation_end() -> None:
 @settings(max_examples=30)  # heavy composite examples; 30 cover the rules
 @given(st.lists(testing.complaints(), min_size=1, max_size=4, unique_by=lambda c: c.complaint_id))
 def test_stage_durations_agree_with_the_objects(items: list[Complaint]) -> None:
-    d = complaint_stage_durations(complaints_to_frame(items), "D")
+    d = complaint_stage_durations(complaints_to_frame(items), time_unit="D")
     for c in items:
         first, res = c.time_to_first_response("D"), c.time_to_resolution("D")
         got_first = d.loc[c.complaint_id, "time_to_first_response"]

@@ -60,13 +60,13 @@ def test_weighted_forecast_matches_hand_computation() -> None:
     opps = [_opp(*row) for row in ref["inputs"]["opportunities"]]
     opps[3] = opps[3].advance("closed-lost", on="2024-02-10")
     for period, expected in ref["inputs"]["expected"].items():
-        got = weighted_forecast(opps, period)
+        got = weighted_forecast(opps, period=period)
         assert [str(p) for p in got.index] == list(expected)
         assert got["weighted_amount"].tolist() == pytest.approx(
             [expected[k][1] for k in expected], abs=ref["tolerance"]
         )
         assert got["n_opportunities"].tolist() == [expected[k][0] for k in expected]
-    open_only = weighted_forecast(opportunities_to_frame(opps), "Y", include_closed=False)
+    open_only = weighted_forecast(opportunities_to_frame(opps), period="Y", include_closed=False)
     assert open_only["n_opportunities"].tolist() == [3, 1]  # D (closed-lost) left out
 
 
@@ -75,12 +75,12 @@ def test_forecast_refuses_mixed_currencies() -> None:
         weighted_forecast([_opp("A", 1, 0.5, "2024-01-01", "IRR"),
                            _opp("B", 1, 0.5, "2024-01-01", "EUR")])  # fmt: skip
     with pytest.raises(InvalidValueError, match="period"):
-        weighted_forecast([_opp("A", 1, 0.5, "2024-01-01")], "W")
+        weighted_forecast([_opp("A", 1, 0.5, "2024-01-01")], period="W")
 
 
 @given(testing.opportunities())
 def test_forecast_total_equals_sum_of_weighted_amounts(o: Opportunity) -> None:
-    f = weighted_forecast([o], "M")
+    f = weighted_forecast([o], period="M")
     assert f["weighted_amount"].sum() == pytest.approx(o.amount * o.probability)
     assert isinstance(f.index, pd.PeriodIndex)
 
@@ -96,15 +96,17 @@ def test_weighted_forecast_refuses_rows_it_cannot_place() -> None:
         }
     )
     with pytest.raises(InvalidValueError, match="'expected_close' has 1 missing"):
-        weighted_forecast(frame, "Q")
+        weighted_forecast(frame, period="Q")
     with pytest.raises(InvalidValueError, match="'amount' has 1 missing"):
-        weighted_forecast(frame.assign(expected_close="2024-01-10", amount=[1.0, None]), "Q")
+        weighted_forecast(
+            frame.assign(expected_close="2024-01-10", amount=[1.0, None]), period="Q"
+        )
     # tz-aware close dates: 2024-03-31 23:00 in Tehran is in Q1 there (hand-computed).
     aware = frame.assign(
         expected_close=pd.to_datetime(["2024-03-31 23:00", "2024-01-01 00:00"]).tz_localize(
             "Asia/Tehran"
         )
     )
-    got = weighted_forecast(aware, "Q")
+    got = weighted_forecast(aware, period="Q")
     assert got.index.astype(str).tolist() == ["2024Q1"]
     assert got["weighted_amount"].tolist() == [75.0]

@@ -60,7 +60,7 @@ def test_resolved_on_first_contact() -> None:
     assert [s.stage.value for s in done.steps] == ["received", "resolved"]
     assert done.time_to_first_response("h") == pytest.approx(1 / 3)
     assert done.time_to_resolution("h") == pytest.approx(1 / 3)
-    d = complaint_stage_durations(complaints_to_frame([done]), "h")
+    d = complaint_stage_durations(complaints_to_frame([done]), time_unit="h")
     assert d.loc["K1", "received"] == pytest.approx(1 / 3)
     assert d.loc["K1", "time_to_resolution"] == pytest.approx(1 / 3)
     with pytest.raises(Exception, match="cannot move from 'received' to 'closed'"):
@@ -79,13 +79,13 @@ def test_hours_are_a_unit_everywhere() -> None:
         .advance("resolved", at=T + 30 * H)
     )
     assert (c.time_to_first_response("h"), c.time_to_resolution("h")) == (2.0, 30.0)
-    d = complaint_stage_durations(complaints_to_frame([c]), "h")
+    d = complaint_stage_durations(complaints_to_frame([c]), time_unit="h")
     assert d.loc["K1", ["received", "acknowledged"]].tolist() == [2.0, 28.0]
     for bad in ("H", "hours", 1, None):
         with pytest.raises(InvalidValueError, match="'h' \\(hours\\)"):
             c.time_to_resolution(bad)  # type: ignore[arg-type]
         with pytest.raises(InvalidValueError, match="'h' \\(hours\\)"):
-            complaint_stage_durations(complaints_to_frame([c]), bad)  # type: ignore[arg-type]
+            complaint_stage_durations(complaints_to_frame([c]), time_unit=bad)  # type: ignore[arg-type]
 
 
 def test_durations_are_never_negative() -> None:
@@ -106,7 +106,7 @@ def test_durations_are_never_negative() -> None:
     backwards.loc[1, "datetime"] = pd.Timestamp(T - H)
     with pytest.raises(InvalidValueError, match="followed by a step at an earlier time"):
         complaint_stage_durations(backwards)
-    ok = complaint_stage_durations(frame, "D", observation_end=T + 124 * H)
+    ok = complaint_stage_durations(frame, time_unit="D", observation_end=T + 124 * H)
     assert ok.loc["K1", "in progress"] == 1.0
 
 
@@ -115,7 +115,7 @@ def test_durations_are_never_negative() -> None:
 def test_stage_durations_are_non_negative(items: list[Complaint]) -> None:
     frame = complaints_to_frame(items)
     end = max(s.at for c in items for s in c.steps) + H
-    d = complaint_stage_durations(frame, "h", observation_end=end)
+    d = complaint_stage_durations(frame, time_unit="h", observation_end=end)
     stages = [c for c in d.columns if c not in ("item_code", "customer_id", "stage")]
     values = d[stages].to_numpy(dtype=float)
     assert np.all(values[~np.isnan(values)] >= 0)
@@ -125,11 +125,11 @@ def test_pipeline_amount_leaves_out_lost_deals() -> None:
     open_ = _opp(opportunity_id="A", amount=100.0, probability=0.5)
     won = _opp(opportunity_id="B", amount=200.0).advance("closed-won", on="2024-06-01")
     lost = _opp(opportunity_id="C", amount=400.0).advance("closed-lost", on="2024-06-02")
-    f = weighted_forecast([open_, won, lost], "Q")
+    f = weighted_forecast([open_, won, lost], period="Q")
     row = f.loc[pd.Period("2024Q2", "Q")]
     assert row["n_opportunities"] == 3
     assert row["pipeline_amount"] == 300.0  # open 100 + won 200; lost 400 left out
     assert row["weighted_amount"] == 250.0  # 100 * 0.5 + 200 * 1 + 400 * 0
     assert row["lost_amount"] == 400.0
-    only_open = weighted_forecast([open_, won, lost], "Q", include_closed=False)
+    only_open = weighted_forecast([open_, won, lost], period="Q", include_closed=False)
     assert only_open.loc[pd.Period("2024Q2", "Q")].tolist() == [1, 100.0, 50.0, 0.0]

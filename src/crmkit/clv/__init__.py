@@ -15,6 +15,7 @@ from crmkit.clv.aggregates import (
     predictive_interval,
     segment_intervals,
 )
+from crmkit.clv.alive_history import AliveHistory, probability_alive_history
 from crmkit.clv.bgbb import BetaGeoBetaBinom
 from crmkit.clv.bgnbd import BetaGeo
 from crmkit.clv.evaluation import (
@@ -25,6 +26,7 @@ from crmkit.clv.evaluation import (
 )
 from crmkit.clv.forecast import PeriodForecast, forecast_purchases
 from crmkit.clv.gammagamma import GammaGamma, SpendFrequencyCorrelationWarning
+from crmkit.clv.holdout import HoldoutByFrequency, holdout_by_frequency
 from crmkit.clv.mbgnbd import ModifiedBetaGeo
 from crmkit.clv.paretonbd import ParetoNBD
 from crmkit.clv.sbg import ShiftedBetaGeometric
@@ -33,11 +35,13 @@ from crmkit.clv.uncertainty import parameter_draws, prediction_interval
 from crmkit.clv.value import customer_lifetime_value, simple_clv
 
 __all__ = [
+    "AliveHistory",
     "BetaGeo",
     "BetaGeoBetaBinom",
     "CLVModel",
     "FitResult",
     "GammaGamma",
+    "HoldoutByFrequency",
     "HoldoutEvaluation",
     "ModifiedBetaGeo",
     "ParetoNBD",
@@ -52,9 +56,11 @@ __all__ = [
     "forecast_purchases",
     "from_dict",
     "from_json",
+    "holdout_by_frequency",
     "parameter_draws",
     "prediction_interval",
     "predictive_interval",
+    "probability_alive_history",
     "repeat_frequency_table",
     "segment_intervals",
     "simple_clv",

@@ -110,7 +110,7 @@ def resolve_model_unit(model: Any, model_time_unit: str | None) -> TimeUnit | No
     raises when both are known and differ.
     """
     if model_time_unit is not None:
-        model_time_unit = check_time_unit(model_time_unit)
+        model_time_unit = check_time_unit(model_time_unit, name="model_time_unit")
     carried = getattr(model, "time_unit", None)
     if model_time_unit is not None and carried is not None and model_time_unit != carried:
         raise InvalidValueError(

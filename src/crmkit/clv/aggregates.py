@@ -2,9 +2,10 @@
 
 Two different questions get two different intervals; say which one you answer.
 
-**Confidence interval of the aggregate expectation** (:func:`~crmkit.clv.aggregate_interval`,
-:func:`~crmkit.clv.segment_intervals`, :func:`~crmkit.clv.forecast_intervals`). A sum over customers of any
-prediction (expected purchases, expected spend, CLV, the period forecasts of
+**Confidence interval of the aggregate expectation**
+(:func:`~crmkit.clv.aggregate_interval`, :func:`~crmkit.clv.segment_intervals`,
+:func:`~crmkit.clv.forecast_intervals`). A sum over customers of any prediction
+(expected purchases, expected spend, CLV, the period forecasts of
 :func:`crmkit.clv.forecast_purchases`) is a function of the fitted parameters. Models
 drawn from the asymptotic normal distribution of the maximum-likelihood estimates
 (:func:`crmkit.clv.parameter_draws`) give one value of the sum each; the interval is
@@ -14,21 +15,21 @@ at the true parameters about 95% of the time. It does **not** contain the random
 variation of the purchases customers will actually make: the realised total scatters
 around its expectation even when the parameters are known exactly.
 
-**Predictive interval of the realised total** (:func:`~crmkit.clv.predictive_interval`). For the
-purchases a group of existing customers will actually make in the next ``t`` time units,
-each parameter draw is followed by one simulated future per customer: alive or not at
-the end of the observation window (with the model's P(alive)), then the purchase rate and
-dropout drawn from their posterior given the history and alive, then the purchases. The
-interval covers both the parameter uncertainty and this process noise, so it is wider;
-it is the one to compare with a total you will observe. For BG/NBD and MBG/NBD, given
-alive at *T*: :math:`\\lambda \\sim \\Gamma(r + x, \\alpha + T)`,
-:math:`p \\sim \\text{Beta}(a, b + x + s)` (*s* = 1 for MBG/NBD, else 0), future purchases
-:math:`\\min(K, N)` with :math:`K \\sim \\text{Geometric}(p)`,
-:math:`N \\sim \\text{Poisson}(\\lambda t)` (Fader, Hardie & Lee 2005, sec. 3); for
-Pareto/NBD :math:`\\lambda \\sim \\Gamma(r + x, \\alpha + T)`,
-:math:`\\mu \\sim \\Gamma(s, \\beta + T)`, purchases :math:`\\text{Poisson}(\\lambda
-\\min(\\tau, t))` with :math:`\\tau \\sim \\text{Exp}(\\mu)` (Schmittlein, Morrison &
-Colombo 1987).
+**Predictive interval of the realised total**
+(:func:`~crmkit.clv.predictive_interval`). For the purchases a group of existing
+customers will actually make in the next ``t`` time units, each parameter draw is
+followed by one simulated future per customer: alive or not at the end of the
+observation window (with the model's P(alive)), then the purchase rate and dropout drawn
+from their posterior given the history and alive, then the purchases. The interval
+covers both the parameter uncertainty and this process noise, so it is wider; it is the
+one to compare with a total you will observe. For BG/NBD and MBG/NBD, given alive at
+*T*: :math:`\\lambda \\sim \\Gamma(r + x, \\alpha + T)`, :math:`p \\sim \\text{Beta}(a,
+b + x + s)` (*s* = 1 for MBG/NBD, else 0), future purchases :math:`\\min(K, N)` with
+:math:`K \\sim \\text{Geometric}(p)`, :math:`N \\sim \\text{Poisson}(\\lambda t)`
+(Fader, Hardie & Lee 2005, sec. 3); for Pareto/NBD :math:`\\lambda \\sim \\Gamma(r + x,
+\\alpha + T)`, :math:`\\mu \\sim \\Gamma(s, \\beta + T)`, purchases
+:math:`\\text{Poisson}(\\lambda \\min(\\tau, t))` with :math:`\\tau \\sim
+\\text{Exp}(\\mu)` (Schmittlein, Morrison & Colombo 1987).
 
 References
 ----------
@@ -190,8 +191,10 @@ def _sums_over_draws(
         )
         return total
 
-    models = parameter_draws(fit, n, rng=gen)
-    spends: list[Any] = [None] * n if spend_fit is None else parameter_draws(spend_fit, n, rng=gen)
+    models = parameter_draws(fit, n_draws=n, rng=gen)
+    spends: list[Any] = (
+        [None] * n if spend_fit is None else parameter_draws(spend_fit, n_draws=n, rng=gen)
+    )
     draws = np.empty((n, size))
     for i, (model, spend_model) in enumerate(zip(models, spends, strict=True)):
         draws[i] = sums(_values(call(model, spend_model))[0])
@@ -290,8 +293,8 @@ def segment_intervals(
 ) -> pd.DataFrame:
     """Confidence intervals of the sums of a prediction per segment or cohort.
 
-    The same interval as :func:`~crmkit.clv.aggregate_interval` for every group at once, all from the
-    same parameter draws (so the groups' intervals are jointly consistent).
+    The same interval as :func:`~crmkit.clv.aggregate_interval` for every group at once,
+    all from the same parameter draws (so the groups' intervals are jointly consistent).
 
     Parameters
     ----------
@@ -417,7 +420,7 @@ def predictive_interval(
     keep = _selection(point.index, point.size, customers)
     history = summary.loc[keep]
     totals = np.empty(n)
-    for i, model in enumerate(parameter_draws(fit, n, rng=gen)):
+    for i, model in enumerate(parameter_draws(fit, n_draws=n, rng=gen)):
         totals[i] = _simulate_future(model, history, horizon, gen).sum()
     lo, hi = np.quantile(totals, [(1.0 - lvl) / 2.0, (1.0 + lvl) / 2.0])
     return ConfidenceInterval(

@@ -24,6 +24,7 @@ import attrs
 import numpy as np
 import pandas as pd
 
+from crmkit._compat import positional_options
 from crmkit._validation import as_generator, check_in_range
 from crmkit.clv._base import FitResult
 from crmkit.clv._dask import interval_on_partitions, is_dask
@@ -42,8 +43,9 @@ def _check_fit(fit: Any) -> None:
         )
 
 
+@positional_options("n_draws")
 def parameter_draws(
-    fit: FitResult[M], n_draws: int = 500, *, rng: np.random.Generator | int | None = 0
+    fit: FitResult[M], *, n_draws: int = 500, rng: np.random.Generator | int | None = 0
 ) -> list[M]:
     """Models drawn from the asymptotic distribution of a fit's parameters.
 
@@ -71,7 +73,7 @@ def parameter_draws(
     --------
     >>> from crmkit import clv, datasets
     >>> fit = clv.BetaGeo.fit(datasets.load_cdnow_summary())
-    >>> draws = parameter_draws(fit, 200, rng=1)
+    >>> draws = parameter_draws(fit, n_draws=200, rng=1)
     >>> len(draws), type(draws[0]).__name__
     (200, 'BetaGeo')
     """
@@ -150,13 +152,13 @@ def prediction_interval(
                          high_inclusive=False)  # fmt: skip
     point = predict(fit.model)
     if is_dask(point):  # per customer on the cluster, with the same draws everywhere
-        models = parameter_draws(fit, n_draws, rng=rng)
+        models = parameter_draws(fit, n_draws=n_draws, rng=rng)
         lazy: pd.DataFrame = interval_on_partitions(point, [predict(m) for m in models], lvl)
         return lazy
     index = point.index if isinstance(point, pd.Series) else None
     base = np.atleast_1d(np.asarray(point, dtype=np.float64)).ravel()
     draws = np.empty((n_draws, base.size))
-    for i, model in enumerate(parameter_draws(fit, n_draws, rng=rng)):
+    for i, model in enumerate(parameter_draws(fit, n_draws=n_draws, rng=rng)):
         row = np.atleast_1d(np.asarray(predict(model), dtype=np.float64)).ravel()
         if row.size != base.size:
             raise InvalidValueError(

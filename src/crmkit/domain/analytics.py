@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from crmkit._compat import renamed_keywords
+from crmkit._compat import positional_options, renamed_keywords
 from crmkit._dates import check_date_range
 from crmkit._durations import DurationUnit, check_duration_unit, duration
 from crmkit._validation import handle_nan, require_columns, require_nonempty
@@ -222,11 +222,12 @@ def complaints_per_item(
     return out.set_index("item_code")
 
 
+@positional_options("time_unit")
 @renamed_keywords(unit="time_unit", as_of="observation_end")
 def complaint_stage_durations(
     complaints: pd.DataFrame,
-    time_unit: DurationUnit = "D",
     *,
+    time_unit: DurationUnit = "D",
     observation_end: pd.Timestamp | dt.datetime | str | None = None,
 ) -> pd.DataFrame:
     """Time each complaint spent in each response stage, and the headline durations.
@@ -276,11 +277,11 @@ def complaint_stage_durations(
     ...         "datetime": t.tz_localize("UTC"),
     ...     }
     ... )
-    >>> d = complaint_stage_durations(f, "D")
+    >>> d = complaint_stage_durations(f, time_unit="D")
     >>> row = d.loc["K1", ["time_to_first_response", "time_to_resolution", "in progress"]]
     >>> [float(v) for v in row]
     [0.5, 2.0, 1.5]
-    >>> float(complaint_stage_durations(f, "h").loc["K1", "time_to_first_response"])
+    >>> float(complaint_stage_durations(f, time_unit="h").loc["K1", "time_to_first_response"])
     12.0
     """
     complaints = cv.frame_arg("complaints", complaints)
@@ -458,10 +459,11 @@ def _contacts_before(interactions: pd.DataFrame, purchases: pd.DataFrame | None)
     return out
 
 
+@positional_options("period")
 def weighted_forecast(
     opportunities: Iterable[Opportunity] | pd.DataFrame,
-    period: str = "Q",
     *,
+    period: str = "Q",
     include_closed: bool = True,
     calendar: Calendar = "gregorian",
 ) -> pd.DataFrame:
@@ -527,7 +529,7 @@ def weighted_forecast(
     ...     opp("B", 200.0, 0.25, "2024-03-31"),
     ...     opp("C", 80.0, 0.5, "2024-07-01"),
     ... ]
-    >>> weighted_forecast(opps, "Q")
+    >>> weighted_forecast(opps, period="Q")
             n_opportunities  pipeline_amount  weighted_amount  lost_amount
     period
     2024Q1                2            300.0            100.0          0.0
@@ -537,12 +539,12 @@ def weighted_forecast(
     A lost deal leaves the pipeline amount:
 
     >>> lost = opps[1].advance("closed-lost", on="2024-03-31")
-    >>> weighted_forecast([opps[0], lost], "Q").loc["2024Q1"].tolist()
+    >>> weighted_forecast([opps[0], lost], period="Q").loc["2024Q1"].tolist()
     [2.0, 100.0, 50.0, 200.0]
 
     Iranian fiscal quarters: 31 March 2024 is 12 Farvardin 1403, in the new fiscal year.
 
-    >>> weighted_forecast(opps, "Q", calendar="jalali")["weighted_amount"]
+    >>> weighted_forecast(opps, period="Q", calendar="jalali")["weighted_amount"]
     period
     1402-Q4    50.0
     1403-Q1    50.0

@@ -70,9 +70,9 @@ def _positive_int(instance: Any, attribute: attrs.Attribute[Any], value: Any) ->
         raise InvalidValueError(f"{attribute.name}={value!r} must be a positive whole number.")
 
 
-def _time_unit(value: str) -> TimeUnit:
-    """attrs converter: a valid time unit (a named function, as mypy's attrs plugin needs)."""
-    return check_time_unit(value)
+def _time_unit(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    """attrs validator: a valid time unit, reported under the field's own name."""
+    check_time_unit(value, name=attribute.name)
 
 
 @attrs.frozen(kw_only=True)
@@ -109,8 +109,8 @@ inactivity=12, inactivity_unit='M', purchase_unit='D')
     loyal_min_purchases: int = attrs.field(default=4, validator=_positive_int)
     high_value_quantile: float | None = attrs.field(default=0.8)
     inactivity: int | None = attrs.field(default=None)
-    inactivity_unit: TimeUnit = attrs.field(default="D", converter=_time_unit)
-    purchase_unit: TimeUnit = attrs.field(default="D", converter=_time_unit)
+    inactivity_unit: TimeUnit = attrs.field(default="D", validator=_time_unit)
+    purchase_unit: TimeUnit = attrs.field(default="D", validator=_time_unit)
 
     @repeat_min_purchases.validator
     def _check_repeat(self, attribute: attrs.Attribute[Any], value: int) -> None:
@@ -523,7 +523,7 @@ def customer_features(
     ``n_purchases`` is its ``frequency`` counting the first period, every row counts
     (``non_positive="keep"``) and rows after ``until`` are left out.
     """
-    unit = check_time_unit(purchase_unit)
+    unit = check_time_unit(purchase_unit, name="purchase_unit")
     dask = is_dask(tx)
     if until is not None:
         # "not after" rather than "before": a missing date stays for the NaN check
@@ -533,9 +533,9 @@ def customer_features(
     try:
         result: Any = rfm_summary(  # a lazy dask frame for a dask log
             tx,
-            customer_id_col,
-            datetime_col,
-            amount_col,
+            customer_id_col=customer_id_col,
+            datetime_col=datetime_col,
+            amount_col=amount_col,
             observation_end=until,
             time_unit=unit,
             include_first_transaction=True,

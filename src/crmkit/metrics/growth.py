@@ -38,10 +38,11 @@ from crmkit._coverage import (
     window_record,
 )
 from crmkit._dates import PeriodFreq
+from crmkit._validation import check_option
 from crmkit.exceptions import InvalidValueError
 from crmkit.jalali import Calendar
 from crmkit.metrics._checks import dated_series
-from crmkit.timeunits import TimeUnit, check_time_unit
+from crmkit.timeunits import TimeUnit
 from crmkit.timeunits._periods import (
     DAY_NS,
     calendar_labels,
@@ -85,11 +86,9 @@ class _Dated:
         observation_end: Any,
         calendar: Any = "gregorian",
     ) -> None:
-        if not isinstance(period, str) or period not in ("M", "Q", "Y"):
-            raise InvalidValueError(
-                f"period={period!r} is not 'M', 'Q' or 'Y' (calendar month, quarter, year)."
-            )
-        self.unit: TimeUnit = check_time_unit(period)
+        self.unit: TimeUnit = check_option(
+            period, ("M", "Q", "Y"), name="period", hint="Use 'M' (months), 'Q' or 'Y' (years)."
+        )
         self.calendar: Calendar = calendar_unit(self.unit, calendar)
         checked = [(dated_series(s, name=name), name) for s, name in series]
         tz = pd.DatetimeIndex(checked[0][0].index).tz

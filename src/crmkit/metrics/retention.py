@@ -25,10 +25,10 @@ import pandas as pd
 from crmkit._compat import renamed_keywords
 from crmkit._coverage import check_partial, complete_mask, coverage, partial_records
 from crmkit._dates import PeriodFreq
-from crmkit._validation import check_in_range
+from crmkit._validation import check_in_range, check_option
 from crmkit.columns import CUSTOMER_ID, DATETIME
 from crmkit.exceptions import InvalidValueError, InvariantError
-from crmkit.timeunits import check_time_unit
+from crmkit.timeunits import TimeUnit
 from crmkit.timeunits._periods import (
     DAY_NS,
     period_labels,
@@ -109,9 +109,11 @@ def churn_rate(n_start: float, n_retained: float) -> float:
     return 1.0 - retention_rate(n_start, n_retained)
 
 
-def _check_period(period: str) -> None:
-    if not isinstance(period, str) or period not in ("M", "Q", "Y"):
-        raise InvalidValueError(f"period={period!r} is not 'M', 'Q' or 'Y'.")
+def _check_period(period: str) -> TimeUnit:
+    checked: TimeUnit = check_option(
+        period, ("M", "Q", "Y"), name="period", hint="Use 'M' (months), 'Q' or 'Y' (years)."
+    )
+    return checked
 
 
 def _activity(
@@ -127,9 +129,8 @@ def _activity(
     Also returns the first and last covered period ordinals, whether each of them is
     complete, and the records of the incomplete ones (action to be filled in).
     """
-    _check_period(period)
+    unit = _check_period(period)
     tx = check_log(transactions, {"id": customer_id_col, "datetime": datetime_col})
-    unit = check_time_unit(period)
     ns = wall_ns(tx[datetime_col])
     cov = coverage(
         int(ns.min()),
@@ -255,7 +256,7 @@ def retention_by_period(
     prev = active[:-1].astype(np.float64)
     with np.errstate(divide="ignore", invalid="ignore"):
         rate = np.where(prev > 0, retained[1:] / np.where(prev > 0, prev, 1.0), np.nan)
-    index = period_labels(ords[1:], check_time_unit(period))
+    index = period_labels(ords[1:], _check_period(period))
     complete = np.ones(ords.size - 1, dtype=bool)
     complete[0] &= bool(whole_edges[0])
     complete[-1] &= bool(whole_edges[1])

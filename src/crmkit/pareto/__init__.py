@@ -31,9 +31,17 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
+from crmkit._compat import positional_options
 from crmkit._display import Display, Displayable, VerdictHtml, fmt_number
 from crmkit._intervals import ConfidenceInterval
-from crmkit._validation import NanPolicy, as_generator, check_probability, check_whole, items_of
+from crmkit._validation import (
+    NanPolicy,
+    as_generator,
+    check_option,
+    check_probability,
+    check_whole,
+    items_of,
+)
 from crmkit.exceptions import InvalidValueError
 from crmkit.pareto import _input
 from crmkit.pareto._input import unit_values
@@ -362,10 +370,7 @@ class Concentration(Displayable):
         >>> bool(lower <= upper)
         True
         """
-        if not isinstance(statistic, str) or statistic not in ("top_share", "share_for", "gini"):
-            raise InvalidValueError(
-                f"statistic={statistic!r} is not one of ['top_share', 'share_for', 'gini']."
-            )
+        check_option(statistic, ("top_share", "share_for", "gini"), name="statistic")
         lvl = check_probability(level, name="level")
         check_probability(p, name="p")
         n_resamples = check_whole(n_resamples, name="n_resamples", low=10, high=10**6)
@@ -573,8 +578,9 @@ def share_for(data: Any, target: float, **kwargs: Any) -> float:
     return concentration(data, **kwargs).share_for(target)
 
 
+@positional_options("points")
 def lorenz(
-    data: Any, points: int | None = None, **kwargs: Any
+    data: Any, *, points: int | None = None, **kwargs: Any
 ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """Lorenz curve ``(population_share, value_share)``, see :meth:`Concentration.lorenz`.
 
@@ -638,8 +644,9 @@ def gini(data: Any, **kwargs: Any) -> float:
     return concentration(data, **kwargs).gini
 
 
+@positional_options("thresholds")
 def abc_classes(
-    data: Any, thresholds: tuple[float, float] = (0.8, 0.95), **kwargs: Any
+    data: Any, *, thresholds: tuple[float, float] = (0.8, 0.95), **kwargs: Any
 ) -> pd.Series:
     """ABC class per unit, see :meth:`Concentration.abc`.
 

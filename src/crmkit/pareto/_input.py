@@ -18,6 +18,7 @@ from crmkit._engines import is_dask
 from crmkit._validation import (
     check_nan_policy,
     check_numeric_column,
+    check_option,
     preview,
     real_array,
     require_columns,
@@ -90,11 +91,13 @@ def unit_values(
     nan_policy: str,
 ) -> tuple[NDArray[np.float64], pd.Index[Any] | None]:
     """Values per unit as float64 plus labels (or None), after the NaN/negative policies."""
-    if not isinstance(negative, str) or negative not in _NEGATIVE:
-        raise InvalidValueError(
-            f"negative={negative!r} is not one of {list(_NEGATIVE)}; 'clip' counts negative "
-            "units as 0, 'exclude' removes them, 'keep' keeps them (shares may leave [0, 1])."
-        )
+    check_option(
+        negative,
+        _NEGATIVE,
+        name="negative",
+        hint="'clip' counts negative units as 0, 'exclude' removes them, 'keep' keeps them "
+        "(shares may leave [0, 1]).",
+    )
     policy = check_nan_policy(nan_policy)
     if policy == "propagate":
         raise InvalidValueError(

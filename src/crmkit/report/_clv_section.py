@@ -151,6 +151,35 @@ def score_customers(
     )
 
 
+def _holdout_by_frequency(ctx: _Context, result: Any) -> str:
+    """The calibration-vs-holdout table by calibration frequency (FHL 2005, Figure 4);
+    returns its one-line finding for the console summary."""
+    table = result.table
+    ctx.table(
+        table.rename_axis("repeat purchases in calibration"),
+        caption=f"Holdout purchases ({ctx.occasion_unit}s) per customer by calibration "
+        "frequency: actual and predicted by the calibration fit (predicted - actual)",
+        formats={
+            "n_customers": _count,
+            "actual": _dec(2),
+            "predicted": _dec(2),
+            "difference": _dec(2),
+        },
+    )
+    ctx.figure(
+        lambda ax: _plot("holdout_by_frequency_plot", result, ax=ax),
+        f"Mean holdout purchases ({ctx.occasion_unit}s) by calibration frequency: actual "
+        "vs the calibration fit",
+    )
+    worst = table["difference"].abs().idxmax()
+    row = table.loc[worst]
+    return (
+        f"holdout by calibration frequency: largest gap at {worst} repeat purchases "
+        f"({int(row['n_customers']):,} customers), predicted {row['predicted']:.2f} vs "
+        f"actual {row['actual']:.2f} per customer"
+    )
+
+
 def _params_frame(fit: Any) -> pd.DataFrame:
     frame: pd.DataFrame = fit.confidence_intervals(0.95).rename_axis("parameter")
     return frame
@@ -178,6 +207,7 @@ def _clv(ctx: _Context, full_summary: pd.DataFrame) -> pd.Series[Any] | None:
         return None
     ev = clv.evaluate_holdout(cal_fit.model, split)
     freq_table = clv.repeat_frequency_table(cal_fit.model, split)
+    by_frequency = clv.holdout_by_frequency(cal_fit.model, split)
     tracking = _tracking(ctx, cal_fit.model, split.index)
 
     ctx.page.heading(f"Customer lifetime value ({title} + Gamma-Gamma)")
@@ -217,14 +247,15 @@ def _clv(ctx: _Context, full_summary: pd.DataFrame) -> pd.Series[Any] | None:
         formats={"actual": _count, "expected": _dec(1)},
     )
     ctx.figure(
-        lambda ax: _plot("repeat_frequency_chart", freq_table, ax),
+        lambda ax: _plot("repeat_frequency_chart", freq_table, ax=ax),
         f"Repeat-frequency fit ({ctx.occasion_unit}s)",
     )
+    by_frequency_finding = _holdout_by_frequency(ctx, by_frequency)
     ctx.figure(
         lambda ax: _plot(
             "tracking_plot",
             tracking.set_index("period_end").rename_axis(f"end of {unit_name(o.time_unit)[:-1]}"),
-            ax,
+            ax=ax,
             actual="actual_cumulative",
             expected="expected_cumulative",
             calibration_end=ctx.calibration_end,
@@ -328,6 +359,7 @@ def _clv(ctx: _Context, full_summary: pd.DataFrame) -> pd.Series[Any] | None:
     ctx.save("clv_parameters_full", full_params)
     ctx.save("spend_parameters", spend_params)
     ctx.save("holdout_per_customer", ev.per_customer)
+    ctx.save("holdout_by_frequency", by_frequency.table)
     ctx.save("tracking", tracking, index=False)
     total = float(value.sum())
     currency = o.currency or "(file's currency)"
@@ -336,6 +368,7 @@ def _clv(ctx: _Context, full_summary: pd.DataFrame) -> pd.Series[Any] | None:
         f"{ev.total_predicted:,.0f} vs actual {ev.total_actual:,.0f} (MAE {ev.mae:.2f}); "
         f"total CLV over the next {o.horizon} {ctx.unit}: {total:,.0f} {currency}"
     )
+    ctx.highlights.append(f"{title} {by_frequency_finding}")
     forecast_section(ctx, full, spend, full_summary)
     for text in cal_warnings + full_warnings + spend_warnings:
         ctx.highlights.append(f"warning: {text}")

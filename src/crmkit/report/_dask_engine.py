@@ -40,7 +40,7 @@ from crmkit.exceptions import (
     MissingDependencyError,
 )
 from crmkit.report.options import ReportOptions
-from crmkit.transactions._occasions import REASONS, OccasionUnit
+from crmkit.transactions._occasions import REASONS, DataQuality, OccasionUnit
 
 __all__ = ["DaskTables", "Totals", "cluster", "dask_tables", "input_files", "read_parquet_lines"]
 
@@ -201,16 +201,8 @@ def _parse_dates(values: pd.Series[Any], name: str) -> pd.Series[Any]:
         ) from exc
 
 
-@attrs.frozen(kw_only=True)
-class _PartQuality:
-    rows_in: int
-    rows_out: int
-    customers_in: int
-    customers_out: int
-    revenue_in: float
-    revenue_out: float
-    occasions: int
-    removed: pd.DataFrame = attrs.field(eq=False)
+def _occasion_unit(o: ReportOptions) -> OccasionUnit:
+    return "invoice" if o.invoice_col is not None else "customer-day"
 
 
 def _empty_tx(lines_meta: pd.DataFrame, o: ReportOptions) -> pd.DataFrame:
@@ -237,14 +229,16 @@ def _number_rows(lines: pd.DataFrame, partition_info: dict[str, Any] | None = No
     return lines.assign(**{_ROW: (number << 40) + np.arange(len(lines), dtype=np.int64)})
 
 
-def _prep_part(lines: pd.DataFrame, o: ReportOptions) -> tuple[pd.DataFrame, _PartQuality]:
-    """One partition's occasions (canonical columns) and its accounting."""
+def _prep_part(lines: pd.DataFrame, o: ReportOptions) -> tuple[pd.DataFrame, DataQuality]:
+    """One partition's occasions (canonical columns) and its accounting (the record
+    :func:`~crmkit.purchase_occasions` gives, summed over partitions by
+    :func:`_merged_quality`)."""
     from crmkit.report._prep import _check_lines, prepare_occasions
 
     if len(lines) == 0:
         lines = lines.drop(columns=_ROW)
         none = pd.DataFrame({"rows": [], "customers": [], "revenue": []})
-        return _empty_tx(lines, o), _PartQuality(
+        return _empty_tx(lines, o), DataQuality(
             rows_in=0,
             rows_out=0,
             customers_in=0,
@@ -252,6 +246,7 @@ def _prep_part(lines: pd.DataFrame, o: ReportOptions) -> tuple[pd.DataFrame, _Pa
             revenue_in=0.0,
             revenue_out=0.0,
             occasions=0,
+            occasion_unit=_occasion_unit(o),
             removed=none,
         )
     # back in the order of the files, so each customer's lines are summed in the order
@@ -280,17 +275,8 @@ def _prep_part(lines: pd.DataFrame, o: ReportOptions) -> tuple[pd.DataFrame, _Pa
             "datetime": lines[o.datetime_col].dtype,
         }
     )
-    q = prep.quality
-    return tx, _PartQuality(
-        rows_in=q.rows_in,
-        rows_out=q.rows_out,
-        customers_in=q.customers_in,
-        customers_out=q.customers_out,
-        revenue_in=q.revenue_in,
-        revenue_out=q.revenue_out,
-        occasions=q.occasions,
-        removed=q.removed,
-    )
+    quality: DataQuality = prep.quality
+    return tx, quality
 
 
 def _sentinel_value(values: pd.Series[Any]) -> Any:
@@ -335,9 +321,8 @@ def _prepared_with_sentinel(lines: pd.DataFrame, o: ReportOptions) -> Any:
     return attrs.evolve(prep, occasions=occ.loc[~mine].reset_index(drop=True), quality=quality)
 
 
-def _merged_quality(parts: list[_PartQuality], unit: OccasionUnit) -> Any:
-    from crmkit.transactions._occasions import DataQuality
-
+def _merged_quality(parts: list[DataQuality], unit: OccasionUnit) -> DataQuality:
+    """The partitions' accounting summed: each customer's lines are in one partition."""
     frames = [p.removed for p in parts if len(p.removed)]
     if frames:
         removed = pd.concat(frames).groupby(level=0, sort=False).sum()
@@ -460,7 +445,7 @@ def _concat(parts: list[pd.DataFrame | None]) -> pd.DataFrame:
 class DaskTables:
     """What the report needs from a dask log: small tables plus the occasions' handle."""
 
-    quality: Any
+    quality: DataQuality
     occasion_unit: OccasionUnit
     calibration_end: pd.Timestamp
     observation_end: pd.Timestamp
@@ -563,7 +548,7 @@ def dask_tables(lines: Any, o: ReportOptions) -> DaskTables:
     occ_parts = [p[0] for p in prep]
     quality_parts = [p[1] for p in prep]
     occ_parts = list(dask.persist(*occ_parts))
-    unit: OccasionUnit = "invoice" if o.invoice_col is not None else "customer-day"
+    unit = _occasion_unit(o)
     quality = _merged_quality(list(dask.compute(*quality_parts)), unit)
     if quality.occasions == 0:
         raise InvalidValueError("no purchase is left after the data preparation.")

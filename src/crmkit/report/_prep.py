@@ -50,7 +50,7 @@ def _call(lines: pd.DataFrame, o: ReportOptions) -> PurchaseOccasions:
         missing_ids=o.missing_ids,
         cancellations=o.cancellations,
         cancel_prefix=o.cancel_prefix,
-        nonpositive_prices="drop",
+        non_positive_prices="drop",
         duplicates="keep",
         occasion="invoice" if o.invoice_col is not None else "day",
     )

@@ -55,8 +55,8 @@ def _warn_renamed(obj: object, old: str, new: str) -> None:
     )
 
 
-def _check_unit(_: object, __: attrs.Attribute[str], value: str) -> None:
-    check_time_unit(value)
+def _check_unit(_: object, attribute: attrs.Attribute[str], value: str) -> None:
+    check_time_unit(value, name=attribute.name)
 
 
 @renamed_fields(monetary_col="amount_col", returns="cancellations")

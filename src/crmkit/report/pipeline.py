@@ -254,8 +254,8 @@ def _pareto(ctx: _Context, summary: pd.DataFrame) -> None:
     }
     ctx.page.heading("Pareto concentration of revenue")
     ctx.page.key_values(stats)
-    ctx.figure(lambda ax: _plot("lorenz_curve", conc, ax), "Lorenz curve of customer revenue")
-    ctx.figure(lambda ax: _plot("pareto_chart", conc, ax), "Pareto chart of customer revenue")
+    ctx.figure(lambda ax: _plot("lorenz_curve", conc, ax=ax), "Lorenz curve of customer revenue")
+    ctx.figure(lambda ax: _plot("pareto_chart", conc, ax=ax), "Pareto chart of customer revenue")
     ctx.save("pareto_abc", abc.to_frame())
     ctx.highlights.append(
         f"Pareto: top 20% of customers give {verdict.measured_share:.1%} of revenue "
@@ -316,7 +316,7 @@ def _lifecycle(ctx: _Context, summary: pd.DataFrame) -> None:
         caption="Funnel: customers per stage, conversion and lapsed customers",
         formats={"conversion": _pct, "share": _pct},
     )
-    ctx.figure(lambda ax: _plot("funnel", conv, ax), "Customer funnel")
+    ctx.figure(lambda ax: _plot("funnel", conv, ax=ax), "Customer funnel")
     ctx.table(
         moves.rates,
         caption=f"Stage transition rates {ctx.calibration_end:%Y-%m-%d} -> "
@@ -324,7 +324,7 @@ def _lifecycle(ctx: _Context, summary: pd.DataFrame) -> None:
         "not yet a customer at the start)",
         formats={str(c): _pct for c in moves.rates.columns},
     )
-    ctx.figure(lambda ax: _plot("transition_heatmap", moves.rates, ax), "Stage transitions")
+    ctx.figure(lambda ax: _plot("transition_heatmap", moves.rates, ax=ax), "Stage transitions")
     retention, partial = _mask_partial_cells(cohorts.retention, ctx)
     retention.columns = [f"+{c}" for c in retention.columns]
     retention.insert(0, "customers", cohorts.sizes.reindex(retention.index))
@@ -342,7 +342,7 @@ def _lifecycle(ctx: _Context, summary: pd.DataFrame) -> None:
             f"{ctx.observation_end:%Y-%m-%d}, so its retention is not comparable with whole "
             "periods (its cells are blank)."
         )
-    ctx.figure(lambda ax: _plot("cohort_heatmap", masked, ax), "Cohort retention heatmap")
+    ctx.figure(lambda ax: _plot("cohort_heatmap", masked, ax=ax), "Cohort retention heatmap")
     ctx.save("lifecycle_stages", stages)
     ctx.save("cohort_retention", cohorts.retention)
     ctx.save("stage_transitions", moves.counts)

@@ -35,7 +35,7 @@ import numpy as np
 import pandas as pd
 
 from crmkit import columns as cols
-from crmkit._compat import renamed_keywords
+from crmkit._compat import positional_options, renamed_keywords
 from crmkit._engines import is_dask
 from crmkit._validation import (
     check_flag,
@@ -159,7 +159,8 @@ DEFAULT_SEGMENTS: Final[tuple[SegmentRule, ...]] = (
 """The recency-frequency grid on 1-5 scores, first match wins; covers all 25 cells."""
 
 
-def quantile_scores(values: Any, n_scores: int = 5, *, higher_is_better: bool = True) -> Any:
+@positional_options("n_scores")
+def quantile_scores(values: Any, *, n_scores: int = 5, higher_is_better: bool = True) -> Any:
     """Quantile scores ``1..n_scores`` of ``values`` with the tie rule of the module doc.
 
     Parameters
@@ -276,9 +277,9 @@ def rfm_scores(
             "the summary is inconsistent: rebuild it with crmkit.rfm_summary."
         )
     out = pd.DataFrame({"inactivity": inactivity.astype(np.float64)}, index=summary.index)
-    out["recency_score"] = quantile_scores(inactivity, n_scores, higher_is_better=False)
-    out["frequency_score"] = quantile_scores(summary[cols.FREQUENCY], n_scores)
-    out["monetary_score"] = quantile_scores(summary[spend_col], n_scores)
+    out["recency_score"] = quantile_scores(inactivity, n_scores=n_scores, higher_is_better=False)
+    out["frequency_score"] = quantile_scores(summary[cols.FREQUENCY], n_scores=n_scores)
+    out["monetary_score"] = quantile_scores(summary[spend_col], n_scores=n_scores)
     out["rfm"] = (
         out["recency_score"].astype(str)
         + out["frequency_score"].astype(str)
@@ -312,10 +313,11 @@ def rules_from_frame(table: pd.DataFrame) -> tuple[SegmentRule, ...]:
     )
 
 
+@positional_options("rules")
 def assign_segments(
     scores: pd.DataFrame,
-    rules: Sequence[SegmentRule] | pd.DataFrame = DEFAULT_SEGMENTS,
     *,
+    rules: Sequence[SegmentRule] | pd.DataFrame = DEFAULT_SEGMENTS,
     unmatched: str | None = None,
 ) -> pd.Series:
     """Name every customer's segment: the first rule whose score ranges all match.
@@ -390,11 +392,12 @@ def assign_segments(
     )
 
 
+@positional_options("rules")
 @renamed_keywords(monetary_col="spend_col")
 def rfm_segments(
     summary: pd.DataFrame,
-    rules: Sequence[SegmentRule] | pd.DataFrame = DEFAULT_SEGMENTS,
     *,
+    rules: Sequence[SegmentRule] | pd.DataFrame = DEFAULT_SEGMENTS,
     spend_col: str = cols.TOTAL_SPEND,
     n_scores: int = 5,
     unmatched: str | None = None,
@@ -417,5 +420,5 @@ def rfm_segments(
     {'lost': 4470, 'hibernating': 4209, 'champions': 4118}
     """
     scores = rfm_scores(summary, spend_col=spend_col, n_scores=n_scores)
-    scores["segment"] = assign_segments(scores, rules, unmatched=unmatched)
+    scores["segment"] = assign_segments(scores, rules=rules, unmatched=unmatched)
     return scores

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 
-from crmkit._compat import renamed_keywords
+from crmkit._compat import positional_options, renamed_keywords
 from crmkit._display import Display, Displayable, fmt_number
 from crmkit._validation import as_generator, check_finite, check_whole, items_of, real_number
 from crmkit.exceptions import ConvergenceWarning, InvalidValueError
@@ -344,11 +344,12 @@ def silhouette_score(
     return float(silhouette_samples(arr, lab).mean())
 
 
+@positional_options("ks")
 @renamed_keywords(seed="rng")
 def kmeans_selection(
     X: ArrayLike,
-    ks: Iterable[int] = range(2, 9),
     *,
+    ks: Iterable[int] = range(2, 9),
     rng: np.random.Generator | int | None = 0,
     n_init: int = 10,
     silhouette_sample: int | None = 5000,
@@ -378,7 +379,7 @@ def kmeans_selection(
     >>> import numpy as np
     >>> rng = np.random.default_rng(0)
     >>> X = np.concatenate([rng.normal(c, 0.1, size=(30, 2)) for c in (0, 3, 6)])
-    >>> table = kmeans_selection(X, [2, 3, 4], rng=0)
+    >>> table = kmeans_selection(X, ks=[2, 3, 4], rng=0)
     >>> int(table["silhouette"].idxmax())
     3
     """

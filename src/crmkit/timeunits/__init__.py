@@ -50,7 +50,7 @@ from numpy.typing import NDArray
 
 from crmkit._compat import renamed_keywords
 from crmkit._dates import DATE_END, DATE_MIN, SUPPORTED_DATES
-from crmkit._validation import real_number
+from crmkit._validation import check_option, real_number
 from crmkit.exceptions import InvalidValueError
 from crmkit.timeunits import _periods
 from crmkit.timeunits._periods import DAY_NS, DAY_STEPS, MONTH_STEPS, unit_days, wall_ns
@@ -77,15 +77,19 @@ _NAMES: Final[dict[str, str]] = {
     "Q": "quarters",
     "Y": "years",
 }
+_UNIT_HINT: Final = (
+    "Use 'D' (days), 'W' (weeks), 'M' (calendar months), 'Q' (quarters) or 'Y' (years)."
+)
 _FIXED_NS: Final[dict[str, int]] = {u: days * DAY_NS for u, days in DAY_STEPS.items()}
 
 
 @renamed_keywords(unit="time_unit")
-def check_time_unit(time_unit: str) -> TimeUnit:
+def check_time_unit(time_unit: str, *, name: str = "time_unit") -> TimeUnit:
     """Return ``time_unit`` if it is a valid :data:`TimeUnit`, else raise.
 
-    (The parameter was named ``unit`` before crmkit 0.2; the old keyword still works
-    for one release.)
+    ``name`` is the parameter the caller's user passed the unit as (``"period"``,
+    ``"purchase_unit"``, ...), so the message names it. (The first parameter was named
+    ``unit`` before crmkit 0.2; the old keyword still works for one release.)
 
     Examples
     --------
@@ -96,12 +100,8 @@ def check_time_unit(time_unit: str) -> TimeUnit:
     ...
     crmkit.exceptions.InvalidValueError: time_unit='month' is not one of ...
     """
-    if not isinstance(time_unit, str) or time_unit not in _NAMES:
-        raise InvalidValueError(
-            f"time_unit={time_unit!r} is not one of {list(TIME_UNITS)}; use 'D' (days), "
-            "'W' (weeks), 'M' (calendar months), 'Q' (quarters) or 'Y' (years)."
-        )
-    return time_unit  # type: ignore[return-value]  # narrowed by the membership test
+    checked: TimeUnit = check_option(time_unit, TIME_UNITS, name=name, hint=_UNIT_HINT)
+    return checked
 
 
 @renamed_keywords(unit="time_unit")
@@ -366,7 +366,8 @@ def convert_rate(
     >>> round(convert_rate(0.10, "Y", "W", days_per_year=365.25), 6)
     0.001828
     """
-    f, t = check_time_unit(from_unit), check_time_unit(to_unit)
+    f = check_time_unit(from_unit, name="from_unit")
+    t = check_time_unit(to_unit, name="to_unit")
     if not np.isfinite(real_number(rate, name="rate")) or rate <= -1:
         raise InvalidValueError(f"rate={rate!r} must be a finite number > -1.")
 

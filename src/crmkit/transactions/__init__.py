@@ -43,7 +43,7 @@ import numpy as np
 import pandas as pd
 
 from crmkit import columns as cols
-from crmkit._compat import renamed_keywords
+from crmkit._compat import positional_options, renamed_keywords
 from crmkit._engines import is_dask
 from crmkit._validation import check_flag, check_option, preview
 from crmkit.exceptions import InvalidValueError
@@ -92,6 +92,7 @@ OccasionUnit: TypeAlias = _occasions.OccasionUnit
 """What one purchase occasion is: ``"invoice"`` or ``"customer-day"``."""
 
 
+@positional_options("customer_id_col", "datetime_col", "amount_col", "observation_end")
 @renamed_keywords(
     observation_period_end="observation_end",
     monetary_value_col="amount_col",
@@ -99,11 +100,11 @@ OccasionUnit: TypeAlias = _occasions.OccasionUnit
 )
 def rfm_summary(
     transactions: Any,
+    *,
     customer_id_col: str = cols.CUSTOMER_ID,
     datetime_col: str = cols.DATETIME,
     amount_col: str | None = None,
     observation_end: Any = None,
-    *,
     time_unit: TimeUnit = "D",
     period: TimeUnit | None = None,
     include_first_transaction: bool = False,
@@ -167,7 +168,9 @@ def rfm_summary(
 
         (Before crmkit 0.2 ``amount_col``, ``observation_end`` and ``non_positive``
         were named ``monetary_value_col``, ``observation_period_end`` and ``returns``;
-        the old keywords still work for one release, with a :class:`DeprecationWarning`.)
+        the old keywords still work for one release, with a :class:`DeprecationWarning`.
+        The four column and end options were positional, in lifetimes' order; passing
+        them by position likewise still works until crmkit 0.3, with a warning.)
 
     Returns
     -------
@@ -328,6 +331,7 @@ def _aggregate_prepared(
     return agg, ids, end_code
 
 
+@positional_options("customer_id_col", "datetime_col")
 @renamed_keywords(
     observation_period_end="observation_end",
     calibration_period_end="calibration_end",
@@ -336,9 +340,9 @@ def _aggregate_prepared(
 )
 def calibration_and_holdout(
     transactions: pd.DataFrame,
+    *,
     customer_id_col: str = cols.CUSTOMER_ID,
     datetime_col: str = cols.DATETIME,
-    *,
     calibration_end: Any,
     observation_end: Any = None,
     amount_col: str | None = None,
@@ -379,7 +383,9 @@ def calibration_and_holdout(
         (Before crmkit 0.2 ``calibration_end``, ``observation_end``, ``amount_col`` and
         ``non_positive`` were named ``calibration_period_end``, ``observation_period_end``,
         ``monetary_value_col`` and ``returns``; the old keywords still work for one
-        release, with a :class:`DeprecationWarning`.)
+        release, with a :class:`DeprecationWarning`. ``customer_id_col`` and
+        ``datetime_col`` were positional; by position they likewise still work until
+        crmkit 0.3, with a warning.)
 
     Returns
     -------

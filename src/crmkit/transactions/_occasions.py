@@ -24,7 +24,13 @@ from numpy.typing import NDArray
 from crmkit._compat import REMOVED_IN, renamed_fields, renamed_keywords
 from crmkit._dates import check_datetime_column
 from crmkit._display import Display
-from crmkit._validation import check_numeric_column, preview, require_columns, require_nonempty
+from crmkit._validation import (
+    check_numeric_column,
+    check_option,
+    preview,
+    require_columns,
+    require_nonempty,
+)
 from crmkit.exceptions import InvalidValueError
 from crmkit.timeunits._periods import DAY_NS, wall_ns
 
@@ -253,11 +259,6 @@ class PurchaseOccasions:
         )
 
 
-def _check_option(value: Any, name: str, allowed: tuple[str | None, ...], meaning: str) -> None:
-    if not (value is None or isinstance(value, str)) or value not in allowed:
-        raise InvalidValueError(f"{name}={value!r} is not one of {list(allowed)}; {meaning}")
-
-
 def _numeric(frame: pd.DataFrame, col: str) -> NDArray[np.float64]:
     check_numeric_column(frame, col)
     values = frame[col].to_numpy(dtype=np.float64, na_value=np.nan)
@@ -352,7 +353,7 @@ def _raise_count(count: int, what: str, option: str, choices: str) -> None:
     raise InvalidValueError(f"{count:,} line(s) {what}; pass {option} ({choices}).")
 
 
-@renamed_keywords(returns="cancellations")
+@renamed_keywords(returns="cancellations", nonpositive_prices="non_positive_prices")
 def purchase_occasions(
     lines: pd.DataFrame,
     *,
@@ -365,7 +366,7 @@ def purchase_occasions(
     missing_ids: MissingIdPolicy = "raise",
     cancellations: CancellationPolicy = "raise",
     cancel_prefix: str | None = None,
-    nonpositive_prices: Literal["raise", "drop"] = "raise",
+    non_positive_prices: Literal["raise", "drop"] = "raise",
     duplicates: Literal["keep", "drop"] = "keep",
     occasion: Literal["invoice", "day"] | None = None,
 ) -> PurchaseOccasions:
@@ -385,7 +386,7 @@ def purchase_occasions(
        ``cancellations="raise"`` stops, ``"exclude"`` removes them, ``"net"`` keeps them for
        step 5.
     3. ``non-positive price`` (unit price <= 0), then ``zero quantity or amount``:
-       lines worth nothing that are not returns (``nonpositive_prices="drop"`` removes
+       lines worth nothing that are not returns (``non_positive_prices="drop"`` removes
        them, ``"raise"`` stops).
     4. ``exact duplicate``: with ``duplicates="drop"``, a line equal in *every* column
        of ``lines`` to an earlier line (the first copy is kept).
@@ -426,9 +427,11 @@ def purchase_occasions(
     cancel_prefix : str, optional
         Invoices whose id (as text) starts with this mark cancellations, e.g. ``"C"`` in
         the Online Retail exports of Chen, Sain & Guo (2012).
-    nonpositive_prices : {"raise", "drop"}, default "raise"
+    non_positive_prices : {"raise", "drop"}, default "raise"
         Lines with a unit price <= 0, a quantity of 0 or an amount of 0 (free items,
-        write-offs, bad-debt adjustments) raise, or are removed.
+        write-offs, bad-debt adjustments) raise, or are removed. (Named
+        ``nonpositive_prices`` before crmkit 0.2; the old keyword still works for one
+        release, with a :class:`DeprecationWarning`.)
     duplicates : {"keep", "drop"}, default "keep"
         Keep exact duplicate lines (a real order may list a product twice) or remove them
         as export artefacts.
@@ -514,28 +517,33 @@ def purchase_occasions(
     Removed 1 line of cancellations or returns (1 customer, worth -2.50).
     Kept 3 lines as 2 purchase occasions (one per invoice) of 1 customer worth 30.00.
     """
-    _check_option(missing_ids, "missing_ids", ("raise", "drop"), "'drop' removes those lines.")
-    _check_option(
+    check_option(
+        missing_ids, ("raise", "drop"), name="missing_ids", hint="'drop' removes those lines."
+    )
+    check_option(
         cancellations,
-        "cancellations",
         ("raise", "exclude", "net"),
-        "'exclude' removes cancellation/return lines, 'net' subtracts them from the same "
-        "customer's most recent earlier purchase.",
+        name="cancellations",
+        hint="'exclude' removes cancellation/return lines, 'net' subtracts them from the "
+        "same customer's most recent earlier purchase.",
     )
-    _check_option(
-        nonpositive_prices,
-        "nonpositive_prices",
+    check_option(
+        non_positive_prices,
         ("raise", "drop"),
-        "'drop' removes lines with a price <= 0 or a zero quantity/amount.",
+        name="non_positive_prices",
+        hint="'drop' removes lines with a price <= 0 or a zero quantity/amount.",
     )
-    _check_option(
-        duplicates, "duplicates", ("keep", "drop"), "'drop' removes exact duplicate lines."
+    check_option(
+        duplicates,
+        ("keep", "drop"),
+        name="duplicates",
+        hint="'drop' removes exact duplicate lines.",
     )
-    _check_option(
+    check_option(
         occasion,
-        "occasion",
         ("invoice", "day", None),
-        "'invoice' makes one occasion per customer and invoice, 'day' one per customer "
+        name="occasion",
+        hint="'invoice' makes one occasion per customer and invoice, 'day' one per customer "
         "and calendar day.",
     )
     if amount_col is not None and (quantity_col is not None or price_col is not None):
@@ -631,12 +639,12 @@ def purchase_occasions(
     zero = is_zero & ~is_return & ~bad_price
     worthless = (bad_price | zero) & (reason == _KEPT)
     if worthless.any():
-        if nonpositive_prices == "raise":
+        if non_positive_prices == "raise":
             _raise_count(
                 int(worthless.sum()),
                 "are worth nothing: a unit price <= 0 or a zero quantity/amount (first at "
                 f"index {preview(lines.index[worthless])})",
-                "nonpositive_prices='drop'",
+                "non_positive_prices='drop'",
                 "to remove them and report them in .quality",
             )
         _mark(reason, bad_price, REASONS.index(PRICE))

@@ -31,6 +31,7 @@ from crmkit._engines import is_dask
 from crmkit._validation import (
     check_nan_policy,
     check_numeric_column,
+    check_option,
     handle_nan,
     preview,
     require_columns,
@@ -77,32 +78,27 @@ class Prepared:
     tz: str | None
 
 
-def _check_option(value: str, name: str, allowed: tuple[str, ...], meaning: str) -> None:
-    if not isinstance(value, str) or value not in allowed:
-        raise InvalidValueError(f"{name}={value!r} is not one of {list(allowed)}; {meaning}")
-
-
 def check_non_positive(non_positive: str) -> NonPositivePolicy:
     """Validate the ``non_positive`` option."""
-    _check_option(
+    checked: NonPositivePolicy = check_option(
         non_positive,
-        "non_positive",
         ("raise", "keep", "exclude"),
-        "'keep' adds rows with amount <= 0 to their period's spend (lifetimes' behaviour), "
-        "'exclude' removes them before summarising.",
+        name="non_positive",
+        hint="'keep' adds rows with amount <= 0 to their period's spend (lifetimes' "
+        "behaviour), 'exclude' removes them before summarising.",
     )
-    return non_positive  # type: ignore[return-value]  # narrowed by the membership check
+    return checked
 
 
 def check_after_end(after: str) -> AfterEndPolicy:
     """Validate the ``after_observation_end`` option."""
-    _check_option(
+    checked: AfterEndPolicy = check_option(
         after,
-        "after_observation_end",
         ("raise", "exclude"),
-        "'exclude' drops rows dated after the observation end (lifetimes truncates them).",
+        name="after_observation_end",
+        hint="'exclude' drops rows dated after the observation end (lifetimes truncates them).",
     )
-    return after  # type: ignore[return-value]  # narrowed by the membership check
+    return checked
 
 
 def check_rows_after_end(
