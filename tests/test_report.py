@@ -194,3 +194,24 @@ def test_report_forecasts_the_next_12_months_with_intervals(
     html = (out / "report.html").read_text(encoding="utf-8")
     assert "Forecast: the next 12 months" in html
     assert any("forecast, next 12 months" in h for h in result.highlights)  # type: ignore[attr-defined]
+
+
+def test_forecast_prices_repeat_buyers_without_positive_spend(
+    sample_tx: pd.DataFrame, tmp_path: Path
+) -> None:
+    # five repeat buyers whose every purchase was free: Gamma-Gamma cannot condition on a
+    # zero mean spend, so (as in the CLV table) they are priced at the population mean
+    counts = sample_tx.groupby("customer_id")["date"].nunique()
+    free = counts[counts >= 3].index[:5]
+    tx = sample_tx.copy()
+    tx.loc[tx["customer_id"].isin(free), "dollar_value"] = 0.0
+    opts = ReportOptions(
+        calibration_end=datasets.CDNOW_CALIBRATION_END,
+        observation_end=datasets.CDNOW_OBSERVATION_END,
+        figures=False,
+    )
+    build_report(tx, opts, tmp_path)
+    band = pd.read_csv(tmp_path / "forecast.csv", index_col=0)
+    assert len(band) == 12
+    assert np.isfinite(band["spend"]).all()
+    assert (band["spend"] > 0).all()

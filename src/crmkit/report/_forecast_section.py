@@ -25,9 +25,18 @@ def forecast_section(ctx: _Context, full: Any, spend: Any, summary: pd.DataFrame
     """
     ctx.page.heading("Forecast: the next 12 months")
     start = ctx.observation_end + pd.Timedelta(days=1)  # the first day not observed
+    data = summary
+    if spend is not None:
+        # as in the CLV table, repeat buyers without a positive mean repeat spend (returns,
+        # free orders) are priced at the population mean: their Gamma-Gamma posterior mean
+        # with an observed mean equal to it is that mean
+        unpriced = (summary["frequency"] > 0) & ~(summary["monetary_value"] > 0)
+        if unpriced.any():
+            mean = spend.model.expected_spend()
+            data = summary.assign(monetary_value=summary["monetary_value"].mask(unpriced, mean))
     band = clv.forecast_intervals(
         full,
-        summary,
+        data,
         observation_end=start,
         horizon=FORECAST_MONTHS,
         period="M",
