@@ -226,3 +226,20 @@ def test_a_dropout_probability_that_underflows_means_no_dropout() -> None:
     assert np.isfinite(sims).all()
     expected = float(model.conditional_expected_purchases(history.iloc[:1], t=10.0).iloc[0])
     assert sims.mean() == pytest.approx(expected, rel=0.1)
+
+
+def test_forecast_intervals_count_each_customer_of_a_shared_history(
+    fit: clv.FitResult[clv.BetaGeo], summary: pd.DataFrame
+) -> None:
+    # customers with the same (frequency, recency, T) are computed once and weighted
+    gg = clv.GammaGamma.fit(datasets.load_cdnow_summary().query("frequency > 0"))
+    doubled = pd.concat([summary, summary], ignore_index=True)
+    kwargs = {"observation_end": "1997-09-30", "horizon": 3, "n_draws": 20}
+    once = forecast_intervals(fit, summary, spend_fit=gg, **kwargs)
+    twice = forecast_intervals(fit, doubled, spend_fit=gg, **kwargs)
+    np.testing.assert_allclose(twice.to_numpy(), 2 * once.to_numpy(), rtol=1e-10)
+    point = clv.forecast_purchases(
+        fit.model, doubled, observation_end="1997-09-30", horizon=3, spend=gg.model
+    )
+    np.testing.assert_allclose(twice["purchases"], point.table["total"], rtol=1e-10)
+    np.testing.assert_allclose(twice["spend"], point.table["total_spend"], rtol=1e-10)

@@ -50,7 +50,7 @@ from numpy.typing import NDArray
 
 from crmkit import columns as cols
 from crmkit._intervals import ConfidenceInterval
-from crmkit._validation import as_generator, check_in_range, check_whole
+from crmkit._validation import as_generator, check_in_range, check_whole, require_columns
 from crmkit.clv._base import FitResult
 from crmkit.clv.bgnbd import BetaGeoMaths
 from crmkit.clv.forecast import forecast_purchases
@@ -429,6 +429,30 @@ def predictive_interval(
     )  # fmt: skip
 
 
+def _distinct_histories(summary: Any, *, spend: bool) -> tuple[pd.DataFrame, _Arr]:
+    """Distinct (frequency, recency, T) rows and how many customers share each.
+
+    Sums over customers only need each distinct history once, weighted by its count; the
+    mean spend of a group stands for its members because the Gamma-Gamma posterior mean
+    is affine in a customer's mean spend (FHL 2005b, eq. 5) at a given frequency.
+    """
+    if not isinstance(summary, pd.DataFrame):
+        raise InvalidValueError(
+            f"summary must be a pandas DataFrame of frequency, recency and T per customer; "
+            f"got {type(summary).__name__}."
+        )
+    keys = [cols.FREQUENCY, cols.RECENCY, cols.T]
+    require_columns(summary, keys + ([cols.MONETARY_VALUE] if spend else []))
+    grouped = summary.groupby(keys, sort=False, dropna=False)
+    counts = grouped.size()
+    compact = counts.index.to_frame(index=False)
+    if spend:
+        compact[cols.MONETARY_VALUE] = grouped[cols.MONETARY_VALUE].mean().to_numpy()
+    compact.attrs = dict(summary.attrs)
+    weights: _Arr = np.asarray(counts.to_numpy(), dtype=np.float64)
+    return compact, weights
+
+
 def forecast_intervals(
     fit: FitResult[Any],
     summary: pd.DataFrame,
@@ -488,19 +512,23 @@ def forecast_intervals(
         _check_fit(spend_fit, "spend_fit")
     lvl = _level(level)
 
-    def predict(model: Any, spend_model: Any = None) -> pd.Series:
-        table = forecast_purchases(
-            model, summary, observation_end=observation_end, horizon=horizon,
-            period=period, spend=spend_model, cohort_sizes=cohort_sizes,
-        ).table  # fmt: skip
-        parts = [table["total"], table["cumulative"]]
-        if spend_model is not None:
-            parts.append(table["total_spend"])
-        return pd.Series(np.concatenate([p.to_numpy(dtype=np.float64) for p in parts]))
+    compact, weights = _distinct_histories(summary, spend=spend_fit is not None)
 
-    point = forecast_purchases(
-        fit.model, summary, observation_end=observation_end, horizon=horizon, period=period,
-        spend=None if spend_fit is None else spend_fit.model, cohort_sizes=cohort_sizes,
+    def predict(model: Any, spend_model: Any = None) -> pd.Series:
+        fc = forecast_purchases(
+            model, compact, observation_end=observation_end, horizon=horizon,
+            period=period, spend=spend_model, cohort_sizes=cohort_sizes,
+        )  # fmt: skip
+        total = fc.per_customer.to_numpy().T @ weights + fc.table["new"].to_numpy()
+        parts = [total, np.cumsum(total)]
+        if spend_model is not None and fc.per_customer_spend is not None:
+            spent = fc.per_customer_spend.to_numpy().T @ weights
+            parts.append(spent + fc.table["new_spend"].to_numpy())
+        return pd.Series(np.concatenate(parts))
+
+    point = forecast_purchases(  # the periods' labels (a cheap call on one history)
+        fit.model, compact.iloc[:1], observation_end=observation_end, horizon=horizon,
+        period=period,
     ).table  # fmt: skip
     k = len(point)
     names = ["purchases", "cumulative"] + (["spend"] if spend_fit is not None else [])
