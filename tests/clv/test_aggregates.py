@@ -243,3 +243,15 @@ def test_forecast_intervals_count_each_customer_of_a_shared_history(
     )
     np.testing.assert_allclose(twice["purchases"], point.table["total"], rtol=1e-10)
     np.testing.assert_allclose(twice["spend"], point.table["total_spend"], rtol=1e-10)
+
+
+def test_a_draw_without_a_prediction_is_named(
+    fit: clv.FitResult[clv.BetaGeo], summary: pd.DataFrame
+) -> None:
+    def fragile(m: clv.BetaGeo) -> float:
+        if m.r > fit.model.r:  # about half of the draws
+            raise InvalidValueError("no prediction here")
+        return float(m.expected_purchases(10.0))
+
+    with pytest.raises(InvalidValueError, match=r"undefined for parameter draw \d+ of 50"):
+        aggregate_interval(fit, fragile, n_draws=50)

@@ -197,7 +197,18 @@ def _sums_over_draws(
     )
     draws = np.empty((n, size))
     for i, (model, spend_model) in enumerate(zip(models, spends, strict=True)):
-        draws[i] = sums(_values(call(model, spend_model))[0])
+        try:
+            values = _values(call(model, spend_model))[0]
+        except InvalidValueError as exc:
+            drawn = model if spend_model is None else f"{model} with {spend_model}"
+            raise InvalidValueError(
+                f"the prediction is undefined for parameter draw {i + 1} of {n} ({drawn}): "
+                f"{exc} The fit's sampling distribution reaches parameters where the "
+                "prediction does not exist (e.g. a Gamma-Gamma q <= 1 has an infinite mean "
+                "spend), so there is no interval from these draws; fit on more data or leave "
+                "that model out of the interval."
+            ) from exc
+        draws[i] = sums(values)
     return sums(point), draws, labels
 
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import pandas as pd
 
 from crmkit import clv
+from crmkit.exceptions import InvalidValueError
 from crmkit.report._context import _Context, _dec, _money, _plot
 
 #: Months forecast after the observation window, and parameter draws of the intervals.
@@ -34,16 +36,20 @@ def forecast_section(ctx: _Context, full: Any, spend: Any, summary: pd.DataFrame
         if unpriced.any():
             mean = spend.model.expected_spend()
             data = summary.assign(monetary_value=summary["monetary_value"].mask(unpriced, mean))
-    band = clv.forecast_intervals(
-        full,
-        data,
-        observation_end=start,
-        horizon=FORECAST_MONTHS,
-        period="M",
-        spend_fit=spend,
-        n_draws=FORECAST_DRAWS,
-        rng=0,
-    )
+    intervals = functools.partial(
+        clv.forecast_intervals, full, data, observation_end=start, horizon=FORECAST_MONTHS,
+        period="M", n_draws=FORECAST_DRAWS, rng=0,
+    )  # fmt: skip
+    try:
+        band = intervals(spend_fit=spend)
+    except InvalidValueError as exc:  # a drawn spend model without a finite mean
+        if spend is None:
+            raise
+        band = intervals()
+        ctx.page.note(
+            "Revenue is not forecast: the Gamma-Gamma parameters are so uncertain that "
+            f"their draws reach a model with an infinite mean spend ({str(exc)[:120]}...)."
+        )
     occasions = f"{ctx.occasion_unit}s"
     names = {
         "purchases": f"expected purchases ({occasions})",
