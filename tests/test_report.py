@@ -208,3 +208,53 @@ def test_report_on_one_dropout_probability_names_the_limit(model: str, tmp_path:
     html = (tmp_path / "report.html").read_text(encoding="utf-8")
     # the calibration and the full-period fit both name the limit
     assert html.count("every customer has the same dropout probability") >= 2
+
+
+def test_report_forecasts_the_next_12_months_with_intervals(
+    report: tuple[Path, object], sample_tx: pd.DataFrame
+) -> None:
+    out, result = report
+    band = pd.read_csv(out / "forecast.csv", index_col=0)
+    assert band.index.tolist() == [str(p) for p in pd.period_range("1998-07", "1999-06", freq="M")]
+    assert (band["purchases_lower"] <= band["purchases"]).all()
+    assert (band["purchases"] <= band["purchases_upper"]).all()
+    assert (band["spend_lower"] < band["spend_upper"]).all()
+    # the point forecast is the library's, from the full-period summary and fit
+    tx = sample_tx.rename(columns={"date": "datetime", "dollar_value": "monetary"})
+    summary = rfm_summary(
+        tx,
+        amount_col="monetary",
+        observation_end=datasets.CDNOW_OBSERVATION_END,
+        time_unit="W",
+        period="D",
+        non_positive="keep",
+    )
+    fit = clv.BetaGeo.fit(summary)
+    point = clv.forecast_purchases(
+        fit.model, summary, observation_end="1998-07-01", horizon=12, period="M"
+    )
+    np.testing.assert_allclose(band["purchases"], point.table["total"], rtol=1e-6)
+    html = (out / "report.html").read_text(encoding="utf-8")
+    assert "Forecast: the next 12 months" in html
+    assert any("forecast, next 12 months" in h for h in result.highlights)  # type: ignore[attr-defined]
+
+
+def test_forecast_prices_repeat_buyers_without_positive_spend(
+    sample_tx: pd.DataFrame, tmp_path: Path
+) -> None:
+    # five repeat buyers whose every purchase was free: Gamma-Gamma cannot condition on a
+    # zero mean spend, so (as in the CLV table) they are priced at the population mean
+    counts = sample_tx.groupby("customer_id")["date"].nunique()
+    free = counts[counts >= 3].index[:5]
+    tx = sample_tx.copy()
+    tx.loc[tx["customer_id"].isin(free), "dollar_value"] = 0.0
+    opts = ReportOptions(
+        calibration_end=datasets.CDNOW_CALIBRATION_END,
+        observation_end=datasets.CDNOW_OBSERVATION_END,
+        figures=False,
+    )
+    build_report(tx, opts, tmp_path)
+    band = pd.read_csv(tmp_path / "forecast.csv", index_col=0)
+    assert len(band) == 12
+    assert np.isfinite(band["spend"]).all()
+    assert (band["spend"] > 0).all()

@@ -400,3 +400,17 @@ def test_fit_warnings_are_shown_in_the_report(
     page = html.unescape((tmp_path / "report.html").read_text(encoding="utf-8"))
     assert "Calibration fit: a = 0 at the boundary (test)" in page
     assert "Full-period fit: a = 0 at the boundary (test)" in page
+
+
+def test_forecast_leaves_out_revenue_when_spend_draws_have_no_mean(tmp_path: Path) -> None:
+    # with returns netted, this file's Gamma-Gamma fit has q close to 1: some of its
+    # parameter draws have q <= 1 (infinite mean spend), so the report forecasts purchases
+    # with intervals and says why revenue is left out, instead of failing
+    args = [a if a != "exclude" else "net" for a in BASE]
+    assert main([*args, "--output", str(tmp_path), "--no-figures", "--quiet"]) == 0
+    band = pd.read_csv(tmp_path / "forecast.csv", index_col=0)
+    assert "spend" not in band.columns
+    assert (band["purchases_lower"] <= band["purchases_upper"]).all()
+    page = html.unescape((tmp_path / "report.html").read_text(encoding="utf-8"))
+    assert "Revenue is not forecast" in page
+    assert "infinite mean spend" in page

@@ -39,6 +39,7 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
     from crmkit.clv import AliveHistory, HoldoutByFrequency
+    from crmkit.clv.forecast import PeriodForecast
     from crmkit.pareto import Concentration
 
 __all__ = [
@@ -50,6 +51,7 @@ __all__ = [
     "lorenz_curve",
     "maturity_radar",
     "pareto_chart",
+    "period_forecast_chart",
     "repeat_frequency_chart",
     "tracking_plot",
     "transition_heatmap",
@@ -516,5 +518,79 @@ def holdout_by_frequency_plot(result: HoldoutByFrequency, *, ax: Axes | None = N
     ax.set_xlabel("repeat purchases in calibration period")
     ax.set_ylabel("mean purchases in holdout period")
     ax.set_title("Calibration vs holdout: conditional expectations")
+    ax.legend(frameon=False)
+    return ax
+
+
+def period_forecast_chart(
+    forecast: PeriodForecast,
+    *,
+    ax: Axes | None = None,
+    intervals: pd.DataFrame | None = None,
+) -> Axes:
+    """Bars of expected purchases per period: the existing customers, new cohorts stacked.
+
+    Parameters
+    ----------
+    forecast : crmkit.clv.PeriodForecast
+        From :func:`crmkit.clv.forecast_purchases`.
+    ax : matplotlib Axes, optional
+    intervals : pandas.DataFrame, optional
+        From :func:`crmkit.clv.forecast_intervals` for the same window: draws the
+        ``purchases_lower`` to ``purchases_upper`` interval of each period's total.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from crmkit import clv, plotting
+    >>> bg = clv.BetaGeo(r=0.243, alpha=4.414, a=0.793, b=2.426, time_unit="W")
+    >>> s = pd.DataFrame({"frequency": [2, 0], "recency": [30.43, 0.0], "T": [38.86] * 2})
+    >>> fc = clv.forecast_purchases(bg, s, observation_end="1997-09-30", horizon=3)
+    >>> ax = plotting.period_forecast_chart(fc)
+    >>> len(ax.patches)
+    4
+    """
+    from crmkit.clv.forecast import PeriodForecast
+
+    if not isinstance(forecast, PeriodForecast):
+        raise InvalidValueError(
+            f"forecast must be the PeriodForecast of crmkit.clv.forecast_purchases, got "
+            f"{type(forecast).__name__}."
+        )
+    table = forecast.table
+    if intervals is not None:
+        _numeric_frame(
+            intervals,
+            name="intervals (from crmkit.clv.forecast_intervals)",
+            columns=("purchases_lower", "purchases_upper"),
+        )
+        if not intervals.index.equals(table.index):
+            raise InvalidValueError(
+                "intervals cover other periods than the forecast; compute both for the same "
+                "observation_end, horizon and period."
+            )
+    ax = _axes(ax)
+    x = np.arange(len(table))
+    bottom = table["existing"].to_numpy(dtype=np.float64)
+    ax.bar(x, bottom, color=_BLUE, label="existing customers")
+    palette = [_ORANGE, _GREY, "#6a9f58", "#b07aa1", "#d4a017", "#9c755f"]
+    for i, cohort in enumerate(forecast.cohorts.columns):
+        height = forecast.cohorts[cohort].to_numpy(dtype=np.float64)
+        colour = palette[i % len(palette)]
+        ax.bar(x, height, bottom=bottom, color=colour, label=f"cohort {cohort}")
+        bottom = bottom + height
+    if intervals is not None:
+        total = table["total"].to_numpy(dtype=np.float64)
+        low = total - intervals["purchases_lower"].to_numpy(dtype=np.float64)
+        high = intervals["purchases_upper"].to_numpy(dtype=np.float64) - total
+        ax.errorbar(x, total, yerr=np.vstack([np.maximum(low, 0.0), np.maximum(high, 0.0)]),
+                    fmt="none", ecolor="black", capsize=3, label="interval")  # fmt: skip
+    ax.set_xticks(x, [str(label) for label in table.index])
+    for tick in ax.get_xticklabels():
+        tick.set_rotation(30)
+        tick.set_horizontalalignment("right")
+    ax.set_xlabel("period")
+    ax.set_ylabel("expected purchases")
+    ax.set_title("Forecast per period")
     ax.legend(frameon=False)
     return ax

@@ -9,6 +9,12 @@ from __future__ import annotations
 from crmkit.clv._base import FitResult
 from crmkit.clv._persist import from_dict, from_json, to_dict, to_json
 from crmkit.clv._protocol import CLVModel, TransactionModel
+from crmkit.clv.aggregates import (
+    aggregate_interval,
+    forecast_intervals,
+    predictive_interval,
+    segment_intervals,
+)
 from crmkit.clv.alive_history import AliveHistory, probability_alive_history
 from crmkit.clv.bgbb import BetaGeoBetaBinom
 from crmkit.clv.bgnbd import BetaGeo
@@ -18,6 +24,7 @@ from crmkit.clv.evaluation import (
     repeat_frequency_table,
     tracking_series,
 )
+from crmkit.clv.forecast import PeriodForecast, forecast_purchases
 from crmkit.clv.gammagamma import GammaGamma, SpendFrequencyCorrelationWarning
 from crmkit.clv.holdout import HoldoutByFrequency, holdout_by_frequency
 from crmkit.clv.mbgnbd import ModifiedBetaGeo
@@ -38,18 +45,24 @@ __all__ = [
     "HoldoutEvaluation",
     "ModifiedBetaGeo",
     "ParetoNBD",
+    "PeriodForecast",
     "ShiftedBetaGeometric",
     "SpendFrequencyCorrelationWarning",
     "TransactionModel",
+    "aggregate_interval",
     "customer_lifetime_value",
     "evaluate_holdout",
+    "forecast_intervals",
+    "forecast_purchases",
     "from_dict",
     "from_json",
     "holdout_by_frequency",
     "parameter_draws",
     "prediction_interval",
+    "predictive_interval",
     "probability_alive_history",
     "repeat_frequency_table",
+    "segment_intervals",
     "simple_clv",
     "simulate",
     "to_dict",

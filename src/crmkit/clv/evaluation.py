@@ -163,6 +163,22 @@ def evaluate_holdout(
     )
 
 
+def expected_since_entry(
+    model: Any, entries: pd.DatetimeIndex, ends: pd.DatetimeIndex, *, model_unit: TimeUnit
+) -> NDArray[np.float64]:
+    """:math:`E[X(e - f)]` of a new customer entering at each *f*, at each end *e*.
+
+    The expected cumulative repeat purchases of the tracking curves (FHL 2005, Figure 2):
+    shape ``(len(entries), len(ends))``, 0 where a customer has not entered yet. Elapsed
+    times are exact in ``model_unit`` (:func:`crmkit.timeunits.elapsed`).
+    """
+    n_entry, n_end = entries.size, ends.size
+    ages = elapsed(entries.repeat(n_end), ends[np.tile(np.arange(n_end), n_entry)], model_unit)
+    ages_arr: NDArray[np.float64] = np.maximum(np.asarray(ages, dtype=np.float64), 0.0)
+    values = np.asarray(model.expected_purchases(ages_arr), dtype=np.float64)
+    return values.reshape(n_entry, n_end)
+
+
 def tracking_series(
     model: Any,
     transactions: pd.DataFrame,
@@ -255,17 +271,11 @@ def tracking_series(
         n_periods += 1  # the last period must contain ``stop``
     period_ends = pd.DatetimeIndex([add(begin, k, unit) for k in range(1, n_periods + 1)])
     entries = firsts.value_counts(sort=False)
-    entry_index = pd.DatetimeIndex(entries.index)
     counts = entries.to_numpy(dtype=np.float64)
-    n_entry = entry_index.size
-    ages = elapsed(
-        entry_index.repeat(n_periods),
-        period_ends[np.tile(np.arange(n_periods), n_entry)],
-        model_unit,
+    expected_each = expected_since_entry(
+        model, pd.DatetimeIndex(entries.index), period_ends, model_unit=model_unit
     )
-    ages_arr: NDArray[np.float64] = np.maximum(np.asarray(ages, dtype=np.float64), 0.0)
-    expected_each = np.asarray(model.expected_purchases(ages_arr), dtype=np.float64)
-    expected_cum = (expected_each.reshape(n_entry, n_periods) * counts[:, None]).sum(axis=0)
+    expected_cum = (expected_each * counts[:, None]).sum(axis=0)
     edges = period_ends.as_unit("ns").asi8
     position = np.searchsorted(edges, pd.DatetimeIndex(repeat_times).as_unit("ns").asi8, "right")
     actual = np.bincount(position[position < n_periods], minlength=n_periods).astype(float)

@@ -20,6 +20,7 @@ from crmkit.report._context import (
     _pct,
     _plot,
 )
+from crmkit.report._forecast_section import forecast_section
 from crmkit.report.options import ReportOptions
 from crmkit.timeunits import check_time_unit, convert_rate, unit_name
 from crmkit.timeunits._periods import GREGORIAN_YEAR_DAYS
@@ -368,6 +369,7 @@ def _clv(ctx: _Context, full_summary: pd.DataFrame) -> pd.Series[Any] | None:
         f"total CLV over the next {o.horizon} {ctx.unit}: {total:,.0f} {currency}"
     )
     ctx.highlights.append(f"{title} {by_frequency_finding}")
+    forecast_section(ctx, full, spend, full_summary)
     for text in cal_warnings + full_warnings + spend_warnings:
         ctx.highlights.append(f"warning: {text}")
     return value
