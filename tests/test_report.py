@@ -208,6 +208,12 @@ def test_report_on_one_dropout_probability_names_the_limit(model: str, tmp_path:
     html = (tmp_path / "report.html").read_text(encoding="utf-8")
     # the calibration and the full-period fit both name the limit
     assert html.count("every customer has the same dropout probability") >= 2
+    # the fit at the limit has no standard errors: the forecast is the limit model's,
+    # stated without an interval rather than failing on the parameter draws
+    assert "No intervals: the purchase model&#x27;s fit ended at a limit" in html
+    saved = pd.read_csv(tmp_path / "forecast.csv")
+    assert "purchases_lower" not in saved.columns
+    assert np.isfinite(saved["purchases"]).all() and (saved["purchases"] > 0).all()
 
 
 def test_report_forecasts_the_next_12_months_with_intervals(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from crmkit import clv
@@ -40,16 +41,29 @@ def forecast_section(ctx: _Context, full: Any, spend: Any, summary: pd.DataFrame
         clv.forecast_intervals, full, data, observation_end=start, horizon=FORECAST_MONTHS,
         period="M", n_draws=FORECAST_DRAWS, rng=0,
     )  # fmt: skip
-    try:
-        band = intervals(spend_fit=spend)
-    except InvalidValueError as exc:  # a drawn spend model without a finite mean
-        if spend is None:
-            raise
-        band = intervals()
+    point = clv.forecast_purchases(
+        full.model, summary, observation_end=start, horizon=FORECAST_MONTHS, period="M"
+    )
+    if not np.all(np.isfinite(np.asarray(full.covariance, dtype=np.float64))):
+        # a fit at a limit of the parameter space has no sampling distribution to draw
+        # from: the expected totals are still the limit model's, without an interval
+        band = _point_only(full.model, point, data, spend, start)
         ctx.page.note(
-            "Revenue is not forecast: the Gamma-Gamma parameters are so uncertain that "
-            f"their draws reach a model with an infinite mean spend ({str(exc)[:120]}...)."
+            "No intervals: the purchase model's fit ended at a limit of its parameter "
+            "space (see the fit above), where the estimates have no standard errors to "
+            "draw from. The expected purchases are the limit model's."
         )
+    else:
+        try:
+            band = intervals(spend_fit=spend)
+        except InvalidValueError as exc:  # a drawn spend model without a finite mean
+            if spend is None:
+                raise
+            band = intervals()
+            ctx.page.note(
+                "Revenue is not forecast: the Gamma-Gamma parameters are so uncertain that "
+                f"their draws reach a model with an infinite mean spend ({str(exc)[:120]}...)."
+            )
     occasions = f"{ctx.occasion_unit}s"
     names = {
         "purchases": f"expected purchases ({occasions})",
@@ -68,14 +82,11 @@ def forecast_section(ctx: _Context, full: Any, spend: Any, summary: pd.DataFrame
         formats=formats,
     )
     ctx.page.paragraph(
-        "The intervals are 95% percentile intervals over "
+        "Where shown, the intervals are 95% percentile intervals over "
         f"{FORECAST_DRAWS} parameter draws from the fits' asymptotic normal distribution: "
         "they cover the uncertainty of the expected totals from estimating the "
         "parameters, not the random variation of the purchases customers will actually "
         "make, nor new customers (only the customers observed so far are forecast)."
-    )
-    point = clv.forecast_purchases(
-        full.model, summary, observation_end=start, horizon=FORECAST_MONTHS, period="M"
     )
     ctx.figure(
         lambda ax: _plot("period_forecast_chart", point, ax=ax, intervals=band),
@@ -83,11 +94,34 @@ def forecast_section(ctx: _Context, full: Any, spend: Any, summary: pd.DataFrame
     )
     ctx.save("forecast", band)
     last = band.iloc[-1]
-    text = (
-        f"forecast, next {FORECAST_MONTHS} months: {last['cumulative']:,.0f} purchases "
-        f"(95% interval {last['cumulative_lower']:,.0f} to {last['cumulative_upper']:,.0f})"
-    )
+    text = f"forecast, next {FORECAST_MONTHS} months: {last['cumulative']:,.0f} purchases"
+    if "cumulative_lower" in band:
+        text += (
+            f" (95% interval {last['cumulative_lower']:,.0f} to {last['cumulative_upper']:,.0f})"
+        )
+    else:
+        text += " (no interval: the fit ended at a limit of the parameter space)"
     if "spend" in band:
         total = band["spend"].sum()
         text += f", revenue {total:,.0f}"
     ctx.highlights.append(text)
+
+
+def _point_only(
+    model: Any, point: Any, data: pd.DataFrame, spend: Any, start: pd.Timestamp
+) -> pd.DataFrame:
+    """The forecast's expected purchases (and revenue) per month, without intervals."""
+    band = pd.DataFrame(
+        {"purchases": point.table["existing"], "cumulative": point.table["existing"].cumsum()}
+    )
+    if spend is not None:
+        priced = clv.forecast_purchases(
+            model,
+            data,
+            observation_end=start,
+            horizon=FORECAST_MONTHS,
+            period="M",
+            spend=spend.model,
+        )
+        band["spend"] = priced.table["existing_spend"]
+    return band
