@@ -210,14 +210,20 @@ def _reason(table: pd.DataFrame, criterion: str, tolerance: float, group: list[s
 
     rank = _column(table, "rank")
     ranked = [n for n, r in rank.items() if r > 0]
-    if len(group) > 1:
-        others = ", ".join(f"{n} {value(n)}" for n in group if n != chosen)
+    bic = f"{_column(table, 'bic')[chosen]:,.1f}"
+    if len(group) > 1 and group[0] == chosen:
+        others = ", ".join(f"{n} {value(n)}" for n in group[1:])
+        text = (
+            f"{chosen} was chosen: it has the lowest {words} ({value(chosen)}), and of the "
+            f"models within {tolerance:.0%} of it ({others}) it also has the lowest BIC "
+            f"({bic})."
+        )
+    elif len(group) > 1:
         text = (
             f"{chosen} was chosen: on {words} it is within {tolerance:.0%} of the best "
-            f"({chosen} {value(chosen)}; {others}), a difference too small to tell the "
-            f"models apart, and of these it has the lowest BIC "
-            f"({_column(table, 'bic')[chosen]:,.1f}), which rewards the calibration fit and "
-            "penalises parameters."
+            f"({group[0]} {value(group[0])}; {chosen} {value(chosen)}), a difference too "
+            f"small to tell the models apart, and among the models that close it has the "
+            f"lowest BIC ({bic}), which rewards the calibration fit and penalises parameters."
         )
     elif len(ranked) > 1:
         text = (
