@@ -135,7 +135,7 @@ def test_auto_is_an_option_and_bgnbd_stays_the_default() -> None:
         ReportOptions(model="best")  # type: ignore[arg-type]
 
 
-@pytest.mark.slow  # Online Retail II, 4,312 customers: about 30 s on a shared 2-core machine
+@pytest.mark.slow  # Online Retail II, 4,312 customers: the whole report, 30-50 s on 2 cores
 def test_auto_on_online_retail_ii_says_why(shared_datasets: Path, tmp_path: Path) -> None:
     path = shared_datasets / "online_retail_ii" / "online_retail_ii_2009_2010.csv.gz"
     if not path.is_file():

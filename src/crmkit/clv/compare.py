@@ -79,7 +79,8 @@ class ModelComparison(Displayable):
     ----------
     table : pandas.DataFrame
         One row per family, indexed by ``model`` (the class name), best first: ``rank``
-        (1 = chosen; 0 for a family whose fit failed), ``status`` (``"ok"``, the fit's
+        (1 = chosen; the near-tie group at the top ordered by BIC, then the others by
+        the criterion; 0 for a family whose fit failed), ``status`` (``"ok"``, the fit's
         warning text, or ``"failed: ..."``), ``n_params``, ``log_likelihood``
         (calibration), ``aic``, ``bic`` (n = customers), ``mae``, ``rmse``, ``bias``
         (per customer, holdout purchases predicted - actual), ``predicted`` and
