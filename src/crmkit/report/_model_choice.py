@@ -41,8 +41,7 @@ def show(ctx: _Context, comparison: clv.ModelComparison) -> str:
         f"the calibration period and predict every customer's holdout purchases "
         f"({ctx.occasion_unit}s). The model with the lowest mean absolute error per "
         "customer is used; models within 1% of that error count as equal, and the one "
-        "with the lowest BIC among them is used (a fit that fails is listed, not used). "
-        + reason
+        "with the lowest BIC among them is used (a fit that fails is listed, not used). " + reason
     )
     ctx.table(
         shown,
