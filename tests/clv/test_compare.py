@@ -150,7 +150,14 @@ class _Shift:
 
 
 def _family(
-    name: str, shift: float, ll: float, k: int, *, fail: bool = False, warn: bool = False
+    name: str,
+    shift: float,
+    ll: float,
+    k: int,
+    *,
+    fail: bool = False,
+    warn: bool = False,
+    model: type[_Shift] = _Shift,
 ) -> type[Any]:
     """A model class whose fit gives ``_Shift(shift)`` with log-likelihood ``ll``, k params."""
 
@@ -160,7 +167,7 @@ def _family(
         if warn:
             warnings.warn("s went to its limit: the no-dropout model", BoundaryWarning, 2)
         return FitResult(
-            model=_Shift(shift=shift),
+            model=model(shift=shift),
             log_likelihood=ll,
             param_names=tuple(f"p{i}" for i in range(k)),
             estimates=(1.0,) * k,
@@ -220,6 +227,22 @@ def test_failed_and_warning_fits_stay_in_the_table() -> None:
     assert "only family that could be fitted" in only.reason
     with pytest.raises(ConvergenceError, match="Broken: failed"):
         compare_models(HOLDOUT, families=[broken])
+
+
+class _Refuses(_Shift):
+    def conditional_expected_purchases(self, summary: pd.DataFrame, *, t: Any) -> pd.Series:
+        raise InvalidValueError("T must be a whole number for this model")
+
+
+def test_a_model_that_refuses_to_predict_is_a_failed_family() -> None:
+    picky = _family("Picky", 0.0, -1.0, 1, model=_Refuses)
+    out = compare_models(HOLDOUT, families=[picky, _family("Good", 0.2, -5.0, 2)])
+    assert out.chosen == "Good"
+    assert out.table.loc["Picky", "rank"] == 0
+    assert out.table.loc["Picky", "status"] == (
+        "failed: the holdout prediction: T must be a whole number for this model"
+    )
+    assert "Picky" not in out.fits
 
 
 @given(shifts=st.lists(st.floats(-0.9, 0.9), min_size=1, max_size=5, unique=True))

@@ -85,8 +85,8 @@ class ModelComparison(Displayable):
         (calibration), ``aic``, ``bic`` (n = customers), ``mae``, ``rmse``, ``bias``
         (per customer, holdout purchases predicted - actual), ``predicted`` and
         ``actual`` (cumulative holdout purchases of the whole base) and
-        ``tracking_error`` ((predicted - actual) / actual). A failed family's figures
-        are NaN.
+        ``tracking_error`` ((predicted - actual) / actual; inf without holdout
+        purchases). A failed family's figures are NaN.
     fits : dict of str to FitResult
         The calibration fit of every family that could be fitted.
     evaluations : dict of str to HoldoutEvaluation
@@ -280,12 +280,13 @@ def compare_models(
     criteria: ``"rmse"`` and ``"tracking"`` (the absolute tracking error) with the same
     near-tie rule; ``"bic"`` and ``"aic"`` rank on the calibration period alone.
 
-    A family whose fit raises a crmkit error (no convergence, data it refuses) stays in
-    the table with ``status`` ``"failed: <message>"``, NaN figures and rank 0, and is
-    never chosen. A fit that warns, e.g. that it stopped at a limit of the parameter
-    space (:class:`~crmkit.exceptions.BoundaryWarning`), keeps the warning as its
-    status and is ranked like the others: its predictions are those of the limit model,
-    which is a valid model of the data. Nothing is raised or warned for either.
+    A family whose fit, or whose fitted model's holdout prediction, raises a crmkit
+    error (no convergence, data it refuses) stays in the table with ``status``
+    ``"failed: <message>"``, NaN figures and rank 0, and is never chosen. A fit that
+    warns, e.g. that it stopped at a limit of the parameter space
+    (:class:`~crmkit.exceptions.BoundaryWarning`), keeps the warning as its status and
+    is ranked like the others: its predictions are those of the limit model, which is a
+    valid model of the data. Nothing is raised or warned for either.
 
     Parameters
     ----------
@@ -384,7 +385,13 @@ def compare_models(
                     f"{name}.fit() returned {type(fit).__name__}, not a FitResult of a "
                     "TransactionModel; compare_models needs the clv.TransactionModel protocol."
                 )
-            ev = evaluate_holdout(fit.model, frame)
+            try:
+                ev = evaluate_holdout(fit.model, frame)
+                table = holdout_by_frequency(fit.model, frame).table
+            except CrmkitError as exc:  # the fitted model refuses to predict these rows
+                row.update(status=f"failed: the holdout prediction: {str(exc).splitlines()[0]}")
+                rows[name] = row
+                continue
             fits[name], evaluations[name] = fit, ev
             row.update(
                 n_params=len(fit.param_names),
@@ -400,7 +407,6 @@ def compare_models(
                 if ev.total_actual > 0
                 else math.inf,
             )
-            table = holdout_by_frequency(fit.model, frame).table
             if by_frequency is None:
                 by_frequency = table[["n_customers", "actual"]].copy()
             by_frequency[name] = table["predicted"]
