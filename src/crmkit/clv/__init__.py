@@ -18,6 +18,7 @@ from crmkit.clv.aggregates import (
 from crmkit.clv.alive_history import AliveHistory, probability_alive_history
 from crmkit.clv.bgbb import BetaGeoBetaBinom
 from crmkit.clv.bgnbd import BetaGeo
+from crmkit.clv.compare import ModelComparison, compare_models
 from crmkit.clv.evaluation import (
     HoldoutEvaluation,
     evaluate_holdout,
@@ -43,6 +44,7 @@ __all__ = [
     "GammaGamma",
     "HoldoutByFrequency",
     "HoldoutEvaluation",
+    "ModelComparison",
     "ModifiedBetaGeo",
     "ParetoNBD",
     "PeriodForecast",
@@ -50,6 +52,7 @@ __all__ = [
     "SpendFrequencyCorrelationWarning",
     "TransactionModel",
     "aggregate_interval",
+    "compare_models",
     "customer_lifetime_value",
     "evaluate_holdout",
     "forecast_intervals",
