@@ -48,6 +48,7 @@ from crmkit._compat import call_with_horizon
 from crmkit._dates import parse_date
 from crmkit._display import Display, Displayable, fmt_number
 from crmkit._validation import check_whole, real_array, require_nonempty
+from crmkit.clv._base import FitResult
 from crmkit.clv._checks import resolve_model_unit
 from crmkit.clv.evaluation import expected_since_entry
 from crmkit.clv.gammagamma import GammaGamma
@@ -227,9 +228,10 @@ def forecast_purchases(
 
     Parameters
     ----------
-    model : TransactionModel
+    model : TransactionModel or FitResult
         A fitted purchase model (BG/NBD, MBG/NBD, Pareto/NBD or your own) whose
-        ``conditional_expected_purchases(summary, t=...)`` takes horizons in its time unit.
+        ``conditional_expected_purchases(summary, t=...)`` takes horizons in its time unit,
+        or the :class:`~crmkit.clv.FitResult` of one.
     summary : pandas.DataFrame
         The customers' summary at ``observation_end`` (the columns the model needs).
     observation_end : timestamp
@@ -241,9 +243,9 @@ def forecast_purchases(
         The calendar buckets: days, weeks Monday to Sunday, calendar months, quarters or
         years. Buckets start and end on calendar boundaries, apart from the partial first
         and last ones.
-    spend : GammaGamma, pandas.Series or float, optional
+    spend : GammaGamma, FitResult, pandas.Series or float, optional
         Spend per purchase, as in :func:`crmkit.clv.customer_lifetime_value`: a Gamma-Gamma
-        model (its conditional expected spend per customer, and its population mean
+        model or its fit (its conditional expected spend per customer, and its population mean
         :meth:`~crmkit.clv.GammaGamma.expected_spend` for new customers), a Series per
         customer_id (then no cohorts) or one number. Without it, no spend columns.
     cohort_sizes : pandas.Series, optional
@@ -290,6 +292,10 @@ def forecast_purchases(
     >>> new.table["new"].round(2).tolist()
     [0.0, 11.17, 18.8, 15.45]
     """
+    if isinstance(model, FitResult):
+        model = model.model
+    if isinstance(spend, FitResult):
+        spend = spend.model
     model_unit = resolve_model_unit(model, model_time_unit)
     if model_unit is None:
         raise InvalidValueError(
