@@ -220,7 +220,7 @@ def forecast_purchases(
     observation_end: pd.Timestamp | str,
     horizon: int,
     period: TimeUnit = "M",
-    spend: GammaGamma | pd.Series | float | None = None,
+    spend: GammaGamma | FitResult[Any] | pd.Series | float | None = None,
     cohort_sizes: pd.Series | None = None,
     model_time_unit: TimeUnit | None = None,
 ) -> PeriodForecast:
