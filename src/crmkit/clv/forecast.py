@@ -235,7 +235,11 @@ def forecast_purchases(
     summary : pandas.DataFrame
         The customers' summary at ``observation_end`` (the columns the model needs).
     observation_end : timestamp
-        The end of the observation window the summary describes: the forecast starts there.
+        The end of the observation window the summary describes: the forecast starts at
+        this instant. A summary from :func:`crmkit.rfm_summary` with
+        ``observation_end="2010-12-09"`` has observed that whole day: pass
+        ``"2010-12-10"`` (the first instant not observed, as ``crmkit report`` does);
+        passing the same date forecasts that last observed day too.
     horizon : int
         Length of the window in ``period`` units (>= 1): it ends at
         ``crmkit.timeunits.add(observation_end, horizon, period)``.
