@@ -39,6 +39,7 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
     from crmkit.clv import AliveHistory, HoldoutByFrequency, ModelComparison
+    from crmkit.clv.aggregates import ForecastIntervals
     from crmkit.clv.forecast import PeriodForecast
     from crmkit.pareto import Concentration
 
@@ -524,21 +525,23 @@ def holdout_by_frequency_plot(result: HoldoutByFrequency, *, ax: Axes | None = N
 
 
 def period_forecast_chart(
-    forecast: PeriodForecast,
+    forecast: PeriodForecast | ForecastIntervals,
     *,
     ax: Axes | None = None,
-    intervals: pd.DataFrame | None = None,
+    intervals: ForecastIntervals | pd.DataFrame | None = None,
 ) -> Axes:
     """Bars of expected purchases per period: the existing customers, new cohorts stacked.
 
     Parameters
     ----------
-    forecast : crmkit.clv.PeriodForecast
-        From :func:`crmkit.clv.forecast_purchases`.
+    forecast : crmkit.clv.PeriodForecast or crmkit.clv.ForecastIntervals
+        From :func:`crmkit.clv.forecast_purchases`, or the result of
+        :func:`crmkit.clv.forecast_intervals` (its forecast with its intervals).
     ax : matplotlib Axes, optional
-    intervals : pandas.DataFrame, optional
-        From :func:`crmkit.clv.forecast_intervals` for the same window: draws the
-        ``purchases_lower`` to ``purchases_upper`` interval of each period's total.
+    intervals : crmkit.clv.ForecastIntervals or pandas.DataFrame, optional
+        From :func:`crmkit.clv.forecast_intervals` for the same window (or its
+        ``.table``): draws the ``purchases_lower`` to ``purchases_upper`` interval of each
+        period's total.
 
     Examples
     --------
@@ -551,8 +554,15 @@ def period_forecast_chart(
     >>> len(ax.patches)
     4
     """
+    from crmkit.clv.aggregates import ForecastIntervals
     from crmkit.clv.forecast import PeriodForecast
 
+    if isinstance(forecast, ForecastIntervals):
+        if intervals is None:
+            intervals = forecast
+        forecast = forecast.forecast
+    if isinstance(intervals, ForecastIntervals):
+        intervals = intervals.table
     if not isinstance(forecast, PeriodForecast):
         raise InvalidValueError(
             f"forecast must be the PeriodForecast of crmkit.clv.forecast_purchases, got "

@@ -10,6 +10,7 @@ from crmkit.clv._base import FitResult
 from crmkit.clv._persist import from_dict, from_json, to_dict, to_json
 from crmkit.clv._protocol import CLVModel, TransactionModel
 from crmkit.clv.aggregates import (
+    ForecastIntervals,
     aggregate_interval,
     forecast_intervals,
     predictive_interval,
@@ -41,6 +42,7 @@ __all__ = [
     "BetaGeoBetaBinom",
     "CLVModel",
     "FitResult",
+    "ForecastIntervals",
     "GammaGamma",
     "HoldoutByFrequency",
     "HoldoutEvaluation",
