@@ -246,3 +246,27 @@ def test_predictions_bounded_and_consistent(
     # at most the expectation if everyone stayed alive: cond <= P(alive) E[N + k] / k
     upper = alive[0] * ((params[0] + k * x + k) * t / (params[1] + T) + k) / k
     assert cond <= upper * (1 + 1e-9)
+
+
+@pytest.mark.parametrize("k", [1, 3, 7])
+@pytest.mark.parametrize("shift", [0, 1])
+def test_gradient_matches_central_differences(k: int, shift: int) -> None:
+    from crmkit.clv._cnbd_maths import cnbd_log_likelihood, cnbd_value_and_gradient
+
+    rng = np.random.default_rng(k + 10 * shift)
+    x = rng.integers(0, 20, 50).astype(float)
+    T = rng.uniform(5, 50, 50)
+    tx = np.where(x > 0, T * rng.uniform(0, 1, 50), 0.0)
+    w = rng.uniform(0.5, 2, 50)
+    p = np.array([0.8, 2.0, 0.7, 3.0])
+    value, grad = cnbd_value_and_gradient(p, k, shift, x, tx, T, w)
+
+    def f(q: np.ndarray) -> float:
+        return float(w @ cnbd_log_likelihood(*q, k, shift, x, tx, T))
+
+    assert value == pytest.approx(f(p), abs=1e-9)
+    for i in range(4):
+        h = np.zeros(4)
+        h[i] = 1e-6 * p[i]
+        fd = (f(p + h) - f(p - h)) / (2 * h[i])
+        assert grad[i] == pytest.approx(fd, rel=1e-6, abs=1e-6)

@@ -25,7 +25,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from crmkit._validation import NanPolicy, check_option, require_columns
 from crmkit.clv._base import FitResult, Progress
-from crmkit.clv._cnbd_maths import cnbd_log_likelihood
+from crmkit.clv._cnbd_maths import cnbd_log_likelihood, cnbd_value_and_gradient
 from crmkit.clv._dask import is_dask
 from crmkit.clv._data import summary_arrays
 from crmkit.clv._starts import nbd_moment_start
@@ -94,7 +94,10 @@ def _cnbd_objective(k: int, shift: int) -> Callable[[Arr, Arr, Arr, Arr], Object
             r, alpha, a, b = (float(v) for v in params)
             return float(w @ cnbd_log_likelihood(r, alpha, a, b, k, shift, x, tx, T))
 
-        return value, None
+        def value_and_gradient(params: Arr) -> tuple[float, Arr]:
+            return cnbd_value_and_gradient(params, k, shift, x, tx, T, w)
+
+        return value, value_and_gradient
 
     return objective
 

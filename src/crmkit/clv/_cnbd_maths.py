@@ -54,6 +54,7 @@ __all__ = [
     "cnbd_log_likelihood",
     "cnbd_log_odds_dead",
     "cnbd_pmf",
+    "cnbd_value_and_gradient",
     "no_purchase_if_alive",
     "phase_log_weights",
 ]
@@ -216,3 +217,47 @@ def cnbd_pmf(r: float, alpha: float, a: float, b: float, k: int, s: int, m: Arr,
         has, np.exp(np.log(a) - np.log(a + b + m2) + log_beta_ratio(a, b, m2)) * lo, 0.0
     )
     return np.asarray(first + second, dtype=np.float64)
+
+
+def cnbd_value_and_gradient(
+    params: Arr, k: int, s: int, x: Arr, tx: Arr, T: Arr, w: Arr
+) -> tuple[float, Arr]:
+    """Weighted :func:`cnbd_log_likelihood` and its gradient in (r, alpha, a, b).
+
+    With :math:`\\pi_1 = S_1 / (S_1 + S_2)` and :math:`\\pi_j` the share of the j-th
+    term of :math:`S_2`, :math:`d \\log(S_1 + S_2) = \\pi_1\\, d \\log S_1 + \\sum_j
+    \\pi_j\\, d \\log(\\text{term}_j)`; the other terms are digammas and rationals.
+    """
+    r, alpha, a, b = (float(v) for v in params)
+    n = x + s
+    m = r + k * x
+    has = n > 0
+    logw = phase_log_weights(r, alpha, k, x, tx, T)  # (rows, k)
+    denom = np.where(has, (x + (s - 1.0)) + b, 1.0)
+    growth = np.log1p((T - tx) / (alpha + tx))
+    log_s1 = np.where(has, np.log(a) - np.log(denom) + m * growth, -np.inf)
+    total = np.logaddexp(log_s1, special.logsumexp(logw, axis=-1))
+    pi1 = np.exp(log_s1 - total)
+    pij = np.exp(logw - total[:, None])
+    kx = k * x
+    rows = (
+        log_beta_ratio(a, b, n)
+        + lgamma_ratio(r, kx)
+        - r * np.log1p(T / alpha)
+        - kx * np.log(alpha + T)
+        + total
+    )
+    j = np.arange(k, dtype=np.float64)
+    psi_m = special.digamma(m)
+    d_terms_r = special.digamma(m[:, None] + j) - psi_m[:, None]
+    g_r = psi_m - special.digamma(r) - np.log1p(T / alpha)
+    g_r = g_r + pi1 * growth + np.sum(pij * d_terms_r, axis=-1)
+    g_alpha = r * T / (alpha * (alpha + T)) - kx / (alpha + T)
+    g_alpha = g_alpha + pi1 * m * (1.0 / (alpha + T) - 1.0 / (alpha + tx))
+    g_alpha = g_alpha - np.sum(pij * j, axis=-1) / (alpha + T)
+    psi_ab = special.digamma(a + b)
+    psi_abn = special.digamma(a + b + n)
+    g_a = psi_ab - psi_abn + pi1 / a
+    g_b = special.digamma(b + n) - psi_abn - special.digamma(b) + psi_ab - pi1 / denom
+    grad = np.array([w @ g_r, w @ g_alpha, w @ g_a, w @ g_b], dtype=np.float64)
+    return float(w @ rows), grad
