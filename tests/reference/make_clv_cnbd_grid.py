@@ -167,7 +167,7 @@ def _values(p: dict[str, float], shift: int) -> dict[str, Any]:
 
     surv = mp.mpf(0)
     expect = mp.mpf(0)
-    for f in range(0, n_max // k - 1):
+    for f in range(n_max // k - 1):
         pf = mp.fsum(w[i] * (tail(i, f * k - i) - tail(i, f * k - i + k)) for i in range(k))
         term = eq(f) * pf
         surv += term
