@@ -102,15 +102,21 @@ def test_k1_is_bgnbd_and_mbgnbd(cnbd: Any, classic: Any) -> None:
     assert new.log_likelihood(s) == pytest.approx(old.log_likelihood(s), abs=1e-9)
 
 
-def test_cdnow_chooses_k1_and_reproduces_bgnbd(cdnow: pd.DataFrame) -> None:
+def test_cdnow_chooses_k1_and_reproduces_bgnbd(
+    cdnow: pd.DataFrame, caplog: pytest.LogCaptureFixture
+) -> None:
     # Fader, Hardie & Lee (2005): r 0.243, alpha 4.414, a 0.793, b 2.426, LL -9582.4;
     # BTYDplus' demo/cdnow.R: "k=1 -> no regularity detected for CDNow"
     profile = BetaGeoCNBD.regularity_profile(cdnow, max_k=4)
     assert profile["log_likelihood"].idxmax() == 1
     assert profile["converged"].all()
-    fit = BetaGeoCNBD.fit(cdnow, max_k=4)
+    fit = BetaGeoCNBD.fit(cdnow)  # default grid up to 12, stopped early as BTYDplus does
     assert fit.model.k == 1
     assert fit.log_likelihood == pytest.approx(profile.loc[1, "log_likelihood"])
+    with caplog.at_level("DEBUG", logger="crmkit.clv"):
+        BetaGeoCNBD.fit(cdnow)
+    tried = [m for m in caplog.messages if "log-likelihood" in m and "BG/CNBD-k: k=" in m]
+    assert len(tried) == 3  # k = 1, 2, 3: two consecutive falls stop the search
     bg = BetaGeo.fit(cdnow)
     assert fit.log_likelihood == pytest.approx(bg.log_likelihood, abs=1e-6)
     pub = BGNBD["published"]
@@ -240,7 +246,8 @@ def test_predictions_bounded_and_consistent(
     alive = model.probability_alive(s, t=[0.0, t]).to_numpy()[0]
     assert 0.0 <= alive[1] <= alive[0] + 1e-12 <= 1.0 + 1e-12
     cond = model.conditional_expected_purchases(s, t=t).iloc[0]
-    assert np.isfinite(cond) and cond >= 0.0
+    assert np.isfinite(cond)
+    assert cond >= 0.0
     no_buy = model.probability_no_purchase(s, t=t).iloc[0]
     assert 0.0 <= no_buy <= 1.0
     # at most the expectation if everyone stayed alive: cond <= P(alive) E[N + k] / k
@@ -270,3 +277,12 @@ def test_gradient_matches_central_differences(k: int, shift: int) -> None:
         h[i] = 1e-6 * p[i]
         fd = (f(p + h) - f(p - h)) / (2 * h[i])
         assert grad[i] == pytest.approx(fd, rel=1e-6, abs=1e-6)
+
+
+def test_log_intervals_refused_for_a_dask_log() -> None:
+    dd = pytest.importorskip("dask.dataframe")
+    tx = pd.DataFrame(
+        {"customer_id": [1, 1], "datetime": pd.to_datetime(["2024-01-01", "2024-01-05"])}
+    )
+    with pytest.raises(InvalidValueError, match=r"log_intervals=True.*compute\(\)"):
+        crmkit.rfm_summary(dd.from_pandas(tx, npartitions=1), log_intervals=True)

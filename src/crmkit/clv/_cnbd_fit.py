@@ -128,9 +128,14 @@ def fit_cnbd(
     strict: bool,
     callback: Progress | None,
     keep_failures: bool = False,
+    early_stop: bool = False,
 ) -> list[tuple[int, FitResult[Any] | None]]:
     """Fit each k of ``ks`` (default 1 ... ``max_k``); a k > 1 whose fit fails the
-    convergence checks is recorded as None (and skipped by the caller)."""
+    convergence checks is recorded as None (and skipped by the caller).
+
+    With ``early_stop`` the grid stops, as BTYDplus' does, once the log-likelihood has
+    fallen for two consecutive k (or a fit failed).
+    """
     family: str = cls._family
     shift: int = cls._shift
     if is_dask(summary):  # the log-interval totals need the rows: bring them here
@@ -207,11 +212,16 @@ def fit_cnbd(
                 raise
             _log.debug("%s: the fit with k=%d failed the convergence checks", family, k)
             out.append((k, None))
+            if early_stop:
+                break
             continue
         term = (k - 1) * sum_litt - math.lgamma(k) * sum_x
         fit = attrs.evolve(fit, log_likelihood=fit.log_likelihood + term)
         _log.debug("%s: k=%d log-likelihood %.4f", family, k, fit.log_likelihood)
         out.append((k, fit))
+        lls = [f.log_likelihood for _, f in out[-3:] if f is not None]
+        if early_stop and len(lls) == 3 and lls[2] < lls[1] < lls[0]:
+            break
     if not keep_failures and all(f is None for _, f in out):
         raise ConvergenceError(
             f"{family}: no Erlang order k in {list(grid)} gave a fit that passed the "

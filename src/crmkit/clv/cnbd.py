@@ -102,8 +102,11 @@ class CNBDMaths(TransactionFamily):
         strict: bool = True,
         callback: Progress | None = None,
     ) -> FitResult[Self]:
-        """Fit by maximum likelihood; without ``k``, every k = 1 ... ``max_k`` is fitted
+        """Fit by maximum likelihood; without ``k``, k = 1, 2, ... ``max_k`` are fitted
         and the one with the largest log-likelihood is kept.
+
+        As in BTYDplus' ``xbgcnbd.EstimateParameters``, the search over k stops early
+        once the log-likelihood has fallen for two consecutive k (or a fit fails).
 
         For a fixed *k* the term :math:`(k - 1) \\sum_j \\log \\Delta t_j - x \\log (k -
         1)!` of the observed inter-purchase times :math:`\\Delta t_j` holds no parameter,
@@ -191,6 +194,7 @@ class CNBDMaths(TransactionFamily):
             nan_policy=nan_policy,
             strict=strict,
             callback=callback,
+            early_stop=True,
         )
         done = [f for _, f in fits if f is not None]
         return max(done, key=lambda f: f.log_likelihood)
