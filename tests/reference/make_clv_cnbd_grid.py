@@ -223,7 +223,8 @@ def main() -> None:
             )
     doc = {
         "source": f"mpmath {mp.__version__} at 30 and 50 significant digits "
-        "(stored only where both agree to 1e-20): (M)BG/CNBD-k log-likelihood and P(alive) in closed form (Platzer & "
+        "(stored only where both agree to 1e-20): (M)BG/CNBD-k log-likelihood and "
+        "P(alive) in closed form (Platzer & "
         "Reutterer 2016; BTYDplus xbgcnbd.LL, xbgcnbd.PAlive); P(alive at T + t) and "
         "conditional expected purchases by series over future purchase counts with "
         "negative binomial tails; pmf of a new customer by sums of negative binomial "
