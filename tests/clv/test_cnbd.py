@@ -286,3 +286,31 @@ def test_log_intervals_refused_for_a_dask_log() -> None:
     )
     with pytest.raises(InvalidValueError, match=r"log_intervals=True.*compute\(\)"):
         crmkit.rfm_summary(dd.from_pandas(tx, npartitions=1), log_intervals=True)
+
+
+@pytest.mark.parametrize(("shift", "classic"), [(0, BetaGeo), (1, ModifiedBetaGeo)])
+def test_general_erlang_formulas_at_k1_are_the_closed_forms(shift: int, classic: Any) -> None:
+    # the k > 1 code path (roots of unity, Gauss rule) evaluated at k = 1, against the
+    # BG/NBD and MBG/NBD closed forms (FHL 2005 eq. 10; Batislam et al. 2007 eq. 6)
+    from crmkit.clv._cnbd_maths import alive_moments, cnbd_log_odds_dead, cnbd_pmf
+
+    r, alpha, a, b = 0.243, 4.414, 0.793, 2.426
+    old = classic(r=r, alpha=alpha, a=a, b=b)
+    x = np.array([0, 1, 2, 7, 40, 300.0])
+    tx = np.array([0, 5, 30.43, 20, 38, 38.5])
+    T = np.array([38.86, 38.86, 38.86, 30.0, 39.0, 39.0])
+    s = pd.DataFrame({"frequency": x, "recency": tx, "T": T})
+    alive = 1.0 / (1.0 + np.exp(cnbd_log_odds_dead(r, alpha, a, b, 1, shift, x, tx, T)))
+    np.testing.assert_allclose(alive, old.probability_alive(s).to_numpy(), rtol=1e-12)
+    for t in (0.5, 39.0, 520.0):
+        surv, expect = alive_moments(r, alpha, a, b, 1, shift, np.full(x.size, t), x, tx, T)
+        want = old.conditional_expected_purchases(s, t=t).to_numpy()
+        np.testing.assert_allclose(alive * expect, want, rtol=1e-10)
+        want_alive = old.probability_alive(s, t=t).to_numpy()
+        np.testing.assert_allclose(alive * surv, want_alive, rtol=1e-10)
+    m = np.arange(8.0)
+    np.testing.assert_allclose(
+        cnbd_pmf(r, alpha, a, b, 1, shift, m, np.full(8, 39.0)),
+        old.probability_of_purchases(m, 39),
+        rtol=1e-12,
+    )

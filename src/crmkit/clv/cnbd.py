@@ -42,6 +42,8 @@ from crmkit.clv._data import summary_arrays
 from crmkit.clv._special import wdot
 from crmkit.clv._transaction import TransactionFamily
 from crmkit.clv._transaction_fit import Objective
+from crmkit.clv.bgnbd import BetaGeo, BetaGeoMaths
+from crmkit.clv.mbgnbd import ModifiedBetaGeo
 from crmkit.exceptions import InvalidValueError
 from crmkit.timeunits import TimeUnit
 
@@ -301,12 +303,23 @@ class CNBDMaths(TransactionFamily):
         return float(wdot(data.weights, rows)) + extra
 
     # -- array core -------------------------------------------------------------------
+    def _classic(self) -> BetaGeoMaths | None:
+        """The BG/NBD or MBG/NBD model this one equals when k = 1 (its closed forms and
+        fast paths then serve every prediction), else None."""
+        if self.k != 1:
+            return None
+        family = ModifiedBetaGeo if self._shift else BetaGeo
+        return family(r=self.r, alpha=self.alpha, a=self.a, b=self.b)
+
     def _log_likelihood_rows(self, x: Arr, tx: Arr, T: Arr) -> Arr:
         return cnbd_log_likelihood(
             self.r, self.alpha, self.a, self.b, self.k, self._shift, x, tx, T
         )
 
     def _p_alive_rows(self, x: Arr, tx: Arr, T: Arr) -> Arr:
+        classic = self._classic()
+        if classic is not None:
+            return classic._p_alive_rows(x, tx, T)
         lo = cnbd_log_odds_dead(self.r, self.alpha, self.a, self.b, self.k, self._shift, x, tx, T)
         return np.asarray(special.expit(-lo), dtype=np.float64)
 
@@ -334,10 +347,16 @@ class CNBDMaths(TransactionFamily):
         return surv[inv].reshape(shape), expect[inv].reshape(shape)
 
     def _alive_survival(self, t: Arr, x: Arr, tx: Arr, T: Arr) -> Arr:
+        classic = self._classic()
+        if classic is not None:
+            return classic._alive_survival(t, x, tx, T)
         surv, _ = self._moments(t, x, tx, T)
         return np.asarray(np.clip(surv, 0.0, 1.0), dtype=np.float64)
 
     def _no_purchase_if_alive(self, t: Arr, x: Arr, tx: Arr, T: Arr) -> Arr:
+        classic = self._classic()
+        if classic is not None:
+            return classic._no_purchase_if_alive(t, x, tx, T)
         tb, xb, txb, Tb = np.broadcast_arrays(t, x, tx, T)
         return no_purchase_if_alive(
             self.r,
@@ -350,14 +369,29 @@ class CNBDMaths(TransactionFamily):
         )
 
     def _conditional_rows(self, t: Arr, x: Arr, tx: Arr, T: Arr) -> Arr:
+        classic = self._classic()
+        if classic is not None:
+            return classic._conditional_rows(t, x, tx, T)
         _, expect = self._moments(t, x, tx, T)
         return np.asarray(expect * self._p_alive_rows(x, tx, T), dtype=np.float64)
 
+    def _discounted_rows(self, ends: Arr, discount: Arr, x: Arr, tx: Arr, T: Arr) -> Arr:
+        classic = self._classic()
+        if classic is not None:
+            return classic._discounted_rows(ends, discount, x, tx, T)
+        return super()._discounted_rows(ends, discount, x, tx, T)
+
     def _expected(self, t: Arr) -> Arr:
+        classic = self._classic()
+        if classic is not None:
+            return classic._expected(t)
         zero = np.zeros_like(t)
         return self._conditional_rows(t, zero, zero, zero)
 
     def _pmf(self, k: Arr, t: Arr) -> Arr:
+        classic = self._classic()
+        if classic is not None:
+            return classic._pmf(k, t)
         return cnbd_pmf(self.r, self.alpha, self.a, self.b, self.k, self._shift, k, t)
 
     def _simulate_full(self, T: Arr, rng: np.random.Generator) -> tuple[Arr, Arr, Arr]:
