@@ -16,14 +16,17 @@ Transaction log (one row per purchase):
 Per-customer summary (one row per customer, indexed by ``customer_id``; the
 lifetimes / Fader-Hardie convention, all durations in the summary's ``time_unit``):
 
-================== =====================================================
-``frequency``      number of repeat purchase periods, *x*
-``recency``        time from first to last purchase, *t_x*
-``T``              time from first purchase to the end of observation
-``monetary_value`` mean value of the repeat purchases (0 when x = 0)
-``n_periods``      number of opportunities *n* (discrete-time data)
-``weights``        number of customers sharing the row (compressed data)
-================== =====================================================
+====================== =====================================================
+``frequency``          number of repeat purchase periods, *x*
+``recency``            time from first to last purchase, *t_x*
+``T``                  time from first purchase to the end of observation
+``monetary_value``     mean value of the repeat purchases (0 when x = 0)
+``n_periods``          number of opportunities *n* (discrete-time data)
+``weights``            number of customers sharing the row (compressed data)
+``log_interval_sum``   sum of the logs of the inter-purchase times (optional:
+                       ``rfm_summary(..., log_intervals=True)``; the (M)BG/CNBD-k
+                       models need it to choose the regularity *k*)
+====================== =====================================================
 
 Examples
 --------
@@ -44,6 +47,7 @@ __all__ = [
     "FREQUENCY",
     "FREQUENCY_HOLDOUT",
     "LAST_PURCHASE",
+    "LOG_INTERVAL_SUM",
     "MONETARY",
     "MONETARY_VALUE",
     "MONETARY_VALUE_HOLDOUT",
@@ -70,6 +74,7 @@ T: Final = "T"
 MONETARY_VALUE: Final = "monetary_value"
 N_PERIODS: Final = "n_periods"
 WEIGHTS: Final = "weights"
+LOG_INTERVAL_SUM: Final = "log_interval_sum"
 
 # Optional summary extras
 N_TRANSACTIONS: Final = "n_transactions"

@@ -7,7 +7,7 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from crmkit.clv import BetaGeo, ModifiedBetaGeo, ParetoNBD
+from crmkit.clv import NBD, BetaGeo, BetaGeoCNBD, ModifiedBetaGeo, ModifiedBetaGeoCNBD, ParetoNBD
 from crmkit.datasets import load_cdnow_summary
 from crmkit.exceptions import InvalidValueError
 
@@ -15,6 +15,9 @@ MODELS = [
     BetaGeo(r=0.243, alpha=4.414, a=0.793, b=2.426),
     ModifiedBetaGeo(r=0.525, alpha=6.183, a=0.891, b=1.614),
     ParetoNBD(r=0.553, alpha=10.578, s=0.606, beta=11.669),
+    NBD(r=0.385, alpha=12.07),
+    BetaGeoCNBD(k=2, r=0.85, alpha=1.45, a=0.79, b=2.42),
+    ModifiedBetaGeoCNBD(k=3, r=0.85, alpha=1.45, a=0.79, b=2.42),
 ]
 
 

@@ -13,8 +13,10 @@ import pandas as pd
 import pytest
 
 from crmkit.clv import (
+    NBD,
     BetaGeo,
     BetaGeoBetaBinom,
+    BetaGeoCNBD,
     GammaGamma,
     ModifiedBetaGeo,
     ParetoNBD,
@@ -30,6 +32,8 @@ FAMILIES = [
     BetaGeo(r=0.243, alpha=4.414, a=0.793, b=2.426),
     ModifiedBetaGeo(r=0.525, alpha=6.183, a=0.891, b=1.614),
     ParetoNBD(r=0.553, alpha=10.578, s=0.606, beta=11.669),
+    NBD(r=0.385, alpha=12.07),
+    BetaGeoCNBD(k=2, r=0.85, alpha=1.45, a=0.79, b=2.42),
 ]
 BGBB = BetaGeoBetaBinom(alpha=1.204, beta=0.750, gamma=0.657, delta=2.783)
 BGBB_DATA = pd.DataFrame({"frequency": [3, 0, 6], "recency": [4, 0, 6], "n_periods": [6, 6, 6]})

@@ -19,6 +19,7 @@ from crmkit.clv.aggregates import (
 from crmkit.clv.alive_history import AliveHistory, probability_alive_history
 from crmkit.clv.bgbb import BetaGeoBetaBinom
 from crmkit.clv.bgnbd import BetaGeo
+from crmkit.clv.cnbd import BetaGeoCNBD, ModifiedBetaGeoCNBD
 from crmkit.clv.compare import ModelComparison, compare_models
 from crmkit.clv.evaluation import (
     HoldoutEvaluation,
@@ -30,6 +31,7 @@ from crmkit.clv.forecast import PeriodForecast, forecast_purchases
 from crmkit.clv.gammagamma import GammaGamma, SpendFrequencyCorrelationWarning
 from crmkit.clv.holdout import HoldoutByFrequency, holdout_by_frequency
 from crmkit.clv.mbgnbd import ModifiedBetaGeo
+from crmkit.clv.nbd import NBD
 from crmkit.clv.paretonbd import ParetoNBD
 from crmkit.clv.sbg import ShiftedBetaGeometric
 from crmkit.clv.simulate import simulate
@@ -37,9 +39,11 @@ from crmkit.clv.uncertainty import parameter_draws, prediction_interval
 from crmkit.clv.value import customer_lifetime_value, simple_clv
 
 __all__ = [
+    "NBD",
     "AliveHistory",
     "BetaGeo",
     "BetaGeoBetaBinom",
+    "BetaGeoCNBD",
     "CLVModel",
     "FitResult",
     "ForecastIntervals",
@@ -48,6 +52,7 @@ __all__ = [
     "HoldoutEvaluation",
     "ModelComparison",
     "ModifiedBetaGeo",
+    "ModifiedBetaGeoCNBD",
     "ParetoNBD",
     "PeriodForecast",
     "ShiftedBetaGeometric",

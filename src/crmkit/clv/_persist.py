@@ -43,8 +43,11 @@ _FAMILY_NAMES = frozenset(
     {
         "BetaGeo",
         "BetaGeoBetaBinom",
+        "BetaGeoCNBD",
         "GammaGamma",
         "ModifiedBetaGeo",
+        "ModifiedBetaGeoCNBD",
+        "NBD",
         "ParetoNBD",
         "ShiftedBetaGeometric",
     }

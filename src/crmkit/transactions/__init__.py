@@ -67,6 +67,7 @@ from crmkit.transactions._summary import (
     calibration_frame,
     check_calibration_dates,
     finished_summary,
+    log_interval_sums,
     subset,
 )
 
@@ -112,6 +113,7 @@ def rfm_summary(
     nan_policy: LogNanPolicy = "raise",
     non_positive: NonPositivePolicy = "raise",
     after_observation_end: AfterEndPolicy = "raise",
+    log_intervals: bool = False,
 ) -> pd.DataFrame:
     r"""Summarise a transaction log into one row per customer: frequency, recency, T, spend.
 
@@ -165,6 +167,12 @@ def rfm_summary(
         lifetimes does); ``"exclude"`` removes the rows first.
     after_observation_end : {"raise", "exclude"}, default "raise"
         Rows dated after the observation end's day raise, or are left out.
+    log_intervals : bool, default False
+        Append ``log_interval_sum``, :math:`\sum_{j=1}^{x_i} \log \Delta(p_{j-1},
+        p_j)`, the sum of the logs of the customer's inter-purchase times in
+        ``time_unit`` (0 when :math:`x_i = 0`; the ``litt`` of BTYDplus' ``elog2cbs``).
+        The BG/CNBD-k and MBG/CNBD-k models need it to choose their regularity *k*
+        (:class:`crmkit.clv.BetaGeoCNBD`). Pandas logs only.
 
         (Before crmkit 0.2 ``amount_col``, ``observation_end`` and ``non_positive``
         were named ``monetary_value_col``, ``observation_period_end`` and ``returns``;
@@ -248,7 +256,13 @@ def rfm_summary(
     after = check_after_end(after_observation_end)
     check_flag(totals, name="totals")
     check_flag(include_first_transaction, name="include_first_transaction")
+    check_flag(log_intervals, name="log_intervals")
     if is_dask(transactions):
+        if log_intervals:
+            raise InvalidValueError(
+                "log_intervals=True is not available for a dask log yet; summarise "
+                "transactions.compute() (a pandas log) instead, or leave log_intervals out."
+            )
         from crmkit.transactions._dask import dask_rfm_summary
 
         # a dask DataFrame (dask has no type information): the same columns, lazily
@@ -275,7 +289,7 @@ def rfm_summary(
         nan_policy=nan_policy,
         non_positive=non_positive,
     )
-    agg, ids, end_code = _aggregate_prepared(
+    agg, ids, end_code, kept = _aggregate_prepared(
         prep,
         observation_end,
         per,
@@ -283,7 +297,7 @@ def rfm_summary(
         totals=totals,
         include_first=include_first_transaction,
     )
-    return finished_summary(
+    out = finished_summary(
         agg,
         ids,
         end_code,
@@ -293,6 +307,10 @@ def rfm_summary(
         totals=totals,
         tz=prep.tz,
     )
+    if log_intervals:
+        sums = log_interval_sums(kept, per, unit)
+        out[cols.LOG_INTERVAL_SUM] = sums.reindex(out.index).to_numpy()
+    return out
 
 
 def _check_period(period: str) -> TimeUnit:
@@ -315,7 +333,7 @@ def _aggregate_prepared(
     *,
     totals: bool = False,
     include_first: bool = False,
-) -> tuple[CustomerAggregates, pd.Index[Any], int]:
+) -> tuple[CustomerAggregates, pd.Index[Any], int, Prepared]:
     if end is None:
         # period codes are monotone in time: the latest row's period is the last one
         end_code = int(period_codes(np.array([prep.ns.max()], dtype=np.int64), per)[0])
@@ -328,7 +346,7 @@ def _aggregate_prepared(
         if n_late:
             prep = subset(prep, ~late)
     agg, ids = aggregate_rows(prep, per, totals=totals, include_first=include_first)
-    return agg, ids, end_code
+    return agg, ids, end_code, prep
 
 
 @positional_options("customer_id_col", "datetime_col")

@@ -26,6 +26,7 @@ __all__ = [
     "calibration_frame",
     "check_calibration_dates",
     "finished_summary",
+    "log_interval_sums",
     "sorted_by_customer",
     "subset",
     "summary_frame",
@@ -208,3 +209,23 @@ def subset(prep: Prepared, mask: NDArray[np.bool_]) -> Prepared:
         amount=None if prep.amount is None else prep.amount[mask],
         tz=prep.tz,
     )
+
+
+def log_interval_sums(prep: Prepared, per: TimeUnit, unit: TimeUnit) -> pd.Series:
+    """Per customer, the sum of the logs of the times between consecutive distinct
+    purchase periods, in ``unit`` (0 for one period), indexed by customer id.
+
+    BTYDplus' ``elog2cbs`` calls it ``litt``: the (M)BG/CNBD-k likelihood of the
+    observed inter-purchase times needs it (Platzer & Reutterer 2016).
+    """
+    codes = period_codes(prep.ns, per)
+    cust, ids = encode_ids(prep.ids)
+    order = np.lexsort((codes, cust))
+    c, p = cust[order], codes[order]
+    distinct = np.ones(c.size, dtype=bool)
+    distinct[1:] = (c[1:] != c[:-1]) | (p[1:] != p[:-1])
+    c, p = c[distinct], p[distinct]
+    same = c[1:] == c[:-1]
+    gaps = period_elapsed(p[:-1][same], p[1:][same], per, unit)
+    sums = np.bincount(c[1:][same], weights=np.log(gaps), minlength=len(ids))
+    return pd.Series(sums, index=pd.Index(ids, name=cols.CUSTOMER_ID), name=cols.LOG_INTERVAL_SUM)
