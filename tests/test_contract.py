@@ -385,6 +385,9 @@ def _instances() -> dict[str, Any]:
         "BetaGeo": lambda: clv.BetaGeo(r=0.24, alpha=4.4, a=0.79, b=2.4, time_unit="W"),
         "ModifiedBetaGeo": lambda: clv.ModifiedBetaGeo(r=0.5, alpha=6.0, a=0.9, b=3.0),
         "ParetoNBD": lambda: clv.ParetoNBD(r=0.55, alpha=10.6, s=0.61, beta=11.7),
+        "GammaGompertzNBD": lambda: clv.GammaGompertzNBD(
+            r=0.55, alpha=10.6, b=0.05, s=0.6, beta=0.5
+        ),
         "GammaGamma": lambda: clv.GammaGamma(p=6.25, q=3.74, v=15.44),
         "BetaGeoBetaBinom": lambda: clv.BetaGeoBetaBinom(
             alpha=1.2, beta=0.75, gamma=0.66, delta=2.78

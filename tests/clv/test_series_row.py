@@ -7,7 +7,7 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from crmkit.clv import BetaGeo, ModifiedBetaGeo, ParetoNBD
+from crmkit.clv import BetaGeo, GammaGompertzNBD, ModifiedBetaGeo, ParetoNBD
 from crmkit.datasets import load_cdnow_summary
 from crmkit.exceptions import InvalidValueError
 
@@ -15,6 +15,7 @@ MODELS = [
     BetaGeo(r=0.243, alpha=4.414, a=0.793, b=2.426),
     ModifiedBetaGeo(r=0.525, alpha=6.183, a=0.891, b=1.614),
     ParetoNBD(r=0.553, alpha=10.578, s=0.606, beta=11.669),
+    GammaGompertzNBD(r=0.55, alpha=10.6, b=0.05, s=0.6, beta=0.5),
 ]
 
 

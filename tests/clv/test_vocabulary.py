@@ -16,6 +16,7 @@ from crmkit.clv import (
     BetaGeo,
     BetaGeoBetaBinom,
     GammaGamma,
+    GammaGompertzNBD,
     ModifiedBetaGeo,
     ParetoNBD,
     customer_lifetime_value,
@@ -30,6 +31,7 @@ FAMILIES = [
     BetaGeo(r=0.243, alpha=4.414, a=0.793, b=2.426),
     ModifiedBetaGeo(r=0.525, alpha=6.183, a=0.891, b=1.614),
     ParetoNBD(r=0.553, alpha=10.578, s=0.606, beta=11.669),
+    GammaGompertzNBD(r=0.55, alpha=10.6, b=0.05, s=0.6, beta=0.5),
 ]
 BGBB = BetaGeoBetaBinom(alpha=1.204, beta=0.750, gamma=0.657, delta=2.783)
 BGBB_DATA = pd.DataFrame({"frequency": [3, 0, 6], "recency": [4, 0, 6], "n_periods": [6, 6, 6]})

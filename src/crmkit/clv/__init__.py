@@ -26,6 +26,7 @@ from crmkit.clv.evaluation import (
 )
 from crmkit.clv.forecast import PeriodForecast, forecast_purchases
 from crmkit.clv.gammagamma import GammaGamma, SpendFrequencyCorrelationWarning
+from crmkit.clv.ggnbd import GammaGompertzNBD
 from crmkit.clv.holdout import HoldoutByFrequency, holdout_by_frequency
 from crmkit.clv.mbgnbd import ModifiedBetaGeo
 from crmkit.clv.paretonbd import ParetoNBD
@@ -41,6 +42,7 @@ __all__ = [
     "CLVModel",
     "FitResult",
     "GammaGamma",
+    "GammaGompertzNBD",
     "HoldoutByFrequency",
     "HoldoutEvaluation",
     "ModifiedBetaGeo",

@@ -44,6 +44,7 @@ _FAMILY_NAMES = frozenset(
         "BetaGeo",
         "BetaGeoBetaBinom",
         "GammaGamma",
+        "GammaGompertzNBD",
         "ModifiedBetaGeo",
         "ParetoNBD",
         "ShiftedBetaGeometric",
