@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import warnings
 from pathlib import Path
@@ -124,7 +125,7 @@ def test_pareto_limit() -> None:
         gaps.append(gap)
     assert gaps[-1] < 1e-9
     # first order in b: each factor 100 in b is a factor 100 in the gap
-    for big, small in zip(gaps[:2], gaps[1:3], strict=True):
+    for big, small in itertools.pairwise(gaps[:3]):
         assert small / big == pytest.approx(0.01, rel=0.2)
 
 
@@ -156,14 +157,14 @@ def test_simulation_matches_expectations() -> None:
 
 def test_fit_recovers_simulated_parameters() -> None:
     truth = GammaGompertzNBD(r=0.8, alpha=5.0, b=0.1, s=1.5, beta=3.0)
-    data = truth.simulate(4_000, np.random.default_rng(3).uniform(30, 60, 4_000), 5)
+    data = truth.simulate(2_500, np.random.default_rng(3).uniform(30, 60, 2_500), 5)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         fit = GammaGompertzNBD.fit(data)
     assert fit.converged
     for name, value in truth.params.items():
         se = fit.stderr[name]
-        assert abs(fit.params[name] - value) < 3.5 * se, (name, fit.params[name], se)
+        assert abs(fit.params[name] - value) < 3 * se, (name, fit.params[name], se)
 
 
 positive = st.floats(min_value=1e-3, max_value=1e2)
