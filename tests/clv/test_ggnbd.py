@@ -200,3 +200,29 @@ def test_invariants(
     npp = gg.probability_no_purchase(summary, t=[0.0, 10.0]).to_numpy()[0]
     assert npp[0] == pytest.approx(1.0)
     assert 0.0 <= npp[1] <= 1.0
+
+
+def test_simulated_futures_average_to_the_conditional_expectation() -> None:
+    """Futures drawn from the posterior of an active customer (lambda ~ Gamma(r + x,
+    alpha + T), eta ~ Gamma(s, beta - 1 + e^{bT}), Gompertz remaining life), alive with
+    probability P(alive), average to conditional_expected_purchases."""
+    gg = GammaGompertzNBD(r=0.55, alpha=10.6, b=0.05, s=0.6, beta=0.5)
+    history = pd.DataFrame(
+        {"frequency": [0, 2, 7, 1], "recency": [0.0, 30.43, 35.0, 5.0], "T": [38.86] * 4}
+    )
+    rng = np.random.default_rng(11)
+    reps, t = 100_000, 52.0
+    x = np.repeat(history["frequency"].to_numpy(float), reps)
+    T = np.repeat(history["T"].to_numpy(float), reps)
+    alive = rng.random(x.size) < np.repeat(gg.probability_alive(history).to_numpy(), reps)
+    lam = rng.gamma(gg.r + x, 1.0 / (gg.alpha + T))
+    eta = rng.gamma(gg.s, 1.0 / (gg.beta + np.expm1(gg.b * T)))
+    # P(remaining life > u | eta) = exp(-eta e^{bT} (e^{bu} - 1))
+    rest = np.log1p(rng.exponential(1.0, x.size) / (eta * np.exp(gg.b * T))) / gg.b
+    sims = np.where(alive, rng.poisson(lam * np.minimum(rest, t)), 0.0).reshape(4, reps)
+    expected = gg.conditional_expected_purchases(history, t=t).to_numpy()
+    stderr = sims.std(axis=1) / np.sqrt(reps)
+    assert np.all(np.abs(sims.mean(axis=1) - expected) < 4.5 * stderr)
+    none = (sims == 0).mean(axis=1)
+    want = gg.probability_no_purchase(history, t=t).to_numpy()
+    assert np.all(np.abs(none - want) < 4.5 * np.sqrt(want * (1 - want) / reps))
