@@ -226,3 +226,26 @@ def test_simulated_futures_average_to_the_conditional_expectation() -> None:
     none = (sims == 0).mean(axis=1)
     want = gg.probability_no_purchase(history, t=t).to_numpy()
     assert np.all(np.abs(none - want) < 4.5 * np.sqrt(want * (1 - want) / reps))
+
+
+def test_no_dropout_ends_at_the_nbd_limit() -> None:
+    """Data without dropout (NBD: Poisson purchasing, gamma rates, nobody leaves): on this
+    sample the likelihood's maximum is at s -> 0 / beta -> infinity (on other samples it
+    may lie at a small s inside, or at the Pareto/NBD limit with a small s), and the fit
+    stops there with a BoundaryWarning naming the NBD."""
+    rng = np.random.default_rng(1)
+    n, T = 3_000, 40.0
+    lam = rng.gamma(0.8, 1.0 / 5.0, size=n)
+    rng.gamma(1e-9, 0.1, size=n)  # (the dropout rates of a Pareto/NBD with s = 1e-9: 0)
+    rng.exponential(1.0, size=n)
+    x = rng.poisson(lam * T).astype(float)
+    tx = np.zeros(n)
+    tx[x > 0] = T * rng.beta(x[x > 0], 1.0)
+    data = pd.DataFrame({"frequency": x, "recency": tx, "T": T})
+    with pytest.warns(BoundaryWarning, match="NBD without dropout"):
+        fit = GammaGompertzNBD.fit(data)
+    assert fit.converged
+    assert set(fit.at_boundary) == {"b", "s", "beta"}
+    assert fit.model.probability_alive(data).min() == pytest.approx(1.0, abs=1e-12)
+    assert fit.params["r"] == pytest.approx(0.8, rel=0.1)
+    assert fit.params["alpha"] == pytest.approx(5.0, rel=0.1)

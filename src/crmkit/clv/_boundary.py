@@ -181,7 +181,19 @@ def ggnbd_boundary(default_start: Sequence[float] | Arr) -> BoundaryHandler:
 
     def handler(theta: Arr, at_lo: Mask, at_hi: Mask) -> BoundaryOutcome:
         rep = _Report(("r", "alpha", "b", "s", "beta"), theta)
-        if at_lo[2] or at_lo[4]:
+        if at_lo[3] or at_hi[4]:
+            # s -> 0 or beta -> infinity: S(y) -> 1 whatever b, so b is not identified
+            rep.theta[3] = TINY_SHAPE
+            if at_hi[4]:
+                rep.theta[4] = d[4]
+            rep.add(
+                ["b", "s", "beta"],
+                ["b", "s", "beta"],
+                "s -> 0 / beta -> infinity: no dropout is visible in these data; the model "
+                "is the NBD without dropout (P(alive) is 1 for everyone, purchases follow "
+                "the NBD with r, alpha; b is not identified)",
+            )
+        elif at_lo[2] or at_lo[4]:
             beta_p = theta[4] / theta[2]
             rep.theta[2] = theta[2] * GG_PARETO_FACTOR
             rep.theta[4] = theta[4] * GG_PARETO_FACTOR
@@ -192,14 +204,6 @@ def ggnbd_boundary(default_start: Sequence[float] | Arr) -> BoundaryHandler:
                 "changes with time, so the lifetime is the Pareto (exponential-gamma) one and "
                 f"the model is the Pareto/NBD with r, alpha, s and beta = {beta_p:.6g} "
                 "(fit ParetoNBD for its standard errors)",
-            )
-        elif at_lo[3]:
-            rep.theta[3] = TINY_SHAPE
-            rep.add(
-                ["s"],
-                ["s"],
-                "s -> 0: no dropout is visible in these data; the model is the NBD without "
-                "dropout (P(alive) is 1 for everyone, purchases follow the NBD with r, alpha)",
             )
         if _both_large(theta, d, 0, 1, at_hi):
             _homogeneous_rate(rep, "r", "alpha", "purchase rate lambda (Poisson purchasing)")
