@@ -249,3 +249,20 @@ def test_no_dropout_ends_at_the_nbd_limit() -> None:
     assert fit.model.probability_alive(data).min() == pytest.approx(1.0, abs=1e-12)
     assert fit.params["r"] == pytest.approx(0.8, rel=0.1)
     assert fit.params["alpha"] == pytest.approx(5.0, rel=0.1)
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"r": 0.55, "alpha": 10.6, "b": 0.05, "s": 0.6, "beta": 0.5},
+        {"r": 2.0, "alpha": 3.0, "b": 1.5, "s": 4.0, "beta": 30.0},  # sharp Gompertz mode
+        {"r": 0.55, "alpha": 10.6, "b": 1e-9, "s": 0.6, "beta": 1.2e-8},  # near Pareto/NBD
+    ],
+)
+def test_pmf_sums_to_one_with_the_expected_mean(params: dict[str, float]) -> None:
+    gg = GammaGompertzNBD(**params)
+    k = np.arange(400)
+    for t in (1.0, 39.0, 104.0):
+        pmf = gg.probability_of_purchases(k, t)
+        assert pmf.sum() == pytest.approx(1.0, abs=1e-9)
+        assert float(np.dot(k, pmf)) == pytest.approx(float(gg.expected_purchases(t)), rel=1e-8)
