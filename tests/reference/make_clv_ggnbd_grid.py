@@ -1,6 +1,6 @@
 """Regenerate ``clv_ggnbd_grid.json``: GG/NBD reference values by mpmath.
 
-For each point the likelihood of Bemmaor & Glady (2012, appendix; the form CLVTools'
+For each point the likelihood of Bemmaor & Glady (2012; the form CLVTools'
 ``ggomnbd`` evaluates),
 
     L = Gamma(r + x) alpha^r / Gamma(r) [ (alpha + T)^-(r + x) S(T)
@@ -128,7 +128,7 @@ def main() -> None:
         )
     out = {
         "source": "mpmath 1.4 at 30 and 50 digits (stored: 50), quad in the time variable "
-        "of the integral form of Bemmaor & Glady (2012, appendix); make_clv_ggnbd_grid.py",
+        "of the integral form of Bemmaor & Glady (2012); make_clv_ggnbd_grid.py",
         "horizon": HORIZON,
         "tolerance": {
             "log_likelihood": 1e-9,

@@ -16,7 +16,7 @@ The limits (derived from the mixing distributions):
   :math:`10^{-15}\\log(1 + T/\\beta)`.
 - GG/NBD, :math:`S(y) = (\\beta / (\\beta - 1 + e^{by}))^s`: :math:`b \\to 0` with
   :math:`\\beta/b = \\beta_P` fixed gives :math:`S(y) \\to (\\beta_P/(\\beta_P + y))^s`,
-  the Pareto/NBD (Bemmaor & Glady 2012, section 2). The reported point scales *b* and
+  the Pareto/NBD (Bemmaor & Glady 2012). The reported point scales *b* and
   :math:`\\beta` down together by :data:`GG_PARETO_FACTOR` (ratio held), where the
   survival differs from the Pareto limit by about :math:`b y / 2` relative; *b* is held
   and :math:`\\beta` free, so the polish still fits :math:`\\beta_P`.

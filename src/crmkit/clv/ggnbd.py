@@ -64,8 +64,8 @@ def ggnbd_log_ratio(theta: tuple[float, ...], x: Arr, tx: Arr, T: Arr) -> Arr:
 
 
 def ggnbd_log_likelihood(theta: tuple[float, ...], x: Arr, tx: Arr, T: Arr) -> Arr:
-    """Log-likelihood per history (Bemmaor & Glady 2012, appendix; the form of CLVTools'
-    ``ggomnbd``)."""
+    """Log-likelihood per history (Bemmaor & Glady 2012, in the form CLVTools'
+    ``ggomnbd`` evaluates)."""
     r, alpha = theta[0], theta[1]
     log_c = lgamma_ratio(r, x) + r * np.log(alpha)
     first = _log_first(theta, x, T)
@@ -145,7 +145,7 @@ class GammaGompertzNBD(TransactionFamily):
         + \\int_{t_x}^{T} \\frac{f(y)\\,dy}{(\\alpha + y)^{r + x}} \\Bigr],
         \\quad f(y) = \\frac{b s \\beta^s e^{b y}}{(\\beta - 1 + e^{b y})^{s + 1}}
 
-    (Bemmaor & Glady 2012, appendix), evaluated on the log scale.
+    (Bemmaor & Glady 2012; the form CLVTools' ``ggomnbd`` evaluates), evaluated on the log scale.
 
     Parameters
     ----------
@@ -179,7 +179,7 @@ class GammaGompertzNBD(TransactionFamily):
     As :math:`b \\to 0` with :math:`\\beta / b = \\beta_P` fixed, :math:`\\beta - 1 +
     e^{b y} = b(\\beta_P + y) + O(b^2)`, so :math:`S(y) \\to (\\beta_P / (\\beta_P +
     y))^s`: the Pareto (exponential-gamma) lifetime, and the model is the Pareto/NBD
-    with :math:`(r, \\alpha, s, \\beta_P)` (Bemmaor & Glady 2012, section 2).
+    with :math:`(r, \\alpha, s, \\beta_P)` (Bemmaor & Glady 2012).
 
     References
     ----------
