@@ -266,3 +266,16 @@ def test_pmf_sums_to_one_with_the_expected_mean(params: dict[str, float]) -> Non
         pmf = gg.probability_of_purchases(k, t)
         assert pmf.sum() == pytest.approx(1.0, abs=1e-9)
         assert float(np.dot(k, pmf)) == pytest.approx(float(gg.expected_purchases(t)), rel=1e-8)
+
+
+def test_lifetime_value_at_the_limit_is_the_pareto_one(cdnow: pd.DataFrame) -> None:
+    """customer_lifetime_value takes the new family; at b = 1e-15 (beta = 11.668 b) it is
+    the Pareto/NBD's value (Fader, Hardie & Lee 2005 parameters)."""
+    from crmkit.clv import customer_lifetime_value
+
+    gg = GammaGompertzNBD(r=0.5533, alpha=10.578, b=1e-15, s=0.6062, beta=11.668e-15)
+    pnbd = ParetoNBD(r=0.5533, alpha=10.578, s=0.6062, beta=11.668)
+    kw: dict[str, Any] = {"horizon": 26, "time_unit": "W", "discount_rate": 0.002}
+    got = customer_lifetime_value(gg, 35.0, cdnow, model_time_unit="W", **kw)
+    want = customer_lifetime_value(pnbd, 35.0, cdnow, model_time_unit="W", **kw)
+    np.testing.assert_allclose(got.to_numpy(), want.to_numpy(), rtol=1e-9)
