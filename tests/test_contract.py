@@ -390,6 +390,9 @@ def _instances() -> dict[str, Any]:
         "ModifiedBetaGeoCNBD": lambda: clv.ModifiedBetaGeoCNBD(
             k=3, r=0.85, alpha=1.45, a=0.79, b=2.42
         ),
+        "GammaGompertzNBD": lambda: clv.GammaGompertzNBD(
+            r=0.55, alpha=10.6, b=0.05, s=0.6, beta=0.5
+        ),
         "GammaGamma": lambda: clv.GammaGamma(p=6.25, q=3.74, v=15.44),
         "BetaGeoBetaBinom": lambda: clv.BetaGeoBetaBinom(
             alpha=1.2, beta=0.75, gamma=0.66, delta=2.78

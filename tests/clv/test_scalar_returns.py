@@ -16,6 +16,7 @@ import pytest
 from crmkit.clv import (
     BetaGeo,
     BetaGeoBetaBinom,
+    GammaGompertzNBD,
     ModifiedBetaGeo,
     ParetoNBD,
     ShiftedBetaGeometric,
@@ -24,6 +25,7 @@ from crmkit.clv import (
 BG = BetaGeo(r=0.243, alpha=4.414, a=0.793, b=2.426)
 MBG = ModifiedBetaGeo(r=0.525, alpha=6.183, a=0.891, b=1.614)
 PNBD = ParetoNBD(r=0.55, alpha=10.58, s=0.61, beta=11.67)
+GG = GammaGompertzNBD(r=0.55, alpha=10.6, b=0.05, s=0.6, beta=0.5)
 BGBB = BetaGeoBetaBinom(alpha=1.204, beta=0.750, gamma=0.657, delta=2.783)
 SBG = ShiftedBetaGeometric(alpha=0.668, beta=3.806)
 
@@ -33,6 +35,8 @@ CALLS: dict[str, Callable[[Any], Any]] = {
     "MBG expected_purchases": MBG.expected_purchases,
     "Pareto expected_purchases": PNBD.expected_purchases,
     "Pareto probability_of_purchases": lambda t: PNBD.probability_of_purchases(1, t),
+    "GG/NBD expected_purchases": GG.expected_purchases,
+    "GG/NBD probability_of_purchases": lambda t: GG.probability_of_purchases(1, t),
     "BG/BB expected_purchases": BGBB.expected_purchases,
     "BG/BB probability_of_purchases": lambda t: BGBB.probability_of_purchases(1, t),
     "sBG survival": SBG.survival,

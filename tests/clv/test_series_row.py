@@ -7,7 +7,15 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from crmkit.clv import NBD, BetaGeo, BetaGeoCNBD, ModifiedBetaGeo, ModifiedBetaGeoCNBD, ParetoNBD
+from crmkit.clv import (
+    NBD,
+    BetaGeo,
+    BetaGeoCNBD,
+    GammaGompertzNBD,
+    ModifiedBetaGeo,
+    ModifiedBetaGeoCNBD,
+    ParetoNBD,
+)
 from crmkit.datasets import load_cdnow_summary
 from crmkit.exceptions import InvalidValueError
 
@@ -18,6 +26,7 @@ MODELS = [
     NBD(r=0.385, alpha=12.07),
     BetaGeoCNBD(k=2, r=0.85, alpha=1.45, a=0.79, b=2.42),
     ModifiedBetaGeoCNBD(k=3, r=0.85, alpha=1.45, a=0.79, b=2.42),
+    GammaGompertzNBD(r=0.55, alpha=10.6, b=0.05, s=0.6, beta=0.5),
 ]
 
 

@@ -18,6 +18,7 @@ from crmkit.clv import (
     BetaGeoBetaBinom,
     BetaGeoCNBD,
     GammaGamma,
+    GammaGompertzNBD,
     ModifiedBetaGeo,
     ParetoNBD,
     customer_lifetime_value,
@@ -34,6 +35,7 @@ FAMILIES = [
     ParetoNBD(r=0.553, alpha=10.578, s=0.606, beta=11.669),
     NBD(r=0.385, alpha=12.07),
     BetaGeoCNBD(k=2, r=0.85, alpha=1.45, a=0.79, b=2.42),
+    GammaGompertzNBD(r=0.55, alpha=10.6, b=0.05, s=0.6, beta=0.5),
 ]
 BGBB = BetaGeoBetaBinom(alpha=1.204, beta=0.750, gamma=0.657, delta=2.783)
 BGBB_DATA = pd.DataFrame({"frequency": [3, 0, 6], "recency": [4, 0, 6], "n_periods": [6, 6, 6]})

@@ -29,6 +29,7 @@ from crmkit.clv.evaluation import (
 )
 from crmkit.clv.forecast import PeriodForecast, forecast_purchases
 from crmkit.clv.gammagamma import GammaGamma, SpendFrequencyCorrelationWarning
+from crmkit.clv.ggnbd import GammaGompertzNBD
 from crmkit.clv.holdout import HoldoutByFrequency, holdout_by_frequency
 from crmkit.clv.mbgnbd import ModifiedBetaGeo
 from crmkit.clv.nbd import NBD
@@ -48,6 +49,7 @@ __all__ = [
     "FitResult",
     "ForecastIntervals",
     "GammaGamma",
+    "GammaGompertzNBD",
     "HoldoutByFrequency",
     "HoldoutEvaluation",
     "ModelComparison",

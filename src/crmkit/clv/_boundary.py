@@ -14,6 +14,12 @@ The limits (derived from the mixing distributions):
   model is the NBD (Ehrenberg 1959) with :math:`\\lambda \\sim \\text{Gamma}(r, \\alpha)`.
   The reported point is :math:`s = 10^{-15}`, where P(alive) differs from 1 by about
   :math:`10^{-15}\\log(1 + T/\\beta)`.
+- GG/NBD, :math:`S(y) = (\\beta / (\\beta - 1 + e^{by}))^s`: :math:`b \\to 0` with
+  :math:`\\beta/b = \\beta_P` fixed gives :math:`S(y) \\to (\\beta_P/(\\beta_P + y))^s`,
+  the Pareto/NBD (Bemmaor & Glady 2012). The reported point scales *b* and
+  :math:`\\beta` down together by :data:`GG_PARETO_FACTOR` (ratio held), where the
+  survival differs from the Pareto limit by about :math:`b y / 2` relative; *b* is held
+  and :math:`\\beta` free, so the polish still fits :math:`\\beta_P`.
 - BG/NBD and MBG/NBD, :math:`p \\sim \\text{Beta}(a, b)`: :math:`a \\to 0` (or
   :math:`b \\to \\infty` alone) puts all mass at :math:`p = 0`: no dropout, the NBD
   again (reported at :math:`a = 10^{-15}`). :math:`a, b \\to \\infty` with
@@ -42,6 +48,7 @@ from numpy.typing import NDArray
 from crmkit.clv._base import BoundaryHandler, BoundaryOutcome
 
 __all__ = [
+    "GG_PARETO_FACTOR",
     "LIMIT_SUM",
     "LOW_FACTOR",
     "TINY_SHAPE",
@@ -49,6 +56,7 @@ __all__ = [
     "beta_geo_boundary",
     "bgbb_boundary",
     "gamma_gamma_boundary",
+    "ggnbd_boundary",
     "pareto_boundary",
     "sbg_boundary",
     "search_box",
@@ -158,6 +166,48 @@ def pareto_boundary(default_start: Sequence[float] | Arr) -> BoundaryHandler:
         if _both_large(theta, d, 0, 1, at_hi):
             _homogeneous_rate(rep, "r", "alpha", "purchase rate lambda (Poisson purchasing)")
         rep.generic(at_lo, at_hi, "Pareto/NBD")
+        return rep.outcome()
+
+    return handler
+
+
+GG_PARETO_FACTOR = 1e-8
+"""Factor by which a GG/NBD fit at its Pareto/NBD limit scales b and beta down together."""
+
+
+def ggnbd_boundary(default_start: Sequence[float] | Arr) -> BoundaryHandler:
+    """Limits of the GG/NBD ``(r, alpha, b, s, beta)``."""
+    d = np.asarray(default_start, dtype=np.float64)
+
+    def handler(theta: Arr, at_lo: Mask, at_hi: Mask) -> BoundaryOutcome:
+        rep = _Report(("r", "alpha", "b", "s", "beta"), theta)
+        if at_lo[3] or at_hi[4]:
+            # s -> 0 or beta -> infinity: S(y) -> 1 whatever b, so b is not identified
+            rep.theta[3] = TINY_SHAPE
+            if at_hi[4]:
+                rep.theta[4] = d[4]
+            rep.add(
+                ["b", "s", "beta"],
+                ["b", "s", "beta"],
+                "s -> 0 / beta -> infinity: no dropout is visible in these data; the model "
+                "is the NBD without dropout (P(alive) is 1 for everyone, purchases follow "
+                "the NBD with r, alpha; b is not identified)",
+            )
+        elif at_lo[2] or at_lo[4]:
+            beta_p = theta[4] / theta[2]
+            rep.theta[2] = theta[2] * GG_PARETO_FACTOR
+            rep.theta[4] = theta[4] * GG_PARETO_FACTOR
+            rep.add(
+                ["b"],
+                ["b", "beta"],
+                f"b -> 0 with beta/b = {beta_p:.6g}: the Gompertz lifetime's hazard no longer "
+                "changes with time, so the lifetime is the Pareto (exponential-gamma) one and "
+                f"the model is the Pareto/NBD with r, alpha, s and beta = {beta_p:.6g} "
+                "(fit ParetoNBD for its standard errors)",
+            )
+        if _both_large(theta, d, 0, 1, at_hi):
+            _homogeneous_rate(rep, "r", "alpha", "purchase rate lambda (Poisson purchasing)")
+        rep.generic(at_lo, at_hi, "GG/NBD")
         return rep.outcome()
 
     return handler

@@ -45,6 +45,7 @@ _FAMILY_NAMES = frozenset(
         "BetaGeoBetaBinom",
         "BetaGeoCNBD",
         "GammaGamma",
+        "GammaGompertzNBD",
         "ModifiedBetaGeo",
         "ModifiedBetaGeoCNBD",
         "NBD",

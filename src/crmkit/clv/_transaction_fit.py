@@ -22,7 +22,12 @@ from crmkit.clv._base import (
     ValueAndGradient,
     maximize_log_likelihood,
 )
-from crmkit.clv._boundary import beta_geo_boundary, pareto_boundary, search_box
+from crmkit.clv._boundary import (
+    beta_geo_boundary,
+    ggnbd_boundary,
+    pareto_boundary,
+    search_box,
+)
 from crmkit.clv._data import summary_arrays
 from crmkit.clv._warm import distinct_histories as _distinct_histories
 from crmkit.exceptions import DegenerateDataWarning, InvalidValueError
@@ -39,6 +44,8 @@ Objective = tuple[Callable[[Arr], float], ValueAndGradient | None]
 def _boundary_handler(family: str, default: Arr) -> BoundaryHandler | None:
     if family == "Pareto/NBD":
         return pareto_boundary(default)
+    if family == "GG/NBD":
+        return ggnbd_boundary(default)
     if family in ("BG/NBD", "MBG/NBD"):
         return beta_geo_boundary(default, family)
     return None

@@ -1,0 +1,233 @@
+"""Gamma-Gompertz lifetime numerics for the GG/NBD model (private).
+
+The GG/NBD lifetime (Bemmaor & Glady 2012) has the survival function
+
+.. math:: S(y) = \\Bigl(\\frac{\\beta}{\\beta - 1 + e^{b y}}\\Bigr)^s,
+          \\qquad \\log S(y) = -s \\log\\bigl(1 + \\operatorname{expm1}(b y)/\\beta\\bigr),
+
+and its likelihood, P(alive) and expectations need integrals against its density
+:math:`f = -S'`. Each is computed with a **fixed** number of nodes: the integration
+variable is the survival probability itself (:math:`dF = -dS`), so the lifetime density
+is absorbed exactly and only a bounded, monotone factor is left; that factor is
+integrated by tanh-sinh quadrature (Takahasi & Mori 1974) on a fixed grid of
+:data:`NODES` points, whose nodes crowd double-exponentially towards both ends, where
+the purchase factor :math:`(c + y)^{-m}` concentrates for large purchase counts. The
+cost per history is :data:`NODES` array evaluations whatever the parameters; the error
+is checked against mpmath at 30 and 50 digits (``tests/reference/make_clv_ggnbd_grid.py``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+from numpy.typing import NDArray
+from scipy import special
+
+__all__ = [
+    "NODES",
+    "WEIGHTS",
+    "lifetime_nodes",
+    "log_purchase_lifetime_integral",
+    "log_purchase_lifetime_integral_grad",
+    "log_survival",
+    "log_survival_grad",
+    "survival_time_integral",
+]
+
+Arr = NDArray[np.float64]
+
+_H = 1.0 / 32.0  # tanh-sinh step
+_K = 106  # k h up to 3.31: the outermost nodes lie within e^-43 of the ends
+_KH = np.arange(-_K, _K + 1, dtype=np.float64) * _H
+_A = np.pi * np.sinh(_KH)
+#: the tanh-sinh nodes p on (0, 1) and their complements 1 - p, both without rounding
+_P = special.expit(_A)
+_Q = special.expit(-_A)
+_W = _H * np.pi * np.cosh(_KH) * _P * _Q
+NODES = _P.size
+"""Number of quadrature nodes per integral (fixed)."""
+WEIGHTS = _W
+"""The tanh-sinh weights on (0, 1) of the nodes of :func:`lifetime_nodes`."""
+
+
+_BLOCK = 2048  # rows per block: NODES * _BLOCK values in memory at a time
+
+
+def _blocked(fn: Callable[..., Arr], *arrays: Arr) -> Arr:
+    """``fn`` on blocks of at most ``_BLOCK`` rows of the broadcast, flattened arrays
+    (bounded memory), reshaped to the broadcast shape."""
+    bc = np.broadcast_arrays(*(np.asarray(a, dtype=np.float64) for a in arrays))
+    shape = bc[0].shape
+    flat = [a.ravel() for a in bc]
+    out = np.empty(flat[0].size)
+    for a in range(0, out.size, _BLOCK):
+        out[a : a + _BLOCK] = fn(*(f[a : a + _BLOCK] for f in flat))
+    return out.reshape(shape)
+
+
+def log_survival(y: Arr, b: float, beta: float, s: float) -> Arr:
+    """:math:`\\log S(y) = -s \\log(1 + \\operatorname{expm1}(b y) / \\beta)`, y >= 0."""
+    by = np.asarray(b * y, dtype=np.float64)
+    with np.errstate(over="ignore"):
+        small = np.log1p(np.expm1(np.minimum(by, 700.0)) / beta)
+    # for large b y: log(e^{by} - 1 + beta) - log(beta) = by + log1p((beta - 1) e^{-by}) - log beta
+    big = by + np.log1p((beta - 1.0) * np.exp(-np.maximum(by, 1.0))) - np.log(beta)
+    return np.asarray(-s * np.where(by > 30.0, big, small), dtype=np.float64)
+
+
+def _time_at(log_w: Arr, b: float, beta: float, s: float) -> tuple[Arr, Arr]:
+    """The y with :math:`\\log S(y) = ` ``log_w`` (<= 0), :math:`\\log(1 + \\beta
+    \\operatorname{expm1}(z)) / b` with :math:`z = -\\log w / s = \\log(1 + E/\\beta)`,
+    and z itself (:math:`E = \\operatorname{expm1}(b y)`)."""
+    z = np.asarray(-log_w / s, dtype=np.float64)
+    if z.size and float(z.max()) <= 30.0:
+        return np.log1p(beta * np.expm1(z)) / b, z
+    with np.errstate(over="ignore"):
+        small = np.log1p(beta * np.expm1(np.minimum(z, 700.0)))
+    big = np.log(beta) + z + np.log1p((1.0 - beta) * np.exp(-np.maximum(z, 1.0)) / beta)
+    return np.asarray(np.where(z > 30.0, big, small) / b, dtype=np.float64), z
+
+
+def _nodes_between(log_s_lo: Arr, log_s_hi: Arr) -> tuple[Arr, Arr, Arr]:
+    """log of the interval length :math:`S(lo) - S(hi)` and, per node (last axis),
+    :math:`\\log w` of the node and its distance from the low end in units of the
+    interval (p)."""
+    d = np.minimum(log_s_hi - log_s_lo, 0.0)
+    q = -np.expm1(d)  # 1 - S(hi)/S(lo), in [0, 1]
+    with np.errstate(divide="ignore"):
+        log_len = log_s_lo + np.log(q)
+    # w = S(lo) (1 - q p): log1p(-q p) keeps w - S(lo) exact for short intervals; where
+    # q p > 1/2, 1 - q p = (1 - q) + q (1 - p) has no cancellation at p -> 1
+    qp = q[..., None] * _P
+    log_one = np.log1p(-np.minimum(qp, 0.5))
+    far = qp > 0.5
+    if np.any(far):
+        qb = np.broadcast_to(q[..., None], qp.shape)[far]
+        log_one[far] = np.log((1.0 - qb) + qb * np.broadcast_to(_Q, qp.shape)[far])
+    log_w = log_s_lo[..., None] + log_one
+    return log_len, log_w, np.broadcast_to(_P, log_w.shape)
+
+
+def lifetime_nodes(lo: Arr, hi: Arr, b: float, beta: float, s: float) -> tuple[Arr, Arr]:
+    """Quadrature for :math:`\\int_{lo}^{hi} g(y) f(y)\\,dy` in the variable
+    :math:`w = S(y)`: the log of the interval length :math:`S(lo) - S(hi)` and the
+    nodes y (last axis, :data:`NODES`); the integral is ``exp(log_len) * sum(WEIGHTS *
+    g(y))``."""
+    lo, hi = (np.asarray(a, dtype=np.float64) for a in np.broadcast_arrays(lo, hi))
+    log_len, y, _ = _lifetime_nodes_z(lo, hi, b, beta, s)
+    return log_len, y
+
+
+def _lifetime_nodes_z(lo: Arr, hi: Arr, b: float, beta: float, s: float) -> tuple[Arr, Arr, Arr]:
+    log_len, log_w, _ = _nodes_between(log_survival(lo, b, beta, s), log_survival(hi, b, beta, s))
+    y, z = _time_at(log_w, b, beta, s)
+    return log_len, np.clip(y, lo[..., None], hi[..., None]), z
+
+
+def log_purchase_lifetime_integral(
+    m: Arr, c: Arr, lo: Arr, hi: Arr, b: float, beta: float, s: float
+) -> Arr:
+    """:math:`\\log \\int_{lo}^{hi} (c + y)^{-m} f(y)\\,dy` (f the GG lifetime density).
+
+    With :math:`w = S(y)` the integral is :math:`\\int_{S(hi)}^{S(lo)} (c + y(w))^{-m}
+    dw`; the factor :math:`((c + lo)/(c + y))^m \\le 1` is integrated by the fixed
+    tanh-sinh rule. ``-inf`` where ``lo == hi``. Shapes broadcast; m, c > 0.
+    """
+    return _blocked(lambda m_, c_, lo_, hi_: _log_pli(m_, c_, lo_, hi_, b, beta, s), m, c, lo, hi)
+
+
+def _log_pli(m: Arr, c: Arr, lo: Arr, hi: Arr, b: float, beta: float, s: float) -> Arr:
+    log_s_lo = log_survival(lo, b, beta, s)
+    log_s_hi = log_survival(hi, b, beta, s)
+    log_len, log_w, _ = _nodes_between(log_s_lo, log_s_hi)
+    y = np.clip(_time_at(log_w, b, beta, s)[0], lo[..., None], hi[..., None])
+    base = c + lo
+    rel = -m[..., None] * np.log1p((y - lo[..., None]) / base[..., None])
+    total = np.einsum("...k,k->...", np.exp(rel), _W)
+    with np.errstate(divide="ignore"):
+        return np.asarray(log_len + np.log(total) - m * np.log(base), dtype=np.float64)
+
+
+def survival_time_integral(t: Arr, T: Arr, b: float, beta: float, s: float) -> Arr:
+    """:math:`\\int_0^t S(T + u) / S(T)\\,du`: the expected time alive in (T, T + t] of a
+    customer alive at T.
+
+    By parts, :math:`t\\,S_T(t) + \\int_0^t u\\,dF_T(u)` with :math:`S_T = S(T + \\cdot) /
+    S(T)`; the second term in the variable :math:`w = S_T(u)` is
+    :math:`\\int_{S_T(t)}^{1} u(w)\\,dw`, by the fixed tanh-sinh rule.
+    """
+    return _blocked(lambda t_, T_: _sti(t_, T_, b, beta, s), t, T)
+
+
+def _sti(t: Arr, T: Arr, b: float, beta: float, s: float) -> Arr:
+    log_s_T = log_survival(T, b, beta, s)
+    log_s_end = log_survival(T + t, b, beta, s)
+    log_len, log_w, _ = _nodes_between(log_s_T, log_s_end)
+    y = _time_at(log_w, b, beta, s)[0]
+    u = np.clip(y - T[..., None], 0.0, t[..., None])
+    inner = np.einsum("...k,k->...", u, _W) * np.exp(log_len - log_s_T)
+    return np.asarray(t * np.exp(log_s_end - log_s_T) + inner, dtype=np.float64)
+
+
+def log_survival_grad(y: Arr, b: float, beta: float, s: float) -> tuple[Arr, Arr, Arr]:
+    """Derivatives of :math:`\\log S(y)` in (b, s, beta); :math:`E = \\operatorname{expm1}(b y)`:
+    :math:`-s y e^{b y}/(\\beta + E)`, :math:`-\\log(1 + E/\\beta)`, :math:`s E / (\\beta
+    (\\beta + E))`."""
+    by = np.minimum(np.asarray(b * y, dtype=np.float64), 700.0)
+    E = np.expm1(by)
+    share = 1.0 / (1.0 + (beta - 1.0) * np.exp(-by))  # e^{by} / (beta + E)
+    d_b = -s * y * share
+    d_s = log_survival(y, b, beta, 1.0)
+    d_beta = s / beta * (E / (beta + E))
+    return d_b, d_s, d_beta
+
+
+def log_purchase_lifetime_integral_grad(
+    m: Arr, c: Arr, lo: Arr, hi: Arr, b: float, beta: float, s: float
+) -> tuple[Arr, Arr]:
+    """:func:`log_purchase_lifetime_integral` (1-d arrays) and its derivatives in
+    (m, c, b, s, beta), shape (5, n), on the same nodes: a parameter of the density
+    enters as :math:`\\int g\\,\\partial_\\theta \\log f\\,dF`, with
+    :math:`\\partial_b \\log f = 1/b + y - (s + 1) y e^{by}/(\\beta + E)`,
+    :math:`\\partial_s \\log f = 1/s + \\log\\beta - \\log(\\beta + E)`,
+    :math:`\\partial_\\beta \\log f = s/\\beta - (s + 1)/(\\beta + E)`."""
+    m, c, lo, hi = (np.asarray(a, dtype=np.float64) for a in np.broadcast_arrays(m, c, lo, hi))
+    value = np.empty(m.size)
+    grad = np.empty((5, m.size))
+    for a in range(0, m.size, _BLOCK):
+        sl = slice(a, a + _BLOCK)
+        value[sl], grad[:, sl] = _pli_grad(m[sl], c[sl], lo[sl], hi[sl], b, beta, s)
+    return value, grad
+
+
+def _pli_grad(
+    m: Arr, c: Arr, lo: Arr, hi: Arr, b: float, beta: float, s: float
+) -> tuple[Arr, Arr]:
+    log_len, y, z = _lifetime_nodes_z(lo, hi, b, beta, s)
+    base = (c + lo)[:, None]
+    l1p = np.log1p((y - lo[:, None]) / base)
+    g = np.exp(-m[:, None] * l1p) * _W
+    total = g.sum(axis=1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        value = log_len + np.log(total) - m * np.log(c + lo)
+        inv = np.where(total > 0.0, 1.0 / total, 0.0)
+
+        def mean(v: Arr) -> Arr:
+            return np.asarray(np.einsum("ij,ij->i", g, v) * inv, dtype=np.float64)
+
+        # z = log(1 + E/beta): log(beta + E) = log(beta) + z, 1/(beta + E) = e^-z / beta,
+        # e^{by}/(beta + E) = 1/(beta + E) + E/(beta + E) = e^-z/beta - expm1(-z)
+        inv_be = np.exp(-z) / beta
+        share = inv_be - np.expm1(-z)
+        log_be = np.log(beta) + z
+        grad = np.stack(
+            [
+                -(np.log(c + lo) + mean(l1p)),
+                -m * mean(1.0 / (c[:, None] + y)),
+                1.0 / b + mean(y - (s + 1.0) * y * share),
+                1.0 / s + np.log(beta) - mean(log_be),
+                s / beta - (s + 1.0) * mean(inv_be),
+            ]
+        )
+    return value, np.where(np.isfinite(grad), grad, 0.0)
