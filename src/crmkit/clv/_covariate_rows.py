@@ -1,0 +1,140 @@
+"""Per-customer log-likelihoods and gradients with customer-specific parameters (private).
+
+With time-invariant covariates (Fader & Hardie 2007, note 019) every customer has their
+own scale :math:`\\alpha_i` (and :math:`\\beta_i`, or :math:`a_i, b_i`), so the
+likelihood terms cannot be shared across customers with the same history. These
+functions take the per-customer parameters as arrays and return, per customer, the log-
+likelihood and its derivatives in the shared shape parameters and in the logarithms of
+the per-customer ones (from which the coefficients' gradient follows by the chain rule).
+
+* BG/NBD and MBG/NBD (Fader, Hardie & Lee 2005, eq. 6; Batislam, Denizel & Filiztekin
+  2007): closed form, written with the ratio functions of :mod:`crmkit.clv._hyp_bg`;
+  analytic derivatives (digamma differences).
+* Pareto/NBD (Fader & Hardie 2005, note 009, eq. 19): :math:`\\log L = \\log C +
+  \\log A + \\operatorname{softplus}(R)` as in :mod:`crmkit.clv._pareto_ratio`, with
+  the integral in *R* computed per customer by the bounded-cost quadrature
+  :func:`crmkit.clv._hyp_pareto.log_power_integral`, whose moments give the analytic
+  gradient.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import NDArray
+from scipy import special
+
+from crmkit.clv._hyp_bg import lgamma_ratio, log_beta_ratio
+from crmkit.clv._hyp_pareto import log_power_integral
+
+__all__ = ["beta_geo_rows", "pareto_ratio_rows", "pareto_rows"]
+
+Arr = NDArray[np.float64]
+
+
+def beta_geo_rows(
+    r: float, alpha: Arr, a: Arr, b: Arr, shift: int, x: Arr, tx: Arr, T: Arr
+) -> tuple[Arr, Arr]:
+    """BG/NBD (``shift=0``) or MBG/NBD (``shift=1``) log-likelihood per customer.
+
+    Returns ``(ll, grad)`` with ``grad`` of shape ``(4, n)``: the derivatives in *r*, in
+    :math:`\\log \\alpha_i`, :math:`\\log a_i` and :math:`\\log b_i`.
+    """
+    has2 = (x + shift) > 0
+    k1 = x + shift
+    k2 = np.where(has2, x + shift - 1.0, 0.0)
+    lg = lgamma_ratio(r, x)
+    la_T, la_tx = np.log1p(T / alpha), np.log1p(tx / alpha)
+    t1 = log_beta_ratio(a, b, k1) + lg - r * la_T - x * np.log(alpha + T)
+    t2 = np.where(
+        has2,
+        np.log(a)
+        - np.log(a + b + k2)
+        + log_beta_ratio(a, b, k2)
+        + lg
+        - r * la_tx
+        - x * np.log(alpha + tx),
+        -np.inf,
+    )
+    ll = np.logaddexp(t1, t2)
+    w2 = np.exp(t2 - ll)
+    w1 = 1.0 - w2
+    ab = a + b
+    psi_ab = special.digamma(ab)
+    # d/da, d/db of log B(a, b + k1) - log B(a, b)
+    d1a = psi_ab - special.digamma(ab + k1)
+    d1b = special.digamma(b + k1) - special.digamma(b) + d1a
+    # d/da, d/db of log B(a + 1, b + k2) - log B(a, b)
+    d2a = 1.0 / a + psi_ab - special.digamma(ab + k2 + 1.0)
+    d2b = special.digamma(b + k2) - special.digamma(b) + psi_ab - special.digamma(ab + k2 + 1.0)
+    g = np.empty((4, x.size))
+    g[0] = special.digamma(r + x) - special.digamma(r) - w1 * la_T - w2 * la_tx
+    # alpha d/d alpha of -r log1p(y/alpha) - x log(alpha + y) = (r y - x alpha)/(alpha + y)
+    g[1] = w1 * (r * T - x * alpha) / (alpha + T) + w2 * (r * tx - x * alpha) / (alpha + tx)
+    g[2] = a * (w1 * d1a + w2 * np.where(has2, d2a, 0.0))
+    g[3] = b * (w1 * d1b + w2 * np.where(has2, d2b, 0.0))
+    return np.asarray(ll, dtype=np.float64), g
+
+
+def pareto_ratio_rows(
+    r: float, alpha: Arr, s: float, beta: Arr, x: Arr, tx: Arr, T: Arr, *, grad: bool
+) -> tuple[Arr, Arr | None]:
+    """:math:`R = \\log(s D / A)` per customer with per-customer :math:`\\alpha_i,
+    \\beta_i` (see :func:`crmkit.clv._pareto_ratio.pareto_log_ratio`; here *D* always by
+    :func:`log_power_integral`), and its derivatives in :math:`(r, \\alpha_i, s,
+    \\beta_i)`, shape ``(4, n)``. ``R = -inf`` where :math:`t_x = T`."""
+    m = r + x
+    lr_a = np.log1p((T - tx) / (alpha + tx))
+    lr_b = np.log1p((T - tx) / (beta + tx))
+    a_small = alpha <= beta
+    small, big = np.minimum(alpha, beta), np.maximum(alpha, beta)
+    v0 = small + tx
+    vmax = big + tx
+    rho0 = v0 / vmax
+    tau1 = np.log1p((T - tx) / v0)
+    q_s = np.full(x.size, s + 1.0)
+    p = np.where(a_small, m, q_s)
+    q = np.where(a_small, q_s, m)
+    log_i, mom = log_power_integral(p, q, rho0, tau1, moments=grad)
+    live = tau1 > 0.0
+    with np.errstate(invalid="ignore"):
+        R = np.log(s) + m * lr_a + s * lr_b - np.log(beta + tx) + np.log(v0) + log_i
+    R = np.asarray(np.where(live, R, -np.inf), dtype=np.float64)
+    if not grad or mom is None:
+        return R, None
+    e_tau, e_L, e_it, e_iL = mom
+    la = np.where(a_small, e_tau, e_L)
+    lb = np.where(a_small, e_L, e_tau)
+    ia = np.where(a_small, e_it / v0, e_iL / vmax)
+    ib = np.where(a_small, e_iL / vmax, e_it / v0)
+    dR = np.empty((4, x.size))
+    dR[0] = lr_a - la
+    dR[1] = m * (1.0 / (alpha + T) - ia)
+    dR[2] = 1.0 / s + lr_b - lb
+    dR[3] = s / (beta + T) - (s + 1.0) * ib
+    dR = np.where(live, dR, 0.0)
+    return R, np.asarray(dR, dtype=np.float64)
+
+
+def _softplus_expit(R: Arr) -> tuple[Arr, Arr]:
+    E = np.exp(-np.abs(R))
+    inv = 1.0 / (1.0 + E)
+    return np.maximum(R, 0.0) + np.log1p(E), np.where(R >= 0.0, inv, E * inv)
+
+
+def pareto_rows(
+    r: float, alpha: Arr, s: float, beta: Arr, x: Arr, tx: Arr, T: Arr, *, grad: bool = True
+) -> tuple[Arr, Arr | None]:
+    """Pareto/NBD log-likelihood per customer and (``grad``) its derivatives in *r*,
+    :math:`\\log \\alpha_i`, *s* and :math:`\\log \\beta_i`, shape ``(4, n)``."""
+    R, dR = pareto_ratio_rows(r, alpha, s, beta, x, tx, T, grad=grad)
+    la, lb = np.log1p(T / alpha), np.log1p(T / beta)
+    sp, ex = _softplus_expit(R)
+    ll = lgamma_ratio(r, x) - r * la - x * np.log(alpha + T) - s * lb + sp
+    if dR is None:
+        return np.asarray(ll, dtype=np.float64), None
+    g = np.empty((4, x.size))
+    g[0] = special.digamma(r + x) - special.digamma(r) - la + ex * dR[0]
+    g[1] = (r * T - x * alpha) / (alpha + T) + ex * dR[1] * alpha
+    g[2] = -lb + ex * dR[2]
+    g[3] = s * T / (beta + T) + ex * dR[3] * beta
+    return np.asarray(ll, dtype=np.float64), g
