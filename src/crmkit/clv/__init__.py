@@ -18,6 +18,12 @@ from crmkit.clv.aggregates import (
 from crmkit.clv.alive_history import AliveHistory, probability_alive_history
 from crmkit.clv.bgbb import BetaGeoBetaBinom
 from crmkit.clv.bgnbd import BetaGeo
+from crmkit.clv.covariates import (
+    BetaGeoCovariates,
+    CovariateCoding,
+    ModifiedBetaGeoCovariates,
+    ParetoNBDCovariates,
+)
 from crmkit.clv.evaluation import (
     HoldoutEvaluation,
     evaluate_holdout,
@@ -38,13 +44,17 @@ __all__ = [
     "AliveHistory",
     "BetaGeo",
     "BetaGeoBetaBinom",
+    "BetaGeoCovariates",
     "CLVModel",
+    "CovariateCoding",
     "FitResult",
     "GammaGamma",
     "HoldoutByFrequency",
     "HoldoutEvaluation",
     "ModifiedBetaGeo",
+    "ModifiedBetaGeoCovariates",
     "ParetoNBD",
+    "ParetoNBDCovariates",
     "PeriodForecast",
     "ShiftedBetaGeometric",
     "SpendFrequencyCorrelationWarning",
