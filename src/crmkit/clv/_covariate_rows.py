@@ -20,10 +20,10 @@ the per-customer ones (from which the coefficients' gradient follows by the chai
 from __future__ import annotations
 
 import numpy as np
-from numpy.typing import NDArray
+from numpy.typing import ArrayLike, NDArray
 from scipy import special
 
-from crmkit.clv._hyp_bg import lgamma_ratio, log_beta_ratio
+from crmkit.clv._hyp_bg import lgamma_ratio
 from crmkit.clv._hyp_pareto import log_power_integral
 
 __all__ = ["beta_geo_rows", "pareto_ratio_rows", "pareto_rows"]
@@ -31,25 +31,71 @@ __all__ = ["beta_geo_rows", "pareto_ratio_rows", "pareto_rows"]
 Arr = NDArray[np.float64]
 
 
+_TRIGAMMA_SHIFT = 10
+
+
+def trigamma(z: ArrayLike) -> Arr:
+    """:math:`\\psi_1(z) = \\sum_{k \\ge 0} (z + k)^{-2}` for :math:`z > 0`: the first ten
+    terms, then the asymptotic series at :math:`y = z + 10 \\ge 10`,
+    :math:`1/y + 1/(2y^2) + 1/(6y^3) - 1/(30y^5) + 1/(42y^7) - 1/(30y^9)` (Abramowitz &
+    Stegun 6.4.12), whose next term is below :math:`8 \\cdot 10^{-13}` times the sum.
+    Several times faster than ``scipy.special.polygamma(1, z)``."""
+    z = np.asarray(z, dtype=np.float64)
+    acc = np.zeros(z.shape)
+    for k in range(_TRIGAMMA_SHIFT):
+        acc += 1.0 / (z + k) ** 2
+    y = z + _TRIGAMMA_SHIFT
+    iy = 1.0 / y
+    i2 = iy * iy
+    tail = iy * (
+        1.0 + iy * (0.5 + iy * (1.0 / 6.0 - i2 * (1.0 / 30.0 - i2 * (1.0 / 42.0 - i2 / 30.0))))
+    )
+    return np.asarray(acc + tail, dtype=np.float64)
+
+
+def _per_count(r: float, x: Arr) -> tuple[Arr, Arr, Arr]:
+    """log Gamma(r + x) / Gamma(r), and the digamma and trigamma differences in *r*,
+    computed once per distinct purchase count."""
+    xu, inverse = np.unique(x, return_inverse=True)
+    lg = lgamma_ratio(r, xu)
+    d1 = special.digamma(r + xu) - special.digamma(r)
+    d2 = trigamma(r + xu) - trigamma(r)
+    return lg[inverse], d1[inverse], d2[inverse]
+
+
 def beta_geo_rows(
-    r: float, alpha: Arr, a: Arr, b: Arr, shift: int, x: Arr, tx: Arr, T: Arr
-) -> tuple[Arr, Arr]:
+    r: float,
+    alpha: Arr,
+    a: Arr,
+    b: Arr,
+    shift: int,
+    x: Arr,
+    tx: Arr,
+    T: Arr,
+    *,
+    hessian: bool = False,
+) -> tuple[Arr, Arr, Arr | None]:
     """BG/NBD (``shift=0``) or MBG/NBD (``shift=1``) log-likelihood per customer.
 
-    Returns ``(ll, grad)`` with ``grad`` of shape ``(4, n)``: the derivatives in *r*, in
-    :math:`\\log \\alpha_i`, :math:`\\log a_i` and :math:`\\log b_i`.
+    Returns ``(ll, grad, hess)``: ``grad`` of shape ``(4, n)`` holds the derivatives in
+    *r*, :math:`\\log \\alpha_i`, :math:`\\log a_i` and :math:`\\log b_i`; ``hess`` (with
+    ``hessian``) the ``(4, 4, n)`` second derivatives in :math:`(\\log r, \\log \\alpha_i,
+    \\log a_i, \\log b_i)`, analytic (trigamma differences), else None. With
+    :math:`L = \\log(e^{t_1} + e^{t_2})` and weights :math:`w_k = e^{t_k - L}` the
+    Hessian is :math:`w_1 \\nabla^2 t_1 + w_2 \\nabla^2 t_2 + w_1 w_2 (\\nabla t_1 -
+    \\nabla t_2)(\\nabla t_1 - \\nabla t_2)'`.
     """
+    n = x.size
     has2 = (x + shift) > 0
     k1 = x + shift
     k2 = np.where(has2, x + shift - 1.0, 0.0)
-    lg = lgamma_ratio(r, x)
+    lg, dr1, dr2 = _per_count(r, x)
     la_T, la_tx = np.log1p(T / alpha), np.log1p(tx / alpha)
-    t1 = log_beta_ratio(a, b, k1) + lg - r * la_T - x * np.log(alpha + T)
+    t1 = special.betaln(a, b + k1) - special.betaln(a, b) + lg - r * la_T - x * np.log(alpha + T)
     t2 = np.where(
         has2,
-        np.log(a)
-        - np.log(a + b + k2)
-        + log_beta_ratio(a, b, k2)
+        special.betaln(a + 1.0, b + k2)
+        - special.betaln(a, b)
         + lg
         - r * la_tx
         - x * np.log(alpha + tx),
@@ -60,19 +106,42 @@ def beta_geo_rows(
     w1 = 1.0 - w2
     ab = a + b
     psi_ab = special.digamma(ab)
-    # d/da, d/db of log B(a, b + k1) - log B(a, b)
-    d1a = psi_ab - special.digamma(ab + k1)
-    d1b = special.digamma(b + k1) - special.digamma(b) + d1a
-    # d/da, d/db of log B(a + 1, b + k2) - log B(a, b)
-    d2a = 1.0 / a + psi_ab - special.digamma(ab + k2 + 1.0)
-    d2b = special.digamma(b + k2) - special.digamma(b) + psi_ab - special.digamma(ab + k2 + 1.0)
-    g = np.empty((4, x.size))
-    g[0] = special.digamma(r + x) - special.digamma(r) - w1 * la_T - w2 * la_tx
-    # alpha d/d alpha of -r log1p(y/alpha) - x log(alpha + y) = (r y - x alpha)/(alpha + y)
-    g[1] = w1 * (r * T - x * alpha) / (alpha + T) + w2 * (r * tx - x * alpha) / (alpha + tx)
-    g[2] = a * (w1 * d1a + w2 * np.where(has2, d2a, 0.0))
-    g[3] = b * (w1 * d1b + w2 * np.where(has2, d2b, 0.0))
-    return np.asarray(ll, dtype=np.float64), g
+    psi_b = special.digamma(b)
+    psi_1 = special.digamma(ab + k1)
+    psi_2 = special.digamma(ab + k2 + 1.0)
+    # d/da, d/db of log B(a, b + k1) - log B(a, b) and of log B(a + 1, b + k2) - log B(a, b)
+    d1a = psi_ab - psi_1
+    d1b = special.digamma(b + k1) - psi_b + d1a
+    d2a = 1.0 / a + psi_ab - psi_2
+    d2b = np.where(has2, special.digamma(b + k2) - psi_b + psi_ab - psi_2, 0.0)
+    d2a = np.where(has2, d2a, 0.0)
+    # gradients of t1 and t2 in (log r, log alpha, log a, log b)
+    g1 = np.stack([r * (dr1 - la_T), (r * T - x * alpha) / (alpha + T), a * d1a, b * d1b])
+    g2 = np.stack([r * (dr1 - la_tx), (r * tx - x * alpha) / (alpha + tx), a * d2a, b * d2b])
+    g = w1 * g1 + w2 * g2
+    g[0] /= r
+    if not hessian:
+        return np.asarray(ll, dtype=np.float64), g, None
+    tri_ab = trigamma(ab)
+    tri_b = trigamma(b)
+    e1 = tri_ab - trigamma(ab + k1)
+    e2 = np.where(has2, tri_ab - trigamma(ab + k2 + 1.0), 0.0)
+    h1 = np.zeros((4, 4, n))
+    h2 = np.zeros((4, 4, n))
+    for h, gk, Y, ek, bb_extra, aa_extra in (
+        (h1, g1, T, e1, trigamma(b + k1) - tri_b, 0.0),
+        (h2, g2, tx, e2, np.where(has2, trigamma(b + k2) - tri_b, 0.0), -1.0 / a**2),
+    ):
+        h[0, 0] = gk[0] + r * r * dr2
+        h[0, 1] = h[1, 0] = r * Y / (alpha + Y)
+        h[1, 1] = -alpha * Y * (r + x) / (alpha + Y) ** 2
+        h[2, 2] = gk[2] + a * a * (ek + aa_extra)
+        h[2, 3] = h[3, 2] = a * b * ek
+        h[3, 3] = gk[3] + b * b * (ek + bb_extra)
+    h2 = np.where(has2, h2, 0.0)
+    diff = np.where(has2, g1 - g2, 0.0)
+    hess = w1 * h1 + w2 * h2 + (w1 * w2) * diff[:, None, :] * diff[None, :, :]
+    return np.asarray(ll, dtype=np.float64), g, np.asarray(hess, dtype=np.float64)
 
 
 def pareto_ratio_rows(

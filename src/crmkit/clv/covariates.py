@@ -104,10 +104,6 @@ def _matching(coding: str, coefs: str) -> Callable[[Any, Any, Any], None]:
     return check
 
 
-def _summary(summary: pd.DataFrame, family: str, col_kwargs: dict[str, str]) -> SummaryArrays:
-    return summary_arrays(summary, family=family, **col_kwargs)
-
-
 def _horizon(t: float) -> float:
     value = real_parameter(t)
     if not (np.isfinite(value) and value >= 0.0):
@@ -115,6 +111,8 @@ def _horizon(t: float) -> float:
     return value
 
 
+Rows = Callable[[Arr, dict[int, Arr], Arr, Arr, Arr, bool], tuple[Arr, Arr, Arr | None]]
+"""``rows(base, per_customer, x, tx, T, hessian) -> (ll, grad, hess or None)`` per customer."""
 Block = tuple[str, Arr, float, int]
 """(name prefix, design matrix, sign of the exponent, index of the scaled parameter)."""
 
@@ -133,6 +131,46 @@ def _scaled(base: Arr, gam: Arr, blocks: list[Block], scaled: tuple[int, ...]) -
         return {j: np.asarray(base[j] * np.exp(lin[j]), dtype=np.float64) for j in scaled}
 
 
+def _designs(blocks: list[Block], k0: int, n: int) -> list[tuple[NDArray[np.intp], Arr]]:
+    """Per parameter *j* of a customer, the columns of *z* (the log baseline parameters
+    and the coefficients) it depends on and the matrix :math:`D_j` over them, with
+    :math:`\\log \\theta_{ij} = D_j[i] \\cdot z_{cols}`: every customer's log-parameters are
+    linear in *z*."""
+    out = []
+    for j in range(4):
+        cols = [j]
+        parts = [np.ones((n, 1))]
+        pos = k0
+        for _, z, sign, row in blocks:
+            width = z.shape[1]
+            if row == j and width:
+                cols.extend(range(pos, pos + width))
+                parts.append(sign * z)
+            pos += width
+        out.append((np.asarray(cols, dtype=np.intp), np.hstack(parts)))
+    return out
+
+
+def _log_rows(
+    rows: Rows,
+    base: Arr,
+    per: dict[int, Arr],
+    scaled: tuple[int, ...],
+    x: Arr,
+    tx: Arr,
+    T: Arr,
+    hessian: bool,
+) -> tuple[Arr, Arr, Arr | None]:
+    """Per-customer log-likelihood, its gradient in the customer's log-parameters and
+    (``hessian``, if the family gives it) the Hessian in them."""
+    ll, g, h = rows(base, per, x, tx, T, hessian)
+    g = g.copy()
+    for j in range(4):
+        if j not in scaled:
+            g[j] *= base[j]
+    return ll, g, h
+
+
 def _fit(
     *,
     family: str,
@@ -140,7 +178,8 @@ def _fit(
     start: Arr,
     blocks: list[Block],
     scaled: tuple[int, ...],
-    rows: Callable[[Arr, dict[int, Arr], Arr, Arr, Arr], tuple[Arr, Arr]],
+    rows: Rows,
+    has_hessian: bool,
     data: SummaryArrays,
     strict: bool,
     term_names: list[tuple[str, ...]],
@@ -162,25 +201,41 @@ def _fit(
         names.extend(f"{prefix}:{t}" for t in terms)
     k = len(names)
 
-    def value_and_gradient(theta: Arr) -> tuple[float, Arr]:
+    design = _designs(blocks, k0, x.size)
+
+    def evaluate(theta: Arr, order: int) -> tuple[float, Arr, Arr]:
         base = theta[:k0]
         gam = np.log(theta[k0:])
+        per = _scaled(base, gam, blocks, scaled)
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-            ll, g = rows(base, _scaled(base, gam, blocks, scaled), x, tx, T)
+            ll, g_u, h_u = _log_rows(rows, base, per, scaled, x, tx, T, order == 2)
             value = float(np.sum(ll))
-        if not np.isfinite(value) or not np.all(np.isfinite(g)):
-            return -np.inf, np.zeros(k)
-        out = np.empty(k)
-        for j in range(k0):
-            total = float(np.sum(g[j]))
-            out[j] = total / base[j] if j in scaled else total
-        pos = k0
-        for _, z, sign, row in blocks:
-            width = z.shape[1]
-            if width:
-                out[pos : pos + width] = sign * (g[row] @ z) / theta[pos : pos + width]
-            pos += width
-        return value, out
+        if not np.isfinite(value) or not np.all(np.isfinite(g_u)):
+            return -np.inf, np.zeros(k), np.full((k, k), np.nan)
+        g_z = np.zeros(k)
+        for j, (cj, dj) in enumerate(design):
+            g_z[cj] += g_u[j] @ dj
+        if h_u is None:
+            return value, g_z / theta, np.empty((0, 0))
+        h_z = np.zeros((k, k))
+        for j, (cj, dj) in enumerate(design):
+            for i, (ci, di) in enumerate(design[: j + 1]):
+                block = dj.T @ (h_u[j, i][:, None] * di)
+                h_z[np.ix_(cj, ci)] += block
+                if i != j:
+                    h_z[np.ix_(ci, cj)] += block.T
+        h_theta = (h_z - np.diag(g_z)) / np.outer(theta, theta)
+        return value, g_z / theta, h_theta
+
+    def value_and_gradient(theta: Arr) -> tuple[float, Arr]:
+        value, grad, _ = evaluate(theta, 1)
+        return value, grad
+
+    def value_gradient_hessian(theta: Arr) -> tuple[float, Arr, Arr]:
+        value, grad, hess = evaluate(theta, 2)
+        if not np.isfinite(value) or not np.all(np.isfinite(hess)):
+            return np.nan, grad, hess  # the driver differences the gradient instead
+        return value, grad, hess
 
     n_coef = k - k0
     theta0 = np.concatenate([start, np.ones(n_coef)])
@@ -192,6 +247,7 @@ def _fit(
         names=names,
         n_obs=float(x.size),
         value_and_gradient=value_and_gradient,
+        value_gradient_hessian=value_gradient_hessian if has_hessian else None,
         strict=strict,
         family=family,
         bounds=box,
@@ -205,15 +261,20 @@ def _fit(
     return attrs.evolve(opt, params=params, covariance=cov), names
 
 
-def _pareto_rows(base: Arr, scaled: dict[int, Arr], x: Arr, tx: Arr, T: Arr) -> tuple[Arr, Arr]:
+def _pareto_rows(
+    base: Arr, scaled: dict[int, Arr], x: Arr, tx: Arr, T: Arr, hessian: bool
+) -> tuple[Arr, Arr, Arr | None]:
     ll, g = pareto_rows(float(base[0]), scaled[1], float(base[2]), scaled[3], x, tx, T)
     assert g is not None  # grad=True
-    return ll, g
+    return ll, g, None
 
 
-def _beta_geo_rows(shift: int) -> Callable[[Arr, dict[int, Arr], Arr, Arr, Arr], tuple[Arr, Arr]]:
-    def rows(base: Arr, scaled: dict[int, Arr], x: Arr, tx: Arr, T: Arr) -> tuple[Arr, Arr]:
-        return beta_geo_rows(float(base[0]), scaled[1], scaled[2], scaled[3], shift, x, tx, T)
+def _beta_geo_rows(shift: int) -> Rows:
+    def rows(
+        base: Arr, scaled: dict[int, Arr], x: Arr, tx: Arr, T: Arr, hessian: bool
+    ) -> tuple[Arr, Arr, Arr | None]:
+        r = float(base[0])
+        return beta_geo_rows(r, scaled[1], scaled[2], scaled[3], shift, x, tx, T, hessian=hessian)
 
     return rows
 
@@ -241,8 +302,12 @@ class _CovariateModel:
         raise NotImplementedError  # pragma: no cover - every family overrides it
 
     @classmethod
-    def _rows(cls) -> Callable[[Arr, dict[int, Arr], Arr, Arr, Arr], tuple[Arr, Arr]]:
+    def _rows(cls) -> Rows:
         raise NotImplementedError  # pragma: no cover - every family overrides it
+
+    #: whether the family's rows give the per-customer Hessian analytically (the fit
+    #: then takes Newton steps with the exact Hessian)
+    _has_hessian: ClassVar[bool] = False
 
     @classmethod
     def fit(
@@ -312,21 +377,20 @@ class _CovariateModel:
             blocks=blocks,
             scaled=cls._scaled_idx,
             rows=cls._rows(),
+            has_hessian=cls._has_hessian,
             data=data,
             strict=strict,
             term_names=terms,
         )
         values: dict[str, Any] = dict(zip(cls._base_names, map(float, opt.params), strict=False))
         pos = len(cls._base_names)
-        for (_, side, attr, _, _), side_terms in zip(cls._spec, terms, strict=True):
+        for (_, _, attr, _, _), side_terms in zip(cls._spec, terms, strict=True):
             values[attr] = tuple(float(v) for v in opt.params[pos : pos + len(side_terms)])
             pos += len(side_terms)
-        model = cls(
-            **values,
-            purchase_coding=codings["purchase"],
-            dropout_coding=codings["dropout"],
-            time_unit=_unit(time_unit, summary),
-        )
+        values["purchase_coding"] = codings["purchase"]
+        values["dropout_coding"] = codings["dropout"]
+        values["time_unit"] = _unit(time_unit, summary)
+        model = cls(**values)
         n = int(x.size)
         res = FitResult.from_optimum(model, opt, names=names, n_customers=n, n_unique=n)
         return attrs.evolve(res, real_line=tuple(names[len(cls._base_names) :]))
@@ -339,7 +403,13 @@ class _CovariateModel:
         col_kwargs: dict[str, str],
     ) -> tuple[SummaryArrays, Arr, dict[int, Arr]]:
         """Summary arrays, baseline parameters and per-customer scaled parameters."""
-        data = summary_arrays(summary, family=self._family, **col_kwargs)
+        data = summary_arrays(
+            summary,
+            frequency_col=col_kwargs["frequency_col"],
+            recency_col=col_kwargs["recency_col"],
+            T_col=col_kwargs["T_col"],
+            family=self._family,
+        )
         frames = {"purchase": purchase_covariates, "dropout": dropout_covariates}
         codings = {"purchase": self.purchase_coding, "dropout": self.dropout_coding}
         for side, frame in frames.items():
@@ -389,7 +459,7 @@ class _CovariateModel:
         """Total log-likelihood of ``summary`` given the customers' covariates."""
         kw = {"frequency_col": frequency_col, "recency_col": recency_col, "T_col": T_col}
         data, base, per = self._design(summary, purchase_covariates, dropout_covariates, kw)
-        ll, _ = self._rows()(base, per, data.frequency, data.recency, data.T)
+        ll, _, _ = self._rows()(base, per, data.frequency, data.recency, data.T, False)
         return float(np.sum(ll))
 
 
@@ -444,7 +514,9 @@ class ParetoNBDCovariates(_CovariateModel):
 
     >>> from crmkit.clv import ParetoNBD
     >>> one = summary.iloc[[1]]
-    >>> ParetoNBD(r=0.55, alpha=6.4171, s=0.61, beta=11.67).probability_alive(one).round(4).tolist()
+    >>> ParetoNBD(r=0.55, alpha=6.4171, s=0.61, beta=11.67).probability_alive(one).round(
+    ...     4
+    ... ).tolist()
     [0.8654]
     """
 
@@ -479,7 +551,7 @@ class ParetoNBDCovariates(_CovariateModel):
         return pareto_start(x, tx, T, np.ones(x.size))
 
     @classmethod
-    def _rows(cls) -> Callable[[Arr, dict[int, Arr], Arr, Arr, Arr], tuple[Arr, Arr]]:
+    def _rows(cls) -> Rows:
         return _pareto_rows
 
     def baseline(self) -> ParetoNBD:
@@ -636,8 +708,10 @@ class BetaGeoCovariates(_CovariateModel):
         return beta_geo_start(x, tx, T, np.ones(x.size))
 
     @classmethod
-    def _rows(cls) -> Callable[[Arr, dict[int, Arr], Arr, Arr, Arr], tuple[Arr, Arr]]:
+    def _rows(cls) -> Rows:
         return _beta_geo_rows(cls._shift)
+
+    _has_hessian: ClassVar[bool] = True
 
     def baseline(self) -> BetaGeo:
         """The BG/NBD model of a customer whose covariates are all zero."""
