@@ -491,7 +491,7 @@ class ParetoNBDCovariates(_CovariateModel):
     Examples
     --------
     >>> import pandas as pd
-    >>> from crmkit.clv.covariates import CovariateCoding, ParetoNBDCovariates
+    >>> from crmkit.clv import CovariateCoding, ParetoNBDCovariates
     >>> model = ParetoNBDCovariates(
     ...     r=0.55,
     ...     alpha=10.58,
@@ -651,7 +651,7 @@ class BetaGeoCovariates(_CovariateModel):
     Examples
     --------
     >>> import pandas as pd
-    >>> from crmkit.clv.covariates import BetaGeoCovariates, CovariateCoding
+    >>> from crmkit.clv import BetaGeoCovariates, CovariateCoding
     >>> model = BetaGeoCovariates(
     ...     r=0.243,
     ...     alpha=4.414,
@@ -782,7 +782,7 @@ class BetaGeoCovariates(_CovariateModel):
         named ``conditional_expected_purchases`` indexed like ``summary``.
 
         The hypergeometric term is the expectation *Q* of
-        :func:`crmkit.clv._hyp_bg.beta_expectations` (bounded-cost quadrature); with
+        ``crmkit.clv._hyp_bg.beta_expectations`` (bounded-cost quadrature); with
         continuous covariates every customer has their own quadrature rule, so this costs
         more per customer than ``BetaGeo.conditional_expected_purchases``.
         """
@@ -802,7 +802,7 @@ class ModifiedBetaGeoCovariates(BetaGeoCovariates):
     Examples
     --------
     >>> import pandas as pd
-    >>> from crmkit.clv.covariates import ModifiedBetaGeoCovariates
+    >>> from crmkit.clv import ModifiedBetaGeoCovariates
     >>> model = ModifiedBetaGeoCovariates(r=0.525, alpha=6.183, a=0.891, b=1.614)
     >>> s = pd.DataFrame({"frequency": [0], "recency": [0.0], "T": [38.86]})
     >>> model.probability_alive(s).round(3).tolist()
