@@ -233,3 +233,19 @@ def _flat(m: Any) -> list[float]:
     for _, _, attr, _, _ in m._spec:
         out.extend(getattr(m, attr))
     return out
+
+
+def test_subsample_warm_start_reaches_the_same_maximum(monkeypatch: pytest.MonkeyPatch) -> None:
+    import crmkit.clv.covariates as covmod
+
+    model, seed = BetaGeoCovariates(r=0.8, alpha=6.0, a=0.9, b=3.0), 34
+    idx = pd.Index(np.arange(3000), name="customer_id")
+    z = _covariates(idx, seed)
+    summary = _simulate(_with_effects(model, CODING, 0.15), z, 52.0, seed)
+    cold = BetaGeoCovariates.fit(summary, purchase_covariates=z, dropout_covariates=z)
+    monkeypatch.setattr(covmod, "_WARM_MIN_ROWS", 1000)
+    monkeypatch.setattr(covmod, "_WARM_ROWS", 800)
+    warm = BetaGeoCovariates.fit(summary, purchase_covariates=z, dropout_covariates=z)
+    assert warm.converged
+    assert warm.log_likelihood == pytest.approx(cold.log_likelihood, abs=1e-8)
+    np.testing.assert_allclose(warm.estimates, cold.estimates, rtol=1e-6, atol=1e-7)

@@ -39,6 +39,7 @@ References
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
 from typing import Any, ClassVar, Self
 
@@ -60,7 +61,7 @@ from crmkit.clv._hyp_bg import beta_expectations
 from crmkit.clv.bgnbd import BetaGeo, beta_geo_start
 from crmkit.clv.mbgnbd import ModifiedBetaGeo
 from crmkit.clv.paretonbd import ParetoNBD, pareto_start
-from crmkit.exceptions import InvalidValueError
+from crmkit.exceptions import ConvergenceError, InvalidValueError
 from crmkit.timeunits import TimeUnit, check_time_unit
 
 __all__ = [
@@ -73,6 +74,9 @@ __all__ = [
 Arr = NDArray[np.float64]
 Frame = pd.DataFrame | None
 _GAMMA_BOX = 30.0  # coefficients are searched in [-30, 30] (per unit of the covariate)
+_WARM_MIN_ROWS = 30_000  # larger summaries start from a subsample's estimate
+_WARM_ROWS = 5_000
+_WARM_SEED = 20070101
 
 
 def _coefficients(values: object) -> tuple[float, ...]:
@@ -238,7 +242,12 @@ def _fit(
         return value, grad, hess
 
     n_coef = k - k0
-    theta0 = np.concatenate([start, np.ones(n_coef)])
+    default = np.concatenate([start, np.ones(n_coef)])
+    others = [np.concatenate([start * f, np.ones(n_coef)]) for f in (0.3, 3.0)]
+    warm = _warm_start(
+        family, base_names, start, blocks, scaled, rows, has_hessian, data, term_names
+    )
+    theta0, restarts = (default, others) if warm is None else (warm, [default, *others])
     coef_box = np.tile([np.exp(-_GAMMA_BOX), np.exp(_GAMMA_BOX)], (n_coef, 1))
     box = np.vstack([search_box(start), coef_box])
     opt = maximize_log_likelihood(
@@ -251,7 +260,7 @@ def _fit(
         strict=strict,
         family=family,
         bounds=box,
-        restarts=[np.concatenate([start * f, np.ones(n_coef)]) for f in (0.3, 3.0)],
+        restarts=restarts,
     )
     params = np.asarray(opt.params, dtype=np.float64).copy()
     jac = np.ones(k)
@@ -259,6 +268,60 @@ def _fit(
     params[k0:] = np.log(params[k0:])
     cov = opt.covariance * np.outer(jac, jac)
     return attrs.evolve(opt, params=params, covariance=cov), names
+
+
+def _warm_start(
+    family: str,
+    base_names: tuple[str, ...],
+    start: Arr,
+    blocks: list[Block],
+    scaled: tuple[int, ...],
+    rows: Rows,
+    has_hessian: bool,
+    data: SummaryArrays,
+    term_names: list[tuple[str, ...]],
+) -> Arr | None:
+    """A starting point from the fit of a seeded random subsample of
+    :data:`_WARM_ROWS` customers (summaries of more than :data:`_WARM_MIN_ROWS`), on the
+    driver's scale (coefficients as :math:`e^{\\gamma}`); None for smaller summaries or
+    when the subsample fit does not converge to an interior point. Only the start
+    changes: the result is the full-data maximum that passed the driver's checks."""
+    n = data.frequency.size
+    if n <= _WARM_MIN_ROWS:
+        return None
+    rng = np.random.default_rng(_WARM_SEED)
+    idx = np.sort(rng.choice(n, size=_WARM_ROWS, replace=False))
+    sub = SummaryArrays(
+        frequency=data.frequency[idx],
+        recency=data.recency[idx],
+        T=data.T[idx],
+        weights=data.weights[idx],
+        index=data.index[idx],
+    )
+    sub_blocks = [(p, z[idx], sign, row) for p, z, sign, row in blocks]
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            opt, _ = _fit(
+                family=family,
+                base_names=base_names,
+                start=start,
+                blocks=sub_blocks,
+                scaled=scaled,
+                rows=rows,
+                has_hessian=has_hessian,
+                data=sub,
+                strict=False,
+                term_names=term_names,
+            )
+    except ConvergenceError:
+        return None
+    if not opt.converged or opt.at_boundary:
+        return None
+    k0 = len(base_names)
+    theta = np.asarray(opt.params, dtype=np.float64).copy()
+    theta[k0:] = np.exp(theta[k0:])
+    return theta
 
 
 def _pareto_rows(
