@@ -13,6 +13,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from crmkit.clv import BetaGeo, ModifiedBetaGeo, ParetoNBD
 from crmkit.clv.covariates import (
@@ -249,3 +251,44 @@ def test_subsample_warm_start_reaches_the_same_maximum(monkeypatch: pytest.Monke
     assert warm.converged
     assert warm.log_likelihood == pytest.approx(cold.log_likelihood, abs=1e-8)
     np.testing.assert_allclose(warm.estimates, cold.estimates, rtol=1e-6, atol=1e-7)
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    g1=st.floats(-2.0, 2.0),
+    g2=st.floats(-2.0, 2.0),
+    seed=st.integers(0, 2**16),
+)
+def test_pareto_predictions_are_probabilities_and_grow_with_the_horizon(
+    g1: float, g2: float, seed: int
+) -> None:
+    rng = np.random.default_rng(seed)
+    n = 20
+    idx = pd.Index(np.arange(n), name="customer_id")
+    x = rng.poisson(3.0, n).astype(float)
+    T = rng.uniform(1.0, 60.0, n)
+    summary = pd.DataFrame(
+        {"frequency": x, "recency": np.where(x > 0, rng.uniform(0, 1, n) * T, 0.0), "T": T},
+        index=idx,
+    )
+    z = pd.DataFrame({"w": rng.normal(0.0, 1.0, n)}, index=idx)
+    coding = CovariateCoding(columns=("w",), levels=(None,))
+    m = ParetoNBDCovariates(
+        r=0.55,
+        alpha=10.58,
+        s=0.61,
+        beta=11.67,
+        purchase_coding=coding,
+        purchase_coefficients=(g1,),
+        dropout_coding=coding,
+        dropout_coefficients=(g2,),
+    )
+    kw = {"purchase_covariates": z, "dropout_covariates": z}
+    alive = m.probability_alive(summary, **kw).to_numpy()
+    later = m.probability_alive(summary, t=20.0, **kw).to_numpy()
+    assert np.all((alive >= 0.0) & (alive <= 1.0))
+    assert np.all(later <= alive + 1e-15)
+    c10 = m.conditional_expected_purchases(summary, t=10.0, **kw).to_numpy()
+    c20 = m.conditional_expected_purchases(summary, t=20.0, **kw).to_numpy()
+    assert np.all(c10 >= 0.0)
+    assert np.all(c20 >= c10)
