@@ -78,7 +78,7 @@ class CovariateCoding:
 
     @property
     def terms(self) -> tuple[str, ...]:
-        """Names of the design-matrix columns: ``column`` or ``column[level]``."""
+        """The names of the design-matrix columns, ``column`` or ``column[level]``."""
         out: list[str] = []
         for col, lev in zip(self.columns, self.levels, strict=True):
             if lev is None:
