@@ -238,7 +238,7 @@ def _flat(m: Any) -> list[float]:
 
 
 def test_subsample_warm_start_reaches_the_same_maximum(monkeypatch: pytest.MonkeyPatch) -> None:
-    import crmkit.clv.covariates as covmod
+    import crmkit.clv._covariate_fit as covmod
 
     model, seed = BetaGeoCovariates(r=0.8, alpha=6.0, a=0.9, b=3.0), 34
     idx = pd.Index(np.arange(3000), name="customer_id")
