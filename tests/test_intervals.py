@@ -45,3 +45,12 @@ def test_frozen_and_exported() -> None:
     with pytest.raises(AttributeError):
         ci.lower = 0.0  # type: ignore[misc]
     assert "ConfidenceInterval" in crmkit.__all__
+
+
+def test_large_totals_print_as_whole_numbers() -> None:
+    # a segment's total purchases or revenue: 11,283 rather than 1.128e+04
+    ci = ConfidenceInterval(11283.16, 11020.4, 11530.2, level=0.95, method="m")
+    assert str(ci) == "11,283 (95% CI 11,020 to 11,530, m)"
+    ci = ConfidenceInterval(8779270.6, 8.6e6, 8.95e6, level=0.9, method="m")
+    assert str(ci) == "8,779,271 (90% CI 8,600,000 to 8,950,000, m)"
+    assert str(ConfidenceInterval(0.62, 0.58, 0.66, level=0.95, method="m")).startswith("0.62 (")

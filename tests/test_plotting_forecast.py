@@ -30,5 +30,11 @@ def test_bars_stack_the_cohorts_on_the_existing_customers() -> None:
     with pytest.raises(InvalidValueError, match="PeriodForecast"):
         plotting.period_forecast_chart(fc.table)  # type: ignore[arg-type]
     with pytest.raises(InvalidValueError, match="other periods"):
-        plotting.period_forecast_chart(fc, intervals=band.iloc[1:])
+        plotting.period_forecast_chart(fc, intervals=band.table.iloc[1:])
+    # the result of forecast_intervals draws itself: the same bars and interval
+    again = plotting.period_forecast_chart(band)
+    np.testing.assert_allclose(
+        [p.get_height() for p in again.patches], [p.get_height() for p in ax.patches]
+    )
+    assert len(again.collections) == len(ax.collections) == 1
     plt.close("all")

@@ -213,7 +213,8 @@ def test_report_on_one_dropout_probability_names_the_limit(model: str, tmp_path:
     assert "No intervals: the purchase model&#x27;s fit ended at a limit" in html
     saved = pd.read_csv(tmp_path / "forecast.csv")
     assert "purchases_lower" not in saved.columns
-    assert np.isfinite(saved["purchases"]).all() and (saved["purchases"] > 0).all()
+    assert np.isfinite(saved["purchases"]).all()
+    assert (saved["purchases"] > 0).all()
 
 
 def test_report_forecasts_the_next_12_months_with_intervals(

@@ -159,7 +159,13 @@ def _parser() -> argparse.ArgumentParser:
     rep.add_argument("--time-unit", default="W", choices=["D", "W", "M", "Q", "Y"])
     rep.add_argument("--calibration-end", default=None, help="YYYY-MM-DD (whole day inside)")
     rep.add_argument("--observation-end", default=None, help="YYYY-MM-DD (whole day inside)")
-    rep.add_argument("--model", default="bgnbd", choices=["bgnbd", "mbgnbd", "paretonbd"])
+    rep.add_argument(
+        "--model",
+        default="bgnbd",
+        choices=["bgnbd", "mbgnbd", "paretonbd", "auto"],
+        help="purchase model of the CLV section (default bgnbd); auto: the one that "
+        "predicts the holdout best, with the comparison and the reason in the report",
+    )
     rep.add_argument("--horizon", type=int, default=52, help="CLV horizon in time units")
     rep.add_argument("--discount-rate", type=float, default=0.10, help="annual rate")
     rep.add_argument("--margin", type=float, default=0.30, help="margin share of revenue")

@@ -104,7 +104,12 @@ class ConfidenceInterval:
         return iter((self.lower, self.upper))
 
     def __str__(self) -> str:
-        return (
-            f"{self.estimate:.4g} ({self.level:.0%} CI {self.lower:.4g} to {self.upper:.4g}, "
-            f"{self.method})"
-        )
+        est, lo, hi = (_number(v) for v in (self.estimate, self.lower, self.upper))
+        return f"{est} ({self.level:.0%} CI {lo} to {hi}, {self.method})"
+
+
+def _number(value: float) -> str:
+    """Four significant digits; totals from 10,000 as whole numbers with separators."""
+    if math.isfinite(value) and 1e4 <= abs(value) < 1e15:
+        return f"{value:,.0f}"
+    return f"{value:.4g}"

@@ -38,7 +38,8 @@ from crmkit.exceptions import InvalidValueError
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
-    from crmkit.clv import AliveHistory, HoldoutByFrequency
+    from crmkit.clv import AliveHistory, HoldoutByFrequency, ModelComparison
+    from crmkit.clv.aggregates import ForecastIntervals
     from crmkit.clv.forecast import PeriodForecast
     from crmkit.pareto import Concentration
 
@@ -50,6 +51,7 @@ __all__ = [
     "holdout_by_frequency_plot",
     "lorenz_curve",
     "maturity_radar",
+    "model_comparison_plot",
     "pareto_chart",
     "period_forecast_chart",
     "repeat_frequency_chart",
@@ -523,21 +525,23 @@ def holdout_by_frequency_plot(result: HoldoutByFrequency, *, ax: Axes | None = N
 
 
 def period_forecast_chart(
-    forecast: PeriodForecast,
+    forecast: PeriodForecast | ForecastIntervals,
     *,
     ax: Axes | None = None,
-    intervals: pd.DataFrame | None = None,
+    intervals: ForecastIntervals | pd.DataFrame | None = None,
 ) -> Axes:
     """Bars of expected purchases per period: the existing customers, new cohorts stacked.
 
     Parameters
     ----------
-    forecast : crmkit.clv.PeriodForecast
-        From :func:`crmkit.clv.forecast_purchases`.
+    forecast : crmkit.clv.PeriodForecast or crmkit.clv.ForecastIntervals
+        From :func:`crmkit.clv.forecast_purchases`, or the result of
+        :func:`crmkit.clv.forecast_intervals` (its forecast with its intervals).
     ax : matplotlib Axes, optional
-    intervals : pandas.DataFrame, optional
-        From :func:`crmkit.clv.forecast_intervals` for the same window: draws the
-        ``purchases_lower`` to ``purchases_upper`` interval of each period's total.
+    intervals : crmkit.clv.ForecastIntervals or pandas.DataFrame, optional
+        From :func:`crmkit.clv.forecast_intervals` for the same window (or its
+        ``.table``): draws the ``purchases_lower`` to ``purchases_upper`` interval of each
+        period's total.
 
     Examples
     --------
@@ -550,8 +554,15 @@ def period_forecast_chart(
     >>> len(ax.patches)
     4
     """
+    from crmkit.clv.aggregates import ForecastIntervals
     from crmkit.clv.forecast import PeriodForecast
 
+    if isinstance(forecast, ForecastIntervals):
+        if intervals is None:
+            intervals = forecast
+        forecast = forecast.forecast
+    if isinstance(intervals, ForecastIntervals):
+        intervals = intervals.table
     if not isinstance(forecast, PeriodForecast):
         raise InvalidValueError(
             f"forecast must be the PeriodForecast of crmkit.clv.forecast_purchases, got "
@@ -592,5 +603,55 @@ def period_forecast_chart(
     ax.set_xlabel("period")
     ax.set_ylabel("expected purchases")
     ax.set_title("Forecast per period")
+    ax.legend(frameon=False)
+    return ax
+
+
+def model_comparison_plot(comparison: ModelComparison, *, ax: Axes | None = None) -> Axes:
+    """Mean actual and predicted holdout purchases by calibration frequency, every model.
+
+    The conditional-expectation chart of Fader, Hardie & Lee (2005, Figure 4) for each
+    family of a :class:`~crmkit.clv.ModelComparison` (:func:`crmkit.clv.compare_models`):
+    the actual means as a solid line, each fitted family's as a dashed one, labelled with
+    its holdout MAE per customer; the chosen family is drawn thicker.
+
+    Examples
+    --------
+    >>> from crmkit import clv, plotting
+    >>> from crmkit.datasets import load_cdnow_summary
+    >>> comparison = clv.compare_models(load_cdnow_summary())
+    >>> ax = plotting.model_comparison_plot(comparison)
+    >>> [t.get_text() for t in ax.get_legend().get_texts()][:2]
+    ['actual', 'ParetoNBD (MAE 0.7545, chosen)']
+    """
+    from crmkit._display import fmt_number
+    from crmkit.clv import ModelComparison
+
+    if not isinstance(comparison, ModelComparison):
+        raise InvalidValueError(
+            "comparison must be a ModelComparison from crmkit.clv.compare_models(...), "
+            f"got {type(comparison).__name__}."
+        )
+    ax = _axes(ax)
+    table = comparison.by_frequency
+    pos = np.arange(len(table))
+    ax.plot(pos, table["actual"].to_numpy(), color=_BLUE, linewidth=2.5, marker="o",
+            label="actual")  # fmt: skip
+    palette = [_ORANGE, _GREY, "#6a9f58", "#b07aa1", "#d4a017", "#9c755f"]
+    markers = ["s", "^", "D", "v", "P", "X"]
+    for i, name in enumerate(map(str, comparison.table.index)):
+        if name not in comparison.fits:
+            continue
+        chosen = name == comparison.chosen
+        mae = fmt_number(float(comparison.table["mae"].to_numpy(dtype=np.float64)[i]))
+        ax.plot(
+            pos, table[name].to_numpy(), color=palette[i % len(palette)], linestyle="--",
+            marker=markers[i % len(markers)], linewidth=2.5 if chosen else 1.2,
+            label=f"{name} (MAE {mae}{', chosen' if chosen else ''})",
+        )  # fmt: skip
+    ax.set_xticks(pos, [str(i) for i in table.index])
+    ax.set_xlabel("repeat purchases in calibration period")
+    ax.set_ylabel("mean purchases in holdout period")
+    ax.set_title("Model comparison on the holdout: conditional expectations")
     ax.legend(frameon=False)
     return ax

@@ -142,8 +142,13 @@ def test_predictive_interval_is_wider_and_centred(
 def test_forecast_intervals_bracket_the_period_forecast(
     fit: clv.FitResult[clv.BetaGeo], summary: pd.DataFrame
 ) -> None:
-    band = forecast_intervals(fit, summary, observation_end="1997-09-30", horizon=4, n_draws=40)
+    result = forecast_intervals(fit, summary, observation_end="1997-09-30", horizon=4, n_draws=40)
+    band = result.table
     point = clv.forecast_purchases(fit.model, summary, observation_end="1997-09-30", horizon=4)
+    # the result carries the forecast at the fitted parameters and says what it is
+    pd.testing.assert_frame_equal(result.forecast.table, point.table)
+    assert (result.level, result.n_draws) == (0.95, 40)
+    assert "Forecast intervals per month" in repr(result)
     np.testing.assert_allclose(band["purchases"], point.table["total"], rtol=1e-12)
     assert (band["purchases_lower"] <= band["purchases"]).all()
     assert (band["purchases"] <= band["purchases_upper"]).all()
@@ -235,8 +240,8 @@ def test_forecast_intervals_count_each_customer_of_a_shared_history(
     gg = clv.GammaGamma.fit(datasets.load_cdnow_summary().query("frequency > 0"))
     doubled = pd.concat([summary, summary], ignore_index=True)
     kwargs = {"observation_end": "1997-09-30", "horizon": 3, "n_draws": 20}
-    once = forecast_intervals(fit, summary, spend_fit=gg, **kwargs)
-    twice = forecast_intervals(fit, doubled, spend_fit=gg, **kwargs)
+    once = forecast_intervals(fit, summary, spend_fit=gg, **kwargs).table
+    twice = forecast_intervals(fit, doubled, spend_fit=gg, **kwargs).table
     np.testing.assert_allclose(twice.to_numpy(), 2 * once.to_numpy(), rtol=1e-10)
     point = clv.forecast_purchases(
         fit.model, doubled, observation_end="1997-09-30", horizon=3, spend=gg.model

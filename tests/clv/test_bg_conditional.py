@@ -262,3 +262,32 @@ def test_daily_summaries_match_the_grouped_pairs_path(cls: type[BetaGeo]) -> Non
     fused = model._conditional_rows(np.float64(39.0), x, tx, T)
     grouped = model._alive_q_sum(np.array([39.0]), np.ones(1), x, tx, T)
     np.testing.assert_allclose(fused, grouped, rtol=1e-10, atol=1e-300)
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        # parameter draws of a BG/NBD fit on Online Retail II (2009-2010, weekly) whose
+        # a, b have standard errors of 23 and 23,000: the draws reach a + b < 1e-16
+        (6.824700046597609e-20, 9.298645589331503e-17),
+        (3.1e-30, 5.7e-28),
+        (1e-8, 1e-6),
+    ],
+)
+def test_dropout_shapes_far_below_one_against_mpmath(a: float, b: float) -> None:
+    # the Gauss rule of Beta(a, b) lost a + b in 2 + (a + b) - 2 and divided by zero
+    r, alpha = 0.8933, 10.53
+    model = BetaGeo(r=r, alpha=alpha, a=a, b=b)
+    s = pd.DataFrame(
+        {"frequency": [0.0, 1.0, 5.0, 40.0], "recency": [0.0, 5.0, 30.0, 50.0],
+         "T": [10.0, 40.0, 53.0, 53.0]}
+    )  # fmt: skip
+    for t in (1.0, 52.0):
+        got = np.asarray(model.conditional_expected_purchases(s, t=t))
+        for i, row in enumerate(s.itertuples(index=False)):
+            args = (r, alpha, a, b, 0, row.frequency, row.recency, row.T, t)
+            with mp.workdps(60):
+                want = _mp_conditional(*args)
+            with mp.workdps(90):
+                assert float(_mp_conditional(*args)) == pytest.approx(float(want), rel=1e-20)
+            assert got[i] == pytest.approx(float(want), rel=1e-10)

@@ -201,3 +201,18 @@ def test_a_midnight_skipped_by_dst_starts_the_period_at_the_first_valid_instant(
     fc = forecast_purchases(BG_W, SUMMARY, observation_end=start, horizon=2, period="D")
     assert fc.table["start"].iloc[1] == pd.Timestamp("2022-09-11 01:00", tz="America/Santiago")
     assert fc.total_purchases > 0
+
+
+def test_a_fit_result_forecasts_like_its_model() -> None:
+    # holdout_by_frequency and probability_alive_history take a FitResult; so does this
+    # (it used to say that the time unit of the model was unknown)
+    from crmkit.datasets import load_cdnow_summary
+
+    summary = load_cdnow_summary()
+    fit = BetaGeo.fit(summary)
+    spend = GammaGamma.fit(summary[summary["frequency"] > 0])
+    priced = SUMMARY.assign(monetary_value=[30.0, 0.0, 45.0, 20.0])
+    options = {"observation_end": "1997-09-30", "horizon": 3}
+    got = forecast_purchases(fit, priced, spend=spend, **options)
+    want = forecast_purchases(fit.model, priced, spend=spend.model, **options)
+    pd.testing.assert_frame_equal(got.table, want.table)

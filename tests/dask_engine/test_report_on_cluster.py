@@ -118,6 +118,32 @@ def test_invoice_lines_on_a_running_scheduler_equal_pandas(
     assert len(removed) >= 3  # missing ids, cancellations, free lines were all counted
 
 
+def test_model_auto_on_a_running_scheduler_equals_pandas(
+    tmp_path: Path, cluster_client: Any
+) -> None:
+    # --model auto compares the models on the split the cluster computed: the same
+    # comparison, choice and CLV as the pandas engine
+    lines = _read(DATA, "Customer ID", "InvoiceDate")
+    whole = _write_parts(lines, tmp_path / "parts", 3, seed=3)
+    common = [
+        "report", "--customer-id-col", "Customer ID", "--datetime-col", "InvoiceDate",
+        "--invoice-col", "Invoice", "--quantity-col", "Quantity", "--price-col", "Price",
+        "--missing-ids", "drop", "--cancellations", "exclude", "--cancel-prefix", "C",
+        "--model", "auto", "--no-figures",
+    ]  # fmt: skip
+    code, out_pd, err = _run([*common, "--input", str(whole), "--output", str(tmp_path / "pd")])
+    assert code == 0, err
+    code, out_dk, err = _run(
+        [*common, "--input", str(tmp_path / "parts"), "--engine", "dask",
+         "--scheduler", cluster_client.scheduler.address, "--output", str(tmp_path / "dk")]
+    )  # fmt: skip
+    assert code == 0, err
+    assert "model_comparison.csv" in _compare(tmp_path / "pd", tmp_path / "dk")
+    choice = [line for line in out_pd.splitlines() if line.startswith("  - model choice: ")]
+    assert len(choice) == 1
+    assert choice[0] in out_dk.splitlines()
+
+
 def test_errors_name_the_problem(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     base = ["report", "--amount-col", "amount", "--engine", "dask", "--output", str(tmp_path)]
     code, _, err = _run([*base, "--input", str(tmp_path / "nothing" / "*.parquet")])

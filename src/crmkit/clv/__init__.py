@@ -10,6 +10,7 @@ from crmkit.clv._base import FitResult
 from crmkit.clv._persist import from_dict, from_json, to_dict, to_json
 from crmkit.clv._protocol import CLVModel, TransactionModel
 from crmkit.clv.aggregates import (
+    ForecastIntervals,
     aggregate_interval,
     forecast_intervals,
     predictive_interval,
@@ -18,6 +19,7 @@ from crmkit.clv.aggregates import (
 from crmkit.clv.alive_history import AliveHistory, probability_alive_history
 from crmkit.clv.bgbb import BetaGeoBetaBinom
 from crmkit.clv.bgnbd import BetaGeo
+from crmkit.clv.compare import ModelComparison, compare_models
 from crmkit.clv.covariates import (
     BetaGeoCovariates,
     CovariateCoding,
@@ -48,9 +50,11 @@ __all__ = [
     "CLVModel",
     "CovariateCoding",
     "FitResult",
+    "ForecastIntervals",
     "GammaGamma",
     "HoldoutByFrequency",
     "HoldoutEvaluation",
+    "ModelComparison",
     "ModifiedBetaGeo",
     "ModifiedBetaGeoCovariates",
     "ParetoNBD",
@@ -60,6 +64,7 @@ __all__ = [
     "SpendFrequencyCorrelationWarning",
     "TransactionModel",
     "aggregate_interval",
+    "compare_models",
     "customer_lifetime_value",
     "evaluate_holdout",
     "forecast_intervals",

@@ -408,11 +408,11 @@ def gauss_beta_rule(a: float, b: float, n: int) -> tuple[Arr, Arr]:
     diag_y = np.empty(n)
     diag_y[0] = (a - b) / c
     kk = k[1:]
-    diag_y[1:] = (a - b) * (c - 2.0) / ((2.0 * kk + c - 2.0) * (2.0 * kk + c))
+    diag_y[1:] = (a - b) * (c - 2.0) / ((2.0 * kk - 2.0 + c) * (2.0 * kk + c))
     off2 = np.empty(n - 1)
     off2[0] = 4.0 * a * b / (c * c * (c + 1.0))
     kj = k[2:]
-    den = 2.0 * kj + c - 2.0
+    den = 2.0 * kj - 2.0 + c
     off2[1:] = (
         4.0
         * kj

@@ -44,22 +44,31 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import attrs
 import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
 from crmkit import columns as cols
+from crmkit._display import Display, Displayable, fmt_number, frame_rows
 from crmkit._intervals import ConfidenceInterval
 from crmkit._validation import as_generator, check_in_range, check_whole, require_columns
 from crmkit.clv._base import FitResult
 from crmkit.clv.bgnbd import BetaGeoMaths
-from crmkit.clv.forecast import forecast_purchases
+from crmkit.clv.forecast import (
+    PeriodForecast,
+    _cohort_frame,
+    _cumulative_conditional,
+    forecast_purchases,
+)
 from crmkit.clv.paretonbd import ParetoNBD
 from crmkit.clv.uncertainty import parameter_draws
+from crmkit.clv.value import _spend_per_customer
 from crmkit.exceptions import InvalidValueError
-from crmkit.timeunits import TimeUnit
+from crmkit.timeunits import TimeUnit, unit_name
 
 __all__ = [
+    "ForecastIntervals",
     "aggregate_interval",
     "forecast_intervals",
     "predictive_interval",
@@ -68,6 +77,48 @@ __all__ = [
 
 _Arr = NDArray[np.float64]
 _METHOD = "percentile over parameter draws"
+
+
+@attrs.frozen(kw_only=True, repr=False)
+class ForecastIntervals(Displayable):
+    """Confidence intervals of the expected purchases (and spend) of each forecast period.
+
+    Attributes
+    ----------
+    table : pandas.DataFrame
+        Indexed by ``period``: ``purchases``, ``purchases_lower``, ``purchases_upper``,
+        ``cumulative``, ``cumulative_lower``, ``cumulative_upper``; with a spend model
+        also ``spend``, ``spend_lower``, ``spend_upper``.
+    forecast : PeriodForecast
+        The forecast at the fitted parameters (per customer, per period, cohorts); draw
+        both with :func:`crmkit.plotting.period_forecast_chart`.
+    level : float
+        Confidence level of the intervals.
+    n_draws : int
+        Parameter draws behind the intervals.
+    """
+
+    table: pd.DataFrame = attrs.field(eq=False)
+    forecast: PeriodForecast = attrs.field(eq=False)
+    level: float
+    n_draws: int
+
+    def _display(self) -> Display:
+        columns, rows, note = frame_rows(self.table)
+        last = self.table.iloc[-1]
+        return Display(
+            f"Forecast intervals per {unit_name(self.forecast.period)[:-1]}, "
+            f"{self.forecast.observation_end} to {self.forecast.end}",
+            [
+                f"expected purchases {fmt_number(float(last['cumulative']))} "
+                f"({self.level:.0%} CI {fmt_number(float(last['cumulative_lower']))} to "
+                f"{fmt_number(float(last['cumulative_upper']))}, {_METHOD}, "
+                f"{self.n_draws} draws)",
+            ],
+            columns,
+            rows,
+            [note],
+        )
 
 
 def _check_fit(fit: Any, name: str) -> None:
@@ -476,7 +527,7 @@ def forecast_intervals(
     level: float = 0.95,
     n_draws: int = 200,
     rng: np.random.Generator | int | None = 0,
-) -> pd.DataFrame:
+) -> ForecastIntervals:
     """Confidence intervals of the total expected purchases (and spend) of each period.
 
     :func:`crmkit.clv.forecast_purchases` at the fitted parameters and for each parameter
@@ -497,10 +548,11 @@ def forecast_intervals(
 
     Returns
     -------
-    pandas.DataFrame
-        Indexed by ``period``: ``purchases``, ``purchases_lower``, ``purchases_upper``,
-        ``cumulative``, ``cumulative_lower``, ``cumulative_upper``; with ``spend_fit``
-        also ``spend``, ``spend_lower``, ``spend_upper``.
+    ForecastIntervals
+        ``.table`` indexed by ``period``: ``purchases``, ``purchases_lower``,
+        ``purchases_upper``, ``cumulative``, ``cumulative_lower``, ``cumulative_upper``;
+        with ``spend_fit`` also ``spend``, ``spend_lower``, ``spend_upper``.
+        ``.forecast``, the :class:`~crmkit.clv.PeriodForecast` at the fitted parameters.
 
     Examples
     --------
@@ -510,48 +562,59 @@ def forecast_intervals(
     >>> band = forecast_intervals(
     ...     fit, summary, observation_end="1997-09-30", horizon=3, n_draws=50
     ... )
-    >>> band[["purchases", "purchases_lower", "purchases_upper"]].round(0)
+    >>> band.table[["purchases", "purchases_lower", "purchases_upper"]].round(0)
              purchases  purchases_lower  purchases_upper
     period
     1997-09        7.0              7.0              8.0
     1997-10      225.0            216.0            236.0
     1997-11      206.0            195.0            218.0
     1997-12      189.0            178.0            202.0
+    >>> bool(abs(band.forecast.total_purchases - band.table["cumulative"].iloc[-1]) < 1e-9)
+    True
+
+    Draw it with ``crmkit.plotting.period_forecast_chart(band)``.
     """
     _check_fit(fit, "fit")
     if spend_fit is not None:
         _check_fit(spend_fit, "spend_fit")
     lvl = _level(level)
-
     compact, weights = _distinct_histories(summary, spend=spend_fit is not None)
+    forecast = forecast_purchases(
+        fit.model, summary, observation_end=observation_end, horizon=horizon, period=period,
+        spend=None if spend_fit is None else spend_fit.model, cohort_sizes=cohort_sizes,
+    )  # fmt: skip
+    periods = forecast.table
+    t_end = periods["t_end"].to_numpy(dtype=np.float64)
+    edges = pd.DatetimeIndex([*periods["start"], periods["end"].iloc[-1]])
+    labels = pd.PeriodIndex(periods.index)
 
     def predict(model: Any, spend_model: Any = None) -> pd.Series:
-        fc = forecast_purchases(
-            model, compact, observation_end=observation_end, horizon=horizon,
-            period=period, spend=spend_model, cohort_sizes=cohort_sizes,
-        )  # fmt: skip
-        total = fc.per_customer.to_numpy().T @ weights + fc.table["new"].to_numpy()
+        # forecast_purchases' sums for one drawn model: the window's calendar (t_end,
+        # edges) is the same for every draw, so only the model's expectations are redone,
+        # all horizons in one call, each distinct history once
+        per = np.diff(_cumulative_conditional(model, compact, t_end), axis=1, prepend=0.0)
+        new = np.zeros(t_end.size)
+        if cohort_sizes is not None:
+            cohorts = _cohort_frame(model, cohort_sizes, edges, labels, forecast.time_unit)
+            new = cohorts.to_numpy(dtype=np.float64).sum(axis=1)
+        total = weights @ per + new
         parts = [total, np.cumsum(total)]
-        if spend_model is not None and fc.per_customer_spend is not None:
-            spent = fc.per_customer_spend.to_numpy().T @ weights
-            parts.append(spent + fc.table["new_spend"].to_numpy())
+        if spend_model is not None:
+            price = _spend_per_customer(spend_model, compact)
+            parts.append((weights * price) @ per + new * spend_model.expected_spend())
         return pd.Series(np.concatenate(parts))
 
-    point = forecast_purchases(  # the periods' labels (a cheap call on one history)
-        fit.model, compact.iloc[:1], observation_end=observation_end, horizon=horizon,
-        period=period,
-    ).table  # fmt: skip
-    k = len(point)
+    k = len(periods)
     names = ["purchases", "cumulative"] + (["spend"] if spend_fit is not None else [])
     codes = pd.Series(np.arange(k * len(names)))
     values, draws, _ = _sums_over_draws(
         fit, predict, spend_fit=spend_fit, customers=None, by=codes, n_draws=n_draws, rng=rng
     )
     lo, hi = np.quantile(draws, [(1.0 - lvl) / 2.0, (1.0 + lvl) / 2.0], axis=0)
-    out = pd.DataFrame(index=point.index)
+    out = pd.DataFrame(index=periods.index)
     for j, name in enumerate(names):
         part = slice(j * k, (j + 1) * k)
         out[name] = values[part]
         out[f"{name}_lower"] = lo[part]
         out[f"{name}_upper"] = hi[part]
-    return out
+    return ForecastIntervals(table=out, forecast=forecast, level=lvl, n_draws=len(draws))

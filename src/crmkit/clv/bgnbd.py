@@ -201,6 +201,7 @@ class BetaGeoMaths(TransactionFamily):
             want_q=want_q,
             want_s=want_s,
             groups=count_codes(xs)[0],
+            shared_rule=True,
         )
         if inverse is not None:
             S, Q = S[inverse], Q[inverse]

@@ -48,6 +48,7 @@ from crmkit._compat import call_with_horizon
 from crmkit._dates import parse_date
 from crmkit._display import Display, Displayable, fmt_number
 from crmkit._validation import check_whole, real_array, require_nonempty
+from crmkit.clv._base import FitResult
 from crmkit.clv._checks import resolve_model_unit
 from crmkit.clv.evaluation import expected_since_entry
 from crmkit.clv.gammagamma import GammaGamma
@@ -219,7 +220,7 @@ def forecast_purchases(
     observation_end: pd.Timestamp | str,
     horizon: int,
     period: TimeUnit = "M",
-    spend: GammaGamma | pd.Series | float | None = None,
+    spend: GammaGamma | FitResult[Any] | pd.Series | float | None = None,
     cohort_sizes: pd.Series | None = None,
     model_time_unit: TimeUnit | None = None,
 ) -> PeriodForecast:
@@ -227,13 +228,18 @@ def forecast_purchases(
 
     Parameters
     ----------
-    model : TransactionModel
+    model : TransactionModel or FitResult
         A fitted purchase model (BG/NBD, MBG/NBD, Pareto/NBD or your own) whose
-        ``conditional_expected_purchases(summary, t=...)`` takes horizons in its time unit.
+        ``conditional_expected_purchases(summary, t=...)`` takes horizons in its time unit,
+        or the :class:`~crmkit.clv.FitResult` of one.
     summary : pandas.DataFrame
         The customers' summary at ``observation_end`` (the columns the model needs).
     observation_end : timestamp
-        The end of the observation window the summary describes: the forecast starts there.
+        The end of the observation window the summary describes: the forecast starts at
+        this instant. A summary from :func:`crmkit.rfm_summary` with
+        ``observation_end="2010-12-09"`` has observed that whole day: pass
+        ``"2010-12-10"`` (the first instant not observed, as ``crmkit report`` does);
+        passing the same date forecasts that last observed day too.
     horizon : int
         Length of the window in ``period`` units (>= 1): it ends at
         ``crmkit.timeunits.add(observation_end, horizon, period)``.
@@ -241,9 +247,9 @@ def forecast_purchases(
         The calendar buckets: days, weeks Monday to Sunday, calendar months, quarters or
         years. Buckets start and end on calendar boundaries, apart from the partial first
         and last ones.
-    spend : GammaGamma, pandas.Series or float, optional
+    spend : GammaGamma, FitResult, pandas.Series or float, optional
         Spend per purchase, as in :func:`crmkit.clv.customer_lifetime_value`: a Gamma-Gamma
-        model (its conditional expected spend per customer, and its population mean
+        model or its fit (its conditional expected spend per customer, and its population mean
         :meth:`~crmkit.clv.GammaGamma.expected_spend` for new customers), a Series per
         customer_id (then no cohorts) or one number. Without it, no spend columns.
     cohort_sizes : pandas.Series, optional
@@ -290,6 +296,10 @@ def forecast_purchases(
     >>> new.table["new"].round(2).tolist()
     [0.0, 11.17, 18.8, 15.45]
     """
+    if isinstance(model, FitResult):
+        model = model.model
+    if isinstance(spend, FitResult):
+        spend = spend.model
     model_unit = resolve_model_unit(model, model_time_unit)
     if model_unit is None:
         raise InvalidValueError(

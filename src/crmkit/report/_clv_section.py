@@ -11,6 +11,7 @@ import pandas as pd
 
 from crmkit import clv
 from crmkit.exceptions import CrmkitError, CrmkitWarning
+from crmkit.report import _model_choice
 from crmkit.report._context import (
     _Context,
     _count,
@@ -187,10 +188,23 @@ def _params_frame(fit: Any) -> pd.DataFrame:
 
 def _clv(ctx: _Context, full_summary: pd.DataFrame) -> pd.Series[Any] | None:
     o = ctx.options
-    family = getattr(clv, _MODEL_CLASSES[o.model])
-    title = _MODEL_TITLES[o.model]
     split = _holdout_split(ctx)
-    cal_fit, cal_warnings = _fit(family, split)
+    comparison = None
+    if o.model == "auto":  # the family with the best holdout predictions
+        comparison, failure = _model_choice.compare(split)
+        if comparison is None:
+            ctx.page.heading("Customer lifetime value")
+            ctx.page.note(f"Model choice: {failure}")
+            ctx.page.paragraph(
+                "No CLV is reported: no purchase model could be fitted to this data."
+            )
+            ctx.highlights.append(f"warning: {failure}")
+            return None
+        family, title, cal_fit, cal_warnings = _model_choice.chosen(comparison)
+    else:
+        family = getattr(clv, _MODEL_CLASSES[o.model])
+        title = _MODEL_TITLES[o.model]
+        cal_fit, cal_warnings = _fit(family, split)
     full, full_warnings = _fit(family, full_summary)
     if cal_fit is None or full is None:
         ctx.page.heading(f"Customer lifetime value ({title} + Gamma-Gamma)")
@@ -220,6 +234,8 @@ def _clv(ctx: _Context, full_summary: pd.DataFrame) -> pd.Series[Any] | None:
         f"{ctx.observation_end:%Y-%m-%d} ({full.n_customers:,} customers): every CLV, "
         "P(alive), expected purchase count and ranking below comes from it."
     )
+    if comparison is not None:
+        ctx.highlights.append(f"model choice: {_model_choice.show(ctx, comparison)}")
     cal_params = _params_frame(cal_fit)
     full_params = _params_frame(full)
     param_formats = {c: _dec(4) for c in ("estimate", "stderr", "lower", "upper")}

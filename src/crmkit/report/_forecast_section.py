@@ -41,12 +41,12 @@ def forecast_section(ctx: _Context, full: Any, spend: Any, summary: pd.DataFrame
         clv.forecast_intervals, full, data, observation_end=start, horizon=FORECAST_MONTHS,
         period="M", n_draws=FORECAST_DRAWS, rng=0,
     )  # fmt: skip
-    point = clv.forecast_purchases(
-        full.model, summary, observation_end=start, horizon=FORECAST_MONTHS, period="M"
-    )
     if not np.all(np.isfinite(np.asarray(full.covariance, dtype=np.float64))):
         # a fit at a limit of the parameter space has no sampling distribution to draw
         # from: the expected totals are still the limit model's, without an interval
+        point = clv.forecast_purchases(
+            full.model, summary, observation_end=start, horizon=FORECAST_MONTHS, period="M"
+        )
         band = _point_only(full.model, point, data, spend, start)
         ctx.page.note(
             "No intervals: the purchase model's fit ended at a limit of its parameter "
@@ -55,15 +55,16 @@ def forecast_section(ctx: _Context, full: Any, spend: Any, summary: pd.DataFrame
         )
     else:
         try:
-            band = intervals(spend_fit=spend)
+            result = intervals(spend_fit=spend)
         except InvalidValueError as exc:  # a drawn spend model without a finite mean
             if spend is None:
                 raise
-            band = intervals()
+            result = intervals()
             ctx.page.note(
                 "Revenue is not forecast: the Gamma-Gamma parameters are so uncertain that "
                 f"their draws reach a model with an infinite mean spend ({str(exc)[:120]}...)."
             )
+        band, point = result.table, result.forecast
     occasions = f"{ctx.occasion_unit}s"
     names = {
         "purchases": f"expected purchases ({occasions})",
