@@ -21,6 +21,12 @@ from crmkit.clv.bgbb import BetaGeoBetaBinom
 from crmkit.clv.bgnbd import BetaGeo
 from crmkit.clv.cnbd import BetaGeoCNBD, ModifiedBetaGeoCNBD
 from crmkit.clv.compare import ModelComparison, compare_models
+from crmkit.clv.covariates import (
+    BetaGeoCovariates,
+    CovariateCoding,
+    ModifiedBetaGeoCovariates,
+    ParetoNBDCovariates,
+)
 from crmkit.clv.evaluation import (
     HoldoutEvaluation,
     evaluate_holdout,
@@ -45,7 +51,9 @@ __all__ = [
     "BetaGeo",
     "BetaGeoBetaBinom",
     "BetaGeoCNBD",
+    "BetaGeoCovariates",
     "CLVModel",
+    "CovariateCoding",
     "FitResult",
     "ForecastIntervals",
     "GammaGamma",
@@ -55,7 +63,9 @@ __all__ = [
     "ModelComparison",
     "ModifiedBetaGeo",
     "ModifiedBetaGeoCNBD",
+    "ModifiedBetaGeoCovariates",
     "ParetoNBD",
+    "ParetoNBDCovariates",
     "PeriodForecast",
     "ShiftedBetaGeometric",
     "SpendFrequencyCorrelationWarning",

@@ -72,6 +72,10 @@ class FitResult(Persistable, Generic[ModelT]):
         naming the limit model; these parameters have infinite standard errors, and the
         reported values are far enough along the limit that predictions equal the limit
         model's.
+    real_line : tuple of str
+        Parameters that range over the whole real line (regression coefficients of
+        covariates); their confidence intervals are the plain Wald intervals
+        :math:`\\hat\\theta \\pm z\\, \\widehat{se}`. Empty for the classic families.
     """
 
     model: ModelT
@@ -85,6 +89,7 @@ class FitResult(Persistable, Generic[ModelT]):
     iterations: int
     message: str = attrs.field(repr=False)
     at_boundary: tuple[str, ...] = ()
+    real_line: tuple[str, ...] = ()
 
     @classmethod
     def from_optimum(
@@ -145,6 +150,9 @@ class FitResult(Persistable, Generic[ModelT]):
 
         .. math:: \\hat\\theta \\exp(\\pm z_{(1+\\text{level})/2}\\, \\widehat{se}/\\hat\\theta)
 
+        (parameters of ``real_line``, such as covariate coefficients:
+        :math:`\\hat\\theta \\pm z\\, \\widehat{se}`).
+
         Parameters
         ----------
         level : float
@@ -162,9 +170,13 @@ class FitResult(Persistable, Generic[ModelT]):
         z = float(special.ndtri(0.5 + level / 2.0))
         est = np.asarray(self.estimates)
         se = np.sqrt(np.diag(self.covariance))
-        factor = np.exp(z * se / est)
+        real = np.isin(np.asarray(self.param_names, dtype=object), list(self.real_line))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            factor = np.exp(z * se / np.where(real, 1.0, est))
+        lower = np.where(real, est - z * se, est / factor)
+        upper = np.where(real, est + z * se, est * factor)
         return pd.DataFrame(
-            {"estimate": est, "stderr": se, "lower": est / factor, "upper": est * factor},
+            {"estimate": est, "stderr": se, "lower": lower, "upper": upper},
             index=pd.Index(self.param_names, name="parameter"),
         )
 

@@ -1,0 +1,258 @@
+"""Maximum-likelihood fit of the covariate families (private; see
+:mod:`crmkit.clv.covariates`).
+
+Every customer's log-parameters are linear in *z* (the log baseline parameters and the
+coefficients), so the gradient and, where the family gives the per-customer Hessian,
+the Hessian of the total log-likelihood are sums over customers of small per-customer
+pieces mapped through that linear map.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable
+
+import attrs
+import numpy as np
+from numpy.typing import NDArray
+
+from crmkit.clv._base import maximize_log_likelihood
+from crmkit.clv._boundary import search_box
+from crmkit.clv._covariate_rows import beta_geo_rows, pareto_rows
+from crmkit.clv._data import SummaryArrays
+from crmkit.clv._fit_result import Optimum
+from crmkit.exceptions import ConvergenceError
+
+__all__ = ["Block", "Rows", "beta_geo_adapter", "fit_covariate_model", "pareto_adapter"]
+
+Arr = NDArray[np.float64]
+_GAMMA_BOX = 30.0  # coefficients are searched in [-30, 30] (per unit of the covariate)
+_WARM_MIN_ROWS = 30_000  # larger summaries start from a subsample's estimate
+_WARM_ROWS = 5_000
+_WARM_SEED = 20070101
+
+Rows = Callable[[Arr, dict[int, Arr], Arr, Arr, Arr, bool], tuple[Arr, Arr, Arr | None]]
+"""``rows(base, per_customer, x, tx, T, hessian) -> (ll, grad, hess or None)`` per customer."""
+Block = tuple[str, Arr, float, int]
+"""(name prefix, design matrix, sign of the exponent, index of the scaled parameter)."""
+
+
+def _scaled(base: Arr, gam: Arr, blocks: list[Block], scaled: tuple[int, ...]) -> dict[int, Arr]:
+    """Per-customer values of the scaled baseline parameters (index -> array)."""
+    n = blocks[0][1].shape[0]
+    lin = {j: np.zeros(n) for j in scaled}
+    pos = 0
+    for _, z, sign, row in blocks:
+        k = z.shape[1]
+        if k:
+            lin[row] = lin[row] + sign * (z @ gam[pos : pos + k])
+        pos += k
+    with np.errstate(over="ignore"):
+        return {j: np.asarray(base[j] * np.exp(lin[j]), dtype=np.float64) for j in scaled}
+
+
+def _designs(blocks: list[Block], k0: int, n: int) -> list[tuple[NDArray[np.intp], Arr]]:
+    """Per parameter *j* of a customer, the columns of *z* (the log baseline parameters
+    and the coefficients) it depends on and the matrix :math:`D_j` over them, with
+    :math:`\\log \\theta_{ij} = D_j[i] \\cdot z_{cols}`: every customer's log-parameters are
+    linear in *z*."""
+    out = []
+    for j in range(4):
+        cols = [j]
+        parts = [np.ones((n, 1))]
+        pos = k0
+        for _, z, sign, row in blocks:
+            width = z.shape[1]
+            if row == j and width:
+                cols.extend(range(pos, pos + width))
+                parts.append(sign * z)
+            pos += width
+        out.append((np.asarray(cols, dtype=np.intp), np.hstack(parts)))
+    return out
+
+
+def _log_rows(
+    rows: Rows,
+    base: Arr,
+    per: dict[int, Arr],
+    scaled: tuple[int, ...],
+    x: Arr,
+    tx: Arr,
+    T: Arr,
+    hessian: bool,
+) -> tuple[Arr, Arr, Arr | None]:
+    """Per-customer log-likelihood, its gradient in the customer's log-parameters and
+    (``hessian``, if the family gives it) the Hessian in them."""
+    ll, g, h = rows(base, per, x, tx, T, hessian)
+    g = g.copy()
+    for j in range(4):
+        if j not in scaled:
+            g[j] *= base[j]
+    return ll, g, h
+
+
+def fit_covariate_model(
+    *,
+    family: str,
+    base_names: tuple[str, ...],
+    start: Arr,
+    blocks: list[Block],
+    scaled: tuple[int, ...],
+    rows: Rows,
+    has_hessian: bool,
+    data: SummaryArrays,
+    strict: bool,
+    term_names: list[tuple[str, ...]],
+) -> tuple[Optimum, list[str]]:
+    """Maximise the covariate likelihood with :func:`maximize_log_likelihood`.
+
+    The driver works on positive parameters through their logarithms, so a coefficient
+    :math:`\\gamma` is passed as :math:`e^{\\gamma}` (whose logarithm is the coefficient
+    itself: the search is unconstrained in :math:`\\gamma`) and mapped back exactly,
+    covariance included (:math:`\\operatorname{Cov}(\\gamma) = D^{-1}
+    \\operatorname{Cov}(e^{\\gamma}) D^{-1}`, :math:`D = \\operatorname{diag}(e^{\\gamma})`).
+    The gradient is analytic: per customer in the baseline shape parameters and in the
+    logarithms of the scaled parameters, summed by the chain rule.
+    """
+    x, tx, T = data.frequency, data.recency, data.T
+    k0 = len(base_names)
+    names = list(base_names)
+    for (prefix, _, _, _), terms in zip(blocks, term_names, strict=True):
+        names.extend(f"{prefix}:{t}" for t in terms)
+    k = len(names)
+
+    design = _designs(blocks, k0, x.size)
+
+    def evaluate(theta: Arr, order: int) -> tuple[float, Arr, Arr]:
+        base = theta[:k0]
+        gam = np.log(theta[k0:])
+        per = _scaled(base, gam, blocks, scaled)
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            ll, g_u, h_u = _log_rows(rows, base, per, scaled, x, tx, T, order == 2)
+            value = float(np.sum(ll))
+        if not np.isfinite(value) or not np.all(np.isfinite(g_u)):
+            return -np.inf, np.zeros(k), np.full((k, k), np.nan)
+        g_z = np.zeros(k)
+        for j, (cj, dj) in enumerate(design):
+            g_z[cj] += g_u[j] @ dj
+        if h_u is None:
+            return value, g_z / theta, np.empty((0, 0))
+        h_z = np.zeros((k, k))
+        for j, (cj, dj) in enumerate(design):
+            for i, (ci, di) in enumerate(design[: j + 1]):
+                block = dj.T @ (h_u[j, i][:, None] * di)
+                h_z[np.ix_(cj, ci)] += block
+                if i != j:
+                    h_z[np.ix_(ci, cj)] += block.T
+        h_theta = (h_z - np.diag(g_z)) / np.outer(theta, theta)
+        return value, g_z / theta, h_theta
+
+    def value_and_gradient(theta: Arr) -> tuple[float, Arr]:
+        value, grad, _ = evaluate(theta, 1)
+        return value, grad
+
+    def value_gradient_hessian(theta: Arr) -> tuple[float, Arr, Arr]:
+        value, grad, hess = evaluate(theta, 2)
+        if not np.isfinite(value) or not np.all(np.isfinite(hess)):
+            return np.nan, grad, hess  # the driver differences the gradient instead
+        return value, grad, hess
+
+    n_coef = k - k0
+    default = np.concatenate([start, np.ones(n_coef)])
+    others = [np.concatenate([start * f, np.ones(n_coef)]) for f in (0.3, 3.0)]
+    warm = _warm_start(
+        family, base_names, start, blocks, scaled, rows, has_hessian, data, term_names
+    )
+    theta0, restarts = (default, others) if warm is None else (warm, [default, *others])
+    coef_box = np.tile([np.exp(-_GAMMA_BOX), np.exp(_GAMMA_BOX)], (n_coef, 1))
+    box = np.vstack([search_box(start), coef_box])
+    opt = maximize_log_likelihood(
+        lambda th: value_and_gradient(th)[0],
+        theta0,
+        names=names,
+        n_obs=float(x.size),
+        value_and_gradient=value_and_gradient,
+        value_gradient_hessian=value_gradient_hessian if has_hessian else None,
+        strict=strict,
+        family=family,
+        bounds=box,
+        restarts=restarts,
+    )
+    params = np.asarray(opt.params, dtype=np.float64).copy()
+    jac = np.ones(k)
+    jac[k0:] = 1.0 / params[k0:]
+    params[k0:] = np.log(params[k0:])
+    cov = opt.covariance * np.outer(jac, jac)
+    return attrs.evolve(opt, params=params, covariance=cov), names
+
+
+def _warm_start(
+    family: str,
+    base_names: tuple[str, ...],
+    start: Arr,
+    blocks: list[Block],
+    scaled: tuple[int, ...],
+    rows: Rows,
+    has_hessian: bool,
+    data: SummaryArrays,
+    term_names: list[tuple[str, ...]],
+) -> Arr | None:
+    """A starting point from the fit of a seeded random subsample of
+    :data:`_WARM_ROWS` customers (summaries of more than :data:`_WARM_MIN_ROWS`), on the
+    driver's scale (coefficients as :math:`e^{\\gamma}`); None for smaller summaries or
+    when the subsample fit does not converge to an interior point. Only the start
+    changes: the result is the full-data maximum that passed the driver's checks."""
+    n = data.frequency.size
+    if n <= _WARM_MIN_ROWS:
+        return None
+    rng = np.random.default_rng(_WARM_SEED)
+    idx = np.sort(rng.choice(n, size=_WARM_ROWS, replace=False))
+    sub = SummaryArrays(
+        frequency=data.frequency[idx],
+        recency=data.recency[idx],
+        T=data.T[idx],
+        weights=data.weights[idx],
+        index=data.index[idx],
+    )
+    sub_blocks = [(p, z[idx], sign, row) for p, z, sign, row in blocks]
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            opt, _ = fit_covariate_model(
+                family=family,
+                base_names=base_names,
+                start=start,
+                blocks=sub_blocks,
+                scaled=scaled,
+                rows=rows,
+                has_hessian=has_hessian,
+                data=sub,
+                strict=False,
+                term_names=term_names,
+            )
+    except ConvergenceError:
+        return None
+    if not opt.converged or opt.at_boundary:
+        return None
+    k0 = len(base_names)
+    theta = np.asarray(opt.params, dtype=np.float64).copy()
+    theta[k0:] = np.exp(theta[k0:])
+    return theta
+
+
+def pareto_adapter(
+    base: Arr, scaled: dict[int, Arr], x: Arr, tx: Arr, T: Arr, hessian: bool
+) -> tuple[Arr, Arr, Arr | None]:
+    ll, g = pareto_rows(float(base[0]), scaled[1], float(base[2]), scaled[3], x, tx, T)
+    assert g is not None  # grad=True
+    return ll, g, None
+
+
+def beta_geo_adapter(shift: int) -> Rows:
+    def rows(
+        base: Arr, scaled: dict[int, Arr], x: Arr, tx: Arr, T: Arr, hessian: bool
+    ) -> tuple[Arr, Arr, Arr | None]:
+        r = float(base[0])
+        return beta_geo_rows(r, scaled[1], scaled[2], scaled[3], shift, x, tx, T, hessian=hessian)
+
+    return rows
