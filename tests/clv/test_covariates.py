@@ -16,7 +16,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from crmkit.clv import BetaGeo, ModifiedBetaGeo, ParetoNBD
+from crmkit.clv import BetaGeo, ModifiedBetaGeo, ParetoNBD, to_dict
 from crmkit.clv.covariates import (
     BetaGeoCovariates,
     CovariateCoding,
@@ -292,3 +292,11 @@ def test_pareto_predictions_are_probabilities_and_grow_with_the_horizon(
     c20 = m.conditional_expected_purchases(summary, t=20.0, **kw).to_numpy()
     assert np.all(c10 >= 0.0)
     assert np.all(c20 >= c10)
+
+
+def test_saving_a_covariate_fit_says_it_is_not_supported_yet(cdnow: Any) -> None:
+    rng = np.random.default_rng(4)
+    z = pd.DataFrame({"size": rng.normal(size=len(cdnow))}, index=cdnow.index)
+    fit = BetaGeoCovariates.fit(cdnow, purchase_covariates=z)
+    with pytest.raises(InvalidValueError, match="covariate models cannot be saved yet"):
+        to_dict(fit)

@@ -161,9 +161,16 @@ def to_dict(obj: Any) -> dict[str, Any]:
     header = {"schema": SCHEMA_VERSION, "version": _version()}
     if isinstance(obj, FitResult):
         if not _is_model(obj.model):
+            name = type(obj.model).__name__
+            if name.endswith("Covariates"):
+                raise InvalidValueError(
+                    f"this FitResult holds a {name}: covariate models cannot be saved yet. "
+                    "Keep fit.summary() (the baseline parameters and every coefficient) "
+                    "and the covariate coding, or refit from the data."
+                )
             raise InvalidValueError(
-                f"this FitResult holds a {type(obj.model).__name__}, which crmkit cannot "
-                "save; only crmkit's own CLV models can be saved."
+                f"this FitResult holds a {name}, which crmkit cannot save; only the CLV "
+                "model families of crmkit.clv can be saved."
             )
         cov = np.asarray(obj.covariance, dtype=np.float64)
         return {
