@@ -23,7 +23,7 @@ from crmkit.clv.covariates import (
     ModifiedBetaGeoCovariates,
     ParetoNBDCovariates,
 )
-from crmkit.exceptions import InvalidValueError
+from crmkit.exceptions import BoundaryWarning, InvalidValueError
 
 FAMILIES = [
     (ParetoNBD, ParetoNBDCovariates),
@@ -353,3 +353,22 @@ def test_log_likelihood_exact_at_large_dropout_shapes(cls: Any) -> None:
     assert ref30 == pytest.approx(ref50, rel=1e-12)
     got = m.log_likelihood(s, dropout_covariates=z)
     assert got == pytest.approx(ref50, rel=1e-9)
+
+
+def test_limit_of_a_coefficient_is_stated_on_its_own_scale() -> None:
+    # A level whose customers never repeat (here 3 of 300) has no finite purchase
+    # coefficient: gamma -> -infinity. The driver searches exp(gamma), and its warning
+    # used to say "purchase:channel[zrare] -> 0" next to an estimate of -30.
+    s = BetaGeo(r=0.5, alpha=5.0, a=0.8, b=2.4).simulate(
+        300, T=np.full(300, 40.0), rng=np.random.default_rng(0)
+    )[["frequency", "recency", "T"]]
+    z = pd.DataFrame({"channel": "web"}, index=s.index)
+    z.loc[s.index[s["frequency"] > 0][:100], "channel"] = "store"
+    z.loc[s.index[s["frequency"] == 0][:3], "channel"] = "zrare"
+    with pytest.warns(BoundaryWarning) as caught:
+        fit = BetaGeoCovariates.fit(s, purchase_covariates=z)
+    assert fit.at_boundary == ("purchase:channel[zrare]",)
+    assert fit.params["purchase:channel[zrare]"] < -20
+    text = " ".join(str(w.message) for w in caught)
+    assert "exp(purchase:channel[zrare]) -> 0" in text
+    assert "purchase:channel[zrare] -> 0" not in text
