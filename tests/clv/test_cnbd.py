@@ -4,6 +4,7 @@ and MBG/NBD at k = 1, on CDNOW, and on simulated regular buyers."""
 from __future__ import annotations
 
 import json
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +24,7 @@ from crmkit.clv import (
     to_json,
 )
 from crmkit.datasets import load_cdnow_transactions
-from crmkit.exceptions import InvalidValueError, MissingColumnsError
+from crmkit.exceptions import BoundaryWarning, InvalidValueError, MissingColumnsError
 
 REF = Path(__file__).resolve().parents[1] / "reference"
 GRID = json.loads((REF / "clv_cnbd_grid.json").read_text())
@@ -314,3 +315,26 @@ def test_general_erlang_formulas_at_k1_are_the_closed_forms(shift: int, classic:
         old.probability_of_purchases(m, 39),
         rtol=1e-12,
     )
+
+
+def test_warnings_of_discarded_orders_are_not_shown() -> None:
+    # Regular buyers (k = 3) with some dropout: the k = 1 candidate (the BG/NBD) ends at
+    # its a -> 0 limit, but the chosen k = 3 fit is interior, so the user must not be
+    # told that the fit "ended at the edge of the parameter space".
+    truth = BetaGeoCNBD(k=3, r=1.0, alpha=5.0, a=0.2, b=20.0, time_unit="W")
+    data = truth.simulate(800, T=np.full(800, 52.0), rng=np.random.default_rng(1))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        fit = BetaGeoCNBD.fit(data, max_k=4)
+    assert fit.model.k == 3
+    assert fit.at_boundary == ()
+    assert [str(w.message) for w in caught] == []
+
+
+def test_warnings_of_the_chosen_order_are_shown() -> None:
+    # Forced k = 1 on the same data: the BG/NBD limit warning belongs to the result.
+    truth = BetaGeoCNBD(k=3, r=1.0, alpha=5.0, a=0.2, b=20.0, time_unit="W")
+    data = truth.simulate(800, T=np.full(800, 52.0), rng=np.random.default_rng(1))
+    with pytest.warns(BoundaryWarning, match="edge of the parameter space"):
+        fit = BetaGeoCNBD.fit(data, k=1)
+    assert fit.at_boundary != ()

@@ -304,3 +304,20 @@ def test_plot_draws_every_fitted_family(cdnow: ModelComparison) -> None:
     plt.close(ax.figure)
     with pytest.raises(InvalidValueError, match="ModelComparison"):
         plotting.model_comparison_plot(cdnow.table)  # type: ignore[arg-type]
+
+
+def test_extra_columns_reach_the_families() -> None:
+    # BG/CNBD-k needs the calibration log_interval_sum (rfm_summary(log_intervals=True));
+    # compare_models used to drop every column but the five it scores, so the family
+    # always failed with "missing column(s) ['log_interval_sum']".
+    from crmkit.clv import BetaGeoCNBD
+
+    truth = BetaGeoCNBD(k=3, r=1.0, alpha=5.0, a=0.2, b=20.0, time_unit="W")
+    data = truth.simulate(400, T=np.full(400, 52.0), rng=np.random.default_rng(3))
+    data = data.assign(frequency_holdout=data["frequency"] // 2, duration_holdout=26.0)
+    assert "log_interval_sum" in data.columns
+    before = data.copy()
+    comparison = compare_models(data, families=[clv.BetaGeo, BetaGeoCNBD])
+    assert not comparison.table.loc["BetaGeoCNBD", "status"].startswith("failed")
+    assert comparison.fits["BetaGeoCNBD"].model.k == 3
+    pd.testing.assert_frame_equal(data, before)

@@ -15,6 +15,7 @@ from __future__ import annotations
 import functools
 import logging
 import math
+import warnings
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -129,12 +130,15 @@ def fit_cnbd(
     callback: Progress | None,
     keep_failures: bool = False,
     early_stop: bool = False,
+    held: dict[int, list[warnings.WarningMessage]] | None = None,
 ) -> list[tuple[int, FitResult[Any] | None]]:
     """Fit each k of ``ks`` (default 1 ... ``max_k``); a k > 1 whose fit fails the
     convergence checks is recorded as None (and skipped by the caller).
 
     With ``early_stop`` the grid stops, as BTYDplus' does, once the log-likelihood has
-    fallen for two consecutive k (or a fit failed).
+    fallen for two consecutive k (or a fit failed). With ``held`` the warnings of each
+    k's fit (a boundary warning of a candidate order) are kept there by k instead of
+    being shown, so the caller shows only those of the order it chooses.
     """
     family: str = cls._family
     shift: int = cls._shift
@@ -187,24 +191,27 @@ def fit_cnbd(
         else:
             objective, start, driver_family = _cnbd_objective(k, shift), _cnbd_start(k), family
         try:
-            fit = fit_transaction_model(
-                functools.partial(cls, k=k),
-                summary,
-                names=cls._param_names,
-                family=driver_family,
-                objective=objective,
-                start=start,
-                frequency_col=frequency_col,
-                recency_col=recency_col,
-                T_col=T_col,
-                weights_col=weights_col,
-                x0=x0,
-                time_unit=time_unit,
-                nan_policy="raise",
-                strict=strict,
-                callback=callback,
-                histories=histories,
-            )
+            with warnings.catch_warnings(record=held is not None) as caught:
+                if held is not None:
+                    warnings.simplefilter("always")
+                fit = fit_transaction_model(
+                    functools.partial(cls, k=k),
+                    summary,
+                    names=cls._param_names,
+                    family=driver_family,
+                    objective=objective,
+                    start=start,
+                    frequency_col=frequency_col,
+                    recency_col=recency_col,
+                    T_col=T_col,
+                    weights_col=weights_col,
+                    x0=x0,
+                    time_unit=time_unit,
+                    nan_policy="raise",
+                    strict=strict,
+                    callback=callback,
+                    histories=histories,
+                )
         except ConvergenceError:
             if k == 1 and not keep_failures and ks is not None:
                 raise
@@ -215,6 +222,8 @@ def fit_cnbd(
             if early_stop:
                 break
             continue
+        if held is not None and caught is not None:
+            held[k] = list(caught)
         term = (k - 1) * sum_litt - math.lgamma(k) * sum_x
         fit = attrs.evolve(fit, log_likelihood=fit.log_likelihood + term)
         _log.debug("%s: k=%d log-likelihood %.4f", family, k, fit.log_likelihood)

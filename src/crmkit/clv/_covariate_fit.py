@@ -166,10 +166,12 @@ def fit_covariate_model(
     theta0, restarts = (default, others) if warm is None else (warm, [default, *others])
     coef_box = np.tile([np.exp(-_GAMMA_BOX), np.exp(_GAMMA_BOX)], (n_coef, 1))
     box = np.vstack([search_box(start), coef_box])
+    # the driver sees exp(gamma): its messages (end points, limits reached) name it so
+    driver_names = names[:k0] + [f"exp({name})" for name in names[k0:]]
     opt = maximize_log_likelihood(
         lambda th: value_and_gradient(th)[0],
         theta0,
-        names=names,
+        names=driver_names,
         n_obs=float(x.size),
         value_and_gradient=value_and_gradient,
         value_gradient_hessian=value_gradient_hessian if has_hessian else None,
@@ -183,7 +185,8 @@ def fit_covariate_model(
     jac[k0:] = 1.0 / params[k0:]
     params[k0:] = np.log(params[k0:])
     cov = opt.covariance * np.outer(jac, jac)
-    return attrs.evolve(opt, params=params, covariance=cov), names
+    at_boundary = tuple(names[driver_names.index(name)] for name in opt.at_boundary)
+    return attrs.evolve(opt, params=params, covariance=cov, at_boundary=at_boundary), names
 
 
 def _warm_start(

@@ -25,6 +25,7 @@ from scipy import special
 
 from crmkit.clv._hyp_bg import lgamma_ratio
 from crmkit.clv._hyp_pareto import log_power_integral
+from crmkit.clv._pochhammer import digamma_diff, log_beta_ratio, trigamma_diff
 
 __all__ = ["beta_geo_rows", "pareto_ratio_rows", "pareto_rows"]
 
@@ -91,29 +92,24 @@ def beta_geo_rows(
     k2 = np.where(has2, x + shift - 1.0, 0.0)
     lg, dr1, dr2 = _per_count(r, x)
     la_T, la_tx = np.log1p(T / alpha), np.log1p(tx / alpha)
-    t1 = special.betaln(a, b + k1) - special.betaln(a, b) + lg - r * la_T - x * np.log(alpha + T)
+    # beta-function ratios and their digamma / trigamma differences without cancellation
+    # (a betaln difference loses every digit once a_i, b_i reach ~1e9, where dropout
+    # covariates on data with little dropout take them)
+    t1 = log_beta_ratio(a, b, 0.0, k1) + lg - r * la_T - x * np.log(alpha + T)
     t2 = np.where(
         has2,
-        special.betaln(a + 1.0, b + k2)
-        - special.betaln(a, b)
-        + lg
-        - r * la_tx
-        - x * np.log(alpha + tx),
+        log_beta_ratio(a, b, 1.0, k2) + lg - r * la_tx - x * np.log(alpha + tx),
         -np.inf,
     )
     ll = np.logaddexp(t1, t2)
     w2 = np.exp(t2 - ll)
     w1 = 1.0 - w2
     ab = a + b
-    psi_ab = special.digamma(ab)
-    psi_b = special.digamma(b)
-    psi_1 = special.digamma(ab + k1)
-    psi_2 = special.digamma(ab + k2 + 1.0)
     # d/da, d/db of log B(a, b + k1) - log B(a, b) and of log B(a + 1, b + k2) - log B(a, b)
-    d1a = psi_ab - psi_1
-    d1b = special.digamma(b + k1) - psi_b + d1a
-    d2a = 1.0 / a + psi_ab - psi_2
-    d2b = np.where(has2, special.digamma(b + k2) - psi_b + psi_ab - psi_2, 0.0)
+    d1a = -digamma_diff(ab, k1)
+    d1b = digamma_diff(b, k1) + d1a
+    d2a = 1.0 / a - digamma_diff(ab, k2 + 1.0)
+    d2b = np.where(has2, digamma_diff(b, k2) - digamma_diff(ab, k2 + 1.0), 0.0)
     d2a = np.where(has2, d2a, 0.0)
     # gradients of t1 and t2 in (log r, log alpha, log a, log b)
     g1 = np.stack([r * (dr1 - la_T), (r * T - x * alpha) / (alpha + T), a * d1a, b * d1b])
@@ -122,15 +118,13 @@ def beta_geo_rows(
     g[0] /= r
     if not hessian:
         return np.asarray(ll, dtype=np.float64), g, None
-    tri_ab = trigamma(ab)
-    tri_b = trigamma(b)
-    e1 = tri_ab - trigamma(ab + k1)
-    e2 = np.where(has2, tri_ab - trigamma(ab + k2 + 1.0), 0.0)
+    e1 = -trigamma_diff(ab, k1)
+    e2 = np.where(has2, -trigamma_diff(ab, k2 + 1.0), 0.0)
     h1 = np.zeros((4, 4, n))
     h2 = np.zeros((4, 4, n))
     for h, gk, Y, ek, bb_extra, aa_extra in (
-        (h1, g1, T, e1, trigamma(b + k1) - tri_b, 0.0),
-        (h2, g2, tx, e2, np.where(has2, trigamma(b + k2) - tri_b, 0.0), -1.0 / a**2),
+        (h1, g1, T, e1, trigamma_diff(b, k1), 0.0),
+        (h2, g2, tx, e2, np.where(has2, trigamma_diff(b, k2), 0.0), -1.0 / a**2),
     ):
         h[0, 0] = gk[0] + r * r * dr2
         h[0, 1] = h[1, 0] = r * Y / (alpha + Y)

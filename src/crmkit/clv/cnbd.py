@@ -10,6 +10,7 @@ likelihood wins) in :mod:`crmkit.clv._cnbd_fit`.
 
 from __future__ import annotations
 
+import warnings
 from typing import Any, ClassVar, Self
 
 import attrs
@@ -181,6 +182,7 @@ class CNBDMaths(TransactionFamily):
         >>> round(fit.log_likelihood, 2)
         -9582.43
         """
+        held: dict[int, list[warnings.WarningMessage]] = {}
         fits = fit_cnbd(
             cls,
             summary,
@@ -197,9 +199,16 @@ class CNBDMaths(TransactionFamily):
             strict=strict,
             callback=callback,
             early_stop=True,
+            held=held,
         )
-        done = [f for _, f in fits if f is not None]
-        return max(done, key=lambda f: f.log_likelihood)
+        chosen_k, chosen = max(
+            ((k, f) for k, f in fits if f is not None), key=lambda kf: kf[1].log_likelihood
+        )
+        # only the chosen order's warnings describe the result (a boundary warning of a
+        # discarded candidate order would not)
+        for caught in held.get(chosen_k, []):
+            warnings.warn(caught.message, caught.category, stacklevel=2)
+        return chosen
 
     @classmethod
     def regularity_profile(

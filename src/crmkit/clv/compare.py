@@ -294,6 +294,8 @@ def compare_models(
         One row per customer: the calibration summary (frequency, recency, T) and the
         holdout purchases and duration, as :func:`crmkit.calibration_and_holdout`
         returns, or the same columns under other names (see the ``*_col`` options).
+        Other columns are passed to every family's ``fit`` unchanged, e.g. the
+        ``log_interval_sum`` that :class:`~crmkit.clv.BetaGeoCNBD` needs to choose k.
     families : sequence of model classes, default (BetaGeo, ModifiedBetaGeo, ParetoNBD)
         Classes following :class:`~crmkit.clv.TransactionModel`: ``Family.fit(summary)``
         returns a :class:`~crmkit.clv.FitResult` whose model has
@@ -368,6 +370,10 @@ def compare_models(
         },
         index=calibration_holdout.index,
     )
+    # other columns (log_interval_sum for BG/CNBD-k, ...) reach the families unchanged
+    for extra in calibration_holdout.columns:
+        if extra not in needed and extra not in frame.columns:
+            frame[extra] = calibration_holdout[extra].to_numpy()
     frame.attrs = dict(calibration_holdout.attrs)
 
     rows: dict[str, dict[str, Any]] = {}
