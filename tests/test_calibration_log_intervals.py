@@ -80,3 +80,10 @@ def test_non_boolean_flag_raises(cdnow_sample: pd.DataFrame) -> None:
             calibration_end="1997-09-30",
             log_intervals="yes",  # type: ignore[arg-type]
         )
+
+
+def test_dask_log_refuses_log_intervals(cdnow_sample: pd.DataFrame) -> None:
+    dd = pytest.importorskip("dask.dataframe")
+    lazy = dd.from_pandas(cdnow_sample, npartitions=2)
+    with pytest.raises(InvalidValueError, match="not available for a dask log"):
+        calibration_and_holdout(lazy, calibration_end="1997-09-30", log_intervals=True)
