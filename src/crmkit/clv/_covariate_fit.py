@@ -30,6 +30,7 @@ _GAMMA_BOX = 30.0  # coefficients are searched in [-30, 30] (per unit of the cov
 _WARM_MIN_ROWS = 30_000  # larger summaries start from a subsample's estimate
 _WARM_ROWS = 5_000
 _WARM_SEED = 20070101
+_LIMIT_DECADES = 4.0  # an end point this close (in decades) to the box edge is at its limit
 
 Rows = Callable[[Arr, dict[int, Arr], Arr, Arr, Arr, bool], tuple[Arr, Arr, Arr | None]]
 """``rows(base, per_customer, x, tx, T, hessian) -> (ll, grad, hess or None)`` per customer."""
@@ -168,18 +169,32 @@ def fit_covariate_model(
     box = np.vstack([search_box(start), coef_box])
     # the driver sees exp(gamma): its messages (end points, limits reached) name it so
     driver_names = names[:k0] + [f"exp({name})" for name in names[k0:]]
-    opt = maximize_log_likelihood(
-        lambda th: value_and_gradient(th)[0],
-        theta0,
-        names=driver_names,
-        n_obs=float(x.size),
-        value_and_gradient=value_and_gradient,
-        value_gradient_hessian=value_gradient_hessian if has_hessian else None,
-        strict=strict,
-        family=family,
-        bounds=box,
-        restarts=restarts,
-    )
+    try:
+        opt = maximize_log_likelihood(
+            lambda th: value_and_gradient(th)[0],
+            theta0,
+            names=driver_names,
+            n_obs=float(x.size),
+            value_and_gradient=value_and_gradient,
+            value_gradient_hessian=value_gradient_hessian if has_hessian else None,
+            strict=strict,
+            family=family,
+            bounds=box,
+            restarts=restarts,
+        )
+    except ConvergenceError as err:
+        limit = _no_dropout_limit(err, base_names, box, blocks)
+        if limit is None:
+            raise
+        # the driver's advice (degenerate histories, strict=False) does not apply here
+        report = str(err).split(" Check the data", 1)[0]
+        raise ConvergenceError(
+            f"{family}: the dropout process is at its limit ({limit}: no dropout is "
+            "visible in these data, P(alive) is 1 for everyone), so its covariates "
+            "cannot be estimated. Fit without dropout_covariates (purchase_covariates "
+            f"only). The optimiser's report: {report}",
+            result=err.result,
+        ) from err
     params = np.asarray(opt.params, dtype=np.float64).copy()
     jac = np.ones(k)
     jac[k0:] = 1.0 / params[k0:]
@@ -187,6 +202,36 @@ def fit_covariate_model(
     cov = opt.covariance * np.outer(jac, jac)
     at_boundary = tuple(names[driver_names.index(name)] for name in opt.at_boundary)
     return attrs.evolve(opt, params=params, covariance=cov, at_boundary=at_boundary), names
+
+
+def _no_dropout_limit(
+    err: ConvergenceError,
+    base_names: tuple[str, ...],
+    box: Arr,
+    blocks: list[Block],
+) -> str | None:
+    """``"a -> 0"``-style text when the failed fit's end point has the dropout baseline
+    (shape ``base_names[2]``, scale ``base_names[3]``) at the no-dropout edge of the box
+    (shape at the bottom or scale at the top, within :data:`_LIMIT_DECADES`) and the fit
+    has dropout covariates; None otherwise.
+
+    Both the BG/NBD ``(a, b)`` and the Pareto/NBD ``(s, beta)`` lose their dropout there
+    (Fader, Hardie & Lee 2005; Schmittlein, Morrison & Colombo 1987): the likelihood
+    carries no information on the dropout coefficients.
+    """
+    if not any(row in (2, 3) and z.shape[1] > 0 for _, z, _, row in blocks):
+        return None
+    end = getattr(err.result, "x", None)
+    if end is None or np.shape(end) != (box.shape[0],):
+        return None
+    theta = np.exp(np.asarray(end, dtype=np.float64))
+    margin = 10.0**_LIMIT_DECADES
+    parts = []
+    if theta[2] <= box[2, 0] * margin:
+        parts.append(f"{base_names[2]} -> 0")
+    if theta[3] >= box[3, 1] / margin:
+        parts.append(f"{base_names[3]} -> infinity")
+    return " / ".join(parts) or None
 
 
 def _warm_start(

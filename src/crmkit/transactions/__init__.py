@@ -370,6 +370,7 @@ def calibration_and_holdout(
     nan_policy: LogNanPolicy = "raise",
     non_positive: NonPositivePolicy = "raise",
     after_observation_end: AfterEndPolicy = "raise",
+    log_intervals: bool = False,
 ) -> pd.DataFrame:
     """Split a transaction log at a date into a calibration summary and holdout counts.
 
@@ -397,6 +398,12 @@ def calibration_and_holdout(
     time_unit, period, include_first_transaction, nan_policy, non_positive : see rfm_summary
     after_observation_end : {"raise", "exclude"}, default "raise"
         Rows after ``observation_end`` raise, or are left out.
+    log_intervals : bool, default False
+        Append ``log_interval_sum`` after the calibration columns: as for
+        :func:`rfm_summary`, the sum of the logs of the customer's inter-purchase
+        times in ``time_unit`` (BTYDplus' ``litt``), of the calibration period only.
+        The BG/CNBD-k and MBG/CNBD-k models need it to choose their regularity *k*
+        (:class:`crmkit.clv.BetaGeoCNBD`). Pandas logs only.
 
         (Before crmkit 0.2 ``calibration_end``, ``observation_end``, ``amount_col`` and
         ``non_positive`` were named ``calibration_period_end``, ``observation_period_end``,
@@ -409,7 +416,8 @@ def calibration_and_holdout(
     -------
     pandas.DataFrame
         Indexed by ``customer_id``: ``frequency``, ``recency``, ``T``,
-        [``monetary_value``] of the calibration period, then ``frequency_holdout``
+        [``monetary_value``], [``log_interval_sum``] of the calibration period, then
+        ``frequency_holdout``
         (distinct purchase periods in the holdout), [``monetary_value_holdout``: mean
         spend per holdout purchase period, 0 if none], ``duration_holdout`` (from the
         calibration end's period to the observation end's period, ``time_unit``), all
@@ -444,12 +452,28 @@ def calibration_and_holdout(
     customer_id
     1                  1.0      4.0  30.0                1.0              29.0
     2                  0.0      0.0  11.0                0.0              29.0
+
+    ``log_intervals=True`` adds the calibration period's ``log_interval_sum``
+    (:math:`\\log 4` for customer 1's one gap of 4 days), for
+    :class:`crmkit.clv.BetaGeoCNBD`:
+
+    >>> split = calibration_and_holdout(
+    ...     tx, calibration_end="2024-01-31", observation_end="2024-02-29", log_intervals=True
+    ... )
+    >>> split["log_interval_sum"].round(4).tolist()
+    [1.3863, 0.0]
     """
     unit = check_time_unit(time_unit)
     per = unit if period is None else _check_period(period)
     after = check_after_end(after_observation_end)
     check_flag(include_first_transaction, name="include_first_transaction")
+    check_flag(log_intervals, name="log_intervals")
     if is_dask(transactions):
+        if log_intervals:
+            raise InvalidValueError(
+                "log_intervals=True is not available for a dask log yet; split "
+                "transactions.compute() (a pandas log) instead, or leave log_intervals out."
+            )
         from crmkit.transactions._dask import dask_calibration_and_holdout
 
         # a dask DataFrame (dask has no type information): the same columns, lazily
@@ -498,4 +522,5 @@ def calibration_and_holdout(
         unit=unit,
         include_first=include_first_transaction,
         monetary=amount_col is not None,
+        log_intervals=log_intervals,
     )

@@ -165,11 +165,14 @@ def calibration_frame(
     unit: TimeUnit,
     include_first: bool,
     monetary: bool,
+    log_intervals: bool = False,
 ) -> pd.DataFrame:
     """Calibration summary and holdout columns of rows up to the observation end.
 
     Rows of customers without a calibration row are ignored; with no calibration row at
-    all (a dask partition) the result is an empty frame with the same columns.
+    all (a dask partition) the result is an empty frame with the same columns. With
+    ``log_intervals`` the calibration rows' :func:`log_interval_sums` follow the
+    calibration columns.
     """
     in_cal = prep.ns < end_bound_ns(cal_end)
     cal = subset(prep, in_cal)
@@ -185,6 +188,9 @@ def calibration_frame(
         totals=False,
         tz=prep.tz,
     )
+    if log_intervals:
+        sums = log_interval_sums(cal, per, unit)
+        out[cols.LOG_INTERVAL_SUM] = sums.reindex(out.index).to_numpy()
     hold = subset(prep, ~in_cal)
     pos = ids.get_indexer(pd.Index(hold.ids))
     known = pos >= 0
