@@ -259,10 +259,7 @@ def rfm_summary(
     check_flag(log_intervals, name="log_intervals")
     if is_dask(transactions):
         if log_intervals:
-            raise InvalidValueError(
-                "log_intervals=True is not available for a dask log yet; summarise "
-                "transactions.compute() (a pandas log) instead, or leave log_intervals out."
-            )
+            raise _log_intervals_on_dask("summarise")
         from crmkit.transactions._dask import dask_rfm_summary
 
         # a dask DataFrame (dask has no type information): the same columns, lazily
@@ -311,6 +308,14 @@ def rfm_summary(
         sums = log_interval_sums(kept, per, unit)
         out[cols.LOG_INTERVAL_SUM] = sums.reindex(out.index).to_numpy()
     return out
+
+
+def _log_intervals_on_dask(verb: str) -> InvalidValueError:
+    """The error for ``log_intervals=True`` on a dask log (``verb``: what to do instead)."""
+    return InvalidValueError(
+        f"log_intervals=True is not available for a dask log yet; {verb} "
+        "transactions.compute() (a pandas log) instead, or leave log_intervals out."
+    )
 
 
 def _check_period(period: str) -> TimeUnit:
@@ -470,10 +475,7 @@ def calibration_and_holdout(
     check_flag(log_intervals, name="log_intervals")
     if is_dask(transactions):
         if log_intervals:
-            raise InvalidValueError(
-                "log_intervals=True is not available for a dask log yet; split "
-                "transactions.compute() (a pandas log) instead, or leave log_intervals out."
-            )
+            raise _log_intervals_on_dask("split")
         from crmkit.transactions._dask import dask_calibration_and_holdout
 
         # a dask DataFrame (dask has no type information): the same columns, lazily
