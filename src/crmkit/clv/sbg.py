@@ -16,13 +16,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 
-from crmkit._validation import (
-    as_generator,
-    check_in_range,
-    real_array,
-    require_columns,
-    require_nonempty,
-)
+from crmkit._validation import as_generator, check_in_range, real_array
 from crmkit.clv._base import FitResult, Progress, maximize_log_likelihood
 from crmkit.clv._boundary import sbg_boundary, search_box
 from crmkit.clv._checks import (
@@ -34,9 +28,10 @@ from crmkit.clv._checks import (
 )
 from crmkit.clv._persist import Persistable
 from crmkit.clv._pochhammer import log_beta_ratio, log_beta_ratio_grad
+from crmkit.clv._retention_data import TenureCounts, retention_counts
 from crmkit.clv._special import log_hyp2f1_1b, wdot
 from crmkit.clv._starts import better_start, sbg_moment_start
-from crmkit.exceptions import InvalidValueError, InvariantError
+from crmkit.exceptions import InvalidValueError
 from crmkit.timeunits import TimeUnit
 
 __all__ = ["ShiftedBetaGeometric"]
@@ -50,57 +45,6 @@ def _periods(t: ArrayLike, *, low: int, name: str = "t") -> _F:
     if not np.all(np.isfinite(arr)) or np.any(arr < low) or np.any(arr != np.round(arr)):
         raise InvalidValueError(f"{name}={t!r} must be whole numbers of periods >= {low}.")
     return arr
-
-
-def _survivor_series(
-    data: pd.DataFrame | ArrayLike,
-    *,
-    period_col: str,
-    n_alive_col: str,
-    cohort_col: str | None,
-) -> list[_F]:
-    """Return one array of survivor counts n_0, n_1, ..., n_k per cohort."""
-    if not isinstance(data, pd.DataFrame):
-        arr = real_array(data, name="survivors")
-        if arr.ndim != 1:
-            raise InvalidValueError(
-                "survivors must be a 1-d sequence n_0, n_1, ... of customers alive at each "
-                "period start, or a DataFrame with period and n_alive columns."
-            )
-        series = [arr]
-    else:
-        needed = [period_col, n_alive_col] + ([cohort_col] if cohort_col is not None else [])
-        require_columns(data, needed)
-        require_nonempty(data, name="the survivor table")
-        if data[needed].isna().to_numpy().any():
-            raise InvalidValueError("the survivor table has missing values; fill or drop them.")
-        groups = data.groupby(cohort_col, sort=True) if cohort_col is not None else [(None, data)]
-        series = []
-        for key, grp in groups:
-            grp = grp.sort_values(period_col)
-            per = grp[period_col].to_numpy(dtype=np.float64)
-            if not np.array_equal(per, np.arange(per.size)):
-                where = f" of cohort {key!r}" if cohort_col is not None else ""
-                raise InvalidValueError(
-                    f"periods{where} must be 0, 1, ..., k without gaps (period 0 = cohort size); "
-                    f"got {per[:8].tolist()}."
-                )
-            series.append(grp[n_alive_col].to_numpy(dtype=np.float64))
-    for s in series:
-        if s.size < 2:
-            raise InvalidValueError(
-                "each cohort needs its size at period 0 and at least one later count."
-            )
-        if not np.all(np.isfinite(s)) or np.any(s < 0) or np.any(s != np.round(s)):
-            raise InvalidValueError(f"survivor counts must be whole numbers >= 0, got {s[:8]}.")
-        if s[0] <= 0:
-            raise InvalidValueError("the cohort size (count at period 0) must be > 0.")
-        if np.any(np.diff(s) > 0):
-            raise InvariantError(
-                f"survivor counts must not increase over time (customers cannot come back "
-                f"into a cohort), got {s[:8].tolist()}."
-            )
-    return series
 
 
 @attrs.frozen(kw_only=True)
@@ -143,6 +87,16 @@ class ShiftedBetaGeometric(Persistable):
     {'alpha': 0.704, 'beta': 1.182}
     >>> fit.model.retention_rate([1, 2]).round(3).tolist()
     [0.627, 0.756]
+
+    The same cohort as one row per customer (tenure in completed years):
+
+    >>> import pandas as pd
+    >>> n = [1000, 631, 468, 382, 326, 289, 262, 241]
+    >>> tenure = [t for t in range(1, 8) for _ in range(n[t - 1] - n[t])] + [7] * 241
+    >>> rows = pd.DataFrame({"tenure": tenure, "churned": [True] * 759 + [False] * 241})
+    >>> fit = ShiftedBetaGeometric.fit(rows, tenure_counts="completed")
+    >>> {k: round(v, 3) for k, v in fit.params.items()}
+    {'alpha': 0.704, 'beta': 1.182}
     """
 
     alpha: float = attrs.field(converter=real_parameter, validator=positive_finite)
@@ -160,6 +114,10 @@ class ShiftedBetaGeometric(Persistable):
         survivors: pd.DataFrame | ArrayLike,
         /,
         *,
+        tenure_col: str = "tenure",
+        churned_col: str = "churned",
+        entry_col: str | None = None,
+        tenure_counts: TenureCounts | None = None,
         period_col: str = "period",
         n_alive_col: str = "n_alive",
         cohort_col: str | None = None,
@@ -168,7 +126,7 @@ class ShiftedBetaGeometric(Persistable):
         strict: bool = True,
         callback: Progress | None = None,
     ) -> FitResult[Self]:
-        """Fit on survivor counts of one or more cohorts.
+        """Fit on survivor counts of cohorts, or on one row per customer.
 
         The search is bounded (log-parameters in ``[1e-6, 1e8]``). If every customer
         churns with the same probability, the maximum lies at alpha, beta -> infinity:
@@ -182,9 +140,22 @@ class ShiftedBetaGeometric(Persistable):
             Either the counts n_0, n_1, ..., n_k of one cohort (n_0 = cohort size,
             n_t = customers still active after t renewals), or a frame with columns
             ``period`` (0..k) and ``n_alive``, and optionally a cohort column for
-            several cohorts observed for different lengths.
+            several cohorts observed for different lengths; or a frame with one row per
+            customer and columns ``tenure`` (whole periods) and ``churned`` (bool), the
+            right-censored individual data of a subscription business.
+        tenure_col, churned_col : str
+            Columns of one-row-per-customer data (read when ``tenure_col`` is a column).
+        entry_col : str, optional
+            Tenure at which each customer entered the observation window (left
+            truncation): the likelihood of a late entrant is conditioned on having
+            survived that long, divided by S(entry).
+        tenure_counts : {"completed", "started"}
+            Required with one-row-per-customer data: ``"completed"`` if an active
+            customer with tenure t has renewed t times, ``"started"`` if t - 1 times
+            (tenure counts paid periods, the current one included). A churned customer
+            with tenure t cancelled in period t under both readings.
         period_col, n_alive_col, cohort_col : str
-            Column names for frame input.
+            Column names of survivor tables.
         time_unit : {"D", "W", "M", "Q", "Y"}, optional
             Length of one period, stored on the model; default (frame input)
             ``survivors.attrs.get("crmkit_time_unit")``.
@@ -200,7 +171,7 @@ class ShiftedBetaGeometric(Persistable):
         Returns
         -------
         FitResult[ShiftedBetaGeometric]
-            ``n_customers`` is the total size of the cohorts.
+            ``n_customers`` is the total size of the cohorts (or the number of rows).
 
         Raises
         ------
@@ -212,17 +183,25 @@ class ShiftedBetaGeometric(Persistable):
         if time_unit is None and isinstance(survivors, pd.DataFrame):
             time_unit = survivors.attrs.get("crmkit_time_unit")
         unit = optional_time_unit(time_unit)
-        series = _survivor_series(
-            survivors, period_col=period_col, n_alive_col=n_alive_col, cohort_col=cohort_col
+        counts = retention_counts(
+            survivors,
+            tenure_col=tenure_col,
+            churned_col=churned_col,
+            entry_col=entry_col,
+            tenure_counts=tenure_counts,
+            period_col=period_col,
+            n_alive_col=n_alive_col,
+            cohort_col=cohort_col,
         )
-        k_max = max(s.size for s in series) - 1
-        churned = np.zeros(k_max)  # index t-1: customers cancelling in period t
-        censored = np.zeros(k_max + 1)  # index k: customers still alive after k periods
-        for s in series:
-            churned[: s.size - 1] += -np.diff(s)
-            censored[s.size - 1] += s[-1]
+        churned = counts.churned[1:]  # index t-1: customers cancelling in period t
+        censored = counts.active  # index k: customers still active after k periods
+        entered = counts.entered  # index e: customers observed from e survived periods
+        k_max = counts.max_period
         t = np.arange(1, k_max + 1, dtype=np.float64)
         ks = np.arange(k_max + 1, dtype=np.float64)
+        # log S(k) enters with weight active[k] - entered[k] (left truncation divides
+        # each late entrant's likelihood by S(e))
+        surv_w = censored - entered
 
         def loglik(theta: _F) -> float:
             # ratios of beta functions without cancellation, also on the geometric
@@ -230,7 +209,7 @@ class ShiftedBetaGeometric(Persistable):
             a, b = float(theta[0]), float(theta[1])
             lp = log_beta_ratio(a, b, 1.0, t - 1.0)
             ls = log_beta_ratio(a, b, 0.0, ks)
-            return float(wdot(churned, lp) + wdot(censored, ls))
+            return float(wdot(churned, lp) + wdot(surv_w, ls))
 
         def gradient(theta: _F) -> _F:
             a, b = float(theta[0]), float(theta[1])
@@ -238,22 +217,21 @@ class ShiftedBetaGeometric(Persistable):
             sa, sb = log_beta_ratio_grad(a, b, 0.0, ks)
             return np.array(
                 [
-                    wdot(churned, pa) + wdot(censored, sa),
-                    wdot(churned, pb) + wdot(censored, sb),
+                    wdot(churned, pa) + wdot(surv_w, sa),
+                    wdot(churned, pb) + wdot(surv_w, sb),
                 ]
             )
 
         # maximum-likelihood churn probability of the geometric limit (one theta for
         # everyone): churners over periods at risk, censored customers included
-        at_risk = float(wdot(t, churned) + wdot(ks, censored))
-        geometric_theta = float(churned.sum()) / at_risk if at_risk > 0 else None
+        geometric_theta = counts.geometric_churn()
         # start from the first two retention rates, restarts around it; the search box
         # stays anchored at 1
         scale = np.ones(2)
         default = better_start(loglik, [sbg_moment_start(churned, censored), scale])
         start = default if x0 is None else np.asarray(x0, dtype=np.float64)
         others = [default * 0.3, default * 3.0]
-        n_total = float(sum(s[0] for s in series))
+        n_total = float(counts.n_customers)
         opt = maximize_log_likelihood(
             loglik,
             start,
@@ -269,9 +247,8 @@ class ShiftedBetaGeometric(Persistable):
             callback=callback,
         )
         model = cls(alpha=float(opt.params[0]), beta=float(opt.params[1]), time_unit=unit)
-        n_rows = int(np.count_nonzero(churned) + np.count_nonzero(censored))
         return FitResult.from_optimum(
-            model, opt, names=_NAMES, n_customers=int(n_total), n_unique=n_rows
+            model, opt, names=_NAMES, n_customers=counts.n_customers, n_unique=counts.n_rows
         )
 
     def churn_probability(self, t: ArrayLike) -> _F:
