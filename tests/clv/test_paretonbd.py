@@ -183,3 +183,13 @@ def test_all_one_time_buyers_warns() -> None:
 def test_bad_input_raises() -> None:
     with pytest.raises(InvariantError, match="recency > T"):
         ParetoNBD.fit(pd.DataFrame({"frequency": [1], "recency": [5.0], "T": [4.0]}))
+
+
+def test_simulate_at_the_no_dropout_limit_is_quiet_and_never_drops_out() -> None:
+    # s -> 0 draws dropout rates that underflow to 0: infinite lifetimes, so every
+    # customer buys as a Poisson(lambda) process over all of T; E[x] = r / alpha * T
+    m = ParetoNBD(r=0.5, alpha=10.0, s=1e-9, beta=10.0)
+    sim = m.simulate(200_000, 50.0, np.random.default_rng(11))
+    expected = 0.5 / 10.0 * 50.0
+    se = float(sim["frequency"].std()) / np.sqrt(len(sim))
+    assert abs(float(sim["frequency"].mean()) - expected) < 4 * se

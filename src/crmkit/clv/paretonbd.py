@@ -410,7 +410,10 @@ class ParetoNBD(TransactionFamily):
         n = T.size
         lam = rng.gamma(self.r, 1.0 / self.alpha, size=n)
         mu = rng.gamma(self.s, 1.0 / self.beta, size=n)
-        life = rng.exponential(1.0, size=n) / mu
+        # tiny s (the no-dropout limit) draws rates that underflow to 0: an infinite
+        # lifetime, i.e. the customer is exposed for all of T (not a warning)
+        with np.errstate(divide="ignore"):
+            life = rng.exponential(1.0, size=n) / mu
         exposure = np.minimum(life, T)
         x = rng.poisson(lam * exposure).astype(np.float64)
         buyers = x > 0
