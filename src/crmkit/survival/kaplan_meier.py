@@ -23,6 +23,8 @@ _CI_WORDS = {
     "log": "log",
     "plain": "plain Greenwood",
 }
+_HALF_SLACK = 1e-12
+"""Rounding slack of the median's S(t) <= 0.5 test (a KM product is exact to ~1e-15)."""
 _COLUMNS = (
     "at_risk",
     "entered",
@@ -131,10 +133,17 @@ class KaplanMeier(Displayable):
         """The median tenure: the first time at which S(t) <= 0.5 (``inf`` if none).
 
         The convention of lifelines' ``median_survival_time_``; R's ``survfit`` takes
-        the midpoint when S(t) equals 0.5 exactly over an interval.
+        the midpoint when S(t) equals 0.5 exactly over an interval. A product that is
+        0.5 in exact arithmetic can round to either side of it, so values within
+        ``1e-12`` of 0.5 count as 0.5.
+
+        Parameters
+        ----------
+        group : object, optional
+            The group to read (required when the estimate has groups).
         """
         table = self._group_table(group)
-        below = np.flatnonzero(table["survival"].to_numpy() <= 0.5)
+        below = np.flatnonzero(table["survival"].to_numpy() <= 0.5 + _HALF_SLACK)
         return float(table.index[below[0]]) if below.size else float("inf")
 
     @property
