@@ -141,3 +141,19 @@ def test_whole_periods_equal_kaplan_meier(tenure: list[int], data: st.DataObject
     )
     assert ((lt["hazard"] >= 0) & (lt["hazard"] <= 1)).all()
     assert lt["at_risk"].is_monotonic_decreasing
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    width=st.sampled_from([0.1, 0.3, 1.0, 2.5, 7.0]),
+    steps=st.lists(st.integers(0, 40), min_size=1, max_size=30),
+    jitter=st.sampled_from([0.0, 1e-12, -1e-12]),
+)
+def test_a_width_cuts_like_its_boundaries(width: float, steps: list[int], jitter: float) -> None:
+    # tenures on or next to the boundaries k * width, where division rounds either way
+    tenure = np.maximum(np.array(steps) * width + jitter, 0.0)
+    df = pd.DataFrame({"tenure": tenure, "churned": np.arange(len(steps)) % 2 == 0})
+    by_width = life_table(df, breaks=width).table
+    edges = np.arange(int(tenure.max() // width) + 3) * width
+    by_edges = life_table(df, breaks=edges).table
+    pd.testing.assert_frame_equal(by_width, by_edges)

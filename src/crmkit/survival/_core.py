@@ -1,10 +1,10 @@
 """Array core of the survival tables: event counts per (group, time), product-limit
 estimate, Greenwood variance and pointwise confidence intervals.
 
-Everything is one sort plus cumulative sums, whatever the number of groups: the rows
-are sorted by (group, time), distinct (group, time) pairs become table rows, and
-per-group cumulative sums are global cumulative sums minus their value where the group
-starts. Cost O(n log n) in the number of customers.
+Counts come from plain sorts of each group's tenures, churn times and entry times (no
+argsort), distinct values and their counts read off the sorted arrays; the estimate and
+Greenwood's sum are per-group cumulative sums over the concatenated groups (global sums
+minus their value where each group starts). Cost O(n log n) in the number of customers.
 """
 
 from __future__ import annotations
@@ -68,6 +68,55 @@ def group_cumsum(
     return out
 
 
+def _distinct(sorted_times: NDArray[np.float64]) -> tuple[NDArray[np.float64], NDArray[np.int64]]:
+    """Distinct values of a sorted array and how often each occurs (one O(n) pass)."""
+    if sorted_times.size == 0:
+        return sorted_times, np.zeros(0, dtype=np.int64)
+    first = np.flatnonzero(np.r_[True, sorted_times[1:] != sorted_times[:-1]])
+    counts = np.diff(np.r_[first, sorted_times.size]).astype(np.int64)
+    return sorted_times[first], counts
+
+
+def _one_group(
+    tenure: NDArray[np.float64],
+    churned: NDArray[np.bool_],
+    entry: NDArray[np.float64] | None,
+) -> tuple[NDArray[np.float64], NDArray[np.int64], NDArray[np.int64], NDArray[np.int64],
+           NDArray[np.int64]]:  # fmt: skip
+    """(time, at_risk, entered, churned, removed) of one group: plain sorts, no argsort."""
+    exit_times, exits = _distinct(np.sort(tenure))
+    churn_times, churns = _distinct(np.sort(tenure[churned]))
+    if entry is None:  # everyone enters at 0: the timeline is 0 and the tenures
+        zero = int(exit_times[0] > 0)
+        time = np.r_[0.0, exit_times] if zero else exit_times
+        removed = np.r_[0, exits] if zero else exits
+        entered = np.zeros(time.size, dtype=np.int64)
+        entered[0] = tenure.size
+    else:
+        entry_times, entries = _distinct(np.sort(entry))
+        time = np.union1d(exit_times, entry_times)
+        removed = np.zeros(time.size, dtype=np.int64)
+        removed[np.searchsorted(time, exit_times)] = exits
+        entered = np.zeros(time.size, dtype=np.int64)
+        entered[np.searchsorted(time, entry_times)] = entries
+    deaths = np.zeros(time.size, dtype=np.int64)
+    deaths[np.searchsorted(time, churn_times)] = churns
+    late = entered.copy()
+    late[0] = 0  # entrants at the group's first time are at risk at once
+    at_risk = np.cumsum(entered) - (np.cumsum(removed) - removed) - late
+    if entry is not None:
+        instant = (entry == tenure) & churned & (entry > time[0])
+        if instant.any():
+            raise InvalidValueError(
+                f"{int(instant.sum()):,} customer(s) churn at the instant they enter "
+                "(entry time == tenure) after the earliest entry time; under left "
+                "truncation a customer is at risk only after entry, so such a churn has "
+                "no risk set. Record the entry before the churn time, or drop those rows "
+                "and report that you did."
+            )
+    return time, at_risk, entered, deaths, removed
+
+
 def event_table(
     tenure: NDArray[np.float64],
     churned: NDArray[np.bool_],
@@ -82,69 +131,42 @@ def event_table(
     time on, so a churn there counts (lifelines' ``KaplanMeierFitter(entry=)``
     convention). Without ``entry`` every customer enters at time 0.
 
+    Cost: three sorts of each group's values (tenures, churn times, entry times), no
+    argsort; groups are split by one stable sort of their codes and handled in a loop
+    of ``n_groups`` steps.
+
     Raises
     ------
     InvalidValueError
         If a customer churns at the instant of entry after the group's first time: such
         a churn has no risk set under left truncation.
     """
-    n = len(tenure)
-    if entry is None:
-        # one entry row per group at time 0, weighted by the group's size
-        e_code = np.arange(n_groups, dtype=np.intp)
-        e_time = np.zeros(n_groups)
-        e_count = np.bincount(codes, minlength=n_groups).astype(np.float64)
-    else:
-        e_code, e_time, e_count = codes, entry, np.ones(n)
-    all_code = np.concatenate([codes, e_code])
-    all_time = np.concatenate([tenure, e_time])
     if n_groups == 1:
-        order = np.argsort(all_time, kind="stable")
+        parts = [_one_group(tenure, churned, entry)]
     else:
-        order = np.lexsort((all_time, all_code))
-    s_time = all_time[order]
-    s_code = all_code[order]
-    new = np.empty(len(order), dtype=np.bool_)
-    new[0] = True
-    np.not_equal(s_time[1:], s_time[:-1], out=new[1:])
-    new[1:] |= s_code[1:] != s_code[:-1]
-    row = np.cumsum(new) - 1
-    n_rows = int(row[-1]) + 1
-    is_exit = order < n
-    exit_w = np.where(is_exit, 1.0, 0.0)
-    churn_w = np.zeros(len(order))
-    churn_w[is_exit] = churned[order[is_exit]]
-    enter_w = np.zeros(len(order))
-    enter_w[~is_exit] = e_count[order[~is_exit] - n]
-    removed = np.bincount(row, weights=exit_w, minlength=n_rows).astype(np.float64)
-    deaths = np.bincount(row, weights=churn_w, minlength=n_rows).astype(np.float64)
-    entered = np.bincount(row, weights=enter_w, minlength=n_rows).astype(np.float64)
-    code = s_code[new]
-    time = s_time[new]
-    starts = np.flatnonzero(np.r_[True, code[1:] != code[:-1]])
-    cum_in = group_cumsum(entered, code, starts)
-    cum_out_before = group_cumsum(removed, code, starts) - removed
-    late = entered.copy()
-    late[starts] = 0.0  # entrants at the group's first time are at risk at once
-    at_risk = cum_in - cum_out_before - late
-    if entry is not None:
-        instant = (entry == tenure) & churned & (entry > time[starts][codes])
-        if instant.any():
-            raise InvalidValueError(
-                f"{int(instant.sum()):,} customer(s) churn at the instant they enter "
-                "(entry time == tenure) after the earliest entry time; under left "
-                "truncation a customer is at risk only after entry, so such a churn has "
-                "no risk set. Record the entry before the churn time, or drop those rows "
-                "and report that you did."
+        small = codes.astype(np.uint16) if n_groups <= 65_536 else codes
+        order = np.argsort(small, kind="stable")  # a radix sort for small codes
+        bounds = np.searchsorted(codes[order], np.arange(n_groups + 1))
+        parts = []
+        for g in range(n_groups):
+            rows = order[bounds[g] : bounds[g + 1]]
+            parts.append(
+                _one_group(tenure[rows], churned[rows], None if entry is None else entry[rows])
             )
+    sizes = np.array([p[0].size for p in parts])
+    code = np.repeat(np.arange(n_groups, dtype=np.intp), sizes)
+    starts = np.r_[0, np.cumsum(sizes)[:-1]].astype(np.intp)
+    time, at_risk, entered, deaths, removed = (
+        np.concatenate([p[i] for p in parts]) for i in range(5)
+    )
     return EventTable(
-        code=code.astype(np.intp),
+        code=code,
         time=time,
-        at_risk=np.rint(at_risk).astype(np.int64),
-        entered=np.rint(entered).astype(np.int64),
-        churned=np.rint(deaths).astype(np.int64),
-        censored=np.rint(removed - deaths).astype(np.int64),
-        starts=starts.astype(np.intp),
+        at_risk=at_risk,
+        entered=entered,
+        churned=deaths,
+        censored=removed - deaths,
+        starts=starts,
     )
 
 
@@ -161,12 +183,11 @@ def product_limit(
     row is left out (its variance is undefined; the interval there is [0, 0]).
     """
     churn = churned > 0
-    zero = churn & (churned >= at_risk)
+    ratio = np.divide(churned, at_risk, out=np.zeros(len(at_risk)), where=churn)
+    zero = ratio >= 1.0
     ok = churn & ~zero
-    log_factor = np.zeros(len(at_risk))
-    term = np.zeros(len(at_risk))
-    log_factor[ok] = np.log1p(-churned[ok] / at_risk[ok])
-    term[ok] = churned[ok] / (at_risk[ok] * (at_risk[ok] - churned[ok]))
+    log_factor = np.log1p(-ratio, out=np.zeros(len(at_risk)), where=ok)
+    term = np.divide(ratio, at_risk - churned, out=np.zeros(len(at_risk)), where=ok)
     dead = group_cumsum(zero.astype(np.float64), code, starts) > 0
     survival = np.where(dead, 0.0, np.exp(group_cumsum(log_factor, code, starts)))
     return survival, group_cumsum(term, code, starts)

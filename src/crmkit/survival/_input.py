@@ -94,7 +94,6 @@ def _flags(frame: pd.DataFrame, column: str) -> NDArray[np.bool_]:
 
 
 def _group_codes(frame: pd.DataFrame, column: str) -> tuple[NDArray[np.intp], tuple[Any, ...]]:
-    _missing(frame, column)
     series = frame[column]
     if isinstance(series.dtype, pd.CategoricalDtype):
         codes, uniques = pd.factorize(series, sort=True)  # category order
@@ -103,6 +102,8 @@ def _group_codes(frame: pd.DataFrame, column: str) -> tuple[NDArray[np.intp], tu
             codes, uniques = pd.factorize(series, sort=True)
         except TypeError:  # labels of mixed types that do not sort: first-seen order
             codes, uniques = pd.factorize(series, sort=False)
+    if codes.size and codes.min() < 0:  # factorize marks missing labels with -1
+        _missing(frame, column)
     return np.asarray(codes, dtype=np.intp), tuple(np.asarray(uniques, dtype=object).tolist())
 
 

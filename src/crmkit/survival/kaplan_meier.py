@@ -186,6 +186,18 @@ class KaplanMeier(Displayable):
         )
 
 
+def _group_index(
+    groups: tuple[Any, ...], code: NDArray[np.intp], time: NDArray[np.float64], *, names: list[Any]
+) -> pd.MultiIndex:
+    """(group, time) index built from codes (no hashing of a million labels)."""
+    times, time_code = np.unique(time, return_inverse=True)
+    # pandas-stubs type levels and codes as Python sequences; arrays are what pandas
+    # itself stores, and copying a million codes into lists would defeat the purpose
+    levels: Any = [pd.Index(list(groups), dtype=object), pd.Index(times)]
+    codes: Any = [code, time_code.ravel()]
+    return pd.MultiIndex(levels=levels, codes=codes, names=names, verify_integrity=False)
+
+
 def kaplan_meier(
     data: pd.DataFrame,
     /,
@@ -309,10 +321,8 @@ def kaplan_meier(
     lower, upper = confidence_bounds(survival, greenwood, level=level, ci_method=method)
     time = pd.Index(events.time, name="time")
     if survival_data.groups:
-        labels = np.asarray(survival_data.groups, dtype=object)[events.code]
-        index: pd.Index[Any] = pd.MultiIndex.from_arrays(
-            [labels, events.time], names=[group_col, "time"]
-        )
+        index: pd.Index[Any] = _group_index(survival_data.groups, events.code, events.time,
+                                            names=[group_col, "time"])  # fmt: skip
     else:
         index = time
     table = pd.DataFrame(

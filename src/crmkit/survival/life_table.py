@@ -14,7 +14,7 @@ from crmkit._validation import check_in_range, check_option, real_array, real_nu
 from crmkit.exceptions import InvalidValueError
 from crmkit.survival._core import CiMethod, confidence_bounds, product_limit
 from crmkit.survival._input import read_survival_data
-from crmkit.survival.kaplan_meier import CI_METHODS
+from crmkit.survival.kaplan_meier import CI_METHODS, _group_index
 
 __all__ = ["LifeTable", "life_table"]
 
@@ -85,6 +85,8 @@ def _breaks(breaks: ArrayLike, largest: float) -> NDArray[np.float64]:
         width = check_in_range(real_number(breaks, name="breaks"), name="breaks", low=0,
                                low_inclusive=False)  # fmt: skip
         count = int(np.floor(largest / width)) + 2
+        if (count - 1) * width <= largest:  # the division rounded down at a boundary
+            count += 1
         if count > 10_000_000:
             raise InvalidValueError(
                 f"breaks={breaks!r} cuts tenures up to {largest:g} into {count:,} periods; "
@@ -98,6 +100,21 @@ def _breaks(breaks: ArrayLike, largest: float) -> NDArray[np.float64]:
             f"boundaries; got {edges.tolist()[:6]}."
         )
     return edges
+
+
+def _period_of(
+    tenure: NDArray[np.float64], edges: NDArray[np.float64], breaks: ArrayLike
+) -> NDArray[np.intp]:
+    """Index j of the period [b_j, b_j+1) holding each tenure."""
+    if np.ndim(breaks) != 0:
+        found: NDArray[np.intp] = np.searchsorted(edges, tenure, side="right") - 1
+        return found
+    # equal widths: divide, then correct the rounding at a boundary (O(n), no search)
+    last = len(edges) - 2
+    guess: NDArray[np.intp] = np.clip((tenure // edges[1]).astype(np.intp), 0, last)
+    guess -= (edges[guess] > tenure).astype(np.intp)
+    guess += (edges[np.minimum(guess + 1, last + 1)] <= tenure).astype(np.intp)
+    return guess
 
 
 def life_table(
@@ -204,7 +221,7 @@ def life_table(
         )
     n_periods = len(edges) - 1
     n_groups = max(len(survival_data.groups), 1)
-    period = np.searchsorted(edges, tenure, side="right") - 1
+    period = _period_of(tenure, edges, breaks)
     cell = survival_data.codes * n_periods + period
     size = n_groups * n_periods
     leaving = np.bincount(cell, minlength=size).reshape(n_groups, n_periods)
@@ -243,10 +260,8 @@ def life_table(
     hazard = d / exposed  # exposed >= at_risk / 2 > 0 on every kept row
     start = np.broadcast_to(edges[:-1], keep.shape)[keep]
     if survival_data.groups:
-        labels = np.asarray(survival_data.groups, dtype=object)[code]
-        index: pd.Index[Any] = pd.MultiIndex.from_arrays(
-            [labels, start], names=[group_col, "start"]
-        )
+        index: pd.Index[Any] = _group_index(survival_data.groups, code, start,
+                                            names=[group_col, "start"])  # fmt: skip
     else:
         index = pd.Index(start, name="start")
     table = pd.DataFrame(
