@@ -83,7 +83,11 @@ class KaplanMeier(Displayable):
                 f"the estimate has {len(self.groups)} groups by {self.group_col!r}; pass "
                 f"group= one of {list(self.groups)}."
             )
-        if group not in self.groups:
+        try:
+            known = group in self.groups
+        except (TypeError, ValueError):  # an unhashable or array-valued label
+            known = False
+        if not known:
             raise InvalidValueError(
                 f"group={group!r} is not a group of {self.group_col!r}; the groups are "
                 f"{list(self.groups)}."
