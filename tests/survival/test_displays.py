@@ -22,7 +22,8 @@ def test_repr_is_short_and_html_is_a_fragment(
     assert "array(" not in text
     assert "7,043 customers" in text.splitlines()[0]
     html = result._repr_html_()
-    assert html.startswith("<div>") and html.endswith("</div>")
+    assert html.startswith("<div>")
+    assert html.endswith("</div>")
     assert html.count("<div>") == html.count("</div>")
 
 

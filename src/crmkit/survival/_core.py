@@ -39,10 +39,10 @@ class EventTable:
 
     code: NDArray[np.intp]
     time: NDArray[np.float64]
-    at_risk: NDArray[np.int64]
-    entered: NDArray[np.int64]
-    churned: NDArray[np.int64]
-    censored: NDArray[np.int64]
+    at_risk: NDArray[np.float64]
+    entered: NDArray[np.float64]
+    churned: NDArray[np.float64]
+    censored: NDArray[np.float64]
     starts: NDArray[np.intp]
     """Index of the first row of each group (groups in code order)."""
 
@@ -68,41 +68,53 @@ def group_cumsum(
     return out
 
 
-def _distinct(sorted_times: NDArray[np.float64]) -> tuple[NDArray[np.float64], NDArray[np.int64]]:
-    """Distinct values of a sorted array and how often each occurs (one O(n) pass)."""
-    if sorted_times.size == 0:
-        return sorted_times, np.zeros(0, dtype=np.int64)
-    first = np.flatnonzero(np.r_[True, sorted_times[1:] != sorted_times[:-1]])
-    counts = np.diff(np.r_[first, sorted_times.size]).astype(np.int64)
-    return sorted_times[first], counts
+def _distinct(
+    times: NDArray[np.float64], weights: NDArray[np.float64] | None
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Distinct values of ``times`` (sorted) and how many customers (or how much weight)
+    each holds: a plain sort without weights, an argsort with them."""
+    if times.size == 0:
+        return times, np.zeros(0)
+    if weights is None:
+        ordered = np.sort(times)
+    else:
+        order = np.argsort(times)
+        ordered = times[order]
+    first = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
+    if weights is None:
+        counts = np.diff(np.r_[first, ordered.size]).astype(np.float64)
+    else:
+        counts = np.add.reduceat(weights[order], first)
+    return ordered[first], counts
 
 
 def _one_group(
     tenure: NDArray[np.float64],
     churned: NDArray[np.bool_],
     entry: NDArray[np.float64] | None,
-) -> tuple[NDArray[np.float64], NDArray[np.int64], NDArray[np.int64], NDArray[np.int64],
-           NDArray[np.int64]]:  # fmt: skip
-    """(time, at_risk, entered, churned, removed) of one group: plain sorts, no argsort."""
-    exit_times, exits = _distinct(np.sort(tenure))
-    churn_times, churns = _distinct(np.sort(tenure[churned]))
+    weights: NDArray[np.float64] | None,
+) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64], NDArray[np.float64],
+           NDArray[np.float64]]:  # fmt: skip
+    """(time, at_risk, entered, churned, removed) of one group."""
+    exit_times, exits = _distinct(tenure, weights)
+    churn_times, churns = _distinct(tenure[churned], None if weights is None else weights[churned])
     if entry is None:  # everyone enters at 0: the timeline is 0 and the tenures
         zero = int(exit_times[0] > 0)
         time = np.r_[0.0, exit_times] if zero else exit_times
-        removed = np.r_[0, exits] if zero else exits
-        entered = np.zeros(time.size, dtype=np.int64)
-        entered[0] = tenure.size
+        removed = np.r_[0.0, exits] if zero else exits
+        entered = np.zeros(time.size)
+        entered[0] = tenure.size if weights is None else weights.sum()
     else:
-        entry_times, entries = _distinct(np.sort(entry))
+        entry_times, entries = _distinct(entry, weights)
         time = np.union1d(exit_times, entry_times)
-        removed = np.zeros(time.size, dtype=np.int64)
+        removed = np.zeros(time.size)
         removed[np.searchsorted(time, exit_times)] = exits
-        entered = np.zeros(time.size, dtype=np.int64)
+        entered = np.zeros(time.size)
         entered[np.searchsorted(time, entry_times)] = entries
-    deaths = np.zeros(time.size, dtype=np.int64)
+    deaths = np.zeros(time.size)
     deaths[np.searchsorted(time, churn_times)] = churns
     late = entered.copy()
-    late[0] = 0  # entrants at the group's first time are at risk at once
+    late[0] = 0.0  # entrants at the group's first time are at risk at once
     at_risk = np.cumsum(entered) - (np.cumsum(removed) - removed) - late
     if entry is not None:
         instant = (entry == tenure) & churned & (entry > time[0])
@@ -123,6 +135,7 @@ def event_table(
     entry: NDArray[np.float64] | None,
     codes: NDArray[np.intp],
     n_groups: int,
+    weights: NDArray[np.float64] | None = None,
 ) -> EventTable:
     """Counts of entries, churns and censorings at every distinct time of each group.
 
@@ -131,8 +144,9 @@ def event_table(
     time on, so a churn there counts (lifelines' ``KaplanMeierFitter(entry=)``
     convention). Without ``entry`` every customer enters at time 0.
 
-    Cost: three sorts of each group's values (tenures, churn times, entry times), no
-    argsort; groups are split by one stable sort of their codes and handled in a loop
+    Counts are customers, or sums of ``weights`` (frequency weights). Cost: three sorts
+    of each group's values (tenures, churn times, entry times), argsorts with weights;
+    groups are split by one stable sort of their codes and handled in a loop
     of ``n_groups`` steps.
 
     Raises
@@ -142,7 +156,7 @@ def event_table(
         a churn has no risk set under left truncation.
     """
     if n_groups == 1:
-        parts = [_one_group(tenure, churned, entry)]
+        parts = [_one_group(tenure, churned, entry, weights)]
     else:
         small = codes.astype(np.uint16) if n_groups <= 65_536 else codes
         order = np.argsort(small, kind="stable")  # a radix sort for small codes
@@ -151,7 +165,12 @@ def event_table(
         for g in range(n_groups):
             rows = order[bounds[g] : bounds[g + 1]]
             parts.append(
-                _one_group(tenure[rows], churned[rows], None if entry is None else entry[rows])
+                _one_group(
+                    tenure[rows],
+                    churned[rows],
+                    None if entry is None else entry[rows],
+                    None if weights is None else weights[rows],
+                )
             )
     sizes = np.array([p[0].size for p in parts])
     code = np.repeat(np.arange(n_groups, dtype=np.intp), sizes)

@@ -33,6 +33,8 @@ class SurvivalData:
     tenure: NDArray[np.float64]
     churned: NDArray[np.bool_]
     entry: NDArray[np.float64] | None
+    weights: NDArray[np.float64] | None
+    """Frequency weight of each row (``None``: every row is one customer)."""
     codes: NDArray[np.intp]
     """Group code of each customer, 0 .. len(groups) - 1 (all 0 without groups)."""
     groups: tuple[Any, ...]
@@ -58,7 +60,7 @@ def _times(frame: pd.DataFrame, column: str, what: str) -> NDArray[np.float64]:
     bad = ~np.isfinite(values) | (values < 0)
     if bad.any():
         raise InvalidValueError(
-            f"column {column!r} ({what}) must hold finite times >= 0; {int(bad.sum()):,} "
+            f"column {column!r} ({what}) must hold finite values >= 0; {int(bad.sum()):,} "
             f"row(s) do not, at index {preview(frame.index[bad])} (values "
             f"{preview(values[bad].tolist())}). Correct or drop those rows."
         )
@@ -114,6 +116,7 @@ def read_survival_data(
     churned_col: str,
     entry_col: str | None,
     group_col: str | None,
+    weights_col: str | None = None,
 ) -> SurvivalData:
     """Check the columns of ``data`` and return them as arrays.
 
@@ -132,13 +135,15 @@ def read_survival_data(
         names["entry_col"] = entry_col
     if group_col is not None:
         names["group_col"] = group_col
+    if weights_col is not None:
+        names["weights_col"] = weights_col
     for arg, value in names.items():
         check_text(value, name=arg, allow_empty=False)
     require_columns(
         data,
         list(names.values()),
-        hint="Pass the names of your columns with tenure_col=, churned_col=, entry_col= "
-        "and group_col=.",
+        hint="Pass the names of your columns with tenure_col=, churned_col=, entry_col=, "
+        "group_col= and weights_col=.",
     )
     require_nonempty(data, name="data")
     tenure = _times(data, tenure_col, "tenure")
@@ -154,15 +159,32 @@ def read_survival_data(
                 "the entry time is when observation of the customer starts, so it must "
                 f"be <= {tenure_col!r}. Correct those rows."
             )
+    weights = None
+    if weights_col is not None:
+        weights = _times(data, weights_col, "frequency weight")
+        if not weights.sum() > 0:
+            raise InvalidValueError(
+                f"the weights in column {weights_col!r} sum to 0: no customer is counted. "
+                "Pass the number of customers each row stands for."
+            )
     if group_col is None:
         codes = np.zeros(len(tenure), dtype=np.intp)
         groups: tuple[Any, ...] = ()
     else:
         codes, groups = _group_codes(data, group_col)
+    if weights is not None and not (weights > 0).all():
+        # a row of weight 0 stands for no customer: it must not add a time to the
+        # timeline (the first time of a group decides who is at risk at once)
+        kept = weights > 0
+        tenure, churned, weights = tenure[kept], churned[kept], weights[kept]
+        entry = None if entry is None else entry[kept]
+        if group_col is not None:
+            codes, groups = _group_codes(data.loc[kept, [group_col]], group_col)
     return SurvivalData(
         tenure=tenure,
         churned=churned,
         entry=entry,
+        weights=weights,
         codes=codes,
         groups=groups,
         group_col=group_col,

@@ -59,8 +59,8 @@ class KaplanMeier(Displayable):
         The column the customers were grouped by.
     groups : tuple
         The group labels in table order (``()`` without groups).
-    n_customers : int
-        Customers in the data.
+    n_customers : float
+        Customers in the data (the sum of the weights with ``weights_col``).
     """
 
     table: pd.DataFrame = attrs.field(eq=False)
@@ -68,7 +68,7 @@ class KaplanMeier(Displayable):
     ci_method: str
     group_col: str | None
     groups: tuple[Any, ...]
-    n_customers: int
+    n_customers: float
 
     def _group_table(self, group: Any) -> pd.DataFrame:
         if not self.groups:
@@ -153,17 +153,17 @@ class KaplanMeier(Displayable):
     @property
     def summary(self) -> pd.DataFrame:
         """Per group (one row ``"all"`` without groups): ``customers``, ``churned``,
-        ``censored``, ``median_survival``, ``last_time`` and ``survival_last`` (S at
-        the last time)."""
+        ``censored`` (sums of weights with ``weights_col``), ``median_survival``,
+        ``last_time`` and ``survival_last`` (S at the last time)."""
         labels = self.groups or ("all",)
         rows = []
         for label in labels:
             part = self._group_table(label if self.groups else None)
             rows.append(
                 {
-                    "customers": int(part["churned"].sum() + part["censored"].sum()),
-                    "churned": int(part["churned"].sum()),
-                    "censored": int(part["censored"].sum()),
+                    "customers": part["churned"].sum() + part["censored"].sum(),
+                    "churned": part["churned"].sum(),
+                    "censored": part["censored"].sum(),
                     "median_survival": self.median_survival(group=label if self.groups else None),
                     "last_time": float(part.index[-1]),
                     "survival_last": float(part["survival"].iloc[-1]),
@@ -179,7 +179,7 @@ class KaplanMeier(Displayable):
         by = f", {len(self.groups)} groups by {self.group_col!r}" if self.groups else ""
         columns, rows, note = frame_rows(self.summary)
         return Display(
-            f"Kaplan-Meier estimate on {self.n_customers:,} customers{by}",
+            f"Kaplan-Meier estimate on {fmt_number(self.n_customers)} customers{by}",
             [
                 f"{fmt_number(self.level * 100)}% pointwise intervals: "
                 f"{_CI_WORDS[self.ci_method]}; {len(self.table):,} table rows"
@@ -188,6 +188,19 @@ class KaplanMeier(Displayable):
             rows,
             [note],
         )
+
+
+def _shown_counts(
+    counts: list[NDArray[np.float64]], *, weighted: bool
+) -> list[NDArray[np.float64]] | list[NDArray[np.int64]]:
+    """Counts as integers for whole customers, as they are (floats) for weighted rows."""
+    if weighted:
+        return counts
+    return [np.rint(c).astype(np.int64) for c in counts]
+
+
+def _total(weights: NDArray[np.float64] | None, n_rows: int) -> float:
+    return float(n_rows) if weights is None else float(weights.sum())
 
 
 def _group_index(
@@ -210,6 +223,7 @@ def kaplan_meier(
     churned_col: str = "churned",
     entry_col: str | None = None,
     group_col: str | None = None,
+    weights_col: str | None = None,
     level: float = 0.95,
     ci_method: CiMethod = "log-log",
 ) -> KaplanMeier:
@@ -245,6 +259,12 @@ def kaplan_meier(
         group are at risk from it (lifelines' ``entry=`` convention).
     group_col : str, optional
         Estimate separately per value of this column (e.g. the contract type).
+    weights_col : str, optional
+        Frequency weights: how many customers each row stands for (finite, >= 0), for
+        aggregated data such as one row per (tenure, churned) with a count. The counts
+        of ``table`` are then sums of weights (floats); rows of weight 0 stand for no
+        customer and are left out (a group holding only such rows too); lifelines'
+        ``weights=``.
     level : float, default 0.95
         Confidence level of the pointwise intervals, in (0, 1).
     ci_method : {"log-log", "log", "plain"}, default "log-log"
@@ -306,6 +326,7 @@ def kaplan_meier(
         churned_col=churned_col,
         entry_col=entry_col,
         group_col=group_col,
+        weights_col=weights_col,
     )
     level = check_in_range(level, name="level", low=0, high=1, low_inclusive=False,
                            high_inclusive=False)  # fmt: skip
@@ -317,10 +338,12 @@ def kaplan_meier(
         survival_data.entry,
         survival_data.codes,
         n_groups,
+        survival_data.weights,
     )
-    at_risk = events.at_risk.astype(np.float64)
-    survival, greenwood = product_limit(
-        at_risk, events.churned.astype(np.float64), events.code, events.starts
+    survival, greenwood = product_limit(events.at_risk, events.churned, events.code, events.starts)
+    counts = _shown_counts(
+        [events.at_risk, events.entered, events.churned, events.censored],
+        weighted=survival_data.weights is not None,
     )
     lower, upper = confidence_bounds(survival, greenwood, level=level, ci_method=method)
     time = pd.Index(events.time, name="time")
@@ -331,10 +354,10 @@ def kaplan_meier(
         index = time
     table = pd.DataFrame(
         {
-            "at_risk": events.at_risk,
-            "entered": events.entered,
-            "churned": events.churned,
-            "censored": events.censored,
+            "at_risk": counts[0],
+            "entered": counts[1],
+            "churned": counts[2],
+            "censored": counts[3],
             "survival": survival,
             "std_error": survival * np.sqrt(greenwood),
             "lower": lower,
@@ -349,5 +372,5 @@ def kaplan_meier(
         ci_method=method,
         group_col=group_col,
         groups=survival_data.groups,
-        n_customers=len(survival_data.tenure),
+        n_customers=_total(survival_data.weights, len(survival_data.tenure)),
     )

@@ -14,7 +14,7 @@ from crmkit._validation import check_in_range, check_option, real_array, real_nu
 from crmkit.exceptions import InvalidValueError
 from crmkit.survival._core import CiMethod, confidence_bounds, product_limit
 from crmkit.survival._input import read_survival_data
-from crmkit.survival.kaplan_meier import CI_METHODS, _group_index
+from crmkit.survival.kaplan_meier import CI_METHODS, _group_index, _shown_counts, _total
 
 __all__ = ["LifeTable", "life_table"]
 
@@ -47,8 +47,8 @@ class LifeTable(Displayable):
         The column the customers were grouped by.
     groups : tuple
         The group labels in table order (``()`` without groups).
-    n_customers : int
-        Customers in the data.
+    n_customers : float
+        Customers in the data (the sum of the weights with ``weights_col``).
     """
 
     table: pd.DataFrame = attrs.field(eq=False)
@@ -57,7 +57,7 @@ class LifeTable(Displayable):
     ci_method: str
     group_col: str | None
     groups: tuple[Any, ...]
-    n_customers: int
+    n_customers: float
 
     def to_frame(self) -> pd.DataFrame:
         """The table as a tidy frame (a copy): the index levels become columns."""
@@ -69,7 +69,7 @@ class LifeTable(Displayable):
         columns, rows, note = frame_rows(shown)
         word = "censored at period end" if self.censoring == "end" else "actuarial (half)"
         return Display(
-            f"Life table on {self.n_customers:,} customers{by}",
+            f"Life table on {fmt_number(self.n_customers)} customers{by}",
             [
                 f"{len(self.table):,} periods; censoring: {word}; "
                 f"{fmt_number(self.level * 100)}% intervals: {self.ci_method}"
@@ -125,6 +125,7 @@ def life_table(
     churned_col: str = "churned",
     entry_col: str | None = None,
     group_col: str | None = None,
+    weights_col: str | None = None,
     breaks: ArrayLike = 1.0,
     censoring: Censoring = "end",
     level: float = 0.95,
@@ -154,7 +155,7 @@ def life_table(
     ----------
     data : pandas.DataFrame
         One row per customer. Not modified.
-    tenure_col, churned_col, entry_col, group_col : str
+    tenure_col, churned_col, entry_col, group_col, weights_col : str
         As in :func:`crmkit.survival.kaplan_meier`. With ``entry_col``, a customer is at
         risk from the first period whose start is >= the entry time (entry times must
         lie on the boundaries, so nobody is at risk for part of a period).
@@ -205,6 +206,7 @@ def life_table(
         churned_col=churned_col,
         entry_col=entry_col,
         group_col=group_col,
+        weights_col=weights_col,
     )
     mode: Censoring = check_option(censoring, _CENSORING, name="censoring")
     level = check_in_range(level, name="level", low=0, high=1, low_inclusive=False,
@@ -224,11 +226,15 @@ def life_table(
     period = _period_of(tenure, edges, breaks)
     cell = survival_data.codes * n_periods + period
     size = n_groups * n_periods
-    leaving = np.bincount(cell, minlength=size).reshape(n_groups, n_periods)
-    churns = np.bincount(cell, weights=churned, minlength=size).reshape(n_groups, n_periods)
+    w = survival_data.weights
+    one = np.ones(len(tenure)) if w is None else w
+    shape = (n_groups, n_periods)
+    leaving = np.bincount(cell, weights=one, minlength=size).reshape(shape).astype(np.float64)
+    churns = np.bincount(cell, weights=one * churned, minlength=size).astype(np.float64)
+    churns = churns.reshape(shape)
     if entry is None:
         arriving = np.zeros((n_groups, n_periods))
-        arriving[:, 0] = np.bincount(survival_data.codes, minlength=n_groups)
+        arriving[:, 0] = np.bincount(survival_data.codes, weights=one, minlength=n_groups)
     else:
         first = np.searchsorted(edges, entry, side="left")
         off = edges[np.minimum(first, n_periods)] != entry
@@ -240,8 +246,8 @@ def life_table(
                 "that include them."
             )
         arriving = (
-            np.bincount(survival_data.codes * n_periods + first, minlength=size)
-            .reshape(n_groups, n_periods)
+            np.bincount(survival_data.codes * n_periods + first, weights=one, minlength=size)
+            .reshape(shape)
             .astype(np.float64)
         )
     # at risk at the start of period j: arrived at or before b_j, not left before b_j
@@ -250,9 +256,9 @@ def life_table(
     keep = at_risk > 0
     code_grid = np.broadcast_to(np.arange(n_groups)[:, None], keep.shape)
     code = code_grid[keep].astype(np.intp)
-    n = at_risk[keep].astype(np.float64)
-    d = churns[keep].astype(np.float64)
-    c = censored[keep].astype(np.float64)
+    n = at_risk[keep]
+    d = churns[keep]
+    c = censored[keep]
     exposed = n - c / 2.0 if mode == "half" else n
     starts = np.flatnonzero(np.r_[True, code[1:] != code[:-1]]).astype(np.intp)
     survival, greenwood = product_limit(exposed, d, code, starts)
@@ -264,12 +270,13 @@ def life_table(
                                             names=[group_col, "start"])  # fmt: skip
     else:
         index = pd.Index(start, name="start")
+    counts = _shown_counts([n, d, c], weighted=w is not None)
     table = pd.DataFrame(
         {
             "end": np.broadcast_to(edges[1:], keep.shape)[keep],
-            "at_risk": at_risk[keep].astype(np.int64),
-            "churned": np.rint(d).astype(np.int64),
-            "censored": censored[keep].astype(np.int64),
+            "at_risk": counts[0],
+            "churned": counts[1],
+            "censored": counts[2],
             "exposed": exposed,
             "hazard": hazard,
             "retention": 1.0 - hazard,
@@ -287,5 +294,5 @@ def life_table(
         ci_method=method,
         group_col=group_col,
         groups=survival_data.groups,
-        n_customers=len(tenure),
+        n_customers=_total(survival_data.weights, len(tenure)),
     )
