@@ -99,14 +99,52 @@ def test_actuarial_adjustment_by_hand() -> None:
     assert "actuarial" in repr(life_table(df, breaks=10, censoring="half"))
 
 
-def test_entry_counts_from_the_period_start() -> None:
+def test_late_entrants_count_from_the_next_period() -> None:
     df = pd.DataFrame({"tenure": [1, 3, 3, 4], "churned": [1, 1, 0, 1], "entry": [0, 2, 3, 3]})
     table = life_table(df, entry_col="entry").table
-    # periods 0, 1: customer 1 only; 2: customer 2 (entered at 2); 3: customers 2, 3, 4
-    np.testing.assert_array_equal(table["at_risk"].to_numpy(), [1, 1, 1, 3, 1])
-    np.testing.assert_array_equal(table["churned"].to_numpy(), [0, 1, 0, 1, 1])
+    # customer 1 from period 0; customer 2 (entry 2) from period 3; customer 3 (entry 3,
+    # tenure 3) is observed for no time; customer 4 (entry 3) from period 4; nobody is
+    # at risk in period 2
+    np.testing.assert_array_equal(table.index.to_numpy(), [0.0, 1.0, 3.0, 4.0])
+    np.testing.assert_array_equal(table["at_risk"].to_numpy(), [1, 1, 1, 1])
+    np.testing.assert_array_equal(table["churned"].to_numpy(), [0, 1, 1, 1])
     with pytest.raises(InvalidValueError, match="inside a period"):
         life_table(df.assign(entry=[0, 2.5, 3, 3]), entry_col="entry")
+    with pytest.raises(InvalidValueError, match="leave before the next period"):
+        life_table(df.assign(tenure=[1, 3, 3.5, 4]), entry_col="entry", breaks=[0, 1, 2, 3, 5])
+
+
+def test_monthly_left_truncated_table_is_kaplan_meier(telco: pd.DataFrame) -> None:
+    lt = life_table(telco, entry_col="entry").table
+    km = kaplan_meier(telco, entry_col="entry").table.reindex(lt.index)
+    for column in ("at_risk", "churned"):
+        np.testing.assert_array_equal(lt[column], km[column])
+    np.testing.assert_allclose(lt["survival"], km["survival"], rtol=0, atol=1e-15)
+    np.testing.assert_allclose(lt["std_error"], km["std_error"], rtol=0, atol=1e-15)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    rows=st.lists(
+        st.tuples(st.integers(0, 8), st.integers(0, 8), st.booleans()), min_size=1, max_size=30
+    )
+)
+def test_whole_periods_with_entry_equal_kaplan_meier(rows: list[tuple[int, int, bool]]) -> None:
+    df = pd.DataFrame(
+        [(max(a, b), min(a, b), c) for a, b, c in rows], columns=["tenure", "entry", "churned"]
+    )
+    late = (df["entry"] == df["tenure"]) & df["churned"] & (df["entry"] > df["entry"].min())
+    if late.any():
+        with pytest.raises(InvalidValueError, match="instant they enter"):
+            kaplan_meier(df, entry_col="entry")
+        return
+    lt = life_table(df, entry_col="entry").table
+    km = kaplan_meier(df, entry_col="entry")
+    both = lt.index.intersection(km.table.index)  # the KM table has event and entry times
+    np.testing.assert_array_equal(lt.loc[both, "at_risk"], km.table.loc[both, "at_risk"])
+    np.testing.assert_array_equal(lt.loc[both, "churned"], km.table.loc[both, "churned"])
+    assert lt["churned"].sum() == km.table["churned"].sum()
+    np.testing.assert_allclose(lt["survival"], km.survival_at(lt.index), rtol=0, atol=1e-15)
 
 
 @pytest.mark.parametrize(

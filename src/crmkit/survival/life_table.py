@@ -117,6 +117,41 @@ def _period_of(
     return guess
 
 
+def _arrival_period(
+    entry: NDArray[np.float64],
+    tenure: NDArray[np.float64],
+    churned: NDArray[np.bool_],
+    period: NDArray[np.intp],
+    codes: NDArray[np.intp],
+    edges: NDArray[np.float64],
+) -> NDArray[np.intp]:
+    """The first period each customer is at risk in: the one starting at the entry time
+    for those entering at their group's first entry time, the next one for later
+    entrants (at risk only after entry, as in :func:`kaplan_meier`)."""
+    n_periods = len(edges) - 1
+    boundary = np.searchsorted(edges, entry, side="left")
+    off = edges[np.minimum(boundary, n_periods)] != entry
+    if off.any():
+        raise InvalidValueError(
+            f"{int(off.sum()):,} entry time(s) lie inside a period (e.g. "
+            f"{entry[off][:3].tolist()}); a life table counts customers from a period's "
+            "start. Round the entry times up to a boundary, or pass breaks that include "
+            "them."
+        )
+    first = pd.Series(entry).groupby(codes).min().to_numpy()[codes]
+    arrive: NDArray[np.intp] = boundary + (entry > first).astype(np.intp)
+    inside = (period < arrive) & ((entry < tenure) | churned)
+    if inside.any():
+        raise InvalidValueError(
+            f"{int(inside.sum()):,} customer(s) enter after their group's first entry "
+            "time and leave before the next period starts (e.g. entry "
+            f"{entry[inside][:3].tolist()}, tenure {tenure[inside][:3].tolist()}); a life "
+            "table counts a late entrant from the period after its entry, as Kaplan-Meier "
+            "counts them only after entry. Pass narrower breaks, or use kaplan_meier."
+        )
+    return arrive
+
+
 def life_table(
     data: pd.DataFrame,
     /,
@@ -156,9 +191,12 @@ def life_table(
     data : pandas.DataFrame
         One row per customer. Not modified.
     tenure_col, churned_col, entry_col, group_col, weights_col : str
-        As in :func:`crmkit.survival.kaplan_meier`. With ``entry_col``, a customer is at
-        risk from the first period whose start is >= the entry time (entry times must
-        lie on the boundaries, so nobody is at risk for part of a period).
+        As in :func:`crmkit.survival.kaplan_meier`. With ``entry_col``, entry times must
+        lie on the period boundaries; a customer who enters at the group's first entry
+        time is at risk from the period starting there, a later entrant from the next
+        period (at risk only after entry, the Kaplan-Meier convention, and the
+        contractual one: entry e means more than e periods survived). A late entrant
+        whose tenure equals its entry time is observed for no time and counts nowhere.
     breaks : float or sequence of float, default 1.0
         A period width (periods [0, w), [w, 2w), ... covering every tenure), or the
         boundaries :math:`b_0 < b_1 < \dots` with :math:`b_0 \le` every tenure and entry
@@ -229,28 +267,21 @@ def life_table(
     w = survival_data.weights
     one = np.ones(len(tenure)) if w is None else w
     shape = (n_groups, n_periods)
+    if entry is None:
+        arrive = np.zeros(len(tenure), dtype=np.intp)
+    else:
+        arrive = _arrival_period(entry, tenure, churned, period, survival_data.codes, edges)
+        one = np.where(arrive > period, 0.0, one)  # entry == tenure: observed for no time
+        arrive = np.minimum(arrive, n_periods - 1)  # (those may point past the last period)
     leaving = np.bincount(cell, weights=one, minlength=size).reshape(shape).astype(np.float64)
     churns = np.bincount(cell, weights=one * churned, minlength=size).astype(np.float64)
     churns = churns.reshape(shape)
-    if entry is None:
-        arriving = np.zeros((n_groups, n_periods))
-        arriving[:, 0] = np.bincount(survival_data.codes, weights=one, minlength=n_groups)
-    else:
-        first = np.searchsorted(edges, entry, side="left")
-        off = edges[np.minimum(first, n_periods)] != entry
-        if off.any():
-            raise InvalidValueError(
-                f"{int(off.sum()):,} entry time(s) lie inside a period (e.g. "
-                f"{entry[off][:3].tolist()}); a life table counts customers from a "
-                "period's start. Round the entry times up to a boundary, or pass breaks "
-                "that include them."
-            )
-        arriving = (
-            np.bincount(survival_data.codes * n_periods + first, weights=one, minlength=size)
-            .reshape(shape)
-            .astype(np.float64)
-        )
-    # at risk at the start of period j: arrived at or before b_j, not left before b_j
+    arriving = (
+        np.bincount(survival_data.codes * n_periods + arrive, weights=one, minlength=size)
+        .reshape(shape)
+        .astype(np.float64)
+    )
+    # at risk in period j: arrived in period j or before, not left before b_j
     at_risk = np.cumsum(arriving, axis=1) - (np.cumsum(leaving, axis=1) - leaving)
     censored = leaving - churns
     keep = at_risk > 0
