@@ -109,12 +109,15 @@ def _period_of(
     if np.ndim(breaks) != 0:
         found: NDArray[np.intp] = np.searchsorted(edges, tenure, side="right") - 1
         return found
-    # equal widths: divide, then correct the rounding at a boundary (O(n), no search)
-    last = len(edges) - 2
-    guess: NDArray[np.intp] = np.clip((tenure // edges[1]).astype(np.intp), 0, last)
-    guess -= (edges[guess] > tenure).astype(np.intp)
-    guess += (edges[np.minimum(guess + 1, last + 1)] <= tenure).astype(np.intp)
-    return guess
+    # equal widths: divide, then correct the rounding at a boundary (O(n), no search);
+    # edges[k] is k * width computed the same way, so the comparisons are exact
+    width = edges[1]
+    last = float(len(edges) - 2)
+    guess = np.clip(np.floor(tenure / width), 0.0, last)
+    guess -= guess * width > tenure
+    guess += ((guess + 1.0) * width <= tenure) & (guess < last)
+    out: NDArray[np.intp] = guess.astype(np.intp)
+    return out
 
 
 def _arrival_period(
