@@ -14,7 +14,8 @@ deterministic left truncation ``entry = (tenure * (row % 4)) // 4`` (row = the C
 number from 0). For each fit the file stores the timeline, ``survival_function_``,
 both ``confidence_interval_`` columns, the at-risk counts (lifelines' ``event_table``
 ``at_risk`` minus ``entrance``, the first row excepted: the risk set its estimate uses)
-and ``median_survival_time_`` (``null`` for infinity).
+``median_survival_time_`` and ``median_survival_times(confidence_interval_)`` (the
+median's interval; ``null`` for infinity).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ import lifelines
 import numpy as np
 import pandas as pd
 from lifelines import KaplanMeierFitter
+from lifelines.utils import median_survival_times
 
 HERE = Path(__file__).parent
 CSV = HERE.parents[2] / "shared" / "datasets" / "telco_customer_churn" / "Telco-Customer-Churn.csv"
@@ -39,6 +41,7 @@ def fit(durations: pd.Series, events: pd.Series, entry: pd.Series | None = None)
     risk = (table["at_risk"] - table["entrance"]).to_numpy()
     risk[0] = table["at_risk"].iloc[0]
     median = float(km.median_survival_time_)
+    bounds = median_survival_times(km.confidence_interval_).iloc[0].tolist()
     return {
         "time": km.timeline.tolist(),
         "survival": km.survival_function_.iloc[:, 0].tolist(),
@@ -47,6 +50,7 @@ def fit(durations: pd.Series, events: pd.Series, entry: pd.Series | None = None)
         "at_risk": [int(v) for v in risk],
         "churned": [int(v) for v in table["observed"]],
         "median": None if math.isinf(median) else median,
+        "median_ci": [None if math.isinf(b) else float(b) for b in bounds],
     }
 
 

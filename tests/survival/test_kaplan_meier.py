@@ -49,11 +49,16 @@ def _median(km: KaplanMeier, **group: Any) -> float | None:
     return None if math.isinf(value) else value
 
 
+def _median_ci(km: KaplanMeier, **group: Any) -> list[float | None]:
+    return [None if math.isinf(v) else v for v in km.median_interval(**group)]
+
+
 def test_telco_equals_lifelines(telco: pd.DataFrame, telco_lifelines: dict[str, Any]) -> None:
     km = kaplan_meier(telco)
     ref = telco_lifelines["fits"]["all"]
     _check_fit(km.table, ref, telco_lifelines["tolerance"])
     assert _median(km) == ref["median"]
+    assert _median_ci(km) == ref["median_ci"]
 
 
 def test_telco_by_contract_equals_lifelines(
@@ -65,6 +70,11 @@ def test_telco_by_contract_equals_lifelines(
         ref = telco_lifelines["fits"][contract]
         _check_fit(km.table.loc[contract], ref, telco_lifelines["tolerance"])
         assert _median(km, group=contract) == ref["median"]
+        assert _median_ci(km, group=contract) == ref["median_ci"]
+        summary = km.summary.loc[contract]
+        assert [summary["median_lower"], summary["median_upper"]] == list(
+            km.median_interval(group=contract)
+        )
     # the figure of issue 21: month-to-month survival at 72 months
     assert km.survival_at(72, group="Month-to-month") == pytest.approx(0.129, abs=5e-4)
 
@@ -76,6 +86,7 @@ def test_telco_left_truncated_equals_lifelines(
     ref = telco_lifelines["fits"]["left_truncated"]
     _check_fit(km.table, ref, telco_lifelines["tolerance"])
     assert _median(km) == ref["median"]
+    assert _median_ci(km) == ref["median_ci"]
     # left truncation removes customers from early risk sets, so it changes the estimate
     assert km.survival_at(1) < kaplan_meier(telco).survival_at(1)
 

@@ -146,14 +146,32 @@ class KaplanMeier(Displayable):
         group : object, optional
             The group to read (required when the estimate has groups).
         """
+        return _first_at_or_below_half(self._group_table(group), "survival")
+
+    def median_interval(self, *, group: Any = None) -> tuple[float, float]:
+        """Confidence interval of the median tenure, at ``level``.
+
+        The times where the pointwise bounds ``lower`` and ``upper`` first reach 0.5
+        (Brookmeyer & Crowley 1982, with the bounds of ``ci_method``; lifelines'
+        ``median_survival_times(confidence_interval_)``); ``inf`` where a bound never
+        does.
+
+        Parameters
+        ----------
+        group : object, optional
+            The group to read (required when the estimate has groups).
+        """
         table = self._group_table(group)
-        below = np.flatnonzero(table["survival"].to_numpy() <= 0.5 + _HALF_SLACK)
-        return float(table.index[below[0]]) if below.size else float("inf")
+        return (
+            _first_at_or_below_half(table, "lower"),
+            _first_at_or_below_half(table, "upper"),
+        )
 
     @property
     def summary(self) -> pd.DataFrame:
         """Per group (one row ``"all"`` without groups): ``customers``, ``churned``,
-        ``censored`` (sums of weights with ``weights_col``), ``median_survival``,
+        ``censored`` (sums of weights with ``weights_col``), ``median_survival`` with
+        its interval ``median_lower`` / ``median_upper`` (:meth:`median_interval`),
         ``last_time`` and ``survival_last`` (S at the last time)."""
         labels = self.groups or ("all",)
         rows = []
@@ -164,7 +182,9 @@ class KaplanMeier(Displayable):
                     "customers": part["churned"].sum() + part["censored"].sum(),
                     "churned": part["churned"].sum(),
                     "censored": part["censored"].sum(),
-                    "median_survival": self.median_survival(group=label if self.groups else None),
+                    "median_survival": _first_at_or_below_half(part, "survival"),
+                    "median_lower": _first_at_or_below_half(part, "lower"),
+                    "median_upper": _first_at_or_below_half(part, "upper"),
                     "last_time": float(part.index[-1]),
                     "survival_last": float(part["survival"].iloc[-1]),
                 }
@@ -177,7 +197,9 @@ class KaplanMeier(Displayable):
 
     def _display(self) -> Display:
         by = f", {len(self.groups)} groups by {self.group_col!r}" if self.groups else ""
-        columns, rows, note = frame_rows(self.summary)
+        shown = ["customers", "churned", "median_survival", "median_lower", "median_upper",
+                 "survival_last"]  # fmt: skip
+        columns, rows, note = frame_rows(self.summary[shown])
         return Display(
             f"Kaplan-Meier estimate on {fmt_number(self.n_customers)} customers{by}",
             [
@@ -188,6 +210,11 @@ class KaplanMeier(Displayable):
             rows,
             [note],
         )
+
+
+def _first_at_or_below_half(table: pd.DataFrame, column: str) -> float:
+    below = np.flatnonzero(table[column].to_numpy() <= 0.5 + _HALF_SLACK)
+    return float(table.index[below[0]]) if below.size else float("inf")
 
 
 def _shown_counts(
@@ -274,7 +301,8 @@ def kaplan_meier(
     Returns
     -------
     KaplanMeier
-        ``table`` per (group,) time; ``survival_at``, ``median_survival``, ``summary``.
+        ``table`` per (group,) time; ``survival_at``, ``median_survival``,
+        ``median_interval``, ``summary``.
 
     Raises
     ------
@@ -300,7 +328,9 @@ def kaplan_meier(
     observations. *J. American Statistical Association* 53(282), 457-481.
     Greenwood, M. (1926). The natural duration of cancer. *Reports on Public Health and
     Medical Subjects* 33, 1-26. Kalbfleisch, J. D., & Prentice, R. L. (2002). *The
-    Statistical Analysis of Failure Time Data*, 2nd ed., Wiley.
+    Statistical Analysis of Failure Time Data*, 2nd ed., Wiley. Brookmeyer, R., &
+    Crowley, J. (1982). A confidence interval for the median survival time.
+    *Biometrics* 38(1), 29-41.
 
     Examples
     --------
