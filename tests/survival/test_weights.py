@@ -73,7 +73,7 @@ def test_weights_equal_repeated_rows(df: pd.DataFrame, entry: bool) -> None:
 @pytest.mark.parametrize(
     ("weights", "match"),
     [([1.0, -1.0], ">= 0"), ([1.0, np.nan], "missing"), ([0, 0], "sum to 0"),
-     (["1", "2"], "numeric")],
+     (["1", "2"], "numeric"), ([1e308, 1e308], "sum to inf")],
 )  # fmt: skip
 def test_bad_weights(weights: list[Any], match: str) -> None:
     df = pd.DataFrame({"tenure": [1.0, 2.0], "churned": [True, False], "w": weights})

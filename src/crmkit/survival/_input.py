@@ -162,10 +162,13 @@ def read_survival_data(
     weights = None
     if weights_col is not None:
         weights = _times(data, weights_col, "frequency weight")
-        if not weights.sum() > 0:
+        with np.errstate(over="ignore"):  # an overflow to inf is reported below
+            total = float(weights.sum())
+        if not 0 < total < np.inf:
             raise InvalidValueError(
-                f"the weights in column {weights_col!r} sum to 0: no customer is counted. "
-                "Pass the number of customers each row stands for."
+                f"the weights in column {weights_col!r} sum to {total!r}: they must count "
+                "some customers, and finitely many. Pass the number of customers each "
+                "row stands for."
             )
     if group_col is None:
         codes = np.zeros(len(tenure), dtype=np.intp)
