@@ -23,7 +23,16 @@ import pytest
 SRC = Path(__file__).resolve().parents[1] / "src"
 PKG = SRC / "crmkit"
 
-ANALYTIC = {"clv", "lifecycle", "metrics", "pareto", "rfm", "segmentation", "transactions"}
+ANALYTIC = {
+    "clv",
+    "lifecycle",
+    "metrics",
+    "pareto",
+    "rfm",
+    "segmentation",
+    "survival",
+    "transactions",
+}
 OUTER = {"plotting", "report", "__main__"}
 FACADE_USERS = {"crmkit", "crmkit.__main__"}  # the facade itself and the command line
 # contract-layer edges still to remove in the current layout change
@@ -140,6 +149,18 @@ def _violations(rule: str) -> list[str]:
             if rule == "facade" and target == "crmkit" and importer not in FACADE_USERS:
                 bad.append(f"{importer} -> crmkit (the facade)")
     return sorted(bad)
+
+
+def test_survival_imports_no_model_report_or_plotting() -> None:
+    # survival tables stand beside the CLV models: a user of one never loads the other
+    bad = sorted(
+        f"{importer} -> {target}"
+        for importer, targets in GRAPH_ALL.items()
+        if _layer(importer) == "survival"
+        for target in targets
+        if _layer(target) in {"clv", "report", "plotting"}
+    )
+    assert not bad, bad
 
 
 @pytest.mark.parametrize("rule", ["contract", "records", "outer", "facade"])

@@ -68,6 +68,7 @@ PUBLIC_MODULES = [
     "crmkit.report",
     "crmkit.rfm",
     "crmkit.segmentation",
+    "crmkit.survival",
     "crmkit.testing",
     "crmkit.timeunits",
     "crmkit.transactions",
@@ -375,6 +376,13 @@ def _public_callables() -> Iterator[tuple[str, Any]]:
 CALLABLES = dict(_public_callables())
 
 
+def _tenures() -> pd.DataFrame:
+    """A small contractual frame: tenure, churn flag and a group per customer."""
+    return pd.DataFrame(
+        {"tenure": [1, 2, 2, 5], "churned": [True, False, True, False], "plan": list("abab")}
+    )
+
+
 def _instances() -> dict[str, Any]:
     """Valid instances of the public classes, to call their methods with junk."""
     out: dict[str, Any] = {}
@@ -477,6 +485,8 @@ def _instances() -> dict[str, Any]:
             on="2024-05-01",
         ),
         "PipelineStep": lambda: crmkit.domain.PipelineStep(stage="prospecting", on="2024-05-01"),
+        "KaplanMeier": lambda: crmkit.survival.kaplan_meier(_tenures(), group_col="plan"),
+        "LifeTable": lambda: crmkit.survival.life_table(_tenures()),
         "CustomerIndex": lambda: crmkit.domain.quality.CustomerIndex(
             [crmkit.domain.Customer(code="C1", name="Sara", national_id="0499370899")]
         ),

@@ -42,6 +42,7 @@ PUBLIC_MODULES: tuple[str, ...] = (
     "crmkit.segmentation",
     "crmkit.lifecycle",
     "crmkit.clv",
+    "crmkit.survival",
     "crmkit.metrics",
     "crmkit.maturity",
     "crmkit.domain",

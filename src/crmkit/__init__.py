@@ -53,6 +53,7 @@ if TYPE_CHECKING:  # type checkers see every name; at run time they load on firs
         pareto,
         rfm,
         segmentation,
+        survival,
         timeunits,
         transactions,
     )
@@ -105,6 +106,7 @@ __all__ = [
     "rfm",
     "rfm_summary",
     "segmentation",
+    "survival",
     "timeunits",
     "transactions",
 ]

@@ -42,12 +42,14 @@ if TYPE_CHECKING:
     from crmkit.clv.aggregates import ForecastIntervals
     from crmkit.clv.forecast import PeriodForecast
     from crmkit.pareto import Concentration
+    from crmkit.survival import KaplanMeier, LifeTable
 
 __all__ = [
     "alive_history_plot",
     "cohort_heatmap",
     "frequency_recency_matrix",
     "funnel",
+    "hazard_plot",
     "holdout_by_frequency_plot",
     "lorenz_curve",
     "maturity_radar",
@@ -55,6 +57,7 @@ __all__ = [
     "pareto_chart",
     "period_forecast_chart",
     "repeat_frequency_chart",
+    "survival_plot",
     "tracking_plot",
     "transition_heatmap",
 ]
@@ -654,4 +657,99 @@ def model_comparison_plot(comparison: ModelComparison, *, ax: Axes | None = None
     ax.set_ylabel("mean purchases in holdout period")
     ax.set_title("Model comparison on the holdout: conditional expectations")
     ax.legend(frameon=False)
+    return ax
+
+
+_PALETTE = (_BLUE, _ORANGE, _GREY, "#6a9f58", "#b07aa1", "#d4a017", "#9c755f")
+
+
+def _survival_parts(result: Any, name: str) -> list[tuple[str, pd.DataFrame]]:
+    """(label, table) per group of a KaplanMeier or LifeTable (one part without groups)."""
+    from crmkit.survival import KaplanMeier, LifeTable
+
+    if not isinstance(result, KaplanMeier | LifeTable):
+        raise InvalidValueError(
+            f"{name} must be a KaplanMeier or LifeTable from crmkit.survival, got "
+            f"{type(result).__name__}."
+        )
+    if not result.groups:
+        return [("all customers", result.table)]
+    return [(str(label), result.table.loc[label]) for label in result.groups]
+
+
+def survival_plot(
+    estimate: KaplanMeier | LifeTable, *, ax: Axes | None = None, band: bool = True
+) -> Axes:
+    """Survival (retention) curves by tenure, one per group, with their interval band.
+
+    A :class:`~crmkit.survival.KaplanMeier` estimate is drawn as its right-continuous
+    step function; a :class:`~crmkit.survival.LifeTable` as the survival at each
+    period's end (1 at the first period's start). ``band`` shades the pointwise
+    ``lower`` to ``upper`` interval.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from crmkit import plotting, survival
+    >>> df = pd.DataFrame({"tenure": [2, 3, 5, 5], "churned": [True, False, True, False]})
+    >>> ax = plotting.survival_plot(survival.kaplan_meier(df))
+    >>> ax.get_lines()[0].get_ydata().tolist()
+    [1.0, 0.75, 0.75, 0.375]
+    """
+    parts = _survival_parts(estimate, "estimate")
+    check_option(band, (True, False), name="band")
+    ax = _axes(ax)
+    for i, (label, table) in enumerate(parts):
+        colour = _PALETTE[i % len(_PALETTE)]
+        if "end" in table.columns:  # a life table: values at the periods' ends
+            x = np.r_[table.index.to_numpy(dtype=np.float64)[:1], table["end"].to_numpy()]
+            y, lo, hi = (np.r_[1.0, table[c].to_numpy()] for c in ("survival", "lower", "upper"))
+        else:
+            x = table.index.to_numpy(dtype=np.float64)
+            y, lo, hi = (table[c].to_numpy() for c in ("survival", "lower", "upper"))
+        ax.step(x, y, where="post", color=colour, linewidth=2, label=label)
+        if band:
+            ax.fill_between(x, lo, hi, step="post", color=colour, alpha=0.2, linewidth=0)
+    ax.set_ylim(0.0, 1.02)
+    ax.set_xlabel("tenure")
+    ax.set_ylabel("share still active, S(t)")
+    level = f" ({estimate.level:.0%} {estimate.ci_method} band)" if band else ""
+    ax.set_title(f"Survival by tenure{level}")
+    ax.legend(frameon=False, title=estimate.group_col)
+    return ax
+
+
+def hazard_plot(table: LifeTable, *, ax: Axes | None = None) -> Axes:
+    """Churn hazard (churned / at risk) per tenure period of a life table, per group.
+
+    Each period's hazard is drawn as a horizontal segment over [start, end) of a
+    :class:`~crmkit.survival.LifeTable` (:func:`crmkit.survival.life_table`).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from crmkit import plotting, survival
+    >>> df = pd.DataFrame({"tenure": [0, 1, 1, 2, 3, 3], "churned": [0, 1, 0, 1, 0, 1]})
+    >>> ax = plotting.hazard_plot(survival.life_table(df))
+    >>> ax.get_lines()[0].get_ydata().tolist()
+    [0.0, 0.2, 0.3333333333333333, 0.5, 0.5]
+    """
+    from crmkit.survival import LifeTable
+
+    if not isinstance(table, LifeTable):
+        raise InvalidValueError(
+            "table must be a LifeTable from crmkit.survival.life_table(...), got "
+            f"{type(table).__name__}."
+        )
+    ax = _axes(ax)
+    for i, (label, part) in enumerate(_survival_parts(table, "table")):
+        x = np.r_[part.index.to_numpy(dtype=np.float64), part["end"].to_numpy()[-1:]]
+        y = np.r_[part["hazard"].to_numpy(), part["hazard"].to_numpy()[-1:]]
+        ax.step(x, y, where="post", color=_PALETTE[i % len(_PALETTE)], linewidth=2,
+                label=label)  # fmt: skip
+    ax.set_ylim(bottom=0.0)
+    ax.set_xlabel("tenure")
+    ax.set_ylabel("churn hazard per period")
+    ax.set_title("Churn hazard by tenure")
+    ax.legend(frameon=False, title=table.group_col)
     return ax
