@@ -274,6 +274,10 @@ def test_bad_arguments_raise_named_errors() -> None:
         contractual_lifetime_value(
             {"a": m}, rows.assign(g=["a", "b"]), spend=1.0, group_col="g", **kw
         )
+    with pytest.raises(InvalidValueError, match="'g' has missing values"):
+        contractual_lifetime_value(
+            {"a": m}, rows.assign(g=["a", None]), spend=1.0, group_col="g", **kw
+        )
     with pytest.raises(InvalidValueError, match="churned"):
         contractual_lifetime_value(m, rows.assign(churned=["no", "yes"]), spend=1.0, **kw)
     with pytest.raises(InvalidValueError, match="implausible"):

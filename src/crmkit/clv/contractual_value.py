@@ -241,13 +241,12 @@ def _models_by_group(
             "drop group_col."
         )
     require_columns(data, [group_col])
-    keys = data[group_col]
-    if keys.isna().any():
+    codes, uniques = pd.factorize(data[group_col], sort=True)  # missing values get -1
+    if codes.size and codes.min() < 0:
         raise InvalidValueError(
             f"column {group_col!r} has missing values at index "
-            f"{labels_of(data.index, keys.isna().to_numpy())}; every customer needs a group."
+            f"{labels_of(data.index, codes < 0)}; every customer needs a group."
         )
-    codes, uniques = pd.factorize(keys, sort=True)
     absent = [k for k in uniques if k not in model]
     if absent:
         raise InvalidValueError(
