@@ -60,18 +60,27 @@ MODELS = [
 
 
 def _mp_ratios(model: Any, start: int, count: int) -> list[Any]:
-    """S(start + 1 + k) / S(start) for k < count, by the exact recursion of each family.
+    """S(start + 1 + k) / S(start) for k < count, from each family's published survival.
 
     sBG: S(t) / S(t - 1) = (beta + t - 1) / (alpha + beta + t - 1) (FH 2007, eq. 8);
-    constant churn: 1 - theta.
+    BdW (a model with a shape ``c``): S(t) = B(alpha, beta + t^c) / B(alpha, beta)
+    (Fader et al. 2018, eq. 10); constant churn: S(t) = (1 - theta)^t.
     """
+    if isinstance(model, ConstantChurn):
+        return [(1 - mpmath.mpf(model.theta)) ** (k + 1) for k in range(count)]
+    a, b = mpmath.mpf(model.alpha), mpmath.mpf(model.beta)
+    if hasattr(model, "c"):
+        c = mpmath.mpf(model.c)
+        base = mpmath.beta(a, b + mpmath.mpf(start) ** c)
+        return [
+            mpmath.beta(a, b + mpmath.mpf(t) ** c) / base
+            for t in range(start + 1, start + 1 + count)
+        ]
+    if not isinstance(model, ShiftedBetaGeometric):
+        raise NotImplementedError(f"add the survival of {type(model).__name__} here")
     out, ratio = [], mpmath.mpf(1)
     for t in range(start + 1, start + 1 + count):
-        if isinstance(model, ShiftedBetaGeometric):
-            a, b = mpmath.mpf(model.alpha), mpmath.mpf(model.beta)
-            ratio *= (b + t - 1) / (a + b + t - 1)
-        else:
-            ratio *= 1 - mpmath.mpf(model.theta)
+        ratio *= (b + t - 1) / (a + b + t - 1)
         out.append(ratio)
     return out
 
@@ -414,3 +423,19 @@ def test_telco_value_per_contract_type_in_one_call(
     active = telco[(telco["Contract"] == "One year") & ~telco["churned"]]
     expected = 0.3 * active["MonthlyCharges"] * (1 - theta) * (1 + d) / (d + theta)
     assert value.loc[active.index].to_numpy() == pytest.approx(expected.to_numpy(), rel=1e-6)
+
+
+def test_the_bdw_reference_reduces_to_the_sbg_one_at_c_1() -> None:
+    # guards the mpmath reference the BdW model will be checked against (FHLDS 2018: c = 1
+    # is the sBG)
+    @attrs.frozen
+    class BdWParams:
+        alpha: float
+        beta: float
+        c: float
+
+    sbg = ShiftedBetaGeometric(alpha=0.7, beta=1.2)
+    with mpmath.workdps(30):
+        a = _mp_ratios(BdWParams(alpha=0.7, beta=1.2, c=1.0), 3, 5)
+        b = _mp_ratios(sbg, 3, 5)
+        assert all(abs(x - y) < mpmath.mpf(10) ** -25 for x, y in zip(a, b, strict=True))
