@@ -21,6 +21,7 @@ from crmkit.clv.bgbb import BetaGeoBetaBinom
 from crmkit.clv.bgnbd import BetaGeo
 from crmkit.clv.cnbd import BetaGeoCNBD, ModifiedBetaGeoCNBD
 from crmkit.clv.compare import ModelComparison, compare_models
+from crmkit.clv.contractual_value import contractual_lifetime_value, contractual_value_summary
 from crmkit.clv.covariates import (
     BetaGeoCovariates,
     CovariateCoding,
@@ -72,6 +73,8 @@ __all__ = [
     "TransactionModel",
     "aggregate_interval",
     "compare_models",
+    "contractual_lifetime_value",
+    "contractual_value_summary",
     "customer_lifetime_value",
     "evaluate_holdout",
     "forecast_intervals",

@@ -187,7 +187,10 @@ def customer_lifetime_value(
     ------
     InvalidValueError
         Bad horizon, unit, rate, spend, or a model/horizon unit pair that cannot be
-        converted exactly.
+        converted exactly; a contractual model such as
+        :class:`~crmkit.clv.ShiftedBetaGeometric` (value it with
+        :func:`~crmkit.clv.contractual_lifetime_value`, whose data are tenure and churn
+        rather than a purchase summary).
 
     Examples
     --------
@@ -206,6 +209,18 @@ def customer_lifetime_value(
     >>> v.round(4).tolist()
     [58.8196, 58.8196]
     """
+    # a contractual model values tenure and renewals, not a purchase summary
+    counts_purchases = callable(getattr(transaction_model, "conditional_expected_purchases", None))
+    if not counts_purchases and callable(
+        getattr(transaction_model, "discounted_expected_residual_lifetime", None)
+    ):
+        raise InvalidValueError(
+            f"{type(transaction_model).__name__} is a contractual (retention) model: it has "
+            "no purchases to count over a horizon. Value subscription customers with "
+            "crmkit.clv.contractual_lifetime_value(model, data, spend=..., discount_rate=..., "
+            "tenure_counts=...) (margin x spend x DERL per customer), or "
+            "crmkit.clv.contractual_value_summary for totals and new-customer values per group."
+        )
     if is_dask(summary):  # valued once per distinct history, looked up per partition
         kwargs = {
             "horizon": horizon,
