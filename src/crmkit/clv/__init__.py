@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from crmkit.clv._base import FitResult
 from crmkit.clv._persist import from_dict, from_json, to_dict, to_json
-from crmkit.clv._protocol import CLVModel, TransactionModel
+from crmkit.clv._protocol import CLVModel, ContractualModel, TransactionModel
 from crmkit.clv.aggregates import (
     ForecastIntervals,
     aggregate_interval,
@@ -35,7 +35,9 @@ from crmkit.clv.evaluation import (
 )
 from crmkit.clv.forecast import PeriodForecast, forecast_purchases
 from crmkit.clv.gammagamma import GammaGamma, SpendFrequencyCorrelationWarning
+from crmkit.clv.geometric import ShiftedGeometric
 from crmkit.clv.ggnbd import GammaGompertzNBD
+from crmkit.clv.groups import GroupFits, fit_by_group
 from crmkit.clv.holdout import HoldoutByFrequency, holdout_by_frequency
 from crmkit.clv.mbgnbd import ModifiedBetaGeo
 from crmkit.clv.nbd import NBD
@@ -53,11 +55,13 @@ __all__ = [
     "BetaGeoCNBD",
     "BetaGeoCovariates",
     "CLVModel",
+    "ContractualModel",
     "CovariateCoding",
     "FitResult",
     "ForecastIntervals",
     "GammaGamma",
     "GammaGompertzNBD",
+    "GroupFits",
     "HoldoutByFrequency",
     "HoldoutEvaluation",
     "ModelComparison",
@@ -68,12 +72,14 @@ __all__ = [
     "ParetoNBDCovariates",
     "PeriodForecast",
     "ShiftedBetaGeometric",
+    "ShiftedGeometric",
     "SpendFrequencyCorrelationWarning",
     "TransactionModel",
     "aggregate_interval",
     "compare_models",
     "customer_lifetime_value",
     "evaluate_holdout",
+    "fit_by_group",
     "forecast_intervals",
     "forecast_purchases",
     "from_dict",

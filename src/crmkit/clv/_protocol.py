@@ -9,8 +9,9 @@ import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 
 from crmkit.clv._base import FitResult
+from crmkit.timeunits import TimeUnit
 
-__all__ = ["CLVModel", "TransactionModel"]
+__all__ = ["CLVModel", "ContractualModel", "TransactionModel"]
 
 
 @runtime_checkable
@@ -51,4 +52,50 @@ class TransactionModel(CLVModel, Protocol):
 
     def probability_alive(self, summary: pd.DataFrame) -> pd.Series:
         """P(customer still active at T | history) for each customer."""
+        ...
+
+
+@runtime_checkable
+class ContractualModel(CLVModel, Protocol):
+    """A retention model for contractual (subscription) customers (sBG, geometric, BdW).
+
+    T is the period in which a customer cancels (t = 1, 2, ...); every duration is in
+    whole contract periods of ``time_unit``. ``fit`` reads survivor tables of cohorts or
+    one row per customer (``tenure_col``, ``churned_col``, ``entry_col``,
+    ``tenure_counts``, ``period_col``, ``n_alive_col``, ``cohort_col``, ``time_unit``,
+    ``x0``, ``strict``, ``callback``), all through one reader, so every family accepts
+    the same data.
+    """
+
+    time_unit: TimeUnit | None
+
+    def churn_probability(self, t: ArrayLike) -> NDArray[np.float64]:
+        """P(T = t): a new customer cancels in period t (t >= 1)."""
+        ...
+
+    def survival(self, t: ArrayLike) -> NDArray[np.float64]:
+        """S(t) = P(T > t): share of a cohort still active after t periods (t >= 0)."""
+        ...
+
+    def retention_rate(self, t: ArrayLike) -> NDArray[np.float64]:
+        """r_t = S(t) / S(t - 1): share of period t - 1 survivors who renew (t >= 1)."""
+        ...
+
+    def discounted_expected_lifetime(self, discount_rate: float) -> float:
+        """DEL: sum over t >= 0 of S(t) / (1 + d)^t (first payment now, undiscounted)."""
+        ...
+
+    def discounted_expected_residual_lifetime(
+        self, discount_rate: float, renewals: ArrayLike = 0
+    ) -> NDArray[np.float64] | float:
+        """DERL of a customer who has made ``renewals`` renewals (n = renewals + 1):
+        sum over k >= 0 of S(n + k) / S(n - 1) / (1 + d)^k."""
+        ...
+
+    def expected_residual_lifetime(self, renewals: ArrayLike = 0) -> NDArray[np.float64] | float:
+        """Expected further renewals, undiscounted (raises if infinite)."""
+        ...
+
+    def simulate(self, n_customers: int, T: int, rng: Any) -> pd.DataFrame:
+        """Renewal histories of a cohort: ``periods_survived`` and ``churned`` per customer."""
         ...
