@@ -174,7 +174,7 @@ def _survivor_series(
             grp = grp.sort_values(period_col)
             per = grp[period_col].to_numpy(dtype=np.float64)
             if not np.array_equal(per, np.arange(per.size)):
-                where = f" of cohort {key!r}" if cohort_col is not None else ""
+                where = f" of cohort {_label(key)!r}" if cohort_col is not None else ""
                 raise InvalidValueError(
                     f"periods{where} must be 0, 1, ..., k without gaps (period 0 = cohort size); "
                     f"got {per[:8].tolist()}."
@@ -225,13 +225,23 @@ def counts_from_survivors(
     return _build(churned, active, np.zeros(k_max + 1), n_rows)
 
 
+def _label(value: object) -> object:
+    """A value for a message: numpy scalars as the Python number they hold (5, not
+    np.int64(5) or 5.0)."""
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
 def _whole_periods(frame: pd.DataFrame, col: str) -> NDArray[np.int64]:
     values = frame[col]
     if values.isna().any():
         first = values.index[values.isna().to_numpy()][0]
         raise InvalidValueError(
-            f"column {col!r} has missing values (first at index {first!r}); every customer "
-            "needs a tenure in whole periods: fill or drop those rows first."
+            f"column {col!r} has missing values (first at index {_label(first)!r}); every "
+            "customer needs a tenure in whole periods: fill or drop those rows first."
         )
     arr = real_array(values.to_numpy(), name=f"column {col!r}")
     bad = ~np.isfinite(arr) | (arr < 0) | (arr != np.round(arr))
@@ -239,8 +249,8 @@ def _whole_periods(frame: pd.DataFrame, col: str) -> NDArray[np.int64]:
         i = int(np.flatnonzero(bad)[0])
         raise InvalidValueError(
             f"column {col!r} must hold whole numbers of periods >= 0; found "
-            f"{arr[i]!r} at index {values.index[i]!r}. Convert durations to whole contract "
-            "periods first (e.g. months as integers)."
+            f"{_label(arr[i])!r} at index {_label(values.index[i])!r}. Convert durations to "
+            "whole contract periods first (e.g. months as integers)."
         )
     return arr.astype(np.int64)
 
@@ -250,7 +260,7 @@ def _churn_flags(frame: pd.DataFrame, col: str) -> NDArray[np.bool_]:
     if values.isna().any():
         first = values.index[values.isna().to_numpy()][0]
         raise InvalidValueError(
-            f"column {col!r} has missing values (first at index {first!r}); state for "
+            f"column {col!r} has missing values (first at index {_label(first)!r}); state for "
             "every customer whether they churned (True) or are still active (False)."
         )
     if pd.api.types.is_bool_dtype(values.dtype):
@@ -333,7 +343,7 @@ def counts_from_individual(
     if churned.any() and tenure[churned].min() < 1:
         i = int(np.flatnonzero(churned & (tenure < 1))[0])
         raise InvalidValueError(
-            f"a churned customer (index {data.index[i]!r}) has {tenure_col}=0; a customer "
+            f"a churned customer (index {_label(data.index[i])!r}) has {tenure_col}=0; a customer "
             "who cancelled has paid at least one period, so churned tenures must be >= 1. "
             "If tenure counts periods before the one in which the customer cancelled, add 1."
         )
@@ -350,7 +360,7 @@ def counts_from_individual(
         if late.any():
             i = int(np.flatnonzero(late)[0])
             raise InvariantError(
-                f"customer at index {data.index[i]!r} enters observation at "
+                f"customer at index {_label(data.index[i])!r} enters observation at "
                 f"{entry_col}={int(entry[i])} after their {tenure_col}={int(tenure[i])}"
                 f"{' (churned)' if churned[i] else ''}; the entry tenure must not exceed "
                 "the tenure (and must be below it for churned customers)."
@@ -363,9 +373,9 @@ def counts_from_individual(
         i = int(np.argmax(tenure))
         raise InvalidValueError(
             f"column {tenure_col!r} holds a tenure of {longest:,} periods (index "
-            f"{data.index[i]!r}); the counts per period would need {longest + 1:,} entries. "
-            "Tenure must count whole contract periods (e.g. months), not days or seconds: "
-            "convert it first."
+            f"{_label(data.index[i])!r}); the counts per period would need {longest + 1:,} "
+            "entries. Tenure must count whole contract periods (e.g. months), not days or "
+            "seconds: convert it first."
         )
     size = longest + 1
     c = np.bincount(tenure[churned], minlength=size).astype(np.float64)
