@@ -257,8 +257,8 @@ def fit_by_group(
         first = data.index[missing.to_numpy()][0]
         raise InvalidValueError(
             f"column {group_col!r} has {int(missing.sum())} missing value(s) (first at index "
-            f"{first!r}); every customer needs a group: fill them (e.g. with 'unknown') or "
-            "drop those rows first."
+            f"{_plain(first)!r}); every customer needs a group: fill them (e.g. with "
+            "'unknown') or drop those rows first."
         )
     options = dict(fit_options)
     unit = data.attrs.get("crmkit_time_unit")
