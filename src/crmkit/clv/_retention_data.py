@@ -413,6 +413,20 @@ def retention_counts(
     >>> retention_counts(rows, tenure_counts="completed").churned.tolist()
     [0.0, 1.0, 0.0]
     """
+    for name, value in (
+        ("tenure_col", tenure_col),
+        ("churned_col", churned_col),
+        ("period_col", period_col),
+        ("n_alive_col", n_alive_col),
+        ("entry_col", entry_col),
+        ("cohort_col", cohort_col),
+    ):
+        if not (isinstance(value, str) or (value is None and name in ("entry_col", "cohort_col"))):
+            raise InvalidValueError(f"{name}={value!r:.60} must be a column name (a string).")
+    if tenure_counts is not None and not isinstance(tenure_counts, str):
+        raise InvalidValueError(
+            f"tenure_counts={tenure_counts!r:.60} must be 'completed' or 'started'."
+        )
     if isinstance(data, pd.DataFrame) and tenure_col in data.columns:
         if cohort_col is not None:
             raise InvalidValueError(

@@ -55,14 +55,25 @@ class GroupFits(Mapping[Hashable, FitResult[ModelT]], Generic[ModelT]):
         One fit per group, in the order of ``groups``.
     """
 
-    group_col: str
-    family: str
-    groups: tuple[Hashable, ...]
+    group_col: str = attrs.field(validator=lambda _s, a, v: _check_text(a.name, v))
+    family: str = attrs.field(validator=lambda _s, a, v: _check_text(a.name, v))
+    groups: tuple[Hashable, ...] = attrs.field()
     fits: tuple[FitResult[ModelT], ...] = attrs.field()
 
     @fits.validator
     def _same_length(self, attribute: Any, value: tuple[FitResult[ModelT], ...]) -> None:
-        if len(value) != len(self.groups) or len(set(self.groups)) != len(self.groups):
+        if not isinstance(self.groups, tuple) or not isinstance(value, tuple):
+            raise InvalidValueError(
+                f"GroupFits takes groups and fits as tuples, got {type(self.groups).__name__} "
+                f"and {type(value).__name__}; build it with crmkit.clv.fit_by_group."
+            )
+        if not all(isinstance(f, FitResult) for f in value):
+            raise InvalidValueError("GroupFits.fits must hold FitResult objects, one per group.")
+        try:
+            distinct = len(set(self.groups))
+        except TypeError as exc:
+            raise InvalidValueError(f"group keys must be hashable ({exc}).") from exc
+        if len(value) != len(self.groups) or distinct != len(self.groups):
             raise InvalidValueError(
                 f"GroupFits needs one fit per distinct group: {len(self.groups)} groups "
                 f"({len(set(self.groups))} distinct), {len(value)} fits."
@@ -149,6 +160,11 @@ class GroupFits(Mapping[Hashable, FitResult[ModelT]], Generic[ModelT]):
 
 
 _STATUS_COLUMNS = ("n_customers", "log_likelihood", "converged", "at_boundary")
+
+
+def _check_text(name: str, value: Any) -> None:
+    if not isinstance(value, str):
+        raise InvalidValueError(f"GroupFits: {name}={value!r:.60} must be a string.")
 
 
 def _in_group(exc: CrmkitError, where: str) -> CrmkitError:

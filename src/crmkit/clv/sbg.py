@@ -229,7 +229,7 @@ class ShiftedBetaGeometric(Persistable):
         # stays anchored at 1
         scale = np.ones(2)
         default = better_start(loglik, [sbg_moment_start(churned, censored), scale])
-        start = default if x0 is None else np.asarray(x0, dtype=np.float64)
+        start = default if x0 is None else real_array(x0, name="x0")
         others = [default * 0.3, default * 3.0]
         n_total = float(counts.n_customers)
         opt = maximize_log_likelihood(
