@@ -149,15 +149,22 @@ class ShiftedGeometric(Persistable):
             ``period`` and ``n_alive`` columns (and optionally a cohort column), or one
             row per customer with ``tenure`` and ``churned`` columns; read exactly as
             :meth:`ShiftedBetaGeometric.fit` reads them.
-        tenure_col, churned_col, entry_col, tenure_counts, period_col, n_alive_col, cohort_col
-            As in :meth:`ShiftedBetaGeometric.fit`; ``tenure_counts`` is required with
-            one row per customer.
+        tenure_col, churned_col, period_col, n_alive_col : str
+            Column names, as in :meth:`ShiftedBetaGeometric.fit`.
+        entry_col, cohort_col : str, optional
+            Entry tenure of left-truncated customers; cohort of survivor tables.
+        tenure_counts : {"completed", "started"}, optional
+            Required with one row per customer: whether an active customer's tenure t
+            means t renewals made (``"completed"``) or t - 1 (``"started"``).
         time_unit : {"D", "W", "M", "Q", "Y"}, optional
             Length of one period; default (frame input) ``data.attrs["crmkit_time_unit"]``.
-        x0, strict, callback
-            Accepted for the common fit signature of the contractual families; the
-            estimate is closed-form, so there is nothing to start, fail or report on
-            (``x0`` is checked, then unused; ``callback`` is called once with the estimate).
+        x0 : array-like of 1 float, optional
+            Accepted for the common fit signature of the contractual families and
+            checked (a probability in (0, 1)), then unused: the estimate is closed-form.
+        strict : bool
+            Accepted for the common signature; a closed form cannot fail to converge.
+        callback : callable, optional
+            Called once, ``callback(1, log_likelihood, {"theta": theta})``.
 
         Returns
         -------
