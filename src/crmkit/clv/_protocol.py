@@ -8,7 +8,8 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 
-from crmkit.clv._base import FitResult
+from crmkit.clv._base import FitResult, Progress
+from crmkit.clv._retention_data import TenureCounts
 from crmkit.timeunits import TimeUnit
 
 __all__ = ["CLVModel", "ContractualModel", "TransactionModel"]
@@ -56,18 +57,48 @@ class TransactionModel(CLVModel, Protocol):
 
 
 @runtime_checkable
-class ContractualModel(CLVModel, Protocol):
+class ContractualModel(Protocol):
     """A retention model for contractual (subscription) customers (sBG, geometric, BdW).
 
     T is the period in which a customer cancels (t = 1, 2, ...); every duration is in
     whole contract periods of ``time_unit``. ``fit`` reads survivor tables of cohorts or
-    one row per customer (``tenure_col``, ``churned_col``, ``entry_col``,
-    ``tenure_counts``, ``period_col``, ``n_alive_col``, ``cohort_col``, ``time_unit``,
-    ``x0``, ``strict``, ``callback``), all through one reader, so every family accepts
-    the same data.
+    one row per customer through one reader, with the same options in every family, so
+    code written against this protocol (contractual value, group fits, model
+    comparison) works for each of them. It is a structural type that mypy checks:
+    ``model: ContractualModel = ShiftedBetaGeometric(alpha=0.7, beta=1.2)`` type-checks,
+    and ``isinstance(model, ContractualModel)`` holds at run time.
     """
 
-    time_unit: TimeUnit | None
+    @property
+    def params(self) -> dict[str, float]:
+        """Parameters by name, in the paper's order."""
+        ...
+
+    @property
+    def time_unit(self) -> TimeUnit | None:
+        """Length of one contract period (``None`` if not stated)."""
+        ...
+
+    @classmethod
+    def fit(
+        cls,
+        data: pd.DataFrame | ArrayLike,
+        /,
+        *,
+        tenure_col: str = ...,
+        churned_col: str = ...,
+        entry_col: str | None = ...,
+        tenure_counts: TenureCounts | None = ...,
+        period_col: str = ...,
+        n_alive_col: str = ...,
+        cohort_col: str | None = ...,
+        time_unit: TimeUnit | None = ...,
+        x0: ArrayLike | None = ...,
+        strict: bool = ...,
+        callback: Progress | None = ...,
+    ) -> FitResult[Self]:
+        """Fit on survivor tables or one row per customer (``tenure_counts`` required)."""
+        ...
 
     def churn_probability(self, t: ArrayLike) -> NDArray[np.float64]:
         """P(T = t): a new customer cancels in period t (t >= 1)."""
