@@ -408,3 +408,23 @@ def test_errors_are_crmkit_errors() -> None:
         retention_counts(
             pd.DataFrame({"tenure": ["a"], "churned": [True]}), tenure_counts="started"
         )
+
+
+def test_the_started_convention_reads_entry_the_same_way() -> None:
+    # the same customers written with tenure and entry as started periods: an active
+    # customer's tenure and every entry are one higher, a churner's tenure is the same
+    frame = _truncated_sample(np.random.default_rng(7), n=3_000)
+    started = frame.assign(
+        tenure=np.where(frame["churned"], frame["tenure"], frame["tenure"] + 1),
+        entry=frame["entry"] + 1,
+    )
+    a = retention_counts(frame, tenure_counts="completed", entry_col="entry")
+    b = retention_counts(started, tenure_counts="started", entry_col="entry")
+    for name in ("churned", "active", "entered"):
+        np.testing.assert_array_equal(
+            getattr(a, name)[: a.churned.size], getattr(b, name)[: a.churned.size]
+        )
+        assert not getattr(b, name)[a.churned.size :].any()
+    fa = ShiftedBetaGeometric.fit(frame, tenure_counts="completed", entry_col="entry")
+    fb = ShiftedBetaGeometric.fit(started, tenure_counts="started", entry_col="entry")
+    np.testing.assert_allclose(fa.estimates, fb.estimates, rtol=1e-7)
