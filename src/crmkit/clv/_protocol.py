@@ -75,8 +75,11 @@ class ContractualModel(Protocol):
         ...
 
     @property
-    def time_unit(self) -> TimeUnit | None:
-        """Length of one contract period (``None`` if not stated)."""
+    def time_unit(self) -> str | None:
+        """Length of one contract period, a :data:`~crmkit.timeunits.TimeUnit` code
+        (``None`` if not stated)."""
+        # typed str (a TimeUnit is a str literal): the documentation cannot render the
+        # alias in a property's type
         ...
 
     @classmethod
