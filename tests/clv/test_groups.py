@@ -187,3 +187,11 @@ def test_frozen_value() -> None:
     assert fits.family == "ShiftedGeometric"
     with pytest.raises(InvalidValueError, match="one fit per distinct group"):
         GroupFits(group_col="plan", family="ShiftedGeometric", groups=("a",), fits=())
+
+
+def test_lookup_of_keys_that_are_not_groups() -> None:
+    fits = fit_by_group(ShiftedGeometric, _rows(), group_col="plan", tenure_counts="completed")
+    assert fits.get("platinum") is None
+    assert fits.get(np.array([])) is None  # unhashable: not a group
+    assert [1.0] not in fits
+    assert fits.get("gold") is fits["gold"]

@@ -80,10 +80,10 @@ class GroupFits(Mapping[Hashable, FitResult[ModelT]], Generic[ModelT]):
             )
 
     def __getitem__(self, key: Hashable) -> FitResult[ModelT]:
-        for group, fit in zip(self.groups, self.fits, strict=True):
-            if group == key:
-                return fit
-        raise KeyError(key)
+        try:
+            return dict(zip(self.groups, self.fits, strict=True))[key]
+        except TypeError:  # an unhashable key is not a group: get() returns its default
+            raise KeyError(key) from None
 
     def __iter__(self) -> Iterator[Hashable]:
         return iter(self.groups)
