@@ -406,6 +406,12 @@ def _instances() -> dict[str, Any]:
             alpha=1.2, beta=0.75, gamma=0.66, delta=2.78
         ),
         "ShiftedBetaGeometric": lambda: clv.ShiftedBetaGeometric(alpha=0.67, beta=3.8),
+        "ShiftedGeometric": lambda: clv.ShiftedGeometric(theta=0.2),
+        "GroupFits": lambda: clv.fit_by_group(
+            clv.ShiftedGeometric,
+            pd.DataFrame({"g": [1, 1, 2, 2], "period": [0, 1, 0, 1], "n_alive": [9, 5, 4, 3]}),
+            group_col="g",
+        ),
         "FitResult": lambda: clv.BetaGeo.fit(summary),
         "Concentration": lambda: crmkit.pareto.concentration([5.0, 3.0, 1.0, 1.0]),
         "CohortRetention": lambda: crmkit.lifecycle.cohort_retention(tx),

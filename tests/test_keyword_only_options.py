@@ -23,7 +23,9 @@ ALLOWED: dict[str, str] = {
     "crmkit.metrics.annuity.pmt": "numpy-financial's order pmt(rate, nper, pv, fv)",
     "crmkit.metrics.annuity.pv": "numpy-financial's order pv(rate, nper, pmt, fv)",
     "crmkit.domain.analytics.contacts_before_first_purchase": "purchases is data",
+    "ContractualModel.discounted_expected_residual_lifetime": "renewals is data",
     "ShiftedBetaGeometric.discounted_expected_residual_lifetime": "renewals is data",
+    "ShiftedGeometric.discounted_expected_residual_lifetime": "renewals is data",
 }
 
 PENDING: frozenset[str] = frozenset()

@@ -18,6 +18,7 @@ from crmkit.clv import (
     GammaGamma,
     ParetoNBD,
     ShiftedBetaGeometric,
+    ShiftedGeometric,
     parameter_draws,
     simulate,
 )
@@ -29,6 +30,7 @@ SIMULATORS = [
     lambda rng: ParetoNBD(r=0.55, alpha=10.58, s=0.61, beta=11.67).simulate(3, 10.0, rng),
     lambda rng: BetaGeoBetaBinom(alpha=1.2, beta=0.75, gamma=0.66, delta=2.78).simulate(3, 6, rng),
     lambda rng: ShiftedBetaGeometric(alpha=0.704, beta=1.182).simulate(3, 6, rng),
+    lambda rng: ShiftedGeometric(theta=0.2).simulate(3, 6, rng),
     lambda rng: GammaGamma(p=6.25, q=3.74, v=15.44).simulate(3, 2, rng),
     lambda rng: simulate(BetaGeo(r=0.243, alpha=4.414, a=0.793, b=2.426), 3, T=10.0, rng=rng),
 ]

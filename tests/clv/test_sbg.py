@@ -164,3 +164,23 @@ def test_fit_reads_the_frame_time_unit() -> None:
     assert ShiftedBetaGeometric.fit(frame).model.time_unit == "Y"
     assert ShiftedBetaGeometric.fit(frame, time_unit="M").model.time_unit == "M"
     assert ShiftedBetaGeometric.fit([1000, 631, 468, 382]).model.time_unit is None
+
+
+def test_a_failed_optimisation_is_carried_as_not_converged(
+    ref: dict,
+    monkeypatch: pytest.MonkeyPatch,  # type: ignore[type-arg]
+) -> None:
+    from crmkit.clv import _base
+    from crmkit.exceptions import ConvergenceError, ConvergenceWarning
+
+    monkeypatch.setattr(_base, "_GRAD_TOL", -1.0)  # no end point can pass the checks
+    survivors = ref["inputs"]["regular"][:8]
+    with pytest.raises(ConvergenceError, match="sBG fit did not converge"):
+        ShiftedBetaGeometric.fit(survivors)
+    with pytest.warns(ConvergenceWarning, match="strict=False"):
+        fit = ShiftedBetaGeometric.fit(survivors, strict=False)
+    assert fit.converged is False
+    assert "NOT converged" in repr(fit)
+    assert fit.summary().attrs["converged"] is False
+    # the best end point is still the published maximum
+    assert fit.params["alpha"] == pytest.approx(0.704, abs=5e-4)

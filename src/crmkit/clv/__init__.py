@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from crmkit.clv._base import FitResult
 from crmkit.clv._persist import from_dict, from_json, to_dict, to_json
-from crmkit.clv._protocol import CLVModel, TransactionModel
+from crmkit.clv._protocol import CLVModel, ContractualModel, TransactionModel
 from crmkit.clv.aggregates import (
     ForecastIntervals,
     aggregate_interval,
@@ -36,7 +36,9 @@ from crmkit.clv.evaluation import (
 )
 from crmkit.clv.forecast import PeriodForecast, forecast_purchases
 from crmkit.clv.gammagamma import GammaGamma, SpendFrequencyCorrelationWarning
+from crmkit.clv.geometric import ShiftedGeometric
 from crmkit.clv.ggnbd import GammaGompertzNBD
+from crmkit.clv.groups import GroupFits, fit_by_group
 from crmkit.clv.holdout import HoldoutByFrequency, holdout_by_frequency
 from crmkit.clv.mbgnbd import ModifiedBetaGeo
 from crmkit.clv.nbd import NBD
@@ -54,11 +56,13 @@ __all__ = [
     "BetaGeoCNBD",
     "BetaGeoCovariates",
     "CLVModel",
+    "ContractualModel",
     "CovariateCoding",
     "FitResult",
     "ForecastIntervals",
     "GammaGamma",
     "GammaGompertzNBD",
+    "GroupFits",
     "HoldoutByFrequency",
     "HoldoutEvaluation",
     "ModelComparison",
@@ -69,6 +73,7 @@ __all__ = [
     "ParetoNBDCovariates",
     "PeriodForecast",
     "ShiftedBetaGeometric",
+    "ShiftedGeometric",
     "SpendFrequencyCorrelationWarning",
     "TransactionModel",
     "aggregate_interval",
@@ -77,6 +82,7 @@ __all__ = [
     "contractual_value_summary",
     "customer_lifetime_value",
     "evaluate_holdout",
+    "fit_by_group",
     "forecast_intervals",
     "forecast_purchases",
     "from_dict",

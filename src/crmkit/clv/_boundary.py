@@ -358,7 +358,12 @@ def sbg_boundary(
                 ["alpha", "beta"],
                 f"alpha, beta -> infinity with alpha/(alpha+beta) = {th:.6g}: every customer "
                 f"has the same churn probability theta = {th:.6g} per period; the lifetime "
-                f"is geometric, with constant retention rate 1 - theta = {1.0 - th:.6g}",
+                f"is geometric, with constant retention rate 1 - theta = {1.0 - th:.6g} and "
+                f"expected lifetime 1/theta = {1.0 / th:,.4g} periods at every tenure (an "
+                "extrapolation where that exceeds the longest tenure observed); "
+                "predictions equal those of "
+                f"clv.ShiftedGeometric(theta={th:.6g}), whose fit gives theta a standard "
+                "error",
             )
         elif at_lo[0] or at_hi[1]:
             rep.add(

@@ -173,8 +173,13 @@ class FitResult(Persistable, Generic[ModelT]):
         real = np.isin(np.asarray(self.param_names, dtype=object), list(self.real_line))
         with np.errstate(divide="ignore", invalid="ignore"):
             factor = np.exp(z * se / np.where(real, 1.0, est))
-        lower = np.where(real, est - z * se, est / factor)
-        upper = np.where(real, est + z * se, est * factor)
+            lower = np.where(real, est - z * se, est / factor)
+            upper = np.where(real, est + z * se, est * factor)
+        # a parameter at a limit (infinite standard error) is bounded by nothing,
+        # also when its estimate is 0 (0 * inf would be NaN)
+        unbounded = np.isinf(se)
+        lower = np.where(unbounded & real, -np.inf, np.where(unbounded, 0.0, lower))
+        upper = np.where(unbounded, np.inf, upper)
         return pd.DataFrame(
             {"estimate": est, "stderr": se, "lower": lower, "upper": upper},
             index=pd.Index(self.param_names, name="parameter"),

@@ -51,6 +51,7 @@ _FAMILY_NAMES = frozenset(
         "NBD",
         "ParetoNBD",
         "ShiftedBetaGeometric",
+        "ShiftedGeometric",
     }
 )
 """The model families a document may name; nothing else is ever created by loading."""

@@ -35,7 +35,15 @@ it moves the estimates (one renewal more or less per censored customer):
   included: an active customer with tenure t is in period t and has made t - 1 renewals
   (T > t - 1), a churned one cancelled in period t (T = t).
 
-The entry tenure (left truncation) is read with the same convention.
+The entry tenure (left truncation) is read with the same convention. An active customer
+with tenure 0 (signed up, no period completed) has made no renewal decision under either
+reading: the row is counted in ``n_customers`` and adds nothing to the likelihood.
+
+Example: a monthly subscriber who paid for January, February and March and is still
+active in March has tenure 2 when tenure counts completed months (renewed twice: T > 2)
+and 3 when it counts started months (also T > 2). If the data are "started" but are read
+as "completed", every active customer gets one renewal too many and retention looks
+better than it is.
 """
 
 from __future__ import annotations
@@ -61,6 +69,10 @@ __all__ = [
 _F = NDArray[np.float64]
 TenureCounts = Literal["completed", "started"]
 _TENURE_COUNTS = ("completed", "started")
+# Longest tenure accepted, in contract periods: the counts are dense arrays indexed by
+# period, so a tenure in days or seconds by mistake (1e9) would allocate gigabytes. A
+# million periods is over 80,000 years of monthly contracts.
+_MAX_PERIODS = 1_000_000
 
 
 @attrs.frozen(kw_only=True)
@@ -162,7 +174,7 @@ def _survivor_series(
             grp = grp.sort_values(period_col)
             per = grp[period_col].to_numpy(dtype=np.float64)
             if not np.array_equal(per, np.arange(per.size)):
-                where = f" of cohort {key!r}" if cohort_col is not None else ""
+                where = f" of cohort {_label(key)!r}" if cohort_col is not None else ""
                 raise InvalidValueError(
                     f"periods{where} must be 0, 1, ..., k without gaps (period 0 = cohort size); "
                     f"got {per[:8].tolist()}."
@@ -213,13 +225,23 @@ def counts_from_survivors(
     return _build(churned, active, np.zeros(k_max + 1), n_rows)
 
 
+def _label(value: object) -> object:
+    """A value for a message: numpy scalars as the Python number they hold (5, not
+    np.int64(5) or 5.0)."""
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
 def _whole_periods(frame: pd.DataFrame, col: str) -> NDArray[np.int64]:
     values = frame[col]
     if values.isna().any():
         first = values.index[values.isna().to_numpy()][0]
         raise InvalidValueError(
-            f"column {col!r} has missing values (first at index {first!r}); every customer "
-            "needs a tenure in whole periods: fill or drop those rows first."
+            f"column {col!r} has missing values (first at index {_label(first)!r}); every "
+            "customer needs a tenure in whole periods: fill or drop those rows first."
         )
     arr = real_array(values.to_numpy(), name=f"column {col!r}")
     bad = ~np.isfinite(arr) | (arr < 0) | (arr != np.round(arr))
@@ -227,8 +249,8 @@ def _whole_periods(frame: pd.DataFrame, col: str) -> NDArray[np.int64]:
         i = int(np.flatnonzero(bad)[0])
         raise InvalidValueError(
             f"column {col!r} must hold whole numbers of periods >= 0; found "
-            f"{arr[i]!r} at index {values.index[i]!r}. Convert durations to whole contract "
-            "periods first (e.g. months as integers)."
+            f"{_label(arr[i])!r} at index {_label(values.index[i])!r}. Convert durations to "
+            "whole contract periods first (e.g. months as integers)."
         )
     return arr.astype(np.int64)
 
@@ -238,7 +260,7 @@ def _churn_flags(frame: pd.DataFrame, col: str) -> NDArray[np.bool_]:
     if values.isna().any():
         first = values.index[values.isna().to_numpy()][0]
         raise InvalidValueError(
-            f"column {col!r} has missing values (first at index {first!r}); state for "
+            f"column {col!r} has missing values (first at index {_label(first)!r}); state for "
             "every customer whether they churned (True) or are still active (False)."
         )
     if pd.api.types.is_bool_dtype(values.dtype):
@@ -247,6 +269,9 @@ def _churn_flags(frame: pd.DataFrame, col: str) -> NDArray[np.bool_]:
         arr = values.to_numpy(dtype=np.float64)
         if np.all((arr == 0) | (arr == 1)):
             return np.asarray(arr == 1, dtype=np.bool_)
+    elif values.dtype == object and all(isinstance(v, bool | np.bool_) for v in values):
+        # Python booleans in an object column (e.g. after a concat with other types)
+        return np.asarray(values.to_numpy(dtype=bool), dtype=np.bool_)
     sample = pd.unique(values)[:5].tolist()
     raise InvalidValueError(
         f"column {col!r} must be boolean (or 0/1): True = churned, False = still active; "
@@ -318,18 +343,15 @@ def counts_from_individual(
     if churned.any() and tenure[churned].min() < 1:
         i = int(np.flatnonzero(churned & (tenure < 1))[0])
         raise InvalidValueError(
-            f"a churned customer (index {data.index[i]!r}) has {tenure_col}=0; a customer "
+            f"a churned customer (index {_label(data.index[i])!r}) has {tenure_col}=0; a customer "
             "who cancelled has paid at least one period, so churned tenures must be >= 1. "
             "If tenure counts periods before the one in which the customer cancelled, add 1."
         )
-    if shift and (~churned).any() and tenure[~churned].min() < 1:
-        i = int(np.flatnonzero(~churned & (tenure < 1))[0])
-        raise InvalidValueError(
-            f"an active customer (index {data.index[i]!r}) has {tenure_col}=0 with "
-            "tenure_counts='started' (tenure = periods paid, the current one included, so "
-            ">= 1); use tenure_counts='completed' if tenure counts completed periods."
-        )
-    survived = np.where(churned, 0, tenure - shift)
+    # An active customer with tenure 0 has made no renewal decision under either
+    # reading (signed up, first period not begun or not completed): T > 0 holds for
+    # everyone, so the row adds log S(0) = 0 to the likelihood. It is counted in
+    # n_customers, never at risk, and changes no estimate.
+    survived = np.where(churned, 0, np.maximum(tenure - shift, 0))
     if entry_col is not None:
         entry = _whole_periods(data, entry_col)
         # a churned customer must have been seen before cancelling; an active one
@@ -338,7 +360,7 @@ def counts_from_individual(
         if late.any():
             i = int(np.flatnonzero(late)[0])
             raise InvariantError(
-                f"customer at index {data.index[i]!r} enters observation at "
+                f"customer at index {_label(data.index[i])!r} enters observation at "
                 f"{entry_col}={int(entry[i])} after their {tenure_col}={int(tenure[i])}"
                 f"{' (churned)' if churned[i] else ''}; the entry tenure must not exceed "
                 "the tenure (and must be below it for churned customers)."
@@ -346,7 +368,16 @@ def counts_from_individual(
         entered_at = np.maximum(entry - shift, 0)
     else:
         entered_at = np.zeros(tenure.size, dtype=np.int64)
-    size = int(tenure.max()) + 1
+    longest = int(tenure.max())
+    if longest > _MAX_PERIODS:
+        i = int(np.argmax(tenure))
+        raise InvalidValueError(
+            f"column {tenure_col!r} holds a tenure of {longest:,} periods (index "
+            f"{_label(data.index[i])!r}); the counts per period would need {longest + 1:,} "
+            "entries. Tenure must count whole contract periods (e.g. months), not days or "
+            "seconds: convert it first."
+        )
+    size = longest + 1
     c = np.bincount(tenure[churned], minlength=size).astype(np.float64)
     a = np.bincount(survived[~churned], minlength=size).astype(np.float64)
     e = np.bincount(entered_at, minlength=size).astype(np.float64)
@@ -382,6 +413,20 @@ def retention_counts(
     >>> retention_counts(rows, tenure_counts="completed").churned.tolist()
     [0.0, 1.0, 0.0]
     """
+    for name, value in (
+        ("tenure_col", tenure_col),
+        ("churned_col", churned_col),
+        ("period_col", period_col),
+        ("n_alive_col", n_alive_col),
+        ("entry_col", entry_col),
+        ("cohort_col", cohort_col),
+    ):
+        if not (isinstance(value, str) or (value is None and name in ("entry_col", "cohort_col"))):
+            raise InvalidValueError(f"{name}={value!r:.60} must be a column name (a string).")
+    if tenure_counts is not None and not isinstance(tenure_counts, str):
+        raise InvalidValueError(
+            f"tenure_counts={tenure_counts!r:.60} must be 'completed' or 'started'."
+        )
     if isinstance(data, pd.DataFrame) and tenure_col in data.columns:
         if cohort_col is not None:
             raise InvalidValueError(

@@ -132,7 +132,11 @@ class ShiftedBetaGeometric(Persistable):
         churns with the same probability, the maximum lies at alpha, beta -> infinity:
         the fit stops there with a :class:`~crmkit.exceptions.BoundaryWarning`, the
         model is the geometric lifetime (constant retention) and
-        ``FitResult.at_boundary`` is ``("alpha", "beta")``.
+        ``FitResult.at_boundary`` is ``("alpha", "beta")``. The warning states the
+        churn probability theta, the retention rate 1 - theta and the implied expected
+        lifetime 1/theta (an extrapolation when it exceeds the observed tenures);
+        :class:`~crmkit.clv.ShiftedGeometric` fits that limit directly, with a standard
+        error for theta.
 
         Parameters
         ----------
@@ -176,9 +180,22 @@ class ShiftedBetaGeometric(Persistable):
         Raises
         ------
         InvalidValueError
-            Non-integer or negative counts, empty cohort, gaps in the periods.
+            Non-integer or negative counts, empty cohort, gaps in the periods; with one
+            row per customer: no ``tenure_counts``, missing, negative or fractional
+            tenures, churn flags that are not boolean or 0/1 (e.g. "Yes"/"No"), a
+            churned customer with tenure 0, ``cohort_col`` given.
         InvariantError
-            Counts that increase over time.
+            Counts that increase over time; an entry tenure after the tenure.
+        MissingColumnsError
+            A named column is absent (all missing ones are listed).
+
+        Warns
+        -----
+        BoundaryWarning
+            If the maximum lies at a limit of the parameter space (see above).
+        ConvergenceWarning
+            With ``strict=False``, if no end point passes the convergence checks; the
+            result then has ``converged=False``.
         """
         if time_unit is None and isinstance(survivors, pd.DataFrame):
             time_unit = survivors.attrs.get("crmkit_time_unit")
@@ -229,7 +246,7 @@ class ShiftedBetaGeometric(Persistable):
         # stays anchored at 1
         scale = np.ones(2)
         default = better_start(loglik, [sbg_moment_start(churned, censored), scale])
-        start = default if x0 is None else np.asarray(x0, dtype=np.float64)
+        start = default if x0 is None else real_array(x0, name="x0")
         others = [default * 0.3, default * 3.0]
         n_total = float(counts.n_customers)
         opt = maximize_log_likelihood(
