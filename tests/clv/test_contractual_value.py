@@ -21,6 +21,7 @@ from crmkit.clv import (
     contractual_lifetime_value,
     contractual_value_summary,
     customer_lifetime_value,
+    fit_by_group,
 )
 from crmkit.exceptions import BoundaryWarning, InvalidValueError, MissingColumnsError
 
@@ -383,13 +384,18 @@ def telco(shared_datasets: Path) -> pd.DataFrame:
 
 @pytest.fixture(scope="module")
 def telco_fits(telco: pd.DataFrame) -> dict[str, Any]:
-    # one fit per contract type (crmkit.clv.fit_by_group builds this mapping in one call)
+    # one fit per contract type in one call; a GroupFits is a Mapping group -> FitResult
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", BoundaryWarning)  # one-/two-year: geometric limit
-        return {
-            key: ShiftedBetaGeometric.fit(part, tenure_counts="completed", time_unit="M")
-            for key, part in telco.groupby("Contract")
-        }
+        return dict(
+            fit_by_group(
+                ShiftedBetaGeometric,
+                telco,
+                group_col="Contract",
+                tenure_counts="completed",
+                time_unit="M",
+            )
+        )
 
 
 def test_telco_value_per_contract_type_in_one_call(
