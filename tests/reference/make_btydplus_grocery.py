@@ -37,7 +37,8 @@ def main(rda: Path) -> None:
             ),
         }
     )
-    assert out.shape == (10483, 2) and out["cust"].nunique() == 1525
+    assert out.shape == (10483, 2)
+    assert out["cust"].nunique() == 1525
     out.to_csv(OUT, index=False, compression={"method": "gzip", "mtime": 0})
     print(f"{OUT.name}: {len(out)} rows, {out['date'].min()} ... {out['date'].max()}")
 
