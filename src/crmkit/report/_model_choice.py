@@ -1,9 +1,9 @@
 """``--model auto``: the purchase model chosen by a holdout comparison (private).
 
-BG/NBD, MBG/NBD and Pareto/NBD are always compared. BG/CNBD-k and MBG/CNBD-k (Platzer &
-Reutterer 2016; Reutterer, Platzer & Schroeder 2021) join them when the customers'
-inter-purchase times can be measured from the occasions (the pandas engine): they need
-the sum of the logs of those times to choose the Erlang order k.
+BG/NBD, MBG/NBD, Pareto/NBD, BG/CNBD-k and MBG/CNBD-k (Platzer & Reutterer 2016;
+Reutterer, Platzer & Schroeder 2021) are compared. The last two choose their Erlang
+order k from the sum of the logs of each customer's inter-purchase times, measured here
+from the occasions.
 """
 
 from __future__ import annotations
@@ -39,51 +39,81 @@ def _titled(text: str) -> str:
     return text
 
 
-_RESOLUTIONS = (("day", 86_400), ("hour", 3_600), ("minute", 60), ("second", 1))
+_RESOLUTIONS = {86_400: "day", 3_600: "hour", 60: "minute", 1: "second"}
 
 
-def _resolution(times: np.ndarray[Any, Any]) -> tuple[str, pd.Timedelta]:
-    """The coarsest of day, hour, minute, second that every timestamp is a multiple of
-    (nanoseconds otherwise)."""
-    ns = pd.DatetimeIndex(times).asi8
-    for name, seconds in _RESOLUTIONS:
-        if not np.any(ns % (seconds * 10**9)):
-            return name, pd.Timedelta(seconds=seconds)
-    return "nanosecond", pd.Timedelta(1, "ns")
+def _window(tx: pd.DataFrame, end: pd.Timestamp) -> pd.DataFrame:
+    """The occasions up to the day ``end`` (inclusive), ordered by customer and time."""
+    inside = tx.loc[tx["datetime"] < end + pd.Timedelta(days=1), ["customer_id", "datetime"]]
+    return inside.sort_values(["customer_id", "datetime"], kind="stable")
 
 
-def log_interval_sums(ctx: _Context, end: pd.Timestamp) -> tuple[pd.Series[Any] | None, str]:
-    """Per customer, the sum of the logs of the times between consecutive occasions up to
-    the day ``end`` (inclusive), in the report's unit; or None and why not.
+def _step(tx: pd.DataFrame, end: pd.Timestamp) -> pd.Series[Any]:
+    """The coarsest of a day, hour, minute, second (in seconds; 0: finer) that every
+    timestamp of the window is a multiple of, as a one-row series (a dask partition)."""
+    ns = pd.DatetimeIndex(_window(tx, end)["datetime"]).asi8
+    step = next((sec for sec in _RESOLUTIONS if not np.any(ns % (sec * 10**9))), 0)
+    return pd.Series([step], dtype=np.int64)
 
-    Two occasions at the same recorded instant (invoices within the timestamps'
-    resolution, e.g. the same minute) are taken as half that resolution apart, the
-    midpoint of the times they can be apart; the note says for how many customers.
-    """
-    if ctx.dask is not None:
-        return None, "the dask engine does not keep the occasions' times in memory"
-    tx = ctx.tx.loc[ctx.tx["datetime"] < end + pd.Timedelta(days=1)]
-    ordered = tx.sort_values(["customer_id", "datetime"], kind="stable")
+
+def _sums(tx: pd.DataFrame, end: pd.Timestamp, unit: str, step: int) -> pd.DataFrame:
+    """Per customer of the window, the sum of the logs of the times between consecutive
+    occasions in ``unit`` (0 for one occasion), two occasions at one instant taken as
+    half of ``step`` seconds apart, and whether the customer has such a pair."""
+    ordered = _window(tx, end)
     ids = ordered["customer_id"].to_numpy()
     times = ordered["datetime"].to_numpy()
     same = ids[1:] == ids[:-1]
-    unit = check_time_unit(ctx.options.time_unit)
     start, stop = times[:-1][same], times[1:][same]
     zero = stop <= start
+    half = pd.Timedelta(seconds=step / 2) if step else pd.Timedelta(1, "ns")
+    stop = np.where(zero, start + half.to_timedelta64(), stop)
+    gaps = np.asarray(elapsed(start, stop, check_time_unit(unit)), dtype=np.float64)
+    per = pd.DataFrame({"log": np.log(gaps.reshape(-1)), "zero": zero}, index=ids[1:][same])
+    grouped = per.groupby(level=0).agg({"log": "sum", "zero": "any"})
+    first = pd.Index(pd.unique(ids), name=cols.CUSTOMER_ID)
+    return pd.DataFrame(
+        {
+            cols.LOG_INTERVAL_SUM: grouped["log"]
+            .reindex(first, fill_value=0.0)
+            .to_numpy(dtype=np.float64),
+            "same_instant": grouped["zero"].reindex(first, fill_value=False).to_numpy(dtype=bool),
+        },
+        index=first,
+    )
+
+
+def log_interval_sums(ctx: _Context, end: pd.Timestamp) -> tuple[pd.Series[Any], str]:
+    """Per customer, the sum of the logs of the times between consecutive occasions up to
+    the day ``end`` (inclusive), in the report's unit, and a note ("" if none).
+
+    Two occasions at the same recorded instant (invoices within the timestamps'
+    resolution, e.g. the same minute) are taken as half that resolution apart, the
+    midpoint of the times they can be apart; the note says for how many customers. On
+    the dask engine each partition holds all occasions of its customers, so the sums are
+    computed where the occasions are.
+    """
+    unit = ctx.options.time_unit
+    if ctx.dask is None:
+        step = int(_step(ctx.tx, end).iloc[0])
+        table = _sums(ctx.tx, end, unit, step)
+    else:
+        occ = ctx.dask.occasions
+        step = int(occ.map_partitions(_step, end, meta=("step", "i8")).compute().min())
+        meta = pd.DataFrame(
+            {cols.LOG_INTERVAL_SUM: pd.Series(dtype="f8"), "same_instant": pd.Series(dtype=bool)}
+        )
+        table = occ.map_partitions(_sums, end, unit, step, meta=meta).compute()
+    n = int(table["same_instant"].sum())
     note = ""
-    if zero.any():
-        name, step = _resolution(times)
-        stop = np.where(zero, start + (step / 2).to_timedelta64(), stop)
-        n = pd.unique(ids[1:][same][zero]).size
+    if n:
+        name = _RESOLUTIONS.get(step, "nanosecond")
         note = (
             f"{n:,} customers have two occasions at the same recorded instant (the "
             f"timestamps are to the {name}); those inter-purchase times are taken as half a "
             f"{name}"
         )
-    gaps = np.asarray(elapsed(start, stop, unit), dtype=np.float64).reshape(-1)
-    sums = pd.Series(np.log(gaps), index=ids[1:][same]).groupby(level=0).sum()
-    first = pd.Index(pd.unique(ids), name=cols.CUSTOMER_ID)
-    return sums.reindex(first, fill_value=0.0).rename(cols.LOG_INTERVAL_SUM), note
+    return table[cols.LOG_INTERVAL_SUM].sort_index(), note
 
 
 @attrs.frozen
@@ -103,19 +133,17 @@ class _FixedOrder:
 
 def compare(ctx: _Context, split: pd.DataFrame) -> tuple[clv.ModelComparison | None, str, str]:
     """The comparison on the calibration/holdout ``split``, or None and why none; and a
-    note on the regularity models (why they were left out, or how their inter-purchase
-    times were measured; "" if there is nothing to say)."""
-    families = BASE
-    litt, skipped = log_interval_sums(ctx, ctx.calibration_end)
-    if litt is not None:
-        split = split.assign(
-            **{cols.LOG_INTERVAL_SUM: litt.reindex(split.index, fill_value=0.0).to_numpy()}
-        )
-        families = BASE + REGULAR
+    note on how the regularity models' inter-purchase times were measured ("" if there
+    is nothing to say)."""
+    litt, note = log_interval_sums(ctx, ctx.calibration_end)
+    split = split.assign(
+        **{cols.LOG_INTERVAL_SUM: litt.reindex(split.index, fill_value=0.0).to_numpy()}
+    )
+    families = BASE + REGULAR
     try:
-        return clv.compare_models(split, families=families), "", skipped
+        return clv.compare_models(split, families=families), "", note
     except ConvergenceError as exc:
-        return None, _titled(str(exc).splitlines()[0]), skipped
+        return None, _titled(str(exc).splitlines()[0]), note
 
 
 def _title(name: str, comparison: clv.ModelComparison) -> str:
@@ -126,7 +154,7 @@ def _title(name: str, comparison: clv.ModelComparison) -> str:
     return title.replace("-k", f"-{k}") if isinstance(k, int) else title
 
 
-def show(ctx: _Context, comparison: clv.ModelComparison, skipped: str = "") -> str:
+def show(ctx: _Context, comparison: clv.ModelComparison, note: str = "") -> str:
     """The comparison table, the rule and the reason on the page; returns the reason."""
     names = {name: _title(name, comparison) for name in comparison.table.index}
     table = comparison.table.rename(index=names).rename_axis("model")
@@ -156,10 +184,8 @@ def show(ctx: _Context, comparison: clv.ModelComparison, skipped: str = "") -> s
             if 1 in orders.values()
             else "."
         )
-        if skipped:
-            regular += f" Note: {skipped}."
-    elif skipped:
-        regular = f" BG/CNBD-k and MBG/CNBD-k were not compared: {skipped}."
+        if note:
+            regular += f" Note: {note}."
     ctx.page.paragraph(
         f"Model choice (--model auto): {compared} are each fitted on the calibration "
         f"period and predict every customer's holdout purchases ({ctx.occasion_unit}s). "
@@ -203,6 +229,5 @@ def chosen(ctx: _Context, comparison: clv.ModelComparison) -> tuple[Any, str, An
     family: Any = type(fit.model)
     if name in ("BetaGeoCNBD", "ModifiedBetaGeoCNBD"):
         litt, _ = log_interval_sums(ctx, ctx.observation_end)
-        assert litt is not None  # the pandas engine: the calibration's sums existed too
         family = _FixedOrder(type(fit.model), int(fit.model.k), litt)
     return family, _title(name, comparison), fit, [] if status == "ok" else [status]
