@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -88,3 +89,9 @@ def test_mbgcnbd_forecasts_best_and_nbd_overforecasts(split: pd.DataFrame) -> No
     table = comparison.table
     assert table["mae"].idxmin() == "ModifiedBetaGeoCNBD"
     assert table.loc["NBD", "tracking_error"] > 0.5  # "heavily overforecasts"
+    # the Erlang order chosen by likelihood counts as a fifth parameter in AIC and BIC
+    fit = comparison.fits["ModifiedBetaGeoCNBD"]
+    row = table.loc["ModifiedBetaGeoCNBD"]
+    assert row["n_params"] == 5
+    assert row["aic"] == pytest.approx(10.0 - 2.0 * fit.log_likelihood)
+    assert row["bic"] == pytest.approx(5.0 * np.log(len(split)) - 2.0 * fit.log_likelihood)
