@@ -210,3 +210,33 @@ def test_auto_on_online_retail_ii_says_why(shared_datasets: Path, tmp_path: Path
     page = html.unescape((tmp_path / "report.html").read_text(encoding="utf-8"))
     assert line.removeprefix("  - model choice: ") in page
     assert f"Customer lifetime value ({chosen} + Gamma-Gamma)" in page
+
+
+@pytest.mark.parametrize("unit", ["s", "ms", "us", "ns"])
+def test_same_instant_gaps_are_half_the_timestamps_resolution(unit: str) -> None:
+    from crmkit.report._model_choice import _step, _sums
+
+    tx = pd.DataFrame(
+        {
+            "customer_id": [1, 1, 1, 2, 3, 3],
+            "datetime": pd.to_datetime(
+                [
+                    "2010-01-01 10:00",
+                    "2010-01-01 10:00",
+                    "2010-01-08 10:00",
+                    "2010-01-03 09:00",
+                    "2010-01-02 12:00",
+                    "2010-01-04 12:30",
+                ]
+            ).as_unit(unit),
+        }
+    )
+    end = pd.Timestamp("2010-01-31")
+    step = int(_step(tx, end).iloc[0])
+    assert step == 60  # every timestamp is a whole minute, not a whole hour
+    out = _sums(tx, end, "D", step)
+    half_minute = 30.0 / 86_400.0
+    assert out.loc[1, "log_interval_sum"] == pytest.approx(np.log(half_minute) + np.log(7.0))
+    assert out.loc[2, "log_interval_sum"] == 0.0  # one occasion: no gap
+    assert out.loc[3, "log_interval_sum"] == pytest.approx(np.log(2.0 + 0.5 / 24.0))
+    assert out["same_instant"].tolist() == [True, False, False]

@@ -51,7 +51,7 @@ def _window(tx: pd.DataFrame, end: pd.Timestamp) -> pd.DataFrame:
 def _step(tx: pd.DataFrame, end: pd.Timestamp) -> pd.Series[Any]:
     """The coarsest of a day, hour, minute, second (in seconds; 0: finer) that every
     timestamp of the window is a multiple of, as a one-row series (a dask partition)."""
-    ns = pd.DatetimeIndex(_window(tx, end)["datetime"]).asi8
+    ns = pd.DatetimeIndex(_window(tx, end)["datetime"]).as_unit("ns").asi8
     step = next((sec for sec in _RESOLUTIONS if not np.any(ns % (sec * 10**9))), 0)
     return pd.Series([step], dtype=np.int64)
 
