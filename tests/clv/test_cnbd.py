@@ -28,6 +28,7 @@ from crmkit.exceptions import BoundaryWarning, InvalidValueError, MissingColumns
 
 REF = Path(__file__).resolve().parents[1] / "reference"
 GRID = json.loads((REF / "clv_cnbd_grid.json").read_text())
+LARGE_X = json.loads((REF / "clv_cnbd_large_x.json").read_text())
 BGNBD = json.loads((REF / "clv_cdnow_bgnbd.json").read_text())
 CLASSES = {0: BetaGeoCNBD, 1: ModifiedBetaGeoCNBD}
 
@@ -66,6 +67,21 @@ def test_predictions_match_mpmath(point: dict[str, Any]) -> None:
     assert cond == pytest.approx(point["conditional_expected"], rel=rtol)
     pmf = model.probability_of_purchases(np.arange(5), point["t"])
     np.testing.assert_allclose(pmf, point["pmf_0_4"], rtol=rtol, atol=1e-300)
+
+
+@pytest.mark.parametrize(
+    "point", LARGE_X["points"], ids=lambda p: f"k{p['k']}-x{p['x']}-s{p['shift']}"
+)
+def test_heavy_buyers_match_mpmath(point: dict[str, Any]) -> None:
+    # exponents r + kx in the thousands in the negative power of the roots-of-unity sum
+    rtol = LARGE_X["tolerance"]["rtol"]
+    model = CLASSES[point["shift"]](**{n: point[n] for n in ("k", "r", "alpha", "a", "b")})
+    s = _frame(point["x"], point["tx"], point["T"])
+    assert model.probability_alive(s).iloc[0] == pytest.approx(point["p_alive"], rel=rtol)
+    alive_t = model.probability_alive(s, t=point["t"]).iloc[0]
+    assert alive_t == pytest.approx(point["p_alive_at_t"], rel=rtol)
+    cond = model.conditional_expected_purchases(s, t=point["t"]).iloc[0]
+    assert cond == pytest.approx(point["conditional_expected"], rel=rtol)
 
 
 @pytest.mark.parametrize(

@@ -23,7 +23,7 @@ from crmkit.clv.covariates import (
     ModifiedBetaGeoCovariates,
     ParetoNBDCovariates,
 )
-from crmkit.exceptions import BoundaryWarning, InvalidValueError
+from crmkit.exceptions import BoundaryWarning, DegenerateDataWarning, InvalidValueError
 
 FAMILIES = [
     (ParetoNBD, ParetoNBDCovariates),
@@ -365,10 +365,31 @@ def test_limit_of_a_coefficient_is_stated_on_its_own_scale() -> None:
     z = pd.DataFrame({"channel": "web"}, index=s.index)
     z.loc[s.index[s["frequency"] > 0][:100], "channel"] = "store"
     z.loc[s.index[s["frequency"] == 0][:3], "channel"] = "zrare"
-    with pytest.warns(BoundaryWarning) as caught:
+    rare = pytest.warns(DegenerateDataWarning, match=r"'zrare' \(3 customers\) out of 300")
+    with rare, pytest.warns(BoundaryWarning) as caught:  # named before the fit, then the limit
         fit = BetaGeoCovariates.fit(s, purchase_covariates=z)
     assert fit.at_boundary == ("purchase:channel[zrare]",)
     assert fit.params["purchase:channel[zrare]"] < -20
     text = " ".join(str(w.message) for w in caught)
     assert "exp(purchase:channel[zrare]) -> 0" in text
     assert "purchase:channel[zrare] -> 0" not in text
+
+
+def test_rare_levels_are_named_with_their_counts_before_the_fit() -> None:
+    from crmkit.clv._covariate_design import RARE_LEVEL, learn_coding
+
+    idx = pd.RangeIndex(100)
+    channel = np.array(["web"] * 90 + ["store"] * 8 + ["fax"] * 1 + ["app"] * 1)
+    frame = pd.DataFrame({"channel": channel}, index=idx)
+    with pytest.warns(DegenerateDataWarning) as caught:
+        coding = learn_coding(frame, idx, side="dropout")
+    assert len(caught) == 1
+    text = str(caught[0].message)
+    assert "dropout_covariates column 'channel'" in text
+    assert "'app' (1 customer), 'fax' (1 customer) out of 100 customers" in text
+    assert "'store'" not in text  # 8 >= RARE_LEVEL
+    assert RARE_LEVEL == 5
+    assert coding.terms == ("channel[fax]", "channel[store]", "channel[web]")
+    # a toy frame (fewer customers than RARE_LEVEL per level on average) is not flagged
+    small = frame.iloc[[0, 90, 98, 99]]
+    learn_coding(small, small.index, side="dropout")

@@ -15,6 +15,7 @@ a fitted model use the levels (and reference) it was fitted with.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Hashable
 
 import attrs
@@ -22,11 +23,37 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-from crmkit.exceptions import InvalidValueError
+from crmkit.exceptions import DegenerateDataWarning, InvalidValueError
 
 __all__ = ["CovariateCoding", "learn_coding"]
 
 Arr = NDArray[np.float64]
+
+RARE_LEVEL = 5
+"""A categorical level held by fewer customers than this is named in a warning before the
+fit: its coefficient rests on a handful of histories and often has no finite maximum
+(none of them repeats, say), which the fit would only report as a boundary."""
+
+
+def _warn_rare(series: pd.Series, lev: tuple[str, ...], name: str, side: str) -> None:
+    """Warn about levels of fewer than :data:`RARE_LEVEL` customers, unless every level
+    is that small on average (a toy frame)."""
+    if len(series) < RARE_LEVEL * len(lev):
+        return
+    counts = series.astype(str).value_counts()
+    rare = {level: int(counts.get(level, 0)) for level in lev if counts.get(level, 0) < RARE_LEVEL}
+    if rare:
+        listed = ", ".join(
+            f"{level!r} ({n} customer{'s' * (n != 1)})" for level, n in rare.items()
+        )
+        warnings.warn(
+            f"{side}_covariates column {name!r} has rare level(s) {listed} out of "
+            f"{len(series):,} customers; their coefficients rest on very few histories and "
+            "may run to a limit. Merge them into a larger level (or an 'other' level) "
+            "before fitting.",
+            DegenerateDataWarning,
+            stacklevel=4,
+        )
 
 
 def _is_categorical(series: pd.Series) -> bool:
@@ -174,7 +201,9 @@ def aligned(frame: pd.DataFrame, index: pd.Index, *, side: str) -> pd.DataFrame:
 
 
 def learn_coding(frame: pd.DataFrame | None, index: pd.Index, *, side: str) -> CovariateCoding:
-    """The coding of a fit's covariate frame; refuses constant columns.
+    """The coding of a fit's covariate frame; refuses constant columns and warns
+    (:class:`~crmkit.exceptions.DegenerateDataWarning`) about categorical levels of fewer
+    than :data:`RARE_LEVEL` customers, naming each with its count.
 
     Raises
     ------
@@ -207,6 +236,7 @@ def learn_coding(frame: pd.DataFrame | None, index: pd.Index, *, side: str) -> C
                     f"{side}_covariates column {name!r} is constant ({lev!r}); its "
                     "coefficient is not identified next to the baseline parameter. Drop it."
                 )
+            _warn_rare(series, lev, name, side)
             levels.append(lev)
         else:
             values = _numeric(series, side=side)

@@ -34,6 +34,7 @@ from crmkit._validation import (
 from crmkit.clv._base import FitResult
 from crmkit.clv._protocol import TransactionModel
 from crmkit.clv.bgnbd import BetaGeo
+from crmkit.clv.cnbd import CNBDMaths
 from crmkit.clv.evaluation import HoldoutEvaluation, evaluate_holdout
 from crmkit.clv.holdout import holdout_by_frequency
 from crmkit.clv.mbgnbd import ModifiedBetaGeo
@@ -265,7 +266,10 @@ def compare_models(
         \\quad \\text{AIC} = 2k - 2\\ell, \\quad \\text{BIC} = k \\ln N - 2\\ell
 
     (:math:`\\ell` the calibration log-likelihood, :math:`k` the number of parameters,
-    :math:`N` the number of customers). The tracking error is the end point of the
+    :math:`N` the number of customers; the Erlang order of
+    :class:`~crmkit.clv.BetaGeoCNBD` and :class:`~crmkit.clv.ModifiedBetaGeoCNBD`,
+    chosen by likelihood, counts as a parameter, so at k = 1 they rank just below the
+    BG/NBD and MBG/NBD they then equal). The tracking error is the end point of the
     cumulative tracking curve of the holdout period (Fader, Hardie & Lee 2005,
     Figure 2): all holdout purchases of the base, predicted vs actual.
 
@@ -399,11 +403,13 @@ def compare_models(
                 rows[name] = row
                 continue
             fits[name], evaluations[name] = fit, ev
+            # an Erlang order k chosen by likelihood is one more estimated parameter
+            chosen_order = 1 if issubclass(family, CNBDMaths) else 0
             row.update(
-                n_params=len(fit.param_names),
+                n_params=len(fit.param_names) + chosen_order,
                 log_likelihood=fit.log_likelihood,
-                aic=fit.aic,
-                bic=fit.bic,
+                aic=fit.aic + 2.0 * chosen_order,
+                bic=fit.bic + chosen_order * math.log(max(fit.n_customers, 1)),
                 mae=ev.mae,
                 rmse=ev.rmse,
                 bias=ev.bias,

@@ -189,9 +189,9 @@ def _params_frame(fit: Any) -> pd.DataFrame:
 def _clv(ctx: _Context, full_summary: pd.DataFrame) -> pd.Series[Any] | None:
     o = ctx.options
     split = _holdout_split(ctx)
-    comparison = None
+    comparison, skipped = None, ""
     if o.model == "auto":  # the family with the best holdout predictions
-        comparison, failure = _model_choice.compare(split)
+        comparison, failure, skipped = _model_choice.compare(ctx, split)
         if comparison is None:
             ctx.page.heading("Customer lifetime value")
             ctx.page.note(f"Model choice: {failure}")
@@ -200,7 +200,7 @@ def _clv(ctx: _Context, full_summary: pd.DataFrame) -> pd.Series[Any] | None:
             )
             ctx.highlights.append(f"warning: {failure}")
             return None
-        family, title, cal_fit, cal_warnings = _model_choice.chosen(comparison)
+        family, title, cal_fit, cal_warnings = _model_choice.chosen(ctx, comparison)
     else:
         family = getattr(clv, _MODEL_CLASSES[o.model])
         title = _MODEL_TITLES[o.model]
@@ -235,7 +235,7 @@ def _clv(ctx: _Context, full_summary: pd.DataFrame) -> pd.Series[Any] | None:
         "P(alive), expected purchase count and ranking below comes from it."
     )
     if comparison is not None:
-        ctx.highlights.append(f"model choice: {_model_choice.show(ctx, comparison)}")
+        ctx.highlights.append(f"model choice: {_model_choice.show(ctx, comparison, skipped)}")
     cal_params = _params_frame(cal_fit)
     full_params = _params_frame(full)
     param_formats = {c: _dec(4) for c in ("estimate", "stderr", "lower", "upper")}
