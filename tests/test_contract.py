@@ -398,6 +398,7 @@ def _instances() -> dict[str, Any]:
             alpha=1.2, beta=0.75, gamma=0.66, delta=2.78
         ),
         "ShiftedBetaGeometric": lambda: clv.ShiftedBetaGeometric(alpha=0.67, beta=3.8),
+        "BetaDiscreteWeibull": lambda: clv.BetaDiscreteWeibull(alpha=0.26, beta=1.72, c=1.58),
         "FitResult": lambda: clv.BetaGeo.fit(summary),
         "Concentration": lambda: crmkit.pareto.concentration([5.0, 3.0, 1.0, 1.0]),
         "CohortRetention": lambda: crmkit.lifecycle.cohort_retention(tx),

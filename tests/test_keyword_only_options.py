@@ -24,6 +24,7 @@ ALLOWED: dict[str, str] = {
     "crmkit.metrics.annuity.pv": "numpy-financial's order pv(rate, nper, pmt, fv)",
     "crmkit.domain.analytics.contacts_before_first_purchase": "purchases is data",
     "ShiftedBetaGeometric.discounted_expected_residual_lifetime": "renewals is data",
+    "BetaDiscreteWeibull.discounted_expected_residual_lifetime": "renewals is data, as sBG's",
 }
 
 PENDING: frozenset[str] = frozenset()

@@ -108,6 +108,23 @@ def fit_discrete_weibull(churned: _F, surv_w: _F) -> tuple[float, float, float]:
         options={"xatol": 1e-12, "maxiter": 200},
     )
     log_c = float(res.x)
+
+    def slope(u: float) -> float:
+        # d/du of the profile log-likelihood, u = log c: by the envelope theorem the
+        # partial derivative in c at the fitted lambda, times c
+        c = math.exp(u)
+        lam = profile(u)[0]
+        _, dx, dx0_dc, ddx_dc = weibull_steps(t, c)
+        xs = np.where(ks > 0, np.exp(c * np.log(np.where(ks > 0, ks, 1.0))), 0.0)
+        dxs = xs * np.log(np.where(ks > 0, ks, 1.0))
+        keep = np.exp(-lam * dx) / -np.expm1(-lam * dx)
+        return c * lam * float(churned @ (keep * ddx_dc - dx0_dc) - surv_w @ dxs)
+
+    # Brent's search locates a smooth maximum only to about 1e-8; the root of the
+    # slope pins it to rounding (bracketed, at most 100 iterations)
+    lo, hi = log_c - 1e-3, log_c + 1e-3
+    if math.isfinite(slope(lo)) and math.isfinite(slope(hi)) and slope(lo) > 0 > slope(hi):
+        log_c = optimize.brentq(slope, lo, hi, xtol=1e-15, rtol=1e-15, maxiter=100)
     lam, ll = profile(log_c)
     return float(-np.expm1(-lam)), math.exp(log_c), ll
 

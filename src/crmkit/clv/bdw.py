@@ -348,7 +348,7 @@ class BetaDiscreteWeibull(Persistable):
         ------
         InvalidValueError
             If ``discount_rate <= 0``, or so small that the sum needs more than
-            2,097,152 periods (a survival that decays very slowly, c < 1).
+            262,144 periods (a survival that decays very slowly, c < 1).
 
         Examples
         --------
@@ -409,14 +409,15 @@ class BetaDiscreteWeibull(Persistable):
         """Expected number of further renewals, undiscounted: :math:`\\sum_k S(n+k)/S(n-1)`.
 
         Finite only when alpha * c > 1 (for large t, :math:`S(t) \\propto t^{-\\alpha c}`).
-        The power-law tail is estimated from the local slope of log S (see
+        The first 256 terms are summed and the power-law tail is added by the
+        Euler-Maclaurin formula with one quadrature (see
         :func:`crmkit.clv._bdw_numerics.residual_sum`).
 
         Raises
         ------
         InvalidValueError
             If ``alpha * c <= 1`` (the expectation is infinite; use a discount rate), or
-            if it is so close to 1 that the sum does not settle within 2,097,152 periods.
+            if it is so close to 1 that the tail integral does not reach its tolerance.
 
         Examples
         --------
