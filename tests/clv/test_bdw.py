@@ -228,6 +228,23 @@ def test_homogeneous_data_end_on_the_discrete_weibull_limit(theta: float, c: flo
     assert m.c == pytest.approx(c, rel=0.05)
 
 
+@pytest.mark.parametrize(("theta", "c"), [(0.2, 1.0), (0.1, 0.6), (0.05, 1.8), (0.3, 0.3)])
+def test_expected_discrete_weibull_counts_report_the_limit(theta: float, c: float) -> None:
+    # survivors of a million customers who all churn alike: no heterogeneity at all
+    t = np.arange(13)
+    counts = np.round(1e6 * (1.0 - theta) ** (t**c)).astype(int).tolist()
+    with pytest.warns(BoundaryWarning, match="discrete Weibull lifetime"):
+        fit = BetaDiscreteWeibull.fit(counts)
+    assert fit.at_boundary == ("alpha", "beta")
+    assert fit.converged
+    m = fit.model
+    assert m.alpha / (m.alpha + m.beta) == pytest.approx(theta, rel=1e-5)
+    assert m.c == pytest.approx(c, rel=1e-5)
+    assert np.isfinite(fit.stderr["c"])
+    # predictions are the discrete Weibull's
+    np.testing.assert_allclose(m.survival(t), (1.0 - theta) ** (t**c), rtol=1e-5)
+
+
 def test_discrete_weibull_limit_fit_recovers_a_geometric() -> None:
     churned = np.array([300.0, 210.0, 147.0])
     surv_w = np.array([0.0, 0.0, 0.0, 343.0])
