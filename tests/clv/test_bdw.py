@@ -333,3 +333,23 @@ def test_survival_decreases_and_probabilities_add_up(alpha: float, beta: float, 
     np.testing.assert_allclose(p, s[:-1] - s[1:], rtol=1e-6, atol=1e-13)
     r = m.retention_rate(t[1:])
     assert np.all((r >= 0) & (r <= 1))
+
+
+@pytest.mark.parametrize(
+    ("counts", "limit", "text"),
+    [
+        ([1000, 1000, 1000], ("alpha", "beta", "c"), "nobody churns"),
+        ([1000, 999, 999], ("alpha", "c"), "c -> 0"),
+        ([1000, 600, 600, 600, 600], ("alpha", "c"), "renew once never churn"),
+    ],
+)
+def test_degenerate_cohorts_end_on_a_named_limit(
+    counts: list[int], limit: tuple[str, ...], text: str
+) -> None:
+    with pytest.warns(BoundaryWarning, match=text):
+        fit = BetaDiscreteWeibull.fit(counts)
+    assert fit.at_boundary == limit
+    assert fit.converged
+    # the limit model reproduces the observed survival
+    n = np.asarray(counts, dtype=np.float64)
+    np.testing.assert_allclose(fit.model.survival(np.arange(n.size)), n / n[0], atol=2e-4)

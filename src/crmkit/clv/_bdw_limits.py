@@ -10,7 +10,9 @@ The BdW ``(alpha, beta, c)`` (Fader, Hardie, Liu, Davin & Steenburgh 2018) has t
   search over :math:`\\log c`), and the model is reported at
   :math:`\\alpha + \\beta =` :data:`~crmkit.clv._boundary.LIMIT_SUM`, where its predictions
   over t periods differ from the limit's by about :math:`t^c/10^{14}` relative.
-- :math:`\\alpha \\to 0`: nobody churns. :math:`\\beta \\to \\infty` alone: θ is small
+- :math:`\\alpha \\to 0`: nobody churns; :math:`\\alpha, \\beta \\to 0` together: θ is 0 or 1,
+  a share :math:`\\alpha/(\\alpha+\\beta)` churns at once and the rest never (c is not
+  identified in either). :math:`\\beta \\to \\infty` alone: θ is small
   and :math:`\\theta\\beta` is Gamma(α) distributed, so
   :math:`S(t) \\to (1 + t^c/\\beta)^{-\\alpha}` (a gamma mixture of discrete Weibull
   lifetimes); with c free this limit can be approached with c rising, so the estimates
@@ -164,10 +166,19 @@ def bdw_boundary(default_start: Sequence[float] | _F, churned: _F, surv_w: _F) -
                 f"churns alike, with the discrete Weibull lifetime S(t) = (1 - {th:.6g})^(t^c), "
                 f"c = {c:.6g}; the churn probability {trend} with tenure (no heterogeneity)"
             )
+        elif at_lo[0] and at_lo[1]:
+            share = float(theta[0] / (theta[0] + theta[1]))
+            hold += [0, 1, 2]
+            names += ["alpha", "beta", "c"]
+            parts.append(
+                f"alpha, beta -> 0 with alpha/(alpha+beta) = {share:.6g}: a share "
+                f"{share:.6g} of the customers churns in the first period and the others "
+                "never do (theta is 0 or 1); c is not identified"
+            )
         elif at_lo[0]:
-            hold += [0, 1]
-            names += ["alpha", "beta"]
-            parts.append("alpha -> 0: nobody churns in these data")
+            hold += [0, 1, 2]
+            names += ["alpha", "beta", "c"]
+            parts.append("alpha -> 0: nobody churns in these data; c is not identified")
         elif at_hi[1]:
             hold.append(1)
             names.append("beta")
@@ -179,10 +190,15 @@ def bdw_boundary(default_start: Sequence[float] | _F, churned: _F, surv_w: _F) -
                 f"lifetimes; the estimates are those at the search box (beta = {theta[1]:.6g})"
             )
         if at_lo[2] and 2 not in hold:
-            hold.append(2)
-            names.append("c")
+            # S(t) = S(1) for every t >= 1: only the first-period churn probability
+            # alpha / (alpha + beta) is identified; alpha is held, beta fits the ratio
+            hold += [0, 2]
+            names += ["alpha", "c"]
+            share = float(theta[0] / (theta[0] + theta[1]))
             parts.append(
-                "c -> 0: t^c is 1 for every t >= 1, so customers who renew once never churn"
+                "c -> 0: t^c is 1 for every t >= 1, so customers who renew once never "
+                f"churn; only the first-period churn probability alpha/(alpha+beta) = "
+                f"{share:.6g} is identified"
             )
         elif at_hi[2] and 2 not in hold:
             hold.append(2)
