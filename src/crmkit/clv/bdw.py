@@ -200,9 +200,9 @@ class BetaDiscreteWeibull(Persistable):
 
         >>> import pandas as pd
         >>> rows = pd.DataFrame({"tenure": [1, 1, 2, 3, 3, 3], "churned": [1, 1, 1, 0, 0, 0]})
-        >>> fit = BetaDiscreteWeibull.fit(rows, tenure_counts="completed", strict=False)
-        >>> fit.n_customers
-        6
+        >>> fit = BetaDiscreteWeibull.fit(rows, tenure_counts="completed")
+        >>> fit.n_customers, fit.converged
+        (6, True)
         """
         if time_unit is None and isinstance(survivors, pd.DataFrame):
             time_unit = survivors.attrs.get("crmkit_time_unit")
