@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from crmkit.clv import BetaDiscreteWeibull, ShiftedBetaGeometric, from_dict, to_dict
 from crmkit.clv._bdw_limits import fit_discrete_weibull
-from crmkit.clv._bdw_numerics import log_churn_and_survival
+from crmkit.clv._bdw_numerics import log_churn_and_survival, log_churn_and_survival_grad
 from crmkit.exceptions import BoundaryWarning, InvalidValueError
 
 Ref = dict[str, Any]
@@ -353,3 +353,22 @@ def test_degenerate_cohorts_end_on_a_named_limit(
     # the limit model reproduces the observed survival
     n = np.asarray(counts, dtype=np.float64)
     np.testing.assert_allclose(fit.model.survival(np.arange(n.size)), n / n[0], atol=2e-4)
+
+
+@pytest.mark.parametrize(
+    ("alpha", "beta", "c"),
+    [(0.7, 1.2, 0.5), (0.3, 2.0, 1.5), (5.0, 50.0, 0.2), (1e6, 2e6, 1.3), (0.5, 1e5, 0.8)],
+)
+def test_gradient_matches_central_differences(alpha: float, beta: float, c: float) -> None:
+    t = np.array([1.0, 2.0, 3.0, 10.0, 40.0, 200.0])
+    grad_p, grad_s = log_churn_and_survival_grad(alpha, beta, c, t)
+    theta = np.array([alpha, beta, c])
+    for i in range(3):
+        h = 1e-6 * theta[i]
+        up, down = theta.copy(), theta.copy()
+        up[i] += h
+        down[i] -= h
+        p_up, s_up = log_churn_and_survival(*up, t)
+        p_down, s_down = log_churn_and_survival(*down, t)
+        np.testing.assert_allclose(grad_p[i], (p_up - p_down) / (2 * h), rtol=1e-5, atol=1e-9)
+        np.testing.assert_allclose(grad_s[i], (s_up - s_down) / (2 * h), rtol=1e-5, atol=1e-9)
