@@ -412,6 +412,7 @@ def _instances() -> dict[str, Any]:
             pd.DataFrame({"g": [1, 1, 2, 2], "period": [0, 1, 0, 1], "n_alive": [9, 5, 4, 3]}),
             group_col="g",
         ),
+        "BetaDiscreteWeibull": lambda: clv.BetaDiscreteWeibull(alpha=0.26, beta=1.72, c=1.58),
         "FitResult": lambda: clv.BetaGeo.fit(summary),
         "Concentration": lambda: crmkit.pareto.concentration([5.0, 3.0, 1.0, 1.0]),
         "CohortRetention": lambda: crmkit.lifecycle.cohort_retention(tx),

@@ -26,6 +26,7 @@ ALLOWED: dict[str, str] = {
     "ContractualModel.discounted_expected_residual_lifetime": "renewals is data",
     "ShiftedBetaGeometric.discounted_expected_residual_lifetime": "renewals is data",
     "ShiftedGeometric.discounted_expected_residual_lifetime": "renewals is data",
+    "BetaDiscreteWeibull.discounted_expected_residual_lifetime": "renewals is data, as sBG's",
 }
 
 PENDING: frozenset[str] = frozenset()

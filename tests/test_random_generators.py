@@ -13,6 +13,7 @@ import pytest
 
 import crmkit
 from crmkit.clv import (
+    BetaDiscreteWeibull,
     BetaGeo,
     BetaGeoBetaBinom,
     GammaGamma,
@@ -31,6 +32,7 @@ SIMULATORS = [
     lambda rng: BetaGeoBetaBinom(alpha=1.2, beta=0.75, gamma=0.66, delta=2.78).simulate(3, 6, rng),
     lambda rng: ShiftedBetaGeometric(alpha=0.704, beta=1.182).simulate(3, 6, rng),
     lambda rng: ShiftedGeometric(theta=0.2).simulate(3, 6, rng),
+    lambda rng: BetaDiscreteWeibull(alpha=0.26, beta=1.72, c=1.58).simulate(3, 6, rng),
     lambda rng: GammaGamma(p=6.25, q=3.74, v=15.44).simulate(3, 2, rng),
     lambda rng: simulate(BetaGeo(r=0.243, alpha=4.414, a=0.793, b=2.426), 3, T=10.0, rng=rng),
 ]

@@ -15,12 +15,18 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from crmkit.clv import ContractualModel, ShiftedBetaGeometric, ShiftedGeometric
+from crmkit.clv import (
+    BetaDiscreteWeibull,
+    ContractualModel,
+    ShiftedBetaGeometric,
+    ShiftedGeometric,
+)
 
 #: (family, a model of it with a finite expected lifetime)
 FAMILIES: list[tuple[type[Any], Any]] = [
     (ShiftedBetaGeometric, ShiftedBetaGeometric(alpha=4.5, beta=5.0, time_unit="M")),
     (ShiftedGeometric, ShiftedGeometric(theta=0.15, time_unit="M")),
+    (BetaDiscreteWeibull, BetaDiscreteWeibull(alpha=4.5, beta=5.0, c=1.3, time_unit="M")),
 ]
 
 SHARED_FIT_OPTIONS = (

@@ -17,7 +17,9 @@ from hypothesis import strategies as st
 from numpy.typing import ArrayLike
 
 from crmkit.clv import (
+    BetaDiscreteWeibull,
     ShiftedBetaGeometric,
+    ShiftedGeometric,
     contractual_lifetime_value,
     contractual_value_summary,
     customer_lifetime_value,
@@ -50,13 +52,15 @@ class ConstantChurn:
         return np.full(np.shape(renewals), value) if np.ndim(renewals) else value
 
 
-#: Every contractual family the value functions must accept unchanged (the BdW and the
-#: geometric limit join this list when they land).
+#: Every contractual family the value functions must accept unchanged.
 MODELS = [
     ShiftedBetaGeometric(alpha=0.704, beta=1.182, time_unit="Y"),
     ShiftedBetaGeometric(alpha=0.668, beta=3.806, time_unit="Y"),
     ShiftedBetaGeometric(alpha=3.5, beta=0.8, time_unit="Y"),
     ConstantChurn(theta=0.2, time_unit="Y"),
+    ShiftedGeometric(theta=0.2, time_unit="Y"),
+    BetaDiscreteWeibull(alpha=0.26, beta=1.72, c=1.58, time_unit="Y"),
+    BetaDiscreteWeibull(alpha=3.5, beta=0.8, c=0.6, time_unit="Y"),
 ]
 
 
@@ -67,7 +71,7 @@ def _mp_ratios(model: Any, start: int, count: int) -> list[Any]:
     BdW (a model with a shape ``c``): S(t) = B(alpha, beta + t^c) / B(alpha, beta)
     (Fader et al. 2018, eq. 10); constant churn: S(t) = (1 - theta)^t.
     """
-    if isinstance(model, ConstantChurn):
+    if isinstance(model, ConstantChurn | ShiftedGeometric):
         return [(1 - mpmath.mpf(model.theta)) ** (k + 1) for k in range(count)]
     a, b = mpmath.mpf(model.alpha), mpmath.mpf(model.beta)
     if hasattr(model, "c"):

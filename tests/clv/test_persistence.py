@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from crmkit import clv
 from crmkit.clv import (
+    BetaDiscreteWeibull,
     BetaGeo,
     BetaGeoBetaBinom,
     FitResult,
@@ -34,6 +35,7 @@ FAMILIES: dict[type[Any], tuple[str, ...]] = {
     GammaGompertzNBD: ("r", "alpha", "b", "s", "beta"),
     BetaGeoBetaBinom: ("alpha", "beta", "gamma", "delta"),
     ShiftedBetaGeometric: ("alpha", "beta"),
+    BetaDiscreteWeibull: ("alpha", "beta", "c"),
     GammaGamma: ("p", "q", "v"),
 }
 UNITS = (None, "D", "W", "M", "Q", "Y")
@@ -83,10 +85,11 @@ def fits() -> dict[str, FitResult[Any]]:
         "gg": GammaGamma.fit(repeaters),
         "bgbb": BetaGeoBetaBinom.fit(load_donations()),
         "sbg": ShiftedBetaGeometric.fit(regular),
+        "bdw": BetaDiscreteWeibull.fit(regular),
     }
 
 
-@pytest.mark.parametrize("name", ["bgnbd", "mbgnbd", "pareto", "gg", "bgbb", "sbg"])
+@pytest.mark.parametrize("name", ["bgnbd", "mbgnbd", "pareto", "gg", "bgbb", "sbg", "bdw"])
 def test_fit_result_round_trip(fits: dict[str, FitResult[Any]], name: str) -> None:
     fit = fits[name]
     text = fit.to_json(indent=2)

@@ -2,13 +2,26 @@
 
 from __future__ import annotations
 
-from crmkit.clv import ContractualModel, ShiftedBetaGeometric, ShiftedGeometric
+from crmkit.clv import (
+    BetaDiscreteWeibull,
+    ContractualModel,
+    ShiftedBetaGeometric,
+    ShiftedGeometric,
+)
 
-FAMILIES: list[type[ContractualModel]] = [ShiftedBetaGeometric, ShiftedGeometric]
+FAMILIES: list[type[ContractualModel]] = [
+    ShiftedBetaGeometric,
+    ShiftedGeometric,
+    BetaDiscreteWeibull,
+]
 
 
 def models() -> list[ContractualModel]:
-    return [ShiftedBetaGeometric(alpha=0.7, beta=1.2), ShiftedGeometric(theta=0.2)]
+    return [
+        ShiftedBetaGeometric(alpha=0.7, beta=1.2),
+        ShiftedGeometric(theta=0.2),
+        BetaDiscreteWeibull(alpha=0.7, beta=1.2, c=0.8),
+    ]
 
 
 def lifetime(model: ContractualModel) -> float:

@@ -17,6 +17,7 @@ from crmkit.clv.aggregates import (
     segment_intervals,
 )
 from crmkit.clv.alive_history import AliveHistory, probability_alive_history
+from crmkit.clv.bdw import BetaDiscreteWeibull
 from crmkit.clv.bgbb import BetaGeoBetaBinom
 from crmkit.clv.bgnbd import BetaGeo
 from crmkit.clv.cnbd import BetaGeoCNBD, ModifiedBetaGeoCNBD
@@ -51,6 +52,7 @@ from crmkit.clv.value import customer_lifetime_value, simple_clv
 __all__ = [
     "NBD",
     "AliveHistory",
+    "BetaDiscreteWeibull",
     "BetaGeo",
     "BetaGeoBetaBinom",
     "BetaGeoCNBD",

@@ -41,6 +41,7 @@ _KINDS = ("model", "fit_result")
 
 _FAMILY_NAMES = frozenset(
     {
+        "BetaDiscreteWeibull",
         "BetaGeo",
         "BetaGeoBetaBinom",
         "BetaGeoCNBD",
