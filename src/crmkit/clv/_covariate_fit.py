@@ -291,9 +291,10 @@ def _warm_start(
 def pareto_adapter(
     base: Arr, scaled: dict[int, Arr], x: Arr, tx: Arr, T: Arr, hessian: bool
 ) -> tuple[Arr, Arr, Arr | None]:
-    ll, g = pareto_rows(float(base[0]), scaled[1], float(base[2]), scaled[3], x, tx, T)
+    r, s = float(base[0]), float(base[2])
+    ll, g, h = pareto_rows(r, scaled[1], s, scaled[3], x, tx, T, hessian=hessian)
     assert g is not None  # grad=True
-    return ll, g, None
+    return ll, g, h
 
 
 def beta_geo_adapter(shift: int) -> Rows:

@@ -376,6 +376,8 @@ class ParetoNBDCovariates(_CovariateModel):
         ("dropout", "dropout", "dropout_coefficients", -1.0, 3),
     )
 
+    _has_hessian: ClassVar[bool] = True
+
     @staticmethod
     def _start(x: Arr, tx: Arr, T: Arr) -> Arr:
         return pareto_start(x, tx, T, np.ones(x.size))
