@@ -283,6 +283,7 @@ def pareto_rows(
     *,
     grad: bool = True,
     hessian: bool = False,
+    series: bool = True,
 ) -> tuple[Arr, Arr | None, Arr | None]:
     """Pareto/NBD log-likelihood per customer, (``grad``) its derivatives in *r*,
     :math:`\\log \\alpha_i`, *s* and :math:`\\log \\beta_i`, shape ``(4, n)``, and
@@ -292,9 +293,10 @@ def pareto_rows(
     With :math:`\\log L = \\log C + \\log A + \\operatorname{softplus}(R)`, the Hessian
     is that of :math:`\\log C + \\log A` (closed form) plus :math:`\\sigma \\nabla^2 R +
     \\sigma (1 - \\sigma) \\nabla R \\nabla R'` with :math:`\\sigma = \\operatorname{expit}(R)`.
+    ``series=False`` computes *R* by the quadrature on every row (for checks).
     """
     order = 2 if hessian else (1 if grad else 0)
-    R, dR, hR = _ratio_rows(r, alpha, s, beta, x, tx, T, order)
+    R, dR, hR = _ratio_rows(r, alpha, s, beta, x, tx, T, order, series=series)
     la, lb = np.log1p(T / alpha), np.log1p(T / beta)
     sp, ex = _softplus_expit(R)
     ll = lgamma_ratio(r, x) - r * la - x * np.log(alpha + T) - s * lb + sp
