@@ -12,9 +12,11 @@ the per-customer ones (from which the coefficients' gradient follows by the chai
   analytic derivatives (digamma differences).
 * Pareto/NBD (Fader & Hardie 2005, note 009, eq. 19): :math:`\\log L = \\log C +
   \\log A + \\operatorname{softplus}(R)` as in :mod:`crmkit.clv._pareto_ratio`, with
-  the integral in *R* computed per customer by the bounded-cost quadrature
-  :func:`crmkit.clv._hyp_pareto.log_power_integral`, whose moments give the analytic
-  gradient.
+  *R* and its first and second derivatives per customer from the hypergeometric series
+  interpolated per (purchase count, branch) (:mod:`crmkit.clv._covariate_pareto`), or,
+  beyond the series range, from the bounded-cost quadrature
+  :func:`crmkit.clv._hyp_pareto.log_power_integral_cov`, whose means and covariances
+  give the analytic gradient and Hessian.
 """
 
 from __future__ import annotations
