@@ -135,6 +135,17 @@ def test_direct_series_rows_equal_the_quadrature(
     _close(fast[2], slow[2], 1e-7)
 
 
+def test_rows_at_infinite_scales_take_the_quadrature_limits() -> None:
+    # alpha_i or beta_i overflowing to inf (extreme coefficients during a search)
+    x, tx, T = np.array([1.0, 2.0, 0.0]), np.array([3.0, 5.0, 0.0]), np.full(3, 10.0)
+    alpha, beta = np.array([np.inf, 5.0, 1e300]), np.array([3.0, np.inf, 2.0])
+    with np.errstate(all="ignore"):
+        fast = pareto_rows(0.5, alpha, 0.7, beta, x, tx, T, hessian=True)
+        slow = pareto_rows(0.5, alpha, 0.7, beta, x, tx, T, hessian=True, series=False)
+    np.testing.assert_array_equal(fast[0], slow[0])
+    assert np.isfinite(fast[0][1])
+
+
 def _summary(n: int, seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Seeded Pareto/NBD histories (r, alpha, s, beta = 0.8, 8, 0.9, 20; T = 39 weeks),
     purchase times rounded to days, with a three-level covariate without effect."""

@@ -196,8 +196,9 @@ def series_ratio_rows(
     of the rows computed (the others are left for the quadrature, with zeros here)."""
     n = x.size
     big, small = np.maximum(alpha, beta), np.minimum(alpha, beta)
-    ok = (big - small) <= SERIES_Z_MAX * (big + tx)
-    ok &= tx < T
+    with np.errstate(invalid="ignore"):
+        ok = (big - small) <= SERIES_Z_MAX * (big + tx)
+    ok &= (tx < T) & np.isfinite(big) & (small > 0.0)  # the rest: the quadrature's limits
     R = np.zeros(n)
     dR = np.zeros((4, n))
     hR = np.zeros((4, 4, n)) if order >= 2 else None
