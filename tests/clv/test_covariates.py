@@ -205,7 +205,7 @@ def _simulate(model: Any, z: pd.DataFrame, T: float, seed: int) -> pd.DataFrame:
     return pd.DataFrame({"frequency": x, "recency": tx, "T": T}, index=idx)
 
 
-# the Pareto/NBD integral is evaluated per customer (no sharing): fewer customers
+# seeded populations, sized to keep each fit around a second
 TRUE = [
     (ParetoNBDCovariates(r=0.8, alpha=8.0, s=0.9, beta=20.0), 31, 2000),
     (BetaGeoCovariates(r=0.8, alpha=6.0, a=0.9, b=3.0), 32, 4000),

@@ -18,6 +18,7 @@ from numpy.typing import NDArray
 
 from crmkit.clv._base import maximize_log_likelihood
 from crmkit.clv._boundary import search_box
+from crmkit.clv._compress import all_distinct, compress_rows
 from crmkit.clv._covariate_rows import beta_geo_rows, pareto_rows
 from crmkit.clv._data import SummaryArrays
 from crmkit.clv._fit_result import Optimum
@@ -31,6 +32,7 @@ _WARM_MIN_ROWS = 30_000  # larger summaries start from a subsample's estimate
 _WARM_ROWS = 5_000
 _WARM_SEED = 20070101
 _LIMIT_DECADES = 4.0  # an end point this close (in decades) to the box edge is at its limit
+_COMPRESS_GAIN = 0.2  # compress the rows when that drops at least this share of them
 
 Rows = Callable[[Arr, dict[int, Arr], Arr, Arr, Arr, bool], tuple[Arr, Arr, Arr | None]]
 """``rows(base, per_customer, x, tx, T, hessian) -> (ll, grad, hess or None)`` per customer."""
@@ -115,33 +117,41 @@ def fit_covariate_model(
     The gradient is analytic: per customer in the baseline shape parameters and in the
     logarithms of the scaled parameters, summed by the chain rule.
     """
-    x, tx, T = data.frequency, data.recency, data.T
+    n_obs = float(data.frequency.size)
+    (x, tx, T), rows_blocks, weights = _compressed(data, blocks)
     k0 = len(base_names)
     names = list(base_names)
     for (prefix, _, _, _), terms in zip(blocks, term_names, strict=True):
         names.extend(f"{prefix}:{t}" for t in terms)
     k = len(names)
 
-    design = _designs(blocks, k0, x.size)
+    design = _designs(rows_blocks, k0, x.size)
 
     def evaluate(theta: Arr, order: int) -> tuple[float, Arr, Arr]:
         base = theta[:k0]
         gam = np.log(theta[k0:])
-        per = _scaled(base, gam, blocks, scaled)
+        per = _scaled(base, gam, rows_blocks, scaled)
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
             ll, g_u, h_u = _log_rows(rows, base, per, scaled, x, tx, T, order == 2)
-            value = float(np.sum(ll))
+            if weights is None:
+                value = float(np.sum(ll))
+            else:
+                value = float(ll @ weights)
+                g_u = g_u * weights
+                h_u = None if h_u is None else h_u * weights
         if not np.isfinite(value) or not np.all(np.isfinite(g_u)):
             return -np.inf, np.zeros(k), np.full((k, k), np.nan)
+        # sums over customers by einsum, not BLAS: a threaded BLAS spends more on its
+        # threads than on these thin products (and far more on a busy machine)
         g_z = np.zeros(k)
         for j, (cj, dj) in enumerate(design):
-            g_z[cj] += g_u[j] @ dj
+            g_z[cj] += np.einsum("n,ni->i", g_u[j], dj)
         if h_u is None:
             return value, g_z / theta, np.empty((0, 0))
         h_z = np.zeros((k, k))
         for j, (cj, dj) in enumerate(design):
             for i, (ci, di) in enumerate(design[: j + 1]):
-                block = dj.T @ (h_u[j, i][:, None] * di)
+                block = np.einsum("ni,nj->ij", dj, h_u[j, i][:, None] * di)
                 h_z[np.ix_(cj, ci)] += block
                 if i != j:
                     h_z[np.ix_(ci, cj)] += block.T
@@ -174,7 +184,7 @@ def fit_covariate_model(
             lambda th: value_and_gradient(th)[0],
             theta0,
             names=driver_names,
-            n_obs=float(x.size),
+            n_obs=n_obs,
             value_and_gradient=value_and_gradient,
             value_gradient_hessian=value_gradient_hessian if has_hessian else None,
             strict=strict,
@@ -202,6 +212,32 @@ def fit_covariate_model(
     cov = opt.covariance * np.outer(jac, jac)
     at_boundary = tuple(names[driver_names.index(name)] for name in opt.at_boundary)
     return attrs.evolve(opt, params=params, covariance=cov, at_boundary=at_boundary), names
+
+
+def _compressed(
+    data: SummaryArrays, blocks: list[Block]
+) -> tuple[tuple[Arr, Arr, Arr], list[Block], Arr | None]:
+    """The distinct rows of (x, t_x, T, covariates) with their counts as weights, when
+    that saves at least :data:`_COMPRESS_GAIN` of the rows (categorical covariates and
+    day-level summaries repeat); the rows unchanged and no weights otherwise. Every
+    customer's likelihood depends only on these numbers, so the fit is the same."""
+    x, tx, T = data.frequency, data.recency, data.T
+    zs = [z[:, j] for _, z, _, _ in blocks for j in range(z.shape[1])]
+    if x.size < 2 or any(all_distinct(col) for col in (tx, *zs)):
+        return (x, tx, T), blocks, None  # a column without repeats: rows cannot repeat
+    cols = {"x": x, "tx": tx, "T": T} | {f"z{i}": col for i, col in enumerate(zs)}
+    uniq, counts, _ = compress_rows(cols)
+    if counts.size > (1.0 - _COMPRESS_GAIN) * x.size:
+        return (x, tx, T), blocks, None
+    out: list[Block] = []
+    pos = 0
+    for prefix, z, sign, row in blocks:
+        width = z.shape[1]
+        zc = [uniq[f"z{i}"] for i in range(pos, pos + width)]
+        zu = np.column_stack(zc) if width else np.zeros((counts.size, 0))
+        out.append((prefix, np.ascontiguousarray(zu, dtype=np.float64), sign, row))
+        pos += width
+    return (uniq["x"], uniq["tx"], uniq["T"]), out, counts
 
 
 def _no_dropout_limit(
@@ -291,9 +327,10 @@ def _warm_start(
 def pareto_adapter(
     base: Arr, scaled: dict[int, Arr], x: Arr, tx: Arr, T: Arr, hessian: bool
 ) -> tuple[Arr, Arr, Arr | None]:
-    ll, g = pareto_rows(float(base[0]), scaled[1], float(base[2]), scaled[3], x, tx, T)
+    r, s = float(base[0]), float(base[2])
+    ll, g, h = pareto_rows(r, scaled[1], s, scaled[3], x, tx, T, hessian=hessian)
     assert g is not None  # grad=True
-    return ll, g, None
+    return ll, g, h
 
 
 def beta_geo_adapter(shift: int) -> Rows:

@@ -12,9 +12,11 @@ the per-customer ones (from which the coefficients' gradient follows by the chai
   analytic derivatives (digamma differences).
 * Pareto/NBD (Fader & Hardie 2005, note 009, eq. 19): :math:`\\log L = \\log C +
   \\log A + \\operatorname{softplus}(R)` as in :mod:`crmkit.clv._pareto_ratio`, with
-  the integral in *R* computed per customer by the bounded-cost quadrature
-  :func:`crmkit.clv._hyp_pareto.log_power_integral`, whose moments give the analytic
-  gradient.
+  *R* and its first and second derivatives per customer from the hypergeometric series
+  interpolated per (purchase count, branch) (:mod:`crmkit.clv._covariate_pareto`), or,
+  beyond the series range, from the bounded-cost quadrature
+  :func:`crmkit.clv._hyp_pareto.log_power_integral_cov`, whose means and covariances
+  give the analytic gradient and Hessian.
 """
 
 from __future__ import annotations
@@ -23,8 +25,9 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy import special
 
+from crmkit.clv._covariate_pareto import series_ratio_rows
 from crmkit.clv._hyp_bg import lgamma_ratio
-from crmkit.clv._hyp_pareto import log_power_integral
+from crmkit.clv._hyp_pareto import log_power_integral, log_power_integral_cov
 from crmkit.clv._pochhammer import digamma_diff, log_beta_ratio, trigamma_diff
 
 __all__ = ["beta_geo_rows", "pareto_ratio_rows", "pareto_rows"]
@@ -138,6 +141,9 @@ def beta_geo_rows(
     return np.asarray(ll, dtype=np.float64), g, np.asarray(hess, dtype=np.float64)
 
 
+_ROW_CHUNK = 8_192  # rows per quadrature pass (bounds the memory of the node arrays)
+
+
 def pareto_ratio_rows(
     r: float, alpha: Arr, s: float, beta: Arr, x: Arr, tx: Arr, T: Arr, *, grad: bool
 ) -> tuple[Arr, Arr | None]:
@@ -145,6 +151,67 @@ def pareto_ratio_rows(
     \\beta_i` (see :func:`crmkit.clv._pareto_ratio.pareto_log_ratio`; here *D* always by
     :func:`log_power_integral`), and its derivatives in :math:`(r, \\alpha_i, s,
     \\beta_i)`, shape ``(4, n)``. ``R = -inf`` where :math:`t_x = T`."""
+    R, dR, _ = _ratio_rows(r, alpha, s, beta, x, tx, T, 1 if grad else 0)
+    return R, dR
+
+
+def _ratio_rows(
+    r: float,
+    alpha: Arr,
+    s: float,
+    beta: Arr,
+    x: Arr,
+    tx: Arr,
+    T: Arr,
+    order: int,
+    *,
+    series: bool = True,
+) -> tuple[Arr, Arr | None, Arr | None]:
+    """*R*, and up to ``order`` (0, 1 or 2) its gradient ``(4, n)`` and Hessian ``(4, 4,
+    n)`` in the natural parameters :math:`(r, \\alpha_i, s, \\beta_i)`.
+
+    With derivatives (and ``series``), the rows on the series range by
+    :func:`crmkit.clv._covariate_pareto.series_ratio_rows`; the others (all, without
+    derivatives) by the quadrature, in chunks of :data:`_ROW_CHUNK` rows."""
+    n = x.size
+    alpha = np.asarray(np.broadcast_to(alpha, (n,)), dtype=np.float64)
+    beta = np.asarray(np.broadcast_to(beta, (n,)), dtype=np.float64)
+    if order >= 1 and series:
+        R, dR_s, hR, ok = series_ratio_rows(r, alpha, s, beta, x, tx, T, order)
+        dR: Arr | None = dR_s
+        rest = np.flatnonzero(~ok)
+    else:
+        R = np.empty(n)
+        dR = np.empty((4, n)) if order >= 1 else None
+        hR = np.empty((4, 4, n)) if order >= 2 else None
+        rest = np.arange(n)
+    for a in range(0, rest.size, _ROW_CHUNK):
+        c = rest[a : a + _ROW_CHUNK]
+        Rc, dc, hc = _ratio_chunk(r, alpha[c], s, beta[c], x[c], tx[c], T[c], order)
+        R[c] = Rc
+        if dR is not None and dc is not None:
+            dR[:, c] = dc
+        if hR is not None and hc is not None:
+            hR[:, :, c] = hc
+    return R, dR, hR
+
+
+_PERM_A = [0, 2, 1, 3]  # (tau, e^-tau, L, e^-L): alpha has the smaller shift
+_PERM_B = [1, 3, 0, 2]  # (L, e^-L, tau, e^-tau): beta has it
+
+
+def _ratio_chunk(
+    r: float, alpha: Arr, s: float, beta: Arr, x: Arr, tx: Arr, T: Arr, order: int
+) -> tuple[Arr, Arr | None, Arr | None]:
+    """One chunk of :func:`_ratio_rows`.
+
+    With :math:`\\psi(u) = -m \\log(\\alpha + u) - (s + 1) \\log(\\beta + u)` the
+    integrand of *D*, :math:`\\nabla \\log D = E[\\nabla\\psi]` and :math:`\\nabla^2 \\log D
+    = E[\\nabla^2 \\psi] + \\operatorname{Var}[\\nabla \\psi]` under the normalised
+    integrand; :math:`\\nabla\\psi = -(\\log(\\alpha + u), m/(\\alpha + u), \\log(\\beta + u),
+    (s + 1)/(\\beta + u))`, whose moments are those of :func:`log_power_integral_cov`
+    (:math:`\\alpha + u = v_0 e^{\\tau}` and :math:`\\beta + u = v_{max} e^{L}` when
+    :math:`\\alpha \\le \\beta`, the other way round otherwise)."""
     m = r + x
     lr_a = np.log1p((T - tx) / (alpha + tx))
     lr_b = np.log1p((T - tx) / (beta + tx))
@@ -157,25 +224,48 @@ def pareto_ratio_rows(
     q_s = np.full(x.size, s + 1.0)
     p = np.where(a_small, m, q_s)
     q = np.where(a_small, q_s, m)
-    log_i, mom = log_power_integral(p, q, rho0, tau1, moments=grad)
+    cov: Arr | None = None
+    if order >= 2:
+        log_i, mom, cov = log_power_integral_cov(p, q, rho0, tau1)
+    else:
+        log_i, mom_or_none = log_power_integral(p, q, rho0, tau1, moments=order >= 1)
+        mom = mom_or_none if mom_or_none is not None else np.empty((4, 0))
     live = tau1 > 0.0
     with np.errstate(invalid="ignore"):
         R = np.log(s) + m * lr_a + s * lr_b - np.log(beta + tx) + np.log(v0) + log_i
     R = np.asarray(np.where(live, R, -np.inf), dtype=np.float64)
-    if not grad or mom is None:
-        return R, None
+    if order < 1:
+        return R, None, None
     e_tau, e_L, e_it, e_iL = mom
     la = np.where(a_small, e_tau, e_L)
     lb = np.where(a_small, e_L, e_tau)
-    ia = np.where(a_small, e_it / v0, e_iL / vmax)
-    ib = np.where(a_small, e_iL / vmax, e_it / v0)
+    ca = np.where(a_small, 1.0 / v0, 1.0 / vmax)  # 1/(alpha + u) = ca * (its e^-feature)
+    cb = np.where(a_small, 1.0 / vmax, 1.0 / v0)
+    ea = np.where(a_small, e_it, e_iL)
+    eb = np.where(a_small, e_iL, e_it)
+    ia, ib = ea * ca, eb * cb
     dR = np.empty((4, x.size))
     dR[0] = lr_a - la
     dR[1] = m * (1.0 / (alpha + T) - ia)
     dR[2] = 1.0 / s + lr_b - lb
     dR[3] = s / (beta + T) - (s + 1.0) * ib
-    dR = np.where(live, dR, 0.0)
-    return R, np.asarray(dR, dtype=np.float64)
+    dR = np.asarray(np.where(live, dR, 0.0), dtype=np.float64)
+    if cov is None:
+        return R, dR, None
+    # covariance of (log(alpha + u), e_a, log(beta + u), e_b), then of grad psi
+    cf = np.where(a_small, cov[np.ix_(_PERM_A, _PERM_A)], cov[np.ix_(_PERM_B, _PERM_B)])
+    M = np.stack([-np.ones_like(m), -m * ca, -np.ones_like(m), -(s + 1.0) * cb])
+    h = M[:, None] * M[None, :] * cf
+    ia_T, ib_T = 1.0 / (alpha + T), 1.0 / (beta + T)
+    # E[grad^2 psi] and the Hessian of -log A = m log(alpha + T) + s log(beta + T)
+    h[0, 1] += ia_T - ia
+    h[1, 0] = h[0, 1]
+    h[1, 1] += m * (ca * ca * cf[1, 1] + (ia - ia_T) * (ia + ia_T))
+    h[2, 3] += ib_T - ib
+    h[3, 2] = h[2, 3]
+    h[3, 3] += (s + 1.0) * cb * cb * cf[3, 3] + (s + 1.0) * ib * ib - s * ib_T * ib_T
+    h[2, 2] -= 1.0 / (s * s)
+    return R, dR, np.asarray(np.where(live, h, 0.0), dtype=np.float64)
 
 
 def _softplus_expit(R: Arr) -> tuple[Arr, Arr]:
@@ -185,19 +275,58 @@ def _softplus_expit(R: Arr) -> tuple[Arr, Arr]:
 
 
 def pareto_rows(
-    r: float, alpha: Arr, s: float, beta: Arr, x: Arr, tx: Arr, T: Arr, *, grad: bool = True
-) -> tuple[Arr, Arr | None]:
-    """Pareto/NBD log-likelihood per customer and (``grad``) its derivatives in *r*,
-    :math:`\\log \\alpha_i`, *s* and :math:`\\log \\beta_i`, shape ``(4, n)``."""
-    R, dR = pareto_ratio_rows(r, alpha, s, beta, x, tx, T, grad=grad)
+    r: float,
+    alpha: Arr,
+    s: float,
+    beta: Arr,
+    x: Arr,
+    tx: Arr,
+    T: Arr,
+    *,
+    grad: bool = True,
+    hessian: bool = False,
+    series: bool = True,
+) -> tuple[Arr, Arr | None, Arr | None]:
+    """Pareto/NBD log-likelihood per customer, (``grad``) its derivatives in *r*,
+    :math:`\\log \\alpha_i`, *s* and :math:`\\log \\beta_i`, shape ``(4, n)``, and
+    (``hessian``) its second derivatives in :math:`(\\log r, \\log \\alpha_i, \\log s,
+    \\log \\beta_i)`, shape ``(4, 4, n)``, analytic (else None).
+
+    With :math:`\\log L = \\log C + \\log A + \\operatorname{softplus}(R)`, the Hessian
+    is that of :math:`\\log C + \\log A` (closed form) plus :math:`\\sigma \\nabla^2 R +
+    \\sigma (1 - \\sigma) \\nabla R \\nabla R'` with :math:`\\sigma = \\operatorname{expit}(R)`.
+    ``series=False`` computes *R* by the quadrature on every row (for checks).
+    """
+    order = 2 if hessian else (1 if grad else 0)
+    R, dR, hR = _ratio_rows(r, alpha, s, beta, x, tx, T, order, series=series)
     la, lb = np.log1p(T / alpha), np.log1p(T / beta)
     sp, ex = _softplus_expit(R)
     ll = lgamma_ratio(r, x) - r * la - x * np.log(alpha + T) - s * lb + sp
     if dR is None:
-        return np.asarray(ll, dtype=np.float64), None
+        return np.asarray(ll, dtype=np.float64), None, None
+    d_r = special.digamma(r + x) - special.digamma(r)
     g = np.empty((4, x.size))
-    g[0] = special.digamma(r + x) - special.digamma(r) - la + ex * dR[0]
+    g[0] = d_r - la + ex * dR[0]
     g[1] = (r * T - x * alpha) / (alpha + T) + ex * dR[1] * alpha
     g[2] = -lb + ex * dR[2]
     g[3] = s * T / (beta + T) + ex * dR[3] * beta
-    return np.asarray(ll, dtype=np.float64), g
+    if hR is None:
+        return np.asarray(ll, dtype=np.float64), g, None
+    m = r + x
+    theta = np.stack([np.full(x.size, r), alpha, np.full(x.size, s), beta])
+    gR = theta * dR  # gradient of R in the log-parameters
+    hess = theta[:, None] * theta[None, :] * hR
+    for j in range(4):
+        hess[j, j] += gR[j]
+    hess *= ex
+    hess += (ex * (1.0 - ex)) * gR[:, None] * gR[None, :]
+    # log C + log A in the log-parameters, exactly (no cancellation for large alpha_i)
+    hess[0, 0] += r * r * (trigamma(r + x) - trigamma(r)) + r * (d_r - la)
+    hess[0, 1] += r * T / (alpha + T)
+    hess[1, 0] += r * T / (alpha + T)
+    hess[1, 1] -= m * alpha * T / (alpha + T) ** 2
+    hess[2, 2] -= s * lb
+    hess[2, 3] += s * T / (beta + T)
+    hess[3, 2] += s * T / (beta + T)
+    hess[3, 3] -= s * beta * T / (beta + T) ** 2
+    return np.asarray(ll, dtype=np.float64), g, np.asarray(hess, dtype=np.float64)

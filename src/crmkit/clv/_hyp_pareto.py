@@ -46,6 +46,7 @@ References
 
 from __future__ import annotations
 
+import attrs
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy import special
@@ -56,6 +57,7 @@ __all__ = [
     "log_hyp2f1_1b_grad",
     "log_hyp2f1_1b_rho",
     "log_power_integral",
+    "log_power_integral_cov",
 ]
 
 Arr = NDArray[np.float64]
@@ -148,37 +150,8 @@ def _newton_levels(
     return np.asarray(x, dtype=np.float64)
 
 
-def log_power_integral(
-    p: ArrayLike, q: ArrayLike, rho0: ArrayLike, tau1: ArrayLike, *, moments: bool = False
-) -> tuple[Arr, Arr | None]:
-    """Return :math:`\\log \\int_0^{\\tau_1} e^{\\varphi(\\tau)} d\\tau` (module docstring).
-
-    Parameters
-    ----------
-    p, q : array_like
-        Exponents, :math:`q > 0`, :math:`p + q > 1` (needed only if ``tau1`` is infinite).
-    rho0 : array_like
-        Ratio of the shifts, in (0, 1].
-    tau1 : array_like
-        Upper limit, >= 0, may be ``inf``.
-    moments : bool
-        Also return the means of :math:`\\tau`, :math:`\\log(1 + \\rho_0(e^\\tau - 1))`,
-        :math:`e^{-\\tau}` and :math:`1/(1 + \\rho_0(e^\\tau - 1))` under the normalised
-        integrand, shape ``(4, n)`` (for gradients).
-
-    Returns
-    -------
-    tuple
-        ``(log integral, moments or None)``; ``-inf`` where ``tau1 == 0``.
-
-    Examples
-    --------
-    With :math:`\\rho_0 = 1` the integral is :math:`1/(p + q - 1)`:
-
-    >>> v, _ = log_power_integral(1.5, 2.0, 1.0, np.inf)
-    >>> round(float(np.exp(v[0])), 12)
-    0.4
-    """
+def _power_nodes(p: ArrayLike, q: ArrayLike, rho0: ArrayLike, tau1: ArrayLike) -> _Nodes:
+    """The panels and nodes of :func:`log_power_integral` (module docstring)."""
     pp, qq, rr, t1 = (
         a.ravel()
         for a in np.broadcast_arrays(
@@ -257,25 +230,122 @@ def log_power_integral(
     Lt = _log_mix(tau, rn[:, None], kn[:, None])
     ph = (1.0 - pn[:, None]) * tau - qn[:, None] * Lt
     e = np.exp(ph - top[ni][:, None]) * w
+    return _Nodes(top=top, ni=ni, tau=tau, Lt=Lt, e=e)
 
-    def row_sum(v: Arr) -> Arr:
-        return np.asarray(np.bincount(ni, weights=v.sum(axis=1), minlength=pp.size), np.float64)
 
-    total = row_sum(e)
+@attrs.frozen
+class _Nodes:
+    """The quadrature of :func:`log_power_integral`: per panel (rows ``ni``) the nodes
+    ``tau``, :math:`L = \\log(1 + \\rho_0 (e^\\tau - 1))` there and the weights ``e`` of
+    :math:`e^{\\varphi - \\varphi_{max}}` (``top`` per row)."""
+
+    top: Arr
+    ni: NDArray[np.intp]
+    tau: Arr
+    Lt: Arr
+    e: Arr
+
+    def row_sum(self, v: Arr) -> Arr:
+        """Per row, the sum of ``v`` (one value per node) over that row's nodes."""
+        sums = v.sum(axis=1)
+        return np.asarray(np.bincount(self.ni, weights=sums, minlength=self.top.size), np.float64)
+
+
+def log_power_integral(
+    p: ArrayLike, q: ArrayLike, rho0: ArrayLike, tau1: ArrayLike, *, moments: bool = False
+) -> tuple[Arr, Arr | None]:
+    """Return :math:`\\log \\int_0^{\\tau_1} e^{\\varphi(\\tau)} d\\tau` (module docstring).
+
+    Parameters
+    ----------
+    p, q : array_like
+        Exponents, :math:`q > 0`, :math:`p + q > 1` (needed only if ``tau1`` is infinite).
+    rho0 : array_like
+        Ratio of the shifts, in (0, 1].
+    tau1 : array_like
+        Upper limit, >= 0, may be ``inf``.
+    moments : bool
+        Also return the means of :math:`\\tau`, :math:`\\log(1 + \\rho_0(e^\\tau - 1))`,
+        :math:`e^{-\\tau}` and :math:`1/(1 + \\rho_0(e^\\tau - 1))` under the normalised
+        integrand, shape ``(4, n)`` (for gradients).
+
+    Returns
+    -------
+    tuple
+        ``(log integral, moments or None)``; ``-inf`` where ``tau1 == 0``.
+
+    Examples
+    --------
+    With :math:`\\rho_0 = 1` the integral is :math:`1/(p + q - 1)`:
+
+    >>> v, _ = log_power_integral(1.5, 2.0, 1.0, np.inf)
+    >>> round(float(np.exp(v[0])), 12)
+    0.4
+    """
+    nodes = _power_nodes(p, q, rho0, tau1)
+    e, tau, Lt = nodes.e, nodes.tau, nodes.Lt
+    total = nodes.row_sum(e)
     with np.errstate(divide="ignore"):
-        out = top + np.log(total)
+        out = nodes.top + np.log(total)
     if not moments:
         return out, None
     safe = np.where(total > 0.0, total, 1.0)
     mom = np.stack(
         [
-            row_sum(e * tau) / safe,
-            row_sum(e * Lt) / safe,
-            row_sum(e * np.exp(-tau)) / safe,
-            row_sum(e * np.exp(-Lt)) / safe,
+            nodes.row_sum(e * tau) / safe,
+            nodes.row_sum(e * Lt) / safe,
+            nodes.row_sum(e * np.exp(-tau)) / safe,
+            nodes.row_sum(e * np.exp(-Lt)) / safe,
         ]
     )
     return out, mom
+
+
+def log_power_integral_cov(
+    p: ArrayLike, q: ArrayLike, rho0: ArrayLike, tau1: ArrayLike
+) -> tuple[Arr, Arr, Arr]:
+    """:func:`log_power_integral` with the means and the covariance matrix of
+    :math:`(\\tau, L, e^{-\\tau}, e^{-L})`, :math:`L = \\log(1 + \\rho_0(e^\\tau - 1))`,
+    under the normalised integrand (for Hessians: the Hessian of the logarithm of an
+    integral of :math:`e^{\\psi}` is :math:`E[\\nabla^2 \\psi] + \\operatorname{Var}[\\nabla
+    \\psi]`).
+
+    The covariances are summed about the means (a second pass over the nodes), with
+    :math:`e^{-\\tau} - 1` and :math:`e^{-L} - 1` by ``expm1``, so a narrow integrand
+    (small :math:`\\tau_1`) loses no digits to cancellation.
+
+    Returns
+    -------
+    tuple
+        ``(log integral, means of shape (4, n), covariances of shape (4, 4, n))``; the
+        moments are 0 where ``tau1 == 0``.
+
+    Examples
+    --------
+    With :math:`\\rho_0 = 1` (so :math:`L = \\tau`), :math:`p = 2` and :math:`q = 1` the
+    normalised integrand on :math:`[0, \\infty)` is :math:`2 e^{-2\\tau}`, whose variance
+    is 1/4:
+
+    >>> _, mean, cov = log_power_integral_cov(2.0, 1.0, 1.0, np.inf)
+    >>> round(float(mean[0, 0]), 12), round(float(cov[0, 0, 0]), 12)
+    (0.5, 0.25)
+    """
+    nodes = _power_nodes(p, q, rho0, tau1)
+    e, ni = nodes.e, nodes.ni
+    total = nodes.row_sum(e)
+    with np.errstate(divide="ignore"):
+        out = nodes.top + np.log(total)
+    inv = 1.0 / np.where(total > 0.0, total, 1.0)
+    feats = (nodes.tau, nodes.Lt, np.expm1(-nodes.tau), np.expm1(-nodes.Lt))
+    mean = np.stack([nodes.row_sum(e * f) * inv for f in feats])
+    cen = [f - mean[i][ni][:, None] for i, f in enumerate(feats)]
+    cov = np.empty((4, 4, out.size))
+    for i in range(4):
+        ec = e * cen[i]
+        for j in range(i + 1):
+            cov[i, j] = cov[j, i] = nodes.row_sum(ec * cen[j]) * inv
+    mean[2:] += 1.0
+    return out, mean, cov
 
 
 # 2F1(1, B; C; z): short series of positive terms or the quadrature above

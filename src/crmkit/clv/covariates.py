@@ -176,8 +176,8 @@ class _CovariateModel:
         FitResult
             ``params`` holds the baseline parameters and the coefficients, named
             ``"<process>:<term>"``; ``stderr`` the standard errors of all of them, from
-            the Hessian of the log-likelihood (central differences of the analytic
-            gradient). Coefficient intervals are plain Wald intervals (``real_line``).
+            the analytic Hessian of the log-likelihood. Coefficient intervals are plain
+            Wald intervals (``real_line``).
 
         Raises
         ------
@@ -375,6 +375,8 @@ class ParetoNBDCovariates(_CovariateModel):
         ("purchase", "purchase", "purchase_coefficients", -1.0, 1),
         ("dropout", "dropout", "dropout_coefficients", -1.0, 3),
     )
+
+    _has_hessian: ClassVar[bool] = True
 
     @staticmethod
     def _start(x: Arr, tx: Arr, T: Arr) -> Arr:
