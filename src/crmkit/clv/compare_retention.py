@@ -157,17 +157,35 @@ class RetentionComparison(Displayable):
     def curves(self, *, group: Hashable = None) -> pd.DataFrame:
         """Kaplan-Meier and fitted survival per period t = 0..K of one group.
 
-        Columns ``kaplan_meier``, ``lower``, ``upper`` (its pointwise band) and one
-        column of S(t) per fitted family; index ``t`` (renewals).
+        Parameters
+        ----------
+        group : object, optional
+            The group to read (required when the comparison has groups).
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns ``kaplan_meier``, ``lower``, ``upper`` (its pointwise band) and one
+            column of S(t) per fitted family; index ``t`` (renewals).
         """
-        groups = list(self.fits)
+        if self.group_col is None and group is not None:
+            raise InvalidValueError(
+                f"group={group!r} given, but the comparison has no groups (pass group_col= "
+                "to compare_retention_models to compare per group)."
+            )
         key = ALL if self.group_col is None else group
-        if key not in self.fits:
-            raise InvalidValueError(f"group={group!r} is not one of {groups}.")
+        try:
+            known = key in self.fits
+        except TypeError:  # an unhashable label is not a group
+            known = False
+        if not known:
+            raise InvalidValueError(
+                f"group={group!r} is not a group of {self.group_col!r}; the groups are "
+                f"{list(self.fits)}."
+            )
         table = _km_part(self.kaplan_meier, key, self.group_col)
         t = np.arange(int(table.index.max()) + 1, dtype=np.float64)
-        pos = np.searchsorted(table.index.to_numpy(dtype=np.float64), t, side="right") - 1
-        out = {c: table[c].to_numpy()[pos] for c in ("survival", "lower", "upper")}
+        out = dict(zip(("survival", "lower", "upper"), _km_on_grid(table, t), strict=True))
         frame = pd.DataFrame(out, index=pd.Index(t.astype(np.int64), name="t"))
         frame = frame.rename(columns={"survival": "kaplan_meier"})
         for name, fit in self.fits[key].items():
@@ -203,8 +221,23 @@ class RetentionComparison(Displayable):
 
 def _km_part(km: KaplanMeier, group: Hashable, group_col: str | None) -> pd.DataFrame:
     """The Kaplan-Meier rows of one group (all rows without groups), indexed by time."""
-    part: pd.DataFrame = km.table if group_col is None else km.table.loc[group]
+    table: Any = km.table  # pandas-stubs type .loc with scalar labels only
+    part: pd.DataFrame = table if group_col is None else table.loc[group]
     return part
+
+
+def _km_on_grid(
+    table: pd.DataFrame, t: NDArray[np.float64]
+) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
+    """Survival, lower and upper of a Kaplan-Meier step function at times t (1 before
+    its first time, e.g. when every customer enters late)."""
+    pos = np.searchsorted(table.index.to_numpy(dtype=np.float64), t, side="right") - 1
+    before = pos < 0
+    s, low, high = (
+        np.where(before, 1.0, table[c].to_numpy(dtype=np.float64)[np.maximum(pos, 0)])
+        for c in ("survival", "lower", "upper")
+    )
+    return s, low, high
 
 
 def _fit_one(
@@ -463,7 +496,8 @@ def compare_retention_models(
                               entry_col=entry_col, tenure_counts=tenure_counts)  # fmt: skip
         else:
             rows = counts_rows(counts[g])
-        clocks[g] = rows.assign(group=[g] * len(rows))
+        labels: Any = [g] * len(rows)  # any hashable group label, tuples too
+        clocks[g] = rows.assign(group=pd.Series(labels, index=rows.index, dtype=object))
     everyone = pd.concat(list(clocks.values()), ignore_index=True)
     km = kaplan_meier(
         everyone,
@@ -492,9 +526,7 @@ def compare_retention_models(
         elif cut is not None:
             fit_data = censor_survivors(part, cut, period_col=period_col)
         t = np.arange(1, longest[g] + 1, dtype=np.float64)
-        km_rows = _km_part(km, g, group_col)
-        pos = np.searchsorted(km_rows.index.to_numpy(dtype=np.float64), t, side="right") - 1
-        km_t, low, high = (km_rows[c].to_numpy()[pos] for c in ("survival", "lower", "upper"))
+        km_t, low, high = _km_on_grid(_km_part(km, g, group_col), t)
         group_fits: dict[str, FitResult[Any]] = {}
         group_rows: dict[str, dict[str, Any]] = {}
         for family in chosen_families:
