@@ -129,7 +129,9 @@ class RetentionComparison(Displayable):
     tenure_counts : str or None
         How tenure was read (None for survivor tables).
     group_col : str or None
+        The column the customers were grouped by (None: one comparison of everyone).
     criterion : str
+        The ranking rule: ``"bic"``, ``"aic"``, ``"km_gap"`` or ``"holdout"``.
     calibration_periods : int or None
         The cut: families were fitted on periods 1..k only.
     """
@@ -368,8 +370,8 @@ def compare_retention_models(
     a holdout. A fit that stops at a limit of the parameter
     space (:class:`~crmkit.exceptions.BoundaryWarning`) is ranked like the others (it is
     the limit model); its warning is kept in ``status`` and ``at_boundary``, and nothing
-    is warned. A fit that raises a crmkit error is kept with rank 0 and
-    ``status="failed: ..."``.
+    is warned. Equal scores (to 1e-9) go to the family with fewer parameters. A fit that
+    raises a crmkit error is kept with rank 0 and ``status="failed: ..."``.
 
     Parameters
     ----------
@@ -562,7 +564,16 @@ def compare_retention_models(
             against, stat, p, ref = lr_test(name, group_fits)
             row.update(lr_against=against, lr_statistic=stat, lr_p_value=p, lr_reference=ref)
         score = _SCORE[str(criterion)]
-        order = sorted(group_fits, key=lambda n: float(group_rows[n][score]))
+        # equal scores (to 1e-9, e.g. fits that all reached the same limit): fewer
+        # parameters first, then the lower BIC
+        order = sorted(
+            group_fits,
+            key=lambda n: (
+                round(float(group_rows[n][score]), 9),
+                group_rows[n]["n_params"],
+                float(group_rows[n]["bic"]),
+            ),
+        )
         failed = [n for n in group_rows if n not in group_fits]
         for rank, name in enumerate(order, start=1):
             group_rows[name]["rank"] = rank
