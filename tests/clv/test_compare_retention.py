@@ -14,6 +14,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from scipy import stats
 
 from crmkit.clv import (
@@ -261,3 +263,27 @@ def test_plot_draws_one_axis_per_group(telco: pd.DataFrame) -> None:
     with pytest.raises(InvalidValueError, match="RetentionComparison"):
         plotting.retention_fit_plot(result.table)  # type: ignore[arg-type]
     plt.close("all")
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    data=st.lists(
+        st.tuples(st.integers(min_value=1, max_value=12), st.booleans()), min_size=2, max_size=40
+    ),
+    convention=st.sampled_from(["completed", "started"]),
+)
+def test_clock_and_gap_invariants(data: list[tuple[int, bool]], convention: str) -> None:
+    rows = pd.DataFrame(data, columns=["tenure", "churned"])
+    result = compare_retention_models(rows, tenure_counts=convention, families=(ShiftedGeometric,))
+    shift = 1 if convention == "started" else 0
+    clock = rows.assign(tenure=np.where(rows["churned"], rows["tenure"], rows["tenure"] - shift))
+    curves = result.curves()
+    t = curves.index.to_numpy().astype(float)
+    np.testing.assert_allclose(
+        curves["kaplan_meier"].to_numpy(), kaplan_meier(clock).survival_at(t), atol=1e-14
+    )
+    row = result.table.loc["ShiftedGeometric"]
+    gaps = np.abs(curves["ShiftedGeometric"] - curves["kaplan_meier"]).to_numpy()[1:]
+    assert row["km_max_gap"] == pytest.approx(gaps.max(), abs=1e-15)
+    assert 0.0 <= row["km_mean_gap"] <= row["km_max_gap"] <= 1.0
+    assert 0.0 <= row["km_outside_band"] <= 1.0
