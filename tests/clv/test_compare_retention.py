@@ -287,3 +287,27 @@ def test_clock_and_gap_invariants(data: list[tuple[int, bool]], convention: str)
     assert row["km_max_gap"] == pytest.approx(gaps.max(), abs=1e-15)
     assert 0.0 <= row["km_mean_gap"] <= row["km_max_gap"] <= 1.0
     assert 0.0 <= row["km_outside_band"] <= 1.0
+
+
+def test_grouped_survivor_tables_cut_at_year_7_give_the_published_sbg(
+    reference_dir: Path,
+) -> None:
+    ref = json.loads((reference_dir / "clv_sbg_fh2007.json").read_text())
+    frame = pd.concat(
+        [
+            pd.DataFrame({"segment": name, "period": range(13), "n_alive": counts})
+            for name, counts in ref["inputs"].items()
+            if name in ("regular", "high_end")
+        ]
+    )
+    result = compare_retention_models(frame, group_col="segment", calibration_periods=7)
+    for segment in ("regular", "high_end"):
+        fit = result.fits[segment]["ShiftedBetaGeometric"]
+        for name, value in ref["params"][segment].items():
+            assert fit.params[name] == pytest.approx(value, abs=ref["tolerance"]["params_abs"])
+    # survivor tables: Kaplan-Meier is n_t / n_0 of each cohort
+    curves = result.curves(group="high_end")
+    np.testing.assert_allclose(
+        curves["kaplan_meier"].to_numpy(), np.asarray(ref["inputs"]["high_end"]) / 1000
+    )
+    assert result.table.index.names == ["segment", "model"]
