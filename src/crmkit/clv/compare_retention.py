@@ -380,7 +380,7 @@ def compare_retention_models(
         and ``group_col``) or survivor tables (``period_col``, ``n_alive_col``,
         optionally ``cohort_col`` and ``group_col``), as every family's ``fit`` reads
         them; or the counts n_0, n_1, ... of one cohort. Not modified.
-    families : sequence of model classes, default geometric, sBG and BdW
+    families : sequence of model classes, optional
         Classes following :class:`~crmkit.clv.ContractualModel`; default
         ``(ShiftedGeometric, ShiftedBetaGeometric, BetaDiscreteWeibull)``.
     tenure_counts : {"completed", "started"}
