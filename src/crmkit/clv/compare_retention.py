@@ -350,7 +350,8 @@ def compare_retention_models(
     Kaplan-Meier curve of the raw tenures; with ``"started"`` it is the curve of the
     raw tenures with every active customer's tenure one less. Survivor tables give
     n_t / n_0 for one cohort. The gaps are taken at t = 1 .. K (K the longest tenure on
-    that clock).
+    that clock); the last periods rest on few customers, so read ``km_max_gap`` with
+    ``km_max_gap_at`` and ``km_outside_band``.
 
     **Holdout** (``calibration_periods=k``): every family is fitted on the data as they
     were after k periods -- survivor tables cut to periods 0..k, individual rows
