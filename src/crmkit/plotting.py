@@ -38,7 +38,7 @@ from crmkit.exceptions import InvalidValueError
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
-    from crmkit.clv import AliveHistory, HoldoutByFrequency, ModelComparison
+    from crmkit.clv import AliveHistory, HoldoutByFrequency, ModelComparison, RetentionComparison
     from crmkit.clv.aggregates import ForecastIntervals
     from crmkit.clv.forecast import PeriodForecast
     from crmkit.pareto import Concentration
@@ -57,6 +57,7 @@ __all__ = [
     "pareto_chart",
     "period_forecast_chart",
     "repeat_frequency_chart",
+    "retention_fit_plot",
     "survival_plot",
     "tracking_plot",
     "transition_heatmap",
@@ -753,3 +754,45 @@ def hazard_plot(table: LifeTable, *, ax: Axes | None = None) -> Axes:
     ax.set_title("Churn hazard by tenure")
     ax.legend(frameon=False, title=table.group_col)
     return ax
+
+
+def retention_fit_plot(comparison: RetentionComparison, *, ax: Any = None) -> Any:
+    """Kaplan-Meier survival with its band and every family's fitted S(t), per group.
+
+    One axis per group of a :class:`~crmkit.clv.RetentionComparison`: the Kaplan-Meier
+    step curve on the models' clock (renewals) with its band, each family's S(t) (the
+    chosen one thicker) and the calibration cut (dotted). ``ax``: one Axes per group
+    (e.g. ``plt.subplots(1, 3)[1]``); by default a new figure per group. Returns the array of Axes.
+
+    Examples
+    --------
+    >>> from crmkit import clv, plotting
+    >>> result = clv.compare_retention_models([1000, 869, 743, 653, 593, 551, 517])
+    >>> axes = plotting.retention_fit_plot(result)
+    >>> [t.get_text() for t in axes[0].get_legend().get_texts()][:2]
+    ['Kaplan-Meier', 'ShiftedGeometric']
+    """
+    from crmkit.clv import RetentionComparison
+
+    if not isinstance(comparison, RetentionComparison):
+        raise InvalidValueError(f"need a RetentionComparison, got {comparison!r:.40}.")
+    groups = list(comparison.fits)
+    ax = [_axes(None) for _ in groups] if ax is None else ax  # one figure per group
+    axes = np.atleast_1d(np.asarray(ax, dtype=object))
+    if axes.size != len(groups):
+        raise InvalidValueError(f"ax holds {axes.size} Axes; pass one per group ({len(groups)}).")
+    for axis, group in zip(axes, groups, strict=True):
+        curves = comparison.curves(group=group if comparison.group_col else None)
+        t = curves.index.to_numpy(dtype=np.float64)
+        axis.step(t, curves["kaplan_meier"], where="post", color="black", label="Kaplan-Meier")
+        axis.fill_between(t, curves["lower"], curves["upper"], step="post", color="black",
+                          alpha=0.15, linewidth=0)  # fmt: skip
+        for i, name in enumerate(curves.columns[3:]):
+            chosen = name == comparison.chosen[group]
+            axis.plot(t, curves[name], color=_PALETTE[(i + 1) % len(_PALETTE)],
+                      linewidth=1 + 1.5 * chosen, label=name + " (chosen)" * chosen)  # fmt: skip
+        if comparison.calibration_periods is not None:
+            axis.axvline(comparison.calibration_periods, color=_GREY, linestyle=":")
+        axis.set(ylim=(0.0, 1.02), xlabel="renewals t", ylabel="S(t)", title=str(group))
+        axis.legend(frameon=False)
+    return axes

@@ -22,6 +22,7 @@ from crmkit.clv.bgbb import BetaGeoBetaBinom
 from crmkit.clv.bgnbd import BetaGeo
 from crmkit.clv.cnbd import BetaGeoCNBD, ModifiedBetaGeoCNBD
 from crmkit.clv.compare import ModelComparison, compare_models
+from crmkit.clv.compare_retention import RetentionComparison, compare_retention_models
 from crmkit.clv.contractual_value import contractual_lifetime_value, contractual_value_summary
 from crmkit.clv.covariates import (
     BetaGeoCovariates,
@@ -74,12 +75,14 @@ __all__ = [
     "ParetoNBD",
     "ParetoNBDCovariates",
     "PeriodForecast",
+    "RetentionComparison",
     "ShiftedBetaGeometric",
     "ShiftedGeometric",
     "SpendFrequencyCorrelationWarning",
     "TransactionModel",
     "aggregate_interval",
     "compare_models",
+    "compare_retention_models",
     "contractual_lifetime_value",
     "contractual_value_summary",
     "customer_lifetime_value",
