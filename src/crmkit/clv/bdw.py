@@ -20,7 +20,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from crmkit._validation import as_generator, check_in_range, real_array
 from crmkit.clv._base import FitResult, Progress, maximize_log_likelihood
-from crmkit.clv._bdw_limits import C_BOX, bdw_boundary
+from crmkit.clv._bdw_limits import C_BOX, bdw_boundary, data_limit
 from crmkit.clv._bdw_numerics import (
     discounted_residual_sum,
     log_churn_and_survival,
@@ -30,7 +30,7 @@ from crmkit.clv._bdw_numerics import (
     residual_sum,
     weibull_steps,
 )
-from crmkit.clv._boundary import search_box
+from crmkit.clv._boundary import limit_optimum, search_box
 from crmkit.clv._checks import (
     optional_time_unit,
     positive_count,
@@ -240,6 +240,17 @@ class BetaDiscreteWeibull(Persistable):
             gs = log_churn_and_survival_grad(a, b, c, ts)[1]
             return np.array([wdot(wc, gp[i]) + wdot(ws, gs[i]) for i in range(3)])
 
+        limit = data_limit(churned_all, surv_all)
+        if limit is not None:
+            # the counts alone identify a limit (see _bdw_limits.data_limit): no search
+            opt = limit_optimum(
+                loglik, limit[0], names=_NAMES, at=limit[1], message=limit[2], family="BdW"
+            )
+            p = opt.params
+            model = cls(alpha=float(p[0]), beta=float(p[1]), c=float(p[2]), time_unit=unit)
+            return FitResult.from_optimum(
+                model, opt, names=_NAMES, n_customers=counts.n_customers, n_unique=counts.n_rows
+            )
         scale = np.ones(3)
         ab = sbg_moment_start(churned_all, counts.active)
         default = better_start(loglik, [np.array([ab[0], ab[1], 1.0]), scale])
