@@ -191,6 +191,19 @@ def bdw_boundary(default_start: Sequence[float] | _F, churned: _F, surv_w: _F) -
                 f"{share:.6g} of the customers churns in the first period and the others "
                 "never do (theta is 0 or 1); c is not identified"
             )
+        elif at_lo[0] and float(np.sum(churned)) > 0.0:
+            # churn is seen, so alpha -> 0 comes with c -> infinity, alpha * c fixed:
+            # S(t) -> S(1) t^(-alpha c) (a power law in tenure)
+            hold += [0, 1, 2]
+            names += ["alpha", "beta", "c"]
+            kappa = float(theta[0] * theta[2])
+            share = float(theta[0] / (theta[0] + theta[1]))
+            parts.append(
+                f"alpha -> 0 and c -> infinity with alpha * c = {kappa:.6g}: a share "
+                f"{share:.6g} churns in the first period and the survival of the others "
+                f"falls as a power of tenure, S(t) = S(1) t^(-{kappa:.6g}); the estimates "
+                "are those where the search stopped"
+            )
         elif at_lo[0]:
             hold += [0, 1, 2]
             names += ["alpha", "beta", "c"]
@@ -258,7 +271,10 @@ def data_limit(churned: _F, surv_w: _F) -> tuple[_F, tuple[str, ...], str] | Non
       weight on S(k), k >= 2): only :math:`P(T=1) = \\alpha/(\\alpha+\\beta)` enters the
       likelihood (:func:`~crmkit.clv._boundary.first_period_share`); the geometric
       limit is reported, c held at 1;
-    - besides, some customers cancelled in period 2 and nobody was observed beyond it:
+    - nobody was observed at risk of a third renewal, some cancelled in period 2 and
+      some renewed twice (:func:`_two_periods`): the two renewal decisions identify two
+      numbers, the BdW has three parameters;
+    - some customers cancelled in period 2 and nobody was observed beyond it:
       since :math:`P(T=2) \\le S(1)`, the log-likelihood is at most
       :math:`n_1 \\log p + (n_2 + w_1)\\log(1-p)`, reached only as c -> infinity
       (:math:`S(2)/S(1) = E[(1-\\theta)^{2^c - 1}] \\to 0`: whoever renews once cancels
@@ -279,8 +295,10 @@ def data_limit(churned: _F, surv_w: _F) -> tuple[_F, tuple[str, ...], str] | Non
         return np.array([a, b, 1.0]), names, first_period_message(share, "BdW")
     if churned.size < 2 or churned[1] <= 0 or np.any(churned[2:] != 0):
         return None
-    if np.any(surv_w[2:] != 0):
+    if np.any(surv_w[3:] != 0):
         return None
+    if surv_w.size > 2 and surv_w[2] != 0:
+        return _two_periods(churned, surv_w)
     n1 = float(churned[0])
     rest = float(churned[1]) + (float(surv_w[1]) if surv_w.size > 1 else 0.0)
     if rest <= 0.0:
@@ -297,3 +315,39 @@ def data_limit(churned: _F, surv_w: _F) -> tuple[_F, tuple[str, ...], str] | Non
         "(reported with alpha + beta = 1); observe later periods to estimate more."
     )
     return np.array([alpha, 1.0 - p if p > 0.0 else 1.0, c]), names, message
+
+
+def _two_periods(churned: _F, surv_w: _F) -> tuple[_F, tuple[str, ...], str] | None:
+    """The BdW on data that end after two renewal decisions: a ridge of exact fits.
+
+    With :math:`n_1, n_2` cancellations in periods 1, 2 and weights :math:`w_1, w_2`
+    on :math:`\\log S(1), \\log S(2)`, the likelihood is at most that of the saturated
+    model with hazards :math:`h_1 = n_1/(n_1+n_2+w_1+w_2)` and :math:`h_2 = n_2/(n_2+w_2)`
+    (the Kaplan-Meier hazards), and every BdW with :math:`\\alpha/(\\alpha+\\beta) = h_1`
+    reaches it with its own c (:math:`S(2)/S(1)` falls from 1 to 0 as c runs from 0 to
+    infinity). The representative reported is the one without heterogeneity, the
+    discrete Weibull :math:`(1-h_1)^{t^c}` with
+    :math:`(1-h_1)^{2^c-1} = 1-h_2`, i.e. :math:`c = \\log_2(1 + \\log(1-h_2)/\\log(1-h_1))`.
+    None when a hazard is 0 or 1 (other limits; the search decides).
+    """
+    n1, n2 = float(churned[0]), float(churned[1])
+    w1, w2 = float(surv_w[1]), float(surv_w[2])
+    at_risk_1, at_risk_2 = n1 + n2 + w1 + w2, n2 + w2
+    if not (0.0 < n1 < at_risk_1 and 0.0 < n2 < at_risk_2):
+        return None
+    h1, h2 = n1 / at_risk_1, n2 / at_risk_2
+    c = math.log2(1.0 + math.log1p(-h2) / math.log1p(-h1))
+    if not C_BOX[0] <= c <= C_BOX[1]:  # pragma: no cover - hazards of whole counts
+        return None
+    a, b = geometric_limit_shapes(h1)
+    message = (
+        "the data end after two renewal decisions (nobody was observed at risk of a "
+        "third), which identify two numbers, the churn probability of the first period "
+        f"({h1:.6g}) and the retention of the second ({1.0 - h2:.6g}); the BdW's three "
+        "parameters are not identified: every alpha, beta with alpha/(alpha+beta) = "
+        f"{h1:.6g} fits them exactly with its own c, so heterogeneity and duration "
+        "dependence cannot be told apart. Reported: the limit without heterogeneity, "
+        f"alpha, beta -> infinity, the discrete Weibull lifetime S(t) = (1 - {h1:.6g})"
+        f"^(t^c) with c = {c:.6g}; observe a third period to separate the two."
+    )
+    return np.array([a, b, c]), ("alpha", "beta", "c"), message
