@@ -128,6 +128,27 @@ def test_nobody_churns_first_then_all_churn_in_period_two() -> None:
     assert fit.log_likelihood == pytest.approx(0.0, abs=1e-9)
 
 
+@pytest.mark.parametrize(
+    ("rows", "limit"),
+    [
+        # a late entrant (renewed once before observation) cancels in period 2 and the
+        # other customer in period 1: log P(T=1) + log(1 - S(2)/S(1)), supremum 0
+        ({"tenure": [2, 1], "churned": [True, True], "entry": [1, 0]}, "c -> infinity"),
+        # the late entrant renews again: log P(T=1) + log(S(2)/S(1)), supremum 0 at c -> 0
+        ({"tenure": [1, 2], "churned": [True, False], "entry": [0, 1]}, "c -> 0"),
+    ],
+)
+def test_left_truncated_pairs_end_at_their_limit(rows: dict[str, list[Any]], limit: str) -> None:
+    fit, caught = _fit(
+        BetaDiscreteWeibull, pd.DataFrame(rows), tenure_counts="completed", entry_col="entry"
+    )
+    _only_crmkit(caught)
+    assert limit in _boundary_text(caught)
+    assert fit.converged
+    assert fit.at_boundary == ("alpha", "beta", "c")
+    assert fit.log_likelihood == pytest.approx(0.0, abs=1e-5)
+
+
 # -- BdW: two renewal decisions identify two hazards ----------------------------------
 
 

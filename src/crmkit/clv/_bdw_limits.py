@@ -243,12 +243,13 @@ def bdw_boundary(default_start: Sequence[float] | _F, churned: _F, surv_w: _F) -
                     f"a power of tenure, S(t) = S(1) t^(-{kappa:.6g}) (the estimates are "
                     f"those at the search box, c = {theta[2]:.6g})"
                 )
-        if not parts:
-            for i, n in enumerate(("alpha", "beta", "c")):
-                if at_lo[i] or at_hi[i]:
-                    hold.append(i)
-                    names.append(n)
-                    parts.append(f"{n} -> {'0' if at_lo[i] else 'infinity'}")
+        for i, n in enumerate(("alpha", "beta", "c")):
+            # any other coordinate on the box stays there (free, it would be pulled
+            # out of the box by the polish and fail the gradient check)
+            if (at_lo[i] or at_hi[i]) and i not in hold:
+                hold.append(i)
+                names.append(n)
+                parts.append(f"{n} -> {'0' if at_lo[i] else 'infinity'}")
         order = ("alpha", "beta", "c")
         return BoundaryOutcome(
             params=out,
@@ -300,21 +301,23 @@ def data_limit(churned: _F, surv_w: _F) -> tuple[_F, tuple[str, ...], str] | Non
     if surv_w.size > 2 and surv_w[2] != 0:
         return _two_periods(churned, surv_w)
     n1 = float(churned[0])
-    rest = float(churned[1]) + (float(surv_w[1]) if surv_w.size > 1 else 0.0)
-    if rest <= 0.0:
-        return None
+    # rest <= 0 only with left truncation: every late entrant cancelled in period 2
+    rest = max(float(churned[1]) + (float(surv_w[1]) if surv_w.size > 1 else 0.0), 0.0)
     p = n1 / (n1 + rest)
-    alpha = p if p > 0.0 else TINY_SHAPE
+    alpha, beta = (p, 1.0 - p) if 0.0 < p < 1.0 else (TINY_SHAPE, 1.0)
+    if p >= 1.0:
+        alpha, beta = geometric_limit_shapes(1.0)
     # S(2) / S(1) below e^-50 (about 2e-22): P(T = 2) = S(1) to rounding
     c = max(C_BOX[1], 50.0 / (alpha * math.log(2.0)))
     message = (
         "c -> infinity: every customer who renewed once cancelled at the next renewal "
         "decision (period 2) and nobody was observed beyond it, so in the limit nobody "
         f"renews a second time (S(t) = 0 for t >= 2); only the first-period churn "
-        f"probability alpha/(alpha+beta) = {p:.6g} is identified, not alpha and beta "
-        "(reported with alpha + beta = 1); observe later periods to estimate more."
+        f"probability alpha/(alpha+beta) = {p:.6g} is identified, not alpha and beta"
+        + (" (reported with alpha + beta = 1)" if 0.0 < p < 1.0 else "")
+        + "; observe later periods to estimate more."
     )
-    return np.array([alpha, 1.0 - p if p > 0.0 else 1.0, c]), names, message
+    return np.array([alpha, beta, c]), names, message
 
 
 def _two_periods(churned: _F, surv_w: _F) -> tuple[_F, tuple[str, ...], str] | None:

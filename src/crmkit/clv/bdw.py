@@ -153,6 +153,17 @@ class BetaDiscreteWeibull(Persistable):
         lifetime :math:`S(t) = (1-\\theta)^{t^c}` with its maximum-likelihood
         :math:`(\\theta, c)`, and ``FitResult.at_boundary`` is ``("alpha", "beta")``.
 
+        Some data identify fewer numbers than the model has parameters; the counts show
+        it, and the fit returns at once (no search) with a ``BoundaryWarning``,
+        ``converged=True`` and every parameter in ``at_boundary`` (infinite standard
+        errors): if nobody was at risk of a second renewal, only the first-period churn
+        probability is identified and the geometric limit is reported (c = 1, the
+        predictions of :class:`~crmkit.clv.ShiftedGeometric`); if moreover some cancelled
+        in period 2 and nobody was observed beyond it, the maximum is the limit
+        c -> infinity (nobody renews twice); if the data end after two renewal
+        decisions, the discrete Weibull lifetime that reproduces both hazards is
+        reported (heterogeneity and duration dependence cannot be told apart).
+
         Parameters
         ----------
         survivors : sequence of int or pandas.DataFrame
@@ -193,6 +204,14 @@ class BetaDiscreteWeibull(Persistable):
             missing ``tenure_counts`` with individual rows.
         InvariantError
             Counts that increase over time.
+
+        Warns
+        -----
+        BoundaryWarning
+            If the maximum lies at a limit of the parameter space (see above).
+        ConvergenceWarning
+            With ``strict=False``, if no end point passes the convergence checks; the
+            result then has ``converged=False``.
 
         Examples
         --------

@@ -143,7 +143,10 @@ class ShiftedBetaGeometric(Persistable):
         churn probability theta, the retention rate 1 - theta and the implied expected
         lifetime 1/theta (an extrapolation when it exceeds the observed tenures);
         :class:`~crmkit.clv.ShiftedGeometric` fits that limit directly, with a standard
-        error for theta.
+        error for theta. If nobody was observed at risk of a second renewal (a single
+        period), only the first-period churn probability alpha / (alpha + beta) is
+        identified: the fit returns that geometric limit at once, with the
+        ``BoundaryWarning`` and ``at_boundary == ("alpha", "beta")``.
 
         Parameters
         ----------
