@@ -250,7 +250,7 @@ def _telco_like() -> pd.DataFrame:
             {"churned": [True, None, True, False]},
             {},
             InvalidValueError,
-            r"column 'churned' has missing values \(first at index 1\)",
+            r"column 'churned' has 1 missing value\(s\), at index \[1\]",
         ),
         (
             {"churned": [1, 0, 2, 0]},
@@ -262,13 +262,14 @@ def _telco_like() -> pd.DataFrame:
             {"tenure": [1, np.nan, 12, 0]},
             {},
             InvalidValueError,
-            r"column 'tenure' has missing values \(first at index 1\)",
+            r"column 'tenure' has 1 missing value\(s\), at index \[1\]",
         ),
         (
             {"tenure": [1, -5, 12, 0]},
             {},
             InvalidValueError,
-            r"column 'tenure' must hold whole numbers of periods >= 0; found -5 at index 1",
+            r"column 'tenure' .* must hold finite values >= 0; 1 row\(s\) do not, at index \[1\] "
+            r"\(values \[-5\]\)",
         ),
         (
             {"tenure": [1, 5.5, 12, 0]},
@@ -304,13 +305,13 @@ def _telco_like() -> pd.DataFrame:
             {"entry": [0, 2, np.nan, 0]},
             {"entry_col": "entry"},
             InvalidValueError,
-            r"column 'entry' has missing values \(first at index 2\)",
+            r"column 'entry' has 1 missing value\(s\), at index \[2\]",
         ),
         (
             {"entry": [0, -1, 3, 0]},
             {"entry_col": "entry"},
             InvalidValueError,
-            r"column 'entry' must hold whole numbers",
+            r"column 'entry' .* must hold finite values >= 0.*\[1\] \(values \[-1\]\)",
         ),
         (
             None,

@@ -57,6 +57,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from crmkit._validation import real_array, require_columns, require_nonempty
 from crmkit.exceptions import InvalidValueError, InvariantError, MissingColumnsError
+from crmkit.survival._input import read_churn_flags, read_times
 
 __all__ = [
     "RetentionCounts",
@@ -236,48 +237,22 @@ def _label(value: object) -> object:
 
 
 def _whole_periods(frame: pd.DataFrame, col: str) -> NDArray[np.int64]:
-    values = frame[col]
-    if values.isna().any():
-        first = values.index[values.isna().to_numpy()][0]
-        raise InvalidValueError(
-            f"column {col!r} has missing values (first at index {_label(first)!r}); every "
-            "customer needs a tenure in whole periods: fill or drop those rows first."
-        )
-    arr = real_array(values.to_numpy(), name=f"column {col!r}")
-    bad = ~np.isfinite(arr) | (arr < 0) | (arr != np.round(arr))
+    # gaps, text, negative and non-finite values: the survival tables' reader, so both
+    # tools refuse the same inputs with the same words; whole periods are this reader's
+    arr = read_times(frame, col, "whole contract periods")
+    bad = arr != np.round(arr)
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
         raise InvalidValueError(
-            f"column {col!r} must hold whole numbers of periods >= 0; found "
-            f"{_label(arr[i])!r} at index {_label(values.index[i])!r}. Convert durations to "
-            "whole contract periods first (e.g. months as integers)."
+            f"column {col!r} must hold whole numbers of periods; found {_label(arr[i])!r} "
+            f"at index {_label(frame.index[i])!r} ({int(bad.sum()):,} such row(s)). Convert "
+            "durations to whole contract periods first (e.g. months as integers)."
         )
     return arr.astype(np.int64)
 
 
 def _churn_flags(frame: pd.DataFrame, col: str) -> NDArray[np.bool_]:
-    values = frame[col]
-    if values.isna().any():
-        first = values.index[values.isna().to_numpy()][0]
-        raise InvalidValueError(
-            f"column {col!r} has missing values (first at index {_label(first)!r}); state for "
-            "every customer whether they churned (True) or are still active (False)."
-        )
-    if pd.api.types.is_bool_dtype(values.dtype):
-        return np.asarray(values.to_numpy(dtype=bool), dtype=np.bool_)
-    if pd.api.types.is_numeric_dtype(values.dtype):
-        arr = values.to_numpy(dtype=np.float64)
-        if np.all((arr == 0) | (arr == 1)):
-            return np.asarray(arr == 1, dtype=np.bool_)
-    elif values.dtype == object and all(isinstance(v, bool | np.bool_) for v in values):
-        # Python booleans in an object column (e.g. after a concat with other types)
-        return np.asarray(values.to_numpy(dtype=bool), dtype=np.bool_)
-    sample = pd.unique(values)[:5].tolist()
-    raise InvalidValueError(
-        f"column {col!r} must be boolean (or 0/1): True = churned, False = still active; "
-        f"found values such as {sample!r}. Convert it first, e.g. "
-        f"df[{col!r}].eq('Yes')."
-    )
+    return read_churn_flags(frame, col)
 
 
 def counts_from_individual(
