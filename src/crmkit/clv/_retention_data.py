@@ -124,6 +124,25 @@ class RetentionCounts:
         out[1:] = cum_in[:-1] - cum_out[1:]
         return out
 
+    def renewal_decisions(self) -> float:
+        """Renewal decisions observed (periods at risk), after any left truncation.
+
+        Raises
+        ------
+        InvalidValueError
+            If there is none (every customer active at tenure 0, or entered at their
+            tenure): no churn probability can be estimated from such data.
+        """
+        t = self.periods
+        decisions = float(t @ self.churned + t @ self.active - t @ self.entered)
+        if decisions <= 0:
+            raise InvalidValueError(
+                f"the data hold no renewal decision ({self.n_customers} customers, none "
+                "observed past the start of their first period): the churn probability "
+                "cannot be estimated. Observe the customers for at least one period."
+            )
+        return decisions
+
     def geometric_churn(self) -> float | None:
         """Maximum-likelihood churn probability if everyone churns alike (geometric).
 

@@ -190,7 +190,8 @@ class BetaDiscreteWeibull(Persistable):
         ------
         InvalidValueError
             Non-integer or negative counts, empty cohort, gaps in the periods, a
-            missing ``tenure_counts`` with individual rows.
+            missing ``tenure_counts`` with individual rows, data without a single
+            renewal decision (every customer active at tenure 0).
         InvariantError
             Counts that increase over time.
 
@@ -217,6 +218,7 @@ class BetaDiscreteWeibull(Persistable):
             n_alive_col=n_alive_col,
             cohort_col=cohort_col,
         )
+        counts.renewal_decisions()  # refuses data without one
         churned_all = counts.churned[1:]  # index t-1: customers cancelling in period t
         surv_all = counts.active - counts.entered  # weight of log S(k), index k
         k_max = counts.max_period

@@ -212,15 +212,8 @@ class ShiftedGeometric(Persistable):
             n_alive_col=n_alive_col,
             cohort_col=cohort_col,
         )
-        t = counts.periods
         cancelled = float(counts.churned.sum())
-        decisions = float(t @ counts.churned + t @ counts.active - t @ counts.entered)
-        if decisions <= 0:
-            raise InvalidValueError(
-                f"the data hold no renewal decision ({counts.n_customers} customers, none "
-                "observed past the start of their first period): the churn probability "
-                "cannot be estimated. Observe the customers for at least one period."
-            )
+        decisions = counts.renewal_decisions()
         theta = cancelled / decisions
         at_boundary: tuple[str, ...] = ()
         if theta in (0.0, 1.0):

@@ -183,7 +183,8 @@ class ShiftedBetaGeometric(Persistable):
             Non-integer or negative counts, empty cohort, gaps in the periods; with one
             row per customer: no ``tenure_counts``, missing, negative or fractional
             tenures, churn flags that are not boolean or 0/1 (e.g. "Yes"/"No"), a
-            churned customer with tenure 0, ``cohort_col`` given.
+            churned customer with tenure 0, ``cohort_col`` given, no renewal decision
+            in the data (every customer active at tenure 0).
         InvariantError
             Counts that increase over time; an entry tenure after the tenure.
         MissingColumnsError
@@ -210,6 +211,7 @@ class ShiftedBetaGeometric(Persistable):
             n_alive_col=n_alive_col,
             cohort_col=cohort_col,
         )
+        counts.renewal_decisions()  # refuses data without one
         churned = counts.churned[1:]  # index t-1: customers cancelling in period t
         censored = counts.active  # index k: customers still active after k periods
         entered = counts.entered  # index e: customers observed from e survived periods
