@@ -345,7 +345,7 @@ def test_every_error_names_the_column_the_value_and_the_fix(
 def test_a_frame_of_neither_shape_lists_both_fixes() -> None:
     with pytest.raises(MissingColumnsError, match=r"'period'.*'n_alive'.*'tenure'.*'churned'"):
         retention_counts(pd.DataFrame({"months": [1, 2], "left": [True, False]}))
-    with pytest.raises(InvalidValueError, match="entry_col and tenure_counts apply"):
+    with pytest.raises(InvalidValueError, match="entry_col, tenure_counts and weights_col apply"):
         retention_counts([100, 50], tenure_counts="completed")
     with pytest.raises(InvalidValueError, match="must be a pandas DataFrame"):
         counts_from_individual([1, 2], tenure_counts="completed")  # type: ignore[arg-type]

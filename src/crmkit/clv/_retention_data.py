@@ -57,7 +57,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from crmkit._validation import real_array, require_columns, require_nonempty
 from crmkit.exceptions import InvalidValueError, InvariantError, MissingColumnsError
-from crmkit.survival._input import read_churn_flags, read_times
+from crmkit.survival._input import read_churn_flags, read_times, read_weights
 
 __all__ = [
     "RetentionCounts",
@@ -281,6 +281,7 @@ def counts_from_individual(
     churned_col: str = "churned",
     entry_col: str | None = None,
     tenure_counts: TenureCounts | None = None,
+    weights_col: str | None = None,
 ) -> RetentionCounts:
     """Counts per period from one row per customer (tenure, churned, optional entry).
 
@@ -301,6 +302,10 @@ def counts_from_individual(
         How tenure counts periods (see the module notes): ``"completed"`` means an active
         customer with tenure t has renewed t times; ``"started"`` means t - 1 times.
         Required: crmkit does not guess, because the two readings give different fits.
+    weights_col : str, optional
+        Frequency weights: how many customers each row stands for (finite, >= 0), for
+        a table with one row per (tenure, churned[, entry]) and a customer count, as
+        :func:`crmkit.survival.kaplan_meier` reads it. Default: every row is one customer.
 
     Examples
     --------
@@ -328,11 +333,12 @@ def counts_from_individual(
         raise InvalidValueError(
             f"tenure_counts={tenure_counts!r} is not one of 'completed', 'started'."
         )
-    needed = [tenure_col, churned_col] + ([entry_col] if entry_col is not None else [])
+    needed = [tenure_col, churned_col] + [c for c in (entry_col, weights_col) if c is not None]
     require_columns(data, needed)
     require_nonempty(data, name="the retention data")
     tenure = _whole_periods(data, tenure_col)
     churned = _churn_flags(data, churned_col)
+    weights = None if weights_col is None else read_weights(data, weights_col)
     shift = 1 if tenure_counts == "started" else 0
     if churned.any() and tenure[churned].min() < 1:
         i = int(np.flatnonzero(churned & (tenure < 1))[0])
@@ -372,12 +378,13 @@ def counts_from_individual(
             "seconds: convert it first."
         )
     size = longest + 1
-    c = np.bincount(tenure[churned], minlength=size).astype(np.float64)
-    a = np.bincount(survived[~churned], minlength=size).astype(np.float64)
-    e = np.bincount(entered_at, minlength=size).astype(np.float64)
+    w = np.ones(tenure.size) if weights is None else weights
+    c = np.bincount(tenure[churned], weights=w[churned], minlength=size).astype(np.float64)
+    a = np.bincount(survived[~churned], weights=w[~churned], minlength=size).astype(np.float64)
+    e = np.bincount(entered_at, weights=w, minlength=size).astype(np.float64)
     e[0] = 0.0
     key = (tenure * 2 + churned) * size + entered_at
-    n_rows = int(np.unique(key).size)
+    n_rows = int(np.unique(key[w > 0]).size)
     return _build(c, a, e, n_rows)
 
 
@@ -391,6 +398,7 @@ def retention_counts(
     period_col: str = "period",
     n_alive_col: str = "n_alive",
     cohort_col: str | None = None,
+    weights_col: str | None = None,
 ) -> RetentionCounts:
     """Read either input shape: individual rows if ``data`` has ``tenure_col``.
 
@@ -414,8 +422,10 @@ def retention_counts(
         ("n_alive_col", n_alive_col),
         ("entry_col", entry_col),
         ("cohort_col", cohort_col),
+        ("weights_col", weights_col),
     ):
-        if not (isinstance(value, str) or (value is None and name in ("entry_col", "cohort_col"))):
+        optional = ("entry_col", "cohort_col", "weights_col")
+        if not (isinstance(value, str) or (value is None and name in optional)):
             raise InvalidValueError(f"{name}={value!r:.60} must be a column name (a string).")
     if tenure_counts is not None and not isinstance(tenure_counts, str):
         raise InvalidValueError(
@@ -434,6 +444,7 @@ def retention_counts(
             churned_col=churned_col,
             entry_col=entry_col,
             tenure_counts=tenure_counts,
+            weights_col=weights_col,
         )
     if isinstance(data, pd.DataFrame) and period_col not in data.columns:
         raise MissingColumnsError(
@@ -445,11 +456,11 @@ def retention_counts(
                 f"{churned_col!r} column (or name yours with tenure_col= and churned_col=)."
             ),
         )
-    if entry_col is not None or tenure_counts is not None:
+    if entry_col is not None or tenure_counts is not None or weights_col is not None:
         raise InvalidValueError(
-            "entry_col and tenure_counts apply to one-row-per-customer data (a tenure "
-            "column); survivor tables count customers alive at each period start and "
-            "need neither."
+            "entry_col, tenure_counts and weights_col apply to one-row-per-customer data "
+            "(a tenure column); survivor tables count customers alive at each period "
+            "start and need none of them."
         )
     return counts_from_survivors(
         data, period_col=period_col, n_alive_col=n_alive_col, cohort_col=cohort_col

@@ -126,6 +126,7 @@ class ShiftedGeometric(Persistable):
         tenure_col: str = "tenure",
         churned_col: str = "churned",
         entry_col: str | None = None,
+        weights_col: str | None = None,
         tenure_counts: TenureCounts | None = None,
         period_col: str = "period",
         n_alive_col: str = "n_alive",
@@ -151,8 +152,9 @@ class ShiftedGeometric(Persistable):
             :meth:`ShiftedBetaGeometric.fit` reads them.
         tenure_col, churned_col, period_col, n_alive_col : str
             Column names, as in :meth:`ShiftedBetaGeometric.fit`.
-        entry_col, cohort_col : str, optional
-            Entry tenure of left-truncated customers; cohort of survivor tables.
+        entry_col, weights_col, cohort_col : str, optional
+            Entry tenure of left-truncated customers; frequency weights (customers per
+            row); cohort of survivor tables.
         tenure_counts : {"completed", "started"}, optional
             Required with one row per customer: whether an active customer's tenure t
             means t renewals made (``"completed"``) or t - 1 (``"started"``).
@@ -207,6 +209,7 @@ class ShiftedGeometric(Persistable):
             tenure_col=tenure_col,
             churned_col=churned_col,
             entry_col=entry_col,
+            weights_col=weights_col,
             tenure_counts=tenure_counts,
             period_col=period_col,
             n_alive_col=n_alive_col,

@@ -117,6 +117,7 @@ class ShiftedBetaGeometric(Persistable):
         tenure_col: str = "tenure",
         churned_col: str = "churned",
         entry_col: str | None = None,
+        weights_col: str | None = None,
         tenure_counts: TenureCounts | None = None,
         period_col: str = "period",
         n_alive_col: str = "n_alive",
@@ -153,6 +154,10 @@ class ShiftedBetaGeometric(Persistable):
             Tenure at which each customer entered the observation window (left
             truncation): the likelihood of a late entrant is conditioned on having
             survived that long, divided by S(entry).
+        weights_col : str, optional
+            Frequency weights of one-row-per-customer data: how many customers each row
+            stands for (finite, >= 0), e.g. a table with one row per (tenure, churned)
+            and a count, as :func:`crmkit.survival.kaplan_meier` reads it.
         tenure_counts : {"completed", "started"}
             Required with one-row-per-customer data: ``"completed"`` if an active
             customer with tenure t has renewed t times, ``"started"`` if t - 1 times
@@ -206,6 +211,7 @@ class ShiftedBetaGeometric(Persistable):
             tenure_col=tenure_col,
             churned_col=churned_col,
             entry_col=entry_col,
+            weights_col=weights_col,
             tenure_counts=tenure_counts,
             period_col=period_col,
             n_alive_col=n_alive_col,

@@ -29,6 +29,7 @@ __all__ = [
     "read_churn_flags",
     "read_survival_data",
     "read_times",
+    "read_weights",
 ]
 
 
@@ -82,6 +83,20 @@ def read_times(frame: pd.DataFrame, column: str, what: str) -> NDArray[np.float6
             f"{_shown(values[bad])}). Correct or drop those rows."
         )
     return values
+
+
+def read_weights(frame: pd.DataFrame, column: str) -> NDArray[np.float64]:
+    """Frequency weights: how many customers each row stands for (finite, >= 0, sum > 0)."""
+    weights = read_times(frame, column, "frequency weight")
+    with np.errstate(over="ignore"):  # an overflow to inf is reported below
+        total = float(weights.sum())
+    if not 0 < total < np.inf:
+        raise InvalidValueError(
+            f"the weights in column {column!r} sum to {total!r}: they must count some "
+            "customers, and finitely many. Pass the number of customers each row stands "
+            "for."
+        )
+    return weights
 
 
 def read_churn_flags(frame: pd.DataFrame, column: str) -> NDArray[np.bool_]:
@@ -184,15 +199,7 @@ def read_survival_data(
             )
     weights = None
     if weights_col is not None:
-        weights = read_times(data, weights_col, "frequency weight")
-        with np.errstate(over="ignore"):  # an overflow to inf is reported below
-            total = float(weights.sum())
-        if not 0 < total < np.inf:
-            raise InvalidValueError(
-                f"the weights in column {weights_col!r} sum to {total!r}: they must count "
-                "some customers, and finitely many. Pass the number of customers each "
-                "row stands for."
-            )
+        weights = read_weights(data, weights_col)
     if group_col is None:
         codes = np.zeros(len(tenure), dtype=np.intp)
         groups: tuple[Any, ...] = ()
