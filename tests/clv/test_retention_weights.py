@@ -69,4 +69,6 @@ def test_bad_weights_are_refused_like_the_survival_tables_refuse_them() -> None:
     with pytest.raises(InvalidValueError, match=r"weights in column 'n' sum to 0"):
         clv.ShiftedGeometric.fit(table.assign(n=0), tenure_counts="completed", weights_col="n")
     with pytest.raises(InvalidValueError, match="weights_col apply to one-row-per-customer"):
-        clv.ShiftedBetaGeometric.fit([100, 60, 40], weights_col="n")
+        clv.ShiftedBetaGeometric.fit(
+            pd.DataFrame({"period": [0, 1, 2], "n_alive": [100, 60, 40]}), weights_col="n"
+        )

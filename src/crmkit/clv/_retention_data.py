@@ -456,7 +456,15 @@ def retention_counts(
                 f"{churned_col!r} column (or name yours with tenure_col= and churned_col=)."
             ),
         )
-    if entry_col is not None or tenure_counts is not None or weights_col is not None:
+    individual_options = (entry_col, tenure_counts, weights_col)
+    if not isinstance(data, pd.DataFrame) and any(v is not None for v in individual_options):
+        raise InvalidValueError(
+            f"one-row-per-customer data must be a pandas DataFrame with a {tenure_col!r} "
+            f"column, got {type(data).__name__}; build one with pandas.DataFrame(...) (a "
+            "plain sequence is read as the survivor counts n_0, n_1, ... of one cohort, "
+            "without entry_col, tenure_counts or weights_col)."
+        )
+    if any(v is not None for v in individual_options):
         raise InvalidValueError(
             "entry_col, tenure_counts and weights_col apply to one-row-per-customer data "
             "(a tenure column); survivor tables count customers alive at each period "
