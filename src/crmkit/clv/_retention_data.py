@@ -57,6 +57,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from crmkit._validation import real_array, require_columns, require_nonempty
 from crmkit.exceptions import InvalidValueError, InvariantError, MissingColumnsError
+from crmkit.survival._input import read_churn_flags, read_times, read_weights
 
 __all__ = [
     "RetentionCounts",
@@ -122,6 +123,25 @@ class RetentionCounts:
         out = np.zeros(k)
         out[1:] = cum_in[:-1] - cum_out[1:]
         return out
+
+    def renewal_decisions(self) -> float:
+        """Renewal decisions observed (periods at risk), after any left truncation.
+
+        Raises
+        ------
+        InvalidValueError
+            If there is none (every customer active at tenure 0, or entered at their
+            tenure): no churn probability can be estimated from such data.
+        """
+        t = self.periods
+        decisions = float(t @ self.churned + t @ self.active - t @ self.entered)
+        if decisions <= 0:
+            raise InvalidValueError(
+                f"the data hold no renewal decision ({self.n_customers} customers, none "
+                "observed past the start of their first period): the churn probability "
+                "cannot be estimated. Observe the customers for at least one period."
+            )
+        return decisions
 
     def geometric_churn(self) -> float | None:
         """Maximum-likelihood churn probability if everyone churns alike (geometric).
@@ -236,48 +256,22 @@ def _label(value: object) -> object:
 
 
 def _whole_periods(frame: pd.DataFrame, col: str) -> NDArray[np.int64]:
-    values = frame[col]
-    if values.isna().any():
-        first = values.index[values.isna().to_numpy()][0]
-        raise InvalidValueError(
-            f"column {col!r} has missing values (first at index {_label(first)!r}); every "
-            "customer needs a tenure in whole periods: fill or drop those rows first."
-        )
-    arr = real_array(values.to_numpy(), name=f"column {col!r}")
-    bad = ~np.isfinite(arr) | (arr < 0) | (arr != np.round(arr))
+    # gaps, text, negative and non-finite values: the survival tables' reader, so both
+    # tools refuse the same inputs with the same words; whole periods are this reader's
+    arr = read_times(frame, col, "whole contract periods")
+    bad = arr != np.round(arr)
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
         raise InvalidValueError(
-            f"column {col!r} must hold whole numbers of periods >= 0; found "
-            f"{_label(arr[i])!r} at index {_label(values.index[i])!r}. Convert durations to "
-            "whole contract periods first (e.g. months as integers)."
+            f"column {col!r} must hold whole numbers of periods; found {_label(arr[i])!r} "
+            f"at index {_label(frame.index[i])!r} ({int(bad.sum()):,} such row(s)). Convert "
+            "durations to whole contract periods first (e.g. months as integers)."
         )
     return arr.astype(np.int64)
 
 
 def _churn_flags(frame: pd.DataFrame, col: str) -> NDArray[np.bool_]:
-    values = frame[col]
-    if values.isna().any():
-        first = values.index[values.isna().to_numpy()][0]
-        raise InvalidValueError(
-            f"column {col!r} has missing values (first at index {_label(first)!r}); state for "
-            "every customer whether they churned (True) or are still active (False)."
-        )
-    if pd.api.types.is_bool_dtype(values.dtype):
-        return np.asarray(values.to_numpy(dtype=bool), dtype=np.bool_)
-    if pd.api.types.is_numeric_dtype(values.dtype):
-        arr = values.to_numpy(dtype=np.float64)
-        if np.all((arr == 0) | (arr == 1)):
-            return np.asarray(arr == 1, dtype=np.bool_)
-    elif values.dtype == object and all(isinstance(v, bool | np.bool_) for v in values):
-        # Python booleans in an object column (e.g. after a concat with other types)
-        return np.asarray(values.to_numpy(dtype=bool), dtype=np.bool_)
-    sample = pd.unique(values)[:5].tolist()
-    raise InvalidValueError(
-        f"column {col!r} must be boolean (or 0/1): True = churned, False = still active; "
-        f"found values such as {sample!r}. Convert it first, e.g. "
-        f"df[{col!r}].eq('Yes')."
-    )
+    return read_churn_flags(frame, col)
 
 
 def counts_from_individual(
@@ -287,6 +281,7 @@ def counts_from_individual(
     churned_col: str = "churned",
     entry_col: str | None = None,
     tenure_counts: TenureCounts | None = None,
+    weights_col: str | None = None,
 ) -> RetentionCounts:
     """Counts per period from one row per customer (tenure, churned, optional entry).
 
@@ -307,6 +302,10 @@ def counts_from_individual(
         How tenure counts periods (see the module notes): ``"completed"`` means an active
         customer with tenure t has renewed t times; ``"started"`` means t - 1 times.
         Required: crmkit does not guess, because the two readings give different fits.
+    weights_col : str, optional
+        Frequency weights: how many customers each row stands for (finite, >= 0), for
+        a table with one row per (tenure, churned[, entry]) and a customer count, as
+        :func:`crmkit.survival.kaplan_meier` reads it. Default: every row is one customer.
 
     Examples
     --------
@@ -334,11 +333,12 @@ def counts_from_individual(
         raise InvalidValueError(
             f"tenure_counts={tenure_counts!r} is not one of 'completed', 'started'."
         )
-    needed = [tenure_col, churned_col] + ([entry_col] if entry_col is not None else [])
+    needed = [tenure_col, churned_col] + [c for c in (entry_col, weights_col) if c is not None]
     require_columns(data, needed)
     require_nonempty(data, name="the retention data")
     tenure = _whole_periods(data, tenure_col)
     churned = _churn_flags(data, churned_col)
+    weights = None if weights_col is None else read_weights(data, weights_col)
     shift = 1 if tenure_counts == "started" else 0
     if churned.any() and tenure[churned].min() < 1:
         i = int(np.flatnonzero(churned & (tenure < 1))[0])
@@ -378,12 +378,13 @@ def counts_from_individual(
             "seconds: convert it first."
         )
     size = longest + 1
-    c = np.bincount(tenure[churned], minlength=size).astype(np.float64)
-    a = np.bincount(survived[~churned], minlength=size).astype(np.float64)
-    e = np.bincount(entered_at, minlength=size).astype(np.float64)
+    w = np.ones(tenure.size) if weights is None else weights
+    c = np.bincount(tenure[churned], weights=w[churned], minlength=size).astype(np.float64)
+    a = np.bincount(survived[~churned], weights=w[~churned], minlength=size).astype(np.float64)
+    e = np.bincount(entered_at, weights=w, minlength=size).astype(np.float64)
     e[0] = 0.0
     key = (tenure * 2 + churned) * size + entered_at
-    n_rows = int(np.unique(key).size)
+    n_rows = int(np.unique(key[w > 0]).size)
     return _build(c, a, e, n_rows)
 
 
@@ -397,6 +398,7 @@ def retention_counts(
     period_col: str = "period",
     n_alive_col: str = "n_alive",
     cohort_col: str | None = None,
+    weights_col: str | None = None,
 ) -> RetentionCounts:
     """Read either input shape: individual rows if ``data`` has ``tenure_col``.
 
@@ -420,8 +422,10 @@ def retention_counts(
         ("n_alive_col", n_alive_col),
         ("entry_col", entry_col),
         ("cohort_col", cohort_col),
+        ("weights_col", weights_col),
     ):
-        if not (isinstance(value, str) or (value is None and name in ("entry_col", "cohort_col"))):
+        optional = ("entry_col", "cohort_col", "weights_col")
+        if not (isinstance(value, str) or (value is None and name in optional)):
             raise InvalidValueError(f"{name}={value!r:.60} must be a column name (a string).")
     if tenure_counts is not None and not isinstance(tenure_counts, str):
         raise InvalidValueError(
@@ -440,6 +444,7 @@ def retention_counts(
             churned_col=churned_col,
             entry_col=entry_col,
             tenure_counts=tenure_counts,
+            weights_col=weights_col,
         )
     if isinstance(data, pd.DataFrame) and period_col not in data.columns:
         raise MissingColumnsError(
@@ -451,11 +456,19 @@ def retention_counts(
                 f"{churned_col!r} column (or name yours with tenure_col= and churned_col=)."
             ),
         )
-    if entry_col is not None or tenure_counts is not None:
+    individual_options = (entry_col, tenure_counts, weights_col)
+    if not isinstance(data, pd.DataFrame) and any(v is not None for v in individual_options):
         raise InvalidValueError(
-            "entry_col and tenure_counts apply to one-row-per-customer data (a tenure "
-            "column); survivor tables count customers alive at each period start and "
-            "need neither."
+            f"one-row-per-customer data must be a pandas DataFrame with a {tenure_col!r} "
+            f"column, got {type(data).__name__}; build one with pandas.DataFrame(...) (a "
+            "plain sequence is read as the survivor counts n_0, n_1, ... of one cohort, "
+            "without entry_col, tenure_counts or weights_col)."
+        )
+    if any(v is not None for v in individual_options):
+        raise InvalidValueError(
+            "entry_col, tenure_counts and weights_col apply to one-row-per-customer data "
+            "(a tenure column); survivor tables count customers alive at each period "
+            "start and need none of them."
         )
     return counts_from_survivors(
         data, period_col=period_col, n_alive_col=n_alive_col, cohort_col=cohort_col
