@@ -60,10 +60,12 @@ from crmkit.exceptions import InvalidValueError, InvariantError, MissingColumnsE
 from crmkit.survival._input import read_churn_flags, read_times, read_weights
 
 __all__ = [
+    "RenewalClock",
     "RetentionCounts",
     "TenureCounts",
     "counts_from_individual",
     "counts_from_survivors",
+    "individual_clock",
     "retention_counts",
 ]
 
@@ -274,7 +276,23 @@ def _churn_flags(frame: pd.DataFrame, col: str) -> NDArray[np.bool_]:
     return read_churn_flags(frame, col)
 
 
-def counts_from_individual(
+@attrs.frozen(kw_only=True)
+class RenewalClock:
+    """One row per customer on the clock of the contractual models (all checked).
+
+    ``periods`` is T = t for a churned customer (cancelled in period t) and the number
+    of renewals made (T > periods) for an active one; ``entered`` the renewals known to
+    have been made before observation started (0 without left truncation); ``weight``
+    how many customers the row stands for.
+    """
+
+    periods: NDArray[np.int64] = attrs.field(eq=False)
+    churned: NDArray[np.bool_] = attrs.field(eq=False)
+    entered: NDArray[np.int64] = attrs.field(eq=False)
+    weight: _F = attrs.field(eq=False)
+
+
+def individual_clock(
     data: pd.DataFrame,
     *,
     tenure_col: str = "tenure",
@@ -282,40 +300,20 @@ def counts_from_individual(
     entry_col: str | None = None,
     tenure_counts: TenureCounts | None = None,
     weights_col: str | None = None,
-) -> RetentionCounts:
-    """Counts per period from one row per customer (tenure, churned, optional entry).
+) -> RenewalClock:
+    """Check one-row-per-customer data and put every row on the renewal clock.
 
-    Parameters
-    ----------
-    data : pandas.DataFrame
-        One row per customer.
-    tenure_col : str
-        Whole periods of tenure (>= 0).
-    churned_col : str
-        Boolean (or 0/1): True if the customer has cancelled, False if still active
-        (right-censored).
-    entry_col : str, optional
-        Tenure at which the customer entered the observation window (left truncation:
-        a customer is in the data only because they survived that long); default: every
-        customer is observed from the start of their contract.
-    tenure_counts : {"completed", "started"}
-        How tenure counts periods (see the module notes): ``"completed"`` means an active
-        customer with tenure t has renewed t times; ``"started"`` means t - 1 times.
-        Required: crmkit does not guess, because the two readings give different fits.
-    weights_col : str, optional
-        Frequency weights: how many customers each row stands for (finite, >= 0), for
-        a table with one row per (tenure, churned[, entry]) and a customer count, as
-        :func:`crmkit.survival.kaplan_meier` reads it. Default: every row is one customer.
+    The single home of the ``tenure_counts`` rule: a churned customer with tenure t has
+    T = t under both readings; an active one has made t renewals (``"completed"``) or
+    t - 1 (``"started"``); the entry tenure shifts the same way. Parameters as in
+    :func:`counts_from_individual`.
 
     Examples
     --------
     >>> import pandas as pd
-    >>> rows = pd.DataFrame({"tenure": [1, 2, 2, 3], "churned": [True, True, False, False]})
-    >>> c = counts_from_individual(rows, tenure_counts="completed")
-    >>> c.churned.tolist(), c.active.tolist()
-    ([0.0, 1.0, 1.0, 0.0], [0.0, 0.0, 1.0, 1.0])
-    >>> counts_from_individual(rows, tenure_counts="started").active.tolist()
-    [0.0, 1.0, 1.0, 0.0]
+    >>> rows = pd.DataFrame({"tenure": [1, 3], "churned": [True, False]})
+    >>> individual_clock(rows, tenure_counts="started").periods.tolist()
+    [1, 2]
     """
     if not isinstance(data, pd.DataFrame):
         raise InvalidValueError(
@@ -368,6 +366,16 @@ def counts_from_individual(
         entered_at = np.maximum(entry - shift, 0)
     else:
         entered_at = np.zeros(tenure.size, dtype=np.int64)
+    _check_longest(tenure, data, tenure_col)
+    return RenewalClock(
+        periods=np.where(churned, tenure, survived).astype(np.int64),
+        churned=churned,
+        entered=np.asarray(entered_at, dtype=np.int64),
+        weight=np.ones(tenure.size) if weights is None else weights,
+    )
+
+
+def _check_longest(tenure: NDArray[np.int64], data: pd.DataFrame, tenure_col: str) -> None:
     longest = int(tenure.max())
     if longest > _MAX_PERIODS:
         i = int(np.argmax(tenure))
@@ -377,13 +385,66 @@ def counts_from_individual(
             "entries. Tenure must count whole contract periods (e.g. months), not days or "
             "seconds: convert it first."
         )
-    size = longest + 1
-    w = np.ones(tenure.size) if weights is None else weights
-    c = np.bincount(tenure[churned], weights=w[churned], minlength=size).astype(np.float64)
-    a = np.bincount(survived[~churned], weights=w[~churned], minlength=size).astype(np.float64)
+
+
+def counts_from_individual(
+    data: pd.DataFrame,
+    *,
+    tenure_col: str = "tenure",
+    churned_col: str = "churned",
+    entry_col: str | None = None,
+    tenure_counts: TenureCounts | None = None,
+    weights_col: str | None = None,
+) -> RetentionCounts:
+    """Counts per period from one row per customer (tenure, churned, optional entry).
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        One row per customer.
+    tenure_col : str
+        Whole periods of tenure (>= 0).
+    churned_col : str
+        Boolean (or 0/1): True if the customer has cancelled, False if still active
+        (right-censored).
+    entry_col : str, optional
+        Tenure at which the customer entered the observation window (left truncation:
+        a customer is in the data only because they survived that long); default: every
+        customer is observed from the start of their contract.
+    tenure_counts : {"completed", "started"}
+        How tenure counts periods (see the module notes): ``"completed"`` means an active
+        customer with tenure t has renewed t times; ``"started"`` means t - 1 times.
+        Required: crmkit does not guess, because the two readings give different fits.
+    weights_col : str, optional
+        Frequency weights: how many customers each row stands for (finite, >= 0), for
+        a table with one row per (tenure, churned[, entry]) and a customer count, as
+        :func:`crmkit.survival.kaplan_meier` reads it. Default: every row is one customer.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> rows = pd.DataFrame({"tenure": [1, 2, 2, 3], "churned": [True, True, False, False]})
+    >>> c = counts_from_individual(rows, tenure_counts="completed")
+    >>> c.churned.tolist(), c.active.tolist()
+    ([0.0, 1.0, 1.0, 0.0], [0.0, 0.0, 1.0, 1.0])
+    >>> counts_from_individual(rows, tenure_counts="started").active.tolist()
+    [0.0, 1.0, 1.0]
+    """
+    clock = individual_clock(
+        data,
+        tenure_col=tenure_col,
+        churned_col=churned_col,
+        entry_col=entry_col,
+        tenure_counts=tenure_counts,
+        weights_col=weights_col,
+    )
+    churned, w, entered_at, t = clock.churned, clock.weight, clock.entered, clock.periods
+    size = int(t.max()) + 1
+    c = np.bincount(t[churned], weights=w[churned], minlength=size).astype(np.float64)
+    a = np.bincount(t[~churned], weights=w[~churned], minlength=size).astype(np.float64)
     e = np.bincount(entered_at, weights=w, minlength=size).astype(np.float64)
     e[0] = 0.0
-    key = (tenure * 2 + churned) * size + entered_at
+    key = (t * 2 + churned) * size + entered_at
     n_rows = int(np.unique(key[w > 0]).size)
     return _build(c, a, e, n_rows)
 
