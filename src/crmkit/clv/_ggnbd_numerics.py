@@ -178,7 +178,8 @@ def log_survival_grad(y: Arr, b: float, beta: float, s: float) -> tuple[Arr, Arr
     (\\beta + E))`."""
     by = np.minimum(np.asarray(b * y, dtype=np.float64), 700.0)
     E = np.expm1(by)
-    share = 1.0 / (1.0 + (beta - 1.0) * np.exp(-by))  # e^{by} / (beta + E)
+    # e^{by} / (beta + E), without the cancellation of 1 + (beta - 1) e^{-by} for beta < 1
+    share = np.exp(by) / (beta + E)
     d_b = -s * y * share
     d_s = log_survival(y, b, beta, 1.0)
     d_beta = s / beta * (E / (beta + E))
@@ -195,7 +196,7 @@ def log_survival_hess(y: Arr, b: float, beta: float, s: float) -> Arr:
     y = np.asarray(y, dtype=np.float64)
     by = np.minimum(b * y, 700.0)
     iota = 1.0 / (beta + np.expm1(by))
-    share = 1.0 / (1.0 + (beta - 1.0) * np.exp(-by))
+    share = np.exp(by) * iota
     out = np.empty((3, 3, y.size))
     out[0, 0] = -s * y * y * share * (beta - 1.0) * iota
     out[0, 1] = out[1, 0] = -y * share
@@ -259,52 +260,57 @@ def _pli_derivs(
     m: Arr, c: Arr, lo: Arr, hi: Arr, b: float, beta: float, s: float, hessian: bool
 ) -> tuple[Arr, Arr, Arr | None]:
     log_len, y, z = _lifetime_nodes_z(lo, hi, b, beta, s)
-    base = (c + lo)[:, None]
-    l1p = np.log1p((y - lo[:, None]) / base)
+    n, k = y.shape
+    # per node derivatives of h, d_m up to the constant -log(c + lo) and the parameters'
+    # own terms (1/b, 1/s, s/beta) left out; laid out (rows, 5, nodes) for matmul
+    d = np.empty((n, 5, k))
+    l1p = np.log1p((y - lo[:, None]) / (c + lo)[:, None], out=d[:, 0])
     g = np.exp(-m[:, None] * l1p) * _W
+    np.negative(l1p, out=d[:, 0])
     total = g.sum(axis=1)
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         value = log_len + np.log(total) - m * np.log(c + lo)
         inv = np.where(total > 0.0, 1.0 / total, 0.0)
         gn = g * inv[:, None]  # the normalised integrand on the nodes
-
         # z = log(1 + E/beta): log(beta + E) = log(beta) + z, 1/(beta + E) = e^-z / beta,
         # e^{by}/(beta + E) = 1/(beta + E) + E/(beta + E) = e^-z/beta - expm1(-z)
         inv_be = np.exp(-z) / beta
-        share = inv_be - np.expm1(-z)
+        ysh = y * (inv_be - np.expm1(-z))  # y e^{by}/(beta + E)
         inv_cy = 1.0 / (c[:, None] + y)
-        # per node derivatives of h (d_m up to the constant -log(c + lo))
-        d = np.stack(
-            [
-                -l1p,
-                -m[:, None] * inv_cy,
-                y - (s + 1.0) * y * share,
-                -z,
-                -(s + 1.0) * inv_be,
-            ]
-        )
-        mean = np.einsum("kij,ij->ki", d, gn)
+        np.multiply(-m[:, None], inv_cy, out=d[:, 1])
+        np.subtract(y, (s + 1.0) * ysh, out=d[:, 2])
+        np.negative(z, out=d[:, 3])
+        np.multiply(-(s + 1.0), inv_be, out=d[:, 4])
+        mean = np.matmul(d, gn[:, :, None])[:, :, 0]  # (rows, 5)
         const = np.array([0.0, 0.0, 1.0 / b, 1.0 / s, s / beta])
-        grad = mean + const[:, None]
+        grad = (mean + const).T
         grad[0] -= np.log(c + lo)
         grad = np.where(np.isfinite(grad), grad, 0.0)
         if not hessian:
             return value, grad, None
-        dev = (d - mean[:, :, None]) * np.sqrt(gn)
-        dev = np.where(np.isfinite(dev), dev, 0.0)
-        cov = np.einsum("kij,lij->kli", dev, dev)
-        ysh = y * share
-        e_cy = np.einsum("ij,ij->i", gn, inv_cy)
-        hess = cov
-        hess[0, 1] -= e_cy
-        hess[1, 0] -= e_cy
-        hess[1, 1] += m * np.einsum("ij,ij->i", gn, inv_cy * inv_cy)
-        bb = -(s + 1.0) * (beta - 1.0) * np.einsum("ij,ij->i", gn, y * ysh * inv_be)
-        bs = -np.einsum("ij,ij->i", gn, ysh)
-        bbeta = (s + 1.0) * np.einsum("ij,ij->i", gn, ysh * inv_be)
-        sbeta = 1.0 / beta - np.einsum("ij,ij->i", gn, inv_be)
-        bebe = (s + 1.0) * np.einsum("ij,ij->i", gn, inv_be * inv_be)
-        hess[2, 2] += bb - 1.0 / b**2
+        d -= mean[:, :, None]
+        d *= np.sqrt(gn)[:, None, :]
+        if not np.all(np.isfinite(d)):
+            d = np.where(np.isfinite(d), d, 0.0)
+        cov = np.matmul(d, d.transpose(0, 2, 1))  # (rows, 5, 5)
+        # E[second derivatives of h] (rows, 6) by one matmul over the nodes
+        e2 = np.empty((n, 6, k))
+        e2[:, 0] = inv_cy
+        np.multiply(inv_cy, inv_cy, out=e2[:, 1])
+        np.multiply(y * ysh, inv_be, out=e2[:, 2])
+        e2[:, 3] = ysh
+        np.multiply(ysh, inv_be, out=e2[:, 4])
+        e2[:, 5] = inv_be
+        e = np.matmul(e2, gn[:, :, None])[:, :, 0].T
+        e_ibe2 = np.einsum("ij,ij->i", gn, inv_be * inv_be)
+        hess = np.moveaxis(cov, 0, 2).copy()
+        hess[0, 1] -= e[0]
+        hess[1, 0] -= e[0]
+        hess[1, 1] += m * e[1]
+        bs = -e[3]
+        bbeta = (s + 1.0) * e[4]
+        sbeta = 1.0 / beta - e[5]
+        hess[2, 2] += -(s + 1.0) * (beta - 1.0) * e[2] - 1.0 / b**2
         hess[2, 3] += bs
         hess[3, 2] += bs
         hess[2, 4] += bbeta
@@ -312,6 +318,6 @@ def _pli_derivs(
         hess[3, 3] += -1.0 / s**2
         hess[3, 4] += sbeta
         hess[4, 3] += sbeta
-        hess[4, 4] += bebe - s / beta**2
+        hess[4, 4] += (s + 1.0) * e_ibe2 - s / beta**2
         hess = np.where(np.isfinite(hess), hess, 0.0)
     return value, grad, hess
