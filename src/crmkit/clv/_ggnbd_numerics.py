@@ -247,9 +247,13 @@ def _pli_blocks(
     value = np.empty(m.size)
     grad = np.empty((5, m.size))
     hess = np.empty((5, 5, m.size)) if hessian else None
+    # work arrays of the per node derivatives, reused by every block (a fresh array of
+    # a few MB per block costs its page faults again)
+    rows = min(_BLOCK, m.size)
+    work = (np.empty((rows, 5, NODES)), np.empty((rows, 6, NODES)) if hessian else None)
     for a in range(0, m.size, _BLOCK):
         sl = slice(a, a + _BLOCK)
-        v, g, h = _pli_derivs(m[sl], c[sl], lo[sl], hi[sl], b, beta, s, hessian)
+        v, g, h = _pli_derivs(m[sl], c[sl], lo[sl], hi[sl], b, beta, s, hessian, work)
         value[sl], grad[:, sl] = v, g
         if hess is not None and h is not None:
             hess[:, :, sl] = h
@@ -257,13 +261,21 @@ def _pli_blocks(
 
 
 def _pli_derivs(
-    m: Arr, c: Arr, lo: Arr, hi: Arr, b: float, beta: float, s: float, hessian: bool
+    m: Arr,
+    c: Arr,
+    lo: Arr,
+    hi: Arr,
+    b: float,
+    beta: float,
+    s: float,
+    hessian: bool,
+    work: tuple[Arr, Arr | None],
 ) -> tuple[Arr, Arr, Arr | None]:
     log_len, y, z = _lifetime_nodes_z(lo, hi, b, beta, s)
-    n, k = y.shape
+    n = y.shape[0]
     # per node derivatives of h, d_m up to the constant -log(c + lo) and the parameters'
     # own terms (1/b, 1/s, s/beta) left out; laid out (rows, 5, nodes) for matmul
-    d = np.empty((n, 5, k))
+    d = work[0][:n]
     l1p = np.log1p((y - lo[:, None]) / (c + lo)[:, None], out=d[:, 0])
     g = np.exp(-m[:, None] * l1p) * _W
     np.negative(l1p, out=d[:, 0])
@@ -291,10 +303,11 @@ def _pli_derivs(
         d -= mean[:, :, None]
         d *= np.sqrt(gn)[:, None, :]
         if not np.all(np.isfinite(d)):
-            d = np.where(np.isfinite(d), d, 0.0)
+            d[~np.isfinite(d)] = 0.0
         cov = np.matmul(d, d.transpose(0, 2, 1))  # (rows, 5, 5)
         # E[second derivatives of h] (rows, 6) by one matmul over the nodes
-        e2 = np.empty((n, 6, k))
+        assert work[1] is not None
+        e2 = work[1][:n]
         e2[:, 0] = inv_cy
         np.multiply(inv_cy, inv_cy, out=e2[:, 1])
         np.multiply(y * ysh, inv_be, out=e2[:, 2])
