@@ -14,15 +14,18 @@ arrays with the same five terms per process.
 The peer is PyMC-Marketing's ``clv.ParetoNBDModel`` / ``clv.BetaGeoModel`` with
 ``model_config`` ``purchase_covariate_cols`` / ``dropout_covariate_cols``, fitted with
 ``fit(method="map")`` (``pymc.find_MAP``, L-BFGS-B on the log-posterior). MAP is the fair
-comparison with maximum likelihood; PyMC-Marketing's documented alternative, NUTS
-sampling (``method="mcmc"``), draws thousands of gradient evaluations and is far slower.
+comparison with maximum likelihood. NUTS sampling (``method="mcmc"``, the default of
+``BetaGeoModel.fit`` in PyMC-Marketing 0.19; ``ParetoNBDModel.fit`` defaults to MAP)
+draws thousands of gradient evaluations and is far slower; it is not timed here.
 ``--priors flat`` (default) gives the peer flat priors (``HalfFlat`` on the baseline
 parameters, ``Flat`` on the coefficients), so its MAP *is* the maximum-likelihood
 estimate and the estimates cross-check crmkit's; ``--priors default`` keeps the
 library's own priors (Weibull on the baseline parameters, Normal(0, 1) on the
 coefficients), as a user would run it. The peer runs in its own virtual environment,
 located or set up by ``benchmarks/_peers.py`` (override with ``CRMKIT_PYMC_PYTHON``);
-its seconds include building and compiling the PyTensor graph, as a user pays them.
+its seconds include building and compiling the PyTensor graph, as a user pays them
+(the very first run on a machine also fills PyTensor's compilation cache and takes
+about a minute longer; run twice and read the second).
 
 Both libraries use Fader & Hardie's sign convention: :math:`\\alpha_i = \\alpha
 \\exp(-\\gamma_1' z_i)`, :math:`\\beta_i = \\beta \\exp(-\\gamma_2' z_i)` (Pareto/NBD),
