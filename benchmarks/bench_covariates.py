@@ -16,6 +16,9 @@ distinct (continuous recency and covariates), so no two customers share a likeli
 term. ``--categorical`` keeps only the channel column and rounds purchase times to days,
 the case where customers repeat and the fit compresses them into weighted rows.
 
+``benchmarks/bench_covariates_peer.py`` fits the same simulated data with PyMC-Marketing
+(MAP) as well and prints both side by side, with the estimates compared.
+
 Compare the ratios of one run (``PYTHONPATH`` pointing at each version in turn): on a
 busy machine wall-clock seconds vary by several times, CPU seconds much less.
 """

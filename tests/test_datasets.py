@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import re
 from importlib import resources
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -100,6 +101,7 @@ def test_package_data_checksums_match_provenance() -> None:
         "cdnow_sample.txt.gz",
         "cdnow_summary.csv",
         "donations.csv",
+        "telco_customer_churn.csv.gz",
     }
     for name, digest in expected.items():
         raw = data.joinpath(name).read_bytes()
@@ -118,3 +120,43 @@ def test_bundled_files_equal_shared_originals(shared_datasets) -> None:  # type:
     data = resources.files("crmkit.datasets").joinpath("data")
     for bundled, original in pairs.items():
         assert data.joinpath(bundled).read_bytes() == (shared_datasets / original).read_bytes()
+
+
+def test_telco_is_the_published_file_verbatim() -> None:
+    # sha256 of IBM's Telco-Customer-Churn.csv (../shared/datasets/telco_customer_churn/README.md)
+    raw = resources.files("crmkit.datasets").joinpath("data", "telco_customer_churn.csv.gz")
+    import gzip
+
+    digest = hashlib.sha256(gzip.decompress(raw.read_bytes())).hexdigest()
+    assert digest == "16320c9c1ec72448db59aa0a26a0b95401046bef5d02fd3aeb906448e3055e91"
+
+
+def test_telco_facts_and_types() -> None:
+    # README: 7,043 rows x 21 columns, customerID unique, tenure integer 0..72,
+    # TotalCharges text with a single space for the tenure-0 customers
+    df = datasets.load_telco_churn()
+    assert df.shape == (7_043, 20)
+    assert df.index.name == "customerID"
+    assert df.index.is_unique
+    assert df["tenure"].dtype == np.int64
+    assert (int(df["tenure"].min()), int(df["tenure"].max())) == (0, 72)
+    assert df["TotalCharges"].dtype == np.float64
+    blank = df["TotalCharges"].isna()
+    assert blank.equals(df["tenure"] == 0)
+    assert sorted(df["Churn"].unique().tolist()) == ["No", "Yes"]
+    assert sorted(df["Contract"].unique().tolist()) == ["Month-to-month", "One year", "Two year"]
+
+
+def test_telco_equals_a_plain_read_of_the_shared_copy(shared_datasets: Path) -> None:
+    plain = pd.read_csv(
+        shared_datasets / "telco_customer_churn" / "Telco-Customer-Churn.csv",
+        index_col="customerID",
+    )
+    df = datasets.load_telco_churn()
+    assert df.columns.tolist() == plain.columns.tolist()
+    totals = pd.to_numeric(plain["TotalCharges"].str.strip().replace("", None))
+    np.testing.assert_array_equal(df["TotalCharges"].to_numpy(), totals.to_numpy(dtype=float))
+    for col in ("tenure", "MonthlyCharges", "SeniorCitizen"):
+        np.testing.assert_array_equal(df[col].to_numpy(), plain[col].to_numpy())
+    for col in ("Contract", "Churn", "PaymentMethod"):
+        assert df[col].tolist() == plain[col].tolist()

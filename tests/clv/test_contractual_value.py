@@ -449,3 +449,21 @@ def test_the_bdw_reference_reduces_to_the_sbg_one_at_c_1() -> None:
         a = _mp_ratios(BdWParams(alpha=0.7, beta=1.2, c=1.0), 3, 5)
         b = _mp_ratios(sbg, 3, 5)
         assert all(abs(x - y) < mpmath.mpf(10) ** -25 for x, y in zip(a, b, strict=True))
+
+
+def test_units_are_checked_when_every_customer_has_churned() -> None:
+    # the same call must not pass or fail depending on who is still active
+    fit = ShiftedGeometric.fit(
+        pd.DataFrame({"tenure": [1, 2, 3], "churned": [True, False, False]}),
+        tenure_counts="completed",
+    )
+    gone = pd.DataFrame({"tenure": [1, 2], "churned": [True, True]})
+    with pytest.raises(InvalidValueError, match="has no time_unit"):
+        contractual_lifetime_value(
+            fit, gone, spend=1.0, discount_rate=0.1, tenure_counts="completed"
+        )
+    monthly = ShiftedGeometric(theta=0.1, time_unit="M")
+    with pytest.raises(InvalidValueError, match="not a whole number of 'M'"):
+        contractual_lifetime_value(
+            monthly, gone, spend=1.0, discount_rate=0.01, time_unit="W", tenure_counts="completed"
+        )

@@ -250,7 +250,7 @@ def _telco_like() -> pd.DataFrame:
             {"churned": [True, None, True, False]},
             {},
             InvalidValueError,
-            r"column 'churned' has missing values \(first at index 1\)",
+            r"column 'churned' has 1 missing value\(s\), at index \[1\]",
         ),
         (
             {"churned": [1, 0, 2, 0]},
@@ -262,13 +262,14 @@ def _telco_like() -> pd.DataFrame:
             {"tenure": [1, np.nan, 12, 0]},
             {},
             InvalidValueError,
-            r"column 'tenure' has missing values \(first at index 1\)",
+            r"column 'tenure' has 1 missing value\(s\), at index \[1\]",
         ),
         (
             {"tenure": [1, -5, 12, 0]},
             {},
             InvalidValueError,
-            r"column 'tenure' must hold whole numbers of periods >= 0; found -5 at index 1",
+            r"column 'tenure' .* must hold finite values >= 0; 1 row\(s\) do not, at index \[1\] "
+            r"\(values \[-5\]\)",
         ),
         (
             {"tenure": [1, 5.5, 12, 0]},
@@ -304,13 +305,13 @@ def _telco_like() -> pd.DataFrame:
             {"entry": [0, 2, np.nan, 0]},
             {"entry_col": "entry"},
             InvalidValueError,
-            r"column 'entry' has missing values \(first at index 2\)",
+            r"column 'entry' has 1 missing value\(s\), at index \[2\]",
         ),
         (
             {"entry": [0, -1, 3, 0]},
             {"entry_col": "entry"},
             InvalidValueError,
-            r"column 'entry' must hold whole numbers",
+            r"column 'entry' .* must hold finite values >= 0.*\[1\] \(values \[-1\]\)",
         ),
         (
             None,
@@ -344,8 +345,11 @@ def test_every_error_names_the_column_the_value_and_the_fix(
 def test_a_frame_of_neither_shape_lists_both_fixes() -> None:
     with pytest.raises(MissingColumnsError, match=r"'period'.*'n_alive'.*'tenure'.*'churned'"):
         retention_counts(pd.DataFrame({"months": [1, 2], "left": [True, False]}))
-    with pytest.raises(InvalidValueError, match="entry_col and tenure_counts apply"):
+    with pytest.raises(InvalidValueError, match=r"read as the survivor counts.*without entry_col"):
         retention_counts([100, 50], tenure_counts="completed")
+    table = pd.DataFrame({"period": [0, 1], "n_alive": [100, 50]})
+    with pytest.raises(InvalidValueError, match="entry_col, tenure_counts and weights_col apply"):
+        retention_counts(table, tenure_counts="completed")
     with pytest.raises(InvalidValueError, match="must be a pandas DataFrame"):
         counts_from_individual([1, 2], tenure_counts="completed")  # type: ignore[arg-type]
     with pytest.raises(InvalidValueError, match="empty"):
@@ -428,3 +432,15 @@ def test_the_started_convention_reads_entry_the_same_way() -> None:
     fa = ShiftedBetaGeometric.fit(frame, tenure_counts="completed", entry_col="entry")
     fb = ShiftedBetaGeometric.fit(started, tenure_counts="started", entry_col="entry")
     np.testing.assert_allclose(fa.estimates, fb.estimates, rtol=1e-7)
+
+
+@pytest.mark.parametrize(
+    "data",
+    [{"tenure": [1, 2], "churned": [True, False]}, pd.Series([1, 2], name="tenure"), None],
+    ids=["dict", "series", "none"],
+)
+def test_rows_that_are_not_a_frame_are_named_as_such(data: Any) -> None:
+    with pytest.raises(
+        InvalidValueError, match=r"must be a pandas DataFrame with a 'tenure'.*got"
+    ):
+        ShiftedBetaGeometric.fit(data, tenure_counts="completed")

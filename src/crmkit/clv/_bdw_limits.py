@@ -151,6 +151,11 @@ def bdw_boundary(default_start: Sequence[float] | _F, churned: _F, surv_w: _F) -
     """Limits of the beta-discrete-Weibull ``(alpha, beta, c)`` on the given counts."""
     d = np.asarray(default_start, dtype=np.float64)
     cache: list[tuple[float, float, float]] = []
+    # every renewal decision observed was a cancellation in the first period: theta = 1,
+    # S(t) = 0 for t >= 1 whatever c (the discrete Weibull fit has no interior maximum)
+    all_cancel = bool(
+        churned[:1].sum() > 0 and not churned[1:].any() and not (surv_w[1:] > 0).any()
+    )
 
     def limit_fit() -> tuple[float, float, float]:
         if not cache:
@@ -164,24 +169,38 @@ def bdw_boundary(default_start: Sequence[float] | _F, churned: _F, surv_w: _F) -
         parts: list[str] = []
         both = bool(at_hi[0] or (at_hi[1] and theta[0] > 100.0 * d[0]))
         if both:
-            th, c, _ = limit_fit()
-            if not (0.0 < th < 1.0 and math.isfinite(c)):
-                th, c = float(theta[0] / (theta[0] + theta[1])), float(theta[2])
+            if all_cancel:  # c is not identified: reported as 1 (the sBG's limit)
+                th, c = min(float(theta[0] / (theta[0] + theta[1])), 1.0 - 1e2 / LIMIT_SUM), 1.0
+            else:
+                th, c, _ = limit_fit()
+                if not (0.0 < th < 1.0 and math.isfinite(c)):
+                    th, c = float(theta[0] / (theta[0] + theta[1])), float(theta[2])
             out[0], out[1], out[2] = th * LIMIT_SUM, (1.0 - th) * LIMIT_SUM, c
             hold += [0, 1]
             names += ["alpha", "beta"]
-            trend = (
-                "rises"
-                if c > 1.0 + 1e-6
-                else "falls"
-                if c < 1.0 - 1e-6
-                else "stays constant (geometric lifetime)"
-            )
-            parts.append(
-                f"alpha, beta -> infinity with alpha/(alpha+beta) = {th:.6g}: every customer "
-                f"churns alike, with the discrete Weibull lifetime S(t) = (1 - {th:.6g})^(t^c), "
-                f"c = {c:.6g}; the churn probability {trend} with tenure (no heterogeneity)"
-            )
+            if all_cancel:
+                hold.append(2)
+                names.append("c")
+                parts.append(
+                    "alpha, beta -> infinity with alpha/(alpha+beta) -> 1: every renewal "
+                    "decision observed was a cancellation, so every customer churns in the "
+                    "first period (S(t) = 0 for t >= 1) and c is not identified (reported "
+                    "as 1)"
+                )
+            else:
+                trend = (
+                    "rises"
+                    if c > 1.0 + 1e-6
+                    else "falls"
+                    if c < 1.0 - 1e-6
+                    else "stays constant (geometric lifetime)"
+                )
+                parts.append(
+                    f"alpha, beta -> infinity with alpha/(alpha+beta) = {th:.6g}: every "
+                    "customer churns alike, with the discrete Weibull lifetime "
+                    f"S(t) = (1 - {th:.6g})^(t^c), c = {c:.6g}; the churn probability "
+                    f"{trend} with tenure (no heterogeneity)"
+                )
         elif at_lo[0] and at_lo[1]:
             share = float(theta[0] / (theta[0] + theta[1]))
             hold += [0, 1, 2]

@@ -30,8 +30,10 @@ __all__ = [
     "lifetime_nodes",
     "log_purchase_lifetime_integral",
     "log_purchase_lifetime_integral_grad",
+    "log_purchase_lifetime_integral_hess",
     "log_survival",
     "log_survival_grad",
+    "log_survival_hess",
     "survival_time_integral",
 ]
 
@@ -51,7 +53,7 @@ WEIGHTS = _W
 """The tanh-sinh weights on (0, 1) of the nodes of :func:`lifetime_nodes`."""
 
 
-_BLOCK = 2048  # rows per block: NODES * _BLOCK values in memory at a time
+_BLOCK = 256  # rows per block: NODES * _BLOCK values (436 kB) per array, cache-sized
 
 
 def _blocked(fn: Callable[..., Arr], *arrays: Arr) -> Arr:
@@ -176,11 +178,33 @@ def log_survival_grad(y: Arr, b: float, beta: float, s: float) -> tuple[Arr, Arr
     (\\beta + E))`."""
     by = np.minimum(np.asarray(b * y, dtype=np.float64), 700.0)
     E = np.expm1(by)
-    share = 1.0 / (1.0 + (beta - 1.0) * np.exp(-by))  # e^{by} / (beta + E)
+    # e^{by} / (beta + E), without the cancellation of 1 + (beta - 1) e^{-by} for beta < 1
+    share = np.exp(by) / (beta + E)
     d_b = -s * y * share
     d_s = log_survival(y, b, beta, 1.0)
     d_beta = s / beta * (E / (beta + E))
     return d_b, d_s, d_beta
+
+
+def log_survival_hess(y: Arr, b: float, beta: float, s: float) -> Arr:
+    """Second derivatives of :math:`\\log S(y)` in (b, s, beta), shape (3, 3, n). With
+    :math:`\\iota = 1/(\\beta + E)` and :math:`\\sigma = e^{by}\\iota`:
+    :math:`\\partial_{bb} = -s y^2 \\sigma (\\beta - 1)\\iota`, :math:`\\partial_{bs} = -y
+    \\sigma`, :math:`\\partial_{b\\beta} = s y \\sigma \\iota`, :math:`\\partial_{ss} = 0`,
+    :math:`\\partial_{s\\beta} = 1/\\beta - \\iota`, :math:`\\partial_{\\beta\\beta} =
+    -s/\\beta^2 + s \\iota^2`."""
+    y = np.asarray(y, dtype=np.float64)
+    by = np.minimum(b * y, 700.0)
+    iota = 1.0 / (beta + np.expm1(by))
+    share = np.exp(by) * iota
+    out = np.empty((3, 3, y.size))
+    out[0, 0] = -s * y * y * share * (beta - 1.0) * iota
+    out[0, 1] = out[1, 0] = -y * share
+    out[0, 2] = out[2, 0] = s * y * share * iota
+    out[1, 1] = 0.0
+    out[1, 2] = out[2, 1] = 1.0 / beta - iota
+    out[2, 2] = -s / beta**2 + s * iota * iota
+    return out
 
 
 def log_purchase_lifetime_integral_grad(
@@ -192,42 +216,121 @@ def log_purchase_lifetime_integral_grad(
     :math:`\\partial_b \\log f = 1/b + y - (s + 1) y e^{by}/(\\beta + E)`,
     :math:`\\partial_s \\log f = 1/s + \\log\\beta - \\log(\\beta + E)`,
     :math:`\\partial_\\beta \\log f = s/\\beta - (s + 1)/(\\beta + E)`."""
-    m, c, lo, hi = (np.asarray(a, dtype=np.float64) for a in np.broadcast_arrays(m, c, lo, hi))
-    value = np.empty(m.size)
-    grad = np.empty((5, m.size))
-    for a in range(0, m.size, _BLOCK):
-        sl = slice(a, a + _BLOCK)
-        value[sl], grad[:, sl] = _pli_grad(m[sl], c[sl], lo[sl], hi[sl], b, beta, s)
+    value, grad, _ = _pli_blocks(m, c, lo, hi, b, beta, s, hessian=False)
     return value, grad
 
 
-def _pli_grad(
+def log_purchase_lifetime_integral_hess(
     m: Arr, c: Arr, lo: Arr, hi: Arr, b: float, beta: float, s: float
-) -> tuple[Arr, Arr]:
+) -> tuple[Arr, Arr, Arr]:
+    """:func:`log_purchase_lifetime_integral_grad` and the second derivatives, shape
+    (5, 5, n), on the same nodes.
+
+    With :math:`h = -m \\log(c + y) + \\log f(y)` the integral is :math:`I = \\int
+    e^h dy`, so :math:`\\nabla^2 \\log I = \\mathrm{E}[\\nabla^2 h] +
+    \\mathrm{Cov}[\\nabla h]` under the normalised integrand :math:`e^h / I` (the
+    covariance from deviations about the mean, no cancellation). :math:`\\nabla^2 h`:
+    :math:`h_{mc} = -1/(c + y)`, :math:`h_{cc} = m/(c + y)^2`, and of :math:`\\log f`
+    (:math:`\\iota = 1/(\\beta + E)`, :math:`\\sigma = e^{by}\\iota`):
+    :math:`-1/b^2 - (s + 1) y^2 \\sigma(\\beta - 1)\\iota`, :math:`-y\\sigma`,
+    :math:`(s + 1) y \\sigma\\iota`, :math:`-1/s^2`, :math:`1/\\beta - \\iota`,
+    :math:`-s/\\beta^2 + (s + 1)\\iota^2`."""
+    value, grad, hess = _pli_blocks(m, c, lo, hi, b, beta, s, hessian=True)
+    assert hess is not None
+    return value, grad, hess
+
+
+def _pli_blocks(
+    m: Arr, c: Arr, lo: Arr, hi: Arr, b: float, beta: float, s: float, *, hessian: bool
+) -> tuple[Arr, Arr, Arr | None]:
+    m, c, lo, hi = (np.asarray(a, dtype=np.float64) for a in np.broadcast_arrays(m, c, lo, hi))
+    value = np.empty(m.size)
+    grad = np.empty((5, m.size))
+    hess = np.empty((5, 5, m.size)) if hessian else None
+    # work arrays of the per node derivatives, reused by every block (a fresh array of
+    # a few MB per block costs its page faults again)
+    rows = min(_BLOCK, m.size)
+    work = (np.empty((rows, 5, NODES)), np.empty((rows, 6, NODES)) if hessian else None)
+    for a in range(0, m.size, _BLOCK):
+        sl = slice(a, a + _BLOCK)
+        v, g, h = _pli_derivs(m[sl], c[sl], lo[sl], hi[sl], b, beta, s, hessian, work)
+        value[sl], grad[:, sl] = v, g
+        if hess is not None and h is not None:
+            hess[:, :, sl] = h
+    return value, grad, hess
+
+
+def _pli_derivs(
+    m: Arr,
+    c: Arr,
+    lo: Arr,
+    hi: Arr,
+    b: float,
+    beta: float,
+    s: float,
+    hessian: bool,
+    work: tuple[Arr, Arr | None],
+) -> tuple[Arr, Arr, Arr | None]:
     log_len, y, z = _lifetime_nodes_z(lo, hi, b, beta, s)
-    base = (c + lo)[:, None]
-    l1p = np.log1p((y - lo[:, None]) / base)
+    n = y.shape[0]
+    # per node derivatives of h, d_m up to the constant -log(c + lo) and the parameters'
+    # own terms (1/b, 1/s, s/beta) left out; laid out (rows, 5, nodes) for matmul
+    d = work[0][:n]
+    l1p = np.log1p((y - lo[:, None]) / (c + lo)[:, None], out=d[:, 0])
     g = np.exp(-m[:, None] * l1p) * _W
+    np.negative(l1p, out=d[:, 0])
     total = g.sum(axis=1)
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         value = log_len + np.log(total) - m * np.log(c + lo)
         inv = np.where(total > 0.0, 1.0 / total, 0.0)
-
-        def mean(v: Arr) -> Arr:
-            return np.asarray(np.einsum("ij,ij->i", g, v) * inv, dtype=np.float64)
-
+        gn = g * inv[:, None]  # the normalised integrand on the nodes
         # z = log(1 + E/beta): log(beta + E) = log(beta) + z, 1/(beta + E) = e^-z / beta,
         # e^{by}/(beta + E) = 1/(beta + E) + E/(beta + E) = e^-z/beta - expm1(-z)
         inv_be = np.exp(-z) / beta
-        share = inv_be - np.expm1(-z)
-        log_be = np.log(beta) + z
-        grad = np.stack(
-            [
-                -(np.log(c + lo) + mean(l1p)),
-                -m * mean(1.0 / (c[:, None] + y)),
-                1.0 / b + mean(y - (s + 1.0) * y * share),
-                1.0 / s + np.log(beta) - mean(log_be),
-                s / beta - (s + 1.0) * mean(inv_be),
-            ]
-        )
-    return value, np.where(np.isfinite(grad), grad, 0.0)
+        ysh = y * (inv_be - np.expm1(-z))  # y e^{by}/(beta + E)
+        inv_cy = 1.0 / (c[:, None] + y)
+        np.multiply(-m[:, None], inv_cy, out=d[:, 1])
+        np.subtract(y, (s + 1.0) * ysh, out=d[:, 2])
+        np.negative(z, out=d[:, 3])
+        np.multiply(-(s + 1.0), inv_be, out=d[:, 4])
+        mean = np.matmul(d, gn[:, :, None])[:, :, 0]  # (rows, 5)
+        const = np.array([0.0, 0.0, 1.0 / b, 1.0 / s, s / beta])
+        grad = (mean + const).T
+        grad[0] -= np.log(c + lo)
+        grad = np.where(np.isfinite(grad), grad, 0.0)
+        if not hessian:
+            return value, grad, None
+        d -= mean[:, :, None]
+        d *= np.sqrt(gn)[:, None, :]
+        if not np.all(np.isfinite(d)):
+            d[~np.isfinite(d)] = 0.0
+        cov = np.matmul(d, d.transpose(0, 2, 1))  # (rows, 5, 5)
+        # E[second derivatives of h] (rows, 6) by one matmul over the nodes
+        assert work[1] is not None
+        e2 = work[1][:n]
+        e2[:, 0] = inv_cy
+        np.multiply(inv_cy, inv_cy, out=e2[:, 1])
+        np.multiply(y * ysh, inv_be, out=e2[:, 2])
+        e2[:, 3] = ysh
+        np.multiply(ysh, inv_be, out=e2[:, 4])
+        e2[:, 5] = inv_be
+        e = np.matmul(e2, gn[:, :, None])[:, :, 0].T
+        e_ibe2 = np.einsum("ij,ij->i", gn, inv_be * inv_be)
+        hess = np.moveaxis(cov, 0, 2).copy()
+        hess[0, 1] -= e[0]
+        hess[1, 0] -= e[0]
+        hess[1, 1] += m * e[1]
+        bs = -e[3]
+        bbeta = (s + 1.0) * e[4]
+        sbeta = 1.0 / beta - e[5]
+        hess[2, 2] += -(s + 1.0) * (beta - 1.0) * e[2] - 1.0 / b**2
+        hess[2, 3] += bs
+        hess[3, 2] += bs
+        hess[2, 4] += bbeta
+        hess[4, 2] += bbeta
+        hess[3, 3] += -1.0 / s**2
+        hess[3, 4] += sbeta
+        hess[4, 3] += sbeta
+        hess[4, 4] += (s + 1.0) * e_ibe2 - s / beta**2
+        hess = np.where(np.isfinite(hess), hess, 0.0)
+    return value, grad, hess

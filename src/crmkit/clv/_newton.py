@@ -84,8 +84,12 @@ class NewtonResult:
 def cholesky_solve(H: Arr, g: Arr) -> Arr | None:
     """Solve :math:`H p = g` by Cholesky, or None if *H* is not positive definite.
 
-    Written out for the few parameters of a likelihood (no LAPACK call: a threaded BLAS
-    costs more than the arithmetic on a busy machine).
+    Only the lower triangle of *H* is read. *H* counts as positive definite when every
+    pivot of its Cholesky factor is finite and > 0; a non-finite entry in the lower
+    triangle (NaN, inf) makes it not positive definite. The factor comes from LAPACK
+    (``numpy.linalg.cholesky``, ``potrf``), the two triangular solves from
+    ``numpy.linalg.solve``: for the few to some hundred parameters of a likelihood these
+    run on one thread (the matrices are below OpenBLAS's threading thresholds).
 
     Examples
     --------
@@ -95,35 +99,32 @@ def cholesky_solve(H: Arr, g: Arr) -> Arr | None:
     >>> cholesky_solve(np.array([[1.0, 2.0], [2.0, 1.0]]), np.ones(2)) is None
     True
     """
-    k = g.size
-    L = [[0.0] * k for _ in range(k)]
-    for i in range(k):
-        for j in range(i + 1):
-            acc = float(H[i, j]) - sum(L[i][m] * L[j][m] for m in range(j))
-            if i == j:
-                if not acc > 0.0 or not math.isfinite(acc):
-                    return None
-                L[i][i] = math.sqrt(acc)
-            else:
-                L[i][j] = acc / L[j][j]
-    y = [0.0] * k
-    for i in range(k):
-        y[i] = (float(g[i]) - sum(L[i][m] * y[m] for m in range(i))) / L[i][i]
-    p = [0.0] * k
-    for i in reversed(range(k)):
-        p[i] = (y[i] - sum(L[m][i] * p[m] for m in range(i + 1, k))) / L[i][i]
-    return np.array(p)
+    lower = np.tril(np.asarray(H, dtype=np.float64))
+    if lower.size == 0:
+        return np.zeros(0)
+    if not np.all(np.isfinite(lower)):
+        return None
+    try:
+        L = np.linalg.cholesky(lower + np.tril(lower, -1).T)
+    except np.linalg.LinAlgError:
+        return None
+    d = np.diagonal(L)
+    if not (np.all(d > 0.0) and np.all(np.isfinite(L))):
+        return None  # a pivot overflowed, or rounded to 0
+    y = np.linalg.solve(L, np.asarray(g, dtype=np.float64))
+    return np.asarray(np.linalg.solve(L.T, y), dtype=np.float64)
 
 
-def _direction(H: Arr, g: Arr) -> Arr | None:
-    """The (shifted) Newton direction :math:`-(H + \\mu I)^{-1} g`."""
+def _direction(H: Arr, g: Arr) -> tuple[Arr, bool] | None:
+    """The (shifted) Newton direction :math:`-(H + \\mu I)^{-1} g`, and whether it is the
+    unshifted one (:math:`\\mu = 0`: *H* itself is positive definite)."""
     scale = float(np.max(np.abs(np.diag(H)))) if H.size else 0.0
     if not math.isfinite(scale):
         return None
     for mu in [0.0, *(scale * 10.0**e for e in range(-8, 4))]:
         p = cholesky_solve(H + mu * np.eye(g.size), g)
         if p is not None:
-            return -p
+            return -p, mu == 0.0
     return None
 
 
@@ -158,10 +159,10 @@ def newton_minimize(
     if not math.isfinite(f):
         return NewtonOutcome(z=z, f=f, iterations=0, interior=False, message="not finite")
     for it in range(MAX_ITER):
-        p = _direction(H, g)
-        if p is None:
+        step = _direction(H, g)
+        if step is None:
             return NewtonOutcome(z=z, f=f, iterations=it, interior=False, message="no direction")
-        pure = cholesky_solve(H, g) is not None
+        p, pure = step  # pure: H itself is positive definite (one factorisation, not two)
         size = float(np.max(np.abs(p)))
         if pure and size < step_tol:
             return NewtonOutcome(

@@ -18,7 +18,7 @@ import pandas as pd
 from numpy.typing import ArrayLike
 from scipy import special
 
-from crmkit.clv._retention_data import RetentionCounts, TenureCounts
+from crmkit.clv._retention_data import RetentionCounts, TenureCounts, individual_clock
 from crmkit.exceptions import InvalidValueError
 
 __all__ = [
@@ -50,25 +50,30 @@ def clock_rows(
     churned_col: str,
     entry_col: str | None,
     tenure_counts: TenureCounts,
+    weights_col: str | None = None,
 ) -> pd.DataFrame:
-    """One row per customer on the model clock (``data`` already checked by the reader).
+    """One row per customer on the model clock, weighted (the rules of the fit reader).
 
-    A churned customer with tenure t cancelled in period t (T = t) under both readings;
-    an active one has made t renewals (T > t) when tenure counts completed periods and
-    t - 1 when it counts started ones; the entry tenure is shifted the same way. These
-    are the rules of :func:`crmkit.clv._retention_data.counts_from_individual`.
+    The clock comes from :func:`crmkit.clv._retention_data.individual_clock`, the one
+    home of the ``tenure_counts`` rule, so Kaplan-Meier and the models' likelihood see
+    the same renewal counts.
     """
-    shift = 1 if tenure_counts == "started" else 0
-    tenure = data[tenure_col].to_numpy(dtype=np.float64)
-    churned = np.asarray(data[churned_col].to_numpy() == 1, dtype=bool)
-    clock = {
-        CLOCK_TENURE: np.where(churned, tenure, np.maximum(tenure - shift, 0.0)),
-        CLOCK_CHURNED: churned,
-        CLOCK_WEIGHT: np.ones(tenure.size),
+    clock = individual_clock(
+        data,
+        tenure_col=tenure_col,
+        churned_col=churned_col,
+        entry_col=entry_col,
+        tenure_counts=tenure_counts,
+        weights_col=weights_col,
+    )
+    rows = {
+        CLOCK_TENURE: clock.periods.astype(np.float64),
+        CLOCK_CHURNED: clock.churned,
+        CLOCK_WEIGHT: clock.weight,
     }
     if entry_col is not None:
-        clock[CLOCK_ENTRY] = np.maximum(data[entry_col].to_numpy(dtype=np.float64) - shift, 0.0)
-    return pd.DataFrame(clock, index=data.index)
+        rows[CLOCK_ENTRY] = clock.entered.astype(np.float64)
+    return pd.DataFrame(rows, index=data.index)
 
 
 def counts_rows(counts: RetentionCounts) -> pd.DataFrame:

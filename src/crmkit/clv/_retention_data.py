@@ -57,12 +57,15 @@ from numpy.typing import ArrayLike, NDArray
 
 from crmkit._validation import real_array, require_columns, require_nonempty
 from crmkit.exceptions import InvalidValueError, InvariantError, MissingColumnsError
+from crmkit.survival._input import read_churn_flags, read_times, read_weights
 
 __all__ = [
+    "RenewalClock",
     "RetentionCounts",
     "TenureCounts",
     "counts_from_individual",
     "counts_from_survivors",
+    "individual_clock",
     "retention_counts",
 ]
 
@@ -122,6 +125,25 @@ class RetentionCounts:
         out = np.zeros(k)
         out[1:] = cum_in[:-1] - cum_out[1:]
         return out
+
+    def renewal_decisions(self) -> float:
+        """Renewal decisions observed (periods at risk), after any left truncation.
+
+        Raises
+        ------
+        InvalidValueError
+            If there is none (every customer active at tenure 0, or entered at their
+            tenure): no churn probability can be estimated from such data.
+        """
+        t = self.periods
+        decisions = float(t @ self.churned + t @ self.active - t @ self.entered)
+        if decisions <= 0:
+            raise InvalidValueError(
+                f"the data hold no renewal decision ({self.n_customers} customers, none "
+                "observed past the start of their first period): the churn probability "
+                "cannot be estimated. Observe the customers for at least one period."
+            )
+        return decisions
 
     def geometric_churn(self) -> float | None:
         """Maximum-likelihood churn probability if everyone churns alike (geometric).
@@ -236,87 +258,62 @@ def _label(value: object) -> object:
 
 
 def _whole_periods(frame: pd.DataFrame, col: str) -> NDArray[np.int64]:
-    values = frame[col]
-    if values.isna().any():
-        first = values.index[values.isna().to_numpy()][0]
-        raise InvalidValueError(
-            f"column {col!r} has missing values (first at index {_label(first)!r}); every "
-            "customer needs a tenure in whole periods: fill or drop those rows first."
-        )
-    arr = real_array(values.to_numpy(), name=f"column {col!r}")
-    bad = ~np.isfinite(arr) | (arr < 0) | (arr != np.round(arr))
+    # gaps, text, negative and non-finite values: the survival tables' reader, so both
+    # tools refuse the same inputs with the same words; whole periods are this reader's
+    arr = read_times(frame, col, "whole contract periods")
+    bad = arr != np.round(arr)
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
         raise InvalidValueError(
-            f"column {col!r} must hold whole numbers of periods >= 0; found "
-            f"{_label(arr[i])!r} at index {_label(values.index[i])!r}. Convert durations to "
-            "whole contract periods first (e.g. months as integers)."
+            f"column {col!r} must hold whole numbers of periods; found {_label(arr[i])!r} "
+            f"at index {_label(frame.index[i])!r} ({int(bad.sum()):,} such row(s)). Convert "
+            "durations to whole contract periods first (e.g. months as integers)."
         )
     return arr.astype(np.int64)
 
 
 def _churn_flags(frame: pd.DataFrame, col: str) -> NDArray[np.bool_]:
-    values = frame[col]
-    if values.isna().any():
-        first = values.index[values.isna().to_numpy()][0]
-        raise InvalidValueError(
-            f"column {col!r} has missing values (first at index {_label(first)!r}); state for "
-            "every customer whether they churned (True) or are still active (False)."
-        )
-    if pd.api.types.is_bool_dtype(values.dtype):
-        return np.asarray(values.to_numpy(dtype=bool), dtype=np.bool_)
-    if pd.api.types.is_numeric_dtype(values.dtype):
-        arr = values.to_numpy(dtype=np.float64)
-        if np.all((arr == 0) | (arr == 1)):
-            return np.asarray(arr == 1, dtype=np.bool_)
-    elif values.dtype == object and all(isinstance(v, bool | np.bool_) for v in values):
-        # Python booleans in an object column (e.g. after a concat with other types)
-        return np.asarray(values.to_numpy(dtype=bool), dtype=np.bool_)
-    sample = pd.unique(values)[:5].tolist()
-    raise InvalidValueError(
-        f"column {col!r} must be boolean (or 0/1): True = churned, False = still active; "
-        f"found values such as {sample!r}. Convert it first, e.g. "
-        f"df[{col!r}].eq('Yes')."
-    )
+    return read_churn_flags(frame, col)
 
 
-def counts_from_individual(
+@attrs.frozen(kw_only=True)
+class RenewalClock:
+    """One row per customer on the clock of the contractual models (all checked).
+
+    ``periods`` is T = t for a churned customer (cancelled in period t) and the number
+    of renewals made (T > periods) for an active one; ``entered`` the renewals known to
+    have been made before observation started (0 without left truncation); ``weight``
+    how many customers the row stands for.
+    """
+
+    periods: NDArray[np.int64] = attrs.field(eq=False)
+    churned: NDArray[np.bool_] = attrs.field(eq=False)
+    entered: NDArray[np.int64] = attrs.field(eq=False)
+    weight: _F = attrs.field(eq=False)
+
+
+def individual_clock(
     data: pd.DataFrame,
     *,
     tenure_col: str = "tenure",
     churned_col: str = "churned",
     entry_col: str | None = None,
     tenure_counts: TenureCounts | None = None,
-) -> RetentionCounts:
-    """Counts per period from one row per customer (tenure, churned, optional entry).
+    weights_col: str | None = None,
+) -> RenewalClock:
+    """Check one-row-per-customer data and put every row on the renewal clock.
 
-    Parameters
-    ----------
-    data : pandas.DataFrame
-        One row per customer.
-    tenure_col : str
-        Whole periods of tenure (>= 0).
-    churned_col : str
-        Boolean (or 0/1): True if the customer has cancelled, False if still active
-        (right-censored).
-    entry_col : str, optional
-        Tenure at which the customer entered the observation window (left truncation:
-        a customer is in the data only because they survived that long); default: every
-        customer is observed from the start of their contract.
-    tenure_counts : {"completed", "started"}
-        How tenure counts periods (see the module notes): ``"completed"`` means an active
-        customer with tenure t has renewed t times; ``"started"`` means t - 1 times.
-        Required: crmkit does not guess, because the two readings give different fits.
+    The single home of the ``tenure_counts`` rule: a churned customer with tenure t has
+    T = t under both readings; an active one has made t renewals (``"completed"``) or
+    t - 1 (``"started"``); the entry tenure shifts the same way. Parameters as in
+    :func:`counts_from_individual`.
 
     Examples
     --------
     >>> import pandas as pd
-    >>> rows = pd.DataFrame({"tenure": [1, 2, 2, 3], "churned": [True, True, False, False]})
-    >>> c = counts_from_individual(rows, tenure_counts="completed")
-    >>> c.churned.tolist(), c.active.tolist()
-    ([0.0, 1.0, 1.0, 0.0], [0.0, 0.0, 1.0, 1.0])
-    >>> counts_from_individual(rows, tenure_counts="started").active.tolist()
-    [0.0, 1.0, 1.0, 0.0]
+    >>> rows = pd.DataFrame({"tenure": [1, 3], "churned": [True, False]})
+    >>> individual_clock(rows, tenure_counts="started").periods.tolist()
+    [1, 2]
     """
     if not isinstance(data, pd.DataFrame):
         raise InvalidValueError(
@@ -334,11 +331,12 @@ def counts_from_individual(
         raise InvalidValueError(
             f"tenure_counts={tenure_counts!r} is not one of 'completed', 'started'."
         )
-    needed = [tenure_col, churned_col] + ([entry_col] if entry_col is not None else [])
+    needed = [tenure_col, churned_col] + [c for c in (entry_col, weights_col) if c is not None]
     require_columns(data, needed)
     require_nonempty(data, name="the retention data")
     tenure = _whole_periods(data, tenure_col)
     churned = _churn_flags(data, churned_col)
+    weights = None if weights_col is None else read_weights(data, weights_col)
     shift = 1 if tenure_counts == "started" else 0
     if churned.any() and tenure[churned].min() < 1:
         i = int(np.flatnonzero(churned & (tenure < 1))[0])
@@ -368,6 +366,16 @@ def counts_from_individual(
         entered_at = np.maximum(entry - shift, 0)
     else:
         entered_at = np.zeros(tenure.size, dtype=np.int64)
+    _check_longest(tenure, data, tenure_col)
+    return RenewalClock(
+        periods=np.where(churned, tenure, survived).astype(np.int64),
+        churned=churned,
+        entered=np.asarray(entered_at, dtype=np.int64),
+        weight=np.ones(tenure.size) if weights is None else weights,
+    )
+
+
+def _check_longest(tenure: NDArray[np.int64], data: pd.DataFrame, tenure_col: str) -> None:
     longest = int(tenure.max())
     if longest > _MAX_PERIODS:
         i = int(np.argmax(tenure))
@@ -377,13 +385,67 @@ def counts_from_individual(
             "entries. Tenure must count whole contract periods (e.g. months), not days or "
             "seconds: convert it first."
         )
-    size = longest + 1
-    c = np.bincount(tenure[churned], minlength=size).astype(np.float64)
-    a = np.bincount(survived[~churned], minlength=size).astype(np.float64)
-    e = np.bincount(entered_at, minlength=size).astype(np.float64)
+
+
+def counts_from_individual(
+    data: pd.DataFrame,
+    *,
+    tenure_col: str = "tenure",
+    churned_col: str = "churned",
+    entry_col: str | None = None,
+    tenure_counts: TenureCounts | None = None,
+    weights_col: str | None = None,
+) -> RetentionCounts:
+    """Counts per period from one row per customer (tenure, churned, optional entry).
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        One row per customer.
+    tenure_col : str
+        Whole periods of tenure (>= 0).
+    churned_col : str
+        Boolean (or 0/1): True if the customer has cancelled, False if still active
+        (right-censored).
+    entry_col : str, optional
+        Tenure at which the customer entered the observation window (left truncation:
+        a customer is in the data only because they survived that long); default: every
+        customer is observed from the start of their contract.
+    tenure_counts : {"completed", "started"}
+        How tenure counts periods (see the module notes): ``"completed"`` means an active
+        customer with tenure t has renewed t times; ``"started"`` means t - 1 times.
+        Required: crmkit does not guess, because the two readings give different fits.
+    weights_col : str, optional
+        Frequency weights: how many customers each row stands for (finite, >= 0), for
+        a table with one row per (tenure, churned[, entry]) and a customer count, as
+        :func:`crmkit.survival.kaplan_meier` reads it. Default: every row is one customer.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> rows = pd.DataFrame({"tenure": [1, 2, 2, 3], "churned": [True, True, False, False]})
+    >>> c = counts_from_individual(rows, tenure_counts="completed")
+    >>> c.churned.tolist(), c.active.tolist()
+    ([0.0, 1.0, 1.0, 0.0], [0.0, 0.0, 1.0, 1.0])
+    >>> counts_from_individual(rows, tenure_counts="started").active.tolist()
+    [0.0, 1.0, 1.0]
+    """
+    clock = individual_clock(
+        data,
+        tenure_col=tenure_col,
+        churned_col=churned_col,
+        entry_col=entry_col,
+        tenure_counts=tenure_counts,
+        weights_col=weights_col,
+    )
+    churned, w, entered_at, t = clock.churned, clock.weight, clock.entered, clock.periods
+    size = int(t.max()) + 1
+    c = np.bincount(t[churned], weights=w[churned], minlength=size).astype(np.float64)
+    a = np.bincount(t[~churned], weights=w[~churned], minlength=size).astype(np.float64)
+    e = np.bincount(entered_at, weights=w, minlength=size).astype(np.float64)
     e[0] = 0.0
-    key = (tenure * 2 + churned) * size + entered_at
-    n_rows = int(np.unique(key).size)
+    key = (t * 2 + churned) * size + entered_at
+    n_rows = int(np.unique(key[w > 0]).size)
     return _build(c, a, e, n_rows)
 
 
@@ -397,6 +459,7 @@ def retention_counts(
     period_col: str = "period",
     n_alive_col: str = "n_alive",
     cohort_col: str | None = None,
+    weights_col: str | None = None,
 ) -> RetentionCounts:
     """Read either input shape: individual rows if ``data`` has ``tenure_col``.
 
@@ -420,8 +483,10 @@ def retention_counts(
         ("n_alive_col", n_alive_col),
         ("entry_col", entry_col),
         ("cohort_col", cohort_col),
+        ("weights_col", weights_col),
     ):
-        if not (isinstance(value, str) or (value is None and name in ("entry_col", "cohort_col"))):
+        optional = ("entry_col", "cohort_col", "weights_col")
+        if not (isinstance(value, str) or (value is None and name in optional)):
             raise InvalidValueError(f"{name}={value!r:.60} must be a column name (a string).")
     if tenure_counts is not None and not isinstance(tenure_counts, str):
         raise InvalidValueError(
@@ -440,6 +505,7 @@ def retention_counts(
             churned_col=churned_col,
             entry_col=entry_col,
             tenure_counts=tenure_counts,
+            weights_col=weights_col,
         )
     if isinstance(data, pd.DataFrame) and period_col not in data.columns:
         raise MissingColumnsError(
@@ -451,11 +517,19 @@ def retention_counts(
                 f"{churned_col!r} column (or name yours with tenure_col= and churned_col=)."
             ),
         )
-    if entry_col is not None or tenure_counts is not None:
+    individual_options = (entry_col, tenure_counts, weights_col)
+    if not isinstance(data, pd.DataFrame) and any(v is not None for v in individual_options):
         raise InvalidValueError(
-            "entry_col and tenure_counts apply to one-row-per-customer data (a tenure "
-            "column); survivor tables count customers alive at each period start and "
-            "need neither."
+            f"one-row-per-customer data must be a pandas DataFrame with a {tenure_col!r} "
+            f"column, got {type(data).__name__}; build one with pandas.DataFrame(...) (a "
+            "plain sequence is read as the survivor counts n_0, n_1, ... of one cohort, "
+            "without entry_col, tenure_counts or weights_col)."
+        )
+    if any(v is not None for v in individual_options):
+        raise InvalidValueError(
+            "entry_col, tenure_counts and weights_col apply to one-row-per-customer data "
+            "(a tenure column); survivor tables count customers alive at each period "
+            "start and need none of them."
         )
     return counts_from_survivors(
         data, period_col=period_col, n_alive_col=n_alive_col, cohort_col=cohort_col

@@ -133,6 +133,7 @@ class BetaDiscreteWeibull(Persistable):
         tenure_col: str = "tenure",
         churned_col: str = "churned",
         entry_col: str | None = None,
+        weights_col: str | None = None,
         tenure_counts: TenureCounts | None = None,
         period_col: str = "period",
         n_alive_col: str = "n_alive",
@@ -176,6 +177,10 @@ class BetaDiscreteWeibull(Persistable):
             Columns of one-row-per-customer data.
         entry_col : str, optional
             Tenure at which each customer entered observation (left truncation).
+        weights_col : str, optional
+            Frequency weights of one-row-per-customer data: how many customers each row
+            stands for (finite, >= 0), e.g. a table with one row per (tenure, churned)
+            and a count, as :func:`crmkit.survival.kaplan_meier` reads it.
         tenure_counts : {"completed", "started"}
             Required with one-row-per-customer data: ``"completed"`` if an active
             customer with tenure t has renewed t times, ``"started"`` if t - 1 times.
@@ -201,7 +206,8 @@ class BetaDiscreteWeibull(Persistable):
         ------
         InvalidValueError
             Non-integer or negative counts, empty cohort, gaps in the periods, a
-            missing ``tenure_counts`` with individual rows.
+            missing ``tenure_counts`` with individual rows, data without a single
+            renewal decision (every customer active at tenure 0).
         InvariantError
             Counts that increase over time.
 
@@ -231,11 +237,13 @@ class BetaDiscreteWeibull(Persistable):
             tenure_col=tenure_col,
             churned_col=churned_col,
             entry_col=entry_col,
+            weights_col=weights_col,
             tenure_counts=tenure_counts,
             period_col=period_col,
             n_alive_col=n_alive_col,
             cohort_col=cohort_col,
         )
+        counts.renewal_decisions()  # refuses data without one
         churned_all = counts.churned[1:]  # index t-1: customers cancelling in period t
         surv_all = counts.active - counts.entered  # weight of log S(k), index k
         k_max = counts.max_period

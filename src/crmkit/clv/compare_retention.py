@@ -316,6 +316,7 @@ def compare_retention_models(
     period_col: str = "period",
     n_alive_col: str = "n_alive",
     cohort_col: str | None = None,
+    weights_col: str | None = None,
     calibration_periods: int | None = None,
     criterion: RetentionCriterion | None = None,
     time_unit: TimeUnit | None = None,
@@ -389,6 +390,9 @@ def compare_retention_models(
         has renewed t times or t - 1 times (see above).
     tenure_col, churned_col, entry_col, period_col, n_alive_col, cohort_col : str
         Column names, as in :meth:`ShiftedBetaGeometric.fit`.
+    weights_col : str, optional
+        Frequency weights of one-row-per-customer data (how many customers a row stands
+        for), used by the fits and the Kaplan-Meier curve alike.
     group_col : str, optional
         Compare the families separately per value of this column (e.g. the contract).
     calibration_periods : int, optional
@@ -463,6 +467,8 @@ def compare_retention_models(
         "n_alive_col": n_alive_col,
         "cohort_col": cohort_col,
     }
+    if weights_col is not None:
+        options["weights_col"] = weights_col
     if isinstance(data, pd.DataFrame):
         require_nonempty(data, name="the retention data")
         if group_col is not None:
@@ -496,7 +502,8 @@ def compare_retention_models(
         if individual:
             assert tenure_counts is not None  # the reader requires it
             rows = clock_rows(p, tenure_col=tenure_col, churned_col=churned_col,
-                              entry_col=entry_col, tenure_counts=tenure_counts)  # fmt: skip
+                              entry_col=entry_col, tenure_counts=tenure_counts,
+                              weights_col=weights_col)  # fmt: skip
         else:
             rows = counts_rows(counts[g])
         labels: Any = [g] * len(rows)  # any hashable group label, tuples too
@@ -525,6 +532,7 @@ def compare_retention_models(
             fit_options.update(
                 tenure_col=CLOCK_TENURE, churned_col=CLOCK_CHURNED, tenure_counts="completed",
                 entry_col=CLOCK_ENTRY if entry_col is not None else None,
+                weights_col=CLOCK_WEIGHT,
             )  # fmt: skip
         elif cut is not None:
             fit_data = censor_survivors(part, cut, period_col=period_col)

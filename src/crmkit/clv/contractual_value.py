@@ -398,6 +398,14 @@ def contractual_lifetime_value(
     )
     pairs, codes = _models_by_group(model, data, group_col)
     spend_values = _spend_values(spend, data)
+    for group, each in pairs:  # the units must fit every model, active customers or not
+        _resolve_units(
+            each,
+            where="the model" if group_col is None else f"the model of group {group!r}",
+            time_unit=unit,
+            discount_rate=d,
+            horizon=horizon,
+        )
 
     per_row = np.zeros(len(data))
     active = ~churned

@@ -126,6 +126,7 @@ class ShiftedGeometric(Persistable):
         tenure_col: str = "tenure",
         churned_col: str = "churned",
         entry_col: str | None = None,
+        weights_col: str | None = None,
         tenure_counts: TenureCounts | None = None,
         period_col: str = "period",
         n_alive_col: str = "n_alive",
@@ -151,8 +152,9 @@ class ShiftedGeometric(Persistable):
             :meth:`ShiftedBetaGeometric.fit` reads them.
         tenure_col, churned_col, period_col, n_alive_col : str
             Column names, as in :meth:`ShiftedBetaGeometric.fit`.
-        entry_col, cohort_col : str, optional
-            Entry tenure of left-truncated customers; cohort of survivor tables.
+        entry_col, weights_col, cohort_col : str, optional
+            Entry tenure of left-truncated customers; frequency weights (customers per
+            row); cohort of survivor tables.
         tenure_counts : {"completed", "started"}, optional
             Required with one row per customer: whether an active customer's tenure t
             means t renewals made (``"completed"``) or t - 1 (``"started"``).
@@ -207,20 +209,14 @@ class ShiftedGeometric(Persistable):
             tenure_col=tenure_col,
             churned_col=churned_col,
             entry_col=entry_col,
+            weights_col=weights_col,
             tenure_counts=tenure_counts,
             period_col=period_col,
             n_alive_col=n_alive_col,
             cohort_col=cohort_col,
         )
-        t = counts.periods
         cancelled = float(counts.churned.sum())
-        decisions = float(t @ counts.churned + t @ counts.active - t @ counts.entered)
-        if decisions <= 0:
-            raise InvalidValueError(
-                f"the data hold no renewal decision ({counts.n_customers} customers, none "
-                "observed past the start of their first period): the churn probability "
-                "cannot be estimated. Observe the customers for at least one period."
-            )
+        decisions = counts.renewal_decisions()
         theta = cancelled / decisions
         at_boundary: tuple[str, ...] = ()
         if theta in (0.0, 1.0):

@@ -18,6 +18,7 @@ per customer, checked against mpmath at 30 and 50 digits.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import ClassVar
 
 import attrs
@@ -31,8 +32,10 @@ from crmkit.clv._ggnbd_numerics import (
     lifetime_nodes,
     log_purchase_lifetime_integral,
     log_purchase_lifetime_integral_grad,
+    log_purchase_lifetime_integral_hess,
     log_survival,
     log_survival_grad,
+    log_survival_hess,
     survival_time_integral,
 )
 from crmkit.clv._hyp_bg import lgamma_ratio
@@ -75,46 +78,69 @@ def ggnbd_log_likelihood(theta: tuple[float, ...], x: Arr, tx: Arr, T: Arr) -> A
 
 
 def ggnbd_objective(x: Arr, tx: Arr, T: Arr, w: Arr) -> Objective:
-    """Weighted GG/NBD log-likelihood and its analytic gradient in (r, alpha, b, s, beta).
+    """Weighted GG/NBD log-likelihood, its analytic gradient and Hessian in (r, alpha, b,
+    s, beta).
 
     :math:`\\log L = \\log C + \\operatorname{logaddexp}(A, \\log I)` with the alive term
-    *A* and the lifetime integral *I*; the gradient of *I* is taken on its own
-    quadrature nodes (:func:`crmkit.clv._ggnbd_numerics.log_purchase_lifetime_integral_grad`).
+    *A* and the lifetime integral *I*; the derivatives of *I* are taken on its own
+    quadrature nodes (:func:`crmkit.clv._ggnbd_numerics.log_purchase_lifetime_integral_hess`).
+    With :math:`p_A = e^{A - \\log L'}` and :math:`p_I = 1 - p_A` the shares of the two
+    terms, the Hessian of the logaddexp is :math:`p_A \\nabla^2 A + p_I \\nabla^2 \\log I +
+    p_A p_I (\\nabla A - \\nabla \\log I)(\\nabla A - \\nabla \\log I)^\\top`.
     """
     xu, inv = np.unique(x, return_inverse=True)
     wx = np.bincount(inv.reshape(-1), weights=w, minlength=xu.size)
     n = float(w.sum())
 
-    def value_and_gradient(theta: Arr) -> tuple[float, Arr]:
+    def evaluate(theta: Arr, hessian: bool) -> tuple[float, Arr, Arr | None]:
         r, alpha, b, s, beta = (float(v) for v in theta)
         m = r + x
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-            log_i, d_i = log_purchase_lifetime_integral_grad(
-                m, np.full(m.shape, alpha), tx, T, b, beta, s
-            )
-            first = -m * np.log(alpha + T) + log_survival(T, b, beta, s)
+            if hessian:
+                log_i, d_i, h_i = log_purchase_lifetime_integral_hess(
+                    m, np.full(m.shape, alpha), tx, T, b, beta, s
+                )
+            else:
+                log_i, d_i = log_purchase_lifetime_integral_grad(
+                    m, np.full(m.shape, alpha), tx, T, b, beta, s
+                )
+            log_aT = np.log(alpha + T)
+            first = -m * log_aT + log_survival(T, b, beta, s)
             total = np.logaddexp(first, log_i)
             p_dead = np.exp(log_i - total)  # share of the dropout term
         p_alive = 1.0 - p_dead
         value = wdot(wx, lgamma_ratio(r, xu)) + n * r * np.log(alpha) + wdot(w, total)
         if not np.isfinite(value):
-            return -np.inf, np.zeros(5)
+            return -np.inf, np.zeros(5), None
         sb, ss, sbeta = log_survival_grad(T, b, beta, s)
+        d_a = np.stack([-log_aT, -m / (alpha + T), sb, ss, sbeta])  # gradient of A
         wa, wd = w * p_alive, w * p_dead
-        g = np.array(
-            [
-                wdot(wx, special.digamma(r + xu))
-                - n * float(special.digamma(r))
-                + n * np.log(alpha)
-                - wdot(wa, np.log(alpha + T))
-                + wdot(wd, d_i[0]),
-                n * r / alpha - wdot(wa, m / (alpha + T)) + wdot(wd, d_i[1]),
-                wdot(wa, sb) + wdot(wd, d_i[2]),
-                wdot(wa, ss) + wdot(wd, d_i[3]),
-                wdot(wa, sbeta) + wdot(wd, d_i[4]),
-            ]
-        )
-        return float(value), g
+        g = d_a @ wa + d_i @ wd
+        g[0] += wdot(wx, special.digamma(r + xu)) - n * float(special.digamma(r))
+        g[0] += n * np.log(alpha)
+        g[1] += n * r / alpha
+        if not hessian:
+            return float(value), g, None
+        # Hessian of A: (r, alpha) block and the survival block; no cross terms
+        h_a = np.zeros((5, 5, x.size))
+        h_a[0, 1] = h_a[1, 0] = -1.0 / (alpha + T)
+        h_a[1, 1] = m / (alpha + T) ** 2
+        h_a[2:, 2:] = log_survival_hess(T, b, beta, s)
+        diff = d_a - d_i
+        h = h_a @ wa + h_i @ wd + (diff * (wa * p_dead)) @ diff.T
+        h[0, 0] += wdot(wx, special.polygamma(1, r + xu)) - n * float(special.polygamma(1, r))
+        h[0, 1] += n / alpha
+        h[1, 0] += n / alpha
+        h[1, 1] -= n * r / alpha**2
+        return float(value), g, h
+
+    def value_and_gradient(theta: Arr) -> tuple[float, Arr]:
+        value, g, _ = evaluate(theta, False)
+        return value, g
+
+    def value_gradient_hessian(theta: Arr) -> tuple[float, Arr, Arr]:
+        value, g, h = evaluate(theta, True)
+        return value, g, np.full((5, 5), np.nan) if h is None else h
 
     def ll(theta: Arr) -> float:
         th = tuple(float(v) for v in theta)
@@ -123,7 +149,23 @@ def ggnbd_objective(x: Arr, tx: Arr, T: Arr, w: Arr) -> Objective:
         value = wdot(w, rows)
         return value if np.isfinite(value) else -np.inf
 
-    return ll, value_and_gradient
+    return ll, _ValueGradient(value_and_gradient, value_gradient_hessian)
+
+
+class _ValueGradient:
+    """``theta -> (value, gradient)``, with ``value_gradient_hessian`` for the fit driver
+    (damped Newton steps, the polish and the standard errors on the exact Hessian)."""
+
+    def __init__(
+        self,
+        vg: Callable[[Arr], tuple[float, Arr]],
+        fgh: Callable[[Arr], tuple[float, Arr, Arr]],
+    ) -> None:
+        self._vg = vg
+        self.value_gradient_hessian = fgh
+
+    def __call__(self, theta: Arr) -> tuple[float, Arr]:
+        return self._vg(theta)
 
 
 def ggnbd_start(x: Arr, tx: Arr, T: Arr, w: Arr) -> Arr:

@@ -124,6 +124,7 @@ class ShiftedBetaGeometric(Persistable):
         tenure_col: str = "tenure",
         churned_col: str = "churned",
         entry_col: str | None = None,
+        weights_col: str | None = None,
         tenure_counts: TenureCounts | None = None,
         period_col: str = "period",
         n_alive_col: str = "n_alive",
@@ -163,6 +164,10 @@ class ShiftedBetaGeometric(Persistable):
             Tenure at which each customer entered the observation window (left
             truncation): the likelihood of a late entrant is conditioned on having
             survived that long, divided by S(entry).
+        weights_col : str, optional
+            Frequency weights of one-row-per-customer data: how many customers each row
+            stands for (finite, >= 0), e.g. a table with one row per (tenure, churned)
+            and a count, as :func:`crmkit.survival.kaplan_meier` reads it.
         tenure_counts : {"completed", "started"}
             Required with one-row-per-customer data: ``"completed"`` if an active
             customer with tenure t has renewed t times, ``"started"`` if t - 1 times
@@ -193,7 +198,8 @@ class ShiftedBetaGeometric(Persistable):
             Non-integer or negative counts, empty cohort, gaps in the periods; with one
             row per customer: no ``tenure_counts``, missing, negative or fractional
             tenures, churn flags that are not boolean or 0/1 (e.g. "Yes"/"No"), a
-            churned customer with tenure 0, ``cohort_col`` given.
+            churned customer with tenure 0, ``cohort_col`` given, no renewal decision
+            in the data (every customer active at tenure 0).
         InvariantError
             Counts that increase over time; an entry tenure after the tenure.
         MissingColumnsError
@@ -215,11 +221,13 @@ class ShiftedBetaGeometric(Persistable):
             tenure_col=tenure_col,
             churned_col=churned_col,
             entry_col=entry_col,
+            weights_col=weights_col,
             tenure_counts=tenure_counts,
             period_col=period_col,
             n_alive_col=n_alive_col,
             cohort_col=cohort_col,
         )
+        counts.renewal_decisions()  # refuses data without one
         churned = counts.churned[1:]  # index t-1: customers cancelling in period t
         censored = counts.active  # index k: customers still active after k periods
         entered = counts.entered  # index e: customers observed from e survived periods

@@ -21,6 +21,7 @@ __all__ = [
     "load_cdnow_summary",
     "load_cdnow_transactions",
     "load_donations",
+    "load_telco_churn",
 ]
 
 CDNOW_CALIBRATION_END: Final = pd.Timestamp("1997-09-30")
@@ -204,3 +205,56 @@ def load_donations() -> pd.DataFrame:
     raw = _read_bytes("donations.csv")
     table = pd.read_csv(io.BytesIO(raw)).rename(columns={"periods": "n_periods"})
     return table.astype(np.int64)
+
+
+def load_telco_churn() -> pd.DataFrame:
+    """IBM's Telco customer churn sample: 7,043 subscription customers, one row each.
+
+    A fictional telecom provider's customers with their services, account data and a
+    churn flag, the usual public example of subscription churn. ``tenure`` is the number
+    of whole months with the company (0 for customers who joined in the last month),
+    ``Contract`` the contract type ("Month-to-month", "One year", "Two year") and
+    ``Churn`` "Yes" for customers who left within the last month. Used in
+    :func:`crmkit.survival.kaplan_meier`, the contractual models of :mod:`crmkit.clv`
+    and the subscription notebook.
+
+    Returns
+    -------
+    pandas.DataFrame
+        7,043 rows indexed by ``customerID`` with the file's 20 other columns in their
+        order. ``SeniorCitizen`` and ``tenure`` are int64, ``MonthlyCharges`` and
+        ``TotalCharges`` float64, the rest text (``Churn`` stays "Yes"/"No": convert it
+        with ``df["Churn"].eq("Yes")``). ``TotalCharges`` is blank in the file for the
+        11 customers with tenure 0 (nothing billed yet); those blanks are read as NaN,
+        and no other value is missing.
+
+    Notes
+    -----
+    Source: ``data/Telco-Customer-Churn.csv`` of GitHub ``IBM/telco-customer-churn-on-icp4d``
+    (Apache-2.0; the licence text ships as ``LICENSE-APACHE-2.0.txt`` beside the data),
+    verbatim; the same table circulates on Kaggle as
+    ``WA_Fn-UseC_-Telco-Customer-Churn.csv``. Tenure counts completed months, so an
+    active customer with tenure t has renewed t times: pass
+    ``tenure_counts="completed"`` to the contractual models.
+
+    Examples
+    --------
+    >>> df = load_telco_churn()
+    >>> df.shape, df["Churn"].eq("Yes").sum()
+    ((7043, 20), np.int64(1869))
+    >>> df.groupby("Contract").size().to_dict()
+    {'Month-to-month': 3875, 'One year': 1473, 'Two year': 1695}
+    >>> int(df["TotalCharges"].isna().sum()), int((df["tenure"] == 0).sum())
+    (11, 11)
+    """
+    raw = _read_bytes("telco_customer_churn.csv.gz")
+    table = pd.read_csv(
+        io.BytesIO(raw),
+        index_col="customerID",
+        dtype={"SeniorCitizen": np.int64, "tenure": np.int64, "MonthlyCharges": np.float64},
+        keep_default_na=False,
+    )
+    blank = table["TotalCharges"].str.strip() == ""
+    table["TotalCharges"] = pd.to_numeric(table["TotalCharges"].where(~blank, None))
+    table["TotalCharges"] = table["TotalCharges"].astype(np.float64)
+    return table

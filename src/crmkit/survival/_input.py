@@ -23,7 +23,14 @@ from crmkit._validation import (
 )
 from crmkit.exceptions import InvalidValueError, InvariantError
 
-__all__ = ["SurvivalData", "read_survival_data"]
+__all__ = [
+    "SurvivalData",
+    "check_missing",
+    "read_churn_flags",
+    "read_survival_data",
+    "read_times",
+    "read_weights",
+]
 
 
 @attrs.frozen(kw_only=True)
@@ -42,54 +49,85 @@ class SurvivalData:
     group_col: str | None
 
 
-def _missing(frame: pd.DataFrame, column: str) -> None:
+def _shown(values: NDArray[np.float64]) -> str:
+    """Values for a message: whole numbers without a trailing .0 (-5, not -5.0)."""
+    return preview([int(v) if np.isfinite(v) and v == int(v) else float(v) for v in values])
+
+
+def check_missing(frame: pd.DataFrame, column: str) -> None:
+    """Raise :class:`~crmkit.exceptions.InvalidValueError` if ``frame[column]`` has gaps.
+
+    Shared by the survival tables and the contractual models of :mod:`crmkit.clv`, so
+    both name the column, the count and the first rows the same way.
+    """
     bad = frame[column].isna().to_numpy()
     if bad.any():
         raise InvalidValueError(
-            f"column {column!r} has {int(bad.sum()):,} missing value(s) at index "
-            f"{preview(frame.index[bad])}; a survival table needs every customer's value. "
-            "Fill them, or drop those rows yourself (frame.dropna(subset=[...])) and say "
-            "so in your analysis."
+            f"column {column!r} has {int(bad.sum()):,} missing value(s), at index "
+            f"{preview(frame.index[bad])}; every customer needs a value. Fill them, or "
+            "drop those rows yourself (frame.dropna(subset=[...])) and say so in your "
+            "analysis."
         )
 
 
-def _times(frame: pd.DataFrame, column: str, what: str) -> NDArray[np.float64]:
+def read_times(frame: pd.DataFrame, column: str, what: str) -> NDArray[np.float64]:
+    """A numeric column without gaps, finite and >= 0 (tenure, entry time, weight)."""
     check_numeric_column(frame, column)
-    _missing(frame, column)
+    check_missing(frame, column)
     values = frame[column].to_numpy(dtype=np.float64)
     bad = ~np.isfinite(values) | (values < 0)
     if bad.any():
         raise InvalidValueError(
             f"column {column!r} ({what}) must hold finite values >= 0; {int(bad.sum()):,} "
             f"row(s) do not, at index {preview(frame.index[bad])} (values "
-            f"{preview(values[bad].tolist())}). Correct or drop those rows."
+            f"{_shown(values[bad])}). Correct or drop those rows."
         )
     return values
 
 
-def _flags(frame: pd.DataFrame, column: str) -> NDArray[np.bool_]:
+def read_weights(frame: pd.DataFrame, column: str) -> NDArray[np.float64]:
+    """Frequency weights: how many customers each row stands for (finite, >= 0, sum > 0)."""
+    weights = read_times(frame, column, "frequency weight")
+    with np.errstate(over="ignore"):  # an overflow to inf is reported below
+        total = float(weights.sum())
+    if not 0 < total < np.inf:
+        raise InvalidValueError(
+            f"the weights in column {column!r} sum to {total!r}: they must count some "
+            "customers, and finitely many. Pass the number of customers each row stands "
+            "for."
+        )
+    return weights
+
+
+def read_churn_flags(frame: pd.DataFrame, column: str) -> NDArray[np.bool_]:
+    """The churn flags of ``frame[column]``: boolean (also nullable) or 0/1, no gaps.
+
+    Text ("Yes"/"No") is refused, never guessed; an object column of Python booleans
+    (e.g. after a concat) is read as booleans.
+    """
     series = frame[column]
     dtype = series.dtype
     fix = (
-        f"pass a boolean column (True = churned), e.g. "
-        f"frame.assign({column}=frame['Churn'] == 'Yes') for a Yes/No column."
+        f"convert it first, e.g. frame[{column!r}].eq('Yes') for a Yes/No column "
+        "(True = churned, False = still active)."
     )
+    check_missing(frame, column)
     if pd.api.types.is_bool_dtype(dtype):
-        _missing(frame, column)
-        return series.to_numpy(dtype=np.bool_)
+        return np.asarray(series.to_numpy(dtype=np.bool_), dtype=np.bool_)
+    if pd.api.types.is_object_dtype(dtype) and all(isinstance(v, bool | np.bool_) for v in series):
+        return np.asarray(series.to_numpy(dtype=np.bool_), dtype=np.bool_)
     if not pd.api.types.is_numeric_dtype(dtype):
         raise InvalidValueError(
-            f"column {column!r} must be boolean or 0/1, got dtype {dtype} (first values "
-            f"{preview(series.head().tolist())}); text is not converted: {fix}"
+            f"column {column!r} must be boolean (or 0/1), got dtype {dtype} (values such "
+            f"as {preview(pd.unique(series)[:5].tolist())}); text is not converted: {fix}"
         )
-    _missing(frame, column)
     values = series.to_numpy(dtype=np.float64)
     bad = (values != 0) & (values != 1)
     if bad.any():
         raise InvalidValueError(
-            f"column {column!r} must hold only 0 and 1 (or True and False); {int(bad.sum()):,} "
-            f"row(s) do not, at index {preview(frame.index[bad])} (values "
-            f"{preview(values[bad].tolist())}); {fix}"
+            f"column {column!r} must be boolean (or 0/1); {int(bad.sum()):,} row(s) hold "
+            f"other values than 0 and 1, at index {preview(frame.index[bad])} (values "
+            f"{_shown(values[bad])}); {fix}"
         )
     flags: NDArray[np.bool_] = values == 1
     return flags
@@ -105,7 +143,7 @@ def _group_codes(frame: pd.DataFrame, column: str) -> tuple[NDArray[np.intp], tu
         except TypeError:  # labels of mixed types that do not sort: first-seen order
             codes, uniques = pd.factorize(series, sort=False)
     if codes.size and codes.min() < 0:  # factorize marks missing labels with -1
-        _missing(frame, column)
+        check_missing(frame, column)
     return np.asarray(codes, dtype=np.intp), tuple(np.asarray(uniques, dtype=object).tolist())
 
 
@@ -146,11 +184,11 @@ def read_survival_data(
         "group_col= and weights_col=.",
     )
     require_nonempty(data, name="data")
-    tenure = _times(data, tenure_col, "tenure")
-    churned = _flags(data, churned_col)
+    tenure = read_times(data, tenure_col, "tenure")
+    churned = read_churn_flags(data, churned_col)
     entry = None
     if entry_col is not None:
-        entry = _times(data, entry_col, "entry time")
+        entry = read_times(data, entry_col, "entry time")
         late = entry > tenure
         if late.any():
             raise InvariantError(
@@ -161,15 +199,7 @@ def read_survival_data(
             )
     weights = None
     if weights_col is not None:
-        weights = _times(data, weights_col, "frequency weight")
-        with np.errstate(over="ignore"):  # an overflow to inf is reported below
-            total = float(weights.sum())
-        if not 0 < total < np.inf:
-            raise InvalidValueError(
-                f"the weights in column {weights_col!r} sum to {total!r}: they must count "
-                "some customers, and finitely many. Pass the number of customers each "
-                "row stands for."
-            )
+        weights = read_weights(data, weights_col)
     if group_col is None:
         codes = np.zeros(len(tenure), dtype=np.intp)
         groups: tuple[Any, ...] = ()
