@@ -415,9 +415,10 @@ def first_period_message(share: float, family: str) -> str:
     """Words of the "only the first renewal decision is observed" limit."""
     if share >= 1.0:
         what = (
-            "every customer cancelled in the first period and nobody was observed at "
-            "risk of a later renewal, so the churn probability is 1 (theta = 1 for "
-            "everyone) and nothing about later periods is identified"
+            "every renewal decision observed was a cancellation: every customer "
+            "cancelled in the first period and nobody was observed at risk of a later "
+            "renewal, so the churn probability is 1 (theta = 1 for everyone) and nothing "
+            "about later periods is identified"
         )
     else:
         what = (
