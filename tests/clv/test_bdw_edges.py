@@ -136,6 +136,8 @@ def test_nobody_churns_first_then_all_churn_in_period_two() -> None:
         ({"tenure": [2, 1], "churned": [True, True], "entry": [1, 0]}, "c -> infinity"),
         # the late entrant renews again: log P(T=1) + log(S(2)/S(1)), supremum 0 at c -> 0
         ({"tenure": [1, 2], "churned": [True, False], "entry": [0, 1]}, "c -> 0"),
+        # one late entrant who cancels in period 2: log(1 - S(2)/S(1)), supremum 0
+        ({"tenure": [2], "churned": [True], "entry": [1]}, "c -> infinity"),
     ],
 )
 def test_left_truncated_pairs_end_at_their_limit(rows: dict[str, list[Any]], limit: str) -> None:

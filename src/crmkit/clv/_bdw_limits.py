@@ -322,7 +322,20 @@ def data_limit(churned: _F, surv_w: _F) -> tuple[_F, tuple[str, ...], str] | Non
     n1 = float(churned[0])
     # rest <= 0 only with left truncation: every late entrant cancelled in period 2
     rest = max(float(churned[1]) + (float(surv_w[1]) if surv_w.size > 1 else 0.0), 0.0)
-    p = n1 / (n1 + rest)
+    if n1 + rest <= 0.0:
+        # only late entrants, all cancelling in period 2: P(T = 1) is not seen at all
+        # (reported as 1/2); the supremum is still the limit c -> infinity
+        p = 0.5
+        ident = (
+            "nothing else is identified (nobody was observed at the first renewal "
+            "decision; alpha/(alpha+beta) is reported as 1/2)"
+        )
+    else:
+        p = n1 / (n1 + rest)
+        ident = (
+            f"only the first-period churn probability alpha/(alpha+beta) = {p:.6g} is "
+            "identified, not alpha and beta"
+        )
     alpha, beta = (p, 1.0 - p) if 0.0 < p < 1.0 else (TINY_SHAPE, 1.0)
     if p >= 1.0:
         alpha, beta = geometric_limit_shapes(1.0)
@@ -331,9 +344,8 @@ def data_limit(churned: _F, surv_w: _F) -> tuple[_F, tuple[str, ...], str] | Non
     message = (
         "c -> infinity: every customer who renewed once cancelled at the next renewal "
         "decision (period 2) and nobody was observed beyond it, so in the limit nobody "
-        f"renews a second time (S(t) = 0 for t >= 2); only the first-period churn "
-        f"probability alpha/(alpha+beta) = {p:.6g} is identified, not alpha and beta"
-        + (" (reported with alpha + beta = 1)" if 0.0 < p < 1.0 else "")
+        f"renews a second time (S(t) = 0 for t >= 2); {ident}"
+        + (" (reported with alpha + beta = 1)" if 0.0 < p < 1.0 and n1 > 0.0 else "")
         + "; observe later periods to estimate more."
     )
     return np.array([alpha, beta, c]), names, message
