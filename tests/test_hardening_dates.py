@@ -245,3 +245,21 @@ def test_add_into_a_repeated_dst_hour_takes_the_first_occurrence() -> None:
     assert got.utcoffset() == dt.timedelta(hours=2)
     skipped = timeunits.add(pd.Timestamp("2024-03-30 02:30", tz="Europe/Berlin"), 1, "D")
     assert skipped == pd.Timestamp("2024-03-31 03:00", tz="Europe/Berlin")
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        ["2024-01-01", "2999-12-31"],
+        pd.Series(["2024-01-01", "1402-10-25"], dtype=object),
+        [dt.date(2024, 1, 1), dt.date(1600, 1, 1)],
+        ["2024-01-01T00:00:00+03:30", "2999-12-31T00:00:00+03:30"],
+    ],
+)
+def test_text_outside_range_is_refused_alike_on_pandas_2_and_3(values: object) -> None:
+    # pandas 3 parses these at a coarser unit, pandas 2 raises OutOfBoundsDatetime: the
+    # parse plus the range check give the same error on both
+    from crmkit._dates import check_date_range, to_datetime
+
+    with _refused(f"column 'on' has date.*{RANGE}.*(2999|1402|1600)"):
+        check_date_range(to_datetime(values, name="column 'on'"), name="column 'on'")
