@@ -125,7 +125,7 @@ def blocking_key(frame: pd.DataFrame, key: str, *, names: pd.Series | None = Non
         names = normalize_name_series(frame["name"]) if names is None else names
         first = names.str.slice(0, 1)
         last = names.str.split(" ").str[-1].str.slice(0, 1)
-        born = to_datetime(frame["birth_date"], name=_BIRTH)
+        born: pd.Series[pd.Timestamp] = to_datetime(frame["birth_date"], name=_BIRTH)
         year = born.dt.year.astype("Int64").astype("string")
         return first + last + year
     if key not in frame.columns:
