@@ -245,9 +245,7 @@ JUNK: list[Any] = [
     pd.Series([], dtype=float),
     pd.Series(["x", None]),
     pd.Series([1.0, 2.0], index=["a", "a"]),
-    pd.Series(
-        [5.0, 7.0], index=pd.DatetimeIndex(np.array(["2024-01-01", "2999-01-01"], "datetime64[us]"))
-    ),
+    pd.Series([5.0, 7.0], index=pd.DatetimeIndex(np.array(["2024-01-01", "2999-01-01"], "M8[us]"))),
     pd.Index([]),
     *_bad_frames(),
 ]

@@ -8,6 +8,7 @@ period boundary derived from one, must fit in that span. These helpers raise
 from __future__ import annotations
 
 import re
+import warnings
 from collections.abc import Sequence
 from typing import Any, Final, Literal, TypeAlias
 
@@ -181,7 +182,9 @@ def to_datetime(values: Any, *, name: str, **options: Any) -> Any:
     This raises the same :class:`~crmkit.exceptions.InvalidValueError` as
     :func:`check_date_range` for both, naming ``name`` and the first such value.
     ``options`` go to :func:`pandas.to_datetime` unchanged; the result is not
-    range-checked (call :func:`check_date_range` on it).
+    range-checked (call :func:`check_date_range` on it). pandas' warnings (a format it
+    could not infer) are passed on, except those of a parse that ends in the range error:
+    pandas 2 warns there only because the first date is out of bounds.
 
     Examples
     --------
@@ -192,7 +195,12 @@ def to_datetime(values: Any, *, name: str, **options: Any) -> Any:
     ...
     crmkit.exceptions.InvalidValueError: on has date(s) outside the supported range ...
     """
-    try:
-        return pd.to_datetime(values, **options)
-    except pd.errors.OutOfBoundsDatetime as exc:
-        raise _date_range_error(name, [_out_of_bounds_value(values, exc)]) from exc
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            parsed = pd.to_datetime(values, **options)
+        except pd.errors.OutOfBoundsDatetime as exc:
+            raise _date_range_error(name, [_out_of_bounds_value(values, exc)]) from exc
+    for warning in caught:
+        warnings.warn(warning.message, stacklevel=2)
+    return parsed
