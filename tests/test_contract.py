@@ -49,6 +49,7 @@ def _in_scratch_dir(tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 TIME_LIMIT = 5.0
+US = "datetime64[us]"  # dates past 2262 need an explicit unit: pandas 2 parses text into ns
 EXAMPLES = int(os.environ.get("CRMKIT_CONTRACT_EXAMPLES", "6"))
 
 PUBLIC_MODULES = [
@@ -169,7 +170,7 @@ def _complaints() -> pd.DataFrame:
 def _bad_frames() -> list[pd.DataFrame]:
     tx = _tx()
     late = tx.copy()
-    late["datetime"] = pd.to_datetime(["2999-12-31"] + ["2024-01-01"] * 9)
+    late["datetime"] = np.array(["2999-12-31"] + ["2024-01-01"] * 9, dtype=US)
     as_text = tx.astype(str)
     dup = pd.concat([tx[["customer_id", "amount"]], tx[["amount"]]], axis=1)
     mixed = tx.assign(customer_id=[1, "1", 2, "b", 3, 3, None, 4, 5, 6])
@@ -244,7 +245,7 @@ JUNK: list[Any] = [
     pd.Series([], dtype=float),
     pd.Series(["x", None]),
     pd.Series([1.0, 2.0], index=["a", "a"]),
-    pd.Series([5.0, 7.0], index=pd.to_datetime(["2024-01-01", "2999-01-01"])),
+    pd.Series([5.0, 7.0], index=pd.DatetimeIndex(np.array(["2024-01-01", "2999-01-01"], US))),
     pd.Index([]),
     *_bad_frames(),
 ]

@@ -157,7 +157,7 @@ def test_rfm_summary_flags_ids_and_columns() -> None:
         ck.rfm_summary(
             _tx(), customer_id_col="customer_id", datetime_col=["datetime"]
         )  # was TypeError
-    huge = _tx(amount=[10**400, 1, 1])
+    huge = _tx(amount=pd.Series([10**400, 1, 1], dtype=object))  # pandas 2 will not infer it
     with pytest.raises(InvalidValueError, match="must be numeric"):
         ck.rfm_summary(
             huge, customer_id_col="customer_id", datetime_col="datetime", amount_col="amount"

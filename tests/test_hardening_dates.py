@@ -1,6 +1,7 @@
 """Dates outside the nanosecond range: refused with InvalidValueError, never wrapped around.
 
-pandas 3 parses dates outside 1677-2262 as ``datetime64[us]`` (or coarser); a cast to
+pandas 3 parses dates outside 1677-2262 as ``datetime64[us]`` (or coarser), and pandas 2
+holds them at an explicit coarser unit (``datetime64[us]`` arrays); a cast to
 nanoseconds overflows silently. crmkit supports 1678-01-01 to 2261-12-31 (the whole
 calendar years inside the nanosecond range) and refuses anything else with an error that
 names the value and the range. Dates inside the range work at any resolution.
@@ -28,7 +29,8 @@ def _log(bad: str) -> pd.DataFrame:
     return pd.DataFrame(
         {
             "customer_id": [1, 1, 2],
-            "datetime": pd.to_datetime(["2024-01-01", bad, "2024-02-01"]),
+            # an explicit unit: pandas 2 parses text only into nanoseconds
+            "datetime": np.array(["2024-01-01", bad, "2024-02-01"], dtype="datetime64[us]"),
             "amount": [1.0, 2.0, 3.0],
         }
     )
@@ -164,6 +166,7 @@ def test_elapsed_across_more_than_292_years() -> None:
 def test_coarse_resolution_inside_range_matches_nanoseconds() -> None:
     """A datetime64[s] log in range gives the same summary as the same log in ns."""
     tx = _log("2024-03-01")
+    tx["datetime"] = tx["datetime"].astype("datetime64[ns]")
     ns = ck.rfm_summary(
         tx, customer_id_col="customer_id", datetime_col="datetime", amount_col="amount"
     )
@@ -242,3 +245,21 @@ def test_add_into_a_repeated_dst_hour_takes_the_first_occurrence() -> None:
     assert got.utcoffset() == dt.timedelta(hours=2)
     skipped = timeunits.add(pd.Timestamp("2024-03-30 02:30", tz="Europe/Berlin"), 1, "D")
     assert skipped == pd.Timestamp("2024-03-31 03:00", tz="Europe/Berlin")
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        ["2024-01-01", "2999-12-31"],
+        pd.Series(["2024-01-01", "1402-10-25"], dtype=object),
+        [dt.date(2024, 1, 1), dt.date(1600, 1, 1)],
+        ["2024-01-01T00:00:00+03:30", "2999-12-31T00:00:00+03:30"],
+    ],
+)
+def test_text_outside_range_is_refused_alike_on_pandas_2_and_3(values: object) -> None:
+    # pandas 3 parses these at a coarser unit, pandas 2 raises OutOfBoundsDatetime: the
+    # parse plus the range check give the same error on both
+    from crmkit._dates import check_date_range, to_datetime
+
+    with _refused(f"column 'on' has date.*{RANGE}.*(2999|1402|1600)"):
+        check_date_range(to_datetime(values, name="column 'on'"), name="column 'on'")

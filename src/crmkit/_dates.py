@@ -7,6 +7,8 @@ period boundary derived from one, must fit in that span. These helpers raise
 
 from __future__ import annotations
 
+import re
+import warnings
 from collections.abc import Sequence
 from typing import Any, Final, Literal, TypeAlias
 
@@ -24,6 +26,7 @@ __all__ = [
     "check_date_range",
     "check_datetime_column",
     "parse_date",
+    "to_datetime",
 ]
 
 PeriodFreq: TypeAlias = Literal["M", "Q", "Y"]
@@ -93,7 +96,9 @@ def check_date_range(values: Any, *, name: str) -> None:
     --------
     >>> import pandas as pd
     >>> check_date_range(pd.Series(pd.to_datetime(["2024-01-01"])), name="date")
-    >>> check_date_range(pd.Series(pd.to_datetime(["2024-01-01", "2999-12-31"])), name="date")
+    >>> import numpy as np
+    >>> late = np.array(["2024-01-01", "2999-12-31"], dtype="datetime64[us]")
+    >>> check_date_range(pd.Series(late), name="date")
     Traceback (most recent call last):
     ...
     crmkit.exceptions.InvalidValueError: date has date(s) outside the supported range ...
@@ -148,3 +153,54 @@ def parse_date(value: Any, *, name: str) -> pd.Timestamp:
         raise InvalidValueError(f"{name} is NaT; pass a real date.")
     check_date_range(ts, name=name)
     return ts
+
+
+_POSITION = re.compile(r"at position (\d+)")
+
+
+def _out_of_bounds_value(values: Any, exc: Exception) -> Any:
+    """The value pandas' ``OutOfBoundsDatetime`` is about, as a Timestamp where it can be."""
+    value: Any = values
+    if pd.api.types.is_list_like(values):
+        match = _POSITION.search(str(exc))
+        if match is None or int(match.group(1)) >= len(values):
+            return str(exc).splitlines()[0] if str(exc) else repr(values)
+        pos = int(match.group(1))
+        value = values.iloc[pos] if isinstance(values, pd.Series) else list(values)[pos]
+    try:
+        return pd.Timestamp(value)  # a scalar may lie outside the nanosecond range
+    except (TypeError, ValueError, OverflowError):
+        return value
+
+
+def to_datetime(values: Any, *, name: str, **options: Any) -> Any:
+    """:func:`pandas.to_datetime`, refusing dates outside the range alike on pandas 2 and 3.
+
+    pandas 3 reads text and datetime objects outside 1677-09-21 to 2262-04-11 at a coarser
+    resolution (``datetime64[us]``), and :func:`check_date_range` then refuses them;
+    pandas 2 parses only into nanoseconds and raises its own ``OutOfBoundsDatetime``.
+    This raises the same :class:`~crmkit.exceptions.InvalidValueError` as
+    :func:`check_date_range` for both, naming ``name`` and the first such value.
+    ``options`` go to :func:`pandas.to_datetime` unchanged; the result is not
+    range-checked (call :func:`check_date_range` on it). pandas' warnings (a format it
+    could not infer) are passed on, except those of a parse that ends in the range error:
+    pandas 2 warns there only because the first date is out of bounds.
+
+    Examples
+    --------
+    >>> to_datetime(["2024-01-01"], name="column 'on'")
+    DatetimeIndex(['2024-01-01'], dtype='datetime64[...]', freq=None)
+    >>> check_date_range(to_datetime(["1402-10-25"], name="on"), name="on")  # pandas 2 and 3
+    Traceback (most recent call last):
+    ...
+    crmkit.exceptions.InvalidValueError: on has date(s) outside the supported range ...
+    """
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            parsed = pd.to_datetime(values, **options)
+        except pd.errors.OutOfBoundsDatetime as exc:
+            raise _date_range_error(name, [_out_of_bounds_value(values, exc)]) from exc
+    for warning in caught:
+        warnings.warn(warning.message, stacklevel=2)
+    return parsed

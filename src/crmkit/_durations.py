@@ -22,6 +22,7 @@ from typing import Any, Final, Literal, TypeAlias
 import numpy as np
 import pandas as pd
 
+from crmkit._dates import to_datetime
 from crmkit._validation import check_option
 from crmkit.exceptions import InvalidValueError
 from crmkit.timeunits import TIME_UNITS, elapsed
@@ -66,8 +67,8 @@ def duration(start: Any, end: Any, unit: str) -> Any:
     if u != "h":
         return elapsed(start, end, u)
     scalar = not isinstance(start, np.ndarray | pd.Series | pd.Index | list | tuple)
-    s_idx = pd.DatetimeIndex(np.atleast_1d(pd.to_datetime(start)))
-    e_idx = pd.DatetimeIndex(np.atleast_1d(pd.to_datetime(end)))
+    s_idx = pd.DatetimeIndex(np.atleast_1d(to_datetime(start, name="start")))
+    e_idx = pd.DatetimeIndex(np.atleast_1d(to_datetime(end, name="end")))
     if (s_idx.tz is None) != (e_idx.tz is None):
         raise InvalidValueError(
             "start and end mix naive and tz-aware timestamps; localise both first."

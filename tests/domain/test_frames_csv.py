@@ -39,6 +39,11 @@ from crmkit.domain import (
 from crmkit.exceptions import CrmkitError, InvalidValueError
 
 NUMERIC = ("amount", "probability", "step")
+# pandas 3 reads CSV numbers exactly by default (and deprecates the option); pandas 2's
+# default C parser may miss the last digit, so ask it for the round-trip parser
+EXACT_FLOATS: dict[str, Any] = (
+    {"float_precision": "round_trip"} if int(pd.__version__.split(".")[0]) < 3 else {}
+)
 T = dt.datetime(2024, 1, 1, 9, tzinfo=dt.UTC)
 
 KINDS: dict[str, tuple[Any, Callable[..., Any], Callable[..., Any], Any, bool]] = {
@@ -92,6 +97,7 @@ def read_back(text: str, indexed: bool, mode: str) -> pd.DataFrame:
             dtype={c: str for c in cols if c not in NUMERIC},
             keep_default_na=False,  # "NA", "null" ... in text stay text
             na_values={c: [""] for c in cols if c in NUMERIC},  # an empty number is missing
+            **EXACT_FLOATS,
         )
     elif mode == "all-text":
         df = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)

@@ -151,7 +151,7 @@ def test_groups_need_a_group_argument(telco: pd.DataFrame) -> None:
     with pytest.raises(InvalidValueError, match="not a group"):
         km.median_survival(group="Three year")
     summary = km.summary
-    assert summary["customers"].sum() == len(telco)
+    assert summary["n_customers"].sum() == len(telco)
     assert summary.loc["Month-to-month", "median_survival"] == 35.0
     tidy = km.to_frame()
     assert list(tidy.columns[:2]) == ["Contract", "time"]

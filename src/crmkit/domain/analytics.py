@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from crmkit._compat import positional_options, renamed_keywords
-from crmkit._dates import check_date_range
+from crmkit._dates import check_date_range, to_datetime
 from crmkit._durations import DurationUnit, check_duration_unit, duration
 from crmkit._validation import handle_nan, require_columns, require_nonempty
 from crmkit.codes._base import CodeScheme, show
@@ -297,7 +297,7 @@ def complaint_stage_durations(
 
 def _stage_durations(complaints: pd.DataFrame, u: Any, end_at: Any) -> pd.DataFrame:
     f = complaints.sort_values(["complaint_id", "step"], kind="stable")
-    stamps = pd.to_datetime(f[DATETIME])
+    stamps = to_datetime(f[DATETIME], name=f"column {DATETIME!r}")
     if stamps.dt.tz is None:
         raise InvalidValueError(
             f"column {DATETIME!r} is naive; localise it (Series.dt.tz_localize) first."
@@ -434,8 +434,8 @@ def _contacts_before(interactions: pd.DataFrame, purchases: pd.DataFrame | None)
         require_columns(purchases, [CUSTOMER_ID, DATETIME])
         handle_nan(purchases, [CUSTOMER_ID, DATETIME], "raise")
         buys = purchases[[CUSTOMER_ID, DATETIME]]
-        tz_i = pd.to_datetime(interactions[DATETIME]).dt.tz
-        tz_p = pd.to_datetime(buys[DATETIME]).dt.tz
+        tz_i = to_datetime(interactions[DATETIME], name=f"interactions[{DATETIME!r}]").dt.tz
+        tz_p = to_datetime(buys[DATETIME], name=f"purchases[{DATETIME!r}]").dt.tz
         if (tz_i is None) != (tz_p is None):
             raise InvalidValueError(
                 f"interactions[{DATETIME!r}] has time zone {tz_i} but purchases[{DATETIME!r}] "
@@ -581,7 +581,7 @@ def _forecast(
             "have none); forecast each currency separately."
         )
     frame = handle_nan(frame, ["amount", "probability", "expected_close"], "raise")
-    close = pd.to_datetime(frame["expected_close"])
+    close = to_datetime(frame["expected_close"], name="expected_close")
     if close.dt.tz is not None:  # the calendar period on the wall clock of the data's zone
         close = close.dt.tz_localize(None)
     check_date_range(close, name="expected_close")

@@ -169,7 +169,7 @@ class KaplanMeier(Displayable):
 
     @property
     def summary(self) -> pd.DataFrame:
-        """Per group (one row ``"all"`` without groups): ``customers``, ``churned``,
+        """Per group (one row ``"all"`` without groups): ``n_customers``, ``churned``,
         ``censored`` (sums of weights with ``weights_col``), ``median_survival`` with
         its interval ``median_lower`` / ``median_upper`` (:meth:`median_interval`),
         ``last_time`` and ``survival_last`` (S at the last time)."""
@@ -179,7 +179,7 @@ class KaplanMeier(Displayable):
             part = self._group_table(label if self.groups else None)
             rows.append(
                 {
-                    "customers": part["churned"].sum() + part["censored"].sum(),
+                    "n_customers": part["churned"].sum() + part["censored"].sum(),
                     "churned": part["churned"].sum(),
                     "censored": part["censored"].sum(),
                     "median_survival": _first_at_or_below_half(part, "survival"),
@@ -197,7 +197,7 @@ class KaplanMeier(Displayable):
 
     def _display(self) -> Display:
         by = f", {len(self.groups)} groups by {self.group_col!r}" if self.groups else ""
-        shown = ["customers", "churned", "median_survival", "median_lower", "median_upper",
+        shown = ["n_customers", "churned", "median_survival", "median_lower", "median_upper",
                  "survival_last"]  # fmt: skip
         columns, rows, note = frame_rows(self.summary[shown])
         return Display(

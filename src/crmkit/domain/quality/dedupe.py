@@ -46,6 +46,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
+from crmkit._dates import to_datetime
 from crmkit._text import CODE_SEPARATOR_PATTERN, DIGIT_TABLE
 from crmkit._validation import check_callable, require_columns
 from crmkit.codes._base import show
@@ -69,6 +70,7 @@ EXACT_KEYS: Final = ("national_id", "email", "phone")
 
 BLOCKING_KEYS: Final = ("phone_suffix", "initials_birth_year")
 """Built-in blocking keys; any other name is taken as a column holding a key."""
+_BIRTH: Final = "column 'birth_date'"
 
 
 def _national_id(values: pd.Series) -> pd.Series:
@@ -123,7 +125,8 @@ def blocking_key(frame: pd.DataFrame, key: str, *, names: pd.Series | None = Non
         names = normalize_name_series(frame["name"]) if names is None else names
         first = names.str.slice(0, 1)
         last = names.str.split(" ").str[-1].str.slice(0, 1)
-        year = pd.to_datetime(frame["birth_date"]).dt.year.astype("Int64").astype("string")
+        born: pd.Series[pd.Timestamp] = to_datetime(frame["birth_date"], name=_BIRTH)
+        year = born.dt.year.astype("Int64").astype("string")
         return first + last + year
     if key not in frame.columns:
         raise InvalidValueError(
@@ -317,7 +320,7 @@ def find_duplicates(
     sim = index.jaccard(left, right)
     evidence = dict(hit)
     if "birth_date" in frame.columns:
-        born = pd.to_datetime(frame["birth_date"]).to_numpy(dtype="datetime64[D]")
+        born = to_datetime(frame["birth_date"], name=_BIRTH).to_numpy(dtype="datetime64[D]")
         known = ~np.isnat(born)
         evidence["same_birth_date"] = known[left] & known[right] & (born[left] == born[right])
     ids = frame.index.to_numpy()
