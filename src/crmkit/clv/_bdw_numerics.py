@@ -47,9 +47,10 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy import special
 
-from crmkit.clv._pochhammer import digamma_diff
+from crmkit.clv._pochhammer import digamma_diff, log_poch
 
 __all__ = [
+    "LOG_FAR",
     "MAX_TERMS",
     "discounted_residual_sum",
     "log_churn_and_survival",
@@ -145,7 +146,8 @@ def weibull_steps(t: _F, c: float) -> tuple[_F, _F, _F, _F]:
     lp = np.log(safe)
     with np.errstate(over="ignore"):
         x0 = np.where(first, 0.0, np.exp(c * lp))
-        growth = np.expm1(c * np.log1p(1.0 / safe))
+        # 0 for t = 1, so that x0 * growth is 0 there, not 0 * inf when c is large
+        growth = np.where(first, 0.0, np.expm1(c * np.log1p(1.0 / safe)))
         dx = np.where(first, 1.0, x0 * growth)
         dx0_dc = np.where(first, 0.0, x0 * lp)
         # d(dx)/dc = x0 [growth log t + log1p(1/(t-1))], no cancellation for large t
@@ -153,17 +155,39 @@ def weibull_steps(t: _F, c: float) -> tuple[_F, _F, _F, _F]:
     return x0, dx, dx0_dc, ddx_dc
 
 
+LOG_FAR = 300.0
+"""Above :math:`\\log t^c = 300` the survival takes its far-field form (:func:`log_survival`)."""
+
+
+def _far_log_survival(alpha: float, beta: float, log_x: _F) -> _F:
+    """``log S`` at ``log x = c log t`` > :data:`LOG_FAR`: ``log (beta)_alpha - alpha log x``."""
+    return float(log_poch(beta, alpha)[()]) - alpha * log_x
+
+
 def log_survival(alpha: float, beta: float, c: float, t: _F) -> _F:
     """``log S(t)`` for periods t >= 0.
+
+    Where :math:`x = t^c` exceeds :math:`e^{300}` (beyond which its square overflows),
+    :math:`\\Gamma(\\beta + x)/\\Gamma(\\alpha + \\beta + x) = x^{-\\alpha}(1 +
+    O(\\alpha(\\alpha + 2\\beta)/x))`, so :math:`\\log S(t) = \\log(\\beta)_\\alpha
+    - \\alpha c \\log t` to rounding: the survival stays finite and accurate for any c
+    (the limit c -> infinity of :mod:`crmkit.clv._bdw_limits`).
 
     Examples
     --------
     >>> log_survival(1.0, 1.0, 1.0, np.array([0.0, 1.0, 3.0])).round(6).tolist()
     [0.0, -0.693147, -1.386294]
+    >>> float(log_survival(0.5, 1.0, 2000.0, np.array([2.0]))[0] / -693.147)  # x = 2^2000
+    1.0
     """
-    with np.errstate(over="ignore"):
-        x = np.where(t > 0, np.exp(c * np.log(np.where(t > 0, t, 1.0))), 0.0)
-    return log_gap(beta, alpha, x)
+    pos = t > 0
+    log_t = np.log(np.where(pos, t, 1.0))
+    far = pos & (c * log_t > LOG_FAR)
+    x = np.where(pos & ~far, np.exp(np.minimum(c * log_t, LOG_FAR)), 0.0)
+    out = log_gap(beta, alpha, x)
+    if np.any(far):
+        out[far] = _far_log_survival(alpha, beta, c * log_t[far])
+    return out
 
 
 def _log1mexp(d: _F) -> _F:
@@ -177,8 +201,37 @@ def _log1mexp(d: _F) -> _F:
     return out
 
 
+def _far_masks(t: _F, c: float) -> tuple[_F, _F, NDArray[np.bool_], NDArray[np.bool_]]:
+    """``log(t - 1)``, ``log t`` (0 where undefined) and where ``c`` times each exceeds
+    :data:`LOG_FAR` (t >= 1)."""
+    prev = t - 1.0
+    log_prev = np.log(np.where(prev > 0, prev, 1.0))
+    log_t = np.log(np.where(t > 0, t, 1.0))
+    return log_prev, log_t, (prev > 0) & (c * log_prev > LOG_FAR), c * log_t > LOG_FAR
+
+
+def _log_s0_and_step(alpha: float, beta: float, c: float, t: _F) -> tuple[_F, _F]:
+    """``log S(t-1)`` and ``log S(t)/S(t-1)`` (<= 0) for periods t >= 1."""
+    x0, dx, _, _ = weibull_steps(t, c)
+    log_prev, log_t, far0, far1 = _far_masks(t, c)
+    near = ~far1
+    mid = far1 & ~far0
+    log_s0 = np.empty(t.shape)
+    step = np.empty(t.shape)
+    log_s0[~far0] = log_gap(beta, alpha, x0[~far0])
+    log_s0[far0] = _far_log_survival(alpha, beta, c * log_prev[far0])
+    step[near] = log_gap(beta + x0[near], alpha, dx[near])
+    step[mid] = _far_log_survival(alpha, beta, c * log_t[mid]) - log_s0[mid]
+    step[far0] = -alpha * c * np.log1p(1.0 / (t[far0] - 1.0))
+    return log_s0, np.minimum(step, 0.0)
+
+
 def log_churn_and_survival(alpha: float, beta: float, c: float, t: _F) -> tuple[_F, _F]:
     """``log P(T = t)`` and ``log S(t)`` for periods t >= 1.
+
+    Where :math:`t^c` or :math:`(t-1)^c` exceeds :math:`e^{300}` the far-field form of
+    :func:`log_survival` is used, with the step
+    :math:`\\log S(t)/S(t-1) = -\\alpha c \\operatorname{log1p}(1/(t-1))` when both do.
 
     Examples
     --------
@@ -186,13 +239,27 @@ def log_churn_and_survival(alpha: float, beta: float, c: float, t: _F) -> tuple[
     >>> np.exp(lp).round(6).tolist(), np.exp(ls).round(6).tolist()
     ([0.5, 0.166667], [0.5, 0.333333])
     """
-    x0, dx, _, _ = weibull_steps(t, c)
-    log_s0 = log_gap(beta, alpha, x0)
-    step = log_gap(beta + x0, alpha, dx)
-    with np.errstate(invalid="ignore"):
-        log_s = np.where(np.isinf(x0), -np.inf, log_s0 + step)
-        log_p = np.where(np.isinf(x0), -np.inf, log_s0 + _log1mexp(step))
+    log_s0, step = _log_s0_and_step(alpha, beta, c, t)
+    log_s = log_s0 + step
+    log_p = log_s0 + _log1mexp(step)
     return log_p, log_s
+
+
+def _gap_dy(y: ArrayLike, a: float, m: _F) -> _F:
+    """:math:`\\partial_y g(y, a, m) = D(y, m) - D(y + a, m) = D(y, a) - D(y + m, a)`.
+
+    The first difference cancels when a is small next to y (relative error about
+    :math:`\\epsilon\\, y \\log(1 + m/y) / a`), the second when m is (about
+    :math:`\\epsilon\\, y / m`); each element takes the form with the smaller bound,
+    so the gradient in c keeps its digits when :math:`t^c` is huge.
+    """
+    yy = np.broadcast_to(np.asarray(y, dtype=np.float64), m.shape)
+    by_m = yy * np.log1p(m / yy) < a
+    out = np.empty(m.shape)
+    out[by_m] = digamma_diff(yy[by_m], m[by_m]) - digamma_diff(yy[by_m] + a, m[by_m])
+    rest = ~by_m
+    out[rest] = digamma_diff(yy[rest], a) - digamma_diff(yy[rest] + m[rest], a)
+    return out
 
 
 def log_churn_and_survival_grad(alpha: float, beta: float, c: float, t: _F) -> tuple[_F, _F]:
@@ -209,18 +276,21 @@ def log_churn_and_survival_grad(alpha: float, beta: float, c: float, t: _F) -> t
     [0.3, -0.2, 0.0]
     """
     a, b = alpha, beta
+    log_prev, log_t, far0, far1 = _far_masks(t, c)
+    if np.any(far1):
+        return _grad_far(a, b, c, t, log_prev, log_t, far0, far1)
     x0, dx, dx0_dc, ddx_dc = weibull_steps(t, c)
     x1 = x0 + dx
     # log S(t-1) = g(b, a, x0)
     s0 = np.stack(
         [
             -digamma_diff(a + b, x0),
-            digamma_diff(b, x0) - digamma_diff(a + b, x0),
+            _gap_dy(b, a, x0),
             -digamma_diff(b + x0, a) * dx0_dc,
         ]
     )
     # D = g(b + x0, a, dx): log S(t) - log S(t-1)
-    dy = digamma_diff(b + x0, dx) - digamma_diff(a + b + x0, dx)
+    dy = _gap_dy(b + x0, a, dx)
     dd = np.stack(
         [
             -digamma_diff(a + b + x0, dx),
@@ -232,6 +302,54 @@ def log_churn_and_survival_grad(alpha: float, beta: float, c: float, t: _F) -> t
     grad_s = s0 + dd
     # d log(1 - e^D) = -dD / expm1(-D)
     grad_p = s0 - dd / np.expm1(-d)
+    return grad_p, grad_s
+
+
+def _far_grad_survival(a: float, b: float, c: float, log_t: _F) -> _F:
+    """Gradient of the far-field ``log S = log (b)_a - a c log t`` (shape (3, n))."""
+    psi_ab = float(special.digamma(a + b))
+    return np.stack(
+        [
+            psi_ab - c * log_t,
+            np.full(log_t.shape, float(digamma_diff(b, a)[()])),
+            -a * log_t,
+        ]
+    )
+
+
+def _grad_far(
+    a: float,
+    b: float,
+    c: float,
+    t: _F,
+    log_prev: _F,
+    log_t: _F,
+    far0: NDArray[np.bool_],
+    far1: NDArray[np.bool_],
+) -> tuple[_F, _F]:
+    """:func:`log_churn_and_survival_grad` where some ``t^c`` take the far-field form."""
+    near = ~far1
+    grad_p = np.empty((3, t.size))
+    grad_s = np.empty((3, t.size))
+    if np.any(near):
+        grad_p[:, near], grad_s[:, near] = log_churn_and_survival_grad(a, b, c, t[near])
+    s0 = np.zeros((3, t.size))  # gradient of log S(t-1); 0 for t = 1
+    dd = np.empty((3, t.size))  # gradient of the step log S(t)/S(t-1)
+    mid = far1 & ~far0
+    if np.any(mid):
+        # S(t-1) near, S(t) far: the step is their difference
+        inner = mid & (t > 1.0)
+        if np.any(inner):
+            s0[:, inner] = log_churn_and_survival_grad(a, b, c, t[inner] - 1.0)[1]
+        dd[:, mid] = _far_grad_survival(a, b, c, log_t[mid]) - s0[:, mid]
+    if np.any(far0):
+        s0[:, far0] = _far_grad_survival(a, b, c, log_prev[far0])
+        gap = np.log1p(1.0 / (t[far0] - 1.0))
+        dd[:, far0] = np.stack([-c * gap, np.zeros_like(gap), -a * gap])
+    step = _log_s0_and_step(a, b, c, t[far1])[1]
+    grad_s[:, far1] = s0[:, far1] + dd[:, far1]
+    with np.errstate(over="ignore"):
+        grad_p[:, far1] = s0[:, far1] - dd[:, far1] / np.expm1(-step)
     return grad_p, grad_s
 
 

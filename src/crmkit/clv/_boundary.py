@@ -40,12 +40,15 @@ The limits (derived from the mixing distributions):
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import math
+import warnings
+from collections.abc import Callable, Sequence
 
 import numpy as np
 from numpy.typing import NDArray
 
-from crmkit.clv._base import BoundaryHandler, BoundaryOutcome
+from crmkit.clv._base import BoundaryHandler, BoundaryOutcome, Optimum
+from crmkit.exceptions import BoundaryWarning
 
 __all__ = [
     "GG_PARETO_FACTOR",
@@ -55,8 +58,12 @@ __all__ = [
     "UP_FACTOR",
     "beta_geo_boundary",
     "bgbb_boundary",
+    "first_period_message",
+    "first_period_share",
     "gamma_gamma_boundary",
+    "geometric_limit_shapes",
     "ggnbd_boundary",
+    "limit_optimum",
     "pareto_boundary",
     "sbg_boundary",
     "search_box",
@@ -375,3 +382,116 @@ def sbg_boundary(
         return rep.outcome()
 
     return handler
+
+
+def first_period_share(churned: Arr, surv_w: Arr) -> float | None:
+    """The churn share of the first period when the data say nothing about later periods.
+
+    ``churned[t-1]`` customers cancelled in period t; ``surv_w[k]`` is the weight of
+    ``log S(k)``. When nobody cancelled after period 1 and no weight rests on ``S(k)``,
+    k >= 2 (nobody was observed at risk of a second renewal), every contractual model's
+    log-likelihood is :math:`n_1 \\log P(T=1) + w_1 \\log S(1)`: it depends on the
+    parameters only through the first-period churn probability, whose estimate
+    :math:`n_1/(n_1 + w_1)` is returned. None when later periods carry information or
+    nobody churned (the "nobody churns" limit).
+
+    Examples
+    --------
+    >>> first_period_share(np.array([5.0]), np.array([0.0, 5.0]))  # the cohort [10, 5]
+    0.5
+    >>> first_period_share(np.array([5.0, 2.0]), np.array([0.0, 0.0, 3.0])) is None
+    True
+    """
+    if np.any(churned[1:] != 0) or np.any(surv_w[2:] != 0):
+        return None
+    n1 = float(churned[0]) if churned.size else 0.0
+    w1 = float(surv_w[1]) if surv_w.size > 1 else 0.0
+    if n1 <= 0.0 or n1 + w1 <= 0.0:
+        return None
+    return min(n1 / (n1 + w1), 1.0)
+
+
+def first_period_message(share: float, family: str) -> str:
+    """Words of the "only the first renewal decision is observed" limit."""
+    if share >= 1.0:
+        what = (
+            "every renewal decision observed was a cancellation: every customer "
+            "cancelled in the first period and nobody was observed at risk of a later "
+            "renewal, so the churn probability is 1 (theta = 1 for everyone) and nothing "
+            "about later periods is identified"
+        )
+    else:
+        what = (
+            "nobody was observed at risk of a second renewal decision, so only the "
+            f"first-period churn probability alpha/(alpha+beta) = {share:.6g} is "
+            "identified, not how it varies across customers or with tenure; every "
+            "alpha, beta with that ratio fits equally well"
+        )
+    extra = "; c is not identified and is held at 1 (the sBG)" if family == "BdW" else ""
+    return (
+        f"{what}{extra}. Reported: the geometric limit alpha, beta -> infinity with "
+        f"alpha/(alpha+beta) = {share:.6g} (one churn probability for everyone), whose "
+        f"predictions equal those of clv.ShiftedGeometric(theta={share:.6g}), the model "
+        "these data identify; observe a later renewal period to estimate more."
+    )
+
+
+def geometric_limit_shapes(theta: float) -> tuple[float, float]:
+    """``(alpha, beta)`` of a beta pair reported at its one-probability limit ``theta``.
+
+    ``alpha + beta =`` :data:`LIMIT_SUM` with ``alpha / (alpha + beta) = theta``; for
+    ``theta`` within 1e-14 of 1 (everyone churns) ``beta`` stays at 1, so the mean is
+    ``1 - 1e-14``.
+
+    Examples
+    --------
+    >>> geometric_limit_shapes(0.25)
+    (25000000000000.0, 75000000000000.0)
+    >>> geometric_limit_shapes(1.0)
+    (100000000000000.0, 1.0)
+    """
+    return theta * LIMIT_SUM, max((1.0 - theta) * LIMIT_SUM, 1.0)
+
+
+def limit_optimum(
+    log_likelihood: Callable[[Arr], float],
+    params: Arr,
+    *,
+    names: Sequence[str],
+    at: Sequence[str],
+    message: str,
+    family: str,
+) -> Optimum:
+    """The fit result of a limit that the data identify in closed form, with its warning.
+
+    Used when the counts alone show that the likelihood's supremum is a limit of the
+    parameter space (e.g. only the first renewal decision is observed): no search is
+    run, the limit model is reported at ``params`` with the log-likelihood there, the
+    standard errors of ``at`` are infinite and a
+    :class:`~crmkit.exceptions.BoundaryWarning` states the limit.
+    """
+    value = float(log_likelihood(params))
+    if not math.isfinite(value):  # pragma: no cover - the callers' limits are finite
+        raise ValueError(f"the {family} limit model has log-likelihood {value}")
+    k = len(names)
+    cov = np.full((k, k), np.nan)
+    for n in at:
+        i = list(names).index(n)
+        cov[i, i] = np.inf
+    warnings.warn(
+        f"{family} fit ended at the edge of the parameter space: {message} Standard "
+        f"errors of {', '.join(at)} are infinite (the likelihood is highest in the limit "
+        "or flat along these directions, so it has no curvature there).",
+        BoundaryWarning,
+        stacklevel=3,
+    )
+    return Optimum(
+        params=np.asarray(params, dtype=np.float64),
+        log_likelihood=value,
+        covariance=cov,
+        converged=True,
+        iterations=0,
+        message="limit identified from the counts: " + message,
+        result=None,
+        at_boundary=tuple(n for n in names if n in at),
+    )

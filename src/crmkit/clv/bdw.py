@@ -20,7 +20,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from crmkit._validation import as_generator, check_in_range, real_array
 from crmkit.clv._base import FitResult, Progress, maximize_log_likelihood
-from crmkit.clv._bdw_limits import C_BOX, bdw_boundary
+from crmkit.clv._bdw_limits import C_BOX, bdw_boundary, data_limit
 from crmkit.clv._bdw_numerics import (
     discounted_residual_sum,
     log_churn_and_survival,
@@ -30,7 +30,7 @@ from crmkit.clv._bdw_numerics import (
     residual_sum,
     weibull_steps,
 )
-from crmkit.clv._boundary import search_box
+from crmkit.clv._boundary import limit_optimum, search_box
 from crmkit.clv._checks import (
     optional_time_unit,
     positive_count,
@@ -154,6 +154,17 @@ class BetaDiscreteWeibull(Persistable):
         lifetime :math:`S(t) = (1-\\theta)^{t^c}` with its maximum-likelihood
         :math:`(\\theta, c)`, and ``FitResult.at_boundary`` is ``("alpha", "beta")``.
 
+        Some data identify fewer numbers than the model has parameters; the counts show
+        it, and the fit returns at once (no search) with a ``BoundaryWarning``,
+        ``converged=True`` and every parameter in ``at_boundary`` (infinite standard
+        errors): if nobody was at risk of a second renewal, only the first-period churn
+        probability is identified and the geometric limit is reported (c = 1, the
+        predictions of :class:`~crmkit.clv.ShiftedGeometric`); if moreover some cancelled
+        in period 2 and nobody was observed beyond it, the maximum is the limit
+        c -> infinity (nobody renews twice); if the data end after two renewal
+        decisions, the discrete Weibull lifetime that reproduces both hazards is
+        reported (heterogeneity and duration dependence cannot be told apart).
+
         Parameters
         ----------
         survivors : sequence of int or pandas.DataFrame
@@ -199,6 +210,14 @@ class BetaDiscreteWeibull(Persistable):
             renewal decision (every customer active at tenure 0).
         InvariantError
             Counts that increase over time.
+
+        Warns
+        -----
+        BoundaryWarning
+            If the maximum lies at a limit of the parameter space (see above).
+        ConvergenceWarning
+            With ``strict=False``, if no end point passes the convergence checks; the
+            result then has ``converged=False``.
 
         Examples
         --------
@@ -248,6 +267,17 @@ class BetaDiscreteWeibull(Persistable):
             gs = log_churn_and_survival_grad(a, b, c, ts)[1]
             return np.array([wdot(wc, gp[i]) + wdot(ws, gs[i]) for i in range(3)])
 
+        limit = data_limit(churned_all, surv_all)
+        if limit is not None:
+            # the counts alone identify a limit (see _bdw_limits.data_limit): no search
+            opt = limit_optimum(
+                loglik, limit[0], names=_NAMES, at=limit[1], message=limit[2], family="BdW"
+            )
+            p = opt.params
+            model = cls(alpha=float(p[0]), beta=float(p[1]), c=float(p[2]), time_unit=unit)
+            return FitResult.from_optimum(
+                model, opt, names=_NAMES, n_customers=counts.n_customers, n_unique=counts.n_rows
+            )
         scale = np.ones(3)
         ab = sbg_moment_start(churned_all, counts.active)
         default = better_start(loglik, [np.array([ab[0], ab[1], 1.0]), scale])

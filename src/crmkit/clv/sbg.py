@@ -18,7 +18,14 @@ from numpy.typing import ArrayLike, NDArray
 
 from crmkit._validation import as_generator, check_in_range, real_array
 from crmkit.clv._base import FitResult, Progress, maximize_log_likelihood
-from crmkit.clv._boundary import sbg_boundary, search_box
+from crmkit.clv._boundary import (
+    first_period_message,
+    first_period_share,
+    geometric_limit_shapes,
+    limit_optimum,
+    sbg_boundary,
+    search_box,
+)
 from crmkit.clv._checks import (
     optional_time_unit,
     positive_count,
@@ -137,7 +144,10 @@ class ShiftedBetaGeometric(Persistable):
         churn probability theta, the retention rate 1 - theta and the implied expected
         lifetime 1/theta (an extrapolation when it exceeds the observed tenures);
         :class:`~crmkit.clv.ShiftedGeometric` fits that limit directly, with a standard
-        error for theta.
+        error for theta. If nobody was observed at risk of a second renewal (a single
+        period), only the first-period churn probability alpha / (alpha + beta) is
+        identified: the fit returns that geometric limit at once, with the
+        ``BoundaryWarning`` and ``at_boundary == ("alpha", "beta")``.
 
         Parameters
         ----------
@@ -247,6 +257,22 @@ class ShiftedBetaGeometric(Persistable):
                 ]
             )
 
+        share = first_period_share(churned, surv_w)
+        if share is not None:
+            # only the first renewal decision is observed: the likelihood depends on
+            # alpha / (alpha + beta) alone; report its geometric limit
+            opt = limit_optimum(
+                loglik,
+                np.array(geometric_limit_shapes(share)),
+                names=_NAMES,
+                at=_NAMES,
+                message=first_period_message(share, "sBG"),
+                family="sBG",
+            )
+            model = cls(alpha=float(opt.params[0]), beta=float(opt.params[1]), time_unit=unit)
+            return FitResult.from_optimum(
+                model, opt, names=_NAMES, n_customers=counts.n_customers, n_unique=counts.n_rows
+            )
         # maximum-likelihood churn probability of the geometric limit (one theta for
         # everyone): churners over periods at risk, censored customers included
         geometric_theta = counts.geometric_churn()
