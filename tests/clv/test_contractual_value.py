@@ -248,14 +248,30 @@ def test_units_convert_exactly_or_refuse() -> None:
         contractual_lifetime_value(
             bare, rows, spend=1.0, discount_rate=0.01, tenure_counts="completed"
         )
+    # time_unit states the rate's period, never the contract period of a bare model: an
+    # annual rate on a monthly model fitted without a unit must not pass as yearly contracts
+    with pytest.raises(InvalidValueError, match="model_time_unit='M'"):
+        contractual_lifetime_value(
+            bare, rows, spend=1.0, discount_rate=0.1, time_unit="Y", tenure_counts="completed"
+        )
     stated = contractual_lifetime_value(
-        bare, rows, spend=1.0, discount_rate=per_month, time_unit="M", tenure_counts="completed"
+        bare,
+        rows,
+        spend=1.0,
+        discount_rate=0.1,
+        time_unit="Y",
+        model_time_unit="M",
+        tenure_counts="completed",
     )
-    # a model without a unit measures in the stated time_unit
     b = contractual_lifetime_value(
         monthly, rows, spend=1.0, discount_rate=per_month, tenure_counts="completed"
     )
-    assert stated.tolist() == pytest.approx(b.tolist(), rel=1e-15)
+    assert stated.tolist() == pytest.approx(b.tolist(), rel=1e-12)
+    with pytest.raises(InvalidValueError, match="contradicts"):
+        contractual_lifetime_value(
+            monthly, rows, spend=1.0, discount_rate=0.1, model_time_unit="Y",
+            tenure_counts="completed",
+        )  # fmt: skip
 
 
 def test_bad_arguments_raise_named_errors() -> None:

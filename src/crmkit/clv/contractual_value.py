@@ -98,21 +98,26 @@ def _resolve_units(
     *,
     where: str,
     time_unit: TimeUnit | None,
+    model_time_unit: TimeUnit | None,
     discount_rate: float,
     horizon: int | None,
 ) -> tuple[float, int | None]:
-    """Discount rate per contract period and the horizon in contract periods."""
-    model_unit = resolve_model_unit(model, None)
-    if model_unit is None and time_unit is None:
+    """Discount rate per contract period and the horizon in contract periods.
+
+    The contract period is the model's own ``time_unit`` or ``model_time_unit``; it is
+    never taken from ``time_unit``, which states only the period of the rate and the
+    horizon (an annual rate on a model fitted without a unit would otherwise be read as
+    yearly contracts without a word).
+    """
+    model_unit = resolve_model_unit(model, model_time_unit)
+    if model_unit is None:
         raise InvalidValueError(
-            f"{where} has no time_unit, so the period of discount_rate is unknown; pass "
-            "time_unit='M' (the length of one contract period, which is then also the "
-            "period of discount_rate and horizon), or fit the model with time_unit=..."
+            f"{where} has no time_unit, so the length of its contract period is unknown; "
+            "pass model_time_unit='M' (one contract period; time_unit= states only the "
+            "period of discount_rate and horizon, default the model's), or fit the model "
+            "with time_unit=..."
         )
     unit = time_unit if time_unit is not None else model_unit
-    model_unit = model_unit if model_unit is not None else unit
-    assert unit is not None  # narrowed above
-    assert model_unit is not None
     if unit == model_unit:
         return discount_rate, horizon
     k = _model_periods(unit, model_unit, where=where)
@@ -266,6 +271,7 @@ def contractual_lifetime_value(
     discount_rate: float,
     margin: float = 1.0,
     time_unit: TimeUnit | None = None,
+    model_time_unit: TimeUnit | None = None,
     horizon: int | None = None,
     tenure_col: str = "tenure",
     churned_col: str = "churned",
@@ -304,10 +310,15 @@ def contractual_lifetime_value(
     margin : float
         Share of spend that is profit (default 1: the value is discounted revenue).
     time_unit : {"D", "W", "M", "Q", "Y"}, optional
-        Period of ``discount_rate`` and ``horizon``; default the model's ``time_unit``.
-        Required for a model without one (built from a paper's table), whose contract
-        period it then also states. An annual rate for a monthly model is converted
-        exactly, :math:`(1+d)^{1/12}-1`; days or weeks against months raise.
+        Period of ``discount_rate`` and ``horizon``; default the model's contract
+        period. An annual rate for a monthly model is converted exactly,
+        :math:`(1+d)^{1/12}-1`; days or weeks against months raise.
+    model_time_unit : {"D", "W", "M", "Q", "Y"}, optional
+        The length of one contract period, for a model that carries no ``time_unit``
+        (built from a paper's table, or fitted without one); must agree with the
+        model's own if both are known. crmkit never takes the contract period from
+        ``time_unit``: an annual rate on a monthly model would otherwise be read as
+        yearly contracts.
     horizon : int, optional
         Number of whole periods of ``time_unit`` to value (the truncated DERL, from the
         model's ``survival``); default ``None``, the whole residual lifetime.
@@ -398,20 +409,24 @@ def contractual_lifetime_value(
     )
     pairs, codes = _models_by_group(model, data, group_col)
     spend_values = _spend_values(spend, data)
-    for group, each in pairs:  # the units must fit every model, active customers or not
+    # the units must fit every model, active customers or not
+    units = [
         _resolve_units(
             each,
             where="the model" if group_col is None else f"the model of group {group!r}",
             time_unit=unit,
+            model_time_unit=model_time_unit,
             discount_rate=d,
             horizon=horizon,
         )
+        for group, each in pairs
+    ]
 
     per_row = np.zeros(len(data))
     active = ~churned
     if active.any():
         per_row[active] = _active_values(
-            pairs, codes[active], renewals[active], unit, d, horizon, grouped=group_col is not None
+            pairs, codes[active], renewals[active], units, grouped=group_col is not None
         )
     return pd.Series(m * spend_values * per_row, index=data.index, name="clv")
 
@@ -420,9 +435,7 @@ def _active_values(
     pairs: list[tuple[Hashable, Any]],
     codes: NDArray[np.intp],
     renewals: NDArray[np.int64],
-    unit: TimeUnit | None,
-    discount_rate: float,
-    horizon: int | None,
+    units: list[tuple[float, int | None]],
     *,
     grouped: bool,
 ) -> _F:
@@ -450,9 +463,7 @@ def _active_values(
         if part.start == part.stop:
             continue
         where = f"the model of group {group!r}" if grouped else "the model"
-        rate, periods = _resolve_units(
-            model, where=where, time_unit=unit, discount_rate=discount_rate, horizon=horizon
-        )
+        rate, periods = units[g]
         values[part] = _residual(model, rate, distinct[part] - g * size, periods, where=where)
     out: _F = values[inverse]
     return out
@@ -489,6 +500,7 @@ def contractual_value_summary(
     discount_rate: float,
     margin: float = 1.0,
     time_unit: TimeUnit | None = None,
+    model_time_unit: TimeUnit | None = None,
     horizon: int | None = None,
     tenure_col: str = "tenure",
     churned_col: str = "churned",
@@ -555,6 +567,7 @@ def contractual_value_summary(
         discount_rate=discount_rate,
         margin=margin,
         time_unit=time_unit,
+        model_time_unit=model_time_unit,
         horizon=horizon,
         tenure_col=tenure_col,
         churned_col=churned_col,
@@ -572,7 +585,12 @@ def contractual_value_summary(
     for key, group_model in pairs:
         where = "the model" if group_col is None else f"the model of group {key!r}"
         rate, periods = _resolve_units(
-            group_model, where=where, time_unit=unit, discount_rate=d, horizon=horizon
+            group_model,
+            where=where,
+            time_unit=unit,
+            model_time_unit=model_time_unit,
+            discount_rate=d,
+            horizon=horizon,
         )
         lifetimes.append(_lifetime(group_model, rate, periods, where=where))
     lifetime = np.asarray(lifetimes)

@@ -226,7 +226,8 @@ def load_telco_churn() -> pd.DataFrame:
         ``TotalCharges`` float64, the rest text (``Churn`` stays "Yes"/"No": convert it
         with ``df["Churn"].eq("Yes")``). ``TotalCharges`` is blank in the file for the
         11 customers with tenure 0 (nothing billed yet); those blanks are read as NaN,
-        and no other value is missing.
+        and no other value is missing. ``attrs["crmkit_time_unit"]`` is ``"M"``
+        (tenure counts months), so contractual models fitted on it carry that unit.
 
     Notes
     -----
@@ -257,4 +258,6 @@ def load_telco_churn() -> pd.DataFrame:
     blank = table["TotalCharges"].str.strip() == ""
     table["TotalCharges"] = pd.to_numeric(table["TotalCharges"].where(~blank, None))
     table["TotalCharges"] = table["TotalCharges"].astype(np.float64)
+    # tenure counts months: the contractual models read their time unit from here
+    table.attrs["crmkit_time_unit"] = "M"
     return table
